@@ -1,0 +1,206 @@
+import semver from 'semver';
+import * as z from 'zod';
+
+/** HTTP methods an endpoint may declare (RFC 9110 §9 plus PATCH, RFC 5789). */
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/**
+ * Compatibility modes as schema registries define them (Confluent Schema Registry):
+ * BACKWARD — clients built against the previous version keep working with the new one;
+ * FORWARD — clients built against the new version work with the previous one;
+ * FULL — both; NONE — no check. `_TRANSITIVE` variants check against every earlier version
+ * instead of only the one just before.
+ */
+export const COMPATIBILITY_MODES = [
+  'BACKWARD',
+  'BACKWARD_TRANSITIVE',
+  'FORWARD',
+  'FORWARD_TRANSITIVE',
+  'FULL',
+  'FULL_TRANSITIVE',
+  'NONE',
+] as const;
+export const CompatibilityModeSchema = z.enum(COMPATIBILITY_MODES);
+export type CompatibilityMode = z.infer<typeof CompatibilityModeSchema>;
+export const DEFAULT_COMPATIBILITY: CompatibilityMode = 'BACKWARD';
+
+/** Contract names: URL-safe, 1–128 characters, used verbatim in `/v1/contracts/{name}`. */
+export const CONTRACT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const ContractNameSchema = z
+  .string()
+  .regex(CONTRACT_NAME_PATTERN, 'must be 1-128 characters of letters, digits, ".", "_" or "-", starting alphanumeric');
+
+/**
+ * A semantic version (semver.org 2.0.0). Build metadata is accepted and dropped: it does not
+ * take part in precedence (semver §10), so `1.0.0+a` and `1.0.0+b` are the same version.
+ */
+export const SemverSchema = z.string().transform((value, ctx) => {
+  const parsed = semver.parse(value);
+  if (!parsed) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a semantic version (MAJOR.MINOR.PATCH[-prerelease])` });
+    return z.NEVER;
+  }
+  return parsed.version;
+});
+
+/** A JSON Schema (draft 2020-12): an object or a boolean schema. */
+export const JsonSchemaSchema = z.union([z.boolean(), z.record(z.string(), z.unknown())]);
+export type JsonSchema = boolean | Record<string, unknown>;
+
+export const AuthenticationSpecSchema = z
+  .object({
+    type: z.enum(['bearer', 'api_key', 'oauth2', 'mtls']),
+    tokenEndpoint: z.url().optional(),
+    scopes: z.array(z.string().min(1)).optional(),
+    keyLocation: z.enum(['header', 'query', 'cookie']).optional(),
+    keyName: z.string().min(1).optional(),
+  })
+  .superRefine((auth, ctx) => {
+    if (auth.type === 'api_key') {
+      if (!auth.keyLocation) ctx.addIssue({ code: 'custom', path: ['keyLocation'], message: 'api_key needs keyLocation' });
+      if (!auth.keyName) ctx.addIssue({ code: 'custom', path: ['keyName'], message: 'api_key needs keyName' });
+    }
+  });
+export type AuthenticationSpec = z.infer<typeof AuthenticationSpecSchema>;
+
+export const RateLimitSpecSchema = z.object({
+  requestsPerSecond: z.number().positive(),
+  burstSize: z.number().int().positive(),
+  retryAfterHeader: z.string().min(1).default('Retry-After'),
+});
+
+/** Per-endpoint retry policy; delays in milliseconds. */
+export const RetryPolicySchema = z
+  .object({
+    maxRetries: z.number().int().min(0).max(100),
+    initialBackoffMs: z.number().int().min(0),
+    maxBackoffMs: z.number().int().min(0),
+    backoffMultiplier: z.number().min(1),
+    retryableStatusCodes: z.array(z.number().int().min(100).max(599)).default([408, 429, 502, 503, 504]),
+  })
+  .refine((p) => p.maxBackoffMs >= p.initialBackoffMs, {
+    path: ['maxBackoffMs'],
+    message: 'must be at least initialBackoffMs',
+  });
+
+/** A query, path or header parameter. `schema` validates the value after string coercion. */
+export const ParameterSpecSchema = z.object({
+  required: z.boolean().default(false),
+  description: z.string().optional(),
+  defaultValue: z.string().optional(),
+  schema: JsonSchemaSchema.optional(),
+});
+export type ParameterSpec = z.infer<typeof ParameterSpecSchema>;
+
+/** Response status keys: a status code, a class (`4XX`) or `default` (as OpenAPI names them). */
+export const StatusKeySchema = z.string().regex(/^([1-5][0-9][0-9]|[1-5]XX|default)$/, 'must be a status code, 1XX-5XX or "default"');
+
+export const EndpointSpecSchema = z.object({
+  /** Path template relative to baseUrl, e.g. `/agents/{id}`. */
+  path: z
+    .string()
+    .regex(/^\/[^\s?#]*$/, 'must start with "/" and hold no spaces, query or fragment')
+    .refine((p) => !/\{[^}]*\{|\}[^{]*\}/.test(p) && !/\{\}/.test(p), 'has unbalanced or empty {parameter} braces'),
+  method: z.enum(HTTP_METHODS),
+  operationId: z.string().min(1).optional(),
+  description: z.string().default(''),
+  /** Name of the request body schema in `schemas`. */
+  requestSchema: z.string().min(1).optional(),
+  requestBodyRequired: z.boolean().default(true),
+  /** Name of the schema that 2xx response bodies follow. */
+  responseSchema: z.string().min(1).optional(),
+  /** Status key → schema name for non-2xx responses. */
+  errorSchemas: z.record(StatusKeySchema, z.string().min(1)).default({}),
+  rateLimit: RateLimitSpecSchema.optional(),
+  /** Request timeout in milliseconds. */
+  timeout: z.number().int().positive().max(900_000).default(30_000),
+  retryPolicy: RetryPolicySchema.optional(),
+  headers: z.record(z.string().min(1), ParameterSpecSchema).default({}),
+  query: z.record(z.string().min(1), ParameterSpecSchema).default({}),
+  pathParameters: z.record(z.string().min(1), ParameterSpecSchema).default({}),
+});
+export type EndpointSpec = z.infer<typeof EndpointSpecSchema>;
+
+export const ErrorCodeSpecSchema = z.object({ message: z.string(), description: z.string().default('') });
+
+/**
+ * The contract document users register (`POST /v1/contracts`). Schemas are JSON Schema 2020-12;
+ * they reference each other with `{"$ref": "#/$defs/<name>"}`.
+ */
+export const ContractDocumentSchema = z
+  .object({
+    id: z.string().min(1).max(256).optional(),
+    name: ContractNameSchema,
+    version: SemverSchema,
+    description: z.string().default(''),
+    baseUrl: z.url().optional(),
+    compatibility: CompatibilityModeSchema.optional(),
+    authentication: AuthenticationSpecSchema.optional(),
+    endpoints: z.array(EndpointSpecSchema).default([]),
+    schemas: z.record(z.string().min(1), JsonSchemaSchema).default({}),
+    errorCodes: z.record(z.string().regex(/^[1-5][0-9][0-9]$/, 'must be an HTTP status code'), ErrorCodeSpecSchema).default({}),
+  })
+  .strict()
+  .superRefine((doc, ctx) => {
+    const seen = new Map<string, number>();
+    doc.endpoints.forEach((endpoint, index) => {
+      const key = `${endpoint.method} ${normalizeTemplate(endpoint.path)}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['endpoints', index],
+          message: `duplicates /endpoints/${first} (${endpoint.method} ${endpoint.path})`,
+        });
+      } else seen.set(key, index);
+      const refs: Array<[string | undefined, PropertyKey[]]> = [
+        [endpoint.requestSchema, ['endpoints', index, 'requestSchema']],
+        [endpoint.responseSchema, ['endpoints', index, 'responseSchema']],
+        ...Object.entries(endpoint.errorSchemas).map(
+          ([status, name]): [string, PropertyKey[]] => [name, ['endpoints', index, 'errorSchemas', status]],
+        ),
+      ];
+      for (const [name, path] of refs) {
+        if (name !== undefined && !Object.hasOwn(doc.schemas, name)) {
+          ctx.addIssue({ code: 'custom', path, message: `schema "${name}" is not defined in /schemas` });
+        }
+      }
+    });
+  });
+export type ContractDocumentInput = z.input<typeof ContractDocumentSchema>;
+export type ContractDocument = z.output<typeof ContractDocumentSchema>;
+
+/** A registered, immutable contract version as stored and returned by the API. */
+export type ContractVersion = ContractDocument & {
+  id: string;
+  compatibility: CompatibilityMode;
+  /** SHA-256 (hex) of the canonical JSON of the document; equal hashes mean identical content. */
+  contentHash: string;
+  /** ISO 8601 time of registration. */
+  createdAt: string;
+  deprecated: boolean;
+  deprecatedAt?: string;
+};
+
+/** Summary of one contract name, as listed by `GET /v1/contracts`. */
+export type ContractSummary = {
+  name: string;
+  compatibility: CompatibilityMode;
+  versionCount: number;
+  updatedAt: string;
+};
+
+/**
+ * Names of the `{parameters}` in a path template, in order.
+ *
+ * @example pathTemplateParameters('/agents/{id}/runs/{runId}') // ['id', 'runId']
+ */
+export function pathTemplateParameters(template: string): string[] {
+  return [...template.matchAll(/\{([^}/]+)\}/g)].map((m) => m[1] as string);
+}
+
+/** The template with parameter names erased, so `/a/{id}` and `/a/{key}` compare equal. */
+export function normalizeTemplate(template: string): string {
+  return template.replace(/\{[^}/]+\}/g, '{}');
+}

@@ -1,0 +1,52 @@
+/**
+ * One problem with a piece of input: a JSON pointer (RFC 6901) to where it is and what is wrong.
+ * `pointer` is relative to the request part named by its first segment (`/body/...`, `/query/...`).
+ */
+export type FieldProblem = { pointer: string; message: string; keyword?: string };
+
+/**
+ * Base class of every error the domain raises on purpose. The HTTP layer maps each subclass
+ * to an RFC 9457 problem type; anything that is not a DomainError is an internal error (500).
+ */
+export abstract class DomainError extends Error {
+  /** Stable problem slug, e.g. `validation-failed`; becomes the problem `type` URI. */
+  abstract readonly code: string;
+  /** Short human title that does not vary between occurrences (RFC 9457 §3.1.3). */
+  abstract readonly title: string;
+  readonly problems: FieldProblem[];
+
+  constructor(message: string, problems: FieldProblem[] = [], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.problems = problems;
+  }
+}
+
+/** The input is well-formed but breaks the rules (HTTP 422). */
+export class ValidationError extends DomainError {
+  readonly code: string = 'validation-failed';
+  readonly title: string = 'The request does not satisfy the contract of this operation';
+}
+
+/** The input cannot be read at all: malformed JSON/YAML, wrong parameter syntax (HTTP 400). */
+export class BadRequestError extends DomainError {
+  readonly code: string = 'bad-request';
+  readonly title: string = 'The request is malformed';
+}
+
+/** The addressed resource does not exist (HTTP 404). */
+export class NotFoundError extends DomainError {
+  readonly code: string = 'not-found';
+  readonly title: string = 'The resource does not exist';
+}
+
+/** The request conflicts with the resource's current state (HTTP 409). */
+export class ConflictError extends DomainError {
+  readonly code: string = 'conflict';
+  readonly title: string = 'The request conflicts with the current state of the resource';
+}
+
+/** Converts a zod issue path (`['endpoints', 0, 'path']`) into a JSON pointer (`/endpoints/0/path`). */
+export function toJsonPointer(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
+  return prefix + path.map((segment) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+}
