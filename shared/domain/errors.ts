@@ -50,3 +50,27 @@ export class ConflictError extends DomainError {
 export function toJsonPointer(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
   return prefix + path.map((segment) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
+
+/**
+ * A dependency (DynamoDB, EventBridge…) is throttling or unavailable and the request may be
+ * retried later (HTTP 503 with `Retry-After`).
+ */
+export class DependencyUnavailableError extends DomainError {
+  readonly code: string = 'dependency-unavailable';
+  readonly title: string = 'A dependency is temporarily unavailable';
+
+  /** @param retryAfterSeconds - the `Retry-After` value to send, in seconds */
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+    options?: { cause?: unknown },
+  ) {
+    super(message, [], options);
+  }
+}
+
+/** The request body exceeds the size that can be accepted or stored (HTTP 413). */
+export class PayloadTooLargeError extends DomainError {
+  readonly code: string = 'payload-too-large';
+  readonly title: string = 'The request body is too large';
+}

@@ -1,0 +1,139 @@
+import * as z from 'zod';
+import {
+  CompatibilityModeSchema,
+  ContractDocumentSchema,
+  ContractNameSchema,
+  HTTP_METHODS,
+} from '../shared/domain/contracts/contract';
+
+/** Request and response shapes of the HTTP API, shared by the router and the OpenAPI document. */
+
+const booleanFlag = z
+  .enum(['true', 'false'])
+  .transform((v) => v === 'true')
+  .meta({ description: '`true` or `false`' });
+
+export const ProblemDetailsSchema = z
+  .object({
+    type: z.string().meta({ description: 'Stable problem type URI, e.g. urn:aif:problem:validation-failed' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z
+      .array(z.object({ pointer: z.string(), detail: z.string(), keyword: z.string().optional() }))
+      .optional()
+      .meta({ description: 'One entry per problem; `pointer` is a JSON pointer into the request (RFC 6901)' }),
+  })
+  .meta({ id: 'ProblemDetails', description: 'RFC 9457 problem details' });
+
+export const NameParams = z.object({ name: ContractNameSchema });
+export const NameVersionParams = z.object({ name: ContractNameSchema, version: z.string().min(1).max(256) });
+
+export const RegisterContractQuery = z.object({
+  name: ContractNameSchema.optional().meta({ description: "Overrides an OpenAPI document's info.title" }),
+  version: z.string().min(1).max(256).optional().meta({ description: "Overrides an OpenAPI document's info.version" }),
+  compatibility: CompatibilityModeSchema.optional(),
+  dryRun: booleanFlag.optional(),
+});
+
+export const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+export const LatestQuery = z.object({ prerelease: booleanFlag.optional() });
+
+const StoredContractSchema = ContractDocumentSchema.and(
+  z.object({
+    id: z.string(),
+    compatibility: CompatibilityModeSchema,
+    contentHash: z.string(),
+    createdAt: z.string(),
+    deprecated: z.boolean(),
+    deprecatedAt: z.string().optional(),
+  }),
+).meta({ id: 'ContractVersion' });
+
+export const CompatibilityReportSchema = z
+  .object({
+    mode: CompatibilityModeSchema,
+    compatible: z.boolean(),
+    checkedAgainst: z.array(z.string()),
+    issues: z.array(z.object({ rule: z.string(), pointer: z.string(), message: z.string(), against: z.string() })),
+  })
+  .meta({ id: 'CompatibilityReport' });
+
+export const RegisterContractResponse = z.object({
+  outcome: z.enum(['created', 'unchanged', 'dry-run']),
+  wouldBe: z.enum(['created', 'unchanged', 'version-conflict', 'incompatible']).optional(),
+  contract: StoredContractSchema,
+  compatibility: CompatibilityReportSchema,
+});
+
+export const ContractResponse = StoredContractSchema;
+
+export const ContractListResponse = z.object({
+  items: z.array(
+    z.object({
+      name: z.string(),
+      compatibility: CompatibilityModeSchema,
+      versionCount: z.number().int(),
+      updatedAt: z.string(),
+    }),
+  ),
+  nextCursor: z.string().optional(),
+});
+
+export const VersionListResponse = z.object({
+  name: z.string(),
+  items: z.array(
+    z.object({ version: z.string(), deprecated: z.boolean(), createdAt: z.string(), contentHash: z.string() }),
+  ),
+});
+
+const method = z
+  .string()
+  .transform((m) => m.toUpperCase())
+  .pipe(z.enum(HTTP_METHODS));
+const concretePath = z.string().regex(/^\//, 'must start with "/"').max(2048);
+
+export const ValidateRequestBody = z
+  .object({
+    version: z.string().min(1).optional(),
+    method,
+    path: concretePath,
+    request: z
+      .object({
+        body: z.unknown().optional(),
+        query: z.record(z.string(), z.unknown()).optional(),
+        headers: z.record(z.string(), z.unknown()).optional(),
+        pathParameters: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export const ValidateResponseBody = z
+  .object({
+    version: z.string().min(1).optional(),
+    method,
+    path: concretePath,
+    status: z.number().int().min(100).max(599),
+    body: z.unknown().optional(),
+  })
+  .strict();
+
+export const ValidationResultResponse = z.object({
+  valid: z.boolean(),
+  errors: z.array(z.object({ instancePath: z.string(), keyword: z.string(), message: z.string() })),
+  version: z.string(),
+  endpoint: z.string(),
+});
+
+export const HealthResponse = z.object({
+  status: z.enum(['ok']),
+  checks: z.record(z.string(), z.enum(['ok'])),
+});

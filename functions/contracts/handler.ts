@@ -1,0 +1,76 @@
+import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client';
+import { loadConfig } from '../../shared/config';
+import { CompiledContractCache } from '../../shared/domain/contracts/validator';
+import { createRouter } from '../../shared/http/router';
+import { httpApi } from '../../shared/middleware/http-api';
+import { createObservability } from '../../shared/observability/powertools';
+import { systemClock } from '../../shared/ports/clock';
+import {
+  deprecateContractVersion,
+  listContracts,
+  listContractVersions,
+} from '../../shared/use-cases/contract-queries';
+import { registerContract } from '../../shared/use-cases/register-contract';
+import { type ContractRegistryDeps, resolveContract } from '../../shared/use-cases/resolve-contract';
+import { validateRequest, validateResponse } from '../../shared/use-cases/validate-traffic';
+import { type OperationsOf, routes } from '../routes';
+
+/** The contract registry's operations: each maps a validated request to a use case and shapes the answer. */
+export const contractOperations: OperationsOf<'contracts', ContractRegistryDeps> = {
+  registerContract: async ({ body, query }, deps) => {
+    const result = await registerContract(deps, { body, ...query });
+    const created = result.outcome === 'created';
+    return {
+      status: created ? 201 : 200,
+      body: result,
+      ...(created && {
+        headers: { location: `/v1/contracts/${result.contract.name}/versions/${result.contract.version}` },
+      }),
+    };
+  },
+  listContracts: async ({ query }, deps) => ({ status: 200, body: await listContracts(deps, query) }),
+  getLatestContract: async ({ params, query }, deps) => ({
+    status: 200,
+    body: await resolveContract(deps, { name: params.name, includePrerelease: query.prerelease ?? false }),
+  }),
+  listContractVersions: async ({ params }, deps) => ({
+    status: 200,
+    body: {
+      name: params.name,
+      items: (await listContractVersions(deps, params)).map(({ version, deprecated, createdAt, contentHash }) => ({
+        version,
+        deprecated,
+        createdAt,
+        contentHash,
+      })),
+    },
+  }),
+  getContractVersion: async ({ params }, deps) => ({ status: 200, body: await resolveContract(deps, params) }),
+  deprecateContractVersion: async ({ params }, deps) => ({
+    status: 200,
+    body: await deprecateContractVersion(deps, params),
+  }),
+  validateRequest: async ({ params, body }, deps) => ({
+    status: 200,
+    body: await validateRequest(deps, { name: params.name, ...body }),
+  }),
+  validateResponse: async ({ params, body }, deps) => ({
+    status: 200,
+    body: await validateResponse(deps, { name: params.name, ...body }),
+  }),
+};
+
+const config = loadConfig();
+const observability = createObservability('contracts');
+const deps: ContractRegistryDeps = {
+  contracts: new DynamoDbContractRepository(createDocumentClient(config.DYNAMODB_ENDPOINT), config.CONTRACTS_TABLE),
+  clock: systemClock,
+  compiled: new CompiledContractCache(64),
+};
+
+/** Lambda entry point of the contracts function (API Gateway REST proxy integration). */
+export const handler = httpApi(
+  createRouter(routes, contractOperations, deps, { maxBodyBytes: config.MAX_BODY_BYTES }),
+  observability,
+);

@@ -1,0 +1,106 @@
+import * as z from 'zod';
+import { ProblemDetailsSchema } from '../api-schemas';
+import { routes } from '../routes';
+
+/** Scopes recorded in the route table, with their meaning (enforced with the security work). */
+const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  'contracts:read': 'Read contracts and validate traffic against them',
+  'contracts:write': 'Register and deprecate contract versions',
+};
+
+/**
+ * Builds the OpenAPI 3.1 document of this API from the route table: one operation per route,
+ * JSON Schemas (2020-12, OpenAPI 3.1's dialect) generated from the zod schemas, problem+json
+ * responses for every 4xx/5xx, and the scopes each operation needs (OAuth2 client credentials).
+ *
+ * @param serverUrl - the API's base URL, e.g. `http://localhost:3000`
+ * @returns a plain JSON object
+ * @example buildOpenApiDocument('http://localhost:3000').paths['/v1/contracts'].post.operationId // 'registerContract'
+ */
+export function buildOpenApiDocument(serverUrl: string): Record<string, unknown> {
+  const toSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+    z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const request = 'request' in route ? route.request : undefined;
+    const parameters = [
+      ...schemaParameters(request && 'params' in request ? request.params : undefined, 'path', toSchema),
+      ...schemaParameters(request && 'query' in request ? request.query : undefined, 'query', toSchema),
+    ];
+    const formats = request && 'bodyFormats' in request ? request.bodyFormats : ['json'];
+    const body = request && 'body' in request ? request.body : undefined;
+    const responses: Record<string, unknown> = {};
+    for (const [status, response] of Object.entries(route.responses) as Array<[string, { description: string; schema?: z.ZodType }]>) {
+      responses[status] = {
+        description: response.description,
+        content: response.schema
+          ? { 'application/json': { schema: toSchema(response.schema, 'output') } }
+          : Number(status) >= 400
+            ? { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } }
+            : { 'application/json': {} },
+      };
+    }
+    for (const status of ['400', '404', '405', '413', '415', '422', '500', '503']) {
+      responses[status] ??= {
+        description: 'Problem details (RFC 9457)',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } },
+      };
+    }
+    paths[route.path] ??= {};
+    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = {
+      operationId: route.operationId,
+      summary: route.summary,
+      tags: route.tags,
+      security: 'public' in route && route.public ? [] : [{ oauth2: [...route.scopes] }],
+      ...(parameters.length > 0 && { parameters }),
+      ...(body && {
+        requestBody: {
+          required: true,
+          content: Object.fromEntries(
+            formats.map((f) => [f === 'json' ? 'application/json' : 'application/yaml', { schema: toSchema(body, 'input') }]),
+          ),
+        },
+      }),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Agent Integration Framework API',
+      version: '1.0.0',
+      description:
+        'Contract registry, event bus and service mesh for autonomous agents. Errors are RFC 9457 problem details.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [{ url: serverUrl }],
+    paths,
+    components: {
+      schemas: { ProblemDetails: toSchema(ProblemDetailsSchema, 'output') },
+      securitySchemes: {
+        oauth2: {
+          type: 'oauth2',
+          flows: { clientCredentials: { tokenUrl: '/oauth2/token', scopes: SCOPE_DESCRIPTIONS } },
+        },
+      },
+    },
+  };
+}
+
+function schemaParameters(
+  schema: z.ZodType | undefined,
+  location: 'path' | 'query',
+  toSchema: (schema: z.ZodType, io: 'input' | 'output') => Record<string, unknown>,
+): Array<Record<string, unknown>> {
+  if (!schema) return [];
+  const json = toSchema(schema, 'input');
+  const properties = (json.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const required = new Set((json.required ?? []) as string[]);
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: location,
+    required: location === 'path' || required.has(name),
+    ...(typeof property.description === 'string' && { description: property.description }),
+    schema: property,
+  }));
+}

@@ -1,0 +1,166 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type FunctionName, routes } from '../functions/routes';
+import { tableDefinitions } from '../shared/adapters/dynamodb/table-definitions';
+import { RouteMatcher } from '../shared/http/route-match';
+import { EMBEDDED_CLIENT_CONFIG, ensureTables, startEmbeddedDynamoDb } from './embedded-dynamodb';
+import { responseHeaders, toLambdaContext, toProxyEvent } from './proxy-event';
+
+type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** Options of the local runner. */
+export type LocalServerOptions = {
+  /** TCP port; 0 picks a free one. @default 3000 */
+  port?: number;
+  /** Interface to listen on. @default '127.0.0.1' */
+  host?: string;
+  /** Folder that persists the embedded DynamoDB; memory when absent. */
+  dataDir?: string;
+  /** Writes one line per request (method, path, status, milliseconds). @default no logging */
+  log?: (line: string) => void;
+};
+
+/** A running local API. */
+export type LocalServer = { url: string; dynamoDbEndpoint: string; close: () => Promise<void> };
+
+/** API Gateway's REST payload limit (10 MB, API Gateway quotas); larger requests never reach Lambda. */
+const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+const STAGE = 'local';
+
+const HANDLER_MODULES: Record<FunctionName, () => Promise<{ handler: LambdaHandler }>> = {
+  contracts: () => import('../functions/contracts/handler'),
+  system: () => import('../functions/system/handler'),
+};
+
+/**
+ * Starts the whole API on one machine with no AWS account: embedded DynamoDB (dynalite) with the
+ * tables the CDK stack defines, then an HTTP server that turns each request into an API Gateway
+ * proxy event and hands it to the same handler module Lambda runs, chosen by the same route table.
+ * When `AWS_ENDPOINT_URL_DYNAMODB` or `AWS_ENDPOINT_URL` is set, that endpoint is used instead of
+ * dynalite (LocalStack, or a real account).
+ *
+ * Handler modules read their configuration when first loaded, so one process runs one local server.
+ *
+ * @example const server = await startLocalServer({ port: 0 }); await fetch(`${server.url}/v1/health`);
+ */
+export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  const external = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
+  const database = external ? { endpoint: external, close: async () => {} } : await startEmbeddedDynamoDb(options.dataDir);
+  const tableNames = Object.fromEntries(tableDefinitions.map((t) => [t.id, `aif-${t.id.toLowerCase()}`]));
+  try {
+    await ensureTables(database.endpoint, tableDefinitions, tableNames, external ? {} : EMBEDDED_CLIENT_CONFIG);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  configureEnvironment(database.endpoint, tableNames, Boolean(external));
+
+  const handlers = new Map<FunctionName, Promise<LambdaHandler>>();
+  const handlerFor = (name: FunctionName) => {
+    let loaded = handlers.get(name);
+    if (!loaded) {
+      loaded = HANDLER_MODULES[name]().then((m) => m.handler);
+      handlers.set(name, loaded);
+    }
+    return loaded;
+  };
+  const matcher = new RouteMatcher(routes);
+
+  const server: Server = createServer((req, res) => {
+    const started = performance.now();
+    readBody(req)
+      .then(async (body) => {
+        if (body === undefined) {
+          return tooLarge();
+        }
+        const url = req.url ?? '/';
+        const path = new URL(url, 'http://localhost').pathname;
+        const match = matcher.match(req.method ?? 'GET', path);
+        const route =
+          match && 'route' in match
+            ? { resource: match.route.path, pathParameters: Object.keys(match.params).length > 0 ? match.params : null }
+            : { resource: '/{proxy+}', pathParameters: { proxy: path.slice(1) } };
+        const functionName: FunctionName = match && 'route' in match ? match.route.function : 'system';
+        const event = toProxyEvent(
+          { method: req.method ?? 'GET', url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
+          route,
+          STAGE,
+        );
+        const handler = await handlerFor(functionName);
+        return handler(event, toLambdaContext(`aif-${functionName}`, event.requestContext.requestId));
+      })
+      .catch((error: unknown): APIGatewayProxyResult => {
+        console.error('local runner: handler crashed', error);
+        return {
+          statusCode: 502,
+          headers: { 'content-type': 'application/problem+json' },
+          body: JSON.stringify({ type: 'urn:aif:problem:bad-gateway', title: 'Bad Gateway', status: 502, detail: 'The function failed' }),
+        };
+      })
+      .then((result) => {
+        const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '', 'utf8');
+        res.writeHead(result.statusCode, { ...responseHeaders(result), 'content-length': String(body.length) });
+        res.end(body);
+        options.log?.(`${req.method} ${req.url} ${result.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
+      });
+  });
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host && options.host !== '127.0.0.1' ? options.host : 'localhost';
+  return {
+    url: `http://${host}:${port}`,
+    dynamoDbEndpoint: database.endpoint,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await database.close();
+    },
+  };
+}
+
+function configureEnvironment(endpoint: string, tableNames: Record<string, string>, external: boolean): void {
+  for (const definition of tableDefinitions) process.env[definition.envVar] = tableNames[definition.id];
+  if (!external) {
+    process.env.DYNAMODB_ENDPOINT = endpoint;
+    // dynalite accepts any credentials; the SDK still wants some to sign with.
+    process.env.AWS_ACCESS_KEY_ID ??= 'local';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  }
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+  process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'AgentIntegrationFramework';
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(): APIGatewayProxyResult {
+  return {
+    statusCode: 413,
+    headers: { 'content-type': 'application/problem+json' },
+    body: JSON.stringify({
+      type: 'urn:aif:problem:payload-too-large',
+      title: 'The request body is too large',
+      status: 413,
+      detail: `API Gateway accepts at most ${GATEWAY_MAX_BODY_BYTES} bytes`,
+    }),
+  };
+}

@@ -1,0 +1,34 @@
+import { BadRequestError } from '../../domain/errors';
+
+/**
+ * Encodes a DynamoDB `LastEvaluatedKey` as an opaque URL-safe cursor (base64url JSON).
+ *
+ * @example encodeCursor({ pk: 'a' }) // 'eyJwayI6ImEifQ'
+ */
+export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+/**
+ * Decodes a cursor made by `encodeCursor`, accepting only string-valued keys named in `keyNames`.
+ *
+ * @throws {BadRequestError} with pointer `/query/cursor` when the cursor was not issued by us
+ */
+export function decodeCursor(cursor: string | undefined, keyNames: readonly string[]): Record<string, string> | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      parsed !== null &&
+      typeof parsed === 'object' &&
+      Object.entries(parsed).every(([k, v]) => keyNames.includes(k) && typeof v === 'string')
+    ) {
+      return parsed as Record<string, string>;
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new BadRequestError('The pagination cursor is not valid', [
+    { pointer: '/query/cursor', message: 'pass the nextCursor value of a previous page unchanged' },
+  ]);
+}

@@ -1,0 +1,68 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/** A key attribute: name and DynamoDB scalar type (S string, N number, B binary). */
+export type KeyAttribute = { name: string; type: 'S' | 'N' | 'B' };
+
+/**
+ * One DynamoDB table as both the CDK stack and the local runner create it, so both modes use
+ * the same keys and indexes. All indexes project all attributes.
+ */
+export type TableDefinition = {
+  /** Construct id in CDK and table-name stem locally (`aif-<stem>`). */
+  id: string;
+  /** Environment variable that carries the physical table name to the functions. */
+  envVar: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  globalSecondaryIndexes: Array<{ indexName: string; partitionKey: KeyAttribute; sortKey?: KeyAttribute }>;
+  /** Attribute that holds an expiry time in epoch seconds, if items expire. */
+  timeToLiveAttribute?: string;
+};
+
+/**
+ * Contracts: versions under `pk = CONTRACT#<name>, sk = VERSION#<version>`, one summary per name
+ * under `sk = META` that the `byKind` index lists (`gsi1pk = CONTRACTS`, `gsi1sk = <name>`).
+ */
+export const contractsTable: TableDefinition = {
+  id: 'Contracts',
+  envVar: 'CONTRACTS_TABLE',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    { indexName: 'byKind', partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } },
+  ],
+};
+
+/** Every table the application uses. */
+export const tableDefinitions: readonly TableDefinition[] = [contractsTable];
+
+/**
+ * The CreateTable request for a definition (on-demand billing), as the local runner and the
+ * integration tests issue it against dynalite.
+ *
+ * @example toCreateTableInput(contractsTable, 'aif-contracts-test')
+ */
+export function toCreateTableInput(definition: TableDefinition, tableName: string): CreateTableCommandInput {
+  const keys = [definition.partitionKey, definition.sortKey, ...definition.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+  const attributeDefinitions = new Map<string, KeyAttribute>();
+  for (const key of keys) if (key) attributeDefinitions.set(key.name, key);
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributeDefinitions.values()].map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+    KeySchema: [
+      { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
+      ...(definition.sortKey ? [{ AttributeName: definition.sortKey.name, KeyType: 'RANGE' as const }] : []),
+    ],
+    ...(definition.globalSecondaryIndexes.length > 0 && {
+      GlobalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
+          ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }] : []),
+        ],
+        Projection: { ProjectionType: 'ALL' as const },
+      })),
+    }),
+  };
+}

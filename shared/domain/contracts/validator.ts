@@ -1,0 +1,309 @@
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { FieldProblem } from '../errors';
+import type { ContractDocument, EndpointSpec, JsonSchema, ParameterSpec } from './contract';
+import { EndpointNotFoundError, InvalidSchemaError } from './errors';
+import { compilePathTemplate, matchPath, type PathTemplate } from './path-template';
+
+/** One validation error, as returned by the validate routes. `instancePath` is a JSON pointer. */
+export type ValidationIssue = { instancePath: string; keyword: string; message: string };
+/** Result of validating a request or response against a contract endpoint. */
+export type ValidationOutcome = { valid: boolean; errors: ValidationIssue[] };
+
+/** The parts of an HTTP request that `validateRequest` checks. Header names are case-insensitive. */
+export type RequestSample = {
+  body?: unknown;
+  query?: Record<string, unknown>;
+  headers?: Record<string, unknown>;
+  pathParameters?: Record<string, unknown>;
+};
+
+const SCHEMA_ROOT_ID = 'urn:aif:contract';
+
+type EndpointValidators = {
+  body?: ValidateFunction;
+  query: ValidateFunction;
+  headers: ValidateFunction;
+  pathParameters: ValidateFunction;
+  responses: Map<string, ValidateFunction>;
+};
+
+/**
+ * A contract version compiled for validation: JSON Schema 2020-12 semantics by Ajv (with
+ * ajv-formats), compiled lazily per endpoint on first use and kept for the life of the object.
+ * Bodies are validated as sent; query, header and path values arrive as strings on the wire and
+ * are coerced to the parameter schema's type first (as OpenAPI validators do).
+ *
+ * @example
+ * const compiled = new CompiledContract(contract);
+ * compiled.validateRequest('POST', '/pets', { body: { name: 'Rex' } }); // { valid: true, errors: [] }
+ */
+export class CompiledContract {
+  private readonly bodies: Ajv2020;
+  private readonly parameters: Ajv2020;
+  private readonly templates: PathTemplate[];
+  private readonly validators = new Map<number, EndpointValidators>();
+
+  /**
+   * @throws {InvalidSchemaError} when a schema is not valid JSON Schema 2020-12 or a `$ref` does not resolve
+   */
+  constructor(private readonly contract: Pick<ContractDocument, 'endpoints' | 'schemas'>) {
+    this.bodies = createAjv(false);
+    this.parameters = createAjv('array');
+    const root = { $id: SCHEMA_ROOT_ID, $defs: contract.schemas };
+    try {
+      this.bodies.addSchema(root);
+      this.parameters.addSchema(root);
+    } catch (error) {
+      throw new InvalidSchemaError('The contract schemas are not valid JSON Schema 2020-12', [
+        { pointer: '/schemas', message: errorMessage(error) },
+      ]);
+    }
+    this.templates = contract.endpoints.map((e) => compilePathTemplate(e.path));
+  }
+
+  /**
+   * Compiles every named schema once, so that registration refuses a contract whose schemas
+   * cannot be used (invalid keywords, `$ref`s that point nowhere).
+   *
+   * @throws {InvalidSchemaError} listing every schema that fails, with its JSON pointer
+   */
+  assertSchemasCompile(): void {
+    const problems: FieldProblem[] = [];
+    for (const name of Object.keys(this.contract.schemas)) {
+      try {
+        this.bodies.getSchema(refTo(name).$ref);
+      } catch (error) {
+        problems.push({ pointer: `/schemas/${escapePointer(name)}`, message: errorMessage(error) });
+      }
+    }
+    this.contract.endpoints.forEach((_, index) => {
+      try {
+        this.endpointValidators(index);
+      } catch (error) {
+        problems.push({ pointer: `/endpoints/${index}`, message: errorMessage(error) });
+      }
+    });
+    if (problems.length > 0) throw new InvalidSchemaError(`${problems.length} schema(s) cannot be compiled`, problems);
+  }
+
+  /**
+   * Finds the endpoint for a method and a concrete path (`/pets/42` matches `/pets/{petId}`).
+   *
+   * @throws {EndpointNotFoundError} naming every known endpoint when nothing matches
+   */
+  resolveEndpoint(
+    method: string,
+    path: string,
+  ): { index: number; endpoint: EndpointSpec; pathParameters: Record<string, string> } {
+    const upper = method.toUpperCase();
+    const indexes = this.contract.endpoints.flatMap((e, i) => (e.method === upper ? [i] : []));
+    const match = matchPath(
+      indexes.map((i) => this.templates[i] as PathTemplate),
+      path,
+    );
+    if (!match) {
+      const known = this.contract.endpoints.map((e) => `${e.method} ${e.path}`);
+      throw new EndpointNotFoundError(
+        `No endpoint ${upper} ${path}; known endpoints: ${known.length > 0 ? known.join(', ') : 'none'}`,
+        known.map((endpoint, i) => ({ pointer: `/endpoints/${i}`, message: endpoint })),
+      );
+    }
+    const index = indexes[match.index] as number;
+    return { index, endpoint: this.contract.endpoints[index] as EndpointSpec, pathParameters: match.parameters };
+  }
+
+  /**
+   * Validates a request: body against `requestSchema`, query/header/path parameters against their
+   * specs (required, schema). Error paths start with `/body`, `/query`, `/headers` or `/pathParameters`.
+   * Path parameters come from the concrete path; explicit `request.pathParameters` fill in those the
+   * path leaves as `{name}`.
+   *
+   * @throws {EndpointNotFoundError} when no endpoint matches
+   */
+  validateRequest(method: string, path: string, request: RequestSample): ValidationOutcome {
+    const { index, endpoint, pathParameters } = this.resolveEndpoint(method, path);
+    const validators = this.endpointValidators(index);
+    const errors: ValidationIssue[] = [];
+    if (endpoint.requestSchema !== undefined && validators.body) {
+      if (request.body === undefined) {
+        if (endpoint.requestBodyRequired) {
+          errors.push({ instancePath: '/body', keyword: 'required', message: 'request body is required' });
+        }
+      } else if (!validators.body(request.body)) {
+        errors.push(...toIssues('/body', validators.body.errors));
+      }
+    }
+    const explicitPath = request.pathParameters ?? {};
+    const resolvedPath: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(pathParameters)) {
+      resolvedPath[name] = value === `{${name}}` && name in explicitPath ? explicitPath[name] : value;
+    }
+    const query = { ...(request.query ?? {}) };
+    if (!validators.query(query)) errors.push(...toIssues('/query', validators.query.errors));
+    const headers = lowerCaseKeys(request.headers ?? {});
+    if (!validators.headers(headers)) errors.push(...toIssues('/headers', validators.headers.errors));
+    if (!validators.pathParameters(resolvedPath)) {
+      errors.push(...toIssues('/pathParameters', validators.pathParameters.errors));
+    }
+    return { valid: errors.length === 0, errors };
+  }
+
+  /**
+   * Validates a response body against the schema for its status: `responseSchema` for 2xx; for
+   * other statuses `errorSchemas` by exact code, then class (`4XX`), then `default`. A status that
+   * has no schema is valid when the endpoint documents it (2xx, or listed in `errorCodes`/
+   * `errorSchemas`), and otherwise reported with keyword `status`.
+   *
+   * @param status - HTTP status code, 100–599
+   * @throws {EndpointNotFoundError} when no endpoint matches
+   */
+  validateResponse(
+    method: string,
+    path: string,
+    status: number,
+    body: unknown,
+    errorCodes: Record<string, unknown> = {},
+  ): ValidationOutcome {
+    const { index, endpoint } = this.resolveEndpoint(method, path);
+    const key = responseKey(endpoint, status);
+    if (key === undefined) {
+      if ((status >= 200 && status < 300) || String(status) in errorCodes) return { valid: true, errors: [] };
+      return {
+        valid: false,
+        errors: [
+          {
+            instancePath: '/status',
+            keyword: 'status',
+            message: `status ${status} is not declared for ${endpoint.method} ${endpoint.path}`,
+          },
+        ],
+      };
+    }
+    const validate = this.responseValidator(index, key);
+    if (validate(body)) return { valid: true, errors: [] };
+    return { valid: false, errors: toIssues('/body', validate.errors) };
+  }
+
+  private responseValidator(index: number, key: string): ValidateFunction {
+    const validators = this.endpointValidators(index);
+    let validate = validators.responses.get(key);
+    if (!validate) {
+      const endpoint = this.contract.endpoints[index] as EndpointSpec;
+      const name = key === '2XX' ? endpoint.responseSchema : endpoint.errorSchemas[key];
+      validate = this.bodies.compile(refTo(name as string));
+      validators.responses.set(key, validate);
+    }
+    return validate;
+  }
+
+  private endpointValidators(index: number): EndpointValidators {
+    let validators = this.validators.get(index);
+    if (validators) return validators;
+    const endpoint = this.contract.endpoints[index] as EndpointSpec;
+    const template = this.templates[index] as PathTemplate;
+    const pathSpecs: Record<string, ParameterSpec> = {};
+    for (const name of template.parameterNames) {
+      pathSpecs[name] = { ...endpoint.pathParameters[name], required: true };
+    }
+    validators = {
+      body: endpoint.requestSchema === undefined ? undefined : this.bodies.compile(refTo(endpoint.requestSchema)),
+      query: this.parameters.compile(parameterObjectSchema(endpoint.query)),
+      headers: this.parameters.compile(parameterObjectSchema(endpoint.headers, (name) => name.toLowerCase())),
+      pathParameters: this.parameters.compile(parameterObjectSchema(pathSpecs)),
+      responses: new Map(),
+    };
+    this.validators.set(index, validators);
+    return validators;
+  }
+}
+
+/**
+ * A bounded cache of compiled contracts keyed by name, version and content hash, so each contract
+ * version is compiled once per Lambda instance (least recently used entries are evicted).
+ *
+ * @example
+ * const cache = new CompiledContractCache(64);
+ * const compiled = cache.get(contract); // compiles once, then returns the same object
+ */
+export class CompiledContractCache {
+  private readonly entries = new Map<string, CompiledContract>();
+
+  constructor(private readonly maxEntries = 64) {}
+
+  get(contract: Pick<ContractDocument, 'name' | 'version' | 'endpoints' | 'schemas'> & { contentHash: string }) {
+    const key = `${contract.name}@${contract.version}#${contract.contentHash}`;
+    let compiled = this.entries.get(key);
+    if (compiled) {
+      this.entries.delete(key);
+    } else {
+      compiled = new CompiledContract(contract);
+      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    }
+    this.entries.set(key, compiled);
+    return compiled;
+  }
+}
+
+function createAjv(coerceTypes: false | 'array'): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, strict: false, coerceTypes, logger: false });
+  addFormats(ajv);
+  // OpenAPI's numeric and binary formats (OpenAPI 3.1 §4.2 "Data Types") are annotations here.
+  for (const format of ['int32', 'int64', 'float', 'double', 'byte', 'binary', 'password']) {
+    if (!ajv.formats[format]) ajv.addFormat(format, true);
+  }
+  return ajv;
+}
+
+function refTo(name: string): { $ref: string } {
+  return { $ref: `${SCHEMA_ROOT_ID}#/$defs/${encodeURIComponent(escapePointer(name))}` };
+}
+
+function parameterObjectSchema(
+  specs: Record<string, ParameterSpec>,
+  rename: (name: string) => string = (name) => name,
+): Record<string, unknown> {
+  const properties: Record<string, JsonSchema> = {};
+  const required: string[] = [];
+  for (const [name, spec] of Object.entries(specs)) {
+    properties[rename(name)] = spec.schema ?? true;
+    if (spec.required) required.push(rename(name));
+  }
+  return { type: 'object', properties, required };
+}
+
+function responseKey(endpoint: EndpointSpec, status: number): string | undefined {
+  if (status >= 200 && status < 300 && endpoint.responseSchema !== undefined) return '2XX';
+  const exact = String(status);
+  const statusClass = `${exact[0]}XX`;
+  if (exact in endpoint.errorSchemas) return exact;
+  if (statusClass in endpoint.errorSchemas) return statusClass;
+  if ((status < 200 || status >= 300) && 'default' in endpoint.errorSchemas) return 'default';
+  return undefined;
+}
+
+function toIssues(prefix: string, errors: ErrorObject[] | null | undefined): ValidationIssue[] {
+  return (errors ?? []).map((error) => {
+    let instancePath = prefix + error.instancePath;
+    if (error.keyword === 'required') {
+      instancePath += `/${escapePointer(String((error.params as { missingProperty: string }).missingProperty))}`;
+    } else if (error.keyword === 'additionalProperties') {
+      instancePath += `/${escapePointer(String((error.params as { additionalProperty: string }).additionalProperty))}`;
+    }
+    return { instancePath, keyword: error.keyword, message: error.message ?? error.keyword };
+  });
+}
+
+function lowerCaseKeys(record: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) out[key.toLowerCase()] = value;
+  return out;
+}
+
+function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,59 @@
+import { parse as parseYaml } from 'yaml';
+import { BadRequestError, PayloadTooLargeError } from '../domain/errors';
+import { UnsupportedMediaTypeError } from './errors';
+
+/** Body formats a route may accept. */
+export type BodyFormat = 'json' | 'yaml';
+
+const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'application/vnd.oai.openapi']);
+
+/**
+ * Decodes and parses a request body by its Content-Type: `application/json` and any `+json`
+ * type (RFC 6839) as JSON; YAML media types (RFC 9512 `application/yaml`) as YAML 1.2 where the
+ * route allows it. A body without Content-Type is read as JSON.
+ *
+ * @param rawBody - the API Gateway `body` (base64 when `isBase64Encoded`)
+ * @param maxBytes - largest accepted decoded size in bytes
+ * @returns the parsed value, or undefined for an empty body
+ * @throws {PayloadTooLargeError} when the body is larger than `maxBytes`
+ * @throws {UnsupportedMediaTypeError} for any other Content-Type
+ * @throws {BadRequestError} for malformed JSON or YAML, with the parser's reason
+ */
+export function parseBody(
+  rawBody: string | null | undefined,
+  isBase64Encoded: boolean,
+  contentType: string | undefined,
+  formats: readonly BodyFormat[],
+  maxBytes: number,
+): unknown {
+  if (rawBody === null || rawBody === undefined || rawBody === '') return undefined;
+  const bytes = isBase64Encoded ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
+  if (bytes.byteLength > maxBytes) {
+    throw new PayloadTooLargeError(`The body is ${bytes.byteLength} bytes; this API accepts at most ${maxBytes} bytes`);
+  }
+  const text = bytes.toString('utf8');
+  const mediaType = (contentType ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? '';
+  const accepted = [formats.includes('json') && 'application/json', formats.includes('yaml') && 'application/yaml']
+    .filter(Boolean)
+    .join(', ');
+  if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
+    if (!formats.includes('json')) throw new UnsupportedMediaTypeError(`Send the body as ${accepted}`);
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new BadRequestError(`The body is not valid JSON: ${(error as Error).message}`, [
+        { pointer: '/body', message: (error as Error).message },
+      ]);
+    }
+  }
+  if (YAML_TYPES.has(mediaType) && formats.includes('yaml')) {
+    try {
+      return parseYaml(text, { maxAliasCount: 100, prettyErrors: true });
+    } catch (error) {
+      throw new BadRequestError(`The body is not valid YAML: ${(error as Error).message}`, [
+        { pointer: '/body', message: (error as Error).message },
+      ]);
+    }
+  }
+  throw new UnsupportedMediaTypeError(`Content-Type ${mediaType} is not accepted here; send ${accepted}`);
+}

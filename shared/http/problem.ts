@@ -1,0 +1,84 @@
+import {
+  BadRequestError,
+  ConflictError,
+  DependencyUnavailableError,
+  DomainError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ValidationError,
+} from '../domain/errors';
+import { MethodNotAllowedError, UnsupportedMediaTypeError } from './errors';
+
+/** An RFC 9457 problem details object as this API sends it. */
+export type ProblemDetails = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  requestId?: string;
+  errors?: Array<{ pointer: string; detail: string; keyword?: string }>;
+};
+
+/** Problem type URIs are `urn:aif:problem:<code>`: stable, and not meant to be dereferenced (RFC 9457 §3.1.1). */
+export const PROBLEM_TYPE_PREFIX = 'urn:aif:problem:';
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, number]> = [
+  [ValidationError, 422],
+  [BadRequestError, 400],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [MethodNotAllowedError, 405],
+  [UnsupportedMediaTypeError, 415],
+  [PayloadTooLargeError, 413],
+  [DependencyUnavailableError, 503],
+];
+
+/**
+ * Turns any thrown value into a problem response. Domain errors expose their detail and every
+ * field problem; anything else becomes a generic 500 that carries only the request id (never a
+ * stack trace or the error's text).
+ *
+ * @returns status, problem body, and extra headers (`Allow` on 405, `Retry-After` on 503)
+ * @example toProblem(new NotFoundError('No contract petstore'), 'req-1').problem.status // 404
+ */
+export function toProblem(
+  error: unknown,
+  requestId: string,
+): { problem: ProblemDetails; headers: Record<string, string>; internal: boolean } {
+  const instance = `urn:aif:request:${requestId}`;
+  if (error instanceof DomainError) {
+    const status = STATUS_BY_CLASS.find(([cls]) => error instanceof cls)?.[1] ?? 400;
+    const headers: Record<string, string> = {};
+    if (error instanceof MethodNotAllowedError) headers.allow = error.allow.join(', ');
+    if (error instanceof DependencyUnavailableError) headers['retry-after'] = String(error.retryAfterSeconds);
+    return {
+      problem: {
+        type: `${PROBLEM_TYPE_PREFIX}${error.code}`,
+        title: error.title,
+        status,
+        detail: error.message,
+        instance,
+        requestId,
+        ...(error.problems.length > 0 && {
+          errors: error.problems.map((p) => ({ pointer: p.pointer, detail: p.message, ...(p.keyword && { keyword: p.keyword }) })),
+        }),
+      },
+      headers,
+      internal: false,
+    };
+  }
+  return {
+    problem: {
+      type: `${PROBLEM_TYPE_PREFIX}internal-error`,
+      title: 'Internal error',
+      status: 500,
+      detail: `The request failed unexpectedly; quote request id ${requestId} when reporting it`,
+      instance,
+      requestId,
+    },
+    headers: {},
+    internal: true,
+  };
+}

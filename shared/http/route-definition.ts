@@ -1,0 +1,36 @@
+import type * as z from 'zod';
+import type { BodyFormat } from './body';
+
+/** HTTP methods the API's routes use. */
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * One operation of the HTTP API as the route table (`functions/routes.ts`) declares it. API
+ * Gateway resources, the local runner's dispatch, each function's router and the OpenAPI
+ * document are all derived from these entries.
+ */
+export type RouteDefinition<F extends string = string> = {
+  operationId: string;
+  method: RouteMethod;
+  /** API Gateway resource path with `{param}` placeholders, including the `/v1` base path. */
+  path: string;
+  /** The Lambda function (capability) that serves it. */
+  function: F;
+  summary: string;
+  tags: readonly string[];
+  /** OAuth2-style scopes a caller needs (recorded now; enforced with the security work). */
+  scopes: readonly string[];
+  /** No authentication at all (health, the API description). */
+  public?: boolean;
+  request?: {
+    params?: z.ZodType;
+    query?: z.ZodType;
+    /** Body schema: validated by the router unless `bodyValidatedBy` is 'operation'. */
+    body?: z.ZodType;
+    /** Accepted body formats; JSON when absent. */
+    bodyFormats?: readonly BodyFormat[];
+    /** The operation validates the body itself (it accepts several document kinds). */
+    bodyValidatedBy?: 'operation';
+  };
+  responses: Readonly<Record<number, { description: string; schema?: z.ZodType }>>;
+};

@@ -1,0 +1,49 @@
+import type { ContractVersion } from '../domain/contracts/contract';
+import { ContractNotFoundError } from '../domain/contracts/errors';
+import type { CompiledContractCache } from '../domain/contracts/validator';
+import { resolveLatest } from '../domain/contracts/versions';
+import type { Clock } from '../ports/clock';
+import type { ContractRepository } from '../ports/contract-repository';
+
+/** What the contract use cases need, built once per cold start. */
+export type ContractRegistryDeps = {
+  contracts: ContractRepository;
+  clock: Clock;
+  /** Compiled validators, kept across invocations of one Lambda instance. */
+  compiled: CompiledContractCache;
+};
+
+/**
+ * Finds a contract version: the exact `version` when given (deprecated versions included), else
+ * the latest by semver precedence among non-deprecated versions (prereleases only when asked).
+ *
+ * @throws {ContractNotFoundError} when the name, the version, or any eligible version is missing
+ * @example await resolveContract(deps, { name: 'petstore' }) // highest released version
+ */
+export async function resolveContract(
+  deps: Pick<ContractRegistryDeps, 'contracts'>,
+  input: { name: string; version?: string; includePrerelease?: boolean },
+): Promise<ContractVersion> {
+  if (input.version !== undefined) {
+    const found = await deps.contracts.getVersion(input.name, input.version);
+    if (!found) {
+      throw new ContractNotFoundError(`Contract ${input.name} has no version ${input.version}`, [
+        { pointer: '/version', message: `version ${input.version} is not registered` },
+      ]);
+    }
+    return found;
+  }
+  const headers = await deps.contracts.listVersionHeaders(input.name);
+  const latest = resolveLatest(headers, input.includePrerelease ?? false);
+  if (!latest) {
+    const detail =
+      headers.length === 0
+        ? `No contract named ${input.name} is registered`
+        : `Contract ${input.name} has no ${input.includePrerelease ? '' : 'released, '}non-deprecated version` +
+          (input.includePrerelease ? '' : '; add ?prerelease=true to include prereleases');
+    throw new ContractNotFoundError(detail);
+  }
+  const found = await deps.contracts.getVersion(input.name, latest.version);
+  if (!found) throw new ContractNotFoundError(`Contract ${input.name} version ${latest.version} disappeared`);
+  return found;
+}

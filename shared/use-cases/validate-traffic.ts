@@ -1,0 +1,48 @@
+import type { RequestSample, ValidationOutcome } from '../domain/contracts/validator';
+import { type ContractRegistryDeps, resolveContract } from './resolve-contract';
+
+/** The answer of the validate routes: the outcome plus which version and endpoint judged it. */
+export type TrafficValidationResult = ValidationOutcome & { version: string; endpoint: string };
+
+/**
+ * Validates a request against a contract version (the latest when `version` is absent), using
+ * validators compiled once per contract version and cached for the Lambda instance.
+ *
+ * @throws {ContractNotFoundError} when the contract or version does not exist
+ * @throws {EndpointNotFoundError} naming the known endpoints when the method and path match none
+ * @example await validateRequest(deps, { name: 'petstore', method: 'GET', path: '/pets/1', request: {} })
+ */
+export async function validateRequest(
+  deps: ContractRegistryDeps,
+  input: { name: string; version?: string; method: string; path: string; request: RequestSample },
+): Promise<TrafficValidationResult> {
+  const contract = await resolveContract(deps, input);
+  const compiled = deps.compiled.get(contract);
+  const { endpoint } = compiled.resolveEndpoint(input.method, input.path);
+  return {
+    ...compiled.validateRequest(input.method, input.path, input.request),
+    version: contract.version,
+    endpoint: `${endpoint.method} ${endpoint.path}`,
+  };
+}
+
+/**
+ * Validates a response body against the response or error schema the endpoint declares for `status`.
+ *
+ * @param status - the response's HTTP status code
+ * @throws {ContractNotFoundError} when the contract or version does not exist
+ * @throws {EndpointNotFoundError} when the method and path match no endpoint
+ */
+export async function validateResponse(
+  deps: ContractRegistryDeps,
+  input: { name: string; version?: string; method: string; path: string; status: number; body?: unknown },
+): Promise<TrafficValidationResult> {
+  const contract = await resolveContract(deps, input);
+  const compiled = deps.compiled.get(contract);
+  const { endpoint } = compiled.resolveEndpoint(input.method, input.path);
+  return {
+    ...compiled.validateResponse(input.method, input.path, input.status, input.body, contract.errorCodes),
+    version: contract.version,
+    endpoint: `${endpoint.method} ${endpoint.path}`,
+  };
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { ContractDocumentSchema } from '../../shared/domain/contracts/contract';
+import { EndpointNotFoundError, InvalidSchemaError } from '../../shared/domain/contracts/errors';
+import { CompiledContract, CompiledContractCache } from '../../shared/domain/contracts/validator';
+import { parsedAgentsContract, storedVersion } from '../support/contracts';
+
+const validAgent = { name: 'scout', capabilities: ['search'] };
+const headers = { 'x-api-key': 'k' };
+
+describe('CompiledContract', () => {
+  const compiled = new CompiledContract(parsedAgentsContract());
+
+  describe('validateRequest', () => {
+    it('accepts a request that satisfies body, headers and path', () => {
+      expect(compiled.validateRequest('POST', '/agents', { body: validAgent, headers })).toEqual({ valid: true, errors: [] });
+    });
+
+    it('reports every problem of the body with its JSON pointer', () => {
+      const outcome = compiled.validateRequest('POST', '/agents', {
+        body: { capabilities: ['dance'], maxConcurrency: 1.5, extra: true, owner: { email: 'not-an-email' } },
+        headers,
+      });
+      expect(outcome.valid).toBe(false);
+      expect(outcome.errors).toEqual([
+        { instancePath: '/body/name', keyword: 'required', message: "must have required property 'name'" },
+        { instancePath: '/body/extra', keyword: 'additionalProperties', message: 'must NOT have additional properties' },
+        { instancePath: '/body/capabilities/0', keyword: 'enum', message: 'must be equal to one of the allowed values' },
+        { instancePath: '/body/maxConcurrency', keyword: 'type', message: 'must be integer' },
+        { instancePath: '/body/owner/email', keyword: 'format', message: 'must match format "email"' },
+      ]);
+    });
+
+    it('tells integer from number and accepts null where the type allows it', () => {
+      const ok = compiled.validateRequest('POST', '/agents', {
+        body: { ...validAgent, maxConcurrency: 4, endpoint: null },
+        headers,
+      });
+      const bad = compiled.validateRequest('POST', '/agents', { body: { ...validAgent, endpoint: 42 }, headers });
+      expect(ok.valid).toBe(true);
+      expect(bad.errors).toEqual([{ instancePath: '/body/endpoint', keyword: 'type', message: 'must be string,null' }]);
+    });
+
+    it('checks required headers case-insensitively', () => {
+      expect(compiled.validateRequest('POST', '/agents', { body: validAgent, headers: { 'X-API-KEY': 'k' } }).valid).toBe(true);
+      expect(compiled.validateRequest('POST', '/agents', { body: validAgent }).errors).toEqual([
+        { instancePath: '/headers/x-api-key', keyword: 'required', message: "must have required property 'x-api-key'" },
+      ]);
+    });
+
+    it('requires the body when the endpoint declares one', () => {
+      expect(compiled.validateRequest('POST', '/agents', { headers }).errors).toEqual([
+        { instancePath: '/body', keyword: 'required', message: 'request body is required' },
+      ]);
+    });
+
+    it('matches path templates and validates path and query parameters after coercion', () => {
+      const id = '3f1c2a9e-8a4b-4c57-9d2e-1f0a7b6c5d4e';
+      expect(compiled.validateRequest('GET', `/agents/${id}`, { query: { verbose: 'true' } }).valid).toBe(true);
+      expect(compiled.validateRequest('GET', '/agents/nope', { query: { verbose: 'maybe' } }).errors).toEqual([
+        { instancePath: '/query/verbose', keyword: 'type', message: 'must be boolean' },
+        { instancePath: '/pathParameters/id', keyword: 'format', message: 'must match format "uuid"' },
+      ]);
+    });
+
+    it('takes path parameters from request.pathParameters when the path is the template itself', () => {
+      const outcome = compiled.validateRequest('GET', '/agents/{id}', { pathParameters: { id: 'not-a-uuid' } });
+      expect(outcome.errors).toEqual([
+        { instancePath: '/pathParameters/id', keyword: 'format', message: 'must match format "uuid"' },
+      ]);
+    });
+
+    it('rejects an unknown endpoint naming the known ones', () => {
+      let error: unknown;
+      try {
+        compiled.validateRequest('DELETE', '/agents/1', {});
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(EndpointNotFoundError);
+      expect((error as Error).message).toBe('No endpoint DELETE /agents/1; known endpoints: POST /agents, GET /agents/{id}');
+    });
+  });
+
+  describe('validateResponse', () => {
+    it('validates 2xx bodies against responseSchema', () => {
+      expect(compiled.validateResponse('POST', '/agents', 201, { id: 'x', name: 'scout' }).errors).toEqual([
+        { instancePath: '/body/id', keyword: 'format', message: 'must match format "uuid"' },
+      ]);
+    });
+
+    it('picks the error schema by exact status, then class, then default', () => {
+      expect(compiled.validateResponse('POST', '/agents', 409, { message: 'taken' }).valid).toBe(true);
+      expect(compiled.validateResponse('POST', '/agents', 400, {}).errors).toEqual([
+        { instancePath: '/body/message', keyword: 'required', message: "must have required property 'message'" },
+      ]);
+    });
+
+    it('reports a status the endpoint does not declare', () => {
+      expect(compiled.validateResponse('GET', '/agents/1', 500, {}).errors).toEqual([
+        { instancePath: '/status', keyword: 'status', message: 'status 500 is not declared for GET /agents/{id}' },
+      ]);
+    });
+  });
+
+  describe('assertSchemasCompile', () => {
+    it('rejects a $ref that points nowhere, naming the schema', () => {
+      const contract = ContractDocumentSchema.parse({
+        name: 'broken',
+        version: '1.0.0',
+        schemas: { A: { $ref: '#/$defs/Missing' } },
+      });
+      let error: unknown;
+      try {
+        new CompiledContract(contract).assertSchemasCompile();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InvalidSchemaError);
+      expect((error as InvalidSchemaError).problems.map((p) => p.pointer)).toEqual(['/schemas/A']);
+    });
+  });
+});
+
+describe('CompiledContractCache', () => {
+  it('compiles a contract version once and recompiles when its content changes', () => {
+    const cache = new CompiledContractCache(2);
+    const v1 = storedVersion();
+    expect(cache.get(v1)).toBe(cache.get({ ...v1 }));
+    expect(cache.get({ ...v1, contentHash: 'other' })).not.toBe(cache.get(v1));
+  });
+
+  it('evicts the least recently used entry beyond its size', () => {
+    const cache = new CompiledContractCache(2);
+    const a = storedVersion({ version: '1.0.0' });
+    const b = storedVersion({ version: '1.1.0' });
+    const c = storedVersion({ version: '1.2.0' });
+    const first = cache.get(a);
+    cache.get(b);
+    cache.get(a);
+    cache.get(c);
+    expect(cache.get(a)).toBe(first);
+  });
+});
