@@ -1,4 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -7,6 +8,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CompatibilityMode, ContractSummary, ContractVersion } from '../../domain/contracts/contract';
 import { PayloadTooLargeError } from '../../domain/errors';
 import type { ContractRepository, ContractVersionHeader, Page } from '../../ports/contract-repository';
@@ -81,8 +83,10 @@ export class DynamoDbContractRepository implements ContractRepository {
       return { created: true };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) rethrowDynamoDbError(error, this.tableName);
-      const old = (error as { Item?: Record<string, unknown> }).Item;
-      const existing = old ? fromItem(old) : await this.getVersion(version.name, version.version);
+      // The document client does not unmarshall the item that ReturnValuesOnConditionCheckFailure
+      // attaches to the exception; DynamoDB Local and dynalite may not attach it at all.
+      const old = (error as { Item?: Record<string, AttributeValue> }).Item;
+      const existing = old?.document ? fromItem(unmarshall(old)) : await this.getVersion(version.name, version.version);
       if (!existing) throw error;
       return { created: false, existing };
     }

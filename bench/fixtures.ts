@@ -1,0 +1,195 @@
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { contentHash } from '../shared/domain/canonical-json';
+import type { ContractDocument, ContractSummary, ContractVersion } from '../shared/domain/contracts/contract';
+import type { ContractRepository, ContractVersionHeader, Page } from '../shared/ports/contract-repository';
+
+/** The request body schema of `POST /pets`, as registered in the Petstore contract. */
+export const NEW_PET_SCHEMA = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string' }, tag: { type: 'string' } },
+} as const;
+
+/** A payload that satisfies `NewPet`. */
+export const VALID_PET = { name: 'Rex', tag: 'dog' };
+/** A payload that breaks `NewPet` twice: `name` is missing and `tag` is not a string. */
+export const INVALID_PET = { tag: 5 };
+
+const endpointDefaults = {
+  description: '',
+  requestBodyRequired: true,
+  errorSchemas: {},
+  timeout: 30_000,
+  headers: {},
+  query: {},
+  pathParameters: {},
+};
+
+/** The Petstore contract document (name `petstore`, version `1.0.0`), with every default filled in. */
+export const PETSTORE_DOCUMENT: ContractDocument = {
+  name: 'petstore',
+  version: '1.0.0',
+  description: 'Petstore (benchmark fixture)',
+  endpoints: [
+    { ...endpointDefaults, method: 'POST', path: '/pets', operationId: 'createPet', requestSchema: 'NewPet' },
+    {
+      ...endpointDefaults,
+      method: 'GET',
+      path: '/pets/{petId}',
+      operationId: 'getPet',
+      pathParameters: { petId: { required: true, schema: { type: 'string' } } },
+    },
+  ],
+  schemas: { NewPet: NEW_PET_SCHEMA },
+  errorCodes: {},
+};
+
+/** The Petstore contract as the registry stores it: the document plus id, hash, time and flags. */
+export const PETSTORE_VERSION: ContractVersion = {
+  ...PETSTORE_DOCUMENT,
+  id: 'petstore@1.0.0',
+  compatibility: 'BACKWARD',
+  contentHash: contentHash(PETSTORE_DOCUMENT),
+  createdAt: '2025-01-01T00:00:00.000Z',
+  deprecated: false,
+};
+
+/**
+ * A read-only, in-memory `ContractRepository` holding fixed versions, so the warm benchmark
+ * measures the route and not storage. Writes are refused.
+ */
+export class FixedContractRepository implements ContractRepository {
+  private readonly versions: ContractVersion[];
+
+  constructor(versions: readonly ContractVersion[] = [PETSTORE_VERSION]) {
+    this.versions = [...versions];
+  }
+
+  async putVersion(): Promise<never> {
+    throw new Error('FixedContractRepository is read-only');
+  }
+
+  async getVersion(name: string, version: string): Promise<ContractVersion | undefined> {
+    return this.versions.find((v) => v.name === name && v.version === version);
+  }
+
+  async listVersionHeaders(name: string): Promise<ContractVersionHeader[]> {
+    return this.versions
+      .filter((v) => v.name === name)
+      .map(({ version, deprecated, createdAt, contentHash }) => ({ name, version, deprecated, createdAt, contentHash }));
+  }
+
+  async listVersions(name: string): Promise<ContractVersion[]> {
+    return this.versions.filter((v) => v.name === name);
+  }
+
+  async deprecateVersion(): Promise<never> {
+    throw new Error('FixedContractRepository is read-only');
+  }
+
+  async getSummary(name: string): Promise<ContractSummary | undefined> {
+    const versions = this.versions.filter((v) => v.name === name);
+    const first = versions[0];
+    if (!first) return undefined;
+    return { name, compatibility: first.compatibility, versionCount: versions.length, updatedAt: first.createdAt };
+  }
+
+  async recordVersionAdded(): Promise<never> {
+    throw new Error('FixedContractRepository is read-only');
+  }
+
+  async listSummaries(): Promise<Page<ContractSummary>> {
+    const names = [...new Set(this.versions.map((v) => v.name))].sort();
+    const items = await Promise.all(names.map((name) => this.getSummary(name)));
+    return { items: items.filter((s): s is ContractSummary => s !== undefined) };
+  }
+
+  async ping(): Promise<void> {}
+}
+
+/** The JSON body a client sends to `POST /v1/contracts/petstore/validate` to check one `POST /pets` request. */
+export function validateRequestBody(payload: unknown = VALID_PET): string {
+  return JSON.stringify({ method: 'POST', path: '/pets', request: { body: payload } });
+}
+
+/**
+ * A REST API (v1) proxy event for `POST /v1/contracts/petstore/validate`, shaped as API Gateway
+ * sends it (resource, path parameters, single- and multi-value headers, request context).
+ */
+export function validateRequestEvent(body: string = validateRequestBody()): APIGatewayProxyEvent {
+  const headers = {
+    Accept: 'application/json',
+    'Content-Type': 'application/json',
+    Host: 'abc123.execute-api.us-east-1.amazonaws.com',
+    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    'User-Agent': 'bench/1.0',
+    'X-Forwarded-For': '203.0.113.7',
+    'X-Forwarded-Port': '443',
+    'X-Forwarded-Proto': 'https',
+  };
+  return {
+    resource: '/v1/contracts/{name}/validate',
+    path: '/v1/contracts/petstore/validate',
+    httpMethod: 'POST',
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: { name: 'petstore' },
+    stageVariables: null,
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      authorizer: { principalId: 'agent-1', scope: 'contracts:read' },
+      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      extendedRequestId: 'bench-extended',
+      httpMethod: 'POST',
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: '203.0.113.7',
+        user: null,
+        userAgent: 'bench/1.0',
+        userArn: null,
+      },
+      path: '/v1/v1/contracts/petstore/validate',
+      protocol: 'HTTP/1.1',
+      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+      requestTime: '01/Jan/2025:00:00:00 +0000',
+      requestTimeEpoch: 1_735_689_600_000,
+      resourceId: 'res123',
+      resourcePath: '/v1/contracts/{name}/validate',
+      stage: 'v1',
+    },
+  };
+}
+
+/** A Lambda context object like the one the Node.js runtime passes (the middlewares read it). */
+export function lambdaContext(functionName = 'contracts'): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2025/01/01/[$LATEST]0123456789abcdef',
+    getRemainingTimeInMillis: () => 29_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
