@@ -76,7 +76,13 @@ export class FixedContractRepository implements ContractRepository {
   async listVersionHeaders(name: string): Promise<ContractVersionHeader[]> {
     return this.versions
       .filter((v) => v.name === name)
-      .map(({ version, deprecated, createdAt, contentHash }) => ({ name, version, deprecated, createdAt, contentHash }));
+      .map(({ version, deprecated, createdAt, contentHash }) => ({
+        name,
+        version,
+        deprecated,
+        createdAt,
+        contentHash,
+      }));
   }
 
   async listVersions(name: string): Promise<ContractVersion[]> {

@@ -61,7 +61,10 @@ export const routes = [
       bodyValidatedBy: 'operation',
     },
     responses: {
-      200: { description: 'Identical content was already registered (idempotent), or a dry run', schema: RegisterContractResponse },
+      200: {
+        description: 'Identical content was already registered (idempotent), or a dry run',
+        schema: RegisterContractResponse,
+      },
       201: { description: 'Registered', schema: RegisterContractResponse },
       409: problem('The version exists with different content, or it breaks compatibility'),
       422: problem('The document is invalid; every problem is listed with its JSON pointer'),
@@ -156,7 +159,11 @@ export type Route = (typeof routes)[number];
 export type OperationId = Route['operationId'];
 
 type ZodOut<T> = T extends z.ZodType ? z.output<T> : Record<string, never>;
-type RequestPart<R, K extends string> = R extends { request: infer Q } ? (Q extends Record<K, infer S> ? ZodOut<S> : Record<string, never>) : Record<string, never>;
+type RequestPart<R, K extends string> = R extends { request: infer Q }
+  ? Q extends Record<K, infer S>
+    ? ZodOut<S>
+    : Record<string, never>
+  : Record<string, never>;
 
 /** What an operation receives: path parameters, query and body already validated by the route's schemas. */
 export type OperationRequest<Id extends OperationId> = {
@@ -177,5 +184,8 @@ export type OperationResponse = { status: number; body?: unknown; headers?: Reco
 
 /** The implementations one function provides, one per operation id it serves. */
 export type OperationsOf<F extends FunctionName, D> = {
-  [Id in Extract<Route, { function: F }>['operationId']]: (request: OperationRequest<Id>, deps: D) => Promise<OperationResponse>;
+  [Id in Extract<Route, { function: F }>['operationId']]: (
+    request: OperationRequest<Id>,
+    deps: D,
+  ) => Promise<OperationResponse>;
 };

@@ -1,5 +1,6 @@
 declare module 'dynalite' {
   import type { Server } from 'node:http';
+
   /** dynalite's options (see its README); `path` persists to LevelDB, memory otherwise. */
   type DynaliteOptions = {
     path?: string;

@@ -3,7 +3,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 
 /** Media types API Gateway passes as text; every other body is base64-encoded (binary media types). */
-const TEXT_TYPES = /^(text\/|application\/(json|[\w.+-]+\+json|yaml|x-yaml|vnd\.oai\.openapi|x-www-form-urlencoded|xml))/i;
+const TEXT_TYPES =
+  /^(text\/|application\/(json|[\w.+-]+\+json|yaml|x-yaml|vnd\.oai\.openapi|x-www-form-urlencoded|xml))/i;
 
 /** What the local runner knows of one HTTP request. */
 export type LocalRequest = {

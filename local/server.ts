@@ -46,7 +46,9 @@ const HANDLER_MODULES: Record<FunctionName, () => Promise<{ handler: LambdaHandl
  */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const external = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
-  const database = external ? { endpoint: external, close: async () => {} } : await startEmbeddedDynamoDb(options.dataDir);
+  const database = external
+    ? { endpoint: external, close: async () => {} }
+    : await startEmbeddedDynamoDb(options.dataDir);
   const tableNames = Object.fromEntries(tableDefinitions.map((t) => [t.id, `aif-${t.id.toLowerCase()}`]));
   try {
     await ensureTables(database.endpoint, tableDefinitions, tableNames, external ? {} : EMBEDDED_CLIENT_CONFIG);
@@ -83,7 +85,13 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
             : { resource: '/{proxy+}', pathParameters: { proxy: path.slice(1) } };
         const functionName: FunctionName = match && 'route' in match ? match.route.function : 'system';
         const event = toProxyEvent(
-          { method: req.method ?? 'GET', url, headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
+          {
+            method: req.method ?? 'GET',
+            url,
+            headers: req.headers,
+            body,
+            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          },
           route,
           STAGE,
         );
@@ -95,11 +103,18 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         return {
           statusCode: 502,
           headers: { 'content-type': 'application/problem+json' },
-          body: JSON.stringify({ type: 'urn:aif:problem:bad-gateway', title: 'Bad Gateway', status: 502, detail: 'The function failed' }),
+          body: JSON.stringify({
+            type: 'urn:aif:problem:bad-gateway',
+            title: 'Bad Gateway',
+            status: 502,
+            detail: 'The function failed',
+          }),
         };
       })
       .then((result) => {
-        const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '', 'utf8');
+        const body = result.isBase64Encoded
+          ? Buffer.from(result.body, 'base64')
+          : Buffer.from(result.body ?? '', 'utf8');
         res.writeHead(result.statusCode, { ...responseHeaders(result), 'content-length': String(body.length) });
         res.end(body);
         options.log?.(`${req.method} ${req.url} ${result.statusCode} ${(performance.now() - started).toFixed(1)}ms`);

@@ -3,7 +3,11 @@ import * as z from 'zod';
 const ConfigSchema = z.object({
   CONTRACTS_TABLE: z.string().min(1),
   /** Largest accepted request body, bytes. API Gateway REST accepts 10 MB and Lambda 6 MB of payload; contracts stay far below. */
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 * 1024),
   /** Endpoint override for DynamoDB (dynalite locally, LocalStack…); the SDK also reads AWS_ENDPOINT_URL(_DYNAMODB) itself. */
   DYNAMODB_ENDPOINT: z.url().optional(),
 });

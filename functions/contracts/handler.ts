@@ -6,11 +6,7 @@ import { createRouter } from '../../shared/http/router';
 import { httpApi } from '../../shared/middleware/http-api';
 import { createObservability } from '../../shared/observability/powertools';
 import { systemClock } from '../../shared/ports/clock';
-import {
-  deprecateContractVersion,
-  listContracts,
-  listContractVersions,
-} from '../../shared/use-cases/contract-queries';
+import { deprecateContractVersion, listContracts, listContractVersions } from '../../shared/use-cases/contract-queries';
 import { registerContract } from '../../shared/use-cases/register-contract';
 import { type ContractRegistryDeps, resolveContract } from '../../shared/use-cases/resolve-contract';
 import { validateRequest, validateResponse } from '../../shared/use-cases/validate-traffic';

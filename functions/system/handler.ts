@@ -26,7 +26,8 @@ export const systemOperations: OperationsOf<'system', SystemDeps> = {
   },
   getOpenApiDocument: async ({ headers }) => {
     const host = headers['x-forwarded-host'] ?? headers.host ?? 'localhost:3000';
-    const proto = headers['x-forwarded-proto'] ?? (host.startsWith('localhost') || host.startsWith('127.') ? 'http' : 'https');
+    const proto =
+      headers['x-forwarded-proto'] ?? (host.startsWith('localhost') || host.startsWith('127.') ? 'http' : 'https');
     return { status: 200, body: buildOpenApiDocument(`${proto}://${host}`) };
   },
 };

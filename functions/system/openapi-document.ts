@@ -19,7 +19,10 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
  */
 export function buildOpenApiDocument(serverUrl: string): Record<string, unknown> {
   const toSchema = (schema: z.ZodType, io: 'input' | 'output') =>
-    z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
+    z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Record<
+      string,
+      unknown
+    >;
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const request = 'request' in route ? route.request : undefined;
@@ -30,7 +33,9 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
     const formats = request && 'bodyFormats' in request ? request.bodyFormats : ['json'];
     const body = request && 'body' in request ? request.body : undefined;
     const responses: Record<string, unknown> = {};
-    for (const [status, response] of Object.entries(route.responses) as Array<[string, { description: string; schema?: z.ZodType }]>) {
+    for (const [status, response] of Object.entries(route.responses) as Array<
+      [string, { description: string; schema?: z.ZodType }]
+    >) {
       responses[status] = {
         description: response.description,
         content: response.schema
@@ -57,7 +62,10 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
         requestBody: {
           required: true,
           content: Object.fromEntries(
-            formats.map((f) => [f === 'json' ? 'application/json' : 'application/yaml', { schema: toSchema(body, 'input') }]),
+            formats.map((f) => [
+              f === 'json' ? 'application/json' : 'application/yaml',
+              { schema: toSchema(body, 'input') },
+            ]),
           ),
         },
       }),

@@ -5,7 +5,13 @@ import { UnsupportedMediaTypeError } from './errors';
 /** Body formats a route may accept. */
 export type BodyFormat = 'json' | 'yaml';
 
-const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'application/vnd.oai.openapi']);
+const YAML_TYPES = new Set([
+  'application/yaml',
+  'application/x-yaml',
+  'text/yaml',
+  'text/x-yaml',
+  'application/vnd.oai.openapi',
+]);
 
 /**
  * Decodes and parses a request body by its Content-Type: `application/json` and any `+json`

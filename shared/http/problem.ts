@@ -62,7 +62,11 @@ export function toProblem(
         instance,
         requestId,
         ...(error.problems.length > 0 && {
-          errors: error.problems.map((p) => ({ pointer: p.pointer, detail: p.message, ...(p.keyword && { keyword: p.keyword }) })),
+          errors: error.problems.map((p) => ({
+            pointer: p.pointer,
+            detail: p.message,
+            ...(p.keyword && { keyword: p.keyword }),
+          })),
         }),
       },
       headers,

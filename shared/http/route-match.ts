@@ -19,10 +19,7 @@ export class RouteMatcher<R extends { method: string; path: string }> {
    * @returns the route and its decoded path parameters; or `allow` (the methods the path has) when
    *   only the method is wrong; or undefined when no route has this path
    */
-  match(
-    method: string,
-    path: string,
-  ): { route: R; params: Record<string, string> } | { allow: string[] } | undefined {
+  match(method: string, path: string): { route: R; params: Record<string, string> } | { allow: string[] } | undefined {
     const upper = method.toUpperCase();
     const sameMethod = this.routes.flatMap((r, i) => (r.method === upper ? [i] : []));
     const hit = matchPath(

@@ -53,7 +53,8 @@ export function createRouter<D>(
     const problems: Array<{ pointer: string; message: string; keyword?: string }> = [];
     const params = check(route.request?.params, resolved.params, '/pathParameters', problems);
     const query = check(route.request?.query, singleValues(event), '/query', problems);
-    if (problems.length > 0) throw new BadRequestError(`${problems.length} path or query parameter(s) are invalid`, problems);
+    if (problems.length > 0)
+      throw new BadRequestError(`${problems.length} path or query parameter(s) are invalid`, problems);
 
     let body = parseBody(
       event.body,
@@ -64,10 +65,13 @@ export function createRouter<D>(
     );
     if (route.request?.body && route.request.bodyValidatedBy !== 'operation') {
       if (body === undefined) {
-        throw new ValidationError('This operation needs a request body', [{ pointer: '/body', message: 'is required' }]);
+        throw new ValidationError('This operation needs a request body', [
+          { pointer: '/body', message: 'is required' },
+        ]);
       }
       body = check(route.request.body, body, '', problems);
-      if (problems.length > 0) throw new ValidationError(`The request body has ${problems.length} problem(s)`, problems);
+      if (problems.length > 0)
+        throw new ValidationError(`The request body has ${problems.length} problem(s)`, problems);
     }
     const result = await operation(
       { params, query, body, headers, requestId: event.requestContext?.requestId ?? 'unknown', path: event.path },
@@ -90,7 +94,10 @@ function resolveRoute(
   const match = matcher.match(event.httpMethod, event.path);
   if (!match) throw new RouteNotFoundError(`No route ${event.httpMethod} ${event.path}`);
   if ('allow' in match) {
-    throw new MethodNotAllowedError(`${event.path} does not support ${event.httpMethod}; use ${match.allow.join(', ')}`, match.allow);
+    throw new MethodNotAllowedError(
+      `${event.path} does not support ${event.httpMethod}; use ${match.allow.join(', ')}`,
+      match.allow,
+    );
   }
   return match;
 }

@@ -34,7 +34,8 @@ export function httpApi(handler: ApiHandler, { logger, metrics, tracer }: Observ
     .use({
       before: (request) => {
         const headers: Record<string, string | undefined> = {};
-        for (const [name, value] of Object.entries(request.event.headers ?? {})) headers[name.toLowerCase()] = value as string | undefined;
+        for (const [name, value] of Object.entries(request.event.headers ?? {}))
+          headers[name.toLowerCase()] = value as string | undefined;
         const trace = readTraceContext(headers);
         traces.set(request.event, trace);
         logger.appendKeys({ correlation_id: trace.traceId, request_id: request.event.requestContext?.requestId });

@@ -17,7 +17,10 @@ export type Observability = { logger: Logger; metrics: Metrics; tracer: Tracer }
 export function createObservability(serviceName: string): Observability {
   return {
     logger: new Logger({ serviceName }),
-    metrics: new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AgentIntegrationFramework' }),
+    metrics: new Metrics({
+      serviceName,
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AgentIntegrationFramework',
+    }),
     tracer: new Tracer({ serviceName }),
   };
 }

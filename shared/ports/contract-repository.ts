@@ -1,8 +1,10 @@
-import type { ContractSummary, ContractVersion } from '../domain/contracts/contract';
-import type { CompatibilityMode } from '../domain/contracts/contract';
+import type { CompatibilityMode, ContractSummary, ContractVersion } from '../domain/contracts/contract';
 
 /** What listing a name's versions returns: enough to resolve "latest" without loading documents. */
-export type ContractVersionHeader = Pick<ContractVersion, 'name' | 'version' | 'deprecated' | 'createdAt' | 'contentHash'>;
+export type ContractVersionHeader = Pick<
+  ContractVersion,
+  'name' | 'version' | 'deprecated' | 'createdAt' | 'contentHash'
+>;
 
 /** One page of a paginated listing; `nextCursor` is opaque and absent on the last page. */
 export type Page<T> = { items: T[]; nextCursor?: string };

@@ -77,7 +77,9 @@ export async function registerContract(
   const existing = await deps.contracts.getVersion(document.name, document.version);
   if (existing && !input.dryRun) return sameOrConflict(existing, contract, checkAgainstHistory([], document, 'NONE'));
   const history =
-    mode === 'NONE' ? [] : (await deps.contracts.listVersions(document.name)).filter((v) => v.version !== document.version);
+    mode === 'NONE'
+      ? []
+      : (await deps.contracts.listVersions(document.name)).filter((v) => v.version !== document.version);
   const report = checkAgainstHistory(history, document, mode);
 
   if (input.dryRun) {
@@ -88,7 +90,12 @@ export async function registerContract(
       : report.compatible
         ? 'created'
         : 'incompatible';
-    return { outcome: 'dry-run', wouldBe, contract: existing?.contentHash === hash ? existing : contract, compatibility: report };
+    return {
+      outcome: 'dry-run',
+      wouldBe,
+      contract: existing?.contentHash === hash ? existing : contract,
+      compatibility: report,
+    };
   }
   if (!report.compatible) {
     throw new IncompatibleVersionError(
@@ -120,7 +127,11 @@ async function parseDocument(input: RegisterContractInput): Promise<ContractDocu
   if (!parsed.success) {
     throw new ValidationError(
       `The contract document has ${parsed.error.issues.length} problem(s)`,
-      parsed.error.issues.map((issue) => ({ pointer: toJsonPointer(issue.path), message: issue.message, keyword: issue.code })),
+      parsed.error.issues.map((issue) => ({
+        pointer: toJsonPointer(issue.path),
+        message: issue.message,
+        keyword: issue.code,
+      })),
     );
   }
   return parsed.data;
@@ -131,7 +142,8 @@ function sameOrConflict(
   candidate: ContractVersion,
   report: CompatibilityReport,
 ): RegisterContractResult {
-  if (existing.contentHash === candidate.contentHash) return { outcome: 'unchanged', contract: existing, compatibility: report };
+  if (existing.contentHash === candidate.contentHash)
+    return { outcome: 'unchanged', contract: existing, compatibility: report };
   throw new VersionConflictError(
     `${candidate.name} ${candidate.version} is already registered with different content; versions are immutable — publish a new version`,
     [{ pointer: '/version', message: `registered on ${existing.createdAt} with content hash ${existing.contentHash}` }],

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { type LocalServer, startLocalServer } from '../../local/server';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/openapi/', import.meta.url));
@@ -105,7 +105,12 @@ describe('local runner: contract registry over HTTP', () => {
     it('is idempotent for identical content and refuses different content under the same version', async () => {
       const yaml = readFileSync(join(FIXTURES, 'oai/v3.0/petstore-expanded.yaml'), 'utf8');
       const again = await call('POST', '/v1/contracts?name=petstore', yaml, 'application/yaml');
-      const changed = await call('POST', '/v1/contracts?name=petstore', yaml.replace('maximum number', 'max'), 'application/yaml');
+      const changed = await call(
+        'POST',
+        '/v1/contracts?name=petstore',
+        yaml.replace('maximum number', 'max'),
+        'application/yaml',
+      );
       expect(again.status).toBe(200);
       expect(again.body.outcome).toBe('unchanged');
       expect(changed.status).toBe(409);
@@ -116,7 +121,11 @@ describe('local runner: contract registry over HTTP', () => {
     const validateResponse = (request: unknown) => call('POST', '/v1/contracts/petstore/validate-response', request);
 
     it('accepts a correct request', async () => {
-      const response = await validate({ method: 'POST', path: '/pets', request: { body: { name: 'Rex', tag: 'dog' } } });
+      const response = await validate({
+        method: 'POST',
+        path: '/pets',
+        request: { body: { name: 'Rex', tag: 'dog' } },
+      });
       expect(response.body).toEqual({ valid: true, errors: [], version: '1.0.0', endpoint: 'POST /pets' });
     });
 
@@ -141,7 +150,9 @@ describe('local runner: contract registry over HTTP', () => {
       expect(path.body.errors).toEqual([
         { instancePath: '/pathParameters/id', keyword: 'type', message: 'must be integer' },
       ]);
-      expect(query.body.errors).toEqual([{ instancePath: '/query/limit', keyword: 'type', message: 'must be integer' }]);
+      expect(query.body.errors).toEqual([
+        { instancePath: '/query/limit', keyword: 'type', message: 'must be integer' },
+      ]);
     });
 
     it('validates responses against the schema for their status', async () => {
@@ -194,7 +205,11 @@ describe('local runner: contract registry over HTTP', () => {
       const dryRun = await call('POST', '/v1/contracts?dryRun=true', breaking);
       const refused = await call('POST', '/v1/contracts', breaking);
       expect(dryRun.status).toBe(200);
-      expect(dryRun.body).toMatchObject({ outcome: 'dry-run', wouldBe: 'incompatible', compatibility: { compatible: false } });
+      expect(dryRun.body).toMatchObject({
+        outcome: 'dry-run',
+        wouldBe: 'incompatible',
+        compatibility: { compatible: false },
+      });
       expect(refused.status).toBe(409);
       expect(refused.body.type).toBe('urn:aif:problem:incompatible-version');
       expect(refused.body.errors.map((e: { keyword: string }) => e.keyword)).toContain('endpoint-removed');

@@ -112,7 +112,12 @@ describe('contracts handler', () => {
 
     it('rejects an unsupported content type with 415', async () => {
       const result = await handler(
-        apiEvent({ method: 'POST', path: '/v1/contracts', rawBody: 'a=b', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }),
+        apiEvent({
+          method: 'POST',
+          path: '/v1/contracts',
+          rawBody: 'a=b',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        }),
         lambdaContext,
       );
       expect(result.statusCode).toBe(415);
@@ -130,9 +135,9 @@ describe('contracts handler', () => {
       ddb.on(QueryCommand).resolves({
         Items: ['1.9.0', '1.10.0', '1.2.0'].map((version) => ({ name: 'agents', version, deprecated: false })),
       });
-      ddb
-        .on(GetCommand, { Key: { pk: 'CONTRACT#agents', sk: 'VERSION#1.10.0' } })
-        .resolves({ Item: { deprecated: false, document: gzipSync(JSON.stringify(storedVersion({ version: '1.10.0' }))) } });
+      ddb.on(GetCommand, { Key: { pk: 'CONTRACT#agents', sk: 'VERSION#1.10.0' } }).resolves({
+        Item: { deprecated: false, document: gzipSync(JSON.stringify(storedVersion({ version: '1.10.0' }))) },
+      });
 
       const result = await handler(
         apiEvent({
@@ -163,7 +168,12 @@ describe('contracts handler', () => {
       ddb.on(QueryCommand).rejects(new TypeError('secret internal detail'));
 
       const result = await handler(
-        apiEvent({ method: 'GET', path: '/v1/contracts/agents/versions', resource: '/v1/contracts/{name}/versions', pathParameters: { name: 'agents' } }),
+        apiEvent({
+          method: 'GET',
+          path: '/v1/contracts/agents/versions',
+          resource: '/v1/contracts/{name}/versions',
+          pathParameters: { name: 'agents' },
+        }),
         lambdaContext,
       );
 

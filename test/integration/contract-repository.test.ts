@@ -73,7 +73,9 @@ describe('DynamoDbContractRepository (dynalite)', () => {
     it('counts each version once however often it is recorded', async () => {
       const at = new Date('2026-11-30T01:00:00Z');
       await Promise.all(
-        ['1.0.0', '1.1.0', '1.0.0', '2.0.0', '1.1.0'].map((v) => repository.recordVersionAdded('counted', v, 'FULL', at)),
+        ['1.0.0', '1.1.0', '1.0.0', '2.0.0', '1.1.0'].map((v) =>
+          repository.recordVersionAdded('counted', v, 'FULL', at),
+        ),
       );
 
       expect((await repository.getSummary('counted'))?.versionCount).toBe(3);

@@ -9,13 +9,14 @@ import type { TableDefinition } from '../../shared/adapters/dynamodb/table-defin
  * Creates a uniquely named table from a definition in the shared embedded dynalite and returns a
  * document client for it.
  */
-export async function freshTable(definition: TableDefinition): Promise<{ client: DynamoDBDocumentClient; tableName: string }> {
+export async function freshTable(
+  definition: TableDefinition,
+): Promise<{ client: DynamoDBDocumentClient; tableName: string }> {
   const endpoint = inject('dynamoDbEndpoint');
   const tableName = `test-${definition.id.toLowerCase()}-${randomUUID().slice(0, 8)}`;
   await ensureTables(endpoint, [definition], { [definition.id]: tableName }, EMBEDDED_CLIENT_CONFIG);
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ ...EMBEDDED_CLIENT_CONFIG, endpoint }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ ...EMBEDDED_CLIENT_CONFIG, endpoint }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   return { client, tableName };
 }

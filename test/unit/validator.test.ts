@@ -12,7 +12,10 @@ describe('CompiledContract', () => {
 
   describe('validateRequest', () => {
     it('accepts a request that satisfies body, headers and path', () => {
-      expect(compiled.validateRequest('POST', '/agents', { body: validAgent, headers })).toEqual({ valid: true, errors: [] });
+      expect(compiled.validateRequest('POST', '/agents', { body: validAgent, headers })).toEqual({
+        valid: true,
+        errors: [],
+      });
     });
 
     it('reports every problem of the body with its JSON pointer', () => {
@@ -23,8 +26,16 @@ describe('CompiledContract', () => {
       expect(outcome.valid).toBe(false);
       expect(outcome.errors).toEqual([
         { instancePath: '/body/name', keyword: 'required', message: "must have required property 'name'" },
-        { instancePath: '/body/extra', keyword: 'additionalProperties', message: 'must NOT have additional properties' },
-        { instancePath: '/body/capabilities/0', keyword: 'enum', message: 'must be equal to one of the allowed values' },
+        {
+          instancePath: '/body/extra',
+          keyword: 'additionalProperties',
+          message: 'must NOT have additional properties',
+        },
+        {
+          instancePath: '/body/capabilities/0',
+          keyword: 'enum',
+          message: 'must be equal to one of the allowed values',
+        },
         { instancePath: '/body/maxConcurrency', keyword: 'type', message: 'must be integer' },
         { instancePath: '/body/owner/email', keyword: 'format', message: 'must match format "email"' },
       ]);
@@ -41,7 +52,9 @@ describe('CompiledContract', () => {
     });
 
     it('checks required headers case-insensitively', () => {
-      expect(compiled.validateRequest('POST', '/agents', { body: validAgent, headers: { 'X-API-KEY': 'k' } }).valid).toBe(true);
+      expect(
+        compiled.validateRequest('POST', '/agents', { body: validAgent, headers: { 'X-API-KEY': 'k' } }).valid,
+      ).toBe(true);
       expect(compiled.validateRequest('POST', '/agents', { body: validAgent }).errors).toEqual([
         { instancePath: '/headers/x-api-key', keyword: 'required', message: "must have required property 'x-api-key'" },
       ]);
@@ -77,7 +90,9 @@ describe('CompiledContract', () => {
         error = e;
       }
       expect(error).toBeInstanceOf(EndpointNotFoundError);
-      expect((error as Error).message).toBe('No endpoint DELETE /agents/1; known endpoints: POST /agents, GET /agents/{id}');
+      expect((error as Error).message).toBe(
+        'No endpoint DELETE /agents/1; known endpoints: POST /agents, GET /agents/{id}',
+      );
     });
   });
 

@@ -52,7 +52,9 @@ export class DynamoDbContractRepository implements ContractRepository {
     private readonly tableName: string,
   ) {}
 
-  async putVersion(version: ContractVersion): Promise<{ created: true } | { created: false; existing: ContractVersion }> {
+  async putVersion(
+    version: ContractVersion,
+  ): Promise<{ created: true } | { created: false; existing: ContractVersion }> {
     const document = gzipSync(JSON.stringify(version));
     if (document.byteLength > MAX_ITEM_BYTES - ITEM_OVERHEAD_BYTES) {
       throw new PayloadTooLargeError(
@@ -95,7 +97,11 @@ export class DynamoDbContractRepository implements ContractRepository {
   async getVersion(name: string, version: string): Promise<ContractVersion | undefined> {
     try {
       const out = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: pk(name), sk: versionSk(version) }, ConsistentRead: true }),
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: pk(name), sk: versionSk(version) },
+          ConsistentRead: true,
+        }),
       );
       return out.Item ? fromItem(out.Item) : undefined;
     } catch (error) {
@@ -222,7 +228,12 @@ export class DynamoDbContractRepository implements ContractRepository {
     try {
       do {
         const out = await this.client.send(
-          new QueryCommand({ ...input, TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: exclusiveStartKey }),
+          new QueryCommand({
+            ...input,
+            TableName: this.tableName,
+            ConsistentRead: true,
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
         );
         items.push(...(out.Items ?? []));
         exclusiveStartKey = out.LastEvaluatedKey;

@@ -14,7 +14,10 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
  *
  * @throws {BadRequestError} with pointer `/query/cursor` when the cursor was not issued by us
  */
-export function decodeCursor(cursor: string | undefined, keyNames: readonly string[]): Record<string, string> | undefined {
+export function decodeCursor(
+  cursor: string | undefined,
+  keyNames: readonly string[],
+): Record<string, string> | undefined {
   if (cursor === undefined) return undefined;
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;

@@ -28,7 +28,9 @@ export function rethrowDynamoDbError(error: unknown, table: string): never {
     (status !== undefined && status >= 500) ||
     (e?.code && NETWORK_CODES.has(e.code))
   ) {
-    throw new DependencyUnavailableError(`DynamoDB table ${table} is unavailable (${e.name ?? e.code})`, 1, { cause: error });
+    throw new DependencyUnavailableError(`DynamoDB table ${table} is unavailable (${e.name ?? e.code})`, 1, {
+      cause: error,
+    });
   }
   throw error;
 }

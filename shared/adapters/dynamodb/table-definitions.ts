@@ -43,13 +43,20 @@ export const tableDefinitions: readonly TableDefinition[] = [contractsTable];
  * @example toCreateTableInput(contractsTable, 'aif-contracts-test')
  */
 export function toCreateTableInput(definition: TableDefinition, tableName: string): CreateTableCommandInput {
-  const keys = [definition.partitionKey, definition.sortKey, ...definition.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+  const keys = [
+    definition.partitionKey,
+    definition.sortKey,
+    ...definition.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
   const attributeDefinitions = new Map<string, KeyAttribute>();
   for (const key of keys) if (key) attributeDefinitions.set(key.name, key);
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [...attributeDefinitions.values()].map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+    AttributeDefinitions: [...attributeDefinitions.values()].map((k) => ({
+      AttributeName: k.name,
+      AttributeType: k.type,
+    })),
     KeySchema: [
       { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
       ...(definition.sortKey ? [{ AttributeName: definition.sortKey.name, KeyType: 'RANGE' as const }] : []),

@@ -615,6 +615,31 @@ function check(subs: Node[], sups: Node[], ctx: Ctx, where: string, depth: numbe
       }
       return skip.size > 0 ? { ...t, origin: t.origin ?? (t.s as object), skip } : t;
     });
+    // Before sub disjunctions are split (which forgets oneOf exclusivity), try fitting sub as a whole into
+    // one branch of each sup disjunction.
+    const subSplits = conj.some((c) =>
+      (['anyOf', 'oneOf'] as const).some((k) => Array.isArray((c.s as Obj)[k]) && !c.skip?.has(k)),
+    );
+    if (subSplits && !values) {
+      supConj = supConj.map((t) => {
+        const ts = t.s as Obj;
+        const skip = new Set(t.skip ?? []);
+        for (const kw of ['anyOf', 'oneOf'] as const) {
+          const branches = ts[kw];
+          if (!Array.isArray(branches) || skip.has(kw)) continue;
+          const nodes = branches
+            .map((b, i) => ({ s: b as JsonSchema, ptr: `${t.ptr}/${kw}/${i}` }))
+            .filter((n) => typeof n.s === 'boolean' || isObj(n.s));
+          const fits = nodes.some(
+            (n, i) =>
+              check(conj, [n], ctx, where, depth + 1).length === 0 &&
+              (kw === 'anyOf' || nodes.every((o, j) => j === i || disjoint(conj, types, values, o, ctx))),
+          );
+          if (fits) skip.add(kw);
+        }
+        return skip.size > (t.skip?.size ?? 0) ? { ...t, origin: t.origin ?? (t.s as object), skip } : t;
+      });
+    }
     // Sub disjunctions: every branch must be a subschema (exact for anyOf, an over-approximation for oneOf).
     if (!values) {
       for (let i = 0; i < conj.length; i += 1) {
@@ -793,6 +818,9 @@ function checkConjunct(
     if (present.length === 0) return;
     for (const k of present) handled.add(k);
     if (!applies(present[0] as string)) return;
+    // A sub conjunct carrying the same keyword group verbatim satisfies it (groups are self-contained).
+    const verbatim = conj.some((c) => kws.every((k) => schemaEqual((c.s as Obj)[k], ctx.subDefs, ts[k], ctx.supDefs)));
+    if (verbatim && !kws.some((k) => k.startsWith('unevaluated'))) return;
     const fromValues = valueIssues(present, groupOf(...present));
     if (fromValues !== undefined) issues.push(...fromValues);
     else run();
@@ -1287,6 +1315,7 @@ function checkProperties(
         declaredIn ??= c;
         const n = nodeOf(props[name], `${c.ptr}/properties/${esc(name)}`);
         if (n) subP.push(n);
+        subP.push(...(subPatterns.get(c) ?? []).filter((p) => p.re.test(name)).map((p) => p.node));
         continue;
       }
       const patterns = subPatterns.get(c);
@@ -1358,13 +1387,19 @@ function checkProperties(
   const supRest = [supAdditional, ...supPatterns.map((p) => p.node)].filter((n) => !isTrivial(n.s));
   if (supRest.length === 0) return issues;
   const subRest: Node[] = [];
+  // Sub conjuncts with patternProperties are handled by cases below (uncompilable ones count as "anything").
+  const patterned: Array<{ c: Node; patterns: Array<{ re: RegExp; node: Node }> }> = [];
   for (const c of objConj) {
     const s = c.s as Obj;
-    if (s.patternProperties !== undefined) continue; // over-approximated as "anything"
+    const patterns = subPatterns.get(c);
+    if (s.patternProperties !== undefined) {
+      if (patterns && patterns.length > 0) patterned.push({ c, patterns });
+      if (patterns?.length !== 0) continue;
+    }
     const n = nodeOf(s.additionalProperties ?? true, `${c.ptr}/additionalProperties`);
     if (n && !isTrivial(n.s)) subRest.push(n);
   }
-  if (subRest.length === 0 && ts.additionalProperties === false) {
+  if (patterned.length === 0 && subRest.length === 0 && ts.additionalProperties === false) {
     const { side, pointer } = newPtr(ctx, subNodes, t, 'additionalProperties');
     issues.push(
       mk(
@@ -1377,8 +1412,42 @@ function checkProperties(
     );
     return issues;
   }
-  const subs = subRest.length > 0 ? subRest : [{ s: true, ptr: anchor } as Node];
-  for (const s of supRest) issues.push(...check(subs, [s], ctx, child(where, '*'), depth + 1));
+  const withFixed = (extra: Node[]): Node[] => {
+    const list = [...extra, ...subRest].filter((n) => !isTrivial(n.s));
+    return list.length > 0 ? list : [{ s: true, ptr: anchor }];
+  };
+  const restWhere = child(where, '*');
+  if (patterned.length === 0) {
+    for (const s of supRest) issues.push(...check(withFixed([]), [s], ctx, restWhere, depth + 1));
+    return issues;
+  }
+  const additionalOf = (c: Node): Node =>
+    nodeOf((c.s as Obj).additionalProperties ?? true, `${c.ptr}/additionalProperties`) as Node;
+  const sameKeys = patterned.every(
+    ({ patterns }) =>
+      supPatterns.length === patterns.length &&
+      supPatterns.every((p) => patterns.some((q) => q.re.source === p.re.source)),
+  );
+  if (sameKeys) {
+    // Same pattern set everywhere: a name matches the same patterns on both sides, or none on both.
+    for (const p of supPatterns) {
+      const mine = patterned.map(
+        ({ patterns }) => (patterns.find((q) => q.re.source === p.re.source) as { node: Node }).node,
+      );
+      if (!isTrivial(p.node.s)) issues.push(...check(withFixed(mine), [p.node], ctx, restWhere, depth + 1));
+    }
+    if (!isTrivial(supAdditional.s)) {
+      issues.push(
+        ...check(withFixed(patterned.map(({ c }) => additionalOf(c))), [supAdditional], ctx, restWhere, depth + 1),
+      );
+    }
+    return issues;
+  }
+  // Otherwise a name may fall under any one of the first such conjunct's patterns or its additionalProperties.
+  const [first] = patterned as [(typeof patterned)[number]];
+  for (const option of [additionalOf(first.c), ...first.patterns.map((p) => p.node)]) {
+    for (const s of supRest) issues.push(...check(withFixed([option]), [s], ctx, restWhere, depth + 1));
+  }
   return issues;
 }
 
@@ -1513,7 +1582,7 @@ function checkPair(reqSub: Located, reqSup: Located, newSide: Side): Labeled[] {
     ptr: `/schemas/${esc(schemaName)}`,
   });
   const push = (label: string, issues: RawIssue[]): void => {
-    for (const issue of issues) out.push({ ...issue, label });
+    for (const issue of dedupe(issues)) out.push({ ...issue, label });
   };
   const docFor = (side: Side): 'previous' | 'next' => (side === newSide ? 'next' : 'previous');
   const epPtr = (side: Side): string => `/endpoints/${side === 'sub' ? reqSub.index : reqSup.index}`;

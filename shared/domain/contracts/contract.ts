@@ -58,7 +58,8 @@ export const AuthenticationSpecSchema = z
   })
   .superRefine((auth, ctx) => {
     if (auth.type === 'api_key') {
-      if (!auth.keyLocation) ctx.addIssue({ code: 'custom', path: ['keyLocation'], message: 'api_key needs keyLocation' });
+      if (!auth.keyLocation)
+        ctx.addIssue({ code: 'custom', path: ['keyLocation'], message: 'api_key needs keyLocation' });
       if (!auth.keyName) ctx.addIssue({ code: 'custom', path: ['keyName'], message: 'api_key needs keyName' });
     }
   });
@@ -94,7 +95,9 @@ export const ParameterSpecSchema = z.object({
 export type ParameterSpec = z.infer<typeof ParameterSpecSchema>;
 
 /** Response status keys: a status code, a class (`4XX`) or `default` (as OpenAPI names them). */
-export const StatusKeySchema = z.string().regex(/^([1-5][0-9][0-9]|[1-5]XX|default)$/, 'must be a status code, 1XX-5XX or "default"');
+export const StatusKeySchema = z
+  .string()
+  .regex(/^([1-5][0-9][0-9]|[1-5]XX|default)$/, 'must be a status code, 1XX-5XX or "default"');
 
 export const EndpointSpecSchema = z.object({
   /** Path template relative to baseUrl, e.g. `/agents/{id}`. */
@@ -139,7 +142,9 @@ export const ContractDocumentSchema = z
     authentication: AuthenticationSpecSchema.optional(),
     endpoints: z.array(EndpointSpecSchema).default([]),
     schemas: z.record(z.string().min(1), JsonSchemaSchema).default({}),
-    errorCodes: z.record(z.string().regex(/^[1-5][0-9][0-9]$/, 'must be an HTTP status code'), ErrorCodeSpecSchema).default({}),
+    errorCodes: z
+      .record(z.string().regex(/^[1-5][0-9][0-9]$/, 'must be an HTTP status code'), ErrorCodeSpecSchema)
+      .default({}),
   })
   .strict()
   .superRefine((doc, ctx) => {
@@ -157,9 +162,10 @@ export const ContractDocumentSchema = z
       const refs: Array<[string | undefined, PropertyKey[]]> = [
         [endpoint.requestSchema, ['endpoints', index, 'requestSchema']],
         [endpoint.responseSchema, ['endpoints', index, 'responseSchema']],
-        ...Object.entries(endpoint.errorSchemas).map(
-          ([status, name]): [string, PropertyKey[]] => [name, ['endpoints', index, 'errorSchemas', status]],
-        ),
+        ...Object.entries(endpoint.errorSchemas).map(([status, name]): [string, PropertyKey[]] => [
+          name,
+          ['endpoints', index, 'errorSchemas', status],
+        ]),
       ];
       for (const [name, path] of refs) {
         if (name !== undefined && !Object.hasOwn(doc.schemas, name)) {

@@ -21,7 +21,10 @@ export function sortByPrecedenceDescending<T extends string | { version: string 
  * @returns the entry, or undefined when no version qualifies
  * @example resolveLatest([{version:'1.9.0',deprecated:false},{version:'1.10.0',deprecated:false}]) // 1.10.0
  */
-export function resolveLatest<T extends VersionEntry>(versions: readonly T[], includePrerelease = false): T | undefined {
+export function resolveLatest<T extends VersionEntry>(
+  versions: readonly T[],
+  includePrerelease = false,
+): T | undefined {
   return sortByPrecedenceDescending(versions).find(
     (v) => !v.deprecated && (includePrerelease || semver.prerelease(v.version) === null),
   );

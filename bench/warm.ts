@@ -1,0 +1,181 @@
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type OperationsOf, routes } from '../functions/routes';
+import { CompiledContractCache } from '../shared/domain/contracts/validator';
+import { createRouter } from '../shared/http/router';
+import { httpApi } from '../shared/middleware/http-api';
+import { createObservability } from '../shared/observability/powertools';
+import { systemClock } from '../shared/ports/clock';
+import type { ContractRegistryDeps } from '../shared/use-cases/resolve-contract';
+import { validateRequest } from '../shared/use-cases/validate-traffic';
+import { FixedContractRepository, lambdaContext, NEW_PET_SCHEMA, validateRequestEvent } from './fixtures';
+import { quantile } from './stats';
+
+type ContractOperations = OperationsOf<'contracts', ContractRegistryDeps>;
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** Settings of the warm route benchmark. */
+export type WarmOptions = { rounds: number; batch: number; warmupCalls: number };
+
+/** Per-call statistics of one arm, nanoseconds. */
+export type ArmStats = { p50: number; p90: number; p99: number; mean: number };
+
+/** Result of the warm route benchmark. */
+export type WarmResult = {
+  /** Where `contractOperations` came from (the handler module, or the inline copy when it cannot be imported). */
+  operationsSource: string;
+  /** Calls timed per arm. */
+  calls: number;
+  /** The full route (middy + router + operation). */
+  route: ArmStats;
+  /** The bare handler the target compares against. */
+  bare: ArmStats;
+  /** Diagnostics: the router without the middy chain, and the use case called directly. */
+  routerOnly: ArmStats;
+  useCaseOnly: ArmStats;
+};
+
+/**
+ * Loads the contracts function's real `contractOperations`. Importing the handler module runs its
+ * cold-start code (loadConfig, a DynamoDB client that is never used, Powertools), so the caller
+ * sets the environment first. If the module cannot be imported (another change in progress), an
+ * inline copy of the `validateRequest` operation is used and the reason is returned.
+ */
+async function loadContractOperations(): Promise<{ operations: Partial<ContractOperations>; source: string }> {
+  try {
+    const module = await import('../functions/contracts/handler');
+    return { operations: module.contractOperations, source: 'functions/contracts/handler.ts → contractOperations' };
+  } catch (error) {
+    const inline: Pick<ContractOperations, 'validateRequest'> = {
+      validateRequest: async ({ params, body }, deps) => ({
+        status: 200,
+        body: await validateRequest(deps, { name: params.name, ...body }),
+      }),
+    };
+    const reason = (error as Error).message.split('\n')[0];
+    return { operations: inline, source: `INLINE COPY of validateRequest (handler import failed: ${reason})` };
+  }
+}
+
+/**
+ * The full warm path of `POST /v1/contracts/{name}/validate`: the middy chain (`httpApi`: Powertools
+ * tracer, logger, metrics, trace context, problem details) around the router (route match, zod
+ * validation of params and body, JSON parse/serialize) around the real operation and use case,
+ * with an in-memory repository holding the Petstore contract. Also returns the bare router and
+ * the deps, for the diagnostic arms.
+ */
+export async function createRouteHandler(): Promise<{
+  handler: Handler;
+  router: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+  deps: ContractRegistryDeps;
+  source: string;
+}> {
+  const { operations, source } = await loadContractOperations();
+  const deps: ContractRegistryDeps = {
+    contracts: new FixedContractRepository(),
+    clock: systemClock,
+    compiled: new CompiledContractCache(64),
+  };
+  const router = createRouter(routes, operations as Required<ContractOperations>, deps, {
+    maxBodyBytes: 2 * 1024 * 1024,
+  });
+  return { handler: httpApi(router, createObservability('contracts')), router, deps, source };
+}
+
+/**
+ * The same work without the framework: parse the body, run an Ajv validator compiled directly on
+ * the `NewPet` schema, serialize the result.
+ */
+export function createBareHandler(): Handler {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(NEW_PET_SCHEMA);
+  return async (event) => {
+    const input = JSON.parse(event.body as string) as { request: { body: unknown } };
+    const valid = validate(input.request.body);
+    const errors = (validate.errors ?? []).map((e) => ({
+      instancePath: `/body${e.instancePath}`,
+      keyword: e.keyword,
+      message: e.message ?? e.keyword,
+    }));
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ valid, errors, version: '1.0.0', endpoint: 'POST /pets' }),
+    };
+  };
+}
+
+async function timeEach(call: () => Promise<unknown>, calls: number, into: number[]): Promise<void> {
+  for (let i = 0; i < calls; i++) {
+    const start = process.hrtime.bigint();
+    await call();
+    into.push(Number(process.hrtime.bigint() - start));
+  }
+}
+
+function stats(samples: readonly number[]): ArmStats {
+  return {
+    p50: quantile(samples, 0.5),
+    p90: quantile(samples, 0.9),
+    p99: quantile(samples, 0.99),
+    mean: samples.reduce((sum, s) => sum + s, 0) / samples.length,
+  };
+}
+
+/**
+ * Benchmarks the warm route against the bare handler, plus two diagnostic arms (the router
+ * without middy; the `validateRequest` use case called directly). After a warm-up, `rounds`
+ * interleaved batches of `batch` calls per arm (the arm order rotates each round), each call
+ * timed on its own; percentiles are over all calls of an arm.
+ *
+ * @throws {Error} when an arm does not answer 200 with a valid result (the fixture is wrong)
+ */
+export async function benchWarmRoute(options: WarmOptions): Promise<WarmResult> {
+  const { handler: route, router, deps, source } = await createRouteHandler();
+  const bare = createBareHandler();
+  const event = validateRequestEvent();
+  const context = lambdaContext('contracts');
+  const input = {
+    name: 'petstore',
+    ...(JSON.parse(event.body as string) as { method: string; path: string; request: object }),
+  };
+
+  for (const [name, handler] of [
+    ['route', route],
+    ['bare', bare],
+    ['router only', router],
+  ] as const) {
+    const response = await handler(event, context);
+    const body = JSON.parse(response.body) as { valid?: boolean; endpoint?: string };
+    if (response.statusCode !== 200 || body.valid !== true || body.endpoint !== 'POST /pets') {
+      throw new Error(`warm bench: the ${name} arm answered ${response.statusCode} ${response.body}`);
+    }
+  }
+
+  const arms: Array<{ name: keyof Omit<WarmResult, 'operationsSource' | 'calls'>; call: () => Promise<unknown> }> = [
+    { name: 'route', call: () => route(event, context) },
+    { name: 'bare', call: () => bare(event, context) },
+    { name: 'routerOnly', call: () => router(event) },
+    { name: 'useCaseOnly', call: () => validateRequest(deps, input) },
+  ];
+  for (const arm of arms) for (let i = 0; i < options.warmupCalls; i++) await arm.call();
+
+  const samples = new Map<string, number[]>(arms.map((arm) => [arm.name, []]));
+  for (let round = 0; round < options.rounds; round++) {
+    for (let i = 0; i < arms.length; i++) {
+      const arm = arms[(round + i) % arms.length] as (typeof arms)[number];
+      await timeEach(arm.call, options.batch, samples.get(arm.name) as number[]);
+    }
+  }
+  const of = (name: string) => stats(samples.get(name) as number[]);
+  return {
+    operationsSource: source,
+    calls: options.rounds * options.batch,
+    route: of('route'),
+    bare: of('bare'),
+    routerOnly: of('routerOnly'),
+    useCaseOnly: of('useCaseOnly'),
+  };
+}

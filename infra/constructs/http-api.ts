@@ -1,0 +1,312 @@
+import { Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  type IResource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  type Method,
+  ResponseType,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { RouteDefinition } from '../../shared/http/route-definition';
+
+/** Props of an {@link HttpApi}. */
+export interface HttpApiProps<F extends string> {
+  /** The route table (`functions/routes.ts`): one API Gateway method per route. */
+  readonly routes: readonly RouteDefinition<F>[];
+  /** The function of each name the routes use. */
+  readonly functions: Readonly<Record<F, IFunction>>;
+  /**
+   * The function that receives every request no route matches (`ANY` on each resource, `/` and
+   * `/{proxy+}`); its router answers 404 or 405 as problem+json.
+   */
+  readonly fallbackFunction: F;
+  /**
+   * Name of the deployment stage, the first segment of the invoke URL's path.
+   *
+   * @default 'dev'
+   */
+  readonly stageName?: string;
+  /**
+   * Steady-state requests per second the stage accepts before answering 429.
+   *
+   * @default 100
+   */
+  readonly throttleRateLimit?: number;
+  /**
+   * Requests the stage absorbs in a burst above the steady rate.
+   *
+   * @default 200
+   */
+  readonly throttleBurstLimit?: number;
+  /**
+   * How long access log events are kept.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Smallest response body API Gateway compresses when the client accepts gzip/deflate, bytes.
+   *
+   * @default 1024
+   */
+  readonly minCompressionSizeBytes?: number;
+  /**
+   * 5XX responses within 5 minutes that raise the server-error alarm.
+   *
+   * @default 5
+   */
+  readonly serverErrorAlarmThreshold?: number;
+}
+
+/**
+ * Media types API Gateway passes to the functions base64-encoded instead of as text: the binary
+ * codecs the API negotiates besides JSON.
+ */
+export const BINARY_MEDIA_TYPES = ['application/msgpack', 'application/cbor', 'application/x-protobuf'] as const;
+
+/** The problem+json content type of every error the gateway itself produces. */
+const PROBLEM_JSON = 'application/problem+json';
+
+/**
+ * Errors API Gateway answers itself, before (or instead of) a function, reshaped into RFC 9457
+ * problem details like the functions' own. Gateway response templates only substitute variables
+ * (no VTL), and no variable holds the status code, so `status` is written only where the
+ * response type fixes it; RFC 9457 §3.1.2 makes the member advisory.
+ */
+const GATEWAY_PROBLEMS: ReadonlyArray<{
+  id: string;
+  type: ResponseType;
+  code: string;
+  title: string;
+  status?: number;
+  headers?: Record<string, string>;
+}> = [
+  {
+    id: 'Default4xx',
+    type: ResponseType.DEFAULT_4XX,
+    code: 'gateway-rejected',
+    title: 'The API gateway rejected the request',
+  },
+  { id: 'Default5xx', type: ResponseType.DEFAULT_5XX, code: 'gateway-error', title: 'The API gateway failed' },
+  {
+    id: 'Throttled',
+    type: ResponseType.THROTTLED,
+    code: 'too-many-requests',
+    title: 'Too many requests',
+    status: 429,
+    headers: { 'Retry-After': '1' },
+  },
+  {
+    // API Gateway REST APIs accept at most 10 MB per request (a fixed quota); the functions enforce
+    // their own, smaller MAX_BODY_BYTES and answer 413 the same way.
+    id: 'RequestTooLarge',
+    type: ResponseType.REQUEST_TOO_LARGE,
+    code: 'payload-too-large',
+    title: 'The request body is too large',
+    status: 413,
+  },
+  {
+    // API Gateway's answer (403 by default) to a path no resource matches. The `/{proxy+}`
+    // fallback leaves it almost unreachable; if it happens, the truth is "no such route".
+    id: 'MissingAuthenticationToken',
+    type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    code: 'route-not-found',
+    title: 'No such route',
+    status: 404,
+  },
+  {
+    id: 'IntegrationTimeout',
+    type: ResponseType.INTEGRATION_TIMEOUT,
+    code: 'upstream-timeout',
+    title: 'The function did not answer in time',
+    status: 504,
+  },
+];
+
+/**
+ * The REST API, built from the route table: for each route its resource path (nested resources)
+ * and method, a Lambda proxy integration to the route's function; `ANY` on every resource plus `/`
+ * and `/{proxy+}` go to the fallback function, so unknown paths get 404 and wrong methods 405 as
+ * problem+json from the same router. Also: JSON access logs, X-Ray tracing, detailed metrics, stage
+ * throttling, binary media types, compression, problem+json gateway responses, a 5XX alarm.
+ *
+ * Methods have no authorizer yet: authentication is a later issue and each route's scopes are
+ * recorded in the route table for it; `public` routes stay open.
+ *
+ * @example
+ * const api = new HttpApi(this, 'HttpApi', {
+ *   routes,
+ *   functions: { contracts: contracts.function, system: system.function },
+ *   fallbackFunction: 'system',
+ * });
+ * api.restApi.url; // https://<id>.execute-api.<region>.amazonaws.com/dev/
+ */
+export class HttpApi<F extends string> extends Construct {
+  /** The REST API; its `deploymentStage` is the stage named by `stageName`. */
+  readonly restApi: RestApi;
+  /** The access log group: one JSON line per request. */
+  readonly accessLogGroup: LogGroup;
+  /** 5XX responses on the stage reached the threshold within 5 minutes. */
+  readonly serverErrorsAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: HttpApiProps<F>) {
+    super(scope, id);
+    const stageName = props.stageName ?? 'dev';
+    this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    });
+
+    this.restApi = new RestApi(this, 'RestApi', {
+      restApiName: `${Stack.of(this).stackName}-RestApi`,
+      description: 'Agent Integration Framework HTTP API (routes from functions/routes.ts)',
+      endpointTypes: [EndpointType.REGIONAL],
+      binaryMediaTypes: [...BINARY_MEDIA_TYPES],
+      minCompressionSize: Size.bytes(props.minCompressionSizeBytes ?? 1024),
+      // The account-wide CloudWatch role (AWS::ApiGateway::Account) is a per-region singleton that
+      // other stacks may own; this app does not take it over. See the APIG6 acknowledgement.
+      cloudWatchRole: false,
+      defaultMethodOptions: { authorizationType: AuthorizationType.NONE },
+      deployOptions: {
+        stageName,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: AccessLogField.contextRequestId(),
+            ip: AccessLogField.contextIdentitySourceIp(),
+            method: AccessLogField.contextHttpMethod(),
+            path: AccessLogField.contextPath(),
+            resourcePath: AccessLogField.contextResourcePath(),
+            status: AccessLogField.contextStatus(),
+            latencyMs: AccessLogField.contextResponseLatency(),
+            integrationLatencyMs: AccessLogField.contextIntegrationLatency(),
+            responseLength: AccessLogField.contextResponseLength(),
+            userAgent: AccessLogField.contextIdentityUserAgent(),
+            errorType: AccessLogField.contextErrorResponseType(),
+            xrayTraceId: AccessLogField.contextXrayTraceId(),
+          }),
+        ),
+        throttlingRateLimit: props.throttleRateLimit ?? 100,
+        throttlingBurstLimit: props.throttleBurstLimit ?? 200,
+        metricsEnabled: true,
+        tracingEnabled: true,
+      },
+    });
+
+    this.addRoutes(props);
+    this.addGatewayResponses();
+    this.acknowledgeApiFindings();
+
+    this.serverErrorsAlarm = new Alarm(this, 'ServerErrorsAlarm', {
+      alarmDescription: `API stage ${stageName}: 5XX responses (function failures, timeouts, unreachable tables)`,
+      metric: this.restApi.deploymentStage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: props.serverErrorAlarmThreshold ?? 5,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  private addRoutes(props: HttpApiProps<F>): void {
+    const integrations = new Map<F, LambdaIntegration>();
+    const integrationFor = (name: F): LambdaIntegration => {
+      let integration = integrations.get(name);
+      if (!integration) {
+        // Test invocations from the console would double the function's resource policy statements.
+        integration = new LambdaIntegration(props.functions[name], { allowTestInvoke: false });
+        integrations.set(name, integration);
+      }
+      return integration;
+    };
+
+    const resources = new Set<IResource>([this.restApi.root]);
+    for (const route of props.routes) {
+      const segments = route.path.split('/').filter(Boolean);
+      for (let depth = 1; depth <= segments.length; depth++) {
+        resources.add(this.restApi.root.resourceForPath(segments.slice(0, depth).join('/')));
+      }
+      const method = this.restApi.root
+        .resourceForPath(route.path)
+        .addMethod(route.method, integrationFor(route.function), { operationName: route.operationId });
+      acknowledgeOpenMethod(
+        method,
+        route.public
+          ? `${route.method} ${route.path} is public by design (route table: public) and stays unauthenticated.`
+          : `${route.method} ${route.path} will require the scopes ${route.scopes.join(', ')} recorded in the route table; authentication (Lambda authorizer: JWT / API key) is a later issue, so the method is open for now.`,
+      );
+    }
+
+    const fallback = integrationFor(props.fallbackFunction);
+    const fallbackReason =
+      'Fallback method: it reaches only the router of the system function, which answers 404 or 405 as problem+json and touches no data.';
+    for (const resource of resources) acknowledgeOpenMethod(resource.addMethod('ANY', fallback), fallbackReason);
+    const proxy = this.restApi.root.addProxy({ defaultIntegration: fallback, anyMethod: true });
+    if (proxy.anyMethod) acknowledgeOpenMethod(proxy.anyMethod, fallbackReason);
+  }
+
+  private addGatewayResponses(): void {
+    for (const problem of GATEWAY_PROBLEMS) {
+      this.restApi.addGatewayResponse(problem.id, {
+        type: problem.type,
+        ...(problem.status && { statusCode: String(problem.status) }),
+        responseHeaders: {
+          'Content-Type': `'${PROBLEM_JSON}'`,
+          ...Object.fromEntries(Object.entries(problem.headers ?? {}).map(([name, value]) => [name, `'${value}'`])),
+        },
+        templates: { 'application/json': problemTemplate(problem.code, problem.title, problem.status) },
+      });
+    }
+  }
+
+  private acknowledgeApiFindings(): void {
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason:
+        "Every function validates parameters, query and body against the route table's zod schemas and answers 422 problem+json with JSON pointers; an API Gateway validator would duplicate that with less precise errors.",
+    });
+    const stage = this.restApi.deploymentStage;
+    Validations.of(stage).acknowledge(
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          "WAF is the deploying team's choice: they associate their own WAFv2 web ACL (managed rule groups, rate rules) with this stage; the stage is throttled meanwhile.",
+      },
+      {
+        id: 'AwsSolutions-APIG6',
+        reason:
+          'Execution logging needs the account-wide API Gateway CloudWatch role, a per-region singleton this app must not take over; every request is covered by the JSON access log, X-Ray traces and detailed metrics instead.',
+      },
+    );
+  }
+}
+
+function acknowledgeOpenMethod(method: Method, reason: string): void {
+  Validations.of(method).acknowledge(
+    { id: 'AwsSolutions-APIG4', reason },
+    { id: 'AwsSolutions-COG4', reason: `${reason} Identity will come from a Lambda authorizer, not Cognito.` },
+  );
+}
+
+/**
+ * A gateway response body: `$context.error.messageString` is already a quoted JSON string, unlike
+ * `$context.error.message`, so messages with quotes stay valid JSON.
+ */
+function problemTemplate(code: string, title: string, status?: number): string {
+  return [
+    '{',
+    `"type":"urn:aif:problem:${code}",`,
+    `"title":"${title}",`,
+    status === undefined ? '' : `"status":${status},`,
+    '"detail":$context.error.messageString,',
+    '"instance":"urn:aif:request:$context.requestId",',
+    '"requestId":"$context.requestId"',
+    '}',
+  ].join('');
+}

@@ -1,0 +1,135 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { type FunctionName, routes } from '../../functions/routes';
+import {
+  contractsTable,
+  type TableDefinition,
+  tableDefinitions,
+} from '../../shared/adapters/dynamodb/table-definitions';
+import { HttpApi } from '../constructs/http-api';
+import { NodeFunction } from '../constructs/node-function';
+import { bindTable, type TableAccess } from '../constructs/table-binding';
+
+/** Props of the {@link ApiStack}. */
+export interface ApiStackProps extends StackProps {
+  /** The stateful stack's tables keyed by definition id; every definition must have its table. */
+  readonly tables: Readonly<Record<string, ITableV2>>;
+  /**
+   * API Gateway stage name.
+   *
+   * @default 'dev'
+   */
+  readonly stageName?: string;
+  /**
+   * Stage throttling: steady-state requests per second.
+   *
+   * @default 100
+   */
+  readonly throttleRateLimit?: number;
+  /**
+   * Stage throttling: burst size, requests.
+   *
+   * @default 200
+   */
+  readonly throttleBurstLimit?: number;
+  /**
+   * Retention of function logs and API access logs.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * Largest request body the functions accept, bytes (env MAX_BODY_BYTES). API Gateway REST APIs cap
+ * payloads at a fixed 10 MB and Lambda at 6 MB; contracts stay far below both, so the functions
+ * answer 413 well before those limits.
+ */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Which tables each function may use, and how. Keyed by every function name, so a new capability
+ * cannot be added to the route table without deciding its data access here.
+ */
+const TABLE_ACCESS: Readonly<Record<FunctionName, Readonly<Record<string, TableAccess>>>> = {
+  contracts: { [contractsTable.id]: 'readWrite' },
+  // Health reads from every table to prove it is reachable.
+  system: Object.fromEntries(tableDefinitions.map((definition) => [definition.id, 'read'] as const)),
+};
+
+/**
+ * The stateless half: one Lambda function per capability in the route table, bound to the tables it
+ * needs, and the REST API that routes to them. Safe to destroy and redeploy; data lives in the
+ * {@link StatefulStack}.
+ *
+ * @throws {Error} when a table the functions need is missing from `tables`
+ * @example
+ * const api = new ApiStack(app, 'Aif-dev-Api', { tables: stateful.tables, stageName: 'dev' });
+ */
+export class ApiStack extends Stack {
+  /** The functions, one per capability. */
+  readonly functions: Readonly<Record<FunctionName, NodeFunction>>;
+  /** The REST API. */
+  readonly httpApi: HttpApi<FunctionName>;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+
+    const names = [...new Set(routes.map((route) => route.function))] as FunctionName[];
+    const functions = {} as Record<FunctionName, NodeFunction>;
+    for (const name of names) {
+      const fn = new NodeFunction(this, toPascalCase(name), {
+        entry: `functions/${name}/handler.ts`,
+        serviceName: name,
+        description: `Agent Integration Framework: ${name} routes`,
+        logRetention,
+        environment: { MAX_BODY_BYTES: String(MAX_BODY_BYTES) },
+      });
+      for (const [tableId, access] of Object.entries(TABLE_ACCESS[name])) {
+        bindTable(fn.function, requireTable(props.tables, tableId), requireDefinition(tableId), access);
+      }
+      functions[name] = fn;
+    }
+    this.functions = functions;
+
+    const lambdas = Object.fromEntries(names.map((name) => [name, functions[name].function])) as Record<
+      FunctionName,
+      LambdaFunction
+    >;
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      routes,
+      functions: lambdas,
+      fallbackFunction: 'system',
+      stageName: props.stageName,
+      throttleRateLimit: props.throttleRateLimit,
+      throttleBurstLimit: props.throttleBurstLimit,
+      logRetention,
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Invoke URL of the API stage; routes start with v1/ (e.g. <ApiUrl>v1/health)',
+      value: this.httpApi.restApi.url,
+    });
+  }
+}
+
+function requireTable(tables: Readonly<Record<string, ITableV2>>, id: string): ITableV2 {
+  const table = tables[id];
+  if (!table)
+    throw new Error(`ApiStack needs the table "${id}", but props.tables has only: ${Object.keys(tables).join(', ')}`);
+  return table;
+}
+
+function requireDefinition(id: string): TableDefinition {
+  const definition = tableDefinitions.find((d) => d.id === id);
+  if (!definition) throw new Error(`No table definition has the id "${id}"`);
+  return definition;
+}
+
+function toPascalCase(name: string): string {
+  return name.replace(/(^|[-_])(\w)/g, (_match, _separator, letter: string) => letter.toUpperCase());
+}

@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalServer, startLocalServer } from '../../local/server';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The README's "Try it" examples: each `sh` block followed directly by the output block it prints. */
+function readmeExamples(): Array<{ command: string; expected: string }> {
+  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+  const section = readme.slice(readme.indexOf('## Try it'), readme.indexOf('\n## ', readme.indexOf('## Try it') + 1));
+  const blocks = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], body: m[2] as string }));
+  const examples: Array<{ command: string; expected: string }> = [];
+  blocks.forEach((block, i) => {
+    const next = blocks[i + 1];
+    if (block.lang === 'sh' && next && next.lang !== 'sh')
+      examples.push({ command: block.body, expected: next.body.trim() });
+  });
+  return examples;
+}
+
+describe('README examples', () => {
+  let server: LocalServer;
+  const examples = readmeExamples();
+
+  beforeAll(async () => {
+    server = await startLocalServer({ port: 0 });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('has examples to check', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('answer exactly as printed, in order', async () => {
+    // The server runs in this process: the commands must run asynchronously so it can answer them.
+    for (const { command, expected } of examples) {
+      const { stdout } = await promisify(execFile)(
+        'bash',
+        ['-c', command.replaceAll('http://localhost:3000', server.url)],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+        },
+      );
+      expect(stdout.trim(), command).toBe(expected);
+    }
+  });
+});

@@ -1,0 +1,417 @@
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnGlobalTable } from 'aws-cdk-lib/aws-dynamodb';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type FunctionName, routes } from '../../functions/routes';
+import { defaultAppContext, readAppContext } from '../../infra/app-context';
+import { ApiStack, MAX_BODY_BYTES } from '../../infra/stacks/api-stack';
+import { StatefulStack } from '../../infra/stacks/stateful-stack';
+import { contractsTable, tableDefinitions } from '../../shared/adapters/dynamodb/table-definitions';
+
+type CfnResource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+
+/** The app as infra/app.ts composes it, with cdk.json's context so feature flags match `cdk synth`. */
+function buildApp(extraContext: Record<string, unknown> = {}) {
+  const { context } = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const app = new App({ context: { ...context, ...extraContext } });
+  const settings = readAppContext(app.node);
+  const stateful = new StatefulStack(app, `Aif-${settings.stage}-Stateful`);
+  const api = new ApiStack(app, `Aif-${settings.stage}-Api`, {
+    tables: stateful.tables,
+    stageName: settings.stage,
+    throttleRateLimit: settings.throttleRateLimit,
+    throttleBurstLimit: settings.throttleBurstLimit,
+    logRetention: settings.logRetention,
+  });
+  return { app, stateful, api };
+}
+
+/** Full resource path (`/v1/contracts/{name}`) of every AWS::ApiGateway::Resource, by logical id. */
+function resourcePaths(resources: Record<string, CfnResource>): Map<string, string> {
+  const paths = new Map<string, string>();
+  const pathOf = (logicalId: string): string => {
+    const known = paths.get(logicalId);
+    if (known) return known;
+    const { ParentId, PathPart } = resources[logicalId]!.Properties as { ParentId: unknown; PathPart: string };
+    const parent = (ParentId as { Ref?: string }).Ref;
+    const path = `${parent ? pathOf(parent) : ''}/${PathPart}`;
+    paths.set(logicalId, path);
+    return path;
+  };
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type === 'AWS::ApiGateway::Resource') pathOf(logicalId);
+  }
+  return paths;
+}
+
+/** The methods of the API as `{ path, httpMethod, functionLogicalId, integrationType }`. */
+function methodsOf(template: Template) {
+  const resources = template.toJSON().Resources as Record<string, CfnResource>;
+  const paths = resourcePaths(resources);
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::ApiGateway::Method')
+    .map((method) => {
+      const props = method.Properties as {
+        HttpMethod: string;
+        ResourceId: { Ref?: string };
+        AuthorizationType: string;
+        Integration: { Type: string; Uri: unknown };
+      };
+      const functionLogicalId = JSON.stringify(props.Integration.Uri).match(/"Fn::GetAtt":\["([^"]+)","Arn"\]/)?.[1];
+      return {
+        path: props.ResourceId.Ref ? paths.get(props.ResourceId.Ref)! : '/',
+        httpMethod: props.HttpMethod,
+        authorizationType: props.AuthorizationType,
+        integrationType: props.Integration.Type,
+        functionLogicalId,
+      };
+    });
+}
+
+describe('ApiStack', () => {
+  let app: App;
+  let stateful: StatefulStack;
+  let api: ApiStack;
+  let apiTemplate: Template;
+  let statefulTemplate: Template;
+  let functionLogicalIds: Record<FunctionName, string>;
+
+  beforeAll(() => {
+    ({ app, stateful, api } = buildApp({ stage: 'test' }));
+    apiTemplate = Template.fromStack(api);
+    statefulTemplate = Template.fromStack(stateful);
+    functionLogicalIds = {
+      contracts: api.getLogicalId(api.functions.contracts.function.node.defaultChild as CfnFunction),
+      system: api.getLogicalId(api.functions.system.function.node.defaultChild as CfnFunction),
+    };
+  });
+
+  describe('cdk-nag', () => {
+    it('reports no unacknowledged AwsSolutions findings', () => {
+      // Prepare / Act
+      const { violations } = new AwsSolutionsChecks().validateScope(app);
+
+      // Assess
+      const findings = violations.map((v) => ({
+        rule: v.ruleName,
+        severity: v.severity,
+        resources: v.violatingResources.map((r) => r.constructPath),
+      }));
+      expect(findings, JSON.stringify(findings, null, 2)).toEqual([]);
+    });
+  });
+
+  describe('routes', () => {
+    it.each(routes.map((route) => [route.method, route.path, route.function] as const))(
+      'routes %s %s to the %s function through a Lambda proxy integration',
+      (method, path, fn) => {
+        const methods = methodsOf(apiTemplate);
+
+        const match = methods.filter((m) => m.path === path && m.httpMethod === method);
+
+        expect(match).toHaveLength(1);
+        expect(match[0]).toMatchObject({ integrationType: 'AWS_PROXY', functionLogicalId: functionLogicalIds[fn] });
+      },
+    );
+
+    it('sends ANY on every resource, on / and on /{proxy+} to the system function', () => {
+      const methods = methodsOf(apiTemplate);
+
+      const anyPaths = methods.filter((m) => m.httpMethod === 'ANY').map((m) => m.path);
+      const allPaths = ['/', ...resourcePaths(apiTemplate.toJSON().Resources).values()];
+
+      expect(new Set(anyPaths)).toEqual(new Set(allPaths));
+      expect(allPaths).toContain('/{proxy+}');
+      for (const m of methods.filter((m) => m.httpMethod === 'ANY')) {
+        expect(m).toMatchObject({ integrationType: 'AWS_PROXY', functionLogicalId: functionLogicalIds.system });
+      }
+    });
+
+    it('declares no method outside the route table and the fallbacks', () => {
+      const methods = methodsOf(apiTemplate).filter((m) => m.httpMethod !== 'ANY');
+
+      expect(methods).toHaveLength(routes.length);
+      expect(methods.every((m) => m.authorizationType === 'NONE')).toBe(true);
+    });
+
+    it('configures the binary media types and compression', () => {
+      apiTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', {
+        BinaryMediaTypes: ['application/msgpack', 'application/cbor', 'application/x-protobuf'],
+        MinimumCompressionSize: 1024,
+        EndpointConfiguration: { Types: ['REGIONAL'] },
+      });
+    });
+  });
+
+  describe('stage', () => {
+    it('names the stage after the context, logs access as JSON, throttles, traces and records metrics', () => {
+      const stages = apiTemplate.findResources('AWS::ApiGateway::Stage');
+      const [stage] = Object.values(stages) as CfnResource[];
+      const props = stage!.Properties as {
+        StageName: string;
+        TracingEnabled: boolean;
+        AccessLogSetting: { DestinationArn: unknown; Format: string };
+        MethodSettings: Array<Record<string, unknown>>;
+      };
+
+      expect(Object.keys(stages)).toHaveLength(1);
+      expect(props.StageName).toBe('test');
+      expect(props.TracingEnabled).toBe(true);
+      expect(JSON.parse(props.AccessLogSetting.Format)).toMatchObject({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        method: '$context.httpMethod',
+        path: '$context.path',
+        status: '$context.status',
+        latencyMs: '$context.responseLatency',
+      });
+      expect(props.MethodSettings).toContainEqual(
+        expect.objectContaining({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          MetricsEnabled: true,
+          ThrottlingRateLimit: defaultAppContext.throttleRateLimit,
+          ThrottlingBurstLimit: defaultAppContext.throttleBurstLimit,
+        }),
+      );
+    });
+
+    it.each([
+      ['DEFAULT_4XX', undefined],
+      ['DEFAULT_5XX', undefined],
+      ['THROTTLED', '429'],
+      ['REQUEST_TOO_LARGE', '413'],
+      ['MISSING_AUTHENTICATION_TOKEN', '404'],
+      ['INTEGRATION_TIMEOUT', '504'],
+    ])('answers %s as application/problem+json', (responseType, statusCode) => {
+      const responses = Object.values(
+        apiTemplate.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: responseType } }),
+      ) as CfnResource[];
+      const props = responses[0]!.Properties as {
+        StatusCode?: string;
+        ResponseParameters: Record<string, string>;
+        ResponseTemplates: Record<string, string>;
+      };
+      // API Gateway substitutes the variables; messageString arrives already quoted.
+      const body = JSON.parse(
+        props.ResponseTemplates['application/json']!.replace('$context.error.messageString', '"a message"').replaceAll(
+          '$context.requestId',
+          'req-1',
+        ),
+      );
+
+      expect(responses).toHaveLength(1);
+      expect(props.StatusCode).toBe(statusCode);
+      expect(props.ResponseParameters['gatewayresponse.header.Content-Type']).toBe("'application/problem+json'");
+      expect(body).toMatchObject({
+        type: expect.stringMatching(/^urn:aif:problem:[a-z-]+$/),
+        title: expect.any(String),
+        detail: 'a message',
+        instance: 'urn:aif:request:req-1',
+      });
+      if (statusCode) expect(body.status).toBe(Number(statusCode));
+    });
+
+    it('tells throttled clients when to retry', () => {
+      apiTemplate.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: 'THROTTLED',
+        ResponseParameters: Match.objectLike({
+          'gatewayresponse.header.Retry-After': Match.stringLikeRegexp("^'\\d+'$"),
+        }),
+      });
+    });
+
+    it('outputs the API URL', () => {
+      apiTemplate.hasOutput('ApiUrl', { Value: Match.anyValue() });
+    });
+  });
+
+  describe('functions', () => {
+    it.each(['contracts', 'system'] as const)('runs the %s function on nodejs22.x arm64 with active tracing', (fn) => {
+      const tableName = { 'Fn::ImportValue': exportOf(statefulTemplate, stateful, 'Ref') };
+
+      const props = apiTemplate.toJSON().Resources[functionLogicalIds[fn]].Properties;
+
+      expect(props).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 1024,
+        Timeout: 29,
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+        Environment: {
+          Variables: {
+            NODE_OPTIONS: '--enable-source-maps',
+            POWERTOOLS_SERVICE_NAME: fn,
+            POWERTOOLS_METRICS_NAMESPACE: 'AgentIntegrationFramework',
+            POWERTOOLS_LOG_LEVEL: 'INFO',
+            MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+            [contractsTable.envVar]: tableName,
+          },
+        },
+      });
+    });
+
+    it('grants the contracts function read/write and the system function read-only access to the table', () => {
+      const tableArn = { 'Fn::ImportValue': exportOf(statefulTemplate, stateful, 'Arn') };
+      const policies = apiTemplate.findResources('AWS::IAM::Policy');
+      const statementsOf = (fn: FunctionName) => {
+        const role = apiTemplate.toJSON().Resources[functionLogicalIds[fn]].Properties.Role['Fn::GetAtt'][0];
+        const policy = Object.values(policies).find(
+          (p) =>
+            (p as CfnResource).Properties.Roles && JSON.stringify((p as CfnResource).Properties.Roles).includes(role),
+        ) as CfnResource;
+        return (policy.Properties.PolicyDocument as { Statement: Array<{ Action: string[]; Resource: unknown }> })
+          .Statement;
+      };
+
+      const tableStatement = (fn: FunctionName) =>
+        statementsOf(fn).find((s) => JSON.stringify(s.Resource).includes(JSON.stringify(tableArn)));
+
+      expect(tableStatement('contracts')?.Action).toEqual(
+        expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+      );
+      expect(tableStatement('system')?.Action).toContain('dynamodb:GetItem');
+      expect(tableStatement('system')?.Action).not.toContain('dynamodb:PutItem');
+      expect(JSON.stringify(tableStatement('contracts')?.Resource)).toContain('/index/byKind');
+      expect(JSON.stringify(statementsOf('contracts'))).not.toContain('/index/*');
+    });
+
+    it('keeps every log group for the configured retention', () => {
+      const logGroups = Object.values(apiTemplate.findResources('AWS::Logs::LogGroup')) as CfnResource[];
+
+      expect(logGroups).toHaveLength(3);
+      for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(defaultAppContext.logRetention);
+    });
+
+    it('alarms on function errors and throttles and on API 5XX responses', () => {
+      for (const fn of ['contracts', 'system'] as const) {
+        for (const metricName of ['Errors', 'Throttles']) {
+          apiTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            Namespace: 'AWS/Lambda',
+            MetricName: metricName,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalIds[fn] } }],
+          });
+        }
+      }
+      apiTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5XXError',
+        Dimensions: Match.arrayWith([Match.objectLike({ Name: 'Stage' })]),
+      });
+    });
+  });
+});
+
+describe('StatefulStack', () => {
+  let stateful: StatefulStack;
+  let template: Template;
+
+  beforeAll(() => {
+    const app = new App();
+    stateful = new StatefulStack(app, 'Stateful');
+    template = Template.fromStack(stateful);
+  });
+
+  it('creates one table per table definition', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', tableDefinitions.length);
+    expect(Object.keys(stateful.tables)).toEqual(tableDefinitions.map((d) => d.id));
+  });
+
+  it.each(tableDefinitions.map((d) => [d.id, d] as const))(
+    'creates the %s table on demand, encrypted, recoverable, retained and deletion protected',
+    (id, definition) => {
+      const logicalId = stateful.getLogicalId(stateful.tables[id]!.node.defaultChild as CfnGlobalTable);
+      const table = template.toJSON().Resources[logicalId] as CfnResource;
+
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true },
+        KeySchema: [
+          { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
+          ...(definition.sortKey ? [{ AttributeName: definition.sortKey.name, KeyType: 'RANGE' }] : []),
+        ],
+        Replicas: [
+          expect.objectContaining({
+            DeletionProtectionEnabled: true,
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          }),
+        ],
+      });
+      expect(table.Properties.GlobalSecondaryIndexes).toEqual(
+        definition.globalSecondaryIndexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+            ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      );
+      if (definition.timeToLiveAttribute) {
+        expect(table.Properties.TimeToLiveSpecification).toEqual({
+          AttributeName: definition.timeToLiveAttribute,
+          Enabled: true,
+        });
+      }
+      expect(table.Properties).not.toHaveProperty('TableName');
+    },
+  );
+
+  it('turns on termination protection', () => {
+    expect(stateful.terminationProtection).toBe(true);
+  });
+});
+
+describe('readAppContext', () => {
+  it('applies the defaults when the context is empty', () => {
+    expect(readAppContext(new App().node)).toEqual({
+      stage: 'dev',
+      throttleRateLimit: 100,
+      throttleBurstLimit: 200,
+      logRetention: RetentionDays.ONE_MONTH,
+    });
+  });
+
+  it('parses values given on the command line as strings', () => {
+    const app = new App({
+      context: { stage: 'prod', throttleRateLimit: '50', throttleBurstLimit: '75', logRetentionDays: '90' },
+    });
+
+    expect(readAppContext(app.node)).toEqual({
+      stage: 'prod',
+      throttleRateLimit: 50,
+      throttleBurstLimit: 75,
+      logRetention: RetentionDays.THREE_MONTHS,
+    });
+  });
+
+  it.each([
+    [{ stage: 'my stage' }, /stage/],
+    [{ throttleRateLimit: '-1' }, /throttleRateLimit/],
+    [{ throttleBurstLimit: '2.5' }, /throttleBurstLimit/],
+    [{ logRetentionDays: '31' }, /logRetentionDays/],
+  ])('rejects the malformed context %o', (context, message) => {
+    expect(() => readAppContext(new App({ context }).node)).toThrow(message);
+  });
+});
+
+/** The export name under which the stateful stack shares the contracts table's `Ref` (name) or `Arn`. */
+function exportOf(template: Template, stack: StatefulStack, attribute: 'Ref' | 'Arn'): string {
+  const table = stack.tables[contractsTable.id]!;
+  const logicalId = stack.getLogicalId(table.node.defaultChild as CfnGlobalTable);
+  const value = attribute === 'Ref' ? { Ref: logicalId } : { 'Fn::GetAtt': [logicalId, 'Arn'] };
+  const output = Object.values(template.toJSON().Outputs ?? {}).find(
+    (o) => JSON.stringify((o as { Value: unknown }).Value) === JSON.stringify(value),
+  ) as { Export: { Name: string } } | undefined;
+  if (!output) throw new Error(`The stateful stack exports no ${attribute} of ${logicalId}`);
+  return output.Export.Name;
+}
