@@ -177,6 +177,8 @@ export type OperationRequest<Id extends OperationId> = {
   requestId: string;
   /** The concrete request path, e.g. `/v1/contracts/petstore`. */
   path: string;
+  /** What precedes `path` in the URL the client called: `/<stage>` on the execute-api endpoint, '' locally. */
+  basePath: string;
 };
 
 /** What an operation returns; the body is serialized as JSON. */

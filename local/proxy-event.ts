@@ -84,7 +84,8 @@ export function toProxyEvent(
         userAgent: headers['user-agent'] ?? null,
         userArn: null,
       },
-      path: `/${stage}${url.pathname}`,
+      // As behind a custom domain mapped at the root: no stage segment in the URL.
+      path: url.pathname,
       stage,
       requestId,
       requestTimeEpoch: now.getTime(),

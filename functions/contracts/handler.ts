@@ -3,6 +3,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb/document-cl
 import { loadConfig } from '../../shared/config';
 import { CompiledContractCache } from '../../shared/domain/contracts/validator';
 import { createRouter } from '../../shared/http/router';
+import { decodeYaml } from '../../shared/http/yaml-decoder';
 import { httpApi } from '../../shared/middleware/http-api';
 import { createObservability } from '../../shared/observability/powertools';
 import { systemClock } from '../../shared/ports/clock';
@@ -67,6 +68,9 @@ const deps: ContractRegistryDeps = {
 
 /** Lambda entry point of the contracts function (API Gateway REST proxy integration). */
 export const handler = httpApi(
-  createRouter(routes, contractOperations, deps, { maxBodyBytes: config.MAX_BODY_BYTES }),
+  createRouter(routes, contractOperations, deps, {
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    decoders: { yaml: decodeYaml },
+  }),
   observability,
 );

@@ -24,11 +24,11 @@ export const systemOperations: OperationsOf<'system', SystemDeps> = {
     }
     return { status: 200, body: { status: 'ok', checks }, headers: { 'cache-control': 'no-store' } };
   },
-  getOpenApiDocument: async ({ headers }) => {
+  getOpenApiDocument: async ({ headers, basePath }) => {
     const host = headers['x-forwarded-host'] ?? headers.host ?? 'localhost:3000';
     const proto =
       headers['x-forwarded-proto'] ?? (host.startsWith('localhost') || host.startsWith('127.') ? 'http' : 'https');
-    return { status: 200, body: buildOpenApiDocument(`${proto}://${host}`) };
+    return { status: 200, body: buildOpenApiDocument(`${proto}://${host}${basePath}`) };
   },
 };
 

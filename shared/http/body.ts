@@ -1,9 +1,14 @@
-import { parse as parseYaml } from 'yaml';
 import { BadRequestError, PayloadTooLargeError } from '../domain/errors';
 import { UnsupportedMediaTypeError } from './errors';
 
 /** Body formats a route may accept. */
 export type BodyFormat = 'json' | 'yaml';
+
+/**
+ * Text decoders for the formats other than JSON, supplied by the functions that need them so
+ * that functions which don't accept YAML don't bundle a YAML parser. A decoder throws on bad input.
+ */
+export type BodyDecoders = Partial<Record<Exclude<BodyFormat, 'json'>, (text: string) => unknown>>;
 
 const YAML_TYPES = new Set([
   'application/yaml',
@@ -20,6 +25,7 @@ const YAML_TYPES = new Set([
  *
  * @param rawBody - the API Gateway `body` (base64 when `isBase64Encoded`)
  * @param maxBytes - largest accepted decoded size in bytes
+ * @param decoders - parsers for the non-JSON formats the function supports
  * @returns the parsed value, or undefined for an empty body
  * @throws {PayloadTooLargeError} when the body is larger than `maxBytes`
  * @throws {UnsupportedMediaTypeError} for any other Content-Type
@@ -31,6 +37,7 @@ export function parseBody(
   contentType: string | undefined,
   formats: readonly BodyFormat[],
   maxBytes: number,
+  decoders: BodyDecoders = {},
 ): unknown {
   if (rawBody === null || rawBody === undefined || rawBody === '') return undefined;
   const bytes = isBase64Encoded ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
@@ -52,9 +59,9 @@ export function parseBody(
       ]);
     }
   }
-  if (YAML_TYPES.has(mediaType) && formats.includes('yaml')) {
+  if (YAML_TYPES.has(mediaType) && formats.includes('yaml') && decoders.yaml) {
     try {
-      return parseYaml(text, { maxAliasCount: 100, prettyErrors: true });
+      return decoders.yaml(text);
     } catch (error) {
       throw new BadRequestError(`The body is not valid YAML: ${(error as Error).message}`, [
         { pointer: '/body', message: (error as Error).message },

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type * as z from 'zod';
 import { BadRequestError, toJsonPointer, ValidationError } from '../domain/errors';
-import { parseBody } from './body';
+import { type BodyDecoders, parseBody } from './body';
 import { MethodNotAllowedError, RouteNotFoundError } from './errors';
 import type { RouteDefinition } from './route-definition';
 import { RouteMatcher } from './route-match';
@@ -14,6 +14,8 @@ export type RoutedRequest = {
   headers: Record<string, string>;
   requestId: string;
   path: string;
+  /** What precedes `path` in the URL the client called: `/<stage>` on the execute-api endpoint, '' locally. */
+  basePath: string;
 };
 /** An operation's answer; `body` is serialized as JSON. */
 export type RoutedResponse = { status: number; body?: unknown; headers?: Record<string, string> };
@@ -24,6 +26,8 @@ type AnyOperation<D> = (request: any, deps: D) => Promise<RoutedResponse>;
 export type RouterOptions = {
   /** Largest accepted request body in bytes (decoded). */
   maxBodyBytes: number;
+  /** Decoders for the non-JSON body formats this function's routes accept. */
+  decoders?: BodyDecoders;
 };
 
 /**
@@ -62,6 +66,7 @@ export function createRouter<D>(
       headers['content-type'],
       route.request?.bodyFormats ?? ['json'],
       options.maxBodyBytes,
+      options.decoders,
     );
     if (route.request?.body && route.request.bodyValidatedBy !== 'operation') {
       if (body === undefined) {
@@ -74,7 +79,15 @@ export function createRouter<D>(
         throw new ValidationError(`The request body has ${problems.length} problem(s)`, problems);
     }
     const result = await operation(
-      { params, query, body, headers, requestId: event.requestContext?.requestId ?? 'unknown', path: event.path },
+      {
+        params,
+        query,
+        body,
+        headers,
+        requestId: event.requestContext?.requestId ?? 'unknown',
+        path: event.path,
+        basePath: basePathOf(event),
+      },
       deps,
     );
     return {
@@ -134,4 +147,11 @@ function singleValues(event: APIGatewayProxyEvent): Record<string, string> {
     if (value !== undefined) out[name] = value;
   }
   return out;
+}
+
+function basePathOf(event: APIGatewayProxyEvent): string {
+  const fullPath = event.requestContext?.path;
+  return fullPath && fullPath !== event.path && fullPath.endsWith(event.path)
+    ? fullPath.slice(0, fullPath.length - event.path.length)
+    : '';
 }

@@ -2,7 +2,7 @@ import type { RequestSample, ValidationOutcome } from '../domain/contracts/valid
 import { type ContractRegistryDeps, resolveContract } from './resolve-contract';
 
 /** The answer of the validate routes: the outcome plus which version and endpoint judged it. */
-export type TrafficValidationResult = ValidationOutcome & { version: string; endpoint: string };
+export type TrafficValidationResult = ValidationOutcome & { version: string };
 
 /**
  * Validates a request against a contract version (the latest when `version` is absent), using
@@ -17,13 +17,8 @@ export async function validateRequest(
   input: { name: string; version?: string; method: string; path: string; request: RequestSample },
 ): Promise<TrafficValidationResult> {
   const contract = await resolveContract(deps, input);
-  const compiled = deps.compiled.get(contract);
-  const { endpoint } = compiled.resolveEndpoint(input.method, input.path);
-  return {
-    ...compiled.validateRequest(input.method, input.path, input.request),
-    version: contract.version,
-    endpoint: `${endpoint.method} ${endpoint.path}`,
-  };
+  const outcome = deps.compiled.get(contract).validateRequest(input.method, input.path, input.request);
+  return { valid: outcome.valid, errors: outcome.errors, version: contract.version, endpoint: outcome.endpoint };
 }
 
 /**
@@ -39,10 +34,6 @@ export async function validateResponse(
 ): Promise<TrafficValidationResult> {
   const contract = await resolveContract(deps, input);
   const compiled = deps.compiled.get(contract);
-  const { endpoint } = compiled.resolveEndpoint(input.method, input.path);
-  return {
-    ...compiled.validateResponse(input.method, input.path, input.status, input.body, contract.errorCodes),
-    version: contract.version,
-    endpoint: `${endpoint.method} ${endpoint.path}`,
-  };
+  const outcome = compiled.validateResponse(input.method, input.path, input.status, input.body, contract.errorCodes);
+  return { valid: outcome.valid, errors: outcome.errors, version: contract.version, endpoint: outcome.endpoint };
 }

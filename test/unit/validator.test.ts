@@ -15,6 +15,7 @@ describe('CompiledContract', () => {
       expect(compiled.validateRequest('POST', '/agents', { body: validAgent, headers })).toEqual({
         valid: true,
         errors: [],
+        endpoint: 'POST /agents',
       });
     });
 

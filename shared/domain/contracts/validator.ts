@@ -7,8 +7,11 @@ import { compilePathTemplate, matchPath, type PathTemplate } from './path-templa
 
 /** One validation error, as returned by the validate routes. `instancePath` is a JSON pointer. */
 export type ValidationIssue = { instancePath: string; keyword: string; message: string };
-/** Result of validating a request or response against a contract endpoint. */
-export type ValidationOutcome = { valid: boolean; errors: ValidationIssue[] };
+/**
+ * Result of validating a request or response against a contract endpoint; `endpoint` names the
+ * endpoint that judged it (`GET /pets/{petId}`).
+ */
+export type ValidationOutcome = { valid: boolean; errors: ValidationIssue[]; endpoint: string };
 
 /** The parts of an HTTP request that `validateRequest` checks. Header names are case-insensitive. */
 export type RequestSample = {
@@ -20,11 +23,13 @@ export type RequestSample = {
 
 const SCHEMA_ROOT_ID = 'urn:aif:contract';
 
+/** Compiled validators of one endpoint; a parameter validator is absent when nothing is declared. */
 type EndpointValidators = {
+  label: string;
   body?: ValidateFunction;
-  query: ValidateFunction;
-  headers: ValidateFunction;
-  pathParameters: ValidateFunction;
+  query?: ValidateFunction;
+  headers?: ValidateFunction;
+  pathParameters?: ValidateFunction;
   responses: Map<string, ValidateFunction>;
 };
 
@@ -36,12 +41,14 @@ type EndpointValidators = {
  *
  * @example
  * const compiled = new CompiledContract(contract);
- * compiled.validateRequest('POST', '/pets', { body: { name: 'Rex' } }); // { valid: true, errors: [] }
+ * compiled.validateRequest('POST', '/pets', { body: { name: 'Rex' } }); // { valid: true, errors: [], endpoint: 'POST /pets' }
  */
 export class CompiledContract {
   private readonly bodies: Ajv2020;
   private readonly parameters: Ajv2020;
   private readonly templates: PathTemplate[];
+  /** Endpoint indexes and their templates per method, so resolution allocates nothing per call. */
+  private readonly byMethod = new Map<string, { indexes: number[]; templates: PathTemplate[] }>();
   private readonly validators = new Map<number, EndpointValidators>();
 
   /**
@@ -60,6 +67,15 @@ export class CompiledContract {
       ]);
     }
     this.templates = contract.endpoints.map((e) => compilePathTemplate(e.path));
+    contract.endpoints.forEach((endpoint, index) => {
+      let entry = this.byMethod.get(endpoint.method);
+      if (!entry) {
+        entry = { indexes: [], templates: [] };
+        this.byMethod.set(endpoint.method, entry);
+      }
+      entry.indexes.push(index);
+      entry.templates.push(this.templates[index] as PathTemplate);
+    });
   }
 
   /**
@@ -97,19 +113,16 @@ export class CompiledContract {
     path: string,
   ): { index: number; endpoint: EndpointSpec; pathParameters: Record<string, string> } {
     const upper = method.toUpperCase();
-    const indexes = this.contract.endpoints.flatMap((e, i) => (e.method === upper ? [i] : []));
-    const match = matchPath(
-      indexes.map((i) => this.templates[i] as PathTemplate),
-      path,
-    );
-    if (!match) {
+    const candidates = this.byMethod.get(upper);
+    const match = candidates && matchPath(candidates.templates, path);
+    if (!candidates || !match) {
       const known = this.contract.endpoints.map((e) => `${e.method} ${e.path}`);
       throw new EndpointNotFoundError(
         `No endpoint ${upper} ${path}; known endpoints: ${known.length > 0 ? known.join(', ') : 'none'}`,
         known.map((endpoint, i) => ({ pointer: `/endpoints/${i}`, message: endpoint })),
       );
     }
-    const index = indexes[match.index] as number;
+    const index = candidates.indexes[match.index] as number;
     return { index, endpoint: this.contract.endpoints[index] as EndpointSpec, pathParameters: match.parameters };
   }
 
@@ -134,19 +147,24 @@ export class CompiledContract {
         errors.push(...toIssues('/body', validators.body.errors));
       }
     }
-    const explicitPath = request.pathParameters ?? {};
-    const resolvedPath: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(pathParameters)) {
-      resolvedPath[name] = value === `{${name}}` && name in explicitPath ? explicitPath[name] : value;
+    // Coercion rewrites values in place: parameters are validated on copies.
+    if (validators.query && !validators.query({ ...request.query })) {
+      errors.push(...toIssues('/query', validators.query.errors));
     }
-    const query = { ...(request.query ?? {}) };
-    if (!validators.query(query)) errors.push(...toIssues('/query', validators.query.errors));
-    const headers = lowerCaseKeys(request.headers ?? {});
-    if (!validators.headers(headers)) errors.push(...toIssues('/headers', validators.headers.errors));
-    if (!validators.pathParameters(resolvedPath)) {
-      errors.push(...toIssues('/pathParameters', validators.pathParameters.errors));
+    if (validators.headers && !validators.headers(lowerCaseKeys(request.headers ?? {}))) {
+      errors.push(...toIssues('/headers', validators.headers.errors));
     }
-    return { valid: errors.length === 0, errors };
+    if (validators.pathParameters) {
+      const explicitPath = request.pathParameters ?? {};
+      const resolvedPath: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(pathParameters)) {
+        resolvedPath[name] = value === `{${name}}` && name in explicitPath ? explicitPath[name] : value;
+      }
+      if (!validators.pathParameters(resolvedPath)) {
+        errors.push(...toIssues('/pathParameters', validators.pathParameters.errors));
+      }
+    }
+    return { valid: errors.length === 0, errors, endpoint: validators.label };
   }
 
   /**
@@ -166,10 +184,13 @@ export class CompiledContract {
     errorCodes: Record<string, unknown> = {},
   ): ValidationOutcome {
     const { index, endpoint } = this.resolveEndpoint(method, path);
+    const label = this.endpointValidators(index).label;
     const key = responseKey(endpoint, status);
     if (key === undefined) {
-      if ((status >= 200 && status < 300) || String(status) in errorCodes) return { valid: true, errors: [] };
+      if ((status >= 200 && status < 300) || String(status) in errorCodes)
+        return { valid: true, errors: [], endpoint: label };
       return {
+        endpoint: label,
         valid: false,
         errors: [
           {
@@ -181,8 +202,8 @@ export class CompiledContract {
       };
     }
     const validate = this.responseValidator(index, key);
-    if (validate(body)) return { valid: true, errors: [] };
-    return { valid: false, errors: toIssues('/body', validate.errors) };
+    if (validate(body)) return { valid: true, errors: [], endpoint: label };
+    return { valid: false, errors: toIssues('/body', validate.errors), endpoint: label };
   }
 
   private responseValidator(index: number, key: string): ValidateFunction {
@@ -206,11 +227,14 @@ export class CompiledContract {
     for (const name of template.parameterNames) {
       pathSpecs[name] = { ...endpoint.pathParameters[name], required: true };
     }
+    const parameters = (specs: Record<string, ParameterSpec>, rename?: (name: string) => string) =>
+      Object.keys(specs).length === 0 ? undefined : this.parameters.compile(parameterObjectSchema(specs, rename));
     validators = {
+      label: `${endpoint.method} ${endpoint.path}`,
       body: endpoint.requestSchema === undefined ? undefined : this.bodies.compile(refTo(endpoint.requestSchema)),
-      query: this.parameters.compile(parameterObjectSchema(endpoint.query)),
-      headers: this.parameters.compile(parameterObjectSchema(endpoint.headers, (name) => name.toLowerCase())),
-      pathParameters: this.parameters.compile(parameterObjectSchema(pathSpecs)),
+      query: parameters(endpoint.query),
+      headers: parameters(endpoint.headers, (name) => name.toLowerCase()),
+      pathParameters: parameters(pathSpecs),
       responses: new Map(),
     };
     this.validators.set(index, validators);
