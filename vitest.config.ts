@@ -7,6 +7,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    coverage: { provider: 'v8', include: ['shared/**', 'functions/**', 'local/**', 'infra/**'] },
+    coverage: {
+      provider: 'v8',
+      include: ['shared/**', 'functions/**', 'local/**', 'infra/**'],
+      reporter: ['text-summary', 'text'],
+    },
   },
 });
