@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { toProxyEvent } from '../local/proxy-event';
 import { contentHash } from '../shared/domain/canonical-json';
 import type { ContractDocument, ContractSummary, ContractVersion } from '../shared/domain/contracts/contract';
 import type { ContractRepository, ContractVersionHeader, Page } from '../shared/ports/contract-repository';
@@ -123,63 +124,24 @@ export function validateRequestBody(payload: unknown = VALID_PET): string {
  * sends it (resource, path parameters, single- and multi-value headers, request context).
  */
 export function validateRequestEvent(body: string = validateRequestBody()): APIGatewayProxyEvent {
-  const headers = {
-    Accept: 'application/json',
-    'Content-Type': 'application/json',
-    Host: 'abc123.execute-api.us-east-1.amazonaws.com',
-    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
-    'User-Agent': 'bench/1.0',
-    'X-Forwarded-For': '203.0.113.7',
-    'X-Forwarded-Port': '443',
-    'X-Forwarded-Proto': 'https',
-  };
-  return {
-    resource: '/v1/contracts/{name}/validate',
-    path: '/v1/contracts/petstore/validate',
-    httpMethod: 'POST',
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: { name: 'petstore' },
-    stageVariables: null,
-    body,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      authorizer: { principalId: 'agent-1', scope: 'contracts:read' },
-      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      extendedRequestId: 'bench-extended',
-      httpMethod: 'POST',
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '203.0.113.7',
-        user: null,
-        userAgent: 'bench/1.0',
-        userArn: null,
+  // The same event builder the local runner uses, so the bench measures what the runner sends.
+  return toProxyEvent(
+    {
+      method: 'POST',
+      url: '/v1/contracts/petstore/validate',
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/json',
+        host: 'abc123.execute-api.us-east-1.amazonaws.com',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        'user-agent': 'bench/1.0',
       },
-      path: '/v1/v1/contracts/petstore/validate',
-      protocol: 'HTTP/1.1',
-      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
-      requestTime: '01/Jan/2025:00:00:00 +0000',
-      requestTimeEpoch: 1_735_689_600_000,
-      resourceId: 'res123',
-      resourcePath: '/v1/contracts/{name}/validate',
-      stage: 'v1',
+      body: Buffer.from(body),
+      sourceIp: '203.0.113.7',
     },
-  };
+    { resource: '/v1/contracts/{name}/validate', pathParameters: { name: 'petstore' } },
+    'v1',
+  );
 }
 
 /** A Lambda context object like the one the Node.js runtime passes (the middlewares read it). */

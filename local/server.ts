@@ -74,7 +74,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     readBody(req)
       .then(async (body) => {
         if (body === undefined) {
-          return tooLarge();
+          const detail = `API Gateway accepts at most ${GATEWAY_MAX_BODY_BYTES} bytes`;
+          return gatewayProblem(413, 'payload-too-large', 'The request body is too large', detail);
         }
         const url = req.url ?? '/';
         const path = new URL(url, 'http://localhost').pathname;
@@ -100,16 +101,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       })
       .catch((error: unknown): APIGatewayProxyResult => {
         console.error('local runner: handler crashed', error);
-        return {
-          statusCode: 502,
-          headers: { 'content-type': 'application/problem+json' },
-          body: JSON.stringify({
-            type: 'urn:aif:problem:bad-gateway',
-            title: 'Bad Gateway',
-            status: 502,
-            detail: 'The function failed',
-          }),
-        };
+        return gatewayProblem(502, 'bad-gateway', 'Bad Gateway', 'The function failed');
       })
       .then((result) => {
         const body = result.isBase64Encoded
@@ -167,15 +159,11 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-function tooLarge(): APIGatewayProxyResult {
+/** A problem answered by the "gateway" itself, as API Gateway's gateway responses do in AWS. */
+function gatewayProblem(status: number, code: string, title: string, detail: string): APIGatewayProxyResult {
   return {
-    statusCode: 413,
+    statusCode: status,
     headers: { 'content-type': 'application/problem+json' },
-    body: JSON.stringify({
-      type: 'urn:aif:problem:payload-too-large',
-      title: 'The request body is too large',
-      status: 413,
-      detail: `API Gateway accepts at most ${GATEWAY_MAX_BODY_BYTES} bytes`,
-    }),
+    body: JSON.stringify({ type: `urn:aif:problem:${code}`, title, status, detail }),
   };
 }

@@ -1773,31 +1773,30 @@ function checkDirection(
   direction: 'BACKWARD' | 'FORWARD',
 ): Labeled[] {
   const out: Labeled[] = [];
+  // BACKWARD: an endpoint of the previous version missing from the next one breaks its clients;
+  // FORWARD: the mirror image, an endpoint only the next version has.
+  const [from, to, rule, document, detail] =
+    direction === 'BACKWARD'
+      ? ([
+          previous,
+          next,
+          'endpoint-removed',
+          'previous',
+          'endpoint was removed; clients of the previous version still call it',
+        ] as const)
+      : ([
+          next,
+          previous,
+          'endpoint-added',
+          'next',
+          'endpoint was added; clients of the new version call it but the previous version lacks it',
+        ] as const);
+  const present = new Set(to.endpoints.map(endpointKey));
   const nextByKey = new Map(next.endpoints.map((e, i) => [endpointKey(e), i]));
-  const prevByKey = new Map(previous.endpoints.map((e, i) => [endpointKey(e), i]));
-  if (direction === 'BACKWARD') {
-    previous.endpoints.forEach((e, i) => {
-      if (nextByKey.has(endpointKey(e))) return;
-      out.push({
-        rule: 'endpoint-removed',
-        pointer: `/endpoints/${i}`,
-        document: 'previous',
-        detail: 'endpoint was removed; clients of the previous version still call it',
-        label: `${e.method} ${e.path}`,
-      });
-    });
-  } else {
-    next.endpoints.forEach((e, i) => {
-      if (prevByKey.has(endpointKey(e))) return;
-      out.push({
-        rule: 'endpoint-added',
-        pointer: `/endpoints/${i}`,
-        document: 'next',
-        detail: 'endpoint was added; clients of the new version call it but the previous version lacks it',
-        label: `${e.method} ${e.path}`,
-      });
-    });
-  }
+  from.endpoints.forEach((e, i) => {
+    if (!present.has(endpointKey(e)))
+      out.push({ rule, pointer: `/endpoints/${i}`, document, detail, label: `${e.method} ${e.path}` });
+  });
   previous.endpoints.forEach((e, i) => {
     const j = nextByKey.get(endpointKey(e));
     if (j === undefined) return;
