@@ -1,6 +1,8 @@
 /**
  * One problem with a piece of input: a JSON pointer (RFC 6901) to where it is and what is wrong.
- * `pointer` is relative to the request part named by its first segment (`/body/...`, `/query/...`).
+ * Pointers into the request body start at the body's root (`/endpoints/0/path`); problems with
+ * parameters start with the part's name (`/query/limit`, `/pathParameters/name`). `keyword` names
+ * the rule that failed when there is one (a zod issue code, a compatibility rule).
  */
 export type FieldProblem = { pointer: string; message: string; keyword?: string };
 
