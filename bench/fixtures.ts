@@ -86,10 +86,6 @@ export class FixedContractRepository implements ContractRepository {
       }));
   }
 
-  async listVersions(name: string): Promise<ContractVersion[]> {
-    return this.versions.filter((v) => v.name === name);
-  }
-
   async deprecateVersion(): Promise<never> {
     throw new Error('FixedContractRepository is read-only');
   }

@@ -27,8 +27,6 @@ export interface ContractRepository {
   getVersion(name: string, version: string): Promise<ContractVersion | undefined>;
   /** Every version of a name (headers only), in no particular order. */
   listVersionHeaders(name: string): Promise<ContractVersionHeader[]>;
-  /** Every version of a name with its document, in no particular order. */
-  listVersions(name: string): Promise<ContractVersion[]>;
   /**
    * Marks a version deprecated (idempotent; keeps the first deprecation time).
    * @returns the updated version, or undefined when it does not exist

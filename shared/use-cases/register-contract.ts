@@ -1,3 +1,4 @@
+import semver from 'semver';
 import { contentHash } from '../domain/canonical-json';
 import { type CompatibilityReport, checkAgainstHistory } from '../domain/contracts/compatibility';
 import {
@@ -10,6 +11,7 @@ import {
 import { IncompatibleVersionError, VersionConflictError } from '../domain/contracts/errors';
 import { importOpenApiDocument, isOpenApiDocument } from '../domain/contracts/openapi-import';
 import { CompiledContract } from '../domain/contracts/validator';
+import { sortByPrecedenceDescending } from '../domain/contracts/versions';
 import { toJsonPointer, ValidationError } from '../domain/errors';
 import type { ContractRegistryDeps } from './resolve-contract';
 
@@ -76,10 +78,7 @@ export async function registerContract(
 
   const existing = await deps.contracts.getVersion(document.name, document.version);
   if (existing && !input.dryRun) return sameOrConflict(existing, contract, checkAgainstHistory([], document, 'NONE'));
-  const history =
-    mode === 'NONE'
-      ? []
-      : (await deps.contracts.listVersions(document.name)).filter((v) => v.version !== document.version);
+  const history = await loadHistory(deps, document, mode);
   const report = checkAgainstHistory(history, document, mode);
 
   if (input.dryRun) {
@@ -111,6 +110,24 @@ export async function registerContract(
   if (!stored.created) return sameOrConflict(stored.existing, contract, report);
   await deps.contracts.recordVersionAdded(contract.name, contract.version, mode, deps.clock.now());
   return { outcome: 'created', contract, compatibility: report };
+}
+
+/**
+ * The earlier versions the mode checks against: none for NONE, every lower version for the
+ * transitive modes, else only the highest lower one — loaded without reading the others' documents.
+ */
+async function loadHistory(
+  deps: ContractRegistryDeps,
+  document: ContractDocument,
+  mode: CompatibilityMode,
+): Promise<ContractVersion[]> {
+  if (mode === 'NONE') return [];
+  const lower = sortByPrecedenceDescending(
+    (await deps.contracts.listVersionHeaders(document.name)).filter((h) => semver.lt(h.version, document.version)),
+  );
+  const wanted = mode.endsWith('_TRANSITIVE') ? lower : lower.slice(0, 1);
+  const versions = await Promise.all(wanted.map((h) => deps.contracts.getVersion(h.name, h.version)));
+  return versions.filter((v): v is ContractVersion => v !== undefined);
 }
 
 async function parseDocument(input: RegisterContractInput): Promise<ContractDocument> {

@@ -127,15 +127,6 @@ export class DynamoDbContractRepository implements ContractRepository {
     return items as ContractVersionHeader[];
   }
 
-  async listVersions(name: string): Promise<ContractVersion[]> {
-    const items = await this.queryAll({
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
-      ExpressionAttributeValues: { ':pk': pk(name), ':prefix': 'VERSION#' },
-    });
-    return items.map(fromItem);
-  }
-
   async deprecateVersion(name: string, version: string, at: Date): Promise<ContractVersion | undefined> {
     try {
       const out = await this.client.send(
