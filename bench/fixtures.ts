@@ -94,10 +94,20 @@ export class FixedContractRepository implements ContractRepository {
     const versions = this.versions.filter((v) => v.name === name);
     const first = versions[0];
     if (!first) return undefined;
-    return { name, compatibility: first.compatibility, versionCount: versions.length, updatedAt: first.createdAt };
+    return {
+      name,
+      compatibility: first.compatibility,
+      versionCount: versions.length,
+      updatedAt: first.createdAt,
+      revision: versions.length,
+    };
   }
 
   async recordVersionAdded(): Promise<never> {
+    throw new Error('FixedContractRepository is read-only');
+  }
+
+  async deleteVersion(): Promise<never> {
     throw new Error('FixedContractRepository is read-only');
   }
 

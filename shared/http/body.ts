@@ -10,6 +10,12 @@ export type BodyFormat = 'json' | 'yaml';
  */
 export type BodyDecoders = Partial<Record<Exclude<BodyFormat, 'json'>, (text: string) => unknown>>;
 
+/**
+ * Deepest nesting of arrays and objects a body may have. Recursive code (canonical JSON, the
+ * OpenAPI converter, Ajv) would otherwise exhaust the stack on a hostile body.
+ */
+export const MAX_BODY_DEPTH = 256;
+
 const YAML_TYPES = new Set([
   'application/yaml',
   'application/x-yaml',
@@ -39,13 +45,62 @@ export function parseBody(
   maxBytes: number,
   decoders: BodyDecoders = {},
 ): unknown {
+  const value = decodeBody(rawBody, isBase64Encoded, contentType, formats, maxBytes, decoders);
+  const depth = nestingDepth(value, MAX_BODY_DEPTH);
+  if (depth > MAX_BODY_DEPTH) {
+    throw new BadRequestError(`The body nests arrays and objects deeper than ${MAX_BODY_DEPTH} levels`, [
+      { pointer: '', message: `nesting deeper than ${MAX_BODY_DEPTH} levels`, keyword: 'maxDepth' },
+    ]);
+  }
+  return value;
+}
+
+/**
+ * Depth of nested arrays/objects (a scalar is 0), counted iteratively; stops counting past `limit`.
+ *
+ * @example nestingDepth({ a: [1] }, 10) // 2
+ */
+export function nestingDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  const seen = new Set<unknown>();
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
+    seen.add(node);
+    const level = depth + 1;
+    if (level > max) max = level;
+    if (max > limit) return max;
+    for (const child of Object.values(node)) stack.push([child, level]);
+  }
+  return max;
+}
+
+function decodeBody(
+  rawBody: string | null | undefined,
+  isBase64Encoded: boolean,
+  contentType: string | undefined,
+  formats: readonly BodyFormat[],
+  maxBytes: number,
+  decoders: BodyDecoders = {},
+): unknown {
   if (rawBody === null || rawBody === undefined || rawBody === '') return undefined;
   const bytes = isBase64Encoded ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
   if (bytes.byteLength > maxBytes) {
     throw new PayloadTooLargeError(`The body is ${bytes.byteLength} bytes; this API accepts at most ${maxBytes} bytes`);
   }
   const text = bytes.toString('utf8');
-  const mediaType = (contentType ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? '';
+  const [rawMediaType, ...parameters] = (contentType ?? 'application/json').split(';');
+  const mediaType = rawMediaType?.trim().toLowerCase() ?? '';
+  const charset = parameters
+    .map((p) => p.trim().toLowerCase())
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/^"|"$/g, '');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    // JSON is UTF-8 (RFC 8259 §8.1); decoding another charset as UTF-8 would corrupt text silently.
+    throw new UnsupportedMediaTypeError(`charset=${charset} is not accepted; send the body as UTF-8`);
+  }
   const accepted = [formats.includes('json') && 'application/json', formats.includes('yaml') && 'application/yaml']
     .filter(Boolean)
     .join(', ');

@@ -35,10 +35,22 @@ export interface ContractRepository {
   /** The summary of a name, or undefined when nothing is registered under it. */
   getSummary(name: string): Promise<ContractSummary | undefined>;
   /**
-   * Records a stored version on the name's summary and sets its compatibility mode. Idempotent
-   * (the version joins a set), so a retried registration can record it again safely.
+   * Records a stored version on the name's summary and sets its compatibility mode. The version
+   * joins a set, so recording it again is harmless. With `expectedRevision`, the write is
+   * conditional on the summary still being at that revision and increments it: that is how
+   * concurrent registrations of one name find out that the history they checked has changed.
+   *
+   * @returns false when `expectedRevision` no longer holds (nothing was written), true otherwise
    */
-  recordVersionAdded(name: string, version: string, compatibility: CompatibilityMode, at: Date): Promise<void>;
+  recordVersionAdded(
+    name: string,
+    version: string,
+    compatibility: CompatibilityMode,
+    at: Date,
+    expectedRevision?: number,
+  ): Promise<boolean>;
+  /** Removes a version only if it still has `contentHash` (undoing a registration that lost a race). */
+  deleteVersion(name: string, version: string, contentHash: string): Promise<void>;
   /** Names in ascending order, `limit` per page. */
   listSummaries(limit: number, cursor?: string): Promise<Page<ContractSummary>>;
   /** Resolves when the store answers; throws `DependencyUnavailableError` otherwise. */

@@ -7,21 +7,23 @@ import {
   ContractDocumentSchema,
   type ContractVersion,
   DEFAULT_COMPATIBILITY,
+  MAX_VERSIONS_PER_CONTRACT,
 } from '../domain/contracts/contract';
 import { IncompatibleVersionError, VersionConflictError } from '../domain/contracts/errors';
 import { importOpenApiDocument, isOpenApiDocument } from '../domain/contracts/openapi-import';
 import { CompiledContract } from '../domain/contracts/validator';
 import { sortByPrecedenceDescending } from '../domain/contracts/versions';
-import { toJsonPointer, ValidationError } from '../domain/errors';
+import { DependencyUnavailableError, toJsonPointer, ValidationError } from '../domain/errors';
+import type { ContractVersionHeader } from '../ports/contract-repository';
 import type { ContractRegistryDeps } from './resolve-contract';
 
 /** Input of `registerContract`: the parsed body plus the register route's query options. */
 export type RegisterContractInput = {
   /** A contract document, or an OpenAPI 3.0/3.1 or Swagger 2.0 document (parsed JSON or YAML). */
   body: unknown;
-  /** Overrides `info.title` of an OpenAPI document. */
+  /** Overrides the document's `name` (an OpenAPI document's `info.title`). */
   name?: string;
-  /** Overrides `info.version` of an OpenAPI document. */
+  /** Overrides the document's `version` (an OpenAPI document's `info.version`). */
   version?: string;
   /** Compatibility mode for this name; wins over the document's `compatibility` and the stored mode. */
   compatibility?: CompatibilityMode;
@@ -77,9 +79,17 @@ export async function registerContract(
   };
 
   const existing = await deps.contracts.getVersion(document.name, document.version);
-  if (existing && !input.dryRun) return sameOrConflict(existing, contract, checkAgainstHistory([], document, 'NONE'));
-  const history = await loadHistory(deps, document, mode);
-  const report = checkAgainstHistory(history, document, mode);
+  if (existing && !input.dryRun) return unchangedOrConflict(deps, existing, contract);
+  const headers = await deps.contracts.listVersionHeaders(document.name);
+  if (!existing && headers.length >= MAX_VERSIONS_PER_CONTRACT) {
+    throw new ValidationError(`${document.name} already has ${headers.length} versions`, [
+      {
+        pointer: '/version',
+        message: `a contract holds at most ${MAX_VERSIONS_PER_CONTRACT} versions; register under a new name`,
+      },
+    ]);
+  }
+  const report = await checkPlacement(deps, headers, document, mode);
 
   if (input.dryRun) {
     const wouldBe = existing
@@ -96,38 +106,110 @@ export async function registerContract(
       compatibility: report,
     };
   }
-  if (!report.compatible) {
-    throw new IncompatibleVersionError(
-      `${document.name} ${document.version} breaks ${mode} compatibility in ${report.issues.length} place(s)`,
-      report.issues.map((issue) => ({
-        pointer: issue.pointer,
-        keyword: issue.rule,
-        message: `against ${issue.against}: ${issue.message}`,
-      })),
-    );
-  }
+  if (!report.compatible) throw incompatible(document, mode, report);
   const stored = await deps.contracts.putVersion(contract);
-  if (!stored.created) return sameOrConflict(stored.existing, contract, report);
-  await deps.contracts.recordVersionAdded(contract.name, contract.version, mode, deps.clock.now());
-  return { outcome: 'created', contract, compatibility: report };
+  if (!stored.created) return unchangedOrConflict(deps, stored.existing, contract);
+  return commit(deps, contract, mode, summary?.revision ?? 0, report);
+}
+
+/** Registrations of one name that race re-check this many times before giving up with 503. */
+const MAX_COMMIT_ATTEMPTS = 5;
+
+/**
+ * Commits a stored version on the name's summary, conditional on the revision the compatibility
+ * check saw. If another registration committed in between, the history has changed: the version
+ * is checked again against the new history and either committed at the new revision or removed
+ * again and refused (409) — so concurrent registrations cannot together break the mode.
+ */
+async function commit(
+  deps: ContractRegistryDeps,
+  contract: ContractVersion,
+  mode: CompatibilityMode,
+  checkedRevision: number,
+  checkedReport: CompatibilityReport,
+): Promise<RegisterContractResult> {
+  let revision = checkedRevision;
+  let report = checkedReport;
+  for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
+    const expected = mode === 'NONE' ? undefined : revision;
+    if (await deps.contracts.recordVersionAdded(contract.name, contract.version, mode, deps.clock.now(), expected)) {
+      return { outcome: 'created', contract, compatibility: report };
+    }
+    const summary = await deps.contracts.getSummary(contract.name);
+    revision = summary?.revision ?? 0;
+    const headers = (await deps.contracts.listVersionHeaders(contract.name)).filter(
+      (h) => h.version !== contract.version,
+    );
+    report = await checkPlacement(deps, headers, contract, mode);
+    if (!report.compatible) {
+      await deps.contracts.deleteVersion(contract.name, contract.version, contract.contentHash);
+      throw incompatible(contract, mode, report);
+    }
+  }
+  await deps.contracts.deleteVersion(contract.name, contract.version, contract.contentHash);
+  throw new DependencyUnavailableError(
+    `${contract.name} is being changed by other registrations right now; retry ${contract.version}`,
+    1,
+  );
+}
+
+function incompatible(document: ContractDocument, mode: CompatibilityMode, report: CompatibilityReport): Error {
+  return new IncompatibleVersionError(
+    `${document.name} ${document.version} breaks ${mode} compatibility in ${report.issues.length} place(s)`,
+    report.issues.map((issue) => ({
+      pointer: issue.pointer,
+      keyword: issue.rule,
+      message: `against ${issue.against}: ${issue.message}`,
+    })),
+  );
 }
 
 /**
- * The earlier versions the mode checks against: none for NONE, every lower version for the
- * transitive modes, else only the highest lower one — loaded without reading the others' documents.
+ * Checks a new version where it falls in the name's history, by semver precedence: against the
+ * version just below it (every lower one for `_TRANSITIVE` modes), and — because versions may be
+ * registered out of order, e.g. a 1.4.1 patch after 2.0.0 — the version just above it (every
+ * higher one for `_TRANSITIVE`) is checked against it too. Only the documents needed are read.
  */
-async function loadHistory(
+async function checkPlacement(
   deps: ContractRegistryDeps,
+  headers: readonly ContractVersionHeader[],
   document: ContractDocument,
   mode: CompatibilityMode,
-): Promise<ContractVersion[]> {
-  if (mode === 'NONE') return [];
-  const lower = sortByPrecedenceDescending(
-    (await deps.contracts.listVersionHeaders(document.name)).filter((h) => semver.lt(h.version, document.version)),
-  );
-  const wanted = mode.endsWith('_TRANSITIVE') ? lower : lower.slice(0, 1);
-  const versions = await Promise.all(wanted.map((h) => deps.contracts.getVersion(h.name, h.version)));
-  return versions.filter((v): v is ContractVersion => v !== undefined);
+): Promise<CompatibilityReport> {
+  if (mode === 'NONE') return checkAgainstHistory([], document, mode);
+  const transitive = mode.endsWith('_TRANSITIVE');
+  const others = headers.filter((h) => h.version !== document.version);
+  const lower = sortByPrecedenceDescending(others.filter((h) => semver.lt(h.version, document.version)));
+  const higher = sortByPrecedenceDescending(others.filter((h) => semver.gt(h.version, document.version))).reverse();
+  const load = async (wanted: readonly ContractVersionHeader[]) =>
+    (await Promise.all(wanted.map((h) => deps.contracts.getVersion(h.name, h.version)))).filter(
+      (v): v is ContractVersion => v !== undefined,
+    );
+  const [below, above] = await Promise.all([
+    load(transitive ? lower : lower.slice(0, 1)),
+    load(transitive ? higher : higher.slice(0, 1)),
+  ]);
+  const reports = [
+    checkAgainstHistory(below, document, mode),
+    ...above.map((successor) => {
+      const report = checkAgainstHistory([document], successor, mode);
+      return {
+        ...report,
+        checkedAgainst: [successor.version],
+        issues: report.issues.map((issue) => ({
+          ...issue,
+          against: successor.version,
+          message: `registered ${successor.version} would no longer be compatible with this version: ${issue.message}`,
+        })),
+      };
+    }),
+  ];
+  return {
+    mode,
+    compatible: reports.every((r) => r.compatible),
+    checkedAgainst: reports.flatMap((r) => r.checkedAgainst),
+    issues: reports.flatMap((r) => r.issues),
+  };
 }
 
 async function parseDocument(input: RegisterContractInput): Promise<ContractDocument> {
@@ -139,7 +221,11 @@ async function parseDocument(input: RegisterContractInput): Promise<ContractDocu
   }
   const raw = isOpenApiDocument(body)
     ? await importOpenApiDocument(body as Record<string, unknown>, { name: input.name, version: input.version })
-    : body;
+    : {
+        ...body,
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.version !== undefined && { version: input.version }),
+      };
   const parsed = ContractDocumentSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ValidationError(
@@ -154,13 +240,20 @@ async function parseDocument(input: RegisterContractInput): Promise<ContractDocu
   return parsed.data;
 }
 
-function sameOrConflict(
+/**
+ * The version already exists: identical content is the idempotent success (and records the
+ * version on the summary again, which repairs a registration that stopped between its two
+ * writes); other content is a conflict.
+ */
+async function unchangedOrConflict(
+  deps: ContractRegistryDeps,
   existing: ContractVersion,
   candidate: ContractVersion,
-  report: CompatibilityReport,
-): RegisterContractResult {
-  if (existing.contentHash === candidate.contentHash)
-    return { outcome: 'unchanged', contract: existing, compatibility: report };
+): Promise<RegisterContractResult> {
+  if (existing.contentHash === candidate.contentHash) {
+    await deps.contracts.recordVersionAdded(existing.name, existing.version, candidate.compatibility, deps.clock.now());
+    return { outcome: 'unchanged', contract: existing, compatibility: checkAgainstHistory([], existing, 'NONE') };
+  }
   throw new VersionConflictError(
     `${candidate.name} ${candidate.version} is already registered with different content; versions are immutable — publish a new version`,
     [{ pointer: '/version', message: `registered on ${existing.createdAt} with content hash ${existing.contentHash}` }],

@@ -222,6 +222,54 @@ describe('local runner: contract registry over HTTP', () => {
       expect(response.body.contract.compatibility).toBe('NONE');
     });
 
+    it('checks a version registered out of order against the version above it too', async () => {
+      const only = (paths: string[], version: string) => ({
+        name: 'out-of-order',
+        version,
+        endpoints: paths.map((path) => ({ path, method: 'GET' })),
+      });
+      expect((await call('POST', '/v1/contracts', only(['/a'], '1.0.0'))).status).toBe(201);
+      expect((await call('POST', '/v1/contracts', only(['/a'], '1.2.0'))).status).toBe(201);
+
+      const refused = await call('POST', '/v1/contracts', only(['/a', '/b'], '1.1.0'));
+
+      expect(refused.status).toBe(409);
+      expect(refused.body.errors).toEqual([
+        {
+          pointer: '/endpoints/1',
+          keyword: 'endpoint-removed',
+          detail:
+            'against 1.2.0: registered 1.2.0 would no longer be compatible with this version: GET /b: endpoint was removed; clients of the previous version still call it',
+        },
+      ]);
+    });
+
+    it('never lets concurrent registrations together break the mode', async () => {
+      for (let trial = 0; trial < 5; trial++) {
+        const name = `race-${trial}`;
+        const doc = (version: string, paths: string[]) => ({
+          name,
+          version,
+          endpoints: paths.map((path) => ({ path, method: 'GET' })),
+        });
+        expect((await call('POST', '/v1/contracts', doc('1.0.0', ['/a']))).status).toBe(201);
+
+        // 1.1.0 adds /b; 1.2.0 drops it again: each is fine against 1.0.0, not both together.
+        const [adds, drops] = await Promise.all([
+          call('POST', '/v1/contracts', doc('1.1.0', ['/a', '/b'])),
+          call('POST', '/v1/contracts', doc('1.2.0', ['/a'])),
+        ]);
+
+        expect([adds.status, drops.status].sort()).toEqual([201, 409]);
+        const versions = await call('GET', `/v1/contracts/${name}/versions`);
+        expect(versions.body.items).toHaveLength(2);
+        const summary = (await call('GET', '/v1/contracts?limit=100')).body.items.find(
+          (i: { name: string }) => i.name === name,
+        );
+        expect(summary.versionCount).toBe(2);
+      }
+    });
+
     it('lists contracts a page at a time', async () => {
       const first = await call('GET', '/v1/contracts?limit=2');
       const second = await call('GET', `/v1/contracts?limit=2&cursor=${first.body.nextCursor}`);

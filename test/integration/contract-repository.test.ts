@@ -55,6 +55,7 @@ describe('DynamoDbContractRepository (dynalite)', () => {
         compatibility: 'BACKWARD',
         versionCount: 1,
         updatedAt: '2026-11-30T00:00:00.000Z',
+        revision: 0,
       });
     });
 
@@ -79,6 +80,33 @@ describe('DynamoDbContractRepository (dynalite)', () => {
       );
 
       expect((await repository.getSummary('counted'))?.versionCount).toBe(3);
+    });
+  });
+
+  describe('recordVersionAdded with an expected revision', () => {
+    it('lets exactly one of 10 racing commits at one revision through and advances the revision', async () => {
+      const at = new Date('2026-11-30T02:00:00Z');
+
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => repository.recordVersionAdded('locked', `1.${i}.0`, 'BACKWARD', at, 0)),
+      );
+
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await repository.getSummary('locked')).toMatchObject({ revision: 1, versionCount: 1 });
+      expect(await repository.recordVersionAdded('locked', '2.0.0', 'BACKWARD', at, 0)).toBe(false);
+      expect(await repository.recordVersionAdded('locked', '2.0.0', 'BACKWARD', at, 1)).toBe(true);
+    });
+  });
+
+  describe('deleteVersion', () => {
+    it('removes a version only while it has the given content hash', async () => {
+      const version = storedVersion({ name: 'undo' });
+      await repository.putVersion(version);
+
+      await repository.deleteVersion('undo', '1.0.0', 'another-hash');
+      expect(await repository.getVersion('undo', '1.0.0')).toBeDefined();
+      await repository.deleteVersion('undo', '1.0.0', version.contentHash);
+      expect(await repository.getVersion('undo', '1.0.0')).toBeUndefined();
     });
   });
 

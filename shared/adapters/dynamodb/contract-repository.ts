@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -158,14 +159,29 @@ export class DynamoDbContractRepository implements ContractRepository {
     }
   }
 
-  async recordVersionAdded(name: string, version: string, compatibility: CompatibilityMode, at: Date): Promise<void> {
+  async recordVersionAdded(
+    name: string,
+    version: string,
+    compatibility: CompatibilityMode,
+    at: Date,
+    expectedRevision?: number,
+  ): Promise<boolean> {
+    const locked = expectedRevision !== undefined;
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: pk(name), sk: META_SK },
           UpdateExpression:
-            'SET #name = :name, #compatibility = :compatibility, #updatedAt = :at, #gsi1pk = :kind, #gsi1sk = :name ADD #versions :version',
+            'SET #name = :name, #compatibility = :compatibility, #updatedAt = :at, #gsi1pk = :kind, #gsi1sk = :name' +
+            (locked ? ', #revision = :next' : '') +
+            ' ADD #versions :version',
+          ...(locked && {
+            ConditionExpression:
+              expectedRevision === 0
+                ? 'attribute_not_exists(#revision) OR #revision = :expected'
+                : '#revision = :expected',
+          }),
           ExpressionAttributeNames: {
             '#name': 'name',
             '#compatibility': 'compatibility',
@@ -173,6 +189,7 @@ export class DynamoDbContractRepository implements ContractRepository {
             '#gsi1pk': 'gsi1pk',
             '#gsi1sk': 'gsi1sk',
             '#versions': 'versions',
+            ...(locked && { '#revision': 'revision' }),
           },
           ExpressionAttributeValues: {
             ':name': name,
@@ -180,16 +197,38 @@ export class DynamoDbContractRepository implements ContractRepository {
             ':at': at.toISOString(),
             ':kind': SUMMARY_PARTITION,
             ':version': new Set([version]),
+            ...(locked && { ':expected': expectedRevision, ':next': expectedRevision + 1 }),
           },
         }),
       );
+      return true;
     } catch (error) {
+      if (locked && isConditionalCheckFailed(error)) return false;
       rethrowDynamoDbError(error, this.tableName);
     }
   }
 
+  async deleteVersion(name: string, version: string, contentHash: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: pk(name), sk: versionSk(version) },
+          ConditionExpression: '#contentHash = :hash',
+          ExpressionAttributeNames: { '#contentHash': 'contentHash' },
+          ExpressionAttributeValues: { ':hash': contentHash },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
   async listSummaries(limit: number, cursor?: string): Promise<Page<ContractSummary>> {
-    const exclusiveStartKey = decodeCursor(cursor, ['pk', 'sk', 'gsi1pk', 'gsi1sk']);
+    const exclusiveStartKey = decodeCursor(cursor, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], {
+      gsi1pk: SUMMARY_PARTITION,
+      sk: META_SK,
+    });
     try {
       const out = await this.client.send(
         new QueryCommand({
@@ -248,5 +287,6 @@ function toSummary(item: Record<string, unknown>): ContractSummary {
     compatibility: item.compatibility as CompatibilityMode,
     versionCount: item.versions instanceof Set ? item.versions.size : 0,
     updatedAt: item.updatedAt as string,
+    revision: Number(item.revision ?? 0),
   };
 }

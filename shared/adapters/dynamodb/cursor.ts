@@ -10,13 +10,16 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
 }
 
 /**
- * Decodes a cursor made by `encodeCursor`, accepting only string-valued keys named in `keyNames`.
+ * Decodes a cursor made by `encodeCursor`: exactly the string-valued keys named in `keyNames`,
+ * each present, and each `fixed` key with its expected value — so a crafted cursor never reaches
+ * DynamoDB as an ExclusiveStartKey it would refuse (a 500) or that reads another item kind.
  *
  * @throws {BadRequestError} with pointer `/query/cursor` when the cursor was not issued by us
  */
 export function decodeCursor(
   cursor: string | undefined,
   keyNames: readonly string[],
+  fixed: Readonly<Record<string, string>> = {},
 ): Record<string, string> | undefined {
   if (cursor === undefined) return undefined;
   try {
@@ -24,7 +27,9 @@ export function decodeCursor(
     if (
       parsed !== null &&
       typeof parsed === 'object' &&
-      Object.entries(parsed).every(([k, v]) => keyNames.includes(k) && typeof v === 'string')
+      Object.keys(parsed).length === keyNames.length &&
+      Object.entries(parsed).every(([k, v]) => keyNames.includes(k) && typeof v === 'string' && v.length > 0) &&
+      Object.entries(fixed).every(([k, v]) => (parsed as Record<string, unknown>)[k] === v)
     ) {
       return parsed as Record<string, string>;
     }

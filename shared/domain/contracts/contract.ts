@@ -35,14 +35,20 @@ export const ContractNameSchema = z
  * A semantic version (semver.org 2.0.0). Build metadata is accepted and dropped: it does not
  * take part in precedence (semver §10), so `1.0.0+a` and `1.0.0+b` are the same version.
  */
-export const SemverSchema = z.string().transform((value, ctx) => {
-  const parsed = semver.parse(value);
-  if (!parsed) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a semantic version (MAJOR.MINOR.PATCH[-prerelease])` });
-    return z.NEVER;
-  }
-  return parsed.version;
-});
+export const SemverSchema = z
+  .string()
+  .max(128, 'must be at most 128 characters')
+  .transform((value, ctx) => {
+    const parsed = semver.parse(value);
+    if (!parsed) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a semantic version (MAJOR.MINOR.PATCH[-prerelease])`,
+      });
+      return z.NEVER;
+    }
+    return parsed.version;
+  });
 
 /** A JSON Schema (draft 2020-12): an object or a boolean schema. */
 export const JsonSchemaSchema = z.union([z.boolean(), z.record(z.string(), z.unknown())]);
@@ -195,7 +201,12 @@ export type ContractSummary = {
   compatibility: CompatibilityMode;
   versionCount: number;
   updatedAt: string;
+  /** Incremented by every committed registration; registrations race on it (optimistic lock). */
+  revision: number;
 };
+
+/** Versions one contract name may hold (the name's summary lists them in one DynamoDB item). */
+export const MAX_VERSIONS_PER_CONTRACT = 1000;
 
 /**
  * Names of the `{parameters}` in a path template, in order.

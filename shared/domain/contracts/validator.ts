@@ -1,5 +1,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
+import { RE2JS } from 're2js';
 import type { FieldProblem } from '../errors';
 import type { ContractDocument, EndpointSpec, JsonSchema, ParameterSpec } from './contract';
 import { EndpointNotFoundError, InvalidSchemaError } from './errors';
@@ -59,8 +61,9 @@ export class CompiledContract {
     this.parameters = createAjv('array');
     const root = { $id: SCHEMA_ROOT_ID, $defs: contract.schemas };
     try {
-      this.bodies.addSchema(root);
-      this.parameters.addSchema(root);
+      // Meta-schema validation runs per named schema in assertSchemasCompile, to name every problem.
+      this.bodies.addSchema(root, undefined, undefined, false);
+      this.parameters.addSchema(root, undefined, undefined, false);
     } catch (error) {
       throw new InvalidSchemaError('The contract schemas are not valid JSON Schema 2020-12', [
         { pointer: '/schemas', message: errorMessage(error) },
@@ -86,21 +89,38 @@ export class CompiledContract {
    */
   assertSchemasCompile(): void {
     const problems: FieldProblem[] = [];
-    for (const name of Object.keys(this.contract.schemas)) {
-      try {
-        this.bodies.getSchema(refTo(name).$ref);
-      } catch (error) {
-        problems.push({ pointer: `/schemas/${escapePointer(name)}`, message: errorMessage(error) });
+    for (const [name, schema] of Object.entries(this.contract.schemas)) {
+      if (!this.bodies.validateSchema(schema)) {
+        for (const error of this.bodies.errors ?? []) {
+          problems.push({
+            pointer: `/schemas/${escapePointer(name)}${error.instancePath}`,
+            message: error.message ?? error.keyword,
+            keyword: error.keyword,
+          });
+        }
       }
     }
-    this.contract.endpoints.forEach((_, index) => {
-      try {
-        this.endpointValidators(index);
-      } catch (error) {
-        problems.push({ pointer: `/endpoints/${index}`, message: errorMessage(error) });
+    if (problems.length === 0) {
+      for (const name of Object.keys(this.contract.schemas)) {
+        try {
+          // A dry run finds what only shows at evaluation: $ref cycles that consume no input,
+          // $dynamicRef to anchors that do not exist.
+          const validate = this.bodies.compile(refTo(name));
+          validate(null);
+          validate({});
+        } catch (error) {
+          problems.push({ pointer: `/schemas/${escapePointer(name)}`, message: schemaErrorMessage(error) });
+        }
       }
-    });
-    if (problems.length > 0) throw new InvalidSchemaError(`${problems.length} schema(s) cannot be compiled`, problems);
+      this.contract.endpoints.forEach((_, index) => {
+        try {
+          this.endpointValidators(index);
+        } catch (error) {
+          problems.push({ pointer: `/endpoints/${index}`, message: schemaErrorMessage(error) });
+        }
+      });
+    }
+    if (problems.length > 0) throw new InvalidSchemaError(`${problems.length} schema problem(s)`, problems);
   }
 
   /**
@@ -143,15 +163,15 @@ export class CompiledContract {
         if (endpoint.requestBodyRequired) {
           errors.push({ instancePath: '/body', keyword: 'required', message: 'request body is required' });
         }
-      } else if (!validators.body(request.body)) {
+      } else if (!run(validators.body, request.body)) {
         errors.push(...toIssues('/body', validators.body.errors));
       }
     }
     // Coercion rewrites values in place: parameters are validated on copies.
-    if (validators.query && !validators.query({ ...request.query })) {
+    if (validators.query && !run(validators.query, { ...request.query })) {
       errors.push(...toIssues('/query', validators.query.errors));
     }
-    if (validators.headers && !validators.headers(lowerCaseKeys(request.headers ?? {}))) {
+    if (validators.headers && !run(validators.headers, lowerCaseKeys(request.headers ?? {}))) {
       errors.push(...toIssues('/headers', validators.headers.errors));
     }
     if (validators.pathParameters) {
@@ -160,7 +180,7 @@ export class CompiledContract {
       for (const [name, value] of Object.entries(pathParameters)) {
         resolvedPath[name] = value === `{${name}}` && name in explicitPath ? explicitPath[name] : value;
       }
-      if (!validators.pathParameters(resolvedPath)) {
+      if (!run(validators.pathParameters, resolvedPath)) {
         errors.push(...toIssues('/pathParameters', validators.pathParameters.errors));
       }
     }
@@ -168,8 +188,9 @@ export class CompiledContract {
   }
 
   /**
-   * Validates a response body against the schema for its status: `responseSchema` for 2xx; for
-   * other statuses `errorSchemas` by exact code, then class (`4XX`), then `default`. A status that
+   * Validates a response body against the schema for its status: `responseSchema` for 2xx when
+   * declared; otherwise `errorSchemas` by exact code, then class (`4XX`), then `default` (which,
+   * as in OpenAPI, covers every status not declared otherwise). A status that
    * has no schema is valid when the endpoint documents it (2xx, or listed in `errorCodes`/
    * `errorSchemas`), and otherwise reported with keyword `status`.
    *
@@ -202,7 +223,7 @@ export class CompiledContract {
       };
     }
     const validate = this.responseValidator(index, key);
-    if (validate(body)) return { valid: true, errors: [], endpoint: label };
+    if (run(validate, body)) return { valid: true, errors: [], endpoint: label };
     return { valid: false, errors: toIssues('/body', validate.errors), endpoint: label };
   }
 
@@ -269,14 +290,39 @@ export class CompiledContractCache {
   }
 }
 
+/**
+ * `pattern` and `patternProperties` run on RE2 (re2js): matching time is linear in the input, so a
+ * contract's regex cannot hang validation (ReDoS). RE2 has no lookaround or backreferences; such
+ * patterns are refused when the contract is registered.
+ */
+const re2: RegExpEngine = Object.assign((pattern: string) => RE2JS.compile(pattern), { code: 'RE2JS.compile' });
+
 function createAjv(coerceTypes: false | 'array'): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: false, coerceTypes, logger: false });
+  const ajv = new Ajv2020({ allErrors: true, strict: false, coerceTypes, logger: false, code: { regExp: re2 } });
   addFormats(ajv);
   // OpenAPI's numeric and binary formats (OpenAPI 3.1 §4.2 "Data Types") are annotations here.
   for (const format of ['int32', 'int64', 'float', 'double', 'byte', 'binary', 'password']) {
     if (!ajv.formats[format]) ajv.addFormat(format, true);
   }
   return ajv;
+}
+
+/** Runs a compiled validator; a schema that fails while evaluating is the contract's defect (422), not ours. */
+function run(validate: ValidateFunction, data: unknown): boolean {
+  try {
+    return validate(data) as boolean;
+  } catch (error) {
+    throw new InvalidSchemaError('A schema of this contract cannot be evaluated', [
+      { pointer: '/schemas', message: schemaErrorMessage(error) },
+    ]);
+  }
+}
+
+function schemaErrorMessage(error: unknown): string {
+  if (error instanceof RangeError) {
+    return 'the schema recurses without end ($ref or $dynamicRef cycle that consumes no input) and cannot be evaluated';
+  }
+  return errorMessage(error);
 }
 
 function refTo(name: string): { $ref: string } {
@@ -302,7 +348,7 @@ function responseKey(endpoint: EndpointSpec, status: number): string | undefined
   const statusClass = `${exact[0]}XX`;
   if (exact in endpoint.errorSchemas) return exact;
   if (statusClass in endpoint.errorSchemas) return statusClass;
-  if ((status < 200 || status >= 300) && 'default' in endpoint.errorSchemas) return 'default';
+  if ('default' in endpoint.errorSchemas) return 'default';
   return undefined;
 }
 
