@@ -145,8 +145,14 @@ describe('DynamoDbContractRepository (dynalite)', () => {
       expect(names).toEqual([...names].sort());
     });
 
-    it('rejects a cursor it did not issue', async () => {
+    it('rejects a cursor it did not issue, including well-formed JSON with the wrong keys', async () => {
+      const crafted = (key: object) => Buffer.from(JSON.stringify(key)).toString('base64url');
       await expect(repository.listSummaries(2, 'bm90LWEtY3Vyc29y')).rejects.toBeInstanceOf(BadRequestError);
+      await expect(repository.listSummaries(2, crafted({}))).rejects.toBeInstanceOf(BadRequestError);
+      await expect(repository.listSummaries(2, crafted({ pk: 'x' }))).rejects.toBeInstanceOf(BadRequestError);
+      await expect(
+        repository.listSummaries(2, crafted({ pk: 'CONTRACT#a', sk: 'META', gsi1pk: 'OTHER', gsi1sk: 'a' })),
+      ).rejects.toBeInstanceOf(BadRequestError);
     });
   });
 });

@@ -7,7 +7,7 @@ import {
   PayloadTooLargeError,
   ValidationError,
 } from '../../shared/domain/errors';
-import { parseBody } from '../../shared/http/body';
+import { MAX_BODY_DEPTH, nestingDepth, parseBody } from '../../shared/http/body';
 import { MethodNotAllowedError, UnsupportedMediaTypeError } from '../../shared/http/errors';
 import { toProblem } from '../../shared/http/problem';
 import { RouteMatcher } from '../../shared/http/route-match';
@@ -153,5 +153,21 @@ describe('toProxyEvent', () => {
       body: '/wA=',
     });
     expect(toLambdaContext('aif-contracts', 'id').getRemainingTimeInMillis()).toBeGreaterThan(0);
+  });
+});
+
+describe('parseBody limits', () => {
+  it('refuses bodies nested deeper than the limit with 400', () => {
+    const deep = `${'['.repeat(MAX_BODY_DEPTH + 1)}${']'.repeat(MAX_BODY_DEPTH + 1)}`;
+    const fine = `${'['.repeat(MAX_BODY_DEPTH)}${']'.repeat(MAX_BODY_DEPTH)}`;
+    expect(() => parseBody(deep, false, 'application/json', ['json'], 1_000_000)).toThrow(BadRequestError);
+    expect(nestingDepth(parseBody(fine, false, 'application/json', ['json'], 1_000_000), 1000)).toBe(MAX_BODY_DEPTH);
+  });
+
+  it('refuses a charset other than UTF-8 with 415', () => {
+    expect(() => parseBody('{}', false, 'application/json; charset=iso-8859-1', ['json'], 1024)).toThrow(
+      UnsupportedMediaTypeError,
+    );
+    expect(parseBody('{}', false, 'application/json; charset="UTF-8"', ['json'], 1024)).toEqual({});
   });
 });

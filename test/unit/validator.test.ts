@@ -157,3 +157,65 @@ describe('CompiledContractCache', () => {
     expect(cache.get(a)).toBe(first);
   });
 });
+
+describe('CompiledContract hardening', () => {
+  const contractWith = (schema: Record<string, unknown>, extraSchemas: Record<string, unknown> = {}) =>
+    ContractDocumentSchema.parse({
+      name: 'hostile',
+      version: '1.0.0',
+      endpoints: [{ path: '/a', method: 'POST', requestSchema: 'S' }],
+      schemas: { S: schema, ...extraSchemas },
+    });
+  const problemsOf = (contract: ReturnType<typeof contractWith>) => {
+    try {
+      new CompiledContract(contract).assertSchemasCompile();
+      return [];
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidSchemaError);
+      return (error as InvalidSchemaError).problems;
+    }
+  };
+
+  it('evaluates patterns in linear time, so a catastrophic pattern cannot hang validation', () => {
+    const compiled = new CompiledContract(contractWith({ type: 'string', pattern: '^(a+)+$' }));
+    const started = performance.now();
+    const outcome = compiled.validateRequest('POST', '/a', { body: `${'a'.repeat(5000)}!` });
+    expect(outcome.errors).toEqual([
+      { instancePath: '/body', keyword: 'pattern', message: 'must match pattern "^(a+)+$"' },
+    ]);
+    // A backtracking engine needs about 2^5000 steps here; RE2 answers at once.
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('refuses patterns RE2 cannot run (lookaround) at registration', () => {
+    expect(problemsOf(contractWith({ type: 'string', pattern: '^(?=a)a$' }))).toEqual([
+      { pointer: '/schemas/S', message: expect.stringContaining('invalid or unsupported Perl syntax') },
+    ]);
+  });
+
+  it('names every invalid keyword of every schema with its pointer', () => {
+    const problems = problemsOf(contractWith({ type: 5 }, { T: { minimum: 'x' } }));
+    expect(problems.map((p) => p.pointer)).toEqual(expect.arrayContaining(['/schemas/S/type', '/schemas/T/minimum']));
+  });
+
+  it('refuses schemas that recurse without end', () => {
+    const selfRef = problemsOf(contractWith({ $ref: '#/$defs/S' }));
+    const dynamic = problemsOf(contractWith({ $dynamicRef: '#meta' }));
+    expect(selfRef[0]?.message).toMatch(/recurses without end|call stack/);
+    expect(dynamic).toEqual([{ pointer: '/schemas/S', message: expect.stringContaining('recurses without end') }]);
+  });
+
+  it('applies the default error schema to a 2xx the endpoint does not declare', () => {
+    const compiled = new CompiledContract(
+      ContractDocumentSchema.parse({
+        name: 'deletes',
+        version: '1.0.0',
+        endpoints: [{ path: '/pets/{id}', method: 'DELETE', errorSchemas: { default: 'Error' } }],
+        schemas: { Error: { type: 'object', required: ['message'] } },
+      }),
+    );
+    expect(compiled.validateResponse('DELETE', '/pets/1', 200, { code: 'x' }).errors).toEqual([
+      { instancePath: '/body/message', keyword: 'required', message: "must have required property 'message'" },
+    ]);
+  });
+});

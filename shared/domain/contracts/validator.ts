@@ -112,7 +112,10 @@ export class CompiledContract {
           problems.push({ pointer: `/schemas/${escapePointer(name)}`, message: schemaErrorMessage(error) });
         }
       }
+      // Endpoints compile the schemas above again: only worth it (and only new problems) when those are sound.
+      const schemaProblems = problems.length;
       this.contract.endpoints.forEach((_, index) => {
+        if (schemaProblems > 0) return;
         try {
           this.endpointValidators(index);
         } catch (error) {
