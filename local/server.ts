@@ -77,7 +77,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
           const detail = `API Gateway accepts at most ${GATEWAY_MAX_BODY_BYTES} bytes`;
           return gatewayProblem(413, 'payload-too-large', 'The request body is too large', detail);
         }
-        const url = req.url ?? '/';
+        // The request target is origin-form (RFC 9112 §3.2.1): never let `//host/...` be read as a host.
+        const url = (req.url ?? '/').replace(/^\/+/, '/');
         const path = new URL(url, 'http://localhost').pathname;
         const match = matcher.match(req.method ?? 'GET', path);
         const route =

@@ -18,11 +18,25 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
  * @example buildOpenApiDocument('http://localhost:3000').paths['/v1/contracts'].post.operationId // 'registerContract'
  */
 export function buildOpenApiDocument(serverUrl: string): Record<string, unknown> {
-  const toSchema = (schema: z.ZodType, io: 'input' | 'output') =>
-    z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Record<
-      string,
-      unknown
-    >;
+  const components: Record<string, unknown> = {};
+  // zod puts schemas that carry an `id` under the generated schema's own `$defs`; inside an OpenAPI
+  // document those refs would resolve against the document root, so they move to components.
+  const toSchema = (schema: z.ZodType, io: 'input' | 'output') => {
+    const {
+      $defs,
+      $schema: _dialect,
+      ...json
+    } = z.toJSONSchema(schema, {
+      target: 'draft-2020-12',
+      io,
+      unrepresentable: 'any',
+      reused: 'inline',
+    }) as Record<string, unknown>;
+    for (const [id, definition] of Object.entries(($defs ?? {}) as Record<string, unknown>)) {
+      components[id] ??= toComponentRefs(definition);
+    }
+    return toComponentRefs(json) as Record<string, unknown>;
+  };
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const request = 'request' in route ? route.request : undefined;
@@ -72,6 +86,9 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
       responses,
     };
   }
+  // ProblemDetails carries an id: generating it registers it in components (a ref to itself otherwise).
+  const problemDetails = toSchema(ProblemDetailsSchema, 'output');
+  components.ProblemDetails ??= problemDetails;
   return {
     openapi: '3.1.0',
     info: {
@@ -84,7 +101,7 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
     servers: [{ url: serverUrl }],
     paths,
     components: {
-      schemas: { ProblemDetails: toSchema(ProblemDetailsSchema, 'output') },
+      schemas: components,
       securitySchemes: {
         oauth2: {
           type: 'oauth2',
@@ -111,4 +128,17 @@ function schemaParameters(
     ...(typeof property.description === 'string' && { description: property.description }),
     schema: property,
   }));
+}
+
+function toComponentRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toComponentRefs);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = Object.create(null); // a `__proto__` key stays an own key
+  for (const [key, member] of Object.entries(value)) {
+    out[key] =
+      key === '$ref' && typeof member === 'string' && member.startsWith('#/$defs/')
+        ? `#/components/schemas/${member.slice('#/$defs/'.length)}`
+        : toComponentRefs(member);
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import type { ContractSummary, ContractVersion } from '../domain/contracts/contract';
 import { ContractNotFoundError } from '../domain/contracts/errors';
-import { sortByPrecedenceDescending } from '../domain/contracts/versions';
+import { normalizeVersion, sortByPrecedenceDescending } from '../domain/contracts/versions';
 import type { ContractVersionHeader, Page } from '../ports/contract-repository';
 import type { ContractRegistryDeps } from './resolve-contract';
 
@@ -41,7 +41,7 @@ export async function deprecateContractVersion(
   deps: Pick<ContractRegistryDeps, 'contracts' | 'clock'>,
   input: { name: string; version: string },
 ): Promise<ContractVersion> {
-  const updated = await deps.contracts.deprecateVersion(input.name, input.version, deps.clock.now());
+  const updated = await deps.contracts.deprecateVersion(input.name, normalizeVersion(input.version), deps.clock.now());
   if (!updated) throw new ContractNotFoundError(`Contract ${input.name} has no version ${input.version}`);
   return updated;
 }

@@ -1,7 +1,7 @@
 import type { ContractVersion } from '../domain/contracts/contract';
 import { ContractNotFoundError } from '../domain/contracts/errors';
 import type { CompiledContractCache } from '../domain/contracts/validator';
-import { resolveLatest } from '../domain/contracts/versions';
+import { normalizeVersion, resolveLatest } from '../domain/contracts/versions';
 import type { Clock } from '../ports/clock';
 import type { ContractRepository } from '../ports/contract-repository';
 
@@ -25,7 +25,7 @@ export async function resolveContract(
   input: { name: string; version?: string; includePrerelease?: boolean },
 ): Promise<ContractVersion> {
   if (input.version !== undefined) {
-    const found = await deps.contracts.getVersion(input.name, input.version);
+    const found = await deps.contracts.getVersion(input.name, normalizeVersion(input.version));
     if (!found) {
       throw new ContractNotFoundError(`Contract ${input.name} has no version ${input.version}`, [
         { pointer: '/version', message: `version ${input.version} is not registered` },

@@ -314,6 +314,10 @@ describe('local runner: contract registry over HTTP', () => {
         '/v1/contracts/{name}/validate-response',
       ]);
       expect(response.body.paths['/v1/contracts'].post.security).toEqual([{ oauth2: ['contracts:write'] }]);
+      // The registry can take its own description: every $ref in it resolves.
+      const self = await call('POST', '/v1/contracts?name=aif-self', response.body);
+      expect(self.status, JSON.stringify(self.body)).toBe(201);
+      expect(self.body.contract.endpoints).toHaveLength(10);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SemverSchema } from '../../shared/domain/contracts/contract';
-import { resolveLatest, sortByPrecedenceDescending } from '../../shared/domain/contracts/versions';
+import { normalizeVersion, resolveLatest, sortByPrecedenceDescending } from '../../shared/domain/contracts/versions';
 
 const entry = (version: string, deprecated = false) => ({ version, deprecated });
 
@@ -44,6 +44,14 @@ describe('versions', () => {
 
     it('returns undefined when only prereleases and deprecated versions exist', () => {
       expect(resolveLatest([entry('1.0.0-rc.1'), entry('0.9.0', true)])).toBeUndefined();
+    });
+  });
+
+  describe('normalizeVersion', () => {
+    it('reads a version as registration stores it', () => {
+      expect(normalizeVersion(' v1.2.3+build.5 ')).toBe('1.2.3');
+      expect(normalizeVersion('=1.0.0-rc.1')).toBe('1.0.0-rc.1');
+      expect(normalizeVersion('latest')).toBe('latest');
     });
   });
 

@@ -346,7 +346,7 @@ async function resolveReferences(input: Json, dialect: Dialect): Promise<Json> {
       if (Array.isArray(value)) return value.map((item, i) => copy(item, `${pointer}/${i}`));
       const source = value as Json;
       const ref = source.$ref;
-      const out: Json = {};
+      const out: Json = Object.create(null); // a `__proto__` key stays an own key
       let schemaRef: string | undefined;
       if (typeof ref === 'string') {
         const at = `${pointer}/$ref`;
@@ -477,7 +477,7 @@ const COMPOSITION = ['$ref', 'allOf', 'anyOf', 'oneOf', 'not', 'const'];
 
 /** Applies `fn` to every direct subschema of a schema object; other keywords are copied. */
 function mapSubschemas(schema: Json, fn: (child: unknown, key: string) => unknown): Json {
-  const out: Json = {};
+  const out: Json = Object.create(null); // a `__proto__` key stays an own key
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'items') {
       out[key] = Array.isArray(value) ? value.map((v, i) => fn(v, `items/${i}`)) : fn(value, 'items');

@@ -29,3 +29,14 @@ export function resolveLatest<T extends VersionEntry>(
     (v) => !v.deprecated && (includePrerelease || semver.prerelease(v.version) === null),
   );
 }
+
+/**
+ * The stored form of a version as a client may spell it in a URL: surrounding spaces, a leading
+ * `v` or `=` and build metadata are dropped (as registration does); a string that is not semver
+ * comes back unchanged, so the lookup simply finds nothing.
+ *
+ * @example normalizeVersion('v1.2.3+build.5') // '1.2.3'
+ */
+export function normalizeVersion(version: string): string {
+  return semver.clean(version) ?? version;
+}
