@@ -97,7 +97,10 @@ const method = z
   .string()
   .transform((m) => m.toUpperCase())
   .pipe(z.enum(HTTP_METHODS));
-const concretePath = z.string().regex(/^\//, 'must start with "/"').max(2048);
+const concretePath = z
+  .string()
+  .regex(/^\/[^?#\s]*$/, 'must start with "/" and hold no query, fragment or spaces (send the query in request.query)')
+  .max(2048);
 
 export const ValidateRequestBody = z
   .object({

@@ -1,3 +1,4 @@
+import semver from 'semver';
 import type { ContractVersion } from '../domain/contracts/contract';
 import { ContractNotFoundError } from '../domain/contracts/errors';
 import type { CompiledContractCache } from '../domain/contracts/validator';
@@ -36,11 +37,12 @@ export async function resolveContract(
   const headers = await deps.contracts.listVersionHeaders(input.name);
   const latest = resolveLatest(headers, input.includePrerelease ?? false);
   if (!latest) {
+    const hasPrerelease = headers.some((h) => !h.deprecated && semver.prerelease(h.version) !== null);
     const detail =
       headers.length === 0
         ? `No contract named ${input.name} is registered`
-        : `Contract ${input.name} has no ${input.includePrerelease ? '' : 'released, '}non-deprecated version` +
-          (input.includePrerelease ? '' : '; add ?prerelease=true to include prereleases');
+        : `Contract ${input.name} has no non-deprecated ${input.includePrerelease ? '' : 'released '}version` +
+          (!input.includePrerelease && hasPrerelease ? '; add ?prerelease=true to include prereleases' : '');
     throw new ContractNotFoundError(detail);
   }
   const found = await deps.contracts.getVersion(input.name, latest.version);

@@ -219,3 +219,27 @@ describe('CompiledContract hardening', () => {
     ]);
   });
 });
+
+describe('uniqueItems guard', () => {
+  const compile = (schema: Record<string, unknown>) => () =>
+    new CompiledContract(
+      ContractDocumentSchema.parse({ name: 'u', version: '1.0.0', schemas: { S: schema } }),
+    ).assertSchemasCompile();
+
+  it('refuses uniqueItems over object items without a small maxItems, naming where', () => {
+    let problems: unknown[] = [];
+    try {
+      compile({ type: 'object', properties: { tags: { type: 'array', uniqueItems: true } } })();
+    } catch (error) {
+      problems = (error as InvalidSchemaError).problems;
+    }
+    expect(problems).toEqual([
+      expect.objectContaining({ pointer: '/schemas/S/properties/tags/uniqueItems', keyword: 'uniqueItems' }),
+    ]);
+  });
+
+  it('accepts uniqueItems over scalar items or with maxItems of at most 1000', () => {
+    expect(compile({ type: 'array', uniqueItems: true, items: { type: 'string' } })).not.toThrow();
+    expect(compile({ type: 'array', uniqueItems: true, maxItems: 1000 })).not.toThrow();
+  });
+});

@@ -110,7 +110,13 @@ export const EndpointSpecSchema = z.object({
   path: z
     .string()
     .regex(/^\/[^\s?#]*$/, 'must start with "/" and hold no spaces, query or fragment')
-    .refine((p) => !/\{[^}]*\{|\}[^{]*\}/.test(p) && !/\{\}/.test(p), 'has unbalanced or empty {parameter} braces'),
+    .refine(
+      (p) => (p.match(/[{}]/g) ?? []).join('') === '{}'.repeat(pathTemplateParameters(p).length),
+      'has unbalanced, nested or empty {parameter} braces',
+    )
+    .refine((p) => new Set(pathTemplateParameters(p)).size === pathTemplateParameters(p).length, {
+      message: 'names a {parameter} twice',
+    }),
   method: z.enum(HTTP_METHODS),
   operationId: z.string().min(1).optional(),
   description: z.string().default(''),

@@ -100,6 +100,18 @@ export class CompiledContract {
         }
       }
     }
+    problems.push(...quadraticUniqueItems(this.contract.schemas, '/schemas'));
+    this.contract.endpoints.forEach((endpoint, index) => {
+      for (const part of ['query', 'headers', 'pathParameters'] as const) {
+        for (const [name, spec] of Object.entries(endpoint[part])) {
+          if (spec.schema !== undefined) {
+            problems.push(
+              ...quadraticUniqueItems(spec.schema, `/endpoints/${index}/${part}/${escapePointer(name)}/schema`),
+            );
+          }
+        }
+      }
+    });
     if (problems.length === 0) {
       for (const name of Object.keys(this.contract.schemas)) {
         try {
@@ -308,6 +320,39 @@ function createAjv(coerceTypes: false | 'array'): Ajv2020 {
     if (!ajv.formats[format]) ajv.addFormat(format, true);
   }
   return ajv;
+}
+
+/** Largest `maxItems` allowed with `uniqueItems` over items that may be objects or arrays. */
+export const MAX_UNIQUE_ITEMS_COMPARED = 1000;
+
+/**
+ * Finds `uniqueItems: true` where Ajv must compare items pairwise (items that may be objects or
+ * arrays: O(n²) deep comparisons, so a 2 MiB body could occupy a function for minutes) without a
+ * `maxItems` of at most MAX_UNIQUE_ITEMS_COMPARED. Scalar item types are checked with a hash (linear).
+ */
+function quadraticUniqueItems(root: unknown, rootPointer: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const stack: Array<[unknown, string]> = [[root, rootPointer]];
+  while (stack.length > 0) {
+    const [node, pointer] = stack.pop() as [unknown, string];
+    if (node === null || typeof node !== 'object') continue;
+    const schema = node as Record<string, unknown>;
+    if (schema.uniqueItems === true) {
+      const itemType = (schema.items as { type?: unknown } | undefined)?.type;
+      const types = Array.isArray(itemType) ? itemType : itemType === undefined ? [] : [itemType];
+      const scalar = types.length > 0 && !types.includes('object') && !types.includes('array');
+      const bounded = typeof schema.maxItems === 'number' && schema.maxItems <= MAX_UNIQUE_ITEMS_COMPARED;
+      if (!scalar && !bounded) {
+        problems.push({
+          pointer: `${pointer}/uniqueItems`,
+          keyword: 'uniqueItems',
+          message: `uniqueItems over items that may be objects or arrays compares every pair of items: add maxItems (at most ${MAX_UNIQUE_ITEMS_COMPARED}) or give items a scalar type`,
+        });
+      }
+    }
+    for (const [key, child] of Object.entries(schema)) stack.push([child, `${pointer}/${escapePointer(key)}`]);
+  }
+  return problems;
 }
 
 /** Runs a compiled validator; a schema that fails while evaluating is the contract's defect (422), not ours. */
