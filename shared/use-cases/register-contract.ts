@@ -1,6 +1,6 @@
 import semver from 'semver';
 import { contentHash } from '../domain/canonical-json';
-import { type CompatibilityReport, checkAgainstHistory } from '../domain/contracts/compatibility';
+import { type CompatibilityReport, checkAgainstHistory, withComparisonBudget } from '../domain/contracts/compatibility';
 import {
   type CompatibilityMode,
   type ContractDocument,
@@ -189,7 +189,7 @@ async function checkPlacement(
     load(transitive ? lower : lower.slice(0, 1)),
     load(transitive ? higher : higher.slice(0, 1)),
   ]);
-  const reports = [
+  const reports = withComparisonBudget(() => [
     checkAgainstHistory(below, document, mode),
     ...above.map((successor) => {
       const report = checkAgainstHistory([document], successor, mode);
@@ -203,7 +203,7 @@ async function checkPlacement(
         })),
       };
     }),
-  ];
+  ]);
   return {
     mode,
     compatible: reports.every((r) => r.compatible),

@@ -506,3 +506,27 @@ describe('isSubschema', () => {
     });
   });
 });
+
+describe('comparison budget', () => {
+  it('answers cannot-prove instead of running unbounded on combinatorial anyOf', () => {
+    const mk = (w: number) => ({
+      allOf: Array.from({ length: 12 }, (_, i) => ({
+        anyOf: [
+          { type: 'string', minLength: i },
+          { type: 'string', maxLength: 100 + i + w },
+          { type: 'string', pattern: `^a${i}` },
+          { type: 'string', format: 'email' },
+        ],
+      })),
+    });
+    const endpoints = [{ path: '/x', method: 'POST', requestSchema: 'Req' }];
+    const previous = ContractDocumentSchema.parse({ name: 'n', version: '1.0.0', schemas: { Req: mk(0) }, endpoints });
+    const next = ContractDocumentSchema.parse({ name: 'n', version: '1.1.0', schemas: { Req: mk(1) }, endpoints });
+
+    const issues = checkCompatibility(previous, next, 'FULL');
+
+    expect(issues).toEqual([
+      expect.objectContaining({ rule: 'cannot-prove', message: expect.stringContaining('too complex to compare') }),
+    ]);
+  });
+});

@@ -243,3 +243,24 @@ describe('uniqueItems guard', () => {
     expect(compile({ type: 'array', uniqueItems: true, maxItems: 1000 })).not.toThrow();
   });
 });
+
+describe('schema dialect', () => {
+  it('refuses a $schema other than 2020-12 with its pointer, and accepts 2020-12', () => {
+    const compile = (dialect: string) => () =>
+      new CompiledContract(
+        ContractDocumentSchema.parse({
+          name: 'd',
+          version: '1.0.0',
+          schemas: { S: { $schema: dialect, type: 'string' } },
+        }),
+      ).assertSchemasCompile();
+    let problems: unknown[] = [];
+    try {
+      compile('http://json-schema.org/draft-07/schema#')();
+    } catch (error) {
+      problems = (error as InvalidSchemaError).problems;
+    }
+    expect(problems).toEqual([expect.objectContaining({ pointer: '/schemas/S/$schema', keyword: '$schema' })]);
+    expect(compile('https://json-schema.org/draft/2020-12/schema')).not.toThrow();
+  });
+});

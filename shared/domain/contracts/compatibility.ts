@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import semver from 'semver';
 import {
   type CompatibilityMode,
@@ -101,6 +102,50 @@ type Ctx = {
 };
 
 const MAX_DEPTH = 64;
+
+/**
+ * Subschema comparisons one compatibility check may make. Nested anyOf/oneOf multiply the work
+ * (each sub branch is compared with each sup branch), so hostile or very large schemas could
+ * otherwise occupy a function for minutes; past the budget the check answers "cannot prove".
+ */
+export const MAX_COMPARISONS = 100_000;
+class ComparisonBudgetExceeded extends Error {}
+// Reset by the outermost entry point; the checker is synchronous, so no two checks interleave.
+let comparisonsLeft = MAX_COMPARISONS;
+let budgetOpen = false;
+
+/**
+ * Runs several checks under one comparison budget (e.g. against every earlier and later version
+ * of a contract), so their total time stays bounded; each check that finds the budget spent
+ * answers "cannot prove" at once.
+ *
+ * @example withComparisonBudget(() => versions.map((v) => checkCompatibility(v, next, 'BACKWARD')))
+ */
+export function withComparisonBudget<T>(run: () => T): T {
+  if (budgetOpen) return run();
+  budgetOpen = true;
+  comparisonsLeft = MAX_COMPARISONS;
+  try {
+    return run();
+  } finally {
+    budgetOpen = false;
+  }
+}
+
+/** Runs a whole check; running out of budget (or stack) becomes one 'cannot-prove' issue. */
+function withinBudget<T>(run: () => T, fallback: (detail: string) => T): T {
+  if (!budgetOpen) comparisonsLeft = MAX_COMPARISONS;
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ComparisonBudgetExceeded || error instanceof RangeError) {
+      return fallback(
+        `the schemas are too complex to compare (over ${MAX_COMPARISONS} subschema comparisons, or nesting too deep): cannot prove compatible — simplify nested anyOf/oneOf or register with compatibility NONE`,
+      );
+    }
+    throw error;
+  }
+}
 const ALL_TYPES = ['null', 'boolean', 'object', 'array', 'number', 'string'] as const;
 
 /** Keywords with no effect on validation (2020-12 meta-data, core and content vocabularies, OpenAPI extras). */
@@ -300,10 +345,15 @@ function typeAdmits(types: ReadonlySet<string>, t: string): boolean {
 // Evaluating a value against a schema (three-valued: unsupported keywords give 'unknown')
 // ---------------------------------------------------------------------------------------------
 
-function regex(pattern: unknown): RegExp | undefined {
+/** A compiled pattern. */
+type Matcher = { test(input: string): boolean; source: string };
+
+/** Patterns are matched with RE2 here too (linear time), as the validator does: no ReDoS in a check. */
+function regex(pattern: unknown): Matcher | undefined {
   if (typeof pattern !== 'string') return undefined;
   try {
-    return new RegExp(pattern, 'u');
+    const re = RE2JS.compile(pattern);
+    return { test: (input) => re.test(input), source: pattern };
   } catch {
     return undefined;
   }
@@ -438,7 +488,7 @@ function evaluateKeyword(
     }
     case 'additionalProperties': {
       const props = isObj(schema.properties) ? schema.properties : {};
-      const patterns: RegExp[] = [];
+      const patterns: Matcher[] = [];
       for (const p of Object.keys(isObj(schema.patternProperties) ? schema.patternProperties : {})) {
         const re = regex(p);
         if (!re) return 'unknown';
@@ -550,6 +600,8 @@ function finiteValues(conj: Node[], defs: Record<string, JsonSchema>): unknown[]
 
 /** Every instance the `subs` conjuncts admit is valid under every `sups` conjunct (or issues saying why not). */
 function check(subs: Node[], sups: Node[], ctx: Ctx, where: string, depth: number): RawIssue[] {
+  comparisonsLeft -= 1;
+  if (comparisonsLeft < 0) throw new ComparisonBudgetExceeded();
   if (depth > MAX_DEPTH) {
     const { side, pointer } = newPtr(ctx, subs, sups[0] ?? { s: true, ptr: '' });
     return [mk(ctx, 'cannot-prove', side, pointer, `${at(where)}schemas nest too deeply to compare`)];
@@ -1241,9 +1293,9 @@ function disjoint(conj: Node[], types: Set<string>, values: unknown[] | undefine
 }
 
 /** Compiles the patternProperties of a schema; undefined when one does not compile. */
-function patternsOf(s: Obj, ptr: string): Array<{ re: RegExp; node: Node }> | undefined {
+function patternsOf(s: Obj, ptr: string): Array<{ re: Matcher; node: Node }> | undefined {
   if (!isObj(s.patternProperties)) return [];
-  const out: Array<{ re: RegExp; node: Node }> = [];
+  const out: Array<{ re: Matcher; node: Node }> = [];
   for (const [p, schema] of Object.entries(s.patternProperties)) {
     const re = regex(p);
     if (!re || (typeof schema !== 'boolean' && !isObj(schema))) return undefined;
@@ -1388,7 +1440,7 @@ function checkProperties(
   if (supRest.length === 0) return issues;
   const subRest: Node[] = [];
   // Sub conjuncts with patternProperties are handled by cases below (uncompilable ones count as "anything").
-  const patterned: Array<{ c: Node; patterns: Array<{ re: RegExp; node: Node }> }> = [];
+  const patterned: Array<{ c: Node; patterns: Array<{ re: Matcher; node: Node }> }> = [];
   for (const c of objConj) {
     const s = c.s as Obj;
     const patterns = subPatterns.get(c);
@@ -1527,15 +1579,19 @@ export function isSubschema(
   sup: JsonSchema,
   ctx: SubschemaContext = { subDefs: {}, supDefs: {} },
 ): CompatibilityIssue[] {
-  return toIssues(
-    check(
-      [{ s: sub, ptr: ctx.subPointer ?? '' }],
-      [{ s: sup, ptr: ctx.supPointer ?? '' }],
-      internalCtx(ctx.subDefs, ctx.supDefs, ctx.newSide ?? 'sup', ctx.context ?? 'request'),
-      '',
-      0,
-    ),
-    '',
+  return withinBudget(
+    () =>
+      toIssues(
+        check(
+          [{ s: sub, ptr: ctx.subPointer ?? '' }],
+          [{ s: sup, ptr: ctx.supPointer ?? '' }],
+          internalCtx(ctx.subDefs, ctx.supDefs, ctx.newSide ?? 'sup', ctx.context ?? 'request'),
+          '',
+          0,
+        ),
+        '',
+      ),
+    (detail) => [{ rule: 'cannot-prove', pointer: ctx.supPointer ?? '', document: 'next', message: detail }],
   );
 }
 
@@ -1835,10 +1891,15 @@ export function checkCompatibility(
   next: ContractDocument,
   direction: CompatibilityDirection,
 ): CompatibilityIssue[] {
-  const issues: Labeled[] = [];
-  if (direction === 'BACKWARD' || direction === 'FULL') issues.push(...checkDirection(previous, next, 'BACKWARD'));
-  if (direction === 'FORWARD' || direction === 'FULL') issues.push(...checkDirection(previous, next, 'FORWARD'));
-  return finish(issues);
+  return withinBudget(
+    () => {
+      const issues: Labeled[] = [];
+      if (direction === 'BACKWARD' || direction === 'FULL') issues.push(...checkDirection(previous, next, 'BACKWARD'));
+      if (direction === 'FORWARD' || direction === 'FULL') issues.push(...checkDirection(previous, next, 'FORWARD'));
+      return finish(issues);
+    },
+    (detail) => [{ rule: 'cannot-prove', pointer: '/schemas', document: 'next', message: detail }],
+  );
 }
 
 /**

@@ -24,6 +24,7 @@ export type RequestSample = {
 };
 
 const SCHEMA_ROOT_ID = 'urn:aif:contract';
+const DIALECT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 
 /** Compiled validators of one endpoint; a parameter validator is absent when nothing is declared. */
 type EndpointValidators = {
@@ -90,6 +91,15 @@ export class CompiledContract {
   assertSchemasCompile(): void {
     const problems: FieldProblem[] = [];
     for (const [name, schema] of Object.entries(this.contract.schemas)) {
+      const dialect = typeof schema === 'object' ? schema.$schema : undefined;
+      if (dialect !== undefined && dialect !== DIALECT_2020_12 && dialect !== `${DIALECT_2020_12}#`) {
+        problems.push({
+          pointer: `/schemas/${escapePointer(name)}/$schema`,
+          keyword: '$schema',
+          message: `contracts use JSON Schema 2020-12; remove $schema or set it to ${DIALECT_2020_12}`,
+        });
+        continue;
+      }
       if (!this.bodies.validateSchema(schema)) {
         for (const error of this.bodies.errors ?? []) {
           problems.push({
