@@ -99,7 +99,6 @@ export class FixedContractRepository implements ContractRepository {
       compatibility: first.compatibility,
       versionCount: versions.length,
       updatedAt: first.createdAt,
-      revision: versions.length,
     };
   }
 
@@ -107,7 +106,11 @@ export class FixedContractRepository implements ContractRepository {
     throw new Error('FixedContractRepository is read-only');
   }
 
-  async deleteVersion(): Promise<never> {
+  async acquireRegistrationLease(): Promise<never> {
+    throw new Error('FixedContractRepository is read-only');
+  }
+
+  async releaseRegistrationLease(): Promise<never> {
     throw new Error('FixedContractRepository is read-only');
   }
 

@@ -36,21 +36,18 @@ export interface ContractRepository {
   getSummary(name: string): Promise<ContractSummary | undefined>;
   /**
    * Records a stored version on the name's summary and sets its compatibility mode. The version
-   * joins a set, so recording it again is harmless. With `expectedRevision`, the write is
-   * conditional on the summary still being at that revision and increments it: that is how
-   * concurrent registrations of one name find out that the history they checked has changed.
-   *
-   * @returns false when `expectedRevision` no longer holds (nothing was written), true otherwise
+   * joins a set, so recording it again is harmless (a retried registration repairs the summary).
    */
-  recordVersionAdded(
-    name: string,
-    version: string,
-    compatibility: CompatibilityMode,
-    at: Date,
-    expectedRevision?: number,
-  ): Promise<boolean>;
-  /** Removes a version only if it still has `contentHash` (undoing a registration that lost a race). */
-  deleteVersion(name: string, version: string, contentHash: string): Promise<void>;
+  recordVersionAdded(name: string, version: string, compatibility: CompatibilityMode, at: Date): Promise<void>;
+  /**
+   * Takes the name's registration lease for `owner` unless another owner holds an unexpired one
+   * (one conditional write). The lease expires `leaseMs` milliseconds after `now`.
+   *
+   * @returns true when `owner` now holds the lease
+   */
+  acquireRegistrationLease(name: string, owner: string, now: Date, leaseMs: number): Promise<boolean>;
+  /** Gives the lease back if `owner` still holds it. */
+  releaseRegistrationLease(name: string, owner: string): Promise<void>;
   /** Names in ascending order, `limit` per page. */
   listSummaries(limit: number, cursor?: string): Promise<Page<ContractSummary>>;
   /** Resolves when the store answers; throws `DependencyUnavailableError` otherwise. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import semver from 'semver';
 import { contentHash } from '../domain/canonical-json';
 import { type CompatibilityReport, checkAgainstHistory, withComparisonBudget } from '../domain/contracts/compatibility';
@@ -65,23 +66,60 @@ export async function registerContract(
 ): Promise<RegisterContractResult> {
   const document = await parseDocument(input);
   new CompiledContract(document).assertSchemasCompile();
-
-  const summary = await deps.contracts.getSummary(document.name);
-  const mode = input.compatibility ?? document.compatibility ?? summary?.compatibility ?? DEFAULT_COMPATIBILITY;
   const hash = contentHash(document);
-  const contract: ContractVersion = {
+  const toVersion = (mode: CompatibilityMode): ContractVersion => ({
     ...document,
     id: document.id ?? `${document.name}@${document.version}`,
     compatibility: mode,
     contentHash: hash,
     createdAt: deps.clock.now().toISOString(),
     deprecated: false,
-  };
+  });
 
+  if (!input.dryRun) {
+    // Versions are never removed once written, so an existing one is final: answer without waiting for the lease.
+    const existing = await deps.contracts.getVersion(document.name, document.version);
+    if (existing) return unchangedOrConflict(deps, existing, toVersion(existing.compatibility));
+    return withRegistrationLease(deps, document.name, () => registerUnderLease(deps, input, document, toVersion));
+  }
+
+  const summary = await deps.contracts.getSummary(document.name);
+  const mode = input.compatibility ?? document.compatibility ?? summary?.compatibility ?? DEFAULT_COMPATIBILITY;
   const existing = await deps.contracts.getVersion(document.name, document.version);
-  if (existing && !input.dryRun) return unchangedOrConflict(deps, existing, contract);
   const headers = await deps.contracts.listVersionHeaders(document.name);
-  if (!existing && headers.length >= MAX_VERSIONS_PER_CONTRACT) {
+  const report = await checkPlacement(deps, headers, document, mode);
+  const wouldBe = existing
+    ? existing.contentHash === hash
+      ? 'unchanged'
+      : 'version-conflict'
+    : report.compatible
+      ? 'created'
+      : 'incompatible';
+  return {
+    outcome: 'dry-run',
+    wouldBe,
+    contract: existing?.contentHash === hash ? existing : toVersion(mode),
+    compatibility: report,
+  };
+}
+
+/**
+ * The registration proper, while this request holds the name's lease: nothing else writes versions
+ * of the name meanwhile, so the history checked is the history the version joins.
+ */
+async function registerUnderLease(
+  deps: ContractRegistryDeps,
+  input: RegisterContractInput,
+  document: ContractDocument,
+  toVersion: (mode: CompatibilityMode) => ContractVersion,
+): Promise<RegisterContractResult> {
+  const summary = await deps.contracts.getSummary(document.name);
+  const mode = input.compatibility ?? document.compatibility ?? summary?.compatibility ?? DEFAULT_COMPATIBILITY;
+  const contract = toVersion(mode);
+  const existing = await deps.contracts.getVersion(document.name, document.version);
+  if (existing) return unchangedOrConflict(deps, existing, contract);
+  const headers = await deps.contracts.listVersionHeaders(document.name);
+  if (headers.length >= MAX_VERSIONS_PER_CONTRACT) {
     throw new ValidationError(`${document.name} already has ${headers.length} versions`, [
       {
         pointer: '/version',
@@ -90,67 +128,41 @@ export async function registerContract(
     ]);
   }
   const report = await checkPlacement(deps, headers, document, mode);
-
-  if (input.dryRun) {
-    const wouldBe = existing
-      ? existing.contentHash === hash
-        ? 'unchanged'
-        : 'version-conflict'
-      : report.compatible
-        ? 'created'
-        : 'incompatible';
-    return {
-      outcome: 'dry-run',
-      wouldBe,
-      contract: existing?.contentHash === hash ? existing : contract,
-      compatibility: report,
-    };
-  }
   if (!report.compatible) throw incompatible(document, mode, report);
   const stored = await deps.contracts.putVersion(contract);
   if (!stored.created) return unchangedOrConflict(deps, stored.existing, contract);
-  return commit(deps, contract, mode, summary?.revision ?? 0, report);
+  await deps.contracts.recordVersionAdded(contract.name, contract.version, mode, deps.clock.now());
+  return { outcome: 'created', contract, compatibility: report };
 }
 
-/** Registrations of one name that race re-check this many times before giving up with 503. */
-const MAX_COMMIT_ATTEMPTS = 5;
+/** How long one registration may hold a name's lease: longer than a function can run (29 s). */
+export const REGISTRATION_LEASE_MS = 30_000;
+/** How long a registration waits for the lease before answering 503 with Retry-After. */
+const LEASE_WAIT_MS = 10_000;
 
 /**
- * Commits a stored version on the name's summary, conditional on the revision the compatibility
- * check saw. If another registration committed in between, the history has changed: the version
- * is checked again against the new history and either committed at the new revision or removed
- * again and refused (409) — so concurrent registrations cannot together break the mode.
+ * Runs `work` while holding the name's registration lease (one conditional write takes it; it
+ * expires by itself if its holder dies), waiting with jittered backoff while another registration
+ * of the same name holds it. Registrations of different names never wait for each other.
+ *
+ * @throws {DependencyUnavailableError} (503, Retry-After) when the lease stays taken for LEASE_WAIT_MS
  */
-async function commit(
-  deps: ContractRegistryDeps,
-  contract: ContractVersion,
-  mode: CompatibilityMode,
-  checkedRevision: number,
-  checkedReport: CompatibilityReport,
-): Promise<RegisterContractResult> {
-  let revision = checkedRevision;
-  let report = checkedReport;
-  for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-    const expected = mode === 'NONE' ? undefined : revision;
-    if (await deps.contracts.recordVersionAdded(contract.name, contract.version, mode, deps.clock.now(), expected)) {
-      return { outcome: 'created', contract, compatibility: report };
+async function withRegistrationLease<T>(deps: ContractRegistryDeps, name: string, work: () => Promise<T>): Promise<T> {
+  const owner = randomUUID();
+  const started = deps.clock.now().getTime();
+  let delayMs = 10;
+  while (!(await deps.contracts.acquireRegistrationLease(name, owner, deps.clock.now(), REGISTRATION_LEASE_MS))) {
+    if (deps.clock.now().getTime() - started > LEASE_WAIT_MS) {
+      throw new DependencyUnavailableError(`Other registrations of ${name} are in progress; retry shortly`, 1);
     }
-    const summary = await deps.contracts.getSummary(contract.name);
-    revision = summary?.revision ?? 0;
-    const headers = (await deps.contracts.listVersionHeaders(contract.name)).filter(
-      (h) => h.version !== contract.version,
-    );
-    report = await checkPlacement(deps, headers, contract, mode);
-    if (!report.compatible) {
-      await deps.contracts.deleteVersion(contract.name, contract.version, contract.contentHash);
-      throw incompatible(contract, mode, report);
-    }
+    await deps.clock.sleep(delayMs / 2 + Math.random() * delayMs);
+    delayMs = Math.min(delayMs * 2, 250);
   }
-  await deps.contracts.deleteVersion(contract.name, contract.version, contract.contentHash);
-  throw new DependencyUnavailableError(
-    `${contract.name} is being changed by other registrations right now; retry ${contract.version}`,
-    1,
-  );
+  try {
+    return await work();
+  } finally {
+    await deps.contracts.releaseRegistrationLease(name, owner);
+  }
 }
 
 function incompatible(document: ContractDocument, mode: CompatibilityMode, report: CompatibilityReport): Error {

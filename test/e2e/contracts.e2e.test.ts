@@ -244,30 +244,43 @@ describe('local runner: contract registry over HTTP', () => {
       ]);
     });
 
-    it('never lets concurrent registrations together break the mode', async () => {
-      for (let trial = 0; trial < 5; trial++) {
-        const name = `race-${trial}`;
-        const doc = (version: string, paths: string[]) => ({
-          name,
-          version,
-          endpoints: paths.map((path) => ({ path, method: 'GET' })),
-        });
-        expect((await call('POST', '/v1/contracts', doc('1.0.0', ['/a']))).status).toBe(201);
+    it('never lets concurrent registrations together break the mode, lose a version or miscount', async () => {
+      // Version 1.i.0 limits `a` to maxLength[i] in a closed object: a later version is BACKWARD
+      // compatible with an earlier one only if its maxLength is not smaller.
+      const maxLength = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8];
+      const name = 'race-many';
+      const doc = (i: number) => ({
+        name,
+        version: `1.${i}.0`,
+        endpoints: [{ path: '/a', method: 'POST', requestSchema: 'Req' }],
+        schemas: {
+          Req: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { a: { type: 'string', maxLength: maxLength[i] } },
+          },
+        },
+      });
 
-        // 1.1.0 adds /b; 1.2.0 drops it again: each is fine against 1.0.0, not both together.
-        const [adds, drops] = await Promise.all([
-          call('POST', '/v1/contracts', doc('1.1.0', ['/a', '/b'])),
-          call('POST', '/v1/contracts', doc('1.2.0', ['/a'])),
-        ]);
+      // Each version is sent twice at once: identical retries must not be told "unchanged" for a version that is not kept.
+      const responses = await Promise.all(
+        maxLength.flatMap((_, i) => [call('POST', '/v1/contracts', doc(i)), call('POST', '/v1/contracts', doc(i))]),
+      );
 
-        expect([adds.status, drops.status].sort()).toEqual([201, 409]);
-        const versions = await call('GET', `/v1/contracts/${name}/versions`);
-        expect(versions.body.items).toHaveLength(2);
-        const summary = (await call('GET', '/v1/contracts?limit=100')).body.items.find(
-          (i: { name: string }) => i.name === name,
-        );
-        expect(summary.versionCount).toBe(2);
-      }
+      const accepted = new Set(
+        responses.filter((r) => r.status === 201 || r.status === 200).map((r) => r.body.contract.version as string),
+      );
+      expect(responses.every((r) => [200, 201, 409].includes(r.status))).toBe(true);
+      const listed = (await call('GET', `/v1/contracts/${name}/versions`)).body.items
+        .map((v: { version: string }) => v.version)
+        .reverse();
+      expect(new Set(listed)).toEqual(accepted);
+      const limits = listed.map((v: string) => maxLength[Number(v.split('.')[1])] as number);
+      expect(limits).toEqual([...limits].sort((a, b) => a - b));
+      const summary = (await call('GET', '/v1/contracts?limit=100')).body.items.find(
+        (i: { name: string }) => i.name === name,
+      );
+      expect(summary.versionCount).toBe(listed.length);
     });
 
     it('lists contracts a page at a time', async () => {

@@ -46,8 +46,13 @@ describe('contracts handler', () => {
       expect(put?.ConditionExpression).toBe('attribute_not_exists(#pk)');
       expect(put?.Item?.pk).toBe('CONTRACT#agents');
       expect(put?.Item?.sk).toBe('VERSION#1.0.0');
-      const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
-      expect(update?.UpdateExpression).toContain('ADD #versions :version');
+      const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+      expect(updates.map((u) => u.UpdateExpression)).toEqual([
+        'SET #leaseOwner = :owner, #leaseExpiresAt = :expiresAt',
+        expect.stringContaining('ADD #versions :version'),
+        'REMOVE #leaseOwner, #leaseExpiresAt',
+      ]);
+      expect(updates[0]?.ConditionExpression).toBe('attribute_not_exists(#leaseOwner) OR #leaseExpiresAt < :now');
     });
 
     it('answers 409 when a concurrent registration of the version won with other content', async () => {
@@ -67,7 +72,13 @@ describe('contracts handler', () => {
       expect(result.statusCode).toBe(409);
       expect(result.headers?.['content-type']).toBe('application/problem+json');
       expect(problemOf(result)).toMatchObject({ type: 'urn:aif:problem:version-conflict', status: 409 });
-      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+      const recorded = ddb
+        .commandCalls(UpdateCommand)
+        .filter((c) => c.args[0].input.UpdateExpression?.includes('ADD #versions'));
+      expect(recorded).toHaveLength(0);
+      expect(ddb.commandCalls(UpdateCommand).at(-1)?.args[0].input.UpdateExpression).toBe(
+        'REMOVE #leaseOwner, #leaseExpiresAt',
+      );
     });
 
     it('answers 503 with Retry-After when DynamoDB throttles', async () => {

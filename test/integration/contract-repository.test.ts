@@ -55,7 +55,6 @@ describe('DynamoDbContractRepository (dynalite)', () => {
         compatibility: 'BACKWARD',
         versionCount: 1,
         updatedAt: '2026-11-30T00:00:00.000Z',
-        revision: 0,
       });
     });
 
@@ -83,30 +82,27 @@ describe('DynamoDbContractRepository (dynalite)', () => {
     });
   });
 
-  describe('recordVersionAdded with an expected revision', () => {
-    it('lets exactly one of 10 racing commits at one revision through and advances the revision', async () => {
-      const at = new Date('2026-11-30T02:00:00Z');
+  describe('registration lease', () => {
+    it('goes to exactly one of 10 racing owners and to nobody else until released or expired', async () => {
+      const now = new Date('2026-11-30T02:00:00Z');
 
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => repository.recordVersionAdded('locked', `1.${i}.0`, 'BACKWARD', at, 0)),
+        Array.from({ length: 10 }, (_, i) => repository.acquireRegistrationLease('leased', `owner-${i}`, now, 30_000)),
       );
 
       expect(results.filter(Boolean)).toHaveLength(1);
-      expect(await repository.getSummary('locked')).toMatchObject({ revision: 1, versionCount: 1 });
-      expect(await repository.recordVersionAdded('locked', '2.0.0', 'BACKWARD', at, 0)).toBe(false);
-      expect(await repository.recordVersionAdded('locked', '2.0.0', 'BACKWARD', at, 1)).toBe(true);
-    });
-  });
-
-  describe('deleteVersion', () => {
-    it('removes a version only while it has the given content hash', async () => {
-      const version = storedVersion({ name: 'undo' });
-      await repository.putVersion(version);
-
-      await repository.deleteVersion('undo', '1.0.0', 'another-hash');
-      expect(await repository.getVersion('undo', '1.0.0')).toBeDefined();
-      await repository.deleteVersion('undo', '1.0.0', version.contentHash);
-      expect(await repository.getVersion('undo', '1.0.0')).toBeUndefined();
+      const holder = `owner-${results.indexOf(true)}`;
+      expect(
+        await repository.acquireRegistrationLease('leased', 'late', new Date(now.getTime() + 29_000), 30_000),
+      ).toBe(false);
+      await repository.releaseRegistrationLease('leased', 'not-the-holder');
+      expect(await repository.acquireRegistrationLease('leased', 'late', now, 30_000)).toBe(false);
+      await repository.releaseRegistrationLease('leased', holder);
+      expect(await repository.acquireRegistrationLease('leased', 'late', now, 30_000)).toBe(true);
+      expect(
+        await repository.acquireRegistrationLease('leased', 'later', new Date(now.getTime() + 31_000), 30_000),
+      ).toBe(true);
+      expect(await repository.getSummary('leased')).toBeUndefined();
     });
   });
 

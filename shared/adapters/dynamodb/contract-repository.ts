@@ -1,7 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -153,35 +152,21 @@ export class DynamoDbContractRepository implements ContractRepository {
       const out = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: pk(name), sk: META_SK }, ConsistentRead: true }),
       );
-      return out.Item ? toSummary(out.Item) : undefined;
+      // A summary item that only carries a registration lease is not a summary yet.
+      return out.Item?.name ? toSummary(out.Item) : undefined;
     } catch (error) {
       rethrowDynamoDbError(error, this.tableName);
     }
   }
 
-  async recordVersionAdded(
-    name: string,
-    version: string,
-    compatibility: CompatibilityMode,
-    at: Date,
-    expectedRevision?: number,
-  ): Promise<boolean> {
-    const locked = expectedRevision !== undefined;
+  async recordVersionAdded(name: string, version: string, compatibility: CompatibilityMode, at: Date): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: pk(name), sk: META_SK },
           UpdateExpression:
-            'SET #name = :name, #compatibility = :compatibility, #updatedAt = :at, #gsi1pk = :kind, #gsi1sk = :name' +
-            (locked ? ', #revision = :next' : '') +
-            ' ADD #versions :version',
-          ...(locked && {
-            ConditionExpression:
-              expectedRevision === 0
-                ? 'attribute_not_exists(#revision) OR #revision = :expected'
-                : '#revision = :expected',
-          }),
+            'SET #name = :name, #compatibility = :compatibility, #updatedAt = :at, #gsi1pk = :kind, #gsi1sk = :name ADD #versions :version',
           ExpressionAttributeNames: {
             '#name': 'name',
             '#compatibility': 'compatibility',
@@ -189,7 +174,6 @@ export class DynamoDbContractRepository implements ContractRepository {
             '#gsi1pk': 'gsi1pk',
             '#gsi1sk': 'gsi1sk',
             '#versions': 'versions',
-            ...(locked && { '#revision': 'revision' }),
           },
           ExpressionAttributeValues: {
             ':name': name,
@@ -197,26 +181,45 @@ export class DynamoDbContractRepository implements ContractRepository {
             ':at': at.toISOString(),
             ':kind': SUMMARY_PARTITION,
             ':version': new Set([version]),
-            ...(locked && { ':expected': expectedRevision, ':next': expectedRevision + 1 }),
           },
         }),
       );
-      return true;
     } catch (error) {
-      if (locked && isConditionalCheckFailed(error)) return false;
       rethrowDynamoDbError(error, this.tableName);
     }
   }
 
-  async deleteVersion(name: string, version: string, contentHash: string): Promise<void> {
+  async acquireRegistrationLease(name: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+    try {
+      // The lease lives on the summary item without its index keys, so a name whose first
+      // registration is still running is not listed yet.
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: pk(name), sk: META_SK },
+          UpdateExpression: 'SET #leaseOwner = :owner, #leaseExpiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(#leaseOwner) OR #leaseExpiresAt < :now',
+          ExpressionAttributeNames: { '#leaseOwner': 'leaseOwner', '#leaseExpiresAt': 'leaseExpiresAt' },
+          ExpressionAttributeValues: { ':owner': owner, ':expiresAt': now.getTime() + leaseMs, ':now': now.getTime() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
+  async releaseRegistrationLease(name: string, owner: string): Promise<void> {
     try {
       await this.client.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: pk(name), sk: versionSk(version) },
-          ConditionExpression: '#contentHash = :hash',
-          ExpressionAttributeNames: { '#contentHash': 'contentHash' },
-          ExpressionAttributeValues: { ':hash': contentHash },
+          Key: { pk: pk(name), sk: META_SK },
+          UpdateExpression: 'REMOVE #leaseOwner, #leaseExpiresAt',
+          ConditionExpression: '#leaseOwner = :owner',
+          ExpressionAttributeNames: { '#leaseOwner': 'leaseOwner', '#leaseExpiresAt': 'leaseExpiresAt' },
+          ExpressionAttributeValues: { ':owner': owner },
         }),
       );
     } catch (error) {
@@ -287,6 +290,5 @@ function toSummary(item: Record<string, unknown>): ContractSummary {
     compatibility: item.compatibility as CompatibilityMode,
     versionCount: item.versions instanceof Set ? item.versions.size : 0,
     updatedAt: item.updatedAt as string,
-    revision: Number(item.revision ?? 0),
   };
 }

@@ -352,7 +352,7 @@ type Matcher = { test(input: string): boolean; source: string };
 function regex(pattern: unknown): Matcher | undefined {
   if (typeof pattern !== 'string') return undefined;
   try {
-    const re = RE2JS.compile(pattern);
+    const re = RE2JS.compile(RE2JS.translateRegExp(pattern));
     return { test: (input) => re.test(input), source: pattern };
   } catch {
     return undefined;

@@ -207,8 +207,6 @@ export type ContractSummary = {
   compatibility: CompatibilityMode;
   versionCount: number;
   updatedAt: string;
-  /** Incremented by every committed registration; registrations race on it (optimistic lock). */
-  revision: number;
 };
 
 /** Versions one contract name may hold (the name's summary lists them in one DynamoDB item). */

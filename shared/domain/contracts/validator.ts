@@ -317,10 +317,13 @@ export class CompiledContractCache {
 
 /**
  * `pattern` and `patternProperties` run on RE2 (re2js): matching time is linear in the input, so a
- * contract's regex cannot hang validation (ReDoS). RE2 has no lookaround or backreferences; such
- * patterns are refused when the contract is registered.
+ * contract's regex cannot hang validation (ReDoS). ECMA-262 escapes RE2 spells differently (`\uXXXX`,
+ * `\u{…}`, `\cX`, `[^]`) are translated first; RE2 has no lookaround or backreferences, and such
+ * patterns are refused when the contract is registered. `\s` is RE2's ASCII whitespace class.
  */
-const re2: RegExpEngine = Object.assign((pattern: string) => RE2JS.compile(pattern), { code: 'RE2JS.compile' });
+const re2: RegExpEngine = Object.assign((pattern: string) => RE2JS.compile(RE2JS.translateRegExp(pattern)), {
+  code: 'RE2JS.compile',
+});
 
 function createAjv(coerceTypes: false | 'array'): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, strict: false, coerceTypes, logger: false, code: { regExp: re2 } });
