@@ -16,6 +16,12 @@ export type BodyDecoders = Partial<Record<Exclude<BodyFormat, 'json'>, (text: st
  */
 export const MAX_BODY_DEPTH = 256;
 
+/**
+ * Most values (scalars, arrays, objects) a body may hold once YAML aliases are expanded. A 2 MiB
+ * JSON body cannot reach it; an alias "bomb" that stays small as text can.
+ */
+export const MAX_BODY_VALUES = 1_000_000;
+
 const YAML_TYPES = new Set([
   'application/yaml',
   'application/x-yaml',
@@ -46,34 +52,45 @@ export function parseBody(
   decoders: BodyDecoders = {},
 ): unknown {
   const value = decodeBody(rawBody, isBase64Encoded, contentType, formats, maxBytes, decoders);
-  const depth = nestingDepth(value, MAX_BODY_DEPTH);
+  const { depth, values } = measure(value, MAX_BODY_DEPTH, MAX_BODY_VALUES);
   if (depth > MAX_BODY_DEPTH) {
     throw new BadRequestError(`The body nests arrays and objects deeper than ${MAX_BODY_DEPTH} levels`, [
       { pointer: '', message: `nesting deeper than ${MAX_BODY_DEPTH} levels`, keyword: 'maxDepth' },
+    ]);
+  }
+  if (values > MAX_BODY_VALUES) {
+    throw new BadRequestError(`The body expands to more than ${MAX_BODY_VALUES} values (YAML aliases?)`, [
+      { pointer: '', message: `more than ${MAX_BODY_VALUES} values once aliases are expanded`, keyword: 'maxValues' },
     ]);
   }
   return value;
 }
 
 /**
- * Depth of nested arrays/objects (a scalar is 0), counted iteratively; stops counting past `limit`.
+ * Depth of nested arrays/objects (a scalar is 0). A value reached twice (YAML aliases) is counted
+ * at every place it appears, as any consumer of the body will see it.
  *
  * @example nestingDepth({ a: [1] }, 10) // 2
  */
 export function nestingDepth(value: unknown, limit: number): number {
-  let max = 0;
+  return measure(value, limit, Number.POSITIVE_INFINITY).depth;
+}
+
+/** Walks the value iteratively, stopping once depth passes `maxDepth` or the count passes `maxValues`. */
+function measure(value: unknown, maxDepth: number, maxValues: number): { depth: number; values: number } {
+  let depth = 0;
+  let values = 0;
   const stack: Array<[unknown, number]> = [[value, 0]];
-  const seen = new Set<unknown>();
   while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
-    seen.add(node);
-    const level = depth + 1;
-    if (level > max) max = level;
-    if (max > limit) return max;
-    for (const child of Object.values(node)) stack.push([child, level]);
+    const [node, level] = stack.pop() as [unknown, number];
+    values += 1;
+    if (values > maxValues) break;
+    if (node === null || typeof node !== 'object') continue;
+    if (level + 1 > depth) depth = level + 1;
+    if (depth > maxDepth) break;
+    for (const child of Object.values(node)) stack.push([child, level + 1]);
   }
-  return max;
+  return { depth, values };
 }
 
 function decodeBody(

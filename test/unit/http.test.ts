@@ -171,3 +171,15 @@ describe('parseBody limits', () => {
     expect(parseBody('{}', false, 'application/json; charset="UTF-8"', ['json'], 1024)).toEqual({});
   });
 });
+
+describe('parseBody and YAML aliases', () => {
+  it('counts a node reached through an alias at its deepest place', () => {
+    const levels = 140;
+    const deep = `${'['.repeat(levels)}1${']'.repeat(levels)}`;
+    // The alias is defined shallow and used deep: 140 + 140 levels once expanded.
+    const yaml = `a: &deep ${deep}\nb: ${'['.repeat(levels)}*deep${']'.repeat(levels)}\n`;
+    expect(() => parseBody(yaml, false, 'application/yaml', ['yaml'], 1_000_000, { yaml: decodeYaml })).toThrow(
+      /deeper than 256 levels/,
+    );
+  });
+});

@@ -264,3 +264,40 @@ describe('schema dialect', () => {
     expect(compile('https://json-schema.org/draft/2020-12/schema')).not.toThrow();
   });
 });
+
+describe('compile-time bombs', () => {
+  const problemsFor = (schemas: Record<string, unknown>) => {
+    try {
+      new CompiledContract(
+        ContractDocumentSchema.parse({ name: 'b', version: '1.0.0', schemas }),
+      ).assertSchemasCompile();
+      return [];
+    } catch (error) {
+      return (error as InvalidSchemaError).problems;
+    }
+  };
+
+  it('refuses arrays nested deeper than 12 anywhere in a schema, which Ajv compiles in exponential time', () => {
+    let nested: unknown = 1;
+    for (let i = 0; i < 40; i++) nested = [nested];
+    expect(problemsFor({ X: { const: { x: nested } } })).toEqual([
+      expect.objectContaining({ keyword: 'maxArrayNesting', pointer: `/schemas/X/const/x${'/0'.repeat(12)}` }),
+    ]);
+  });
+
+  it('refuses $ref chains longer than 64 schemas and accepts 64', () => {
+    const chain = (n: number) =>
+      Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [
+          `S${i}`,
+          i === n - 1 ? { type: 'string' } : { $ref: `#/$defs/S${i + 1}` },
+        ]),
+      );
+    expect(problemsFor(chain(64))).toEqual([]);
+    expect(problemsFor(chain(2000))).toEqual([expect.objectContaining({ keyword: 'maxRefChain' })]);
+  });
+
+  it('still accepts recursive schemas that consume input', () => {
+    expect(problemsFor({ Node: { type: 'object', properties: { next: { $ref: '#/$defs/Node' } } } })).toEqual([]);
+  });
+});

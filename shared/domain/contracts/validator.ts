@@ -111,6 +111,8 @@ export class CompiledContract {
       }
     }
     problems.push(...quadraticUniqueItems(this.contract.schemas, '/schemas'));
+    problems.push(...deeplyNestedArrays(this.contract.schemas, '/schemas'));
+    problems.push(...longRefChains(this.contract.schemas));
     this.contract.endpoints.forEach((endpoint, index) => {
       for (const part of ['query', 'headers', 'pathParameters'] as const) {
         for (const [name, spec] of Object.entries(endpoint[part])) {
@@ -118,20 +120,32 @@ export class CompiledContract {
             problems.push(
               ...quadraticUniqueItems(spec.schema, `/endpoints/${index}/${part}/${escapePointer(name)}/schema`),
             );
+            problems.push(
+              ...deeplyNestedArrays(spec.schema, `/endpoints/${index}/${part}/${escapePointer(name)}/schema`),
+            );
           }
         }
       }
     });
     if (problems.length === 0) {
-      for (const name of Object.keys(this.contract.schemas)) {
-        try {
-          // A dry run finds what only shows at evaluation: $ref cycles that consume no input,
-          // $dynamicRef to anchors that do not exist.
-          const validate = this.bodies.compile(refTo(name));
-          validate(null);
-          validate({});
-        } catch (error) {
-          problems.push({ pointer: `/schemas/${escapePointer(name)}`, message: schemaErrorMessage(error) });
+      // A dry run finds what only shows at evaluation: $ref cycles that consume no input, $dynamicRef
+      // to anchors that do not exist. One compilation covers every schema (compiling them one by one
+      // costs O(n²) for long $ref chains); only when it fails are they tried one by one to say which.
+      const dryRun = (schema: object) => {
+        const validate = this.bodies.compile(schema);
+        validate(null);
+        validate({});
+      };
+      const names = Object.keys(this.contract.schemas);
+      try {
+        if (names.length > 0) dryRun({ anyOf: names.map(refTo) });
+      } catch {
+        for (const name of names) {
+          try {
+            dryRun(refTo(name));
+          } catch (error) {
+            problems.push({ pointer: `/schemas/${escapePointer(name)}`, message: schemaErrorMessage(error) });
+          }
         }
       }
       // Endpoints compile the schemas above again: only worth it (and only new problems) when those are sound.
@@ -326,7 +340,16 @@ const re2: RegExpEngine = Object.assign((pattern: string) => RE2JS.compile(RE2JS
 });
 
 function createAjv(coerceTypes: false | 'array'): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: false, coerceTypes, logger: false, code: { regExp: re2 } });
+  // inlineRefs off: every named schema compiles once and is called by reference; inlining made a chain of
+  // n $refs cost O(n²) to compile (and overflow the stack for long chains).
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: false,
+    coerceTypes,
+    logger: false,
+    inlineRefs: false,
+    code: { regExp: re2 },
+  });
   addFormats(ajv);
   // OpenAPI's numeric and binary formats (OpenAPI 3.1 §4.2 "Data Types") are annotations here.
   for (const format of ['int32', 'int64', 'float', 'double', 'byte', 'binary', 'password']) {
@@ -366,6 +389,93 @@ function quadraticUniqueItems(root: unknown, rootPointer: string): FieldProblem[
     for (const [key, child] of Object.entries(schema)) stack.push([child, `${pointer}/${escapePointer(key)}`]);
   }
   return problems;
+}
+
+/**
+ * Most arrays nested inside one another (at any distance) on one path of a schema. Ajv's compiler
+ * walks every array twice, so its time doubles with each level; a 150-byte `const` of arrays
+ * nested 40 deep takes minutes to compile.
+ */
+export const MAX_SCHEMA_ARRAY_NESTING = 12;
+
+function deeplyNestedArrays(root: unknown, rootPointer: string): FieldProblem[] {
+  const stack: Array<[unknown, string, number]> = [[root, rootPointer, 0]];
+  while (stack.length > 0) {
+    const [node, pointer, arrays] = stack.pop() as [unknown, string, number];
+    if (node === null || typeof node !== 'object') continue;
+    const level = Array.isArray(node) ? arrays + 1 : arrays;
+    if (level > MAX_SCHEMA_ARRAY_NESTING) {
+      return [
+        {
+          pointer,
+          keyword: 'maxArrayNesting',
+          message: `arrays nest more than ${MAX_SCHEMA_ARRAY_NESTING} deep here; JSON Schema compilers slow down exponentially with that nesting`,
+        },
+      ];
+    }
+    for (const [key, child] of Object.entries(node)) stack.push([child, `${pointer}/${escapePointer(key)}`, level]);
+  }
+  return [];
+}
+
+/**
+ * Longest chain of named schemas referring to one another (A → B → C …). Ajv's compile time
+ * grows with the square of a chain's length (a 2000-long chain takes seconds and then overflows
+ * the stack); real contracts stay far below.
+ */
+export const MAX_REF_CHAIN = 64;
+
+function longRefChains(schemas: Record<string, JsonSchema>): FieldProblem[] {
+  const edges = new Map<string, Set<string>>();
+  for (const [name, schema] of Object.entries(schemas)) {
+    const targets = new Set<string>();
+    const stack: unknown[] = [schema];
+    while (stack.length > 0) {
+      const node = stack.pop();
+      if (node === null || typeof node !== 'object') continue;
+      const ref = (node as { $ref?: unknown }).$ref;
+      if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
+        const target = decodeURIComponent(ref.slice('#/$defs/'.length).split('/')[0] ?? '');
+        targets.add(target.replaceAll('~1', '/').replaceAll('~0', '~'));
+      }
+      stack.push(...Object.values(node));
+    }
+    edges.set(name, targets);
+  }
+  // Longest path by depth-first search with memo; a reference back into the current path (a
+  // cycle, which is legal when it consumes input) ends the path there. Iterative: no recursion.
+  const depth = new Map<string, number>();
+  for (const start of edges.keys()) {
+    if (depth.has(start)) continue;
+    const onPath = new Set<string>([start]);
+    const stack: Array<{ name: string; children: string[] }> = [
+      { name: start, children: [...(edges.get(start) ?? [])] },
+    ];
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as { name: string; children: string[] };
+      const child = frame.children.pop();
+      if (child === undefined) {
+        const longest = Math.max(
+          0,
+          ...[...(edges.get(frame.name) ?? [])].map((c) => (onPath.has(c) ? 0 : (depth.get(c) ?? 0))),
+        );
+        depth.set(frame.name, longest + 1);
+        onPath.delete(frame.name);
+        stack.pop();
+      } else if (!depth.has(child) && !onPath.has(child) && edges.has(child)) {
+        onPath.add(child);
+        stack.push({ name: child, children: [...(edges.get(child) ?? [])] });
+      }
+    }
+  }
+  return [...depth]
+    .filter(([, d]) => d > MAX_REF_CHAIN)
+    .slice(0, 1)
+    .map(([name, d]) => ({
+      pointer: `/schemas/${escapePointer(name)}`,
+      keyword: 'maxRefChain',
+      message: `a chain of ${d} schemas referring to one another starts here; at most ${MAX_REF_CHAIN} are supported`,
+    }));
 }
 
 /** Runs a compiled validator; a schema that fails while evaluating is the contract's defect (422), not ours. */
