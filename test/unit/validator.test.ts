@@ -301,3 +301,31 @@ describe('compile-time bombs', () => {
     expect(problemsFor({ Node: { type: 'object', properties: { next: { $ref: '#/$defs/Node' } } } })).toEqual([]);
   });
 });
+
+describe('large enums and many errors', () => {
+  const values = Array.from({ length: 50_000 }, (_, i) => `v${i}`);
+  const compiled = new CompiledContract(
+    ContractDocumentSchema.parse({
+      name: 'e',
+      version: '1.0.0',
+      schemas: { X: { type: 'array', items: { enum: values } } },
+      endpoints: [{ path: '/a', method: 'POST', requestSchema: 'X' }],
+    }),
+  );
+
+  it('checks enum membership like Ajv and lists at most 100 errors plus a count of the rest', () => {
+    const outcome = compiled.validateRequest('POST', '/a', { body: [...Array(150).fill('zz'), 'v7'] });
+    expect(outcome.errors).toHaveLength(101);
+    expect(outcome.errors[0]).toEqual({
+      instancePath: '/body/0',
+      keyword: 'enum',
+      message: 'must be equal to one of the allowed values',
+    });
+    expect(outcome.errors[100]).toEqual({
+      instancePath: '/body',
+      keyword: 'maxErrors',
+      message: '50 more errors not listed',
+    });
+    expect(compiled.validateRequest('POST', '/a', { body: ['v0', 'v49999'] }).valid).toBe(true);
+  });
+});

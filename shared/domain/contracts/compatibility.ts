@@ -227,6 +227,21 @@ function idOf(value: object): number {
 }
 
 /** Deep equality of JSON values (object key order ignored). */
+const scalarMembers = new WeakMap<readonly unknown[], Set<unknown>>();
+
+/** `list` contains `value` (JSON equality): a Set lookup for scalars, so large enums stay linear. */
+function includesJson(list: readonly unknown[], value: unknown): boolean {
+  if (value === null || typeof value !== 'object') {
+    let members = scalarMembers.get(list);
+    if (!members) {
+      members = new Set(list.filter((v) => v === null || typeof v !== 'object'));
+      scalarMembers.set(list, members);
+    }
+    return members.has(value);
+  }
+  return list.some((x) => jsonEqual(x, value));
+}
+
 function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) || Array.isArray(b)) {
@@ -427,7 +442,7 @@ function evaluateKeyword(
       return types ? yn(types.has(t) || (t === 'integer' && types.has('number'))) : 'unknown';
     }
     case 'enum':
-      return Array.isArray(arg) ? yn(arg.some((x) => jsonEqual(x, value))) : 'unknown';
+      return Array.isArray(arg) ? yn(includesJson(arg, value)) : 'unknown';
     case 'const':
       return yn(jsonEqual(arg, value));
     case 'minimum':
@@ -593,7 +608,7 @@ function finiteValues(conj: Node[], defs: Record<string, JsonSchema>): unknown[]
     const s = n.s as Obj;
     const own = Object.hasOwn(s, 'const') ? [s.const] : Array.isArray(s.enum) ? s.enum : undefined;
     if (!own) continue;
-    values = values === undefined ? [...own] : values.filter((v) => own.some((w) => jsonEqual(v, w)));
+    values = values === undefined ? [...own] : values.filter((v) => includesJson(own, v));
   }
   return values?.filter((v) => conj.every((n) => evaluate(v, n.s, defs) !== 'no'));
 }
@@ -1285,7 +1300,7 @@ function disjoint(conj: Node[], types: Set<string>, values: unknown[] | undefine
       for (const yc of yFlat.conj) {
         const yProps = (yc.s as Obj).properties;
         const theirs = isObj(yProps) && Object.hasOwn(yProps, name) ? constants(yProps[name], ctx.supDefs) : undefined;
-        if (theirs && mine.every((v) => !theirs.some((w) => jsonEqual(v, w)))) return true;
+        if (theirs && mine.every((v) => !includesJson(theirs, v))) return true;
       }
     }
   }
