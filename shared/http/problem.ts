@@ -3,6 +3,7 @@ import {
   ConflictError,
   DependencyUnavailableError,
   DomainError,
+  type FieldProblem,
   NotFoundError,
   PayloadTooLargeError,
   ValidationError,
@@ -23,6 +24,19 @@ export type ProblemDetails = {
 /** Problem type URIs are `urn:aif:problem:<code>`: stable, and not meant to be dereferenced (RFC 9457 §3.1.1). */
 export const PROBLEM_TYPE_PREFIX = 'urn:aif:problem:';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Most entries a problem's `errors[]` lists; one last entry counts the rest. */
+export const MAX_PROBLEM_ERRORS = 100;
+
+function toErrorMembers(problems: readonly FieldProblem[]): NonNullable<ProblemDetails['errors']> {
+  const members = problems
+    .slice(0, MAX_PROBLEM_ERRORS)
+    .map((p) => ({ pointer: p.pointer, detail: p.message, ...(p.keyword && { keyword: p.keyword }) }));
+  if (problems.length > MAX_PROBLEM_ERRORS) {
+    members.push({ pointer: '', detail: `${problems.length - MAX_PROBLEM_ERRORS} more problems not listed` });
+  }
+  return members;
+}
 
 const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, number]> = [
   [ValidationError, 422],
@@ -61,15 +75,25 @@ export function toProblem(
         detail: error.message,
         instance,
         requestId,
-        ...(error.problems.length > 0 && {
-          errors: error.problems.map((p) => ({
-            pointer: p.pointer,
-            detail: p.message,
-            ...(p.keyword && { keyword: p.keyword }),
-          })),
-        }),
+        ...(error.problems.length > 0 && { errors: toErrorMembers(error.problems) }),
       },
       headers,
+      internal: false,
+    };
+  }
+  if (isFunctionTimeout(error)) {
+    // middy answers just before the Lambda timeout. The work may still complete (a registration is
+    // idempotent), so this is "retry", not an internal error.
+    return {
+      problem: {
+        type: `${PROBLEM_TYPE_PREFIX}timeout`,
+        title: 'The request took too long',
+        status: 503,
+        detail: 'The function ran out of time; retry the request (registrations are idempotent)',
+        instance,
+        requestId,
+      },
+      headers: { 'retry-after': '1' },
       internal: false,
     };
   }
@@ -85,4 +109,13 @@ export function toProblem(
     headers: {},
     internal: true,
   };
+}
+
+/** middy's early-timeout error (`timeoutEarlyResponse`, name `TimeoutError`, cause package `@middy/core`). */
+function isFunctionTimeout(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'TimeoutError' &&
+    (error.cause as { package?: string } | undefined)?.package === '@middy/core'
+  );
 }

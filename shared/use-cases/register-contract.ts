@@ -65,7 +65,6 @@ export async function registerContract(
   input: RegisterContractInput,
 ): Promise<RegisterContractResult> {
   const document = await parseDocument(input);
-  new CompiledContract(document).assertSchemasCompile();
   const hash = contentHash(document);
   const toVersion = (mode: CompatibilityMode): ContractVersion => ({
     ...document,
@@ -80,9 +79,11 @@ export async function registerContract(
     // Versions are never removed once written, so an existing one is final: answer without waiting for the lease.
     const existing = await deps.contracts.getVersion(document.name, document.version);
     if (existing) return unchangedOrConflict(deps, existing, toVersion(existing.compatibility));
+    new CompiledContract(document).assertSchemasCompile();
     return withRegistrationLease(deps, document.name, () => registerUnderLease(deps, input, document, toVersion));
   }
 
+  new CompiledContract(document).assertSchemasCompile();
   const summary = await deps.contracts.getSummary(document.name);
   const mode = input.compatibility ?? document.compatibility ?? summary?.compatibility ?? DEFAULT_COMPATIBILITY;
   const existing = await deps.contracts.getVersion(document.name, document.version);
@@ -134,6 +135,9 @@ async function registerUnderLease(
   await deps.contracts.recordVersionAdded(contract.name, contract.version, mode, deps.clock.now());
   return { outcome: 'created', contract, compatibility: report };
 }
+
+/** Most compatibility issues one answer lists; the rest are counted. */
+const MAX_REPORTED_ISSUES = 100;
 
 /** How long one registration may hold a name's lease: longer than a function can run (29 s). */
 export const REGISTRATION_LEASE_MS = 30_000;
@@ -216,11 +220,23 @@ async function checkPlacement(
       };
     }),
   ]);
+  const issues = reports.flatMap((r) => r.issues);
   return {
     mode,
     compatible: reports.every((r) => r.compatible),
     checkedAgainst: reports.flatMap((r) => r.checkedAgainst),
-    issues: reports.flatMap((r) => r.issues),
+    issues:
+      issues.length > MAX_REPORTED_ISSUES
+        ? [
+            ...issues.slice(0, MAX_REPORTED_ISSUES),
+            {
+              rule: 'more-issues',
+              pointer: '',
+              against: '',
+              message: `${issues.length - MAX_REPORTED_ISSUES} more issues not listed`,
+            },
+          ]
+        : issues,
   };
 }
 

@@ -98,6 +98,23 @@ describe('toProblem', () => {
     expect(method).toMatchObject({ problem: { status: 405 }, headers: { allow: 'GET, POST' } });
   });
 
+  it('answers 503 with Retry-After for a function timeout, and lists at most 100 problems', () => {
+    const timeout = Object.assign(
+      new Error('[AbortError]: The operation was aborted.', { cause: { package: '@middy/core' } }),
+      {
+        name: 'TimeoutError',
+      },
+    );
+    const many = new ValidationError(
+      'bad',
+      Array.from({ length: 150 }, (_, i) => ({ pointer: `/x/${i}`, message: 'wrong' })),
+    );
+    expect(toProblem(timeout, 'r5')).toMatchObject({ problem: { status: 503 }, headers: { 'retry-after': '1' } });
+    const errors = toProblem(many, 'r6').problem.errors ?? [];
+    expect(errors).toHaveLength(101);
+    expect(errors[100]).toEqual({ pointer: '', detail: '50 more problems not listed' });
+  });
+
   it('hides anything that is not a domain error behind a generic 500', () => {
     const { problem, internal } = toProblem(new Error('password=hunter2'), 'r4');
     expect(internal).toBe(true);

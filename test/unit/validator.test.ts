@@ -189,7 +189,11 @@ describe('CompiledContract hardening', () => {
 
   it('refuses patterns RE2 cannot run (lookaround) at registration', () => {
     expect(problemsOf(contractWith({ type: 'string', pattern: '^(?=a)a$' }))).toEqual([
-      { pointer: '/schemas/S', message: expect.stringContaining('invalid or unsupported Perl syntax') },
+      {
+        pointer: '/schemas/S/pattern',
+        keyword: 'pattern',
+        message: expect.stringContaining('invalid or unsupported Perl syntax'),
+      },
     ]);
   });
 
@@ -203,6 +207,17 @@ describe('CompiledContract hardening', () => {
     const dynamic = problemsOf(contractWith({ $dynamicRef: '#meta' }));
     expect(selfRef[0]?.message).toMatch(/recurses without end|call stack/);
     expect(dynamic).toEqual([{ pointer: '/schemas/S', message: expect.stringContaining('recurses without end') }]);
+  });
+
+  it('refuses a dependentSchemas cycle that only recurses when the property is present', () => {
+    const problems = problemsOf(contractWith({ dependentSchemas: { x: { $ref: '#/$defs/S' } } }));
+    expect(problems).toEqual([expect.objectContaining({ message: expect.stringContaining('recurses without end') })]);
+  });
+
+  it('translates ECMA-262 escapes for RE2', () => {
+    const compiled = new CompiledContract(contractWith({ type: 'string', pattern: '^\\u0041[\\u4e00-\\u9fa5]+$' }));
+    expect(compiled.validateRequest('POST', '/a', { body: 'A中文' }).valid).toBe(true);
+    expect(compiled.validateRequest('POST', '/a', { body: 'B中文' }).valid).toBe(false);
   });
 
   it('applies the default error schema to a 2xx the endpoint does not declare', () => {

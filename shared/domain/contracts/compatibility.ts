@@ -366,13 +366,21 @@ type Matcher = { test(input: string): boolean; source: string };
 /** Patterns are matched with RE2 here too (linear time), as the validator does: no ReDoS in a check. */
 function regex(pattern: unknown): Matcher | undefined {
   if (typeof pattern !== 'string') return undefined;
+  if (compiledPatterns.has(pattern)) return compiledPatterns.get(pattern) ?? undefined;
+  let matcher: Matcher | null = null;
   try {
     const re = RE2JS.compile(RE2JS.translateRegExp(pattern));
-    return { test: (input) => re.test(input), source: pattern };
+    matcher = { test: (input) => re.test(input), source: pattern };
   } catch {
-    return undefined;
+    matcher = null;
   }
+  if (compiledPatterns.size >= 512) compiledPatterns.clear();
+  compiledPatterns.set(pattern, matcher);
+  return matcher ?? undefined;
 }
+
+/** Compiled patterns by source: a check evaluates the same pattern against many values. */
+const compiledPatterns = new Map<string, Matcher | null>();
 
 function all(results: Iterable<Tri>): Tri {
   let unknown = false;
@@ -385,6 +393,8 @@ function all(results: Iterable<Tri>): Tri {
 
 /** Whether `value` is valid under `schema`: 'yes', 'no', or 'unknown' when a keyword is not supported. */
 function evaluate(value: unknown, schema: JsonSchema, defs: Record<string, JsonSchema>, depth = 0): Tri {
+  comparisonsLeft -= 1;
+  if (comparisonsLeft < 0) throw new ComparisonBudgetExceeded();
   if (schema === true) return 'yes';
   if (schema === false) return 'no';
   if (depth > MAX_DEPTH) return 'unknown';

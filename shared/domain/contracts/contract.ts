@@ -139,6 +139,11 @@ export type EndpointSpec = z.infer<typeof EndpointSpecSchema>;
 
 export const ErrorCodeSpecSchema = z.object({ message: z.string(), description: z.string().default('') });
 
+/** Most endpoints one contract may declare (large public APIs have a few hundred). */
+export const MAX_ENDPOINTS = 2000;
+/** Most named schemas one contract may declare; compiling them is linear but not free (~0.1 ms each). */
+export const MAX_SCHEMAS = 5000;
+
 /**
  * The contract document users register (`POST /v1/contracts`). Schemas are JSON Schema 2020-12;
  * they reference each other with `{"$ref": "#/$defs/<name>"}`.
@@ -152,8 +157,11 @@ export const ContractDocumentSchema = z
     baseUrl: z.url().optional(),
     compatibility: CompatibilityModeSchema.optional(),
     authentication: AuthenticationSpecSchema.optional(),
-    endpoints: z.array(EndpointSpecSchema).default([]),
-    schemas: z.record(z.string().min(1), JsonSchemaSchema).default({}),
+    endpoints: z.array(EndpointSpecSchema).max(MAX_ENDPOINTS, `at most ${MAX_ENDPOINTS} endpoints`).default([]),
+    schemas: z
+      .record(z.string().min(1), JsonSchemaSchema)
+      .refine((schemas) => Object.keys(schemas).length <= MAX_SCHEMAS, `at most ${MAX_SCHEMAS} named schemas`)
+      .default({}),
     errorCodes: z
       .record(z.string().regex(/^[1-5][0-9][0-9]$/, 'must be an HTTP status code'), ErrorCodeSpecSchema)
       .default({}),

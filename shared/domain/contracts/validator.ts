@@ -30,12 +30,15 @@ const DIALECT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 /** Compiled validators of one endpoint; a parameter validator is absent when nothing is declared. */
 type EndpointValidators = {
   label: string;
-  body?: ValidateFunction;
+  body?: BodyValidator;
   query?: ValidateFunction;
   headers?: ValidateFunction;
   pathParameters?: ValidateFunction;
-  responses: Map<string, ValidateFunction>;
+  responses: Map<string, BodyValidator>;
 };
+
+/** Validates bodies against one named schema: first-error pass, then every error for small bodies. */
+type BodyValidator = (data: unknown, prefix: string) => ValidationIssue[];
 
 /**
  * A contract version compiled for validation: JSON Schema 2020-12 semantics by Ajv (with
@@ -49,6 +52,8 @@ type EndpointValidators = {
  */
 export class CompiledContract {
   private readonly bodies: Ajv2020;
+  /** Stops at the first error: answers "valid?" fast and in bounded memory for any body size. */
+  private firstErrorBodies: Ajv2020 | undefined;
   private readonly parameters: Ajv2020;
   private readonly templates: PathTemplate[];
   /** Endpoint indexes and their templates per method, so resolution allocates nothing per call. */
@@ -114,6 +119,7 @@ export class CompiledContract {
     problems.push(...quadraticUniqueItems(this.contract.schemas, '/schemas'));
     problems.push(...deeplyNestedArrays(this.contract.schemas, '/schemas'));
     problems.push(...longRefChains(this.contract.schemas));
+    problems.push(...unsupportedPatterns(this.contract.schemas, '/schemas'));
     this.contract.endpoints.forEach((endpoint, index) => {
       for (const part of ['query', 'headers', 'pathParameters'] as const) {
         for (const [name, spec] of Object.entries(endpoint[part])) {
@@ -124,6 +130,9 @@ export class CompiledContract {
             problems.push(
               ...deeplyNestedArrays(spec.schema, `/endpoints/${index}/${part}/${escapePointer(name)}/schema`),
             );
+            problems.push(
+              ...unsupportedPatterns(spec.schema, `/endpoints/${index}/${part}/${escapePointer(name)}/schema`),
+            );
           }
         }
       }
@@ -132,16 +141,22 @@ export class CompiledContract {
       // A dry run finds what only shows at evaluation: $ref cycles that consume no input, $dynamicRef
       // to anchors that do not exist. One compilation covers every schema (compiling them one by one
       // costs O(n²) for long $ref chains); only when it fails are they tried one by one to say which.
+      const samples = dryRunSamples(this.contract.schemas);
       const dryRun = (schema: object) => {
         const validate = this.bodies.compile(schema);
-        validate(null);
-        validate({});
+        for (const sample of samples) validate(sample);
       };
       const names = Object.keys(this.contract.schemas);
-      try {
-        if (names.length > 0) dryRun({ anyOf: names.map(refTo) });
-      } catch {
-        for (const name of names) {
+      // Chunks of 64: Ajv nests anyOf branches, so one anyOf over thousands of refs is quadratic too.
+      const chunks = Array.from({ length: Math.ceil(names.length / 64) }, (_, i) => names.slice(i * 64, i * 64 + 64));
+      for (const chunk of chunks) {
+        try {
+          dryRun({ anyOf: chunk.map(refTo) });
+          continue;
+        } catch {
+          // find out which schema below
+        }
+        for (const name of chunk) {
           try {
             dryRun(refTo(name));
           } catch (error) {
@@ -203,8 +218,8 @@ export class CompiledContract {
         if (endpoint.requestBodyRequired) {
           errors.push({ instancePath: '/body', keyword: 'required', message: 'request body is required' });
         }
-      } else if (!run(validators.body, request.body)) {
-        errors.push(...toIssues('/body', validators.body.errors));
+      } else {
+        errors.push(...validators.body(request.body, '/body'));
       }
     }
     // Coercion rewrites values in place: parameters are validated on copies.
@@ -262,21 +277,57 @@ export class CompiledContract {
         ],
       };
     }
-    const validate = this.responseValidator(index, key);
-    if (run(validate, body)) return { valid: true, errors: [], endpoint: label };
-    return { valid: false, errors: toIssues('/body', validate.errors), endpoint: label };
+    const errors = this.responseValidator(index, key)(body, '/body');
+    return { valid: errors.length === 0, errors, endpoint: label };
   }
 
-  private responseValidator(index: number, key: string): ValidateFunction {
+  private responseValidator(index: number, key: string): BodyValidator {
     const validators = this.endpointValidators(index);
     let validate = validators.responses.get(key);
     if (!validate) {
       const endpoint = this.contract.endpoints[index] as EndpointSpec;
       const name = key === '2XX' ? endpoint.responseSchema : endpoint.errorSchemas[key];
-      validate = this.bodies.compile(refTo(name as string));
+      validate = this.bodyValidator(name as string);
       validators.responses.set(key, validate);
     }
     return validate;
+  }
+
+  /**
+   * Every error of a body is listed only when the body holds at most MAX_VALUES_FOR_ALL_ERRORS
+   * values: with Ajv's allErrors, a 2 MiB array of failing items builds millions of error objects
+   * (gigabytes). Larger invalid bodies get the first error and a note. Both validators compile lazily.
+   */
+  private bodyValidator(name: string): BodyValidator {
+    const schema = refTo(name);
+    let first: ValidateFunction | undefined;
+    let all: ValidateFunction | undefined;
+    return (data, prefix) => {
+      if (!this.firstErrorBodies) {
+        this.firstErrorBodies = createAjv(false, false);
+        this.firstErrorBodies.addSchema(
+          { $id: SCHEMA_ROOT_ID, $defs: this.contract.schemas },
+          undefined,
+          undefined,
+          false,
+        );
+      }
+      first ??= this.firstErrorBodies.compile(schema);
+      if (run(first, data)) return [];
+      if (countValues(data, MAX_VALUES_FOR_ALL_ERRORS) > MAX_VALUES_FOR_ALL_ERRORS) {
+        return [
+          ...toIssues(prefix, first.errors),
+          {
+            instancePath: prefix,
+            keyword: 'maxErrors',
+            message: `only the first error is listed for bodies of more than ${MAX_VALUES_FOR_ALL_ERRORS} values`,
+          },
+        ];
+      }
+      all ??= this.bodies.compile(schema);
+      run(all, data);
+      return toIssues(prefix, all.errors);
+    };
   }
 
   private endpointValidators(index: number): EndpointValidators {
@@ -292,7 +343,7 @@ export class CompiledContract {
       Object.keys(specs).length === 0 ? undefined : this.parameters.compile(parameterObjectSchema(specs, rename));
     validators = {
       label: `${endpoint.method} ${endpoint.path}`,
-      body: endpoint.requestSchema === undefined ? undefined : this.bodies.compile(refTo(endpoint.requestSchema)),
+      body: endpoint.requestSchema === undefined ? undefined : this.bodyValidator(endpoint.requestSchema),
       query: parameters(endpoint.query),
       headers: parameters(endpoint.headers, (name) => name.toLowerCase()),
       pathParameters: parameters(pathSpecs),
@@ -362,11 +413,11 @@ function useHashedEnum(ajv: Ajv2020): void {
   });
 }
 
-function createAjv(coerceTypes: false | 'array'): Ajv2020 {
+function createAjv(coerceTypes: false | 'array', allErrors = true): Ajv2020 {
   // inlineRefs off: every named schema compiles once and is called by reference; inlining made a chain of
   // n $refs cost O(n²) to compile (and overflow the stack for long chains).
   const ajv = new Ajv2020({
-    allErrors: true,
+    allErrors,
     strict: false,
     coerceTypes,
     logger: false,
@@ -462,7 +513,7 @@ function longRefChains(schemas: Record<string, JsonSchema>): FieldProblem[] {
         const target = decodeURIComponent(ref.slice('#/$defs/'.length).split('/')[0] ?? '');
         targets.add(target.replaceAll('~1', '/').replaceAll('~0', '~'));
       }
-      stack.push(...Object.values(node));
+      for (const child of Object.values(node)) stack.push(child);
     }
     edges.set(name, targets);
   }
@@ -500,6 +551,66 @@ function longRefChains(schemas: Record<string, JsonSchema>): FieldProblem[] {
       keyword: 'maxRefChain',
       message: `a chain of ${d} schemas referring to one another starts here; at most ${MAX_REF_CHAIN} are supported`,
     }));
+}
+
+/** Keywords whose values are data, not schemas: a `pattern` key inside them is not a pattern. */
+const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples', 'example']);
+
+/**
+ * Compiles every `pattern` and `patternProperties` key with RE2 up front, so a pattern RE2 cannot
+ * run (lookaround, backreferences) is refused with the pointer of the pattern itself.
+ */
+function unsupportedPatterns(root: unknown, rootPointer: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const check = (pattern: string, pointer: string) => {
+    try {
+      RE2JS.compile(RE2JS.translateRegExp(pattern));
+    } catch (error) {
+      problems.push({ pointer, keyword: 'pattern', message: `RE2 cannot run this pattern: ${errorMessage(error)}` });
+    }
+  };
+  const stack: Array<[unknown, string]> = [[root, rootPointer]];
+  while (stack.length > 0) {
+    const [node, pointer] = stack.pop() as [unknown, string];
+    if (node === null || typeof node !== 'object') continue;
+    const schema = node as Record<string, unknown>;
+    if (typeof schema.pattern === 'string') check(schema.pattern, `${pointer}/pattern`);
+    if (schema.patternProperties !== null && typeof schema.patternProperties === 'object') {
+      for (const key of Object.keys(schema.patternProperties)) {
+        check(key, `${pointer}/patternProperties/${escapePointer(key)}`);
+      }
+    }
+    for (const [key, child] of Object.entries(schema)) {
+      if (!DATA_KEYWORDS.has(key)) stack.push([child, `${pointer}/${escapePointer(key)}`]);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Values the registration dry run validates against every schema: the empty value of each type,
+ * plus an object holding every property name the schemas mention (so that `dependentSchemas`,
+ * `if`/`then` and `properties` branches that recurse are entered) and an array of it.
+ */
+function dryRunSamples(schemas: Record<string, JsonSchema>): unknown[] {
+  const names = new Set<string>();
+  const stack: unknown[] = [schemas];
+  while (stack.length > 0 && names.size < 1000) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    const schema = node as Record<string, unknown>;
+    for (const key of ['properties', 'dependentSchemas', 'dependentRequired'] as const) {
+      const value = schema[key];
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        for (const name of Object.keys(value)) names.add(name);
+      }
+    }
+    if (Array.isArray(schema.required))
+      for (const name of schema.required) if (typeof name === 'string') names.add(name);
+    for (const [key, child] of Object.entries(schema)) if (!DATA_KEYWORDS.has(key)) stack.push(child);
+  }
+  const everything = Object.fromEntries([...names].map((name) => [name, null]));
+  return [null, {}, [], 0, 1.5, '', true, everything, [everything]];
 }
 
 /** Runs a compiled validator; a schema that fails while evaluating is the contract's defect (422), not ours. */
@@ -545,6 +656,21 @@ function responseKey(endpoint: EndpointSpec, status: number): string | undefined
   if (statusClass in endpoint.errorSchemas) return statusClass;
   if ('default' in endpoint.errorSchemas) return 'default';
   return undefined;
+}
+
+/** Largest body (in values: scalars, arrays, objects) for which every error is listed. */
+export const MAX_VALUES_FOR_ALL_ERRORS = 2000;
+
+/** Counts the values in `data`, stopping once the count passes `limit`. */
+function countValues(data: unknown, limit: number): number {
+  let count = 0;
+  const stack: unknown[] = [data];
+  while (stack.length > 0 && count <= limit) {
+    const node = stack.pop();
+    count += 1;
+    if (node !== null && typeof node === 'object') for (const child of Object.values(node)) stack.push(child);
+  }
+  return count;
 }
 
 /** Most errors one validation reports; the rest are counted, not listed (a response stays small). */
