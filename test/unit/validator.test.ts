@@ -344,3 +344,41 @@ describe('large enums and many errors', () => {
     expect(compiled.validateRequest('POST', '/a', { body: ['v0', 'v49999'] }).valid).toBe(true);
   });
 });
+
+describe('readOnly and writeOnly (OpenAPI semantics)', () => {
+  const compiled = new CompiledContract(
+    ContractDocumentSchema.parse({
+      name: 'users',
+      version: '1.0.0',
+      endpoints: [{ path: '/users', method: 'POST', requestSchema: 'User', responseSchema: 'User' }],
+      schemas: {
+        Id: { type: 'integer', readOnly: true },
+        User: {
+          type: 'object',
+          required: ['id', 'name', 'password', 'created'],
+          properties: {
+            id: { $ref: '#/$defs/Id' },
+            created: { type: 'string', readOnly: true },
+            name: { type: 'string' },
+            password: { type: 'string', writeOnly: true },
+          },
+        },
+      },
+    }),
+  );
+
+  it('does not demand readOnly properties in requests, but still checks them when sent', () => {
+    expect(compiled.validateRequest('POST', '/users', { body: { name: 'a', password: 'p' } }).valid).toBe(true);
+    expect(compiled.validateRequest('POST', '/users', { body: { name: 'a', password: 'p', id: 'x' } }).errors).toEqual([
+      { instancePath: '/body/id', keyword: 'type', message: 'must be integer' },
+    ]);
+  });
+
+  it('does not demand writeOnly properties in responses', () => {
+    expect(compiled.validateResponse('POST', '/users', 201, { id: 1, name: 'a', created: 'now' }).valid).toBe(true);
+    expect(compiled.validateResponse('POST', '/users', 201, { name: 'a' }).errors.map((e) => e.instancePath)).toEqual([
+      '/body/id',
+      '/body/created',
+    ]);
+  });
+});

@@ -71,6 +71,7 @@ export class CompiledContract {
       // Meta-schema validation runs per named schema in assertSchemasCompile, to name every problem.
       this.bodies.addSchema(root, undefined, undefined, false);
       this.parameters.addSchema(root, undefined, undefined, false);
+      addDirectionalViews(this.bodies, contract.schemas);
     } catch (error) {
       throw new InvalidSchemaError('The contract schemas are not valid JSON Schema 2020-12', [
         { pointer: '/schemas', message: errorMessage(error) },
@@ -151,7 +152,7 @@ export class CompiledContract {
       const chunks = Array.from({ length: Math.ceil(names.length / 64) }, (_, i) => names.slice(i * 64, i * 64 + 64));
       for (const chunk of chunks) {
         try {
-          dryRun({ anyOf: chunk.map(refTo) });
+          dryRun({ anyOf: chunk.map((name) => refTo(name)) });
           continue;
         } catch {
           // find out which schema below
@@ -287,7 +288,7 @@ export class CompiledContract {
     if (!validate) {
       const endpoint = this.contract.endpoints[index] as EndpointSpec;
       const name = key === '2XX' ? endpoint.responseSchema : endpoint.errorSchemas[key];
-      validate = this.bodyValidator(name as string);
+      validate = this.bodyValidator(name as string, 'response');
       validators.responses.set(key, validate);
     }
     return validate;
@@ -298,19 +299,14 @@ export class CompiledContract {
    * values: with Ajv's allErrors, a 2 MiB array of failing items builds millions of error objects
    * (gigabytes). Larger invalid bodies get the first error and a note. Both validators compile lazily.
    */
-  private bodyValidator(name: string): BodyValidator {
-    const schema = refTo(name);
+  private bodyValidator(name: string, direction: Direction): BodyValidator {
+    const schema = refTo(name, `${SCHEMA_ROOT_ID}:${direction}`);
     let first: ValidateFunction | undefined;
     let all: ValidateFunction | undefined;
     return (data, prefix) => {
       if (!this.firstErrorBodies) {
         this.firstErrorBodies = createAjv(false, false);
-        this.firstErrorBodies.addSchema(
-          { $id: SCHEMA_ROOT_ID, $defs: this.contract.schemas },
-          undefined,
-          undefined,
-          false,
-        );
+        addDirectionalViews(this.firstErrorBodies, this.contract.schemas);
       }
       first ??= this.firstErrorBodies.compile(schema);
       if (run(first, data)) return [];
@@ -343,7 +339,7 @@ export class CompiledContract {
       Object.keys(specs).length === 0 ? undefined : this.parameters.compile(parameterObjectSchema(specs, rename));
     validators = {
       label: `${endpoint.method} ${endpoint.path}`,
-      body: endpoint.requestSchema === undefined ? undefined : this.bodyValidator(endpoint.requestSchema),
+      body: endpoint.requestSchema === undefined ? undefined : this.bodyValidator(endpoint.requestSchema, 'request'),
       query: parameters(endpoint.query),
       headers: parameters(endpoint.headers, (name) => name.toLowerCase()),
       pathParameters: parameters(pathSpecs),
@@ -631,8 +627,63 @@ function schemaErrorMessage(error: unknown): string {
   return errorMessage(error);
 }
 
-function refTo(name: string): { $ref: string } {
-  return { $ref: `${SCHEMA_ROOT_ID}#/$defs/${encodeURIComponent(escapePointer(name))}` };
+function refTo(name: string, root = SCHEMA_ROOT_ID): { $ref: string } {
+  return { $ref: `${root}#/$defs/${encodeURIComponent(escapePointer(name))}` };
+}
+
+/** Which way a body travels: requests ignore `readOnly` properties' `required`, responses `writeOnly` ones. */
+type Direction = 'request' | 'response';
+
+/**
+ * Adds the request and response views of the schemas (roots `urn:aif:contract:request` and
+ * `:response`). As OpenAPI defines them (OpenAPI 3.0 §4.7.25, 3.1 via JSON Schema's annotations
+ * read that way by OpenAPI tooling): a `readOnly` property is required only in responses, a
+ * `writeOnly` one only in requests — so a `required` id marked readOnly is not demanded of clients.
+ */
+function addDirectionalViews(ajv: Ajv2020, schemas: Record<string, JsonSchema>): void {
+  ajv.addSchema(
+    { $id: `${SCHEMA_ROOT_ID}:request`, $defs: withoutRequired(schemas, 'readOnly') },
+    undefined,
+    undefined,
+    false,
+  );
+  ajv.addSchema(
+    { $id: `${SCHEMA_ROOT_ID}:response`, $defs: withoutRequired(schemas, 'writeOnly') },
+    undefined,
+    undefined,
+    false,
+  );
+}
+
+/** A copy of the schemas in which properties flagged `flag: true` are dropped from `required`. */
+function withoutRequired(
+  schemas: Record<string, JsonSchema>,
+  flag: 'readOnly' | 'writeOnly',
+): Record<string, JsonSchema> {
+  const copy = structuredClone(schemas);
+  const flagged = (property: unknown): boolean => {
+    if (property === null || typeof property !== 'object') return false;
+    const p = property as Record<string, unknown>;
+    if (p[flag] === true) return true;
+    if (typeof p.$ref === 'string' && p.$ref.startsWith('#/$defs/')) {
+      const target =
+        copy[decodeURIComponent(p.$ref.slice('#/$defs/'.length)).replaceAll('~1', '/').replaceAll('~0', '~')];
+      return typeof target === 'object' && target !== null && target[flag] === true;
+    }
+    return false;
+  };
+  const stack: unknown[] = [copy];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    const schema = node as Record<string, unknown>;
+    const properties = schema.properties as Record<string, unknown> | undefined;
+    if (Array.isArray(schema.required) && properties !== null && typeof properties === 'object') {
+      schema.required = schema.required.filter((name) => !flagged(properties[name as string]));
+    }
+    for (const [key, child] of Object.entries(schema)) if (!DATA_KEYWORDS.has(key)) stack.push(child);
+  }
+  return copy;
 }
 
 function parameterObjectSchema(
