@@ -2,18 +2,10 @@ import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { agentsContract, storedVersion } from '../support/contracts';
 import { apiEvent, lambdaContext } from '../support/events';
-
-vi.hoisted(() => {
-  process.env.CONTRACTS_TABLE = 'contracts-test';
-  process.env.AWS_REGION = 'us-east-1';
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.MAX_BODY_BYTES = '65536';
-});
+import '../support/handler-env';
 
 const { handler } = await import('../../functions/contracts/handler');
 const ddb = mockClient(DynamoDBDocumentClient);

@@ -1,15 +1,8 @@
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { apiEvent, lambdaContext } from '../support/events';
-
-vi.hoisted(() => {
-  process.env.CONTRACTS_TABLE = 'contracts-test';
-  process.env.AWS_REGION = 'us-east-1';
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-});
+import '../support/handler-env';
 
 const { handler } = await import('../../functions/system/handler');
 const ddb = mockClient(DynamoDBDocumentClient);
