@@ -874,3 +874,53 @@ describe('importOpenApiDocument', () => {
     });
   });
 });
+
+describe('importOpenApiDocument array parameter serialization', () => {
+  it('records the delimiter of joined arrays and none for repeated ones', async () => {
+    const swagger = await importOpenApiDocument({
+      swagger: '2.0',
+      info: { title: 'delims', version: '1.0.0' },
+      paths: {
+        '/a': {
+          get: {
+            parameters: [
+              { name: 'csv', in: 'query', type: 'array', items: { type: 'integer' } },
+              { name: 'pipes', in: 'query', type: 'array', items: { type: 'string' }, collectionFormat: 'pipes' },
+              { name: 'multi', in: 'query', type: 'array', items: { type: 'string' }, collectionFormat: 'multi' },
+            ],
+            responses: { 200: { description: 'ok' } },
+          },
+        },
+      },
+    });
+    const openapi = await importOpenApiDocument({
+      openapi: '3.0.3',
+      info: { title: 'delims', version: '1.0.0' },
+      paths: {
+        '/a': {
+          get: {
+            parameters: [
+              { name: 'form', in: 'query', schema: { type: 'array', items: { type: 'string' } } },
+              { name: 'joined', in: 'query', explode: false, schema: { type: 'array', items: { type: 'string' } } },
+              {
+                name: 'spaced',
+                in: 'query',
+                style: 'spaceDelimited',
+                schema: { type: 'array', items: { type: 'string' } },
+              },
+              { name: 'X-Ids', in: 'header', schema: { type: 'array', items: { type: 'string' } } },
+            ],
+            responses: { 200: { description: 'ok' } },
+          },
+        },
+      },
+    });
+    const delimiters = (doc: typeof swagger, part: 'query' | 'headers') =>
+      Object.fromEntries(
+        Object.entries(doc.endpoints?.[0]?.[part] ?? {}).map(([name, spec]) => [name, spec.delimiter ?? 'repeated']),
+      );
+    expect(delimiters(swagger, 'query')).toEqual({ csv: ',', pipes: '|', multi: 'repeated' });
+    expect(delimiters(openapi, 'query')).toEqual({ form: 'repeated', joined: ',', spaced: ' ' });
+    expect(delimiters(openapi, 'headers')).toEqual({ 'X-Ids': ',' });
+  });
+});

@@ -382,3 +382,25 @@ describe('readOnly and writeOnly (OpenAPI semantics)', () => {
     ]);
   });
 });
+
+describe('delimited array parameters', () => {
+  it('splits a joined array value before validating its items', () => {
+    const compiled = new CompiledContract(
+      ContractDocumentSchema.parse({
+        name: 'ids',
+        version: '1.0.0',
+        endpoints: [
+          {
+            path: '/items',
+            method: 'GET',
+            query: { ids: { delimiter: ',', schema: { type: 'array', items: { type: 'integer' } } } },
+          },
+        ],
+      }),
+    );
+    expect(compiled.validateRequest('GET', '/items', { query: { ids: '1,2,3' } }).valid).toBe(true);
+    expect(compiled.validateRequest('GET', '/items', { query: { ids: '1,x' } }).errors).toEqual([
+      { instancePath: '/query/ids/1', keyword: 'type', message: 'must be integer' },
+    ]);
+  });
+});

@@ -91,12 +91,18 @@ export const RetryPolicySchema = z
     message: 'must be at least initialBackoffMs',
   });
 
-/** A query, path or header parameter. `schema` validates the value after string coercion. */
+/**
+ * A query, path or header parameter. `schema` validates the value after string coercion.
+ * `delimiter` says that an array arrives as one string joined by it — OpenAPI's `style: form,
+ * explode: false` and `simple` (`,`), `spaceDelimited` (` `), `pipeDelimited` (`|`); Swagger 2's
+ * `collectionFormat` csv, ssv, tsv, pipes. Without it an array arrives as repeated parameters.
+ */
 export const ParameterSpecSchema = z.object({
   required: z.boolean().default(false),
   description: z.string().optional(),
   defaultValue: z.string().optional(),
   schema: JsonSchemaSchema.optional(),
+  delimiter: z.enum([',', ' ', '|', '\t']).optional(),
 });
 export type ParameterSpec = z.infer<typeof ParameterSpecSchema>;
 

@@ -830,10 +830,38 @@ function importParameter(parameter: ParameterObject, ctx: Context, pointer: stri
   if (raw !== undefined) {
     const schema = inlineNamedRefs(convertSchema(raw, ctx, at), ctx.schemas);
     spec.schema = schema;
+    const delimiter = arrayDelimiter(parameter, schema, ctx.dialect);
+    if (delimiter !== undefined) spec.delimiter = delimiter;
     const fallback = isObject(schema) ? schema.default : undefined;
     if (['string', 'number', 'boolean'].includes(typeof fallback)) spec.defaultValue = String(fallback);
   }
   return spec;
+}
+
+/**
+ * How an array parameter is serialized into one string, if it is: Swagger 2 `collectionFormat`
+ * (csv is the default; `multi` repeats the parameter), OpenAPI 3 `style`/`explode` (form explodes
+ * by default, i.e. repeats; simple, spaceDelimited and pipeDelimited join).
+ */
+function arrayDelimiter(
+  parameter: ParameterObject,
+  schema: unknown,
+  dialect: string,
+): ParameterSpec['delimiter'] | undefined {
+  const type = isObject(schema) ? schema.type : undefined;
+  if (!(type === 'array' || (Array.isArray(type) && type.includes('array')))) return undefined;
+  const p = parameter as Record<string, unknown>;
+  if (dialect === '2.0') {
+    const format = stringOr(p.collectionFormat) ?? 'csv';
+    return ({ csv: ',', ssv: ' ', tsv: '\t', pipes: '|' } as const)[format as 'csv'];
+  }
+  const style = stringOr(p.style) ?? (p.in === 'query' || p.in === 'cookie' ? 'form' : 'simple');
+  const explode = typeof p.explode === 'boolean' ? p.explode : style === 'form';
+  if (style === 'form') return explode ? undefined : ',';
+  if (style === 'simple') return ',';
+  if (style === 'spaceDelimited') return ' ';
+  if (style === 'pipeDelimited') return '|';
+  return undefined;
 }
 
 const SWAGGER2_ITEM_KEYWORDS = [

@@ -34,6 +34,8 @@ type EndpointValidators = {
   query?: ValidateFunction;
   headers?: ValidateFunction;
   pathParameters?: ValidateFunction;
+  /** Delimiters of the parameters whose arrays arrive joined into one string, per request part. */
+  delimiters: { query: Map<string, string>; headers: Map<string, string>; pathParameters: Map<string, string> };
   responses: Map<string, BodyValidator>;
 };
 
@@ -224,10 +226,14 @@ export class CompiledContract {
       }
     }
     // Coercion rewrites values in place: parameters are validated on copies.
-    if (validators.query && !run(validators.query, { ...request.query })) {
+    const { delimiters } = validators;
+    if (validators.query && !run(validators.query, split({ ...request.query }, delimiters.query))) {
       errors.push(...toIssues('/query', validators.query.errors));
     }
-    if (validators.headers && !run(validators.headers, lowerCaseKeys(request.headers ?? {}))) {
+    if (
+      validators.headers &&
+      !run(validators.headers, split(lowerCaseKeys(request.headers ?? {}), delimiters.headers))
+    ) {
       errors.push(...toIssues('/headers', validators.headers.errors));
     }
     if (validators.pathParameters) {
@@ -236,7 +242,7 @@ export class CompiledContract {
       for (const [name, value] of Object.entries(pathParameters)) {
         resolvedPath[name] = value === `{${name}}` && name in explicitPath ? explicitPath[name] : value;
       }
-      if (!run(validators.pathParameters, resolvedPath)) {
+      if (!run(validators.pathParameters, split(resolvedPath, delimiters.pathParameters))) {
         errors.push(...toIssues('/pathParameters', validators.pathParameters.errors));
       }
     }
@@ -344,6 +350,11 @@ export class CompiledContract {
       headers: parameters(endpoint.headers, (name) => name.toLowerCase()),
       pathParameters: parameters(pathSpecs),
       responses: new Map(),
+      delimiters: {
+        query: delimitersOf(endpoint.query),
+        headers: delimitersOf(endpoint.headers, (name) => name.toLowerCase()),
+        pathParameters: delimitersOf(pathSpecs),
+      },
     };
     this.validators.set(index, validators);
     return validators;
@@ -747,6 +758,25 @@ function toIssues(prefix: string, errors: ErrorObject[] | null | undefined): Val
     });
   }
   return issues;
+}
+
+function delimitersOf(
+  specs: Record<string, ParameterSpec>,
+  rename: (name: string) => string = (name) => name,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, spec] of Object.entries(specs))
+    if (spec.delimiter !== undefined) out.set(rename(name), spec.delimiter);
+  return out;
+}
+
+/** Splits the string values of delimited array parameters (in place; `values` is a copy). */
+function split(values: Record<string, unknown>, delimiters: Map<string, string>): Record<string, unknown> {
+  for (const [name, delimiter] of delimiters) {
+    const value = values[name];
+    if (typeof value === 'string') values[name] = value === '' ? [] : value.split(delimiter);
+  }
+  return values;
 }
 
 function lowerCaseKeys(record: Record<string, unknown>): Record<string, unknown> {
