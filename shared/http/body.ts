@@ -94,12 +94,7 @@ function measure(value: unknown, maxDepth: number, maxValues: number): { depth: 
 }
 
 function decodeBody(
-  rawBody: string | null | undefined,
-  isBase64Encoded: boolean,
-  contentType: string | undefined,
-  formats: readonly BodyFormat[],
-  maxBytes: number,
-  decoders: BodyDecoders = {},
+  ...[rawBody, isBase64Encoded, contentType, formats, maxBytes, decoders = {}]: Parameters<typeof parseBody>
 ): unknown {
   if (rawBody === null || rawBody === undefined || rawBody === '') return undefined;
   const bytes = isBase64Encoded ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');

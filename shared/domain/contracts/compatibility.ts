@@ -561,6 +561,12 @@ function mk(ctx: Ctx, rule: string, side: Side, pointer: string, detail: string)
 }
 
 /** Pointer for an issue located on the new side: the sup keyword, or the sub conjunct that carries `kw`. */
+/** An issue located at keyword `kw` of the new version's side. */
+function issueAt(ctx: Ctx, subs: Node[], sup: Node, kw: string, rule: string, detail: string): RawIssue {
+  const { side, pointer } = newPtr(ctx, subs, sup, kw);
+  return mk(ctx, rule, side, pointer, detail);
+}
+
 function newPtr(ctx: Ctx, subs: Node[], sup: Node, kw?: string): { side: Side; pointer: string } {
   if (ctx.newSide === 'sup') return { side: 'sup', pointer: kw ? `${sup.ptr}/${kw}` : sup.ptr };
   const holder = kw ? subs.find((n) => isObj(n.s) && n.s[kw] !== undefined) : undefined;
@@ -1129,13 +1135,13 @@ function checkConjunct(
     if (ts[kw] === undefined) continue;
     structural([kw], () => {
       if (isTrivial(ts[kw] as JsonSchema)) return;
-      const { side, pointer } = newPtr(ctx, subNodes, t, kw);
       issues.push(
-        mk(
+        issueAt(
           ctx,
+          subNodes,
+          t,
+          kw,
           'cannot-prove',
-          side,
-          pointer,
           `${at(where)}${kw} in ${sideName(ctx, 'sup')} cannot be compared; cannot prove compatible`,
         ),
       );
@@ -1157,13 +1163,13 @@ function checkConjunct(
     structural(group, () => {
       const same = conj.some((c) => group.every((k) => schemaEqual((c.s as Obj)[k], ctx.subDefs, ts[k], ctx.supDefs)));
       if (same) return;
-      const { side, pointer } = newPtr(ctx, subNodes, t, kw);
       issues.push(
-        mk(
+        issueAt(
           ctx,
+          subNodes,
+          t,
+          kw,
           'cannot-prove',
-          side,
-          pointer,
           `${at(where)}keyword${group.length > 1 ? 's' : ''} ${group.join('/')} differ between the versions (${sideName(ctx, 'sup')}: ${show(groupOf(...group))}); cannot prove compatible`,
         ),
       );
