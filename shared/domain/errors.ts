@@ -76,3 +76,9 @@ export class PayloadTooLargeError extends DomainError {
   readonly code: string = 'payload-too-large';
   readonly title: string = 'The request body is too large';
 }
+
+/** A conditional request's precondition (`If-Match`, `If-None-Match`) does not hold (HTTP 412, RFC 9110 §15.5.13). */
+export class PreconditionFailedError extends DomainError {
+  readonly code: string = 'precondition-failed';
+  readonly title: string = 'The resource has changed since the client last read it';
+}

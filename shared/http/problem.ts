@@ -6,6 +6,7 @@ import {
   type FieldProblem,
   NotFoundError,
   PayloadTooLargeError,
+  PreconditionFailedError,
   ValidationError,
 } from '../domain/errors';
 import { MethodNotAllowedError, UnsupportedMediaTypeError } from './errors';
@@ -46,6 +47,7 @@ const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, nu
   [MethodNotAllowedError, 405],
   [UnsupportedMediaTypeError, 415],
   [PayloadTooLargeError, 413],
+  [PreconditionFailedError, 412],
   [DependencyUnavailableError, 503],
 ];
 

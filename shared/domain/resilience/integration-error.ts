@@ -1,0 +1,86 @@
+/**
+ * How an error should be treated (the seed's three categories):
+ * - `transient`: the same request may succeed later (timeouts, connection resets, HTTP
+ *   408/429/502/503/504, AWS throttling and `ServiceUnavailable`);
+ * - `permanent`: repeating the request cannot help (HTTP 400/401/403/404/409/422 and other 4xx);
+ * - `system`: our side or the platform is broken (HTTP 500, out of memory, disk full,
+ *   configuration errors, anything unrecognised).
+ */
+export type ErrorCategory = 'transient' | 'permanent' | 'system';
+
+/** The categories, in the order the API lists them. */
+export const ERROR_CATEGORIES: readonly ErrorCategory[] = ['transient', 'permanent', 'system'];
+
+/** What an IntegrationError carries besides the message (its constructor's second argument). */
+export type IntegrationErrorFields = {
+  /** Stable machine code: `HTTP_503`, `ECONNRESET`, `ProvisionedThroughputExceededException`, `TIMEOUT`… */
+  code: string;
+  category: ErrorCategory;
+  /** Where it happened: a subscription, a service, a table — e.g. `webhook:orders-sub`, `dynamodb:Contracts`. */
+  source: string;
+  /** When it happened, milliseconds since the Unix epoch. @default Date.now() */
+  timestamp?: number;
+  /** Whether repeating the operation may succeed. @default category !== 'permanent' */
+  retryable?: boolean;
+  /** The server's `Retry-After`, converted to milliseconds from now (RFC 9110 §10.2.3). */
+  retryAfterMs?: number;
+  /** Anything that helps an operator: status, table, attempt, url… (no secrets). */
+  context?: Record<string, unknown>;
+  /** The underlying error, kept for logs; never serialized into responses or events. */
+  cause?: unknown;
+};
+
+/**
+ * An error as the framework handles it: classified once, then looked up in the error policies
+ * (`decide`) and counted per `source:code`. The shape is the seed's IntegrationError with
+ * `originalError` renamed to the standard `cause`.
+ *
+ * @example
+ * new IntegrationError('orders service answered 503', { code: 'HTTP_503', category: 'transient', source: 'mesh:orders' });
+ */
+export class IntegrationError extends Error {
+  readonly code: string;
+  readonly category: ErrorCategory;
+  readonly source: string;
+  /** Milliseconds since the Unix epoch. */
+  readonly timestamp: number;
+  readonly retryable: boolean;
+  /** Milliseconds the server asked us to wait, when it said so. */
+  readonly retryAfterMs?: number;
+  readonly context: Record<string, unknown>;
+
+  constructor(message: string, fields: IntegrationErrorFields) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.name = 'IntegrationError';
+    this.code = fields.code;
+    this.category = fields.category;
+    this.source = fields.source;
+    this.timestamp = fields.timestamp ?? Date.now();
+    this.retryable = fields.retryable ?? fields.category !== 'permanent';
+    if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
+    this.context = fields.context ?? {};
+  }
+
+  /** The error as JSON for logs, events and responses: every field except `cause` and the stack. */
+  toJSON(): {
+    code: string;
+    category: ErrorCategory;
+    message: string;
+    source: string;
+    timestamp: number;
+    retryable: boolean;
+    retryAfterMs?: number;
+    context: Record<string, unknown>;
+  } {
+    return {
+      code: this.code,
+      category: this.category,
+      message: this.message,
+      source: this.source,
+      timestamp: this.timestamp,
+      retryable: this.retryable,
+      ...(this.retryAfterMs !== undefined && { retryAfterMs: this.retryAfterMs }),
+      context: this.context,
+    };
+  }
+}
