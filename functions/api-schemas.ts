@@ -5,6 +5,9 @@ import {
   ContractNameSchema,
   HTTP_METHODS,
 } from '../shared/domain/contracts/contract';
+import { ErrorSourceSchema } from '../shared/domain/resilience/counting';
+import { ERROR_CATEGORIES, type ErrorCategory } from '../shared/domain/resilience/integration-error';
+import { ALERT_WINDOWS, ErrorPolicySchema, PolicyKeySchema } from '../shared/domain/resilience/policy';
 
 /** Request and response shapes of the HTTP API, shared by the router and the OpenAPI document. */
 
@@ -139,4 +142,127 @@ export const ValidationResultResponse = z.object({
 export const HealthResponse = z.object({
   status: z.enum(['ok']),
   checks: z.record(z.string(), z.enum(['ok'])),
+});
+
+// ---- Error policies, error reports and counts ----
+
+export const PolicyKeyParams = z.object({
+  key: PolicyKeySchema.meta({ description: 'An error code (e.g. HTTP_503), a category, or `default`' }),
+});
+
+export const ErrorPolicyBody = ErrorPolicySchema.meta({ id: 'ErrorPolicy' });
+
+export const ErrorPolicyResponse = z
+  .object({
+    key: z.string(),
+    policy: ErrorPolicyBody,
+    origin: z.enum(['custom', 'built-in']),
+    revision: z.number().int().optional().meta({ description: 'Revision of a stored policy; also its ETag' }),
+    updatedAt: z.string().optional(),
+  })
+  .meta({ id: 'ErrorPolicyView' });
+
+export const ErrorPolicyListResponse = z.object({ items: z.array(ErrorPolicyResponse) });
+
+export const ReportErrorBody = z
+  .object({
+    source: ErrorSourceSchema.meta({ description: 'Who failed, e.g. webhook:orders-sub or mesh:payments' }),
+    code: PolicyKeySchema.optional().meta({
+      description: 'Error code: an AWS error name, a Node.js code (ECONNRESET) or your own; HTTP_<status> by default',
+    }),
+    status: z.number().int().min(100).max(599).optional().meta({ description: 'HTTP status the call failed with' }),
+    category: z
+      .enum(ERROR_CATEGORIES as [ErrorCategory, ...ErrorCategory[]])
+      .optional()
+      .meta({
+        description:
+          'Overrides classification; without it the status, a policy stored under the code, or the code itself decides',
+      }),
+    message: z.string().max(2048).default(''),
+    attempt: z.number().int().min(1).max(1_000_000).default(1).meta({
+      description: 'Number of the attempt of this operation that failed (1 = first); decides retry or give up',
+    }),
+    retryAfter: z.string().max(64).optional().meta({ description: "The response's Retry-After header, verbatim" }),
+    context: z
+      .record(z.string().max(128), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
+      .refine((c) => Object.keys(c).length <= 32, 'at most 32 entries')
+      .default({}),
+  })
+  .strict()
+  .refine((b) => b.code !== undefined || b.status !== undefined, {
+    message: 'give the error code, the HTTP status, or both',
+    path: ['code'],
+  });
+
+const IntegrationErrorResponse = z
+  .object({
+    code: z.string(),
+    category: z.enum(ERROR_CATEGORIES as [ErrorCategory, ...ErrorCategory[]]),
+    message: z.string(),
+    source: z.string(),
+    timestamp: z.number().int().meta({ description: 'Milliseconds since the Unix epoch' }),
+    retryable: z.boolean(),
+    retryAfterMs: z.number().int().optional(),
+    context: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'IntegrationError' });
+
+const AlertState = z.object({
+  eventId: z.string(),
+  window: z.enum(ALERT_WINDOWS),
+  windowStart: z.string(),
+  threshold: z.number().int(),
+  state: z.enum(['pending', 'published']),
+  raisedNow: z.boolean(),
+});
+
+export const ReportErrorResponse = z.object({
+  error: IntegrationErrorResponse,
+  resolution: z
+    .object({
+      action: z.enum(['retry', 'fail', 'fallback']),
+      delayMs: z.number().int().optional().meta({ description: 'Wait before the next attempt (action retry)' }),
+      fallbackAction: z.string().optional(),
+      reason: z.string().optional(),
+      message: z.string(),
+    })
+    .meta({ id: 'ErrorResolution' }),
+  policy: z.object({ key: z.string(), origin: z.enum(['custom', 'built-in']) }),
+  counts: z.object({ '1m': z.number().int(), '1h': z.number().int() }),
+  alert: AlertState.optional(),
+});
+
+export const ErrorStatsQuery = z.object({
+  window: z.enum(ALERT_WINDOWS).default('1m'),
+  source: ErrorSourceSchema.optional(),
+  at: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .meta({ description: 'Any time inside the wanted window (ISO 8601); the current window by default' }),
+  limit: z.coerce.number().int().min(1).max(100).default(100),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+export const ErrorStatsResponse = z.object({
+  window: z.enum(ALERT_WINDOWS),
+  windowStart: z.string(),
+  windowEnd: z.string(),
+  items: z.array(
+    z.object({
+      source: z.string(),
+      code: z.string(),
+      category: z.string(),
+      count: z.number().int(),
+      lastSeenAt: z.string(),
+      alert: z
+        .object({
+          eventId: z.string(),
+          raisedAt: z.string(),
+          state: z.enum(['pending', 'published']),
+          threshold: z.number().int(),
+        })
+        .optional(),
+    }),
+  ),
+  nextCursor: z.string().optional(),
 });

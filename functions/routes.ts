@@ -3,13 +3,21 @@ import type { RouteDefinition } from '../shared/http/route-definition';
 import {
   ContractListResponse,
   ContractResponse,
+  ErrorPolicyBody,
+  ErrorPolicyListResponse,
+  ErrorPolicyResponse,
+  ErrorStatsQuery,
+  ErrorStatsResponse,
   HealthResponse,
   LatestQuery,
   ListQuery,
   NameParams,
   NameVersionParams,
+  PolicyKeyParams,
   RegisterContractQuery,
   RegisterContractResponse,
+  ReportErrorBody,
+  ReportErrorResponse,
   ValidateRequestBody,
   ValidateResponseBody,
   ValidationResultResponse,
@@ -17,7 +25,7 @@ import {
 } from './api-schemas';
 
 /** The Lambda functions of the API; one per capability (infra creates one NodejsFunction each). */
-export type FunctionName = 'contracts' | 'system';
+export type FunctionName = 'contracts' | 'errors' | 'system';
 
 const problem = (description: string) => ({ description });
 
@@ -152,6 +160,88 @@ export const routes = [
       200: { description: 'The validation result', schema: ValidationResultResponse },
       404: problem('Unknown contract, version or endpoint'),
     },
+  },
+  {
+    operationId: 'listErrorPolicies',
+    method: 'GET',
+    path: '/v1/error-policies',
+    function: 'errors',
+    summary:
+      'Every effective error policy: the built-in ones (transient, permanent, system, default) and stored code policies',
+    tags: ['errors'],
+    scopes: ['errors:read'],
+    responses: { 200: { description: 'The policies', schema: ErrorPolicyListResponse } },
+  },
+  {
+    operationId: 'getErrorPolicy',
+    method: 'GET',
+    path: '/v1/error-policies/{key}',
+    function: 'errors',
+    summary: 'The effective policy under a key (an error code, a category or default); ETag = revision',
+    tags: ['errors'],
+    scopes: ['errors:read'],
+    request: { params: PolicyKeyParams },
+    responses: {
+      200: { description: 'The policy', schema: ErrorPolicyResponse },
+      404: problem('No policy is stored under this code'),
+    },
+  },
+  {
+    operationId: 'putErrorPolicy',
+    method: 'PUT',
+    path: '/v1/error-policies/{key}',
+    function: 'errors',
+    summary: 'Create or replace the policy under a key; If-Match (revision) and If-None-Match: * make it conditional',
+    tags: ['errors'],
+    scopes: ['errors:write'],
+    request: { params: PolicyKeyParams, body: ErrorPolicyBody },
+    responses: {
+      200: { description: 'Replaced', schema: ErrorPolicyResponse },
+      201: { description: 'Created', schema: ErrorPolicyResponse },
+      412: problem('If-Match / If-None-Match does not hold'),
+      422: problem('The policy is invalid; every problem is listed with its JSON pointer'),
+    },
+  },
+  {
+    operationId: 'deleteErrorPolicy',
+    method: 'DELETE',
+    path: '/v1/error-policies/{key}',
+    function: 'errors',
+    summary: "Remove a stored policy: a category or default reverts to its built-in policy, a code to its category's",
+    tags: ['errors'],
+    scopes: ['errors:write'],
+    request: { params: PolicyKeyParams },
+    responses: {
+      204: { description: 'Removed' },
+      404: problem('No policy is stored under this key'),
+      412: problem('If-Match does not hold'),
+    },
+  },
+  {
+    operationId: 'reportError',
+    method: 'POST',
+    path: '/v1/errors',
+    function: 'errors',
+    summary:
+      'Report a failed call: classifies it, counts it per source:code, raises an integration.alert at the threshold, and answers retry (with delay), fail or fallback',
+    tags: ['errors'],
+    scopes: ['errors:write'],
+    request: { body: ReportErrorBody },
+    responses: {
+      200: { description: 'Counted; the resolution says what to do next', schema: ReportErrorResponse },
+      422: problem('The report is invalid or its category cannot be determined'),
+    },
+  },
+  {
+    operationId: 'getErrorStats',
+    method: 'GET',
+    path: '/v1/errors/stats',
+    function: 'errors',
+    summary: 'Error counts per source:code in one window (1m or 1h; the current one unless ?at=), with alert states',
+    tags: ['errors'],
+    scopes: ['errors:read'],
+    request: { query: ErrorStatsQuery },
+    responses: { 200: { description: 'One page of counters', schema: ErrorStatsResponse } },
   },
 ] as const satisfies readonly RouteDefinition<FunctionName>[];
 

@@ -10,12 +10,13 @@ const app = new App();
 const context = readAppContext(app.node);
 
 const stateful = new StatefulStack(app, `Aif-${context.stage}-Stateful`, {
-  description: `Agent Integration Framework (${context.stage}): tables — retained, termination protected`,
+  description: `Agent Integration Framework (${context.stage}): tables and event bus — retained, termination protected`,
   terminationProtection: true,
 });
 new ApiStack(app, `Aif-${context.stage}-Api`, {
   description: `Agent Integration Framework (${context.stage}): functions and REST API`,
   tables: stateful.tables,
+  eventBus: stateful.eventBus,
   stageName: context.stage,
   throttleRateLimit: context.throttleRateLimit,
   throttleBurstLimit: context.throttleBurstLimit,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type FunctionName, routes } from '../functions/routes';
 import { tableDefinitions } from '../shared/adapters/dynamodb/table-definitions';
+import { type LocalEventBus, sharedLocalEventBus } from '../shared/adapters/local/local-event-bus';
 import { RouteMatcher } from '../shared/http/route-match';
 import { EMBEDDED_CLIENT_CONFIG, ensureTables, startEmbeddedDynamoDb } from './embedded-dynamodb';
 import { responseHeaders, toLambdaContext, toProxyEvent } from './proxy-event';
@@ -22,7 +23,13 @@ export type LocalServerOptions = {
 };
 
 /** A running local API. */
-export type LocalServer = { url: string; dynamoDbEndpoint: string; close: () => Promise<void> };
+export type LocalServer = {
+  url: string;
+  dynamoDbEndpoint: string;
+  /** The in-process bus the functions publish to (alerts…), with its history. */
+  events: LocalEventBus;
+  close: () => Promise<void>;
+};
 
 /** API Gateway's REST payload limit (10 MB, API Gateway quotas); larger requests never reach Lambda. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -30,6 +37,7 @@ const STAGE = 'local';
 
 const HANDLER_MODULES: Record<FunctionName, () => Promise<{ handler: LambdaHandler }>> = {
   contracts: () => import('../functions/contracts/handler'),
+  errors: () => import('../functions/errors/handler'),
   system: () => import('../functions/system/handler'),
 };
 
@@ -37,6 +45,7 @@ const HANDLER_MODULES: Record<FunctionName, () => Promise<{ handler: LambdaHandl
  * Starts the whole API on one machine with no AWS account: embedded DynamoDB (dynalite) with the
  * tables the CDK stack defines, then an HTTP server that turns each request into an API Gateway
  * proxy event and hands it to the same handler module Lambda runs, chosen by the same route table.
+ * Events the functions publish go to the in-process bus (`events`); with `log`, each is logged.
  * When `AWS_ENDPOINT_URL_DYNAMODB` or `AWS_ENDPOINT_URL` is set, that endpoint is used instead of
  * dynalite (LocalStack, or a real account).
  *
@@ -57,6 +66,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     throw error;
   }
   configureEnvironment(database.endpoint, tableNames, Boolean(external));
+  const events = sharedLocalEventBus();
+  const unsubscribe = options.log
+    ? events.subscribe((event) => options.log?.(`event ${event.type} ${event.id} ${JSON.stringify(event.payload)}`))
+    : () => {};
 
   const handlers = new Map<FunctionName, Promise<LambdaHandler>>();
   const handlerFor = (name: FunctionName) => {
@@ -124,7 +137,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   return {
     url: `http://${host}:${port}`,
     dynamoDbEndpoint: database.endpoint,
+    events,
     close: async () => {
+      unsubscribe();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -142,6 +157,7 @@ function configureEnvironment(endpoint: string, tableNames: Record<string, strin
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
   }
+  process.env.EVENT_BUS_MODE = 'local';
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

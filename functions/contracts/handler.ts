@@ -58,7 +58,7 @@ export const contractOperations: OperationsOf<'contracts', ContractRegistryDeps>
   }),
 };
 
-const config = loadConfig();
+const config = loadConfig(['CONTRACTS_TABLE']);
 const observability = createObservability('contracts');
 const deps: ContractRegistryDeps = {
   contracts: new DynamoDbContractRepository(createDocumentClient(config.DYNAMODB_ENDPOINT), config.CONTRACTS_TABLE),

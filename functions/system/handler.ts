@@ -1,5 +1,6 @@
 import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client';
+import { DynamoDbErrorPolicyRepository } from '../../shared/adapters/dynamodb/error-policy-repository';
 import { loadConfig } from '../../shared/config';
 import { createRouter } from '../../shared/http/router';
 import { httpApi } from '../../shared/middleware/http-api';
@@ -32,9 +33,14 @@ export const systemOperations: OperationsOf<'system', SystemDeps> = {
   },
 };
 
-const config = loadConfig();
+const config = loadConfig(['CONTRACTS_TABLE', 'ERRORS_TABLE']);
 const client = createDocumentClient(config.DYNAMODB_ENDPOINT);
-const deps: SystemDeps = { stores: { contracts: new DynamoDbContractRepository(client, config.CONTRACTS_TABLE) } };
+const deps: SystemDeps = {
+  stores: {
+    contracts: new DynamoDbContractRepository(client, config.CONTRACTS_TABLE),
+    errors: new DynamoDbErrorPolicyRepository(client, config.ERRORS_TABLE),
+  },
+};
 
 /** Lambda entry point of the system function. */
 export const handler = httpApi(

@@ -1,14 +1,18 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type FunctionName, routes } from '../../functions/routes';
 import {
   contractsTable,
+  errorsTable,
   type TableDefinition,
   tableDefinitions,
 } from '../../shared/adapters/dynamodb/table-definitions';
+import { ErrorAlarms } from '../constructs/error-alarms';
+import { bindEventBus } from '../constructs/event-bus-binding';
 import { HttpApi } from '../constructs/http-api';
 import { NodeFunction } from '../constructs/node-function';
 import { bindTable, type TableAccess } from '../constructs/table-binding';
@@ -17,6 +21,8 @@ import { bindTable, type TableAccess } from '../constructs/table-binding';
 export interface ApiStackProps extends StackProps {
   /** The stateful stack's tables keyed by definition id; every definition must have its table. */
   readonly tables: Readonly<Record<string, ITableV2>>;
+  /** The stateful stack's custom bus; functions that publish get its name and `events:PutEvents` on it. */
+  readonly eventBus: IEventBus;
   /**
    * API Gateway stage name.
    *
@@ -56,9 +62,16 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
  */
 const TABLE_ACCESS: Readonly<Record<FunctionName, Readonly<Record<string, TableAccess>>>> = {
   contracts: { [contractsTable.id]: 'readWrite' },
+  errors: { [errorsTable.id]: 'readWrite' },
   // Health reads from every table to prove it is reachable.
   system: Object.fromEntries(tableDefinitions.map((definition) => [definition.id, 'read'] as const)),
 };
+
+/** Which functions publish to the bus (alerts; later integration events). */
+const PUBLISHES_EVENTS: Readonly<Record<FunctionName, boolean>> = { contracts: false, errors: true, system: false };
+
+/** Functions that handle integration errors and emit their metrics: the error alarms sum over them. */
+const ERROR_HANDLING_SERVICES: readonly FunctionName[] = ['errors'];
 
 /**
  * The stateless half: one Lambda function per capability in the route table, bound to the tables it
@@ -67,13 +80,15 @@ const TABLE_ACCESS: Readonly<Record<FunctionName, Readonly<Record<string, TableA
  *
  * @throws {Error} when a table the functions need is missing from `tables`
  * @example
- * const api = new ApiStack(app, 'Aif-dev-Api', { tables: stateful.tables, stageName: 'dev' });
+ * const api = new ApiStack(app, 'Aif-dev-Api', { tables: stateful.tables, eventBus: stateful.eventBus, stageName: 'dev' });
  */
 export class ApiStack extends Stack {
   /** The functions, one per capability. */
   readonly functions: Readonly<Record<FunctionName, NodeFunction>>;
   /** The REST API. */
   readonly httpApi: HttpApi<FunctionName>;
+  /** Alarms on handled errors and raised alerts. */
+  readonly errorAlarms: ErrorAlarms;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -92,9 +107,11 @@ export class ApiStack extends Stack {
       for (const [tableId, access] of Object.entries(TABLE_ACCESS[name])) {
         bindTable(fn.function, requireTable(props.tables, tableId), requireDefinition(tableId), access);
       }
+      if (PUBLISHES_EVENTS[name]) bindEventBus(fn.function, props.eventBus);
       functions[name] = fn;
     }
     this.functions = functions;
+    this.errorAlarms = new ErrorAlarms(this, 'ErrorAlarms', { serviceNames: ERROR_HANDLING_SERVICES });
 
     const lambdas = Object.fromEntries(names.map((name) => [name, functions[name].function])) as Record<
       FunctionName,

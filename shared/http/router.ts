@@ -92,7 +92,7 @@ export function createRouter<D>(
     );
     return {
       statusCode: result.status,
-      headers: { 'content-type': 'application/json', ...result.headers },
+      headers: { ...(result.body !== undefined && { 'content-type': 'application/json' }), ...result.headers },
       body: result.body === undefined ? '' : JSON.stringify(result.body),
     };
   };

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { routes } from '../../functions/routes';
 import { type LocalServer, startLocalServer } from '../../local/server';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/openapi/', import.meta.url));
@@ -42,7 +43,7 @@ describe('local runner: contract registry over HTTP', () => {
 
   it('answers health once the table is reachable', async () => {
     const response = await call('GET', '/v1/health');
-    expect(response).toMatchObject({ status: 200, body: { status: 'ok', checks: { contracts: 'ok' } } });
+    expect(response).toMatchObject({ status: 200, body: { status: 'ok', checks: { contracts: 'ok', errors: 'ok' } } });
   });
 
   describe('OpenAPI import of every fixture document', () => {
@@ -316,21 +317,12 @@ describe('local runner: contract registry over HTTP', () => {
     it('serves its own OpenAPI 3.1 document with every route of the route table', async () => {
       const response = await call('GET', '/v1/openapi.json');
       expect(response.body.openapi).toBe('3.1.0');
-      expect(Object.keys(response.body.paths)).toEqual([
-        '/v1/health',
-        '/v1/openapi.json',
-        '/v1/contracts',
-        '/v1/contracts/{name}',
-        '/v1/contracts/{name}/versions',
-        '/v1/contracts/{name}/versions/{version}',
-        '/v1/contracts/{name}/validate',
-        '/v1/contracts/{name}/validate-response',
-      ]);
+      expect(Object.keys(response.body.paths)).toEqual([...new Set(routes.map((r) => r.path))]);
       expect(response.body.paths['/v1/contracts'].post.security).toEqual([{ oauth2: ['contracts:write'] }]);
       // The registry can take its own description: every $ref in it resolves.
       const self = await call('POST', '/v1/contracts?name=aif-self', response.body);
       expect(self.status, JSON.stringify(self.body)).toBe(201);
-      expect(self.body.contract.endpoints).toHaveLength(10);
+      expect(self.body.contract.endpoints).toHaveLength(routes.length);
     });
   });
 });

@@ -13,14 +13,17 @@ describe('system handler', () => {
   });
 
   describe('GET /v1/health', () => {
-    it('answers 200 when the table answers', async () => {
+    it('answers 200 when every table answers', async () => {
       ddb.on(GetCommand).resolves({});
 
       const result = await handler(apiEvent({ method: 'GET', path: '/v1/health' }), lambdaContext);
 
       expect(result.statusCode).toBe(200);
-      expect(JSON.parse(result.body)).toEqual({ status: 'ok', checks: { contracts: 'ok' } });
-      expect(ddb.commandCalls(GetCommand)[0]?.args[0].input.TableName).toBe('contracts-test');
+      expect(JSON.parse(result.body)).toEqual({ status: 'ok', checks: { contracts: 'ok', errors: 'ok' } });
+      expect(ddb.commandCalls(GetCommand).map((c) => c.args[0].input.TableName)).toEqual([
+        'contracts-test',
+        'errors-test',
+      ]);
     });
 
     it('answers 503 with Retry-After when the table is unreachable', async () => {

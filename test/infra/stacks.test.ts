@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnGlobalTable } from 'aws-cdk-lib/aws-dynamodb';
+import type { CfnEventBus } from 'aws-cdk-lib/aws-events';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -10,7 +11,7 @@ import { type FunctionName, routes } from '../../functions/routes';
 import { defaultAppContext, readAppContext } from '../../infra/app-context';
 import { ApiStack, MAX_BODY_BYTES } from '../../infra/stacks/api-stack';
 import { StatefulStack } from '../../infra/stacks/stateful-stack';
-import { contractsTable, tableDefinitions } from '../../shared/adapters/dynamodb/table-definitions';
+import { contractsTable, errorsTable, tableDefinitions } from '../../shared/adapters/dynamodb/table-definitions';
 
 type CfnResource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 
@@ -24,6 +25,7 @@ function buildApp(extraContext: Record<string, unknown> = {}) {
   const stateful = new StatefulStack(app, `Aif-${settings.stage}-Stateful`);
   const api = new ApiStack(app, `Aif-${settings.stage}-Api`, {
     tables: stateful.tables,
+    eventBus: stateful.eventBus,
     stageName: settings.stage,
     throttleRateLimit: settings.throttleRateLimit,
     throttleBurstLimit: settings.throttleBurstLimit,
@@ -88,6 +90,7 @@ describe('ApiStack', () => {
     statefulTemplate = Template.fromStack(stateful);
     functionLogicalIds = {
       contracts: api.getLogicalId(api.functions.contracts.function.node.defaultChild as CfnFunction),
+      errors: api.getLogicalId(api.functions.errors.function.node.defaultChild as CfnFunction),
       system: api.getLogicalId(api.functions.system.function.node.defaultChild as CfnFunction),
     };
   });
@@ -284,10 +287,77 @@ describe('ApiStack', () => {
       expect(JSON.stringify(statementsOf('contracts'))).not.toContain('/index/*');
     });
 
+    it('gives the errors function its table and the bus, with PutEvents on that bus only', () => {
+      // Prepare
+      const errorsTableLogicalId = stateful.getLogicalId(
+        stateful.tables[errorsTable.id]!.node.defaultChild as CfnGlobalTable,
+      );
+      const busLogicalId = stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus);
+      const role = apiTemplate.toJSON().Resources[functionLogicalIds.errors].Properties.Role['Fn::GetAtt'][0];
+      const policy = Object.values(apiTemplate.findResources('AWS::IAM::Policy')).find((p) =>
+        JSON.stringify((p as CfnResource).Properties.Roles).includes(role),
+      ) as CfnResource;
+      const statements = (
+        policy.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> }
+      ).Statement;
+
+      // Assess
+      const variables = apiTemplate.toJSON().Resources[functionLogicalIds.errors].Properties.Environment.Variables;
+      expect(variables[errorsTable.envVar]).toEqual({
+        'Fn::ImportValue': exportOf(statefulTemplate, stateful, 'Ref', errorsTableLogicalId),
+      });
+      expect(variables.EVENT_BUS_NAME).toEqual({ 'Fn::ImportValue': expect.any(String) });
+      expect(variables[contractsTable.envVar]).toBeUndefined();
+      const putEvents = statements.find((s) => s.Action === 'events:PutEvents');
+      expect(putEvents?.Resource).toEqual({
+        'Fn::ImportValue': exportOf(statefulTemplate, stateful, 'Arn', busLogicalId),
+      });
+      const contractsStatements = JSON.stringify(
+        Object.values(apiTemplate.findResources('AWS::IAM::Policy')).map((p) => (p as CfnResource).Properties),
+      );
+      expect(contractsStatements.match(/events:PutEvents/g)).toHaveLength(1);
+    });
+
+    it('alarms on handled error rate, system errors and raised alerts from the Powertools metrics', () => {
+      // Prepare
+      const alarms = Object.values(apiTemplate.findResources('AWS::CloudWatch::Alarm')) as CfnResource[];
+      const metricAlarm = (metricName: string, category?: string) =>
+        alarms.find((alarm) => {
+          const metrics = (alarm.Properties.Metrics ?? []) as Array<{
+            MetricStat?: {
+              Metric: { MetricName: string; Namespace: string; Dimensions: Array<{ Name: string; Value: string }> };
+            };
+          }>;
+          const stats = metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));
+          return (
+            stats.length > 0 &&
+            stats.every(
+              (m) =>
+                m.MetricName === metricName &&
+                m.Namespace === 'AgentIntegrationFramework' &&
+                m.Dimensions.some((d) => d.Name === 'service' && d.Value === 'errors') &&
+                (category === undefined
+                  ? m.Dimensions.length === 1
+                  : m.Dimensions.some((d) => d.Name === 'category' && d.Value === category)),
+            )
+          );
+        });
+
+      // Assess
+      expect(metricAlarm('IntegrationErrors')?.Properties).toMatchObject({
+        Threshold: 100,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      expect(metricAlarm('IntegrationErrors', 'system')?.Properties).toMatchObject({ Threshold: 1 });
+      expect(metricAlarm('IntegrationAlerts')?.Properties).toMatchObject({ Threshold: 1 });
+    });
+
     it('keeps every log group for the configured retention', () => {
       const logGroups = Object.values(apiTemplate.findResources('AWS::Logs::LogGroup')) as CfnResource[];
 
-      expect(logGroups).toHaveLength(3);
+      // One per function and the API's access log.
+      expect(logGroups).toHaveLength(Object.keys(api.functions).length + 1);
       for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(defaultAppContext.logRetention);
     });
 
@@ -320,6 +390,13 @@ describe('StatefulStack', () => {
     template = Template.fromStack(stateful);
   });
 
+  it('creates the custom event bus and retains it', () => {
+    const buses = Object.values(template.findResources('AWS::Events::EventBus')) as CfnResource[];
+    expect(buses).toHaveLength(1);
+    expect(buses[0]?.DeletionPolicy).toBe('Retain');
+    expect(buses[0]?.Properties.Name).toEqual(expect.any(String));
+  });
+
   it('creates one table per table definition', () => {
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', tableDefinitions.length);
     expect(Object.keys(stateful.tables)).toEqual(tableDefinitions.map((d) => d.id));
@@ -346,7 +423,7 @@ describe('StatefulStack', () => {
           }),
         ],
       });
-      expect(table.Properties.GlobalSecondaryIndexes).toEqual(
+      expect(table.Properties.GlobalSecondaryIndexes ?? []).toEqual(
         definition.globalSecondaryIndexes.map((index) => ({
           IndexName: index.indexName,
           KeySchema: [
@@ -405,9 +482,12 @@ describe('readAppContext', () => {
 });
 
 /** The export name under which the stateful stack shares the contracts table's `Ref` (name) or `Arn`. */
-function exportOf(template: Template, stack: StatefulStack, attribute: 'Ref' | 'Arn'): string {
-  const table = stack.tables[contractsTable.id]!;
-  const logicalId = stack.getLogicalId(table.node.defaultChild as CfnGlobalTable);
+function exportOf(
+  template: Template,
+  stack: StatefulStack,
+  attribute: 'Ref' | 'Arn',
+  logicalId = stack.getLogicalId(stack.tables[contractsTable.id]!.node.defaultChild as CfnGlobalTable),
+): string {
   const value = attribute === 'Ref' ? { Ref: logicalId } : { 'Fn::GetAtt': [logicalId, 'Arn'] };
   const output = Object.values(template.toJSON().Outputs ?? {}).find(
     (o) => JSON.stringify((o as { Value: unknown }).Value) === JSON.stringify(value),

@@ -8,3 +8,5 @@ process.env.MAX_BODY_BYTES = '65536';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_TRACE_ENABLED = 'false';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.ERRORS_TABLE = 'errors-test';
+process.env.EVENT_BUS_NAME = 'aif-test-bus';

@@ -1,16 +1,34 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RetryStrategyV2 } from '@smithy/types';
+
+/** Options of {@link createDocumentClient}. */
+export type DocumentClientOptions = {
+  /**
+   * How the SDK retries failed calls, e.g. a `PolicyRetryStrategy` that follows the error
+   * policies. @default the SDK's standard mode (3 attempts, exponential backoff with full jitter)
+   */
+  retryStrategy?: RetryStrategyV2;
+};
 
 /**
  * The one DynamoDB document client of a function, created at cold start. `removeUndefinedValues`
- * drops undefined members instead of failing the write; the SDK's standard retry mode (3
- * attempts with backoff) absorbs short throttling before the repository turns it into a 503.
+ * drops undefined members instead of failing the write. Short throttling is absorbed by the
+ * client's retries — the SDK's standard mode, or `options.retryStrategy` (e.g. the error
+ * policies' `PolicyRetryStrategy`) — before the repository turns what is left into a 503.
  *
  * @param endpoint - optional endpoint override (dynalite, LocalStack); AWS_ENDPOINT_URL_DYNAMODB also works
- * @example const client = createDocumentClient(config.DYNAMODB_ENDPOINT);
+ * @param options - optional retry strategy
+ * @example
+ * const client = createDocumentClient(config.DYNAMODB_ENDPOINT, {
+ *   retryStrategy: createPolicyRetryStrategy({ source: 'dynamodb:Contracts', policies: () => overrides }),
+ * });
  */
-export function createDocumentClient(endpoint?: string): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({ ...(endpoint && { endpoint }) });
+export function createDocumentClient(endpoint?: string, options: DocumentClientOptions = {}): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    ...(endpoint && { endpoint }),
+    ...(options.retryStrategy && { retryStrategy: options.retryStrategy }),
+  });
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

@@ -1,36 +1,37 @@
-import { DependencyUnavailableError } from '../../domain/errors';
-
-/** DynamoDB error names that mean "try again later" (DynamoDB API Reference, "Common Errors"). */
-const RETRY_LATER = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'LimitExceededException',
-]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+import { DependencyUnavailableError, DomainError } from '../../domain/errors';
+import { classifyError } from '../../resilience/classify';
 
 /**
- * Rethrows DynamoDB throttling, server-side and network errors as `DependencyUnavailableError`
- * (→ 503 with Retry-After); the SDK's own retries (standard mode, 3 attempts) have already run
- * by then. Classification reads the SDK v3 error's `name`, `$retryable` and `code`, never its message.
+ * Rethrows DynamoDB errors that mean "try again later" as `DependencyUnavailableError` (→ 503
+ * with Retry-After); the client's own retries have already run by then. The decision is
+ * `classifyError`'s (never the message):
+ * - `transient` — throttling (`ProvisionedThroughputExceededException`, `ThrottlingException`,
+ *   `RequestLimitExceeded`, `LimitExceededException`), `ServiceUnavailable`, `$retryable`
+ *   errors, timeouts and network errors;
+ * - `system` errors DynamoDB itself answered with a 5xx (`InternalServerError`): the dependency
+ *   is broken, not us, so the client is told to come back rather than given a 500.
+ * Retry-After is the server's (rounded up to whole seconds) or 1 second. Everything else —
+ * `ConditionalCheckFailedException`, validation errors, a missing table (`ResourceNotFoundException`,
+ * a configuration error), our own domain errors, bugs — is rethrown unchanged.
  *
+ * @param error - what the DynamoDB client threw
+ * @param table - the table's name, for the message and the error source `dynamodb:<table>`
  * @throws {DependencyUnavailableError} for retry-later errors; the original error otherwise
  * @example try { await send() } catch (e) { rethrowDynamoDbError(e, 'Contracts') }
  */
 export function rethrowDynamoDbError(error: unknown, table: string): never {
-  const e = error as { name?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  const status = e?.$metadata?.httpStatusCode;
-  if (
-    (e?.name && RETRY_LATER.has(e.name)) ||
-    e?.$retryable !== undefined ||
-    (status !== undefined && status >= 500) ||
-    (e?.code && NETWORK_CODES.has(e.code))
-  ) {
-    throw new DependencyUnavailableError(`DynamoDB table ${table} is unavailable (${e.name ?? e.code})`, 1, {
-      cause: error,
-    });
+  if (error instanceof DomainError) throw error;
+  const classified = classifyError(error, { source: `dynamodb:${table}` });
+  const status = classified.context.httpStatusCode;
+  const serverFault = classified.category === 'system' && typeof status === 'number' && status >= 500;
+  if (classified.category === 'transient' || serverFault) {
+    const retryAfterSeconds =
+      classified.retryAfterMs !== undefined ? Math.max(1, Math.ceil(classified.retryAfterMs / 1000)) : 1;
+    throw new DependencyUnavailableError(
+      `DynamoDB table ${table} is unavailable (${classified.code})`,
+      retryAfterSeconds,
+      { cause: error },
+    );
   }
   throw error;
 }

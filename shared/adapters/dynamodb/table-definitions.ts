@@ -33,8 +33,22 @@ export const contractsTable: TableDefinition = {
   ],
 };
 
+/**
+ * Error policies and error counters. Policies live under `pk = POLICY, sk = <key>`; counters under
+ * `pk = COUNT#<window>#<windowStart ISO>, sk = <source>#<code>` (sources and codes cannot contain
+ * `#`), expiring through `expiresAt` (epoch seconds) once their window is well past.
+ */
+export const errorsTable: TableDefinition = {
+  id: 'Errors',
+  envVar: 'ERRORS_TABLE',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [],
+  timeToLiveAttribute: 'expiresAt',
+};
+
 /** Every table the application uses. */
-export const tableDefinitions: readonly TableDefinition[] = [contractsTable];
+export const tableDefinitions: readonly TableDefinition[] = [contractsTable, errorsTable];
 
 /**
  * The CreateTable request for a definition (on-demand billing), as the local runner and the

@@ -84,3 +84,25 @@ export class IntegrationError extends Error {
     };
   }
 }
+
+/**
+ * A copy of `error` with `extra` merged into its context; every other field, `cause` included,
+ * is kept. Used to record how handling ended (`attempts`, `stopReason`) without mutating an error
+ * the caller may still hold.
+ *
+ * @param error - the error to copy
+ * @param extra - context entries to add or replace (no secrets)
+ * @example withErrorContext(error, { attempts: 3, stopReason: 'retries-exhausted' }).context.attempts // 3
+ */
+export function withErrorContext(error: IntegrationError, extra: Record<string, unknown>): IntegrationError {
+  return new IntegrationError(error.message, {
+    code: error.code,
+    category: error.category,
+    source: error.source,
+    timestamp: error.timestamp,
+    retryable: error.retryable,
+    ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }),
+    context: { ...error.context, ...extra },
+    cause: error.cause,
+  });
+}

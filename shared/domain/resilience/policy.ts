@@ -172,5 +172,7 @@ export function resolvePolicy(
   if (byCode) return { key: error.code, policy: byCode, origin: 'custom' };
   const key: BuiltInPolicyKey = error.code === UNCLASSIFIED_CODE ? DEFAULT_POLICY_KEY : error.category;
   const stored = overrides.get(key);
-  return stored ? { key, policy: stored, origin: 'custom' } : { key, policy: BUILT_IN_POLICIES[key], origin: 'built-in' };
+  return stored
+    ? { key, policy: stored, origin: 'custom' }
+    : { key, policy: BUILT_IN_POLICIES[key], origin: 'built-in' };
 }

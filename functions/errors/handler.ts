@@ -1,0 +1,161 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { createPolicyRetryStrategy } from '../../shared/adapters/aws/policy-retry-strategy';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client';
+import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
+import { DynamoDbErrorPolicyRepository } from '../../shared/adapters/dynamodb/error-policy-repository';
+import { EventBridgeEventPublisher } from '../../shared/adapters/eventbridge/event-publisher';
+import { sharedLocalEventBus } from '../../shared/adapters/local/local-event-bus';
+import { loadConfig } from '../../shared/config';
+import { BadRequestError } from '../../shared/domain/errors';
+import { createRouter } from '../../shared/http/router';
+import { httpApi } from '../../shared/middleware/http-api';
+import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
+import { createObservability } from '../../shared/observability/powertools';
+import { systemClock } from '../../shared/ports/clock';
+import type { RevisionCondition } from '../../shared/ports/error-policy-repository';
+import {
+  deleteErrorPolicy,
+  type ErrorPolicyDeps,
+  type ErrorPolicyView,
+  getErrorPolicy,
+  listErrorPolicies,
+  putErrorPolicy,
+} from '../../shared/use-cases/error-policies';
+import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
+import { getErrorStats } from '../../shared/use-cases/error-stats';
+import type { RecordErrorDeps } from '../../shared/use-cases/record-error';
+import { reportError } from '../../shared/use-cases/report-error';
+import { type OperationsOf, routes } from '../routes';
+
+/** What the errors function needs. */
+export type ErrorsDeps = ErrorPolicyDeps & RecordErrorDeps;
+
+/** Error policies, error reports and error counts. */
+export const errorOperations: OperationsOf<'errors', ErrorsDeps> = {
+  listErrorPolicies: async (_request, deps) => ({ status: 200, body: { items: await listErrorPolicies(deps) } }),
+  getErrorPolicy: async ({ params }, deps) => withEtag(200, await getErrorPolicy(deps, params.key)),
+  putErrorPolicy: async ({ params, body, headers }, deps) => {
+    const { created, view } = await putErrorPolicy(deps, {
+      key: params.key,
+      policy: body,
+      condition: revisionCondition(headers),
+    });
+    return withEtag(created ? 201 : 200, view, created ? `/v1/error-policies/${params.key}` : undefined);
+  },
+  deleteErrorPolicy: async ({ params, headers }, deps) => {
+    await deleteErrorPolicy(deps, { key: params.key, condition: revisionCondition(headers) });
+    return { status: 204 };
+  },
+  reportError: async ({ body }, deps) => {
+    const { error, resolution, recorded } = await reportError(deps, body);
+    return {
+      status: 200,
+      body: {
+        error: error.toJSON(),
+        resolution: {
+          action: resolution.action,
+          message: resolution.message,
+          ...(resolution.action === 'retry' && { delayMs: resolution.delayMs }),
+          ...(resolution.action !== 'retry' && { reason: resolution.reason }),
+          ...(resolution.action === 'fallback' && { fallbackAction: resolution.fallbackAction }),
+        },
+        policy: { key: recorded.policy.key, origin: recorded.policy.origin },
+        counts: recorded.counts,
+        ...(recorded.alert && {
+          alert: { ...recorded.alert, windowStart: new Date(recorded.alert.windowStart).toISOString() },
+        }),
+      },
+    };
+  },
+  getErrorStats: async ({ query }, deps) => ({
+    status: 200,
+    body: await getErrorStats(deps, {
+      window: query.window,
+      limit: query.limit,
+      ...(query.source !== undefined && { source: query.source }),
+      ...(query.cursor !== undefined && { cursor: query.cursor }),
+      ...(query.at !== undefined && { at: Date.parse(query.at) }),
+    }),
+  }),
+};
+
+function withEtag(status: number, view: ErrorPolicyView, location?: string) {
+  return {
+    status,
+    body: view,
+    headers: {
+      ...(view.revision !== undefined && { etag: `"${view.revision}"` }),
+      ...(location && { location }),
+    },
+  };
+}
+
+/**
+ * The write condition from `If-Match: "<revision>"` or `If-None-Match: *` (RFC 9110 §13.1).
+ *
+ * @throws {BadRequestError} for an If-Match that is not one quoted revision of ours
+ */
+export function revisionCondition(headers: Record<string, string>): RevisionCondition {
+  const ifNoneMatch = headers['if-none-match']?.trim();
+  const ifMatch = headers['if-match']?.trim();
+  if (ifNoneMatch !== undefined && ifMatch !== undefined) {
+    throw new BadRequestError('Send If-Match or If-None-Match, not both', [
+      { pointer: '/headers/if-none-match', message: 'cannot be combined with If-Match' },
+    ]);
+  }
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch !== '*') {
+      throw new BadRequestError('If-None-Match supports only "*" (create only)', [
+        { pointer: '/headers/if-none-match', message: 'must be *' },
+      ]);
+    }
+    return { expected: 'absent' };
+  }
+  if (ifMatch === undefined) return {};
+  const revision = /^(?:W\/)?"([1-9][0-9]{0,14})"$/.exec(ifMatch)?.[1];
+  if (!revision) {
+    throw new BadRequestError('If-Match must be the ETag of a stored policy, e.g. "3"', [
+      { pointer: '/headers/if-match', message: 'must be one quoted revision number as sent in ETag' },
+    ]);
+  }
+  return { expected: Number(revision) };
+}
+
+const config = loadConfig(['ERRORS_TABLE']);
+const observability = createObservability('errors');
+let policyCache: ErrorPolicyCache | undefined;
+const documentClient = createDocumentClient(config.DYNAMODB_ENDPOINT, {
+  retryStrategy: createPolicyRetryStrategy({
+    source: `dynamodb:${config.ERRORS_TABLE}`,
+    policies: () => policyCache?.snapshot() ?? new Map(),
+  }),
+});
+const policyStore = new DynamoDbErrorPolicyRepository(documentClient, config.ERRORS_TABLE);
+policyCache = new ErrorPolicyCache(policyStore, systemClock, {
+  ttlMs: config.ERROR_POLICY_CACHE_TTL_MS,
+  onRefreshError: (error) =>
+    observability.logger.warn('Error policies could not be refreshed; using the last loaded copy', error as Error),
+});
+
+const deps: ErrorsDeps = {
+  policyStore,
+  policyCache,
+  counters: new DynamoDbErrorCounterRepository(documentClient, config.ERRORS_TABLE),
+  events:
+    config.EVENT_BUS_MODE === 'local'
+      ? sharedLocalEventBus()
+      : new EventBridgeEventPublisher(new EventBridgeClient({}), requireBusName(config.EVENT_BUS_NAME)),
+  clock: systemClock,
+  metrics: new PowertoolsErrorMetrics(observability.metrics, observability.logger),
+};
+
+function requireBusName(name: string | undefined): string {
+  if (!name) throw new Error('Invalid configuration: EVENT_BUS_NAME is required when EVENT_BUS_MODE is eventbridge');
+  return name;
+}
+
+/** Lambda entry point of the errors function (API Gateway REST proxy integration). */
+export const handler = httpApi(
+  createRouter(routes, errorOperations, deps, { maxBodyBytes: config.MAX_BODY_BYTES }),
+  observability,
+);

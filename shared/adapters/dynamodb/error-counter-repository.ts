@@ -1,0 +1,170 @@
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ErrorCategory } from '../../domain/resilience/integration-error';
+import type { AlertWindow } from '../../domain/resilience/policy';
+import type { Page } from '../../ports/contract-repository';
+import type { AlertMark, CounterKey, ErrorCount, ErrorCounterRepository } from '../../ports/error-counter';
+import { decodeCursor, encodeCursor } from './cursor';
+import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+
+const partition = (window: AlertWindow, start: number) => `COUNT#${window}#${new Date(start).toISOString()}`;
+const sortKey = (source: string, code: string) => `${source}#${code}`;
+
+type CounterItem = {
+  pk: string;
+  sk: string;
+  window: AlertWindow;
+  windowStart: number;
+  source: string;
+  code: string;
+  category: ErrorCategory;
+  count: number;
+  lastSeenAt: number;
+  alert?: AlertMark;
+};
+
+/**
+ * ErrorCounterRepository on the errors table (see `errorsTable`). One item per window and
+ * `source#code`; every change is one UpdateItem: `ADD` for counting (no lost increments), a
+ * condition expression for the alert mark (one winner).
+ *
+ * All counters of one window share a partition key, so one window sustains DynamoDB's
+ * per-partition write rate (1,000 writes per second, DynamoDB quotas) across all sources.
+ *
+ * @example new DynamoDbErrorCounterRepository(documentClient, 'aif-errors')
+ */
+export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async increment(
+    key: CounterKey,
+    fields: { category: ErrorCategory; seenAt: number; expiresAt: number },
+  ): Promise<ErrorCount> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: partition(key.window, key.windowStart), sk: sortKey(key.source, key.code) },
+          UpdateExpression:
+            'ADD #count :one SET #window = :window, #windowStart = :windowStart, #source = :source, #code = :code, ' +
+            '#category = :category, #expiresAt = :expiresAt, #lastSeenAt = :seenAt',
+          ExpressionAttributeNames: {
+            '#count': 'count',
+            '#window': 'window',
+            '#windowStart': 'windowStart',
+            '#source': 'source',
+            '#code': 'code',
+            '#category': 'category',
+            '#expiresAt': 'expiresAt',
+            '#lastSeenAt': 'lastSeenAt',
+          },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':window': key.window,
+            ':windowStart': key.windowStart,
+            ':source': key.source,
+            ':code': key.code,
+            ':category': fields.category,
+            ':expiresAt': fields.expiresAt,
+            ':seenAt': fields.seenAt,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toCount(out.Attributes as CounterItem);
+    } catch (error) {
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
+  async claimAlert(key: CounterKey, mark: AlertMark, takeOverPendingBefore: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: partition(key.window, key.windowStart), sk: sortKey(key.source, key.code) },
+          UpdateExpression: 'SET #alert = :mark',
+          ConditionExpression:
+            'attribute_exists(#pk) AND (attribute_not_exists(#alert) OR (#alert.#state = :pending AND #alert.#raisedAt < :staleBefore))',
+          ExpressionAttributeNames: {
+            '#pk': 'pk',
+            '#alert': 'alert',
+            '#state': 'state',
+            '#raisedAt': 'raisedAt',
+          },
+          ExpressionAttributeValues: { ':mark': mark, ':pending': 'pending', ':staleBefore': takeOverPendingBefore },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
+  async confirmAlert(key: CounterKey, eventId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: partition(key.window, key.windowStart), sk: sortKey(key.source, key.code) },
+          UpdateExpression: 'SET #alert.#state = :published',
+          ConditionExpression: '#alert.#eventId = :eventId',
+          ExpressionAttributeNames: { '#alert': 'alert', '#state': 'state', '#eventId': 'eventId' },
+          ExpressionAttributeValues: { ':published': 'published', ':eventId': eventId },
+        }),
+      );
+    } catch (error) {
+      // Another instance took the alert over and owns its state now.
+      if (isConditionalCheckFailed(error)) return;
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
+  async list(
+    window: AlertWindow,
+    windowStart: number,
+    options: { source?: string; limit: number; cursor?: string },
+  ): Promise<Page<ErrorCount>> {
+    const pk = partition(window, windowStart);
+    const exclusiveStartKey = decodeCursor(options.cursor, ['pk', 'sk'], { pk });
+    try {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression:
+            options.source === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :sourcePrefix)',
+          ExpressionAttributeNames: { '#pk': 'pk', ...(options.source !== undefined && { '#sk': 'sk' }) },
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ...(options.source !== undefined && { ':sourcePrefix': `${options.source}#` }),
+          },
+          Limit: options.limit,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      const nextCursor = encodeCursor(out.LastEvaluatedKey);
+      return {
+        items: (out.Items ?? []).map((item) => toCount(item as CounterItem)),
+        ...(nextCursor && { nextCursor }),
+      };
+    } catch (error) {
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+}
+
+function toCount(item: CounterItem): ErrorCount {
+  return {
+    window: item.window,
+    windowStart: item.windowStart,
+    source: item.source,
+    code: item.code,
+    category: item.category,
+    count: item.count,
+    lastSeenAt: item.lastSeenAt,
+    ...(item.alert && { alert: item.alert }),
+  };
+}

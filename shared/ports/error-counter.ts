@@ -1,0 +1,69 @@
+import type { ErrorCategory } from '../domain/resilience/integration-error';
+import type { AlertWindow } from '../domain/resilience/policy';
+import type { Page } from './contract-repository';
+
+/** Identifies one counter: one `source:code` pair in one window. */
+export type CounterKey = {
+  window: AlertWindow;
+  /** Start of the window, milliseconds since the Unix epoch (a multiple of the window length). */
+  windowStart: number;
+  source: string;
+  code: string;
+};
+
+/** The alert raised for a counter: claimed first (`pending`), then `published` once on the bus. */
+export type AlertMark = {
+  /** Id of the `integration.alert` event; derived from the counter key, so retries reuse it. */
+  eventId: string;
+  /** When the alert was claimed, milliseconds since the Unix epoch. */
+  raisedAt: number;
+  state: 'pending' | 'published';
+  /** The threshold that was reached. */
+  threshold: number;
+};
+
+/** A counter's current state. */
+export type ErrorCount = CounterKey & {
+  /** Category of the most recent error counted. */
+  category: ErrorCategory;
+  count: number;
+  /** Time of the most recent error counted, milliseconds since the Unix epoch. */
+  lastSeenAt: number;
+  alert?: AlertMark;
+};
+
+/**
+ * Atomic error counters with an at-most-once alert mark per counter.
+ *
+ * Implementations throw `DependencyUnavailableError` when storage throttles or is unreachable, and
+ * `BadRequestError` for a cursor they did not issue.
+ */
+export interface ErrorCounterRepository {
+  /**
+   * Adds one to a counter in a single atomic update (DynamoDB `ADD`), creating it when absent.
+   * Concurrent increments are never lost.
+   *
+   * @param expiresAt - epoch seconds after which the counter may be deleted (DynamoDB TTL)
+   * @returns the counter after this increment
+   */
+  increment(
+    key: CounterKey,
+    fields: { category: ErrorCategory; seenAt: number; expiresAt: number },
+  ): Promise<ErrorCount>;
+  /**
+   * Marks the counter as alerted with a conditional write: succeeds only when it has no alert, or
+   * (to take over a publication that stalled) when its alert is still `pending` and was raised
+   * before `takeOverPendingBefore`.
+   *
+   * @returns true for the one caller that won the mark
+   */
+  claimAlert(key: CounterKey, mark: AlertMark, takeOverPendingBefore: number): Promise<boolean>;
+  /** Sets a claimed alert's state to `published` (conditional on the same event id). */
+  confirmAlert(key: CounterKey, eventId: string): Promise<void>;
+  /** The counters of one window, optionally of one source, ordered by source then code. */
+  list(
+    window: AlertWindow,
+    windowStart: number,
+    options: { source?: string; limit: number; cursor?: string },
+  ): Promise<Page<ErrorCount>>;
+}

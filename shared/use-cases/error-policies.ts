@@ -1,0 +1,101 @@
+import { NotFoundError, ValidationError } from '../domain/errors';
+import { ERROR_CATEGORIES } from '../domain/resilience/integration-error';
+import {
+  BUILT_IN_POLICIES,
+  BUILT_IN_POLICY_KEYS,
+  type ErrorPolicy,
+  isBuiltInPolicyKey,
+} from '../domain/resilience/policy';
+import type { Clock } from '../ports/clock';
+import type { ErrorPolicyRepository, RevisionCondition } from '../ports/error-policy-repository';
+import type { ErrorPolicyCache } from './error-policy-cache';
+
+/** What the error-policy operations need. */
+export type ErrorPolicyDeps = { policyStore: ErrorPolicyRepository; policyCache: ErrorPolicyCache; clock: Clock };
+
+/** A policy as the API shows it: the effective policy under a key and where it comes from. */
+export type ErrorPolicyView = {
+  key: string;
+  policy: ErrorPolicy;
+  /** `custom`: stored by an operator (has revision and updatedAt); `built-in`: the framework's default. */
+  origin: 'custom' | 'built-in';
+  revision?: number;
+  updatedAt?: string;
+};
+
+/**
+ * Every effective policy: the four built-in keys (`transient`, `permanent`, `system`, `default`),
+ * each replaced by its stored override when there is one, then every stored code policy by key.
+ *
+ * @throws {DependencyUnavailableError} when storage is unavailable
+ */
+export async function listErrorPolicies(deps: ErrorPolicyDeps): Promise<ErrorPolicyView[]> {
+  const stored = new Map((await deps.policyStore.list()).map((s) => [s.key, s]));
+  const builtIn: ErrorPolicyView[] = BUILT_IN_POLICY_KEYS.map((key) => {
+    const custom = stored.get(key);
+    return custom ? { ...custom, origin: 'custom' } : { key, policy: BUILT_IN_POLICIES[key], origin: 'built-in' };
+  });
+  const codes = [...stored.values()]
+    .filter((s) => !isBuiltInPolicyKey(s.key))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((s): ErrorPolicyView => ({ ...s, origin: 'custom' }));
+  return [...builtIn, ...codes];
+}
+
+/**
+ * The effective policy under one key.
+ *
+ * @throws {NotFoundError} for a code key nobody stored a policy under
+ */
+export async function getErrorPolicy(deps: ErrorPolicyDeps, key: string): Promise<ErrorPolicyView> {
+  const stored = await deps.policyStore.get(key);
+  if (stored) return { ...stored, origin: 'custom' };
+  if (isBuiltInPolicyKey(key)) return { key, policy: BUILT_IN_POLICIES[key], origin: 'built-in' };
+  throw new NotFoundError(
+    `No error policy is stored under "${key}"; errors with this code use their category's policy`,
+  );
+}
+
+/**
+ * Creates or replaces the policy under a key (an error code, a category, or `default`). A
+ * category key only takes a policy of that category. The instance's policy cache is invalidated;
+ * other Lambda instances pick the change up within their cache TTL.
+ *
+ * @param condition - from `If-Match` (a revision) or `If-None-Match: *` (`absent`)
+ * @returns the stored policy and whether it was created
+ * @throws {ValidationError} when a category key gets a policy of another category
+ * @throws {PreconditionFailedError} when the condition does not hold
+ */
+export async function putErrorPolicy(
+  deps: ErrorPolicyDeps,
+  input: { key: string; policy: ErrorPolicy; condition?: RevisionCondition },
+): Promise<{ created: boolean; view: ErrorPolicyView }> {
+  const { key, policy } = input;
+  if ((ERROR_CATEGORIES as readonly string[]).includes(key) && policy.category !== key) {
+    throw new ValidationError(`The policy under the category key "${key}" must have category "${key}"`, [
+      {
+        pointer: '/category',
+        message: `must be "${key}" (the key); store policies for other categories under their own key`,
+      },
+    ]);
+  }
+  const stored = await deps.policyStore.put(key, policy, deps.clock.now().toISOString(), input.condition);
+  deps.policyCache.invalidate();
+  return { created: stored.revision === 1, view: { ...stored, origin: 'custom' } };
+}
+
+/**
+ * Removes the stored policy under a key: a built-in key reverts to its built-in policy, a code key
+ * to its category's policy.
+ *
+ * @throws {NotFoundError} when nothing is stored under the key
+ * @throws {PreconditionFailedError} when an `If-Match` revision does not hold
+ */
+export async function deleteErrorPolicy(
+  deps: ErrorPolicyDeps,
+  input: { key: string; condition?: RevisionCondition },
+): Promise<void> {
+  const deleted = await deps.policyStore.delete(input.key, input.condition);
+  deps.policyCache.invalidate();
+  if (!deleted) throw new NotFoundError(`No error policy is stored under "${input.key}"`);
+}

@@ -1,0 +1,404 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BUILT_IN_POLICIES } from '../../shared/domain/resilience/policy';
+import { apiEvent, lambdaContext } from '../support/events';
+import '../support/handler-env';
+
+const { handler } = await import('../../functions/errors/handler');
+const ddb = mockClient(DynamoDBDocumentClient);
+const eventBridge = mockClient(EventBridgeClient);
+
+const call = (input: Parameters<typeof apiEvent>[0]) => handler(apiEvent(input), lambdaContext);
+const json = (result: { body: string }) => JSON.parse(result.body);
+const policy = { ...BUILT_IN_POLICIES.transient, maxRetries: 2 };
+
+describe('errors handler', () => {
+  afterEach(() => {
+    ddb.reset();
+    eventBridge.reset();
+  });
+
+  describe('GET /v1/error-policies', () => {
+    it('lists the built-in policies, stored overrides in their place, then stored code policies', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({
+        Items: [
+          {
+            pk: 'POLICY',
+            sk: 'system',
+            policy: { ...BUILT_IN_POLICIES.system, alertThreshold: 7 },
+            revision: 2,
+            updatedAt: 't',
+          },
+          { pk: 'POLICY', sk: 'HTTP_429', policy, revision: 1, updatedAt: 't' },
+        ],
+      });
+
+      // Act
+      const result = await call({ method: 'GET', path: '/v1/error-policies' });
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      const { items } = json(result);
+      expect(items.map((i: { key: string; origin: string }) => `${i.key}:${i.origin}`)).toEqual([
+        'transient:built-in',
+        'permanent:built-in',
+        'system:custom',
+        'default:built-in',
+        'HTTP_429:custom',
+      ]);
+      expect(items[2].policy.alertThreshold).toBe(7);
+      expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+        TableName: 'errors-test',
+        ConsistentRead: true,
+      });
+    });
+  });
+
+  describe('PUT /v1/error-policies/{key}', () => {
+    it('creates a policy with one atomic update and answers 201 with ETag and Location', async () => {
+      // Prepare
+      ddb
+        .on(UpdateCommand)
+        .resolves({ Attributes: { pk: 'POLICY', sk: 'HTTP_429', policy, revision: 1, updatedAt: 't' } });
+
+      // Act
+      const result = await call({
+        method: 'PUT',
+        path: '/v1/error-policies/HTTP_429',
+        pathParameters: { key: 'HTTP_429' },
+        resource: '/v1/error-policies/{key}',
+        body: policy,
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(201);
+      expect(result.headers).toMatchObject({ etag: '"1"', location: '/v1/error-policies/HTTP_429' });
+      const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(update?.UpdateExpression).toBe('SET #policy = :policy, #updatedAt = :updatedAt ADD #revision :one');
+      expect(update?.ConditionExpression).toBeUndefined();
+      expect(update?.Key).toEqual({ pk: 'POLICY', sk: 'HTTP_429' });
+    });
+
+    it('fails with 412 when If-Match names a revision that is no longer current', async () => {
+      // Prepare
+      ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+
+      // Act
+      const result = await call({
+        method: 'PUT',
+        path: '/v1/error-policies/HTTP_429',
+        resource: '/v1/error-policies/{key}',
+        pathParameters: { key: 'HTTP_429' },
+        body: policy,
+        headers: { 'If-Match': '"3"' },
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(412);
+      expect(json(result).type).toBe('urn:aif:problem:precondition-failed');
+      const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(update?.ConditionExpression).toBe('#revision = :revision');
+      expect(update?.ExpressionAttributeValues?.[':revision']).toBe(3);
+    });
+
+    it('rejects an invalid policy with 422 naming every problem, without writing', async () => {
+      // Act
+      const result = await call({
+        method: 'PUT',
+        path: '/v1/error-policies/permanent',
+        resource: '/v1/error-policies/{key}',
+        pathParameters: { key: 'permanent' },
+        body: {
+          ...BUILT_IN_POLICIES.permanent,
+          maxRetries: 2,
+          initialDelayMs: 500,
+          maxDelayMs: 100,
+          backoffStrategy: 'cubic',
+        },
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(422);
+      const pointers = json(result)
+        .errors.map((e: { pointer: string }) => e.pointer)
+        .sort();
+      expect(pointers).toEqual(['/backoffStrategy']);
+      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    });
+
+    it('rejects cross-field problems and a category key holding another category', async () => {
+      // Act
+      const crossField = await call({
+        method: 'PUT',
+        path: '/v1/error-policies/permanent',
+        resource: '/v1/error-policies/{key}',
+        pathParameters: { key: 'permanent' },
+        body: { ...BUILT_IN_POLICIES.permanent, maxRetries: 2, initialDelayMs: 500, maxDelayMs: 100 },
+      });
+      const wrongCategory = await call({
+        method: 'PUT',
+        path: '/v1/error-policies/system',
+        resource: '/v1/error-policies/{key}',
+        pathParameters: { key: 'system' },
+        body: policy,
+      });
+
+      // Assess
+      expect(crossField.statusCode).toBe(422);
+      expect(
+        json(crossField)
+          .errors.map((e: { pointer: string }) => e.pointer)
+          .sort(),
+      ).toEqual(['/maxDelayMs', '/maxRetries']);
+      expect(wrongCategory.statusCode).toBe(422);
+      expect(json(wrongCategory).errors[0].pointer).toBe('/category');
+      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    });
+
+    it('rejects a malformed If-Match with 400', async () => {
+      const result = await call({
+        method: 'PUT',
+        path: '/v1/error-policies/HTTP_429',
+        resource: '/v1/error-policies/{key}',
+        pathParameters: { key: 'HTTP_429' },
+        body: policy,
+        headers: { 'If-Match': 'three' },
+      });
+      expect(result.statusCode).toBe(400);
+      expect(json(result).errors[0].pointer).toBe('/headers/if-match');
+    });
+  });
+
+  describe('DELETE /v1/error-policies/{key}', () => {
+    it('answers 204 when a stored policy was removed and 404 when there was none', async () => {
+      // Prepare
+      ddb
+        .on(DeleteCommand)
+        .resolvesOnce({ Attributes: { sk: 'HTTP_429' } })
+        .resolves({});
+      const del = () =>
+        call({
+          method: 'DELETE',
+          path: '/v1/error-policies/HTTP_429',
+          resource: '/v1/error-policies/{key}',
+          pathParameters: { key: 'HTTP_429' },
+        });
+
+      // Act
+      const removed = await del();
+      const missing = await del();
+
+      // Assess
+      expect(removed.statusCode).toBe(204);
+      expect(removed.body).toBe('');
+      expect(missing.statusCode).toBe(404);
+    });
+  });
+
+  describe('GET /v1/error-policies/{key}', () => {
+    it('answers the built-in policy of a category nobody overrode, and 404 for an unknown code', async () => {
+      // Prepare
+      ddb.on(GetCommand).resolves({});
+
+      // Act
+      const builtIn = await call({
+        method: 'GET',
+        path: '/v1/error-policies/system',
+        resource: '/v1/error-policies/{key}',
+        pathParameters: { key: 'system' },
+      });
+      const unknown = await call({
+        method: 'GET',
+        path: '/v1/error-policies/NOPE',
+        resource: '/v1/error-policies/{key}',
+        pathParameters: { key: 'NOPE' },
+      });
+
+      // Assess
+      expect(json(builtIn)).toEqual({ key: 'system', policy: BUILT_IN_POLICIES.system, origin: 'built-in' });
+      expect(builtIn.headers?.etag).toBeUndefined();
+      expect(unknown.statusCode).toBe(404);
+    });
+  });
+
+  describe('POST /v1/errors', () => {
+    it('classifies a 503, counts it in both windows and answers retry with the backoff delay', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(UpdateCommand).callsFake((input) => ({
+        Attributes: {
+          ...input.ExpressionAttributeValues,
+          window: input.ExpressionAttributeValues[':window'],
+          windowStart: input.ExpressionAttributeValues[':windowStart'],
+          source: 'agent:planner',
+          code: 'HTTP_503',
+          category: 'transient',
+          count: 1,
+          lastSeenAt: 1,
+        },
+      }));
+
+      // Act
+      const result = await call({
+        method: 'POST',
+        path: '/v1/errors',
+        body: { source: 'agent:planner', status: 503, attempt: 1 },
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      const body = json(result);
+      expect(body.error).toMatchObject({
+        code: 'HTTP_503',
+        category: 'transient',
+        source: 'agent:planner',
+        retryable: true,
+      });
+      expect(body.resolution.action).toBe('retry');
+      expect(body.resolution.delayMs).toBeGreaterThanOrEqual(110);
+      expect(body.resolution.delayMs).toBeLessThanOrEqual(120);
+      expect(body.policy).toEqual({ key: 'transient', origin: 'built-in' });
+      const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+      expect(updates.map((u) => (u.Key as { pk: string }).pk.split('#').slice(0, 2).join('#')).sort()).toEqual([
+        'COUNT#1h',
+        'COUNT#1m',
+      ]);
+      expect(updates.every((u) => u.UpdateExpression?.startsWith('ADD #count :one'))).toBe(true);
+      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+    });
+
+    it('publishes one integration.alert on the custom bus when the threshold is reached', async () => {
+      // Prepare: the system policy alerts at the first error
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(UpdateCommand).callsFake((input) =>
+        input.UpdateExpression?.startsWith('ADD')
+          ? {
+              Attributes: {
+                window: input.ExpressionAttributeValues[':window'],
+                windowStart: input.ExpressionAttributeValues[':windowStart'],
+                source: 'svc:db',
+                code: 'HTTP_500',
+                category: 'system',
+                count: 1,
+                lastSeenAt: 1,
+              },
+            }
+          : {},
+      );
+      eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'eb-1' }] });
+
+      // Act
+      const result = await call({
+        method: 'POST',
+        path: '/v1/errors',
+        body: { source: 'svc:db', status: 500, attempt: 4 },
+      });
+
+      // Assess
+      const body = json(result);
+      expect(body.resolution).toMatchObject({
+        action: 'fallback',
+        fallbackAction: 'degrade_gracefully',
+        reason: 'retries-exhausted',
+      });
+      expect(body.alert).toMatchObject({ state: 'published', raisedNow: true, window: '1m', threshold: 1 });
+      const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries;
+      expect(entries).toHaveLength(1);
+      expect(entries?.[0]).toMatchObject({
+        EventBusName: 'aif-test-bus',
+        Source: 'aif.errors',
+        DetailType: 'integration.alert',
+      });
+      expect(JSON.parse(entries?.[0]?.Detail ?? '{}').payload).toMatchObject({
+        source: 'svc:db',
+        code: 'HTTP_500',
+        count: 1,
+        threshold: 1,
+      });
+      const claim = ddb
+        .commandCalls(UpdateCommand)
+        .map((c) => c.args[0].input)
+        .find((u) => u.UpdateExpression === 'SET #alert = :mark');
+      expect(claim?.ConditionExpression).toContain('attribute_not_exists(#alert)');
+    });
+
+    it('rejects a code whose category cannot be determined with 422 and counts nothing', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [] });
+
+      // Act
+      const result = await call({
+        method: 'POST',
+        path: '/v1/errors',
+        body: { source: 'agent:planner', code: 'PAYMENT_DECLINED' },
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(422);
+      expect(json(result).errors[0].pointer).toBe('/category');
+      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    });
+
+    it('rejects a report without code or status, and a source with "#", naming both', async () => {
+      const result = await call({ method: 'POST', path: '/v1/errors', body: { source: 'a#b' } });
+      expect(result.statusCode).toBe(422);
+      expect(
+        json(result)
+          .errors.map((e: { pointer: string }) => e.pointer)
+          .sort(),
+      ).toEqual(['/code', '/source']);
+    });
+  });
+
+  describe('GET /v1/errors/stats', () => {
+    it('queries the window that contains ?at= and shows the alert state', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({
+        Items: [
+          {
+            window: '1h',
+            windowStart: Date.parse('2026-11-30T10:00:00Z'),
+            source: 's',
+            code: 'HTTP_503',
+            category: 'transient',
+            count: 12,
+            lastSeenAt: Date.parse('2026-11-30T10:59:00Z'),
+            alert: { eventId: 'e', raisedAt: Date.parse('2026-11-30T10:30:00Z'), state: 'published', threshold: 10 },
+          },
+        ],
+      });
+
+      // Act
+      const result = await call({
+        method: 'GET',
+        path: '/v1/errors/stats',
+        query: { window: '1h', at: '2026-11-30T10:42:00Z' },
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(json(result)).toEqual({
+        window: '1h',
+        windowStart: '2026-11-30T10:00:00.000Z',
+        windowEnd: '2026-11-30T11:00:00.000Z',
+        items: [
+          {
+            source: 's',
+            code: 'HTTP_503',
+            category: 'transient',
+            count: 12,
+            lastSeenAt: '2026-11-30T10:59:00.000Z',
+            alert: { eventId: 'e', raisedAt: '2026-11-30T10:30:00.000Z', state: 'published', threshold: 10 },
+          },
+        ],
+      });
+      expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toEqual({
+        ':pk': 'COUNT#1h#2026-11-30T10:00:00.000Z',
+      });
+    });
+  });
+});

@@ -1,0 +1,264 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
+import { DynamoDbErrorPolicyRepository } from '../../shared/adapters/dynamodb/error-policy-repository';
+import { errorsTable } from '../../shared/adapters/dynamodb/table-definitions';
+import { PreconditionFailedError } from '../../shared/domain/errors';
+import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
+import { IntegrationError } from '../../shared/domain/resilience/integration-error';
+import { BUILT_IN_POLICIES, type ErrorPolicy } from '../../shared/domain/resilience/policy';
+import type { Clock } from '../../shared/ports/clock';
+import type { EventPublisher, PublishOutcome } from '../../shared/ports/event-publisher';
+import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
+import { getErrorStats } from '../../shared/use-cases/error-stats';
+import {
+  ALERT_EVENT_TYPE,
+  ALERT_TAKEOVER_AFTER_MS,
+  alertEventId,
+  recordError,
+} from '../../shared/use-cases/record-error';
+import { freshTable } from '../support/dynamodb';
+
+/** A clock whose time only moves when the test says so; sleeps return at once. */
+function manualClock(startIso: string): Clock & { advance(ms: number): void } {
+  let now = Date.parse(startIso);
+  return {
+    now: () => new Date(now),
+    sleep: async (ms) => {
+      now += ms;
+    },
+    advance: (ms) => {
+      now += ms;
+    },
+  };
+}
+
+/** Records what is published; fails every publish while `failing` is set. */
+class RecordingPublisher implements EventPublisher {
+  readonly published: IntegrationEvent[] = [];
+  failing = false;
+  async publish(events: readonly IntegrationEvent[]): Promise<PublishOutcome[]> {
+    if (this.failing) {
+      return events.map((e) => ({
+        id: e.id,
+        status: 'failed',
+        errorCode: 'InternalFailure',
+        errorMessage: 'test outage',
+        retryable: true,
+      }));
+    }
+    this.published.push(...events);
+    return events.map((e) => ({ id: e.id, status: 'published', eventBridgeId: `eb-${e.id}` }));
+  }
+}
+
+const quickTransient: ErrorPolicy = {
+  ...BUILT_IN_POLICIES.transient,
+  initialDelayMs: 1,
+  maxDelayMs: 5,
+  maxRetries: 2,
+};
+
+describe('error counting and alerts (dynalite)', () => {
+  let client: DynamoDBDocumentClient;
+  let tableName: string;
+
+  beforeAll(async () => {
+    ({ client, tableName } = await freshTable(errorsTable));
+  });
+
+  /** One simulated Lambda instance: its own repositories and policy cache over the shared table. */
+  function instance(clock: Clock, events: EventPublisher) {
+    const policyStore = new DynamoDbErrorPolicyRepository(client, tableName);
+    return {
+      counters: new DynamoDbErrorCounterRepository(client, tableName),
+      policyCache: new ErrorPolicyCache(policyStore, clock),
+      events,
+      clock,
+    };
+  }
+
+  const error503 = (source: string) =>
+    new IntegrationError('orders answered 503', { code: 'HTTP_503', category: 'transient', source });
+
+  describe('recordError', () => {
+    it('counts 200 parallel errors from 10 instances exactly and raises exactly one alert', async () => {
+      // Prepare
+      const policies = new DynamoDbErrorPolicyRepository(client, tableName);
+      await policies.put('transient', { ...quickTransient, alertThreshold: 50 }, new Date().toISOString());
+      const clock = manualClock('2026-11-30T10:15:20.000Z');
+      const publisher = new RecordingPublisher();
+      const instances = Array.from({ length: 10 }, () => instance(clock, publisher));
+
+      // Act
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => recordError(instances[i % 10]!, error503('webhook:race'))),
+      );
+
+      // Assess
+      const stats1m = await getErrorStats(
+        { counters: instances[0]!.counters, clock },
+        { window: '1m', source: 'webhook:race', limit: 10 },
+      );
+      const stats1h = await getErrorStats(
+        { counters: instances[0]!.counters, clock },
+        { window: '1h', source: 'webhook:race', limit: 10 },
+      );
+      expect(stats1m.items).toMatchObject([{ source: 'webhook:race', code: 'HTTP_503', count: 200 }]);
+      expect(stats1h.items).toMatchObject([{ count: 200 }]);
+      expect(publisher.published.filter((e) => e.type === ALERT_EVENT_TYPE)).toHaveLength(1);
+      expect(publisher.published[0]).toMatchObject({
+        type: 'integration.alert',
+        source: 'aif.errors',
+        payload: { source: 'webhook:race', code: 'HTTP_503', category: 'transient', threshold: 50, window: '1m' },
+      });
+      expect((publisher.published[0]!.payload.count as number) >= 50).toBe(true);
+      expect(results.filter((r) => r.alert?.raisedNow)).toHaveLength(1);
+      expect(results.filter((r) => r.alert === undefined)).toHaveLength(49);
+      expect(new Set(results.map((r) => r.counts['1m']))).toEqual(
+        new Set(Array.from({ length: 200 }, (_, i) => i + 1)),
+      );
+      expect(stats1m.items[0]?.alert).toMatchObject({ state: 'published', threshold: 50 });
+      await policies.delete('transient');
+    });
+
+    it('raises a new alert in the next window and none below the threshold', async () => {
+      // Prepare
+      const clock = manualClock('2026-11-30T11:00:59.000Z');
+      const publisher = new RecordingPublisher();
+      const deps = instance(clock, publisher);
+      const system = () =>
+        new IntegrationError('boom', { code: 'HTTP_500', category: 'system', source: 'svc:windows' });
+
+      // Act: the system policy alerts at 1 per minute
+      await recordError(deps, system());
+      await recordError(deps, system());
+      clock.advance(2_000);
+      await recordError(deps, system());
+
+      // Assess
+      expect(publisher.published.map((e) => e.payload.windowStart)).toEqual([
+        '2026-11-30T11:00:00.000Z',
+        '2026-11-30T11:01:00.000Z',
+      ]);
+      const permanent = new IntegrationError('nope', { code: 'HTTP_404', category: 'permanent', source: 'svc:quiet' });
+      const below = await recordError(deps, permanent);
+      expect(below.alert).toBeUndefined();
+      expect(below.policy).toMatchObject({ key: 'permanent', origin: 'built-in' });
+    });
+
+    it('keeps an alert pending when publishing fails and republishes it once the takeover delay passed', async () => {
+      // Prepare
+      const clock = manualClock('2026-11-30T12:00:05.000Z');
+      const publisher = new RecordingPublisher();
+      const deps = instance(clock, publisher);
+      const error = () =>
+        new IntegrationError('disk full', { code: 'ENOSPC', category: 'system', source: 'svc:outage' });
+      publisher.failing = true;
+
+      // Act
+      const first = await recordError(deps, error());
+      publisher.failing = false;
+      clock.advance(1_000);
+      const tooEarly = await recordError(deps, error());
+      clock.advance(ALERT_TAKEOVER_AFTER_MS);
+      const takeover = await recordError(deps, error());
+
+      // Assess
+      expect(first.alert).toMatchObject({ state: 'pending', raisedNow: true });
+      expect(tooEarly.alert).toMatchObject({ state: 'pending', raisedNow: false });
+      expect(takeover.alert).toMatchObject({ state: 'published', raisedNow: true });
+      expect(publisher.published).toHaveLength(1);
+      expect(publisher.published[0]?.id).toBe(first.alert?.eventId);
+      expect(first.alert?.eventId).toBe(
+        alertEventId({
+          window: '1m',
+          windowStart: Date.parse('2026-11-30T12:00:00.000Z'),
+          source: 'svc:outage',
+          code: 'ENOSPC',
+        }),
+      );
+    });
+  });
+
+  describe('DynamoDbErrorPolicyRepository', () => {
+    it('numbers revisions atomically under 20 racing unconditional writes', async () => {
+      // Prepare
+      const repository = new DynamoDbErrorPolicyRepository(client, tableName);
+
+      // Act
+      const written = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          repository.put('RACE_CODE', { ...quickTransient, alertThreshold: i + 1 }, new Date().toISOString()),
+        ),
+      );
+
+      // Assess
+      expect(written.map((w) => w.revision).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      const stored = await repository.get('RACE_CODE');
+      expect(stored?.revision).toBe(20);
+      expect(stored?.policy).toEqual(written.find((w) => w.revision === 20)?.policy);
+    });
+
+    it('lets exactly one of 10 If-Match writes on the same revision win', async () => {
+      // Prepare
+      const repository = new DynamoDbErrorPolicyRepository(client, tableName);
+      const created = await repository.put('IF_MATCH', quickTransient, 'now', { expected: 'absent' });
+
+      // Act
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) =>
+          repository.put('IF_MATCH', { ...quickTransient, maxRetries: i }, 'now', { expected: created.revision }),
+        ),
+      );
+
+      // Assess
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results.filter((r) => r.status === 'rejected')) {
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(PreconditionFailedError);
+      }
+      expect((await repository.get('IF_MATCH'))?.revision).toBe(2);
+    });
+
+    it('fails If-None-Match on an existing policy and deletes only the expected revision', async () => {
+      // Prepare
+      const repository = new DynamoDbErrorPolicyRepository(client, tableName);
+      await repository.put('GUARDED', quickTransient, 'now');
+
+      // Act / Assess
+      await expect(repository.put('GUARDED', quickTransient, 'now', { expected: 'absent' })).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
+      await expect(repository.delete('GUARDED', { expected: 7 })).rejects.toBeInstanceOf(PreconditionFailedError);
+      expect(await repository.delete('GUARDED', { expected: 1 })).toBe(true);
+      expect(await repository.delete('GUARDED')).toBe(false);
+      expect(await repository.get('GUARDED')).toBeUndefined();
+    });
+  });
+
+  describe('DynamoDbErrorCounterRepository.list', () => {
+    it('pages through one window and filters by source without matching a longer source', async () => {
+      // Prepare
+      const repository = new DynamoDbErrorCounterRepository(client, tableName);
+      const start = Date.parse('2026-11-30T13:00:00.000Z');
+      const bump = (source: string, code: string) =>
+        repository.increment(
+          { window: '1h', windowStart: start, source, code },
+          { category: 'transient', seenAt: start, expiresAt: 1 },
+        );
+      await Promise.all([bump('a', 'X'), bump('a', 'Y'), bump('a', 'Z'), bump('ab', 'X')]);
+
+      // Act
+      const first = await repository.list('1h', start, { source: 'a', limit: 2 });
+      const second = await repository.list('1h', start, {
+        source: 'a',
+        limit: 2,
+        ...(first.nextCursor && { cursor: first.nextCursor }),
+      });
+
+      // Assess
+      expect([...first.items, ...second.items].map((c) => `${c.source}:${c.code}`)).toEqual(['a:X', 'a:Y', 'a:Z']);
+      await expect(repository.list('1m', start, { limit: 2, cursor: first.nextCursor })).rejects.toThrow(/cursor/);
+    });
+  });
+});
