@@ -188,6 +188,7 @@ export function lambdaLikeEnv(functionName: string): NodeJS.ProcessEnv {
   return {
     ...env,
     CONTRACTS_TABLE: 'bench',
+    ERRORS_TABLE: 'bench-errors',
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'AKIABENCHDUMMY000000',

@@ -56,6 +56,7 @@ const log = (text = '') => process.stdout.write(`${text}\n`);
 // are flushed as one EMF line per invocation and the tracer sends segments to the X-Ray daemon.
 Object.assign(process.env, {
   CONTRACTS_TABLE: 'bench',
+  ERRORS_TABLE: 'bench-errors',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIABENCHDUMMY000000',
   AWS_SECRET_ACCESS_KEY: 'bench-dummy-secret',

@@ -1,5 +1,4 @@
 import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client';
 import { loadConfig } from '../../shared/config';
 import { CompiledContractCache } from '../../shared/domain/contracts/validator';
 import { createRouter } from '../../shared/http/router';
@@ -12,6 +11,7 @@ import { registerContract } from '../../shared/use-cases/register-contract';
 import { type ContractRegistryDeps, resolveContract } from '../../shared/use-cases/resolve-contract';
 import { validateRequest, validateResponse } from '../../shared/use-cases/validate-traffic';
 import { type OperationsOf, routes } from '../routes';
+import { policyAwareDynamoDb } from '../wiring';
 
 /** The contract registry's operations: each maps a validated request to a use case and shapes the answer. */
 export const contractOperations: OperationsOf<'contracts', ContractRegistryDeps> = {
@@ -58,10 +58,11 @@ export const contractOperations: OperationsOf<'contracts', ContractRegistryDeps>
   }),
 };
 
-const config = loadConfig(['CONTRACTS_TABLE']);
+const config = loadConfig(['CONTRACTS_TABLE', 'ERRORS_TABLE']);
 const observability = createObservability('contracts');
+const { documentClient } = policyAwareDynamoDb(config, observability);
 const deps: ContractRegistryDeps = {
-  contracts: new DynamoDbContractRepository(createDocumentClient(config.DYNAMODB_ENDPOINT), config.CONTRACTS_TABLE),
+  contracts: new DynamoDbContractRepository(documentClient, config.CONTRACTS_TABLE),
   clock: systemClock,
   compiled: new CompiledContractCache(64),
 };

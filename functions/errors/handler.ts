@@ -1,8 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { createPolicyRetryStrategy } from '../../shared/adapters/aws/policy-retry-strategy';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client';
 import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
-import { DynamoDbErrorPolicyRepository } from '../../shared/adapters/dynamodb/error-policy-repository';
 import { EventBridgeEventPublisher } from '../../shared/adapters/eventbridge/event-publisher';
 import { sharedLocalEventBus } from '../../shared/adapters/local/local-event-bus';
 import { loadConfig } from '../../shared/config';
@@ -21,11 +18,11 @@ import {
   listErrorPolicies,
   putErrorPolicy,
 } from '../../shared/use-cases/error-policies';
-import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
 import { getErrorStats } from '../../shared/use-cases/error-stats';
 import type { RecordErrorDeps } from '../../shared/use-cases/record-error';
 import { reportError } from '../../shared/use-cases/report-error';
 import { type OperationsOf, routes } from '../routes';
+import { policyAwareDynamoDb } from '../wiring';
 
 /** What the errors function needs. */
 export type ErrorsDeps = ErrorPolicyDeps & RecordErrorDeps;
@@ -123,19 +120,7 @@ export function revisionCondition(headers: Record<string, string>): RevisionCond
 
 const config = loadConfig(['ERRORS_TABLE']);
 const observability = createObservability('errors');
-let policyCache: ErrorPolicyCache | undefined;
-const documentClient = createDocumentClient(config.DYNAMODB_ENDPOINT, {
-  retryStrategy: createPolicyRetryStrategy({
-    source: `dynamodb:${config.ERRORS_TABLE}`,
-    policies: () => policyCache?.snapshot() ?? new Map(),
-  }),
-});
-const policyStore = new DynamoDbErrorPolicyRepository(documentClient, config.ERRORS_TABLE);
-policyCache = new ErrorPolicyCache(policyStore, systemClock, {
-  ttlMs: config.ERROR_POLICY_CACHE_TTL_MS,
-  onRefreshError: (error) =>
-    observability.logger.warn('Error policies could not be refreshed; using the last loaded copy', error as Error),
-});
+const { documentClient, policyStore, policyCache } = policyAwareDynamoDb(config, observability);
 
 const deps: ErrorsDeps = {
   policyStore,

@@ -1,5 +1,4 @@
 import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client';
 import { DynamoDbErrorPolicyRepository } from '../../shared/adapters/dynamodb/error-policy-repository';
 import { loadConfig } from '../../shared/config';
 import { createRouter } from '../../shared/http/router';
@@ -7,6 +6,7 @@ import { httpApi } from '../../shared/middleware/http-api';
 import { createObservability } from '../../shared/observability/powertools';
 import type { ContractRepository } from '../../shared/ports/contract-repository';
 import { type OperationsOf, routes } from '../routes';
+import { policyAwareDynamoDb } from '../wiring';
 import { buildOpenApiDocument } from './openapi-document';
 
 /** What the system function needs: one store per table to ping. */
@@ -34,7 +34,8 @@ export const systemOperations: OperationsOf<'system', SystemDeps> = {
 };
 
 const config = loadConfig(['CONTRACTS_TABLE', 'ERRORS_TABLE']);
-const client = createDocumentClient(config.DYNAMODB_ENDPOINT);
+const observability = createObservability('system');
+const { documentClient: client } = policyAwareDynamoDb(config, observability);
 const deps: SystemDeps = {
   stores: {
     contracts: new DynamoDbContractRepository(client, config.CONTRACTS_TABLE),
@@ -45,5 +46,5 @@ const deps: SystemDeps = {
 /** Lambda entry point of the system function. */
 export const handler = httpApi(
   createRouter(routes, systemOperations, deps, { maxBodyBytes: config.MAX_BODY_BYTES }),
-  createObservability('system'),
+  observability,
 );

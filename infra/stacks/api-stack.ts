@@ -61,7 +61,8 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
  * cannot be added to the route table without deciding its data access here.
  */
 const TABLE_ACCESS: Readonly<Record<FunctionName, Readonly<Record<string, TableAccess>>>> = {
-  contracts: { [contractsTable.id]: 'readWrite' },
+  // Every function reads the error policies: its DynamoDB retries follow them.
+  contracts: { [contractsTable.id]: 'readWrite', [errorsTable.id]: 'read' },
   errors: { [errorsTable.id]: 'readWrite' },
   // Health reads from every table to prove it is reachable.
   system: Object.fromEntries(tableDefinitions.map((definition) => [definition.id, 'read'] as const)),

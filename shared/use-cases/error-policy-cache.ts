@@ -21,7 +21,7 @@ const REFRESH_RETRY_MS = 1_000;
  * resolvePolicy(await cache.overrides(), error);
  */
 export class ErrorPolicyCache {
-  private current: PolicyOverrides = new Map();
+  private loaded: PolicyOverrides = new Map();
   private loadedAt = Number.NEGATIVE_INFINITY;
   private loading: Promise<PolicyOverrides> | undefined;
 
@@ -34,7 +34,7 @@ export class ErrorPolicyCache {
   /** The stored policies by key, refreshed when older than the TTL. Never throws. */
   async overrides(): Promise<PolicyOverrides> {
     if (this.clock.now().getTime() - this.loadedAt < (this.options.ttlMs ?? DEFAULT_POLICY_CACHE_TTL_MS)) {
-      return this.current;
+      return this.loaded;
     }
     this.loading ??= this.load().finally(() => {
       this.loading = undefined;
@@ -42,9 +42,19 @@ export class ErrorPolicyCache {
     return this.loading;
   }
 
-  /** The last loaded policies without waiting (empty before the first load): for synchronous callers such as SDK retry strategies. */
+  /** The last loaded policies without waiting (empty before the first load). */
   snapshot(): PolicyOverrides {
-    return this.current;
+    return this.loaded;
+  }
+
+  /**
+   * The last loaded policies without waiting, starting a background refresh when they are older
+   * than the TTL: for synchronous callers such as the AWS SDK retry strategy. The refresh never
+   * rejects (failures go to `onRefreshError`).
+   */
+  current(): PolicyOverrides {
+    void this.overrides();
+    return this.loaded;
   }
 
   /** Forgets the loaded copy, so the next `overrides()` reads the repository. */
@@ -55,7 +65,7 @@ export class ErrorPolicyCache {
   private async load(): Promise<PolicyOverrides> {
     try {
       const stored = await this.repository.list();
-      this.current = new Map(stored.map((s) => [s.key, s.policy]));
+      this.loaded = new Map(stored.map((s) => [s.key, s.policy]));
       this.loadedAt = this.clock.now().getTime();
     } catch (error) {
       // Try again in a second rather than on every call while storage is failing.
@@ -63,6 +73,6 @@ export class ErrorPolicyCache {
       this.loadedAt = this.clock.now().getTime() - ttlMs + Math.min(ttlMs, REFRESH_RETRY_MS);
       this.options.onRefreshError?.(error);
     }
-    return this.current;
+    return this.loaded;
   }
 }

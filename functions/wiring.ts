@@ -1,0 +1,46 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createPolicyRetryStrategy } from '../shared/adapters/aws/policy-retry-strategy';
+import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';
+import { DynamoDbErrorPolicyRepository } from '../shared/adapters/dynamodb/error-policy-repository';
+import type { Config } from '../shared/config';
+import type { Observability } from '../shared/observability/powertools';
+import { systemClock } from '../shared/ports/clock';
+import { ErrorPolicyCache } from '../shared/use-cases/error-policy-cache';
+
+/** A function's DynamoDB access, retrying by the framework's error policies. */
+export type PolicyAwareDynamoDb = {
+  documentClient: DynamoDBDocumentClient;
+  policyStore: DynamoDbErrorPolicyRepository;
+  policyCache: ErrorPolicyCache;
+};
+
+/**
+ * Cold-start wiring shared by the handlers: one DynamoDB document client whose retries (throttling,
+ * 5xx, network errors) are decided by the error policies — the stored ones, cached per instance
+ * for `ERROR_POLICY_CACHE_TTL_MS` and refreshed in the background, the built-in ones until the
+ * first load — with at most 5 s of retry delay per call, so API requests stay inside API
+ * Gateway's 29 s. Each retry is logged.
+ *
+ * @example const { documentClient } = policyAwareDynamoDb(config, observability);
+ */
+export function policyAwareDynamoDb(
+  config: Pick<Config, 'DYNAMODB_ENDPOINT' | 'ERROR_POLICY_CACHE_TTL_MS'> & { ERRORS_TABLE: string },
+  { logger }: Observability,
+): PolicyAwareDynamoDb {
+  let policyCache: ErrorPolicyCache | undefined;
+  const documentClient = createDocumentClient(config.DYNAMODB_ENDPOINT, {
+    retryStrategy: createPolicyRetryStrategy({
+      source: 'dynamodb',
+      policies: () => policyCache?.current() ?? new Map(),
+      onRetry: (error, resolution) =>
+        logger.warn('DynamoDB call failed; retrying', { error: error.toJSON(), resolution }),
+    }),
+  });
+  const policyStore = new DynamoDbErrorPolicyRepository(documentClient, config.ERRORS_TABLE);
+  policyCache = new ErrorPolicyCache(policyStore, systemClock, {
+    ttlMs: config.ERROR_POLICY_CACHE_TTL_MS,
+    onRefreshError: (error) =>
+      logger.warn('Error policies could not be refreshed; using the last loaded copy', { error: String(error) }),
+  });
+  return { documentClient, policyStore, policyCache };
+}
