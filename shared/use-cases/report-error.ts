@@ -87,7 +87,8 @@ function classifyReport(
 
 /** The category the classifier gives a bare code when it knows it as an AWS error name or a Node.js error code. */
 function knownCategory(code: string, source: string): ErrorCategory | undefined {
-  const probe = Object.assign(new Error(code), { name: code, code });
+  // Shaped like an AWS SDK v3 error without a status, so AWS error names are recognised as well as Node.js codes.
+  const probe = Object.assign(new Error(code), { name: code, code, $metadata: {} });
   const classified = classifyError(probe, { source });
   return classified.code === UNCLASSIFIED_CODE ? undefined : classified.category;
 }

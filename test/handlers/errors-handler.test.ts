@@ -326,6 +326,38 @@ describe('errors handler', () => {
       expect(claim?.ConditionExpression).toContain('attribute_not_exists(#alert)');
     });
 
+    it('takes the category of a bare AWS error name or Node.js code from the classifier', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(UpdateCommand).callsFake((input) => ({
+        Attributes: {
+          window: input.ExpressionAttributeValues[':window'],
+          windowStart: 0,
+          source: 's',
+          code: 'c',
+          category: input.ExpressionAttributeValues[':category'],
+          count: 1,
+          lastSeenAt: 1,
+        },
+      }));
+      const report = (code: string) =>
+        call({ method: 'POST', path: '/v1/errors', body: { source: 'svc:orders', code } });
+
+      // Act
+      const throttled = json(await report('ProvisionedThroughputExceededException'));
+      const reset = json(await report('ECONNRESET'));
+      const diskFull = json(await report('ENOSPC'));
+
+      // Assess
+      expect([throttled.error.category, reset.error.category, diskFull.error.category]).toEqual([
+        'transient',
+        'transient',
+        'system',
+      ]);
+      expect(throttled.error.code).toBe('ProvisionedThroughputExceededException');
+      expect(throttled.resolution.action).toBe('retry');
+    });
+
     it('rejects a code whose category cannot be determined with 422 and counts nothing', async () => {
       // Prepare
       ddb.on(QueryCommand).resolves({ Items: [] });
