@@ -192,6 +192,8 @@ export const ReportErrorBody = z
   .refine((b) => b.code !== undefined || b.status !== undefined, {
     message: 'give the error code, the HTTP status, or both',
     path: ['code'],
+    // Also when other fields failed, so one answer names every problem.
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
   });
 
 const IntegrationErrorResponse = z

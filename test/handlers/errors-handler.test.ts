@@ -12,6 +12,15 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const eventBridge = mockClient(EventBridgeClient);
 
 const call = (input: Parameters<typeof apiEvent>[0]) => handler(apiEvent(input), lambdaContext);
+/** A request to `/v1/error-policies/{key}` as API Gateway routes it. */
+const onPolicy = (method: string, key: string, more: { body?: unknown; headers?: Record<string, string> } = {}) =>
+  call({
+    method,
+    path: `/v1/error-policies/${key}`,
+    resource: '/v1/error-policies/{key}',
+    pathParameters: { key },
+    ...more,
+  });
 const json = (result: { body: string }) => JSON.parse(result.body);
 const policy = { ...BUILT_IN_POLICIES.transient, maxRetries: 2 };
 
@@ -66,13 +75,7 @@ describe('errors handler', () => {
         .resolves({ Attributes: { pk: 'POLICY', sk: 'HTTP_429', policy, revision: 1, updatedAt: 't' } });
 
       // Act
-      const result = await call({
-        method: 'PUT',
-        path: '/v1/error-policies/HTTP_429',
-        pathParameters: { key: 'HTTP_429' },
-        resource: '/v1/error-policies/{key}',
-        body: policy,
-      });
+      const result = await onPolicy('PUT', 'HTTP_429', { body: policy });
 
       // Assess
       expect(result.statusCode).toBe(201);
@@ -88,14 +91,7 @@ describe('errors handler', () => {
       ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
 
       // Act
-      const result = await call({
-        method: 'PUT',
-        path: '/v1/error-policies/HTTP_429',
-        resource: '/v1/error-policies/{key}',
-        pathParameters: { key: 'HTTP_429' },
-        body: policy,
-        headers: { 'If-Match': '"3"' },
-      });
+      const result = await onPolicy('PUT', 'HTTP_429', { body: policy, headers: { 'If-Match': '"3"' } });
 
       // Assess
       expect(result.statusCode).toBe(412);
@@ -126,26 +122,16 @@ describe('errors handler', () => {
       const pointers = json(result)
         .errors.map((e: { pointer: string }) => e.pointer)
         .sort();
-      expect(pointers).toEqual(['/backoffStrategy']);
+      expect(pointers).toEqual(['/backoffStrategy', '/maxDelayMs', '/maxRetries']);
       expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
     });
 
     it('rejects cross-field problems and a category key holding another category', async () => {
       // Act
-      const crossField = await call({
-        method: 'PUT',
-        path: '/v1/error-policies/permanent',
-        resource: '/v1/error-policies/{key}',
-        pathParameters: { key: 'permanent' },
+      const crossField = await onPolicy('PUT', 'permanent', {
         body: { ...BUILT_IN_POLICIES.permanent, maxRetries: 2, initialDelayMs: 500, maxDelayMs: 100 },
       });
-      const wrongCategory = await call({
-        method: 'PUT',
-        path: '/v1/error-policies/system',
-        resource: '/v1/error-policies/{key}',
-        pathParameters: { key: 'system' },
-        body: policy,
-      });
+      const wrongCategory = await onPolicy('PUT', 'system', { body: policy });
 
       // Assess
       expect(crossField.statusCode).toBe(422);
@@ -160,14 +146,7 @@ describe('errors handler', () => {
     });
 
     it('rejects a malformed If-Match with 400', async () => {
-      const result = await call({
-        method: 'PUT',
-        path: '/v1/error-policies/HTTP_429',
-        resource: '/v1/error-policies/{key}',
-        pathParameters: { key: 'HTTP_429' },
-        body: policy,
-        headers: { 'If-Match': 'three' },
-      });
+      const result = await onPolicy('PUT', 'HTTP_429', { body: policy, headers: { 'If-Match': 'three' } });
       expect(result.statusCode).toBe(400);
       expect(json(result).errors[0].pointer).toBe('/headers/if-match');
     });
@@ -180,13 +159,7 @@ describe('errors handler', () => {
         .on(DeleteCommand)
         .resolvesOnce({ Attributes: { sk: 'HTTP_429' } })
         .resolves({});
-      const del = () =>
-        call({
-          method: 'DELETE',
-          path: '/v1/error-policies/HTTP_429',
-          resource: '/v1/error-policies/{key}',
-          pathParameters: { key: 'HTTP_429' },
-        });
+      const del = () => onPolicy('DELETE', 'HTTP_429');
 
       // Act
       const removed = await del();
@@ -205,18 +178,8 @@ describe('errors handler', () => {
       ddb.on(GetCommand).resolves({});
 
       // Act
-      const builtIn = await call({
-        method: 'GET',
-        path: '/v1/error-policies/system',
-        resource: '/v1/error-policies/{key}',
-        pathParameters: { key: 'system' },
-      });
-      const unknown = await call({
-        method: 'GET',
-        path: '/v1/error-policies/NOPE',
-        resource: '/v1/error-policies/{key}',
-        pathParameters: { key: 'NOPE' },
-      });
+      const builtIn = await onPolicy('GET', 'system');
+      const unknown = await onPolicy('GET', 'NOPE');
 
       // Assess
       expect(json(builtIn)).toEqual({ key: 'system', policy: BUILT_IN_POLICIES.system, origin: 'built-in' });

@@ -7,6 +7,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb/document-cl
 import type { Resolution } from '../../shared/domain/resilience/decide';
 import type { IntegrationError } from '../../shared/domain/resilience/integration-error';
 import { BUILT_IN_POLICIES, type ErrorPolicy } from '../../shared/domain/resilience/policy';
+import { rejectionOf } from '../support/rejection';
 
 /** A DynamoDB-style error answer (JSON 1.0 protocol): status, `__type` and message. */
 type ErrorAnswer = { status: number; type: string; headers?: Record<string, string> };
@@ -50,16 +51,6 @@ const fast: ErrorPolicy = {
   maxDelayMs: 50,
   jitter: 'none',
 };
-
-/** The rejection of `promise`; fails the test when it resolves. */
-async function rejectionOf<E>(promise: Promise<unknown>): Promise<E> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as E;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('PolicyRetryStrategy', () => {
   const dynamo = fakeDynamoDb();

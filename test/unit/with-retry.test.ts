@@ -5,6 +5,7 @@ import type { IntegrationError } from '../../shared/domain/resilience/integratio
 import { BUILT_IN_POLICIES, type ErrorPolicy, resolvePolicy } from '../../shared/domain/resilience/policy';
 import type { Clock } from '../../shared/ports/clock';
 import { withRetry } from '../../shared/resilience/with-retry';
+import { rejectionOf } from '../support/rejection';
 
 const START = Date.parse('2026-03-01T12:00:00Z');
 
@@ -42,16 +43,6 @@ function failing(...errors: unknown[]) {
     return 'ok';
   };
   return { operation, attempts };
-}
-
-/** The rejection of `promise`; fails the test when it resolves. */
-async function rejectionOf<E>(promise: Promise<unknown>): Promise<E> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as E;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('withRetry', () => {

@@ -69,22 +69,27 @@ export const ErrorPolicySchema = z
     alertWindow: z.enum(ALERT_WINDOWS).default('1m'),
   })
   .strict()
-  .superRefine((policy, ctx) => {
-    if (policy.maxDelayMs < policy.initialDelayMs) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['maxDelayMs'],
-        message: `must be at least initialDelayMs (${policy.initialDelayMs})`,
-      });
-    }
-    if (policy.category === 'permanent' && policy.maxRetries > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['maxRetries'],
-        message: 'a permanent error never succeeds on retry: maxRetries must be 0 (use category transient to retry)',
-      });
-    }
-  });
+  .superRefine(
+    (policy, ctx) => {
+      const { initialDelayMs, maxDelayMs, category, maxRetries } = policy as Partial<Record<string, unknown>>;
+      if (typeof initialDelayMs === 'number' && typeof maxDelayMs === 'number' && maxDelayMs < initialDelayMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['maxDelayMs'],
+          message: `must be at least initialDelayMs (${initialDelayMs})`,
+        });
+      }
+      if (category === 'permanent' && typeof maxRetries === 'number' && maxRetries > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['maxRetries'],
+          message: 'a permanent error never succeeds on retry: maxRetries must be 0 (use category transient to retry)',
+        });
+      }
+    },
+    // Also when other fields failed, so one answer names every problem.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 /** A validated error policy (defaults applied). */
 export type ErrorPolicy = z.output<typeof ErrorPolicySchema>;
