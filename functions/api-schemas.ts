@@ -8,6 +8,7 @@ import {
 import { ErrorSourceSchema } from '../shared/domain/resilience/counting';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../shared/domain/resilience/integration-error';
 import { ALERT_WINDOWS, ErrorPolicySchema, PolicyKeySchema } from '../shared/domain/resilience/policy';
+import { ErrorReportSchema } from '../shared/use-cases/report-error';
 
 /** Request and response shapes of the HTTP API, shared by the router and the OpenAPI document. */
 
@@ -164,37 +165,7 @@ export const ErrorPolicyResponse = z
 
 export const ErrorPolicyListResponse = z.object({ items: z.array(ErrorPolicyResponse) });
 
-export const ReportErrorBody = z
-  .object({
-    source: ErrorSourceSchema.meta({ description: 'Who failed, e.g. webhook:orders-sub or mesh:payments' }),
-    code: PolicyKeySchema.optional().meta({
-      description: 'Error code: an AWS error name, a Node.js code (ECONNRESET) or your own; HTTP_<status> by default',
-    }),
-    status: z.number().int().min(100).max(599).optional().meta({ description: 'HTTP status the call failed with' }),
-    category: z
-      .enum(ERROR_CATEGORIES as [ErrorCategory, ...ErrorCategory[]])
-      .optional()
-      .meta({
-        description:
-          'Overrides classification; without it the status, a policy stored under the code, or the code itself decides',
-      }),
-    message: z.string().max(2048).default(''),
-    attempt: z.number().int().min(1).max(1_000_000).default(1).meta({
-      description: 'Number of the attempt of this operation that failed (1 = first); decides retry or give up',
-    }),
-    retryAfter: z.string().max(64).optional().meta({ description: "The response's Retry-After header, verbatim" }),
-    context: z
-      .record(z.string().max(128), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
-      .refine((c) => Object.keys(c).length <= 32, 'at most 32 entries')
-      .default({}),
-  })
-  .strict()
-  .refine((b) => b.code !== undefined || b.status !== undefined, {
-    message: 'give the error code, the HTTP status, or both',
-    path: ['code'],
-    // Also when other fields failed, so one answer names every problem.
-    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
-  });
+export const ReportErrorBody = ErrorReportSchema;
 
 const IntegrationErrorResponse = z
   .object({

@@ -194,7 +194,7 @@ export const routes = [
     summary: 'Create or replace the policy under a key; If-Match (revision) and If-None-Match: * make it conditional',
     tags: ['errors'],
     scopes: ['errors:write'],
-    request: { params: PolicyKeyParams, body: ErrorPolicyBody },
+    request: { params: PolicyKeyParams, body: ErrorPolicyBody, bodyValidatedBy: 'operation' },
     responses: {
       200: { description: 'Replaced', schema: ErrorPolicyResponse },
       201: { description: 'Created', schema: ErrorPolicyResponse },
@@ -226,7 +226,7 @@ export const routes = [
       'Report a failed call: classifies it, counts it per source:code, raises an integration.alert at the threshold, and answers retry (with delay), fail or fallback',
     tags: ['errors'],
     scopes: ['errors:write'],
-    request: { body: ReportErrorBody },
+    request: { body: ReportErrorBody, bodyValidatedBy: 'operation' },
     responses: {
       200: { description: 'Counted; the resolution says what to do next', schema: ReportErrorResponse },
       422: problem('The report is invalid or its category cannot be determined'),

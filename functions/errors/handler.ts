@@ -3,7 +3,7 @@ import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/e
 import { EventBridgeEventPublisher } from '../../shared/adapters/eventbridge/event-publisher';
 import { sharedLocalEventBus } from '../../shared/adapters/local/local-event-bus';
 import { loadConfig } from '../../shared/config';
-import { BadRequestError } from '../../shared/domain/errors';
+import { BadRequestError, PreconditionFailedError } from '../../shared/domain/errors';
 import { createRouter } from '../../shared/http/router';
 import { httpApi } from '../../shared/middleware/http-api';
 import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
@@ -34,10 +34,14 @@ export const errorOperations: OperationsOf<'errors', ErrorsDeps> = {
   putErrorPolicy: async ({ params, body, headers }, deps) => {
     const { created, view } = await putErrorPolicy(deps, {
       key: params.key,
-      policy: body,
+      body,
       condition: revisionCondition(headers),
     });
-    return withEtag(created ? 201 : 200, view, created ? `/v1/error-policies/${params.key}` : undefined);
+    return withEtag(
+      created ? 201 : 200,
+      view,
+      created ? `/v1/error-policies/${encodeURIComponent(params.key)}` : undefined,
+    );
   },
   deleteErrorPolicy: async ({ params, headers }, deps) => {
     await deleteErrorPolicy(deps, { key: params.key, condition: revisionCondition(headers) });
@@ -88,9 +92,13 @@ function withEtag(status: number, view: ErrorPolicyView, location?: string) {
 }
 
 /**
- * The write condition from `If-Match: "<revision>"` or `If-None-Match: *` (RFC 9110 §13.1).
+ * The write condition from `If-Match` / `If-None-Match` (RFC 9110 §13.1): `If-None-Match: *` →
+ * `absent`; `If-Match: *` → `present`; `If-Match: "3", "4"` → one of those revisions (weak tags
+ * never match: If-Match compares strongly, §13.1.1).
  *
- * @throws {BadRequestError} for an If-Match that is not one quoted revision of ours
+ * @throws {BadRequestError} for both headers at once, an If-None-Match other than `*`, or an
+ *   If-Match that holds no entity tag
+ * @throws {PreconditionFailedError} for an If-Match with only weak (or foreign) tags
  */
 export function revisionCondition(headers: Record<string, string>): RevisionCondition {
   const ifNoneMatch = headers['if-none-match']?.trim();
@@ -109,13 +117,22 @@ export function revisionCondition(headers: Record<string, string>): RevisionCond
     return { expected: 'absent' };
   }
   if (ifMatch === undefined) return {};
-  const revision = /^(?:W\/)?"([1-9][0-9]{0,14})"$/.exec(ifMatch)?.[1];
-  if (!revision) {
-    throw new BadRequestError('If-Match must be the ETag of a stored policy, e.g. "3"', [
-      { pointer: '/headers/if-match', message: 'must be one quoted revision number as sent in ETag' },
+  if (ifMatch === '*') return { expected: 'present' };
+  const tags = ifMatch.split(',').map((tag) => tag.trim());
+  if (!tags.every((tag) => /^(?:W\/)?"[\x21\x23-\x7e]*"$/.test(tag))) {
+    throw new BadRequestError('If-Match must be * or entity tags such as "3" (the ETag of a stored policy)', [
+      { pointer: '/headers/if-match', message: 'must be * or a list of quoted entity tags' },
     ]);
   }
-  return { expected: Number(revision) };
+  const revisions = [...new Set(tags.flatMap((tag) => /^"([1-9][0-9]{0,14})"$/.exec(tag)?.[1] ?? []).map(Number))];
+  if (revisions.length === 0 || revisions.length > 100) {
+    throw new PreconditionFailedError(
+      revisions.length === 0
+        ? 'If-Match names no strong entity tag of ours (weak tags never match); a stored policy has ETag "<revision>"'
+        : 'If-Match names more than 100 revisions',
+    );
+  }
+  return { expected: revisions };
 }
 
 const config = loadConfig(['ERRORS_TABLE']);

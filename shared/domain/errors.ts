@@ -48,6 +48,22 @@ export class ConflictError extends DomainError {
   readonly title: string = 'The request conflicts with the current state of the resource';
 }
 
+/**
+ * Field problems from zod issues (a failed `safeParse`), pointers prefixed with `prefix`.
+ *
+ * @example issueProblems(schema.safeParse(body).error?.issues ?? []) // [{ pointer: '/maxRetries', … }]
+ */
+export function issueProblems(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code: string }>,
+  prefix = '',
+): FieldProblem[] {
+  return issues.map((issue) => ({
+    pointer: toJsonPointer(issue.path, prefix),
+    message: issue.message,
+    keyword: issue.code,
+  }));
+}
+
 /** Converts a zod issue path (`['endpoints', 0, 'path']`) into a JSON pointer (`/endpoints/0/path`). */
 export function toJsonPointer(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
   return prefix + path.map((segment) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');

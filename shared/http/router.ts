@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type * as z from 'zod';
-import { BadRequestError, toJsonPointer, ValidationError } from '../domain/errors';
+import { BadRequestError, issueProblems, ValidationError } from '../domain/errors';
 import { type BodyDecoders, parseBody } from './body';
 import { MethodNotAllowedError, RouteNotFoundError } from './errors';
 import type { RouteDefinition } from './route-definition';
@@ -124,9 +124,7 @@ function check(
   if (!schema) return value;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) {
-    problems.push({ pointer: toJsonPointer(issue.path, prefix), message: issue.message, keyword: issue.code });
-  }
+  problems.push(...issueProblems(parsed.error.issues, prefix));
   return undefined;
 }
 

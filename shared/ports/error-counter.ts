@@ -58,6 +58,8 @@ export interface ErrorCounterRepository {
    * @returns true for the one caller that won the mark
    */
   claimAlert(key: CounterKey, mark: AlertMark, takeOverPendingBefore: number): Promise<boolean>;
+  /** One counter as stored now (strongly consistent), or undefined. */
+  get(key: CounterKey): Promise<ErrorCount | undefined>;
   /** Sets a claimed alert's state to `published` (conditional on the same event id). */
   confirmAlert(key: CounterKey, eventId: string): Promise<void>;
   /** The counters of one window, optionally of one source, ordered by source then code. */

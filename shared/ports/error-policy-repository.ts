@@ -4,17 +4,18 @@ import type { ErrorPolicy } from '../domain/resilience/policy';
 export type StoredErrorPolicy = {
   key: string;
   policy: ErrorPolicy;
-  /** Starts at 1, +1 on every replace; the HTTP ETag. */
+  /** +1 on every write of the key, deletes included, and never reused; the HTTP ETag. */
   revision: number;
   /** ISO 8601 time of the last write. */
   updatedAt: string;
 };
 
 /**
- * What a write requires of the stored state: `absent` (create only), a revision (replace only that
- * revision), or nothing (create or replace unconditionally).
+ * What a write requires of the stored state: `absent` (no policy stored: `If-None-Match: *`),
+ * `present` (some policy stored: `If-Match: *`), one of some revisions (`If-Match: "3", "4"`), or
+ * nothing (unconditional).
  */
-export type RevisionCondition = { expected?: number | 'absent' };
+export type RevisionCondition = { expected?: number | readonly number[] | 'absent' | 'present' };
 
 /**
  * Storage of operator-defined error policies. Every write is a single conditional write.
@@ -26,8 +27,13 @@ export interface ErrorPolicyRepository {
   /** Every stored policy (at most a few hundred are expected; listing reads all pages). */
   list(): Promise<StoredErrorPolicy[]>;
   get(key: string): Promise<StoredErrorPolicy | undefined>;
-  /** Creates or replaces a policy; the result carries the new revision. */
-  put(key: string, policy: ErrorPolicy, updatedAt: string, condition?: RevisionCondition): Promise<StoredErrorPolicy>;
-  /** Removes a policy; false when there was none. */
-  delete(key: string, condition?: RevisionCondition): Promise<boolean>;
+  /** Creates or replaces a policy; `created` is true when none was stored before. */
+  put(
+    key: string,
+    policy: ErrorPolicy,
+    updatedAt: string,
+    condition?: RevisionCondition,
+  ): Promise<{ stored: StoredErrorPolicy; created: boolean }>;
+  /** Removes a policy; false when there was none (and the condition allowed that). */
+  delete(key: string, updatedAt: string, condition?: RevisionCondition): Promise<boolean>;
 }

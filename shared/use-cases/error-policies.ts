@@ -1,9 +1,10 @@
-import { NotFoundError, ValidationError } from '../domain/errors';
+import { issueProblems, NotFoundError, ValidationError } from '../domain/errors';
 import { ERROR_CATEGORIES } from '../domain/resilience/integration-error';
 import {
   BUILT_IN_POLICIES,
   BUILT_IN_POLICY_KEYS,
   type ErrorPolicy,
+  ErrorPolicySchema,
   isBuiltInPolicyKey,
 } from '../domain/resilience/policy';
 import type { Clock } from '../ports/clock';
@@ -57,31 +58,43 @@ export async function getErrorPolicy(deps: ErrorPolicyDeps, key: string): Promis
 }
 
 /**
- * Creates or replaces the policy under a key (an error code, a category, or `default`). A
- * category key only takes a policy of that category. The instance's policy cache is invalidated;
- * other Lambda instances pick the change up within their cache TTL.
+ * Creates or replaces the policy under a key (an error code, a category, or `default`). The body
+ * is validated here, in one pass with the rule that a category key only takes a policy of that
+ * category, so one answer names every problem. The instance's policy cache is invalidated; other
+ * Lambda instances pick the change up within their cache TTL.
  *
- * @param condition - from `If-Match` (a revision) or `If-None-Match: *` (`absent`)
+ * @param input.body - the request body, unvalidated (an ErrorPolicy is expected)
+ * @param input.condition - from `If-Match` (a revision, or `present` for `*`) or `If-None-Match: *` (`absent`)
  * @returns the stored policy and whether it was created
- * @throws {ValidationError} when a category key gets a policy of another category
+ * @throws {ValidationError} naming every problem with the body (and the key/category mismatch)
  * @throws {PreconditionFailedError} when the condition does not hold
  */
 export async function putErrorPolicy(
   deps: ErrorPolicyDeps,
-  input: { key: string; policy: ErrorPolicy; condition?: RevisionCondition },
+  input: { key: string; body: unknown; condition?: RevisionCondition },
 ): Promise<{ created: boolean; view: ErrorPolicyView }> {
-  const { key, policy } = input;
-  if ((ERROR_CATEGORIES as readonly string[]).includes(key) && policy.category !== key) {
-    throw new ValidationError(`The policy under the category key "${key}" must have category "${key}"`, [
-      {
-        pointer: '/category',
-        message: `must be "${key}" (the key); store policies for other categories under their own key`,
-      },
-    ]);
+  const { key } = input;
+  const parsed = ErrorPolicySchema.safeParse(input.body);
+  const problems = parsed.success ? [] : issueProblems(parsed.error.issues);
+  const category = (input.body as { category?: unknown } | null)?.category;
+  if ((ERROR_CATEGORIES as readonly string[]).includes(key) && typeof category === 'string' && category !== key) {
+    problems.push({
+      pointer: '/category',
+      message: `must be "${key}" (the key); store policies for other categories under their own key`,
+      keyword: 'custom',
+    });
   }
-  const stored = await deps.policyStore.put(key, policy, deps.clock.now().toISOString(), input.condition);
+  if (!parsed.success || problems.length > 0) {
+    throw new ValidationError(`The policy has ${problems.length} problem(s)`, problems);
+  }
+  const { stored, created } = await deps.policyStore.put(
+    key,
+    parsed.data,
+    deps.clock.now().toISOString(),
+    input.condition,
+  );
   deps.policyCache.invalidate();
-  return { created: stored.revision === 1, view: { ...stored, origin: 'custom' } };
+  return { created, view: { ...stored, origin: 'custom' } };
 }
 
 /**
@@ -95,7 +108,7 @@ export async function deleteErrorPolicy(
   deps: ErrorPolicyDeps,
   input: { key: string; condition?: RevisionCondition },
 ): Promise<void> {
-  const deleted = await deps.policyStore.delete(input.key, input.condition);
+  const deleted = await deps.policyStore.delete(input.key, deps.clock.now().toISOString(), input.condition);
   deps.policyCache.invalidate();
   if (!deleted) throw new NotFoundError(`No error policy is stored under "${input.key}"`);
 }

@@ -39,7 +39,10 @@ export type AlertOutcome = {
   /** Start of the window, milliseconds since the Unix epoch. */
   windowStart: number;
   threshold: number;
-  /** `published`: on the bus; `pending`: claimed, publication failed so far (the next error retries it). */
+  /**
+   * `published`: on the bus; `pending`: claimed and not yet confirmed on the bus — being published
+   * right now, or publishing failed (the next error at least 30 s after the claim publishes it again).
+   */
   state: AlertMark['state'];
   /** True when this call raised (or took over) the alert; false when it had been raised before. */
   raisedNow: boolean;
@@ -104,8 +107,9 @@ export async function recordError(deps: RecordErrorDeps, error: IntegrationError
 
   const mark: AlertMark = { eventId: alertEventId(key), raisedAt: now, state: 'pending', threshold: alertThreshold };
   if (!(await deps.counters.claimAlert(key, mark, now - ALERT_TAKEOVER_AFTER_MS))) {
-    // Another instance won the mark; its state is whatever it managed since.
-    return { policy, counts, alert: { ...toOutcome(key, existing ?? mark), raisedNow: false } };
+    // Another instance won the mark: answer with its mark as stored now (pending while it publishes).
+    const winner = (await deps.counters.get(key))?.alert ?? mark;
+    return { policy, counts, alert: { ...toOutcome(key, winner), raisedNow: false } };
   }
   const published = await publishAlert(deps, alertEvent(key, error, counter.count, alertThreshold, now));
   if (published) await deps.counters.confirmAlert(key, mark.eventId);

@@ -14,7 +14,7 @@ import { IncompatibleVersionError, VersionConflictError } from '../domain/contra
 import { importOpenApiDocument, isOpenApiDocument } from '../domain/contracts/openapi-import';
 import { CompiledContract } from '../domain/contracts/validator';
 import { sortByPrecedenceDescending } from '../domain/contracts/versions';
-import { DependencyUnavailableError, toJsonPointer, ValidationError } from '../domain/errors';
+import { DependencyUnavailableError, issueProblems, ValidationError } from '../domain/errors';
 import type { ContractVersionHeader } from '../ports/contract-repository';
 import type { ContractRegistryDeps } from './resolve-contract';
 
@@ -258,11 +258,7 @@ async function parseDocument(input: RegisterContractInput): Promise<ContractDocu
   if (!parsed.success) {
     throw new ValidationError(
       `The contract document has ${parsed.error.issues.length} problem(s)`,
-      parsed.error.issues.map((issue) => ({
-        pointer: toJsonPointer(issue.path),
-        message: issue.message,
-        keyword: issue.code,
-      })),
+      issueProblems(parsed.error.issues),
     );
   }
   return parsed.data;

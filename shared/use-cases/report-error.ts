@@ -1,24 +1,63 @@
-import { ValidationError } from '../domain/errors';
+import * as z from 'zod';
+import { type FieldProblem, issueProblems, ValidationError } from '../domain/errors';
+import { ErrorSourceSchema } from '../domain/resilience/counting';
 import { decide, type Resolution } from '../domain/resilience/decide';
-import { HttpStatusError } from '../domain/resilience/errors';
-import { type ErrorCategory, IntegrationError } from '../domain/resilience/integration-error';
-import { resolvePolicy, UNCLASSIFIED_CODE } from '../domain/resilience/policy';
-import { classifyError } from '../resilience/classify';
+import { CONFIGURATION_ERROR_CODE } from '../domain/resilience/errors';
+import { ERROR_CATEGORIES, type ErrorCategory, IntegrationError } from '../domain/resilience/integration-error';
+import {
+  MAX_POLICY_DELAY_MS,
+  PolicyKeySchema,
+  type PolicyOverrides,
+  resolvePolicy,
+  UNCLASSIFIED_CODE,
+} from '../domain/resilience/policy';
+import {
+  ABORTED_CODE,
+  classifyError,
+  classifyHttpStatus,
+  parseRetryAfterMs,
+  TIMEOUT_CODE,
+} from '../resilience/classify';
 import { type RecordErrorDeps, type RecordedError, recordError } from './record-error';
 
 /** A failed call as an agent or service reports it (`POST /v1/errors`). */
-export type ErrorReportInput = {
-  source: string;
-  code?: string;
-  status?: number;
-  category?: ErrorCategory;
-  message: string;
-  /** 1-based number of the attempt of the reporter's operation that failed. */
-  attempt: number;
-  /** The failed response's Retry-After header, verbatim. */
-  retryAfter?: string;
-  context: Record<string, unknown>;
-};
+export const ErrorReportSchema = z
+  .object({
+    source: ErrorSourceSchema.meta({ description: 'Who failed, e.g. webhook:orders-sub or mesh:payments' }),
+    code: PolicyKeySchema.optional().meta({
+      description:
+        'Error code: one of ours (HTTP_503, TIMEOUT, ABORTED, CONFIGURATION_ERROR, UNCLASSIFIED), a Node.js code (ECONNRESET), an AWS throttling or availability error name, or your own; HTTP_<status> by default',
+    }),
+    status: z.number().int().min(400).max(599).optional().meta({ description: 'HTTP status the call failed with' }),
+    category: z
+      .enum(ERROR_CATEGORIES as [ErrorCategory, ...ErrorCategory[]])
+      .optional()
+      .meta({
+        description:
+          'Overrides classification; without it the status, a policy stored under the code, or the code itself decides',
+      }),
+    message: z.string().max(2048).default(''),
+    attempt: z.number().int().min(1).max(1_000_000).default(1).meta({
+      description: 'Number of the attempt of this operation that failed (1 = first); decides retry or give up',
+    }),
+    previousDelayMs: z.number().int().min(0).max(MAX_POLICY_DELAY_MS).optional().meta({
+      description: 'The delay waited before this attempt, milliseconds (decorrelated jitter grows from it)',
+    }),
+    retryAfter: z
+      .string()
+      .max(64)
+      .optional()
+      .meta({ description: "The failed response's Retry-After header, verbatim (seconds or an HTTP-date)" }),
+    context: z
+      .record(z.string().max(128), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
+      .refine((c) => Object.keys(c).length <= 32, 'at most 32 entries')
+      .default({}),
+  })
+  .strict()
+  .meta({ id: 'ErrorReport' });
+
+/** A validated error report. */
+export type ErrorReportInput = z.output<typeof ErrorReportSchema>;
 
 /** What the framework tells the reporter: the classified error, what to do next, counts and alert. */
 export type ErrorReport = {
@@ -34,61 +73,87 @@ export type ErrorReport = {
  *
  * The category comes from, in order: the report's `category`; its HTTP `status` (408/429/502/503/504
  * transient, other 4xx permanent, other 5xx system); the policy stored under its `code`; the code
- * itself when it is one the classifier knows (AWS error names, Node.js error codes).
+ * itself when the classifier knows it (our codes, `HTTP_<status>`, Node.js error codes, AWS
+ * throttling and availability error names). A `retryAfter` (delta-seconds or HTTP-date) counts
+ * with or without a status.
  *
- * @throws {ValidationError} (pointer `/category`) when none of these determines the category
+ * @param body - the request body, unvalidated (an {@link ErrorReportSchema} is expected)
+ * @throws {ValidationError} naming every problem: the body's, and `/category` when nothing
+ *   determines the category
  * @throws {DependencyUnavailableError} when the counters cannot be written
- * @example await reportError(deps, { source: 'agent:planner', status: 503, message: '', attempt: 1, context: {} });
+ * @example await reportError(deps, { source: 'agent:planner', status: 503, attempt: 1 });
  */
-export async function reportError(deps: RecordErrorDeps, input: ErrorReportInput): Promise<ErrorReport> {
+export async function reportError(deps: RecordErrorDeps, body: unknown): Promise<ErrorReport> {
   const overrides = await deps.policyCache.overrides();
-  const classified = classifyReport(input, overrides.get(input.code ?? '')?.category);
-  const error = new IntegrationError(input.message || classified.message, {
-    code: input.code ?? classified.code,
-    category: classified.category,
+  const parsed = ErrorReportSchema.safeParse(body);
+  const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
+  const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (raw.code === undefined && raw.status === undefined) {
+    problems.push({ pointer: '/code', message: 'give the error code, the HTTP status, or both', keyword: 'custom' });
+  }
+  const category = categoryOf(raw, overrides, problems);
+  if (!parsed.success || problems.length > 0 || category === undefined) {
+    throw new ValidationError(`The error report has ${problems.length} problem(s)`, problems);
+  }
+  const input = parsed.data;
+  const now = deps.clock.now().getTime();
+  const retryAfterMs = input.retryAfter === undefined ? undefined : parseRetryAfterMs(input.retryAfter, now);
+  const error = new IntegrationError(input.message || `${input.code ?? `HTTP ${input.status}`} from ${input.source}`, {
+    code: input.code ?? `HTTP_${input.status}`,
+    category,
     source: input.source,
-    timestamp: deps.clock.now().getTime(),
-    ...(classified.retryAfterMs !== undefined && { retryAfterMs: classified.retryAfterMs }),
-    context: { ...input.context, ...(input.status !== undefined && { status: input.status }) },
+    timestamp: now,
+    ...(retryAfterMs !== undefined && { retryAfterMs }),
+    context: { ...input.context, ...(input.status !== undefined && { httpStatusCode: input.status }) },
   });
-  const resolution = decide(error, input.attempt, resolvePolicy(overrides, error));
+  const resolution = decide(error, input.attempt, resolvePolicy(overrides, error), {
+    ...(input.previousDelayMs !== undefined && { previousDelayMs: input.previousDelayMs }),
+  });
   const recorded = await recordError(deps, error);
   return { error, resolution, recorded };
 }
 
-function classifyReport(
-  input: ErrorReportInput,
-  storedCategory: ErrorCategory | undefined,
-): { code: string; category: ErrorCategory; message: string; retryAfterMs?: number } {
-  if (input.status !== undefined) {
-    const fromStatus = classifyError(
-      new HttpStatusError(input.status, input.retryAfter === undefined ? {} : { retryAfter: input.retryAfter }),
-      { source: input.source },
-    );
-    return {
-      code: fromStatus.code,
-      category: input.category ?? fromStatus.category,
-      message: fromStatus.message,
-      ...(fromStatus.retryAfterMs !== undefined && { retryAfterMs: fromStatus.retryAfterMs }),
-    };
+/** The report's category, or undefined after adding the `/category` problem when nothing determines it. */
+function categoryOf(
+  raw: Record<string, unknown>,
+  overrides: PolicyOverrides,
+  problems: FieldProblem[],
+): ErrorCategory | undefined {
+  const { category, status, code } = raw;
+  if (typeof category === 'string' && (ERROR_CATEGORIES as readonly string[]).includes(category)) {
+    return category as ErrorCategory;
   }
-  const code = input.code as string;
-  const category = input.category ?? storedCategory ?? knownCategory(code, input.source);
-  if (!category) {
-    throw new ValidationError(`The category of error code "${code}" cannot be determined`, [
-      {
-        pointer: '/category',
-        message: `give the category (transient, permanent or system), the HTTP status, or store a policy under "${code}" first`,
-      },
-    ]);
+  if (category !== undefined) return undefined; // already reported by the schema
+  if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599) {
+    return classifyHttpStatus(status);
   }
-  return { code, category, message: code };
+  if (status !== undefined || typeof code !== 'string') return undefined;
+  const known = overrides.get(code)?.category ?? knownCategory(code);
+  if (!known) {
+    problems.push({
+      pointer: '/category',
+      message: `the category of code "${code}" cannot be determined: give the category (transient, permanent or system), the HTTP status, or store a policy under "${code}" first`,
+      keyword: 'custom',
+    });
+  }
+  return known;
 }
 
-/** The category the classifier gives a bare code when it knows it as an AWS error name or a Node.js error code. */
-function knownCategory(code: string, source: string): ErrorCategory | undefined {
+const OUR_CODES: Readonly<Record<string, ErrorCategory>> = {
+  [TIMEOUT_CODE]: 'transient',
+  [ABORTED_CODE]: 'permanent',
+  [CONFIGURATION_ERROR_CODE]: 'system',
+  [UNCLASSIFIED_CODE]: 'system',
+};
+
+/** The category of a bare code the classifier knows: ours, `HTTP_<status>`, Node.js codes, AWS throttling/availability names. */
+function knownCategory(code: string): ErrorCategory | undefined {
+  const ours = OUR_CODES[code];
+  if (ours) return ours;
+  const status = /^HTTP_([45][0-9][0-9])$/.exec(code)?.[1];
+  if (status) return classifyHttpStatus(Number(status));
   // Shaped like an AWS SDK v3 error without a status, so AWS error names are recognised as well as Node.js codes.
   const probe = Object.assign(new Error(code), { name: code, code, $metadata: {} });
-  const classified = classifyError(probe, { source });
+  const classified = classifyError(probe, { source: 'report' });
   return classified.code === UNCLASSIFIED_CODE ? undefined : classified.category;
 }

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUILT_IN_POLICIES } from '../../shared/domain/resilience/policy';
@@ -70,9 +70,7 @@ describe('errors handler', () => {
   describe('PUT /v1/error-policies/{key}', () => {
     it('creates a policy with one atomic update and answers 201 with ETag and Location', async () => {
       // Prepare
-      ddb
-        .on(UpdateCommand)
-        .resolves({ Attributes: { pk: 'POLICY', sk: 'HTTP_429', policy, revision: 1, updatedAt: 't' } });
+      ddb.on(UpdateCommand).resolves({});
 
       // Act
       const result = await onPolicy('PUT', 'HTTP_429', { body: policy });
@@ -81,9 +79,26 @@ describe('errors handler', () => {
       expect(result.statusCode).toBe(201);
       expect(result.headers).toMatchObject({ etag: '"1"', location: '/v1/error-policies/HTTP_429' });
       const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
-      expect(update?.UpdateExpression).toBe('SET #policy = :policy, #updatedAt = :updatedAt ADD #revision :one');
+      expect(update?.UpdateExpression).toBe(
+        'SET #policy = :policy, #updatedAt = :updatedAt REMOVE #deleted ADD #revision :one',
+      );
       expect(update?.ConditionExpression).toBeUndefined();
       expect(update?.Key).toEqual({ pk: 'POLICY', sk: 'HTTP_429' });
+      expect(update?.ReturnValues).toBe('ALL_OLD');
+    });
+
+    it('replaces a policy re-created after a delete with the next revision, and encodes the Location', async () => {
+      // Prepare: the previous item is a tombstone at revision 4
+      ddb
+        .on(UpdateCommand)
+        .resolves({ Attributes: { pk: 'POLICY', sk: 'a/b', revision: 4, deleted: true, updatedAt: 't' } });
+
+      // Act
+      const result = await onPolicy('PUT', 'a/b', { body: policy });
+
+      // Assess
+      expect(result.statusCode).toBe(201);
+      expect(result.headers).toMatchObject({ etag: '"5"', location: '/v1/error-policies/a%2Fb' });
     });
 
     it('fails with 412 when If-Match names a revision that is no longer current', async () => {
@@ -97,8 +112,28 @@ describe('errors handler', () => {
       expect(result.statusCode).toBe(412);
       expect(json(result).type).toBe('urn:aif:problem:precondition-failed');
       const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
-      expect(update?.ConditionExpression).toBe('#revision = :revision');
-      expect(update?.ExpressionAttributeValues?.[':revision']).toBe(3);
+      expect(update?.ConditionExpression).toBe('#revision IN (:expected0) AND attribute_not_exists(#deleted)');
+      expect(update?.ExpressionAttributeValues?.[':expected0']).toBe(3);
+    });
+
+    it('reads If-Match: * as "exists" and refuses weak tags with 412 without writing', async () => {
+      // Prepare
+      ddb
+        .on(UpdateCommand)
+        .resolves({ Attributes: { pk: 'POLICY', sk: 'HTTP_429', policy, revision: 2, updatedAt: 't' } });
+
+      // Act
+      const star = await onPolicy('PUT', 'HTTP_429', { body: policy, headers: { 'If-Match': '*' } });
+      const weak = await onPolicy('PUT', 'HTTP_429', { body: policy, headers: { 'If-Match': 'W/"3"' } });
+
+      // Assess
+      expect(star.statusCode).toBe(200);
+      expect(star.headers?.etag).toBe('"3"');
+      expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ConditionExpression).toBe(
+        'attribute_exists(#pk) AND attribute_not_exists(#deleted)',
+      );
+      expect(weak.statusCode).toBe(412);
+      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
     });
 
     it('rejects an invalid policy with 422 naming every problem, without writing', async () => {
@@ -156,9 +191,9 @@ describe('errors handler', () => {
     it('answers 204 when a stored policy was removed and 404 when there was none', async () => {
       // Prepare
       ddb
-        .on(DeleteCommand)
-        .resolvesOnce({ Attributes: { sk: 'HTTP_429' } })
-        .resolves({});
+        .on(UpdateCommand)
+        .resolvesOnce({ Attributes: { sk: 'HTTP_429', policy, revision: 2 } })
+        .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
       const del = () => onPolicy('DELETE', 'HTTP_429');
 
       // Act
@@ -169,6 +204,11 @@ describe('errors handler', () => {
       expect(removed.statusCode).toBe(204);
       expect(removed.body).toBe('');
       expect(missing.statusCode).toBe(404);
+      const tombstone = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(tombstone?.UpdateExpression).toBe(
+        'SET #deleted = :true, #updatedAt = :updatedAt REMOVE #policy ADD #revision :one',
+      );
+      expect(tombstone?.ConditionExpression).toBe('attribute_exists(#pk) AND attribute_not_exists(#deleted)');
     });
   });
 
@@ -319,6 +359,77 @@ describe('errors handler', () => {
       ]);
       expect(throttled.error.code).toBe('ProvisionedThroughputExceededException');
       expect(throttled.resolution.action).toBe('retry');
+    });
+
+    it('knows its own codes, honours Retry-After without a status and grows decorrelated jitter from previousDelayMs', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({
+        Items: [
+          {
+            pk: 'POLICY',
+            sk: 'ECONNRESET',
+            revision: 1,
+            updatedAt: 't',
+            policy: { ...policy, maxRetries: 10, jitter: 'decorrelated', initialDelayMs: 100, maxDelayMs: 60_000 },
+          },
+        ],
+      });
+      ddb.on(UpdateCommand).callsFake((input) => ({
+        Attributes: {
+          window: input.ExpressionAttributeValues[':window'],
+          windowStart: 0,
+          source: 's',
+          code: 'c',
+          category: 'transient',
+          count: 1,
+          lastSeenAt: 1,
+        },
+      }));
+      const report = async (body: Record<string, unknown>) =>
+        json(await call({ method: 'POST', path: '/v1/errors', body: { source: 'svc:orders', ...body } }));
+
+      // Act
+      const notFound = await report({ code: 'HTTP_404' });
+      const timeout = await report({ code: 'TIMEOUT' });
+      const waited = await report({ code: 'HTTP_503', retryAfter: '7' });
+      const grown = await Promise.all(
+        Array.from({ length: 20 }, () => report({ code: 'ECONNRESET', attempt: 5, previousDelayMs: 20_000 })),
+      );
+
+      // Assess
+      expect(notFound.error.category).toBe('permanent');
+      expect(notFound.resolution).toMatchObject({ action: 'fail', reason: 'not-retryable' });
+      expect(timeout.error.category).toBe('transient');
+      expect(waited.resolution).toMatchObject({ action: 'retry', delayMs: 7_000 });
+      const delays = grown.map((r) => r.resolution.delayMs as number);
+      for (const delay of delays) {
+        expect(delay).toBeGreaterThanOrEqual(100);
+        expect(delay).toBeLessThanOrEqual(60_000);
+      }
+      // Uniform in [100, 60 000] from a previous 20 s; without previousDelayMs all would be ≤ 300 ms.
+      // All 20 draws ≤ 300 ms from [100, 60 000] has probability (200 / 59 900)^20 < 1e-49.
+      expect(Math.max(...delays)).toBeGreaterThan(300);
+    });
+
+    it('names every problem of a report at once, the undeterminable category included', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [] });
+
+      // Act
+      const result = await call({
+        method: 'POST',
+        path: '/v1/errors',
+        body: { source: 'svc', code: 'NOPE_X', attempt: 0, extra: true },
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(422);
+      expect(
+        json(result)
+          .errors.map((e: { pointer: string }) => e.pointer)
+          .sort(),
+      ).toEqual(['', '/attempt', '/category']);
+      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
     });
 
     it('rejects a code whose category cannot be determined with 422 and counts nothing', async () => {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
 import { DynamoDbErrorPolicyRepository } from '../../shared/adapters/dynamodb/error-policy-repository';
 import { errorsTable } from '../../shared/adapters/dynamodb/table-definitions';
-import { PreconditionFailedError } from '../../shared/domain/errors';
+import { BadRequestError, PreconditionFailedError } from '../../shared/domain/errors';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
 import { IntegrationError } from '../../shared/domain/resilience/integration-error';
 import { BUILT_IN_POLICIES, type ErrorPolicy } from '../../shared/domain/resilience/policy';
@@ -119,7 +119,11 @@ describe('error counting and alerts (dynalite)', () => {
         new Set(Array.from({ length: 200 }, (_, i) => i + 1)),
       );
       expect(stats1m.items[0]?.alert).toMatchObject({ state: 'published', threshold: 50 });
-      await policies.delete('transient');
+      // Losers of the alert race answer with the winner's mark, never with one of their own.
+      expect(new Set(results.flatMap((r) => (r.alert ? [r.alert.eventId] : [])))).toEqual(
+        new Set([publisher.published[0]?.id]),
+      );
+      await policies.delete('transient', 'now');
     });
 
     it('raises a new alert in the next window and none below the threshold', async () => {
@@ -194,10 +198,13 @@ describe('error counting and alerts (dynalite)', () => {
       );
 
       // Assess
-      expect(written.map((w) => w.revision).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(written.map((w) => w.stored.revision).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      expect(written.filter((w) => w.created)).toHaveLength(1);
       const stored = await repository.get('RACE_CODE');
       expect(stored?.revision).toBe(20);
-      expect(stored?.policy).toEqual(written.find((w) => w.revision === 20)?.policy);
+      expect(stored?.policy).toEqual(written.find((w) => w.stored.revision === 20)?.stored.policy);
     });
 
     it('lets exactly one of 10 If-Match writes on the same revision win', async () => {
@@ -208,7 +215,9 @@ describe('error counting and alerts (dynalite)', () => {
       // Act
       const results = await Promise.allSettled(
         Array.from({ length: 10 }, (_, i) =>
-          repository.put('IF_MATCH', { ...quickTransient, maxRetries: i }, 'now', { expected: created.revision }),
+          repository.put('IF_MATCH', { ...quickTransient, maxRetries: i }, 'now', {
+            expected: created.stored.revision,
+          }),
         ),
       );
 
@@ -229,10 +238,41 @@ describe('error counting and alerts (dynalite)', () => {
       await expect(repository.put('GUARDED', quickTransient, 'now', { expected: 'absent' })).rejects.toBeInstanceOf(
         PreconditionFailedError,
       );
-      await expect(repository.delete('GUARDED', { expected: 7 })).rejects.toBeInstanceOf(PreconditionFailedError);
-      expect(await repository.delete('GUARDED', { expected: 1 })).toBe(true);
-      expect(await repository.delete('GUARDED')).toBe(false);
+      await expect(repository.delete('GUARDED', 'now', { expected: 'absent' })).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
+      await expect(repository.delete('GUARDED', 'now', { expected: 7 })).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
+      expect(await repository.delete('GUARDED', 'now', { expected: 1 })).toBe(true);
+      expect(await repository.delete('GUARDED', 'now')).toBe(false);
+      await expect(repository.delete('GUARDED', 'now', { expected: 'present' })).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
+      expect(await repository.delete('GUARDED', 'now', { expected: 'absent' })).toBe(false);
       expect(await repository.get('GUARDED')).toBeUndefined();
+      expect((await repository.list()).map((p) => p.key)).not.toContain('GUARDED');
+    });
+
+    it('never reuses a revision after delete and re-create, so an old If-Match fails', async () => {
+      // Prepare
+      const repository = new DynamoDbErrorPolicyRepository(client, tableName);
+      const first = await repository.put('REBORN', quickTransient, 'now');
+      await repository.delete('REBORN', 'now');
+
+      // Act
+      const again = await repository.put('REBORN', quickTransient, 'now', { expected: 'absent' });
+
+      // Assess
+      expect(first).toMatchObject({ created: true, stored: { revision: 1 } });
+      expect(again).toMatchObject({ created: true, stored: { revision: 3 } });
+      await expect(
+        repository.put('REBORN', quickTransient, 'now', { expected: first.stored.revision }),
+      ).rejects.toBeInstanceOf(PreconditionFailedError);
+      expect(await repository.put('REBORN', quickTransient, 'now', { expected: 'present' })).toMatchObject({
+        created: false,
+        stored: { revision: 4 },
+      });
     });
   });
 
@@ -259,6 +299,29 @@ describe('error counting and alerts (dynalite)', () => {
       // Assess
       expect([...first.items, ...second.items].map((c) => `${c.source}:${c.code}`)).toEqual(['a:X', 'a:Y', 'a:Z']);
       await expect(repository.list('1m', start, { limit: 2, cursor: first.nextCursor })).rejects.toThrow(/cursor/);
+    });
+
+    it('fails crafted cursors that DynamoDB would refuse with a 400, not a 500', async () => {
+      // Prepare
+      const repository = new DynamoDbErrorCounterRepository(client, tableName);
+      const start = Date.parse('2026-11-30T14:00:00.000Z');
+      await repository.increment(
+        { window: '1h', windowStart: start, source: 'crafted', code: 'X' },
+        { category: 'transient', seenAt: start, expiresAt: 1 },
+      );
+      const pk = 'COUNT#1h#2026-11-30T14:00:00.000Z';
+      const cursor = (sk: string) => Buffer.from(JSON.stringify({ pk, sk })).toString('base64url');
+
+      // Act / Assess
+      for (const [sk, source] of [
+        ['x'.repeat(1100), undefined],
+        ['zzzz#X', 'crafted'],
+        ['a#X', 'crafted'],
+      ] as const) {
+        await expect(
+          repository.list('1h', start, { limit: 5, cursor: cursor(sk), ...(source && { source }) }),
+        ).rejects.toBeInstanceOf(BadRequestError);
+      }
     });
   });
 });

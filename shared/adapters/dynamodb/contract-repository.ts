@@ -12,7 +12,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CompatibilityMode, ContractSummary, ContractVersion } from '../../domain/contracts/contract';
 import { PayloadTooLargeError } from '../../domain/errors';
 import type { ContractRepository, ContractVersionHeader, Page } from '../../ports/contract-repository';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, rethrowIfCursorRefused } from './cursor';
 import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
@@ -247,6 +247,7 @@ export class DynamoDbContractRepository implements ContractRepository {
       const nextCursor = encodeCursor(out.LastEvaluatedKey);
       return { items: (out.Items ?? []).map(toSummary), ...(nextCursor && { nextCursor }) };
     } catch (error) {
+      if (exclusiveStartKey) rethrowIfCursorRefused(error);
       rethrowDynamoDbError(error, this.tableName);
     }
   }

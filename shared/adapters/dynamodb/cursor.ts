@@ -36,7 +36,23 @@ export function decodeCursor(
   } catch {
     // fall through to the error below
   }
-  throw new BadRequestError('The pagination cursor is not valid', [
+  throw invalidCursorError();
+}
+
+/** The 400 for a cursor we did not issue (or issued for another listing). */
+export function invalidCursorError(): BadRequestError {
+  return new BadRequestError('The pagination cursor is not valid', [
     { pointer: '/query/cursor', message: 'pass the nextCursor value of a previous page unchanged' },
   ]);
+}
+
+/**
+ * Rethrows DynamoDB's refusal of an ExclusiveStartKey (`ValidationException`: a key outside the
+ * query's range, or longer than a key may be) as the 400 of a bad cursor; anything else unchanged.
+ * Only call it when the request carried a cursor.
+ *
+ * @throws {BadRequestError} for a ValidationException
+ */
+export function rethrowIfCursorRefused(error: unknown): void {
+  if ((error as { name?: string } | null)?.name === 'ValidationException') throw invalidCursorError();
 }

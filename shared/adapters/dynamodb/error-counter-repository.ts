@@ -1,9 +1,9 @@
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ErrorCategory } from '../../domain/resilience/integration-error';
 import type { AlertWindow } from '../../domain/resilience/policy';
 import type { Page } from '../../ports/contract-repository';
 import type { AlertMark, CounterKey, ErrorCount, ErrorCounterRepository } from '../../ports/error-counter';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, invalidCursorError, rethrowIfCursorRefused } from './cursor';
 import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
 
 const partition = (window: AlertWindow, start: number) => `COUNT#${window}#${new Date(start).toISOString()}`;
@@ -104,6 +104,21 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
     }
   }
 
+  async get(key: CounterKey): Promise<ErrorCount | undefined> {
+    try {
+      const out = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: partition(key.window, key.windowStart), sk: sortKey(key.source, key.code) },
+          ConsistentRead: true,
+        }),
+      );
+      return out.Item ? toCount(out.Item as CounterItem) : undefined;
+    } catch (error) {
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
   async confirmAlert(key: CounterKey, eventId: string): Promise<void> {
     try {
       await this.client.send(
@@ -130,6 +145,10 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
   ): Promise<Page<ErrorCount>> {
     const pk = partition(window, windowStart);
     const exclusiveStartKey = decodeCursor(options.cursor, ['pk', 'sk'], { pk });
+    // A cursor of another source's listing would start outside this query's key range.
+    if (exclusiveStartKey && options.source !== undefined && !exclusiveStartKey.sk?.startsWith(`${options.source}#`)) {
+      throw invalidCursorError();
+    }
     try {
       const out = await this.client.send(
         new QueryCommand({
@@ -151,6 +170,7 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
         ...(nextCursor && { nextCursor }),
       };
     } catch (error) {
+      if (exclusiveStartKey) rethrowIfCursorRefused(error);
       rethrowDynamoDbError(error, this.tableName);
     }
   }

@@ -1,10 +1,4 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PreconditionFailedError } from '../../domain/errors';
 import type { ErrorPolicy } from '../../domain/resilience/policy';
 import type { ErrorPolicyRepository, RevisionCondition, StoredErrorPolicy } from '../../ports/error-policy-repository';
@@ -12,12 +6,46 @@ import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
 
 const POLICY_PARTITION = 'POLICY';
 
-type PolicyItem = { pk: string; sk: string; policy: ErrorPolicy; revision: number; updatedAt: string };
+/** A stored policy; a deleted one stays as a tombstone (`deleted`) so its revisions are never reused. */
+type PolicyItem = {
+  pk: string;
+  sk: string;
+  policy?: ErrorPolicy;
+  revision: number;
+  updatedAt: string;
+  deleted?: boolean;
+};
+
+type Guard = { expression: string; names: Record<string, string>; values: Record<string, unknown> };
+
+/** The condition that `expected` puts on the item, as one ConditionExpression. */
+function guardFor(expected: RevisionCondition['expected']): Guard | undefined {
+  const live = { '#pk': 'pk', '#deleted': 'deleted' };
+  switch (expected) {
+    case undefined:
+      return undefined;
+    case 'absent':
+      return { expression: 'attribute_not_exists(#pk) OR #deleted = :true', names: live, values: { ':true': true } };
+    case 'present':
+      return { expression: 'attribute_exists(#pk) AND attribute_not_exists(#deleted)', names: live, values: {} };
+    default: {
+      const revisions = typeof expected === 'number' ? [expected] : expected;
+      const placeholders = revisions.map((_, i) => `:expected${i}`);
+      return {
+        expression: `#revision IN (${placeholders.join(', ')}) AND attribute_not_exists(#deleted)`,
+        names: { '#revision': 'revision', '#deleted': 'deleted' },
+        values: Object.fromEntries(revisions.map((revision, i) => [placeholders[i], revision])),
+      };
+    }
+  }
+}
 
 /**
  * ErrorPolicyRepository on the errors table (see `errorsTable`): every policy is one item under
- * `pk = POLICY, sk = <key>`, so listing is one strongly consistent Query. Writes are single
- * conditional Put/Delete requests on the item's `revision`.
+ * `pk = POLICY, sk = <key>`, so listing is one strongly consistent Query. Every write is one
+ * UpdateItem that adds 1 to the item's `revision` (atomically numbered, so racing writers each get
+ * their own revision) under the caller's condition. A delete leaves a tombstone, so a re-created
+ * policy continues the numbering and an ETag from before the delete can never match again.
  *
  * @example new DynamoDbErrorPolicyRepository(documentClient, 'aif-errors')
  */
@@ -42,7 +70,7 @@ export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository {
             ExclusiveStartKey: exclusiveStartKey,
           }),
         );
-        for (const item of out.Items ?? []) items.push(toStored(item as PolicyItem));
+        for (const item of (out.Items ?? []) as PolicyItem[]) if (!item.deleted) items.push(toStored(item));
         exclusiveStartKey = out.LastEvaluatedKey;
       } while (exclusiveStartKey);
     } catch (error) {
@@ -61,7 +89,8 @@ export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository {
       const out = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: POLICY_PARTITION, sk: key }, ConsistentRead: true }),
       );
-      return out.Item ? toStored(out.Item as PolicyItem) : undefined;
+      const item = out.Item as PolicyItem | undefined;
+      return item && !item.deleted ? toStored(item) : undefined;
     } catch (error) {
       rethrowDynamoDbError(error, this.tableName);
     }
@@ -72,82 +101,85 @@ export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository {
     policy: ErrorPolicy,
     updatedAt: string,
     condition: RevisionCondition = {},
-  ): Promise<StoredErrorPolicy> {
-    const guard = condition.expected === undefined ? undefined : revisionCondition(condition.expected);
+  ): Promise<{ stored: StoredErrorPolicy; created: boolean }> {
+    const old = await this.write(
+      key,
+      'SET #policy = :policy, #updatedAt = :updatedAt REMOVE #deleted ADD #revision :one',
+      { '#policy': 'policy', '#updatedAt': 'updatedAt', '#deleted': 'deleted', '#revision': 'revision' },
+      { ':policy': policy, ':updatedAt': updatedAt, ':one': 1 },
+      condition,
+    );
+    return {
+      stored: { key, policy, revision: (old?.revision ?? 0) + 1, updatedAt },
+      created: old === undefined || old.deleted === true,
+    };
+  }
+
+  async delete(key: string, updatedAt: string, condition: RevisionCondition = {}): Promise<boolean> {
+    if (condition.expected === 'absent') {
+      // If-None-Match: * on DELETE — "only if nothing is stored": then there is nothing to delete.
+      if (await this.get(key)) throw preconditionFailed(key, 'absent');
+      return false;
+    }
+    const unconditional = condition.expected === undefined;
+    const old = await this.write(
+      key,
+      'SET #deleted = :true, #updatedAt = :updatedAt REMOVE #policy ADD #revision :one',
+      { '#policy': 'policy', '#updatedAt': 'updatedAt', '#deleted': 'deleted', '#revision': 'revision' },
+      { ':true': true, ':updatedAt': updatedAt, ':one': 1 },
+      // Unconditionally deleting what is not there writes nothing (no tombstone) and answers false.
+      unconditional ? { expected: 'present' } : condition,
+      unconditional,
+    );
+    return old !== undefined && old.deleted !== true;
+  }
+
+  /**
+   * One conditional UpdateItem. Returns the item as it was before (undefined when absent).
+   * @throws {PreconditionFailedError} when the condition fails (unless `absentIsFine`, which answers undefined)
+   */
+  private async write(
+    key: string,
+    updateExpression: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+    condition: RevisionCondition,
+    absentIsFine = false,
+  ): Promise<PolicyItem | undefined> {
+    const guard = guardFor(condition.expected);
     try {
-      // One UpdateItem: `ADD` numbers the revision atomically, so racing unconditional writes are
-      // ordered (last write wins, each with its own revision) and If-Match writes are exact.
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: POLICY_PARTITION, sk: key },
-          UpdateExpression: 'SET #policy = :policy, #updatedAt = :updatedAt ADD #revision :one',
-          ...(guard && { ConditionExpression: guard.ConditionExpression }),
-          ExpressionAttributeNames: {
-            '#policy': 'policy',
-            '#updatedAt': 'updatedAt',
-            '#revision': 'revision',
-            ...guard?.ExpressionAttributeNames,
-          },
-          ExpressionAttributeValues: {
-            ':policy': policy,
-            ':updatedAt': updatedAt,
-            ':one': 1,
-            ...guard?.ExpressionAttributeValues,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toStored(out.Attributes as PolicyItem);
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw preconditionFailed(key, condition.expected ?? 'absent');
-      rethrowDynamoDbError(error, this.tableName);
-    }
-  }
-
-  async delete(key: string, condition: RevisionCondition = {}): Promise<boolean> {
-    if (condition.expected === 'absent') return false;
-    try {
-      const out = await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: POLICY_PARTITION, sk: key },
-          ...(condition.expected !== undefined && revisionCondition(condition.expected)),
+          UpdateExpression: updateExpression,
+          ...(guard && { ConditionExpression: guard.expression }),
+          ExpressionAttributeNames: { ...names, ...guard?.names },
+          ExpressionAttributeValues: { ...values, ...guard?.values },
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return out.Attributes !== undefined;
+      return out.Attributes as PolicyItem | undefined;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) throw preconditionFailed(key, condition.expected ?? 'absent');
+      if (isConditionalCheckFailed(error)) {
+        if (absentIsFine) return undefined;
+        throw preconditionFailed(key, condition.expected);
+      }
       rethrowDynamoDbError(error, this.tableName);
     }
   }
 }
 
-type Condition = {
-  ConditionExpression: string;
-  ExpressionAttributeNames: Record<string, string>;
-  ExpressionAttributeValues?: Record<string, unknown>;
-};
-
-function revisionCondition(expected: number | 'absent'): Condition {
-  return expected === 'absent'
-    ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } }
-    : {
-        ConditionExpression: '#revision = :revision',
-        ExpressionAttributeNames: { '#revision': 'revision' },
-        ExpressionAttributeValues: { ':revision': expected },
-      };
-}
-
-function preconditionFailed(key: string, expected: number | 'absent'): PreconditionFailedError {
-  return new PreconditionFailedError(
+function preconditionFailed(key: string, expected: RevisionCondition['expected']): PreconditionFailedError {
+  const detail =
     expected === 'absent'
-      ? `The policy "${key}" already exists (If-None-Match: *)`
-      : `The policy "${key}" is no longer at revision ${expected} (If-Match); read it again`,
-  );
+      ? `a policy is stored under "${key}" (If-None-Match: *)`
+      : expected === 'present'
+        ? `no policy is stored under "${key}" (If-Match: *)`
+        : `the policy "${key}" is not at revision ${[expected].flat().join(' or ')} (If-Match); read it again`;
+  return new PreconditionFailedError(`Precondition failed: ${detail}`);
 }
 
 function toStored(item: PolicyItem): StoredErrorPolicy {
-  return { key: item.sk, policy: item.policy, revision: item.revision, updatedAt: item.updatedAt };
+  return { key: item.sk, policy: item.policy as ErrorPolicy, revision: item.revision, updatedAt: item.updatedAt };
 }
