@@ -42,8 +42,19 @@ export const RegisterContractQuery = z.object({
   dryRun: booleanFlag.optional(),
 });
 
+/** A page size: decimal digits only (no `0x10`, `1e1`), between 1 and `max`. */
+function pageLimit(max: number, fallback: number) {
+  return z
+    .string()
+    .regex(/^[0-9]{1,4}$/, 'must be a decimal integer')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max))
+    .default(fallback)
+    .meta({ description: `Page size, 1-${max} (default ${fallback})` });
+}
+
 export const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: pageLimit(100, 25),
   cursor: z.string().min(1).max(2048).optional(),
 });
 
@@ -153,6 +164,14 @@ export const PolicyKeyParams = z.object({
 
 export const ErrorPolicyBody = ErrorPolicySchema.meta({ id: 'ErrorPolicy' });
 
+/** Conditional-request headers of writes to a stored policy (RFC 9110 §13.1). */
+export const ConditionalHeaders = z.object({
+  'if-match': z.string().max(2048).optional().meta({
+    description: 'Write only if the stored policy has one of these ETags ("<revision>"), or any policy is stored (*)',
+  }),
+  'if-none-match': z.string().max(16).optional().meta({ description: '`*`: write only if no policy is stored' }),
+});
+
 export const ErrorPolicyResponse = z
   .object({
     key: z.string(),
@@ -212,7 +231,7 @@ export const ErrorStatsQuery = z.object({
     .datetime({ offset: true })
     .optional()
     .meta({ description: 'Any time inside the wanted window (ISO 8601); the current window by default' }),
-  limit: z.coerce.number().int().min(1).max(100).default(100),
+  limit: pageLimit(100, 100),
   cursor: z.string().min(1).max(2048).optional(),
 });
 

@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import type { RouteDefinition } from '../shared/http/route-definition';
 import {
+  ConditionalHeaders,
   ContractListResponse,
   ContractResponse,
   ErrorPolicyBody,
@@ -182,7 +183,11 @@ export const routes = [
     scopes: ['errors:read'],
     request: { params: PolicyKeyParams },
     responses: {
-      200: { description: 'The policy', schema: ErrorPolicyResponse },
+      200: {
+        description: 'The policy',
+        schema: ErrorPolicyResponse,
+        headers: { ETag: 'The stored revision, quoted (stored policies only)' },
+      },
       404: problem('No policy is stored under this code'),
     },
   },
@@ -194,10 +199,19 @@ export const routes = [
     summary: 'Create or replace the policy under a key; If-Match (revision) and If-None-Match: * make it conditional',
     tags: ['errors'],
     scopes: ['errors:write'],
-    request: { params: PolicyKeyParams, body: ErrorPolicyBody, bodyValidatedBy: 'operation' },
+    request: {
+      params: PolicyKeyParams,
+      headers: ConditionalHeaders,
+      body: ErrorPolicyBody,
+      bodyValidatedBy: 'operation',
+    },
     responses: {
-      200: { description: 'Replaced', schema: ErrorPolicyResponse },
-      201: { description: 'Created', schema: ErrorPolicyResponse },
+      200: { description: 'Replaced', schema: ErrorPolicyResponse, headers: { ETag: 'The new revision, quoted' } },
+      201: {
+        description: 'Created',
+        schema: ErrorPolicyResponse,
+        headers: { ETag: 'The new revision, quoted', Location: 'The URL of the policy' },
+      },
       412: problem('If-Match / If-None-Match does not hold'),
       422: problem('The policy is invalid; every problem is listed with its JSON pointer'),
     },
@@ -210,7 +224,7 @@ export const routes = [
     summary: "Remove a stored policy: a category or default reverts to its built-in policy, a code to its category's",
     tags: ['errors'],
     scopes: ['errors:write'],
-    request: { params: PolicyKeyParams },
+    request: { params: PolicyKeyParams, headers: ConditionalHeaders },
     responses: {
       204: { description: 'Removed' },
       404: problem('No policy is stored under this key'),

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 import { ProblemDetailsSchema } from '../api-schemas';
 import { routes } from '../routes';
@@ -20,7 +21,10 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
 export function buildOpenApiDocument(serverUrl: string): Record<string, unknown> {
   const components: Record<string, unknown> = {};
   // zod puts schemas that carry an `id` under the generated schema's own `$defs`; inside an OpenAPI
-  // document those refs would resolve against the document root, so they move to components.
+  // document those refs would resolve against the document root, so they move to components. A
+  // schema whose request (input) form differs from its response (output) form — defaults make
+  // members optional on input — gets its input form under `<id>Input`. Responses are generated
+  // first, so every output form is known when inputs are.
   const toSchema = (schema: z.ZodType, io: 'input' | 'output') => {
     const {
       $defs,
@@ -32,31 +36,40 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
       unrepresentable: 'any',
       reused: 'inline',
     }) as Record<string, unknown>;
-    for (const [id, definition] of Object.entries(($defs ?? {}) as Record<string, unknown>)) {
-      components[id] ??= toComponentRefs(definition);
+    const renames = new Map<string, string>();
+    for (const [id, raw] of Object.entries(($defs ?? {}) as Record<string, unknown>)) {
+      if (io === 'input' && id in components && !isDeepStrictEqual(components[id], toComponentRefs(raw))) {
+        renames.set(id, `${id}Input`);
+      }
     }
-    return toComponentRefs(json) as Record<string, unknown>;
+    for (const [id, raw] of Object.entries(($defs ?? {}) as Record<string, unknown>)) {
+      components[renames.get(id) ?? id] ??= toComponentRefs(raw, renames);
+    }
+    return toComponentRefs(json, renames) as Record<string, unknown>;
   };
-  const paths: Record<string, Record<string, unknown>> = {};
+  const responsesOf = new Map<string, Record<string, unknown>>();
   for (const route of routes) {
-    const request = 'request' in route ? route.request : undefined;
-    const parameters = [
-      ...schemaParameters(request && 'params' in request ? request.params : undefined, 'path', toSchema),
-      ...schemaParameters(request && 'query' in request ? request.query : undefined, 'query', toSchema),
-    ];
-    const formats = request && 'bodyFormats' in request ? request.bodyFormats : ['json'];
-    const body = request && 'body' in request ? request.body : undefined;
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(route.responses) as Array<
-      [string, { description: string; schema?: z.ZodType }]
+      [string, { description: string; schema?: z.ZodType; headers?: Record<string, string> }]
     >) {
       responses[status] = {
         description: response.description,
-        content: response.schema
-          ? { 'application/json': { schema: toSchema(response.schema, 'output') } }
-          : Number(status) >= 400
-            ? { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } }
-            : { 'application/json': {} },
+        ...(response.headers && {
+          headers: Object.fromEntries(
+            Object.entries(response.headers).map(([name, description]) => [
+              name,
+              { description, schema: { type: 'string' } },
+            ]),
+          ),
+        }),
+        ...(status !== '204' && {
+          content: response.schema
+            ? { 'application/json': { schema: toSchema(response.schema, 'output') } }
+            : Number(status) >= 400
+              ? { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } }
+              : { 'application/json': {} },
+        }),
       };
     }
     for (const status of ['400', '404', '405', '413', '415', '422', '500', '503']) {
@@ -65,6 +78,18 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
         content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } },
       };
     }
+    responsesOf.set(route.operationId, responses);
+  }
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const request = 'request' in route ? route.request : undefined;
+    const parameters = [
+      ...schemaParameters(request && 'params' in request ? request.params : undefined, 'path', toSchema),
+      ...schemaParameters(request && 'query' in request ? request.query : undefined, 'query', toSchema),
+      ...schemaParameters((request as { headers?: z.ZodType } | undefined)?.headers, 'header', toSchema),
+    ];
+    const formats = request && 'bodyFormats' in request ? request.bodyFormats : ['json'];
+    const body = request && 'body' in request ? request.body : undefined;
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = {
       operationId: route.operationId,
@@ -83,7 +108,7 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
           ),
         },
       }),
-      responses,
+      responses: responsesOf.get(route.operationId),
     };
   }
   // ProblemDetails carries an id: generating it registers it in components (a ref to itself otherwise).
@@ -114,7 +139,7 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
 
 function schemaParameters(
   schema: z.ZodType | undefined,
-  location: 'path' | 'query',
+  location: 'path' | 'query' | 'header',
   toSchema: (schema: z.ZodType, io: 'input' | 'output') => Record<string, unknown>,
 ): Array<Record<string, unknown>> {
   if (!schema) return [];
@@ -130,15 +155,19 @@ function schemaParameters(
   }));
 }
 
-function toComponentRefs(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toComponentRefs);
+function renamed(id: string, renames: ReadonlyMap<string, string>): string {
+  return renames.get(id) ?? id;
+}
+
+function toComponentRefs(value: unknown, renames: ReadonlyMap<string, string> = new Map()): unknown {
+  if (Array.isArray(value)) return value.map((member) => toComponentRefs(member, renames));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = Object.create(null); // a `__proto__` key stays an own key
   for (const [key, member] of Object.entries(value)) {
     out[key] =
       key === '$ref' && typeof member === 'string' && member.startsWith('#/$defs/')
-        ? `#/components/schemas/${member.slice('#/$defs/'.length)}`
-        : toComponentRefs(member);
+        ? `#/components/schemas/${renamed(member.slice('#/$defs/'.length), renames)}`
+        : toComponentRefs(member, renames);
   }
   return out;
 }

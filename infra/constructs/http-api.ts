@@ -232,15 +232,20 @@ export class HttpApi<F extends string> extends Construct {
       for (let depth = 1; depth <= segments.length; depth++) {
         resources.add(this.restApi.root.resourceForPath(segments.slice(0, depth).join('/')));
       }
-      const method = this.restApi.root
-        .resourceForPath(route.path)
-        .addMethod(route.method, integrationFor(route.function), { operationName: route.operationId });
-      acknowledgeOpenMethod(
-        method,
-        route.public
-          ? `${route.method} ${route.path} is public by design (route table: public) and stays unauthenticated.`
-          : `${route.method} ${route.path} will require the scopes ${route.scopes.join(', ')} recorded in the route table; authentication (Lambda authorizer: JWT / API key) is a later issue, so the method is open for now.`,
-      );
+      // HEAD goes wherever GET goes (RFC 9110 §9.3.2: a server that supports GET supports HEAD).
+      for (const httpMethod of route.method === 'GET' ? ['GET', 'HEAD'] : [route.method]) {
+        const method = this.restApi.root
+          .resourceForPath(route.path)
+          .addMethod(httpMethod, integrationFor(route.function), {
+            operationName: httpMethod === 'HEAD' ? `${route.operationId}Head` : route.operationId,
+          });
+        acknowledgeOpenMethod(
+          method,
+          route.public
+            ? `${httpMethod} ${route.path} is public by design (route table: public) and stays unauthenticated.`
+            : `${httpMethod} ${route.path} will require the scopes ${route.scopes.join(', ')} recorded in the route table; authentication (Lambda authorizer: JWT / API key) is a later issue, so the method is open for now.`,
+        );
+      }
     }
 
     const fallback = integrationFor(props.fallbackFunction);

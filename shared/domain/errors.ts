@@ -54,14 +54,19 @@ export class ConflictError extends DomainError {
  * @example issueProblems(schema.safeParse(body).error?.issues ?? []) // [{ pointer: '/maxRetries', … }]
  */
 export function issueProblems(
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code: string }>,
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code: string; keys?: readonly string[] }>,
   prefix = '',
 ): FieldProblem[] {
-  return issues.map((issue) => ({
-    pointer: toJsonPointer(issue.path, prefix),
-    message: issue.message,
-    keyword: issue.code,
-  }));
+  return issues.flatMap((issue) =>
+    // One problem per unknown member, each at its own pointer.
+    issue.code === 'unrecognized_keys' && issue.keys && issue.keys.length > 0
+      ? issue.keys.map((key) => ({
+          pointer: toJsonPointer([...issue.path, key], prefix),
+          message: 'is not a member of this object',
+          keyword: issue.code,
+        }))
+      : [{ pointer: toJsonPointer(issue.path, prefix), message: issue.message, keyword: issue.code }],
+  );
 }
 
 /** Converts a zod issue path (`['endpoints', 0, 'path']`) into a JSON pointer (`/endpoints/0/path`). */

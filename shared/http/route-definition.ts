@@ -25,6 +25,8 @@ export type RouteDefinition<F extends string = string> = {
   request?: {
     params?: z.ZodType;
     query?: z.ZodType;
+    /** Request headers the operation reads (lower-case names); validated (400) and documented. */
+    headers?: z.ZodType;
     /** Body schema: validated by the router unless `bodyValidatedBy` is 'operation'. */
     body?: z.ZodType;
     /** Accepted body formats; JSON when absent. */
@@ -32,5 +34,15 @@ export type RouteDefinition<F extends string = string> = {
     /** The operation validates the body itself (it accepts several document kinds). */
     bodyValidatedBy?: 'operation';
   };
-  responses: Readonly<Record<number, { description: string; schema?: z.ZodType }>>;
+  responses: Readonly<
+    Record<
+      number,
+      {
+        description: string;
+        schema?: z.ZodType;
+        /** Response headers worth documenting (`ETag`, `Location`, `Retry-After`…), by name. */
+        headers?: Readonly<Record<string, string>>;
+      }
+    >
+  >;
 };

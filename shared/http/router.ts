@@ -34,8 +34,8 @@ export type RouterOptions = {
  * Builds the in-function router for one Lambda function: finds the route (by API Gateway's
  * `resource`, else by matching the path like API Gateway does), validates path parameters and
  * query (400) and the body (415 / 400 / 413 / 422) against the route's zod schemas, calls the
- * operation and serializes its answer as JSON. A path that matches no route → 404; a path that
- * exists with other methods → 405 with Allow. Errors are thrown for the problem-details middleware.
+ * operation and serializes its answer as JSON (HEAD: the GET route's answer without its body). A
+ * path that matches no route → 404; a path that exists with other methods → 405 with Allow. Errors are thrown for the problem-details middleware.
  *
  * @param routes - the whole route table (so 404 and 405 are told apart for any path)
  * @param operations - implementations by operation id, for the routes this function serves
@@ -57,6 +57,7 @@ export function createRouter<D>(
     const problems: Array<{ pointer: string; message: string; keyword?: string }> = [];
     const params = check(route.request?.params, resolved.params, '/pathParameters', problems);
     const query = check(route.request?.query, singleValues(event), '/query', problems);
+    check(route.request?.headers, headers, '/headers', problems);
     if (problems.length > 0)
       throw new BadRequestError(`${problems.length} path or query parameter(s) are invalid`, problems);
 
@@ -93,7 +94,7 @@ export function createRouter<D>(
     return {
       statusCode: result.status,
       headers: { ...(result.body !== undefined && { 'content-type': 'application/json' }), ...result.headers },
-      body: result.body === undefined ? '' : JSON.stringify(result.body),
+      body: result.body === undefined || event.httpMethod.toUpperCase() === 'HEAD' ? '' : JSON.stringify(result.body),
     };
   };
 }

@@ -50,11 +50,17 @@ export const ErrorReportSchema = z
       .meta({ description: "The failed response's Retry-After header, verbatim (seconds or an HTTP-date)" }),
     context: z
       .record(z.string().max(128), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
-      .refine((c) => Object.keys(c).length <= 32, 'at most 32 entries')
+      .refine((c) => typeof c !== 'object' || c === null || Object.keys(c).length <= 32, {
+        message: 'at most 32 entries',
+        when: () => true,
+      })
       .default({}),
   })
   .strict()
-  .meta({ id: 'ErrorReport' });
+  .meta({
+    id: 'ErrorReport',
+    description: 'A failed call. Give its code, its HTTP status, or both (a code HTTP_<n> must agree with status n).',
+  });
 
 /** A validated error report. */
 export type ErrorReportInput = z.output<typeof ErrorReportSchema>;
@@ -92,12 +98,27 @@ export async function reportError(deps: RecordErrorDeps, body: unknown): Promise
     problems.push({ pointer: '/code', message: 'give the error code, the HTTP status, or both', keyword: 'custom' });
   }
   const category = categoryOf(raw, overrides, problems);
+  const statusCode = typeof raw.code === 'string' ? /^HTTP_([0-9]{3})$/.exec(raw.code)?.[1] : undefined;
+  if (statusCode !== undefined && raw.status !== undefined && Number(statusCode) !== raw.status) {
+    problems.push({
+      pointer: '/code',
+      message: `says HTTP ${statusCode} but status is ${String(raw.status)}; send one of them, or both the same`,
+      keyword: 'custom',
+    });
+  }
+  const now = deps.clock.now().getTime();
+  const retryAfterMs = typeof raw.retryAfter === 'string' ? parseRetryAfterMs(raw.retryAfter, now) : undefined;
+  if (typeof raw.retryAfter === 'string' && retryAfterMs === undefined) {
+    problems.push({
+      pointer: '/retryAfter',
+      message: 'must be delta-seconds (e.g. "120") or an HTTP-date (RFC 9110 §10.2.3)',
+      keyword: 'custom',
+    });
+  }
   if (!parsed.success || problems.length > 0 || category === undefined) {
     throw new ValidationError(`The error report has ${problems.length} problem(s)`, problems);
   }
   const input = parsed.data;
-  const now = deps.clock.now().getTime();
-  const retryAfterMs = input.retryAfter === undefined ? undefined : parseRetryAfterMs(input.retryAfter, now);
   const error = new IntegrationError(input.message || `${input.code ?? `HTTP ${input.status}`} from ${input.source}`, {
     code: input.code ?? `HTTP_${input.status}`,
     category,
@@ -128,7 +149,7 @@ function categoryOf(
     return classifyHttpStatus(status);
   }
   if (status !== undefined || typeof code !== 'string') return undefined;
-  const known = overrides.get(code)?.category ?? knownCategory(code);
+  const known = (overrides.has(code) ? overrides.get(code)?.category : undefined) ?? knownCategory(code);
   if (!known) {
     problems.push({
       pointer: '/category',
@@ -148,8 +169,7 @@ const OUR_CODES: Readonly<Record<string, ErrorCategory>> = {
 
 /** The category of a bare code the classifier knows: ours, `HTTP_<status>`, Node.js codes, AWS throttling/availability names. */
 function knownCategory(code: string): ErrorCategory | undefined {
-  const ours = OUR_CODES[code];
-  if (ours) return ours;
+  if (Object.hasOwn(OUR_CODES, code)) return OUR_CODES[code];
   const status = /^HTTP_([45][0-9][0-9])$/.exec(code)?.[1];
   if (status) return classifyHttpStatus(Number(status));
   // Shaped like an AWS SDK v3 error without a status, so AWS error names are recognised as well as Node.js codes.

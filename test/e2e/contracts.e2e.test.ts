@@ -299,7 +299,7 @@ describe('local runner: contract registry over HTTP', () => {
       expect(missing.status).toBe(404);
       expect(missing.headers.get('content-type')).toBe('application/problem+json');
       expect(wrongMethod.status).toBe(405);
-      expect(wrongMethod.headers.get('allow')).toBe('POST, GET');
+      expect(wrongMethod.headers.get('allow')).toBe('POST, GET, HEAD');
     });
 
     it('answers 400 for malformed JSON and 415 for an unsupported media type', async () => {

@@ -187,6 +187,21 @@ describe('errors handler', () => {
     });
   });
 
+  describe('HEAD /v1/error-policies/{key}', () => {
+    it('answers like GET, headers included, without a body', async () => {
+      // Prepare
+      ddb.on(GetCommand).resolves({ Item: { pk: 'POLICY', sk: 'HTTP_429', policy, revision: 7, updatedAt: 't' } });
+
+      // Act
+      const result = await onPolicy('HEAD', 'HTTP_429');
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(result.headers).toMatchObject({ etag: '"7"', 'content-type': 'application/json' });
+      expect(result.body).toBe('');
+    });
+  });
+
   describe('DELETE /v1/error-policies/{key}', () => {
     it('answers 204 when a stored policy was removed and 404 when there was none', async () => {
       // Prepare
@@ -428,7 +443,41 @@ describe('errors handler', () => {
         json(result)
           .errors.map((e: { pointer: string }) => e.pointer)
           .sort(),
-      ).toEqual(['', '/attempt', '/category']);
+      ).toEqual(['/attempt', '/category', '/extra']);
+      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    });
+
+    it('refuses inherited property names, a code that contradicts the status, a bad Retry-After and unknown members, all at once', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      const report = (body: Record<string, unknown>) =>
+        call({ method: 'POST', path: '/v1/errors', body: { source: 's', ...body } });
+
+      // Act
+      const inherited = await Promise.all(
+        ['constructor', 'toString', '__proto__', 'hasOwnProperty'].map((code) => report({ code })),
+      );
+      const mixed = await report({ code: 'HTTP_502', status: 404, retryAfter: 'soon', x: 1, y: 2 });
+      const context = await report({
+        status: 503,
+        context: { ...Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, i])), bad: {} },
+      });
+
+      // Assess
+      for (const result of inherited) {
+        expect(result.statusCode).toBe(422);
+        expect(json(result).errors.map((e: { pointer: string }) => e.pointer)).toEqual(['/category']);
+      }
+      expect(
+        json(mixed)
+          .errors.map((e: { pointer: string }) => e.pointer)
+          .sort(),
+      ).toEqual(['/code', '/retryAfter', '/x', '/y']);
+      expect(
+        json(context)
+          .errors.map((e: { pointer: string }) => e.pointer)
+          .sort(),
+      ).toEqual(['/context', '/context/bad']);
       expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
     });
 

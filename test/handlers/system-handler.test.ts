@@ -79,7 +79,7 @@ describe('system handler', () => {
         lambdaContext,
       );
       expect(result.statusCode).toBe(405);
-      expect(result.headers?.allow).toBe('GET');
+      expect(result.headers?.allow).toBe('GET, HEAD');
     });
   });
 });

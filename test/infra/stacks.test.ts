@@ -139,7 +139,8 @@ describe('ApiStack', () => {
     it('declares no method outside the route table and the fallbacks', () => {
       const methods = methodsOf(apiTemplate).filter((m) => m.httpMethod !== 'ANY');
 
-      expect(methods).toHaveLength(routes.length);
+      // One per route, plus HEAD beside every GET.
+      expect(methods).toHaveLength(routes.length + routes.filter((r) => r.method === 'GET').length);
       expect(methods.every((m) => m.authorizationType === 'NONE')).toBe(true);
     });
 

@@ -134,8 +134,14 @@ describe('RouteMatcher', () => {
     expect(matcher.match('POST', '/v1/contracts')).toMatchObject({ route: { operationId: 'registerContract' } });
   });
 
+  it('answers HEAD with the GET route', () => {
+    const hit = matcher.match('HEAD', '/v1/contracts/a/versions/1.0.0');
+    expect(hit && 'route' in hit && hit.route.operationId).toBe('getContractVersion');
+    expect(matcher.byResource('HEAD', '/v1/contracts/{name}')?.operationId).toBe('getLatestContract');
+  });
+
   it('tells a wrong method (with the allowed ones) from an unknown path', () => {
-    expect(matcher.match('PUT', '/v1/contracts/a/versions/1.0.0')).toEqual({ allow: ['GET', 'DELETE'] });
+    expect(matcher.match('PUT', '/v1/contracts/a/versions/1.0.0')).toEqual({ allow: ['GET', 'HEAD', 'DELETE'] });
     expect(matcher.match('GET', '/v2/contracts')).toBeUndefined();
   });
 
