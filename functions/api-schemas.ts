@@ -5,9 +5,13 @@ import {
   ContractNameSchema,
   HTTP_METHODS,
 } from '../shared/domain/contracts/contract';
+import { EventIdSchema, EventTypeSchema, IntegrationEventSchema } from '../shared/domain/events/integration-event';
+import { SubscriptionIdSchema, SubscriptionInputSchema } from '../shared/domain/events/subscription';
 import { ErrorSourceSchema } from '../shared/domain/resilience/counting';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../shared/domain/resilience/integration-error';
 import { ALERT_WINDOWS, ErrorPolicySchema, PolicyKeySchema } from '../shared/domain/resilience/policy';
+import { MAX_EVENTS_PER_REQUEST } from '../shared/use-cases/publish-events';
+import { ReplayRequestSchema } from '../shared/use-cases/replays';
 import { ErrorReportSchema } from '../shared/use-cases/report-error';
 
 /** Request and response shapes of the HTTP API, shared by the router and the OpenAPI document. */
@@ -258,3 +262,157 @@ export const ErrorStatsResponse = z.object({
   ),
   nextCursor: z.string().optional(),
 });
+
+// ---- Event bus ----
+
+export const PublishEventsBody = z
+  .union([IntegrationEventSchema, z.array(IntegrationEventSchema).min(1).max(MAX_EVENTS_PER_REQUEST)])
+  .meta({ description: `One event envelope, or an array of 1–${MAX_EVENTS_PER_REQUEST}` });
+
+const EventResultSchema = z
+  .object({
+    index: z.number().int(),
+    id: z.string().optional(),
+    status: z.enum(['published', 'duplicate', 'rejected', 'conflict', 'failed']),
+    eventBridgeId: z.string().optional(),
+    publishedAt: z.string().optional(),
+    httpStatus: z.number().int().optional(),
+    detail: z.string().optional(),
+    errors: z.array(z.object({ pointer: z.string(), message: z.string(), keyword: z.string().optional() })).optional(),
+  })
+  .meta({ id: 'EventResult' });
+
+export const PublishEventsResponse = z.object({
+  results: z.array(EventResultSchema).meta({ description: "Every event's outcome, in input order" }),
+});
+
+export const EventIdParams = z.object({ id: EventIdSchema });
+
+export const EventRecordResponse = z
+  .object({
+    event: IntegrationEventSchema,
+    contentHash: z.string(),
+    status: z.enum(['pending', 'published', 'failed']),
+    receivedAt: z.string(),
+    publishedAt: z.string().optional(),
+    eventBridgeId: z.string().optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  })
+  .meta({ id: 'EventRecord' });
+
+export const EventsByCorrelationQuery = z.object({
+  correlationId: EventIdSchema,
+  limit: pageLimit(100, 100),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+export const EventListResponse = z.object({ items: z.array(EventRecordResponse), nextCursor: z.string().optional() });
+
+export const SubscriptionBody = SubscriptionInputSchema.meta({ id: 'SubscriptionRequest' });
+export const SubscriptionIdParams = z.object({ id: SubscriptionIdSchema });
+
+export const SubscriptionResponse = z
+  .object({
+    id: z.string(),
+    eventType: z.string(),
+    filter: z.record(z.string(), z.unknown()).optional(),
+    target: z.object({
+      type: z.literal('webhook'),
+      url: z.string(),
+      secret: z.string().optional().meta({ description: 'Only in the answer that created the subscription' }),
+    }),
+    maxRetries: z.number().int(),
+    retryPolicy: z.object({
+      backoffStrategy: z.string(),
+      initialDelayMs: z.number().int(),
+      maxDelayMs: z.number().int(),
+      jitter: z.string().optional(),
+    }),
+    timeoutMs: z.number().int(),
+    priority: z.number().int(),
+    status: z.enum(['provisioning', 'active']),
+    ruleArn: z.string().optional(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Subscription' });
+
+export const SubscriptionListResponse = z.object({ items: z.array(SubscriptionResponse) });
+
+export const PatternTestBody = z
+  .object({
+    pattern: z.unknown().meta({ description: 'An EventBridge event pattern' }),
+    event: z
+      .unknown()
+      .meta({ description: 'An event as EventBridge delivers it (version, id, detail-type, source, …, detail)' }),
+  })
+  .strict();
+
+export const PatternTestResponse = z.object({ matches: z.boolean() });
+
+const DeadLetterSchema = z
+  .object({
+    id: z.string(),
+    subscriptionId: z.string(),
+    eventId: z.string(),
+    eventType: z.string(),
+    event: z.record(z.string(), z.unknown()),
+    attempts: z.number().int(),
+    reason: z.enum(['retries-exhausted', 'not-retryable', 'subscription-not-found']),
+    lastStatus: z.number().int().optional(),
+    lastError: z.object({ code: z.string(), category: z.string(), message: z.string() }),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'DeadLetter' });
+
+export const DeadLetterQuery = z.object({
+  subscriptionId: SubscriptionIdSchema.optional(),
+  type: EventTypeSchema.optional(),
+  limit: pageLimit(100, 25),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+export const DeadLetterListResponse = z.object({ items: z.array(DeadLetterSchema), nextCursor: z.string().optional() });
+
+export const DeadLetterIdParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^dl-[0-9]{13}-[0-9a-f]{8}$/, 'is not a dead-letter id (dl-<ms>-<hex>)'),
+});
+
+export const RedriveBody = z
+  .object({
+    ids: z.array(DeadLetterIdParams.shape.id).min(1).max(100).optional(),
+    subscriptionId: SubscriptionIdSchema.optional(),
+  })
+  .strict();
+
+export const RedriveResponse = z.object({
+  redriven: z.number().int(),
+  redrivenIds: z.array(z.string()),
+  notFound: z.array(z.string()),
+  inProgress: z.array(z.string()),
+});
+
+export const ReplayBody = ReplayRequestSchema;
+export const ReplayNameParams = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._-]+$/),
+});
+export const ReplayResponse = z
+  .object({
+    name: z.string(),
+    state: z.enum(['STARTING', 'RUNNING', 'CANCELLING', 'COMPLETED', 'CANCELLED', 'FAILED']),
+    from: z.string(),
+    to: z.string(),
+    eventTypes: z.array(z.string()).optional(),
+    stateReason: z.string().optional(),
+    replayedCount: z.number().int().optional(),
+    startedAt: z.string().optional(),
+    endedAt: z.string().optional(),
+  })
+  .meta({ id: 'Replay' });

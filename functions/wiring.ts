@@ -3,6 +3,7 @@ import { createPolicyRetryStrategy } from '../shared/adapters/aws/policy-retry-s
 import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';
 import { DynamoDbErrorPolicyRepository } from '../shared/adapters/dynamodb/error-policy-repository';
 import type { Config } from '../shared/config';
+import type { AddressPolicy } from '../shared/domain/net/address-policy';
 import type { Observability } from '../shared/observability/powertools';
 import { systemClock } from '../shared/ports/clock';
 import { ErrorPolicyCache } from '../shared/use-cases/error-policy-cache';
@@ -43,4 +44,24 @@ export function policyAwareDynamoDb(
       logger.warn('Error policies could not be refreshed; using the last loaded copy', { error: String(error) }),
   });
   return { documentClient, policyStore, policyCache };
+}
+
+/**
+ * A setting this deployment mode needs (e.g. the queue URL in AWS mode).
+ *
+ * @throws {Error} naming the missing variable — a deployment defect
+ */
+export function requireSetting<K extends keyof Config>(config: Config, name: K): NonNullable<Config[K]> {
+  const value = config[name];
+  if (value === undefined || value === null) throw new Error(`Invalid configuration: ${String(name)} is required`);
+  return value as NonNullable<Config[K]>;
+}
+
+/** The outbound SSRF policy from OUTBOUND_ALLOW_LOOPBACK, OUTBOUND_ALLOW_PRIVATE and OUTBOUND_ALLOWLIST. */
+export function addressPolicyOf(config: Config): AddressPolicy {
+  return {
+    allowLoopback: config.OUTBOUND_ALLOW_LOOPBACK,
+    allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,
+    allowlist: config.OUTBOUND_ALLOWLIST,
+  };
 }

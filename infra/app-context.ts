@@ -1,5 +1,7 @@
+import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { assertSubscriptionRulePrefix } from './constructs/subscription-rules';
 
 /** The deployment settings read from CDK context (`cdk.json` or `cdk synth -c key=value`). */
 export type AppContext = {
@@ -11,6 +13,13 @@ export type AppContext = {
   throttleBurstLimit: number;
   /** How long function logs and API access logs are kept. */
   logRetention: RetentionDays;
+  /** How long the bus archive keeps events for replays (context `eventArchiveRetentionDays`, whole days). */
+  eventArchiveRetention: Duration;
+  /**
+   * Name prefix of the subscription rules on the bus (context `subscriptionRulePrefix`): the events
+   * function may manage only the rules named with it. Defaults to `aif-<stage>-sub-`.
+   */
+  subscriptionRulePrefix: string;
 };
 
 /** The values used when the context leaves a setting out. */
@@ -19,7 +28,18 @@ export const defaultAppContext: AppContext = {
   throttleRateLimit: 100,
   throttleBurstLimit: 200,
   logRetention: RetentionDays.ONE_MONTH,
+  eventArchiveRetention: Duration.days(30),
+  subscriptionRulePrefix: subscriptionRulePrefixOf('dev'),
 };
+
+/**
+ * The default subscription rule prefix of a stage, `aif-<stage>-sub-`.
+ *
+ * @example subscriptionRulePrefixOf('prod') // 'aif-prod-sub-'
+ */
+export function subscriptionRulePrefixOf(stage: string): string {
+  return `aif-${stage}-sub-`;
+}
 
 // Stack names allow [A-Za-z0-9-]; API Gateway stage names allow [A-Za-z0-9_-]: keep the intersection.
 const STAGE_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
@@ -34,7 +54,9 @@ const RETENTION_DAYS = new Set<number>(
  * @param node - the app's construct node (`app.node`)
  * @returns every setting, defaults filled in
  * @throws {Error} when a value is malformed: a stage name with characters a stack or API stage name
- *   cannot hold, a non-positive throttle, or a `logRetentionDays` CloudWatch Logs does not offer
+ *   cannot hold, a non-positive throttle, a `logRetentionDays` CloudWatch Logs does not offer, an
+ *   `eventArchiveRetentionDays` that is not a whole number of days, or a subscription rule prefix
+ *   (given, or derived from a long stage name) that EventBridge rule names cannot start with
  * @example
  * const context = readAppContext(app.node); // { stage: 'dev', throttleRateLimit: 100, ... }
  */
@@ -53,7 +75,34 @@ export function readAppContext(node: Node): AppContext {
     const allowed = [...RETENTION_DAYS].join(', ');
     throw new Error(`Context "logRetentionDays" must be one of ${allowed}, got ${logRetentionDays}`);
   }
-  return { stage, throttleRateLimit, throttleBurstLimit, logRetention: logRetentionDays as RetentionDays };
+  const eventArchiveRetentionDays = positiveNumber(
+    node,
+    'eventArchiveRetentionDays',
+    defaultAppContext.eventArchiveRetention.toDays(),
+  );
+  if (!Number.isInteger(eventArchiveRetentionDays)) {
+    throw new Error(
+      `Context "eventArchiveRetentionDays" must be a whole number of days, got ${eventArchiveRetentionDays}`,
+    );
+  }
+  const subscriptionRulePrefix = String(
+    node.tryGetContext('subscriptionRulePrefix') ?? subscriptionRulePrefixOf(stage),
+  );
+  try {
+    assertSubscriptionRulePrefix(subscriptionRulePrefix);
+  } catch (error) {
+    throw new Error(
+      `Context "subscriptionRulePrefix" (default aif-<stage>-sub-): ${(error as Error).message}; set a shorter one with -c subscriptionRulePrefix=…`,
+    );
+  }
+  return {
+    stage,
+    throttleRateLimit,
+    throttleBurstLimit,
+    logRetention: logRetentionDays as RetentionDays,
+    eventArchiveRetention: Duration.days(eventArchiveRetentionDays),
+    subscriptionRulePrefix,
+  };
 }
 
 function positiveNumber(node: Node, key: string, fallback: number): number {

@@ -10,13 +10,20 @@ const app = new App();
 const context = readAppContext(app.node);
 
 const stateful = new StatefulStack(app, `Aif-${context.stage}-Stateful`, {
-  description: `Agent Integration Framework (${context.stage}): tables and event bus — retained, termination protected`,
+  description: `Agent Integration Framework (${context.stage}): tables, event bus, archive and delivery queues — retained, termination protected`,
   terminationProtection: true,
+  eventArchiveRetention: context.eventArchiveRetention,
+  subscriptionRulePrefix: context.subscriptionRulePrefix,
 });
 new ApiStack(app, `Aif-${context.stage}-Api`, {
-  description: `Agent Integration Framework (${context.stage}): functions and REST API`,
+  description: `Agent Integration Framework (${context.stage}): functions, REST API and event dispatcher`,
   tables: stateful.tables,
   eventBus: stateful.eventBus,
+  archive: stateful.eventArchive,
+  deliveryQueue: stateful.deliveryQueue,
+  deliveryDeadLetterQueue: stateful.deliveryDeadLetterQueue,
+  eventsDeadLetterQueue: stateful.eventsDeadLetterQueue,
+  subscriptionRulePrefix: stateful.subscriptionRulePrefix,
   stageName: context.stage,
   throttleRateLimit: context.throttleRateLimit,
   throttleBurstLimit: context.throttleBurstLimit,

@@ -2,8 +2,13 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type FunctionName, routes } from '../functions/routes';
-import { tableDefinitions } from '../shared/adapters/dynamodb/table-definitions';
-import { type LocalEventBus, sharedLocalEventBus } from '../shared/adapters/local/local-event-bus';
+import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';
+import { DynamoDbSubscriptionRepository } from '../shared/adapters/dynamodb/subscription-repository';
+import { deliveryTable, tableDefinitions } from '../shared/adapters/dynamodb/table-definitions';
+import type { LocalEventBus } from '../shared/adapters/local/local-event-bus';
+import { localEventBusParts } from '../shared/adapters/local/local-event-bus-wiring';
+import type { LocalQueue } from '../shared/adapters/local/local-queue';
+import { LocalQueuePoller } from '../shared/adapters/local/local-queue-poller';
 import { RouteMatcher } from '../shared/http/route-match';
 import { EMBEDDED_CLIENT_CONFIG, ensureTables, startEmbeddedDynamoDb } from './embedded-dynamodb';
 import { responseHeaders, toLambdaContext, toProxyEvent } from './proxy-event';
@@ -28,6 +33,10 @@ export type LocalServer = {
   dynamoDbEndpoint: string;
   /** The in-process bus the functions publish to (alerts…), with its history. */
   events: LocalEventBus;
+  /** The delivery queue and its DLQ, as the dispatcher consumes them. */
+  queues: { delivery: LocalQueue; deadLetters: LocalQueue };
+  /** Resolves once no delivery is queued, delayed or in flight (tests, scripts). */
+  drainDeliveries: (timeoutMs?: number) => Promise<void>;
   close: () => Promise<void>;
 };
 
@@ -38,6 +47,7 @@ const STAGE = 'local';
 const HANDLER_MODULES: Record<FunctionName, () => Promise<{ handler: LambdaHandler }>> = {
   contracts: () => import('../functions/contracts/handler'),
   errors: () => import('../functions/errors/handler'),
+  events: () => import('../functions/events/handler'),
   system: () => import('../functions/system/handler'),
 };
 
@@ -66,10 +76,16 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     throw error;
   }
   configureEnvironment(database.endpoint, tableNames, Boolean(external));
-  const events = sharedLocalEventBus();
+  const { bus: events, router, queues } = localEventBusParts();
   const unsubscribe = options.log
     ? events.subscribe((event) => options.log?.(`event ${event.type} ${event.id} ${JSON.stringify(event.payload)}`))
     : () => {};
+  // The subscriptions' rules live in this process: rebuild them from the table (a --data restart).
+  const stored = new DynamoDbSubscriptionRepository(
+    createDocumentClient(external ? undefined : database.endpoint),
+    tableNames[deliveryTable.id] as string,
+  );
+  for (const subscription of await stored.list()) await router.put(subscription);
 
   const handlers = new Map<FunctionName, Promise<LambdaHandler>>();
   const handlerFor = (name: FunctionName) => {
@@ -81,6 +97,13 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     return loaded;
   };
   const matcher = new RouteMatcher(routes);
+  // The dispatcher: the same handler Lambda runs, fed SQS-shaped batches from the delivery queue.
+  const dispatcher = new LocalQueuePoller(
+    queues.delivery,
+    async (event, context) => (await import('../functions/dispatcher/handler')).handler(event, context),
+    { functionName: 'aif-dispatcher', timeoutMs: 60_000 },
+  );
+  dispatcher.start();
 
   const server: Server = createServer((req, res) => {
     const started = performance.now();
@@ -138,8 +161,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     url: `http://${host}:${port}`,
     dynamoDbEndpoint: database.endpoint,
     events,
+    queues,
+    drainDeliveries: (timeoutMs) => dispatcher.drain(timeoutMs === undefined ? {} : { timeoutMs }),
     close: async () => {
       unsubscribe();
+      await dispatcher.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -158,6 +184,8 @@ function configureEnvironment(endpoint: string, tableNames: Record<string, strin
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
   }
   process.env.EVENT_BUS_MODE = 'local';
+  // Local webhooks and services listen on localhost; private ranges stay refused.
+  process.env.OUTBOUND_ALLOW_LOOPBACK ??= 'true';
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -4,6 +4,47 @@ const ConfigSchema = z.object({
   /** Table names, set by `bindTable` in infra (and by the local runner); each function gets only its own. */
   CONTRACTS_TABLE: z.string().min(1).optional(),
   ERRORS_TABLE: z.string().min(1).optional(),
+  EVENTS_TABLE: z.string().min(1).optional(),
+  DELIVERY_TABLE: z.string().min(1).optional(),
+  /** ARN of the custom bus (replay destination). */
+  EVENT_BUS_ARN: z.string().min(1).optional(),
+  /** The delivery queue: rule targets send to its ARN; redrive sends to its URL; the dispatcher changes visibility there. */
+  DELIVERY_QUEUE_URL: z.string().min(1).optional(),
+  DELIVERY_QUEUE_ARN: z.string().min(1).optional(),
+  /** The queue EventBridge sends events to when it cannot deliver them to the delivery queue (target DeadLetterConfig). */
+  EVENTS_DLQ_ARN: z.string().min(1).optional(),
+  /** The bus archive replays read from. */
+  EVENT_ARCHIVE_ARN: z.string().min(1).optional(),
+  /** Subscription rules are named `<prefix><subscription id>`; the events function may manage only those. */
+  SUBSCRIPTION_RULE_PREFIX: z
+    .string()
+    .min(1)
+    .max(24)
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default('aif-sub-'),
+  /** How long the event log keeps events, days. */
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Largest PutEvents entry, bytes: EventBridge's current quota (1 MiB; it was 256 KB until 2026). */
+  MAX_EVENT_ENTRY_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(1_048_576),
+  /** SSRF policy of outbound calls: loopback and private targets are refused unless allowed. */
+  OUTBOUND_ALLOW_LOOPBACK: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  OUTBOUND_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Comma-separated CIDRs or host names always allowed as outbound targets. */
+  OUTBOUND_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
   /** Name of the framework's EventBridge custom bus (AWS mode). */
   EVENT_BUS_NAME: z.string().min(1).optional(),
   /** `eventbridge` publishes to EVENT_BUS_NAME; `local` to the in-process bus of the local runner. */

@@ -7,6 +7,12 @@ import { routes } from '../routes';
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'contracts:read': 'Read contracts and validate traffic against them',
   'contracts:write': 'Register and deprecate contract versions',
+  'errors:read': 'Read error policies and error counts',
+  'errors:write': 'Change error policies and report errors',
+  'events:read': 'Read the event log and replays; test event patterns',
+  'events:write': 'Publish events and start replays',
+  'subscriptions:read': 'Read subscriptions and dead letters',
+  'subscriptions:write': 'Create and delete subscriptions; redrive and delete dead letters',
 };
 
 /**

@@ -1,20 +1,27 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { Archive, IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type FunctionName, routes } from '../../functions/routes';
 import {
   contractsTable,
+  deliveryTable,
   errorsTable,
+  eventsTable,
   type TableDefinition,
   tableDefinitions,
 } from '../../shared/adapters/dynamodb/table-definitions';
+import { bindDeliveryQueue } from '../constructs/delivery-queue-binding';
+import { Dispatcher } from '../constructs/dispatcher';
 import { ErrorAlarms } from '../constructs/error-alarms';
 import { bindEventBus } from '../constructs/event-bus-binding';
 import { HttpApi } from '../constructs/http-api';
 import { NodeFunction } from '../constructs/node-function';
+import { bindReplays } from '../constructs/replay-binding';
+import { bindSubscriptionRules } from '../constructs/subscription-rules';
 import { bindTable, type TableAccess } from '../constructs/table-binding';
 
 /** Props of the {@link ApiStack}. */
@@ -23,6 +30,21 @@ export interface ApiStackProps extends StackProps {
   readonly tables: Readonly<Record<string, ITableV2>>;
   /** The stateful stack's custom bus; functions that publish get its name and `events:PutEvents` on it. */
   readonly eventBus: IEventBus;
+  /** The bus's archive: the events function replays from it. */
+  readonly archive: Pick<Archive, 'archiveArn'>;
+  /** Target of the subscription rules and the dispatcher's event source; redrive sends to it. */
+  readonly deliveryQueue: IQueue;
+  /** Where SQS moves delivery messages the dispatcher could not handle (alarmed by the dispatcher). */
+  readonly deliveryDeadLetterQueue: IQueue;
+  /** The subscription rules' target DeadLetterConfig (alarmed by the dispatcher). */
+  readonly eventsDeadLetterQueue: IQueue;
+  /**
+   * Name prefix of the subscription rules; the events function manages only rules named with it.
+   * Must be the prefix the stateful stack's queue policies admit.
+   *
+   * @default 'aif-sub-'
+   */
+  readonly subscriptionRulePrefix?: string;
   /**
    * API Gateway stage name.
    *
@@ -64,24 +86,50 @@ const TABLE_ACCESS: Readonly<Record<FunctionName, Readonly<Record<string, TableA
   // Every function reads the error policies: its DynamoDB retries follow them.
   contracts: { [contractsTable.id]: 'readWrite', [errorsTable.id]: 'read' },
   errors: { [errorsTable.id]: 'readWrite' },
+  // The event log and replays; subscriptions and dead letters; event contracts validate payloads.
+  events: {
+    [eventsTable.id]: 'readWrite',
+    [deliveryTable.id]: 'readWrite',
+    [contractsTable.id]: 'read',
+    [errorsTable.id]: 'read',
+  },
   // Health reads from every table to prove it is reachable.
   system: Object.fromEntries(tableDefinitions.map((definition) => [definition.id, 'read'] as const)),
 };
 
-/** Which functions publish to the bus (alerts; later integration events). */
-const PUBLISHES_EVENTS: Readonly<Record<FunctionName, boolean>> = { contracts: false, errors: true, system: false };
+/** Which functions publish to the bus: alerts (errors) and integration events (events). */
+const PUBLISHES_EVENTS: Readonly<Record<FunctionName, boolean>> = {
+  contracts: false,
+  errors: true,
+  events: true,
+  system: false,
+};
 
-/** Functions that handle integration errors and emit their metrics: the error alarms sum over them. */
-const ERROR_HANDLING_SERVICES: readonly FunctionName[] = ['errors'];
+/**
+ * Powertools service names of the functions that count integration errors and emit their metrics
+ * (the route table's functions and the dispatcher): the error alarms sum over them.
+ */
+const ERROR_HANDLING_SERVICES: readonly (FunctionName | 'dispatcher')[] = ['errors', 'events', 'dispatcher'];
 
 /**
  * The stateless half: one Lambda function per capability in the route table, bound to the tables it
- * needs, and the REST API that routes to them. Safe to destroy and redeploy; data lives in the
- * {@link StatefulStack}.
+ * needs, the REST API that routes to them, and the {@link Dispatcher} that delivers subscribed
+ * events from the delivery queue. The events function also manages the subscription rules (only
+ * those named with `subscriptionRulePrefix`), redrives dead letters to the delivery queue and
+ * replays the bus archive. Safe to destroy and redeploy; data lives in the {@link StatefulStack}.
  *
  * @throws {Error} when a table the functions need is missing from `tables`
  * @example
- * const api = new ApiStack(app, 'Aif-dev-Api', { tables: stateful.tables, eventBus: stateful.eventBus, stageName: 'dev' });
+ * const api = new ApiStack(app, 'Aif-dev-Api', {
+ *   tables: stateful.tables,
+ *   eventBus: stateful.eventBus,
+ *   archive: stateful.eventArchive,
+ *   deliveryQueue: stateful.deliveryQueue,
+ *   deliveryDeadLetterQueue: stateful.deliveryDeadLetterQueue,
+ *   eventsDeadLetterQueue: stateful.eventsDeadLetterQueue,
+ *   subscriptionRulePrefix: stateful.subscriptionRulePrefix,
+ *   stageName: 'dev',
+ * });
  */
 export class ApiStack extends Stack {
   /** The functions, one per capability. */
@@ -90,6 +138,8 @@ export class ApiStack extends Stack {
   readonly httpApi: HttpApi<FunctionName>;
   /** Alarms on handled errors and raised alerts. */
   readonly errorAlarms: ErrorAlarms;
+  /** The dispatcher: delivery queue consumer and the delivery path's alarms. */
+  readonly dispatcher: Dispatcher;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -112,6 +162,30 @@ export class ApiStack extends Stack {
       functions[name] = fn;
     }
     this.functions = functions;
+
+    const events = functions.events.function;
+    bindSubscriptionRules(events, {
+      eventBus: props.eventBus,
+      rulePrefix: props.subscriptionRulePrefix ?? 'aif-sub-',
+      deliveryQueue: props.deliveryQueue,
+      eventsDeadLetterQueue: props.eventsDeadLetterQueue,
+    });
+    bindDeliveryQueue(events, props.deliveryQueue, 'send');
+    bindReplays(events, { eventBus: props.eventBus, archive: props.archive });
+    // Subscription endpoints are checked against the same outbound policy the dispatcher enforces.
+    events.addEnvironment('OUTBOUND_ALLOW_LOOPBACK', 'false');
+    events.addEnvironment('OUTBOUND_ALLOW_PRIVATE', 'false');
+
+    this.dispatcher = new Dispatcher(this, 'Dispatcher', {
+      deliveryQueue: props.deliveryQueue,
+      deliveryDeadLetterQueue: props.deliveryDeadLetterQueue,
+      eventsDeadLetterQueue: props.eventsDeadLetterQueue,
+      eventBus: props.eventBus,
+      deliveryTable: requireTable(props.tables, deliveryTable.id),
+      eventsTable: requireTable(props.tables, eventsTable.id),
+      errorsTable: requireTable(props.tables, errorsTable.id),
+      logRetention,
+    });
     this.errorAlarms = new ErrorAlarms(this, 'ErrorAlarms', { serviceNames: ERROR_HANDLING_SERVICES });
 
     const lambdas = Object.fromEntries(names.map((name) => [name, functions[name].function])) as Record<

@@ -16,11 +16,21 @@ export abstract class DomainError extends Error {
   /** Short human title that does not vary between occurrences (RFC 9457 §3.1.3). */
   abstract readonly title: string;
   readonly problems: FieldProblem[];
+  /**
+   * Extension members of the problem details (RFC 9457 §3.2), e.g. `results` of a partly failed
+   * batch; they never replace the standard members.
+   */
+  readonly extensions: Readonly<Record<string, unknown>>;
 
-  constructor(message: string, problems: FieldProblem[] = [], options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    message: string,
+    problems: FieldProblem[] = [],
+    options?: { cause?: unknown; extensions?: Record<string, unknown> },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.problems = problems;
+    this.extensions = options?.extensions ?? {};
   }
 }
 
@@ -86,9 +96,9 @@ export class DependencyUnavailableError extends DomainError {
   constructor(
     message: string,
     readonly retryAfterSeconds = 1,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; extensions?: Record<string, unknown>; problems?: FieldProblem[] },
   ) {
-    super(message, [], options);
+    super(message, options?.problems ?? [], options);
   }
 }
 

@@ -71,6 +71,7 @@ export function toProblem(
     if (error instanceof DependencyUnavailableError) headers['retry-after'] = String(error.retryAfterSeconds);
     return {
       problem: {
+        ...withoutStandardMembers(error.extensions),
         type: `${PROBLEM_TYPE_PREFIX}${error.code}`,
         title: error.title,
         status,
@@ -111,6 +112,13 @@ export function toProblem(
     headers: {},
     internal: true,
   };
+}
+
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance', 'requestId', 'errors']);
+
+/** Extension members cannot shadow the standard ones (RFC 9457 §3.2). */
+function withoutStandardMembers(extensions: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(extensions).filter(([key]) => !STANDARD_MEMBERS.has(key)));
 }
 
 /** middy's early-timeout error (`timeoutEarlyResponse`, name `TimeoutError`, cause package `@middy/core`). */

@@ -16,6 +16,8 @@ import { MAX_POLICY_DELAY_MS, UNCLASSIFIED_CODE } from '../domain/resilience/pol
 export const TIMEOUT_CODE = 'TIMEOUT';
 /** The code of an operation its caller cancelled (`AbortController.abort()`). */
 export const ABORTED_CODE = 'ABORTED';
+/** The code of the SSRF-safe HTTP client's refusal of a target address (`BlockedAddressError`). */
+export const BLOCKED_TARGET_CODE = 'ERR_SSRF_BLOCKED';
 
 /** How deep `classifyError` follows `cause` links (undici's `fetch failed` hides the socket error one level down). */
 const MAX_CAUSE_DEPTH = 10;
@@ -291,6 +293,10 @@ function classifyLink(link: unknown, nowMs: number): Classification | undefined 
   }
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) {
     return { code: e.code, category: 'transient', message: `Network error ${e.code}`, context: socketContext(e) };
+  }
+  if (e.code === BLOCKED_TARGET_CODE) {
+    // The SSRF policy refused the target: asking again cannot help.
+    return { code: e.code, category: 'permanent', retryable: false, message: 'The target address is not allowed' };
   }
   if (typeof e.code === 'string' && RESOURCE_CODES.has(e.code)) {
     return {

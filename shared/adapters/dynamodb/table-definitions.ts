@@ -47,8 +47,47 @@ export const errorsTable: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
+/**
+ * The event log: one item per published event id under `pk = EVENT#<id>` (the conditional write
+ * that makes publishing idempotent), expiring through `expiresAt`. `byCorrelation` lists a flow's
+ * events in time order (`gsi1pk = CORR#<correlationId>`, `gsi1sk = <timestamp>#<id>`); `byHour`
+ * lists events by publication hour (`gsi2pk = HOUR#<yyyy-mm-ddThh>`, `gsi2sk = <timestamp>#<id>`)
+ * for local replays. Replays are recorded under `pk = REPLAY#<name>`.
+ */
+export const eventsTable: TableDefinition = {
+  id: 'Events',
+  envVar: 'EVENTS_TABLE',
+  partitionKey: { name: 'pk', type: 'S' },
+  globalSecondaryIndexes: [
+    { indexName: 'byCorrelation', partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } },
+    { indexName: 'byHour', partitionKey: { name: 'gsi2pk', type: 'S' }, sortKey: { name: 'gsi2sk', type: 'S' } },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+};
+
+/**
+ * Subscriptions and dead letters. Subscriptions: `pk = SUBSCRIPTION, sk = <id>`. Dead letters:
+ * `pk = DEADLETTER, sk = <id>` (ids sort by creation time), listed per subscription through
+ * `bySubscription` (`gsi1pk = SUB#<subscriptionId>`) and per event type through `byType`
+ * (`gsi2pk = TYPE#<type>`), both sorted by `gsi1sk`/`gsi2sk = <id>`.
+ */
+export const deliveryTable: TableDefinition = {
+  id: 'Delivery',
+  envVar: 'DELIVERY_TABLE',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: 'bySubscription',
+      partitionKey: { name: 'gsi1pk', type: 'S' },
+      sortKey: { name: 'gsi1sk', type: 'S' },
+    },
+    { indexName: 'byType', partitionKey: { name: 'gsi2pk', type: 'S' }, sortKey: { name: 'gsi2sk', type: 'S' } },
+  ],
+};
+
 /** Every table the application uses. */
-export const tableDefinitions: readonly TableDefinition[] = [contractsTable, errorsTable];
+export const tableDefinitions: readonly TableDefinition[] = [contractsTable, errorsTable, eventsTable, deliveryTable];
 
 /**
  * The CreateTable request for a definition (on-demand billing), as the local runner and the

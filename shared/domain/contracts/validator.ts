@@ -61,6 +61,7 @@ export class CompiledContract {
   /** Endpoint indexes and their templates per method, so resolution allocates nothing per call. */
   private readonly byMethod = new Map<string, { indexes: number[]; templates: PathTemplate[] }>();
   private readonly validators = new Map<number, EndpointValidators>();
+  private readonly namedValidators = new Map<string, BodyValidator>();
 
   /**
    * @throws {InvalidSchemaError} when a schema is not valid JSON Schema 2020-12 or a `$ref` does not resolve
@@ -298,6 +299,26 @@ export class CompiledContract {
       validators.responses.set(key, validate);
     }
     return validate;
+  }
+
+  /**
+   * Validates a value against one named schema of the contract, as a request body (readOnly
+   * members are not required): how event payloads are checked against their event contract.
+   *
+   * @param name - a key of the contract's `schemas`
+   * @param prefix - JSON pointer the issues' instancePath starts with, e.g. `/payload`
+   * @returns the issues (empty when valid); at most the first error for very large values
+   * @throws {RangeError} when the contract has no schema of that name
+   * @example compiled.validateNamedSchema('payload', event.payload, '/payload') // []
+   */
+  validateNamedSchema(name: string, data: unknown, prefix = ''): ValidationIssue[] {
+    if (!Object.hasOwn(this.contract.schemas, name)) throw new RangeError(`The contract has no schema "${name}"`);
+    let validate = this.namedValidators.get(name);
+    if (!validate) {
+      validate = this.bodyValidator(name, 'request');
+      this.namedValidators.set(name, validate);
+    }
+    return validate(data, prefix);
   }
 
   /**

@@ -1,3 +1,6 @@
+import semver from 'semver';
+import * as z from 'zod';
+
 /**
  * The framework's event envelope (the seed's IntegrationEvent). On EventBridge it travels as the
  * entry's `Detail`, with `Source = source` and `DetailType = type`.
@@ -20,3 +23,53 @@ export type IntegrationEvent = {
   payload: Record<string, unknown>;
   metadata: Record<string, string>;
 };
+
+/** Ids of events, correlations and causations: letters, digits and `. _ : -`, 1–128 characters. */
+export const EventIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'use letters, digits and . _ : - only');
+
+/**
+ * An event type: becomes the EventBridge `detail-type` (at most 128 characters, PutEvents) and
+ * names the event's contract in the registry, so it uses the contract-name alphabet.
+ */
+export const EventTypeSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must start with a letter or digit and hold letters, digits, ".", "_" or "-"');
+
+/**
+ * The envelope `POST /v1/events` accepts (the seed's IntegrationEvent), validated strictly.
+ * `source` becomes the EventBridge `source`: at most 256 characters, and not `aws.…`, which
+ * EventBridge reserves for AWS services (PutEvents answers NotAuthorizedForSourceException).
+ */
+export const IntegrationEventSchema = z
+  .object({
+    id: EventIdSchema,
+    type: EventTypeSchema,
+    version: z
+      .string()
+      .max(128)
+      .refine((v) => semver.valid(v) !== null, 'must be a semantic version (MAJOR.MINOR.PATCH)'),
+    source: z
+      .string()
+      .min(1)
+      .max(256)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'must start with a letter or digit and hold letters, digits, . _ : / -')
+      .refine((s) => !s.toLowerCase().startsWith('aws.'), 'sources starting with "aws." are reserved for AWS services'),
+    timestamp: z
+      .number()
+      .int()
+      .min(0)
+      .max(8_640_000_000_000_000)
+      .meta({ description: 'Milliseconds since the Unix epoch' }),
+    correlationId: EventIdSchema.optional(),
+    causationId: EventIdSchema.optional(),
+    payload: z.record(z.string(), z.unknown()),
+    metadata: z.record(z.string().max(128), z.string().max(2048)).default({}),
+  })
+  .strict()
+  .meta({ id: 'IntegrationEvent' });

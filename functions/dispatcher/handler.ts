@@ -1,0 +1,119 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import * as z from 'zod';
+import { DynamoDbDeadLetterRepository, newDeadLetterId } from '../../shared/adapters/dynamodb/dead-letter-repository';
+import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
+import { DynamoDbSubscriptionRepository } from '../../shared/adapters/dynamodb/subscription-repository';
+import { EventBridgeEventPublisher } from '../../shared/adapters/eventbridge/event-publisher';
+import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
+import { signWebhook } from '../../shared/adapters/http/webhook-signer';
+import { localEventBusParts } from '../../shared/adapters/local/local-event-bus-wiring';
+import { SqsDeliveryQueue } from '../../shared/adapters/sqs/sqs-delivery-queue';
+import { loadConfig } from '../../shared/config';
+import { SubscriptionIdSchema } from '../../shared/domain/events/subscription';
+import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
+import { createObservability } from '../../shared/observability/powertools';
+import { systemClock } from '../../shared/ports/clock';
+import { type DeliverDeps, type DeliveryOutcome, deliverEvent } from '../../shared/use-cases/deliver-event';
+import { addressPolicyOf, policyAwareDynamoDb, requireSetting } from '../wiring';
+
+/** The body the subscription rules' input transformer (or the local router) puts on the delivery queue. */
+const DeliveryMessageSchema = z.object({
+  subscriptionId: SubscriptionIdSchema,
+  event: z.object({ id: z.string(), type: z.string() }).passthrough(),
+});
+
+/**
+ * A delivery that will be attempted again: the record is reported as a batch item failure, so
+ * SQS keeps the message (its visibility was set to the retry delay).
+ */
+export class RetryScheduledError extends Error {
+  constructor(readonly delayMs: number) {
+    super(`delivery retried in ${delayMs} ms`);
+    this.name = 'RetryScheduledError';
+  }
+}
+
+/**
+ * Processes one SQS record: one delivery attempt by `deliverEvent`.
+ *
+ * @throws {RetryScheduledError} when the delivery is to be retried (the message stays on the queue)
+ * @throws {Error} for a body that is not a delivery message, or when a dead letter cannot be stored —
+ *   the message stays and is retried; after the queue's maxReceiveCount SQS moves it to the DLQ
+ */
+export async function dispatchRecord(record: SQSRecord, deps: DeliverDeps): Promise<DeliveryOutcome> {
+  const message = DeliveryMessageSchema.parse(JSON.parse(record.body));
+  const outcome = await deliverEvent(deps, {
+    message,
+    attempt: Number(record.attributes.ApproximateReceiveCount) || 1,
+    receiptHandle: record.receiptHandle,
+  });
+  if (outcome.outcome === 'retrying') throw new RetryScheduledError(outcome.delayMs);
+  return outcome;
+}
+
+const config = loadConfig(['DELIVERY_TABLE', 'ERRORS_TABLE']);
+const observability = createObservability('dispatcher');
+const { logger, metrics, tracer } = observability;
+const { documentClient, policyCache } = policyAwareDynamoDb(config, observability);
+const local = config.EVENT_BUS_MODE === 'local';
+
+const deps: DeliverDeps = {
+  subscriptions: new DynamoDbSubscriptionRepository(documentClient, config.DELIVERY_TABLE),
+  deadLetters: new DynamoDbDeadLetterRepository(documentClient, config.DELIVERY_TABLE),
+  queue: local
+    ? localEventBusParts().deliveryQueue
+    : new SqsDeliveryQueue(new SQSClient({}), requireSetting(config, 'DELIVERY_QUEUE_URL')),
+  http: new SafeHttpClient(addressPolicyOf(config)),
+  sign: signWebhook,
+  newDeadLetterId: (nowMs) => newDeadLetterId(nowMs),
+  counters: new DynamoDbErrorCounterRepository(documentClient, config.ERRORS_TABLE),
+  policyCache,
+  events: local
+    ? localEventBusParts().bus
+    : new EventBridgeEventPublisher(new EventBridgeClient({}), requireSetting(config, 'EVENT_BUS_NAME')),
+  clock: systemClock,
+  metrics: new PowertoolsErrorMetrics(metrics, logger),
+  onCountingError: (error) => logger.warn('A delivery failure could not be counted', { error: String(error) }),
+};
+
+const processor = new BatchProcessor(EventType.SQS);
+
+async function handleRecord(record: SQSRecord): Promise<void> {
+  try {
+    const outcome = await dispatchRecord(record, deps);
+    metrics.addMetric(outcome.outcome === 'delivered' ? 'Deliveries' : 'DeadLetters', MetricUnit.Count, 1);
+    if (outcome.outcome === 'dead-lettered') {
+      logger.warn('Delivery dead-lettered', {
+        messageId: record.messageId,
+        deadLetterId: outcome.deadLetterId,
+        reason: outcome.reason,
+        error: outcome.error.toJSON(),
+      });
+    }
+  } catch (error) {
+    if (error instanceof RetryScheduledError) metrics.addMetric('DeliveryRetries', MetricUnit.Count, 1);
+    else logger.error('Delivery failed unexpectedly; the message stays on the queue', error as Error);
+    throw error;
+  }
+}
+
+/**
+ * Lambda entry point of the dispatcher: an SQS event source on the delivery queue with partial
+ * batch responses (Powertools batch): delivered and dead-lettered messages are deleted, retried ones
+ * are reported as `batchItemFailures` and come back after the delay their visibility was set to.
+ */
+export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(async (event, context) =>
+    processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
+  );

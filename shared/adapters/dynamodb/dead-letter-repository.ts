@@ -1,0 +1,319 @@
+import { randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { PayloadTooLargeError, ValidationError } from '../../domain/errors';
+import type { IntegrationEvent } from '../../domain/events/integration-event';
+import type { Page } from '../../ports/contract-repository';
+import type { DeadLetter, DeadLetterRepository } from '../../ports/dead-letters';
+import { decodeCursor, encodeCursor, invalidCursorError, rethrowIfCursorRefused } from './cursor';
+import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+
+/** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
+const MAX_ITEM_BYTES = 400 * 1024;
+/** Room kept for the item's other attributes (ids, index keys, the last error's message…). */
+const ITEM_OVERHEAD_BYTES = 4 * 1024;
+
+const DEAD_LETTER_PARTITION = 'DEADLETTER';
+const subscriptionPk = (subscriptionId: string) => `SUB#${subscriptionId}`;
+const typePk = (eventType: string) => `TYPE#${eventType}`;
+
+/** The largest creation time `newDeadLetterId` encodes in 13 digits: 2286-11-20T17:46:39.999Z. */
+const MAX_ID_TIME_MS = 9_999_999_999_999;
+
+type DeadLetterItem = Omit<DeadLetter, 'event'> & {
+  pk: string;
+  sk: string;
+  gsi1pk: string;
+  gsi1sk: string;
+  gsi2pk: string;
+  gsi2sk: string;
+  /** The IntegrationEvent as gzip-compressed JSON: events reach ~1 MB of JSON, items 400 KB. */
+  event: Uint8Array;
+  /** Ms since the epoch when a redrive claimed it; absent when unclaimed. */
+  claimedAt?: number;
+};
+
+/** One way of listing: the index (or the base table), its key names and the cursor it accepts. */
+type Listing = {
+  indexName?: string;
+  partitionKey: 'pk' | 'gsi1pk' | 'gsi2pk';
+  sortKey: 'sk' | 'gsi1sk' | 'gsi2sk';
+  partitionValue: string;
+  cursorKeys: readonly string[];
+};
+
+/**
+ * A new dead letter id, `dl-<creation time, 13-digit ms>-<8 hex digits>`: ids sort by creation time
+ * (string order is time order until the year 2286), and 32 random bits keep ids of one millisecond
+ * apart.
+ *
+ * @param nowMs - the creation time, ms since the epoch (0 to 9 999 999 999 999)
+ * @param random - a source of numbers in [0, 1) @default 32 bits of `crypto.randomBytes`
+ * @throws {RangeError} when `nowMs` is not an integer in range
+ * @example newDeadLetterId(Date.parse('2026-11-30T10:00:00Z'), () => 0.5) // 'dl-1796032800000-80000000'
+ */
+export function newDeadLetterId(nowMs: number, random: () => number = cryptoRandom): string {
+  if (!Number.isInteger(nowMs) || nowMs < 0 || nowMs > MAX_ID_TIME_MS) {
+    throw new RangeError(`nowMs must be an integer from 0 to ${MAX_ID_TIME_MS}, got ${nowMs}`);
+  }
+  const suffix = Math.min(0xffffffff, Math.max(0, Math.floor(random() * 2 ** 32)));
+  return `dl-${String(nowMs).padStart(13, '0')}-${suffix.toString(16).padStart(8, '0')}`;
+}
+
+function cryptoRandom(): number {
+  return randomBytes(4).readUInt32BE(0) / 2 ** 32;
+}
+
+/**
+ * DeadLetterRepository on the delivery table (see `deliveryTable`): one item per dead letter under
+ * `pk = DEADLETTER, sk = <id>`, indexed by subscription (`bySubscription`: `gsi1pk = SUB#<id>`,
+ * `gsi1sk = <id>`) and by event type (`byType`: `gsi2pk = TYPE#<type>`, `gsi2sk = <id>`); the
+ * event is stored gzip-compressed. Ids sort by creation time (see {@link newDeadLetterId}), so
+ * every listing reads newest first with `ScanIndexForward: false`. Listings by index are
+ * eventually consistent (DynamoDB GSIs).
+ *
+ * A redrive claims a dead letter with one conditional UpdateItem on `claimedAt`, so of racing
+ * redrives exactly one wins, and a claim older than the caller's `staleBefore` (a redrive that
+ * died) can be taken over.
+ *
+ * All dead letters share one partition, which sustains DynamoDB's per-partition write rate
+ * (1,000 writes per second, DynamoDB quotas) — far above any sane dead-letter rate.
+ *
+ * @example new DynamoDbDeadLetterRepository(documentClient, 'aif-delivery')
+ */
+export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
+  /**
+   * @param client - a document client built once per cold start (`removeUndefinedValues` on)
+   * @param tableName - the physical name of the delivery table
+   */
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Stores a dead letter (an unconditional PutItem: ids are unique, so a repeated put of the same
+   * dead letter is idempotent).
+   *
+   * @throws {PayloadTooLargeError} when the compressed event exceeds ~396 KB (the 400 KB item limit)
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example await repository.put({ id: newDeadLetterId(Date.now()), subscriptionId, eventId, … })
+   */
+  async put(deadLetter: DeadLetter): Promise<void> {
+    const event = gzipSync(JSON.stringify(deadLetter.event));
+    if (event.byteLength > MAX_ITEM_BYTES - ITEM_OVERHEAD_BYTES) {
+      throw new PayloadTooLargeError(
+        `The event ${deadLetter.eventId} is ${event.byteLength} bytes after compression; DynamoDB items are limited to 400 KB`,
+        [{ pointer: '/event', message: 'the event is too large to keep as a dead letter' }],
+      );
+    }
+    const item: DeadLetterItem = {
+      ...deadLetter,
+      pk: DEAD_LETTER_PARTITION,
+      sk: deadLetter.id,
+      gsi1pk: subscriptionPk(deadLetter.subscriptionId),
+      gsi1sk: deadLetter.id,
+      gsi2pk: typePk(deadLetter.eventType),
+      gsi2sk: deadLetter.id,
+      event,
+    };
+    try {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
+    } catch (error) {
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
+  /**
+   * Reads one dead letter, strongly consistent.
+   *
+   * @returns the dead letter, or undefined when there is none
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const deadLetter = await repository.get('dl-1796032800000-80000000');
+   */
+  async get(id: string): Promise<DeadLetter | undefined> {
+    try {
+      const out = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: DEAD_LETTER_PARTITION, sk: id }, ConsistentRead: true }),
+      );
+      return out.Item ? fromItem(out.Item as DeadLetterItem) : undefined;
+    } catch (error) {
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
+  /**
+   * One page of dead letters, newest first: all of them (base table), or those of one subscription
+   * (`bySubscription`) or of one event type (`byType`). A cursor is accepted only by the listing
+   * that issued it (same index and filter value).
+   *
+   * @param options - at most one of `subscriptionId` and `type`; `limit` items per page (DynamoDB's
+   *   Query `Limit`); the previous page's `nextCursor`
+   * @returns the page; `nextCursor` when DynamoDB has more to read (the next page may be empty)
+   * @throws {ValidationError} when both `subscriptionId` and `type` are given
+   * @throws {BadRequestError} for a cursor this listing did not issue
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const { items, nextCursor } = await repository.list({ subscriptionId: 'orders-sub', limit: 20 });
+   */
+  async list(options: {
+    subscriptionId?: string;
+    type?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<DeadLetter>> {
+    const listing = listingFor(options);
+    const fixed: Record<string, string> = { pk: DEAD_LETTER_PARTITION, [listing.partitionKey]: listing.partitionValue };
+    const exclusiveStartKey = decodeCursor(options.cursor, listing.cursorKeys, fixed);
+    // An index cursor names the item twice (table and index sort keys): both must agree.
+    if (exclusiveStartKey && exclusiveStartKey[listing.sortKey] !== exclusiveStartKey.sk) throw invalidCursorError();
+    try {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          ...(listing.indexName ? { IndexName: listing.indexName } : { ConsistentRead: true }),
+          KeyConditionExpression: '#partition = :partition',
+          ExpressionAttributeNames: { '#partition': listing.partitionKey },
+          ExpressionAttributeValues: { ':partition': listing.partitionValue },
+          ScanIndexForward: false,
+          Limit: options.limit,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      const nextCursor = encodeCursor(out.LastEvaluatedKey);
+      return {
+        items: (out.Items ?? []).map((item) => fromItem(item as DeadLetterItem)),
+        ...(nextCursor && { nextCursor }),
+      };
+    } catch (error) {
+      if (exclusiveStartKey) rethrowIfCursorRefused(error);
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
+  /**
+   * Claims a dead letter for redrive: UpdateItem `SET claimedAt = :now` under
+   * `attribute_exists(pk) AND (attribute_not_exists(claimedAt) OR claimedAt < :staleBefore)`.
+   *
+   * @param now - ms since the epoch, recorded as the claim time
+   * @param staleBefore - ms since the epoch: a claim made before it is taken over
+   * @returns the claimed dead letter, or undefined when it is absent or claimed by another redrive
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const deadLetter = await repository.claim(id, now, now - 5 * 60_000); // undefined: someone else has it
+   */
+  async claim(id: string, now: number, staleBefore: number): Promise<DeadLetter | undefined> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: DEAD_LETTER_PARTITION, sk: id },
+          UpdateExpression: 'SET #claimedAt = :now',
+          ConditionExpression:
+            'attribute_exists(#pk) AND (attribute_not_exists(#claimedAt) OR #claimedAt < :staleBefore)',
+          ExpressionAttributeNames: { '#pk': 'pk', '#claimedAt': 'claimedAt' },
+          ExpressionAttributeValues: { ':now': now, ':staleBefore': staleBefore },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? fromItem(out.Attributes as DeadLetterItem) : undefined;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
+  /**
+   * Releases a claim (`REMOVE claimedAt`), only on an existing dead letter so a release after a
+   * delete does not leave a fragment behind.
+   *
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example await repository.release(id); // the redrive could not enqueue it
+   */
+  async release(id: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: DEAD_LETTER_PARTITION, sk: id },
+          UpdateExpression: 'REMOVE #claimedAt',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': 'pk', '#claimedAt': 'claimedAt' },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return;
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
+  /**
+   * Removes a dead letter (DeleteItem with `ReturnValues: ALL_OLD`).
+   *
+   * @returns true when there was one
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example await repository.delete(id); // after a successful redrive
+   */
+  async delete(id: string): Promise<boolean> {
+    try {
+      const out = await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: DEAD_LETTER_PARTITION, sk: id },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return out.Attributes !== undefined;
+    } catch (error) {
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+}
+
+/** @throws {ValidationError} when both filters are given */
+function listingFor(options: { subscriptionId?: string; type?: string }): Listing {
+  if (options.subscriptionId !== undefined && options.type !== undefined) {
+    throw new ValidationError('Dead letters are listed by subscription or by event type, not both', [
+      { pointer: '/query/type', message: 'leave out either subscriptionId or type' },
+    ]);
+  }
+  if (options.subscriptionId !== undefined) {
+    return {
+      indexName: 'bySubscription',
+      partitionKey: 'gsi1pk',
+      sortKey: 'gsi1sk',
+      partitionValue: subscriptionPk(options.subscriptionId),
+      cursorKeys: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
+    };
+  }
+  if (options.type !== undefined) {
+    return {
+      indexName: 'byType',
+      partitionKey: 'gsi2pk',
+      sortKey: 'gsi2sk',
+      partitionValue: typePk(options.type),
+      cursorKeys: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
+    };
+  }
+  return { partitionKey: 'pk', sortKey: 'sk', partitionValue: DEAD_LETTER_PARTITION, cursorKeys: ['pk', 'sk'] };
+}
+
+function fromItem(item: DeadLetterItem): DeadLetter {
+  return {
+    id: item.id,
+    subscriptionId: item.subscriptionId,
+    eventId: item.eventId,
+    eventType: item.eventType,
+    event: JSON.parse(gunzipSync(item.event).toString('utf8')) as IntegrationEvent,
+    attempts: item.attempts,
+    reason: item.reason,
+    ...(item.lastStatus !== undefined && { lastStatus: item.lastStatus }),
+    lastError: { code: item.lastError.code, category: item.lastError.category, message: item.lastError.message },
+    createdAt: item.createdAt,
+  };
+}

@@ -1,0 +1,44 @@
+import type { IntegrationEvent } from '../domain/events/integration-event';
+import type { ErrorCategory } from '../domain/resilience/integration-error';
+import type { Page } from './contract-repository';
+
+/** Why a delivery was given up. */
+export type DeadLetterReason = 'retries-exhausted' | 'not-retryable' | 'subscription-not-found';
+
+/** A delivery that will not be retried any more, kept until redriven or deleted. */
+export type DeadLetter = {
+  /** Sorts by creation time: `dl-<13-digit ms>-<random>`. */
+  id: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  event: IntegrationEvent;
+  /** Delivery attempts made. */
+  attempts: number;
+  reason: DeadLetterReason;
+  /** HTTP status of the last attempt, when the subscriber answered. */
+  lastStatus?: number;
+  lastError: { code: string; category: ErrorCategory; message: string };
+  createdAt: string;
+};
+
+/**
+ * Storage of dead letters. Implementations throw `DependencyUnavailableError` when storage throttles
+ * or is unreachable, `PayloadTooLargeError` for an event it cannot hold, and `BadRequestError` for a
+ * cursor it did not issue.
+ */
+export interface DeadLetterRepository {
+  put(deadLetter: DeadLetter): Promise<void>;
+  get(id: string): Promise<DeadLetter | undefined>;
+  /** Newest first; at most one of subscriptionId and type filters. */
+  list(options: { subscriptionId?: string; type?: string; limit: number; cursor?: string }): Promise<Page<DeadLetter>>;
+  /**
+   * Claims a dead letter for redrive with one conditional write (unclaimed, or claimed before
+   * `staleBefore` ms): exactly one of racing redrives gets it.
+   */
+  claim(id: string, now: number, staleBefore: number): Promise<DeadLetter | undefined>;
+  /** Releases a claim that could not be carried out. */
+  release(id: string): Promise<void>;
+  /** Removes a dead letter; false when there was none. */
+  delete(id: string): Promise<boolean>;
+}

@@ -1,0 +1,29 @@
+/**
+ * A message on the delivery queue: one event for one subscription. In AWS the subscription's
+ * EventBridge rule target writes it (its input transformer wraps the event with the subscription
+ * id); locally the in-process bus does.
+ */
+export type DeliveryMessage = {
+  subscriptionId: string;
+  /** The IntegrationEvent envelope, as published. */
+  event: Record<string, unknown>;
+};
+
+/**
+ * The delivery queue as the dispatcher and redrive see it: SQS in AWS, the in-process queue
+ * locally. Implementations throw `DependencyUnavailableError` when the queue throttles or is
+ * unreachable.
+ */
+export interface DeliveryQueue {
+  /**
+   * Enqueues a message (redrive): a new message, so its receive count starts at 0.
+   *
+   * @param delaySeconds - 0–900 (SQS DelaySeconds)
+   */
+  send(message: DeliveryMessage, delaySeconds?: number): Promise<void>;
+  /**
+   * Makes a received message visible again after `visibilityTimeoutSeconds` (0–43 200, SQS
+   * ChangeMessageVisibility): how the dispatcher waits between delivery attempts.
+   */
+  changeVisibility(receiptHandle: string, visibilityTimeoutSeconds: number): Promise<void>;
+}

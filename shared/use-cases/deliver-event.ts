@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import type { IntegrationEvent } from '../domain/events/integration-event';
+import type { Subscription } from '../domain/events/subscription';
+import { decide, type Resolution } from '../domain/resilience/decide';
+import { HttpStatusError } from '../domain/resilience/errors';
+import { IntegrationError } from '../domain/resilience/integration-error';
+import { type ResolvedPolicy, resolvePolicy } from '../domain/resilience/policy';
+import type { Clock } from '../ports/clock';
+import type { DeadLetterReason, DeadLetterRepository } from '../ports/dead-letters';
+import type { DeliveryMessage, DeliveryQueue } from '../ports/delivery-queue';
+import type { HttpClient } from '../ports/http-client';
+import type { SubscriptionRepository } from '../ports/subscriptions';
+import { classifyError } from '../resilience/classify';
+import { type RecordErrorDeps, recordError } from './record-error';
+
+/** What delivering needs. */
+export type DeliverDeps = RecordErrorDeps & {
+  subscriptions: Pick<SubscriptionRepository, 'get'>;
+  deadLetters: Pick<DeadLetterRepository, 'put'>;
+  queue: Pick<DeliveryQueue, 'changeVisibility'>;
+  http: HttpClient;
+  /** Signs a webhook per the Standard Webhooks spec: the `webhook-*` headers. */
+  sign: (input: { secret: string; id: string; timestamp: Date; payload: string }) => Record<string, string>;
+  /** New dead-letter ids (sortable by time). */
+  newDeadLetterId: (nowMs: number) => string;
+  /** Told when counting a failure, or delaying a retry, failed; the delivery decision stands. */
+  onCountingError?: (error: unknown) => void;
+};
+
+/** What became of one delivery attempt. */
+export type DeliveryOutcome =
+  | { outcome: 'delivered'; status: number }
+  | { outcome: 'retrying'; delayMs: number; error: IntegrationError }
+  | { outcome: 'dead-lettered'; deadLetterId: string; reason: DeadLetterReason; error: IntegrationError };
+
+/** Longest wait SQS can give a received message, seconds (ChangeMessageVisibility: 12 hours). */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * Delivers one queued event to its subscriber (the dispatcher's work per SQS message).
+ *
+ * POSTs the envelope as JSON to the subscription's webhook URL, signed per the Standard Webhooks
+ * spec (`webhook-id` derived from the event id and the subscription id, stable across retries and
+ * redrives, so subscribers can de-duplicate; `webhook-timestamp`; `webhook-signature`), through the SSRF-safe client with the
+ * subscription's timeout. Then, by the error policies:
+ * - 2xx → delivered;
+ * - 408, 429, 5xx, timeouts, connection errors → retried while `attempt ≤ maxRetries`, after the
+ *   subscription's backoff (a longer `Retry-After` wins, up to maxDelayMs), by changing the
+ *   message's visibility;
+ * - other 4xx, a blocked target, retries exhausted, or a deleted subscription → a dead letter.
+ * Every failed attempt is counted per `webhook:<subscription id>` and code (alerts included).
+ *
+ * @param input.attempt - this message's receive count (1 = first delivery attempt)
+ * @throws {DependencyUnavailableError} when the dead letter cannot be stored — the message then
+ *   stays on the queue and is retried, never lost
+ */
+export async function deliverEvent(
+  deps: DeliverDeps,
+  input: { message: DeliveryMessage; attempt: number; receiptHandle: string },
+): Promise<DeliveryOutcome> {
+  const event = input.message.event as IntegrationEvent;
+  const subscription = await deps.subscriptions.get(input.message.subscriptionId);
+  const source = `webhook:${input.message.subscriptionId}`;
+  if (!subscription) {
+    const error = new IntegrationError(`The subscription ${input.message.subscriptionId} no longer exists`, {
+      code: 'SUBSCRIPTION_NOT_FOUND',
+      category: 'permanent',
+      source,
+      timestamp: deps.clock.now().getTime(),
+    });
+    return deadLetter(deps, input, event, 'subscription-not-found', error);
+  }
+
+  const payload = JSON.stringify(event);
+  const now = deps.clock.now();
+  let failure: IntegrationError;
+  try {
+    const response = await deps.http.request({
+      method: 'POST',
+      url: subscription.target.url,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'agent-integration-framework/1 (webhook dispatcher)',
+        ...(event.metadata?.traceparent && { traceparent: event.metadata.traceparent }),
+        ...deps.sign({
+          secret: subscription.target.secret,
+          id: webhookId(event.id, subscription.id),
+          timestamp: now,
+          payload,
+        }),
+      },
+      body: payload,
+      timeoutMs: subscription.timeoutMs,
+    });
+    if (response.status >= 200 && response.status < 300) return { outcome: 'delivered', status: response.status };
+    const retryAfter = response.headers['retry-after'];
+    throw new HttpStatusError(response.status, {
+      url: subscription.target.url,
+      ...(retryAfter !== undefined && { retryAfter }),
+    });
+  } catch (thrown) {
+    failure = classifyError(thrown, { source, now: () => deps.clock.now().getTime() });
+  }
+
+  await recordError(deps, failure).catch((error: unknown) => deps.onCountingError?.(error));
+  const resolution = decide(failure, input.attempt, await subscriptionPolicy(deps, subscription, failure));
+  if (resolution.action === 'retry') {
+    try {
+      await deps.queue.changeVisibility(
+        input.receiptHandle,
+        Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(resolution.delayMs / 1000)),
+      );
+    } catch (error) {
+      // The receipt expired (the attempt outlasted the visibility timeout): the message is visible
+      // again already and will be retried at once rather than after the delay. Nothing is lost.
+      deps.onCountingError?.(error);
+    }
+    return { outcome: 'retrying', delayMs: resolution.delayMs, error: failure };
+  }
+  return deadLetter(deps, input, event, reasonOf(resolution), failure, subscription);
+}
+
+/** The error policy for this failure, with the subscription's retry count and schedule. */
+async function subscriptionPolicy(
+  deps: DeliverDeps,
+  subscription: Subscription,
+  error: IntegrationError,
+): Promise<ResolvedPolicy> {
+  const resolved = resolvePolicy(await deps.policyCache.overrides(), error);
+  return {
+    key: `subscription:${subscription.id}`,
+    origin: 'custom',
+    policy: {
+      ...resolved.policy,
+      ...subscription.retryPolicy,
+      maxRetries: resolved.policy.category === 'permanent' ? 0 : subscription.maxRetries,
+      // The subscription decides what happens after the last retry: a dead letter.
+      fallbackAction: undefined,
+    },
+  };
+}
+
+function reasonOf(resolution: Exclude<Resolution, { action: 'retry' }>): DeadLetterReason {
+  return resolution.reason === 'retries-exhausted' ? 'retries-exhausted' : 'not-retryable';
+}
+
+async function deadLetter(
+  deps: DeliverDeps,
+  input: { message: DeliveryMessage; attempt: number },
+  event: IntegrationEvent,
+  reason: DeadLetterReason,
+  error: IntegrationError,
+  subscription?: Subscription,
+): Promise<DeliveryOutcome> {
+  const now = deps.clock.now();
+  const id = deps.newDeadLetterId(now.getTime());
+  const status = error.context.httpStatusCode;
+  await deps.deadLetters.put({
+    id,
+    subscriptionId: subscription?.id ?? input.message.subscriptionId,
+    eventId: event.id,
+    eventType: event.type,
+    event,
+    attempts: input.attempt,
+    reason,
+    ...(typeof status === 'number' && { lastStatus: status }),
+    lastError: { code: error.code, category: error.category, message: error.message },
+    createdAt: now.toISOString(),
+  });
+  return { outcome: 'dead-lettered', deadLetterId: id, reason, error };
+}
+
+/**
+ * The Standard Webhooks message id of an event's delivery to a subscription: `msg_` and 32 hex
+ * digits of SHA-256 over both ids — the same for every attempt, redrive and replay of that delivery.
+ *
+ * @example webhookId('evt-1', 'orders') // 'msg_…' (always the same)
+ */
+export function webhookId(eventId: string, subscriptionId: string): string {
+  return `msg_${createHash('sha256').update(`${eventId}\n${subscriptionId}`).digest('hex').slice(0, 32)}`;
+}

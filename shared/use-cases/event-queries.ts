@@ -1,0 +1,44 @@
+import { BadRequestError, NotFoundError } from '../domain/errors';
+import { matchesEventPattern, validateEventPattern } from '../domain/events/event-pattern';
+import type { Page } from '../ports/contract-repository';
+import type { EventLog, EventRecord } from '../ports/event-log';
+
+/**
+ * One event from the log, with its publication state.
+ *
+ * @throws {NotFoundError} when the log has no such id (never published, or past its retention)
+ */
+export async function getEvent(deps: { eventLog: EventLog }, id: string): Promise<EventRecord> {
+  const record = await deps.eventLog.get(id);
+  if (!record) throw new NotFoundError(`No event ${id} in the event log`);
+  const { leaseUntil: _lease, ...shown } = record;
+  return shown;
+}
+
+/** The published events of one correlation id — the causation chain — oldest first. */
+export async function listEventsByCorrelation(
+  deps: { eventLog: EventLog },
+  query: { correlationId: string; limit: number; cursor?: string },
+): Promise<Page<EventRecord>> {
+  const page = await deps.eventLog.listByCorrelation(query.correlationId, {
+    limit: query.limit,
+    ...(query.cursor !== undefined && { cursor: query.cursor }),
+  });
+  return { ...page, items: page.items.map(({ leaseUntil: _lease, ...shown }) => shown) };
+}
+
+/**
+ * EventBridge's TestEventPattern, served by the same matcher the local bus uses
+ * (`POST /v1/event-patterns/test`).
+ *
+ * @throws {BadRequestError} with EventBridge's reason when the pattern is invalid (as TestEventPattern's 400)
+ */
+export function testEventPattern(input: { pattern: unknown; event: unknown }): { matches: boolean } {
+  const validated = validateEventPattern(input.pattern);
+  if (!validated.valid) {
+    throw new BadRequestError(validated.reason, [
+      { pointer: '/pattern', message: validated.reason, keyword: 'eventPattern' },
+    ]);
+  }
+  return { matches: matchesEventPattern(validated.pattern, input.event) };
+}

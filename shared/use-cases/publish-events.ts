@@ -1,0 +1,349 @@
+import * as z from 'zod';
+import { contentHash } from '../domain/canonical-json';
+import type { CompiledContractCache } from '../domain/contracts/validator';
+import { normalizeVersion } from '../domain/contracts/versions';
+import {
+  ConflictError,
+  DependencyUnavailableError,
+  type DomainError,
+  type FieldProblem,
+  issueProblems,
+  PayloadTooLargeError,
+  ValidationError,
+} from '../domain/errors';
+import { DEFAULT_MAX_ENTRY_BYTES, preparePutEventsEntry } from '../domain/events/entry-rules';
+import { type IntegrationEvent, IntegrationEventSchema } from '../domain/events/integration-event';
+import { decide } from '../domain/resilience/decide';
+import { IntegrationError } from '../domain/resilience/integration-error';
+import { resolvePolicy } from '../domain/resilience/policy';
+import type { Clock } from '../ports/clock';
+import type { ContractRepository } from '../ports/contract-repository';
+import type { EventLog } from '../ports/event-log';
+import type { EventPublisher, PublishOutcome } from '../ports/event-publisher';
+import type { ErrorPolicyCache } from './error-policy-cache';
+
+/** Most events one `POST /v1/events` takes. */
+export const MAX_EVENTS_PER_REQUEST = 100;
+/** How long a publisher holds an event id it claimed, milliseconds (longer than a request may run). */
+export const PUBLISH_LEASE_MS = 60_000;
+/** Time budget for retrying entries the bus refused, milliseconds. */
+const PUBLISH_RETRY_BUDGET_MS = 10_000;
+/** The schema in an event contract that validates payloads. */
+export const EVENT_CONTRACT_SCHEMA = 'payload';
+
+/** What publishing needs. */
+export type PublishEventsDeps = {
+  eventLog: EventLog;
+  events: EventPublisher;
+  contracts: Pick<ContractRepository, 'getVersion' | 'listVersionHeaders'>;
+  compiled: CompiledContractCache;
+  policyCache: ErrorPolicyCache;
+  clock: Clock;
+  /** How long the event log keeps events, days. */
+  retentionDays: number;
+  /** Largest PutEvents entry, bytes (EventBridge's quota; a setting). @default 1 MiB */
+  maxEntryBytes?: number;
+};
+
+/** The outcome of one event of a publish request. */
+export type EventResult =
+  | { index: number; id: string; status: 'published'; eventBridgeId?: string }
+  | { index: number; id: string; status: 'duplicate'; eventBridgeId?: string; publishedAt?: string }
+  | {
+      index: number;
+      id?: string;
+      status: 'rejected' | 'conflict' | 'failed';
+      /** The HTTP status this event alone would get: 409, 413, 422 or 503. */
+      httpStatus: number;
+      detail: string;
+      errors?: FieldProblem[];
+    };
+
+/** A whole publish request's outcome: the status to answer and every event's result, in input order. */
+export type PublishReport = { status: number; results: EventResult[] };
+
+const BodySchema = z.union([
+  z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_REQUEST),
+  z.record(z.string(), z.unknown()),
+]);
+
+/**
+ * Publishes one event or a batch (`POST /v1/events`).
+ *
+ * 1. Every event is validated (envelope; then its payload against its **event contract**: the
+ *    registered contract named like the event type, at the event's version, schema `payload`);
+ *    entries EventBridge would refuse inside an HTTP 200 (detail-type too long, Detail not an
+ *    object, entry over the size cap) are caught here. A refused event is not published at all.
+ * 2. Each remaining id is claimed in the event log with one conditional write: an id already
+ *    published is a `duplicate` (not sent again); the same id with other content is a `conflict`.
+ * 3. Claimed events go to the bus (PutEvents ≤ 10 entries per call); entries that fail
+ *    retryably are re-sent — only those — with the error policies' backoff, within 10 s.
+ * 4. The log records each event as published (with EventBridge's id) or failed (publishing the
+ *    same id again retries it).
+ *
+ * @param body - the request body: one envelope, or an array of 1–100
+ * @returns every event's result in input order, and the status: 202 when every event was published
+ *   or was a duplicate; otherwise the worst outcome (503 > 409 > 413 > 422), so a partly failed batch
+ *   is never reported as a success
+ * @throws {ValidationError} when the body is neither an envelope nor an array of 1–100
+ * @throws {DependencyUnavailableError} when the event log is unavailable
+ */
+export async function publishEvents(deps: PublishEventsDeps, body: unknown): Promise<PublishReport> {
+  const parsedBody = BodySchema.safeParse(body);
+  if (!parsedBody.success) {
+    throw new ValidationError(
+      `Send one event envelope or an array of 1–${MAX_EVENTS_PER_REQUEST}`,
+      issueProblems(parsedBody.error.issues),
+    );
+  }
+  const batch = Array.isArray(parsedBody.data);
+  const raw: unknown[] = batch ? (parsedBody.data as unknown[]) : [parsedBody.data];
+  const results: EventResult[] = new Array(raw.length);
+  const accepted: Array<{ index: number; event: IntegrationEvent }> = [];
+  const seenIds = new Map<string, number>();
+
+  await Promise.all(
+    raw.map(async (candidate, index) => {
+      const prefix = batch ? `/${index}` : '';
+      const parsed = IntegrationEventSchema.safeParse(candidate);
+      if (!parsed.success) {
+        results[index] = rejected(
+          index,
+          idOf(candidate),
+          422,
+          'The event envelope is invalid',
+          issueProblems(parsed.error.issues, prefix),
+        );
+        return;
+      }
+      const event = parsed.data;
+      const problems = await contractProblems(deps, event, prefix);
+      if (problems.length > 0) {
+        results[index] = rejected(
+          index,
+          event.id,
+          422,
+          `The payload breaks the event contract ${event.type}`,
+          problems,
+        );
+        return;
+      }
+      const prepared = preparePutEventsEntry(event, { maxEntryBytes: deps.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES });
+      if ('problem' in prepared) {
+        const tooLarge = prepared.problem.errorCode === 'EntryTooLarge';
+        results[index] = rejected(index, event.id, tooLarge ? 413 : 422, prepared.problem.errorMessage, [
+          { pointer: prefix || '/', message: prepared.problem.errorMessage, keyword: prepared.problem.errorCode },
+        ]);
+        return;
+      }
+      accepted.push({ index, event });
+    }),
+  );
+  for (const { index, event } of [...accepted].sort((a, b) => a.index - b.index)) {
+    const first = seenIds.get(event.id);
+    if (first !== undefined) {
+      results[index] = rejected(index, event.id, 422, `The id ${event.id} appears twice in this batch`, [
+        { pointer: `/${index}/id`, message: `duplicates /${first}/id`, keyword: 'custom' },
+      ]);
+    } else seenIds.set(event.id, index);
+  }
+  const unique = accepted.filter(({ index }) => results[index] === undefined);
+
+  const toSend = await claimAll(deps, unique, results);
+  await sendAll(deps, toSend, results);
+  return { status: overallStatus(results), results };
+}
+
+function idOf(candidate: unknown): string | undefined {
+  const id = (candidate as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+function rejected(
+  index: number,
+  id: string | undefined,
+  httpStatus: number,
+  detail: string,
+  errors: FieldProblem[],
+): EventResult {
+  return { index, ...(id !== undefined && { id }), status: 'rejected', httpStatus, detail, errors };
+}
+
+/** Problems of the payload against its event contract; none when no contract names the type. */
+async function contractProblems(
+  deps: PublishEventsDeps,
+  event: IntegrationEvent,
+  prefix: string,
+): Promise<FieldProblem[]> {
+  const versions = await deps.contracts.listVersionHeaders(event.type);
+  if (versions.length === 0) return [];
+  const version = await deps.contracts.getVersion(event.type, normalizeVersion(event.version));
+  if (!version) {
+    return [
+      {
+        pointer: `${prefix}/version`,
+        message: `the event contract ${event.type} has no version ${event.version} (registered: ${versions
+          .map((v) => v.version)
+          .join(', ')})`,
+        keyword: 'contract',
+      },
+    ];
+  }
+  if (!Object.hasOwn(version.schemas, EVENT_CONTRACT_SCHEMA)) {
+    return [
+      {
+        pointer: `${prefix}/type`,
+        message: `the event contract ${event.type}@${version.version} has no schema "${EVENT_CONTRACT_SCHEMA}" to validate payloads with`,
+        keyword: 'contract',
+      },
+    ];
+  }
+  return deps.compiled
+    .get(version)
+    .validateNamedSchema(EVENT_CONTRACT_SCHEMA, event.payload, `${prefix}/payload`)
+    .map((issue) => ({ pointer: issue.instancePath, message: issue.message, keyword: issue.keyword }));
+}
+
+/** Claims every id in the log; fills the results of duplicates and conflicts, returns what to send. */
+async function claimAll(
+  deps: PublishEventsDeps,
+  accepted: Array<{ index: number; event: IntegrationEvent }>,
+  results: EventResult[],
+): Promise<Array<{ index: number; event: IntegrationEvent }>> {
+  const now = deps.clock.now();
+  const expiresAt = Math.ceil(now.getTime() / 1000) + deps.retentionDays * 86_400;
+  const claimed = await Promise.all(
+    accepted.map(async ({ index, event }) => {
+      const hash = contentHash(event);
+      const outcome = await deps.eventLog.claim(
+        {
+          event,
+          contentHash: hash,
+          status: 'pending',
+          receivedAt: now.toISOString(),
+          leaseUntil: now.getTime() + PUBLISH_LEASE_MS,
+        },
+        expiresAt,
+        now.getTime(),
+      );
+      if (outcome.claimed) return { index, event };
+      const { existing } = outcome;
+      if (existing.contentHash !== hash) {
+        results[index] = {
+          index,
+          id: event.id,
+          status: 'conflict',
+          httpStatus: 409,
+          detail: `Another event with the id ${event.id} and different content was published; ids identify events`,
+        };
+      } else if (existing.status === 'published') {
+        results[index] = {
+          index,
+          id: event.id,
+          status: 'duplicate',
+          ...(existing.eventBridgeId && { eventBridgeId: existing.eventBridgeId }),
+          ...(existing.publishedAt && { publishedAt: existing.publishedAt }),
+        };
+      } else {
+        results[index] = {
+          index,
+          id: event.id,
+          status: 'conflict',
+          httpStatus: 409,
+          detail: `The event ${event.id} is being published by another request; retry after a minute if it does not appear`,
+        };
+      }
+      return undefined;
+    }),
+  );
+  return claimed.filter((c): c is { index: number; event: IntegrationEvent } => c !== undefined);
+}
+
+/** Puts events on the bus, re-sending only entries that failed retryably, and records each outcome. */
+async function sendAll(
+  deps: PublishEventsDeps,
+  toSend: Array<{ index: number; event: IntegrationEvent }>,
+  results: EventResult[],
+): Promise<void> {
+  const overrides = await deps.policyCache.overrides();
+  const deadline = deps.clock.now().getTime() + PUBLISH_RETRY_BUDGET_MS;
+  let pending = toSend;
+  let previousDelayMs: number | undefined;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const outcomes = await deps.events.publish(pending.map((p) => p.event));
+    const retry: typeof pending = [];
+    let delayMs = 0;
+    await Promise.all(
+      pending.map(async (item, i) => {
+        const outcome = outcomes[i] as PublishOutcome;
+        if (outcome.status === 'published') {
+          await deps.eventLog.markPublished(item.event.id, deps.clock.now().toISOString(), outcome.eventBridgeId);
+          results[item.index] = {
+            index: item.index,
+            id: item.event.id,
+            status: 'published',
+            ...(outcome.eventBridgeId && { eventBridgeId: outcome.eventBridgeId }),
+          };
+          return;
+        }
+        const error = new IntegrationError(outcome.errorMessage, {
+          code: outcome.errorCode,
+          category: outcome.retryable ? 'transient' : 'permanent',
+          source: 'bus:putevents',
+        });
+        const resolution = decide(error, attempt, resolvePolicy(overrides, error), {
+          ...(previousDelayMs !== undefined && { previousDelayMs }),
+        });
+        if (resolution.action === 'retry' && deps.clock.now().getTime() + resolution.delayMs <= deadline) {
+          retry.push(item);
+          delayMs = Math.max(delayMs, resolution.delayMs);
+          return;
+        }
+        await deps.eventLog.markFailed(item.event.id, { code: outcome.errorCode, message: outcome.errorMessage });
+        results[item.index] = {
+          index: item.index,
+          id: item.event.id,
+          status: 'failed',
+          httpStatus: outcome.retryable ? 503 : 422,
+          detail: `The bus refused the event: ${outcome.errorCode}: ${outcome.errorMessage}`,
+        };
+      }),
+    );
+    if (retry.length > 0) {
+      await deps.clock.sleep(delayMs);
+      previousDelayMs = delayMs;
+    }
+    pending = retry;
+  }
+}
+
+/** 202 when nothing failed; otherwise the most urgent failure: 503 (retry) > 409 > 413 > 422. */
+function overallStatus(results: readonly EventResult[]): number {
+  const failures = results.flatMap((r) => ('httpStatus' in r ? [r.httpStatus] : []));
+  if (failures.length === 0) return 202;
+  for (const status of [503, 409, 413, 422]) if (failures.includes(status)) return status;
+  return 422;
+}
+
+/**
+ * The error a failed publish request is answered with: problem details of the overall status, with
+ * every field problem and, as the `results` extension, every event's outcome.
+ *
+ * @example throw publishFailure(report); // 422 / 409 / 413 / 503 problem+json with results
+ */
+export function publishFailure(report: PublishReport): DomainError {
+  const failed = report.results.filter((r) => 'httpStatus' in r);
+  const detail = `${failed.length} of ${report.results.length} event(s) were not published; see results`;
+  const problems = failed.flatMap((r) => ('errors' in r && r.errors ? r.errors : []));
+  const options = { extensions: { results: report.results } };
+  switch (report.status) {
+    case 503:
+      return new DependencyUnavailableError(detail, 1, { ...options, problems });
+    case 409:
+      return new ConflictError(detail, problems, options);
+    case 413:
+      return new PayloadTooLargeError(detail, problems, options);
+    default:
+      return new ValidationError(detail, problems, options);
+  }
+}

@@ -1,0 +1,188 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { canonicalJson } from '../domain/canonical-json';
+import { ConflictError, type FieldProblem, issueProblems, NotFoundError, ValidationError } from '../domain/errors';
+import { validateEventPattern } from '../domain/events/event-pattern';
+import { rulePattern, type Subscription, SubscriptionInputSchema } from '../domain/events/subscription';
+import { type AddressPolicy, checkTargetUrl } from '../domain/net/address-policy';
+import { resolvePolicy } from '../domain/resilience/policy';
+import type { Clock } from '../ports/clock';
+import type { SubscriptionRepository, SubscriptionRules } from '../ports/subscriptions';
+import type { ErrorPolicyCache } from './error-policy-cache';
+
+/** EventBridge's limit on a rule's event pattern, characters (PutRule EventPattern: 4096). */
+export const MAX_EVENT_PATTERN_CHARS = 4096;
+
+/** What subscription management needs. */
+export type SubscriptionDeps = {
+  subscriptions: SubscriptionRepository;
+  rules: SubscriptionRules;
+  policyCache: ErrorPolicyCache;
+  clock: Clock;
+  /** Which webhook hosts are allowed (SSRF protection; local mode allows loopback). */
+  addressPolicy: AddressPolicy;
+};
+
+/** A subscription as the API shows it: the secret only when it was just created. */
+export type SubscriptionView = Omit<Subscription, 'target'> & {
+  target: { type: 'webhook'; url: string; secret?: string };
+};
+
+/**
+ * Creates a subscription (`POST /v1/subscriptions`): validates it (the filter as an EventBridge
+ * pattern, with EventBridge's reasons; the rule's whole pattern within 4096 characters; the
+ * webhook URL against the SSRF policy), stores it with one conditional write, then creates its
+ * rule (EventBridge rule → delivery queue in AWS, the in-process router locally) and marks it
+ * active. Omitted retry settings come from the `transient` error policy; an omitted secret is
+ * generated and returned once. Creating the same id again with the same settings answers the
+ * stored subscription (idempotent); other settings are a conflict.
+ *
+ * @param body - the request body, unvalidated
+ * @returns the subscription and whether it was created now
+ * @throws {ValidationError} naming every problem of the body, the filter and the URL
+ * @throws {ConflictError} when the id holds a different subscription
+ * @throws {DependencyUnavailableError} when storage or EventBridge is unavailable (nothing is left half-made)
+ */
+export async function createSubscription(
+  deps: SubscriptionDeps,
+  body: unknown,
+): Promise<{ created: boolean; subscription: SubscriptionView }> {
+  const parsed = SubscriptionInputSchema.safeParse(body);
+  const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
+  const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (raw.filter !== undefined && typeof raw.filter === 'object' && raw.filter !== null && !Array.isArray(raw.filter)) {
+    const filter = validateEventPattern(raw.filter);
+    if (!filter.valid) problems.push({ pointer: '/filter', message: filter.reason, keyword: 'eventPattern' });
+    else if (typeof raw.eventType === 'string') {
+      const whole = JSON.stringify(
+        rulePattern({ eventType: raw.eventType, filter: raw.filter as Record<string, unknown> }),
+      );
+      if (whole.length > MAX_EVENT_PATTERN_CHARS) {
+        problems.push({
+          pointer: '/filter',
+          message: `the rule's event pattern would be ${whole.length} characters; EventBridge allows ${MAX_EVENT_PATTERN_CHARS}`,
+          keyword: 'maxLength',
+        });
+      }
+    }
+  }
+  const target = raw.target as { url?: unknown } | undefined;
+  if (typeof target?.url === 'string') {
+    const checked = checkTargetUrl(target.url, deps.addressPolicy);
+    if (!checked.ok) problems.push({ pointer: '/target/url', message: checked.reason, keyword: 'ssrf' });
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw new ValidationError(`The subscription has ${problems.length} problem(s)`, problems);
+  }
+  const input = parsed.data;
+  const transient = resolvePolicy(await deps.policyCache.overrides(), {
+    code: 'DELIVERY',
+    category: 'transient',
+  }).policy;
+  const subscription: Subscription = {
+    id: input.id ?? `sub-${randomUUID()}`,
+    eventType: input.eventType,
+    ...(input.filter && { filter: input.filter }),
+    target: { type: 'webhook', url: input.target.url, secret: input.target.secret ?? generateSecret() },
+    maxRetries: input.maxRetries ?? transient.maxRetries,
+    retryPolicy: {
+      backoffStrategy: input.retryPolicy?.backoffStrategy ?? transient.backoffStrategy,
+      initialDelayMs: input.retryPolicy?.initialDelayMs ?? transient.initialDelayMs,
+      maxDelayMs: input.retryPolicy?.maxDelayMs ?? transient.maxDelayMs,
+      jitter: input.retryPolicy?.jitter ?? transient.jitter,
+    },
+    timeoutMs: input.timeoutMs,
+    priority: input.priority,
+    status: 'provisioning',
+    createdAt: deps.clock.now().toISOString(),
+  };
+
+  const stored = await deps.subscriptions.create(subscription);
+  if (!stored.created) {
+    const { existing } = stored;
+    if (input.id !== undefined && sameSettings(existing, subscription, input.target.secret !== undefined)) {
+      if (existing.status === 'active') return { created: false, subscription: view(existing, false) };
+      // A creation that stopped between its writes: finish it.
+      return { created: false, subscription: view(await provision(deps, existing), false) };
+    }
+    throw new ConflictError(`The subscription ${subscription.id} exists with other settings; delete it first`, [
+      { pointer: '/id', message: 'is taken by a different subscription' },
+    ]);
+  }
+  try {
+    return { created: true, subscription: view(await provision(deps, subscription), true) };
+  } catch (error) {
+    // Leave nothing half-made: no rule without a record, no record without a rule.
+    await deps.rules.remove(subscription.id).catch(() => undefined);
+    await deps.subscriptions.delete(subscription.id);
+    throw error;
+  }
+}
+
+async function provision(deps: SubscriptionDeps, subscription: Subscription): Promise<Subscription> {
+  const { ruleArn } = await deps.rules.put(subscription);
+  const active = await deps.subscriptions.activate(subscription.id, ruleArn);
+  if (!active) throw new NotFoundError(`The subscription ${subscription.id} was deleted while it was being created`);
+  return active;
+}
+
+function sameSettings(a: Subscription, b: Subscription, secretGiven: boolean): boolean {
+  const comparable = (s: Subscription, keepSecret: boolean) => ({
+    ...s,
+    target: { ...s.target, secret: keepSecret ? s.target.secret : '' },
+    status: '',
+    createdAt: '',
+    ruleArn: '',
+  });
+  return canonicalJson(comparable(a, secretGiven)) === canonicalJson(comparable(b, secretGiven));
+}
+
+/** A Standard Webhooks secret: `whsec_` + base64 of 32 random bytes. */
+function generateSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+function view(subscription: Subscription, withSecret: boolean): SubscriptionView {
+  return {
+    ...subscription,
+    target: {
+      type: 'webhook',
+      url: subscription.target.url,
+      ...(withSecret && { secret: subscription.target.secret }),
+    },
+  };
+}
+
+/** Every subscription (secrets hidden). */
+export async function listSubscriptions(deps: Pick<SubscriptionDeps, 'subscriptions'>): Promise<SubscriptionView[]> {
+  return (await deps.subscriptions.list()).map((s) => view(s, false));
+}
+
+/**
+ * One subscription (secret hidden).
+ *
+ * @throws {NotFoundError} when there is none
+ */
+export async function getSubscription(
+  deps: Pick<SubscriptionDeps, 'subscriptions'>,
+  id: string,
+): Promise<SubscriptionView> {
+  const found = await deps.subscriptions.get(id);
+  if (!found) throw new NotFoundError(`No subscription ${id}`);
+  return view(found, false);
+}
+
+/**
+ * Deletes a subscription: its rule's targets, then its rule, then the record — so no event is
+ * routed to a subscription that no longer exists. Deliveries already queued become dead letters
+ * (reason `subscription-not-found`) rather than vanish.
+ *
+ * @throws {NotFoundError} when there is none
+ */
+export async function deleteSubscription(
+  deps: Pick<SubscriptionDeps, 'subscriptions' | 'rules'>,
+  id: string,
+): Promise<void> {
+  if (!(await deps.subscriptions.get(id))) throw new NotFoundError(`No subscription ${id}`);
+  await deps.rules.remove(id);
+  if (!(await deps.subscriptions.delete(id))) throw new NotFoundError(`No subscription ${id}`);
+}
