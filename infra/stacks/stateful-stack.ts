@@ -97,8 +97,8 @@ export class StatefulStack extends Stack {
     this.subscriptionRulePrefix = props.subscriptionRulePrefix ?? 'aif-sub-';
     assertSubscriptionRulePrefix(this.subscriptionRulePrefix);
 
-    // Every event on the bus carries this account (its own and those replayed alike): the pattern
-    // archives them all.
+    // The bus has no resource policy, so only this account's principals can put events on it and
+    // every event carries this account: the pattern archives them all.
     this.eventArchive = this.eventBus.archive('EventArchive', {
       description: 'Every event on the Agent Integration Framework bus, for replays',
       eventPattern: { account: [Stack.of(this).account] },

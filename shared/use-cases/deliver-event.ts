@@ -33,8 +33,12 @@ export type DeliveryOutcome =
   | { outcome: 'retrying'; delayMs: number; error: IntegrationError }
   | { outcome: 'dead-lettered'; deadLetterId: string; reason: DeadLetterReason; error: IntegrationError };
 
-/** Longest wait SQS can give a received message, seconds (ChangeMessageVisibility: 12 hours). */
-const MAX_VISIBILITY_SECONDS = 43_200;
+/**
+ * Longest wait the dispatcher asks for, seconds. SQS rejects a visibility that would end more than
+ * 12 hours (43 200 s) after the message was received (ChangeMessageVisibility); the dispatcher has
+ * spent at most its 60 s timeout since, so two minutes are kept in hand.
+ */
+const MAX_VISIBILITY_SECONDS = 43_200 - 120;
 
 /**
  * Delivers one queued event to its subscriber (the dispatcher's work per SQS message).

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startLocalServer } from '../../local/server';
+import { startWebhookReceiver, type WebhookReceiver } from '../../local/webhook-receiver';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -23,13 +24,17 @@ function readmeExamples(): Array<{ command: string; expected: string }> {
 
 describe('README examples', () => {
   let server: LocalServer;
+  let receiver: WebhookReceiver;
   const examples = readmeExamples();
 
   beforeAll(async () => {
     server = await startLocalServer({ port: 0 });
+    // The README's `npm run receiver` (port 4000), on a free port.
+    receiver = await startWebhookReceiver(0);
   });
   afterAll(async () => {
     await server?.close();
+    await receiver?.close();
   });
 
   it('has examples to check', () => {
@@ -44,7 +49,10 @@ describe('README examples', () => {
     for (const { command, expected } of examples) {
       const { stdout } = await promisify(execFile)(
         'bash',
-        ['-c', command.replaceAll('http://localhost:3000', server.url)],
+        [
+          '-c',
+          command.replaceAll('http://localhost:3000', server.url).replaceAll('http://localhost:4000', receiver.url),
+        ],
         {
           cwd: ROOT,
           encoding: 'utf8',

@@ -1,19 +1,34 @@
 import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnGlobalTable } from 'aws-cdk-lib/aws-dynamodb';
-import type { CfnEventBus } from 'aws-cdk-lib/aws-events';
+import type { CfnArchive, CfnEventBus } from 'aws-cdk-lib/aws-events';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { CfnQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionName, routes } from '../../functions/routes';
 import { defaultAppContext, readAppContext } from '../../infra/app-context';
+import { SUBSCRIPTION_RULE_ACTIONS } from '../../infra/constructs/subscription-rules';
 import { ApiStack, MAX_BODY_BYTES } from '../../infra/stacks/api-stack';
-import { StatefulStack } from '../../infra/stacks/stateful-stack';
-import { contractsTable, errorsTable, tableDefinitions } from '../../shared/adapters/dynamodb/table-definitions';
+import { DELIVERY_MAX_RECEIVE_COUNT, StatefulStack } from '../../infra/stacks/stateful-stack';
+import {
+  contractsTable,
+  deliveryTable,
+  errorsTable,
+  eventsTable,
+  tableDefinitions,
+} from '../../shared/adapters/dynamodb/table-definitions';
 
 type CfnResource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 /** The app as infra/app.ts composes it, with cdk.json's context so feature flags match `cdk synth`. */
 function buildApp(extraContext: Record<string, unknown> = {}) {
@@ -22,10 +37,18 @@ function buildApp(extraContext: Record<string, unknown> = {}) {
   };
   const app = new App({ context: { ...context, ...extraContext } });
   const settings = readAppContext(app.node);
-  const stateful = new StatefulStack(app, `Aif-${settings.stage}-Stateful`);
+  const stateful = new StatefulStack(app, `Aif-${settings.stage}-Stateful`, {
+    eventArchiveRetention: settings.eventArchiveRetention,
+    subscriptionRulePrefix: settings.subscriptionRulePrefix,
+  });
   const api = new ApiStack(app, `Aif-${settings.stage}-Api`, {
     tables: stateful.tables,
     eventBus: stateful.eventBus,
+    archive: stateful.eventArchive,
+    deliveryQueue: stateful.deliveryQueue,
+    deliveryDeadLetterQueue: stateful.deliveryDeadLetterQueue,
+    eventsDeadLetterQueue: stateful.eventsDeadLetterQueue,
+    subscriptionRulePrefix: stateful.subscriptionRulePrefix,
     stageName: settings.stage,
     throttleRateLimit: settings.throttleRateLimit,
     throttleBurstLimit: settings.throttleBurstLimit,
@@ -91,9 +114,27 @@ describe('ApiStack', () => {
     functionLogicalIds = {
       contracts: api.getLogicalId(api.functions.contracts.function.node.defaultChild as CfnFunction),
       errors: api.getLogicalId(api.functions.errors.function.node.defaultChild as CfnFunction),
+      events: api.getLogicalId(api.functions.events.function.node.defaultChild as CfnFunction),
       system: api.getLogicalId(api.functions.system.function.node.defaultChild as CfnFunction),
     };
   });
+
+  /** The statements of the IAM policy attached to a function's role. */
+  const statementsOfFunction = (functionLogicalId: string): Statement[] => {
+    const role = apiTemplate.toJSON().Resources[functionLogicalId].Properties.Role['Fn::GetAtt'][0];
+    const policy = Object.values(apiTemplate.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify((p as CfnResource).Properties.Roles).includes(role),
+    ) as CfnResource;
+    return (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+  };
+  const dispatcherLogicalId = () => api.getLogicalId(api.dispatcher.function.function.node.defaultChild as CfnFunction);
+  /** `{ 'Fn::ImportValue': … }` of a stateful stack value the API stack uses. */
+  const imported = (value: unknown) => ({ 'Fn::ImportValue': exportNamed(statefulTemplate, value) });
+  const logicalIdOf = (construct: { node: { defaultChild?: unknown } }) =>
+    stateful.getLogicalId(construct.node.defaultChild as CfnQueue);
+  const queueArn = (queue: Queue) => imported({ 'Fn::GetAtt': [logicalIdOf(queue), 'Arn'] });
+  const queueUrl = (queue: Queue) => imported({ Ref: logicalIdOf(queue) });
+  const queueName = (queue: Queue) => imported({ 'Fn::GetAtt': [logicalIdOf(queue), 'QueueName'] });
 
   describe('cdk-nag', () => {
     it('reports no unacknowledged AwsSolutions findings', () => {
@@ -294,13 +335,8 @@ describe('ApiStack', () => {
         stateful.tables[errorsTable.id]!.node.defaultChild as CfnGlobalTable,
       );
       const busLogicalId = stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus);
-      const role = apiTemplate.toJSON().Resources[functionLogicalIds.errors].Properties.Role['Fn::GetAtt'][0];
-      const policy = Object.values(apiTemplate.findResources('AWS::IAM::Policy')).find((p) =>
-        JSON.stringify((p as CfnResource).Properties.Roles).includes(role),
-      ) as CfnResource;
-      const statements = (
-        policy.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> }
-      ).Statement;
+      const statementsOf = statementsOfFunction;
+      const statements = statementsOf(functionLogicalIds.errors);
 
       // Assess
       const variables = apiTemplate.toJSON().Resources[functionLogicalIds.errors].Properties.Environment.Variables;
@@ -313,10 +349,8 @@ describe('ApiStack', () => {
       expect(putEvents?.Resource).toEqual({
         'Fn::ImportValue': exportOf(statefulTemplate, stateful, 'Arn', busLogicalId),
       });
-      const contractsStatements = JSON.stringify(
-        Object.values(apiTemplate.findResources('AWS::IAM::Policy')).map((p) => (p as CfnResource).Properties),
-      );
-      expect(contractsStatements.match(/events:PutEvents/g)).toHaveLength(1);
+      expect(JSON.stringify(statementsOf(functionLogicalIds.contracts))).not.toContain('events:PutEvents');
+      expect(JSON.stringify(statementsOf(functionLogicalIds.system))).not.toContain('events:PutEvents');
     });
 
     it('alarms on handled error rate, system errors and raised alerts from the Powertools metrics', () => {
@@ -336,7 +370,7 @@ describe('ApiStack', () => {
               (m) =>
                 m.MetricName === metricName &&
                 m.Namespace === 'AgentIntegrationFramework' &&
-                m.Dimensions.some((d) => d.Name === 'service' && d.Value === 'errors') &&
+                m.Dimensions.some((d) => d.Name === 'service') &&
                 (category === undefined
                   ? m.Dimensions.length === 1
                   : m.Dimensions.some((d) => d.Name === 'category' && d.Value === category)),
@@ -344,7 +378,25 @@ describe('ApiStack', () => {
           );
         });
 
+      const servicesOf = (alarm: CfnResource | undefined) =>
+        (
+          (alarm?.Properties.Metrics ?? []) as Array<{
+            MetricStat?: { Metric: { Dimensions: Array<{ Name: string; Value: string }> } };
+          }>
+        )
+          .flatMap((m) => m.MetricStat?.Metric.Dimensions ?? [])
+          .filter((d) => d.Name === 'service')
+          .map((d) => d.Value);
+
       // Assess
+      for (const alarm of [
+        metricAlarm('IntegrationErrors'),
+        metricAlarm('IntegrationErrors', 'system'),
+        metricAlarm('IntegrationAlerts'),
+      ]) {
+        // The functions that count errors: the errors and events functions and the dispatcher.
+        expect(servicesOf(alarm).sort()).toEqual(['dispatcher', 'errors', 'events']);
+      }
       expect(metricAlarm('IntegrationErrors')?.Properties).toMatchObject({
         Threshold: 100,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -357,18 +409,18 @@ describe('ApiStack', () => {
     it('keeps every log group for the configured retention', () => {
       const logGroups = Object.values(apiTemplate.findResources('AWS::Logs::LogGroup')) as CfnResource[];
 
-      // One per function and the API's access log.
-      expect(logGroups).toHaveLength(Object.keys(api.functions).length + 1);
+      // One per function (the route table's and the dispatcher) and the API's access log.
+      expect(logGroups).toHaveLength(Object.keys(api.functions).length + 2);
       for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(defaultAppContext.logRetention);
     });
 
     it('alarms on function errors and throttles and on API 5XX responses', () => {
-      for (const fn of ['contracts', 'system'] as const) {
+      for (const logicalId of [...Object.values(functionLogicalIds), dispatcherLogicalId()]) {
         for (const metricName of ['Errors', 'Throttles']) {
           apiTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
             Namespace: 'AWS/Lambda',
             MetricName: metricName,
-            Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalIds[fn] } }],
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId } }],
           });
         }
       }
@@ -377,6 +429,221 @@ describe('ApiStack', () => {
         MetricName: '5XXError',
         Dimensions: Match.arrayWith([Match.objectLike({ Name: 'Stage' })]),
       });
+    });
+  });
+  describe('events function', () => {
+    it('gets its tables, the bus, the queues, the archive and the rule prefix as environment variables', () => {
+      // Prepare
+      const busLogicalId = stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus);
+      const archiveLogicalId = stateful.getLogicalId(stateful.eventArchive.node.defaultChild as CfnArchive);
+      const tableName = (id: string) =>
+        imported({ Ref: stateful.getLogicalId(stateful.tables[id]!.node.defaultChild as CfnGlobalTable) });
+
+      // Act
+      const variables = apiTemplate.toJSON().Resources[functionLogicalIds.events].Properties.Environment.Variables;
+
+      // Assess
+      expect(variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'events',
+        [eventsTable.envVar]: tableName(eventsTable.id),
+        [deliveryTable.envVar]: tableName(deliveryTable.id),
+        [contractsTable.envVar]: tableName(contractsTable.id),
+        [errorsTable.envVar]: tableName(errorsTable.id),
+        EVENT_BUS_NAME: imported({ Ref: busLogicalId }),
+        EVENT_BUS_ARN: imported({ 'Fn::GetAtt': [busLogicalId, 'Arn'] }),
+        DELIVERY_QUEUE_URL: queueUrl(stateful.deliveryQueue),
+        DELIVERY_QUEUE_ARN: queueArn(stateful.deliveryQueue),
+        EVENTS_DLQ_ARN: queueArn(stateful.eventsDeadLetterQueue),
+        EVENT_ARCHIVE_ARN: imported({ 'Fn::GetAtt': [archiveLogicalId, 'Arn'] }),
+        SUBSCRIPTION_RULE_PREFIX: 'aif-test-sub-',
+      });
+    });
+
+    it('manages only the rules of the bus named with the subscription rule prefix', () => {
+      // Prepare
+      const busName = imported({ Ref: stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus) });
+
+      // Act
+      const ruleStatements = statementsOfFunction(functionLogicalIds.events).filter((s) =>
+        [s.Action].flat().some((a) => (SUBSCRIPTION_RULE_ACTIONS as readonly string[]).includes(a)),
+      );
+
+      // Assess
+      expect(ruleStatements).toHaveLength(1);
+      expect([ruleStatements[0]!.Action].flat().sort()).toEqual([...SUBSCRIPTION_RULE_ACTIONS].sort());
+      expect(ruleStatements[0]!.Resource).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':events:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':rule/',
+            busName,
+            '/aif-test-sub-*',
+          ],
+        ],
+      });
+    });
+
+    it('starts replays only from the archive to the bus, and reads replays', () => {
+      // Prepare
+      const busLogicalId = stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus);
+      const archiveLogicalId = stateful.getLogicalId(stateful.eventArchive.node.defaultChild as CfnArchive);
+      const replays = {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':events:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':replay/*',
+          ],
+        ],
+      };
+
+      // Act
+      const statements = statementsOfFunction(functionLogicalIds.events);
+
+      // Assess
+      const resourcesOf = (action: string) =>
+        statements.filter((s) => [s.Action].flat().includes(action)).flatMap((s) => [s.Resource].flat());
+      expect(resourcesOf('events:StartReplay')).toEqual([
+        replays,
+        imported({ 'Fn::GetAtt': [archiveLogicalId, 'Arn'] }),
+        imported({ 'Fn::GetAtt': [busLogicalId, 'Arn'] }),
+      ]);
+      expect(resourcesOf('events:DescribeReplay')).toEqual([replays]);
+    });
+
+    it('sends to the delivery queue (redrive) and publishes to the bus', () => {
+      const statements = statementsOfFunction(functionLogicalIds.events);
+
+      const send = statements.find((s) => [s.Action].flat().includes('sqs:SendMessage'));
+      const putEvents = statements.find((s) => [s.Action].flat().includes('events:PutEvents'));
+
+      expect(send?.Resource).toEqual(queueArn(stateful.deliveryQueue));
+      expect(putEvents?.Resource).toEqual(
+        imported({ 'Fn::GetAtt': [stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus), 'Arn'] }),
+      );
+    });
+
+    it('grants no EventBridge or SQS action on "*" to any function', () => {
+      const statements = Object.values(apiTemplate.findResources('AWS::IAM::Policy')).flatMap(
+        (p) => ((p as CfnResource).Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+      );
+
+      const wildcard = statements.filter(
+        (s) =>
+          [s.Action].flat().some((a) => a.startsWith('events:') || a.startsWith('sqs:')) &&
+          [s.Resource].flat().includes('*'),
+      );
+
+      expect(wildcard).toEqual([]);
+    });
+  });
+
+  describe('dispatcher', () => {
+    it('consumes the delivery queue in batches of 10 within 1 s, reporting batch item failures', () => {
+      apiTemplate.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      apiTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: dispatcherLogicalId() },
+        EventSourceArn: queueArn(stateful.deliveryQueue),
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it('runs for up to 60 s with its tables, the bus, the queue URL and outbound calls to public addresses only', () => {
+      // Prepare
+      const tableName = (id: string) =>
+        imported({ Ref: stateful.getLogicalId(stateful.tables[id]!.node.defaultChild as CfnGlobalTable) });
+
+      // Act
+      const props = apiTemplate.toJSON().Resources[dispatcherLogicalId()].Properties;
+
+      // Assess
+      expect(props.Timeout).toBe(60);
+      expect(props.Environment.Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'dispatcher',
+        [deliveryTable.envVar]: tableName(deliveryTable.id),
+        [eventsTable.envVar]: tableName(eventsTable.id),
+        [errorsTable.envVar]: tableName(errorsTable.id),
+        EVENT_BUS_NAME: imported({ Ref: stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus) }),
+        DELIVERY_QUEUE_URL: queueUrl(stateful.deliveryQueue),
+        OUTBOUND_ALLOW_LOOPBACK: 'false',
+        OUTBOUND_ALLOW_PRIVATE: 'false',
+      });
+      expect(props.Environment.Variables[contractsTable.envVar]).toBeUndefined();
+    });
+
+    it('writes dead letters and error counts, reads the event log, and changes message visibility', () => {
+      // Prepare
+      const tableArn = (id: string) =>
+        imported({
+          'Fn::GetAtt': [stateful.getLogicalId(stateful.tables[id]!.node.defaultChild as CfnGlobalTable), 'Arn'],
+        });
+      const statements = statementsOfFunction(dispatcherLogicalId());
+
+      // Act
+      const actionsOn = (resource: unknown) =>
+        statements
+          .filter((s) => [s.Resource].flat().some((r) => JSON.stringify(r) === JSON.stringify(resource)))
+          .flatMap((s) => [s.Action].flat());
+
+      // Assess
+      expect(actionsOn(tableArn(deliveryTable.id))).toContain('dynamodb:PutItem');
+      expect(actionsOn(tableArn(errorsTable.id))).toContain('dynamodb:UpdateItem');
+      expect(actionsOn(tableArn(eventsTable.id))).toContain('dynamodb:GetItem');
+      expect(actionsOn(tableArn(eventsTable.id))).not.toContain('dynamodb:PutItem');
+      expect(actionsOn(queueArn(stateful.deliveryQueue))).toEqual(
+        expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
+      );
+      expect(actionsOn(queueArn(stateful.deliveryQueue))).not.toContain('sqs:SendMessage');
+    });
+
+    it('alarms on any message in either DLQ and on a delivery backlog of 15 minutes', () => {
+      // Prepare
+      const alarmOn = (metricName: string, queue: Queue) =>
+        Object.values(
+          apiTemplate.findResources('AWS::CloudWatch::Alarm', {
+            Properties: {
+              Namespace: 'AWS/SQS',
+              MetricName: metricName,
+              Dimensions: [{ Name: 'QueueName', Value: queueName(queue) }],
+            },
+          }),
+        ) as CfnResource[];
+
+      // Act
+      const deliveryDlq = alarmOn('ApproximateNumberOfMessagesVisible', stateful.deliveryDeadLetterQueue);
+      const eventsDlq = alarmOn('ApproximateNumberOfMessagesVisible', stateful.eventsDeadLetterQueue);
+      const backlog = alarmOn('ApproximateAgeOfOldestMessage', stateful.deliveryQueue);
+
+      // Assess
+      for (const alarms of [deliveryDlq, eventsDlq]) {
+        expect(alarms).toHaveLength(1);
+        expect(alarms[0]!.Properties).toMatchObject({
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+      }
+      expect(backlog).toHaveLength(1);
+      expect(backlog[0]!.Properties).toMatchObject({
+        Threshold: 900,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      expect(api.dispatcher.deliveryDeadLetterQueueAlarm).toBeDefined();
+      expect(api.dispatcher.eventsDeadLetterQueueAlarm).toBeDefined();
+      expect(api.dispatcher.deliveryBacklogAlarm).toBeDefined();
     });
   });
 });
@@ -447,6 +714,138 @@ describe('StatefulStack', () => {
   it('turns on termination protection', () => {
     expect(stateful.terminationProtection).toBe(true);
   });
+
+  describe('event archive', () => {
+    it('archives every event on the bus for 30 days by default and retains the archive', () => {
+      const archives = Object.values(template.findResources('AWS::Events::Archive')) as CfnResource[];
+      const busLogicalId = stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus);
+
+      expect(archives).toHaveLength(1);
+      expect(archives[0]!.DeletionPolicy).toBe('Retain');
+      expect(archives[0]!.Properties).toMatchObject({
+        SourceArn: { 'Fn::GetAtt': [busLogicalId, 'Arn'] },
+        RetentionDays: 30,
+        EventPattern: { account: [{ Ref: 'AWS::AccountId' }] },
+      });
+    });
+
+    it('keeps events for the retention it is given', () => {
+      const stack = new StatefulStack(new App(), 'Stateful', { eventArchiveRetention: Duration.days(90) });
+
+      Template.fromStack(stack).hasResourceProperties('AWS::Events::Archive', { RetentionDays: 90 });
+    });
+  });
+
+  describe('delivery queues', () => {
+    const queueOf = (queue: Queue) =>
+      template.toJSON().Resources[stateful.getLogicalId(queue.node.defaultChild as CfnQueue)] as CfnResource;
+
+    it('redrives the delivery queue to its DLQ after 110 receives, above the 101 attempts a subscription makes', () => {
+      const queue = queueOf(stateful.deliveryQueue);
+
+      expect(DELIVERY_MAX_RECEIVE_COUNT).toBe(110);
+      expect(queue.Properties).toMatchObject({
+        VisibilityTimeout: 360,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+        RedrivePolicy: {
+          deadLetterTargetArn: {
+            'Fn::GetAtt': [
+              stateful.getLogicalId(stateful.deliveryDeadLetterQueue.node.defaultChild as CfnQueue),
+              'Arn',
+            ],
+          },
+          maxReceiveCount: 110,
+        },
+      });
+    });
+
+    it.each([
+      ['delivery queue', 'deliveryQueue'],
+      ['delivery DLQ', 'deliveryDeadLetterQueue'],
+      ['events DLQ', 'eventsDeadLetterQueue'],
+    ] as const)('encrypts the %s, keeps messages 14 days and retains it', (_name, property) => {
+      const queue = queueOf(stateful[property]);
+
+      expect(queue.DeletionPolicy).toBe('Retain');
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+      expect(queue.Properties).not.toHaveProperty('QueueName');
+    });
+
+    it.each([
+      ['delivery queue', 'deliveryQueue'],
+      ['events DLQ', 'eventsDeadLetterQueue'],
+    ] as const)('lets only the prefixed subscription rules of the bus send to the %s, over TLS', (_name, property) => {
+      // Prepare
+      const queueLogicalId = stateful.getLogicalId(stateful[property].node.defaultChild as CfnQueue);
+      const busLogicalId = stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus);
+      const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')) as CfnResource[];
+
+      // Act
+      const policy = policies.find(
+        (p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: queueLogicalId }]),
+      );
+      const statements = (policy!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+
+      // Assess
+      const allows = statements.filter((s) => s.Effect === 'Allow');
+      expect(allows).toEqual([
+        expect.objectContaining({
+          Action: 'sqs:SendMessage',
+          Principal: { Service: 'events.amazonaws.com' },
+          Resource: { 'Fn::GetAtt': [queueLogicalId, 'Arn'] },
+          Condition: {
+            ArnLike: {
+              'aws:SourceArn': {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':events:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    ':rule/',
+                    { Ref: busLogicalId },
+                    '/aif-sub-*',
+                  ],
+                ],
+              },
+            },
+          },
+        }),
+      ]);
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    });
+
+    it('admits no other sender to the delivery DLQ than SQS redrive', () => {
+      const queueLogicalId = stateful.getLogicalId(stateful.deliveryDeadLetterQueue.node.defaultChild as CfnQueue);
+      const policy = (Object.values(template.findResources('AWS::SQS::QueuePolicy')) as CfnResource[]).find(
+        (p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: queueLogicalId }]),
+      );
+
+      const statements = (policy!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+
+      expect(statements.filter((s) => s.Effect === 'Allow')).toEqual([]);
+    });
+
+    it('uses the subscription rule prefix it is given', () => {
+      const stack = new StatefulStack(new App(), 'Stateful', { subscriptionRulePrefix: 'aif-prod-sub-' });
+
+      expect(JSON.stringify(Template.fromStack(stack).findResources('AWS::SQS::QueuePolicy'))).toContain(
+        '/aif-prod-sub-*',
+      );
+      expect(stack.subscriptionRulePrefix).toBe('aif-prod-sub-');
+    });
+
+    it.each(['', 'sub-*', 'a'.repeat(25), 'bad/prefix'])('rejects the subscription rule prefix "%s"', (prefix) => {
+      expect(() => new StatefulStack(new App(), 'Stateful', { subscriptionRulePrefix: prefix })).toThrow(
+        /subscription rule prefix/,
+      );
+    });
+  });
 });
 
 describe('readAppContext', () => {
@@ -456,12 +855,20 @@ describe('readAppContext', () => {
       throttleRateLimit: 100,
       throttleBurstLimit: 200,
       logRetention: RetentionDays.ONE_MONTH,
+      eventArchiveRetention: Duration.days(30),
+      subscriptionRulePrefix: 'aif-dev-sub-',
     });
   });
 
   it('parses values given on the command line as strings', () => {
     const app = new App({
-      context: { stage: 'prod', throttleRateLimit: '50', throttleBurstLimit: '75', logRetentionDays: '90' },
+      context: {
+        stage: 'prod',
+        throttleRateLimit: '50',
+        throttleBurstLimit: '75',
+        logRetentionDays: '90',
+        eventArchiveRetentionDays: '7',
+      },
     });
 
     expect(readAppContext(app.node)).toEqual({
@@ -469,7 +876,23 @@ describe('readAppContext', () => {
       throttleRateLimit: 50,
       throttleBurstLimit: 75,
       logRetention: RetentionDays.THREE_MONTHS,
+      eventArchiveRetention: Duration.days(7),
+      subscriptionRulePrefix: 'aif-prod-sub-',
     });
+  });
+
+  it('takes a subscription rule prefix from the context over the stage default', () => {
+    const app = new App({ context: { stage: 'a-very-long-stage-name', subscriptionRulePrefix: 'aif-long-sub-' } });
+
+    expect(readAppContext(app.node).subscriptionRulePrefix).toBe('aif-long-sub-');
+  });
+
+  it('reads the archive retention of cdk.json', () => {
+    const { context } = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+
+    expect(readAppContext(new App({ context }).node).eventArchiveRetention.toDays()).toBe(30);
   });
 
   it.each([
@@ -477,6 +900,10 @@ describe('readAppContext', () => {
     [{ throttleRateLimit: '-1' }, /throttleRateLimit/],
     [{ throttleBurstLimit: '2.5' }, /throttleBurstLimit/],
     [{ logRetentionDays: '31' }, /logRetentionDays/],
+    [{ eventArchiveRetentionDays: '1.5' }, /eventArchiveRetentionDays/],
+    [{ eventArchiveRetentionDays: '0' }, /eventArchiveRetentionDays/],
+    [{ stage: 'a-very-long-stage-name' }, /subscriptionRulePrefix/],
+    [{ subscriptionRulePrefix: 'sub*' }, /subscriptionRulePrefix/],
   ])('rejects the malformed context %o', (context, message) => {
     expect(() => readAppContext(new App({ context }).node)).toThrow(message);
   });
@@ -489,10 +916,14 @@ function exportOf(
   attribute: 'Ref' | 'Arn',
   logicalId = stack.getLogicalId(stack.tables[contractsTable.id]!.node.defaultChild as CfnGlobalTable),
 ): string {
-  const value = attribute === 'Ref' ? { Ref: logicalId } : { 'Fn::GetAtt': [logicalId, 'Arn'] };
+  return exportNamed(template, attribute === 'Ref' ? { Ref: logicalId } : { 'Fn::GetAtt': [logicalId, 'Arn'] });
+}
+
+/** The export name under which the stateful stack shares a value (`{ Ref: … }`, `{ 'Fn::GetAtt': … }`). */
+function exportNamed(template: Template, value: unknown): string {
   const output = Object.values(template.toJSON().Outputs ?? {}).find(
     (o) => JSON.stringify((o as { Value: unknown }).Value) === JSON.stringify(value),
   ) as { Export: { Name: string } } | undefined;
-  if (!output) throw new Error(`The stateful stack exports no ${attribute} of ${logicalId}`);
+  if (!output) throw new Error(`The stateful stack exports no ${JSON.stringify(value)}`);
   return output.Export.Name;
 }

@@ -372,6 +372,27 @@ describe('LocalQueuePoller', () => {
       expect(handler).toHaveBeenCalledTimes(2);
     });
 
+    it('resolves for a stopped poller once something else empties the queue', async () => {
+      // Prepare
+      const setup = setUp(recordingHandler().handler);
+      poller = setup.poller;
+      setup.queue.send('a');
+      let drained = false;
+      const drain = poller.drain().then(() => {
+        drained = true;
+      });
+      await settle();
+      const drainedBefore = drained;
+
+      // Act
+      setup.queue.purge();
+      await drain;
+
+      // Assess
+      expect(drainedBefore).toBe(false);
+      expect(drained).toBe(true);
+    });
+
     it('fails with DrainTimeoutError when the queue does not drain in time', async () => {
       // Prepare
       const setup = setUp(recordingHandler().handler);

@@ -1,4 +1,3 @@
-import { MAX_POLICY_RETRIES } from '../../domain/resilience/policy';
 import type { DeliveryMessage, DeliveryQueue } from '../../ports/delivery-queue';
 import { ReceiptExpiredError } from '../sqs/sqs-delivery-queue';
 import { LocalQueue, MessageNotInflightError, PRIORITY_ATTRIBUTE, ReceiptHandleIsInvalidError } from './local-queue';
@@ -87,18 +86,20 @@ export const LOCAL_DELIVERY_QUEUE_NAME = 'aif-delivery';
 /** Name of the local delivery dead-letter queue. */
 export const LOCAL_DELIVERY_DLQ_NAME = 'aif-delivery-dlq';
 /**
- * Visibility timeout of the local delivery queue, seconds: six times a 30 s function timeout, AWS's
- * advice for a queue feeding Lambda (AWS Lambda Developer Guide, "Using Lambda with Amazon SQS").
- * Keep it equal to the deployed queue's.
+ * Visibility timeout of the local delivery queue, seconds: the deployed queue's, six times the
+ * dispatcher's 60 s function timeout (infra `DISPATCHER_TIMEOUT`), AWS's advice for a queue feeding
+ * Lambda (AWS Lambda Developer Guide, "Using Lambda with Amazon SQS"). Keep the two equal.
  */
-export const LOCAL_DELIVERY_VISIBILITY_TIMEOUT_SECONDS = 180;
+export const LOCAL_DELIVERY_VISIBILITY_TIMEOUT_SECONDS = 360;
 /**
- * Receives before the local delivery queue moves a message to its DLQ: as many as the most delivery
- * attempts a subscription can ask for (1 + MAX_POLICY_RETRIES = 101), so the dispatcher records its own
- * dead letter on the last attempt and the DLQ only catches messages it could not finish. Keep it equal
- * to the deployed queue's.
+ * Receives before the local delivery queue moves a message to its DLQ: the deployed queue's
+ * (infra `DELIVERY_MAX_RECEIVE_COUNT`) — above the most delivery attempts a subscription can ask for
+ * (1 + MAX_POLICY_RETRIES = 101), so the dispatcher records its own dead letter and the DLQ only
+ * catches what it could not handle at all. Keep the two equal.
  */
-export const LOCAL_DELIVERY_MAX_RECEIVE_COUNT = MAX_POLICY_RETRIES + 1;
+export const LOCAL_DELIVERY_MAX_RECEIVE_COUNT = 110;
+/** Retention of both local queues, seconds: 14 days, as deployed. */
+export const LOCAL_DELIVERY_RETENTION_SECONDS = 1_209_600;
 
 /** Where the process-wide queues live: a registered symbol on globalThis, shared by every copy of this module. */
 const SHARED_QUEUES_KEY: unique symbol = Symbol.for('agent-integration-framework.local-delivery-queues');
@@ -113,8 +114,8 @@ const SHARED_QUEUES_KEY: unique symbol = Symbol.for('agent-integration-framework
  *
  * `delivery`: {@link LOCAL_DELIVERY_QUEUE_NAME}, visibility {@link LOCAL_DELIVERY_VISIBILITY_TIMEOUT_SECONDS} s,
  * redrive to `deadLetters` after {@link LOCAL_DELIVERY_MAX_RECEIVE_COUNT} receives. `deadLetters`:
- * {@link LOCAL_DELIVERY_DLQ_NAME}, 14-day retention (longer than the source's, as AWS advises for DLQs).
- * Both use the wall clock.
+ * {@link LOCAL_DELIVERY_DLQ_NAME}. Both keep messages {@link LOCAL_DELIVERY_RETENTION_SECONDS} (14 days,
+ * as deployed) and use the wall clock.
  *
  * @returns the same two queues on every call within a process
  * @example
@@ -132,11 +133,12 @@ function createDeliveryQueues(): LocalDeliveryQueues {
   // SQS takes messages up to 1 MiB (its quota since 2025), as EventBridge entries can be.
   const deadLetters = new LocalQueue({
     name: LOCAL_DELIVERY_DLQ_NAME,
-    messageRetentionPeriodSeconds: 1_209_600,
+    messageRetentionPeriodSeconds: LOCAL_DELIVERY_RETENTION_SECONDS,
     maximumMessageSizeBytes: 1_048_576,
   });
   const delivery = new LocalQueue({
     name: LOCAL_DELIVERY_QUEUE_NAME,
+    messageRetentionPeriodSeconds: LOCAL_DELIVERY_RETENTION_SECONDS,
     maximumMessageSizeBytes: 1_048_576,
     visibilityTimeoutSeconds: LOCAL_DELIVERY_VISIBILITY_TIMEOUT_SECONDS,
     redrivePolicy: { deadLetterQueue: deadLetters, maxReceiveCount: LOCAL_DELIVERY_MAX_RECEIVE_COUNT },

@@ -8,15 +8,21 @@ import {
 } from './local-queue';
 
 /**
- * A Lambda handler for an SQS event source with partial batch responses (`ReportBatchItemFailures`):
- * the dispatcher's handler, unchanged. It may return nothing (every message succeeded) or an
- * `SQSBatchResponse`; anything else is read as Lambda reads it (see {@link LocalQueuePoller}).
+ * What an SQS handler may return: nothing (every message succeeded) or an `SQSBatchResponse`, as
+ * aws-lambda's `SQSHandler` declares it.
  */
-// biome-ignore lint/suspicious/noConfusingVoidType: handlers typed as aws-lambda's SQSHandler return `void`
-export type SqsBatchHandler = (
-  event: SQSEvent,
-  context: Context,
-) => Promise<SQSBatchResponse | undefined | void> | SQSBatchResponse | undefined | void;
+// biome-ignore lint/suspicious/noConfusingVoidType: SQSHandler's result type is `SQSBatchResponse | void`
+export type SqsBatchResult = SQSBatchResponse | undefined | void;
+
+/**
+ * A Lambda handler for an SQS event source with partial batch responses (`ReportBatchItemFailures`):
+ * the dispatcher's handler, unchanged. What it returns is read as Lambda reads it (see
+ * {@link LocalQueuePoller}), whatever its static type.
+ *
+ * @example
+ * const handler: SqsBatchHandler = async (event) => ({ batchItemFailures: [] });
+ */
+export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SqsBatchResult> | SqsBatchResult;
 
 /** Options of {@link LocalQueuePoller}. */
 export type LocalQueuePollerOptions = {
@@ -200,8 +206,8 @@ export class LocalQueuePoller {
    * Waits until the queue holds nothing visible, delayed or in flight and no invocation is running —
    * every message was processed, or moved to the dead-letter queue (which is not counted). Failed
    * messages keep it waiting until they are retried and succeed or are redriven, so with a real clock
-   * that can take their visibility timeouts. A stopped poller consumes nothing: drain then only
-   * resolves if something else empties the queue.
+   * that can take their visibility timeouts. A stopped poller consumes nothing: drain then resolves
+   * only once something else deletes or purges what is left.
    *
    * @param options - see {@link DrainOptions}
    * @returns resolves when drained (at once if already drained)
@@ -212,8 +218,11 @@ export class LocalQueuePoller {
   drain(options: DrainOptions = {}): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      // Also watched while stopped: a delete or purge by someone else can empty the queue.
+      const unsubscribe = this.queue.subscribe(() => this.settleDrainWaiters());
       const waiter = {
         resolve: () => {
+          unsubscribe();
           if (timer !== undefined) clearTimeout(timer);
           resolve();
         },
@@ -222,6 +231,7 @@ export class LocalQueuePoller {
       if (options.timeoutMs !== undefined) {
         timer = setTimeout(
           () => {
+            unsubscribe();
             this.drainWaiters.delete(waiter);
             reject(new DrainTimeoutError(this.queue.approximateCounts(), this.batches.size));
           },

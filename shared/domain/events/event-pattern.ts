@@ -7,15 +7,28 @@ import { ValidationError } from '../errors';
 // - Amazon EventBridge User Guide, "Content filtering in Amazon EventBridge event patterns" and
 //   "Creating Amazon EventBridge event patterns" (what each filter means);
 // - Amazon EventBridge API Reference, PutRule (`EventPattern`: maximum length 4096);
-// - aws/event-ruler, the open-source matcher EventBridge's patterns come from (Apache-2.0): its
+// - aws/event-ruler, the open-source matcher AWS published from EventBridge (Apache-2.0): its
 //   JsonRuleCompiler gives the refusal reasons word for word, and its array-consistent finder
 //   (ACFinder) the matching of arrays; the messages recorded from the real service in
 //   test/fixtures/eventbridge/eventbridge-invalid-patterns.json agree with it.
 
-/** A literal a pattern can list: EventBridge matches it against an event value of the same JSON type. */
+/**
+ * A literal a pattern can list: it matches an event value of the same JSON type and value (User Guide,
+ * "Creating Amazon EventBridge event patterns": "values are case sensitive", numbers compare as numbers).
+ *
+ * @example
+ * const values: EventPatternValue[] = ['running', 42, true, null];
+ */
 export type EventPatternValue = string | number | boolean | null;
 
-/** The value of an `anything-but` filter (Amazon EventBridge User Guide, "Anything-but matching"). */
+/**
+ * The value of an `anything-but` filter (Amazon EventBridge User Guide, "Anything-but matching"): a
+ * string, a number, a list of only strings or only numbers, or one of `prefix`, `suffix`,
+ * `equals-ignore-case`, `wildcard` with a string or a list of strings.
+ *
+ * @example
+ * const notTest: EventPatternAnythingBut = { prefix: ['test-', 'tmp-'] };
+ */
 export type EventPatternAnythingBut =
   | string
   | number
@@ -29,7 +42,10 @@ export type EventPatternAnythingBut =
 /**
  * One content filter, the object form of a pattern value (Amazon EventBridge User Guide, "Content
  * filtering in Amazon EventBridge event patterns"). `numeric` holds `[op, number]` or
- * `['>' | '>=', number, '<' | '<=', number]`.
+ * `['>' | '>=', number, '<' | '<=', number]`; `cidr` an IPv4 or IPv6 CIDR.
+ *
+ * @example
+ * const filters: EventPatternFilter[] = [{ prefix: { 'equals-ignore-case': 'eu-' } }, { numeric: ['>=', 0, '<', 10] }];
  */
 export type EventPatternFilter =
   | { readonly prefix: string | { readonly 'equals-ignore-case': string } }
@@ -41,7 +57,13 @@ export type EventPatternFilter =
   | { readonly exists: boolean }
   | { readonly cidr: string };
 
-/** One entry of a field's list: a literal or a content filter. The entries of a list are OR-ed. */
+/**
+ * One entry of a field's list: a literal or a content filter. The entries of a list are OR-ed (User
+ * Guide, "Creating Amazon EventBridge event patterns").
+ *
+ * @example
+ * const state: EventPatternMatcher[] = ['stopped', { prefix: 'run' }];
+ */
 export type EventPatternMatcher = EventPatternValue | EventPatternFilter;
 
 /**
@@ -56,15 +78,30 @@ export type EventPattern = {
   readonly [field: string]: EventPattern | readonly EventPatternMatcher[] | readonly EventPattern[];
 };
 
-/** What {@link validateEventPattern} answers: the pattern, typed, or EventBridge's reason for refusing it. */
+/**
+ * What {@link validateEventPattern} answers: the pattern, typed, or EventBridge's reason for refusing it.
+ *
+ * @example
+ * const refused: EventPatternValidation = { valid: false, reason: 'Event pattern is not valid. Reason: Empty arrays are not allowed' };
+ */
 export type EventPatternValidation = { valid: true; pattern: EventPattern } | { valid: false; reason: string };
 
-/** A compiled pattern: `true` when the event matches. Never throws; a non-object event never matches. */
+/**
+ * A compiled pattern (see {@link compileEventPattern}): `true` when the event matches. Never throws;
+ * an event that is not a JSON object never matches.
+ *
+ * @example
+ * const isOrder: EventMatcher = compileEventPattern({ source: ['aif.orders'] });
+ */
 export type EventMatcher = (event: unknown) => boolean;
 
 /**
  * Longest event pattern EventBridge accepts, in characters: Amazon EventBridge API Reference,
- * PutRule, `EventPattern` "Length Constraints: Maximum length of 4096".
+ * PutRule, `EventPattern` "Length Constraints: Maximum length of 4096". Measured on the compact
+ * `JSON.stringify` form in Unicode code points; a pattern sent with whitespace is longer.
+ *
+ * @example
+ * JSON.stringify(pattern).length <= MAX_EVENT_PATTERN_LENGTH; // roughly what validateEventPattern checks
  */
 export const MAX_EVENT_PATTERN_LENGTH = 4096;
 
@@ -73,6 +110,9 @@ export const MAX_EVENT_PATTERN_LENGTH = 4096;
  * `StreamReadConstraints.getMaxNestingDepth()`, the JSON parser event-ruler uses. A pattern within
  * {@link MAX_EVENT_PATTERN_LENGTH} characters cannot reach it; the check protects the recursion of
  * {@link validateEventPattern} from deeper objects built in code.
+ *
+ * @example
+ * validateEventPattern(deeplyNested); // reason names "Document nesting depth (1001) exceeds …"
  */
 export const MAX_EVENT_PATTERN_DEPTH = 1000;
 
@@ -80,6 +120,9 @@ export const MAX_EVENT_PATTERN_DEPTH = 1000;
  * Most alternatives a pattern may expand to once its `$or`s are multiplied out (each `$or` in an
  * AND multiplies the count). EventBridge documents no such limit; this one is ours, so that a
  * pattern of nested `$or`s cannot make matching exponential. Patterns written by hand stay far below.
+ *
+ * @example
+ * // { a: { $or: [x, y] }, b: { $or: [x, y] } } expands to 2 × 2 = 4 alternatives
  */
 export const MAX_EVENT_PATTERN_ALTERNATIVES = 1024;
 
@@ -319,26 +362,50 @@ function collectLeaves(value: unknown, steps: ArrayStep | undefined, out: Occurr
 }
 
 /**
- * The values an event holds at a dot-joined field path. EventBridge flattens field names with `.`,
- * so `{"a": {"b": 1}}` and `{"a.b": 1}` both hold 1 at `a.b`; every split of the path is tried.
- * Arrays on the way are entered element by element (User Guide, "Matching arrays").
+ * How to walk a dot-joined field path: for each place the walk can stand in the path (its start and
+ * after each dot), the keys to try there: the whole rest of the path (a leaf) and the rest up to each
+ * later dot (an object or array to enter, resuming after that dot). EventBridge flattens field names
+ * with `.`, so `{"a": {"b": 1}}` and `{"a.b": 1}` both hold 1 at `a.b`; every split is tried.
  */
-function occurrencesAt(event: Record<string, unknown>, path: string): Occurrence[] {
+type PathPlan = readonly (readonly { readonly key: string; readonly resume: number }[])[];
+
+const LEAF = -1;
+
+function planPath(path: string): PathPlan {
+  const starts = [0];
+  for (let i = 0; i < path.length; i++) if (path[i] === '.') starts.push(i + 1);
+  return starts.map((start, at) => {
+    const keys = [{ key: path.slice(start), resume: LEAF }];
+    for (let next = at + 1; next < starts.length; next++) {
+      keys.push({ key: path.slice(start, (starts[next] as number) - 1), resume: next });
+    }
+    return keys;
+  });
+}
+
+function walkPath(value: unknown, plan: PathPlan, at: number, steps: ArrayStep | undefined, out: Occurrence[]): void {
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      walkPath(value[index], plan, at, { array: value, index, parent: steps }, out);
+    }
+    return;
+  }
+  if (!isRecord(value)) return;
+  for (const { key, resume } of plan[at] as PathPlan[number]) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (resume === LEAF) collectLeaves(value[key], steps, out);
+    else walkPath(value[key], plan, resume, steps, out);
+  }
+}
+
+/**
+ * The values an event holds at a field path, every split of its dots tried (see {@link PathPlan}).
+ * Arrays on the way are entered element by element (User Guide, "Matching arrays"); only own
+ * properties count.
+ */
+function occurrencesAt(event: Record<string, unknown>, plan: PathPlan): Occurrence[] {
   const out: Occurrence[] = [];
-  const walk = (value: unknown, rest: string, steps: ArrayStep | undefined): void => {
-    if (Array.isArray(value)) {
-      for (let index = 0; index < value.length; index++)
-        walk(value[index], rest, { array: value, index, parent: steps });
-      return;
-    }
-    if (!isRecord(value)) return;
-    if (Object.hasOwn(value, rest)) collectLeaves(value[rest], steps, out);
-    for (let dot = rest.indexOf('.'); dot !== -1; dot = rest.indexOf('.', dot + 1)) {
-      const key = rest.slice(0, dot);
-      if (Object.hasOwn(value, key)) walk(value[key], rest.slice(dot + 1), steps);
-    }
-  };
-  walk(event, path, undefined);
+  walkPath(event, plan, 0, undefined, out);
   return out;
 }
 
@@ -370,6 +437,14 @@ function consistent(steps: ArrayStep | undefined, bound: ReadonlyMap<unknown, nu
 function satisfiable(checks: readonly FieldCheck[]): boolean {
   for (const check of checks) if (check.matching.length === 0 && !check.allowsAbsence) return false;
 
+  // Without arrays on the way, every field is judged on its own.
+  const throughArrays = checks.some(
+    (check) =>
+      check.matching.some((occurrence) => occurrence.steps !== undefined) ||
+      (check.allowsAbsence && check.all.some((occurrence) => occurrence.steps !== undefined)),
+  );
+  if (!throughArrays) return checks.every((check) => check.matching.length > 0 || check.all.length === 0);
+
   // Only arrays reached by two or more fields can make choices conflict.
   const owner = new Map<unknown, number>();
   const shared = new Set<unknown>();
@@ -395,7 +470,10 @@ function satisfiable(checks: readonly FieldCheck[]): boolean {
       for (let step = occurrence.steps; step; step = step.parent) {
         if (!shared.has(step.array)) continue;
         let id = ids.get(step.array);
-        if (id === undefined) ids.set(step.array, (id = ids.size));
+        if (id === undefined) {
+          id = ids.size;
+          ids.set(step.array, id);
+        }
         key += `${id}:${step.index},`;
       }
       if (seen.has(key)) return false;
@@ -443,6 +521,7 @@ type CompiledField = {
   readonly id: number;
   readonly path: string;
   readonly pathId: number;
+  readonly plan: PathPlan;
   readonly test: LeafTest | undefined;
   readonly allowsAbsence: boolean;
 };
@@ -611,6 +690,7 @@ function compileAnythingBut(argument: unknown, extraKeys: boolean): LeafTest {
       return valueMicros !== null && micros.has(valueMicros);
     };
   } else {
+    // event-ruler does not refuse an empty list here; it then excludes nothing (any present value matches).
     const texts = (Array.isArray(values) ? values : [values]).map((value) => anythingButText(kind, value));
     if (kind === 'wildcard') for (const text of texts) refuseWildcard(text);
     const predicates: ((text: string) => boolean)[] = texts.map((text) => {
@@ -707,6 +787,7 @@ function compileFilter(filter: Record<string, unknown>): CompiledMatcher {
 
 class PatternCompiler {
   private readonly pathIds = new Map<string, number>();
+  private readonly plans = new Map<string, PathPlan>();
   private fieldCount = 0;
 
   compile(pattern: unknown): CompiledPattern {
@@ -746,7 +827,7 @@ class PatternCompiler {
 
   /** `$or`: each alternative AND-s with what is around it (User Guide, "$or matching"). */
   private or(value: unknown, prefix: readonly string[], alternatives: Map<string, CompiledField>[]): void {
-    if (!Array.isArray(value)) return refuse('It must be an Array followed with $or.');
+    if (!Array.isArray(value)) refuse('It must be an Array followed with $or.');
     const before = alternatives.map((fields) => new Map(fields));
     alternatives.length = 0;
     for (const branch of value) {
@@ -784,8 +865,16 @@ class PatternCompiler {
     if (literals.size > 0) tests.unshift((value) => literals.has(value));
 
     let pathId = this.pathIds.get(path);
-    if (pathId === undefined) this.pathIds.set(path, (pathId = this.pathIds.size));
-    const field: CompiledField = { id: this.fieldCount++, path, pathId, test: anyOf(tests), allowsAbsence };
+    if (pathId === undefined) {
+      pathId = this.pathIds.size;
+      this.pathIds.set(path, pathId);
+    }
+    let plan = this.plans.get(path);
+    if (plan === undefined) {
+      plan = planPath(path);
+      this.plans.set(path, plan);
+    }
+    const field: CompiledField = { id: this.fieldCount++, path, pathId, plan, test: anyOf(tests), allowsAbsence };
     if (alternatives.length === 0) alternatives.push(new Map());
     // A path set twice in one alternative keeps the later list, as event-ruler does (withOverriding).
     for (const fields of alternatives) fields.set(path, field);
@@ -864,10 +953,13 @@ function compileOrRefuse(pattern: unknown): { compiled: CompiledPattern } | { re
  * Also refused: patterns longer than 4096 characters (PutRule `EventPattern` length constraint, as
  * AWS's ValidationException words it), values that are not JSON data, nesting beyond
  * {@link MAX_EVENT_PATTERN_DEPTH}, and (our own limit) more than {@link MAX_EVENT_PATTERN_ALTERNATIVES}
- * `$or` alternatives. Undocumented event-ruler operators (`exactly`) are refused as unrecognised.
+ * `$or` alternatives. Undocumented event-ruler operators (`exactly`) are refused as unrecognised;
+ * an empty list under `anything-but: {prefix|suffix|equals-ignore-case|wildcard}` is accepted, as
+ * event-ruler accepts it, and excludes nothing.
  *
- * @param pattern - the parsed JSON pattern; anything is accepted, nothing is thrown
+ * @param pattern - the parsed JSON pattern; anything is accepted
  * @returns `{ valid: true, pattern }` (the same object, typed) or `{ valid: false, reason }`
+ * @throws never: every failure, even a throwing getter, becomes a reason
  * @example
  * validateEventPattern({ detail: { state: [{ 'anything-but': null }] } });
  * // { valid: false, reason: 'Event pattern is not valid. Reason: Value of anything-but must be an array or single string/number value.' }
@@ -917,25 +1009,41 @@ export function compileEventPattern(pattern: EventPattern): EventMatcher {
   const { alternatives, paths, fieldCount } = result.compiled;
   return (event) => {
     if (!isRecord(event)) return false;
+    // Per event: the values at each path and the values each field accepts, shared by all alternatives.
     const occurrences: (Occurrence[] | undefined)[] = new Array(paths.length);
-    const matching: (readonly Occurrence[] | undefined)[] = new Array(fieldCount);
-    alternatives: for (const fields of alternatives) {
-      const checks: FieldCheck[] = [];
-      for (const field of fields) {
-        let all = occurrences[field.pathId];
-        if (all === undefined) all = occurrences[field.pathId] = occurrencesAt(event, field.path);
-        let accepted = matching[field.id];
-        if (accepted === undefined) {
-          const test = field.test;
-          accepted = matching[field.id] = test ? all.filter((occurrence) => test(occurrence.value)) : [];
-        }
-        if (accepted.length === 0 && !field.allowsAbsence) continue alternatives;
-        checks.push({ matching: accepted, all, allowsAbsence: field.allowsAbsence });
-      }
-      if (satisfiable(checks)) return true;
+    const accepted: (readonly Occurrence[] | undefined)[] = new Array(fieldCount);
+    for (const fields of alternatives) {
+      const checks = fieldChecks(event, fields, occurrences, accepted);
+      if (checks !== undefined && satisfiable(checks)) return true;
     }
     return false;
   };
+}
+
+/** The checks of one compiled alternative, or `undefined` as soon as a field cannot match. Fills the caches. */
+function fieldChecks(
+  event: Record<string, unknown>,
+  fields: readonly CompiledField[],
+  occurrences: (Occurrence[] | undefined)[],
+  accepted: (readonly Occurrence[] | undefined)[],
+): FieldCheck[] | undefined {
+  const checks: FieldCheck[] = [];
+  for (const field of fields) {
+    let all = occurrences[field.pathId];
+    if (all === undefined) {
+      all = occurrencesAt(event, field.plan);
+      occurrences[field.pathId] = all;
+    }
+    let matching = accepted[field.id];
+    if (matching === undefined) {
+      const test = field.test;
+      matching = test ? all.filter((occurrence) => test(occurrence.value)) : [];
+      accepted[field.id] = matching;
+    }
+    if (matching.length === 0 && !field.allowsAbsence) return undefined;
+    checks.push({ matching, all, allowsAbsence: field.allowsAbsence });
+  }
+  return checks;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1100,6 +1208,7 @@ function matchesEntry(entry: unknown, value: Leaf): boolean {
  * @param pattern - a pattern that {@link validateEventPattern} accepts; shapes it refuses never match
  * @param event - the event, as parsed JSON; anything that is not an object never matches
  * @returns whether the event matches
+ * @throws never
  * @example
  * matchesEventPattern({ detail: { state: [{ 'anything-but': 'initializing' }] } }, { detail: { state: 'running' } }); // true
  */
@@ -1109,7 +1218,7 @@ export function matchesEventPattern(pattern: EventPattern, event: unknown): bool
     const paths = [...fields.keys()].sort();
     const checks = paths.map((path): FieldCheck => {
       const entries = fields.get(path) as readonly unknown[];
-      const all = occurrencesAt(event, path);
+      const all = occurrencesAt(event, planPath(path));
       return {
         matching: all.filter((occurrence) => entries.some((entry) => matchesEntry(entry, occurrence.value))),
         all,
