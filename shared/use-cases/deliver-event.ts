@@ -5,7 +5,6 @@ import { decide, type Resolution } from '../domain/resilience/decide';
 import { HttpStatusError } from '../domain/resilience/errors';
 import { IntegrationError } from '../domain/resilience/integration-error';
 import { type ResolvedPolicy, resolvePolicy } from '../domain/resilience/policy';
-import type { Clock } from '../ports/clock';
 import type { DeadLetterReason, DeadLetterRepository } from '../ports/dead-letters';
 import type { DeliveryMessage, DeliveryQueue } from '../ports/delivery-queue';
 import type { HttpClient } from '../ports/http-client';
