@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -14,6 +13,7 @@ import type { Page } from '../../ports/contract-repository';
 import type { DeadLetter, DeadLetterRepository } from '../../ports/dead-letters';
 import { decodeCursor, encodeCursor, invalidCursorError, rethrowIfCursorRefused } from './cursor';
 import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+import { deleteExisting } from './partition';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -260,18 +260,7 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    * @example await repository.delete(id); // after a successful redrive
    */
   async delete(id: string): Promise<boolean> {
-    try {
-      const out = await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: DEAD_LETTER_PARTITION, sk: id },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return out.Attributes !== undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return deleteExisting(this.client, this.tableName, { pk: DEAD_LETTER_PARTITION, sk: id });
   }
 }
 

@@ -1,8 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PreconditionFailedError } from '../../domain/errors';
 import type { ErrorPolicy } from '../../domain/resilience/policy';
 import type { ErrorPolicyRepository, RevisionCondition, StoredErrorPolicy } from '../../ports/error-policy-repository';
 import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+import { queryPartition } from './partition';
 
 const POLICY_PARTITION = 'POLICY';
 
@@ -56,27 +57,8 @@ export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository {
   ) {}
 
   async list(): Promise<StoredErrorPolicy[]> {
-    const items: StoredErrorPolicy[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    try {
-      do {
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': 'pk' },
-            ExpressionAttributeValues: { ':pk': POLICY_PARTITION },
-            ConsistentRead: true,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        );
-        for (const item of (out.Items ?? []) as PolicyItem[]) if (!item.deleted) items.push(toStored(item));
-        exclusiveStartKey = out.LastEvaluatedKey;
-      } while (exclusiveStartKey);
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
-    return items;
+    const items = (await queryPartition(this.client, this.tableName, POLICY_PARTITION)) as PolicyItem[];
+    return items.filter((item) => !item.deleted).map(toStored);
   }
 
   /** Reads one (absent) item: proves the table is reachable. */

@@ -1,16 +1,10 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Subscription } from '../../domain/events/subscription';
 import type { SubscriptionRepository } from '../../ports/subscriptions';
 import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+import { deleteExisting, queryPartition } from './partition';
 
 const SUBSCRIPTION_PARTITION = 'SUBSCRIPTION';
 
@@ -135,27 +129,8 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
    * @example const all = await repository.list(); // [{ id: 'a-sub', … }, { id: 'b-sub', … }]
    */
   async list(): Promise<Subscription[]> {
-    const subscriptions: Subscription[] = [];
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    try {
-      do {
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': 'pk' },
-            ExpressionAttributeValues: { ':pk': SUBSCRIPTION_PARTITION },
-            ConsistentRead: true,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        );
-        for (const item of out.Items ?? []) subscriptions.push(fromItem(item as SubscriptionItem));
-        exclusiveStartKey = out.LastEvaluatedKey;
-      } while (exclusiveStartKey);
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
-    return subscriptions;
+    const items = await queryPartition(this.client, this.tableName, SUBSCRIPTION_PARTITION);
+    return items.map((item) => fromItem(item as SubscriptionItem));
   }
 
   /**
@@ -166,18 +141,7 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
    * @example if (!(await repository.delete('orders-sub'))) throw new NotFoundError('No subscription orders-sub');
    */
   async delete(id: string): Promise<boolean> {
-    try {
-      const out = await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: SUBSCRIPTION_PARTITION, sk: id },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return out.Attributes !== undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return deleteExisting(this.client, this.tableName, { pk: SUBSCRIPTION_PARTITION, sk: id });
   }
 }
 
