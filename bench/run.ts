@@ -1,10 +1,13 @@
 /**
- * `npm run bench`: cold start, bundle size, warm route overhead and validator throughput, each as
- * a ratio of arms measured side by side in this one run (interleaved, medians). It prints every
- * target and whether it is met, and always exits 0 (targets are reported, not enforced).
+ * `npm run bench`: cold start, bundle size, warm route overhead, validator throughput and the event
+ * bus (PutEvents calls, re-sent entries, local publish-to-delivery throughput), each as a ratio of
+ * arms measured side by side in this one run (interleaved, medians) or as a count against its exact
+ * target. It prints every target and whether it is met, and always exits 0 (targets are reported,
+ * not enforced).
  *
  * Knobs (environment): BENCH_COLD_ROUNDS (default 20), BENCH_WARM_ROUNDS (40 batches of
- * BENCH_WARM_BATCH = 500 calls per arm), BENCH_THROUGHPUT_ROUNDS (30 batches of ~10 ms per arm).
+ * BENCH_WARM_BATCH = 500 calls per arm), BENCH_THROUGHPUT_ROUNDS (30 batches of ~10 ms per arm),
+ * BENCH_EVENT_BUS_ROUNDS (10 rounds of BENCH_EVENT_BUS_EVENTS = 2000 events per arm).
  */
 import {
   type BuiltArm,
@@ -44,6 +47,12 @@ const WARM = {
   warmupCalls: 2000,
 };
 const THROUGHPUT = { rounds: intEnv('BENCH_THROUGHPUT_ROUNDS', 30), batchMs: 10 };
+const EVENT_BUS = {
+  rounds: intEnv('BENCH_EVENT_BUS_ROUNDS', 10),
+  events: intEnv('BENCH_EVENT_BUS_EVENTS', 2000),
+  resendRequests: 10,
+  failureRate: 0.2,
+};
 const NON_SDK_PACKAGE_LIMIT = 100_000;
 
 const rows: TargetRow[] = [];
@@ -83,6 +92,7 @@ log();
 await coldStartAndSize();
 await warmRoute();
 await validatorThroughput();
+await eventBus();
 
 log('## Summary');
 log();
@@ -349,4 +359,86 @@ async function validatorThroughput(): Promise<void> {
       met: r.ratio >= 0.8,
     });
   }
+}
+
+async function eventBus(): Promise<void> {
+  const { benchLocalThroughput, benchPutEventsCalls, benchResend, PUT_EVENTS_SIZES } = await import('./put-events');
+  log('## 5. Event bus');
+  log();
+  log(
+    'EventBridgeEventPublisher over a counting stub EventBridgeClient (every entry answered with an EventId): ' +
+      'PutEvents calls for N small (~250 B) events; EventBridge takes at most 10 entries per call, so the target is ceil(N / 10).',
+  );
+  log();
+  const calls = await benchPutEventsCalls();
+  log(
+    markdownTable(
+      ['events N', 'PutEvents calls', 'target ceil(N / 10)', 'published'],
+      calls.map((r) => [String(r.events), String(r.calls), String(r.target), `${r.published} / ${r.events}`]),
+    ),
+  );
+  log();
+  rows.push({
+    metric: `PutEvents calls for N = ${PUT_EVENTS_SIZES.join(', ')} events`,
+    measured: calls.map((r) => r.calls).join(', '),
+    target: `ceil(N / 10): ${calls.map((r) => r.target).join(', ')}`,
+    met: calls.every((r) => r.calls === r.target && r.published === r.events),
+  });
+
+  const resend = await benchResend({ requests: EVENT_BUS.resendRequests, failureRate: EVENT_BUS.failureRate });
+  log(
+    `publishEvents (in-memory event log, built-in error policies, instant sleeps) → EventBridgeEventPublisher → stub ` +
+      `that answers InternalFailure to ~${EVENT_BUS.failureRate * 100} % of first sends (a fixed pseudo-random choice ` +
+      `per event id): ${EVENT_BUS.resendRequests} requests of 100 events, ${resend.events} events, ` +
+      `${resend.events - resend.notPublished} published; ${resend.entriesFailed} entries failed, ` +
+      `${resend.entriesResent} entries re-sent, ${resend.successesResent} successful entries re-sent; ` +
+      `${resend.calls} PutEvents calls (target ${resend.callsTarget}: ceil(100 / 10) per request plus ceil(failed / 10) per retry).`,
+  );
+  log();
+  rows.push(
+    {
+      metric: `publishEvents: entries re-sent ÷ entries failed (~${EVENT_BUS.failureRate * 100} % first-send failures)`,
+      measured: `${formatRatio(resend.ratio)} (${resend.entriesResent} / ${resend.entriesFailed})`,
+      target: '= 1.00',
+      met: resend.entriesResent === resend.entriesFailed && resend.successesResent === 0 && resend.notPublished === 0,
+    },
+    {
+      metric: 'publishEvents: PutEvents calls with re-sends',
+      measured: String(resend.calls),
+      target: `= ${resend.callsTarget}`,
+      met: resend.calls === resend.callsTarget,
+    },
+  );
+
+  const throughput = await benchLocalThroughput({ rounds: EVENT_BUS.rounds, events: EVENT_BUS.events });
+  const perSecond = (rate: number) => formatOps(rate).replace('ops/s', 'events/s');
+  log(
+    `Local publish-to-delivery: ${throughput.rounds} interleaved rounds (+1 discarded) of ${throughput.events} events ` +
+      'per arm, medians. Pipeline: publishEvents (in-memory event log) in requests of 100, four at a time → ' +
+      'LocalEventBus → LocalSubscriptionRouter (one subscription) → LocalQueue → LocalQueuePoller (batches of 10, ' +
+      'two at a time) → deliverEvent (signed with standardwebhooks) → an HTTP fake answering 204, until drained. ' +
+      'Baseline: the same delivery messages sent to a bare LocalQueue, then received 10 at a time and deleted.',
+  );
+  log();
+  log(
+    markdownTable(
+      ['arm', 'throughput', '÷ baseline'],
+      [
+        ['pipeline: publishEvents → bus → router → queue → poller → deliverEvent', throughput.pipelinePerSecond],
+        ['diagnostic: LocalEventBus.publish → … → deliverEvent (no publishEvents)', throughput.busPerSecond],
+        ['baseline: LocalQueue send + receive(10) + delete', throughput.queuePerSecond],
+      ].map(([arm, rate]) => [
+        arm as string,
+        perSecond(rate as number),
+        formatRatio((rate as number) / throughput.queuePerSecond),
+      ]),
+    ),
+  );
+  log();
+  rows.push({
+    metric: 'local publish → delivery throughput ÷ bare LocalQueue (events/s)',
+    measured: `${formatRatio(throughput.ratio)} (${perSecond(throughput.pipelinePerSecond)} / ${perSecond(throughput.queuePerSecond)})`,
+    target: 'reported',
+    met: undefined,
+  });
 }

@@ -7,6 +7,11 @@ export type HttpRequest = {
   /** Connect plus response, milliseconds. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Answer as soon as the status and headers arrive, without reading the body (the connection is
+   * closed): for callers that need only the status, such as webhook deliveries.
+   */
+  discardBody?: boolean;
 };
 
 /** An HTTP response; any status, redirects not followed. */

@@ -93,16 +93,17 @@ type ErrorLike = {
 
 /**
  * The category of an HTTP status (the seed's rules): 408, 429, 502, 503, 504 → `transient`;
- * every other 4xx (400, 401, 403, 404, 409, 422…) → `permanent`; 500 and every other 5xx
- * (501, 505…) → `system`; anything else (1xx–3xx, which no client should throw for) → `system`
- * too, as unrecognised.
+ * every other 4xx (400, 401, 403, 404, 409, 422…) → `permanent`; 3xx → `permanent` too (our
+ * clients never follow redirects, so one means the URL is wrong); 500 and every other 5xx
+ * (501, 505…) → `system`; anything else (1xx) → `system`, as unrecognised.
  *
  * @param status - an HTTP status code
  * @example classifyHttpStatus(503) // 'transient'
  */
 export function classifyHttpStatus(status: number): ErrorCategory {
   if (TRANSIENT_STATUSES.has(status)) return 'transient';
-  if (Number.isInteger(status) && status >= 400 && status < 500) return 'permanent';
+  // Redirects are never followed (SSRF): a 3xx means the URL is wrong, and asking again cannot help.
+  if (Number.isInteger(status) && status >= 300 && status < 500) return 'permanent';
   return 'system';
 }
 

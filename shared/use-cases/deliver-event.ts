@@ -94,6 +94,8 @@ export async function deliverEvent(
       },
       body: payload,
       timeoutMs: subscription.timeoutMs,
+      // Only the status matters: a large answer must not turn an accepted delivery into a failure.
+      discardBody: true,
     });
     if (response.status >= 200 && response.status < 300) return { outcome: 'delivered', status: response.status };
     const retryAfter = response.headers['retry-after'];

@@ -147,9 +147,10 @@ export async function publishEvents(deps: PublishEventsDeps, body: unknown): Pro
       ]);
     } else seenIds.set(event.id, index);
   }
-  const unique = accepted.filter(({ index }) => results[index] === undefined);
+  // Validation finishes in any order; the bus gets events in input order.
+  const unique = accepted.filter(({ index }) => results[index] === undefined).sort((a, b) => a.index - b.index);
 
-  const toSend = await claimAll(deps, unique, results);
+  const toSend = await claimAll(deps, unique, results, batch);
   await sendAll(deps, toSend, results);
   return { status: overallStatus(results), results };
 }
@@ -209,23 +210,50 @@ async function claimAll(
   deps: PublishEventsDeps,
   accepted: Array<{ index: number; event: IntegrationEvent }>,
   results: EventResult[],
+  batch: boolean,
 ): Promise<Array<{ index: number; event: IntegrationEvent }>> {
   const now = deps.clock.now();
   const expiresAt = Math.ceil(now.getTime() / 1000) + deps.retentionDays * 86_400;
   const claimed = await Promise.all(
     accepted.map(async ({ index, event }) => {
       const hash = contentHash(event);
-      const outcome = await deps.eventLog.claim(
-        {
-          event,
-          contentHash: hash,
-          status: 'pending',
-          receivedAt: now.toISOString(),
-          leaseUntil: now.getTime() + PUBLISH_LEASE_MS,
-        },
-        expiresAt,
-        now.getTime(),
-      );
+      const outcome = await deps.eventLog
+        .claim(
+          {
+            event,
+            contentHash: hash,
+            status: 'pending',
+            receivedAt: now.toISOString(),
+            leaseUntil: now.getTime() + PUBLISH_LEASE_MS,
+          },
+          expiresAt,
+          now.getTime(),
+        )
+        .catch((error: unknown) => {
+          // One event's claim failing must not strand the others: it gets its own outcome.
+          if (error instanceof PayloadTooLargeError || error instanceof DependencyUnavailableError) {
+            const tooLarge = error instanceof PayloadTooLargeError;
+            results[index] = {
+              index,
+              id: event.id,
+              status: tooLarge ? 'rejected' : 'failed',
+              httpStatus: tooLarge ? 413 : 503,
+              detail: error.message,
+              ...(tooLarge && {
+                errors: [
+                  {
+                    pointer: `${batch ? `/${index}` : ''}/payload`,
+                    message: 'too large for the event log even compressed (DynamoDB items hold 400 KB)',
+                    keyword: 'maxSize',
+                  },
+                ],
+              }),
+            };
+            return undefined;
+          }
+          throw error;
+        });
+      if (outcome === undefined) return undefined;
       if (outcome.claimed) return { index, event };
       const { existing } = outcome;
       if (existing.contentHash !== hash) {
@@ -304,7 +332,9 @@ async function sendAll(
           index: item.index,
           id: item.event.id,
           status: 'failed',
-          httpStatus: outcome.retryable ? 503 : 422,
+          // The entry's own fault is 422/413; anything else (throttling, a missing bus, missing
+          // permissions) is ours, so a 5xx.
+          httpStatus: ENTRY_FAULTS.has(outcome.errorCode) ? (outcome.errorCode === 'EntryTooLarge' ? 413 : 422) : 503,
           detail: `The bus refused the event: ${outcome.errorCode}: ${outcome.errorMessage}`,
         };
       }),
@@ -316,6 +346,14 @@ async function sendAll(
     pending = retry;
   }
 }
+
+/** PutEvents per-entry error codes that mean the entry itself is wrong (EventBridge PutEventsResultEntry). */
+const ENTRY_FAULTS: ReadonlySet<string> = new Set([
+  'InvalidArgument',
+  'MalformedDetail',
+  'EntryTooLarge',
+  'NotAuthorizedForSourceException',
+]);
 
 /** 202 when nothing failed; otherwise the most urgent failure: 503 (retry) > 409 > 413 > 422. */
 function overallStatus(results: readonly EventResult[]): number {

@@ -71,11 +71,9 @@ const detailOf = (entry: { Detail?: string } | undefined) => JSON.parse(entry?.D
 function eventLogAcceptsEverything(): void {
   ddb.on(QueryCommand).resolves({ Items: [] });
   ddb.on(UpdateCommand).resolves({});
-  ddb
-    .on(GetCommand, { TableName: 'events-test' })
-    .callsFake((input: { Key: { pk: string } }) => ({
-      Item: { status: 'pending', contentHash: 'h', timestamp: TIMESTAMP, pk: input.Key.pk },
-    }));
+  ddb.on(GetCommand, { TableName: 'events-test' }).callsFake((input: { Key: { pk: string } }) => ({
+    Item: { status: 'pending', contentHash: 'h', timestamp: TIMESTAMP, pk: input.Key.pk },
+  }));
 }
 
 const conditionFailed = (item?: Record<string, unknown>) =>
@@ -148,7 +146,9 @@ describe('events handler', () => {
 
       // Assess
       expect(result.statusCode).toBe(202);
-      expect(json(result)).toEqual({ results: [{ index: 0, id: 'evt-1', status: 'published', eventBridgeId: 'eb-1' }] });
+      expect(json(result)).toEqual({
+        results: [{ index: 0, id: 'evt-1', status: 'published', eventBridgeId: 'eb-1' }],
+      });
       const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries;
       expect(entries).toEqual([
         {
@@ -279,11 +279,7 @@ describe('events handler', () => {
       const { payload: _missing, ...noPayload } = event('evt-1');
 
       // Act
-      const result = await publish([
-        event('evt-0'),
-        noPayload,
-        { ...event('evt-2'), version: 'v1', timestamp: -1 },
-      ]);
+      const result = await publish([event('evt-0'), noPayload, { ...event('evt-2'), version: 'v1', timestamp: -1 }]);
 
       // Assess
       expect(result.statusCode).toBe(422);
@@ -426,18 +422,16 @@ describe('events handler', () => {
   describe('GET /v1/events/{id}', () => {
     it('answers the record without its lease, and 404 for an id the log lacks', async () => {
       // Prepare
-      ddb
-        .on(GetCommand, { Key: { pk: 'EVENT#evt-1' } })
-        .resolves({
-          Item: {
-            pk: 'EVENT#evt-1',
-            event: gz(event('evt-1')),
-            status: 'pending',
-            contentHash: 'h',
-            receivedAt: 't',
-            leaseUntil: 1,
-          },
-        });
+      ddb.on(GetCommand, { Key: { pk: 'EVENT#evt-1' } }).resolves({
+        Item: {
+          pk: 'EVENT#evt-1',
+          event: gz(event('evt-1')),
+          status: 'pending',
+          contentHash: 'h',
+          receivedAt: 't',
+          leaseUntil: 1,
+        },
+      });
       ddb.on(GetCommand, { Key: { pk: 'EVENT#evt-2' } }).resolves({});
       const get = (id: string) =>
         call({ method: 'GET', path: `/v1/events/${id}`, resource: '/v1/events/{id}', pathParameters: { id } });
@@ -516,6 +510,22 @@ describe('events handler', () => {
       const activate = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
       expect(activate?.ConditionExpression).toBe('attribute_exists(#pk)');
       expect(activate?.ExpressionAttributeValues).toEqual({ ':active': 'active', ':ruleArn': ruleArn('orders-sub') });
+    });
+
+    it('answers a repeat of an active subscription with 200, the secret hidden, and leaves the rule alone', async () => {
+      // Prepare: the id is taken by a subscription with the same settings
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(PutCommand).rejects(conditionFailed(subscriptionItem(subscription())));
+
+      // Act
+      const result = await create();
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(result.headers?.location).toBeUndefined();
+      expect(json(result)).toMatchObject({ id: 'orders-sub', status: 'active' });
+      expect(result.body).not.toContain('whsec_');
+      expect(eventBridge.commandCalls(PutRuleCommand)).toHaveLength(0);
     });
 
     it("rejects an invalid filter with EventBridge's reason at /filter, and a blocked URL at /target/url", async () => {
@@ -794,7 +804,9 @@ describe('events handler', () => {
       ddb.on(QueryCommand, { TableName: 'delivery-test' }).resolves({
         Items: [
           subscriptionItem(subscription()),
-          subscriptionItem(subscription({ id: 'billing-sub', eventType: 'invoice.paid', ruleArn: ruleArn('billing-sub') })),
+          subscriptionItem(
+            subscription({ id: 'billing-sub', eventType: 'invoice.paid', ruleArn: ruleArn('billing-sub') }),
+          ),
           subscriptionItem(subscription({ id: 'new-sub', status: 'provisioning', ruleArn: undefined })),
         ],
       });
@@ -859,14 +871,12 @@ describe('events handler', () => {
         ReplayStartTime: new Date('2026-11-30T10:00:00Z'),
         ReplayEndTime: new Date('2026-11-30T10:05:00Z'),
       });
-      eventBridge
-        .on(DescribeReplayCommand, { ReplayName: 'nope' })
-        .rejects(
-          Object.assign(new Error('Replay nope does not exist'), {
-            name: 'ResourceNotFoundException',
-            $metadata: { httpStatusCode: 400 },
-          }),
-        );
+      eventBridge.on(DescribeReplayCommand, { ReplayName: 'nope' }).rejects(
+        Object.assign(new Error('Replay nope does not exist'), {
+          name: 'ResourceNotFoundException',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
       const get = (name: string) =>
         call({ method: 'GET', path: `/v1/replays/${name}`, resource: '/v1/replays/{name}', pathParameters: { name } });
 

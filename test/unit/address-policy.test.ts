@@ -286,19 +286,25 @@ describe('address-policy', () => {
       }
     });
 
-    it.each([
-      'http://93.184.216.34/',
-      'https://[2606:4700::1111]/hook',
-      'https://example.com/webhooks?x=1',
-      'http://localhost:8080/',
-    ])('accepts %s (host names are judged when resolved)', (url) => {
-      // Act
-      const result = checkTargetUrl(url, DEFAULT_POLICY);
+    it.each(['http://93.184.216.34/', 'https://[2606:4700::1111]/hook', 'https://example.com/webhooks?x=1'])(
+      'accepts %s (host names are judged when resolved)',
+      (url) => {
+        // Act
+        const result = checkTargetUrl(url, DEFAULT_POLICY);
 
-      // Assess
-      expect(result.ok).toBe(true);
-      if (result.ok) expect(result.url.href).toBe(new URL(url).href);
-    });
+        // Assess
+        expect(result.ok).toBe(true);
+        if (result.ok) expect(result.url.href).toBe(new URL(url).href);
+      },
+    );
+
+    it.each(['http://localhost:8080/', 'http://LOCALHOST./', 'http://api.localhost/'])(
+      'refuses %s as loopback without resolving it (RFC 6761 localhost names)',
+      (url) => {
+        expect(checkTargetUrl(url, DEFAULT_POLICY)).toMatchObject({ ok: false, range: 'loopback' });
+        expect(checkTargetUrl(url, { allowLoopback: true }).ok).toBe(true);
+      },
+    );
 
     it('accepts loopback literals in every spelling with allowLoopback', () => {
       // Prepare

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contentHash } from '../../shared/domain/canonical-json';
-import type { ContractVersion } from '../../shared/domain/contracts/contract';
+import type { ContractDocumentInput, ContractVersion } from '../../shared/domain/contracts/contract';
 import { CompiledContractCache } from '../../shared/domain/contracts/validator';
 import {
   ConflictError,
@@ -83,7 +83,11 @@ function scriptedBus(...script: Array<(event: IntegrationEvent) => PublishOutcom
     },
   };
 }
-const published = (e: IntegrationEvent): PublishOutcome => ({ id: e.id, status: 'published', eventBridgeId: `eb-${e.id}` });
+const published = (e: IntegrationEvent): PublishOutcome => ({
+  id: e.id,
+  status: 'published',
+  eventBridgeId: `eb-${e.id}`,
+});
 const refused =
   (code: string, retryable: boolean, ids?: string[]) =>
   (e: IntegrationEvent): PublishOutcome =>
@@ -103,7 +107,7 @@ const event = (id: string, overrides: Partial<IntegrationEvent> = {}): Integrati
 });
 
 /** The event contract `order.created@1.0.0`: payload needs orderId (string) and total (number ≥ 0). */
-const orderContract = (schemas?: Record<string, unknown>): ContractVersion =>
+const orderContract = (schemas?: ContractDocumentInput['schemas']): ContractVersion =>
   storedVersion({
     name: 'order.created',
     version: '1.0.0',
@@ -117,7 +121,13 @@ const orderContract = (schemas?: Record<string, unknown>): ContractVersion =>
     },
   });
 
-function fakes(options: { bus?: ReturnType<typeof scriptedBus>; contracts?: ContractVersion[]; log?: EventLog } = {}) {
+function fakes(
+  options: {
+    bus?: ReturnType<typeof scriptedBus>;
+    contracts?: ContractVersion[];
+    log?: ReturnType<typeof memoryEventLog>;
+  } = {},
+) {
   const clock = fakeClock();
   const log = options.log ?? memoryEventLog();
   const bus = options.bus ?? scriptedBus();
@@ -131,7 +141,12 @@ function fakes(options: { bus?: ReturnType<typeof scriptedBus>; contracts?: Cont
     },
     compiled: new CompiledContractCache(8),
     policyCache: new ErrorPolicyCache(
-      { list: async () => [], get: async () => undefined, put: async () => Promise.reject(), delete: async () => false },
+      {
+        list: async () => [],
+        get: async () => undefined,
+        put: async () => Promise.reject(),
+        delete: async () => false,
+      },
       clock,
     ),
     clock,
@@ -387,6 +402,35 @@ describe('publishEvents', () => {
     });
   });
 
+  describe('event-log failures', () => {
+    it("gives one event's failed claim its own outcome and still publishes the others, in input order", async () => {
+      // Prepare
+      const log = memoryEventLog();
+      const claim = log.claim.bind(log);
+      log.claim = async (record, expiresAt, now) => {
+        if (record.event.id === 'evt-b') throw new DependencyUnavailableError('throttled', 1);
+        if (record.event.id === 'evt-c') throw new PayloadTooLargeError('too large for one item');
+        return claim(record, expiresAt, now);
+      };
+      const { deps, bus } = fakes({ log });
+
+      // Act
+      const report = await publishEvents(deps, [event('evt-a'), event('evt-b'), event('evt-c'), event('evt-d')]);
+
+      // Assess
+      expect(report.status).toBe(503);
+      expect(report.results.map((r) => `${r.id}:${r.status}`)).toEqual([
+        'evt-a:published',
+        'evt-b:failed',
+        'evt-c:rejected',
+        'evt-d:published',
+      ]);
+      expect(report.results[2]).toMatchObject({ httpStatus: 413, errors: [{ pointer: '/2/payload' }] });
+      expect(bus.calls.flat().map((e) => e.id)).toEqual(['evt-a', 'evt-d']);
+      expect(log.records.get('evt-a')?.status).toBe('published');
+    });
+  });
+
   describe('bus failures', () => {
     it('re-sends only the entries that failed retryably, after the backoff, until they are published', async () => {
       // Prepare
@@ -448,9 +492,7 @@ describe('publishEvents', () => {
           ['evt-2', { event: event('evt-2'), contentHash: 'other', status: 'published', receivedAt: 't0' }],
         ]),
       );
-      const bus = scriptedBus(
-        ...Array.from({ length: 10 }, () => refused('ThrottlingException', true, ['evt-4'])),
-      );
+      const bus = scriptedBus(...Array.from({ length: 10 }, () => refused('ThrottlingException', true, ['evt-4'])));
       const { deps } = fakes({ log, bus });
       deps.maxEntryBytes = 4_096;
 

@@ -227,6 +227,28 @@ describe('SafeHttpClient', () => {
       expect(error).toMatchObject({ code: 'ERR_RESPONSE_TOO_LARGE', maxResponseBytes: 1024 });
     });
 
+    it('answers status and headers without reading a body of any size with discardBody', async () => {
+      // Prepare
+      const client = new SafeHttpClient({ allowLoopback: true }, { maxResponseBytes: 1024 });
+      target.handler = (_req, _body, res) =>
+        res.writeHead(200, { 'x-seen': 'yes' }).end(Buffer.alloc(2 * 1024 * 1024, 1));
+
+      // Act
+      const response = await client.request({
+        method: 'POST',
+        url: base,
+        body: '{}',
+        timeoutMs: 5_000,
+        discardBody: true,
+      });
+      client.close();
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.headers['x-seen']).toBe('yes');
+      expect(response.body).toHaveLength(0);
+    });
+
     it('fails with ResponseTooLargeError when a chunked body grows past maxResponseBytes', async () => {
       // Prepare
       const client = new SafeHttpClient({ allowLoopback: true }, { maxResponseBytes: 1024 });

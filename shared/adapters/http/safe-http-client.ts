@@ -97,6 +97,8 @@ export type SafeHttpRequest = {
   timeoutMs: number;
   /** Cancels the request; it then rejects with `signal.reason`. */
   signal?: AbortSignal;
+  /** Resolve with the status and headers only (empty body) and close the connection: no body limit applies. */
+  discardBody?: boolean;
 };
 
 /** A response, whatever its status. */
@@ -192,7 +194,7 @@ export class SafeHttpClient implements HttpClient {
     if (!target.ok) {
       if (target.address === undefined) throw new TypeError(`refused URL: ${target.reason}`);
       throw new BlockedAddressError(`refused destination: ${target.reason}`, {
-        hostname: target.address,
+        hostname: new URL(request.url).hostname,
         address: target.address,
         ...(target.range !== undefined && { range: target.range }),
       });
@@ -257,6 +259,13 @@ export class SafeHttpClient implements HttpClient {
       outgoing.on('error', fail);
       outgoing.on('response', (incoming) => {
         response = incoming;
+        if (request.discardBody) {
+          settle(() =>
+            resolve({ status: incoming.statusCode ?? 0, headers: flattenHeaders(incoming), body: Buffer.alloc(0) }),
+          );
+          incoming.destroy();
+          return;
+        }
         this.readBody(incoming, fail, (bytes) =>
           settle(() => resolve({ status: incoming.statusCode ?? 0, headers: flattenHeaders(incoming), body: bytes })),
         );

@@ -345,8 +345,13 @@ export function checkTargetUrl(url: string, policy: AddressPolicy): TargetUrlChe
   if (parsed.username !== '' || parsed.password !== '') {
     return { ok: false, reason: 'credentials in the URL are not allowed' };
   }
-  const literal = ipLiteral(parsed.hostname);
+  const host = parsed.hostname.replace(/\.$/, '').toLowerCase();
+  // RFC 6761 §6.3: `localhost` and `*.localhost` names are loopback wherever they resolve.
+  const literal =
+    ipLiteral(parsed.hostname) ?? (host === 'localhost' || host.endsWith('.localhost') ? '127.0.0.1' : undefined);
   if (literal === undefined) return { ok: true, url: parsed };
+  if (literal === '127.0.0.1' && !isIP(parsed.hostname) && isHostAllowlisted(host, policy))
+    return { ok: true, url: parsed };
   const address = parseStrict(literal);
   if (!address) return { ok: false, reason: `host ${parsed.hostname} is not a valid IP address` };
   const why = refusal(address, policy);
