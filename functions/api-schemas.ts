@@ -386,7 +386,13 @@ export const RedriveBody = z
     ids: z.array(DeadLetterIdParams.shape.id).min(1).max(100).optional(),
     subscriptionId: SubscriptionIdSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => (b.ids === undefined) !== (b.subscriptionId === undefined), {
+    path: ['ids'],
+    message: 'give ids or subscriptionId (exactly one of them)',
+    // Also when a member failed, so one answer names every problem.
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+  });
 
 export const RedriveResponse = z.object({
   redriven: z.number().int(),

@@ -20,6 +20,7 @@ new ApiStack(app, `Aif-${context.stage}-Api`, {
   tables: stateful.tables,
   eventBus: stateful.eventBus,
   archive: stateful.eventArchive,
+  eventRetention: context.eventArchiveRetention,
   deliveryQueue: stateful.deliveryQueue,
   deliveryDeadLetterQueue: stateful.deliveryDeadLetterQueue,
   eventsDeadLetterQueue: stateful.eventsDeadLetterQueue,

@@ -101,7 +101,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const dispatcher = new LocalQueuePoller(
     queues.delivery,
     async (event, context) => (await import('../functions/dispatcher/handler')).handler(event, context),
-    { functionName: 'aif-dispatcher', timeoutMs: 60_000 },
+    // Lambda runs many invocations of the dispatcher at once; a few here keep one slow subscriber
+    // (up to its 30 s timeout) from holding up every other delivery.
+    { functionName: 'aif-dispatcher', timeoutMs: 60_000, concurrency: 8 },
   );
   dispatcher.start();
 

@@ -84,8 +84,6 @@ const deps: DeliverDeps = {
   onCountingError: (error) => logger.warn('A delivery failure could not be counted', { error: String(error) }),
 };
 
-const processor = new BatchProcessor(EventType.SQS);
-
 async function handleRecord(record: SQSRecord): Promise<void> {
   try {
     const outcome = await dispatchRecord(record, deps);
@@ -114,6 +112,11 @@ export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
   .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
+  // One processor per invocation: a processor holds its batch's state, and the local runner (like a
+  // Lambda with several concurrent invocations sharing a module) may run batches side by side.
   .handler(async (event, context) =>
-    processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
+    processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
+      context,
+      throwOnFullBatchFailure: false,
+    }),
   );

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Archive, IEventBus } from 'aws-cdk-lib/aws-events';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -32,6 +32,13 @@ export interface ApiStackProps extends StackProps {
   readonly eventBus: IEventBus;
   /** The bus's archive: the events function replays from it. */
   readonly archive: Pick<Archive, 'archiveArn'>;
+  /**
+   * How long the archive and the event log keep events: replays reach back this far, and the log's
+   * TTL (EVENT_RETENTION_DAYS) matches it.
+   *
+   * @default Duration.days(30)
+   */
+  readonly eventRetention?: Duration;
   /** Target of the subscription rules and the dispatcher's event source; redrive sends to it. */
   readonly deliveryQueue: IQueue;
   /** Where SQS moves delivery messages the dispatcher could not handle (alarmed by the dispatcher). */
@@ -172,6 +179,7 @@ export class ApiStack extends Stack {
     });
     bindDeliveryQueue(events, props.deliveryQueue, 'send');
     bindReplays(events, { eventBus: props.eventBus, archive: props.archive });
+    events.addEnvironment('EVENT_RETENTION_DAYS', String((props.eventRetention ?? Duration.days(30)).toDays()));
     // Subscription endpoints are checked against the same outbound policy the dispatcher enforces.
     events.addEnvironment('OUTBOUND_ALLOW_LOOPBACK', 'false');
     events.addEnvironment('OUTBOUND_ALLOW_PRIVATE', 'false');

@@ -84,7 +84,7 @@ export async function deliverEvent(
       headers: {
         'content-type': 'application/json',
         'user-agent': 'agent-integration-framework/1 (webhook dispatcher)',
-        ...(event.metadata?.traceparent && { traceparent: event.metadata.traceparent }),
+        ...(validTraceparent(event.metadata?.traceparent) && { traceparent: event.metadata.traceparent as string }),
         ...deps.sign({
           secret: subscription.target.secret,
           id: webhookId(event.id, subscription.id),
@@ -183,4 +183,9 @@ async function deadLetter(
  */
 export function webhookId(eventId: string, subscriptionId: string): string {
   return `msg_${createHash('sha256').update(`${eventId}\n${subscriptionId}`).digest('hex').slice(0, 32)}`;
+}
+
+/** A W3C traceparent (version 00 form) worth forwarding; anything else is not sent as a header. */
+function validTraceparent(value: unknown): boolean {
+  return typeof value === 'string' && /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(value);
 }

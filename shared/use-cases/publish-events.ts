@@ -62,10 +62,18 @@ export type EventResult =
 /** A whole publish request's outcome: the status to answer and every event's result, in input order. */
 export type PublishReport = { status: number; results: EventResult[] };
 
-const BodySchema = z.union([
-  z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_REQUEST),
-  z.record(z.string(), z.unknown()),
-]);
+const BodySchema = z.unknown().superRefine((body, ctx) => {
+  if (Array.isArray(body)) {
+    if (body.length === 0 || body.length > MAX_EVENTS_PER_REQUEST) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a batch holds 1–${MAX_EVENTS_PER_REQUEST} events; this one has ${body.length}`,
+      });
+    }
+  } else if (typeof body !== 'object' || body === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be an event envelope (object) or an array of envelopes' });
+  }
+});
 
 /**
  * Publishes one event or a batch (`POST /v1/events`).
@@ -96,8 +104,8 @@ export async function publishEvents(deps: PublishEventsDeps, body: unknown): Pro
       issueProblems(parsedBody.error.issues),
     );
   }
-  const batch = Array.isArray(parsedBody.data);
-  const raw: unknown[] = batch ? (parsedBody.data as unknown[]) : [parsedBody.data];
+  const batch = Array.isArray(body);
+  const raw: unknown[] = batch ? (body as unknown[]) : [body];
   const results: EventResult[] = new Array(raw.length);
   const accepted: Array<{ index: number; event: IntegrationEvent }> = [];
   const seenIds = new Map<string, number>();

@@ -31,10 +31,14 @@ export const ReplayRequestSchema = z
  * each event once.
  *
  * @param body - the request body, unvalidated
- * @throws {ValidationError} naming every problem (range reversed or in the future included)
+ * @throws {ValidationError} naming every problem (range reversed, in the future, or older than the
+ *   retention — events past it are gone from the archive and the log)
  * @throws {ConflictError} when the name is taken
  */
-export async function startReplay(deps: { replayer: Replayer; clock: Clock }, body: unknown): Promise<Replay> {
+export async function startReplay(
+  deps: { replayer: Replayer; clock: Clock; retentionDays: number },
+  body: unknown,
+): Promise<Replay> {
   const parsed = ReplayRequestSchema.safeParse(body);
   const problems = parsed.success ? [] : issueProblems(parsed.error.issues);
   if (parsed.success) {

@@ -96,6 +96,25 @@ describe('dispatcher handler', () => {
     sqs.reset();
   });
 
+  it('keeps concurrent invocations apart: each answers only for its own records', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+    const batches = Array.from({ length: 4 }, (_, b) =>
+      sqsEvent([
+        { messageId: `b${b}-ok`, body: message('gone-sub') },
+        { messageId: `b${b}-bad`, body: 'not json' },
+      ]),
+    );
+
+    // Act
+    const results = await Promise.all(batches.map((batch) => handler(batch, lambdaContext)));
+
+    // Assess
+    results.forEach((result, b) => {
+      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: `b${b}-bad` }] });
+    });
+  });
+
   it('dead-letters a deleted subscription and a blocked target, and reports only the malformed record', async () => {
     // Prepare
     ddb.on(GetCommand, { Key: { pk: 'SUBSCRIPTION', sk: 'gone-sub' } }).resolves({});

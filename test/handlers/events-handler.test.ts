@@ -165,7 +165,7 @@ describe('events handler', () => {
         TableName: 'events-test',
         Key: { pk: 'EVENT#evt-1' },
         ConditionExpression:
-          'attribute_not_exists(#pk) OR (#contentHash = :hash AND (#status = :failed OR (#status = :pending AND #leaseUntil < :now)))',
+          'attribute_not_exists(#pk) OR #contentHash = :hash AND #status = :failed OR #contentHash = :hash AND #status = :pending AND #leaseUntil < :now',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
       expect(claim?.ExpressionAttributeValues).toMatchObject({

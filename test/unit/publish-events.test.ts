@@ -402,6 +402,31 @@ describe('publishEvents', () => {
     });
   });
 
+  describe('payload and metadata rules', () => {
+    it('refuses numbers beyond a double, header-unsafe metadata and oversized batches, naming each', async () => {
+      // Prepare
+      const { deps, bus } = fakes();
+      const huge = {
+        ...event('evt-inf'),
+        payload: { n: Number.POSITIVE_INFINITY, list: [1, Number.NEGATIVE_INFINITY] },
+      };
+      const evil = { ...event('evt-evil'), metadata: { traceparent: 'x\r\nX-Evil: 1' } };
+
+      // Act
+      const report = await publishEvents(deps, [huge, evil]);
+      const tooMany = await publishEvents(
+        deps,
+        Array.from({ length: 101 }, (_, i) => event(`e${i}`)),
+      ).catch((e) => e);
+
+      // Assess
+      expect(report.status).toBe(422);
+      expect(pointers(report)).toEqual(['/0/payload/list/1', '/0/payload/n', '/1/metadata/traceparent']);
+      expect(bus.calls).toHaveLength(0);
+      expect(tooMany.problems[0].message).toBe('a batch holds 1–100 events; this one has 101');
+    });
+  });
+
   describe('event-log failures', () => {
     it("gives one event's failed claim its own outcome and still publishes the others, in input order", async () => {
       // Prepare

@@ -68,8 +68,42 @@ export const IntegrationEventSchema = z
       .meta({ description: 'Milliseconds since the Unix epoch' }),
     correlationId: EventIdSchema.optional(),
     causationId: EventIdSchema.optional(),
-    payload: z.record(z.string(), z.unknown()),
-    metadata: z.record(z.string().max(128), z.string().max(2048)).default({}),
+    payload: z.record(z.string(), z.unknown()).superRefine((payload, ctx) => {
+      // JSON numbers beyond a double's range parse as ±Infinity and would travel as null.
+      for (const path of nonFinitePaths(payload)) {
+        ctx.addIssue({ code: 'custom', path, message: 'is a number outside the range of a 64-bit float' });
+      }
+    }),
+    metadata: z
+      .record(
+        z.string().max(128),
+        z
+          .string()
+          .max(2048)
+          .refine((v) => !hasControlCharacter(v), 'must hold no control characters (metadata may travel as headers)'),
+      )
+      .default({}),
   })
   .strict()
   .meta({ id: 'IntegrationEvent' });
+
+/** JSON paths of the non-finite numbers in a value (at most 100). */
+function nonFinitePaths(value: unknown, path: PropertyKey[] = [], found: PropertyKey[][] = []): PropertyKey[][] {
+  if (found.length >= 100) return found;
+  if (typeof value === 'number' && !Number.isFinite(value)) found.push(path);
+  else if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) nonFinitePaths(item, [...path, i], found);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, member] of Object.entries(value)) nonFinitePaths(member, [...path, key], found);
+  }
+  return found;
+}
+
+/** True when a string holds a C0 control character or DEL (which HTTP header values may not). */
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
