@@ -7,6 +7,8 @@ import {
 } from '../shared/domain/contracts/contract';
 import { EventIdSchema, EventTypeSchema, IntegrationEventSchema } from '../shared/domain/events/integration-event';
 import { SubscriptionIdSchema, SubscriptionInputSchema } from '../shared/domain/events/subscription';
+import { RoutingRuleSchema } from '../shared/domain/mesh/routing-rule';
+import { INSTANCE_STATUSES, MeshNameSchema, ServiceInstanceInputSchema } from '../shared/domain/mesh/service-instance';
 import { ErrorSourceSchema } from '../shared/domain/resilience/counting';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../shared/domain/resilience/integration-error';
 import { ALERT_WINDOWS, ErrorPolicySchema, PolicyKeySchema } from '../shared/domain/resilience/policy';
@@ -422,3 +424,69 @@ export const ReplayResponse = z
     endedAt: z.string().optional(),
   })
   .meta({ id: 'Replay' });
+
+// ---- Service mesh ----
+
+export const ServiceInstanceBody = ServiceInstanceInputSchema.meta({ id: 'ServiceRegistration' });
+
+export const ServiceInstanceResponse = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    version: z.string(),
+    endpoint: z.string(),
+    healthEndpoint: z.string(),
+    metadata: z.record(z.string(), z.string()),
+    weight: z.number().int(),
+    status: z.enum(INSTANCE_STATUSES),
+    revision: z.number().int(),
+    registeredAt: z.string(),
+    lastHeartbeatAt: z.string(),
+    lastHealthCheck: z
+      .object({
+        at: z.string(),
+        status: z.enum(INSTANCE_STATUSES),
+        httpStatus: z.number().int().optional(),
+        error: z.string().optional(),
+        latencyMs: z.number().optional(),
+      })
+      .optional(),
+  })
+  .meta({ id: 'ServiceInstance' });
+
+export const ServiceInstanceListResponse = z.object({ items: z.array(ServiceInstanceResponse) });
+export const MeshIdParams = z.object({ id: MeshNameSchema });
+export const RoutingRuleBody = RoutingRuleSchema.meta({ id: 'RoutingRule' });
+export const RoutingRuleListResponse = z.object({ items: z.array(RoutingRuleSchema) });
+
+export const TopologyResponse = z
+  .object({
+    services: z.array(
+      z.object({
+        name: z.string(),
+        versions: z.array(z.string()),
+        instanceCount: z.number().int(),
+        healthyCount: z.number().int(),
+      }),
+    ),
+    connections: z.array(z.object({ source: z.string(), target: z.string(), weight: z.number(), ruleId: z.string() })),
+  })
+  .meta({ id: 'ServiceTopology' });
+
+export const BreakerListResponse = z.object({
+  items: z.array(
+    z.object({
+      instanceId: z.string(),
+      service: z.string().optional(),
+      state: z.enum(['closed', 'open', 'half-open']),
+      failureCount: z.number().int(),
+      openedAt: z.number().int().optional(),
+      permits: z.record(z.string(), z.number()),
+      successes: z.number().int(),
+      version: z.number().int(),
+      updatedAt: z.number().int().optional(),
+    }),
+  ),
+});
+
+export const MeshProxyParams = z.object({ service: MeshNameSchema, proxy: z.string().min(1).max(2048) });

@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import type { RouteDefinition } from '../shared/http/route-definition';
 import {
+  BreakerListResponse,
   ConditionalHeaders,
   ContractListResponse,
   ContractResponse,
@@ -19,6 +20,8 @@ import {
   HealthResponse,
   LatestQuery,
   ListQuery,
+  MeshIdParams,
+  MeshProxyParams,
   NameParams,
   NameVersionParams,
   PatternTestBody,
@@ -35,10 +38,16 @@ import {
   ReplayResponse,
   ReportErrorBody,
   ReportErrorResponse,
+  RoutingRuleBody,
+  RoutingRuleListResponse,
+  ServiceInstanceBody,
+  ServiceInstanceListResponse,
+  ServiceInstanceResponse,
   SubscriptionBody,
   SubscriptionIdParams,
   SubscriptionListResponse,
   SubscriptionResponse,
+  TopologyResponse,
   ValidateRequestBody,
   ValidateResponseBody,
   ValidationResultResponse,
@@ -46,7 +55,7 @@ import {
 } from './api-schemas';
 
 /** The Lambda functions of the API; one per capability (infra creates one NodejsFunction each). */
-export type FunctionName = 'contracts' | 'errors' | 'events' | 'system';
+export type FunctionName = 'contracts' | 'errors' | 'events' | 'mesh' | 'system';
 
 const problem = (description: string) => ({ description });
 
@@ -442,6 +451,128 @@ export const routes = [
     request: { params: ReplayNameParams },
     responses: { 200: { description: 'The replay', schema: ReplayResponse }, 404: problem('Not found') },
   },
+  {
+    operationId: 'registerInstance',
+    method: 'POST',
+    path: '/v1/services',
+    function: 'mesh',
+    summary:
+      'Register a service instance, or re-register it (heartbeat); If-Match makes it conditional on the revision',
+    tags: ['mesh'],
+    scopes: ['mesh:write'],
+    request: { body: ServiceInstanceBody, bodyValidatedBy: 'operation', headers: ConditionalHeaders },
+    responses: {
+      200: { description: 'Re-registered', schema: ServiceInstanceResponse, headers: { ETag: 'The new revision' } },
+      201: { description: 'Registered', schema: ServiceInstanceResponse, headers: { ETag: 'The revision' } },
+      412: problem('If-Match does not hold'),
+      422: problem('Invalid; endpoints must be http(s) and pass the SSRF policy'),
+    },
+  },
+  {
+    operationId: 'listInstances',
+    method: 'GET',
+    path: '/v1/services',
+    function: 'mesh',
+    summary: 'Every registered instance',
+    tags: ['mesh'],
+    scopes: ['mesh:read'],
+    responses: { 200: { description: 'The instances', schema: ServiceInstanceListResponse } },
+  },
+  {
+    operationId: 'listServiceInstances',
+    method: 'GET',
+    path: '/v1/services/{id}/instances',
+    function: 'mesh',
+    summary: 'The instances of one service (`id` is the service name)',
+    tags: ['mesh'],
+    scopes: ['mesh:read'],
+    request: { params: MeshIdParams },
+    responses: { 200: { description: 'The instances', schema: ServiceInstanceListResponse } },
+  },
+  {
+    operationId: 'deregisterInstance',
+    method: 'DELETE',
+    path: '/v1/services/{id}',
+    function: 'mesh',
+    summary: 'Deregister an instance (`id` is the instance id)',
+    tags: ['mesh'],
+    scopes: ['mesh:write'],
+    request: { params: MeshIdParams },
+    responses: { 204: { description: 'Deregistered' }, 404: problem('Not found') },
+  },
+  {
+    operationId: 'putRoutingRule',
+    method: 'POST',
+    path: '/v1/routing-rules',
+    function: 'mesh',
+    summary: 'Create or replace a routing rule (matching, version splits, headers, timeout, retries)',
+    tags: ['mesh'],
+    scopes: ['mesh:write'],
+    request: { body: RoutingRuleBody, bodyValidatedBy: 'operation' },
+    responses: {
+      200: { description: 'Replaced', schema: RoutingRuleBody },
+      201: { description: 'Created', schema: RoutingRuleBody },
+      422: problem('Invalid, or it routes nowhere (every split weight 0)'),
+    },
+  },
+  {
+    operationId: 'listRoutingRules',
+    method: 'GET',
+    path: '/v1/routing-rules',
+    function: 'mesh',
+    summary: 'Every routing rule',
+    tags: ['mesh'],
+    scopes: ['mesh:read'],
+    responses: { 200: { description: 'The rules', schema: RoutingRuleListResponse } },
+  },
+  {
+    operationId: 'deleteRoutingRule',
+    method: 'DELETE',
+    path: '/v1/routing-rules/{id}',
+    function: 'mesh',
+    summary: 'Delete a routing rule',
+    tags: ['mesh'],
+    scopes: ['mesh:write'],
+    request: { params: MeshIdParams },
+    responses: { 204: { description: 'Deleted' }, 404: problem('Not found') },
+  },
+  {
+    operationId: 'getTopology',
+    method: 'GET',
+    path: '/v1/topology',
+    function: 'mesh',
+    summary: 'The service topology: services with instance and healthy counts, connections from rules',
+    tags: ['mesh'],
+    scopes: ['mesh:read'],
+    responses: { 200: { description: 'The topology', schema: TopologyResponse } },
+  },
+  {
+    operationId: 'listBreakers',
+    method: 'GET',
+    path: '/v1/breakers',
+    function: 'mesh',
+    summary: "Every circuit breaker's shared state",
+    tags: ['mesh'],
+    scopes: ['mesh:read'],
+    responses: { 200: { description: 'The breakers', schema: BreakerListResponse } },
+  },
+  {
+    operationId: 'routeCall',
+    method: 'ANY',
+    path: '/v1/mesh/{service}/{proxy+}',
+    function: 'mesh',
+    summary:
+      'Route a call to a healthy instance of the service (weighted, rules, shared circuit breakers, retries onto another instance)',
+    tags: ['mesh'],
+    scopes: ['mesh:call'],
+    request: { params: MeshProxyParams, rawBody: true },
+    responses: {
+      200: { description: "The instance's answer, relayed (any status)" },
+      502: problem('The instance failed without an answer'),
+      503: problem('No healthy instance, or every breaker is open'),
+      504: problem('The instance did not answer in time'),
+    },
+  },
 ] as const satisfies readonly RouteDefinition<FunctionName>[];
 
 export type Route = (typeof routes)[number];
@@ -464,6 +595,10 @@ export type OperationRequest<Id extends OperationId> = {
   /** Request headers with lower-case names. */
   headers: Record<string, string>;
   requestId: string;
+  /** The HTTP method, upper case (routes with method ANY serve several). */
+  method: string;
+  /** The query string as API Gateway passed it, re-encoded, without `?`. */
+  rawQuery: string;
   /** The concrete request path, e.g. `/v1/contracts/petstore`. */
   path: string;
   /** What precedes `path` in the URL the client called: `/<stage>` on the execute-api endpoint, '' locally. */
@@ -471,7 +606,13 @@ export type OperationRequest<Id extends OperationId> = {
 };
 
 /** What an operation returns; the body is serialized as JSON. */
-export type OperationResponse = { status: number; body?: unknown; headers?: Record<string, string> };
+export type OperationResponse = {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Bytes answered as they are (proxied responses), base64-encoded to API Gateway. */
+  rawBody?: Buffer;
+};
 
 /** The implementations one function provides, one per operation id it serves. */
 export type OperationsOf<F extends FunctionName, D> = {

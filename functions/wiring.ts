@@ -1,11 +1,15 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createPolicyRetryStrategy } from '../shared/adapters/aws/policy-retry-strategy';
 import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';
 import { DynamoDbErrorPolicyRepository } from '../shared/adapters/dynamodb/error-policy-repository';
+import { EventBridgeEventPublisher } from '../shared/adapters/eventbridge/event-publisher';
+import { localEventBusParts } from '../shared/adapters/local/local-event-bus-wiring';
 import type { Config } from '../shared/config';
 import type { AddressPolicy } from '../shared/domain/net/address-policy';
 import type { Observability } from '../shared/observability/powertools';
 import { systemClock } from '../shared/ports/clock';
+import type { EventPublisher } from '../shared/ports/event-publisher';
 import { ErrorPolicyCache } from '../shared/use-cases/error-policy-cache';
 
 /** A function's DynamoDB access, retrying by the framework's error policies. */
@@ -64,4 +68,18 @@ export function addressPolicyOf(config: Config): AddressPolicy {
     allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,
     allowlist: config.OUTBOUND_ALLOWLIST,
   };
+}
+
+/**
+ * The framework's bus for this mode: the in-process bus locally (EVENT_BUS_MODE=local), EventBridge
+ * (EVENT_BUS_NAME) otherwise.
+ *
+ * @throws {Error} when EVENT_BUS_NAME is missing in EventBridge mode
+ */
+export function eventPublisherOf(config: Config): EventPublisher {
+  return config.EVENT_BUS_MODE === 'local'
+    ? localEventBusParts().bus
+    : new EventBridgeEventPublisher(new EventBridgeClient({}), requireSetting(config, 'EVENT_BUS_NAME'), {
+        maxEntryBytes: config.MAX_EVENT_ENTRY_BYTES,
+      });
 }

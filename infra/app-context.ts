@@ -20,6 +20,11 @@ export type AppContext = {
    * function may manage only the rules named with it. Defaults to `aif-<stage>-sub-`.
    */
   subscriptionRulePrefix: string;
+  /**
+   * How often the scheduled health check probes every registered mesh instance (context
+   * `healthCheckIntervalMinutes`, whole minutes: EventBridge Scheduler's rate expressions).
+   */
+  healthCheckInterval: Duration;
 };
 
 /** The values used when the context leaves a setting out. */
@@ -30,6 +35,7 @@ export const defaultAppContext: AppContext = {
   logRetention: RetentionDays.ONE_MONTH,
   eventArchiveRetention: Duration.days(30),
   subscriptionRulePrefix: subscriptionRulePrefixOf('dev'),
+  healthCheckInterval: Duration.minutes(1),
 };
 
 /**
@@ -56,7 +62,8 @@ const RETENTION_DAYS = new Set<number>(
  * @throws {Error} when a value is malformed: a stage name with characters a stack or API stage name
  *   cannot hold, a non-positive throttle, a `logRetentionDays` CloudWatch Logs does not offer, an
  *   `eventArchiveRetentionDays` that is not a whole number of days, or a subscription rule prefix
- *   (given, or derived from a long stage name) that EventBridge rule names cannot start with
+ *   (given, or derived from a long stage name) that EventBridge rule names cannot start with, or a
+ *   `healthCheckIntervalMinutes` that is not a whole number of minutes
  * @example
  * const context = readAppContext(app.node); // { stage: 'dev', throttleRateLimit: 100, ... }
  */
@@ -95,6 +102,16 @@ export function readAppContext(node: Node): AppContext {
       `Context "subscriptionRulePrefix" (default aif-<stage>-sub-): ${(error as Error).message}; set a shorter one with -c subscriptionRulePrefix=…`,
     );
   }
+  const healthCheckIntervalMinutes = positiveNumber(
+    node,
+    'healthCheckIntervalMinutes',
+    defaultAppContext.healthCheckInterval.toMinutes(),
+  );
+  if (!Number.isInteger(healthCheckIntervalMinutes)) {
+    throw new Error(
+      `Context "healthCheckIntervalMinutes" must be a whole number of minutes, got ${healthCheckIntervalMinutes}`,
+    );
+  }
   return {
     stage,
     throttleRateLimit,
@@ -102,6 +119,7 @@ export function readAppContext(node: Node): AppContext {
     logRetention: logRetentionDays as RetentionDays,
     eventArchiveRetention: Duration.days(eventArchiveRetentionDays),
     subscriptionRulePrefix,
+    healthCheckInterval: Duration.minutes(healthCheckIntervalMinutes),
   };
 }
 

@@ -16,7 +16,7 @@ const stateful = new StatefulStack(app, `Aif-${context.stage}-Stateful`, {
   subscriptionRulePrefix: context.subscriptionRulePrefix,
 });
 new ApiStack(app, `Aif-${context.stage}-Api`, {
-  description: `Agent Integration Framework (${context.stage}): functions, REST API and event dispatcher`,
+  description: `Agent Integration Framework (${context.stage}): functions, REST API, event dispatcher and mesh health checks`,
   tables: stateful.tables,
   eventBus: stateful.eventBus,
   archive: stateful.eventArchive,
@@ -29,6 +29,7 @@ new ApiStack(app, `Aif-${context.stage}-Api`, {
   throttleRateLimit: context.throttleRateLimit,
   throttleBurstLimit: context.throttleBurstLimit,
   logRetention: context.logRetention,
+  healthCheckInterval: context.healthCheckInterval,
 });
 
 // cdk-nag 3 is a policy validation plugin: synthesis fails on any unacknowledged error.

@@ -12,18 +12,25 @@ async function main(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'health-check-seconds': { type: 'string', default: '60' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (values.help) {
-    console.log('usage: npm run dev -- [--port 3000] [--host 127.0.0.1] [--data DIR] [--quiet]');
+    console.log(
+      'usage: npm run dev -- [--port 3000] [--host 127.0.0.1] [--data DIR] [--quiet] [--health-check-seconds 60]',
+    );
     return;
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new Error(`--port must be 0-65535, got ${values.port}`);
+  const healthSeconds = Number(values['health-check-seconds']);
+  if (!Number.isFinite(healthSeconds) || healthSeconds < 0)
+    throw new Error(`--health-check-seconds must be a number ≥ 0, got ${values['health-check-seconds']}`);
   const server = await startLocalServer({
+    healthCheckIntervalMs: healthSeconds * 1000,
     port,
     host: values.host,
     dataDir: values.data,

@@ -25,6 +25,11 @@ export type LocalServerOptions = {
   dataDir?: string;
   /** Writes one line per request (method, path, status, milliseconds). @default no logging */
   log?: (line: string) => void;
+  /**
+   * How often the in-process scheduler runs the health-check handler, milliseconds; 0 turns it off.
+   * @default 60_000 (the deployed schedule's rate)
+   */
+  healthCheckIntervalMs?: number;
 };
 
 /** A running local API. */
@@ -37,6 +42,8 @@ export type LocalServer = {
   queues: { delivery: LocalQueue; deadLetters: LocalQueue };
   /** Resolves once no delivery is queued, delayed or in flight (tests, scripts). */
   drainDeliveries: (timeoutMs?: number) => Promise<void>;
+  /** Runs the health-check handler now (the scheduler's tick). */
+  runHealthChecks: () => Promise<void>;
   close: () => Promise<void>;
 };
 
@@ -48,6 +55,7 @@ const HANDLER_MODULES: Record<FunctionName, () => Promise<{ handler: LambdaHandl
   contracts: () => import('../functions/contracts/handler'),
   errors: () => import('../functions/errors/handler'),
   events: () => import('../functions/events/handler'),
+  mesh: () => import('../functions/mesh/handler'),
   system: () => import('../functions/system/handler'),
 };
 
@@ -106,6 +114,23 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     { functionName: 'aif-dispatcher', timeoutMs: 60_000, concurrency: 8 },
   );
   dispatcher.start();
+  // The scheduler tick: the same health-check handler the EventBridge schedule invokes in AWS.
+  let checking: Promise<void> | undefined;
+  const runHealthChecks = () => {
+    checking ??= import('../functions/health-check/handler')
+      .then((m) => m.handler({}, toLambdaContext('aif-health-check', `tick-${Date.now()}`)))
+      .then(
+        () => undefined,
+        (error: unknown) => console.error('local runner: health check failed', error),
+      )
+      .finally(() => {
+        checking = undefined;
+      });
+    return checking;
+  };
+  const intervalMs = options.healthCheckIntervalMs ?? 60_000;
+  const ticker = intervalMs > 0 ? setInterval(() => void runHealthChecks(), intervalMs) : undefined;
+  ticker?.unref();
 
   const server: Server = createServer((req, res) => {
     const started = performance.now();
@@ -165,7 +190,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     events,
     queues,
     drainDeliveries: (timeoutMs) => dispatcher.drain(timeoutMs === undefined ? {} : { timeoutMs }),
+    runHealthChecks,
     close: async () => {
+      if (ticker) clearInterval(ticker);
+      await checking;
       unsubscribe();
       await dispatcher.stop();
       await new Promise<void>((resolve) => {

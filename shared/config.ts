@@ -6,6 +6,19 @@ const ConfigSchema = z.object({
   ERRORS_TABLE: z.string().min(1).optional(),
   EVENTS_TABLE: z.string().min(1).optional(),
   DELIVERY_TABLE: z.string().min(1).optional(),
+  MESH_TABLE: z.string().min(1).optional(),
+  /** How long the mesh router trusts cached registrations, rules and breaker states, milliseconds. */
+  MESH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /** Breaker defaults: consecutive failures to open, open time (ms), half-open probes. */
+  BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
+  BREAKER_RESET_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  BREAKER_HALF_OPEN_REQUESTS: z.coerce.number().int().min(1).max(100).default(3),
+  /** Health checks report (and with DEREGISTER_STALE, remove) instances failing for longer, milliseconds. */
+  STALE_INSTANCE_AFTER_MS: z.coerce.number().int().min(60_000).default(600_000),
+  DEREGISTER_STALE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** ARN of the custom bus (replay destination). */
   EVENT_BUS_ARN: z.string().min(1).optional(),
   /** The delivery queue: rule targets send to its ARN; redrive sends to its URL; the dispatcher changes visibility there. */

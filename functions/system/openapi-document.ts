@@ -13,6 +13,9 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'events:write': 'Publish events and start replays',
   'subscriptions:read': 'Read subscriptions and dead letters',
   'subscriptions:write': 'Create and delete subscriptions; redrive and delete dead letters',
+  'mesh:read': 'Read instances, routing rules, the topology and breakers',
+  'mesh:write': 'Register instances and change routing rules',
+  'mesh:call': 'Call services through the mesh router',
 };
 
 /**

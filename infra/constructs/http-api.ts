@@ -24,8 +24,8 @@ export interface HttpApiProps<F extends string> {
   /** The function of each name the routes use. */
   readonly functions: Readonly<Record<F, IFunction>>;
   /**
-   * The function that receives every request no route matches (`ANY` on each resource, `/` and
-   * `/{proxy+}`); its router answers 404 or 405 as problem+json.
+   * The function that receives every request no route matches (`ANY` on `/`, `/{proxy+}` and each
+   * resource whose route is not itself `ANY`); its router answers 404 or 405 as problem+json.
    */
   readonly fallbackFunction: F;
   /**
@@ -67,10 +67,22 @@ export interface HttpApiProps<F extends string> {
 }
 
 /**
- * Media types API Gateway passes to the functions base64-encoded instead of as text: the binary
- * codecs the API negotiates besides JSON.
+ * Media types API Gateway treats as binary: request bodies of these types reach the functions
+ * base64-encoded (`isBase64Encoded`), and a function's base64 response is decoded to bytes when the
+ * client's first `Accept` type matches one of them.
+ *
+ * `*\/*` makes the API binary-safe for the mesh router (`ANY /v1/mesh/{service}/{proxy+}`), which
+ * forwards request bodies of any type byte for byte and always answers with the instance's body
+ * base64-encoded: with a narrower list, a proxied answer to a client whose `Accept` did not match
+ * (`application/json`, a browser's `text/html,…`) would reach the client as base64 text.
+ * It does not change the JSON routes: their responses are not base64-encoded (`isBase64Encoded`
+ * unset), which API Gateway passes through as text whatever the list holds; their request bodies
+ * now always arrive base64-encoded, and the router decodes them before parsing (`parseBody` and the
+ * raw-body path both honour `isBase64Encoded`). The API has only Lambda proxy integrations — no
+ * MOCK or non-proxy integration whose templates `*\/*` would turn binary. The binary codecs the API
+ * negotiates besides JSON stay listed to document them.
  */
-export const BINARY_MEDIA_TYPES = ['application/msgpack', 'application/cbor', 'application/x-protobuf'] as const;
+export const BINARY_MEDIA_TYPES = ['application/msgpack', 'application/cbor', 'application/x-protobuf', '*/*'] as const;
 
 /** The problem+json content type of every error the gateway itself produces. */
 const PROBLEM_JSON = 'application/problem+json';
@@ -132,11 +144,13 @@ const GATEWAY_PROBLEMS: ReadonlyArray<{
 ];
 
 /**
- * The REST API, built from the route table: for each route its resource path (nested resources)
- * and method, a Lambda proxy integration to the route's function; `ANY` on every resource plus `/`
- * and `/{proxy+}` go to the fallback function, so unknown paths get 404 and wrong methods 405 as
- * problem+json from the same router. Also: JSON access logs, X-Ray tracing, detailed metrics, stage
- * throttling, binary media types, compression, problem+json gateway responses, a 5XX alarm.
+ * The REST API, built from the route table: for each route its resource path (nested resources;
+ * a greedy `{proxy+}` part too) and method, a Lambda proxy integration to the route's function
+ * (GET routes also get HEAD; an `ANY` route is one `ANY` method). `ANY` on every other resource plus
+ * `/` and `/{proxy+}` go to the fallback function, so unknown paths get 404 and wrong methods 405
+ * as problem+json from the same router; a resource whose route is `ANY` gets no fallback. Also: JSON
+ * access logs, X-Ray tracing, detailed metrics, stage throttling, binary media types (`*\/*`:
+ * binary-safe proxying), compression, problem+json gateway responses, a 5XX alarm.
  *
  * Methods have no authorizer yet: authentication is a later issue and each route's scopes are
  * recorded in the route table for it; `public` routes stay open.
@@ -226,19 +240,24 @@ export class HttpApi<F extends string> extends Construct {
       return integration;
     };
 
+    // Every resource of the route table's paths and their prefixes, plus `/{proxy+}` for paths no
+    // resource matches; greedy `{proxy+}` parts are ordinary path parts to resourceForPath.
     const resources = new Set<IResource>([this.restApi.root]);
+    // Resources where the route table declares ANY itself: API Gateway refuses a second ANY there.
+    const routedAny = new Set<IResource>();
     for (const route of props.routes) {
       const segments = route.path.split('/').filter(Boolean);
       for (let depth = 1; depth <= segments.length; depth++) {
         resources.add(this.restApi.root.resourceForPath(segments.slice(0, depth).join('/')));
       }
-      // HEAD goes wherever GET goes (RFC 9110 §9.3.2: a server that supports GET supports HEAD).
+      const resource = this.restApi.root.resourceForPath(route.path);
+      if (route.method === 'ANY') routedAny.add(resource);
+      // HEAD goes wherever GET goes (RFC 9110 §9.3.2: a server that supports GET supports HEAD); an
+      // ANY route already serves HEAD.
       for (const httpMethod of route.method === 'GET' ? ['GET', 'HEAD'] : [route.method]) {
-        const method = this.restApi.root
-          .resourceForPath(route.path)
-          .addMethod(httpMethod, integrationFor(route.function), {
-            operationName: httpMethod === 'HEAD' ? `${route.operationId}Head` : route.operationId,
-          });
+        const method = resource.addMethod(httpMethod, integrationFor(route.function), {
+          operationName: httpMethod === 'HEAD' ? `${route.operationId}Head` : route.operationId,
+        });
         acknowledgeOpenMethod(
           method,
           route.public
@@ -247,13 +266,14 @@ export class HttpApi<F extends string> extends Construct {
         );
       }
     }
+    resources.add(this.restApi.root.resourceForPath('{proxy+}'));
 
     const fallback = integrationFor(props.fallbackFunction);
     const fallbackReason =
       'Fallback method: it reaches only the router of the system function, which answers 404 or 405 as problem+json and touches no data.';
-    for (const resource of resources) acknowledgeOpenMethod(resource.addMethod('ANY', fallback), fallbackReason);
-    const proxy = this.restApi.root.addProxy({ defaultIntegration: fallback, anyMethod: true });
-    if (proxy.anyMethod) acknowledgeOpenMethod(proxy.anyMethod, fallbackReason);
+    for (const resource of resources) {
+      if (!routedAny.has(resource)) acknowledgeOpenMethod(resource.addMethod('ANY', fallback), fallbackReason);
+    }
   }
 
   private addGatewayResponses(): void {

@@ -11,6 +11,7 @@ import {
   deliveryTable,
   errorsTable,
   eventsTable,
+  meshTable,
   type TableDefinition,
   tableDefinitions,
 } from '../../shared/adapters/dynamodb/table-definitions';
@@ -18,6 +19,7 @@ import { bindDeliveryQueue } from '../constructs/delivery-queue-binding';
 import { Dispatcher } from '../constructs/dispatcher';
 import { ErrorAlarms } from '../constructs/error-alarms';
 import { bindEventBus } from '../constructs/event-bus-binding';
+import { HealthCheck } from '../constructs/health-check';
 import { HttpApi } from '../constructs/http-api';
 import { NodeFunction } from '../constructs/node-function';
 import { bindReplays } from '../constructs/replay-binding';
@@ -76,6 +78,12 @@ export interface ApiStackProps extends StackProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * How often the scheduled health check probes the mesh instances (whole minutes).
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly healthCheckInterval?: Duration;
 }
 
 /**
@@ -100,30 +108,51 @@ const TABLE_ACCESS: Readonly<Record<FunctionName, Readonly<Record<string, TableA
     [contractsTable.id]: 'read',
     [errorsTable.id]: 'read',
   },
+  // The registry, rules and breakers; routed failures are counted like reported errors.
+  mesh: { [meshTable.id]: 'readWrite', [errorsTable.id]: 'readWrite' },
   // Health reads from every table to prove it is reachable.
   system: Object.fromEntries(tableDefinitions.map((definition) => [definition.id, 'read'] as const)),
 };
 
-/** Which functions publish to the bus: alerts (errors) and integration events (events). */
+/** Which functions publish to the bus: alerts (errors, mesh) and integration events (events). */
 const PUBLISHES_EVENTS: Readonly<Record<FunctionName, boolean>> = {
   contracts: false,
   errors: true,
   events: true,
+  mesh: true,
   system: false,
 };
+
+/**
+ * Memory and timeout of the functions whose sizing is a decision rather than the NodeFunction
+ * defaults: the mesh relays calls for up to 29 s (API Gateway's integration timeout) with bodies of
+ * up to MAX_BODY_BYTES both ways, so its 1024 MiB and 29 s are pinned here and survive a change of
+ * the defaults.
+ */
+const SIZING: Readonly<Partial<Record<FunctionName, { memorySizeMb: number; timeout: Duration }>>> = {
+  mesh: { memorySizeMb: 1024, timeout: Duration.seconds(29) },
+};
+
+/**
+ * Functions that call out over HTTP, and so get the outbound SSRF policy (loopback and private
+ * addresses refused): the events function checks subscription endpoints, the mesh routes calls.
+ */
+const OUTBOUND_CALLERS: readonly FunctionName[] = ['events', 'mesh'];
 
 /**
  * Powertools service names of the functions that count integration errors and emit their metrics
  * (the route table's functions and the dispatcher): the error alarms sum over them.
  */
-const ERROR_HANDLING_SERVICES: readonly (FunctionName | 'dispatcher')[] = ['errors', 'events', 'dispatcher'];
+const ERROR_HANDLING_SERVICES: readonly (FunctionName | 'dispatcher')[] = ['errors', 'events', 'mesh', 'dispatcher'];
 
 /**
  * The stateless half: one Lambda function per capability in the route table, bound to the tables it
- * needs, the REST API that routes to them, and the {@link Dispatcher} that delivers subscribed
- * events from the delivery queue. The events function also manages the subscription rules (only
- * those named with `subscriptionRulePrefix`), redrives dead letters to the delivery queue and
- * replays the bus archive. Safe to destroy and redeploy; data lives in the {@link StatefulStack}.
+ * needs, the REST API that routes to them, the {@link Dispatcher} that delivers subscribed events
+ * from the delivery queue, and the mesh's scheduled {@link HealthCheck}. The events function also
+ * manages the subscription rules (only those named with `subscriptionRulePrefix`), redrives dead
+ * letters to the delivery queue and replays the bus archive; the mesh function routes calls
+ * (`ANY /v1/mesh/{service}/{proxy+}`) to public addresses only. Safe to destroy and redeploy; data
+ * lives in the {@link StatefulStack}.
  *
  * @throws {Error} when a table the functions need is missing from `tables`
  * @example
@@ -147,6 +176,8 @@ export class ApiStack extends Stack {
   readonly errorAlarms: ErrorAlarms;
   /** The dispatcher: delivery queue consumer and the delivery path's alarms. */
   readonly dispatcher: Dispatcher;
+  /** The mesh's scheduled health check and its alarms. */
+  readonly healthCheck: HealthCheck;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -160,7 +191,11 @@ export class ApiStack extends Stack {
         serviceName: name,
         description: `Agent Integration Framework: ${name} routes`,
         logRetention,
-        environment: { MAX_BODY_BYTES: String(MAX_BODY_BYTES) },
+        ...SIZING[name],
+        environment: {
+          MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+          ...(OUTBOUND_CALLERS.includes(name) && { OUTBOUND_ALLOW_LOOPBACK: 'false', OUTBOUND_ALLOW_PRIVATE: 'false' }),
+        },
       });
       for (const [tableId, access] of Object.entries(TABLE_ACCESS[name])) {
         bindTable(fn.function, requireTable(props.tables, tableId), requireDefinition(tableId), access);
@@ -180,9 +215,6 @@ export class ApiStack extends Stack {
     bindDeliveryQueue(events, props.deliveryQueue, 'send');
     bindReplays(events, { eventBus: props.eventBus, archive: props.archive });
     events.addEnvironment('EVENT_RETENTION_DAYS', String((props.eventRetention ?? Duration.days(30)).toDays()));
-    // Subscription endpoints are checked against the same outbound policy the dispatcher enforces.
-    events.addEnvironment('OUTBOUND_ALLOW_LOOPBACK', 'false');
-    events.addEnvironment('OUTBOUND_ALLOW_PRIVATE', 'false');
 
     this.dispatcher = new Dispatcher(this, 'Dispatcher', {
       deliveryQueue: props.deliveryQueue,
@@ -192,6 +224,13 @@ export class ApiStack extends Stack {
       deliveryTable: requireTable(props.tables, deliveryTable.id),
       eventsTable: requireTable(props.tables, eventsTable.id),
       errorsTable: requireTable(props.tables, errorsTable.id),
+      logRetention,
+    });
+    this.healthCheck = new HealthCheck(this, 'HealthCheck', {
+      meshTable: requireTable(props.tables, meshTable.id),
+      errorsTable: requireTable(props.tables, errorsTable.id),
+      eventBus: props.eventBus,
+      interval: props.healthCheckInterval,
       logRetention,
     });
     this.errorAlarms = new ErrorAlarms(this, 'ErrorAlarms', { serviceNames: ERROR_HANDLING_SERVICES });

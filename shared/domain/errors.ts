@@ -113,3 +113,15 @@ export class PreconditionFailedError extends DomainError {
   readonly code: string = 'precondition-failed';
   readonly title: string = 'The resource has changed since the client last read it';
 }
+
+/** An upstream (a routed instance) failed or answered nothing usable (HTTP 502). */
+export class BadGatewayError extends DomainError {
+  readonly code: string = 'bad-gateway';
+  readonly title: string = 'The upstream service failed';
+}
+
+/** An upstream (a routed instance) did not answer in time (HTTP 504). */
+export class GatewayTimeoutError extends DomainError {
+  readonly code: string = 'gateway-timeout';
+  readonly title: string = 'The upstream service did not answer in time';
+}

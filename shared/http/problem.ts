@@ -1,9 +1,11 @@
 import {
+  BadGatewayError,
   BadRequestError,
   ConflictError,
   DependencyUnavailableError,
   DomainError,
   type FieldProblem,
+  GatewayTimeoutError,
   NotFoundError,
   PayloadTooLargeError,
   PreconditionFailedError,
@@ -49,6 +51,8 @@ const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, nu
   [PayloadTooLargeError, 413],
   [PreconditionFailedError, 412],
   [DependencyUnavailableError, 503],
+  [BadGatewayError, 502],
+  [GatewayTimeoutError, 504],
 ];
 
 /**

@@ -2,7 +2,7 @@ import type * as z from 'zod';
 import type { BodyFormat } from './body';
 
 /** HTTP methods the API's routes use. */
-export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
 
 /**
  * One operation of the HTTP API as the route table (`functions/routes.ts`) declares it. API
@@ -33,6 +33,8 @@ export type RouteDefinition<F extends string = string> = {
     bodyFormats?: readonly BodyFormat[];
     /** The operation validates the body itself (it accepts several document kinds). */
     bodyValidatedBy?: 'operation';
+    /** The body reaches the operation as bytes (a `Buffer`), unparsed: proxy routes. */
+    rawBody?: true;
   };
   responses: Readonly<
     Record<

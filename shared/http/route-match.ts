@@ -21,7 +21,7 @@ export class RouteMatcher<R extends { method: string; path: string }> {
    */
   match(method: string, path: string): { route: R; params: Record<string, string> } | { allow: string[] } | undefined {
     const upper = servedAs(method);
-    const sameMethod = this.routes.flatMap((r, i) => (r.method === upper ? [i] : []));
+    const sameMethod = this.routes.flatMap((r, i) => (r.method === upper || r.method === 'ANY' ? [i] : []));
     const hit = matchPath(
       sameMethod.map((i) => this.templates[i] as PathTemplate),
       path,
@@ -36,7 +36,7 @@ export class RouteMatcher<R extends { method: string; path: string }> {
   /** The route declared for an API Gateway resource path and method (HEAD: the GET route), if any. */
   byResource(method: string, resource: string): R | undefined {
     const upper = servedAs(method);
-    return this.routes.find((r) => r.method === upper && r.path === resource);
+    return this.routes.find((r) => (r.method === upper || r.method === 'ANY') && r.path === resource);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type * as z from 'zod';
-import { BadRequestError, issueProblems, ValidationError } from '../domain/errors';
+import { BadRequestError, issueProblems, PayloadTooLargeError, ValidationError } from '../domain/errors';
 import { type BodyDecoders, parseBody } from './body';
 import { MethodNotAllowedError, RouteNotFoundError } from './errors';
 import type { RouteDefinition } from './route-definition';
@@ -13,12 +13,22 @@ export type RoutedRequest = {
   body: unknown;
   headers: Record<string, string>;
   requestId: string;
+  /** The HTTP method, upper case. */
+  method: string;
+  /** The query string rebuilt from the parameters, without `?`. */
+  rawQuery: string;
   path: string;
   /** What precedes `path` in the URL the client called: `/<stage>` on the execute-api endpoint, '' locally. */
   basePath: string;
 };
 /** An operation's answer; `body` is serialized as JSON. */
-export type RoutedResponse = { status: number; body?: unknown; headers?: Record<string, string> };
+export type RoutedResponse = {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Bytes to answer as they are (proxied responses): sent base64-encoded, `body` ignored. */
+  rawBody?: Buffer;
+};
 // biome-ignore lint/suspicious/noExplicitAny: operations are typed per route in functions/routes.ts
 type AnyOperation<D> = (request: any, deps: D) => Promise<RoutedResponse>;
 
@@ -61,14 +71,16 @@ export function createRouter<D>(
     if (problems.length > 0)
       throw new BadRequestError(`${problems.length} path or query parameter(s) are invalid`, problems);
 
-    let body = parseBody(
-      event.body,
-      event.isBase64Encoded,
-      headers['content-type'],
-      route.request?.bodyFormats ?? ['json'],
-      options.maxBodyBytes,
-      options.decoders,
-    );
+    let body = route.request?.rawBody
+      ? rawBodyOf(event, options.maxBodyBytes)
+      : parseBody(
+          event.body,
+          event.isBase64Encoded,
+          headers['content-type'],
+          route.request?.bodyFormats ?? ['json'],
+          options.maxBodyBytes,
+          options.decoders,
+        );
     if (route.request?.body && route.request.bodyValidatedBy !== 'operation') {
       if (body === undefined) {
         throw new ValidationError('This operation needs a request body', [
@@ -86,11 +98,21 @@ export function createRouter<D>(
         body,
         headers,
         requestId: event.requestContext?.requestId ?? 'unknown',
+        method: event.httpMethod.toUpperCase(),
+        rawQuery: rawQueryOf(event),
         path: event.path,
         basePath: basePathOf(event),
       },
       deps,
     );
+    if (result.rawBody !== undefined) {
+      return {
+        statusCode: result.status,
+        headers: { ...result.headers },
+        body: event.httpMethod.toUpperCase() === 'HEAD' ? '' : result.rawBody.toString('base64'),
+        isBase64Encoded: true,
+      };
+    }
     return {
       statusCode: result.status,
       headers: { ...(result.body !== undefined && { 'content-type': 'application/json' }), ...result.headers },
@@ -153,4 +175,32 @@ function basePathOf(event: APIGatewayProxyEvent): string {
   return fullPath && fullPath !== event.path && fullPath.endsWith(event.path)
     ? fullPath.slice(0, fullPath.length - event.path.length)
     : '';
+}
+
+/**
+ * The request body as bytes, unparsed (proxy routes), or undefined when there is none.
+ *
+ * @throws {PayloadTooLargeError} over `maxBodyBytes`
+ */
+function rawBodyOf(event: APIGatewayProxyEvent, maxBodyBytes: number): Buffer | undefined {
+  if (event.body === null || event.body === undefined) return undefined;
+  const bytes = Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  if (bytes.length > maxBodyBytes) {
+    throw new PayloadTooLargeError(`The request body is ${bytes.length} bytes; at most ${maxBodyBytes} are accepted`);
+  }
+  return bytes;
+}
+
+/** The query string as sent, rebuilt from API Gateway's decoded multi-value parameters. */
+function rawQueryOf(event: APIGatewayProxyEvent): string {
+  const pairs: string[] = [];
+  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
+    for (const value of values ?? []) pairs.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+  }
+  if (pairs.length === 0) {
+    for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+      if (value !== undefined) pairs.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+    }
+  }
+  return pairs.join('&');
 }

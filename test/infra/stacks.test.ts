@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { App, Duration } from 'aws-cdk-lib';
+import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnGlobalTable } from 'aws-cdk-lib/aws-dynamodb';
 import type { CfnArchive, CfnEventBus } from 'aws-cdk-lib/aws-events';
@@ -7,9 +7,11 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CfnQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionName, routes } from '../../functions/routes';
 import { defaultAppContext, readAppContext } from '../../infra/app-context';
+import { HealthCheck } from '../../infra/constructs/health-check';
 import { SUBSCRIPTION_RULE_ACTIONS } from '../../infra/constructs/subscription-rules';
 import { ApiStack, MAX_BODY_BYTES } from '../../infra/stacks/api-stack';
 import { DELIVERY_MAX_RECEIVE_COUNT, StatefulStack } from '../../infra/stacks/stateful-stack';
@@ -18,6 +20,7 @@ import {
   deliveryTable,
   errorsTable,
   eventsTable,
+  meshTable,
   tableDefinitions,
 } from '../../shared/adapters/dynamodb/table-definitions';
 
@@ -53,6 +56,7 @@ function buildApp(extraContext: Record<string, unknown> = {}) {
     throttleRateLimit: settings.throttleRateLimit,
     throttleBurstLimit: settings.throttleBurstLimit,
     logRetention: settings.logRetention,
+    healthCheckInterval: settings.healthCheckInterval,
   });
   return { app, stateful, api };
 }
@@ -115,6 +119,7 @@ describe('ApiStack', () => {
       contracts: api.getLogicalId(api.functions.contracts.function.node.defaultChild as CfnFunction),
       errors: api.getLogicalId(api.functions.errors.function.node.defaultChild as CfnFunction),
       events: api.getLogicalId(api.functions.events.function.node.defaultChild as CfnFunction),
+      mesh: api.getLogicalId(api.functions.mesh.function.node.defaultChild as CfnFunction),
       system: api.getLogicalId(api.functions.system.function.node.defaultChild as CfnFunction),
     };
   });
@@ -128,6 +133,8 @@ describe('ApiStack', () => {
     return (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
   };
   const dispatcherLogicalId = () => api.getLogicalId(api.dispatcher.function.function.node.defaultChild as CfnFunction);
+  const healthCheckLogicalId = () =>
+    api.getLogicalId(api.healthCheck.function.function.node.defaultChild as CfnFunction);
   /** `{ 'Fn::ImportValue': … }` of a stateful stack value the API stack uses. */
   const imported = (value: unknown) => ({ 'Fn::ImportValue': exportNamed(statefulTemplate, value) });
   const logicalIdOf = (construct: { node: { defaultChild?: unknown } }) =>
@@ -164,30 +171,56 @@ describe('ApiStack', () => {
       },
     );
 
-    it('sends ANY on every resource, on / and on /{proxy+} to the system function', () => {
-      const methods = methodsOf(apiTemplate);
+    it('sends ANY on every other resource, on / and on /{proxy+} to the system function', () => {
+      // Prepare
+      const anyRoutePaths = new Set<string>(routes.filter((r) => r.method === 'ANY').map((r) => r.path));
 
-      const anyPaths = methods.filter((m) => m.httpMethod === 'ANY').map((m) => m.path);
+      // Act
+      const anyMethods = methodsOf(apiTemplate).filter((m) => m.httpMethod === 'ANY');
       const allPaths = ['/', ...resourcePaths(apiTemplate.toJSON().Resources).values()];
 
-      expect(new Set(anyPaths)).toEqual(new Set(allPaths));
+      // Assess
+      expect(new Set(anyMethods.map((m) => m.path))).toEqual(new Set(allPaths));
       expect(allPaths).toContain('/{proxy+}');
-      for (const m of methods.filter((m) => m.httpMethod === 'ANY')) {
+      for (const m of anyMethods.filter((m) => !anyRoutePaths.has(m.path))) {
         expect(m).toMatchObject({ integrationType: 'AWS_PROXY', functionLogicalId: functionLogicalIds.system });
       }
+    });
+
+    it('declares one ANY per resource: a route-table ANY gets no fallback beside it', () => {
+      const methods = methodsOf(apiTemplate).filter((m) => m.httpMethod === 'ANY');
+
+      const proxied = methods.filter((m) => m.path === '/v1/mesh/{service}/{proxy+}');
+      const paths = methods.map((m) => m.path);
+
+      expect(proxied).toEqual([
+        expect.objectContaining({ integrationType: 'AWS_PROXY', functionLogicalId: functionLogicalIds.mesh }),
+      ]);
+      expect(paths).toHaveLength(new Set(paths).size);
+    });
+
+    it('nests the greedy {proxy+} resource of the mesh route under {service}, with no other method on it', () => {
+      const methods = methodsOf(apiTemplate).filter((m) => m.path === '/v1/mesh/{service}/{proxy+}');
+
+      expect(methods.map((m) => m.httpMethod)).toEqual(['ANY']);
+      expect([...resourcePaths(apiTemplate.toJSON().Resources).values()]).toEqual(
+        expect.arrayContaining(['/v1/mesh', '/v1/mesh/{service}', '/v1/mesh/{service}/{proxy+}']),
+      );
     });
 
     it('declares no method outside the route table and the fallbacks', () => {
       const methods = methodsOf(apiTemplate).filter((m) => m.httpMethod !== 'ANY');
 
-      // One per route, plus HEAD beside every GET.
-      expect(methods).toHaveLength(routes.length + routes.filter((r) => r.method === 'GET').length);
+      // One per route other than ANY, plus HEAD beside every GET.
+      expect(methods).toHaveLength(
+        routes.filter((r) => r.method !== 'ANY').length + routes.filter((r) => r.method === 'GET').length,
+      );
       expect(methods.every((m) => m.authorizationType === 'NONE')).toBe(true);
     });
 
-    it('configures the binary media types and compression', () => {
+    it('treats every media type as binary (binary-safe proxying) and compresses', () => {
       apiTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', {
-        BinaryMediaTypes: ['application/msgpack', 'application/cbor', 'application/x-protobuf'],
+        BinaryMediaTypes: ['application/msgpack', 'application/cbor', 'application/x-protobuf', '*/*'],
         MinimumCompressionSize: 1024,
         EndpointConfiguration: { Types: ['REGIONAL'] },
       });
@@ -394,8 +427,8 @@ describe('ApiStack', () => {
         metricAlarm('IntegrationErrors', 'system'),
         metricAlarm('IntegrationAlerts'),
       ]) {
-        // The functions that count errors: the errors and events functions and the dispatcher.
-        expect(servicesOf(alarm).sort()).toEqual(['dispatcher', 'errors', 'events']);
+        // The functions that count errors: the errors, events and mesh functions and the dispatcher.
+        expect(servicesOf(alarm).sort()).toEqual(['dispatcher', 'errors', 'events', 'mesh']);
       }
       expect(metricAlarm('IntegrationErrors')?.Properties).toMatchObject({
         Threshold: 100,
@@ -409,13 +442,13 @@ describe('ApiStack', () => {
     it('keeps every log group for the configured retention', () => {
       const logGroups = Object.values(apiTemplate.findResources('AWS::Logs::LogGroup')) as CfnResource[];
 
-      // One per function (the route table's and the dispatcher) and the API's access log.
-      expect(logGroups).toHaveLength(Object.keys(api.functions).length + 2);
+      // One per function (the route table's, the dispatcher and the health check) and the API's access log.
+      expect(logGroups).toHaveLength(Object.keys(api.functions).length + 3);
       for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(defaultAppContext.logRetention);
     });
 
     it('alarms on function errors and throttles and on API 5XX responses', () => {
-      for (const logicalId of [...Object.values(functionLogicalIds), dispatcherLogicalId()]) {
+      for (const logicalId of [...Object.values(functionLogicalIds), dispatcherLogicalId(), healthCheckLogicalId()]) {
         for (const metricName of ['Errors', 'Throttles']) {
           apiTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
             Namespace: 'AWS/Lambda',
@@ -546,6 +579,268 @@ describe('ApiStack', () => {
       );
 
       expect(wildcard).toEqual([]);
+    });
+  });
+
+  describe('mesh function', () => {
+    /** Actions a function's policy allows on exactly this resource. */
+    const actionsOn = (statements: Statement[], resource: unknown) =>
+      statements
+        .filter((s) => [s.Resource].flat().some((r) => JSON.stringify(r) === JSON.stringify(resource)))
+        .flatMap((s) => [s.Action].flat());
+    const tableRef = (id: string) => stateful.getLogicalId(stateful.tables[id]!.node.defaultChild as CfnGlobalTable);
+
+    it('runs with 1024 MiB for up to 29 s with its tables, the bus and outbound calls to public addresses only', () => {
+      // Prepare
+      const busLogicalId = stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus);
+
+      // Act
+      const props = apiTemplate.toJSON().Resources[functionLogicalIds.mesh].Properties;
+
+      // Assess
+      expect(props).toMatchObject({ MemorySize: 1024, Timeout: 29 });
+      expect(props.Environment.Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'mesh',
+        MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+        [meshTable.envVar]: imported({ Ref: tableRef(meshTable.id) }),
+        [errorsTable.envVar]: imported({ Ref: tableRef(errorsTable.id) }),
+        EVENT_BUS_NAME: imported({ Ref: busLogicalId }),
+        OUTBOUND_ALLOW_LOOPBACK: 'false',
+        OUTBOUND_ALLOW_PRIVATE: 'false',
+      });
+      for (const other of [contractsTable, eventsTable, deliveryTable]) {
+        expect(props.Environment.Variables[other.envVar]).toBeUndefined();
+      }
+    });
+
+    it('reads and writes the mesh table (and its index) and the errors table, and publishes alerts to the bus', () => {
+      // Prepare
+      const tableArn = (id: string) => imported({ 'Fn::GetAtt': [tableRef(id), 'Arn'] });
+      const busArn = imported({
+        'Fn::GetAtt': [stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus), 'Arn'],
+      });
+
+      // Act
+      const statements = statementsOfFunction(functionLogicalIds.mesh);
+
+      // Assess
+      for (const id of [meshTable.id, errorsTable.id]) {
+        expect(actionsOn(statements, tableArn(id))).toEqual(
+          expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+        );
+      }
+      expect(JSON.stringify(statements)).toContain('/index/byName');
+      expect(actionsOn(statements, busArn)).toEqual(['events:PutEvents']);
+      for (const other of [contractsTable, eventsTable, deliveryTable]) {
+        expect(actionsOn(statements, tableArn(other.id))).toEqual([]);
+      }
+    });
+  });
+
+  describe('health check', () => {
+    const healthCheckRef = () => ({ 'Fn::GetAtt': [healthCheckLogicalId(), 'Arn'] });
+    const logicalIdInApi = (construct: IConstruct) => api.getLogicalId(construct.node.defaultChild as CfnElement);
+    const schedules = () => Object.values(apiTemplate.findResources('AWS::Scheduler::Schedule')) as CfnResource[];
+
+    it('invokes the health-check function at rate(1 minute), retrying twice within a minute, into a DLQ', () => {
+      // Act
+      const all = schedules();
+
+      // Assess
+      expect(all).toHaveLength(1);
+      expect(all[0]!.Properties).toMatchObject({
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: healthCheckRef(),
+          RoleArn: { 'Fn::GetAtt': [logicalIdInApi(api.healthCheck.scheduleRole), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdInApi(api.healthCheck.deadLetterQueue), 'Arn'] } },
+        },
+      });
+    });
+
+    it('lets only EventBridge Scheduler of this account assume the schedule role, to invoke this function', () => {
+      // Prepare
+      const roleLogicalId = logicalIdInApi(api.healthCheck.scheduleRole);
+      const dlqArn = { 'Fn::GetAtt': [logicalIdInApi(api.healthCheck.deadLetterQueue), 'Arn'] };
+
+      // Act
+      const role = apiTemplate.toJSON().Resources[roleLogicalId] as CfnResource;
+      const policy = (Object.values(apiTemplate.findResources('AWS::IAM::Policy')) as CfnResource[]).find(
+        (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleLogicalId }]),
+      );
+      const statements = (policy!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+
+      // Assess
+      expect(role.Properties.AssumeRolePolicyDocument).toMatchObject({
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': expect.anything() },
+            },
+          },
+        ],
+      });
+      expect(statements).toEqual([
+        expect.objectContaining({
+          Action: 'lambda:InvokeFunction',
+          Resource: [healthCheckRef(), { 'Fn::Join': ['', [healthCheckRef(), ':*']] }],
+        }),
+        expect.objectContaining({ Action: 'sqs:SendMessage', Resource: dlqArn }),
+      ]);
+    });
+
+    it('does not retry a failed run and sends it to the DLQ', () => {
+      apiTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: healthCheckLogicalId() },
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 60,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdInApi(api.healthCheck.deadLetterQueue), 'Arn'] } },
+        },
+      });
+    });
+
+    it('runs for up to 60 s with the mesh and errors tables, the bus, the stale policy and public probes only', () => {
+      // Prepare
+      const tableName = (id: string) =>
+        imported({ Ref: stateful.getLogicalId(stateful.tables[id]!.node.defaultChild as CfnGlobalTable) });
+
+      // Act
+      const props = apiTemplate.toJSON().Resources[healthCheckLogicalId()].Properties;
+
+      // Assess
+      expect(props.Timeout).toBe(60);
+      expect(props.Environment.Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'health-check',
+        [meshTable.envVar]: tableName(meshTable.id),
+        [errorsTable.envVar]: tableName(errorsTable.id),
+        EVENT_BUS_NAME: imported({ Ref: stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus) }),
+        STALE_INSTANCE_AFTER_MS: '600000',
+        DEREGISTER_STALE: 'false',
+        OUTBOUND_ALLOW_LOOPBACK: 'false',
+        OUTBOUND_ALLOW_PRIVATE: 'false',
+      });
+      expect(props.Environment.Variables[contractsTable.envVar]).toBeUndefined();
+    });
+
+    it('writes the mesh table, only reads the errors table, and publishes to the bus', () => {
+      // Prepare
+      const tableArn = (id: string) =>
+        imported({
+          'Fn::GetAtt': [stateful.getLogicalId(stateful.tables[id]!.node.defaultChild as CfnGlobalTable), 'Arn'],
+        });
+      const statements = statementsOfFunction(healthCheckLogicalId());
+
+      // Act
+      const actionsOn = (resource: unknown) =>
+        statements
+          .filter((s) => [s.Resource].flat().some((r) => JSON.stringify(r) === JSON.stringify(resource)))
+          .flatMap((s) => [s.Action].flat());
+
+      // Assess
+      expect(actionsOn(tableArn(meshTable.id))).toEqual(
+        expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem']),
+      );
+      expect(actionsOn(tableArn(errorsTable.id))).toContain('dynamodb:GetItem');
+      expect(actionsOn(tableArn(errorsTable.id))).not.toContain('dynamodb:PutItem');
+      expect(
+        actionsOn(
+          imported({
+            'Fn::GetAtt': [stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus), 'Arn'],
+          }),
+        ),
+      ).toEqual(['events:PutEvents']);
+    });
+
+    it('alarms on unhealthy instances, its errors and its DLQ', () => {
+      // Prepare
+      const queueName = {
+        'Fn::GetAtt': [logicalIdInApi(api.healthCheck.deadLetterQueue), 'QueueName'],
+      };
+
+      // Act
+      const unhealthy = Object.values(
+        apiTemplate.findResources('AWS::CloudWatch::Alarm', {
+          Properties: { Namespace: 'AgentIntegrationFramework', MetricName: 'UnhealthyInstances' },
+        }),
+      ) as CfnResource[];
+
+      // Assess
+      expect(unhealthy).toHaveLength(1);
+      expect(unhealthy[0]!.Properties).toMatchObject({
+        Dimensions: [{ Name: 'service', Value: 'health-check' }],
+        Statistic: 'Maximum',
+        Period: 300,
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      apiTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: healthCheckLogicalId() } }],
+        Threshold: 1,
+      });
+      apiTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: queueName }],
+        Threshold: 1,
+      });
+    });
+
+    it('encrypts its DLQ and requires TLS', () => {
+      const queue = apiTemplate.toJSON().Resources[logicalIdInApi(api.healthCheck.deadLetterQueue)] as CfnResource;
+
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+      expect(JSON.stringify(apiTemplate.findResources('AWS::SQS::QueuePolicy'))).toContain('aws:SecureTransport');
+    });
+
+    it('runs at the interval of the context', () => {
+      // Prepare: skip bundling, only the schedule is looked at
+      const { api: other } = buildApp({
+        stage: 'interval',
+        healthCheckIntervalMinutes: '5',
+        'aws:cdk:bundling-stacks': [],
+      });
+
+      // Act
+      const template = Template.fromStack(other);
+
+      // Assess
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        Target: Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 } }),
+      });
+    });
+
+    it.each([
+      [{ interval: Duration.seconds(90) }, /whole number of minutes/],
+      [{ interval: Duration.seconds(30) }, /whole number of minutes/],
+      [{ staleInstanceAfter: Duration.seconds(30) }, /at least 1 minute/],
+      [{ retryAttempts: 186 }, /retryAttempts/],
+    ])('rejects the settings %o', (settings, message) => {
+      // Prepare
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const statefulStack = new StatefulStack(app, 'Stateful');
+      const stack = new Stack(app, 'Other');
+
+      // Act / Assess
+      expect(
+        () =>
+          new HealthCheck(stack, 'HealthCheck', {
+            meshTable: statefulStack.tables[meshTable.id]!,
+            errorsTable: statefulStack.tables[errorsTable.id]!,
+            eventBus: statefulStack.eventBus,
+            ...settings,
+          }),
+      ).toThrow(message);
     });
   });
 
@@ -857,6 +1152,7 @@ describe('readAppContext', () => {
       logRetention: RetentionDays.ONE_MONTH,
       eventArchiveRetention: Duration.days(30),
       subscriptionRulePrefix: 'aif-dev-sub-',
+      healthCheckInterval: Duration.minutes(1),
     });
   });
 
@@ -868,6 +1164,7 @@ describe('readAppContext', () => {
         throttleBurstLimit: '75',
         logRetentionDays: '90',
         eventArchiveRetentionDays: '7',
+        healthCheckIntervalMinutes: '5',
       },
     });
 
@@ -878,6 +1175,7 @@ describe('readAppContext', () => {
       logRetention: RetentionDays.THREE_MONTHS,
       eventArchiveRetention: Duration.days(7),
       subscriptionRulePrefix: 'aif-prod-sub-',
+      healthCheckInterval: Duration.minutes(5),
     });
   });
 
@@ -895,6 +1193,14 @@ describe('readAppContext', () => {
     expect(readAppContext(new App({ context }).node).eventArchiveRetention.toDays()).toBe(30);
   });
 
+  it('reads the health check interval of cdk.json', () => {
+    const { context } = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+
+    expect(readAppContext(new App({ context }).node).healthCheckInterval.toMinutes()).toBe(1);
+  });
+
   it.each([
     [{ stage: 'my stage' }, /stage/],
     [{ throttleRateLimit: '-1' }, /throttleRateLimit/],
@@ -904,6 +1210,8 @@ describe('readAppContext', () => {
     [{ eventArchiveRetentionDays: '0' }, /eventArchiveRetentionDays/],
     [{ stage: 'a-very-long-stage-name' }, /subscriptionRulePrefix/],
     [{ subscriptionRulePrefix: 'sub*' }, /subscriptionRulePrefix/],
+    [{ healthCheckIntervalMinutes: '1.5' }, /healthCheckIntervalMinutes/],
+    [{ healthCheckIntervalMinutes: '0' }, /healthCheckIntervalMinutes/],
   ])('rejects the malformed context %o', (context, message) => {
     expect(() => readAppContext(new App({ context }).node)).toThrow(message);
   });

@@ -86,8 +86,36 @@ export const deliveryTable: TableDefinition = {
   ],
 };
 
+/**
+ * The service mesh: registered instances, routing rules and shared circuit breakers.
+ * - Instances: `pk = INSTANCE, sk = <instance id>`, listed per service through `byName`
+ *   (`gsi1pk = SERVICE#<name>`, `gsi1sk = <instance id>`). `revision` counts registrations;
+ *   health checks set `status` and `lastHealthCheck` without touching it.
+ * - Routing rules: `pk = RULE, sk = <rule id>`; `match`, `splits` and `headersToAdd` are JSON text
+ *   (`matchJson`, `splitsJson`, `headersToAddJson`).
+ * - Circuit breakers: `pk = BREAKER, sk = <instance id>`; `permits` is a map (permit id → lease end,
+ *   epoch ms) and `version` the compare-and-set counter.
+ * Each kind is one small partition (a registry, not a data set), read whole with a strongly
+ * consistent Query.
+ */
+export const meshTable: TableDefinition = {
+  id: 'Mesh',
+  envVar: 'MESH_TABLE',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    { indexName: 'byName', partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } },
+  ],
+};
+
 /** Every table the application uses. */
-export const tableDefinitions: readonly TableDefinition[] = [contractsTable, errorsTable, eventsTable, deliveryTable];
+export const tableDefinitions: readonly TableDefinition[] = [
+  contractsTable,
+  errorsTable,
+  eventsTable,
+  deliveryTable,
+  meshTable,
+];
 
 /**
  * The CreateTable request for a definition (on-demand billing), as the local runner and the

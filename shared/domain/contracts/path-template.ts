@@ -20,8 +20,11 @@ export function compilePathTemplate(template: string): PathTemplate {
   for (const part of template.split(/(\{[^}/]+\})/)) {
     const param = /^\{([^}/]+)\}$/.exec(part);
     if (param) {
-      parameterNames.push(param[1] as string);
-      source += '([^/]+)';
+      const name = param[1] as string;
+      // API Gateway's greedy `{name+}` takes the rest of the path, slashes included.
+      const greedy = name.endsWith('+');
+      parameterNames.push(greedy ? name.slice(0, -1) : name);
+      source += greedy ? '(.+)' : '([^/]+)';
     } else {
       source += part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       literalLength += part.length;

@@ -1,0 +1,229 @@
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { errorsTable, meshTable } from '../../shared/adapters/dynamodb/table-definitions';
+import { bindEventBus } from './event-bus-binding';
+import { acknowledgeWildcardResource } from './nag';
+import { NodeFunction } from './node-function';
+import { bindTable } from './table-binding';
+
+/** Longest run of one health check: every instance is probed, 10 at a time, each with its own short timeout. */
+export const HEALTH_CHECK_TIMEOUT = Duration.seconds(60);
+
+/** Props of the {@link HealthCheck}. */
+export interface HealthCheckProps {
+  /** The mesh registry: instances read, their status and last check written (and stale ones deregistered). */
+  readonly meshTable: ITableV2;
+  /** Error policies (read): the DynamoDB client's retries follow them. */
+  readonly errorsTable: ITableV2;
+  /** The framework's bus: `mesh.instance.status-changed` events are published there. */
+  readonly eventBus: IEventBus;
+  /**
+   * How often the check runs: a rate schedule, whole minutes.
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly interval?: Duration;
+  /**
+   * How long an instance may fail its checks before it is reported stale (STALE_INSTANCE_AFTER_MS);
+   * at least one minute.
+   *
+   * @default Duration.minutes(10)
+   */
+  readonly staleInstanceAfter?: Duration;
+  /**
+   * Deregister stale instances instead of only reporting them (DEREGISTER_STALE).
+   *
+   * @default false
+   */
+  readonly deregisterStale?: boolean;
+  /**
+   * Times EventBridge Scheduler retries an invocation Lambda did not accept (throttled, unavailable);
+   * 0–185.
+   *
+   * @default 2
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Unhealthy instances in one run that raise the unhealthy-instances alarm.
+   *
+   * @default 1
+   */
+  readonly unhealthyInstancesThreshold?: number;
+  /**
+   * Retention of the function's logs.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * The mesh's scheduled health check: the Lambda function `functions/health-check/handler.ts`,
+ * invoked by an EventBridge Scheduler rate schedule, that probes every registered instance, records
+ * its status in the mesh table, publishes status changes to the bus and reports (optionally
+ * deregisters) instances failing longer than `staleInstanceAfter`. Probes obey the same outbound
+ * policy as registrations: loopback and private addresses are refused.
+ *
+ * Failed invocations are not retried late: a check that did not run is superseded by the next one.
+ * The scheduler retries only invocations Lambda did not accept, within one interval, and Lambda
+ * does not retry a failed run; both kinds of failure land on the {@link deadLetterQueue}.
+ *
+ * Alarms: the function's errors and throttles (its {@link NodeFunction}), any message on the
+ * dead-letter queue, and unhealthy instances (the handler's `UnhealthyInstances` metric, maximum of
+ * a run within 5 minutes, ≥ `unhealthyInstancesThreshold`).
+ *
+ * @throws {Error} when `interval` is not a whole number of minutes (at least one), `staleInstanceAfter`
+ *   is shorter than a minute, or `retryAttempts` is outside 0–185
+ * @example
+ * const healthCheck = new HealthCheck(this, 'HealthCheck', {
+ *   meshTable: stateful.tables.Mesh,
+ *   errorsTable: stateful.tables.Errors,
+ *   eventBus: stateful.eventBus,
+ *   interval: Duration.minutes(1),
+ * });
+ * healthCheck.unhealthyInstancesAlarm.addAlarmAction(new SnsAction(topic));
+ */
+export class HealthCheck extends Construct {
+  /** The health-check function. */
+  readonly function: NodeFunction;
+  /** The rate schedule that invokes the function. */
+  readonly schedule: Schedule;
+  /** The schedule's execution role: invokes the function, sends to the dead-letter queue. */
+  readonly scheduleRole: Role;
+  /** Invocations that failed: not accepted by Lambda after the scheduler's retries, or failed runs. */
+  readonly deadLetterQueue: Queue;
+  /** Messages visible on the dead-letter queue ≥ 1. */
+  readonly deadLetterQueueAlarm: Alarm;
+  /** `UnhealthyInstances` of a run ≥ the threshold within 5 minutes. */
+  readonly unhealthyInstancesAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: HealthCheckProps) {
+    super(scope, id);
+    const interval = props.interval ?? Duration.minutes(1);
+    const intervalMinutes = interval.toMinutes({ integral: false });
+    if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1) {
+      throw new Error(`HealthCheck interval must be a whole number of minutes, got ${interval.toHumanString()}`);
+    }
+    const staleAfter = props.staleInstanceAfter ?? Duration.minutes(10);
+    if (staleAfter.toMilliseconds() < 60_000) {
+      throw new Error(`HealthCheck staleInstanceAfter must be at least 1 minute, got ${staleAfter.toHumanString()}`);
+    }
+    const retryAttempts = props.retryAttempts ?? 2;
+    if (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > 185) {
+      throw new Error(`HealthCheck retryAttempts must be a whole number from 0 to 185, got ${retryAttempts}`);
+    }
+
+    this.function = new NodeFunction(this, 'Function', {
+      entry: 'functions/health-check/handler.ts',
+      serviceName: 'health-check',
+      description: 'Agent Integration Framework: scheduled health checks of the mesh instances',
+      timeout: HEALTH_CHECK_TIMEOUT,
+      logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      environment: {
+        STALE_INSTANCE_AFTER_MS: String(staleAfter.toMilliseconds()),
+        DEREGISTER_STALE: String(props.deregisterStale ?? false),
+        // Probes go only where registrations may point: the mesh function's SSRF policy.
+        OUTBOUND_ALLOW_LOOPBACK: 'false',
+        OUTBOUND_ALLOW_PRIVATE: 'false',
+      },
+    });
+    const fn = this.function.function;
+    bindTable(fn, props.meshTable, meshTable, 'readWrite');
+    bindTable(fn, props.errorsTable, errorsTable, 'read');
+    bindEventBus(fn, props.eventBus);
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "This queue is the dead-letter queue of the health check's schedule target and of the function's asynchronous invocations; a DLQ of a DLQ would only move the problem. Its depth is alarmed.",
+    });
+
+    // A run is worth doing only before the next one is due: no late retries, no overlapping runs.
+    // (Lambda keeps an asynchronous event at most 6 hours, the scheduler 24.)
+    const maxEventAge = Duration.seconds(Math.min(interval.toSeconds(), 21_600));
+    fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge, onFailure: new SqsDestination(this.deadLetterQueue) });
+    // The scheduler's execution role, here rather than the one the target would create at stack
+    // level: only EventBridge Scheduler may assume it, for schedules of this account's default group.
+    const stack = Stack.of(this);
+    this.scheduleRole = new Role(this, 'ScheduleRole', {
+      description: 'EventBridge Scheduler: invokes the health-check function and sends failed invocations to its DLQ',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': stack.account,
+            'aws:SourceArn': stack.formatArn({
+              service: 'scheduler',
+              resource: 'schedule-group',
+              resourceName: 'default',
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    });
+    this.schedule = new Schedule(this, 'Schedule', {
+      description: `Agent Integration Framework: health checks of the mesh instances, every ${interval.toHumanString()}`,
+      schedule: ScheduleExpression.rate(interval),
+      target: new LambdaInvoke(fn, {
+        role: this.scheduleRole,
+        retryAttempts,
+        maxEventAge,
+        deadLetterQueue: this.deadLetterQueue,
+      }),
+    });
+    acknowledgeWildcardResource(
+      this.scheduleRole,
+      `${fn.functionArn}:*`,
+      "CDK's grantInvoke also covers the function's versions and aliases (<function ARN>:*); the wildcard reaches only this one function, and only EventBridge Scheduler may assume the role, for this account's schedules.",
+    );
+
+    const period = Duration.minutes(5);
+    this.deadLetterQueueAlarm = new Alarm(this, 'DeadLetterQueueAlarm', {
+      alarmDescription: 'Health check DLQ: scheduled health checks that could not be invoked or failed',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const threshold = props.unhealthyInstancesThreshold ?? 1;
+    this.unhealthyInstancesAlarm = new Alarm(this, 'UnhealthyInstancesAlarm', {
+      alarmDescription: `Mesh: ${threshold} or more registered instances failed their health checks`,
+      metric: this.metricUnhealthyInstances({ period }),
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /**
+   * Unhealthy instances found by a run (the handler's `UnhealthyInstances` metric, namespace
+   * `AgentIntegrationFramework`, dimension `service = health-check`): a gauge, so the maximum.
+   *
+   * @param options - period (default 5 minutes) and statistic (default `Maximum`)
+   */
+  metricUnhealthyInstances(options: { period?: Duration; statistic?: string } = {}): Metric {
+    return new Metric({
+      namespace: 'AgentIntegrationFramework',
+      metricName: 'UnhealthyInstances',
+      dimensionsMap: { service: 'health-check' },
+      statistic: options.statistic ?? 'Maximum',
+      period: options.period ?? Duration.minutes(5),
+    });
+  }
+}

@@ -1,0 +1,69 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A running echo service. */
+export type EchoService = { url: string; name: string; close: () => Promise<void> };
+
+/**
+ * A tiny HTTP service for trying the mesh locally (`npm run echo -- <port> <name>`):
+ * - `GET /health` answers 200 `{"status":"ok"}`;
+ * - `POST /shutdown` answers 202 and stops the service (to watch breakers and health checks react);
+ * - anything else answers 200 with JSON naming the instance, the method, the path with query, the
+ *   `traceparent` it received and the request body's length.
+ *
+ * @example const a = await startEchoService(5001, 'orders-a');
+ */
+export async function startEchoService(port: number, name: string, host = '127.0.0.1'): Promise<EchoService> {
+  let server: Server | undefined;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      if (!server?.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const url = req.url ?? '/';
+      if (req.method === 'GET' && url === '/health') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        return;
+      }
+      if (req.method === 'POST' && url === '/shutdown') {
+        res.writeHead(202).end();
+        void close();
+        return;
+      }
+      const body = Buffer.concat(chunks);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          instance: name,
+          method: req.method,
+          path: url,
+          traceparent: req.headers.traceparent ?? null,
+          bodyBytes: body.length,
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server?.once('error', reject);
+    server?.listen(port, host, () => resolve());
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return { url: `http://localhost:${bound}`, name, close };
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const port = Number(process.argv[2] ?? 5001);
+  const name = process.argv[3] ?? `echo-${port}`;
+  startEchoService(port, name).then(
+    (service) =>
+      console.log(`echo service ${service.name} on ${service.url}: GET /health, POST /shutdown, anything else echoed`),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

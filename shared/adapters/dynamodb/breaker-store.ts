@@ -1,0 +1,108 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { BreakerState } from '../../domain/mesh/circuit-breaker';
+import type { BreakerStore } from '../../ports/service-mesh';
+import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+import { queryPartition } from './partition';
+
+const BREAKER_PARTITION = 'BREAKER';
+
+/** A stored breaker: the BreakerState as it is (`permits` a map), keyed by its instance id. */
+type BreakerItem = Omit<BreakerState, 'instanceId'> & { pk: string; sk: string };
+
+/**
+ * BreakerStore on the mesh table (see `meshTable`): one item per instance under
+ * `pk = BREAKER, sk = <instanceId>`, shared by every Lambda instance that calls it. Every write is
+ * a whole-item PutItem conditional on the version read (`attribute_not_exists(pk)` for the first
+ * write, `version = :expected` after): of writers that read the same version exactly one wins, the
+ * others are told `false` and must re-read and recompute — a transition is never lost or applied twice.
+ *
+ * @example new DynamoDbBreakerStore(documentClient, 'aif-mesh')
+ */
+export class DynamoDbBreakerStore implements BreakerStore {
+  /**
+   * @param client - a document client built once per cold start (`removeUndefinedValues` on)
+   * @param tableName - the physical name of the mesh table
+   */
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Reads one breaker, strongly consistent (a compare-and-set must start from the latest version).
+   *
+   * @returns the state, or undefined when none was ever written (a closed breaker: `initialBreakerState`)
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const state = (await breakers.get('orders-1')) ?? initialBreakerState('orders-1');
+   */
+  async get(instanceId: string): Promise<BreakerState | undefined> {
+    try {
+      const out = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: BREAKER_PARTITION, sk: instanceId },
+          ConsistentRead: true,
+        }),
+      );
+      return out.Item ? fromItem(out.Item as BreakerItem) : undefined;
+    } catch (error) {
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
+  /**
+   * Writes `next` whole if the stored version is still `expectedVersion` (0: nothing stored yet).
+   *
+   * @param next - the new state; its `version` must be greater than `expectedVersion` (the domain's
+   *   transitions add 1), or a reader of the old version could match a second time
+   * @param expectedVersion - the version the caller read
+   * @returns true when written; false when another writer got there first (re-read and recompute)
+   * @throws {RangeError} when `next.version` does not move past `expectedVersion`
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example if (!(await breakers.compareAndSet(recordFailure(state, config, now), state.version))) retry();
+   */
+  async compareAndSet(next: BreakerState, expectedVersion: number): Promise<boolean> {
+    if (next.version <= expectedVersion) {
+      throw new RangeError(`breaker version must move past ${expectedVersion}, got ${next.version}`);
+    }
+    const condition: Pick<
+      PutCommandInput,
+      'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    > =
+      expectedVersion === 0
+        ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } }
+        : {
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': expectedVersion },
+          };
+    try {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(next), ...condition }));
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
+  /**
+   * Every stored breaker in instance-id order, reading every page.
+   *
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const open = (await breakers.list()).filter((b) => b.state === 'open');
+   */
+  async list(): Promise<BreakerState[]> {
+    const items = await queryPartition(this.client, this.tableName, BREAKER_PARTITION);
+    return items.map((item) => fromItem(item as BreakerItem));
+  }
+}
+
+function toItem(state: BreakerState): BreakerItem {
+  const { instanceId, ...rest } = state;
+  return { ...rest, pk: BREAKER_PARTITION, sk: instanceId };
+}
+
+function fromItem(item: BreakerItem): BreakerState {
+  const { pk: _pk, sk, ...rest } = item;
+  return { ...rest, instanceId: sk, permits: rest.permits ?? {} };
+}

@@ -1,0 +1,260 @@
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PreconditionFailedError } from '../../domain/errors';
+import type { InstanceStatus, ServiceInstance } from '../../domain/mesh/service-instance';
+import type { ServiceRegistry } from '../../ports/service-mesh';
+import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+import { deleteExisting, queryPartition } from './partition';
+
+const INSTANCE_PARTITION = 'INSTANCE';
+const BY_NAME_INDEX = 'byName';
+
+/** What `register` receives: the instance without the fields the registry keeps. */
+type Registration = Parameters<ServiceRegistry['register']>[0];
+
+/** A stored instance: the ServiceInstance with its keys; the id is the sort key. */
+type InstanceItem = Omit<ServiceInstance, 'id'> & {
+  pk: string;
+  sk: string;
+  gsi1pk: string;
+  gsi1sk: string;
+};
+
+/** A ConditionExpression with its placeholders. */
+type Guard = { expression: string; names: Record<string, string>; values: Record<string, unknown> };
+
+/** The `byName` partition of a service's instances. */
+function servicePk(name: string): string {
+  return `SERVICE#${name}`;
+}
+
+/**
+ * ServiceRegistry on the mesh table (see `meshTable`): every instance is one item under
+ * `pk = INSTANCE, sk = <id>`, indexed by service name (`byName`: `gsi1pk = SERVICE#<name>`,
+ * `gsi1sk = <id>`).
+ *
+ * A registration — first or repeated (the heartbeat) — is one UpdateItem: it sets the registration
+ * fields and `lastHeartbeatAt`, keeps the first `registeredAt` (`if_not_exists`) and adds 1 to
+ * `revision`, so racing heartbeats each get their own revision. Status has two writers:
+ * - the registration's `status` is the caller's claim. `unknown` (what the input schema defaults
+ *   to) is no claim and keeps the stored status, so a plain heartbeat never resets what the last
+ *   health check found; any other value is written and stands until the next health check;
+ * - `recordHealth` writes the check's verdict to `status` and `lastHealthCheck`, which a
+ *   registration never touches.
+ * `revision` counts registrations only: a health check does not change it, so a caller's
+ * conditional re-registration (`expectedRevision`) is not failed by the scheduler's checks.
+ *
+ * @example new DynamoDbServiceRegistry(documentClient, 'aif-mesh')
+ */
+export class DynamoDbServiceRegistry implements ServiceRegistry {
+  /**
+   * @param client - a document client built once per cold start (`removeUndefinedValues` on)
+   * @param tableName - the physical name of the mesh table
+   */
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Registers an instance, or re-registers it (the heartbeat), in one UpdateItem.
+   *
+   * @param instance - the registration; `status: 'unknown'` keeps the stored status (see the class)
+   * @param now - ISO 8601 time of the registration: `lastHeartbeatAt`, and `registeredAt` when new
+   * @param expectedRevision - write only if the stored revision is this (`0`: only if nothing is stored)
+   * @returns the instance as stored afterwards, and whether this registration created it
+   * @throws {PreconditionFailedError} when `expectedRevision` does not hold
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const { instance, created } = await registry.register(input, new Date().toISOString());
+   */
+  async register(
+    instance: Registration,
+    now: string,
+    expectedRevision?: number,
+  ): Promise<{ instance: ServiceInstance; created: boolean }> {
+    const claimsStatus = instance.status !== 'unknown';
+    const guard: Guard | undefined =
+      expectedRevision === undefined
+        ? undefined
+        : expectedRevision === 0
+          ? { expression: 'attribute_not_exists(#pk)', names: { '#pk': 'pk' }, values: {} }
+          : { expression: '#revision = :expected', names: {}, values: { ':expected': expectedRevision } };
+    let old: InstanceItem | undefined;
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: INSTANCE_PARTITION, sk: instance.id },
+          UpdateExpression: [
+            'SET #name = :name, #version = :version, #endpoint = :endpoint, #healthEndpoint = :healthEndpoint,',
+            '#metadata = :metadata, #weight = :weight,',
+            claimsStatus ? '#status = :status,' : '#status = if_not_exists(#status, :status),',
+            '#registeredAt = if_not_exists(#registeredAt, :now), #lastHeartbeatAt = :now,',
+            '#gsi1pk = :gsi1pk, #gsi1sk = :id',
+            'ADD #revision :one',
+          ].join(' '),
+          ...(guard && { ConditionExpression: guard.expression }),
+          ExpressionAttributeNames: {
+            '#name': 'name',
+            '#version': 'version',
+            '#endpoint': 'endpoint',
+            '#healthEndpoint': 'healthEndpoint',
+            '#metadata': 'metadata',
+            '#weight': 'weight',
+            '#status': 'status',
+            '#registeredAt': 'registeredAt',
+            '#lastHeartbeatAt': 'lastHeartbeatAt',
+            '#gsi1pk': 'gsi1pk',
+            '#gsi1sk': 'gsi1sk',
+            '#revision': 'revision',
+            ...guard?.names,
+          },
+          ExpressionAttributeValues: {
+            ':name': instance.name,
+            ':version': instance.version,
+            ':endpoint': instance.endpoint,
+            ':healthEndpoint': instance.healthEndpoint,
+            ':metadata': instance.metadata,
+            ':weight': instance.weight,
+            ':status': instance.status,
+            ':now': now,
+            ':gsi1pk': servicePk(instance.name),
+            ':id': instance.id,
+            ':one': 1,
+            ...guard?.values,
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      old = out.Attributes as InstanceItem | undefined;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) {
+        throw new PreconditionFailedError(
+          expectedRevision === 0
+            ? `Precondition failed: the instance "${instance.id}" is already registered`
+            : `Precondition failed: the instance "${instance.id}" is not at revision ${expectedRevision}; read it again`,
+        );
+      }
+      rethrowDynamoDbError(error, this.tableName);
+    }
+    // ALL_OLD tells whether the item existed; the new one follows from it and the expression above.
+    const stored: ServiceInstance = {
+      ...instance,
+      status: claimsStatus ? instance.status : (old?.status ?? instance.status),
+      revision: (old?.revision ?? 0) + 1,
+      registeredAt: old?.registeredAt ?? now,
+      lastHeartbeatAt: now,
+      ...(old?.lastHealthCheck && { lastHealthCheck: old.lastHealthCheck }),
+    };
+    return { instance: stored, created: old === undefined };
+  }
+
+  /**
+   * Reads one instance, strongly consistent.
+   *
+   * @returns the instance, or undefined when none is registered under the id
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const instance = await registry.get('orders-1');
+   */
+  async get(id: string): Promise<ServiceInstance | undefined> {
+    try {
+      const out = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: INSTANCE_PARTITION, sk: id }, ConsistentRead: true }),
+      );
+      return out.Item ? fromItem(out.Item as InstanceItem) : undefined;
+    } catch (error) {
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
+  /**
+   * Every instance of one service in id order, reading every page of the `byName` index. A global
+   * secondary index is eventually consistent: a registration may show up a moment later.
+   *
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const instances = await registry.listByName('orders'); // [{ id: 'orders-1', … }, …]
+   */
+  async listByName(name: string): Promise<ServiceInstance[]> {
+    const items: InstanceItem[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    try {
+      do {
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: BY_NAME_INDEX,
+            KeyConditionExpression: '#gsi1pk = :gsi1pk',
+            ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
+            ExpressionAttributeValues: { ':gsi1pk': servicePk(name) },
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        );
+        items.push(...((out.Items ?? []) as InstanceItem[]));
+        exclusiveStartKey = out.LastEvaluatedKey;
+      } while (exclusiveStartKey);
+    } catch (error) {
+      rethrowDynamoDbError(error, this.tableName);
+    }
+    return items.map(fromItem);
+  }
+
+  /**
+   * Every instance of every service in id order (one strongly consistent Query, every page).
+   *
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const all = await registry.list();
+   */
+  async list(): Promise<ServiceInstance[]> {
+    const items = await queryPartition(this.client, this.tableName, INSTANCE_PARTITION);
+    return items.map((item) => fromItem(item as InstanceItem));
+  }
+
+  /**
+   * Removes an instance (DeleteItem with `ReturnValues: ALL_OLD`). Its circuit breaker, stored
+   * separately, is left to expire from use.
+   *
+   * @returns true when one was registered
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example if (!(await registry.deregister('orders-1'))) throw new NotFoundError('No instance orders-1');
+   */
+  async deregister(id: string): Promise<boolean> {
+    return deleteExisting(this.client, this.tableName, { pk: INSTANCE_PARTITION, sk: id });
+  }
+
+  /**
+   * Records a health check: sets `status` to the check's verdict and `lastHealthCheck` to the check,
+   * in one UpdateItem conditional on the instance existing (`attribute_exists(pk)`), so a check that
+   * finishes after a deregistration does not re-create a fragment of the instance.
+   *
+   * @param check - the check's result; `check.status` becomes the instance's status
+   * @returns the status before the check (to detect changes), or undefined when no instance is registered under the id
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const before = await registry.recordHealth('orders-1', { at: now, status: 'unhealthy', error: 'timeout' });
+   */
+  async recordHealth(
+    id: string,
+    check: NonNullable<ServiceInstance['lastHealthCheck']>,
+  ): Promise<InstanceStatus | undefined> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: INSTANCE_PARTITION, sk: id },
+          UpdateExpression: 'SET #status = :status, #lastHealthCheck = :check',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': 'pk', '#status': 'status', '#lastHealthCheck': 'lastHealthCheck' },
+          ExpressionAttributeValues: { ':status': check.status, ':check': check },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return (out.Attributes as Partial<InstanceItem> | undefined)?.status;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+}
+
+function fromItem(item: InstanceItem): ServiceInstance {
+  const { pk: _pk, sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...rest } = item;
+  return { ...rest, id: sk };
+}

@@ -1,0 +1,56 @@
+import semver from 'semver';
+import * as z from 'zod';
+
+/** An instance's health as the health checks and the router see it. */
+export const INSTANCE_STATUSES = ['healthy', 'degraded', 'unhealthy', 'unknown'] as const;
+export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+
+/** Service names and instance ids: letters, digits, `. _ -`, 1–64 characters, starting alphanumeric. */
+export const MeshNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must start with a letter or digit and hold letters, digits, ".", "_" or "-"');
+
+/** Most weight one instance or split may carry (weights are relative). */
+export const MAX_WEIGHT = 1000;
+
+/** `POST /v1/services`: one instance of a service (the seed's ServiceRegistration). */
+export const ServiceInstanceInputSchema = z
+  .object({
+    id: MeshNameSchema,
+    name: MeshNameSchema,
+    version: z
+      .string()
+      .max(128)
+      .refine((v) => semver.valid(v) !== null, 'must be a semantic version (MAJOR.MINOR.PATCH)'),
+    /** Base URL the router forwards to, e.g. `http://10.0.1.7:8080`. */
+    endpoint: z.string().max(2048),
+    /** Full URL the health check GETs. */
+    healthEndpoint: z.string().max(2048),
+    metadata: z.record(z.string().max(128), z.string().max(1024)).default({}),
+    /** Relative share of traffic; 0 drains the instance. */
+    weight: z.number().int().min(0).max(MAX_WEIGHT).default(100),
+    status: z.enum(INSTANCE_STATUSES).default('unknown'),
+  })
+  .strict();
+
+export type ServiceInstanceInput = z.output<typeof ServiceInstanceInputSchema>;
+
+/** A registered instance. */
+export type ServiceInstance = ServiceInstanceInput & {
+  /** +1 on every write; re-registration may be made conditional on it. */
+  revision: number;
+  registeredAt: string;
+  /** Last registration (heartbeat), ISO 8601. */
+  lastHeartbeatAt: string;
+  lastHealthCheck?: {
+    at: string;
+    status: InstanceStatus;
+    /** HTTP status of the health endpoint, when it answered. */
+    httpStatus?: number;
+    /** Why it is unhealthy: timeout, connection error, blocked address… */
+    error?: string;
+    latencyMs?: number;
+  };
+};

@@ -1,0 +1,55 @@
+import type { BreakerState } from '../domain/mesh/circuit-breaker';
+import type { RoutingRule } from '../domain/mesh/routing-rule';
+import type { InstanceStatus, ServiceInstance } from '../domain/mesh/service-instance';
+
+/**
+ * Storage of service instances. Implementations throw `DependencyUnavailableError` when storage
+ * throttles or is unreachable, and `PreconditionFailedError` when an expected revision does not hold.
+ */
+export interface ServiceRegistry {
+  /**
+   * Registers or re-registers (heartbeat) an instance in one conditional write; with
+   * `expectedRevision`, only if the stored one has that revision.
+   */
+  register(
+    instance: Omit<ServiceInstance, 'revision' | 'registeredAt' | 'lastHeartbeatAt'>,
+    now: string,
+    expectedRevision?: number,
+  ): Promise<{ instance: ServiceInstance; created: boolean }>;
+  get(id: string): Promise<ServiceInstance | undefined>;
+  /** Every instance of a service. */
+  listByName(name: string): Promise<ServiceInstance[]>;
+  /** Every instance. */
+  list(): Promise<ServiceInstance[]>;
+  deregister(id: string): Promise<boolean>;
+  /**
+   * Records a health check result in one write.
+   *
+   * @returns the status before (to detect changes)
+   */
+  recordHealth(id: string, check: NonNullable<ServiceInstance['lastHealthCheck']>): Promise<InstanceStatus | undefined>;
+}
+
+/** Storage of routing rules (same error contract as ServiceRegistry). */
+export interface RoutingRuleRepository {
+  put(rule: RoutingRule): Promise<{ created: boolean }>;
+  get(id: string): Promise<RoutingRule | undefined>;
+  list(): Promise<RoutingRule[]>;
+  delete(id: string): Promise<boolean>;
+}
+
+/**
+ * Shared circuit-breaker state, one item per instance. Every transition is one conditional write on
+ * `version`: a lost race is answered `false`, and the caller re-reads — never overwrites.
+ */
+export interface BreakerStore {
+  /** The stored state (strongly consistent), or undefined when none was ever written. */
+  get(instanceId: string): Promise<BreakerState | undefined>;
+  /**
+   * Writes `next` only if the stored version is `expectedVersion` (0: nothing stored yet).
+   *
+   * @returns true when written
+   */
+  compareAndSet(next: BreakerState, expectedVersion: number): Promise<boolean>;
+  list(): Promise<BreakerState[]>;
+}

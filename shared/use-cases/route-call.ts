@@ -1,0 +1,311 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { BadGatewayError, DependencyUnavailableError, GatewayTimeoutError } from '../domain/errors';
+import {
+  admit,
+  type BreakerConfig,
+  type BreakerState,
+  initialBreakerState,
+  recordFailure,
+  recordSuccess,
+} from '../domain/mesh/circuit-breaker';
+import { candidateWeights, selectRule } from '../domain/mesh/routing';
+import type { RoutingRule } from '../domain/mesh/routing-rule';
+import type { ServiceInstance } from '../domain/mesh/service-instance';
+import { pickWeighted } from '../domain/mesh/weighted-selection';
+import { decide } from '../domain/resilience/decide';
+import { HttpStatusError } from '../domain/resilience/errors';
+import type { IntegrationError } from '../domain/resilience/integration-error';
+import { resolvePolicy } from '../domain/resilience/policy';
+import type { Clock } from '../ports/clock';
+import type { HttpClient, HttpResponse } from '../ports/http-client';
+import type { BreakerStore, RoutingRuleRepository, ServiceRegistry } from '../ports/service-mesh';
+import { classifyError } from '../resilience/classify';
+import type { ErrorPolicyCache } from './error-policy-cache';
+
+/** What the router needs. */
+export type RouterDeps = {
+  registry: Pick<ServiceRegistry, 'listByName'>;
+  rules: Pick<RoutingRuleRepository, 'list'>;
+  breakers: BreakerStore;
+  http: HttpClient;
+  policyCache: ErrorPolicyCache;
+  clock: Clock;
+  breakerConfig: BreakerConfig;
+  /** How long registrations, rules and breaker states are trusted per Lambda instance, milliseconds. */
+  cacheTtlMs: number;
+  random?: () => number;
+  /** Told about every failed attempt (counting, logs); the routing decision does not wait for it. */
+  onFailure?: (error: IntegrationError) => void;
+};
+
+/** A call to route: `ANY /v1/mesh/{service}/{path}`. */
+export type RoutedCall = {
+  service: string;
+  method: string;
+  /** Path after `/v1/mesh/{service}`, starting with `/` (as sent, not decoded). */
+  path: string;
+  /** The raw query string without `?`, or ''. */
+  query: string;
+  /** Request headers, lower-case names. */
+  headers: Record<string, string>;
+  body?: Buffer;
+  /** The caller's W3C trace context. */
+  trace: { traceId: string; spanId: string; flags?: string };
+};
+
+/** The upstream's answer, relayed. */
+export type RoutedAnswer = {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  instanceId: string;
+  attempts: number;
+};
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and those the proxy sets itself: never forwarded either way. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'traceparent',
+  'tracestate',
+  'x-trace-id',
+  'x-span-id',
+]);
+/** Methods a retry cannot duplicate the effect of (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+
+type Cached<T> = { value: T; at: number };
+
+/**
+ * The mesh router: picks a healthy instance of the target service by weighted random selection under
+ * the applicable routing rule, checks its shared circuit breaker, forwards the call (method, path,
+ * query, headers, body bytes) with a child W3C `traceparent` (and `X-Trace-Id` / `X-Span-Id`) and
+ * the rule's timeout, and on a retryable failure retries after the error policies' backoff,
+ * preferring another instance. Only idempotent methods are retried after the request was sent;
+ * a connection that never opened is retried for any method.
+ *
+ * Hot path: registrations, rules and breaker states are cached for `cacheTtlMs`; a successful call
+ * through a closed breaker with no recorded failures writes nothing. Breaker transitions are
+ * compare-and-set writes on the breaker's version; a lost race is re-read and recomputed.
+ *
+ * @example const answer = await router.route({ service: 'orders', method: 'GET', path: '/orders/1', query: '', headers: {}, trace });
+ */
+export class MeshRouter {
+  private readonly instances = new Map<string, Cached<ServiceInstance[]>>();
+  private rulesCache: Cached<RoutingRule[]> | undefined;
+  private readonly breakerStates = new Map<string, Cached<BreakerState>>();
+
+  constructor(private readonly deps: RouterDeps) {}
+
+  /**
+   * Routes one call.
+   *
+   * @throws {DependencyUnavailableError} 503 with Retry-After when no instance is healthy, or every
+   *   candidate's breaker is open (no instance is called then)
+   * @throws {GatewayTimeoutError} 504 when the last attempt timed out
+   * @throws {BadGatewayError} 502 when the last attempt failed without an answer
+   */
+  async route(call: RoutedCall): Promise<RoutedAnswer> {
+    const now = () => this.deps.clock.now().getTime();
+    const [instances, rules] = await Promise.all([this.instancesOf(call.service), this.allRules()]);
+    const rule = selectRule(rules, {
+      sourceService: call.headers['x-mesh-source'] ?? '*',
+      targetService: call.service,
+      method: call.method,
+      path: call.path,
+      headers: call.headers,
+    });
+    const candidates = candidateWeights(instances, rule).filter((c) => c.weight > 0);
+    if (candidates.length === 0) {
+      throw new DependencyUnavailableError(
+        `No healthy instance of ${call.service} can take traffic (registered: ${instances.length})`,
+        5,
+      );
+    }
+    const overrides = await this.deps.policyCache.overrides();
+    const maxAttempts = 1 + (rule?.retries ?? 2);
+    const tried = new Set<string>();
+    const refused = new Set<string>();
+    let last: { error: IntegrationError; response?: HttpResponse; instanceId: string } | undefined;
+    let previousDelayMs: number | undefined;
+
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const pick = await this.admitOne(candidates, tried, refused, now());
+      if (!pick) break;
+      const { instance, permitId } = pick;
+      tried.add(instance.id);
+      let response: HttpResponse | undefined;
+      let failure: IntegrationError | undefined;
+      let sent = false;
+      try {
+        sent = true;
+        response = await this.deps.http.request({
+          method: call.method,
+          url: `${instance.endpoint.replace(/\/+$/, '')}${call.path}${call.query ? `?${call.query}` : ''}`,
+          headers: this.forwardHeaders(call, rule),
+          ...(call.body && call.body.length > 0 && { body: call.body }),
+          timeoutMs: rule?.timeoutMs ?? 10_000,
+        });
+        if (response.status >= 500 || response.status === 408) {
+          failure = classifyError(
+            new HttpStatusError(response.status, {
+              url: instance.endpoint,
+              ...(response.headers['retry-after'] !== undefined && { retryAfter: response.headers['retry-after'] }),
+            }),
+            { source: `mesh:${call.service}` },
+          );
+        }
+      } catch (error) {
+        failure = classifyError(error, { source: `mesh:${call.service}`, now });
+        sent = !isConnectFailure(failure);
+      }
+      if (!failure && response) {
+        await this.transition(instance.id, (s) => recordSuccess(s, this.deps.breakerConfig, now(), permitId));
+        return {
+          status: response.status,
+          headers: relayHeaders(response.headers),
+          body: response.body,
+          instanceId: instance.id,
+          attempts: attempt,
+        };
+      }
+      const error = failure as IntegrationError;
+      this.deps.onFailure?.(error);
+      await this.transition(instance.id, (s) => recordFailure(s, this.deps.breakerConfig, now(), permitId));
+      last = { error, ...(response && { response }), instanceId: instance.id };
+      if (sent && !IDEMPOTENT.has(call.method.toUpperCase())) break;
+      const policy = resolvePolicy(overrides, error);
+      const resolution = decide(
+        error,
+        attempt,
+        { ...policy, policy: { ...policy.policy, maxRetries: maxAttempts - 1 } },
+        {
+          ...(previousDelayMs !== undefined && { previousDelayMs }),
+          ...(this.deps.random && { random: this.deps.random }),
+        },
+      );
+      if (resolution.action !== 'retry') break;
+      await this.deps.clock.sleep(resolution.delayMs);
+      previousDelayMs = resolution.delayMs;
+    }
+
+    if (!last) {
+      throw new DependencyUnavailableError(
+        `Every instance of ${call.service} has an open circuit breaker; no call was made`,
+        Math.max(1, Math.ceil(this.deps.breakerConfig.resetTimeoutMs / 1000)),
+      );
+    }
+    if (last.response) {
+      return {
+        status: last.response.status,
+        headers: relayHeaders(last.response.headers),
+        body: last.response.body,
+        instanceId: last.instanceId,
+        attempts: tried.size,
+      };
+    }
+    if (last.error.code === 'TIMEOUT') {
+      throw new GatewayTimeoutError(`${call.service} did not answer in time (instance ${last.instanceId})`);
+    }
+    throw new BadGatewayError(`${call.service} failed: ${last.error.code} (instance ${last.instanceId})`);
+  }
+
+  /** Picks a candidate whose breaker admits the call; refused ones are remembered for this call. */
+  private async admitOne(
+    candidates: ReadonlyArray<{ instance: ServiceInstance; weight: number }>,
+    tried: ReadonlySet<string>,
+    refused: Set<string>,
+    now: number,
+  ): Promise<{ instance: ServiceInstance; permitId: string } | undefined> {
+    const random = this.deps.random ?? Math.random;
+    for (;;) {
+      const open = candidates.filter((c) => !refused.has(c.instance.id));
+      const fresh = open.filter((c) => !tried.has(c.instance.id));
+      const pool = fresh.length > 0 ? fresh : open;
+      const picked = pickWeighted(pool, (c) => c.weight, random);
+      if (!picked) return undefined;
+      const permitId = randomUUID();
+      let allowed = false;
+      await this.transition(picked.instance.id, (state) => {
+        const decision = admit(state, this.deps.breakerConfig, now, permitId);
+        allowed = decision.allowed;
+        return decision.next;
+      });
+      if (allowed) return { instance: picked.instance, permitId };
+      refused.add(picked.instance.id);
+    }
+  }
+
+  /** Applies a breaker transition with compare-and-set, re-reading on a lost race. */
+  private async transition(instanceId: string, next: (state: BreakerState) => BreakerState | undefined): Promise<void> {
+    let state = await this.breakerState(instanceId);
+    for (let tries = 0; tries < 8; tries++) {
+      const candidate = next(state);
+      if (!candidate) return;
+      if (await this.deps.breakers.compareAndSet(candidate, state.version)) {
+        this.breakerStates.set(instanceId, { value: candidate, at: this.deps.clock.now().getTime() });
+        return;
+      }
+      state = (await this.deps.breakers.get(instanceId)) ?? initialBreakerState(instanceId);
+      this.breakerStates.set(instanceId, { value: state, at: this.deps.clock.now().getTime() });
+    }
+  }
+
+  private async breakerState(instanceId: string): Promise<BreakerState> {
+    const cached = this.breakerStates.get(instanceId);
+    const now = this.deps.clock.now().getTime();
+    if (cached && now - cached.at < this.deps.cacheTtlMs) return cached.value;
+    const state = (await this.deps.breakers.get(instanceId)) ?? initialBreakerState(instanceId);
+    this.breakerStates.set(instanceId, { value: state, at: now });
+    return state;
+  }
+
+  private async instancesOf(service: string): Promise<ServiceInstance[]> {
+    const cached = this.instances.get(service);
+    const now = this.deps.clock.now().getTime();
+    if (cached && now - cached.at < this.deps.cacheTtlMs) return cached.value;
+    const value = await this.deps.registry.listByName(service);
+    this.instances.set(service, { value, at: now });
+    return value;
+  }
+
+  private async allRules(): Promise<RoutingRule[]> {
+    const now = this.deps.clock.now().getTime();
+    if (this.rulesCache && now - this.rulesCache.at < this.deps.cacheTtlMs) return this.rulesCache.value;
+    const value = await this.deps.rules.list();
+    this.rulesCache = { value, at: now };
+    return value;
+  }
+
+  private forwardHeaders(call: RoutedCall, rule: RoutingRule | undefined): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(call.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value;
+    const spanId = randomBytes(8).toString('hex');
+    headers.traceparent = `00-${call.trace.traceId}-${spanId}-${call.trace.flags ?? '01'}`;
+    headers['x-trace-id'] = call.trace.traceId;
+    headers['x-span-id'] = spanId;
+    for (const [name, value] of Object.entries(rule?.headersToAdd ?? {})) headers[name.toLowerCase()] = value;
+    return headers;
+  }
+}
+
+function isConnectFailure(error: IntegrationError): boolean {
+  return ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_SSRF_BLOCKED'].includes(
+    error.code,
+  );
+}
+
+function relayHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name)) out[name] = value;
+  return out;
+}

@@ -1,0 +1,100 @@
+import { type FieldProblem, issueProblems, NotFoundError, ValidationError } from '../domain/errors';
+import type { BreakerState } from '../domain/mesh/circuit-breaker';
+import { validateSplits } from '../domain/mesh/routing';
+import { type RoutingRule, RoutingRuleSchema } from '../domain/mesh/routing-rule';
+import { type ServiceInstance, ServiceInstanceInputSchema } from '../domain/mesh/service-instance';
+import { buildTopology } from '../domain/mesh/topology';
+import { type AddressPolicy, checkTargetUrl } from '../domain/net/address-policy';
+import type { Clock } from '../ports/clock';
+import type { BreakerStore, RoutingRuleRepository, ServiceRegistry } from '../ports/service-mesh';
+
+/** What the mesh's management operations need. */
+export type MeshDeps = {
+  registry: ServiceRegistry;
+  rules: RoutingRuleRepository;
+  breakers: BreakerStore;
+  clock: Clock;
+  /** Which endpoint hosts are allowed (SSRF; local mode allows loopback). */
+  addressPolicy: AddressPolicy;
+};
+
+/**
+ * Registers an instance, or re-registers it (a heartbeat: same id, fields replaced, revision + 1).
+ * Endpoints must be http(s) and pass the SSRF policy — checked here and again when dialled.
+ *
+ * @param body - the request body, unvalidated
+ * @param expectedRevision - from If-Match: re-register only that revision
+ * @throws {ValidationError} naming every problem (schema, endpoint and health endpoint policy)
+ * @throws {PreconditionFailedError} when the revision does not hold
+ */
+export async function registerInstance(
+  deps: Pick<MeshDeps, 'registry' | 'clock' | 'addressPolicy'>,
+  body: unknown,
+  expectedRevision?: number,
+): Promise<{ instance: ServiceInstance; created: boolean }> {
+  const parsed = ServiceInstanceInputSchema.safeParse(body);
+  const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
+  const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  for (const field of ['endpoint', 'healthEndpoint'] as const) {
+    if (typeof raw[field] !== 'string') continue;
+    const checked = checkTargetUrl(raw[field] as string, deps.addressPolicy);
+    if (!checked.ok) problems.push({ pointer: `/${field}`, message: checked.reason, keyword: 'ssrf' });
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw new ValidationError(`The registration has ${problems.length} problem(s)`, problems);
+  }
+  return deps.registry.register(parsed.data, deps.clock.now().toISOString(), expectedRevision);
+}
+
+/**
+ * Removes an instance.
+ *
+ * @throws {NotFoundError} when there is none
+ */
+export async function deregisterInstance(deps: Pick<MeshDeps, 'registry'>, id: string): Promise<void> {
+  if (!(await deps.registry.deregister(id))) throw new NotFoundError(`No instance ${id}`);
+}
+
+/**
+ * Creates or replaces a routing rule. Splits must route somewhere: at least one weight above 0 and
+ * valid semver ranges (a rule that routes nowhere is refused, never a division by zero).
+ *
+ * @throws {ValidationError} naming every problem
+ */
+export async function putRoutingRule(
+  deps: Pick<MeshDeps, 'rules'>,
+  body: unknown,
+): Promise<{ rule: RoutingRule; created: boolean }> {
+  const parsed = RoutingRuleSchema.safeParse(body);
+  const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
+  if (parsed.success) problems.push(...validateSplits(parsed.data));
+  if (!parsed.success || problems.length > 0) {
+    throw new ValidationError(`The routing rule has ${problems.length} problem(s)`, problems);
+  }
+  const { created } = await deps.rules.put(parsed.data);
+  return { rule: parsed.data, created };
+}
+
+/**
+ * Deletes a routing rule.
+ *
+ * @throws {NotFoundError} when there is none
+ */
+export async function deleteRoutingRule(deps: Pick<MeshDeps, 'rules'>, id: string): Promise<void> {
+  if (!(await deps.rules.delete(id))) throw new NotFoundError(`No routing rule ${id}`);
+}
+
+/** The seed's ServiceTopology: services with instance and healthy counts, connections from rules. */
+export async function getTopology(deps: Pick<MeshDeps, 'registry' | 'rules'>) {
+  const [instances, rules] = await Promise.all([deps.registry.list(), deps.rules.list()]);
+  return buildTopology(instances, rules);
+}
+
+/** Every breaker's shared state, with the instance and service it guards. */
+export async function listBreakers(
+  deps: Pick<MeshDeps, 'registry' | 'breakers'>,
+): Promise<Array<BreakerState & { service?: string }>> {
+  const [states, instances] = await Promise.all([deps.breakers.list(), deps.registry.list()]);
+  const serviceOf = new Map(instances.map((i) => [i.id, i.name]));
+  return states.map((s) => ({ ...s, ...(serviceOf.has(s.instanceId) && { service: serviceOf.get(s.instanceId) }) }));
+}
