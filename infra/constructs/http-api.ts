@@ -233,8 +233,15 @@ export class HttpApi<F extends string> extends Construct {
     const integrationFor = (name: F): LambdaIntegration => {
       let integration = integrations.get(name);
       if (!integration) {
-        // Test invocations from the console would double the function's resource policy statements.
-        integration = new LambdaIntegration(props.functions[name], { allowTestInvoke: false });
+        // The fallback is the target of ANY on (nearly) every resource, so a permission per method
+        // would fill its resource policy (20 KB) as the route table grows; it gets one permission
+        // for every method of this API (`<api>/*/*/*`, console test invocations included) instead,
+        // which reaches no further: its ANY methods reach it from every path already. Other functions
+        // get one permission per method, none for test invocations (they would double the statements).
+        integration = new LambdaIntegration(
+          props.functions[name],
+          name === props.fallbackFunction ? { scopePermissionToMethod: false } : { allowTestInvoke: false },
+        );
         integrations.set(name, integration);
       }
       return integration;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EchoService, startEchoService } from '../../local/echo-service';
 import { type LocalServer, startLocalServer } from '../../local/server';
 import { startWebhookReceiver, type WebhookReceiver } from '../../local/webhook-receiver';
 
@@ -25,16 +26,24 @@ function readmeExamples(): Array<{ command: string; expected: string }> {
 describe('README examples', () => {
   let server: LocalServer;
   let receiver: WebhookReceiver;
+  let echoA: EchoService;
+  let echoB: EchoService;
   const examples = readmeExamples();
 
   beforeAll(async () => {
-    server = await startLocalServer({ port: 0 });
+    // As the README runs it: `npm run dev -- --health-check-seconds 5`.
+    server = await startLocalServer({ port: 0, healthCheckIntervalMs: 5_000 });
+    // `npm run echo -- 5001 orders-a` and `npm run echo -- 5002 orders-b`, on free ports.
+    echoA = await startEchoService(0, 'orders-a');
+    echoB = await startEchoService(0, 'orders-b');
     // The README's `npm run receiver` (port 4000), on a free port.
     receiver = await startWebhookReceiver(0);
   });
   afterAll(async () => {
     await server?.close();
     await receiver?.close();
+    await echoA?.close();
+    await echoB?.close();
   });
 
   it('has examples to check', () => {
@@ -51,7 +60,11 @@ describe('README examples', () => {
         'bash',
         [
           '-c',
-          command.replaceAll('http://localhost:3000', server.url).replaceAll('http://localhost:4000', receiver.url),
+          command
+            .replaceAll('http://localhost:3000', server.url)
+            .replaceAll('http://localhost:4000', receiver.url)
+            .replaceAll('http://localhost:5001', echoA.url)
+            .replaceAll('http://localhost:5002', echoB.url),
         ],
         {
           cwd: ROOT,

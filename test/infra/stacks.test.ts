@@ -208,6 +208,29 @@ describe('ApiStack', () => {
       );
     });
 
+    it('lets any method of the API invoke the fallback function through one permission, and the others per method', () => {
+      // Prepare
+      const permissions = Object.values(apiTemplate.findResources('AWS::Lambda::Permission')) as CfnResource[];
+      const permissionsOf = (fn: FunctionName) =>
+        permissions.filter(
+          (p) =>
+            JSON.stringify(p.Properties.FunctionName) ===
+            JSON.stringify({ 'Fn::GetAtt': [functionLogicalIds[fn], 'Arn'] }),
+        );
+      const meshMethods = methodsOf(apiTemplate).filter((m) => m.functionLogicalId === functionLogicalIds.mesh);
+
+      // Act
+      const system = permissionsOf('system');
+      const mesh = permissionsOf('mesh');
+
+      // Assess
+      expect(system).toHaveLength(1);
+      expect(system[0]!.Properties.Principal).toBe('apigateway.amazonaws.com');
+      expect(JSON.stringify(system[0]!.Properties.SourceArn)).toMatch(/\/\*\/\*\/\*"\]\]\}$/);
+      expect(mesh).toHaveLength(meshMethods.length);
+      expect(JSON.stringify(mesh.map((p) => p.Properties.SourceArn))).toContain('/*/v1/mesh/*/*');
+    });
+
     it('declares no method outside the route table and the fallbacks', () => {
       const methods = methodsOf(apiTemplate).filter((m) => m.httpMethod !== 'ANY');
 
