@@ -1,13 +1,16 @@
 /**
- * `npm run bench`: cold start, bundle size, warm route overhead, validator throughput and the event
- * bus (PutEvents calls, re-sent entries, local publish-to-delivery throughput), each as a ratio of
+ * `npm run bench`: cold start, bundle size, warm route overhead, validator throughput, the event
+ * bus (PutEvents calls, re-sent entries, local publish-to-delivery throughput) and the service mesh
+ * (DynamoDB calls per routed request, breaker decision cost, local router overhead), each as a ratio of
  * arms measured side by side in this one run (interleaved, medians) or as a count against its exact
  * target. It prints every target and whether it is met, and always exits 0 (targets are reported,
  * not enforced).
  *
  * Knobs (environment): BENCH_COLD_ROUNDS (default 20), BENCH_WARM_ROUNDS (40 batches of
  * BENCH_WARM_BATCH = 500 calls per arm), BENCH_THROUGHPUT_ROUNDS (30 batches of ~10 ms per arm),
- * BENCH_EVENT_BUS_ROUNDS (10 rounds of BENCH_EVENT_BUS_EVENTS = 2000 events per arm).
+ * BENCH_EVENT_BUS_ROUNDS (10 rounds of BENCH_EVENT_BUS_EVENTS = 2000 events per arm),
+ * BENCH_MESH_ROUNDS (10 rounds of BENCH_MESH_REQUESTS = 200 routed and direct requests per arm).
+ * The service mesh section runs on its own with `npx tsx bench/mesh.ts`.
  */
 import {
   type BuiltArm,
@@ -53,6 +56,7 @@ const EVENT_BUS = {
   resendRequests: 10,
   failureRate: 0.2,
 };
+const MESH = { rounds: intEnv('BENCH_MESH_ROUNDS', 10), requests: intEnv('BENCH_MESH_REQUESTS', 200) };
 const NON_SDK_PACKAGE_LIMIT = 100_000;
 
 const rows: TargetRow[] = [];
@@ -101,6 +105,7 @@ await coldStartAndSize();
 await warmRoute();
 await validatorThroughput();
 await eventBus();
+await serviceMesh();
 
 log('## Summary');
 log();
@@ -449,4 +454,11 @@ async function eventBus(): Promise<void> {
     target: 'reported',
     met: undefined,
   });
+}
+
+async function serviceMesh(): Promise<void> {
+  const { reportMesh } = await import('./mesh');
+  log('## 6. Service mesh');
+  log();
+  rows.push(...(await reportMesh(MESH, log)));
 }

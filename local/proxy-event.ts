@@ -2,10 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 
-/** Media types API Gateway passes as text; every other body is base64-encoded (binary media types). */
-const TEXT_TYPES =
-  /^(text\/|application\/(json|[\w.+-]+\+json|yaml|x-yaml|vnd\.oai\.openapi|x-www-form-urlencoded|xml))/i;
-
 /** What the local runner knows of one HTTP request. */
 export type LocalRequest = {
   method: string;
@@ -19,7 +15,7 @@ export type LocalRequest = {
 /**
  * Builds the API Gateway REST (payload v1) proxy event that Lambda would receive: `headers` with
  * the last value and `multiValueHeaders` with all values, the same for the query string;
- * `resource` and `pathParameters` of the matched route; a base64 body for non-text media types;
+ * `resource` and `pathParameters` of the matched route; every body base64-encoded (the binary media types include `*` + `/*`, i.e. any type);
  * and a `requestContext` with a fresh request id.
  *
  * @param route - the matched resource path and its decoded parameters (`{proxy+}` when none matched)
@@ -45,8 +41,9 @@ export function toProxyEvent(
     query[name] = value;
     multiQuery[name] = [...(multiQuery[name] ?? []), value];
   }
-  const contentType = headers['content-type'] ?? '';
-  const isText = request.body.length === 0 || contentType === '' || TEXT_TYPES.test(contentType);
+  // The deployed API lists `*/*` as a binary media type (so the mesh router forwards bytes intact):
+  // API Gateway then hands every request body to Lambda base64-encoded, whatever its Content-Type.
+  const isText = request.body.length === 0;
   const requestId = randomUUID();
   const now = new Date();
   return {

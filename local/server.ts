@@ -109,9 +109,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const dispatcher = new LocalQueuePoller(
     queues.delivery,
     async (event, context) => (await import('../functions/dispatcher/handler')).handler(event, context),
-    // Lambda runs many invocations of the dispatcher at once; a few here keep one slow subscriber
-    // (up to its 30 s timeout) from holding up every other delivery.
-    { functionName: 'aif-dispatcher', timeoutMs: 60_000, concurrency: 8 },
+    // Lambda scales the dispatcher to many concurrent invocations; 32 here keep slow subscribers
+    // (each up to its 30 s timeout) from holding up every other delivery. In-flight batches cost
+    // only a pending request each.
+    { functionName: 'aif-dispatcher', timeoutMs: 60_000, concurrency: 32 },
   );
   dispatcher.start();
   // The scheduler tick: the same health-check handler the EventBridge schedule invokes in AWS.

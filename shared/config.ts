@@ -37,8 +37,17 @@ const ConfigSchema = z.object({
     .default('aif-sub-'),
   /** How long the event log keeps events, days. */
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-  /** Largest PutEvents entry, bytes: EventBridge's current quota (1 MiB; it was 256 KB until 2026). */
-  MAX_EVENT_ENTRY_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(1_048_576),
+  /**
+   * Largest PutEvents entry, bytes. EventBridge takes 1 MiB (256 KB until 2026), and so does SQS
+   * per message; 4 KiB stay free for the delivery message's wrapper (subscription id, JSON), so
+   * whatever is published can also be delivered.
+   */
+  MAX_EVENT_ENTRY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1_048_576)
+    .default(1_048_576 - 4096),
   /** SSRF policy of outbound calls: loopback and private targets are refused unless allowed. */
   OUTBOUND_ALLOW_LOOPBACK: z
     .enum(['true', 'false'])

@@ -3,14 +3,12 @@ import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/e
 import { EventBridgeEventPublisher } from '../../shared/adapters/eventbridge/event-publisher';
 import { sharedLocalEventBus } from '../../shared/adapters/local/local-event-bus';
 import { loadConfig } from '../../shared/config';
-import { BadRequestError, PreconditionFailedError } from '../../shared/domain/errors';
 import { revisionCondition } from '../../shared/http/conditional-request';
 import { createRouter } from '../../shared/http/router';
 import { httpApi } from '../../shared/middleware/http-api';
 import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
 import { createObservability } from '../../shared/observability/powertools';
 import { systemClock } from '../../shared/ports/clock';
-import type { RevisionCondition } from '../../shared/ports/error-policy-repository';
 import {
   deleteErrorPolicy,
   type ErrorPolicyDeps,

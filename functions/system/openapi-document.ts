@@ -99,26 +99,41 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
     ];
     const formats = request && 'bodyFormats' in request ? request.bodyFormats : ['json'];
     const body = request && 'body' in request ? request.body : undefined;
-    paths[route.path] ??= {};
-    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = {
-      operationId: route.operationId,
-      summary: route.summary,
-      tags: route.tags,
-      security: 'public' in route && route.public ? [] : [{ oauth2: [...route.scopes] }],
-      ...(parameters.length > 0 && { parameters }),
-      ...(body && {
-        requestBody: {
-          required: true,
-          content: Object.fromEntries(
-            formats.map((f) => [
-              f === 'json' ? 'application/json' : 'application/yaml',
-              { schema: toSchema(body, 'input') },
-            ]),
-          ),
-        },
-      }),
-      responses: responsesOf.get(route.operationId),
-    };
+    // OpenAPI has no ANY method and no greedy parameters: ANY becomes each method, `{proxy+}` `{proxy}`.
+    const openApiPath = toOpenApiPath(route.path);
+    const methods = route.method === 'ANY' ? ANY_METHODS : [route.method];
+    for (const method of methods) {
+      paths[openApiPath] ??= {};
+      (paths[openApiPath] as Record<string, unknown>)[method.toLowerCase()] = {
+        operationId:
+          route.method === 'ANY'
+            ? `${route.operationId}${method[0]}${method.slice(1).toLowerCase()}`
+            : route.operationId,
+        summary: route.summary,
+        tags: route.tags,
+        security: 'public' in route && route.public ? [] : [{ oauth2: [...route.scopes] }],
+        ...(parameters.length > 0 && { parameters }),
+        ...(body && {
+          requestBody: {
+            required: true,
+            content: Object.fromEntries(
+              formats.map((f) => [
+                f === 'json' ? 'application/json' : 'application/yaml',
+                { schema: toSchema(body, 'input') },
+              ]),
+            ),
+          },
+        }),
+        ...(request &&
+          'rawBody' in request &&
+          request.rawBody &&
+          method !== 'GET' &&
+          method !== 'DELETE' && {
+            requestBody: { required: false, content: { '*/*': { schema: {} } } },
+          }),
+        responses: responsesOf.get(route.operationId),
+      };
+    }
   }
   // ProblemDetails carries an id: generating it registers it in components (a ref to itself otherwise).
   const problemDetails = toSchema(ProblemDetailsSchema, 'output');
@@ -144,6 +159,18 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
       },
     },
   };
+}
+
+/** What `ANY` stands for in the document. */
+const ANY_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * An API Gateway resource path as an OpenAPI path template: greedy `{name+}` becomes `{name}`.
+ *
+ * @example toOpenApiPath('/v1/mesh/{service}/{proxy+}') // '/v1/mesh/{service}/{proxy}'
+ */
+export function toOpenApiPath(path: string): string {
+  return path.replace(/\{([^}/]+)\+\}/g, '{$1}');
 }
 
 function schemaParameters(

@@ -152,7 +152,7 @@ export class HealthCheck extends Construct {
         "This queue is the dead-letter queue of the health check's schedule target and of the function's asynchronous invocations; a DLQ of a DLQ would only move the problem. Its depth is alarmed.",
     });
 
-    // A run is worth doing only before the next one is due: no late retries, no overlapping runs.
+    // A run is worth doing only before the next one is due: no retry runs beside a scheduled one.
     // (Lambda keeps an asynchronous event at most 6 hours, the scheduler 24.)
     const maxEventAge = Duration.seconds(Math.min(interval.toSeconds(), 21_600));
     fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge, onFailure: new SqsDestination(this.deadLetterQueue) });

@@ -124,8 +124,9 @@ export class StatefulStack extends Stack {
 }
 
 /**
- * A queue of the delivery path: SSE with SQS-managed keys, TLS required, 14 days retention, retained
- * on stack deletion (it may hold undelivered events).
+ * A queue of the delivery path: SSE with SQS-managed keys, TLS required, 14 days retention, messages
+ * up to 1 MiB (SQS's maximum; events of up to 1 MiB − 4 KiB plus their delivery wrapper must fit —
+ * the default is 256 KiB), retained on stack deletion (it may hold undelivered events).
  */
 function createQueue(
   scope: Construct,
@@ -136,6 +137,7 @@ function createQueue(
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
+    maxMessageSizeBytes: 1_048_576,
     removalPolicy: RemovalPolicy.RETAIN,
     ...props,
   });

@@ -106,9 +106,12 @@ export function createRouter<D>(
       deps,
     );
     if (result.rawBody !== undefined) {
+      const { 'set-cookie': cookies, ...single } = result.headers ?? {};
       return {
         statusCode: result.status,
-        headers: { ...result.headers },
+        headers: single,
+        // Each cookie its own header line (API Gateway sends multiValueHeaders as repeated headers).
+        ...(cookies !== undefined && { multiValueHeaders: { 'set-cookie': cookies.split('\n') } }),
         body: event.httpMethod.toUpperCase() === 'HEAD' ? '' : result.rawBody.toString('base64'),
         isBase64Encoded: true,
       };

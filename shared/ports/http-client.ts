@@ -14,7 +14,7 @@ export type HttpRequest = {
   discardBody?: boolean;
 };
 
-/** An HTTP response; any status, redirects not followed. */
+/** An HTTP response; any status, redirects not followed. Repeated headers are joined with `, `, Set-Cookie values with a line feed. */
 export type HttpResponse = { status: number; headers: Record<string, string>; body: Buffer };
 
 /**

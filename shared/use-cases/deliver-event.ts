@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IntegrationEvent } from '../domain/events/integration-event';
 import type { Subscription } from '../domain/events/subscription';
+import { baseDelayMs } from '../domain/resilience/backoff';
 import { decide, type Resolution } from '../domain/resilience/decide';
 import { HttpStatusError } from '../domain/resilience/errors';
 import { IntegrationError } from '../domain/resilience/integration-error';
@@ -108,7 +109,21 @@ export async function deliverEvent(
   }
 
   await recordError(deps, failure).catch((error: unknown) => deps.onCountingError?.(error));
-  const resolution = decide(failure, input.attempt, await subscriptionPolicy(deps, subscription, failure));
+  const policy = await subscriptionPolicy(deps, subscription, failure);
+  // The queue keeps no memory of the last wait: for decorrelated jitter, the previous delay is taken
+  // as the strategy's delay for the previous attempt.
+  const previousDelayMs =
+    input.attempt > 1
+      ? baseDelayMs(
+          policy.policy.backoffStrategy,
+          policy.policy.initialDelayMs,
+          input.attempt - 1,
+          policy.policy.maxDelayMs,
+        )
+      : undefined;
+  const resolution = decide(failure, input.attempt, policy, {
+    ...(previousDelayMs !== undefined && { previousDelayMs }),
+  });
   if (resolution.action === 'retry') {
     try {
       await deps.queue.changeVisibility(

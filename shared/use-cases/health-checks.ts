@@ -65,6 +65,8 @@ export async function runHealthChecks(deps: HealthCheckDeps): Promise<HealthChec
       limit(async () => {
         const check = await checkOne(deps, instance);
         const before = await deps.registry.recordHealth(instance.id, check);
+        // Deregistered while it was being checked: nothing was written, nothing changed.
+        if (before === undefined) return;
         report.checked += 1;
         report.byStatus[check.status] += 1;
         if (before !== check.status) {

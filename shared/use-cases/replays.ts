@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { issueProblems, NotFoundError, ValidationError } from '../domain/errors';
 import { EventTypeSchema } from '../domain/events/integration-event';
@@ -52,13 +53,21 @@ export async function startReplay(
         keyword: 'custom',
       });
     }
+    const oldest = deps.clock.now().getTime() - deps.retentionDays * 86_400_000;
+    if (from < oldest) {
+      problems.push({
+        pointer: '/from',
+        message: `must be within the retention of ${deps.retentionDays} days (not before ${new Date(oldest).toISOString()})`,
+        keyword: 'custom',
+      });
+    }
   }
   if (!parsed.success || problems.length > 0) {
     throw new ValidationError(`The replay request has ${problems.length} problem(s)`, problems);
   }
   const { name, from, to, eventTypes } = parsed.data;
   return deps.replayer.start({
-    name: name ?? `aif-replay-${deps.clock.now().getTime()}`,
+    name: name ?? `aif-replay-${deps.clock.now().getTime()}-${randomBytes(4).toString('hex')}`,
     from: Date.parse(from),
     to: Date.parse(to),
     ...(eventTypes && { eventTypes }),

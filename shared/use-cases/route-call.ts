@@ -14,12 +14,12 @@ import type { ServiceInstance } from '../domain/mesh/service-instance';
 import { pickWeighted } from '../domain/mesh/weighted-selection';
 import { decide } from '../domain/resilience/decide';
 import { HttpStatusError } from '../domain/resilience/errors';
-import type { IntegrationError } from '../domain/resilience/integration-error';
+import { IntegrationError } from '../domain/resilience/integration-error';
 import { resolvePolicy } from '../domain/resilience/policy';
 import type { Clock } from '../ports/clock';
 import type { HttpClient, HttpResponse } from '../ports/http-client';
 import type { BreakerStore, RoutingRuleRepository, ServiceRegistry } from '../ports/service-mesh';
-import { classifyError } from '../resilience/classify';
+import { BLOCKED_TARGET_CODE, classifyError } from '../resilience/classify';
 import type { ErrorPolicyCache } from './error-policy-cache';
 
 /** What the router needs. */
@@ -80,6 +80,8 @@ const HOP_BY_HOP = new Set([
   'x-trace-id',
   'x-span-id',
 ]);
+/** API Gateway's integration timeout for REST APIs, milliseconds (API Gateway quotas). */
+const API_GATEWAY_TIMEOUT_MS = 29_000;
 /** Methods a retry cannot duplicate the effect of (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
@@ -131,16 +133,21 @@ export class MeshRouter {
         5,
       );
     }
-    const overrides = await this.deps.policyCache.overrides();
+    // Error policies matter only after a failure: the healthy path reads nothing more.
+    let overrides: Awaited<ReturnType<ErrorPolicyCache['overrides']>> | undefined;
     const maxAttempts = 1 + (rule?.retries ?? 2);
     const tried = new Set<string>();
     const refused = new Set<string>();
     let last: { error: IntegrationError; response?: HttpResponse; instanceId: string } | undefined;
     let previousDelayMs: number | undefined;
+    let attempts = 0;
+    // Retries stop where API Gateway would cut the request off (29 s), keeping room for one more attempt.
+    const deadline = now() + API_GATEWAY_TIMEOUT_MS - (rule?.timeoutMs ?? 10_000);
 
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const pick = await this.admitOne(candidates, tried, refused, now());
       if (!pick) break;
+      attempts = attempt;
       const { instance, permitId } = pick;
       tried.add(instance.id);
       let response: HttpResponse | undefined;
@@ -182,10 +189,18 @@ export class MeshRouter {
       this.deps.onFailure?.(error);
       await this.transition(instance.id, (s) => recordFailure(s, this.deps.breakerConfig, now(), permitId));
       last = { error, ...(response && { response }), instanceId: instance.id };
+      // A refused address (SSRF policy) is this instance's problem: try another one, whatever the method.
+      if (error.code === BLOCKED_TARGET_CODE) {
+        if (attempt < maxAttempts) continue;
+        break;
+      }
       if (sent && !IDEMPOTENT.has(call.method.toUpperCase())) break;
+      overrides ??= await this.deps.policyCache.overrides();
       const policy = resolvePolicy(overrides, error);
+      // An instance's Retry-After speaks for that instance: when another one can take the retry, don't wait for it.
+      const another = candidates.some((c) => !tried.has(c.instance.id) && !refused.has(c.instance.id));
       const resolution = decide(
-        error,
+        another && error.retryAfterMs !== undefined ? withoutRetryAfter(error) : error,
         attempt,
         { ...policy, policy: { ...policy.policy, maxRetries: maxAttempts - 1 } },
         {
@@ -193,7 +208,7 @@ export class MeshRouter {
           ...(this.deps.random && { random: this.deps.random }),
         },
       );
-      if (resolution.action !== 'retry') break;
+      if (resolution.action !== 'retry' || now() + resolution.delayMs > deadline) break;
       await this.deps.clock.sleep(resolution.delayMs);
       previousDelayMs = resolution.delayMs;
     }
@@ -210,7 +225,7 @@ export class MeshRouter {
         headers: relayHeaders(last.response.headers),
         body: last.response.body,
         instanceId: last.instanceId,
-        attempts: tried.size,
+        attempts,
       };
     }
     if (last.error.code === 'TIMEOUT') {
@@ -288,7 +303,10 @@ export class MeshRouter {
 
   private forwardHeaders(call: RoutedCall, rule: RoutingRule | undefined): Record<string, string> {
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(call.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value;
+    const named = connectionNamed(call.headers);
+    for (const [name, value] of Object.entries(call.headers)) {
+      if (!HOP_BY_HOP.has(name) && !named.has(name)) headers[name] = value;
+    }
     const spanId = randomBytes(8).toString('hex');
     headers.traceparent = `00-${call.trace.traceId}-${spanId}-${call.trace.flags ?? '01'}`;
     headers['x-trace-id'] = call.trace.traceId;
@@ -306,6 +324,30 @@ function isConnectFailure(error: IntegrationError): boolean {
 
 function relayHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name)) out[name] = value;
+  const named = connectionNamed(headers);
+  for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name) && !named.has(name)) out[name] = value;
   return out;
+}
+
+/** Headers the `Connection` header names: hop-by-hop too (RFC 9110 §7.6.1). */
+function connectionNamed(headers: Record<string, string>): Set<string> {
+  return new Set(
+    (headers.connection ?? '')
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/** The same error without the server's Retry-After (for a retry on another instance). */
+function withoutRetryAfter(error: IntegrationError): IntegrationError {
+  return new IntegrationError(error.message, {
+    code: error.code,
+    category: error.category,
+    source: error.source,
+    timestamp: error.timestamp,
+    retryable: error.retryable,
+    context: error.context,
+    cause: error.cause,
+  });
 }

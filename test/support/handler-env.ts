@@ -3,6 +3,7 @@
  * configuration when loaded, as at a Lambda cold start). Import it first, then `await import` the handler.
  */
 process.env.CONTRACTS_TABLE = 'contracts-test';
+process.env.MESH_TABLE = 'mesh-test';
 process.env.AWS_REGION = 'us-east-1';
 process.env.MAX_BODY_BYTES = '65536';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';

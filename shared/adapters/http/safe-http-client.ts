@@ -376,7 +376,10 @@ function toBuffer(body: Uint8Array | string | undefined): Buffer | undefined {
 function flattenHeaders(incoming: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(incoming.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    // Set-Cookie cannot be folded with commas (RFC 9110 §5.3): its values are joined with a line
+    // feed, which no header value can hold, so a relay can split them again.
+    if (value !== undefined)
+      headers[name] = Array.isArray(value) ? value.join(name === 'set-cookie' ? '\n' : ', ') : value;
   }
   return headers;
 }

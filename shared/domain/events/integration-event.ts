@@ -73,6 +73,14 @@ export const IntegrationEventSchema = z
       for (const path of nonFinitePaths(payload)) {
         ctx.addIssue({ code: 'custom', path, message: 'is a number outside the range of a 64-bit float' });
       }
+      // SQS (the delivery queue) accepts only XML 1.0 characters; an event it refuses could never be delivered.
+      if (!sqsCharactersOnly(JSON.stringify(payload))) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'holds characters SQS cannot carry (U+FFFE, U+FFFF or an unpaired surrogate), so it could not be delivered',
+        });
+      }
     }),
     metadata: z
       .record(
@@ -106,4 +114,13 @@ function hasControlCharacter(value: string): boolean {
     if (code < 0x20 || code === 0x7f) return true;
   }
   return false;
+}
+
+/**
+ * True when every character is one SQS message bodies allow (#x9 | #xA | #xD | #x20–#xD7FF |
+ * #xE000–#xFFFD | #x10000–#x10FFFF, Amazon SQS SendMessage). JSON escapes control characters, so
+ * only U+FFFE, U+FFFF and unpaired surrogates can remain.
+ */
+function sqsCharactersOnly(json: string): boolean {
+  return !/[\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(json);
 }

@@ -24,8 +24,14 @@ export const ServiceInstanceInputSchema = z
       .string()
       .max(128)
       .refine((v) => semver.valid(v) !== null, 'must be a semantic version (MAJOR.MINOR.PATCH)'),
-    /** Base URL the router forwards to, e.g. `http://10.0.1.7:8080`. */
-    endpoint: z.string().max(2048),
+    /** Base URL the router forwards to, e.g. `http://10.0.1.7:8080`: no query or fragment (the forwarded path is appended). */
+    endpoint: z
+      .string()
+      .max(2048)
+      .refine(
+        (url) => !/[?#]/.test(url),
+        'must hold no query or fragment: the forwarded path and query are appended to it',
+      ),
     /** Full URL the health check GETs. */
     healthEndpoint: z.string().max(2048),
     metadata: z.record(z.string().max(128), z.string().max(1024)).default({}),
