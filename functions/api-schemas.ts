@@ -7,6 +7,7 @@ import {
 } from '../shared/domain/contracts/contract';
 import { EventIdSchema, EventTypeSchema, IntegrationEventSchema } from '../shared/domain/events/integration-event';
 import { SubscriptionIdSchema, SubscriptionInputSchema } from '../shared/domain/events/subscription';
+import { BreakerConfigSchema } from '../shared/domain/mesh/circuit-breaker';
 import { RoutingRuleSchema } from '../shared/domain/mesh/routing-rule';
 import { INSTANCE_STATUSES, MeshNameSchema, ServiceInstanceInputSchema } from '../shared/domain/mesh/service-instance';
 import { ErrorSourceSchema } from '../shared/domain/resilience/counting';
@@ -490,3 +491,10 @@ export const BreakerListResponse = z.object({
 });
 
 export const MeshProxyParams = z.object({ service: MeshNameSchema, proxy: z.string().min(1).max(2048) });
+
+export const BreakerConfigBody = BreakerConfigSchema.meta({ id: 'BreakerConfig' });
+export const BreakerConfigResponse = z.object({
+  service: z.string(),
+  config: BreakerConfigSchema,
+  origin: z.enum(['service', 'default']),
+});

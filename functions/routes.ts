@@ -1,6 +1,8 @@
 import type * as z from 'zod';
 import type { RouteDefinition } from '../shared/http/route-definition';
 import {
+  BreakerConfigBody,
+  BreakerConfigResponse,
   BreakerListResponse,
   ConditionalHeaders,
   ContractListResponse,
@@ -555,6 +557,32 @@ export const routes = [
     tags: ['mesh'],
     scopes: ['mesh:read'],
     responses: { 200: { description: 'The breakers', schema: BreakerListResponse } },
+  },
+  {
+    operationId: 'getBreakerConfig',
+    method: 'GET',
+    path: '/v1/services/{id}/breaker-config',
+    function: 'mesh',
+    summary: "A service's circuit-breaker settings (`id` is the service name); the defaults when none are stored",
+    tags: ['mesh'],
+    scopes: ['mesh:read'],
+    request: { params: MeshIdParams },
+    responses: { 200: { description: 'The settings', schema: BreakerConfigResponse } },
+  },
+  {
+    operationId: 'putBreakerConfig',
+    method: 'PUT',
+    path: '/v1/services/{id}/breaker-config',
+    function: 'mesh',
+    summary:
+      "Set a service's circuit-breaker settings: failureThreshold, resetTimeoutMs, halfOpenRequests, permitLeaseMs",
+    tags: ['mesh'],
+    scopes: ['mesh:write'],
+    request: { params: MeshIdParams, body: BreakerConfigBody, bodyValidatedBy: 'operation' },
+    responses: {
+      200: { description: 'Stored', schema: BreakerConfigResponse },
+      422: problem('Invalid settings; every problem is listed'),
+    },
   },
   {
     operationId: 'routeCall',

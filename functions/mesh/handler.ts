@@ -4,7 +4,7 @@ import { DynamoDbRoutingRuleRepository } from '../../shared/adapters/dynamodb/ro
 import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-registry';
 import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
 import { loadConfig } from '../../shared/config';
-import { DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
+import { type BreakerConfig, DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
 import { revisionCondition } from '../../shared/http/conditional-request';
 import { createRouter } from '../../shared/http/router';
 import { readTraceContext } from '../../shared/http/trace-context';
@@ -12,14 +12,17 @@ import { httpApi } from '../../shared/middleware/http-api';
 import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
 import { createObservability } from '../../shared/observability/powertools';
 import { systemClock } from '../../shared/ports/clock';
+import type { BreakerConfigRepository } from '../../shared/ports/service-mesh';
 import { recordError } from '../../shared/use-cases/record-error';
 import { MeshRouter } from '../../shared/use-cases/route-call';
 import {
   deleteRoutingRule,
   deregisterInstance,
+  getBreakerConfig,
   getTopology,
   listBreakers,
   type MeshDeps,
+  putBreakerConfig,
   putRoutingRule,
   registerInstance,
 } from '../../shared/use-cases/service-mesh';
@@ -27,7 +30,12 @@ import { type OperationsOf, routes } from '../routes';
 import { addressPolicyOf, eventPublisherOf, policyAwareDynamoDb } from '../wiring';
 
 /** What the mesh function needs. */
-export type MeshFunctionDeps = MeshDeps & { router: MeshRouter };
+export type MeshFunctionDeps = MeshDeps & {
+  router: MeshRouter;
+  breakerConfigs: BreakerConfigRepository;
+  /** The deployment's breaker settings (BREAKER_* variables). */
+  defaults: BreakerConfig;
+};
 
 /** Instances, routing rules, topology, breakers, and the router. */
 export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
@@ -57,6 +65,11 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
   },
   getTopology: async (_request, deps) => ({ status: 200, body: await getTopology(deps) }),
   listBreakers: async (_request, deps) => ({ status: 200, body: { items: await listBreakers(deps) } }),
+  getBreakerConfig: async ({ params }, deps) => ({ status: 200, body: await getBreakerConfig(deps, params.id) }),
+  putBreakerConfig: async ({ params, body }, deps) => ({
+    status: 200,
+    body: await putBreakerConfig(deps, params.id, body),
+  }),
   routeCall: async ({ params, headers, body, path, rawQuery, method }, deps) => {
     const trace = readTraceContext(headers);
     const prefix = `/v1/mesh/${encodeURIComponent(params.service)}`;
@@ -92,7 +105,15 @@ const counting = {
   clock: systemClock,
   metrics: new PowertoolsErrorMetrics(observability.metrics, observability.logger),
 };
+const defaults: BreakerConfig = {
+  ...DEFAULT_BREAKER_CONFIG,
+  failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
+  resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
+  halfOpenRequests: config.BREAKER_HALF_OPEN_REQUESTS,
+};
 const deps: MeshFunctionDeps = {
+  breakerConfigs: breakers,
+  defaults,
   registry,
   rules,
   breakers,
@@ -106,12 +127,8 @@ const deps: MeshFunctionDeps = {
     policyCache,
     clock: systemClock,
     cacheTtlMs: config.MESH_CACHE_TTL_MS,
-    breakerConfig: {
-      ...DEFAULT_BREAKER_CONFIG,
-      failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
-      resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
-      halfOpenRequests: config.BREAKER_HALF_OPEN_REQUESTS,
-    },
+    breakerConfig: defaults,
+    breakerConfigs: breakers,
     onFailure: (error) => {
       recordError(counting, error).catch((failure: unknown) =>
         observability.logger.warn('A routed failure could not be counted', { error: String(failure) }),

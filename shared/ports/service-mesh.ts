@@ -1,4 +1,4 @@
-import type { BreakerState } from '../domain/mesh/circuit-breaker';
+import type { BreakerConfig, BreakerState } from '../domain/mesh/circuit-breaker';
 import type { RoutingRule } from '../domain/mesh/routing-rule';
 import type { InstanceStatus, ServiceInstance } from '../domain/mesh/service-instance';
 
@@ -52,4 +52,12 @@ export interface BreakerStore {
    */
   compareAndSet(next: BreakerState, expectedVersion: number): Promise<boolean>;
   list(): Promise<BreakerState[]>;
+}
+
+/** Per-service circuit-breaker settings (same error contract as ServiceRegistry). */
+export interface BreakerConfigRepository {
+  /** The service's stored settings, or undefined (the deployment's defaults apply). */
+  getConfig(service: string): Promise<BreakerConfig | undefined>;
+  /** Stores (replaces) the service's settings in one write. */
+  putConfig(service: string, config: BreakerConfig): Promise<void>;
 }

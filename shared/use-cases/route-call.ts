@@ -18,7 +18,12 @@ import { IntegrationError } from '../domain/resilience/integration-error';
 import { resolvePolicy } from '../domain/resilience/policy';
 import type { Clock } from '../ports/clock';
 import type { HttpClient, HttpResponse } from '../ports/http-client';
-import type { BreakerStore, RoutingRuleRepository, ServiceRegistry } from '../ports/service-mesh';
+import type {
+  BreakerConfigRepository,
+  BreakerStore,
+  RoutingRuleRepository,
+  ServiceRegistry,
+} from '../ports/service-mesh';
 import { BLOCKED_TARGET_CODE, classifyError } from '../resilience/classify';
 import type { ErrorPolicyCache } from './error-policy-cache';
 
@@ -27,6 +32,8 @@ export type RouterDeps = {
   registry: Pick<ServiceRegistry, 'listByName'>;
   rules: Pick<RoutingRuleRepository, 'list'>;
   breakers: BreakerStore;
+  /** Per-service breaker settings; services without any use `breakerConfig`. */
+  breakerConfigs?: Pick<BreakerConfigRepository, 'getConfig'>;
   http: HttpClient;
   policyCache: ErrorPolicyCache;
   clock: Clock;
@@ -105,6 +112,7 @@ export class MeshRouter {
   private readonly instances = new Map<string, Cached<ServiceInstance[]>>();
   private rulesCache: Cached<RoutingRule[]> | undefined;
   private readonly breakerStates = new Map<string, Cached<BreakerState>>();
+  private readonly configs = new Map<string, Cached<BreakerConfig>>();
 
   constructor(private readonly deps: RouterDeps) {}
 
@@ -118,7 +126,11 @@ export class MeshRouter {
    */
   async route(call: RoutedCall): Promise<RoutedAnswer> {
     const now = () => this.deps.clock.now().getTime();
-    const [instances, rules] = await Promise.all([this.instancesOf(call.service), this.allRules()]);
+    const [instances, rules, config] = await Promise.all([
+      this.instancesOf(call.service),
+      this.allRules(),
+      this.configOf(call.service),
+    ]);
     const rule = selectRule(rules, {
       sourceService: call.headers['x-mesh-source'] ?? '*',
       targetService: call.service,
@@ -145,7 +157,7 @@ export class MeshRouter {
     const deadline = now() + API_GATEWAY_TIMEOUT_MS - (rule?.timeoutMs ?? 10_000);
 
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const pick = await this.admitOne(candidates, tried, refused, now());
+      const pick = await this.admitOne(candidates, tried, refused, now(), config);
       if (!pick) break;
       attempts = attempt;
       const { instance, permitId } = pick;
@@ -176,7 +188,7 @@ export class MeshRouter {
         sent = !isConnectFailure(failure);
       }
       if (!failure && response) {
-        await this.transition(instance.id, (s) => recordSuccess(s, this.deps.breakerConfig, now(), permitId));
+        await this.transition(instance.id, (s) => recordSuccess(s, config, now(), permitId));
         return {
           status: response.status,
           headers: relayHeaders(response.headers),
@@ -187,7 +199,7 @@ export class MeshRouter {
       }
       const error = failure as IntegrationError;
       this.deps.onFailure?.(error);
-      await this.transition(instance.id, (s) => recordFailure(s, this.deps.breakerConfig, now(), permitId));
+      await this.transition(instance.id, (s) => recordFailure(s, config, now(), permitId));
       last = { error, ...(response && { response }), instanceId: instance.id };
       // A refused address (SSRF policy) is this instance's problem: try another one, whatever the method.
       if (error.code === BLOCKED_TARGET_CODE) {
@@ -216,7 +228,7 @@ export class MeshRouter {
     if (!last) {
       throw new DependencyUnavailableError(
         `Every instance of ${call.service} has an open circuit breaker; no call was made`,
-        Math.max(1, Math.ceil(this.deps.breakerConfig.resetTimeoutMs / 1000)),
+        Math.max(1, Math.ceil(config.resetTimeoutMs / 1000)),
       );
     }
     if (last.response) {
@@ -240,6 +252,7 @@ export class MeshRouter {
     tried: ReadonlySet<string>,
     refused: Set<string>,
     now: number,
+    config: BreakerConfig,
   ): Promise<{ instance: ServiceInstance; permitId: string } | undefined> {
     const random = this.deps.random ?? Math.random;
     for (;;) {
@@ -251,7 +264,7 @@ export class MeshRouter {
       const permitId = randomUUID();
       let allowed = false;
       await this.transition(picked.instance.id, (state) => {
-        const decision = admit(state, this.deps.breakerConfig, now, permitId);
+        const decision = admit(state, config, now, permitId);
         allowed = decision.allowed;
         return decision.next;
       });
@@ -263,7 +276,9 @@ export class MeshRouter {
   /** Applies a breaker transition with compare-and-set, re-reading on a lost race. */
   private async transition(instanceId: string, next: (state: BreakerState) => BreakerState | undefined): Promise<void> {
     let state = await this.breakerState(instanceId);
-    for (let tries = 0; tries < 8; tries++) {
+    // Each lost race means another caller moved the breaker on; recompute from its state. Bounded so a
+    // pathological storm cannot hold a request, far above what 50 concurrent failures need.
+    for (let tries = 0; tries < 64; tries++) {
       const candidate = next(state);
       if (!candidate) return;
       if (await this.deps.breakers.compareAndSet(candidate, state.version)) {
@@ -282,6 +297,16 @@ export class MeshRouter {
     const state = (await this.deps.breakers.get(instanceId)) ?? initialBreakerState(instanceId);
     this.breakerStates.set(instanceId, { value: state, at: now });
     return state;
+  }
+
+  /** The service's breaker settings (stored, else the deployment's), cached like registrations. */
+  private async configOf(service: string): Promise<BreakerConfig> {
+    const cached = this.configs.get(service);
+    const now = this.deps.clock.now().getTime();
+    if (cached && now - cached.at < this.deps.cacheTtlMs) return cached.value;
+    const value = (await this.deps.breakerConfigs?.getConfig(service)) ?? this.deps.breakerConfig;
+    this.configs.set(service, { value, at: now });
+    return value;
   }
 
   private async instancesOf(service: string): Promise<ServiceInstance[]> {

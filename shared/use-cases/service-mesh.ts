@@ -1,12 +1,17 @@
 import { type FieldProblem, issueProblems, NotFoundError, ValidationError } from '../domain/errors';
-import type { BreakerState } from '../domain/mesh/circuit-breaker';
+import { type BreakerConfig, BreakerConfigSchema, type BreakerState } from '../domain/mesh/circuit-breaker';
 import { validateSplits } from '../domain/mesh/routing';
 import { type RoutingRule, RoutingRuleSchema } from '../domain/mesh/routing-rule';
 import { type ServiceInstance, ServiceInstanceInputSchema } from '../domain/mesh/service-instance';
 import { buildTopology } from '../domain/mesh/topology';
 import { type AddressPolicy, checkTargetUrl } from '../domain/net/address-policy';
 import type { Clock } from '../ports/clock';
-import type { BreakerStore, RoutingRuleRepository, ServiceRegistry } from '../ports/service-mesh';
+import type {
+  BreakerConfigRepository,
+  BreakerStore,
+  RoutingRuleRepository,
+  ServiceRegistry,
+} from '../ports/service-mesh';
 
 /** What the mesh's management operations need. */
 export type MeshDeps = {
@@ -97,4 +102,37 @@ export async function listBreakers(
   const [states, instances] = await Promise.all([deps.breakers.list(), deps.registry.list()]);
   const serviceOf = new Map(instances.map((i) => [i.id, i.name]));
   return states.map((s) => ({ ...s, ...(serviceOf.has(s.instanceId) && { service: serviceOf.get(s.instanceId) }) }));
+}
+
+/**
+ * A service's circuit-breaker settings: stored ones, else the deployment's defaults.
+ *
+ * @returns the settings and whether they were stored for this service
+ */
+export async function getBreakerConfig(
+  deps: { breakerConfigs: Pick<BreakerConfigRepository, 'getConfig'>; defaults: BreakerConfig },
+  service: string,
+): Promise<{ service: string; config: BreakerConfig; origin: 'service' | 'default' }> {
+  const stored = await deps.breakerConfigs.getConfig(service);
+  return { service, config: stored ?? deps.defaults, origin: stored ? 'service' : 'default' };
+}
+
+/**
+ * Stores a service's circuit-breaker settings (omitted members take the defaults: threshold 5,
+ * reset 30 s, 3 half-open probes, 60 s permit lease). Routers pick them up within their cache TTL.
+ *
+ * @throws {ValidationError} naming every problem
+ */
+export async function putBreakerConfig(
+  deps: { breakerConfigs: Pick<BreakerConfigRepository, 'putConfig'> },
+  service: string,
+  body: unknown,
+): Promise<{ service: string; config: BreakerConfig; origin: 'service' }> {
+  const parsed = BreakerConfigSchema.safeParse(body);
+  if (!parsed.success) {
+    const problems = issueProblems(parsed.error.issues);
+    throw new ValidationError(`The breaker settings have ${problems.length} problem(s)`, problems);
+  }
+  await deps.breakerConfigs.putConfig(service, parsed.data);
+  return { service, config: parsed.data, origin: 'service' };
 }

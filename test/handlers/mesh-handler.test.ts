@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
@@ -372,8 +373,9 @@ describe('mesh handler', () => {
 
   describe('ANY /v1/mesh/{service}/{proxy+}', () => {
     it('answers 503 problem+json with Retry-After when the service has no instance, calling nothing', async () => {
-      // Prepare
+      // Prepare: no instances, no per-service breaker settings
       ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(GetCommand).resolves({});
 
       // Act
       const result = await call({

@@ -190,6 +190,7 @@ function harness(
     random?: () => number;
     cacheTtlMs?: number;
     http?: ScriptedHttp;
+    serviceConfigs?: Record<string, BreakerConfig>;
   } = {},
 ) {
   const clock = fakeClock();
@@ -229,6 +230,7 @@ function harness(
     policyCache: new ErrorPolicyCache(policyRepository, clock),
     clock,
     breakerConfig: BREAKER,
+    breakerConfigs: { getConfig: async (service) => options.serviceConfigs?.[service] },
     cacheTtlMs: options.cacheTtlMs ?? 2_000,
     random: options.random ?? mulberry32(20_261_130),
     onFailure: (error) => failures.push(error.code),
@@ -677,6 +679,24 @@ describe('MeshRouter', () => {
       expect(breakers.states.get('a')).toMatchObject({ state: 'open', failureCount: 3, version: 3 });
       expect(after.map((a) => [a.instanceId, a.attempts])).toEqual(Array.from({ length: 5 }, () => ['b', 1]));
       expect(http.calledInstances().filter((id) => id === 'a')).toHaveLength(BREAKER.failureThreshold);
+    });
+
+    it("uses the service's own breaker settings when they are stored", async () => {
+      // Prepare: orders opens after one failure
+      const { router, http, breakers } = harness({
+        random: first,
+        http: new ScriptedHttp().always('a', unavailable),
+        serviceConfigs: { orders: { ...BREAKER, failureThreshold: 1 } },
+      });
+
+      // Act
+      await router.route(call());
+      const after = await router.route(call());
+
+      // Assess
+      expect(breakers.states.get('a')).toMatchObject({ state: 'open', failureCount: 1 });
+      expect(after.instanceId).toBe('b');
+      expect(http.calledInstances().filter((id) => id === 'a')).toHaveLength(1);
     });
 
     it('admits one probe after the reset timeout and closes the breaker when it succeeds', async () => {

@@ -1,10 +1,11 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { BreakerState } from '../../domain/mesh/circuit-breaker';
-import type { BreakerStore } from '../../ports/service-mesh';
+import type { BreakerConfig, BreakerState } from '../../domain/mesh/circuit-breaker';
+import type { BreakerConfigRepository, BreakerStore } from '../../ports/service-mesh';
 import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
 import { queryPartition } from './partition';
 
 const BREAKER_PARTITION = 'BREAKER';
+const CONFIG_PARTITION = 'BREAKER_CONFIG';
 
 /** A stored breaker: the BreakerState as it is (`permits` a map), keyed by its instance id. */
 type BreakerItem = Omit<BreakerState, 'instanceId'> & { pk: string; sk: string };
@@ -18,7 +19,7 @@ type BreakerItem = Omit<BreakerState, 'instanceId'> & { pk: string; sk: string }
  *
  * @example new DynamoDbBreakerStore(documentClient, 'aif-mesh')
  */
-export class DynamoDbBreakerStore implements BreakerStore {
+export class DynamoDbBreakerStore implements BreakerStore, BreakerConfigRepository {
   /**
    * @param client - a document client built once per cold start (`removeUndefinedValues` on)
    * @param tableName - the physical name of the mesh table
@@ -27,6 +28,28 @@ export class DynamoDbBreakerStore implements BreakerStore {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  /** Per-service settings live beside the breakers: `pk = BREAKER_CONFIG, sk = <service>`. */
+  async getConfig(service: string): Promise<BreakerConfig | undefined> {
+    try {
+      const out = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: CONFIG_PARTITION, sk: service }, ConsistentRead: true }),
+      );
+      return (out.Item?.config as BreakerConfig | undefined) ?? undefined;
+    } catch (error) {
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
+
+  async putConfig(service: string, config: BreakerConfig): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: { pk: CONFIG_PARTITION, sk: service, config } }),
+      );
+    } catch (error) {
+      rethrowDynamoDbError(error, this.tableName);
+    }
+  }
 
   /**
    * Reads one breaker, strongly consistent (a compare-and-set must start from the latest version).

@@ -95,6 +95,7 @@ export const deliveryTable: TableDefinition = {
  *   (`matchJson`, `splitsJson`, `headersToAddJson`).
  * - Circuit breakers: `pk = BREAKER, sk = <instance id>`; `permits` is a map (permit id → lease end,
  *   epoch ms) and `version` the compare-and-set counter.
+ * - Per-service breaker settings: `pk = BREAKER_CONFIG, sk = <service name>`, `config` a map.
  * Each kind is one small partition (a registry, not a data set), read whole with a strongly
  * consistent Query.
  */

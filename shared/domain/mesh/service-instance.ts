@@ -45,7 +45,7 @@ export type ServiceInstanceInput = z.output<typeof ServiceInstanceInputSchema>;
 
 /** A registered instance. */
 export type ServiceInstance = ServiceInstanceInput & {
-  /** +1 on every write; re-registration may be made conditional on it. */
+  /** +1 on every registration (health checks leave it alone); re-registration may be made conditional on it. */
   revision: number;
   registeredAt: string;
   /** Last registration (heartbeat), ISO 8601. */
