@@ -10,7 +10,6 @@ import {
   ValidationError,
 } from '../../shared/domain/errors';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
-import type { Clock } from '../../shared/ports/clock';
 import type { EventLog, EventRecord } from '../../shared/ports/event-log';
 import type { PublishOutcome } from '../../shared/ports/event-publisher';
 import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
@@ -21,24 +20,11 @@ import {
   publishEvents,
   publishFailure,
 } from '../../shared/use-cases/publish-events';
+import { recordingClock } from '../support/clock';
 import { storedVersion } from '../support/contracts';
 import { rejectionOf } from '../support/rejection';
 
 const START = Date.parse('2026-11-30T10:00:00Z');
-
-/** A clock whose sleeps return at once, advance it and are recorded. */
-function fakeClock(): Clock & { sleeps: number[] } {
-  let nowMs = START;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => new Date(nowMs),
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      nowMs += ms;
-    },
-  };
-}
 
 /** The event log in memory, with DynamoDbEventLog's claim rule. */
 function memoryEventLog(records = new Map<string, EventRecord>()): EventLog & { records: Map<string, EventRecord> } {
@@ -128,7 +114,7 @@ function fakes(
     log?: ReturnType<typeof memoryEventLog>;
   } = {},
 ) {
-  const clock = fakeClock();
+  const clock = recordingClock(START);
   const log = options.log ?? memoryEventLog();
   const bus = options.bus ?? scriptedBus();
   const contracts = options.contracts ?? [];

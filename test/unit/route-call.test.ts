@@ -10,6 +10,7 @@ import type { HttpClient, HttpRequest, HttpResponse } from '../../shared/ports/h
 import type { BreakerStore } from '../../shared/ports/service-mesh';
 import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
 import { MeshRouter, type RoutedCall } from '../../shared/use-cases/route-call';
+import { mulberry32 } from '../support/random';
 import { rejectionOf } from '../support/rejection';
 
 const START = Date.parse('2026-11-30T10:00:00Z');
@@ -21,21 +22,6 @@ const BREAKER: BreakerConfig = {
   halfOpenRequests: 1,
   permitLeaseMs: 60_000,
 };
-
-/**
- * mulberry32 (Tommy Ettinger's 32-bit generator, public domain): uniform draws in [0, 1) fixed by
- * the seed, so the statistical tests give the same answer on every run.
- */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Upper critical values of chi-square at p = 0.001 by degrees of freedom (NIST/SEMATECH e-Handbook §1.3.6.7.4). */
 const CHI_SQUARE_CRITICAL_P001: Record<number, number> = { 1: 10.828, 2: 13.816 };

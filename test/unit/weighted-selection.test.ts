@@ -1,20 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pickWeighted } from '../../shared/domain/mesh/weighted-selection';
-
-/**
- * mulberry32 (Tommy Ettinger's 32-bit generator, public domain): uniform draws in [0, 1) fixed by
- * the seed, so the statistical tests below give the same answer on every run.
- */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { mulberry32 } from '../support/random';
 
 /**
  * Upper critical values of the chi-square distribution at p = 0.001, by degrees of freedom

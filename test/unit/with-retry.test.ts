@@ -5,23 +5,10 @@ import type { IntegrationError } from '../../shared/domain/resilience/integratio
 import { BUILT_IN_POLICIES, type ErrorPolicy, resolvePolicy } from '../../shared/domain/resilience/policy';
 import type { Clock } from '../../shared/ports/clock';
 import { withRetry } from '../../shared/resilience/with-retry';
+import { recordingClock } from '../support/clock';
 import { rejectionOf } from '../support/rejection';
 
 const START = Date.parse('2026-03-01T12:00:00Z');
-
-/** A clock whose sleeps return at once, advance its time and are recorded. */
-function fakeClock(): Clock & { sleeps: number[] } {
-  let nowMs = START;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => new Date(nowMs),
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      nowMs += ms;
-    },
-  };
-}
 
 /** A transient policy with small, predictable delays: 10, 20, 40… ms, no jitter. */
 const quick: ErrorPolicy = {
@@ -49,7 +36,7 @@ describe('withRetry', () => {
   describe('withRetry', () => {
     it('retries transient failures with the policy delays and returns the result', async () => {
       // Prepare
-      const clock = fakeClock();
+      const clock = recordingClock(START);
       const { operation, attempts } = failing(new HttpStatusError(503), new HttpStatusError(503));
 
       // Act
@@ -63,7 +50,7 @@ describe('withRetry', () => {
 
     it('fails with the last classified error after maxRetries retries, attempts and cause kept', async () => {
       // Prepare
-      const clock = fakeClock();
+      const clock = recordingClock(START);
       const last = new HttpStatusError(503);
       const { operation, attempts } = failing(
         new HttpStatusError(503),
@@ -91,7 +78,7 @@ describe('withRetry', () => {
 
     it('fails at once on a permanent error', async () => {
       // Prepare
-      const clock = fakeClock();
+      const clock = recordingClock(START);
       const { operation, attempts } = failing(new HttpStatusError(404));
 
       // Act
@@ -108,7 +95,7 @@ describe('withRetry', () => {
 
     it('numbers attempts per call, so interleaved calls do not share counts', async () => {
       // Prepare
-      const clock = fakeClock();
+      const clock = recordingClock(START);
       const a = failing(new HttpStatusError(503), new HttpStatusError(503));
       const b = failing(new HttpStatusError(503));
       const resolutions: Array<[string, Resolution]> = [];
@@ -135,7 +122,7 @@ describe('withRetry', () => {
 
     it('stops instead of sleeping past the deadline', async () => {
       // Prepare
-      const clock = fakeClock();
+      const clock = recordingClock(START);
       const { operation, attempts } = failing(...Array.from({ length: 5 }, () => new HttpStatusError(503)));
 
       // Act
@@ -157,7 +144,7 @@ describe('withRetry', () => {
 
     it('calls onError once per failure with the decision', async () => {
       // Prepare
-      const clock = fakeClock();
+      const clock = recordingClock(START);
       const onError = vi.fn();
       const { operation } = failing(new HttpStatusError(503), new HttpStatusError(404));
 
@@ -173,7 +160,7 @@ describe('withRetry', () => {
 
     it('runs the fallback with the policy action when the decision is fallback', async () => {
       // Prepare
-      const clock = fakeClock();
+      const clock = recordingClock(START);
       const system: ErrorPolicy = { ...BUILT_IN_POLICIES.system, maxRetries: 1, initialDelayMs: 5, jitter: 'none' };
       const fallback = vi.fn(async (action: string, error: IntegrationError) => `${action}:${error.code}`);
       const { operation } = failing(new HttpStatusError(500), new HttpStatusError(500));
@@ -194,7 +181,7 @@ describe('withRetry', () => {
 
     it('fails with the fallback action in the context when no fallback handler is given', async () => {
       // Prepare
-      const clock = fakeClock();
+      const clock = recordingClock(START);
       const { operation } = failing(new HttpStatusError(500));
       const policies = (error: IntegrationError) => ({
         key: 'custom',
@@ -240,7 +227,7 @@ describe('withRetry', () => {
       const thrown = withRetry(operation, {
         source: 'test:op',
         policies: quickPolicies,
-        clock: fakeClock(),
+        clock: recordingClock(START),
         signal: AbortSignal.abort(),
       });
 
@@ -259,7 +246,7 @@ describe('withRetry', () => {
         withRetry(operation, {
           source: 'test:op',
           policies: quickPolicies,
-          clock: fakeClock(),
+          clock: recordingClock(START),
           onError: async () => {
             throw hookError;
           },
@@ -274,7 +261,7 @@ describe('withRetry', () => {
 
     it('feeds the previous delay to decorrelated jitter', async () => {
       // Prepare
-      const clock = fakeClock();
+      const clock = recordingClock(START);
       const decorrelated = { ...quick, jitter: 'decorrelated' as const, initialDelayMs: 10 };
       const { operation } = failing(new HttpStatusError(503), new HttpStatusError(503), new HttpStatusError(503));
 
