@@ -93,6 +93,8 @@ const API_GATEWAY_TIMEOUT_MS = 29_000;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 type Cached<T> = { value: T; at: number };
+/** One call's service and, once needed, its breaker settings. */
+type ServiceSettings = { service: string; loaded: BreakerConfig | undefined };
 
 /**
  * The mesh router: picks a healthy instance of the target service by weighted random selection under
@@ -126,11 +128,10 @@ export class MeshRouter {
    */
   async route(call: RoutedCall): Promise<RoutedAnswer> {
     const now = () => this.deps.clock.now().getTime();
-    const [instances, rules, config] = await Promise.all([
-      this.instancesOf(call.service),
-      this.allRules(),
-      this.configOf(call.service),
-    ]);
+    const [instances, rules] = await Promise.all([this.instancesOf(call.service), this.allRules()]);
+    // A closed breaker with no failures decides the same under any settings: the service's own are
+    // read only once a breaker has something to decide (keeps the cold healthy path at 3 reads).
+    const settings = { service: call.service, loaded: undefined as BreakerConfig | undefined };
     const rule = selectRule(rules, {
       sourceService: call.headers['x-mesh-source'] ?? '*',
       targetService: call.service,
@@ -157,7 +158,7 @@ export class MeshRouter {
     const deadline = now() + API_GATEWAY_TIMEOUT_MS - (rule?.timeoutMs ?? 10_000);
 
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const pick = await this.admitOne(candidates, tried, refused, now(), config);
+      const pick = await this.admitOne(candidates, tried, refused, now(), settings);
       if (!pick) break;
       attempts = attempt;
       const { instance, permitId } = pick;
@@ -188,7 +189,7 @@ export class MeshRouter {
         sent = !isConnectFailure(failure);
       }
       if (!failure && response) {
-        await this.transition(instance.id, (s) => recordSuccess(s, config, now(), permitId));
+        await this.transition(instance.id, settings, (s, config) => recordSuccess(s, config, now(), permitId));
         return {
           status: response.status,
           headers: relayHeaders(response.headers),
@@ -199,7 +200,7 @@ export class MeshRouter {
       }
       const error = failure as IntegrationError;
       this.deps.onFailure?.(error);
-      await this.transition(instance.id, (s) => recordFailure(s, config, now(), permitId));
+      await this.transition(instance.id, settings, (s, config) => recordFailure(s, config, now(), permitId), true);
       last = { error, ...(response && { response }), instanceId: instance.id };
       // A refused address (SSRF policy) is this instance's problem: try another one, whatever the method.
       if (error.code === BLOCKED_TARGET_CODE) {
@@ -228,7 +229,7 @@ export class MeshRouter {
     if (!last) {
       throw new DependencyUnavailableError(
         `Every instance of ${call.service} has an open circuit breaker; no call was made`,
-        Math.max(1, Math.ceil(config.resetTimeoutMs / 1000)),
+        Math.max(1, Math.ceil((await this.settingsFor(settings)).resetTimeoutMs / 1000)),
       );
     }
     if (last.response) {
@@ -252,7 +253,7 @@ export class MeshRouter {
     tried: ReadonlySet<string>,
     refused: Set<string>,
     now: number,
-    config: BreakerConfig,
+    settings: ServiceSettings,
   ): Promise<{ instance: ServiceInstance; permitId: string } | undefined> {
     const random = this.deps.random ?? Math.random;
     for (;;) {
@@ -263,7 +264,7 @@ export class MeshRouter {
       if (!picked) return undefined;
       const permitId = randomUUID();
       let allowed = false;
-      await this.transition(picked.instance.id, (state) => {
+      await this.transition(picked.instance.id, settings, (state, config) => {
         const decision = admit(state, config, now, permitId);
         allowed = decision.allowed;
         return decision.next;
@@ -274,12 +275,19 @@ export class MeshRouter {
   }
 
   /** Applies a breaker transition with compare-and-set, re-reading on a lost race. */
-  private async transition(instanceId: string, next: (state: BreakerState) => BreakerState | undefined): Promise<void> {
+  private async transition(
+    instanceId: string,
+    settings: ServiceSettings,
+    next: (state: BreakerState, config: BreakerConfig) => BreakerState | undefined,
+    /** The settings matter even on a quiet breaker (a failure counts toward the service's threshold). */
+    needsSettings = false,
+  ): Promise<void> {
     let state = await this.breakerState(instanceId);
     // Each lost race means another caller moved the breaker on; recompute from its state. Bounded so a
     // pathological storm cannot hold a request, far above what 50 concurrent failures need.
     for (let tries = 0; tries < 64; tries++) {
-      const candidate = next(state);
+      const quiet = !needsSettings && state.state === 'closed' && state.failureCount === 0;
+      const candidate = next(state, quiet ? this.deps.breakerConfig : await this.settingsFor(settings));
       if (!candidate) return;
       if (await this.deps.breakers.compareAndSet(candidate, state.version)) {
         this.breakerStates.set(instanceId, { value: candidate, at: this.deps.clock.now().getTime() });
@@ -297,6 +305,12 @@ export class MeshRouter {
     const state = (await this.deps.breakers.get(instanceId)) ?? initialBreakerState(instanceId);
     this.breakerStates.set(instanceId, { value: state, at: now });
     return state;
+  }
+
+  /** The call's service settings, loaded once per call when first needed. */
+  private async settingsFor(settings: ServiceSettings): Promise<BreakerConfig> {
+    settings.loaded ??= await this.configOf(settings.service);
+    return settings.loaded;
   }
 
   /** The service's breaker settings (stored, else the deployment's), cached like registrations. */
