@@ -177,6 +177,21 @@ function packageName(inputPath: string): string {
   return first.startsWith('@') ? `${first}/${second}` : first;
 }
 
+/** The settings every function reads at import (tables, bus, queues), with placeholder names. */
+export const BENCH_FUNCTION_SETTINGS: Readonly<Record<string, string>> = {
+  CONTRACTS_TABLE: 'bench',
+  ERRORS_TABLE: 'bench-errors',
+  EVENTS_TABLE: 'bench-events',
+  DELIVERY_TABLE: 'bench-delivery',
+  MESH_TABLE: 'bench-mesh',
+  EVENT_BUS_NAME: 'bench-bus',
+  DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench',
+  DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:bench',
+  EVENTS_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:bench-dlq',
+  EVENT_BUS_ARN: 'arn:aws:events:us-east-1:123456789012:event-bus/bench-bus',
+  EVENT_ARCHIVE_ARN: 'arn:aws:events:us-east-1:123456789012:archive/bench',
+};
+
 /** Environment of the cold-start child processes: what a Lambda sandbox sets, with dummy credentials. */
 export function lambdaLikeEnv(functionName: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -187,16 +202,7 @@ export function lambdaLikeEnv(functionName: string): NodeJS.ProcessEnv {
   }
   return {
     ...env,
-    CONTRACTS_TABLE: 'bench',
-    ERRORS_TABLE: 'bench-errors',
-    EVENTS_TABLE: 'bench-events',
-    DELIVERY_TABLE: 'bench-delivery',
-    EVENT_BUS_NAME: 'bench-bus',
-    DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench',
-    DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:bench',
-    EVENTS_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:bench-dlq',
-    EVENT_BUS_ARN: 'arn:aws:events:us-east-1:123456789012:event-bus/bench-bus',
-    EVENT_ARCHIVE_ARN: 'arn:aws:events:us-east-1:123456789012:archive/bench',
+    ...BENCH_FUNCTION_SETTINGS,
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'AKIABENCHDUMMY000000',

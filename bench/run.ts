@@ -13,6 +13,7 @@
  * The service mesh section runs on its own with `npx tsx bench/mesh.ts`.
  */
 import {
+  BENCH_FUNCTION_SETTINGS,
   type BuiltArm,
   buildArms,
   coldStartArms,
@@ -68,16 +69,7 @@ const log = (text = '') => process.stdout.write(`${text}\n`);
 // Powertools is quietened so the bench measures the request path, not stdout: in Lambda, metrics
 // are flushed as one EMF line per invocation and the tracer sends segments to the X-Ray daemon.
 Object.assign(process.env, {
-  CONTRACTS_TABLE: 'bench',
-  ERRORS_TABLE: 'bench-errors',
-  EVENTS_TABLE: 'bench-events',
-  DELIVERY_TABLE: 'bench-delivery',
-  EVENT_BUS_NAME: 'bench-bus',
-  DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench',
-  DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:bench',
-  EVENTS_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:bench-dlq',
-  EVENT_BUS_ARN: 'arn:aws:events:us-east-1:123456789012:event-bus/bench-bus',
-  EVENT_ARCHIVE_ARN: 'arn:aws:events:us-east-1:123456789012:archive/bench',
+  ...BENCH_FUNCTION_SETTINGS,
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIABENCHDUMMY000000',
   AWS_SECRET_ACCESS_KEY: 'bench-dummy-secret',
