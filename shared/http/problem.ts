@@ -96,7 +96,7 @@ export function toProblem(
         type: `${PROBLEM_TYPE_PREFIX}timeout`,
         title: 'The request took too long',
         status: 503,
-        detail: 'The function ran out of time; retry the request (registrations are idempotent)',
+        detail: 'The function ran out of time; retry the request',
         instance,
         requestId,
       },

@@ -18,6 +18,8 @@ export const TIMEOUT_CODE = 'TIMEOUT';
 export const ABORTED_CODE = 'ABORTED';
 /** The code of the SSRF-safe HTTP client's refusal of a target address (`BlockedAddressError`). */
 export const BLOCKED_TARGET_CODE = 'ERR_SSRF_BLOCKED';
+/** The code of the SSRF-safe HTTP client's refusal of an oversized response (`ResponseTooLargeError`). */
+export const RESPONSE_TOO_LARGE_CODE = 'ERR_RESPONSE_TOO_LARGE';
 
 /** How deep `classifyError` follows `cause` links (undici's `fetch failed` hides the socket error one level down). */
 const MAX_CAUSE_DEPTH = 10;
@@ -294,6 +296,10 @@ function classifyLink(link: unknown, nowMs: number): Classification | undefined 
   }
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) {
     return { code: e.code, category: 'transient', message: `Network error ${e.code}`, context: socketContext(e) };
+  }
+  if (e.code === RESPONSE_TOO_LARGE_CODE) {
+    // The peer answered, only more than we take: asking again returns the same.
+    return { code: e.code, category: 'permanent', retryable: false, message: 'The response is larger than accepted' };
   }
   if (e.code === BLOCKED_TARGET_CODE) {
     // The SSRF policy refused the target: asking again cannot help.

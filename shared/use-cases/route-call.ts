@@ -24,7 +24,7 @@ import type {
   RoutingRuleRepository,
   ServiceRegistry,
 } from '../ports/service-mesh';
-import { BLOCKED_TARGET_CODE, classifyError } from '../resilience/classify';
+import { BLOCKED_TARGET_CODE, classifyError, RESPONSE_TOO_LARGE_CODE } from '../resilience/classify';
 import type { ErrorPolicyCache } from './error-policy-cache';
 
 /** What the router needs. */
@@ -199,6 +199,12 @@ export class MeshRouter {
         };
       }
       const error = failure as IntegrationError;
+      if (error.code === RESPONSE_TOO_LARGE_CODE) {
+        // The instance answered, only more than a Lambda response can carry: not its failure.
+        throw new BadGatewayError(
+          `${call.service} answered with more than the 6 MiB a routed response may carry (instance ${instance.id})`,
+        );
+      }
       this.deps.onFailure?.(error);
       await this.transition(instance.id, settings, (s, config) => recordFailure(s, config, now(), permitId), true);
       last = { error, ...(response && { response }), instanceId: instance.id };

@@ -72,7 +72,32 @@ export async function putRoutingRule(
 ): Promise<{ rule: RoutingRule; created: boolean }> {
   const parsed = RoutingRuleSchema.safeParse(body);
   const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
-  if (parsed.success) problems.push(...validateSplits(parsed.data));
+  // Ranges and the all-zero rule are checked on whatever splits are well-formed, even when other
+  // members failed, so one answer names every problem.
+  const rawSplits = (body as { splits?: unknown } | null)?.splits;
+  if (Array.isArray(rawSplits)) {
+    const wellFormed = rawSplits.filter(
+      (split): split is { versions: string; weight: number } =>
+        typeof split?.versions === 'string' && typeof split?.weight === 'number' && split.weight >= 0,
+    );
+    if (wellFormed.length === rawSplits.length || parsed.success) {
+      const seen = new Set(problems.map((p) => p.pointer));
+      for (const problem of validateSplits({ splits: wellFormed } as RoutingRule)) {
+        if (!seen.has(problem.pointer)) problems.push(problem);
+      }
+    } else {
+      for (const problem of validateSplits({
+        splits: rawSplits.map((split) => ({
+          weight: 0,
+          ...split,
+          versions: typeof split?.versions === 'string' ? split.versions : '*',
+        })),
+      } as RoutingRule)) {
+        if (problem.keyword !== 'split-weights' && !problems.some((p) => p.pointer === problem.pointer))
+          problems.push(problem);
+      }
+    }
+  }
   if (!parsed.success || problems.length > 0) {
     throw new ValidationError(`The routing rule has ${problems.length} problem(s)`, problems);
   }

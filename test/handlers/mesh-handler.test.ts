@@ -200,6 +200,39 @@ describe('mesh handler', () => {
   });
 
   describe('POST /v1/routing-rules', () => {
+    it('refuses router-owned headers, control characters, bad ranges and a bad weight in one answer', async () => {
+      // Act
+      const result = await call({
+        method: 'POST',
+        path: '/v1/routing-rules',
+        body: {
+          id: 'z',
+          sourceService: '*',
+          targetService: 'evil',
+          headersToAdd: { 'content-length': '5', traceparent: 'bogus', 'x-ok': 'a\r\nInjected: 1' },
+          splits: [
+            { versions: '>>1', weight: 10 },
+            { versions: 'abc', weight: -5 },
+          ],
+          timeoutMs: 29_000,
+        },
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(422);
+      const pointers = JSON.parse(result.body).errors.map((e: { pointer: string }) => e.pointer);
+      expect(pointers).toEqual(
+        expect.arrayContaining([
+          '/headersToAdd/content-length',
+          '/headersToAdd/traceparent',
+          '/headersToAdd/x-ok',
+          '/splits/0/versions',
+          '/splits/1/weight',
+          '/timeoutMs',
+        ]),
+      );
+    });
+
     it('creates a rule with 201 (one PutItem) and refuses all-zero splits with 422 at /splits', async () => {
       // Prepare
       ddb.on(PutCommand).resolves({});

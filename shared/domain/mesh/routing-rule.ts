@@ -1,6 +1,25 @@
 import * as z from 'zod';
 import { MAX_WEIGHT, MeshNameSchema } from './service-instance';
 
+/** Headers the router sets or strips itself (RFC 9110 §7.6.1 hop-by-hop, framing, Host, W3C trace context). */
+const RESERVED_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'traceparent',
+  'tracestate',
+  'x-trace-id',
+  'x-span-id',
+]);
+
 /** HTTP methods a rule can match. */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -55,18 +74,29 @@ export const RoutingRuleSchema = z
       .optional(),
     /** Rule priority: the highest-priority matching rule applies. */
     priority: z.number().int().min(0).max(1000).default(0),
-    /** Headers added to forwarded requests. */
+    /** Headers added to forwarded requests: not hop-by-hop, framing, Host or trace headers, which the router owns. */
     headersToAdd: z
       .record(
         z
           .string()
           .max(128)
-          .regex(/^[A-Za-z0-9-]+$/),
-        z.string().max(1024),
+          .regex(/^[A-Za-z0-9-]+$/)
+          .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), {
+            message: 'is set by the router (hop-by-hop, framing, Host or trace context) and cannot be added',
+          }),
+        z
+          .string()
+          .max(1024)
+          .refine((value) => ![...value].some((c) => c !== '\t' && (c < ' ' || c === '\u007f')), {
+            message: 'must hold no control characters',
+          }),
       )
       .default({}),
-    /** Per-attempt timeout, milliseconds. */
-    timeoutMs: z.number().int().min(100).max(29_000).default(10_000),
+    /**
+     * Per-attempt timeout, milliseconds: at most 25 s, so an attempt and its answer fit in API
+     * Gateway's 29 s integration timeout.
+     */
+    timeoutMs: z.number().int().min(100).max(25_000).default(10_000),
     /** Retries onto (preferably) another instance after a retryable failure. */
     retries: z.number().int().min(0).max(5).default(2),
   })
