@@ -496,11 +496,15 @@ export const routes = [
     method: 'DELETE',
     path: '/v1/services/{id}',
     function: 'mesh',
-    summary: 'Deregister an instance (`id` is the instance id)',
+    summary: 'Deregister an instance (`id` is the instance id); If-Match makes it conditional on the revision',
     tags: ['mesh'],
     scopes: ['mesh:write'],
-    request: { params: MeshIdParams },
-    responses: { 204: { description: 'Deregistered' }, 404: problem('Not found') },
+    request: { params: MeshIdParams, headers: ConditionalHeaders },
+    responses: {
+      204: { description: 'Deregistered' },
+      404: problem('Not found'),
+      412: problem('If-Match does not hold'),
+    },
   },
   {
     operationId: 'putRoutingRule',

@@ -50,8 +50,9 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
     status: 200,
     body: { items: await deps.registry.listByName(params.id) },
   }),
-  deregisterInstance: async ({ params }, deps) => {
-    await deregisterInstance(deps, params.id);
+  deregisterInstance: async ({ params, headers }, deps) => {
+    const { expected } = revisionCondition(headers);
+    await deregisterInstance(deps, params.id, Array.isArray(expected) ? expected : undefined);
     return { status: 204 };
   },
   putRoutingRule: async ({ body }, deps) => {

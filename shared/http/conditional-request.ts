@@ -30,7 +30,7 @@ export function revisionCondition(headers: Record<string, string>): RevisionCond
   if (ifMatch === '*') return { expected: 'present' };
   const tags = ifMatch.split(',').map((tag) => tag.trim());
   if (!tags.every((tag) => /^(?:W\/)?"[\x21\x23-\x7e]*"$/.test(tag))) {
-    throw new BadRequestError('If-Match must be * or entity tags such as "3" (the ETag of a stored policy)', [
+    throw new BadRequestError('If-Match must be * or entity tags such as "3" (an ETag this API sent)', [
       { pointer: '/headers/if-match', message: 'must be * or a list of quoted entity tags' },
     ]);
   }
@@ -38,7 +38,7 @@ export function revisionCondition(headers: Record<string, string>): RevisionCond
   if (revisions.length === 0 || revisions.length > 100) {
     throw new PreconditionFailedError(
       revisions.length === 0
-        ? 'If-Match names no strong entity tag of ours (weak tags never match); a stored policy has ETag "<revision>"'
+        ? 'If-Match names no strong entity tag of ours (weak tags never match); a stored resource has ETag "<revision>"'
         : 'If-Match names more than 100 revisions',
     );
   }

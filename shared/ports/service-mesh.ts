@@ -21,7 +21,13 @@ export interface ServiceRegistry {
   listByName(name: string): Promise<ServiceInstance[]>;
   /** Every instance. */
   list(): Promise<ServiceInstance[]>;
-  deregister(id: string): Promise<boolean>;
+  /**
+   * Removes an instance; with `expectedRevisions`, only if its revision is one of them.
+   *
+   * @returns false when there was none
+   * @throws {PreconditionFailedError} when the revision does not hold
+   */
+  deregister(id: string, expectedRevisions?: readonly number[]): Promise<boolean>;
   /**
    * Records a health check result in one write.
    *

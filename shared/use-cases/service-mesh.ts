@@ -52,12 +52,17 @@ export async function registerInstance(
 }
 
 /**
- * Removes an instance.
+ * Removes an instance; with If-Match revisions, only if it is at one of them.
  *
  * @throws {NotFoundError} when there is none
+ * @throws {PreconditionFailedError} when the revision does not hold
  */
-export async function deregisterInstance(deps: Pick<MeshDeps, 'registry'>, id: string): Promise<void> {
-  if (!(await deps.registry.deregister(id))) throw new NotFoundError(`No instance ${id}`);
+export async function deregisterInstance(
+  deps: Pick<MeshDeps, 'registry'>,
+  id: string,
+  expectedRevisions?: readonly number[],
+): Promise<void> {
+  if (!(await deps.registry.deregister(id, expectedRevisions))) throw new NotFoundError(`No instance ${id}`);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DynamoDbBreakerStore } from '../../shared/adapters/dynamodb/breaker-store';
+import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-registry';
 import { meshTable } from '../../shared/adapters/dynamodb/table-definitions';
-import { ValidationError } from '../../shared/domain/errors';
+import { PreconditionFailedError, ValidationError } from '../../shared/domain/errors';
 import { DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
 import { getBreakerConfig, putBreakerConfig } from '../../shared/use-cases/service-mesh';
 import { freshTable } from '../support/dynamodb';
@@ -32,5 +33,34 @@ describe('per-service breaker settings (dynalite)', () => {
     expect(invalid).toBeInstanceOf(ValidationError);
     expect(invalid.problems.map((p) => p.pointer).sort()).toEqual(['/extra', '/failureThreshold', '/halfOpenRequests']);
     expect(await breakerConfigs.list()).toEqual([]);
+  });
+});
+
+describe('DynamoDbServiceRegistry.deregister with If-Match (dynalite)', () => {
+  it('deletes only at an expected revision, and answers 412 otherwise', async () => {
+    // Prepare
+    const { client, tableName } = await freshTable(meshTable);
+    const registry = new DynamoDbServiceRegistry(client, tableName);
+    const instance = {
+      id: 'orders-a',
+      name: 'orders',
+      version: '1.0.0',
+      endpoint: 'http://10.0.0.1',
+      healthEndpoint: 'http://10.0.0.1/health',
+      metadata: {},
+      weight: 1,
+      status: 'unknown' as const,
+    };
+    await registry.register(instance, '2026-11-30T10:00:00.000Z');
+    await registry.register(instance, '2026-11-30T10:01:00.000Z');
+
+    // Act
+    const stale = await rejectionOf<PreconditionFailedError>(registry.deregister('orders-a', [1]));
+    const removed = await registry.deregister('orders-a', [2, 3]);
+
+    // Assess
+    expect(stale).toBeInstanceOf(PreconditionFailedError);
+    expect(removed).toBe(true);
+    expect(await registry.get('orders-a')).toBeUndefined();
   });
 });

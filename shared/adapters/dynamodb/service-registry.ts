@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { PreconditionFailedError } from '../../domain/errors';
 import type { InstanceStatus, ServiceInstance } from '../../domain/mesh/service-instance';
 import type { ServiceRegistry } from '../../ports/service-mesh';
@@ -216,8 +222,31 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
    * @example if (!(await registry.deregister('orders-1'))) throw new NotFoundError('No instance orders-1');
    */
-  async deregister(id: string): Promise<boolean> {
-    return deleteExisting(this.client, this.tableName, { pk: INSTANCE_PARTITION, sk: id });
+  async deregister(id: string, expectedRevisions?: readonly number[]): Promise<boolean> {
+    if (expectedRevisions === undefined) {
+      return deleteExisting(this.client, this.tableName, { pk: INSTANCE_PARTITION, sk: id });
+    }
+    const placeholders = expectedRevisions.map((_, i) => `:revision${i}`);
+    try {
+      const out = await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: INSTANCE_PARTITION, sk: id },
+          ConditionExpression: `#revision IN (${placeholders.join(', ')})`,
+          ExpressionAttributeNames: { '#revision': 'revision' },
+          ExpressionAttributeValues: Object.fromEntries(expectedRevisions.map((r, i) => [placeholders[i], r])),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return out.Attributes !== undefined;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) {
+        throw new PreconditionFailedError(
+          `The instance ${id} is not at revision ${expectedRevisions.join(' or ')} (If-Match)`,
+        );
+      }
+      rethrowDynamoDbError(error, this.tableName);
+    }
   }
 
   /**
