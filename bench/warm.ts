@@ -92,7 +92,7 @@ export function createBareHandler(): Handler {
   addFormats(ajv);
   const validate = ajv.compile(NEW_PET_SCHEMA);
   return async (event) => {
-    const input = JSON.parse(event.body as string) as { request: { body: unknown } };
+    const input = JSON.parse(bodyText(event)) as { request: { body: unknown } };
     const valid = validate(input.request.body);
     const errors = (validate.errors ?? []).map((e) => ({
       instancePath: `/body${e.instancePath}`,
@@ -139,7 +139,7 @@ export async function benchWarmRoute(options: WarmOptions): Promise<WarmResult> 
   const context = lambdaContext('contracts');
   const input = {
     name: 'petstore',
-    ...(JSON.parse(event.body as string) as { method: string; path: string; request: object }),
+    ...(JSON.parse(bodyText(event)) as { method: string; path: string; request: object }),
   };
 
   for (const [name, handler] of [
@@ -178,4 +178,9 @@ export async function benchWarmRoute(options: WarmOptions): Promise<WarmResult> 
     routerOnly: of('routerOnly'),
     useCaseOnly: of('useCaseOnly'),
   };
+}
+
+/** The request body as text: API Gateway (and the local runner) base64-encode every body (the API lists any type as binary). */
+function bodyText(event: { body: string | null; isBase64Encoded: boolean }): string {
+  return event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
 }
