@@ -9,7 +9,7 @@ import {
   recordSuccess,
 } from '../domain/mesh/circuit-breaker';
 import { candidateWeights, selectRule } from '../domain/mesh/routing';
-import type { RoutingRule } from '../domain/mesh/routing-rule';
+import { ROUTER_OWNED_HEADERS, type RoutingRule } from '../domain/mesh/routing-rule';
 import type { ServiceInstance } from '../domain/mesh/service-instance';
 import { pickWeighted } from '../domain/mesh/weighted-selection';
 import { decide } from '../domain/resilience/decide';
@@ -69,24 +69,6 @@ export type RoutedAnswer = {
   attempts: number;
 };
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1) and those the proxy sets itself: never forwarded either way. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-  'traceparent',
-  'tracestate',
-  'x-trace-id',
-  'x-span-id',
-]);
 /** API Gateway's integration timeout for REST APIs, milliseconds (API Gateway quotas). */
 const API_GATEWAY_TIMEOUT_MS = 29_000;
 /** Methods a retry cannot duplicate the effect of (RFC 9110 §9.2.2). */
@@ -350,7 +332,7 @@ export class MeshRouter {
     const headers: Record<string, string> = {};
     const named = connectionNamed(call.headers);
     for (const [name, value] of Object.entries(call.headers)) {
-      if (!HOP_BY_HOP.has(name) && !named.has(name)) headers[name] = value;
+      if (!ROUTER_OWNED_HEADERS.has(name) && !named.has(name)) headers[name] = value;
     }
     const spanId = randomBytes(8).toString('hex');
     headers.traceparent = `00-${call.trace.traceId}-${spanId}-${call.trace.flags ?? '01'}`;
@@ -370,7 +352,8 @@ function isConnectFailure(error: IntegrationError): boolean {
 function relayHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   const named = connectionNamed(headers);
-  for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name) && !named.has(name)) out[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (!ROUTER_OWNED_HEADERS.has(name) && !named.has(name)) out[name] = value;
   return out;
 }
 

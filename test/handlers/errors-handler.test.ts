@@ -112,8 +112,8 @@ describe('errors handler', () => {
       expect(result.statusCode).toBe(412);
       expect(json(result).type).toBe('urn:aif:problem:precondition-failed');
       const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
-      expect(update?.ConditionExpression).toBe('#revision IN (:expected0) AND attribute_not_exists(#deleted)');
-      expect(update?.ExpressionAttributeValues?.[':expected0']).toBe(3);
+      expect(update?.ConditionExpression).toBe('#revision IN (:revision0) AND attribute_not_exists(#deleted)');
+      expect(update?.ExpressionAttributeValues?.[':revision0']).toBe(3);
     });
 
     it('reads If-Match: * as "exists" and refuses weak tags with 412 without writing', async () => {

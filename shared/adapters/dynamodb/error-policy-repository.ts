@@ -3,7 +3,7 @@ import { PreconditionFailedError } from '../../domain/errors';
 import type { ErrorPolicy } from '../../domain/resilience/policy';
 import type { ErrorPolicyRepository, RevisionCondition, StoredErrorPolicy } from '../../ports/error-policy-repository';
 import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
-import { queryPartition } from './partition';
+import { queryPartition, revisionIn } from './partition';
 
 const POLICY_PARTITION = 'POLICY';
 
@@ -30,12 +30,11 @@ function guardFor(expected: RevisionCondition['expected']): Guard | undefined {
     case 'present':
       return { expression: 'attribute_exists(#pk) AND attribute_not_exists(#deleted)', names: live, values: {} };
     default: {
-      const revisions = typeof expected === 'number' ? [expected] : expected;
-      const placeholders = revisions.map((_, i) => `:expected${i}`);
+      const match = revisionIn(typeof expected === 'number' ? [expected] : expected);
       return {
-        expression: `#revision IN (${placeholders.join(', ')}) AND attribute_not_exists(#deleted)`,
-        names: { '#revision': 'revision', '#deleted': 'deleted' },
-        values: Object.fromEntries(revisions.map((revision, i) => [placeholders[i], revision])),
+        expression: `${match.expression} AND attribute_not_exists(#deleted)`,
+        names: { ...match.names, '#deleted': 'deleted' },
+        values: match.values,
       };
     }
   }

@@ -55,3 +55,22 @@ export async function deleteExisting(
     rethrowDynamoDbError(error, tableName);
   }
 }
+
+/**
+ * A condition that an item's `revision` is one of `revisions` (an If-Match list), with its
+ * placeholders.
+ *
+ * @example revisionIn([3, 4]) // { expression: '#revision IN (:revision0, :revision1)', … }
+ */
+export function revisionIn(revisions: readonly number[]): {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, number>;
+} {
+  const placeholders = revisions.map((_, i) => `:revision${i}`);
+  return {
+    expression: `#revision IN (${placeholders.join(', ')})`,
+    names: { '#revision': 'revision' },
+    values: Object.fromEntries(revisions.map((revision, i) => [placeholders[i] as string, revision])),
+  };
+}

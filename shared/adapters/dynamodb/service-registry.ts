@@ -9,7 +9,7 @@ import { PreconditionFailedError } from '../../domain/errors';
 import type { InstanceStatus, ServiceInstance } from '../../domain/mesh/service-instance';
 import type { ServiceRegistry } from '../../ports/service-mesh';
 import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
-import { deleteExisting, queryPartition } from './partition';
+import { deleteExisting, queryPartition, revisionIn } from './partition';
 
 const INSTANCE_PARTITION = 'INSTANCE';
 const BY_NAME_INDEX = 'byName';
@@ -226,15 +226,15 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
     if (expectedRevisions === undefined) {
       return deleteExisting(this.client, this.tableName, { pk: INSTANCE_PARTITION, sk: id });
     }
-    const placeholders = expectedRevisions.map((_, i) => `:revision${i}`);
+    const match = revisionIn(expectedRevisions);
     try {
       const out = await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: { pk: INSTANCE_PARTITION, sk: id },
-          ConditionExpression: `#revision IN (${placeholders.join(', ')})`,
-          ExpressionAttributeNames: { '#revision': 'revision' },
-          ExpressionAttributeValues: Object.fromEntries(expectedRevisions.map((r, i) => [placeholders[i], r])),
+          ConditionExpression: match.expression,
+          ExpressionAttributeNames: match.names,
+          ExpressionAttributeValues: match.values,
           ReturnValues: 'ALL_OLD',
         }),
       );

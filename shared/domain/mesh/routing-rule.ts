@@ -1,8 +1,11 @@
 import * as z from 'zod';
 import { MAX_WEIGHT, MeshNameSchema } from './service-instance';
 
-/** Headers the router sets or strips itself (RFC 9110 §7.6.1 hop-by-hop, framing, Host, W3C trace context). */
-const RESERVED_HEADERS = new Set([
+/**
+ * Headers the router owns: hop-by-hop ones (RFC 9110 §7.6.1), framing, Host, and the W3C trace
+ * context it sets itself. Never forwarded either way, and never added by a rule.
+ */
+export const ROUTER_OWNED_HEADERS: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-authenticate',
@@ -81,7 +84,7 @@ export const RoutingRuleSchema = z
           .string()
           .max(128)
           .regex(/^[A-Za-z0-9-]+$/)
-          .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), {
+          .refine((name) => !ROUTER_OWNED_HEADERS.has(name.toLowerCase()), {
             message: 'is set by the router (hop-by-hop, framing, Host or trace context) and cannot be added',
           }),
         z
