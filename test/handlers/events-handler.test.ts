@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { contentHash } from '../../shared/domain/canonical-json';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
 import type { Subscription } from '../../shared/domain/events/subscription';
@@ -797,6 +797,14 @@ describe('events handler', () => {
 
   describe('POST /v1/replays', () => {
     const range = { from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z' };
+    // The range must lie within the 30-day retention of "now": pin now, whatever today is.
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.parse('2026-11-30T10:00:00Z'));
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
 
     it('starts a replay from the archive to the rules of the subscriptions of the event types: 202', async () => {
       // Prepare
