@@ -1,10 +1,10 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { type OperationsOf, routes } from '../functions/routes';
+import { contractOperations, createContractsHandler } from '../functions/contracts/app';
+import { routes } from '../functions/routes';
 import { CompiledContractCache } from '../shared/domain/contracts/validator';
-import { createRouter } from '../shared/http/router';
-import { httpApi } from '../shared/middleware/http-api';
+import { httpPipeline } from '../shared/middleware/http-api';
 import { createObservability } from '../shared/observability/powertools';
 import { systemClock } from '../shared/ports/clock';
 import type { ContractRegistryDeps } from '../shared/use-cases/resolve-contract';
@@ -12,7 +12,6 @@ import { validateRequest } from '../shared/use-cases/validate-traffic';
 import { FixedContractRepository, lambdaContext, NEW_PET_SCHEMA, validateRequestEvent } from './fixtures';
 import { quantile } from './stats';
 
-type ContractOperations = OperationsOf<'contracts', ContractRegistryDeps>;
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** Settings of the warm route benchmark. */
@@ -37,50 +36,30 @@ export type WarmResult = {
 };
 
 /**
- * Loads the contracts function's real `contractOperations`. Importing the handler module runs its
- * cold-start code (loadConfig, a DynamoDB client that is never used, Powertools), so the caller
- * sets the environment first. If the module cannot be imported (another change in progress), an
- * inline copy of the `validateRequest` operation is used and the reason is returned.
- */
-async function loadContractOperations(): Promise<{ operations: Partial<ContractOperations>; source: string }> {
-  try {
-    const module = await import('../functions/contracts/handler');
-    return { operations: module.contractOperations, source: 'functions/contracts/handler.ts → contractOperations' };
-  } catch (error) {
-    const inline: Pick<ContractOperations, 'validateRequest'> = {
-      validateRequest: async ({ params, body }, deps) => ({
-        status: 200,
-        body: await validateRequest(deps, { name: params.name, ...body }),
-      }),
-    };
-    const reason = (error as Error).message.split('\n')[0];
-    return { operations: inline, source: `INLINE COPY of validateRequest (handler import failed: ${reason})` };
-  }
-}
-
-/**
- * The full warm path of `POST /v1/contracts/{name}/validate`: the middy chain (`httpApi`: Powertools
- * tracer, logger, metrics, trace context, problem details) around the router (route match, zod
- * validation of params and body, JSON parse/serialize) around the real operation and use case,
- * with an in-memory repository holding the Petstore contract. Also returns the bare router and
- * the deps, for the diagnostic arms.
+ * The full warm path of `POST /v1/contracts/{name}/validate`: the contracts function's own factory
+ * (`createContractsHandler`: middy with Powertools tracer, logger and metrics around the HTTP
+ * pipeline — trace context, problem details, route, negotiation, body decoding, zod validation —
+ * around the real operation and use case), with an in-memory repository holding the Petstore
+ * contract. Also returns the pipeline without middy and the deps, for the diagnostic arms.
  */
 export async function createRouteHandler(): Promise<{
   handler: Handler;
-  router: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+  router: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
   deps: ContractRegistryDeps;
   source: string;
 }> {
-  const { operations, source } = await loadContractOperations();
   const deps: ContractRegistryDeps = {
     contracts: new FixedContractRepository(),
     clock: systemClock,
     compiled: new CompiledContractCache(64),
   };
-  const router = createRouter(routes, operations as Required<ContractOperations>, deps, {
-    maxBodyBytes: 2 * 1024 * 1024,
-  });
-  return { handler: httpApi(router, createObservability('contracts')), router, deps, source };
+  const options = { observability: createObservability('contracts'), maxBodyBytes: 2 * 1024 * 1024 };
+  return {
+    handler: createContractsHandler(deps, options),
+    router: httpPipeline(routes, contractOperations, deps, options),
+    deps,
+    source: 'functions/contracts/app.ts → createContractsHandler',
+  };
 }
 
 /**
@@ -157,7 +136,7 @@ export async function benchWarmRoute(options: WarmOptions): Promise<WarmResult> 
   const arms: Array<{ name: keyof Omit<WarmResult, 'operationsSource' | 'calls'>; call: () => Promise<unknown> }> = [
     { name: 'route', call: () => route(event, context) },
     { name: 'bare', call: () => bare(event, context) },
-    { name: 'routerOnly', call: () => router(event) },
+    { name: 'routerOnly', call: () => router(event, context) },
     { name: 'useCaseOnly', call: () => validateRequest(deps, input) },
   ];
   for (const arm of arms) for (let i = 0; i < options.warmupCalls; i++) await arm.call();

@@ -55,9 +55,10 @@ import {
   ValidationResultResponse,
   VersionListResponse,
 } from './api-schemas';
+import type { HttpFunctionName } from './manifest';
 
-/** The Lambda functions of the API; one per capability (infra creates one NodejsFunction each). */
-export type FunctionName = 'contracts' | 'errors' | 'events' | 'mesh' | 'system';
+/** The functions API Gateway invokes; one per capability (`functions/manifest.ts` has one record each). */
+export type FunctionName = HttpFunctionName;
 
 const problem = (description: string) => ({ description });
 
@@ -80,6 +81,8 @@ export const routes = [
     path: '/v1/openapi.json',
     function: 'system',
     summary: 'The OpenAPI 3.1 document of this API, generated from the route table',
+    // The API's description in YAML too (Accept: application/yaml), as OpenAPI tooling reads both.
+    formats: ['yaml'],
     tags: ['system'],
     scopes: [],
     public: true,
@@ -94,10 +97,11 @@ export const routes = [
       'Register a contract version (contract document, or OpenAPI 3.0/3.1 / Swagger 2.0 as JSON or YAML); versions are immutable',
     tags: ['contracts'],
     scopes: ['contracts:write'],
+    // OpenAPI documents come as YAML as often as JSON.
+    formats: ['yaml'],
     request: {
       query: RegisterContractQuery,
       body: ContractResponse,
-      bodyFormats: ['json', 'yaml'],
       bodyValidatedBy: 'operation',
     },
     responses: {
@@ -127,6 +131,8 @@ export const routes = [
     path: '/v1/contracts/{name}',
     function: 'contracts',
     summary: 'The latest version by semver precedence (deprecated versions skipped; prereleases with ?prerelease=true)',
+    // A contract in YAML (Accept: application/yaml), as it may have been registered.
+    formats: ['yaml'],
     tags: ['contracts'],
     scopes: ['contracts:read'],
     request: { params: NameParams, query: LatestQuery },
@@ -149,6 +155,7 @@ export const routes = [
     path: '/v1/contracts/{name}/versions/{version}',
     function: 'contracts',
     summary: 'One exact version (deprecated versions included)',
+    formats: ['yaml'],
     tags: ['contracts'],
     scopes: ['contracts:read'],
     request: { params: NameVersionParams },

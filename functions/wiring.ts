@@ -4,34 +4,44 @@ import { createPolicyRetryStrategy } from '../shared/adapters/aws/policy-retry-s
 import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';
 import { DynamoDbErrorPolicyRepository } from '../shared/adapters/dynamodb/error-policy-repository';
 import { EventBridgeEventPublisher } from '../shared/adapters/eventbridge/event-publisher';
-import { localEventBusParts } from '../shared/adapters/local/local-event-bus-wiring';
-import type { Config } from '../shared/config';
+import { type Config, loadConfig } from '../shared/config';
 import type { AddressPolicy } from '../shared/domain/net/address-policy';
-import type { Observability } from '../shared/observability/powertools';
-import { systemClock } from '../shared/ports/clock';
+import type { HttpHandlerOptions } from '../shared/middleware/http-api';
+import { createObservability, type Observability } from '../shared/observability/powertools';
+import { type Clock, systemClock } from '../shared/ports/clock';
 import type { EventPublisher } from '../shared/ports/event-publisher';
 import { ErrorPolicyCache } from '../shared/use-cases/error-policy-cache';
+import { type FunctionName, requiredSettings } from './manifest';
 
-/** A function's DynamoDB access, retrying by the framework's error policies. */
-export type PolicyAwareDynamoDb = {
+/**
+ * What every function is built on, whatever the mode: its configuration, Powertools, one DynamoDB
+ * document client whose retries follow the error policies, the policy store and cache, the clock.
+ * Built once per cold start (AWS) or once per local server.
+ */
+export type FunctionBase = {
+  config: Config;
+  observability: Observability;
   documentClient: DynamoDBDocumentClient;
   policyStore: DynamoDbErrorPolicyRepository;
   policyCache: ErrorPolicyCache;
+  clock: Clock;
 };
 
 /**
- * Cold-start wiring shared by the handlers: one DynamoDB document client whose retries (throttling,
- * 5xx, network errors) are decided by the error policies — the stored ones, cached per instance
- * for `ERROR_POLICY_CACHE_TTL_MS` and refreshed in the background, the built-in ones until the
- * first load — with at most 5 s of retry delay per call, so API requests stay inside API
- * Gateway's 29 s. Each retry is logged.
+ * Builds a function's base from an already parsed configuration. The document client's retries
+ * (throttling, 5xx, network errors) are decided by the error policies — the stored ones, cached for
+ * `ERROR_POLICY_CACHE_TTL_MS` and refreshed in the background, the built-in ones until the first
+ * load — with at most 5 s of retry delay per call, so API requests stay inside API Gateway's 29 s.
+ * Each retry is logged.
  *
- * @example const { documentClient } = policyAwareDynamoDb(config, observability);
+ * @param name - the function (Powertools service name)
+ * @param config - parsed settings; `ERRORS_TABLE` is required
+ * @param clock - the time source every use case of the function reads
+ * @throws {Error} when ERRORS_TABLE is missing — a deployment defect
  */
-export function policyAwareDynamoDb(
-  config: Pick<Config, 'DYNAMODB_ENDPOINT' | 'ERROR_POLICY_CACHE_TTL_MS'> & { ERRORS_TABLE: string },
-  { logger }: Observability,
-): PolicyAwareDynamoDb {
+export function functionBase(name: FunctionName, config: Config, clock: Clock = systemClock): FunctionBase {
+  const observability = createObservability(name);
+  const { logger } = observability;
   let policyCache: ErrorPolicyCache | undefined;
   const documentClient = createDocumentClient(config.DYNAMODB_ENDPOINT, {
     retryStrategy: createPolicyRetryStrategy({
@@ -41,17 +51,36 @@ export function policyAwareDynamoDb(
         logger.warn('DynamoDB call failed; retrying', { error: error.toJSON(), resolution }),
     }),
   });
-  const policyStore = new DynamoDbErrorPolicyRepository(documentClient, config.ERRORS_TABLE);
-  policyCache = new ErrorPolicyCache(policyStore, systemClock, {
+  const policyStore = new DynamoDbErrorPolicyRepository(documentClient, requireSetting(config, 'ERRORS_TABLE'));
+  policyCache = new ErrorPolicyCache(policyStore, clock, {
     ttlMs: config.ERROR_POLICY_CACHE_TTL_MS,
     onRefreshError: (error) =>
       logger.warn('Error policies could not be refreshed; using the last loaded copy', { error: String(error) }),
   });
-  return { documentClient, policyStore, policyCache };
+  return { config, observability, documentClient, policyStore, policyCache, clock };
 }
 
 /**
- * A setting this deployment mode needs (e.g. the queue URL in AWS mode).
+ * The AWS composition root's base for one function: settings from the environment, checked against
+ * the function manifest (its tables and `awsSettings`), and the wall clock.
+ *
+ * @param overrides - tests pass an environment and a fixed clock here
+ * @throws {Error} naming every missing or invalid variable — a deployment defect
+ */
+export function awsFunctionBase(
+  name: FunctionName,
+  overrides: { env?: NodeJS.ProcessEnv; clock?: Clock } = {},
+): FunctionBase {
+  return functionBase(name, loadConfig(requiredSettings(name), overrides.env), overrides.clock);
+}
+
+/** The HTTP pipeline's options for a function built on `base`. */
+export function httpOptions(base: FunctionBase): HttpHandlerOptions {
+  return { observability: base.observability, maxBodyBytes: base.config.MAX_BODY_BYTES };
+}
+
+/**
+ * A setting a function cannot run without (a table name, the bus name in AWS mode).
  *
  * @throws {Error} naming the missing variable — a deployment defect
  */
@@ -71,15 +100,12 @@ export function addressPolicyOf(config: Config): AddressPolicy {
 }
 
 /**
- * The framework's bus for this mode: the in-process bus locally (EVENT_BUS_MODE=local), EventBridge
- * (EVENT_BUS_NAME) otherwise.
+ * The framework's EventBridge custom bus (EVENT_BUS_NAME), for the functions that publish in AWS mode.
  *
- * @throws {Error} when EVENT_BUS_NAME is missing in EventBridge mode
+ * @throws {Error} when EVENT_BUS_NAME is missing
  */
-export function eventPublisherOf(config: Config): EventPublisher {
-  return config.EVENT_BUS_MODE === 'local'
-    ? localEventBusParts().bus
-    : new EventBridgeEventPublisher(new EventBridgeClient({}), requireSetting(config, 'EVENT_BUS_NAME'), {
-        maxEntryBytes: config.MAX_EVENT_ENTRY_BYTES,
-      });
+export function eventBridgePublisher(config: Config, client = new EventBridgeClient({})): EventPublisher {
+  return new EventBridgeEventPublisher(client, requireSetting(config, 'EVENT_BUS_NAME'), {
+    maxEntryBytes: config.MAX_EVENT_ENTRY_BYTES,
+  });
 }

@@ -1,19 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { type FunctionName, routes } from '../functions/routes';
+import type { HttpFunctionName } from '../functions/manifest';
+import { routes } from '../functions/routes';
 import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';
 import { DynamoDbSubscriptionRepository } from '../shared/adapters/dynamodb/subscription-repository';
 import { deliveryTable, tableDefinitions } from '../shared/adapters/dynamodb/table-definitions';
 import type { LocalEventBus } from '../shared/adapters/local/local-event-bus';
-import { localEventBusParts } from '../shared/adapters/local/local-event-bus-wiring';
 import type { LocalQueue } from '../shared/adapters/local/local-queue';
 import { LocalQueuePoller } from '../shared/adapters/local/local-queue-poller';
 import { RouteMatcher } from '../shared/http/route-match';
 import { EMBEDDED_CLIENT_CONFIG, ensureTables, startEmbeddedDynamoDb } from './embedded-dynamodb';
 import { responseHeaders, toLambdaContext, toProxyEvent } from './proxy-event';
-
-type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+import { createLocalFunctions } from './wiring';
 
 /** Options of the local runner. */
 export type LocalServerOptions = {
@@ -51,14 +51,6 @@ export type LocalServer = {
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const STAGE = 'local';
 
-const HANDLER_MODULES: Record<FunctionName, () => Promise<{ handler: LambdaHandler }>> = {
-  contracts: () => import('../functions/contracts/handler'),
-  errors: () => import('../functions/errors/handler'),
-  events: () => import('../functions/events/handler'),
-  mesh: () => import('../functions/mesh/handler'),
-  system: () => import('../functions/system/handler'),
-};
-
 /**
  * Starts the whole API on one machine with no AWS account: embedded DynamoDB (dynalite) with the
  * tables the CDK stack defines, then an HTTP server that turns each request into an API Gateway
@@ -67,7 +59,7 @@ const HANDLER_MODULES: Record<FunctionName, () => Promise<{ handler: LambdaHandl
  * When `AWS_ENDPOINT_URL_DYNAMODB` or `AWS_ENDPOINT_URL` is set, that endpoint is used instead of
  * dynalite (LocalStack, or a real account).
  *
- * Handler modules read their configuration when first loaded, so one process runs one local server.
+ * Each server has its own functions, bus and queues (`local/wiring.ts`), so one process may run several.
  *
  * @example const server = await startLocalServer({ port: 0 }); await fetch(`${server.url}/v1/health`);
  */
@@ -83,8 +75,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     await database.close();
     throw error;
   }
-  configureEnvironment(database.endpoint, tableNames, Boolean(external));
-  const { bus: events, router, queues } = localEventBusParts();
+  configureSdkAndPowertools(Boolean(external));
+  const functions = createLocalFunctions({ env: localSettings(database.endpoint, tableNames, Boolean(external)) });
+  const { bus: events, router, queues } = functions.bus;
   const unsubscribe = options.log
     ? events.subscribe((event) => options.log?.(`event ${event.type} ${event.id} ${JSON.stringify(event.payload)}`))
     : () => {};
@@ -95,20 +88,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   );
   for (const subscription of await stored.list()) await router.put(subscription);
 
-  const handlers = new Map<FunctionName, Promise<LambdaHandler>>();
-  const handlerFor = (name: FunctionName) => {
-    let loaded = handlers.get(name);
-    if (!loaded) {
-      loaded = HANDLER_MODULES[name]().then((m) => m.handler);
-      handlers.set(name, loaded);
-    }
-    return loaded;
-  };
   const matcher = new RouteMatcher(routes);
   // The dispatcher: the same handler Lambda runs, fed SQS-shaped batches from the delivery queue.
   const dispatcher = new LocalQueuePoller(
     queues.delivery,
-    async (event, context) => (await import('../functions/dispatcher/handler')).handler(event, context),
+    functions.dispatcher,
     // Lambda scales the dispatcher to many concurrent invocations; 32 here keep slow subscribers
     // (each up to its 30 s timeout) from holding up every other delivery. In-flight batches cost
     // only a pending request each.
@@ -118,8 +102,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   // The scheduler tick: the same health-check handler the EventBridge schedule invokes in AWS.
   let checking: Promise<void> | undefined;
   const runHealthChecks = () => {
-    checking ??= import('../functions/health-check/handler')
-      .then((m) => m.handler({}, toLambdaContext('aif-health-check', `tick-${Date.now()}`)))
+    checking ??= functions
+      .healthCheck({}, toLambdaContext('aif-health-check', `tick-${randomUUID()}`))
       .then(
         () => undefined,
         (error: unknown) => console.error('local runner: health check failed', error),
@@ -149,7 +133,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
           match && 'route' in match
             ? { resource: match.route.path, pathParameters: Object.keys(match.params).length > 0 ? match.params : null }
             : { resource: '/{proxy+}', pathParameters: { proxy: path.slice(1) } };
-        const functionName: FunctionName = match && 'route' in match ? match.route.function : 'system';
+        const functionName: HttpFunctionName = match && 'route' in match ? match.route.function : 'system';
         const event = toProxyEvent(
           {
             method: req.method ?? 'GET',
@@ -161,8 +145,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
           route,
           STAGE,
         );
-        const handler = await handlerFor(functionName);
-        return handler(event, toLambdaContext(`aif-${functionName}`, event.requestContext.requestId));
+        return functions.http[functionName](
+          event,
+          toLambdaContext(`aif-${functionName}`, event.requestContext.requestId),
+        );
       })
       .catch((error: unknown): APIGatewayProxyResult => {
         console.error('local runner: handler crashed', error);
@@ -206,17 +192,28 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   };
 }
 
-function configureEnvironment(endpoint: string, tableNames: Record<string, string>, external: boolean): void {
-  for (const definition of tableDefinitions) process.env[definition.envVar] = tableNames[definition.id];
+/**
+ * The functions' settings in local mode, as the CDK app sets them in AWS: the table names, the
+ * embedded DynamoDB's endpoint, and loopback outbound calls allowed (local webhooks and services
+ * listen on localhost; private ranges stay refused). Variables already set win.
+ */
+function localSettings(endpoint: string, tableNames: Record<string, string>, external: boolean): NodeJS.ProcessEnv {
+  const tables = Object.fromEntries(tableDefinitions.map((d) => [d.envVar, tableNames[d.id]]));
+  return {
+    OUTBOUND_ALLOW_LOOPBACK: 'true',
+    ...process.env,
+    ...tables,
+    ...(!external && { DYNAMODB_ENDPOINT: endpoint }),
+  };
+}
+
+/** The AWS SDK's and Powertools' own variables: credentials dynalite accepts, a region, quiet logs, no metrics or traces. */
+function configureSdkAndPowertools(external: boolean): void {
   if (!external) {
-    process.env.DYNAMODB_ENDPOINT = endpoint;
     // dynalite accepts any credentials; the SDK still wants some to sign with.
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
   }
-  process.env.EVENT_BUS_MODE = 'local';
-  // Local webhooks and services listen on localhost; private ranges stay refused.
-  process.env.OUTBOUND_ALLOW_LOOPBACK ??= 'true';
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

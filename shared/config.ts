@@ -69,8 +69,6 @@ const ConfigSchema = z.object({
     ),
   /** Name of the framework's EventBridge custom bus (AWS mode). */
   EVENT_BUS_NAME: z.string().min(1).optional(),
-  /** `eventbridge` publishes to EVENT_BUS_NAME; `local` to the in-process bus of the local runner. */
-  EVENT_BUS_MODE: z.enum(['eventbridge', 'local']).default('eventbridge'),
   /** How long a Lambda instance caches the stored error policies, milliseconds. */
   ERROR_POLICY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Largest accepted request body, bytes. API Gateway REST accepts 10 MB and Lambda 6 MB of payload; contracts stay far below. */

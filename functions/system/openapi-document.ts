@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
+import { codecRegistry } from '../../shared/http/codecs/registry';
 import { ProblemDetailsSchema } from '../api-schemas';
 import { routes } from '../routes';
 
@@ -97,7 +98,9 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
       ...schemaParameters(request && 'query' in request ? request.query : undefined, 'query', toSchema),
       ...schemaParameters((request as { headers?: z.ZodType } | undefined)?.headers, 'header', toSchema),
     ];
-    const formats = request && 'bodyFormats' in request ? request.bodyFormats : ['json'];
+    const mediaTypes = codecRegistry
+      .offeredBy('formats' in route ? route.formats : undefined)
+      .map((codec) => codec.mediaTypes[0] as string);
     const body = request && 'body' in request ? request.body : undefined;
     // OpenAPI has no ANY method and no greedy parameters: ANY becomes each method, `{proxy+}` `{proxy}`.
     const openApiPath = toOpenApiPath(route.path);
@@ -117,10 +120,7 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
           requestBody: {
             required: true,
             content: Object.fromEntries(
-              formats.map((f) => [
-                f === 'json' ? 'application/json' : 'application/yaml',
-                { schema: toSchema(body, 'input') },
-              ]),
+              mediaTypes.map((mediaType) => [mediaType, { schema: toSchema(body, 'input') }]),
             ),
           },
         }),

@@ -24,3 +24,16 @@ export class RouteNotFoundError extends NotFoundError {
   override readonly code = 'route-not-found';
   override readonly title = 'No such route';
 }
+
+/** No media type the client accepts can be produced (HTTP 406); `available` lists what can. */
+export class NotAcceptableError extends DomainError {
+  readonly code = 'not-acceptable';
+  readonly title = 'The answer cannot be produced in a media type the client accepts';
+
+  constructor(
+    message: string,
+    readonly available: readonly string[],
+  ) {
+    super(message, [], { extensions: { available } });
+  }
+}

@@ -11,7 +11,7 @@ import {
   PreconditionFailedError,
   ValidationError,
 } from '../domain/errors';
-import { MethodNotAllowedError, UnsupportedMediaTypeError } from './errors';
+import { MethodNotAllowedError, NotAcceptableError, UnsupportedMediaTypeError } from './errors';
 
 /** An RFC 9457 problem details object as this API sends it. */
 export type ProblemDetails = {
@@ -48,6 +48,7 @@ const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, nu
   [ConflictError, 409],
   [MethodNotAllowedError, 405],
   [UnsupportedMediaTypeError, 415],
+  [NotAcceptableError, 406],
   [PayloadTooLargeError, 413],
   [PreconditionFailedError, 412],
   [DependencyUnavailableError, 503],

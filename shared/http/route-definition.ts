@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import type { BodyFormat } from './body';
+import type { HttpMiddleware } from './pipeline';
 
 /** HTTP methods the API's routes use. */
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
@@ -22,6 +22,13 @@ export type RouteDefinition<F extends string = string> = {
   scopes: readonly string[];
   /** No authentication at all (health, the API description). */
   public?: boolean;
+  /**
+   * Codecs this route reads and writes besides those offered everywhere (JSON), by codec name,
+   * e.g. `['yaml']` (`shared/http/codecs/registry.ts`).
+   */
+  formats?: readonly string[];
+  /** Middlewares that run for this route only, inside the function's pipeline, just before the operation. */
+  middlewares?: readonly HttpMiddleware[];
   request?: {
     params?: z.ZodType;
     query?: z.ZodType;
@@ -29,8 +36,6 @@ export type RouteDefinition<F extends string = string> = {
     headers?: z.ZodType;
     /** Body schema: validated by the router unless `bodyValidatedBy` is 'operation'. */
     body?: z.ZodType;
-    /** Accepted body formats; JSON when absent. */
-    bodyFormats?: readonly BodyFormat[];
     /** The operation validates the body itself (it accepts several document kinds). */
     bodyValidatedBy?: 'operation';
     /** The body reaches the operation as bytes (a `Buffer`), unparsed: proxy routes. */

@@ -1,59 +1,202 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../http/problem';
-import { readTraceContext, type TraceContext, traceHeaders } from '../http/trace-context';
+import { type CodecRegistry, codecRegistry } from '../http/codecs/registry';
+import { RouteNotFoundError } from '../http/errors';
+import {
+  composeMiddleware,
+  type HttpContext,
+  type HttpMiddleware,
+  type HttpOperation,
+  type HttpResult,
+} from '../http/pipeline';
+import type { RouteDefinition } from '../http/route-definition';
 import type { Observability } from '../observability/powertools';
+import { decodeBody } from './decode-body';
+import { encodeResponse } from './encode-response';
+import { problemDetails, problemResult } from './problem-details';
+import { requestMetrics } from './request-metrics';
+import { resolveRoute } from './resolve-route';
+import { traceContext } from './trace-context';
+import { validateRequest } from './validate-request';
 
-type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+/** What every HTTP function's factory takes besides its dependencies. */
+export type HttpHandlerOptions = {
+  /** The function's Powertools logger, metrics and tracer. */
+  observability: Observability;
+  /** Largest accepted request body, bytes (MAX_BODY_BYTES). */
+  maxBodyBytes: number;
+  /** The formats spoken. @default codecRegistry (every format) */
+  codecs?: CodecRegistry;
+};
+
+/** A Lambda handler of API Gateway REST proxy events (payload v1). */
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /**
- * Wraps a routed API handler in the common middy stack: Powertools tracer, logger (Lambda
- * context, correlation id from `traceparent` / `X-Trace-Id`) and metrics (one `Requests` count
- * per status class), W3C trace-context propagation on every response, and RFC 9457 problem
- * responses for every error. Anything that is not a domain error is logged with its stack and
- * answered with a generic 500 carrying the request id.
+ * One HTTP function: Powertools tracer, logger (Lambda context) and metrics as middy middlewares
+ * around the HTTP pipeline, whose steps run in this order (the first is the outermost):
  *
- * @example export const handler = httpApi(createRouter(routes, operations, deps, opts), observability);
+ * trace context → request metrics → problem details → resolve route → encode response (negotiate)
+ * → decode body → validate request → the route's own middlewares → the operation.
+ *
+ * A cross-cutting concern is one file in `shared/middleware/` and one entry in that list.
+ *
+ * @param routes - the whole route table (404 vs 405 for any path)
+ * @param operations - implementations by operation id, for the routes this function serves
+ * @example export const createContractsHandler = (deps, options) => httpApi(routes, contractOperations, deps, options);
  */
-export function httpApi(handler: ApiHandler, { logger, metrics, tracer }: Observability) {
-  // Keyed by event: the local runner serves concurrent requests through one handler instance.
-  const traces = new WeakMap<APIGatewayProxyEvent, TraceContext>();
-  const finish = (event: APIGatewayProxyEvent, response: APIGatewayProxyResult): APIGatewayProxyResult => {
-    metrics.addMetric(`Http${Math.floor(response.statusCode / 100)}xx`, MetricUnit.Count, 1);
-    const trace = traces.get(event);
-    return { ...response, headers: { ...response.headers, ...(trace && traceHeaders(trace)) } };
-  };
+export function httpApi<D>(
+  routes: readonly RouteDefinition[],
+  operations: Readonly<Record<string, HttpOperation<D>>>,
+  deps: D,
+  options: HttpHandlerOptions,
+): ApiHandler {
+  const { logger, metrics, tracer } = options.observability;
+  const pipeline = httpPipeline(routes, operations, deps, options);
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use({
-      before: (request) => {
-        const headers: Record<string, string | undefined> = {};
-        for (const [name, value] of Object.entries(request.event.headers ?? {}))
-          headers[name.toLowerCase()] = value as string | undefined;
-        const trace = readTraceContext(headers);
-        traces.set(request.event, trace);
-        logger.appendKeys({ correlation_id: trace.traceId, request_id: request.event.requestContext?.requestId });
-      },
-      after: (request) => {
-        request.response = finish(request.event, request.response);
-      },
+      // Reached only by what the pipeline cannot catch: middy's early timeout rejects from outside it.
       onError: (request) => {
         const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
-        const { problem, headers, internal } = toProblem(request.error, requestId);
-        if (internal) logger.error('Unhandled error', request.error as Error);
-        else if (problem.status >= 500) logger.warn(problem.detail, { problemType: problem.type });
-        request.response = finish(request.event, {
-          statusCode: problem.status,
-          headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
-          body: JSON.stringify(problem),
-        });
+        request.response = toProxyResult(request.event, problemResult(request.error, requestId, logger));
       },
     })
-    .handler(handler);
+    .handler(pipeline);
+}
+
+/**
+ * The HTTP pipeline alone, without the Lambda-level middy middlewares (what `httpApi` wraps; the
+ * benchmark times it on its own).
+ */
+export function httpPipeline<D>(
+  routes: readonly RouteDefinition[],
+  operations: Readonly<Record<string, HttpOperation<D>>>,
+  deps: D,
+  options: HttpHandlerOptions,
+): ApiHandler {
+  const { logger, metrics } = options.observability;
+  const codecs = options.codecs ?? codecRegistry;
+  const pipeline = composeMiddleware(
+    [
+      traceContext(logger),
+      requestMetrics(metrics),
+      problemDetails(logger),
+      resolveRoute(routes),
+      encodeResponse(),
+      decodeBody(),
+      validateRequest(),
+      routeMiddlewares,
+    ],
+    (context) => invoke(context, operations, deps),
+  );
+  return async (event, context) =>
+    toProxyResult(event, await pipeline(contextOf(event, context, codecs, options.maxBodyBytes)));
+}
+
+/** Runs the matched route's own middlewares (`RouteDefinition.middlewares`). */
+const routeMiddlewares: HttpMiddleware = (context, next) => {
+  const own = context.route?.middlewares;
+  return own && own.length > 0 ? composeMiddleware(own, () => next())(context) : next();
+};
+
+async function invoke<D>(
+  context: HttpContext,
+  operations: Readonly<Record<string, HttpOperation<D>>>,
+  deps: D,
+): Promise<HttpResult> {
+  const operation = context.route && operations[context.route.operationId];
+  if (!operation) throw new RouteNotFoundError(`No route ${context.method} ${context.path}`);
+  return operation(
+    {
+      params: context.params,
+      query: context.query,
+      body: context.body,
+      headers: context.headers,
+      requestId: context.requestId,
+      method: context.method,
+      rawQuery: rawQueryOf(context.event),
+      path: context.path,
+      basePath: basePathOf(context.event),
+    },
+    deps,
+  );
+}
+
+function contextOf(
+  event: APIGatewayProxyEvent,
+  lambda: Context,
+  codecs: CodecRegistry,
+  maxBodyBytes: number,
+): HttpContext {
+  return {
+    event,
+    method: event.httpMethod.toUpperCase(),
+    path: event.path,
+    headers: lowerCaseHeaders(event),
+    requestId: event.requestContext?.requestId ?? lambda.awsRequestId ?? 'unknown',
+    codecs,
+    maxBodyBytes,
+    pathParameters: {},
+    params: undefined,
+    query: undefined,
+    body: undefined,
+  };
+}
+
+/** The pipeline's result as API Gateway expects it: bytes base64-encoded, HEAD without a body. */
+function toProxyResult(event: APIGatewayProxyEvent, result: HttpResult): APIGatewayProxyResult {
+  const head = event.httpMethod.toUpperCase() === 'HEAD';
+  if (result.rawBody !== undefined) {
+    const { 'set-cookie': cookies, ...single } = result.headers ?? {};
+    return {
+      statusCode: result.status,
+      headers: single,
+      // Each cookie its own header line (API Gateway sends multiValueHeaders as repeated headers).
+      ...(cookies !== undefined && { multiValueHeaders: { 'set-cookie': cookies.split('\n') } }),
+      body: head ? '' : result.rawBody.toString('base64'),
+      isBase64Encoded: true,
+    };
+  }
+  const body =
+    result.body === undefined ? '' : typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
+  return { statusCode: result.status, headers: { ...result.headers }, body: head ? '' : body };
+}
+
+// Header names are case-insensitive (RFC 9110 §5.1): lower-cased once, here.
+function lowerCaseHeaders(event: APIGatewayProxyEvent): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (values && values.length > 0) out[name.toLowerCase()] = values.join(', ');
+  }
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined && !(name.toLowerCase() in out)) out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+function basePathOf(event: APIGatewayProxyEvent): string {
+  const fullPath = event.requestContext?.path;
+  return fullPath && fullPath !== event.path && fullPath.endsWith(event.path)
+    ? fullPath.slice(0, fullPath.length - event.path.length)
+    : '';
+}
+
+/** The query string as sent, rebuilt from API Gateway's decoded multi-value parameters. */
+function rawQueryOf(event: APIGatewayProxyEvent): string {
+  const pairs: string[] = [];
+  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
+    for (const value of values ?? []) pairs.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+  }
+  if (pairs.length === 0) {
+    for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+      if (value !== undefined) pairs.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+    }
+  }
+  return pairs.join('&');
 }

@@ -3,11 +3,12 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { awsContractsHandler } from '../../functions/contracts/wiring';
 import { agentsContract, storedVersion } from '../support/contracts';
 import { apiEvent, lambdaContext } from '../support/events';
-import '../support/handler-env';
+import { testFunctionBase } from '../support/handler-env';
 
-const { handler } = await import('../../functions/contracts/handler');
+const handler = awsContractsHandler(testFunctionBase('contracts'));
 const ddb = mockClient(DynamoDBDocumentClient);
 
 const register = (body: unknown, headers?: Record<string, string>) =>

@@ -6,12 +6,13 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { awsDispatcherHandler } from '../../functions/dispatcher/wiring';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
 import type { Subscription } from '../../shared/domain/events/subscription';
 import { lambdaContext } from '../support/events';
-import '../support/handler-env';
+import { testFunctionBase } from '../support/handler-env';
 
-const { handler } = await import('../../functions/dispatcher/handler');
+const handler = awsDispatcherHandler(testFunctionBase('dispatcher'));
 const ddb = mockClient(DynamoDBDocumentClient);
 const eventBridge = mockClient(EventBridgeClient);
 const sqs = mockClient(SQSClient);

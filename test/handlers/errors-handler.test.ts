@@ -3,11 +3,12 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { awsErrorsHandler } from '../../functions/errors/wiring';
 import { BUILT_IN_POLICIES } from '../../shared/domain/resilience/policy';
 import { apiEvent, lambdaContext } from '../support/events';
-import '../support/handler-env';
+import { testFunctionBase } from '../support/handler-env';
 
-const { handler } = await import('../../functions/errors/handler');
+const handler = awsErrorsHandler(testFunctionBase('errors'));
 const ddb = mockClient(DynamoDBDocumentClient);
 const eventBridge = mockClient(EventBridgeClient);
 

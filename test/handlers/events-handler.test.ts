@@ -21,18 +21,24 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { awsEventsHandler } from '../../functions/events/wiring';
 import { contentHash } from '../../shared/domain/canonical-json';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
 import type { Subscription } from '../../shared/domain/events/subscription';
+import { recordingClock } from '../support/clock';
 import { storedVersion } from '../support/contracts';
 import { apiEvent, lambdaContext } from '../support/events';
-import '../support/handler-env';
+import { testFunctionBase } from '../support/handler-env';
 
-// Room for a body just over EventBridge's 1 MiB entry cap, so the entry rule (not the body limit) answers;
-// set for this file only, before the handler reads its configuration.
-vi.stubEnv('MAX_BODY_BYTES', String(2 * 1024 * 1024));
-const { handler } = await import('../../functions/events/handler');
+// The clock stands at 2026-11-30T10:00Z, a minute after the events' TIMESTAMP; the body limit leaves
+// room for a body just over EventBridge's 1 MiB entry cap, so the entry rule (not the body limit) answers.
+const handler = awsEventsHandler(
+  testFunctionBase('events', {
+    clock: recordingClock(Date.parse('2026-11-30T10:00:00Z')),
+    env: { MAX_BODY_BYTES: String(2 * 1024 * 1024) },
+  }),
+);
 const ddb = mockClient(DynamoDBDocumentClient);
 const eventBridge = mockClient(EventBridgeClient);
 const sqs = mockClient(SQSClient);
@@ -797,14 +803,6 @@ describe('events handler', () => {
 
   describe('POST /v1/replays', () => {
     const range = { from: '2026-11-01T00:00:00Z', to: '2026-11-02T00:00:00Z' };
-    // The range must lie within the 30-day retention of "now": pin now, whatever today is.
-    beforeEach(() => {
-      vi.useFakeTimers({ toFake: ['Date'] });
-      vi.setSystemTime(Date.parse('2026-11-30T10:00:00Z'));
-    });
-    afterEach(() => {
-      vi.useRealTimers();
-    });
 
     it('starts a replay from the archive to the rules of the subscriptions of the event types: 202', async () => {
       // Prepare

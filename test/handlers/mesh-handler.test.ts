@@ -10,10 +10,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { awsMeshHandler } from '../../functions/mesh/wiring';
 import { apiEvent, lambdaContext } from '../support/events';
-import '../support/handler-env';
+import { testFunctionBase } from '../support/handler-env';
 
-const { handler } = await import('../../functions/mesh/handler');
+const handler = awsMeshHandler(testFunctionBase('mesh'));
 const ddb = mockClient(DynamoDBDocumentClient);
 
 const call = (input: Parameters<typeof apiEvent>[0]) => handler(apiEvent(input), lambdaContext);

@@ -1,10 +1,11 @@
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { awsSystemHandler } from '../../functions/system/wiring';
 import { apiEvent, lambdaContext } from '../support/events';
-import '../support/handler-env';
+import { testFunctionBase } from '../support/handler-env';
 
-const { handler } = await import('../../functions/system/handler');
+const handler = awsSystemHandler(testFunctionBase('system'));
 const ddb = mockClient(DynamoDBDocumentClient);
 
 describe('system handler', () => {

@@ -1,21 +1,54 @@
-/**
- * Environment of the handler tests, set before a handler module is imported (handlers read their
- * configuration when loaded, as at a Lambda cold start). Import it first, then `await import` the handler.
- */
-process.env.CONTRACTS_TABLE = 'contracts-test';
-process.env.MESH_TABLE = 'mesh-test';
+import { type FunctionName, requiredSettings } from '../../functions/manifest';
+import { awsFunctionBase, type FunctionBase } from '../../functions/wiring';
+import { tableDefinitions } from '../../shared/adapters/dynamodb/table-definitions';
+import type { Clock } from '../../shared/ports/clock';
+
+// The AWS SDK's and Powertools' own variables: a region to sign for, silent logs, no metrics or traces.
 process.env.AWS_REGION = 'us-east-1';
-process.env.MAX_BODY_BYTES = '65536';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_TRACE_ENABLED = 'false';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-process.env.ERRORS_TABLE = 'errors-test';
-process.env.EVENT_BUS_NAME = 'aif-test-bus';
-process.env.EVENTS_TABLE = 'events-test';
-process.env.DELIVERY_TABLE = 'delivery-test';
-process.env.EVENT_BUS_ARN = 'arn:aws:events:us-east-1:123456789012:event-bus/aif-test-bus';
-process.env.DELIVERY_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/aif-test-delivery';
-process.env.DELIVERY_QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:aif-test-delivery';
-process.env.EVENTS_DLQ_ARN = 'arn:aws:sqs:us-east-1:123456789012:aif-test-events-dlq';
-process.env.EVENT_ARCHIVE_ARN = 'arn:aws:events:us-east-1:123456789012:archive/aif-test-archive';
-process.env.SUBSCRIPTION_RULE_PREFIX = 'aif-test-sub-';
+
+/** Test values of the AWS-mode settings a function may need (`awsSettings` in the function manifest). */
+const AWS_SETTINGS: Readonly<Record<string, string>> = {
+  EVENT_BUS_NAME: 'aif-test-bus',
+  EVENT_BUS_ARN: 'arn:aws:events:us-east-1:123456789012:event-bus/aif-test-bus',
+  DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/aif-test-delivery',
+  DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:aif-test-delivery',
+  EVENTS_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:aif-test-events-dlq',
+  EVENT_ARCHIVE_ARN: 'arn:aws:events:us-east-1:123456789012:archive/aif-test-archive',
+};
+
+/**
+ * The environment a function gets in the handler tests, derived from the function manifest: each
+ * table's variable as `<id>-test` (e.g. CONTRACTS_TABLE=contracts-test), the function's AWS
+ * settings, a 64 KiB body limit and the test subscription-rule prefix; `overrides` win.
+ *
+ * @throws {Error} when the manifest names a setting this file has no test value for
+ */
+export function handlerTestEnv(name: FunctionName, overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { MAX_BODY_BYTES: '65536', SUBSCRIPTION_RULE_PREFIX: 'aif-test-sub-' };
+  for (const setting of requiredSettings(name)) {
+    const table = tableDefinitions.find((definition) => definition.envVar === setting);
+    const value = table ? `${table.id.toLowerCase()}-test` : AWS_SETTINGS[setting];
+    if (value === undefined) throw new Error(`handler-env: no test value for ${setting} (function ${name})`);
+    env[setting] = value;
+  }
+  return { ...env, ...overrides };
+}
+
+/**
+ * The AWS composition root's base for a function under test: the manifest-derived environment and
+ * the given clock, through the same `awsFunctionBase` the Lambda entry point calls.
+ *
+ * @example const handler = awsEventsHandler(testFunctionBase('events', { clock: recordingClock(NOW) }));
+ */
+export function testFunctionBase(
+  name: FunctionName,
+  options: { clock?: Clock; env?: NodeJS.ProcessEnv } = {},
+): FunctionBase {
+  return awsFunctionBase(name, {
+    env: handlerTestEnv(name, options.env),
+    ...(options.clock && { clock: options.clock }),
+  });
+}

@@ -7,12 +7,10 @@ import {
   PayloadTooLargeError,
   ValidationError,
 } from '../../shared/domain/errors';
-import { MAX_BODY_DEPTH, nestingDepth, parseBody } from '../../shared/http/body';
 import { MethodNotAllowedError, UnsupportedMediaTypeError } from '../../shared/http/errors';
 import { toProblem } from '../../shared/http/problem';
 import { RouteMatcher } from '../../shared/http/route-match';
 import { readTraceContext, traceHeaders } from '../../shared/http/trace-context';
-import { decodeYaml } from '../../shared/http/yaml-decoder';
 
 describe('readTraceContext', () => {
   it('continues a valid traceparent with a new span id', () => {
@@ -32,51 +30,6 @@ describe('readTraceContext', () => {
     expect(zero.traceId).not.toBe('00000000000000000000000000000000');
     expect(zero.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(fromHeader.traceId).toBe('abcdef0123456789abcdef0123456789');
-  });
-});
-
-describe('parseBody', () => {
-  const parse = (body: string, type?: string, formats: Array<'json' | 'yaml'> = ['json', 'yaml']) =>
-    parseBody(body, false, type, formats, 1024, { yaml: decodeYaml });
-
-  it('reads JSON, +json media types and a missing Content-Type as JSON', () => {
-    expect(parse('{"a":1}', 'application/json; charset=utf-8')).toEqual({ a: 1 });
-    expect(parse('{"a":1}', 'application/vnd.oai.openapi+json')).toEqual({ a: 1 });
-    expect(parse('{"a":1}')).toEqual({ a: 1 });
-  });
-
-  it('reads YAML only where the route accepts it', () => {
-    expect(parse('a: 1', 'application/yaml')).toEqual({ a: 1 });
-    expect(() => parse('a: 1', 'application/yaml', ['json'])).toThrow(UnsupportedMediaTypeError);
-  });
-
-  it('decodes base64 bodies', () => {
-    expect(parseBody(Buffer.from('{"a":2}').toString('base64'), true, 'application/json', ['json'], 1024)).toEqual({
-      a: 2,
-    });
-  });
-
-  it('rejects malformed JSON and YAML with 400, oversized bodies with 413, other types with 415', () => {
-    expect(() => parse('{"a":')).toThrow(BadRequestError);
-    expect(() => parse('a: [1', 'application/yaml')).toThrow(BadRequestError);
-    expect(() => parse('x'.repeat(2000))).toThrow(PayloadTooLargeError);
-    expect(() => parse('a=b', 'application/x-www-form-urlencoded')).toThrow(UnsupportedMediaTypeError);
-  });
-
-  it('refuses YAML alias bombs', () => {
-    const bomb = [
-      'a: &a [x,x,x,x,x,x,x,x,x,x]',
-      ...Array.from(
-        { length: 9 },
-        (_, i) =>
-          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
-            .fill(`*${String.fromCharCode(97 + i)}`)
-            .join(',')}]`,
-      ),
-    ].join('\n');
-    expect(() => parseBody(bomb, false, 'application/yaml', ['yaml'], 1_000_000, { yaml: decodeYaml })).toThrow(
-      BadRequestError,
-    );
   });
 });
 
@@ -176,33 +129,5 @@ describe('toProxyEvent', () => {
       body: '/wA=',
     });
     expect(toLambdaContext('aif-contracts', 'id').getRemainingTimeInMillis()).toBeGreaterThan(0);
-  });
-});
-
-describe('parseBody limits', () => {
-  it('refuses bodies nested deeper than the limit with 400', () => {
-    const deep = `${'['.repeat(MAX_BODY_DEPTH + 1)}${']'.repeat(MAX_BODY_DEPTH + 1)}`;
-    const fine = `${'['.repeat(MAX_BODY_DEPTH)}${']'.repeat(MAX_BODY_DEPTH)}`;
-    expect(() => parseBody(deep, false, 'application/json', ['json'], 1_000_000)).toThrow(BadRequestError);
-    expect(nestingDepth(parseBody(fine, false, 'application/json', ['json'], 1_000_000), 1000)).toBe(MAX_BODY_DEPTH);
-  });
-
-  it('refuses a charset other than UTF-8 with 415', () => {
-    expect(() => parseBody('{}', false, 'application/json; charset=iso-8859-1', ['json'], 1024)).toThrow(
-      UnsupportedMediaTypeError,
-    );
-    expect(parseBody('{}', false, 'application/json; charset="UTF-8"', ['json'], 1024)).toEqual({});
-  });
-});
-
-describe('parseBody and YAML aliases', () => {
-  it('counts a node reached through an alias at its deepest place', () => {
-    const levels = 140;
-    const deep = `${'['.repeat(levels)}1${']'.repeat(levels)}`;
-    // The alias is defined shallow and used deep: 140 + 140 levels once expanded.
-    const yaml = `a: &deep ${deep}\nb: ${'['.repeat(levels)}*deep${']'.repeat(levels)}\n`;
-    expect(() => parseBody(yaml, false, 'application/yaml', ['yaml'], 1_000_000, { yaml: decodeYaml })).toThrow(
-      /deeper than 256 levels/,
-    );
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LocalEventBus, sharedLocalEventBus } from '../../shared/adapters/local/local-event-bus';
+import { LocalEventBus } from '../../shared/adapters/local/local-event-bus';
+import { createLocalEventBus } from '../../shared/adapters/local/local-event-bus-wiring';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
 
 function integrationEvent(n: number, overrides: Partial<IntegrationEvent> = {}): IntegrationEvent {
@@ -206,18 +207,41 @@ describe('LocalEventBus', () => {
   });
 });
 
-describe('sharedLocalEventBus', () => {
-  it('returns the same bus on every call', async () => {
+describe('createLocalEventBus', () => {
+  it('routes each published event to the delivery queue of a matching subscription', async () => {
     // Prepare
-    const first = sharedLocalEventBus();
-    const listener = vi.fn();
-    first.subscribe(listener);
+    const { bus, router, queues } = createLocalEventBus();
+    await router.put({
+      id: 'sub-1',
+      eventType: 'integration.alert',
+      target: { type: 'webhook', url: 'http://localhost:9/hooks', secret: `whsec_${'A'.repeat(43)}=` },
+      maxRetries: 0,
+      retryPolicy: { backoffStrategy: 'constant', initialDelayMs: 0, maxDelayMs: 0, jitter: 'none' },
+      timeoutMs: 1_000,
+      priority: 0,
+      status: 'active',
+      createdAt: '2026-11-30T00:00:00.000Z',
+    });
 
     // Act
-    await sharedLocalEventBus().publish([integrationEvent(1)]);
+    await bus.publish([integrationEvent(1)]);
 
     // Assess
-    expect(sharedLocalEventBus()).toBe(first);
-    expect(listener).toHaveBeenCalledOnce();
+    const received = queues.delivery.receive(10);
+    expect(received.map((m) => JSON.parse(m.body).subscriptionId)).toEqual(['sub-1']);
+  });
+
+  it('creates independent buses: an event on one reaches no other', async () => {
+    // Prepare
+    const first = createLocalEventBus();
+    const second = createLocalEventBus();
+    const listener = vi.fn();
+    second.bus.subscribe(listener);
+
+    // Act
+    await first.bus.publish([integrationEvent(1)]);
+
+    // Assess
+    expect(listener).not.toHaveBeenCalled();
   });
 });

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  createLocalDeliveryQueues,
   LOCAL_DELIVERY_DLQ_NAME,
   LOCAL_DELIVERY_MAX_RECEIVE_COUNT,
   LOCAL_DELIVERY_QUEUE_NAME,
   LocalDeliveryQueue,
-  sharedLocalDeliveryQueues,
 } from '../../shared/adapters/local/local-delivery-queue';
 import {
   LocalQueue,
@@ -598,15 +598,15 @@ describe('LocalDeliveryQueue', () => {
     });
   });
 
-  describe('sharedLocalDeliveryQueues', () => {
-    it('returns the same delivery queue and DLQ on every call, wired by a redrive policy', () => {
+  describe('createLocalDeliveryQueues', () => {
+    it('creates a delivery queue and its DLQ wired by a redrive policy, a new pair per call', () => {
       // Act
-      const first = sharedLocalDeliveryQueues();
-      const second = sharedLocalDeliveryQueues();
+      const first = createLocalDeliveryQueues();
+      const second = createLocalDeliveryQueues();
 
       // Assess
-      expect(second.delivery).toBe(first.delivery);
-      expect(second.deadLetters).toBe(first.deadLetters);
+      expect(second.delivery).not.toBe(first.delivery);
+      expect(second.deadLetters).not.toBe(first.deadLetters);
       expect(first.delivery.name).toBe(LOCAL_DELIVERY_QUEUE_NAME);
       expect(first.deadLetters.name).toBe(LOCAL_DELIVERY_DLQ_NAME);
       expect(first.delivery.redrivePolicy).toEqual({

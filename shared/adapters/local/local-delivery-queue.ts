@@ -22,11 +22,11 @@ export type LocalDeliverySendOptions = {
  * `DependencyUnavailableError` never comes from here.
  *
  * @example
- * const queue = new LocalDeliveryQueue(sharedLocalDeliveryQueues().delivery);
+ * const queue = new LocalDeliveryQueue(createLocalDeliveryQueues().delivery);
  * await queue.send({ subscriptionId: 'orders-sub', event }, 0, { priority: 10 });
  */
 export class LocalDeliveryQueue implements DeliveryQueue {
-  /** @param queue - the local delivery queue, usually `sharedLocalDeliveryQueues().delivery` */
+  /** @param queue - the local delivery queue, usually `createLocalDeliveryQueues().delivery` */
   constructor(private readonly queue: LocalQueue) {}
 
   /**
@@ -101,36 +101,23 @@ export const LOCAL_DELIVERY_MAX_RECEIVE_COUNT = 110;
 /** Retention of both local queues, seconds: 14 days, as deployed. */
 export const LOCAL_DELIVERY_RETENTION_SECONDS = 1_209_600;
 
-/** Where the process-wide queues live: a registered symbol on globalThis, shared by every copy of this module. */
-const SHARED_QUEUES_KEY: unique symbol = Symbol.for('agent-integration-framework.local-delivery-queues');
-
 /**
- * The process-wide local delivery queue and its DLQ, created on first call.
- *
- * The local runner (which polls `delivery` with the dispatcher's handler) and the handler modules it
- * loads (which send and change visibility through {@link LocalDeliveryQueue}) use these same two
- * queues. They are kept on `globalThis` under a registered symbol, so even two copies of this module
- * (a bundler or a test runner loading it twice in one process) return the same instances.
+ * The local delivery queue and its DLQ, as the stateful stack deploys them: one pair per local
+ * server, shared by the poller (which feeds `delivery` to the dispatcher's handler) and the
+ * functions (which send and change visibility through {@link LocalDeliveryQueue}).
  *
  * `delivery`: {@link LOCAL_DELIVERY_QUEUE_NAME}, visibility {@link LOCAL_DELIVERY_VISIBILITY_TIMEOUT_SECONDS} s,
  * redrive to `deadLetters` after {@link LOCAL_DELIVERY_MAX_RECEIVE_COUNT} receives. `deadLetters`:
  * {@link LOCAL_DELIVERY_DLQ_NAME}. Both keep messages {@link LOCAL_DELIVERY_RETENTION_SECONDS} (14 days,
- * as deployed) and use the wall clock.
+ * as deployed), take messages up to 1 MiB (SQS's quota since 2025, as EventBridge entries can be)
+ * and use the wall clock.
  *
- * @returns the same two queues on every call within a process
  * @example
- * const { delivery, deadLetters } = sharedLocalDeliveryQueues();
+ * const { delivery, deadLetters } = createLocalDeliveryQueues();
  * new LocalQueuePoller(delivery, dispatcherHandler).start(); // in the local runner
  * const queue = new LocalDeliveryQueue(delivery); // in the dispatcher's local deps
  */
-export function sharedLocalDeliveryQueues(): LocalDeliveryQueues {
-  const holder = globalThis as typeof globalThis & { [SHARED_QUEUES_KEY]?: LocalDeliveryQueues };
-  holder[SHARED_QUEUES_KEY] ??= createDeliveryQueues();
-  return holder[SHARED_QUEUES_KEY];
-}
-
-function createDeliveryQueues(): LocalDeliveryQueues {
-  // SQS takes messages up to 1 MiB (its quota since 2025), as EventBridge entries can be.
+export function createLocalDeliveryQueues(): LocalDeliveryQueues {
   const deadLetters = new LocalQueue({
     name: LOCAL_DELIVERY_DLQ_NAME,
     messageRetentionPeriodSeconds: LOCAL_DELIVERY_RETENTION_SECONDS,

@@ -153,24 +153,3 @@ export class LocalEventBus implements EventPublisher {
     }
   }
 }
-
-/** Where the process-wide bus lives: a registered symbol on globalThis, shared by every copy of this module. */
-const SHARED_BUS_KEY: unique symbol = Symbol.for('agent-integration-framework.local-event-bus');
-
-/**
- * The process-wide LocalEventBus, created on first call with default options.
- *
- * The local runner and the handler modules it loads publish to and observe this one bus. It is kept
- * on `globalThis` under a registered symbol, so even two copies of this module (a bundler or a
- * test runner loading it twice in one process) return the same instance.
- *
- * @returns the same instance on every call within a process
- * @example
- * sharedLocalEventBus().subscribe((event) => console.log(event.type)); // in the local runner
- * await sharedLocalEventBus().publish([event]); // in a handler's local deps
- */
-export function sharedLocalEventBus(): LocalEventBus {
-  const holder = globalThis as typeof globalThis & { [SHARED_BUS_KEY]?: LocalEventBus };
-  holder[SHARED_BUS_KEY] ??= new LocalEventBus();
-  return holder[SHARED_BUS_KEY];
-}

@@ -1,0 +1,61 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbDeadLetterRepository, newDeadLetterId } from '../../shared/adapters/dynamodb/dead-letter-repository';
+import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
+import { DynamoDbSubscriptionRepository } from '../../shared/adapters/dynamodb/subscription-repository';
+import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
+import { signWebhook } from '../../shared/adapters/http/webhook-signer';
+import { SqsDeliveryQueue } from '../../shared/adapters/sqs/sqs-delivery-queue';
+import type { Config } from '../../shared/config';
+import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
+import type { DeliveryQueue } from '../../shared/ports/delivery-queue';
+import type { EventPublisher } from '../../shared/ports/event-publisher';
+import type { DeliverDeps } from '../../shared/use-cases/deliver-event';
+import { addressPolicyOf, eventBridgePublisher, type FunctionBase, requireSetting } from '../wiring';
+import { createDispatcherHandler } from './app';
+
+/** The dispatcher's parts that differ by mode: the delivery queue (retries change its visibility) and the bus (alerts). */
+export type DispatcherParts = { queue: DeliveryQueue; events: EventPublisher };
+
+/**
+ * The dispatcher's dependencies on a function base: subscriptions and dead letters (delivery
+ * table), error counters, Standard Webhooks signing, the SSRF-safe client, and the mode's parts.
+ */
+export function dispatcherDeps(base: FunctionBase, parts: DispatcherParts): DeliverDeps {
+  const { config, documentClient, observability } = base;
+  const deliveryTable = requireSetting(config, 'DELIVERY_TABLE');
+  return {
+    subscriptions: new DynamoDbSubscriptionRepository(documentClient, deliveryTable),
+    deadLetters: new DynamoDbDeadLetterRepository(documentClient, deliveryTable),
+    queue: parts.queue,
+    http: new SafeHttpClient(addressPolicyOf(config)),
+    sign: signWebhook,
+    newDeadLetterId: (nowMs) => newDeadLetterId(nowMs),
+    counters: new DynamoDbErrorCounterRepository(documentClient, requireSetting(config, 'ERRORS_TABLE')),
+    policyCache: base.policyCache,
+    events: parts.events,
+    clock: base.clock,
+    metrics: new PowertoolsErrorMetrics(observability.metrics, observability.logger),
+    onCountingError: (error) =>
+      observability.logger.warn('A delivery failure could not be counted', { error: String(error) }),
+  };
+}
+
+/**
+ * AWS mode: the SQS delivery queue (DELIVERY_QUEUE_URL).
+ *
+ * @throws {Error} when DELIVERY_QUEUE_URL is missing
+ */
+export function awsDeliveryQueue(config: Config): DeliveryQueue {
+  return new SqsDeliveryQueue(new SQSClient({}), requireSetting(config, 'DELIVERY_QUEUE_URL'));
+}
+
+/**
+ * The dispatcher function as Lambda runs it: the AWS adapters on `base` (the entry point passes
+ * `awsFunctionBase('dispatcher')`; tests pass a base with their own environment and clock).
+ */
+export function awsDispatcherHandler(base: FunctionBase) {
+  return createDispatcherHandler(
+    dispatcherDeps(base, { queue: awsDeliveryQueue(base.config), events: eventBridgePublisher(base.config) }),
+    base,
+  );
+}

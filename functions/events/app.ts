@@ -1,0 +1,68 @@
+import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
+import type { Replayer } from '../../shared/ports/replays';
+import {
+  type DeadLetterDeps,
+  deleteDeadLetter,
+  listDeadLetters,
+  redriveDeadLetters,
+} from '../../shared/use-cases/dead-letters';
+import { getEvent, listEventsByCorrelation, testEventPattern } from '../../shared/use-cases/event-queries';
+import { type PublishEventsDeps, publishEvents, publishFailure } from '../../shared/use-cases/publish-events';
+import { getReplay, startReplay } from '../../shared/use-cases/replays';
+import {
+  createSubscription,
+  deleteSubscription,
+  getSubscription,
+  listSubscriptions,
+  type SubscriptionDeps,
+} from '../../shared/use-cases/subscriptions';
+import { type OperationsOf, routes } from '../routes';
+
+/** What the events function needs. */
+export type EventsDeps = PublishEventsDeps & SubscriptionDeps & DeadLetterDeps & { replayer: Replayer };
+
+/** Publishing, the event log, subscriptions, pattern tests, dead letters and replays. */
+export const eventOperations: OperationsOf<'events', EventsDeps> = {
+  publishEvents: async ({ body }, deps) => {
+    const report = await publishEvents(deps, body);
+    if (report.status !== 202) throw publishFailure(report);
+    return { status: 202, body: { results: report.results } };
+  },
+  listEvents: async ({ query }, deps) => ({ status: 200, body: await listEventsByCorrelation(deps, query) }),
+  getEvent: async ({ params }, deps) => ({ status: 200, body: await getEvent(deps, params.id) }),
+  createSubscription: async ({ body }, deps) => {
+    const { created, subscription } = await createSubscription(deps, body);
+    return {
+      status: created ? 201 : 200,
+      body: subscription,
+      ...(created && { headers: { location: `/v1/subscriptions/${encodeURIComponent(subscription.id)}` } }),
+    };
+  },
+  listSubscriptions: async (_request, deps) => ({ status: 200, body: { items: await listSubscriptions(deps) } }),
+  getSubscription: async ({ params }, deps) => ({ status: 200, body: await getSubscription(deps, params.id) }),
+  deleteSubscription: async ({ params }, deps) => {
+    await deleteSubscription(deps, params.id);
+    return { status: 204 };
+  },
+  testEventPattern: async ({ body }) => ({ status: 200, body: testEventPattern(body) }),
+  listDeadLetters: async ({ query }, deps) => ({ status: 200, body: await listDeadLetters(deps, query) }),
+  redriveDeadLetters: async ({ body }, deps) => ({ status: 200, body: await redriveDeadLetters(deps, body) }),
+  deleteDeadLetter: async ({ params }, deps) => {
+    await deleteDeadLetter(deps, params.id);
+    return { status: 204 };
+  },
+  startReplay: async ({ body }, deps) => {
+    const replay = await startReplay(deps, body);
+    return { status: 202, body: replay, headers: { location: `/v1/replays/${encodeURIComponent(replay.name)}` } };
+  },
+  getReplay: async ({ params }, deps) => ({ status: 200, body: await getReplay(deps, params.name) }),
+};
+
+/**
+ * The events function: publishing, the event log, subscriptions, pattern tests, dead letters and
+ * replays over the HTTP pipeline.
+ *
+ * @example const handler = createEventsHandler(eventsDeps(base, awsEventBusParts(base.config, subscriptions)), httpOptions(base));
+ */
+export const createEventsHandler = (deps: EventsDeps, options: HttpHandlerOptions) =>
+  httpApi(routes, eventOperations, deps, options);

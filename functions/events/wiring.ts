@@ -1,0 +1,98 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
+import { DynamoDbDeadLetterRepository } from '../../shared/adapters/dynamodb/dead-letter-repository';
+import { DynamoDbEventLog } from '../../shared/adapters/dynamodb/event-log';
+import { DynamoDbSubscriptionRepository } from '../../shared/adapters/dynamodb/subscription-repository';
+import { EventBridgeReplayer } from '../../shared/adapters/eventbridge/replayer';
+import { EventBridgeSubscriptionRules } from '../../shared/adapters/eventbridge/subscription-rules';
+import { SqsDeliveryQueue } from '../../shared/adapters/sqs/sqs-delivery-queue';
+import type { Config } from '../../shared/config';
+import { CompiledContractCache } from '../../shared/domain/contracts/validator';
+import type { ApiHandler } from '../../shared/middleware/http-api';
+import type { DeliveryQueue } from '../../shared/ports/delivery-queue';
+import type { EventPublisher } from '../../shared/ports/event-publisher';
+import type { Replayer } from '../../shared/ports/replays';
+import type { SubscriptionRepository, SubscriptionRules } from '../../shared/ports/subscriptions';
+import { addressPolicyOf, eventBridgePublisher, type FunctionBase, httpOptions, requireSetting } from '../wiring';
+import { createEventsHandler, type EventsDeps } from './app';
+
+/** The parts of the events function that differ by mode: the bus, the subscriptions' rules, the delivery queue, replays. */
+export type EventBusParts = {
+  events: EventPublisher;
+  rules: SubscriptionRules;
+  queue: DeliveryQueue;
+  replayer: Replayer;
+};
+
+/** The tables the events function works on, built once: the mode's parts may need them (replays read subscriptions or the log). */
+export type EventsTables = { eventLog: DynamoDbEventLog; subscriptions: DynamoDbSubscriptionRepository };
+
+/** The events function's tables on a function base. */
+export function eventsTables(base: FunctionBase): EventsTables {
+  return {
+    eventLog: new DynamoDbEventLog(base.documentClient, requireSetting(base.config, 'EVENTS_TABLE')),
+    subscriptions: new DynamoDbSubscriptionRepository(
+      base.documentClient,
+      requireSetting(base.config, 'DELIVERY_TABLE'),
+    ),
+  };
+}
+
+/** The events function's dependencies on a function base, its tables and the mode's bus parts. */
+export function eventsDeps(base: FunctionBase, tables: EventsTables, parts: EventBusParts): EventsDeps {
+  const { config } = base;
+  return {
+    ...tables,
+    contracts: new DynamoDbContractRepository(base.documentClient, requireSetting(config, 'CONTRACTS_TABLE')),
+    compiled: new CompiledContractCache(64),
+    policyCache: base.policyCache,
+    clock: base.clock,
+    retentionDays: config.EVENT_RETENTION_DAYS,
+    maxEntryBytes: config.MAX_EVENT_ENTRY_BYTES,
+    deadLetters: new DynamoDbDeadLetterRepository(base.documentClient, requireSetting(config, 'DELIVERY_TABLE')),
+    addressPolicy: addressPolicyOf(config),
+    ...parts,
+  };
+}
+
+/**
+ * AWS mode: the EventBridge custom bus, one rule per subscription (named with the rule prefix)
+ * targeting the delivery queue, the SQS delivery queue for redrive, and replays of the bus archive
+ * to the rules of the replayed event types.
+ *
+ * @throws {Error} naming a missing setting (EVENT_BUS_NAME, EVENT_BUS_ARN, DELIVERY_QUEUE_URL/ARN, EVENTS_DLQ_ARN, EVENT_ARCHIVE_ARN)
+ */
+export function awsEventBusParts(config: Config, subscriptions: SubscriptionRepository): EventBusParts {
+  const eventBridge = new EventBridgeClient({});
+  return {
+    events: eventBridgePublisher(config, eventBridge),
+    rules: new EventBridgeSubscriptionRules(eventBridge, {
+      eventBusName: requireSetting(config, 'EVENT_BUS_NAME'),
+      rulePrefix: config.SUBSCRIPTION_RULE_PREFIX,
+      deliveryQueueArn: requireSetting(config, 'DELIVERY_QUEUE_ARN'),
+      deadLetterQueueArn: requireSetting(config, 'EVENTS_DLQ_ARN'),
+    }),
+    queue: new SqsDeliveryQueue(new SQSClient({}), requireSetting(config, 'DELIVERY_QUEUE_URL')),
+    replayer: new EventBridgeReplayer(eventBridge, {
+      archiveArn: requireSetting(config, 'EVENT_ARCHIVE_ARN'),
+      eventBusArn: requireSetting(config, 'EVENT_BUS_ARN'),
+      ruleArnsFor: async (eventTypes) =>
+        (await subscriptions.list())
+          .filter((s) => s.ruleArn && (!eventTypes || eventTypes.includes(s.eventType)))
+          .map((s) => s.ruleArn as string),
+    }),
+  };
+}
+
+/**
+ * The events function as Lambda runs it: the AWS adapters on `base` (the entry point passes
+ * `awsFunctionBase('events')`; tests pass a base with their own environment and clock).
+ */
+export function awsEventsHandler(base: FunctionBase): ApiHandler {
+  const tables = eventsTables(base);
+  return createEventsHandler(
+    eventsDeps(base, tables, awsEventBusParts(base.config, tables.subscriptions)),
+    httpOptions(base),
+  );
+}

@@ -1,0 +1,34 @@
+import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-registry';
+import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
+import type { EventPublisher } from '../../shared/ports/event-publisher';
+import type { HealthCheckDeps } from '../../shared/use-cases/health-checks';
+import { addressPolicyOf, eventBridgePublisher, type FunctionBase, requireSetting } from '../wiring';
+import { createHealthCheckHandler } from './app';
+
+/** Largest health-endpoint answer read, bytes: a status page, not a payload. */
+const MAX_HEALTH_RESPONSE_BYTES = 64 * 1024;
+
+/**
+ * The health check's dependencies on a function base: the registry, the SSRF-safe client (10
+ * probes at a time), and where status-changed events go (`events`).
+ */
+export function healthCheckDeps(base: FunctionBase, { events }: { events: EventPublisher }): HealthCheckDeps {
+  const { config } = base;
+  return {
+    registry: new DynamoDbServiceRegistry(base.documentClient, requireSetting(config, 'MESH_TABLE')),
+    http: new SafeHttpClient(addressPolicyOf(config), { maxResponseBytes: MAX_HEALTH_RESPONSE_BYTES }),
+    events,
+    clock: base.clock,
+    concurrency: 10,
+    staleAfterMs: config.STALE_INSTANCE_AFTER_MS,
+    deregisterStale: config.DEREGISTER_STALE,
+  };
+}
+
+/**
+ * The health-check function as Lambda runs it: the AWS adapters on `base` (the entry point passes
+ * `awsFunctionBase('health-check')`; tests pass a base with their own environment and clock).
+ */
+export function awsHealthCheckHandler(base: FunctionBase) {
+  return createHealthCheckHandler(healthCheckDeps(base, { events: eventBridgePublisher(base.config) }), base);
+}

@@ -1,0 +1,187 @@
+import {
+  contractsTable,
+  deliveryTable,
+  errorsTable,
+  eventsTable,
+  meshTable,
+  tableDefinitions,
+} from '../shared/adapters/dynamodb/table-definitions';
+import type { Config } from '../shared/config';
+
+/** How a function may use a table: `read` grants reads only; `readWrite` reads and writes (never table admin). */
+export type TableAccess = 'read' | 'readWrite';
+
+/** What invokes a function: API Gateway (route table), the delivery queue's SQS event source, or EventBridge Scheduler. */
+export type FunctionTrigger = 'http' | 'sqs' | 'schedule';
+
+/**
+ * Outbound HTTP of a function: `none`, or `public-only` — the SSRF policy refuses loopback,
+ * link-local and private addresses (OUTBOUND_ALLOW_LOOPBACK / OUTBOUND_ALLOW_PRIVATE false in AWS).
+ */
+export type OutboundPolicy = 'none' | 'public-only';
+
+/** Settings a function cannot start without, beyond its tables (AWS mode; the local runner supplies its own adapters). */
+type RequiredSetting = { [K in keyof Config]-?: undefined extends Config[K] ? K : never }[keyof Config];
+
+/**
+ * One record per Lambda function: everything the CDK app, the local runner, the handlers' config
+ * loading, the benchmark and the test environment need to know about it. A new function is one
+ * record here, one `functions/<name>/handler.ts`, and (for `http`) its routes in the route table.
+ */
+export type FunctionManifestEntry = {
+  /** Handler module relative to the repository root; it exports `handler`. */
+  entry: string;
+  /** Shown in the Lambda console. */
+  description: string;
+  trigger: FunctionTrigger;
+  /** Tables by definition id (`shared/adapters/dynamodb/table-definitions.ts`) and the access granted. */
+  tables: Readonly<Record<string, TableAccess>>;
+  /** `events:PutEvents` on the custom bus and EVENT_BUS_NAME. @default false */
+  publishesEvents?: boolean;
+  /** Delivery queue access: `send` (redrive) or `changeVisibility` (the consumer's retries). */
+  deliveryQueue?: 'send' | 'changeVisibility';
+  /** Manages the subscription rules (named with the rule prefix) on the bus. @default false */
+  managesSubscriptionRules?: boolean;
+  /** Starts and describes replays of the bus archive. @default false */
+  replaysArchive?: boolean;
+  outbound: OutboundPolicy;
+  /** Memory, MiB. @default 1024 (NodeFunction) */
+  memorySizeMb?: number;
+  /** Longest invocation, seconds. @default 29 (API Gateway's integration timeout) */
+  timeoutSeconds?: number;
+  /** Counts integration errors and emits their metrics: the error alarms sum over these services. @default false */
+  countsErrors?: boolean;
+  /** AWS-mode settings the function cannot start without, besides its tables' variables. */
+  awsSettings: readonly RequiredSetting[];
+};
+
+/** Every table, read: the system function's health check proves each is reachable. */
+const readEveryTable = Object.fromEntries(tableDefinitions.map((definition) => [definition.id, 'read' as const]));
+
+/**
+ * The functions. Every function reads the error policies (`Errors`): its DynamoDB retries follow them.
+ * Sizing is pinned where it is a decision: the mesh relays calls for up to 29 s (API Gateway's
+ * integration timeout) with bodies of up to MAX_BODY_BYTES both ways; the dispatcher and the health
+ * check wait up to 30 s on one slow endpoint, so they get 60 s.
+ */
+export const functionManifest = {
+  contracts: {
+    entry: 'functions/contracts/handler.ts',
+    description: 'Agent Integration Framework: contracts routes',
+    trigger: 'http',
+    tables: { [contractsTable.id]: 'readWrite', [errorsTable.id]: 'read' },
+    outbound: 'none',
+    awsSettings: [],
+  },
+  errors: {
+    entry: 'functions/errors/handler.ts',
+    description: 'Agent Integration Framework: errors routes',
+    trigger: 'http',
+    tables: { [errorsTable.id]: 'readWrite' },
+    publishesEvents: true,
+    outbound: 'none',
+    countsErrors: true,
+    awsSettings: ['EVENT_BUS_NAME'],
+  },
+  // The event log and replays; subscriptions and dead letters; event contracts validate payloads.
+  events: {
+    entry: 'functions/events/handler.ts',
+    description: 'Agent Integration Framework: events routes',
+    trigger: 'http',
+    tables: {
+      [eventsTable.id]: 'readWrite',
+      [deliveryTable.id]: 'readWrite',
+      [contractsTable.id]: 'read',
+      [errorsTable.id]: 'read',
+    },
+    publishesEvents: true,
+    deliveryQueue: 'send',
+    managesSubscriptionRules: true,
+    replaysArchive: true,
+    // Subscription endpoints are checked against the SSRF policy at creation.
+    outbound: 'public-only',
+    countsErrors: true,
+    awsSettings: [
+      'EVENT_BUS_NAME',
+      'EVENT_BUS_ARN',
+      'DELIVERY_QUEUE_URL',
+      'DELIVERY_QUEUE_ARN',
+      'EVENTS_DLQ_ARN',
+      'EVENT_ARCHIVE_ARN',
+    ],
+  },
+  // The registry, rules and breakers; routed failures are counted like reported errors.
+  mesh: {
+    entry: 'functions/mesh/handler.ts',
+    description: 'Agent Integration Framework: mesh routes',
+    trigger: 'http',
+    tables: { [meshTable.id]: 'readWrite', [errorsTable.id]: 'readWrite' },
+    publishesEvents: true,
+    outbound: 'public-only',
+    memorySizeMb: 1024,
+    timeoutSeconds: 29,
+    countsErrors: true,
+    awsSettings: ['EVENT_BUS_NAME'],
+  },
+  system: {
+    entry: 'functions/system/handler.ts',
+    description: 'Agent Integration Framework: health, the OpenAPI document, unknown routes',
+    trigger: 'http',
+    tables: readEveryTable,
+    outbound: 'none',
+    awsSettings: [],
+  },
+  dispatcher: {
+    entry: 'functions/dispatcher/handler.ts',
+    description: 'Agent Integration Framework: delivers queued events to subscribers',
+    trigger: 'sqs',
+    tables: { [deliveryTable.id]: 'readWrite', [eventsTable.id]: 'read', [errorsTable.id]: 'readWrite' },
+    publishesEvents: true,
+    deliveryQueue: 'changeVisibility',
+    outbound: 'public-only',
+    timeoutSeconds: 60,
+    countsErrors: true,
+    awsSettings: ['EVENT_BUS_NAME', 'DELIVERY_QUEUE_URL'],
+  },
+  'health-check': {
+    entry: 'functions/health-check/handler.ts',
+    description: 'Agent Integration Framework: scheduled health checks of the mesh instances',
+    trigger: 'schedule',
+    tables: { [meshTable.id]: 'readWrite', [errorsTable.id]: 'read' },
+    publishesEvents: true,
+    outbound: 'public-only',
+    timeoutSeconds: 60,
+    awsSettings: ['EVENT_BUS_NAME'],
+  },
+} as const satisfies Record<string, FunctionManifestEntry>;
+
+/** Every function of the app. */
+export type FunctionName = keyof typeof functionManifest;
+
+/** The functions API Gateway invokes: the `function` of every route in the route table. */
+export type HttpFunctionName = {
+  [K in FunctionName]: (typeof functionManifest)[K]['trigger'] extends 'http' ? K : never;
+}[FunctionName];
+
+/** The names of every function, in manifest order. */
+export const functionNames = Object.keys(functionManifest) as FunctionName[];
+
+/** The functions API Gateway invokes, in manifest order. */
+export const httpFunctionNames = functionNames.filter(
+  (name): name is HttpFunctionName => functionManifest[name].trigger === 'http',
+);
+
+/**
+ * The settings a function needs in AWS mode: its tables' variables and its `awsSettings`.
+ *
+ * @example loadConfig(requiredSettings('events')) // EVENTS_TABLE, DELIVERY_TABLE, …, EVENT_BUS_NAME, …
+ */
+export function requiredSettings(name: FunctionName): RequiredSetting[] {
+  const entry: FunctionManifestEntry = functionManifest[name];
+  const tables = Object.keys(entry.tables).map((id) => {
+    const definition = tableDefinitions.find((d) => d.id === id);
+    if (!definition) throw new Error(`functionManifest.${name}: no table definition has the id "${id}"`);
+    return definition.envVar as RequiredSetting;
+  });
+  return [...tables, ...entry.awsSettings];
+}

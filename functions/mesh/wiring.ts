@@ -1,0 +1,75 @@
+import { DynamoDbBreakerStore } from '../../shared/adapters/dynamodb/breaker-store';
+import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
+import { DynamoDbRoutingRuleRepository } from '../../shared/adapters/dynamodb/routing-rule-repository';
+import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-registry';
+import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
+import { type BreakerConfig, DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
+import type { ApiHandler } from '../../shared/middleware/http-api';
+import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
+import type { EventPublisher } from '../../shared/ports/event-publisher';
+import { recordError } from '../../shared/use-cases/record-error';
+import { MeshRouter } from '../../shared/use-cases/route-call';
+import { addressPolicyOf, eventBridgePublisher, type FunctionBase, httpOptions, requireSetting } from '../wiring';
+import { createMeshHandler, type MeshFunctionDeps } from './app';
+
+/** Largest upstream answer the router relays, bytes: Lambda's 6 MB response payload limit. */
+const MAX_RELAYED_RESPONSE_BYTES = 6 * 1024 * 1024;
+
+/**
+ * The mesh function's dependencies on a function base: registry, rules and breakers in the mesh
+ * table, the SSRF-safe HTTP client, the router (breaker defaults from BREAKER_* settings), and the
+ * counting of routed failures (alerts go to `events`: EventBridge in AWS, the in-process bus locally).
+ */
+export function meshDeps(base: FunctionBase, { events }: { events: EventPublisher }): MeshFunctionDeps {
+  const { config, documentClient, policyCache, clock, observability } = base;
+  const meshTable = requireSetting(config, 'MESH_TABLE');
+  const registry = new DynamoDbServiceRegistry(documentClient, meshTable);
+  const rules = new DynamoDbRoutingRuleRepository(documentClient, meshTable);
+  const breakers = new DynamoDbBreakerStore(documentClient, meshTable);
+  const counting = {
+    counters: new DynamoDbErrorCounterRepository(documentClient, requireSetting(config, 'ERRORS_TABLE')),
+    policyCache,
+    events,
+    clock,
+    metrics: new PowertoolsErrorMetrics(observability.metrics, observability.logger),
+  };
+  const defaults: BreakerConfig = {
+    ...DEFAULT_BREAKER_CONFIG,
+    failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
+    resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
+    halfOpenRequests: config.BREAKER_HALF_OPEN_REQUESTS,
+  };
+  return {
+    breakerConfigs: breakers,
+    defaults,
+    registry,
+    rules,
+    breakers,
+    clock,
+    addressPolicy: addressPolicyOf(config),
+    router: new MeshRouter({
+      registry,
+      rules,
+      breakers,
+      http: new SafeHttpClient(addressPolicyOf(config), { maxResponseBytes: MAX_RELAYED_RESPONSE_BYTES }),
+      policyCache,
+      clock,
+      cacheTtlMs: config.MESH_CACHE_TTL_MS,
+      breakerConfig: defaults,
+      breakerConfigs: breakers,
+      onFailure: (error) => {
+        recordError(counting, error).catch((failure: unknown) =>
+          observability.logger.warn('A routed failure could not be counted', { error: String(failure) }),
+        );
+      },
+    }),
+  };
+}
+
+/**
+ * The mesh function as Lambda runs it: the AWS adapters on `base` (the entry point passes
+ * `awsFunctionBase('mesh')`; tests pass a base with their own environment and clock).
+ */
+export function awsMeshHandler(base: FunctionBase): ApiHandler {
+  return createMeshHandler(meshDeps(base, { events: eventBridgePublisher(base.config) }), httpOptions(base));
+}

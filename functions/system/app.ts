@@ -1,0 +1,37 @@
+import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
+import type { ContractRepository } from '../../shared/ports/contract-repository';
+import { type OperationsOf, routes } from '../routes';
+import { buildOpenApiDocument } from './openapi-document';
+
+/** What the system function needs: one store per table to ping. */
+export type SystemDeps = { stores: Record<string, Pick<ContractRepository, 'ping'>> };
+
+/**
+ * Health and the API description. API Gateway also sends every request that matches no route
+ * (`/{proxy+}` and `ANY` on each resource) here, so the router answers 404 or 405 as problem+json.
+ */
+export const systemOperations: OperationsOf<'system', SystemDeps> = {
+  getHealth: async (_request, deps) => {
+    const checks: Record<string, 'ok'> = {};
+    for (const [name, store] of Object.entries(deps.stores)) {
+      await store.ping();
+      checks[name] = 'ok';
+    }
+    return { status: 200, body: { status: 'ok', checks }, headers: { 'cache-control': 'no-store' } };
+  },
+  getOpenApiDocument: async ({ headers, basePath }) => {
+    const host = headers['x-forwarded-host'] ?? headers.host ?? 'localhost:3000';
+    const proto =
+      headers['x-forwarded-proto'] ?? (host.startsWith('localhost') || host.startsWith('127.') ? 'http' : 'https');
+    return { status: 200, body: buildOpenApiDocument(`${proto}://${host}${basePath}`) };
+  },
+};
+
+/**
+ * The system function: health, the API's OpenAPI document, and the 404/405 answers for every
+ * request that matches no route.
+ *
+ * @example const handler = createSystemHandler(systemDeps(base), httpOptions(base));
+ */
+export const createSystemHandler = (deps: SystemDeps, options: HttpHandlerOptions) =>
+  httpApi(routes, systemOperations, deps, options);

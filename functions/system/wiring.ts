@@ -1,0 +1,22 @@
+import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
+import type { ApiHandler } from '../../shared/middleware/http-api';
+import { type FunctionBase, httpOptions, requireSetting } from '../wiring';
+import { createSystemHandler, type SystemDeps } from './app';
+
+/** The system function's dependencies: the stores its health check pings (contracts and errors tables). */
+export function systemDeps(base: FunctionBase): SystemDeps {
+  return {
+    stores: {
+      contracts: new DynamoDbContractRepository(base.documentClient, requireSetting(base.config, 'CONTRACTS_TABLE')),
+      errors: base.policyStore,
+    },
+  };
+}
+
+/**
+ * The system function as Lambda runs it: the AWS adapters on `base` (the entry point passes
+ * `awsFunctionBase('system')`; tests pass a base with their own environment and clock).
+ */
+export function awsSystemHandler(base: FunctionBase): ApiHandler {
+  return createSystemHandler(systemDeps(base), httpOptions(base));
+}

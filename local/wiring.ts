@@ -1,0 +1,98 @@
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createContractsHandler } from '../functions/contracts/app';
+import { contractsDeps } from '../functions/contracts/wiring';
+import { createDispatcherHandler } from '../functions/dispatcher/app';
+import { dispatcherDeps } from '../functions/dispatcher/wiring';
+import { createErrorsHandler } from '../functions/errors/app';
+import { errorsDeps } from '../functions/errors/wiring';
+import { createEventsHandler } from '../functions/events/app';
+import { eventsDeps, eventsTables } from '../functions/events/wiring';
+import { createHealthCheckHandler } from '../functions/health-check/app';
+import { healthCheckDeps } from '../functions/health-check/wiring';
+import type { FunctionName, HttpFunctionName } from '../functions/manifest';
+import { createMeshHandler } from '../functions/mesh/app';
+import { meshDeps } from '../functions/mesh/wiring';
+import { createSystemHandler } from '../functions/system/app';
+import { systemDeps } from '../functions/system/wiring';
+import { type FunctionBase, functionBase, httpOptions } from '../functions/wiring';
+import { createLocalEventBus, type LocalEventBusParts } from '../shared/adapters/local/local-event-bus-wiring';
+import { LocalReplayer } from '../shared/adapters/local/local-replayer';
+import { loadConfig } from '../shared/config';
+import type { ApiHandler } from '../shared/middleware/http-api';
+import { type Clock, systemClock } from '../shared/ports/clock';
+import type { HealthCheckReport } from '../shared/use-cases/health-checks';
+
+/** Every function of the app, built for one local server. */
+export type LocalFunctions = {
+  /** The API's functions by name, as the route table names them. */
+  http: Readonly<Record<HttpFunctionName, ApiHandler>>;
+  /** The dispatcher's handler, fed SQS-shaped batches by the local queue poller. */
+  dispatcher: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+  /** The health check's handler, run by the scheduler tick. */
+  healthCheck: (event: unknown, context: Context) => Promise<HealthCheckReport>;
+  /** The in-process bus every function publishes to, its subscription router and delivery queues. */
+  bus: LocalEventBusParts;
+};
+
+/** What the local composition root needs. */
+export type LocalWiringOptions = {
+  /**
+   * The settings, as environment variables would give them in AWS (table names, DYNAMODB_ENDPOINT,
+   * OUTBOUND_*…); parsed by the same `loadConfig`.
+   */
+  env: NodeJS.ProcessEnv;
+  /** @default systemClock */
+  clock?: Clock;
+};
+
+/**
+ * The local composition root: the same handler factories the Lambda entry points use, given local
+ * adapters — the DynamoDB repositories on the embedded DynamoDB (or any endpoint), one in-process
+ * event bus with EventBridge semantics standing in for the custom bus, the subscription rules and
+ * the SQS delivery queue, and replays read from the event log (the local bus keeps no archive).
+ * Nothing here is in any Lambda bundle.
+ *
+ * @throws {Error} naming every missing or invalid setting
+ * @example const functions = createLocalFunctions({ env: { ...process.env, CONTRACTS_TABLE: 'aif-contracts', … } });
+ */
+export function createLocalFunctions(options: LocalWiringOptions): LocalFunctions {
+  const config = loadConfig(
+    ['CONTRACTS_TABLE', 'ERRORS_TABLE', 'EVENTS_TABLE', 'DELIVERY_TABLE', 'MESH_TABLE'],
+    options.env,
+  );
+  const clock = options.clock ?? systemClock;
+  const bus = createLocalEventBus();
+  const events = bus.bus;
+  const base = (name: FunctionName): FunctionBase => functionBase(name, config, clock);
+  const dispatcher = base('dispatcher');
+  const healthCheck = base('health-check');
+  return {
+    http: {
+      contracts: withBase(base('contracts'), (b) => createContractsHandler(contractsDeps(b), httpOptions(b))),
+      errors: withBase(base('errors'), (b) => createErrorsHandler(errorsDeps(b, { events }), httpOptions(b))),
+      events: localEventsHandler(base('events'), bus),
+      mesh: withBase(base('mesh'), (b) => createMeshHandler(meshDeps(b, { events }), httpOptions(b))),
+      system: withBase(base('system'), (b) => createSystemHandler(systemDeps(b), httpOptions(b))),
+    },
+    dispatcher: createDispatcherHandler(dispatcherDeps(dispatcher, { queue: bus.deliveryQueue, events }), dispatcher),
+    healthCheck: createHealthCheckHandler(healthCheckDeps(healthCheck, { events }), healthCheck),
+    bus,
+  };
+}
+
+// Each function gets its own base (Powertools service name, DynamoDB client), as each Lambda has its own.
+const withBase = (base: FunctionBase, build: (base: FunctionBase) => ApiHandler): ApiHandler => build(base);
+
+// The local bus keeps no archive: replays read what the event log recorded as published.
+function localEventsHandler(base: FunctionBase, bus: LocalEventBusParts): ApiHandler {
+  const tables = eventsTables(base);
+  return createEventsHandler(
+    eventsDeps(base, tables, {
+      events: bus.bus,
+      rules: bus.router,
+      queue: bus.deliveryQueue,
+      replayer: new LocalReplayer(tables.eventLog, bus.router, () => base.clock.now().getTime()),
+    }),
+    httpOptions(base),
+  );
+}

@@ -1,0 +1,27 @@
+/**
+ * One serialization format of the API, keyed by media type. The codec registry
+ * (`./registry.ts`) is the only list of formats: the pipeline decodes request bodies and encodes
+ * answers through it, and the OpenAPI document lists its media types.
+ */
+export type Codec = {
+  /** Short name a route uses to offer a codec that is not offered everywhere, e.g. `yaml`. */
+  name: string;
+  /** Name in error messages, e.g. `JSON`. */
+  label: string;
+  /** Media types it reads, lower case; the first is the one it answers with. */
+  mediaTypes: readonly string[];
+  /** A structured-syntax suffix it also reads (RFC 6838 §4.2.8), e.g. `+json` for `application/vnd.oai.openapi+json`. */
+  suffix?: string;
+  /** Offered by every route (JSON), or only by routes that name it in `formats` (YAML). */
+  everyRoute: boolean;
+  /** Text formats are UTF-8: a request naming another charset is refused (415) rather than corrupted. */
+  text: boolean;
+  /**
+   * Decodes a request body.
+   *
+   * @throws {Error} with a reader-facing message when the bytes are not valid in this format
+   */
+  decode(bytes: Buffer): unknown;
+  /** Encodes an answer's body: a string for text formats, bytes for binary ones. */
+  encode(value: unknown): string | Buffer;
+};

@@ -1,0 +1,13 @@
+import type { Codec } from './codec';
+
+/** `application/json` (RFC 8259; UTF-8 only, §8.1) and every `+json` media type. The default format. */
+export const jsonCodec: Codec = {
+  name: 'json',
+  label: 'JSON',
+  mediaTypes: ['application/json'],
+  suffix: '+json',
+  everyRoute: true,
+  text: true,
+  decode: (bytes) => JSON.parse(bytes.toString('utf8')),
+  encode: (value) => JSON.stringify(value),
+};

@@ -1,0 +1,18 @@
+import { parse, stringify } from 'yaml';
+import type { Codec } from './codec';
+
+/**
+ * YAML 1.2 (`application/yaml`, RFC 9512, and its older unregistered names; OpenAPI's
+ * `application/vnd.oai.openapi`), offered by the routes that name it: contract registration reads
+ * OpenAPI documents in YAML. At most 100 aliases per document (the `yaml` package's billion-laughs
+ * guard); the decoded value's size is bounded by the pipeline like any body.
+ */
+export const yamlCodec: Codec = {
+  name: 'yaml',
+  label: 'YAML',
+  mediaTypes: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'application/vnd.oai.openapi'],
+  everyRoute: false,
+  text: true,
+  decode: (bytes) => parse(bytes.toString('utf8'), { maxAliasCount: 100, prettyErrors: true }),
+  encode: (value) => stringify(value, { aliasDuplicateObjects: false }),
+};

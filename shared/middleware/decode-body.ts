@@ -1,0 +1,116 @@
+import { BadRequestError, PayloadTooLargeError } from '../domain/errors';
+import type { Codec } from '../http/codecs/codec';
+import { parseMediaType } from '../http/codecs/registry';
+import { UnsupportedMediaTypeError } from '../http/errors';
+import type { HttpContext, HttpMiddleware } from '../http/pipeline';
+
+/** Deepest nesting of arrays and objects a decoded body may have (deeper → 400). */
+export const MAX_BODY_DEPTH = 256;
+
+/**
+ * Most values (scalars, arrays and objects, counted once per occurrence) a decoded body may expand
+ * to. YAML aliases let a few kilobytes expand to gigabytes ("billion laughs"); a cap on the
+ * expanded size keeps validation and storage bounded (→ 400).
+ */
+export const MAX_BODY_VALUES = 1_000_000;
+
+/**
+ * Decodes the request body through the codec registry by its `Content-Type` (JSON when absent):
+ * 413 over `maxBodyBytes`, 415 for a media type the route does not offer or a charset other than
+ * UTF-8 on a text format, 400 for bytes that are not valid in the format or a value nested deeper
+ * than {@link MAX_BODY_DEPTH} or larger than {@link MAX_BODY_VALUES}. Raw-body routes (the mesh
+ * relay) get the bytes as a Buffer. API Gateway hands bodies base64-encoded when `isBase64Encoded`.
+ *
+ * @throws {PayloadTooLargeError} | {UnsupportedMediaTypeError} | {BadRequestError}
+ */
+export function decodeBody(): HttpMiddleware {
+  return (context, next) => {
+    const bytes = bodyBytes(context);
+    if (bytes === undefined) return next();
+    if (context.route?.request?.rawBody) {
+      context.body = bytes;
+      return next();
+    }
+    if (bytes.byteLength === 0) return next();
+    const offered = context.codecs.offeredBy(context.route?.formats);
+    const codec = codecFor(context, offered);
+    context.body = bounded(decodeWith(codec, bytes));
+    return next();
+  };
+}
+
+function bodyBytes(context: HttpContext): Buffer | undefined {
+  const { body, isBase64Encoded } = context.event;
+  if (body === null || body === undefined) return undefined;
+  const bytes = Buffer.from(body, isBase64Encoded ? 'base64' : 'utf8');
+  if (bytes.byteLength > context.maxBodyBytes) {
+    throw new PayloadTooLargeError(
+      `The body is ${bytes.byteLength} bytes; this API accepts at most ${context.maxBodyBytes} bytes`,
+    );
+  }
+  return bytes;
+}
+
+function codecFor(context: HttpContext, offered: readonly Codec[]): Codec {
+  const { type, charset } = parseMediaType(context.headers['content-type'] ?? 'application/json');
+  const accepted = offered.map((codec) => codec.mediaTypes[0]).join(', ');
+  const codec = context.codecs.forMediaType(type, offered);
+  if (!codec) throw new UnsupportedMediaTypeError(`Content-Type ${type} is not accepted here; send ${accepted}`);
+  if (codec.text && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    // Decoding another charset as UTF-8 would corrupt text silently.
+    throw new UnsupportedMediaTypeError(`charset=${charset} is not accepted; send the body as UTF-8`);
+  }
+  return codec;
+}
+
+function decodeWith(codec: Codec, bytes: Buffer): unknown {
+  try {
+    return codec.decode(bytes);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new BadRequestError(`The body is not valid ${codec.label}: ${message}`, [{ pointer: '/body', message }]);
+  }
+}
+
+function bounded(value: unknown): unknown {
+  const { depth, values } = measure(value, MAX_BODY_DEPTH, MAX_BODY_VALUES);
+  if (depth > MAX_BODY_DEPTH) {
+    throw new BadRequestError(`The body nests arrays and objects deeper than ${MAX_BODY_DEPTH} levels`, [
+      { pointer: '', message: `nesting deeper than ${MAX_BODY_DEPTH} levels`, keyword: 'maxDepth' },
+    ]);
+  }
+  if (values > MAX_BODY_VALUES) {
+    throw new BadRequestError(`The body expands to more than ${MAX_BODY_VALUES} values (YAML aliases?)`, [
+      { pointer: '', message: `more than ${MAX_BODY_VALUES} values once aliases are expanded`, keyword: 'maxValues' },
+    ]);
+  }
+  return value;
+}
+
+/**
+ * Nesting depth of a value (a scalar is 0, `{}` and `[]` are 1), computed iteratively so that deep
+ * input cannot overflow the stack; stops counting past `limit`.
+ *
+ * @example nestingDepth({ a: [1] }, 256) // 2
+ */
+export function nestingDepth(value: unknown, limit: number): number {
+  return measure(value, limit, Number.POSITIVE_INFINITY).depth;
+}
+
+// Depth and value count in one iterative walk (an alias-expanded YAML value is a DAG: shared nodes
+// are counted each time they occur, which is what validating or storing it costs).
+function measure(value: unknown, maxDepth: number, maxValues: number): { depth: number; values: number } {
+  let depth = 0;
+  let values = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, level] = stack.pop() as [unknown, number];
+    values += 1;
+    if (values > maxValues) break;
+    if (node === null || typeof node !== 'object') continue;
+    if (level + 1 > depth) depth = level + 1;
+    if (depth > maxDepth) break;
+    for (const child of Object.values(node)) stack.push([child, level + 1]);
+  }
+  return { depth, values };
+}

@@ -1,0 +1,39 @@
+import { NotAcceptableError } from '../http/errors';
+import type { HttpMiddleware } from '../http/pipeline';
+
+/**
+ * Content negotiation of the answer (RFC 9110 §12.5.1), as middy's http-content-negotiation and
+ * http-response-serializer do together: before the operation runs, picks the codec from `Accept`
+ * among those the route offers (406 when none is acceptable, so no work is done for an answer the
+ * client cannot read); after, encodes the operation's `body` with it and labels the answer with
+ * `Content-Type` and `Vary: Accept`. Raw-body routes (the mesh relay) answer the upstream's bytes
+ * as they are and are not negotiated.
+ *
+ * @throws {NotAcceptableError} naming the media types the route can produce
+ */
+export function encodeResponse(): HttpMiddleware {
+  return async (context, next) => {
+    if (context.route?.request?.rawBody) return next();
+    const offered = context.codecs.offeredBy(context.route?.formats);
+    const chosen = context.codecs.negotiate(context.headers.accept, offered);
+    if (!chosen) {
+      const available = offered.map((codec) => codec.mediaTypes[0] as string);
+      throw new NotAcceptableError(
+        `None of the media types in Accept can be produced here; available: ${available.join(', ')}`,
+        available,
+      );
+    }
+    context.response = chosen;
+    const result = await next();
+    if (result.rawBody !== undefined || result.body === undefined) return result;
+    const encoded = chosen.codec.encode(result.body);
+    const headers = {
+      'content-type': chosen.codec.text ? `${chosen.mediaType}` : chosen.mediaType,
+      ...(offered.length > 1 && { vary: 'accept' }),
+      ...result.headers,
+    };
+    return typeof encoded === 'string'
+      ? { status: result.status, headers, body: encoded }
+      : { status: result.status, headers, rawBody: encoded };
+  };
+}
