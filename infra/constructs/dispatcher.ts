@@ -6,18 +6,17 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { deliveryTable, errorsTable, eventsTable } from '../../shared/adapters/dynamodb/table-definitions';
-import { bindDeliveryQueue } from './delivery-queue-binding';
-import { bindEventBus } from './event-bus-binding';
-import { NodeFunction } from './node-function';
-import { bindTable } from './table-binding';
+import { functionManifest } from '../../functions/manifest';
+import { createManifestFunction } from './manifest-function';
+import type { NodeFunction } from './node-function';
 
 /**
  * Longest run of one dispatcher invocation (a batch of up to 10 deliveries, each an HTTP call
- * with its own, shorter timeout). The delivery queue's visibility timeout is six times this
- * (Lambda's advice for SQS event sources), so a batch in flight is never received twice.
+ * with its own, shorter timeout), from the function manifest. The delivery queue's visibility
+ * timeout is six times this (Lambda's advice for SQS event sources), so a batch in flight is never
+ * received twice.
  */
-export const DISPATCHER_TIMEOUT = Duration.seconds(60);
+export const DISPATCHER_TIMEOUT = Duration.seconds(functionManifest.dispatcher.timeoutSeconds);
 
 /** Props of the {@link Dispatcher}. */
 export interface DispatcherProps {
@@ -29,12 +28,11 @@ export interface DispatcherProps {
   readonly eventsDeadLetterQueue: IQueue;
   /** The framework's bus: the dispatcher publishes alerts there. */
   readonly eventBus: IEventBus;
-  /** Subscriptions (read) and dead letters (written). */
-  readonly deliveryTable: ITableV2;
-  /** The event log (read). */
-  readonly eventsTable: ITableV2;
-  /** Error policies (read) and error counters (written). */
-  readonly errorsTable: ITableV2;
+  /**
+   * The tables keyed by definition id; the function manifest's `dispatcher` record says which it
+   * uses and how (subscriptions and dead letters, the event log, error policies and counters).
+   */
+  readonly tables: Readonly<Record<string, ITableV2>>;
   /**
    * Records per invocation.
    *
@@ -78,9 +76,7 @@ export interface DispatcherProps {
  *   deliveryDeadLetterQueue: stateful.deliveryDeadLetterQueue,
  *   eventsDeadLetterQueue: stateful.eventsDeadLetterQueue,
  *   eventBus: stateful.eventBus,
- *   deliveryTable: stateful.tables.Delivery,
- *   eventsTable: stateful.tables.Events,
- *   errorsTable: stateful.tables.Errors,
+ *   tables: stateful.tables,
  * });
  * dispatcher.deliveryDeadLetterQueueAlarm.addAlarmAction(new SnsAction(topic));
  */
@@ -98,20 +94,14 @@ export class Dispatcher extends Construct {
 
   constructor(scope: Construct, id: string, props: DispatcherProps) {
     super(scope, id);
-    this.function = new NodeFunction(this, 'Function', {
-      entry: 'functions/dispatcher/handler.ts',
-      serviceName: 'dispatcher',
-      description: 'Agent Integration Framework: delivers queued events to subscribers',
-      timeout: DISPATCHER_TIMEOUT,
-      logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      environment: { OUTBOUND_ALLOW_LOOPBACK: 'false', OUTBOUND_ALLOW_PRIVATE: 'false' },
-    });
+    this.function = createManifestFunction(
+      this,
+      'Function',
+      'dispatcher',
+      { tables: props.tables, eventBus: props.eventBus, deliveryQueue: props.deliveryQueue },
+      { logRetention: props.logRetention ?? RetentionDays.ONE_MONTH },
+    );
     const fn = this.function.function;
-    bindTable(fn, props.deliveryTable, deliveryTable, 'readWrite');
-    bindTable(fn, props.eventsTable, eventsTable, 'read');
-    bindTable(fn, props.errorsTable, errorsTable, 'readWrite');
-    bindEventBus(fn, props.eventBus);
-    bindDeliveryQueue(fn, props.deliveryQueue, 'changeVisibility');
 
     this.eventSource = new SqsEventSource(props.deliveryQueue, {
       batchSize: props.batchSize ?? 10,

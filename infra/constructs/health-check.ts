@@ -9,21 +9,18 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { errorsTable, meshTable } from '../../shared/adapters/dynamodb/table-definitions';
-import { bindEventBus } from './event-bus-binding';
+import { createManifestFunction } from './manifest-function';
 import { acknowledgeWildcardResource } from './nag';
-import { NodeFunction } from './node-function';
-import { bindTable } from './table-binding';
-
-/** Longest run of one health check: every instance is probed, 10 at a time, each with its own short timeout. */
-export const HEALTH_CHECK_TIMEOUT = Duration.seconds(60);
+import type { NodeFunction } from './node-function';
 
 /** Props of the {@link HealthCheck}. */
 export interface HealthCheckProps {
-  /** The mesh registry: instances read, their status and last check written (and stale ones deregistered). */
-  readonly meshTable: ITableV2;
-  /** Error policies (read): the DynamoDB client's retries follow them. */
-  readonly errorsTable: ITableV2;
+  /**
+   * The tables keyed by definition id; the function manifest's `health-check` record says which it
+   * uses: the mesh registry (instances read, their status and last check written, stale ones
+   * deregistered) and the error policies (read: the DynamoDB client's retries follow them).
+   */
+  readonly tables: Readonly<Record<string, ITableV2>>;
   /** The framework's bus: `mesh.instance.status-changed` events are published there. */
   readonly eventBus: IEventBus;
   /**
@@ -85,8 +82,7 @@ export interface HealthCheckProps {
  *   is shorter than a minute, or `retryAttempts` is outside 0–185
  * @example
  * const healthCheck = new HealthCheck(this, 'HealthCheck', {
- *   meshTable: stateful.tables.Mesh,
- *   errorsTable: stateful.tables.Errors,
+ *   tables: stateful.tables,
  *   eventBus: stateful.eventBus,
  *   interval: Duration.minutes(1),
  * });
@@ -122,24 +118,20 @@ export class HealthCheck extends Construct {
       throw new Error(`HealthCheck retryAttempts must be a whole number from 0 to 185, got ${retryAttempts}`);
     }
 
-    this.function = new NodeFunction(this, 'Function', {
-      entry: 'functions/health-check/handler.ts',
-      serviceName: 'health-check',
-      description: 'Agent Integration Framework: scheduled health checks of the mesh instances',
-      timeout: HEALTH_CHECK_TIMEOUT,
-      logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      environment: {
-        STALE_INSTANCE_AFTER_MS: String(staleAfter.toMilliseconds()),
-        DEREGISTER_STALE: String(props.deregisterStale ?? false),
-        // Probes go only where registrations may point: the mesh function's SSRF policy.
-        OUTBOUND_ALLOW_LOOPBACK: 'false',
-        OUTBOUND_ALLOW_PRIVATE: 'false',
+    this.function = createManifestFunction(
+      this,
+      'Function',
+      'health-check',
+      { tables: props.tables, eventBus: props.eventBus },
+      {
+        logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+        environment: {
+          STALE_INSTANCE_AFTER_MS: String(staleAfter.toMilliseconds()),
+          DEREGISTER_STALE: String(props.deregisterStale ?? false),
+        },
       },
-    });
+    );
     const fn = this.function.function;
-    bindTable(fn, props.meshTable, meshTable, 'readWrite');
-    bindTable(fn, props.errorsTable, errorsTable, 'read');
-    bindEventBus(fn, props.eventBus);
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,

@@ -10,10 +10,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionName, routes } from '../../functions/routes';
+import { composeApp } from '../../infra/app';
 import { defaultAppContext, readAppContext } from '../../infra/app-context';
 import { HealthCheck } from '../../infra/constructs/health-check';
 import { SUBSCRIPTION_RULE_ACTIONS } from '../../infra/constructs/subscription-rules';
-import { ApiStack, MAX_BODY_BYTES } from '../../infra/stacks/api-stack';
+import { type ApiStack, MAX_BODY_BYTES } from '../../infra/stacks/api-stack';
 import { DELIVERY_MAX_RECEIVE_COUNT, StatefulStack } from '../../infra/stacks/stateful-stack';
 import {
   contractsTable,
@@ -33,32 +34,12 @@ type Statement = {
   Condition?: Record<string, Record<string, unknown>>;
 };
 
-/** The app as infra/app.ts composes it, with cdk.json's context so feature flags match `cdk synth`. */
+/** The app as `cdk synth` composes it (infra/app.ts), with cdk.json's context so feature flags match. */
 function buildApp(extraContext: Record<string, unknown> = {}) {
   const { context } = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
     context: Record<string, unknown>;
   };
-  const app = new App({ context: { ...context, ...extraContext } });
-  const settings = readAppContext(app.node);
-  const stateful = new StatefulStack(app, `Aif-${settings.stage}-Stateful`, {
-    eventArchiveRetention: settings.eventArchiveRetention,
-    subscriptionRulePrefix: settings.subscriptionRulePrefix,
-  });
-  const api = new ApiStack(app, `Aif-${settings.stage}-Api`, {
-    tables: stateful.tables,
-    eventBus: stateful.eventBus,
-    archive: stateful.eventArchive,
-    deliveryQueue: stateful.deliveryQueue,
-    deliveryDeadLetterQueue: stateful.deliveryDeadLetterQueue,
-    eventsDeadLetterQueue: stateful.eventsDeadLetterQueue,
-    subscriptionRulePrefix: stateful.subscriptionRulePrefix,
-    stageName: settings.stage,
-    throttleRateLimit: settings.throttleRateLimit,
-    throttleBurstLimit: settings.throttleBurstLimit,
-    logRetention: settings.logRetention,
-    healthCheckInterval: settings.healthCheckInterval,
-  });
-  return { app, stateful, api };
+  return composeApp(new App({ context: { ...context, ...extraContext } }));
 }
 
 /** Full resource path (`/v1/contracts/{name}`) of every AWS::ApiGateway::Resource, by logical id. */
@@ -858,8 +839,7 @@ describe('ApiStack', () => {
       expect(
         () =>
           new HealthCheck(stack, 'HealthCheck', {
-            meshTable: statefulStack.tables[meshTable.id]!,
-            errorsTable: statefulStack.tables[errorsTable.id]!,
+            tables: statefulStack.tables,
             eventBus: statefulStack.eventBus,
             ...settings,
           }),

@@ -1,0 +1,102 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { Archive, IEventBus } from 'aws-cdk-lib/aws-events';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { type FunctionManifestEntry, type FunctionName, functionManifest } from '../../functions/manifest';
+import { tableDefinitions } from '../../shared/adapters/dynamodb/table-definitions';
+import { bindDeliveryQueue } from './delivery-queue-binding';
+import { bindEventBus } from './event-bus-binding';
+import { NodeFunction } from './node-function';
+import { bindReplays } from './replay-binding';
+import { bindSubscriptionRules } from './subscription-rules';
+import { bindTable } from './table-binding';
+
+/**
+ * The stateful resources a function may be bound to. Only what its manifest record asks for is
+ * used; a resource the record needs but that is absent is a composition defect (thrown at synth).
+ */
+export interface FunctionResources {
+  /** The tables keyed by definition id. */
+  readonly tables: Readonly<Record<string, ITableV2>>;
+  /** The custom bus (`publishesEvents`, `managesSubscriptionRules`, `replaysArchive`). */
+  readonly eventBus?: IEventBus;
+  /** The delivery queue (`deliveryQueue`, `managesSubscriptionRules`: the rules' target). */
+  readonly deliveryQueue?: IQueue;
+  /** The subscription rules' target DeadLetterConfig (`managesSubscriptionRules`). */
+  readonly eventsDeadLetterQueue?: IQueue;
+  /** The bus archive (`replaysArchive`). */
+  readonly archive?: Pick<Archive, 'archiveArn'>;
+  /** Name prefix of the subscription rules (`managesSubscriptionRules`). @default 'aif-sub-' */
+  readonly subscriptionRulePrefix?: string;
+}
+
+/** Settings of one function that are not in its manifest record. */
+export interface ManifestFunctionOptions {
+  /** @default - NodeFunction's default (one month) */
+  readonly logRetention?: RetentionDays;
+  /** Extra environment variables (the function's own settings, e.g. STALE_INSTANCE_AFTER_MS). */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Creates the {@link NodeFunction} of a function manifest record (`functions/manifest.ts`) and binds
+ * it to what the record names, each binding setting its variable and its grant in one call: the
+ * tables with their access, the bus (`events:PutEvents`), the delivery queue, the subscription
+ * rules, the archive's replays; outbound calls to public addresses only (`public-only`); memory and
+ * timeout when the record pins them.
+ *
+ * @throws {Error} when a table or resource the record needs is not in `resources`
+ * @example const mesh = createManifestFunction(this, 'Mesh', 'mesh', { tables, eventBus });
+ */
+export function createManifestFunction(
+  scope: Construct,
+  id: string,
+  name: FunctionName,
+  resources: FunctionResources,
+  options: ManifestFunctionOptions = {},
+): NodeFunction {
+  const entry: FunctionManifestEntry = functionManifest[name];
+  const node = new NodeFunction(scope, id, {
+    entry: entry.entry,
+    serviceName: name,
+    description: entry.description,
+    ...(options.logRetention !== undefined && { logRetention: options.logRetention }),
+    ...(entry.memorySizeMb !== undefined && { memorySizeMb: entry.memorySizeMb }),
+    ...(entry.timeoutSeconds !== undefined && { timeout: Duration.seconds(entry.timeoutSeconds) }),
+    environment: {
+      ...(entry.outbound === 'public-only' && { OUTBOUND_ALLOW_LOOPBACK: 'false', OUTBOUND_ALLOW_PRIVATE: 'false' }),
+      ...options.environment,
+    },
+  });
+  const fn = node.function;
+  for (const [tableId, access] of Object.entries(entry.tables)) {
+    const definition = tableDefinitions.find((d) => d.id === tableId);
+    if (!definition) throw new Error(`functionManifest.${name}: no table definition has the id "${tableId}"`);
+    bindTable(fn, need(resources.tables[tableId], name, `the table "${tableId}"`), definition, access);
+  }
+  if (entry.publishesEvents) bindEventBus(fn, need(resources.eventBus, name, 'eventBus'));
+  if (entry.deliveryQueue)
+    bindDeliveryQueue(fn, need(resources.deliveryQueue, name, 'deliveryQueue'), entry.deliveryQueue);
+  if (entry.managesSubscriptionRules) {
+    bindSubscriptionRules(fn, {
+      eventBus: need(resources.eventBus, name, 'eventBus'),
+      rulePrefix: resources.subscriptionRulePrefix ?? 'aif-sub-',
+      deliveryQueue: need(resources.deliveryQueue, name, 'deliveryQueue'),
+      eventsDeadLetterQueue: need(resources.eventsDeadLetterQueue, name, 'eventsDeadLetterQueue'),
+    });
+  }
+  if (entry.replaysArchive) {
+    bindReplays(fn, {
+      eventBus: need(resources.eventBus, name, 'eventBus'),
+      archive: need(resources.archive, name, 'archive'),
+    });
+  }
+  return node;
+}
+
+function need<T>(resource: T | undefined, name: FunctionName, what: string): T {
+  if (resource === undefined) throw new Error(`The ${name} function needs ${what}, which was not passed`);
+  return resource;
+}
