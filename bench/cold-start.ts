@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { functionManifest, functionNames, requiredSettings } from '../functions/manifest';
 
 /** The repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,23 +56,19 @@ const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 `;
 
 /**
- * The arms: one per `functions/<name>/handler.ts`, the two baselines the targets compare against
+ * The arms: one per function of the manifest (`functions/manifest.ts`), the two baselines the targets compare against
  * (SDK-only: constructs the same DynamoDB clients and exports a trivial handler; empty), and two
  * diagnostics that split the difference (SDK + Powertools observability; the Tracer alone).
  */
 export function coldStartArms(): Arm[] {
-  const functionsDir = join(ROOT, 'functions');
-  const functions = readdirSync(functionsDir)
-    .filter((name) => existsSync(join(functionsDir, name, 'handler.ts')))
-    .sort()
-    .map(
-      (name): Arm => ({
-        name,
-        kind: 'function',
-        description: `functions/${name}/handler.ts`,
-        entry: { file: `functions/${name}/handler.ts` },
-      }),
-    );
+  const functions = [...functionNames].sort().map(
+    (name): Arm => ({
+      name,
+      kind: 'function',
+      description: functionManifest[name].entry,
+      entry: { file: functionManifest[name].entry },
+    }),
+  );
   return [
     ...functions,
     {
@@ -177,13 +174,7 @@ function packageName(inputPath: string): string {
   return first.startsWith('@') ? `${first}/${second}` : first;
 }
 
-/** The settings every function reads at import (tables, bus, queues), with placeholder names. */
-export const BENCH_FUNCTION_SETTINGS: Readonly<Record<string, string>> = {
-  CONTRACTS_TABLE: 'bench',
-  ERRORS_TABLE: 'bench-errors',
-  EVENTS_TABLE: 'bench-events',
-  DELIVERY_TABLE: 'bench-delivery',
-  MESH_TABLE: 'bench-mesh',
+const BENCH_AWS_SETTINGS: Readonly<Record<string, string>> = {
   EVENT_BUS_NAME: 'bench-bus',
   DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench',
   DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:bench',
@@ -191,6 +182,32 @@ export const BENCH_FUNCTION_SETTINGS: Readonly<Record<string, string>> = {
   EVENT_BUS_ARN: 'arn:aws:events:us-east-1:123456789012:event-bus/bench-bus',
   EVENT_ARCHIVE_ARN: 'arn:aws:events:us-east-1:123456789012:archive/bench',
 };
+
+/**
+ * Placeholder values of every setting a function of the manifest requires at import (its tables and
+ * AWS settings): a table's variable is `bench-<id>`, an ARN or URL a well-formed fake.
+ */
+export const BENCH_FUNCTION_SETTINGS: Readonly<Record<string, string>> = Object.fromEntries(
+  [...new Set(functionNames.flatMap((name) => requiredSettings(name)))].map((setting) => [
+    setting,
+    BENCH_AWS_SETTINGS[setting] ?? `bench-${setting.toLowerCase().replace(/_table$/, '')}`,
+  ]),
+);
+
+/**
+ * Bytes in a bundle from local-only code (`local/` and `shared/adapters/local/`): the local runner
+ * and its in-process adapters must never reach a Lambda bundle (target 0).
+ */
+export function localCodeBytes(arm: BuiltArm): number {
+  const output = arm.metafile.outputs[relative(ROOT, arm.outfile).split('\\').join('/')];
+  if (!output) throw new Error(`metafile of ${arm.name} has no output ${arm.outfile}`);
+  return Object.entries(output.inputs)
+    .filter(
+      ([path]) =>
+        !path.includes('node_modules/') && (path.startsWith('local/') || path.startsWith('shared/adapters/local/')),
+    )
+    .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+}
 
 /** Environment of the cold-start child processes: what a Lambda sandbox sets, with dummy credentials. */
 export function lambdaLikeEnv(functionName: string): NodeJS.ProcessEnv {

@@ -19,6 +19,7 @@ import {
   coldStartArms,
   importOnce,
   isSdkPackage,
+  localCodeBytes,
   measureColdStarts,
   OUT_DIR,
   packageContributions,
@@ -237,6 +238,13 @@ async function coldStartAndSize(): Promise<void> {
     const nonSdk = contributions.filter((p) => !isSdkPackage(p.name) && p.name !== '(project)');
     const sdkBytes = contributions.filter((p) => isSdkPackage(p.name)).reduce((sum, p) => sum + p.bytes, 0);
     const project = contributions.find((p) => p.name === '(project)')?.bytes ?? 0;
+    const localBytes = localCodeBytes(arm);
+    rows.push({
+      metric: `${arm.name}: bytes from local/ and shared/adapters/local/ in the bundle`,
+      measured: String(localBytes),
+      target: '0',
+      met: localBytes === 0,
+    });
     log(
       `### ${arm.name}: ${formatKb(arm.bytes)} = ${formatRatio(ratio)} SDK-only (${formatKb(sdkOnly.bytes)}); ` +
         `@aws-sdk+@smithy ${formatKb(sdkBytes)}, project code ${formatKb(project)}`,

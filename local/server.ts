@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { HttpFunctionName } from '../functions/manifest';
 import { routes } from '../functions/routes';
 import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';

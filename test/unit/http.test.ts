@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { routes } from '../../functions/routes';
 import { toLambdaContext, toProxyEvent } from '../../local/proxy-event';
-import {
-  BadRequestError,
-  DependencyUnavailableError,
-  PayloadTooLargeError,
-  ValidationError,
-} from '../../shared/domain/errors';
-import { MethodNotAllowedError, UnsupportedMediaTypeError } from '../../shared/http/errors';
+import { DependencyUnavailableError, ValidationError } from '../../shared/domain/errors';
+import { MethodNotAllowedError } from '../../shared/http/errors';
 import { toProblem } from '../../shared/http/problem';
 import { RouteMatcher } from '../../shared/http/route-match';
 import { readTraceContext, traceHeaders } from '../../shared/http/trace-context';
