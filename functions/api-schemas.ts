@@ -92,6 +92,9 @@ export const RegisterContractResponse = z.object({
   wouldBe: z.enum(['created', 'unchanged', 'version-conflict', 'incompatible']).optional(),
   contract: StoredContractSchema,
   compatibility: CompatibilityReportSchema,
+  warnings: z
+    .array(z.object({ pointer: z.string(), message: z.string() }))
+    .meta({ description: 'Schema names the endpoints use that /schemas does not define (registered anyway)' }),
 });
 
 export const ContractResponse = StoredContractSchema;
