@@ -290,6 +290,11 @@ const EventResultSchema = z
 
 export const PublishEventsResponse = z.object({
   results: z.array(EventResultSchema).meta({ description: "Every event's outcome, in input order" }),
+  failedEntryCount: z
+    .number()
+    .int()
+    .min(0)
+    .meta({ description: 'Events not on the bus (as PutEvents reports FailedEntryCount): 0 with 202' }),
 });
 
 export const EventIdParams = z.object({ id: EventIdSchema });

@@ -300,10 +300,17 @@ export const routes = [
     request: { body: PublishEventsBody, bodyValidatedBy: 'operation' },
     responses: {
       202: { description: 'Every event is on the bus (or was already: duplicate)', schema: PublishEventsResponse },
-      409: problem('An id holds other content, or is being published by another request; `results` has every outcome'),
-      413: problem('An event exceeds the entry size cap; `results` has every outcome'),
-      422: problem('An event is invalid or breaks its event contract; `results` has every outcome'),
-      503: problem('The bus refused events after retries; publish again (idempotent); `results` has every outcome'),
+      207: {
+        description:
+          'Some events are on the bus and others were refused or failed: `results` has every outcome, `failedEntryCount` how many are not on the bus',
+        schema: PublishEventsResponse,
+      },
+      409: problem(
+        'No event was published; an id holds other content, or is being published by another request; `results` has every outcome',
+      ),
+      413: problem('No event was published; one exceeds the entry size cap; `results` has every outcome'),
+      422: problem('No event was published; they are invalid or break their event contract; `results` has every outcome'),
+      503: problem('No event was published; the bus refused events after retries; publish again (idempotent); `results` has every outcome'),
     },
   },
   {
