@@ -298,7 +298,7 @@ async function runPipeline(count: number, round: number, from: 'publishEvents' |
         if (from === 'bus') await bus.publish(request);
         else {
           const report = await publishEvents(deps, request);
-          if (report.status !== 202) throw new Error(`publishEvents answered ${report.status}`);
+          if (report.outcome !== 'published') throw new Error(`publishEvents answered ${report.outcome}`);
         }
       }
     }),

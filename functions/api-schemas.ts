@@ -8,7 +8,7 @@ import {
 import { EventIdSchema, EventTypeSchema, IntegrationEventSchema } from '../shared/domain/events/integration-event';
 import { SubscriptionIdSchema, SubscriptionInputSchema } from '../shared/domain/events/subscription';
 import { BreakerConfigSchema } from '../shared/domain/mesh/circuit-breaker';
-import { RoutingRuleSchema } from '../shared/domain/mesh/routing-rule';
+import { RoutingRuleSchema, StoredRoutingRuleSchema } from '../shared/domain/mesh/routing-rule';
 import { INSTANCE_STATUSES, MeshNameSchema, ServiceInstanceInputSchema } from '../shared/domain/mesh/service-instance';
 import { ErrorSourceSchema } from '../shared/domain/resilience/counting';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../shared/domain/resilience/integration-error';
@@ -92,6 +92,9 @@ export const RegisterContractResponse = z.object({
   wouldBe: z.enum(['created', 'unchanged', 'version-conflict', 'incompatible']).optional(),
   contract: StoredContractSchema,
   compatibility: CompatibilityReportSchema,
+  warnings: z
+    .array(z.object({ pointer: z.string(), message: z.string() }))
+    .meta({ description: 'Schema names the endpoints use that /schemas does not define (registered anyway)' }),
 });
 
 export const ContractResponse = StoredContractSchema;
@@ -287,6 +290,11 @@ const EventResultSchema = z
 
 export const PublishEventsResponse = z.object({
   results: z.array(EventResultSchema).meta({ description: "Every event's outcome, in input order" }),
+  failedEntryCount: z
+    .number()
+    .int()
+    .min(0)
+    .meta({ description: 'Events not on the bus (as PutEvents reports FailedEntryCount): 0 with 202' }),
 });
 
 export const EventIdParams = z.object({ id: EventIdSchema });
@@ -455,10 +463,19 @@ export const ServiceInstanceResponse = z
   })
   .meta({ id: 'ServiceInstance' });
 
+/** What registration answers: the instance, and `warnings` when it ignored a member it owns. */
+export const RegisteredInstanceResponse = ServiceInstanceResponse.extend({
+  warnings: z
+    .array(z.object({ pointer: z.string(), message: z.string(), keyword: z.string().optional() }))
+    .optional()
+    .meta({ description: "Members sent but ignored because the server owns them (the seed's lastHealthCheck)" }),
+});
+
 export const ServiceInstanceListResponse = z.object({ items: z.array(ServiceInstanceResponse) });
 export const MeshIdParams = z.object({ id: MeshNameSchema });
-export const RoutingRuleBody = RoutingRuleSchema.meta({ id: 'RoutingRule' });
-export const RoutingRuleListResponse = z.object({ items: z.array(RoutingRuleSchema) });
+export const RoutingRuleBody = RoutingRuleSchema.meta({ id: 'RoutingRuleInput' });
+export const RoutingRuleResponse = StoredRoutingRuleSchema.meta({ id: 'RoutingRule' });
+export const RoutingRuleListResponse = z.object({ items: z.array(RoutingRuleResponse) });
 
 export const TopologyResponse = z
   .object({

@@ -35,6 +35,7 @@ import {
   RedriveResponse,
   RegisterContractQuery,
   RegisterContractResponse,
+  RegisteredInstanceResponse,
   ReplayBody,
   ReplayNameParams,
   ReplayResponse,
@@ -42,9 +43,9 @@ import {
   ReportErrorResponse,
   RoutingRuleBody,
   RoutingRuleListResponse,
+  RoutingRuleResponse,
   ServiceInstanceBody,
   ServiceInstanceListResponse,
-  ServiceInstanceResponse,
   SubscriptionBody,
   SubscriptionIdParams,
   SubscriptionListResponse,
@@ -307,10 +308,21 @@ export const routes = [
     request: { body: PublishEventsBody, bodyValidatedBy: 'operation' },
     responses: {
       202: { description: 'Every event is on the bus (or was already: duplicate)', schema: PublishEventsResponse },
-      409: problem('An id holds other content, or is being published by another request; `results` has every outcome'),
-      413: problem('An event exceeds the entry size cap; `results` has every outcome'),
-      422: problem('An event is invalid or breaks its event contract; `results` has every outcome'),
-      503: problem('The bus refused events after retries; publish again (idempotent); `results` has every outcome'),
+      207: {
+        description:
+          'Some events are on the bus and others were refused or failed: `results` has every outcome, `failedEntryCount` how many are not on the bus',
+        schema: PublishEventsResponse,
+      },
+      409: problem(
+        'No event was published; an id holds other content, or is being published by another request; `results` has every outcome',
+      ),
+      413: problem('No event was published; one exceeds the entry size cap; `results` has every outcome'),
+      422: problem(
+        'No event was published; they are invalid or break their event contract; `results` has every outcome',
+      ),
+      503: problem(
+        'No event was published; the bus refused events after retries; publish again (idempotent); `results` has every outcome',
+      ),
     },
   },
   {
@@ -471,8 +483,8 @@ export const routes = [
     scopes: ['mesh:write'],
     request: { body: ServiceInstanceBody, bodyValidatedBy: 'operation', headers: ConditionalHeaders },
     responses: {
-      200: { description: 'Re-registered', schema: ServiceInstanceResponse, headers: { ETag: 'The new revision' } },
-      201: { description: 'Registered', schema: ServiceInstanceResponse, headers: { ETag: 'The revision' } },
+      200: { description: 'Re-registered', schema: RegisteredInstanceResponse, headers: { ETag: 'The new revision' } },
+      201: { description: 'Registered', schema: RegisteredInstanceResponse, headers: { ETag: 'The revision' } },
       412: problem('If-Match does not hold'),
       422: problem('Invalid; endpoints must be http(s) and pass the SSRF policy'),
     },
@@ -523,8 +535,8 @@ export const routes = [
     scopes: ['mesh:write'],
     request: { body: RoutingRuleBody, bodyValidatedBy: 'operation' },
     responses: {
-      200: { description: 'Replaced', schema: RoutingRuleBody },
-      201: { description: 'Created', schema: RoutingRuleBody },
+      200: { description: 'Replaced', schema: RoutingRuleResponse },
+      201: { description: 'Created', schema: RoutingRuleResponse },
       422: problem('Invalid, or it routes nowhere (every split weight 0)'),
     },
   },

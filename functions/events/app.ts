@@ -24,9 +24,12 @@ export type EventsDeps = PublishEventsDeps & SubscriptionDeps & DeadLetterDeps &
 /** Publishing, the event log, subscriptions, pattern tests, dead letters and replays. */
 export const eventOperations: OperationsOf<'events', EventsDeps> = {
   publishEvents: async ({ body }, deps) => {
+    // published → 202; partially-published → 207 Multi-Status (RFC 4918 §11.1) with every result;
+    // refused → the problem of its most urgent failure (publishFailure).
     const report = await publishEvents(deps, body);
-    if (report.status !== 202) throw publishFailure(report);
-    return { status: 202, body: { results: report.results } };
+    if (report.outcome === 'refused') throw publishFailure(report);
+    const { results, failedEntryCount } = report;
+    return { status: report.outcome === 'published' ? 202 : 207, body: { results, failedEntryCount } };
   },
   listEvents: async ({ query }, deps) => ({ status: 200, body: await listEventsByCorrelation(deps, query) }),
   getEvent: async ({ params }, deps) => ({ status: 200, body: await getEvent(deps, params.id) }),

@@ -30,8 +30,12 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
   registerInstance: async ({ body, headers }, deps) => {
     const condition = revisionCondition(headers);
     const expected = Array.isArray(condition.expected) ? condition.expected[0] : undefined;
-    const { instance, created } = await registerInstance(deps, body, expected);
-    return { status: created ? 201 : 200, body: instance, headers: { etag: `"${instance.revision}"` } };
+    const { instance, created, warnings } = await registerInstance(deps, body, expected);
+    return {
+      status: created ? 201 : 200,
+      body: warnings.length > 0 ? { ...instance, warnings } : instance,
+      headers: { etag: `"${instance.revision}"` },
+    };
   },
   listInstances: async (_request, deps) => ({ status: 200, body: { items: await deps.registry.list() } }),
   listServiceInstances: async ({ params }, deps) => ({

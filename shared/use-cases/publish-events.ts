@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { contentHash } from '../domain/canonical-json';
 import type { CompiledContractCache } from '../domain/contracts/validator';
-import { normalizeVersion } from '../domain/contracts/versions';
+import { coerceVersion } from '../domain/contracts/versions';
 import {
   ConflictError,
   DependencyUnavailableError,
@@ -59,8 +59,17 @@ export type EventResult =
       errors?: FieldProblem[];
     };
 
-/** A whole publish request's outcome: the status to answer and every event's result, in input order. */
-export type PublishReport = { status: number; results: EventResult[] };
+/**
+ * A whole publish request's outcome, in domain words: `published` when every event is on the bus
+ * (or already was: `duplicate`), `partially-published` when some are and others were refused or
+ * failed, `refused` when none is. `failedEntryCount` counts the events not on the bus (as PutEvents
+ * reports `FailedEntryCount`); `results` has every event's result, in input order.
+ */
+export type PublishReport = {
+  outcome: 'published' | 'partially-published' | 'refused';
+  results: EventResult[];
+  failedEntryCount: number;
+};
 
 const BodySchema = z.unknown().superRefine((body, ctx) => {
   if (Array.isArray(body)) {
@@ -90,9 +99,9 @@ const BodySchema = z.unknown().superRefine((body, ctx) => {
  *    same id again retries it).
  *
  * @param body - the request body: one envelope, or an array of 1–100
- * @returns every event's result in input order, and the status: 202 when every event was published
- *   or was a duplicate; otherwise the worst outcome (503 > 409 > 413 > 422), so a partly failed batch
- *   is never reported as a success
+ * @returns every event's result in input order, the count of events not on the bus, and the
+ *   outcome: `published` (all on the bus, duplicates included), `partially-published`, or `refused`
+ *   (none) — the events function answers 202, 207 and {@link publishFailure}'s problem
  * @throws {ValidationError} when the body is neither an envelope nor an array of 1–100
  * @throws {DependencyUnavailableError} when the event log is unavailable
  */
@@ -160,7 +169,10 @@ export async function publishEvents(deps: PublishEventsDeps, body: unknown): Pro
 
   const toSend = await claimAll(deps, unique, results, batch);
   await sendAll(deps, toSend, results);
-  return { status: overallStatus(results), results };
+  const failedEntryCount = results.filter((r) => 'httpStatus' in r).length;
+  const outcome =
+    failedEntryCount === 0 ? 'published' : failedEntryCount === results.length ? 'refused' : 'partially-published';
+  return { outcome, results, failedEntryCount };
 }
 
 function idOf(candidate: unknown): string | undefined {
@@ -186,7 +198,7 @@ async function contractProblems(
 ): Promise<FieldProblem[]> {
   const versions = await deps.contracts.listVersionHeaders(event.type);
   if (versions.length === 0) return [];
-  const version = await deps.contracts.getVersion(event.type, normalizeVersion(event.version));
+  const version = await deps.contracts.getVersion(event.type, coerceVersion(event.version) ?? event.version);
   if (!version) {
     return [
       {
@@ -363,17 +375,11 @@ const ENTRY_FAULTS: ReadonlySet<string> = new Set([
   'NotAuthorizedForSourceException',
 ]);
 
-/** 202 when nothing failed; otherwise the most urgent failure: 503 (retry) > 409 > 413 > 422. */
-function overallStatus(results: readonly EventResult[]): number {
-  const failures = results.flatMap((r) => ('httpStatus' in r ? [r.httpStatus] : []));
-  if (failures.length === 0) return 202;
-  for (const status of [503, 409, 413, 422]) if (failures.includes(status)) return status;
-  return 422;
-}
-
 /**
- * The error a failed publish request is answered with: problem details of the overall status, with
- * every field problem and, as the `results` extension, every event's outcome.
+ * The error a `refused` publish request (no event on the bus) is answered with: the most urgent
+ * failure among its events — unavailable (503, publish again) > conflict (409) > too large (413) >
+ * invalid (422) — with every field problem, and, as extensions, every event's outcome (`results`)
+ * and `failedEntryCount`.
  *
  * @example throw publishFailure(report); // 422 / 409 / 413 / 503 problem+json with results
  */
@@ -381,8 +387,9 @@ export function publishFailure(report: PublishReport): DomainError {
   const failed = report.results.filter((r) => 'httpStatus' in r);
   const detail = `${failed.length} of ${report.results.length} event(s) were not published; see results`;
   const problems = failed.flatMap((r) => ('errors' in r && r.errors ? r.errors : []));
-  const options = { extensions: { results: report.results } };
-  switch (report.status) {
+  const options = { extensions: { results: report.results, failedEntryCount: report.failedEntryCount } };
+  const statuses = new Set(failed.map((r) => r.httpStatus));
+  switch ([503, 409, 413].find((status) => statuses.has(status))) {
     case 503:
       return new DependencyUnavailableError(detail, 1, { ...options, problems });
     case 409:

@@ -7,7 +7,9 @@ import {
   type ContractDocument,
   ContractDocumentSchema,
   type ContractVersion,
+  type ContractWarning,
   DEFAULT_COMPATIBILITY,
+  danglingSchemaReferences,
   MAX_VERSIONS_PER_CONTRACT,
 } from '../domain/contracts/contract';
 import { IncompatibleVersionError, VersionConflictError } from '../domain/contracts/errors';
@@ -32,24 +34,32 @@ export type RegisterContractInput = {
   dryRun?: boolean;
 };
 
+/** A registration that was carried out (created or idempotently unchanged). */
+type Registration = { outcome: 'created' | 'unchanged'; contract: ContractVersion; compatibility: CompatibilityReport };
+
 /**
  * Outcome of a registration: `created` (201), `unchanged` when the identical content was already
  * registered (200, idempotent), or `dry-run` with what would have happened.
  */
-export type RegisterContractResult =
-  | { outcome: 'created' | 'unchanged'; contract: ContractVersion; compatibility: CompatibilityReport }
+export type RegisterContractResult = (
+  | Registration
   | {
       outcome: 'dry-run';
       wouldBe: 'created' | 'unchanged' | 'version-conflict' | 'incompatible';
       contract: ContractVersion;
       compatibility: CompatibilityReport;
-    };
+    }
+) & {
+  /** What did not stop the registration: schema names the endpoints use that `schemas` lacks. */
+  warnings: ContractWarning[];
+};
 
 /**
  * Registers an immutable contract version.
  *
  * 1. OpenAPI/Swagger documents (top-level `openapi`/`swagger`) are converted first.
- * 2. The document is validated (zod) and its schemas compiled (Ajv, JSON Schema 2020-12).
+ * 2. The document is validated (zod) and its schemas compiled (Ajv, JSON Schema 2020-12). A schema
+ *    name an endpoint uses but `schemas` lacks does not stop it: each is returned in `warnings`.
  * 3. The same name and version with identical content → `unchanged`; different content → 409.
  * 4. The version is checked against earlier versions under the name's compatibility mode.
  * 5. A conditional put stores it: of concurrent registrations of one version exactly one wins.
@@ -65,6 +75,7 @@ export async function registerContract(
   input: RegisterContractInput,
 ): Promise<RegisterContractResult> {
   const document = await parseDocument(input);
+  const warnings = danglingSchemaReferences(document);
   const hash = contentHash(document);
   const toVersion = (mode: CompatibilityMode): ContractVersion => ({
     ...document,
@@ -78,9 +89,13 @@ export async function registerContract(
   if (!input.dryRun) {
     // Versions are never removed once written, so an existing one is final: answer without waiting for the lease.
     const existing = await deps.contracts.getVersion(document.name, document.version);
-    if (existing) return unchangedOrConflict(deps, existing, toVersion(existing.compatibility));
+    if (existing)
+      return { ...(await unchangedOrConflict(deps, existing, toVersion(existing.compatibility))), warnings };
     new CompiledContract(document).assertSchemasCompile();
-    return withRegistrationLease(deps, document.name, () => registerUnderLease(deps, input, document, toVersion));
+    const registered = await withRegistrationLease(deps, document.name, () =>
+      registerUnderLease(deps, input, document, toVersion),
+    );
+    return { ...registered, warnings };
   }
 
   new CompiledContract(document).assertSchemasCompile();
@@ -101,6 +116,7 @@ export async function registerContract(
     wouldBe,
     contract: existing?.contentHash === hash ? existing : toVersion(mode),
     compatibility: report,
+    warnings,
   };
 }
 
@@ -113,7 +129,7 @@ async function registerUnderLease(
   input: RegisterContractInput,
   document: ContractDocument,
   toVersion: (mode: CompatibilityMode) => ContractVersion,
-): Promise<RegisterContractResult> {
+): Promise<Registration> {
   const summary = await deps.contracts.getSummary(document.name);
   const mode = input.compatibility ?? document.compatibility ?? summary?.compatibility ?? DEFAULT_COMPATIBILITY;
   const contract = toVersion(mode);
@@ -273,7 +289,7 @@ async function unchangedOrConflict(
   deps: ContractRegistryDeps,
   existing: ContractVersion,
   candidate: ContractVersion,
-): Promise<RegisterContractResult> {
+): Promise<Registration> {
   if (existing.contentHash === candidate.contentHash) {
     await deps.contracts.recordVersionAdded(existing.name, existing.version, candidate.compatibility, deps.clock.now());
     return { outcome: 'unchanged', contract: existing, compatibility: checkAgainstHistory([], existing, 'NONE') };

@@ -8,8 +8,8 @@ import {
   recordFailure,
   recordSuccess,
 } from '../domain/mesh/circuit-breaker';
-import { candidateWeights, selectRule } from '../domain/mesh/routing';
-import { ROUTER_OWNED_HEADERS, type RoutingRule } from '../domain/mesh/routing-rule';
+import { candidateWeights, selectRule, weightedRules } from '../domain/mesh/routing';
+import { DEFAULT_RULE_TIMEOUT_MS, ROUTER_OWNED_HEADERS, type RoutingRule } from '../domain/mesh/routing-rule';
 import type { ServiceInstance } from '../domain/mesh/service-instance';
 import { pickWeighted } from '../domain/mesh/weighted-selection';
 import { decide } from '../domain/resilience/decide';
@@ -80,7 +80,8 @@ type ServiceSettings = { service: string; loaded: BreakerConfig | undefined };
 
 /**
  * The mesh router: picks a healthy instance of the target service by weighted random selection under
- * the applicable routing rule, checks its shared circuit breaker, forwards the call (method, path,
+ * the applicable routing rule (when weighted rules of the caller's source share its calls, the rule
+ * drawn by `weight` and its target service: `weightedRules`), checks its shared circuit breaker, forwards the call (method, path,
  * query, headers, body bytes) with a child W3C `traceparent` (and `X-Trace-Id` / `X-Span-Id`) and
  * the rule's timeout, and on a retryable failure retries after the error policies' backoff,
  * preferring another instance. Only idempotent methods are retried after the request was sent;
@@ -110,21 +111,30 @@ export class MeshRouter {
    */
   async route(call: RoutedCall): Promise<RoutedAnswer> {
     const now = () => this.deps.clock.now().getTime();
-    const [instances, rules] = await Promise.all([this.instancesOf(call.service), this.allRules()]);
-    // A closed breaker with no failures decides the same under any settings: the service's own are
-    // read only once a breaker has something to decide (keeps the cold healthy path at 3 reads).
-    const settings = { service: call.service, loaded: undefined as BreakerConfig | undefined };
-    const rule = selectRule(rules, {
+    const [addressed, rules] = await Promise.all([this.instancesOf(call.service), this.allRules()]);
+    const request = {
       sourceService: call.headers['x-mesh-source'] ?? '*',
       targetService: call.service,
       method: call.method,
       path: call.path,
       headers: call.headers,
-    });
+    };
+    const selected = selectRule(rules, request);
+    // Weighted rules of one source share its calls between their target services (weightedRules).
+    const split = selected ? weightedRules(rules, selected, request) : [];
+    const rule =
+      split.length > 1
+        ? (pickWeighted(split, (r) => r.weight ?? 0, this.deps.random ?? Math.random) ?? selected)
+        : selected;
+    const target = rule?.targetService ?? call.service;
+    const instances = target === call.service ? addressed : await this.instancesOf(target);
+    // A closed breaker with no failures decides the same under any settings: the service's own are
+    // read only once a breaker has something to decide (keeps the cold healthy path at 3 reads).
+    const settings = { service: target, loaded: undefined as BreakerConfig | undefined };
     const candidates = candidateWeights(instances, rule).filter((c) => c.weight > 0);
     if (candidates.length === 0) {
       throw new DependencyUnavailableError(
-        `No healthy instance of ${call.service} can take traffic (registered: ${instances.length})`,
+        `No healthy instance of ${target} can take traffic (registered: ${instances.length})`,
         5,
       );
     }
@@ -137,7 +147,7 @@ export class MeshRouter {
     let previousDelayMs: number | undefined;
     let attempts = 0;
     // Retries stop where API Gateway would cut the request off (29 s), keeping room for one more attempt.
-    const deadline = now() + API_GATEWAY_TIMEOUT_MS - (rule?.timeoutMs ?? 10_000);
+    const deadline = now() + API_GATEWAY_TIMEOUT_MS - (rule?.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS);
 
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const pick = await this.admitOne(candidates, tried, refused, now(), settings);
@@ -155,7 +165,7 @@ export class MeshRouter {
           url: `${instance.endpoint.replace(/\/+$/, '')}${call.path}${call.query ? `?${call.query}` : ''}`,
           headers: this.forwardHeaders(call, rule),
           ...(call.body && call.body.length > 0 && { body: call.body }),
-          timeoutMs: rule?.timeoutMs ?? 10_000,
+          timeoutMs: rule?.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS,
         });
         if (response.status >= 500 || response.status === 408) {
           failure = classifyError(
@@ -163,11 +173,11 @@ export class MeshRouter {
               url: instance.endpoint,
               ...(response.headers['retry-after'] !== undefined && { retryAfter: response.headers['retry-after'] }),
             }),
-            { source: `mesh:${call.service}` },
+            { source: `mesh:${target}` },
           );
         }
       } catch (error) {
-        failure = classifyError(error, { source: `mesh:${call.service}`, now });
+        failure = classifyError(error, { source: `mesh:${target}`, now });
         sent = !isConnectFailure(failure);
       }
       if (!failure && response) {
@@ -184,7 +194,7 @@ export class MeshRouter {
       if (error.code === RESPONSE_TOO_LARGE_CODE) {
         // The instance answered, only more than a Lambda response can carry: not its failure.
         throw new BadGatewayError(
-          `${call.service} answered with more than the 6 MiB a routed response may carry (instance ${instance.id})`,
+          `${target} answered with more than the 6 MiB a routed response may carry (instance ${instance.id})`,
         );
       }
       this.deps.onFailure?.(error);
@@ -216,7 +226,7 @@ export class MeshRouter {
 
     if (!last) {
       throw new DependencyUnavailableError(
-        `Every instance of ${call.service} has an open circuit breaker; no call was made`,
+        `Every instance of ${target} has an open circuit breaker; no call was made`,
         Math.max(1, Math.ceil((await this.settingsFor(settings)).resetTimeoutMs / 1000)),
       );
     }
@@ -230,9 +240,9 @@ export class MeshRouter {
       };
     }
     if (last.error.code === 'TIMEOUT') {
-      throw new GatewayTimeoutError(`${call.service} did not answer in time (instance ${last.instanceId})`);
+      throw new GatewayTimeoutError(`${target} did not answer in time (instance ${last.instanceId})`);
     }
-    throw new BadGatewayError(`${call.service} failed: ${last.error.code} (instance ${last.instanceId})`);
+    throw new BadGatewayError(`${target} failed: ${last.error.code} (instance ${last.instanceId})`);
   }
 
   /** Picks a candidate whose breaker admits the call; refused ones are remembered for this call. */

@@ -25,7 +25,9 @@ export type MeshDeps = {
 
 /**
  * Registers an instance, or re-registers it (a heartbeat: same id, fields replaced, revision + 1).
- * Endpoints must be http(s) and pass the SSRF policy — checked here and again when dialled.
+ * Endpoints must be http(s) and pass the SSRF policy — checked here and again when dialled. The
+ * seed's `lastHealthCheck` (any value) is accepted and ignored — the health checks own it — with a
+ * warning `{pointer: '/lastHealthCheck', message}` in `warnings`.
  *
  * @param body - the request body, unvalidated
  * @param expectedRevision - from If-Match: re-register only that revision
@@ -36,7 +38,7 @@ export async function registerInstance(
   deps: Pick<MeshDeps, 'registry' | 'clock' | 'addressPolicy'>,
   body: unknown,
   expectedRevision?: number,
-): Promise<{ instance: ServiceInstance; created: boolean }> {
+): Promise<{ instance: ServiceInstance; created: boolean; warnings: FieldProblem[] }> {
   const parsed = ServiceInstanceInputSchema.safeParse(body);
   const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
   const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -48,7 +50,19 @@ export async function registerInstance(
   if (!parsed.success || problems.length > 0) {
     throw new ValidationError(`The registration has ${problems.length} problem(s)`, problems);
   }
-  return deps.registry.register(parsed.data, deps.clock.now().toISOString(), expectedRevision);
+  const { lastHealthCheck, ...registration } = parsed.data;
+  const warnings: FieldProblem[] =
+    lastHealthCheck === undefined
+      ? []
+      : [
+          {
+            pointer: '/lastHealthCheck',
+            message: 'is set by the health checks; the value sent is ignored',
+            keyword: 'server-owned',
+          },
+        ];
+  const registered = await deps.registry.register(registration, deps.clock.now().toISOString(), expectedRevision);
+  return { ...registered, warnings };
 }
 
 /**
@@ -67,7 +81,9 @@ export async function deregisterInstance(
 
 /**
  * Creates or replaces a routing rule. Splits must route somewhere: at least one weight above 0 and
- * valid semver ranges (a rule that routes nowhere is refused, never a division by zero).
+ * valid semver ranges (a rule that routes nowhere is refused, never a division by zero); likewise a
+ * rule of `weight` 0 needs another weighted rule of its source above 0. The seed's `timeout`
+ * (milliseconds) is stored as `timeoutMs`.
  *
  * @throws {ValidationError} naming every problem
  */
@@ -103,11 +119,30 @@ export async function putRoutingRule(
       }
     }
   }
+  if (parsed.success && parsed.data.weight === 0) problems.push(...(await zeroWeightSplit(deps, parsed.data)));
   if (!parsed.success || problems.length > 0) {
     throw new ValidationError(`The routing rule has ${problems.length} problem(s)`, problems);
   }
   const { created } = await deps.rules.put(parsed.data);
   return { rule: parsed.data, created };
+}
+
+/**
+ * A rule of weight 0 routes only if another weighted rule of its source (other than the one it
+ * replaces) has weight above 0: all-zero weights would route nowhere, as all-zero splits would.
+ */
+async function zeroWeightSplit(deps: Pick<MeshDeps, 'rules'>, rule: RoutingRule): Promise<FieldProblem[]> {
+  const others = (await deps.rules.list()).filter(
+    (other) => other.id !== rule.id && other.sourceService === rule.sourceService && (other.weight ?? 0) > 0,
+  );
+  if (others.length > 0) return [];
+  return [
+    {
+      pointer: '/weight',
+      message: `no other rule of ${rule.sourceService} has a weight above 0: with all weights 0 no call could be routed`,
+      keyword: 'rule-weights',
+    },
+  ];
 }
 
 /**

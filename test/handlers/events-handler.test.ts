@@ -154,6 +154,7 @@ describe('events handler', () => {
       expect(result.statusCode).toBe(202);
       expect(json(result)).toEqual({
         results: [{ index: 0, id: 'evt-1', status: 'published', eventBridgeId: 'eb-1' }],
+        failedEntryCount: 0,
       });
       const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries;
       expect(entries).toEqual([
@@ -239,7 +240,7 @@ describe('events handler', () => {
       expect(detailOf(resent[0])).toEqual(event('evt-2'));
     });
 
-    it('answers a problem with every outcome when the bus refuses an entry for good, and records it failed', async () => {
+    it('answers 207 with every outcome and the failed count when the bus refuses one entry for good, and records it failed', async () => {
       // Prepare
       eventLogAcceptsEverything();
       eventBridge.on(PutEventsCommand).resolves({
@@ -254,8 +255,9 @@ describe('events handler', () => {
       const result = await publish([event('evt-1'), event('evt-2')]);
 
       // Assess
-      expect(result.statusCode).toBe(422);
-      expect(result.headers?.['content-type']).toBe('application/problem+json');
+      expect(result.statusCode).toBe(207);
+      expect(result.headers?.['content-type']).toBe('application/json');
+      expect(json(result).failedEntryCount).toBe(1);
       expect(json(result).results).toEqual([
         { index: 0, id: 'evt-1', status: 'published', eventBridgeId: 'eb-1' },
         {
@@ -278,18 +280,24 @@ describe('events handler', () => {
       });
     });
 
-    it('rejects invalid envelopes of a batch with 422 naming their pointers, sending none of them', async () => {
+    it('answers 207 when some envelopes of a batch are invalid, naming their pointers, sending none of them', async () => {
       // Prepare
       eventLogAcceptsEverything();
       eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'eb-0' }] });
       const { payload: _missing, ...noPayload } = event('evt-1');
 
       // Act
-      const result = await publish([event('evt-0'), noPayload, { ...event('evt-2'), version: 'v1', timestamp: -1 }]);
+      const result = await publish([event('evt-0'), noPayload, { ...event('evt-2'), version: 'one', timestamp: -1 }]);
 
       // Assess
-      expect(result.statusCode).toBe(422);
-      expect(pointersOf(result)).toEqual(['/1/payload', '/2/timestamp', '/2/version']);
+      expect(result.statusCode).toBe(207);
+      expect(json(result).failedEntryCount).toBe(2);
+      expect(
+        json(result)
+          .results.flatMap((r: { errors?: Array<{ pointer: string }> }) => r.errors ?? [])
+          .map((e: { pointer: string }) => e.pointer)
+          .sort(),
+      ).toEqual(['/1/payload', '/2/timestamp', '/2/version']);
       expect(json(result).results.map((r: { status: string }) => r.status)).toEqual([
         'published',
         'rejected',
@@ -300,6 +308,36 @@ describe('events handler', () => {
       const claimed = ddb.commandCalls(UpdateCommand).map((c) => (c.args[0].input.Key as { pk: string }).pk);
       expect(claimed).not.toContain('EVENT#evt-1');
       expect(claimed).not.toContain('EVENT#evt-2');
+    });
+
+    it('rejects a batch none of whose events can be published with a 422 problem naming every problem', async () => {
+      // Prepare
+      eventLogAcceptsEverything();
+      const { payload: _missing, ...noPayload } = event('evt-1');
+
+      // Act
+      const result = await publish([noPayload, { ...event('evt-2'), version: '1.2.3.4' }]);
+
+      // Assess
+      expect(result.statusCode).toBe(422);
+      expect(result.headers?.['content-type']).toBe('application/problem+json');
+      expect(pointersOf(result)).toEqual(['/0/payload', '/1/version']);
+      expect(json(result).failedEntryCount).toBe(2);
+      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+    });
+
+    it('accepts the seed\'s version "1.0" and publishes the event as sent', async () => {
+      // Prepare
+      eventLogAcceptsEverything();
+      eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'eb-1' }] });
+
+      // Act
+      const result = await publish(event('evt-1', { version: '1.0' }));
+
+      // Assess
+      expect(result.statusCode).toBe(202);
+      const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries;
+      expect(detailOf(entries?.[0]).version).toBe('1.0');
     });
 
     it('answers an id already published with the same content as a duplicate, without PutEvents', async () => {

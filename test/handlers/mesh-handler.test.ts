@@ -91,6 +91,31 @@ describe('mesh handler', () => {
       });
     });
 
+    it("accepts the seed's lastHealthCheck, ignoring it with a warning, and stores the rest", async () => {
+      // Prepare
+      ddb.on(UpdateCommand).resolves({});
+
+      // Act
+      const result = await call({
+        method: 'POST',
+        path: '/v1/services',
+        body: registration({ metadata: {}, weight: 1, status: 'healthy', lastHealthCheck: 1_796_040_000_000 }),
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(201);
+      expect(json(result).warnings).toEqual([
+        {
+          pointer: '/lastHealthCheck',
+          message: 'is set by the health checks; the value sent is ignored',
+          keyword: 'server-owned',
+        },
+      ]);
+      expect(json(result)).not.toHaveProperty('lastHealthCheck');
+      const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(JSON.stringify(update)).not.toContain('1796040000000');
+    });
+
     it('re-registers (a heartbeat) with 200, the next revision as ETag, conditional on If-Match', async () => {
       // Prepare
       ddb.on(UpdateCommand).resolves({ Attributes: instanceItem('orders-1', 'orders', 'healthy') });
@@ -268,6 +293,61 @@ describe('mesh handler', () => {
       expect(zero.statusCode).toBe(422);
       expect(pointersOf(zero)).toEqual(['/splits']);
       expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+    });
+
+    it("accepts the seed's RoutingRule, storing its timeout in milliseconds as timeoutMs", async () => {
+      // Prepare
+      ddb.on(PutCommand).resolves({});
+      const seedRule = {
+        id: 'rule-1',
+        sourceService: 'gateway',
+        targetService: 'worker',
+        weight: 1,
+        timeout: 5000,
+        retries: 3,
+      };
+
+      // Act
+      const result = await call({ method: 'POST', path: '/v1/routing-rules', body: seedRule });
+
+      // Assess
+      expect(result.statusCode).toBe(201);
+      expect(json(result)).toMatchObject({ id: 'rule-1', weight: 1, timeoutMs: 5000, retries: 3 });
+      expect(json(result)).not.toHaveProperty('timeout');
+      expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ weight: 1, timeoutMs: 5000 });
+    });
+
+    it('rejects a rule of weight 0 when no other weighted rule of its source weighs more, at /weight', async () => {
+      // Prepare
+      ddb.on(PutCommand).resolves({});
+      ddb.on(QueryCommand).resolves({
+        Items: [
+          {
+            pk: 'RULE',
+            sk: 'rule-0',
+            sourceService: 'gateway',
+            targetService: 'other',
+            weight: 0,
+            priority: 0,
+            timeoutMs: 10_000,
+            retries: 2,
+            matchJson: '{}',
+            headersToAddJson: '{}',
+          },
+        ],
+      });
+
+      // Act
+      const result = await call({
+        method: 'POST',
+        path: '/v1/routing-rules',
+        body: { id: 'rule-1', sourceService: 'gateway', targetService: 'worker', weight: 0 },
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(422);
+      expect(pointersOf(result)).toEqual(['/weight']);
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     });
   });
 

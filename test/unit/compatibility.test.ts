@@ -279,6 +279,37 @@ describe('checkCompatibility', () => {
         { rule: 'error-response-removed', pointer: '/endpoints/0/errorSchemas/404', document: 'previous' },
       ]);
     });
+
+    it('compares list-form errorSchemas as any of the listed schemas for every status of 400 and above', () => {
+      // Prepare
+      const withList = (version: string, names: string[]) =>
+        petStore(version, (d) => {
+          endpoint(d, 0).errorSchemas = names;
+          (d.schemas as Record<string, unknown>).AuthError = { type: 'object', required: ['realm'] };
+        });
+
+      // Act
+      const same = checkCompatibility(
+        withList('1.0.0', ['Error', 'AuthError']),
+        withList('2.0.0', ['AuthError', 'Error']),
+        'BACKWARD',
+      );
+      const narrowed = checkCompatibility(
+        withList('1.0.0', ['Error', 'AuthError']),
+        withList('2.0.0', ['Error']),
+        'BACKWARD',
+      );
+      const widened = checkCompatibility(
+        withList('1.0.0', ['Error']),
+        withList('2.0.0', ['Error', 'AuthError']),
+        'BACKWARD',
+      );
+
+      // Assess
+      expect(same).toEqual([]);
+      expect(narrowed).toEqual([]);
+      expect(widened.length).toBeGreaterThan(0);
+    });
   });
 
   describe('parameters', () => {

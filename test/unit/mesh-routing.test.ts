@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { candidateWeights, type RouteRequest, selectRule, validateSplits } from '../../shared/domain/mesh/routing';
+import {
+  candidateWeights,
+  type RouteRequest,
+  selectRule,
+  validateSplits,
+  weightedRules,
+} from '../../shared/domain/mesh/routing';
 import { type RoutingRule, RoutingRuleSchema } from '../../shared/domain/mesh/routing-rule';
 import type { InstanceStatus } from '../../shared/domain/mesh/service-instance';
 import { pickWeighted } from '../../shared/domain/mesh/weighted-selection';
@@ -347,6 +353,77 @@ describe('mesh routing', () => {
 
       // Assess
       expect(problems.map((p) => p.pointer)).toEqual(['/splits/0/versions', '/splits/1/versions', '/splits']);
+    });
+  });
+
+  describe('weightedRules', () => {
+    it("gathers the weighted rules of the selected rule's source and priority whose conditions hold, any target", () => {
+      // Prepare
+      const rules = [
+        rule({ id: 'w1', sourceService: 'gateway', weight: 3 }),
+        rule({ id: 'w2', sourceService: 'gateway', targetService: 'worker-next', weight: 1 }),
+        rule({ id: 'other-source', sourceService: 'billing', targetService: 'worker-next', weight: 1 }),
+        rule({ id: 'unweighted', sourceService: 'gateway', targetService: 'worker-next' }),
+        rule({ id: 'get-only', sourceService: 'gateway', targetService: 'x', weight: 1, match: { methods: ['GET'] } }),
+        rule({ id: 'higher', sourceService: 'gateway', targetService: 'y', weight: 1, priority: 5 }),
+      ];
+      const selected = selectRule(rules.slice(0, 5), call) as RoutingRule;
+
+      // Act
+      const split = weightedRules(rules, selected, call);
+
+      // Assess
+      expect(selected.id).toBe('w1');
+      expect(split.map((r) => r.id)).toEqual(['w1', 'w2']);
+    });
+
+    it('returns the selected rule alone when it carries no weight', () => {
+      // Prepare
+      const rules = [rule({ id: 'plain' }), rule({ id: 'w', targetService: 'worker-next', weight: 1 })];
+
+      // Act
+      const split = weightedRules(rules, rules[0] as RoutingRule, call);
+
+      // Assess
+      expect(split.map((r) => r.id)).toEqual(['plain']);
+    });
+  });
+});
+
+describe('RoutingRuleSchema', () => {
+  describe('parse', () => {
+    it("accepts the seed's RoutingRule, storing timeout (milliseconds) as timeoutMs", () => {
+      // Prepare
+      const seed = {
+        id: 'rule-1',
+        sourceService: 'gateway',
+        targetService: 'worker',
+        weight: 1,
+        timeout: 5000,
+        retries: 3,
+      };
+
+      // Act
+      const parsed = RoutingRuleSchema.parse(seed);
+
+      // Assess
+      expect(parsed).toMatchObject({ weight: 1, timeoutMs: 5000, retries: 3 });
+      expect(parsed).not.toHaveProperty('timeout');
+    });
+
+    it('rejects timeout and timeoutMs that disagree, and a timeout out of range', () => {
+      // Prepare
+      const base = { id: 'r', sourceService: 'gateway', targetService: 'worker' };
+
+      // Act
+      const disagree = RoutingRuleSchema.safeParse({ ...base, timeout: 5000, timeoutMs: 6000 });
+      const tooLong = RoutingRuleSchema.safeParse({ ...base, timeout: 60_000 });
+      const agree = RoutingRuleSchema.safeParse({ ...base, timeout: 5000, timeoutMs: 5000 });
+
+      // Assess
+      expect(disagree.error?.issues.map((i) => i.path)).toEqual([['timeout']]);
+      expect(tooLong.error?.issues.map((i) => i.path)).toEqual([['timeout']]);
+      expect(agree.data?.timeoutMs).toBe(5000);
     });
   });
 });

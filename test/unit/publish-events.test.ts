@@ -5,7 +5,6 @@ import { CompiledContractCache } from '../../shared/domain/contracts/validator';
 import {
   ConflictError,
   DependencyUnavailableError,
-  type DomainError,
   PayloadTooLargeError,
   ValidationError,
 } from '../../shared/domain/errors';
@@ -146,7 +145,7 @@ const pointers = (report: PublishReport) =>
 
 describe('publishEvents', () => {
   describe('one envelope', () => {
-    it('claims the id, puts the event on the bus and records it published: 202', async () => {
+    it('claims the id, puts the event on the bus and records it published', async () => {
       // Prepare
       const { deps, bus, log } = fakes();
 
@@ -155,7 +154,8 @@ describe('publishEvents', () => {
 
       // Assess
       expect(report).toEqual({
-        status: 202,
+        outcome: 'published',
+        failedEntryCount: 0,
         results: [{ index: 0, id: 'evt-1', status: 'published', eventBridgeId: 'eb-evt-1' }],
       });
       expect(bus.calls).toEqual([[event('evt-1')]]);
@@ -215,7 +215,7 @@ describe('publishEvents', () => {
       ]);
 
       // Assess
-      expect(report.status).toBe(422);
+      expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 2 });
       expect(report.results.map((r) => r.status)).toEqual(['published', 'rejected', 'rejected']);
       expect(pointers(report)).toEqual(['/1/payload', '/2/extra', '/2/source']);
       expect(report.results[1]).toMatchObject({ id: 'evt-2', httpStatus: 422 });
@@ -230,7 +230,7 @@ describe('publishEvents', () => {
       const report = await publishEvents(deps, [event('evt-1'), event('evt-2'), event('evt-1')]);
 
       // Assess
-      expect(report.status).toBe(422);
+      expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 1 });
       expect(report.results[2]).toMatchObject({ status: 'rejected', errors: [{ pointer: '/2/id' }] });
       expect(bus.calls.flat().map((e) => e.id)).toEqual(['evt-1', 'evt-2']);
     });
@@ -247,7 +247,7 @@ describe('publishEvents', () => {
       ]);
 
       // Assess
-      expect(report.status).toBe(422);
+      expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 1 });
       expect(report.results.map((r) => r.status)).toEqual(['published', 'rejected', 'published']);
       expect(pointers(report)).toEqual(['/1/payload/orderId', '/1/payload/total']);
       // Sorted: publishEvents sends them in the order their validation finished, not in input order.
@@ -257,6 +257,40 @@ describe('publishEvents', () => {
           .map((e) => e.id)
           .sort(),
       ).toEqual(['evt-1', 'evt-3']);
+    });
+
+    it('accepts a version that coerces to semver, as sent, and checks it against the contract at the coerced version', async () => {
+      // Prepare
+      const { deps, bus } = fakes({ contracts: [orderContract()] });
+
+      // Act
+      const report = await publishEvents(deps, [
+        event('evt-1', { version: '1.0' }),
+        event('evt-2', { version: 'v1', payload: { orderId: 7 } }),
+      ]);
+
+      // Assess
+      expect(report.results.map((r) => r.status)).toEqual(['published', 'rejected']);
+      expect(pointers(report)).toEqual(['/1/payload/orderId', '/1/payload/total']);
+      expect(bus.calls.flat().map((e) => e.version)).toEqual(['1.0']);
+    });
+
+    it('rejects a version that does not coerce to semver, saying why', async () => {
+      // Prepare
+      const { deps } = fakes();
+
+      // Act
+      const report = await publishEvents(deps, [
+        event('evt-1', { version: 'latest' }),
+        event('evt-2', { version: '1.2.3.4' }),
+      ]);
+
+      // Assess
+      expect(report.outcome).toBe('refused');
+      expect(report.results.flatMap((r) => ('errors' in r ? (r.errors ?? []) : []))).toEqual([
+        expect.objectContaining({ pointer: '/0/version', message: expect.stringContaining('1.0 → 1.0.0') }),
+        expect.objectContaining({ pointer: '/1/version', message: expect.stringContaining('semantic version') }),
+      ]);
     });
 
     it('rejects an event whose version the contract lacks, or whose contract has no payload schema', async () => {
@@ -282,7 +316,7 @@ describe('publishEvents', () => {
       const report = await publishEvents(deps, event('evt-1', { payload: { blob: 'x'.repeat(2_048) } }));
 
       // Assess
-      expect(report.status).toBe(413);
+      expect(report).toMatchObject({ outcome: 'refused', failedEntryCount: 1 });
       expect(report.results[0]).toMatchObject({ status: 'rejected', httpStatus: 413, errors: [{ pointer: '/' }] });
       expect(log.records.size).toBe(0);
       expect(bus.calls).toEqual([]);
@@ -314,7 +348,8 @@ describe('publishEvents', () => {
 
       // Assess
       expect(report).toEqual({
-        status: 202,
+        outcome: 'published',
+        failedEntryCount: 0,
         results: [
           {
             index: 0,
@@ -351,7 +386,7 @@ describe('publishEvents', () => {
       const report = await publishEvents(deps, [event('evt-1'), event('evt-2')]);
 
       // Assess
-      expect(report.status).toBe(409);
+      expect(report).toMatchObject({ outcome: 'refused', failedEntryCount: 2 });
       expect(report.results).toEqual([
         expect.objectContaining({ id: 'evt-1', status: 'conflict', httpStatus: 409 }),
         expect.objectContaining({ id: 'evt-2', status: 'conflict', httpStatus: 409 }),
@@ -381,7 +416,7 @@ describe('publishEvents', () => {
       const report = await publishEvents(deps, event('evt-1'));
 
       // Assess
-      expect(report.status).toBe(202);
+      expect(report).toMatchObject({ outcome: 'published', failedEntryCount: 0 });
       expect(bus.calls).toHaveLength(1);
       expect(log.records.get('evt-1')).toMatchObject({ status: 'published', receivedAt: 't0' });
       expect(log.records.get('evt-1')).not.toHaveProperty('error');
@@ -406,7 +441,7 @@ describe('publishEvents', () => {
       ).catch((e) => e);
 
       // Assess
-      expect(report.status).toBe(422);
+      expect(report).toMatchObject({ outcome: 'refused', failedEntryCount: 2 });
       expect(pointers(report)).toEqual(['/0/payload/list/1', '/0/payload/n', '/1/metadata/traceparent']);
       expect(bus.calls).toHaveLength(0);
       expect(tooMany.problems[0].message).toBe('a batch holds 1–100 events; this one has 101');
@@ -429,7 +464,7 @@ describe('publishEvents', () => {
       const report = await publishEvents(deps, [event('evt-a'), event('evt-b'), event('evt-c'), event('evt-d')]);
 
       // Assess
-      expect(report.status).toBe(503);
+      expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 2 });
       expect(report.results.map((r) => `${r.id}:${r.status}`)).toEqual([
         'evt-a:published',
         'evt-b:failed',
@@ -452,7 +487,7 @@ describe('publishEvents', () => {
       const report = await publishEvents(deps, [event('evt-1'), event('evt-2'), event('evt-3')]);
 
       // Assess
-      expect(report.status).toBe(202);
+      expect(report).toMatchObject({ outcome: 'published', failedEntryCount: 0 });
       expect(bus.calls.map((call) => call.map((e) => e.id))).toEqual([['evt-1', 'evt-2', 'evt-3'], ['evt-2']]);
       expect(clock.sleeps).toHaveLength(1);
       expect(clock.sleeps[0]).toBeGreaterThanOrEqual(100);
@@ -468,7 +503,7 @@ describe('publishEvents', () => {
       const report = await publishEvents(deps, [event('evt-1'), event('evt-2')]);
 
       // Assess
-      expect(report.status).toBe(422);
+      expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 1 });
       expect(report.results[1]).toMatchObject({ status: 'failed', httpStatus: 422 });
       expect(log.records.get('evt-2')).toMatchObject({
         status: 'failed',
@@ -489,14 +524,14 @@ describe('publishEvents', () => {
       const report = await publishEvents(deps, event('evt-1'));
 
       // Assess: the transient policy retries 5 times
-      expect(report.status).toBe(503);
+      expect(report).toMatchObject({ outcome: 'refused', failedEntryCount: 1 });
       expect(report.results[0]).toMatchObject({ status: 'failed', httpStatus: 503 });
       expect(bus.calls).toHaveLength(6);
       expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(10_000);
       expect(log.records.get('evt-1')?.status).toBe('failed');
     });
 
-    it('answers the most urgent status of a mixed batch: 503 over 409 over 413 over 422', async () => {
+    it('reports a batch where no event reached the bus as refused, whatever each failure was', async () => {
       // Prepare
       const log = memoryEventLog(
         new Map<string, EventRecord>([
@@ -517,38 +552,56 @@ describe('publishEvents', () => {
 
       // Assess
       expect(report.results.map((r) => ('httpStatus' in r ? r.httpStatus : r.status))).toEqual([422, 409, 413, 503]);
-      expect(report.status).toBe(503);
+      expect(report).toMatchObject({ outcome: 'refused', failedEntryCount: 4 });
+      expect(publishFailure(report)).toBeInstanceOf(DependencyUnavailableError);
     });
   });
 });
 
 describe('publishFailure', () => {
-  it('maps the report status to its problem, with every field problem and every result', () => {
+  const failing = (httpStatus: number, index: number): PublishReport['results'][number] => ({
+    index,
+    id: `e${index}`,
+    status: 'rejected',
+    httpStatus,
+    detail: 'bad',
+    errors: [{ pointer: `/${index}/payload`, message: 'is required' }],
+  });
+
+  it('maps the most urgent failure to its problem: 503 over 409 over 413 over 422', () => {
     // Prepare
-    const results: PublishReport['results'] = [
-      { index: 0, id: 'a', status: 'published' },
-      {
-        index: 1,
-        id: 'b',
-        status: 'rejected',
-        httpStatus: 422,
-        detail: 'bad',
-        errors: [{ pointer: '/1/payload', message: 'is required' }],
-      },
-    ];
+    const reportOf = (...statuses: number[]): PublishReport => ({
+      outcome: 'refused',
+      results: statuses.map(failing),
+      failedEntryCount: statuses.length,
+    });
 
     // Act
-    const byStatus = Object.fromEntries(
-      [422, 409, 413, 503].map((status) => [status, publishFailure({ status, results })]),
-    ) as Record<number, DomainError>;
+    const unavailable = publishFailure(reportOf(422, 413, 409, 503));
+    const conflict = publishFailure(reportOf(422, 413, 409));
+    const tooLarge = publishFailure(reportOf(422, 413));
+    const invalid = publishFailure(reportOf(422));
 
     // Assess
-    expect(byStatus[422]).toBeInstanceOf(ValidationError);
-    expect(byStatus[409]).toBeInstanceOf(ConflictError);
-    expect(byStatus[413]).toBeInstanceOf(PayloadTooLargeError);
-    expect(byStatus[503]).toBeInstanceOf(DependencyUnavailableError);
-    expect(byStatus[422]?.message).toBe('1 of 2 event(s) were not published; see results');
-    expect(byStatus[422]?.problems).toEqual([{ pointer: '/1/payload', message: 'is required' }]);
-    expect(byStatus[422]?.extensions).toEqual({ results });
+    expect(unavailable).toBeInstanceOf(DependencyUnavailableError);
+    expect(conflict).toBeInstanceOf(ConflictError);
+    expect(tooLarge).toBeInstanceOf(PayloadTooLargeError);
+    expect(invalid).toBeInstanceOf(ValidationError);
+  });
+
+  it('names every field problem and carries every result and the failed count', () => {
+    // Prepare
+    const results: PublishReport['results'] = [failing(422, 0), failing(422, 1)];
+
+    // Act
+    const error = publishFailure({ outcome: 'refused', results, failedEntryCount: 2 });
+
+    // Assess
+    expect(error.message).toBe('2 of 2 event(s) were not published; see results');
+    expect(error.problems).toEqual([
+      { pointer: '/0/payload', message: 'is required' },
+      { pointer: '/1/payload', message: 'is required' },
+    ]);
+    expect(error.extensions).toEqual({ results, failedEntryCount: 2 });
   });
 });

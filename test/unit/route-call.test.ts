@@ -390,6 +390,47 @@ describe('MeshRouter', () => {
     });
   });
 
+  describe('route: weighted rules', () => {
+    it("splits a source's calls between its weighted rules' target services by weight (the seed's selectInstance)", async () => {
+      // Prepare
+      const { router, http } = harness({
+        instances: [instance('a'), instance('n', { name: 'orders-next' })],
+        rules: [
+          rule({ id: 'stable', sourceService: 'gateway', weight: 90, timeout: 5000 }),
+          rule({ id: 'next', sourceService: 'gateway', targetService: 'orders-next', weight: 10 }),
+        ],
+        random: mulberry32(90_10),
+      });
+
+      // Act
+      for (let i = 0; i < 5_000; i++) await router.route(call({ headers: { 'x-mesh-source': 'gateway' } }));
+      const anonymous = await router.route(call());
+
+      // Assess
+      const calls = http.calledInstances().slice(0, 5_000);
+      const counts = ['a', 'n'].map((id) => calls.filter((c) => c === id).length);
+      expect(chiSquare(counts, [90, 10])).toBeLessThan(CHI_SQUARE_CRITICAL_P001[1]!);
+      expect(anonymous.instanceId).toBe('a');
+    });
+
+    it('routes every call under the addressed rule when the other weighted rules of the source weigh 0', async () => {
+      // Prepare
+      const { router, http } = harness({
+        instances: [instance('a'), instance('n', { name: 'orders-next' })],
+        rules: [
+          rule({ id: 'stable', sourceService: 'gateway', weight: 1 }),
+          rule({ id: 'next', sourceService: 'gateway', targetService: 'orders-next', weight: 0 }),
+        ],
+      });
+
+      // Act
+      for (let i = 0; i < 50; i++) await router.route(call({ headers: { 'x-mesh-source': 'gateway' } }));
+
+      // Assess
+      expect(new Set(http.calledInstances())).toEqual(new Set(['a']));
+    });
+  });
+
   describe('route: forwarding', () => {
     it('forwards a child traceparent with the caller trace id, X-Trace-Id, X-Span-Id and the rule headers, dropping hop-by-hop headers', async () => {
       // Prepare

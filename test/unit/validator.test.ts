@@ -404,3 +404,129 @@ describe('delimited array parameters', () => {
     ]);
   });
 });
+
+describe('CompiledContract with the seed contract shapes', () => {
+  const seedShaped = (errorSchemas: unknown, schemas: Record<string, unknown>) =>
+    new CompiledContract(
+      ContractDocumentSchema.parse({
+        name: 'agent-api',
+        version: '1.0.0',
+        endpoints: [
+          {
+            path: '/agents',
+            method: 'POST',
+            requestSchema: 'CreateAgentRequest',
+            responseSchema: 'AgentResponse',
+            errorSchemas,
+          },
+        ],
+        schemas,
+      }),
+    );
+  const validationError = { type: 'object', required: ['field'], properties: { field: { type: 'string' } } };
+  const authError = { type: 'object', required: ['realm'], properties: { realm: { type: 'string' } } };
+
+  describe('validateResponse', () => {
+    it('accepts an error response that matches any schema of a list-form errorSchemas', () => {
+      // Prepare
+      const compiled = seedShaped(['ValidationError', 'AuthError'], {
+        ValidationError: validationError,
+        AuthError: authError,
+      });
+
+      // Act
+      const asValidation = compiled.validateResponse('POST', '/agents', 422, { field: 'name' });
+      const asAuth = compiled.validateResponse('POST', '/agents', 401, { realm: 'agents' });
+
+      // Assess
+      expect(asValidation).toEqual({ valid: true, errors: [], endpoint: 'POST /agents' });
+      expect(asAuth.valid).toBe(true);
+    });
+
+    it('rejects an error response that matches none of the listed schemas, with every schema’s errors', () => {
+      // Prepare
+      const compiled = seedShaped(['ValidationError', 'AuthError'], {
+        ValidationError: validationError,
+        AuthError: authError,
+      });
+
+      // Act
+      const outcome = compiled.validateResponse('POST', '/agents', 500, {});
+
+      // Assess
+      expect(outcome.valid).toBe(false);
+      expect(outcome.errors).toEqual([
+        { instancePath: '/body/field', keyword: 'required', message: "must have required property 'field'" },
+        { instancePath: '/body/realm', keyword: 'required', message: "must have required property 'realm'" },
+      ]);
+    });
+
+    it('rejects a status below 400 that only a list-form errorSchemas could describe', () => {
+      // Prepare
+      const compiled = seedShaped(['ValidationError'], { ValidationError: validationError });
+
+      // Act
+      const outcome = compiled.validateResponse('POST', '/agents', 302, {});
+
+      // Assess
+      expect(outcome.errors).toEqual([
+        { instancePath: '/status', keyword: 'status', message: 'status 302 is not declared for POST /agents' },
+      ]);
+    });
+
+    it('rejects a response whose schema the contract does not define, naming it', () => {
+      // Prepare
+      const compiled = seedShaped(['ValidationError'], { CreateAgentRequest: { type: 'object' } });
+
+      // Act
+      const ok = compiled.validateResponse('POST', '/agents', 201, { id: 'a-1' });
+      const error = compiled.validateResponse('POST', '/agents', 400, { field: 'x' });
+
+      // Assess
+      expect(ok).toEqual({
+        valid: false,
+        endpoint: 'POST /agents',
+        errors: [
+          {
+            instancePath: '/body',
+            keyword: '$ref',
+            message: 'schema "AgentResponse" is not defined in the contract\'s schemas',
+          },
+        ],
+      });
+      expect(error.errors[0]?.message).toBe('schema "ValidationError" is not defined in the contract\'s schemas');
+    });
+  });
+
+  describe('validateRequest', () => {
+    it('rejects a body whose request schema the contract does not define, naming it', () => {
+      // Prepare
+      const compiled = seedShaped([], { AgentResponse: { type: 'object' } });
+
+      // Act
+      const outcome = compiled.validateRequest('POST', '/agents', { body: { name: 'a' } });
+
+      // Assess
+      expect(outcome.errors).toEqual([
+        {
+          instancePath: '/body',
+          keyword: '$ref',
+          message: 'schema "CreateAgentRequest" is not defined in the contract\'s schemas',
+        },
+      ]);
+    });
+  });
+
+  describe('assertSchemasCompile', () => {
+    it('passes a contract whose endpoints name schemas it does not define', () => {
+      // Prepare
+      const compiled = seedShaped(['ValidationError', 'AuthError'], { CreateAgentRequest: { type: 'object' } });
+
+      // Act
+      const act = () => compiled.assertSchemasCompile();
+
+      // Assess
+      expect(act).not.toThrow();
+    });
+  });
+});

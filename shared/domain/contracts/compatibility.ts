@@ -4,6 +4,7 @@ import {
   type CompatibilityMode,
   type ContractDocument,
   type EndpointSpec,
+  errorSchemasAsRecords,
   type JsonSchema,
   normalizeTemplate,
   type ParameterSpec,
@@ -1793,10 +1794,12 @@ function checkPair(reqSub: Located, reqSup: Located, newSide: Side): Labeled[] {
   const resName = (loc: Located, status: string | undefined): string | undefined => {
     const e = loc.endpoint;
     if (status === undefined) return e.responseSchema;
-    const exact = e.errorSchemas[status];
+    // checkCompatibility rewrote list-form errorSchemas to records (errorSchemasAsRecords).
+    const errorSchemas = e.errorSchemas as Record<string, string>;
+    const exact = errorSchemas[status];
     if (exact !== undefined) return exact;
-    const klass = /^\d\d\d$/.test(status) ? e.errorSchemas[`${status[0]}XX`] : undefined;
-    return klass ?? e.errorSchemas.default;
+    const klass = /^\d\d\d$/.test(status) ? errorSchemas[`${status[0]}XX`] : undefined;
+    return klass ?? errorSchemas.default;
   };
   const statuses: Array<string | undefined> = [
     undefined,
@@ -1922,11 +1925,12 @@ export function checkCompatibility(
   next: ContractDocument,
   direction: CompatibilityDirection,
 ): CompatibilityIssue[] {
+  const [before, after] = [errorSchemasAsRecords(previous), errorSchemasAsRecords(next)];
   return withinBudget(
     () => {
       const issues: Labeled[] = [];
-      if (direction === 'BACKWARD' || direction === 'FULL') issues.push(...checkDirection(previous, next, 'BACKWARD'));
-      if (direction === 'FORWARD' || direction === 'FULL') issues.push(...checkDirection(previous, next, 'FORWARD'));
+      if (direction === 'BACKWARD' || direction === 'FULL') issues.push(...checkDirection(before, after, 'BACKWARD'));
+      if (direction === 'FORWARD' || direction === 'FULL') issues.push(...checkDirection(before, after, 'FORWARD'));
       return finish(issues);
     },
     (detail) => [{ rule: 'cannot-prove', pointer: '/schemas', document: 'next', message: detail }],

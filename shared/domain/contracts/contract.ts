@@ -1,5 +1,6 @@
 import semver from 'semver';
 import * as z from 'zod';
+import { toJsonPointer } from '../errors';
 
 /** HTTP methods an endpoint may declare (RFC 9110 §9 plus PATCH, RFC 5789). */
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const;
@@ -111,6 +112,9 @@ export const StatusKeySchema = z
   .string()
   .regex(/^([1-5][0-9][0-9]|[1-5]XX|default)$/, 'must be a status code, 1XX-5XX or "default"');
 
+/** Most names a list-form `errorSchemas` may hold (each is tried in turn on an error response). */
+export const MAX_ERROR_SCHEMA_NAMES = 50;
+
 export const EndpointSpecSchema = z.object({
   /** Path template relative to baseUrl, e.g. `/agents/{id}`. */
   path: z
@@ -131,8 +135,17 @@ export const EndpointSpecSchema = z.object({
   requestBodyRequired: z.boolean().default(true),
   /** Name of the schema that 2xx response bodies follow. */
   responseSchema: z.string().min(1).optional(),
-  /** Status key → schema name for non-2xx responses. */
-  errorSchemas: z.record(StatusKeySchema, z.string().min(1)).default({}),
+  /**
+   * Schemas of non-2xx responses, in one of two forms: status key → schema name (`{"404": "NotFound",
+   * "4XX": "Problem"}`), or a list of schema names (the seed's `errorSchemas: string[]`), which an
+   * error response (status ≥ 400) satisfies by matching any one of them.
+   */
+  errorSchemas: z
+    .union([
+      z.record(StatusKeySchema, z.string().min(1)),
+      z.array(z.string().min(1)).max(MAX_ERROR_SCHEMA_NAMES, `at most ${MAX_ERROR_SCHEMA_NAMES} schema names`),
+    ])
+    .default({}),
   rateLimit: RateLimitSpecSchema.optional(),
   /** Request timeout in milliseconds. */
   timeout: z.number().int().positive().max(900_000).default(30_000),
@@ -185,23 +198,81 @@ export const ContractDocumentSchema = z
           message: `duplicates /endpoints/${first} (${endpoint.method} ${endpoint.path})`,
         });
       } else seen.set(key, index);
-      const refs: Array<[string | undefined, PropertyKey[]]> = [
-        [endpoint.requestSchema, ['endpoints', index, 'requestSchema']],
-        [endpoint.responseSchema, ['endpoints', index, 'responseSchema']],
-        ...Object.entries(endpoint.errorSchemas).map(([status, name]): [string, PropertyKey[]] => [
-          name,
-          ['endpoints', index, 'errorSchemas', status],
-        ]),
-      ];
-      for (const [name, path] of refs) {
-        if (name !== undefined && !Object.hasOwn(doc.schemas, name)) {
-          ctx.addIssue({ code: 'custom', path, message: `schema "${name}" is not defined in /schemas` });
-        }
-      }
     });
   });
 export type ContractDocumentInput = z.input<typeof ContractDocumentSchema>;
 export type ContractDocument = z.output<typeof ContractDocumentSchema>;
+
+/** A note about a registered document that did not stop its registration. */
+export type ContractWarning = { pointer: string; message: string };
+
+/**
+ * The schema names the document's endpoints refer to (`requestSchema`, `responseSchema`,
+ * `errorSchemas`) that `schemas` does not define. Such a contract is registered (the seed's own
+ * example names `AgentResponse` without defining it); each dangling name is reported as a warning,
+ * and validating traffic that needs it answers `valid: false` naming it.
+ *
+ * @returns one warning per dangling reference, pointer into the document, in endpoint order
+ * @example
+ * danglingSchemaReferences({ schemas: {}, endpoints: [{ responseSchema: 'AgentResponse', errorSchemas: {} }] })
+ * // [{ pointer: '/endpoints/0/responseSchema', message: 'schema "AgentResponse" is not defined in /schemas; …' }]
+ */
+export function danglingSchemaReferences(
+  doc: Pick<ContractDocument, 'schemas'> & {
+    endpoints: ReadonlyArray<Pick<EndpointSpec, 'requestSchema' | 'responseSchema' | 'errorSchemas'>>;
+  },
+): ContractWarning[] {
+  const warnings: ContractWarning[] = [];
+  doc.endpoints.forEach((endpoint, index) => {
+    const refs: Array<[string | undefined, string]> = [
+      [endpoint.requestSchema, `/endpoints/${index}/requestSchema`],
+      [endpoint.responseSchema, `/endpoints/${index}/responseSchema`],
+      ...Object.entries(endpoint.errorSchemas).map(([key, name]): [string, string] => [
+        name,
+        toJsonPointer(['endpoints', index, 'errorSchemas', key]),
+      ]),
+    ];
+    for (const [name, pointer] of refs) {
+      if (name !== undefined && !Object.hasOwn(doc.schemas, name)) {
+        warnings.push({
+          pointer,
+          message: `schema "${name}" is not defined in /schemas; traffic that needs it is answered valid: false`,
+        });
+      }
+    }
+  });
+  return warnings;
+}
+
+/**
+ * The document with every list-form `errorSchemas` rewritten to the record form, for code that
+ * compares status keys (the compatibility check): a list becomes `4XX` and `5XX` → one schema that
+ * is the `anyOf` of the listed schemas `schemas` defines (added to a copy of `schemas` under the
+ * name `errorSchemas(A|B)`), or → the one defined name. Names not defined are left out (they
+ * constrain nothing a check could compare). Documents without lists come back as they are.
+ *
+ * @example errorSchemasAsRecords(doc).endpoints[0].errorSchemas // { '4XX': 'errorSchemas(A|B)', '5XX': 'errorSchemas(A|B)' }
+ */
+export function errorSchemasAsRecords<D extends Pick<ContractDocument, 'endpoints' | 'schemas'>>(doc: D): D {
+  if (!doc.endpoints.some((e) => Array.isArray(e.errorSchemas))) return doc;
+  const schemas: Record<string, JsonSchema> = { ...doc.schemas };
+  const endpoints = doc.endpoints.map((endpoint) => {
+    if (!Array.isArray(endpoint.errorSchemas)) return endpoint;
+    const defined = [...new Set(endpoint.errorSchemas)].filter((name) => Object.hasOwn(doc.schemas, name));
+    if (defined.length === 0) return { ...endpoint, errorSchemas: {} };
+    let name = defined[0] as string;
+    if (defined.length > 1) {
+      name = `errorSchemas(${defined.join('|')})`;
+      schemas[name] = {
+        anyOf: defined.map((n) => ({
+          $ref: `#/$defs/${encodeURIComponent(toJsonPointer([n]).slice(1))}`,
+        })),
+      };
+    }
+    return { ...endpoint, errorSchemas: { '4XX': name, '5XX': name } };
+  });
+  return { ...doc, endpoints, schemas };
+}
 
 /** A registered, immutable contract version as stored and returned by the API. */
 export type ContractVersion = ContractDocument & {

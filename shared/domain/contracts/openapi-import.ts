@@ -1,5 +1,4 @@
 import { $RefParser } from '@apidevtools/json-schema-ref-parser';
-import semver from 'semver';
 import { type FieldProblem, toJsonPointer, ValidationError } from '../errors';
 import {
   CONTRACT_NAME_PATTERN,
@@ -11,6 +10,7 @@ import {
   type ParameterSpec,
   pathTemplateParameters,
 } from './contract';
+import { coerceVersion } from './versions';
 
 /**
  * The OpenAPI (or Swagger) document cannot be turned into a contract: unsupported version, external or
@@ -296,31 +296,6 @@ function contractVersion(info: Json | undefined, override: string | undefined): 
     ]);
   }
   return version;
-}
-
-function coerceVersion(raw: unknown): string | undefined {
-  let text: string;
-  if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0) text = String(raw);
-  else if (typeof raw === 'string') text = raw.trim().replace(/^v(?=\d)/i, '');
-  else return undefined;
-  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (date) {
-    const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
-    const parsed = new Date(Date.UTC(year, month - 1, day));
-    if (parsed.getUTCFullYear() === year && parsed.getUTCMonth() === month - 1 && parsed.getUTCDate() === day) {
-      return `${year}.${month}.${day}`;
-    }
-    return undefined;
-  }
-  const strict = semver.parse(text);
-  if (strict) return strict.version;
-  const loose = /^(\d+(?:\.\d+){0,2})(-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z.-]+)?$/.exec(text);
-  if (loose) {
-    const numeric = (loose[1] as string).replace(/(^|\.)0+(?=\d)/g, '$1');
-    const coerced = semver.coerce(`${numeric}${loose[2] ?? ''}`, { includePrerelease: true });
-    return coerced ? (semver.parse(coerced.version)?.version ?? undefined) : undefined;
-  }
-  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -253,7 +253,9 @@ export class CompiledContract {
   /**
    * Validates a response body against the schema for its status: `responseSchema` for 2xx when
    * declared; otherwise `errorSchemas` by exact code, then class (`4XX`), then `default` (which,
-   * as in OpenAPI, covers every status not declared otherwise). A status that
+   * as in OpenAPI, covers every status not declared otherwise); a list-form `errorSchemas` judges
+   * every status ≥ 400, valid when the body matches any listed schema. A schema name the contract
+   * does not define fails with keyword `$ref` naming it. A status that
    * has no schema is valid when the endpoint documents it (2xx, or listed in `errorCodes`/
    * `errorSchemas`), and otherwise reported with keyword `status`.
    *
@@ -294,8 +296,13 @@ export class CompiledContract {
     let validate = validators.responses.get(key);
     if (!validate) {
       const endpoint = this.contract.endpoints[index] as EndpointSpec;
-      const name = key === '2XX' ? endpoint.responseSchema : endpoint.errorSchemas[key];
-      validate = this.bodyValidator(name as string, 'response');
+      const { errorSchemas } = endpoint;
+      if (key === ANY_LISTED_ERROR_SCHEMA && Array.isArray(errorSchemas)) {
+        validate = anyOf(errorSchemas.map((name) => this.bodyValidator(name, 'response')));
+      } else {
+        const name = key === '2XX' ? endpoint.responseSchema : (errorSchemas as Record<string, string>)[key];
+        validate = this.bodyValidator(name as string, 'response');
+      }
       validators.responses.set(key, validate);
     }
     return validate;
@@ -327,6 +334,12 @@ export class CompiledContract {
    * (gigabytes). Larger invalid bodies get the first error and a note. Both validators compile lazily.
    */
   private bodyValidator(name: string, direction: Direction): BodyValidator {
+    if (!Object.hasOwn(this.contract.schemas, name)) {
+      // A dangling name is registered with a warning (danglingSchemaReferences): nothing can satisfy it.
+      return (_data, prefix) => [
+        { instancePath: prefix, keyword: '$ref', message: `schema "${name}" is not defined in the contract's schemas` },
+      ];
+    }
     const schema = refTo(name, `${SCHEMA_ROOT_ID}:${direction}`);
     let first: ValidateFunction | undefined;
     let all: ValidateFunction | undefined;
@@ -731,14 +744,34 @@ function parameterObjectSchema(
   return { type: 'object', properties, required };
 }
 
+/** The response validators' key for a list-form `errorSchemas` (no status key can collide with it). */
+const ANY_LISTED_ERROR_SCHEMA = 'any-listed';
+
 function responseKey(endpoint: EndpointSpec, status: number): string | undefined {
   if (status >= 200 && status < 300 && endpoint.responseSchema !== undefined) return '2XX';
+  const { errorSchemas } = endpoint;
+  if (Array.isArray(errorSchemas)) {
+    return status >= 400 && errorSchemas.length > 0 ? ANY_LISTED_ERROR_SCHEMA : undefined;
+  }
   const exact = String(status);
   const statusClass = `${exact[0]}XX`;
-  if (exact in endpoint.errorSchemas) return exact;
-  if (statusClass in endpoint.errorSchemas) return statusClass;
-  if ('default' in endpoint.errorSchemas) return 'default';
+  if (exact in errorSchemas) return exact;
+  if (statusClass in errorSchemas) return statusClass;
+  if ('default' in errorSchemas) return 'default';
   return undefined;
+}
+
+/** Valid when any validator finds nothing; otherwise every validator's issues, in list order. */
+function anyOf(validators: BodyValidator[]): BodyValidator {
+  return (data, prefix) => {
+    const issues: ValidationIssue[] = [];
+    for (const validate of validators) {
+      const found = validate(data, prefix);
+      if (found.length === 0) return [];
+      issues.push(...found);
+    }
+    return issues.slice(0, MAX_REPORTED_ERRORS);
+  };
 }
 
 /** Largest body (in values: scalars, arrays, objects) for which every error is listed. */

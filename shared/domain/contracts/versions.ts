@@ -40,3 +40,39 @@ export function resolveLatest<T extends VersionEntry>(
 export function normalizeVersion(version: string): string {
   return semver.clean(version) ?? version;
 }
+
+/**
+ * A version as people write it, made a semantic version: a valid semver is kept (a leading `v` and
+ * build metadata dropped); a plain numeric one is completed (`1.0` → `1.0.0`, `v2` → `2.0.0`, leading
+ * zeros dropped: `01.2` → `1.2.0`), keeping a prerelease (`1.0-beta` → `1.0.0-beta`); a date becomes
+ * `YEAR.MONTH.DAY` (`2010-04-01` → `2010.4.1`). How contract import reads `info.version`, and how
+ * `POST /v1/events` reads an event's `version`.
+ *
+ * @param raw - a string, or a finite non-negative number (`1.5` → `1.5.0`)
+ * @returns the semantic version, or undefined when it cannot be coerced (`latest`, `1.2.3.4`, `2010-02-30`)
+ * @example coerceVersion('1.0') // '1.0.0'
+ */
+export function coerceVersion(raw: unknown): string | undefined {
+  let text: string;
+  if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0) text = String(raw);
+  else if (typeof raw === 'string') text = raw.trim().replace(/^v(?=\d)/i, '');
+  else return undefined;
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (date) {
+    const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+    const parsed = new Date(Date.UTC(year, month - 1, day));
+    if (parsed.getUTCFullYear() === year && parsed.getUTCMonth() === month - 1 && parsed.getUTCDate() === day) {
+      return `${year}.${month}.${day}`;
+    }
+    return undefined;
+  }
+  const strict = semver.parse(text);
+  if (strict) return strict.version;
+  const loose = /^(\d+(?:\.\d+){0,2})(-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z.-]+)?$/.exec(text);
+  if (loose) {
+    const numeric = (loose[1] as string).replace(/(^|\.)0+(?=\d)/g, '$1');
+    const coerced = semver.coerce(`${numeric}${loose[2] ?? ''}`, { includePrerelease: true });
+    return coerced ? (semver.parse(coerced.version)?.version ?? undefined) : undefined;
+  }
+  return undefined;
+}

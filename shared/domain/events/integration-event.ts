@@ -1,5 +1,5 @@
-import semver from 'semver';
 import * as z from 'zod';
+import { coerceVersion } from '../contracts/versions';
 
 /**
  * The framework's event envelope (the seed's IntegrationEvent). On EventBridge it travels as the
@@ -10,7 +10,11 @@ export type IntegrationEvent = {
   id: string;
   /** Event type, e.g. `integration.alert`; becomes the EventBridge `detail-type`. */
   type: string;
-  /** Version of the payload's shape (semver). */
+  /**
+   * Version of the payload's shape: semver, or what coerces to it (`1.0`, as the seed's events
+   * carry, means `1.0.0` — see `coerceVersion`). Kept as sent; the event contract is looked up
+   * at the coerced version.
+   */
   version: string;
   /** Who emits it, e.g. `aif.errors`; becomes the EventBridge `source`. */
   source: string;
@@ -53,7 +57,10 @@ export const IntegrationEventSchema = z
     version: z
       .string()
       .max(128)
-      .refine((v) => semver.valid(v) !== null, 'must be a semantic version (MAJOR.MINOR.PATCH)'),
+      .refine(
+        (v) => coerceVersion(v) !== undefined,
+        'must be a semantic version (MAJOR.MINOR.PATCH) or coerce to one as contract import does (1.0 → 1.0.0, v2 → 2.0.0, 2010-04-01 → 2010.4.1)',
+      ),
     source: z
       .string()
       .min(1)

@@ -23,6 +23,15 @@ export const ROUTER_OWNED_HEADERS: ReadonlySet<string> = new Set([
   'x-span-id',
 ]);
 
+/** A rule's per-attempt timeout when it sets none, milliseconds. */
+export const DEFAULT_RULE_TIMEOUT_MS = 10_000;
+
+/**
+ * Per-attempt timeout, milliseconds: at most 25 s, so an attempt and its answer fit in API
+ * Gateway's 29 s integration timeout.
+ */
+const TimeoutMsSchema = z.number().int().min(100).max(25_000).default(DEFAULT_RULE_TIMEOUT_MS);
+
 /** HTTP methods a rule can match. */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -39,7 +48,7 @@ const HeaderConditionSchema = z.union([
  * instance versions by `splits` (semver ranges with weights, e.g. 90/10 canary); within a split,
  * instances share by their own weights.
  */
-export const RoutingRuleSchema = z
+const RoutingRuleFields = z
   .object({
     id: MeshNameSchema,
     /** The calling service (`*` for any caller, including clients outside the mesh). */
@@ -75,6 +84,12 @@ export const RoutingRuleSchema = z
       .min(1)
       .max(20)
       .optional(),
+    /**
+     * Share of its source's traffic this rule's target gets, relative to the other weighted rules
+     * of the same source and priority that match the call (the seed's RoutingRule.weight, as its
+     * `selectInstance` draws rules). Absent: the rule is not part of such a split.
+     */
+    weight: z.number().int().min(0).max(MAX_WEIGHT).optional(),
     /** Rule priority: the highest-priority matching rule applies. */
     priority: z.number().int().min(0).max(1000).default(0),
     /** Headers added to forwarded requests: not hop-by-hop, framing, Host or trace headers, which the router owns. */
@@ -95,14 +110,43 @@ export const RoutingRuleSchema = z
           }),
       )
       .default({}),
-    /**
-     * Per-attempt timeout, milliseconds: at most 25 s, so an attempt and its answer fit in API
-     * Gateway's 29 s integration timeout.
-     */
-    timeoutMs: z.number().int().min(100).max(25_000).default(10_000),
+    /** Per-attempt timeout, milliseconds (see TimeoutMsSchema); the seed's `timeout` is another name of it. */
+    timeoutMs: TimeoutMsSchema,
     /** Retries onto (preferably) another instance after a retryable failure. */
     retries: z.number().int().min(0).max(5).default(2),
   })
   .strict();
 
-export type RoutingRule = z.output<typeof RoutingRuleSchema>;
+/**
+ * A stored routing rule, as the API answers it: the input with its defaults filled and the seed's
+ * `timeout` folded into `timeoutMs`.
+ */
+export const StoredRoutingRuleSchema = RoutingRuleFields.extend({ timeoutMs: TimeoutMsSchema.unwrap() });
+
+/**
+ * `POST /v1/routing-rules` as sent: {@link StoredRoutingRuleSchema}'s members, plus the seed's
+ * `timeout` (milliseconds, as the seed's examples use) as another name of `timeoutMs` — the two
+ * may both be given only with the same value. The output holds `timeoutMs` only.
+ */
+export const RoutingRuleSchema = RoutingRuleFields.extend({
+  /** The seed's name of `timeoutMs`: per-attempt timeout, milliseconds (100–25 000). */
+  timeout: TimeoutMsSchema.unwrap().optional(),
+  timeoutMs: TimeoutMsSchema.unwrap().optional(),
+})
+  .superRefine((rule, ctx) => {
+    if (rule.timeout !== undefined && rule.timeoutMs !== undefined && rule.timeout !== rule.timeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timeout'],
+        message: `is another name of timeoutMs (milliseconds); give one, or both equal (timeoutMs is ${rule.timeoutMs})`,
+      });
+    }
+  })
+  .transform(
+    ({ timeout, timeoutMs, ...rule }): z.output<typeof StoredRoutingRuleSchema> => ({
+      ...rule,
+      timeoutMs: timeoutMs ?? timeout ?? DEFAULT_RULE_TIMEOUT_MS,
+    }),
+  );
+
+export type RoutingRule = z.output<typeof StoredRoutingRuleSchema>;

@@ -1,6 +1,6 @@
 /**
  * Routing decisions of the mesh router, as pure functions: which rule applies to a call
- * ({@link selectRule}), how much traffic each instance of the target should get under it
+ * ({@link selectRule}), which rules share it by weight ({@link weightedRules}), how much traffic each instance of the target should get under it
  * ({@link candidateWeights}, fed to `pickWeighted`), and whether a rule's splits can route at all
  * ({@link validateSplits}, checked when the rule is stored).
  *
@@ -88,6 +88,41 @@ export function selectRule(rules: readonly RoutingRule[], request: RouteRequest)
     }
   }
   return best;
+}
+
+/**
+ * The rules a call's traffic is split between by rule `weight` (the seed's RoutingRule.weight,
+ * drawn as its `selectInstance` draws rules): when the selected rule ({@link selectRule}) carries
+ * a weight, every weighted rule of the same `sourceService` and `priority` whose conditions hold
+ * for the call — whatever its target service — shares the call, each in proportion to its weight,
+ * and the call goes to the drawn rule's `targetService` under that rule. So `gateway → orders`
+ * (weight 90) and `gateway → orders-next` (weight 10) send a tenth of gateway's calls to
+ * `/mesh/orders/…` to `orders-next`. Without a weight on the selected rule, the split is that rule alone.
+ *
+ * @param rules - every rule, any order
+ * @param selected - the rule selectRule chose for the call
+ * @param request - the call
+ * @returns the rules to draw from by `weight`, sorted by id (reproducible draws); the selected rule is always among them
+ * @example
+ * const split = weightedRules(rules, rule, request);
+ * const drawn = pickWeighted(split, (r) => r.weight ?? 0, Math.random) ?? rule;
+ */
+export function weightedRules(
+  rules: readonly RoutingRule[],
+  selected: RoutingRule,
+  request: RouteRequest,
+): RoutingRule[] {
+  if (selected.weight === undefined) return [selected];
+  return rules
+    .filter(
+      (rule) =>
+        rule === selected ||
+        (rule.weight !== undefined &&
+          rule.sourceService === selected.sourceService &&
+          rule.priority === selected.priority &&
+          ruleMatches(rule, { ...request, targetService: rule.targetService })),
+    )
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** The instance fields routing reads. */

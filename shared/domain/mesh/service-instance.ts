@@ -37,11 +37,21 @@ export const ServiceInstanceInputSchema = z
     metadata: z.record(z.string().max(128), z.string().max(1024)).default({}),
     /** Relative share of traffic; 0 drains the instance. */
     weight: z.number().int().min(0).max(MAX_WEIGHT).default(100),
+    /**
+     * The caller's claim about its health (`unknown`: no claim). The registry stores a claim until
+     * the next health check replaces it.
+     */
     status: z.enum(INSTANCE_STATUSES).default('unknown'),
+    /**
+     * The seed's ServiceRegistration.lastHealthCheck (ms since epoch there): accepted in any form
+     * and ignored, since the health checks own it; registration answers a warning.
+     */
+    lastHealthCheck: z.unknown().optional(),
   })
   .strict();
 
-export type ServiceInstanceInput = z.output<typeof ServiceInstanceInputSchema>;
+/** A registration as stored: the server-owned `lastHealthCheck` a client may send is dropped. */
+export type ServiceInstanceInput = Omit<z.output<typeof ServiceInstanceInputSchema>, 'lastHealthCheck'>;
 
 /** A registered instance. */
 export type ServiceInstance = ServiceInstanceInput & {
