@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAgainstHistory, checkCompatibility, isSubschema } from '../../shared/domain/contracts/compatibility.js';
+import { checkAgainstHistory, checkCompatibility, isSubschema } from '../../shared/domain/contracts/compatibility';
 import {
   COMPATIBILITY_MODES,
   type ContractDocument,
