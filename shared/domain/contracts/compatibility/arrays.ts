@@ -1,9 +1,8 @@
 import type { JsonSchema } from '../contract.js';
-import { boundIssue } from './issues.js';
 import type { JsonObject } from './json.js';
 import { isTrivial } from './keywords.js';
 import type { RawIssue, SchemaNode } from './model.js';
-import { type ConjunctScope, checkKeywordGroup } from './scope.js';
+import { boundIssue, type ConjunctScope, checkKeywordGroup } from './scope.js';
 import { compareSchemas } from './subschema.js';
 
 /** `uniqueItems: true` of the target: sub must require unique items too, or allow at most one item. */
@@ -16,9 +15,7 @@ export function checkUniqueItems(scope: ConjunctScope): RawIssue[] {
       return schema.uniqueItems === true || (typeof schema.maxItems === 'number' && schema.maxItems <= 1);
     });
     if (holds) return [];
-    return [
-      boundIssue(scope.context, scope.subAnchors, scope.target, 'uniqueItems', scope.where, 'none', 'uniqueItems true'),
-    ];
+    return [boundIssue(scope, 'uniqueItems', 'none', 'uniqueItems true')];
   });
 }
 

@@ -1,8 +1,7 @@
 import { requiredOf } from './admitted.js';
-import { boundIssue } from './issues.js';
 import { isJsonObject, type JsonObject } from './json.js';
 import type { RawIssue } from './model.js';
-import { type ConjunctScope, checkKeywordGroup } from './scope.js';
+import { boundIssue, type ConjunctScope, checkKeywordGroup } from './scope.js';
 
 /** Length, item-count and property-count bounds, and whether each is a lower bound. */
 const COUNT_BOUNDS: ReadonlyArray<readonly [string, boolean]> = [
@@ -47,17 +46,7 @@ export function checkCounts(scope: ConjunctScope): RawIssue[] {
       const best = own.length === 0 ? undefined : lower ? Math.max(...own) : Math.min(...own);
       if (best !== undefined && !(lower ? best < bound : best > bound)) return [];
       const subBound = best === undefined ? 'none' : `${keyword} ${best}`;
-      return [
-        boundIssue(
-          scope.context,
-          scope.subAnchors,
-          scope.target,
-          keyword,
-          scope.where,
-          subBound,
-          `${keyword} ${bound}`,
-        ),
-      ];
+      return [boundIssue(scope, keyword, subBound, `${keyword} ${bound}`)];
     });
     issues.push(...issue);
   }

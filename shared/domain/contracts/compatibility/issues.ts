@@ -1,4 +1,4 @@
-import { fieldPrefix, isJsonObject } from './json.js';
+import { isJsonObject } from './json.js';
 import type { CheckContext, DocumentName, RawIssue, SchemaNode, Side } from './model.js';
 
 /** "the new version" or "the previous version", for the version on `side`. */
@@ -48,27 +48,6 @@ export function issueAtKeyword(
 ): RawIssue {
   const { side, pointer } = newSideLocation(context, subs, sup, keyword);
   return issueOn(context, rule, side, pointer, detail);
-}
-
-/** A tightened (or loosened) bound: `subBound` / `supBound` describe each side's bound, e.g. `maxLength 10`. */
-export function boundIssue(
-  context: CheckContext,
-  subs: SchemaNode[],
-  sup: SchemaNode,
-  keyword: string,
-  where: string,
-  subBound: string,
-  supBound: string,
-): RawIssue {
-  const [oldBound, newBound] = context.newSide === 'sup' ? [subBound, supBound] : [supBound, subBound];
-  return issueAtKeyword(
-    context,
-    subs,
-    sup,
-    keyword,
-    tightenedRule(context),
-    `${fieldPrefix(where)}${keyword}: ${oldBound} in the previous version, ${newBound} in the new version`,
-  );
 }
 
 /** One issue per schema location: the same location reached through a recursive path keeps its shortest field path. */

@@ -1,7 +1,6 @@
-import { boundIssue } from './issues.js';
 import { type JsonObject, preview } from './json.js';
 import type { RawIssue } from './model.js';
-import { type ConjunctScope, checkKeywordGroup } from './scope.js';
+import { boundIssue, type ConjunctScope, checkKeywordGroup } from './scope.js';
 
 type RangeBound = { value: number; exclusive: boolean; keyword: string };
 
@@ -51,17 +50,7 @@ export function checkNumericRange(scope: ConjunctScope): RawIssue[] {
         ((lower ? best.value > bound : best.value < bound) || (best.value === bound && (!exclusive || best.exclusive)));
       if (holds) return [];
       const subBound = best ? `${best.keyword} ${best.value}` : 'none';
-      return [
-        boundIssue(
-          scope.context,
-          scope.subAnchors,
-          scope.target,
-          keyword,
-          scope.where,
-          subBound,
-          `${keyword} ${bound}`,
-        ),
-      ];
+      return [boundIssue(scope, keyword, subBound, `${keyword} ${bound}`)];
     });
     issues.push(...issue);
   }
@@ -89,16 +78,6 @@ export function checkMultipleOf(scope: ConjunctScope): RawIssue[] {
     if (holds) return [];
     const own = scope.subConjuncts.map((c) => (c.schema as JsonObject).multipleOf).find((v) => v !== undefined);
     const subBound = own === undefined ? 'none' : `multipleOf ${own}`;
-    return [
-      boundIssue(
-        scope.context,
-        scope.subAnchors,
-        scope.target,
-        'multipleOf',
-        scope.where,
-        subBound,
-        `multipleOf ${preview(divisor)}`,
-      ),
-    ];
+    return [boundIssue(scope, 'multipleOf', subBound, `multipleOf ${preview(divisor)}`)];
   });
 }

@@ -1,5 +1,5 @@
 import { evaluate } from './evaluate.js';
-import { issueOn, newSideLocation, ruleFor, versionName } from './issues.js';
+import { issueAtKeyword, issueOn, newSideLocation, ruleFor, tightenedRule, versionName } from './issues.js';
 import { fieldPrefix, type JsonObject, preview } from './json.js';
 import { typeAdmits } from './json-types.js';
 import { KEYWORD_TYPE } from './keywords.js';
@@ -96,4 +96,21 @@ export function checkKeywordGroup(scope: ConjunctScope, keywords: string[], comp
   );
   if (verbatim && !keywords.some((k) => k.startsWith('unevaluated'))) return [];
   return valueIssues(scope, present, keywordGroup(scope, ...present)) ?? compare();
+}
+
+/**
+ * A tightened (or loosened) bound at keyword `keyword` of the target: `subBound` / `supBound` describe each
+ * side's bound, e.g. `maxLength 10` or `none`.
+ */
+export function boundIssue(scope: ConjunctScope, keyword: string, subBound: string, supBound: string): RawIssue {
+  const { context } = scope;
+  const [oldBound, newBound] = context.newSide === 'sup' ? [subBound, supBound] : [supBound, subBound];
+  return issueAtKeyword(
+    context,
+    scope.subAnchors,
+    scope.target,
+    keyword,
+    tightenedRule(context),
+    `${fieldPrefix(scope.where)}${keyword}: ${oldBound} in the previous version, ${newBound} in the new version`,
+  );
 }
