@@ -3,7 +3,6 @@ import type { JsonObject } from './json.js';
 import { isTrivial } from './keywords.js';
 import type { RawIssue, SchemaNode } from './model.js';
 import { boundIssue, type ConjunctScope, checkKeywordGroup } from './scope.js';
-import { compareSchemas } from './subschema.js';
 
 /** `uniqueItems: true` of the target: sub must require unique items too, or allow at most one item. */
 export function checkUniqueItems(scope: ConjunctScope): RawIssue[] {
@@ -65,11 +64,11 @@ function compareItems(scope: ConjunctScope): RawIssue[] {
         ? { schema: supPrefix[i] as JsonSchema, pointer: `${target.pointer}/prefixItems/${i}` }
         : supItems;
     if (isTrivial(sup.schema)) continue;
-    issues.push(...compareSchemas(orAnything(subItemsAt(scope, i)), [sup], context, `${where}[${i}]`, depth + 1));
+    issues.push(...scope.compare(orAnything(subItemsAt(scope, i)), [sup], context, `${where}[${i}]`, depth + 1));
   }
   if (maxItems > positions && !isTrivial(supItems.schema)) {
     issues.push(
-      ...compareSchemas(orAnything(subItemsAt(scope, undefined)), [supItems], context, `${where}[]`, depth + 1),
+      ...scope.compare(orAnything(subItemsAt(scope, undefined)), [supItems], context, `${where}[]`, depth + 1),
     );
   }
   return issues;

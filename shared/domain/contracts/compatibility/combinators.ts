@@ -8,7 +8,6 @@ import { ALL_TYPES } from './keywords.js';
 import type { CheckContext, RawIssue, SchemaNode } from './model.js';
 import { expandConjuncts } from './refs.js';
 import { type ConjunctScope, valueIssues } from './scope.js';
-import { compareSchemas } from './subschema.js';
 import { typeChangedIssue } from './types.js';
 
 /**
@@ -55,7 +54,7 @@ function checkNot(scope: ConjunctScope, negated: unknown): RawIssue[] {
       const own = (c.schema as JsonObject).not;
       return (
         (typeof own === 'boolean' || isJsonObject(own)) &&
-        compareSchemas([negatedNode], [{ schema: own, pointer: c.pointer }], swapped, where, depth + 1).length === 0
+        scope.compare([negatedNode], [{ schema: own, pointer: c.pointer }], swapped, where, depth + 1).length === 0
       );
     });
   if (holds) return [];
@@ -96,7 +95,7 @@ function checkSupDisjunction(scope: ConjunctScope, branches: unknown[], exclusiv
     };
     const anchor = scope.subAnchors[0]?.pointer ?? '';
     return [...types].flatMap((type) =>
-      compareSchemas([...subConjuncts, { schema: { type }, pointer: anchor }], [only], context, where, depth + 1),
+      scope.compare([...subConjuncts, { schema: { type }, pointer: anchor }], [only], context, where, depth + 1),
     );
   }
   const nodes = branchNodes(target, keyword, branches);
@@ -110,7 +109,7 @@ function checkSupDisjunction(scope: ConjunctScope, branches: unknown[], exclusiv
   let overlapping = false;
   const candidates: RawIssue[][] = [];
   for (const [i, node] of nodes.entries()) {
-    const found = compareSchemas(subConjuncts, [node], context, where, depth + 1);
+    const found = scope.compare(subConjuncts, [node], context, where, depth + 1);
     if (found.length === 0) {
       const others = nodes.filter((_, j) => j !== i);
       if (!exclusive || others.every((o) => provablyDisjoint(subConjuncts, types, values, o, context))) return [];

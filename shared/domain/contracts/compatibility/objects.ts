@@ -4,7 +4,6 @@ import { issueOn } from './issues.js';
 import { childField, escapePointerSegment, isJsonObject, type JsonObject } from './json.js';
 import type { RawIssue, SchemaNode } from './model.js';
 import { type ConjunctScope, checkKeywordGroup } from './scope.js';
-import { compareSchemas } from './subschema.js';
 
 /**
  * `required` of the target: every name it requires must be required by sub. Which rule applies depends on
@@ -76,7 +75,7 @@ export function checkPropertyNames(scope: ConjunctScope): RawIssue[] {
       }));
     const names: SchemaNode[] =
       own.length > 0 ? own : [{ schema: { type: 'string' }, pointer: scope.subAnchors[0]?.pointer ?? '' }];
-    return compareSchemas(
+    return scope.compare(
       names,
       [{ schema: keywords.propertyNames as JsonSchema, pointer: `${target.pointer}/propertyNames` }],
       scope.context,

@@ -4,7 +4,6 @@ import { isTrivial } from './keywords.js';
 import type { RawIssue, SchemaNode } from './model.js';
 import { compilePattern, type PatternMatcher } from './patterns.js';
 import { type ConjunctScope, checkKeywordGroup } from './scope.js';
-import { compareSchemas } from './subschema.js';
 
 type PatternNode = { re: PatternMatcher; node: SchemaNode };
 
@@ -156,7 +155,7 @@ function compareNamedProperty(scope: ConjunctScope, shapes: ObjectShapes, name: 
     return [closedSchemaIssue(scope, declaredIn, name, field)];
   }
   const subs = schemas.length > 0 ? schemas : [{ schema: true, pointer: shapes.anchor } as SchemaNode];
-  return supNodes.flatMap((sup) => compareSchemas(subs, [sup], context, field, scope.depth + 1));
+  return supNodes.flatMap((sup) => scope.compare(subs, [sup], context, field, scope.depth + 1));
 }
 
 /** The target declares `name`; sub leaves it to an open content model, so it may hold anything. */
@@ -239,7 +238,7 @@ function compareUnnamedProperties(scope: ConjunctScope, shapes: ObjectShapes): R
   };
   const restWhere = childField(where, '*');
   const compare = (subs: SchemaNode[], sup: SchemaNode): RawIssue[] =>
-    compareSchemas(withFixed(subs), [sup], context, restWhere, depth + 1);
+    scope.compare(withFixed(subs), [sup], context, restWhere, depth + 1);
   if (patterned.length === 0) return supRest.flatMap((sup) => compare([], sup));
   return comparePatternedRest(shapes, patterned, supRest, compare);
 }

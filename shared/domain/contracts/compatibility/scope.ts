@@ -20,6 +20,8 @@ import { schemaEqual } from './refs.js';
  */
 export type ConjunctScope = {
   readonly context: CheckContext;
+  /** The subschema comparison itself (`compareSchemas`), for families that recurse into subschemas. */
+  readonly compare: CompareSchemas;
   readonly subConjuncts: SchemaNode[];
   readonly subAnchors: SchemaNode[];
   readonly target: SchemaNode;
@@ -31,6 +33,15 @@ export type ConjunctScope = {
   readonly handled: Set<string>;
   readonly reportedRequired: Set<string>;
 };
+
+/** Every instance the `subs` conjuncts admit is valid under every `sups` conjunct, or the issues saying why not. */
+export type CompareSchemas = (
+  subs: SchemaNode[],
+  sups: SchemaNode[],
+  context: CheckContext,
+  where: string,
+  depth: number,
+) => RawIssue[];
 
 /** The one signature of a keyword-family check: the issues that keep `sub ⊆ target` from being proven. */
 export type KeywordFamilyCheck = (scope: ConjunctScope) => RawIssue[];

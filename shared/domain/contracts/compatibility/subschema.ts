@@ -204,6 +204,23 @@ function splitSubDisjunction(
   return undefined;
 }
 
+/** The keyword families after `type`, in the order their issues are reported (cdk-nag style: one rule a file). */
+const KEYWORD_FAMILY_CHECKS: readonly KeywordFamilyCheck[] = [
+  checkCombinators,
+  checkEnumConst,
+  checkNumericRange,
+  checkCounts,
+  checkMultipleOf,
+  checkPatternAndFormat,
+  checkUniqueItems,
+  checkRequired,
+  checkProperties,
+  checkPropertyNames,
+  checkItems,
+  checkUnevaluated,
+  checkVerbatim,
+];
+
 /**
  * Checks the sub conjuncts against one sup conjunct `target` (an object schema; `$ref`/`allOf` already
  * expanded): `type` first (it narrows the types the other families apply to), then each keyword family
@@ -220,32 +237,26 @@ function checkConjunct(
   }
   const keywords = target.schema as JsonObject;
   const scope: ConjunctScope = {
-    ...base,
+    context,
+    compare: compareSchemas,
+    subConjuncts: base.subConjuncts,
+    subAnchors: base.subAnchors,
     target,
     keywords,
+    types: base.types,
+    values,
+    where: base.where,
+    depth: base.depth,
     handled: new Set(['$ref', 'allOf', 'nullable']),
     reportedRequired: new Set(),
   };
   const issues = checkType(scope);
   if (keywords.type !== undefined) scope.types = intersectTypes(scope.types, ownTypes(keywords) ?? new Set());
   if (scope.types.size === 0) return issues;
-  // Listed here rather than at module level: the families call back into compareSchemas (an import cycle).
-  const families: readonly KeywordFamilyCheck[] = [
-    checkCombinators,
-    checkEnumConst,
-    checkNumericRange,
-    checkCounts,
-    checkMultipleOf,
-    checkPatternAndFormat,
-    checkUniqueItems,
-    checkRequired,
-    checkProperties,
-    checkPropertyNames,
-    checkItems,
-    checkUnevaluated,
-    checkVerbatim,
-  ];
-  for (const family of families) issues.push(...family(scope));
+  for (const family of KEYWORD_FAMILY_CHECKS) {
+    const found = family(scope);
+    if (found.length > 0) issues.push(...found);
+  }
   return issues;
 }
 
