@@ -1,5 +1,5 @@
 import { BadRequestError, NotFoundError } from '../domain/errors';
-import { matchesEventPattern, validateEventPattern } from '../domain/events/event-pattern';
+import { compileEventPattern, validateEventPattern } from '../domain/events/event-pattern';
 import type { Page } from '../ports/contract-repository';
 import type { EventLog, EventRecord } from '../ports/event-log';
 
@@ -40,5 +40,5 @@ export function testEventPattern(input: { pattern: unknown; event: unknown }): {
       { pointer: '/pattern', message: validated.reason, keyword: 'eventPattern' },
     ]);
   }
-  return { matches: matchesEventPattern(validated.pattern, input.event) };
+  return { matches: compileEventPattern(validated.pattern)(input.event) };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import semver from 'semver';
 import { contentHash } from '../domain/canonical-json';
-import { type CompatibilityReport, checkAgainstHistory, withComparisonBudget } from '../domain/contracts/compatibility';
+import { ComparisonBudget, type CompatibilityReport, checkAgainstHistory } from '../domain/contracts/compatibility';
 import {
   type CompatibilityMode,
   type ContractDocument,
@@ -221,10 +221,12 @@ async function checkPlacement(
     load(transitive ? lower : lower.slice(0, 1)),
     load(transitive ? higher : higher.slice(0, 1)),
   ]);
-  const reports = withComparisonBudget(() => [
-    checkAgainstHistory(below, document, mode),
+  // One budget for every comparison of this registration, so their total time stays bounded.
+  const budget = new ComparisonBudget();
+  const reports = [
+    checkAgainstHistory(below, document, mode, budget),
     ...above.map((successor) => {
-      const report = checkAgainstHistory([document], successor, mode);
+      const report = checkAgainstHistory([document], successor, mode, budget);
       return {
         ...report,
         checkedAgainst: [successor.version],
@@ -235,7 +237,7 @@ async function checkPlacement(
         })),
       };
     }),
-  ]);
+  ];
   const issues = reports.flatMap((r) => r.issues);
   return {
     mode,

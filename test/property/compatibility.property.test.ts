@@ -1,7 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkCompatibility, isSubschema } from '../../shared/domain/contracts/compatibility.js';
+import { checkCompatibility, isSubschema } from '../../shared/domain/contracts/compatibility';
 import { ContractDocumentSchema, type JsonSchema } from '../../shared/domain/contracts/contract.js';
 
 type Schema = Exclude<JsonSchema, boolean>;

@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  compileEventPattern,
-  type EventPattern,
-  matchesEventPattern,
-  validateEventPattern,
-} from '../../shared/domain/events/event-pattern';
+import { compileEventPattern, type EventPattern, validateEventPattern } from '../../shared/domain/events/event-pattern';
+import { matchesEventPattern } from '../support/event-pattern-oracle';
 
 type Leaf = string | number | boolean | null;
 

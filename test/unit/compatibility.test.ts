@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkAgainstHistory, checkCompatibility, isSubschema } from '../../shared/domain/contracts/compatibility.js';
+import {
+  ComparisonBudget,
+  checkAgainstHistory,
+  checkCompatibility,
+  isSubschema,
+} from '../../shared/domain/contracts/compatibility';
 import {
   COMPATIBILITY_MODES,
   type ContractDocument,
@@ -559,5 +564,23 @@ describe('comparison budget', () => {
     expect(issues).toEqual([
       expect.objectContaining({ rule: 'cannot-prove', message: expect.stringContaining('too complex to compare') }),
     ]);
+  });
+
+  it('answers cannot-prove at once when a shared budget is already spent', () => {
+    // Prepare
+    const budget = new ComparisonBudget(0);
+
+    // Act
+    const issues = checkCompatibility(petStore('1.0.0'), petStore('1.1.0'), 'BACKWARD', budget);
+    const report = checkAgainstHistory([petStore('1.0.0')], petStore('1.1.0'), 'BACKWARD', budget);
+
+    // Assess
+    expect(issues).toEqual([expect.objectContaining({ rule: 'cannot-prove', pointer: '/schemas' })]);
+    expect(report.issues).toEqual([expect.objectContaining({ rule: 'cannot-prove', against: '1.0.0' })]);
+  });
+
+  it('gives every check without a budget a fresh one', () => {
+    expect(checkCompatibility(petStore('1.0.0'), petStore('1.1.0'), 'FULL')).toEqual([]);
+    expect(isSubschema({ type: 'integer' }, { type: 'number' })).toEqual([]);
   });
 });

@@ -7,9 +7,9 @@ import {
   type EventPattern,
   MAX_EVENT_PATTERN_ALTERNATIVES,
   MAX_EVENT_PATTERN_LENGTH,
-  matchesEventPattern,
   validateEventPattern,
 } from '../../shared/domain/events/event-pattern';
+import { matchesEventPattern } from '../support/event-pattern-oracle';
 
 type MatchCase = {
   id: string;

@@ -1,0 +1,3 @@
+export { isOpenApiDocument } from './document';
+export { OpenApiImportError } from './errors';
+export { importOpenApiDocument, type OpenApiImportOverrides } from './import';
