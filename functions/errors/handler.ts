@@ -3,7 +3,7 @@ import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/e
 import { EventBridgeEventPublisher } from '../../shared/adapters/eventbridge/event-publisher';
 import { sharedLocalEventBus } from '../../shared/adapters/local/local-event-bus';
 import { loadConfig } from '../../shared/config';
-import { revisionCondition } from '../../shared/http/conditional-request';
+import { expectedRevisionOf } from '../../shared/http/conditional-request';
 import { createRouter } from '../../shared/http/router';
 import { httpApi } from '../../shared/middleware/http-api';
 import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
@@ -34,7 +34,7 @@ export const errorOperations: OperationsOf<'errors', ErrorsDeps> = {
     const { created, view } = await putErrorPolicy(deps, {
       key: params.key,
       body,
-      condition: revisionCondition(headers),
+      expected: expectedRevisionOf(headers),
     });
     return withEtag(
       created ? 201 : 200,
@@ -43,7 +43,7 @@ export const errorOperations: OperationsOf<'errors', ErrorsDeps> = {
     );
   },
   deleteErrorPolicy: async ({ params, headers }, deps) => {
-    await deleteErrorPolicy(deps, { key: params.key, condition: revisionCondition(headers) });
+    await deleteErrorPolicy(deps, { key: params.key, expected: expectedRevisionOf(headers) });
     return { status: 204 };
   },
   reportError: async ({ body }, deps) => {

@@ -5,7 +5,7 @@ import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-
 import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
 import { loadConfig } from '../../shared/config';
 import { type BreakerConfig, DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
-import { revisionCondition } from '../../shared/http/conditional-request';
+import { expectedRevisionOf } from '../../shared/http/conditional-request';
 import { createRouter } from '../../shared/http/router';
 import { readTraceContext } from '../../shared/http/trace-context';
 import { httpApi } from '../../shared/middleware/http-api';
@@ -40,9 +40,7 @@ export type MeshFunctionDeps = MeshDeps & {
 /** Instances, routing rules, topology, breakers, and the router. */
 export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
   registerInstance: async ({ body, headers }, deps) => {
-    const condition = revisionCondition(headers);
-    const expected = Array.isArray(condition.expected) ? condition.expected[0] : undefined;
-    const { instance, created } = await registerInstance(deps, body, expected);
+    const { instance, created } = await registerInstance(deps, body, expectedRevisionOf(headers));
     return { status: created ? 201 : 200, body: instance, headers: { etag: `"${instance.revision}"` } };
   },
   listInstances: async (_request, deps) => ({ status: 200, body: { items: await deps.registry.list() } }),
@@ -51,8 +49,7 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
     body: { items: await deps.registry.listByName(params.id) },
   }),
   deregisterInstance: async ({ params, headers }, deps) => {
-    const { expected } = revisionCondition(headers);
-    await deregisterInstance(deps, params.id, Array.isArray(expected) ? expected : undefined);
+    await deregisterInstance(deps, params.id, expectedRevisionOf(headers));
     return { status: 204 };
   },
   putRoutingRule: async ({ body }, deps) => {

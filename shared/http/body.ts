@@ -1,4 +1,4 @@
-import { BadRequestError, PayloadTooLargeError } from '../domain/errors';
+import { InputTooLargeError, MalformedInputError } from '../domain/errors';
 import { UnsupportedMediaTypeError } from './errors';
 
 /** Body formats a route may accept. */
@@ -39,9 +39,9 @@ const YAML_TYPES = new Set([
  * @param maxBytes - largest accepted decoded size in bytes
  * @param decoders - parsers for the non-JSON formats the function supports
  * @returns the parsed value, or undefined for an empty body
- * @throws {PayloadTooLargeError} when the body is larger than `maxBytes`
+ * @throws {InputTooLargeError} when the body is larger than `maxBytes`
  * @throws {UnsupportedMediaTypeError} for any other Content-Type
- * @throws {BadRequestError} for malformed JSON or YAML, with the parser's reason
+ * @throws {MalformedInputError} for malformed JSON or YAML, with the parser's reason
  */
 export function parseBody(
   rawBody: string | null | undefined,
@@ -54,12 +54,12 @@ export function parseBody(
   const value = decodeBody(rawBody, isBase64Encoded, contentType, formats, maxBytes, decoders);
   const { depth, values } = measure(value, MAX_BODY_DEPTH, MAX_BODY_VALUES);
   if (depth > MAX_BODY_DEPTH) {
-    throw new BadRequestError(`The body nests arrays and objects deeper than ${MAX_BODY_DEPTH} levels`, [
+    throw new MalformedInputError(`The body nests arrays and objects deeper than ${MAX_BODY_DEPTH} levels`, [
       { pointer: '', message: `nesting deeper than ${MAX_BODY_DEPTH} levels`, keyword: 'maxDepth' },
     ]);
   }
   if (values > MAX_BODY_VALUES) {
-    throw new BadRequestError(`The body expands to more than ${MAX_BODY_VALUES} values (YAML aliases?)`, [
+    throw new MalformedInputError(`The body expands to more than ${MAX_BODY_VALUES} values (YAML aliases?)`, [
       { pointer: '', message: `more than ${MAX_BODY_VALUES} values once aliases are expanded`, keyword: 'maxValues' },
     ]);
   }
@@ -99,7 +99,7 @@ function decodeBody(
   if (rawBody === null || rawBody === undefined || rawBody === '') return undefined;
   const bytes = isBase64Encoded ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
   if (bytes.byteLength > maxBytes) {
-    throw new PayloadTooLargeError(`The body is ${bytes.byteLength} bytes; this API accepts at most ${maxBytes} bytes`);
+    throw new InputTooLargeError(`The body is ${bytes.byteLength} bytes; this API accepts at most ${maxBytes} bytes`);
   }
   const text = bytes.toString('utf8');
   const [rawMediaType, ...parameters] = (contentType ?? 'application/json').split(';');
@@ -121,7 +121,7 @@ function decodeBody(
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw new BadRequestError(`The body is not valid JSON: ${(error as Error).message}`, [
+      throw new MalformedInputError(`The body is not valid JSON: ${(error as Error).message}`, [
         { pointer: '/body', message: (error as Error).message },
       ]);
     }
@@ -130,7 +130,7 @@ function decodeBody(
     try {
       return decoders.yaml(text);
     } catch (error) {
-      throw new BadRequestError(`The body is not valid YAML: ${(error as Error).message}`, [
+      throw new MalformedInputError(`The body is not valid YAML: ${(error as Error).message}`, [
         { pointer: '/body', message: (error as Error).message },
       ]);
     }

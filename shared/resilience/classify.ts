@@ -1,11 +1,11 @@
 import { isClockSkewCorrectedError, isRetryableByTrait, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import {
-  BadRequestError,
   ConflictError,
   DependencyUnavailableError,
+  InputTooLargeError,
+  MalformedInputError,
   NotFoundError,
-  PayloadTooLargeError,
-  PreconditionFailedError,
+  RevisionMismatchError,
   ValidationError,
 } from '../domain/errors';
 import { CONFIGURATION_ERROR_CODE, ConfigurationError, HttpStatusError } from '../domain/resilience/errors';
@@ -53,11 +53,11 @@ const RESOURCE_CODES: ReadonlySet<string> = new Set(['ERR_MEMORY_ALLOCATION_FAIL
 /** Our domain errors that describe the request itself: repeating it unchanged cannot succeed. */
 const PERMANENT_DOMAIN_ERRORS = [
   ValidationError,
-  BadRequestError,
+  MalformedInputError,
   NotFoundError,
   ConflictError,
-  PayloadTooLargeError,
-  PreconditionFailedError,
+  InputTooLargeError,
+  RevisionMismatchError,
 ] as const;
 
 /** Options of {@link classifyError}. */

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { BadGatewayError, DependencyUnavailableError, GatewayTimeoutError } from '../domain/errors';
+import { DependencyUnavailableError, UpstreamFailedError, UpstreamTimeoutError } from '../domain/errors';
 import {
   admit,
   type BreakerConfig,
@@ -105,8 +105,8 @@ export class MeshRouter {
    *
    * @throws {DependencyUnavailableError} 503 with Retry-After when no instance is healthy, or every
    *   candidate's breaker is open (no instance is called then)
-   * @throws {GatewayTimeoutError} 504 when the last attempt timed out
-   * @throws {BadGatewayError} 502 when the last attempt failed without an answer
+   * @throws {UpstreamTimeoutError} 504 when the last attempt timed out
+   * @throws {UpstreamFailedError} 502 when the last attempt failed without an answer
    */
   async route(call: RoutedCall): Promise<RoutedAnswer> {
     const now = () => this.deps.clock.now().getTime();
@@ -183,7 +183,7 @@ export class MeshRouter {
       const error = failure as IntegrationError;
       if (error.code === RESPONSE_TOO_LARGE_CODE) {
         // The instance answered, only more than a Lambda response can carry: not its failure.
-        throw new BadGatewayError(
+        throw new UpstreamFailedError(
           `${call.service} answered with more than the 6 MiB a routed response may carry (instance ${instance.id})`,
         );
       }
@@ -230,9 +230,9 @@ export class MeshRouter {
       };
     }
     if (last.error.code === 'TIMEOUT') {
-      throw new GatewayTimeoutError(`${call.service} did not answer in time (instance ${last.instanceId})`);
+      throw new UpstreamTimeoutError(`${call.service} did not answer in time (instance ${last.instanceId})`);
     }
-    throw new BadGatewayError(`${call.service} failed: ${last.error.code} (instance ${last.instanceId})`);
+    throw new UpstreamFailedError(`${call.service} failed: ${last.error.code} (instance ${last.instanceId})`);
   }
 
   /** Picks a candidate whose breaker admits the call; refused ones are remembered for this call. */

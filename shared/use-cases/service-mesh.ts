@@ -1,4 +1,5 @@
 import { type FieldProblem, issueProblems, NotFoundError, ValidationError } from '../domain/errors';
+import { type ExpectedRevision, UNCONDITIONAL } from '../domain/expected-revision';
 import { type BreakerConfig, BreakerConfigSchema, type BreakerState } from '../domain/mesh/circuit-breaker';
 import { validateSplits } from '../domain/mesh/routing';
 import { type RoutingRule, RoutingRuleSchema } from '../domain/mesh/routing-rule';
@@ -28,14 +29,14 @@ export type MeshDeps = {
  * Endpoints must be http(s) and pass the SSRF policy — checked here and again when dialled.
  *
  * @param body - the request body, unvalidated
- * @param expectedRevision - from If-Match: re-register only that revision
+ * @param expected - what must be stored for the write to happen (unconditional by default)
  * @throws {ValidationError} naming every problem (schema, endpoint and health endpoint policy)
- * @throws {PreconditionFailedError} when the revision does not hold
+ * @throws {RevisionMismatchError} when the revision does not hold
  */
 export async function registerInstance(
   deps: Pick<MeshDeps, 'registry' | 'clock' | 'addressPolicy'>,
   body: unknown,
-  expectedRevision?: number,
+  expected: ExpectedRevision = UNCONDITIONAL,
 ): Promise<{ instance: ServiceInstance; created: boolean }> {
   const parsed = ServiceInstanceInputSchema.safeParse(body);
   const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
@@ -48,21 +49,21 @@ export async function registerInstance(
   if (!parsed.success || problems.length > 0) {
     throw new ValidationError(`The registration has ${problems.length} problem(s)`, problems);
   }
-  return deps.registry.register(parsed.data, deps.clock.now().toISOString(), expectedRevision);
+  return deps.registry.register(parsed.data, deps.clock.now().toISOString(), expected);
 }
 
 /**
- * Removes an instance; with If-Match revisions, only if it is at one of them.
+ * Removes an instance, only if `expected` holds for it.
  *
  * @throws {NotFoundError} when there is none
- * @throws {PreconditionFailedError} when the revision does not hold
+ * @throws {RevisionMismatchError} when the revision does not hold
  */
 export async function deregisterInstance(
   deps: Pick<MeshDeps, 'registry'>,
   id: string,
-  expectedRevisions?: readonly number[],
+  expected: ExpectedRevision = UNCONDITIONAL,
 ): Promise<void> {
-  if (!(await deps.registry.deregister(id, expectedRevisions))) throw new NotFoundError(`No instance ${id}`);
+  if (!(await deps.registry.deregister(id, expected))) throw new NotFoundError(`No instance ${id}`);
 }
 
 /**

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
 import { DynamoDbErrorPolicyRepository } from '../../shared/adapters/dynamodb/error-policy-repository';
 import { errorsTable } from '../../shared/adapters/dynamodb/table-definitions';
-import { BadRequestError, PreconditionFailedError } from '../../shared/domain/errors';
+import { MalformedInputError, RevisionMismatchError } from '../../shared/domain/errors';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
 import { IntegrationError } from '../../shared/domain/resilience/integration-error';
 import { BUILT_IN_POLICIES, type ErrorPolicy } from '../../shared/domain/resilience/policy';
@@ -210,13 +210,14 @@ describe('error counting and alerts (dynalite)', () => {
     it('lets exactly one of 10 If-Match writes on the same revision win', async () => {
       // Prepare
       const repository = new DynamoDbErrorPolicyRepository(client, tableName);
-      const created = await repository.put('IF_MATCH', quickTransient, 'now', { expected: 'absent' });
+      const created = await repository.put('IF_MATCH', quickTransient, 'now', { kind: 'must-not-exist' });
 
       // Act
       const results = await Promise.allSettled(
         Array.from({ length: 10 }, (_, i) =>
           repository.put('IF_MATCH', { ...quickTransient, maxRetries: i }, 'now', {
-            expected: created.stored.revision,
+            kind: 'one-of',
+            revisions: [created.stored.revision],
           }),
         ),
       );
@@ -224,7 +225,7 @@ describe('error counting and alerts (dynalite)', () => {
       // Assess
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results.filter((r) => r.status === 'rejected')) {
-        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(PreconditionFailedError);
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(RevisionMismatchError);
       }
       expect((await repository.get('IF_MATCH'))?.revision).toBe(2);
     });
@@ -235,21 +236,21 @@ describe('error counting and alerts (dynalite)', () => {
       await repository.put('GUARDED', quickTransient, 'now');
 
       // Act / Assess
-      await expect(repository.put('GUARDED', quickTransient, 'now', { expected: 'absent' })).rejects.toBeInstanceOf(
-        PreconditionFailedError,
+      await expect(repository.put('GUARDED', quickTransient, 'now', { kind: 'must-not-exist' })).rejects.toBeInstanceOf(
+        RevisionMismatchError,
       );
-      await expect(repository.delete('GUARDED', 'now', { expected: 'absent' })).rejects.toBeInstanceOf(
-        PreconditionFailedError,
+      await expect(repository.delete('GUARDED', 'now', { kind: 'must-not-exist' })).rejects.toBeInstanceOf(
+        RevisionMismatchError,
       );
-      await expect(repository.delete('GUARDED', 'now', { expected: 7 })).rejects.toBeInstanceOf(
-        PreconditionFailedError,
+      await expect(repository.delete('GUARDED', 'now', { kind: 'one-of', revisions: [7] })).rejects.toBeInstanceOf(
+        RevisionMismatchError,
       );
-      expect(await repository.delete('GUARDED', 'now', { expected: 1 })).toBe(true);
+      expect(await repository.delete('GUARDED', 'now', { kind: 'one-of', revisions: [1] })).toBe(true);
       expect(await repository.delete('GUARDED', 'now')).toBe(false);
-      await expect(repository.delete('GUARDED', 'now', { expected: 'present' })).rejects.toBeInstanceOf(
-        PreconditionFailedError,
+      await expect(repository.delete('GUARDED', 'now', { kind: 'any-existing' })).rejects.toBeInstanceOf(
+        RevisionMismatchError,
       );
-      expect(await repository.delete('GUARDED', 'now', { expected: 'absent' })).toBe(false);
+      expect(await repository.delete('GUARDED', 'now', { kind: 'must-not-exist' })).toBe(false);
       expect(await repository.get('GUARDED')).toBeUndefined();
       expect((await repository.list()).map((p) => p.key)).not.toContain('GUARDED');
     });
@@ -261,15 +262,15 @@ describe('error counting and alerts (dynalite)', () => {
       await repository.delete('REBORN', 'now');
 
       // Act
-      const again = await repository.put('REBORN', quickTransient, 'now', { expected: 'absent' });
+      const again = await repository.put('REBORN', quickTransient, 'now', { kind: 'must-not-exist' });
 
       // Assess
       expect(first).toMatchObject({ created: true, stored: { revision: 1 } });
       expect(again).toMatchObject({ created: true, stored: { revision: 3 } });
       await expect(
-        repository.put('REBORN', quickTransient, 'now', { expected: first.stored.revision }),
-      ).rejects.toBeInstanceOf(PreconditionFailedError);
-      expect(await repository.put('REBORN', quickTransient, 'now', { expected: 'present' })).toMatchObject({
+        repository.put('REBORN', quickTransient, 'now', { kind: 'one-of', revisions: [first.stored.revision] }),
+      ).rejects.toBeInstanceOf(RevisionMismatchError);
+      expect(await repository.put('REBORN', quickTransient, 'now', { kind: 'any-existing' })).toMatchObject({
         created: false,
         stored: { revision: 4 },
       });
@@ -320,7 +321,7 @@ describe('error counting and alerts (dynalite)', () => {
       ] as const) {
         await expect(
           repository.list('1h', start, { limit: 5, cursor: cursor(sk), ...(source && { source }) }),
-        ).rejects.toBeInstanceOf(BadRequestError);
+        ).rejects.toBeInstanceOf(MalformedInputError);
       }
     });
   });

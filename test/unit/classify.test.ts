@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BadRequestError,
   ConflictError,
   DependencyUnavailableError,
+  MalformedInputError,
   NotFoundError,
   ValidationError,
 } from '../../shared/domain/errors';
@@ -350,7 +350,7 @@ describe('classify', () => {
         // Act / Assess
         for (const error of [
           new ValidationError('bad'),
-          new BadRequestError('bad'),
+          new MalformedInputError('bad'),
           new NotFoundError('gone'),
           new ConflictError('taken'),
         ]) {

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { routes } from '../../functions/routes';
 import { toLambdaContext, toProxyEvent } from '../../local/proxy-event';
 import {
-  BadRequestError,
   DependencyUnavailableError,
-  PayloadTooLargeError,
+  InputTooLargeError,
+  MalformedInputError,
   ValidationError,
 } from '../../shared/domain/errors';
 import { MAX_BODY_DEPTH, nestingDepth, parseBody } from '../../shared/http/body';
@@ -57,9 +57,9 @@ describe('parseBody', () => {
   });
 
   it('rejects malformed JSON and YAML with 400, oversized bodies with 413, other types with 415', () => {
-    expect(() => parse('{"a":')).toThrow(BadRequestError);
-    expect(() => parse('a: [1', 'application/yaml')).toThrow(BadRequestError);
-    expect(() => parse('x'.repeat(2000))).toThrow(PayloadTooLargeError);
+    expect(() => parse('{"a":')).toThrow(MalformedInputError);
+    expect(() => parse('a: [1', 'application/yaml')).toThrow(MalformedInputError);
+    expect(() => parse('x'.repeat(2000))).toThrow(InputTooLargeError);
     expect(() => parse('a=b', 'application/x-www-form-urlencoded')).toThrow(UnsupportedMediaTypeError);
   });
 
@@ -75,7 +75,7 @@ describe('parseBody', () => {
       ),
     ].join('\n');
     expect(() => parseBody(bomb, false, 'application/yaml', ['yaml'], 1_000_000, { yaml: decodeYaml })).toThrow(
-      BadRequestError,
+      MalformedInputError,
     );
   });
 });
@@ -183,7 +183,7 @@ describe('parseBody limits', () => {
   it('refuses bodies nested deeper than the limit with 400', () => {
     const deep = `${'['.repeat(MAX_BODY_DEPTH + 1)}${']'.repeat(MAX_BODY_DEPTH + 1)}`;
     const fine = `${'['.repeat(MAX_BODY_DEPTH)}${']'.repeat(MAX_BODY_DEPTH)}`;
-    expect(() => parseBody(deep, false, 'application/json', ['json'], 1_000_000)).toThrow(BadRequestError);
+    expect(() => parseBody(deep, false, 'application/json', ['json'], 1_000_000)).toThrow(MalformedInputError);
     expect(nestingDepth(parseBody(fine, false, 'application/json', ['json'], 1_000_000), 1000)).toBe(MAX_BODY_DEPTH);
   });
 

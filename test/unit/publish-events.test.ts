@@ -6,7 +6,7 @@ import {
   ConflictError,
   DependencyUnavailableError,
   type DomainError,
-  PayloadTooLargeError,
+  InputTooLargeError,
   ValidationError,
 } from '../../shared/domain/errors';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
@@ -420,7 +420,7 @@ describe('publishEvents', () => {
       const claim = log.claim.bind(log);
       log.claim = async (record, expiresAt, now) => {
         if (record.event.id === 'evt-b') throw new DependencyUnavailableError('throttled', 1);
-        if (record.event.id === 'evt-c') throw new PayloadTooLargeError('too large for one item');
+        if (record.event.id === 'evt-c') throw new InputTooLargeError('too large for one item');
         return claim(record, expiresAt, now);
       };
       const { deps, bus } = fakes({ log });
@@ -545,7 +545,7 @@ describe('publishFailure', () => {
     // Assess
     expect(byStatus[422]).toBeInstanceOf(ValidationError);
     expect(byStatus[409]).toBeInstanceOf(ConflictError);
-    expect(byStatus[413]).toBeInstanceOf(PayloadTooLargeError);
+    expect(byStatus[413]).toBeInstanceOf(InputTooLargeError);
     expect(byStatus[503]).toBeInstanceOf(DependencyUnavailableError);
     expect(byStatus[422]?.message).toBe('1 of 2 event(s) were not published; see results');
     expect(byStatus[422]?.problems).toEqual([{ pointer: '/1/payload', message: 'is required' }]);

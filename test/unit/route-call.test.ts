@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BadGatewayError, DependencyUnavailableError, GatewayTimeoutError } from '../../shared/domain/errors';
+import { DependencyUnavailableError, UpstreamFailedError, UpstreamTimeoutError } from '../../shared/domain/errors';
 import { type BreakerConfig, type BreakerState, initialBreakerState } from '../../shared/domain/mesh/circuit-breaker';
 import { type RoutingRule, RoutingRuleSchema } from '../../shared/domain/mesh/routing-rule';
 import type { InstanceStatus, ServiceInstance } from '../../shared/domain/mesh/service-instance';
@@ -487,12 +487,12 @@ describe('MeshRouter', () => {
 
       // Act
       const relayed = await answered.router.route(post);
-      const error = await rejectionOf<GatewayTimeoutError>(timedOut.router.route(post));
+      const error = await rejectionOf<UpstreamTimeoutError>(timedOut.router.route(post));
 
       // Assess
       expect(relayed).toMatchObject({ status: 503, instanceId: 'a', attempts: 1 });
       expect(answered.http.calledInstances()).toEqual(['a']);
-      expect(error).toBeInstanceOf(GatewayTimeoutError);
+      expect(error).toBeInstanceOf(UpstreamTimeoutError);
       expect(timedOut.http.calledInstances()).toEqual(['a']);
     });
 
@@ -519,10 +519,10 @@ describe('MeshRouter', () => {
       });
 
       // Act
-      const error = await rejectionOf<GatewayTimeoutError>(router.route(call()));
+      const error = await rejectionOf<UpstreamTimeoutError>(router.route(call()));
 
       // Assess
-      expect(error).toBeInstanceOf(GatewayTimeoutError);
+      expect(error).toBeInstanceOf(UpstreamTimeoutError);
       expect(http.requests.map((r) => r.timeoutMs)).toEqual([1_000, 1_000, 1_000]);
       expect(new Set(http.calledInstances().slice(0, 2))).toEqual(new Set(['a', 'b']));
     });
@@ -535,10 +535,10 @@ describe('MeshRouter', () => {
       });
 
       // Act
-      const error = await rejectionOf<GatewayTimeoutError>(router.route(call()));
+      const error = await rejectionOf<UpstreamTimeoutError>(router.route(call()));
 
       // Assess
-      expect(error).toBeInstanceOf(GatewayTimeoutError);
+      expect(error).toBeInstanceOf(UpstreamTimeoutError);
       expect(clock.now().getTime() - START).toBeLessThanOrEqual(29_000);
       expect(http.requests.length).toBeGreaterThanOrEqual(2);
     });
@@ -548,10 +548,10 @@ describe('MeshRouter', () => {
       const { router } = harness({ http: new ScriptedHttp().always('a', refused()).always('b', refused()) });
 
       // Act
-      const error = await rejectionOf<BadGatewayError>(router.route(call()));
+      const error = await rejectionOf<UpstreamFailedError>(router.route(call()));
 
       // Assess
-      expect(error).toBeInstanceOf(BadGatewayError);
+      expect(error).toBeInstanceOf(UpstreamFailedError);
     });
 
     it('waits between attempts as the stored error policies say', async () => {

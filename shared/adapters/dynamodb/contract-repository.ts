@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CompatibilityMode, ContractSummary, ContractVersion } from '../../domain/contracts/contract';
-import { PayloadTooLargeError } from '../../domain/errors';
+import { InputTooLargeError } from '../../domain/errors';
 import type { ContractRepository, ContractVersionHeader, Page } from '../../ports/contract-repository';
 import { decodeCursor, encodeCursor, rethrowIfCursorRefused } from './cursor';
 import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
@@ -57,7 +57,7 @@ export class DynamoDbContractRepository implements ContractRepository {
   ): Promise<{ created: true } | { created: false; existing: ContractVersion }> {
     const document = gzipSync(JSON.stringify(version));
     if (document.byteLength > MAX_ITEM_BYTES - ITEM_OVERHEAD_BYTES) {
-      throw new PayloadTooLargeError(
+      throw new InputTooLargeError(
         `The contract is ${document.byteLength} bytes after compression; DynamoDB items are limited to 400 KB`,
         [{ pointer: '/body', message: 'split the contract or remove unused schemas' }],
       );

@@ -7,7 +7,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { PayloadTooLargeError, ValidationError } from '../../domain/errors';
+import { InputTooLargeError, ValidationError } from '../../domain/errors';
 import type { IntegrationEvent } from '../../domain/events/integration-event';
 import type { Page } from '../../ports/contract-repository';
 import type { DeadLetter, DeadLetterRepository } from '../../ports/dead-letters';
@@ -102,14 +102,14 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    * Stores a dead letter (an unconditional PutItem: ids are unique, so a repeated put of the same
    * dead letter is idempotent).
    *
-   * @throws {PayloadTooLargeError} when the compressed event exceeds ~396 KB (the 400 KB item limit)
+   * @throws {InputTooLargeError} when the compressed event exceeds ~396 KB (the 400 KB item limit)
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
    * @example await repository.put({ id: newDeadLetterId(Date.now()), subscriptionId, eventId, … })
    */
   async put(deadLetter: DeadLetter): Promise<void> {
     const event = gzipSync(JSON.stringify(deadLetter.event));
     if (event.byteLength > MAX_ITEM_BYTES - ITEM_OVERHEAD_BYTES) {
-      throw new PayloadTooLargeError(
+      throw new InputTooLargeError(
         `The event ${deadLetter.eventId} is ${event.byteLength} bytes after compression; DynamoDB items are limited to 400 KB`,
         [{ pointer: '/event', message: 'the event is too large to keep as a dead letter' }],
       );
@@ -158,7 +158,7 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    *   Query `Limit`); the previous page's `nextCursor`
    * @returns the page; `nextCursor` when DynamoDB has more to read (the next page may be empty)
    * @throws {ValidationError} when both `subscriptionId` and `type` are given
-   * @throws {BadRequestError} for a cursor this listing did not issue
+   * @throws {MalformedInputError} for a cursor this listing did not issue
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
    * @example const { items, nextCursor } = await repository.list({ subscriptionId: 'orders-sub', limit: 20 });
    */

@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { PayloadTooLargeError } from '../../domain/errors';
+import { InputTooLargeError } from '../../domain/errors';
 import type { IntegrationEvent } from '../../domain/events/integration-event';
 import type { Page } from '../../ports/contract-repository';
 import type { ClaimResult, EventLog, EventRecord } from '../../ports/event-log';
@@ -89,7 +89,7 @@ export class DynamoDbEventLog implements EventLog {
    * @param expiresAt - epoch seconds (TTL)
    * @param now - ms since the epoch: pending records with `leaseUntil < now` are taken over
    * @returns `{ claimed: true }`, or the record that holds the id (read strongly consistent)
-   * @throws {PayloadTooLargeError} when the compressed event exceeds ~396 KB (the 400 KB item limit)
+   * @throws {InputTooLargeError} when the compressed event exceeds ~396 KB (the 400 KB item limit)
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
    * @example
    * const result = await log.claim(record, expiresAt, clock.now().getTime());
@@ -285,7 +285,7 @@ export class DynamoDbEventLog implements EventLog {
    *
    * @param options - `limit` items per page (DynamoDB's Query `Limit`), and the previous page's `nextCursor`
    * @returns the page; `nextCursor` when DynamoDB has more to read (the next page may be empty)
-   * @throws {BadRequestError} for a cursor not issued by this listing of this correlation id
+   * @throws {MalformedInputError} for a cursor not issued by this listing of this correlation id
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
    * @example const { items, nextCursor } = await log.listByCorrelation('corr-1', { limit: 50 });
    */
@@ -387,12 +387,12 @@ export class DynamoDbEventLog implements EventLog {
 }
 
 /**
- * @throws {PayloadTooLargeError} when the compressed event does not fit an item
+ * @throws {InputTooLargeError} when the compressed event does not fit an item
  */
 function compressEvent(event: IntegrationEvent): Uint8Array {
   const compressed = gzipSync(JSON.stringify(event));
   if (compressed.byteLength > MAX_COMPRESSED_EVENT_BYTES) {
-    throw new PayloadTooLargeError(
+    throw new InputTooLargeError(
       `The event ${event.id} is ${compressed.byteLength} bytes after compression; the event log holds at most ${MAX_COMPRESSED_EVENT_BYTES} (DynamoDB items are limited to 400 KB)`,
       [{ pointer: '/payload', message: 'send large content by reference (a URL or object key) instead' }],
     );

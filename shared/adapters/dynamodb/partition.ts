@@ -1,4 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { ExpectedRevision } from '../../domain/expected-revision';
 import { rethrowDynamoDbError } from './errors';
 
 /**
@@ -56,21 +57,37 @@ export async function deleteExisting(
   }
 }
 
+/** A ConditionExpression with its placeholders. */
+export type Guard = { expression: string; names: Record<string, string>; values: Record<string, unknown> };
+
 /**
- * A condition that an item's `revision` is one of `revisions` (an If-Match list), with its
- * placeholders.
+ * The one ConditionExpression for an ExpectedRevision, on items that keep their optimistic-
+ * concurrency counter in `revision`: `must-not-exist` → no item, `any-existing` → an item,
+ * `one-of` → `revision IN (…)`, `unconditional` → no condition.
  *
- * @example revisionIn([3, 4]) // { expression: '#revision IN (:revision0, :revision1)', … }
+ * @param tombstone - the attribute that marks a deleted item kept for its revision numbering
+ *   (such an item counts as absent), if the items have one
+ * @example revisionGuard({ kind: 'one-of', revisions: [3, 4] }) // { expression: '#revision IN (:revision0, :revision1)', … }
  */
-export function revisionIn(revisions: readonly number[]): {
-  expression: string;
-  names: Record<string, string>;
-  values: Record<string, number>;
-} {
-  const placeholders = revisions.map((_, i) => `:revision${i}`);
-  return {
-    expression: `#revision IN (${placeholders.join(', ')})`,
-    names: { '#revision': 'revision' },
-    values: Object.fromEntries(revisions.map((revision, i) => [placeholders[i] as string, revision])),
-  };
+export function revisionGuard(expected: ExpectedRevision, tombstone?: string): Guard | undefined {
+  const names: Record<string, string> = { '#pk': 'pk', ...(tombstone && { '#deleted': tombstone }) };
+  const live = tombstone ? ' AND attribute_not_exists(#deleted)' : '';
+  switch (expected.kind) {
+    case 'unconditional':
+      return undefined;
+    case 'must-not-exist':
+      return tombstone
+        ? { expression: 'attribute_not_exists(#pk) OR #deleted = :true', names, values: { ':true': true } }
+        : { expression: 'attribute_not_exists(#pk)', names, values: {} };
+    case 'any-existing':
+      return { expression: `attribute_exists(#pk)${live}`, names, values: {} };
+    case 'one-of': {
+      const placeholders = expected.revisions.map((_, i) => `:revision${i}`);
+      return {
+        expression: `#revision IN (${placeholders.join(', ')})${live}`,
+        names: { '#revision': 'revision', ...(tombstone && { '#deleted': tombstone }) },
+        values: Object.fromEntries(expected.revisions.map((revision, i) => [placeholders[i] as string, revision])),
+      };
+    }
+  }
 }
