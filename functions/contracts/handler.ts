@@ -1,6 +1,7 @@
 import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
 import { loadConfig } from '../../shared/config';
 import { CompiledContractCache } from '../../shared/domain/contracts/validator';
+import { statusOf } from '../../shared/http/outcome-status';
 import { createRouter } from '../../shared/http/router';
 import { decodeYaml } from '../../shared/http/yaml-decoder';
 import { httpApi } from '../../shared/middleware/http-api';
@@ -17,11 +18,10 @@ import { policyAwareDynamoDb } from '../wiring';
 export const contractOperations: OperationsOf<'contracts', ContractRegistryDeps> = {
   registerContract: async ({ body, query }, deps) => {
     const result = await registerContract(deps, { body, ...query });
-    const created = result.outcome === 'created';
     return {
-      status: created ? 201 : 200,
+      status: statusOf(result.outcome),
       body: result,
-      ...(created && {
+      ...(result.outcome === 'created' && {
         headers: { location: `/v1/contracts/${result.contract.name}/versions/${result.contract.version}` },
       }),
     };

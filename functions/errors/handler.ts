@@ -4,6 +4,7 @@ import { EventBridgeEventPublisher } from '../../shared/adapters/eventbridge/eve
 import { sharedLocalEventBus } from '../../shared/adapters/local/local-event-bus';
 import { loadConfig } from '../../shared/config';
 import { expectedRevisionOf } from '../../shared/http/conditional-request';
+import { statusOf } from '../../shared/http/outcome-status';
 import { createRouter } from '../../shared/http/router';
 import { httpApi } from '../../shared/middleware/http-api';
 import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
@@ -31,15 +32,15 @@ export const errorOperations: OperationsOf<'errors', ErrorsDeps> = {
   listErrorPolicies: async (_request, deps) => ({ status: 200, body: { items: await listErrorPolicies(deps) } }),
   getErrorPolicy: async ({ params }, deps) => withEtag(200, await getErrorPolicy(deps, params.key)),
   putErrorPolicy: async ({ params, body, headers }, deps) => {
-    const { created, view } = await putErrorPolicy(deps, {
+    const { outcome, view } = await putErrorPolicy(deps, {
       key: params.key,
       body,
       expected: expectedRevisionOf(headers),
     });
     return withEtag(
-      created ? 201 : 200,
+      statusOf(outcome),
       view,
-      created ? `/v1/error-policies/${encodeURIComponent(params.key)}` : undefined,
+      outcome === 'created' ? `/v1/error-policies/${encodeURIComponent(params.key)}` : undefined,
     );
   },
   deleteErrorPolicy: async ({ params, headers }, deps) => {

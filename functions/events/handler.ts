@@ -11,6 +11,7 @@ import { localEventBusParts, localReplayer } from '../../shared/adapters/local/l
 import { SqsDeliveryQueue } from '../../shared/adapters/sqs/sqs-delivery-queue';
 import { loadConfig } from '../../shared/config';
 import { CompiledContractCache } from '../../shared/domain/contracts/validator';
+import { statusOf } from '../../shared/http/outcome-status';
 import { createRouter } from '../../shared/http/router';
 import { httpApi } from '../../shared/middleware/http-api';
 import { createObservability } from '../../shared/observability/powertools';
@@ -51,11 +52,13 @@ export const eventOperations: OperationsOf<'events', EventsDeps> = {
   listEvents: async ({ query }, deps) => ({ status: 200, body: await listEventsByCorrelation(deps, query) }),
   getEvent: async ({ params }, deps) => ({ status: 200, body: await getEvent(deps, params.id) }),
   createSubscription: async ({ body }, deps) => {
-    const { created, subscription } = await createSubscription(deps, body);
+    const { outcome, subscription } = await createSubscription(deps, body);
     return {
-      status: created ? 201 : 200,
+      status: statusOf(outcome),
       body: subscription,
-      ...(created && { headers: { location: `/v1/subscriptions/${encodeURIComponent(subscription.id)}` } }),
+      ...(outcome === 'created' && {
+        headers: { location: `/v1/subscriptions/${encodeURIComponent(subscription.id)}` },
+      }),
     };
   },
   listSubscriptions: async (_request, deps) => ({ status: 200, body: { items: await listSubscriptions(deps) } }),

@@ -6,6 +6,7 @@ import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
 import { loadConfig } from '../../shared/config';
 import { type BreakerConfig, DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
 import { expectedRevisionOf } from '../../shared/http/conditional-request';
+import { statusOf } from '../../shared/http/outcome-status';
 import { createRouter } from '../../shared/http/router';
 import { readTraceContext } from '../../shared/http/trace-context';
 import { httpApi } from '../../shared/middleware/http-api';
@@ -40,8 +41,8 @@ export type MeshFunctionDeps = MeshDeps & {
 /** Instances, routing rules, topology, breakers, and the router. */
 export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
   registerInstance: async ({ body, headers }, deps) => {
-    const { instance, created } = await registerInstance(deps, body, expectedRevisionOf(headers));
-    return { status: created ? 201 : 200, body: instance, headers: { etag: `"${instance.revision}"` } };
+    const { instance, outcome } = await registerInstance(deps, body, expectedRevisionOf(headers));
+    return { status: statusOf(outcome), body: instance, headers: { etag: `"${instance.revision}"` } };
   },
   listInstances: async (_request, deps) => ({ status: 200, body: { items: await deps.registry.list() } }),
   listServiceInstances: async ({ params }, deps) => ({
@@ -53,8 +54,8 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
     return { status: 204 };
   },
   putRoutingRule: async ({ body }, deps) => {
-    const { rule, created } = await putRoutingRule(deps, body);
-    return { status: created ? 201 : 200, body: rule };
+    const { rule, outcome } = await putRoutingRule(deps, body);
+    return { status: statusOf(outcome), body: rule };
   },
   listRoutingRules: async (_request, deps) => ({ status: 200, body: { items: await deps.rules.list() } }),
   deleteRoutingRule: async ({ params }, deps) => {

@@ -8,6 +8,7 @@ import {
   ErrorPolicySchema,
   isBuiltInPolicyKey,
 } from '../domain/resilience/policy';
+import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
 import type { ErrorPolicyRepository } from '../ports/error-policy-repository';
 import type { ErrorPolicyCache } from './error-policy-cache';
@@ -66,14 +67,14 @@ export async function getErrorPolicy(deps: ErrorPolicyDeps, key: string): Promis
  *
  * @param input.body - the request body, unvalidated (an ErrorPolicy is expected)
  * @param input.expected - what must be stored for the write to happen (unconditional when omitted)
- * @returns the stored policy and whether it was created
+ * @returns the stored policy and the outcome (`created` or `replaced`)
  * @throws {ValidationError} naming every problem with the body (and the key/category mismatch)
  * @throws {RevisionMismatchError} when the condition does not hold
  */
 export async function putErrorPolicy(
   deps: ErrorPolicyDeps,
   input: { key: string; body: unknown; expected?: ExpectedRevision },
-): Promise<{ created: boolean; view: ErrorPolicyView }> {
+): Promise<{ outcome: Extract<WriteOutcome, 'created' | 'replaced'>; view: ErrorPolicyView }> {
   const { key } = input;
   const parsed = ErrorPolicySchema.safeParse(input.body);
   const problems = parsed.success ? [] : issueProblems(parsed.error.issues);
@@ -95,7 +96,7 @@ export async function putErrorPolicy(
     input.expected,
   );
   deps.policyCache.invalidate();
-  return { created, view: { ...stored, origin: 'custom' } };
+  return { outcome: created ? 'created' : 'replaced', view: { ...stored, origin: 'custom' } };
 }
 
 /**

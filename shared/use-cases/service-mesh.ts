@@ -6,6 +6,7 @@ import { type RoutingRule, RoutingRuleSchema } from '../domain/mesh/routing-rule
 import { type ServiceInstance, ServiceInstanceInputSchema } from '../domain/mesh/service-instance';
 import { buildTopology } from '../domain/mesh/topology';
 import { type AddressPolicy, checkTargetUrl } from '../domain/net/address-policy';
+import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
 import type {
   BreakerConfigRepository,
@@ -37,7 +38,7 @@ export async function registerInstance(
   deps: Pick<MeshDeps, 'registry' | 'clock' | 'addressPolicy'>,
   body: unknown,
   expected: ExpectedRevision = UNCONDITIONAL,
-): Promise<{ instance: ServiceInstance; created: boolean }> {
+): Promise<{ instance: ServiceInstance; outcome: Extract<WriteOutcome, 'created' | 'replaced'> }> {
   const parsed = ServiceInstanceInputSchema.safeParse(body);
   const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
   const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -49,7 +50,8 @@ export async function registerInstance(
   if (!parsed.success || problems.length > 0) {
     throw new ValidationError(`The registration has ${problems.length} problem(s)`, problems);
   }
-  return deps.registry.register(parsed.data, deps.clock.now().toISOString(), expected);
+  const { instance, created } = await deps.registry.register(parsed.data, deps.clock.now().toISOString(), expected);
+  return { instance, outcome: created ? 'created' : 'replaced' };
 }
 
 /**
@@ -75,7 +77,7 @@ export async function deregisterInstance(
 export async function putRoutingRule(
   deps: Pick<MeshDeps, 'rules'>,
   body: unknown,
-): Promise<{ rule: RoutingRule; created: boolean }> {
+): Promise<{ rule: RoutingRule; outcome: Extract<WriteOutcome, 'created' | 'replaced'> }> {
   const parsed = RoutingRuleSchema.safeParse(body);
   const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
   // Ranges and the all-zero rule are checked on whatever splits are well-formed, even when other
@@ -108,7 +110,7 @@ export async function putRoutingRule(
     throw new ValidationError(`The routing rule has ${problems.length} problem(s)`, problems);
   }
   const { created } = await deps.rules.put(parsed.data);
-  return { rule: parsed.data, created };
+  return { rule: parsed.data, outcome: created ? 'created' : 'replaced' };
 }
 
 /**

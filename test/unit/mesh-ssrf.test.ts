@@ -226,10 +226,10 @@ describe('service mesh SSRF defences', () => {
       const registry = memoryRegistry();
 
       // Act
-      const { created } = await registerInstance({ registry, clock, addressPolicy }, registration(base));
+      const { outcome } = await registerInstance({ registry, clock, addressPolicy }, registration(base));
 
       // Assess
-      expect(created).toBe(true);
+      expect(outcome).toBe('created');
       expect(registry.stored).toEqual(['orders-1']);
     });
   });
