@@ -187,7 +187,7 @@ function parseHttpDate(value: string, nowMs: number): number | undefined {
  * - an IntegrationError is returned unchanged (a nested one lends its classification);
  * - `HttpStatusError` → `HTTP_<status>` by {@link classifyHttpStatus}, with its Retry-After;
  * - `ConfigurationError` → `system` `CONFIGURATION_ERROR`, not retryable;
- * - our domain errors: Validation/BadRequest/NotFound/Conflict/PayloadTooLarge/PreconditionFailed
+ * - our domain errors: Validation/MalformedInput/NotFound/Conflict/InputTooLarge/RevisionMismatch
  *   → `permanent` (code: their problem slug); DependencyUnavailable → `transient` with its Retry-After;
  * - `TimeoutError` (AbortSignal.timeout, the AWS SDK's request timeout) → `transient` `TIMEOUT`;
  *   `AbortError` → `permanent` `ABORTED`, not retryable (the caller cancelled) — unless a

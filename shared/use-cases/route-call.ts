@@ -14,7 +14,7 @@ import type { ServiceInstance } from '../domain/mesh/service-instance';
 import { pickWeighted } from '../domain/mesh/weighted-selection';
 import { decide } from '../domain/resilience/decide';
 import { HttpStatusError } from '../domain/resilience/errors';
-import { IntegrationError } from '../domain/resilience/integration-error';
+import type { IntegrationError } from '../domain/resilience/integration-error';
 import { resolvePolicy } from '../domain/resilience/policy';
 import type { Clock } from '../ports/clock';
 import type { HttpClient, HttpResponse } from '../ports/http-client';
@@ -369,13 +369,5 @@ function connectionNamed(headers: Record<string, string>): Set<string> {
 
 /** The same error without the server's Retry-After (for a retry on another instance). */
 function withoutRetryAfter(error: IntegrationError): IntegrationError {
-  return new IntegrationError(error.message, {
-    code: error.code,
-    category: error.category,
-    source: error.source,
-    timestamp: error.timestamp,
-    retryable: error.retryable,
-    context: error.context,
-    cause: error.cause,
-  });
+  return error.copyWith({ retryAfterMs: undefined });
 }

@@ -3,7 +3,7 @@ import { RevisionMismatchError } from '../../domain/errors';
 import { describeMismatch, type ExpectedRevision, UNCONDITIONAL } from '../../domain/expected-revision';
 import type { ErrorPolicy } from '../../domain/resilience/policy';
 import type { ErrorPolicyRepository, StoredErrorPolicy } from '../../ports/error-policy-repository';
-import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+import { inTable } from './errors';
 import { queryPartition, revisionGuard } from './partition';
 
 const POLICY_PARTITION = 'POLICY';
@@ -44,15 +44,13 @@ export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository {
   }
 
   async get(key: string): Promise<StoredErrorPolicy | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: POLICY_PARTITION, sk: key }, ConsistentRead: true }),
       );
       const item = out.Item as PolicyItem | undefined;
       return item && !item.deleted ? toStored(item) : undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   async put(
@@ -106,26 +104,27 @@ export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository {
     absentIsFine = false,
   ): Promise<PolicyItem | undefined> {
     const guard = revisionGuard(expected, 'deleted');
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: POLICY_PARTITION, sk: key },
-          UpdateExpression: updateExpression,
-          ...(guard && { ConditionExpression: guard.expression }),
-          ExpressionAttributeNames: { ...names, ...guard?.names },
-          ExpressionAttributeValues: { ...values, ...guard?.values },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return out.Attributes as PolicyItem | undefined;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) {
+    return inTable(
+      this.tableName,
+      async () => {
+        const out = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: POLICY_PARTITION, sk: key },
+            UpdateExpression: updateExpression,
+            ...(guard && { ConditionExpression: guard.expression }),
+            ExpressionAttributeNames: { ...names, ...guard?.names },
+            ExpressionAttributeValues: { ...values, ...guard?.values },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        return out.Attributes as PolicyItem | undefined;
+      },
+      () => {
         if (absentIsFine) return undefined;
         throw revisionMismatch(key, expected);
-      }
-      rethrowDynamoDbError(error, this.tableName);
-    }
+      },
+    );
   }
 }
 

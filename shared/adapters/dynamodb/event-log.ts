@@ -6,8 +6,8 @@ import { InputTooLargeError } from '../../domain/errors';
 import type { IntegrationEvent } from '../../domain/events/integration-event';
 import type { Page } from '../../ports/contract-repository';
 import type { ClaimResult, EventLog, EventRecord } from '../../ports/event-log';
-import { decodeCursor, encodeCursor, rethrowIfCursorRefused } from './cursor';
-import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+import { decodeCursor, encodeCursor } from './cursor';
+import { inTable } from './errors';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -146,31 +146,34 @@ export class DynamoDbEventLog implements EventLog {
       values[':correlationId'] = event.correlationId;
       sets.push('#correlationId = :correlationId');
     }
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: eventPk(event.id) },
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE #error, #publishedAt, #eventBridgeId`,
-          // Flat on purpose (AND binds tighter than OR, DynamoDB condition precedence): the same condition
-          // as `new OR (same hash AND (failed OR expired pending))`, which dynalite parses 40× slower.
-          ConditionExpression:
-            'attribute_not_exists(#pk) OR #contentHash = :hash AND #status = :failed OR #contentHash = :hash AND #status = :pending AND #leaseUntil < :now',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { claimed: true };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) rethrowDynamoDbError(error, this.tableName);
-      // The document client does not unmarshall the item attached to the exception, and dynalite
-      // may not attach it at all: read it then.
-      const old = (error as { Item?: Record<string, AttributeValue> }).Item;
-      const existing = old?.event ? toRecord(unmarshall(old) as EventItem) : await this.get(event.id);
-      if (!existing) throw error;
-      return { claimed: false, existing };
-    }
+    return inTable(
+      this.tableName,
+      async () => {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: eventPk(event.id) },
+            UpdateExpression: `SET ${sets.join(', ')} REMOVE #error, #publishedAt, #eventBridgeId`,
+            // Flat on purpose (AND binds tighter than OR, DynamoDB condition precedence): the same condition
+            // as `new OR (same hash AND (failed OR expired pending))`, which dynalite parses 40× slower.
+            ConditionExpression:
+              'attribute_not_exists(#pk) OR #contentHash = :hash AND #status = :failed OR #contentHash = :hash AND #status = :pending AND #leaseUntil < :now',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { claimed: true };
+      },
+      async (error) => {
+        // The document client does not unmarshall the item attached to the exception, and dynalite
+        // may not attach it at all: read it then.
+        const old = (error as { Item?: Record<string, AttributeValue> }).Item;
+        const existing = old?.event ? toRecord(unmarshall(old) as EventItem) : await this.get(event.id);
+        if (!existing) throw error;
+        return { claimed: false, existing };
+      },
+    );
   }
 
   /**
@@ -187,8 +190,7 @@ export class DynamoDbEventLog implements EventLog {
    * @example await log.markPublished('evt-1', new Date().toISOString(), 'eb-123')
    */
   async markPublished(id: string, publishedAt: string, eventBridgeId?: string): Promise<void> {
-    let current: Pick<EventItem, 'status' | 'contentHash' | 'timestamp' | 'correlationId'> | undefined;
-    try {
+    const current = await inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({
           TableName: this.tableName,
@@ -203,10 +205,8 @@ export class DynamoDbEventLog implements EventLog {
           ConsistentRead: true,
         }),
       );
-      current = out.Item as typeof current;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+      return out.Item as Pick<EventItem, 'status' | 'contentHash' | 'timestamp' | 'correlationId'> | undefined;
+    });
     if (current?.status !== 'pending') return;
 
     const sortKey = timeSk(current.timestamp, id);
@@ -269,14 +269,12 @@ export class DynamoDbEventLog implements EventLog {
    * @example const record = await log.get('evt-1'); // { status: 'published', event: {…}, … }
    */
   async get(id: string): Promise<EventRecord | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: eventPk(id) }, ConsistentRead: true }),
       );
       return out.Item ? toRecord(out.Item as EventItem) : undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   /**
@@ -295,25 +293,30 @@ export class DynamoDbEventLog implements EventLog {
   ): Promise<Page<EventRecord>> {
     const gsi1pk = correlationPk(correlationId);
     const exclusiveStartKey = decodeCursor(options.cursor, ['pk', 'gsi1pk', 'gsi1sk'], { gsi1pk });
-    try {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'byCorrelation',
-          KeyConditionExpression: '#gsi1pk = :gsi1pk',
-          ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
-          ExpressionAttributeValues: { ':gsi1pk': gsi1pk },
-          ScanIndexForward: true,
-          Limit: options.limit,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      );
-      const nextCursor = encodeCursor(out.LastEvaluatedKey);
-      return { items: (out.Items ?? []).map((item) => toRecord(item as EventItem)), ...(nextCursor && { nextCursor }) };
-    } catch (error) {
-      if (exclusiveStartKey) rethrowIfCursorRefused(error);
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return inTable(
+      this.tableName,
+      async () => {
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'byCorrelation',
+            KeyConditionExpression: '#gsi1pk = :gsi1pk',
+            ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
+            ExpressionAttributeValues: { ':gsi1pk': gsi1pk },
+            ScanIndexForward: true,
+            Limit: options.limit,
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        );
+        const nextCursor = encodeCursor(out.LastEvaluatedKey);
+        return {
+          items: (out.Items ?? []).map((item) => toRecord(item as EventItem)),
+          ...(nextCursor && { nextCursor }),
+        };
+      },
+      undefined,
+      { cursorSent: exclusiveStartKey !== undefined },
+    );
   }
 
   /**
@@ -332,8 +335,7 @@ export class DynamoDbEventLog implements EventLog {
     for (let hour = Math.floor(first / HOUR_MS) * HOUR_MS; hour < to; hour += HOUR_MS) {
       let exclusiveStartKey: Record<string, unknown> | undefined;
       do {
-        let items: Record<string, unknown>[];
-        try {
+        const items = await inTable(this.tableName, async () => {
           const out = await this.client.send(
             new QueryCommand({
               TableName: this.tableName,
@@ -349,11 +351,9 @@ export class DynamoDbEventLog implements EventLog {
               ExclusiveStartKey: exclusiveStartKey,
             }),
           );
-          items = out.Items ?? [];
           exclusiveStartKey = out.LastEvaluatedKey;
-        } catch (error) {
-          rethrowDynamoDbError(error, this.tableName);
-        }
+          return out.Items ?? [];
+        });
         for (const item of items) yield decompressEvent((item as EventItem).event);
       } while (exclusiveStartKey);
     }
@@ -367,22 +367,25 @@ export class DynamoDbEventLog implements EventLog {
     values: Record<string, unknown>,
     matchHash: boolean,
   ): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: eventPk(id) },
-          UpdateExpression: updateExpression,
-          ConditionExpression: matchHash ? '#status = :pending AND #contentHash = :hash' : '#status = :pending',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-    } catch (error) {
-      // Absent (expired), or another publisher took the id over and owns its state now.
-      if (isConditionalCheckFailed(error)) return;
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    await inTable(
+      this.tableName,
+      async () => {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: eventPk(id) },
+            UpdateExpression: updateExpression,
+            ConditionExpression: matchHash ? '#status = :pending AND #contentHash = :hash' : '#status = :pending',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      },
+      () => {
+        // Absent (expired), or another publisher took the id over and owns its state now.
+        return undefined;
+      },
+    );
   }
 }
 

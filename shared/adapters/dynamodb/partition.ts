@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ExpectedRevision } from '../../domain/expected-revision';
-import { rethrowDynamoDbError } from './errors';
+import { inTable } from './errors';
 
 /**
  * Every item of one partition key (`pk`), strongly consistent, reading every page, in sort-key order.
@@ -16,7 +16,7 @@ export async function queryPartition(
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let exclusiveStartKey: Record<string, unknown> | undefined;
-  try {
+  await inTable(tableName, async () => {
     do {
       const out = await client.send(
         new QueryCommand({
@@ -31,9 +31,7 @@ export async function queryPartition(
       items.push(...(out.Items ?? []));
       exclusiveStartKey = out.LastEvaluatedKey;
     } while (exclusiveStartKey);
-  } catch (error) {
-    rethrowDynamoDbError(error, tableName);
-  }
+  });
   return items;
 }
 
@@ -49,12 +47,10 @@ export async function deleteExisting(
   tableName: string,
   key: Record<string, string>,
 ): Promise<boolean> {
-  try {
+  return inTable(tableName, async () => {
     const out = await client.send(new DeleteCommand({ TableName: tableName, Key: key, ReturnValues: 'ALL_OLD' }));
     return out.Attributes !== undefined;
-  } catch (error) {
-    rethrowDynamoDbError(error, tableName);
-  }
+  });
 }
 
 /** A ConditionExpression with its placeholders. */

@@ -9,7 +9,7 @@ import { RevisionMismatchError } from '../../domain/errors';
 import { describeMismatch, type ExpectedRevision, UNCONDITIONAL } from '../../domain/expected-revision';
 import type { InstanceStatus, ServiceInstance } from '../../domain/mesh/service-instance';
 import type { ServiceRegistry } from '../../ports/service-mesh';
-import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+import { inTable } from './errors';
 import { deleteExisting, queryPartition, revisionGuard } from './partition';
 
 const INSTANCE_PARTITION = 'INSTANCE';
@@ -77,62 +77,62 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
   ): Promise<{ instance: ServiceInstance; created: boolean }> {
     const claimsStatus = instance.status !== 'unknown';
     const guard = revisionGuard(expected);
-    let old: InstanceItem | undefined;
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: INSTANCE_PARTITION, sk: instance.id },
-          UpdateExpression: [
-            'SET #name = :name, #version = :version, #endpoint = :endpoint, #healthEndpoint = :healthEndpoint,',
-            '#metadata = :metadata, #weight = :weight,',
-            claimsStatus ? '#status = :status,' : '#status = if_not_exists(#status, :status),',
-            '#registeredAt = if_not_exists(#registeredAt, :now), #lastHeartbeatAt = :now,',
-            '#gsi1pk = :gsi1pk, #gsi1sk = :id',
-            'ADD #revision :one',
-          ].join(' '),
-          ...(guard && { ConditionExpression: guard.expression }),
-          ExpressionAttributeNames: {
-            '#name': 'name',
-            '#version': 'version',
-            '#endpoint': 'endpoint',
-            '#healthEndpoint': 'healthEndpoint',
-            '#metadata': 'metadata',
-            '#weight': 'weight',
-            '#status': 'status',
-            '#registeredAt': 'registeredAt',
-            '#lastHeartbeatAt': 'lastHeartbeatAt',
-            '#gsi1pk': 'gsi1pk',
-            '#gsi1sk': 'gsi1sk',
-            '#revision': 'revision',
-            ...guard?.names,
-          },
-          ExpressionAttributeValues: {
-            ':name': instance.name,
-            ':version': instance.version,
-            ':endpoint': instance.endpoint,
-            ':healthEndpoint': instance.healthEndpoint,
-            ':metadata': instance.metadata,
-            ':weight': instance.weight,
-            ':status': instance.status,
-            ':now': now,
-            ':gsi1pk': servicePk(instance.name),
-            ':id': instance.id,
-            ':one': 1,
-            ...guard?.values,
-          },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      old = out.Attributes as InstanceItem | undefined;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) {
+    const old = await inTable(
+      this.tableName,
+      async () => {
+        const out = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: INSTANCE_PARTITION, sk: instance.id },
+            UpdateExpression: [
+              'SET #name = :name, #version = :version, #endpoint = :endpoint, #healthEndpoint = :healthEndpoint,',
+              '#metadata = :metadata, #weight = :weight,',
+              claimsStatus ? '#status = :status,' : '#status = if_not_exists(#status, :status),',
+              '#registeredAt = if_not_exists(#registeredAt, :now), #lastHeartbeatAt = :now,',
+              '#gsi1pk = :gsi1pk, #gsi1sk = :id',
+              'ADD #revision :one',
+            ].join(' '),
+            ...(guard && { ConditionExpression: guard.expression }),
+            ExpressionAttributeNames: {
+              '#name': 'name',
+              '#version': 'version',
+              '#endpoint': 'endpoint',
+              '#healthEndpoint': 'healthEndpoint',
+              '#metadata': 'metadata',
+              '#weight': 'weight',
+              '#status': 'status',
+              '#registeredAt': 'registeredAt',
+              '#lastHeartbeatAt': 'lastHeartbeatAt',
+              '#gsi1pk': 'gsi1pk',
+              '#gsi1sk': 'gsi1sk',
+              '#revision': 'revision',
+              ...guard?.names,
+            },
+            ExpressionAttributeValues: {
+              ':name': instance.name,
+              ':version': instance.version,
+              ':endpoint': instance.endpoint,
+              ':healthEndpoint': instance.healthEndpoint,
+              ':metadata': instance.metadata,
+              ':weight': instance.weight,
+              ':status': instance.status,
+              ':now': now,
+              ':gsi1pk': servicePk(instance.name),
+              ':id': instance.id,
+              ':one': 1,
+              ...guard?.values,
+            },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        return out.Attributes as InstanceItem | undefined;
+      },
+      () => {
         throw new RevisionMismatchError(
           `Precondition failed: ${describeMismatch(`the instance "${instance.id}"`, expected)}`,
         );
-      }
-      rethrowDynamoDbError(error, this.tableName);
-    }
+      },
+    );
     // ALL_OLD tells whether the item existed; the new one follows from it and the expression above.
     const stored: ServiceInstance = {
       ...instance,
@@ -153,14 +153,12 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
    * @example const instance = await registry.get('orders-1');
    */
   async get(id: string): Promise<ServiceInstance | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: INSTANCE_PARTITION, sk: id }, ConsistentRead: true }),
       );
       return out.Item ? fromItem(out.Item as InstanceItem) : undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   /**
@@ -173,7 +171,7 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
   async listByName(name: string): Promise<ServiceInstance[]> {
     const items: InstanceItem[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
-    try {
+    await inTable(this.tableName, async () => {
       do {
         const out = await this.client.send(
           new QueryCommand({
@@ -188,9 +186,7 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
         items.push(...((out.Items ?? []) as InstanceItem[]));
         exclusiveStartKey = out.LastEvaluatedKey;
       } while (exclusiveStartKey);
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
     return items.map(fromItem);
   }
 
@@ -224,24 +220,25 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
         throw new RevisionMismatchError(`Precondition failed: ${describeMismatch(`the instance "${id}"`, expected)}`);
       return false;
     }
-    try {
-      const out = await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: INSTANCE_PARTITION, sk: id },
-          ConditionExpression: match.expression,
-          ExpressionAttributeNames: match.names,
-          ...(Object.keys(match.values).length > 0 && { ExpressionAttributeValues: match.values }),
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return out.Attributes !== undefined;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) {
+    return inTable(
+      this.tableName,
+      async () => {
+        const out = await this.client.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: { pk: INSTANCE_PARTITION, sk: id },
+            ConditionExpression: match.expression,
+            ExpressionAttributeNames: match.names,
+            ...(Object.keys(match.values).length > 0 && { ExpressionAttributeValues: match.values }),
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        return out.Attributes !== undefined;
+      },
+      () => {
         throw new RevisionMismatchError(`Precondition failed: ${describeMismatch(`the instance "${id}"`, expected)}`);
-      }
-      rethrowDynamoDbError(error, this.tableName);
-    }
+      },
+    );
   }
 
   /**
@@ -258,23 +255,24 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
     id: string,
     check: NonNullable<ServiceInstance['lastHealthCheck']>,
   ): Promise<InstanceStatus | undefined> {
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: INSTANCE_PARTITION, sk: id },
-          UpdateExpression: 'SET #status = :status, #lastHealthCheck = :check',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': 'pk', '#status': 'status', '#lastHealthCheck': 'lastHealthCheck' },
-          ExpressionAttributeValues: { ':status': check.status, ':check': check },
-          ReturnValues: 'UPDATED_OLD',
-        }),
-      );
-      return (out.Attributes as Partial<InstanceItem> | undefined)?.status;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return inTable(
+      this.tableName,
+      async () => {
+        const out = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: INSTANCE_PARTITION, sk: id },
+            UpdateExpression: 'SET #status = :status, #lastHealthCheck = :check',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'pk', '#status': 'status', '#lastHealthCheck': 'lastHealthCheck' },
+            ExpressionAttributeValues: { ':status': check.status, ':check': check },
+            ReturnValues: 'UPDATED_OLD',
+          }),
+        );
+        return (out.Attributes as Partial<InstanceItem> | undefined)?.status;
+      },
+      () => undefined,
+    );
   }
 }
 
