@@ -17,21 +17,8 @@ import {
   alertEventId,
   recordError,
 } from '../../shared/use-cases/record-error';
+import { recordingClock } from '../support/clock';
 import { freshTable } from '../support/dynamodb';
-
-/** A clock whose time only moves when the test says so; sleeps return at once. */
-function manualClock(startIso: string): Clock & { advance(ms: number): void } {
-  let now = Date.parse(startIso);
-  return {
-    now: () => new Date(now),
-    sleep: async (ms) => {
-      now += ms;
-    },
-    advance: (ms) => {
-      now += ms;
-    },
-  };
-}
 
 /** Records what is published; fails every publish while `failing` is set. */
 class RecordingPublisher implements EventPublisher {
@@ -86,7 +73,7 @@ describe('error counting and alerts (dynalite)', () => {
       // Prepare
       const policies = new DynamoDbErrorPolicyRepository(client, tableName);
       await policies.put('transient', { ...quickTransient, alertThreshold: 50 }, new Date().toISOString());
-      const clock = manualClock('2026-11-30T10:15:20.000Z');
+      const clock = recordingClock(Date.parse('2026-11-30T10:15:20.000Z'));
       const publisher = new RecordingPublisher();
       const instances = Array.from({ length: 10 }, () => instance(clock, publisher));
 
@@ -128,7 +115,7 @@ describe('error counting and alerts (dynalite)', () => {
 
     it('raises a new alert in the next window and none below the threshold', async () => {
       // Prepare
-      const clock = manualClock('2026-11-30T11:00:59.000Z');
+      const clock = recordingClock(Date.parse('2026-11-30T11:00:59.000Z'));
       const publisher = new RecordingPublisher();
       const deps = instance(clock, publisher);
       const system = () =>
@@ -153,7 +140,7 @@ describe('error counting and alerts (dynalite)', () => {
 
     it('keeps an alert pending when publishing fails and republishes it once the takeover delay passed', async () => {
       // Prepare
-      const clock = manualClock('2026-11-30T12:00:05.000Z');
+      const clock = recordingClock(Date.parse('2026-11-30T12:00:05.000Z'));
       const publisher = new RecordingPublisher();
       const deps = instance(clock, publisher);
       const error = () =>

@@ -10,6 +10,7 @@ import type { BreakerStore, ServiceRegistry } from '../../shared/ports/service-m
 import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
 import { MeshRouter } from '../../shared/use-cases/route-call';
 import { registerInstance } from '../../shared/use-cases/service-mesh';
+import { fixedClock } from '../support/clock';
 import { rejectionOf } from '../support/rejection';
 
 /** A resolver that answers from a fixed table and records every name it was asked for. */
@@ -56,7 +57,7 @@ function memoryRegistry(): ServiceRegistry & { stored: string[] } {
   };
 }
 
-const clock = { now: () => new Date('2026-11-30T10:00:00Z'), sleep: async () => undefined };
+const clock = fixedClock('2026-11-30T10:00:00Z');
 
 /** A registration body whose endpoint and health endpoint are on `base`. */
 const registration = (base: string) => ({
