@@ -12,6 +12,7 @@ import { candidateWeights, selectRule } from '../domain/mesh/routing';
 import { ROUTER_OWNED_HEADERS, type RoutingRule } from '../domain/mesh/routing-rule';
 import type { ServiceInstance } from '../domain/mesh/service-instance';
 import { pickWeighted } from '../domain/mesh/weighted-selection';
+import { BLOCKED_TARGET_CODE, classifyError, RESPONSE_TOO_LARGE_CODE } from '../domain/resilience/classify';
 import { decide } from '../domain/resilience/decide';
 import { HttpStatusError } from '../domain/resilience/errors';
 import type { IntegrationError } from '../domain/resilience/integration-error';
@@ -24,7 +25,6 @@ import type {
   RoutingRuleRepository,
   ServiceRegistry,
 } from '../ports/service-mesh';
-import { BLOCKED_TARGET_CODE, classifyError, RESPONSE_TOO_LARGE_CODE } from '../resilience/classify';
 import type { ErrorPolicyCache } from './error-policy-cache';
 
 /** What the router needs. */

@@ -14,9 +14,9 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../shared/domain/errors';
+import { classifyError, classifyHttpStatus, parseRetryAfterMs } from '../../shared/domain/resilience/classify';
 import { ConfigurationError, HttpStatusError } from '../../shared/domain/resilience/errors';
 import { IntegrationError } from '../../shared/domain/resilience/integration-error';
-import { classifyError, classifyHttpStatus, parseRetryAfterMs } from '../../shared/resilience/classify';
 
 const source = 'test:classify';
 const NOW = Date.parse('2026-03-01T12:00:00Z');

@@ -1,5 +1,5 @@
 import { DependencyUnavailableError, DomainError } from '../../domain/errors';
-import { classifyError } from '../../resilience/classify';
+import { classifyError } from '../../domain/resilience/classify';
 
 /**
  * The one rethrow for AWS SDK client errors (DynamoDB, EventBridge): errors that mean "try again

@@ -1,3 +1,5 @@
+// The one import from outside the domain: @smithy/core/retry's pure predicates over error shapes (no
+// client, no I/O), so AWS SDK errors are judged exactly as the SDK's own retry strategy judges them.
 import { isClockSkewCorrectedError, isRetryableByTrait, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import {
   ConflictError,
@@ -7,10 +9,10 @@ import {
   NotFoundError,
   RevisionMismatchError,
   ValidationError,
-} from '../domain/errors';
-import { CONFIGURATION_ERROR_CODE, ConfigurationError, HttpStatusError } from '../domain/resilience/errors';
-import { type ErrorCategory, IntegrationError } from '../domain/resilience/integration-error';
-import { MAX_POLICY_DELAY_MS, UNCLASSIFIED_CODE } from '../domain/resilience/policy';
+} from '../errors';
+import { CONFIGURATION_ERROR_CODE, ConfigurationError, HttpStatusError } from './errors';
+import { type ErrorCategory, IntegrationError } from './integration-error';
+import { MAX_POLICY_DELAY_MS, UNCLASSIFIED_CODE } from './policy';
 
 /** The code of a timeout: `AbortSignal.timeout()`'s `TimeoutError`, the AWS SDK's request timeout. */
 export const TIMEOUT_CODE = 'TIMEOUT';
