@@ -6,7 +6,7 @@ import { DynamoDbErrorPolicyRepository } from '../shared/adapters/dynamodb/error
 import { EventBridgeEventPublisher } from '../shared/adapters/eventbridge/event-publisher';
 import { localEventBusParts } from '../shared/adapters/local/local-event-bus-wiring';
 import type { Config } from '../shared/config';
-import type { AddressPolicy } from '../shared/domain/net/address-policy';
+import type { OutboundAddressRules } from '../shared/domain/net/outbound-address-rules';
 import type { Observability } from '../shared/observability/powertools';
 import { systemClock } from '../shared/ports/clock';
 import type { EventPublisher } from '../shared/ports/event-publisher';
@@ -62,7 +62,7 @@ export function requireSetting<K extends keyof Config>(config: Config, name: K):
 }
 
 /** The outbound SSRF policy from OUTBOUND_ALLOW_LOOPBACK, OUTBOUND_ALLOW_PRIVATE and OUTBOUND_ALLOWLIST. */
-export function addressPolicyOf(config: Config): AddressPolicy {
+export function addressPolicyOf(config: Config): OutboundAddressRules {
   return {
     allowLoopback: config.OUTBOUND_ALLOW_LOOPBACK,
     allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,

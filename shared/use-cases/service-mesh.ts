@@ -5,7 +5,7 @@ import { validateSplits } from '../domain/mesh/routing';
 import { type RoutingRule, RoutingRuleSchema } from '../domain/mesh/routing-rule';
 import { type ServiceInstance, ServiceInstanceInputSchema } from '../domain/mesh/service-instance';
 import { buildTopology } from '../domain/mesh/topology';
-import { type AddressPolicy, checkTargetUrl } from '../domain/net/address-policy';
+import { checkTargetUrl, type OutboundAddressRules } from '../domain/net/outbound-address-rules';
 import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
 import type {
@@ -22,12 +22,12 @@ export type MeshDeps = {
   breakers: BreakerStore;
   clock: Clock;
   /** Which endpoint hosts are allowed (SSRF; local mode allows loopback). */
-  addressPolicy: AddressPolicy;
+  addressPolicy: OutboundAddressRules;
 };
 
 /**
  * Registers an instance, or re-registers it (a heartbeat: same id, fields replaced, revision + 1).
- * Endpoints must be http(s) and pass the SSRF policy — checked here and again when dialled.
+ * Endpoints must be http(s) and pass the SSRF rules — checked here and again when dialled.
  *
  * @param body - the request body, unvalidated
  * @param expected - what must be stored for the write to happen (unconditional by default)

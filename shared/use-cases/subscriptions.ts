@@ -3,7 +3,7 @@ import { canonicalJson } from '../domain/canonical-json';
 import { ConflictError, type FieldProblem, issueProblems, NotFoundError, ValidationError } from '../domain/errors';
 import { validateEventPattern } from '../domain/events/event-pattern';
 import { rulePattern, type Subscription, SubscriptionInputSchema } from '../domain/events/subscription';
-import { type AddressPolicy, checkTargetUrl } from '../domain/net/address-policy';
+import { checkTargetUrl, type OutboundAddressRules } from '../domain/net/outbound-address-rules';
 import { resolvePolicy } from '../domain/resilience/policy';
 import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
@@ -20,7 +20,7 @@ export type SubscriptionDeps = {
   policyCache: ErrorPolicyCache;
   clock: Clock;
   /** Which webhook hosts are allowed (SSRF protection; local mode allows loopback). */
-  addressPolicy: AddressPolicy;
+  addressPolicy: OutboundAddressRules;
 };
 
 /** A subscription as the API shows it: the secret only when it was just created. */

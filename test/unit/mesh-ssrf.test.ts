@@ -4,7 +4,7 @@ import { type EchoService, startEchoService } from '../../local/echo-service';
 import { BlockedAddressError, type ResolveHost, SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
 import { DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
 import type { ServiceInstance } from '../../shared/domain/mesh/service-instance';
-import type { AddressPolicy } from '../../shared/domain/net/address-policy';
+import type { OutboundAddressRules } from '../../shared/domain/net/outbound-address-rules';
 import { systemClock } from '../../shared/ports/clock';
 import type { BreakerStore, ServiceRegistry } from '../../shared/ports/service-mesh';
 import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
@@ -184,7 +184,7 @@ describe('service mesh SSRF defences', () => {
   });
 
   describe('registerInstance', () => {
-    it.each<[string, string, AddressPolicy]>([
+    it.each<[string, string, OutboundAddressRules]>([
       [
         'the instance metadata address, even with private and loopback allowed',
         'http://169.254.169.254',
@@ -218,7 +218,7 @@ describe('service mesh SSRF defences', () => {
       expect(registry.stored).toEqual([]);
     });
 
-    it.each<[string, string, AddressPolicy]>([
+    it.each<[string, string, OutboundAddressRules]>([
       ['loopback when allowed (local mode)', 'http://127.0.0.1:8080', { allowLoopback: true }],
       ['fd00::/8 when private ranges are allowed', 'http://[fd00::1]:8080', { allowPrivate: true }],
       ['a host name (judged when it is resolved)', 'https://orders.example.com', {}],
