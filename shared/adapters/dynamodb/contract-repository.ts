@@ -12,8 +12,9 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CompatibilityMode, ContractSummary, ContractVersion } from '../../domain/contracts/contract';
 import { InputTooLargeError } from '../../domain/errors';
 import type { ContractRepository, ContractVersionHeader, Page } from '../../ports/contract-repository';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor } from './cursor';
 import { inTable } from './errors';
+import { queryPage } from './partition';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -240,25 +241,18 @@ export class DynamoDbContractRepository implements ContractRepository {
       gsi1pk: SUMMARY_PARTITION,
       sk: META_SK,
     });
-    return inTable(
+    return queryPage(
+      this.client,
       this.tableName,
-      async () => {
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'byKind',
-            KeyConditionExpression: '#gsi1pk = :kind',
-            ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
-            ExpressionAttributeValues: { ':kind': SUMMARY_PARTITION },
-            Limit: limit,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        );
-        const nextCursor = encodeCursor(out.LastEvaluatedKey);
-        return { items: (out.Items ?? []).map(toSummary), ...(nextCursor && { nextCursor }) };
+      {
+        IndexName: 'byKind',
+        KeyConditionExpression: '#gsi1pk = :kind',
+        ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
+        ExpressionAttributeValues: { ':kind': SUMMARY_PARTITION },
+        Limit: limit,
       },
-      undefined,
-      { cursorSent: exclusiveStartKey !== undefined },
+      exclusiveStartKey,
+      toSummary,
     );
   }
 

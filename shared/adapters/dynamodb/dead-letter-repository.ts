@@ -1,19 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { InputTooLargeError, ValidationError } from '../../domain/errors';
 import type { IntegrationEvent } from '../../domain/events/integration-event';
 import type { Page } from '../../ports/contract-repository';
 import type { DeadLetter, DeadLetterRepository } from '../../ports/dead-letters';
-import { decodeCursor, encodeCursor, invalidCursorError } from './cursor';
+import { decodeCursor, invalidCursorError } from './cursor';
 import { inTable } from './errors';
-import { deleteExisting } from './partition';
+import { deleteExisting, queryPage } from './partition';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -169,29 +163,19 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
     const exclusiveStartKey = decodeCursor(options.cursor, listing.cursorKeys, fixed);
     // An index cursor names the item twice (table and index sort keys): both must agree.
     if (exclusiveStartKey && exclusiveStartKey[listing.sortKey] !== exclusiveStartKey.sk) throw invalidCursorError();
-    return inTable(
+    return queryPage(
+      this.client,
       this.tableName,
-      async () => {
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            ...(listing.indexName ? { IndexName: listing.indexName } : { ConsistentRead: true }),
-            KeyConditionExpression: '#partition = :partition',
-            ExpressionAttributeNames: { '#partition': listing.partitionKey },
-            ExpressionAttributeValues: { ':partition': listing.partitionValue },
-            ScanIndexForward: false,
-            Limit: options.limit,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        );
-        const nextCursor = encodeCursor(out.LastEvaluatedKey);
-        return {
-          items: (out.Items ?? []).map((item) => fromItem(item as DeadLetterItem)),
-          ...(nextCursor && { nextCursor }),
-        };
+      {
+        ...(listing.indexName ? { IndexName: listing.indexName } : { ConsistentRead: true }),
+        KeyConditionExpression: '#partition = :partition',
+        ExpressionAttributeNames: { '#partition': listing.partitionKey },
+        ExpressionAttributeValues: { ':partition': listing.partitionValue },
+        ScanIndexForward: false,
+        Limit: options.limit,
       },
-      undefined,
-      { cursorSent: exclusiveStartKey !== undefined },
+      exclusiveStartKey,
+      (item) => fromItem(item as DeadLetterItem),
     );
   }
 

@@ -1,10 +1,11 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ErrorCategory } from '../../domain/resilience/integration-error';
 import type { AlertWindow } from '../../domain/resilience/policy';
 import type { Page } from '../../ports/contract-repository';
 import type { AlertMark, CounterKey, ErrorCount, ErrorCounterRepository } from '../../ports/error-counter';
-import { decodeCursor, encodeCursor, invalidCursorError } from './cursor';
+import { decodeCursor, invalidCursorError } from './cursor';
 import { inTable } from './errors';
+import { queryPage } from './partition';
 
 const partition = (window: AlertWindow, start: number) => `COUNT#${window}#${new Date(start).toISOString()}`;
 const sortKey = (source: string, code: string) => `${source}#${code}`;
@@ -149,31 +150,21 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
     if (exclusiveStartKey && options.source !== undefined && !exclusiveStartKey.sk?.startsWith(`${options.source}#`)) {
       throw invalidCursorError();
     }
-    return inTable(
+    return queryPage(
+      this.client,
       this.tableName,
-      async () => {
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression:
-              options.source === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :sourcePrefix)',
-            ExpressionAttributeNames: { '#pk': 'pk', ...(options.source !== undefined && { '#sk': 'sk' }) },
-            ExpressionAttributeValues: {
-              ':pk': pk,
-              ...(options.source !== undefined && { ':sourcePrefix': `${options.source}#` }),
-            },
-            Limit: options.limit,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        );
-        const nextCursor = encodeCursor(out.LastEvaluatedKey);
-        return {
-          items: (out.Items ?? []).map((item) => toCount(item as CounterItem)),
-          ...(nextCursor && { nextCursor }),
-        };
+      {
+        KeyConditionExpression:
+          options.source === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :sourcePrefix)',
+        ExpressionAttributeNames: { '#pk': 'pk', ...(options.source !== undefined && { '#sk': 'sk' }) },
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ...(options.source !== undefined && { ':sourcePrefix': `${options.source}#` }),
+        },
+        Limit: options.limit,
       },
-      undefined,
-      { cursorSent: exclusiveStartKey !== undefined },
+      exclusiveStartKey,
+      (item) => toCount(item as CounterItem),
     );
   }
 }

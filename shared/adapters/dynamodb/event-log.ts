@@ -6,8 +6,9 @@ import { InputTooLargeError } from '../../domain/errors';
 import type { IntegrationEvent } from '../../domain/events/integration-event';
 import type { Page } from '../../ports/contract-repository';
 import type { ClaimResult, EventLog, EventRecord } from '../../ports/event-log';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor } from './cursor';
 import { inTable } from './errors';
+import { queryPage } from './partition';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -293,29 +294,19 @@ export class DynamoDbEventLog implements EventLog {
   ): Promise<Page<EventRecord>> {
     const gsi1pk = correlationPk(correlationId);
     const exclusiveStartKey = decodeCursor(options.cursor, ['pk', 'gsi1pk', 'gsi1sk'], { gsi1pk });
-    return inTable(
+    return queryPage(
+      this.client,
       this.tableName,
-      async () => {
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'byCorrelation',
-            KeyConditionExpression: '#gsi1pk = :gsi1pk',
-            ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
-            ExpressionAttributeValues: { ':gsi1pk': gsi1pk },
-            ScanIndexForward: true,
-            Limit: options.limit,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        );
-        const nextCursor = encodeCursor(out.LastEvaluatedKey);
-        return {
-          items: (out.Items ?? []).map((item) => toRecord(item as EventItem)),
-          ...(nextCursor && { nextCursor }),
-        };
+      {
+        IndexName: 'byCorrelation',
+        KeyConditionExpression: '#gsi1pk = :gsi1pk',
+        ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
+        ExpressionAttributeValues: { ':gsi1pk': gsi1pk },
+        ScanIndexForward: true,
+        Limit: options.limit,
       },
-      undefined,
-      { cursorSent: exclusiveStartKey !== undefined },
+      exclusiveStartKey,
+      (item) => toRecord(item as EventItem),
     );
   }
 

@@ -1,5 +1,12 @@
-import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { ExpectedRevision } from '../../domain/expected-revision';
+import type { Page } from '../../ports/contract-repository';
+import { encodeCursor } from './cursor';
 import { inTable } from './errors';
 
 /**
@@ -33,6 +40,38 @@ export async function queryPartition(
     } while (exclusiveStartKey);
   });
   return items;
+}
+
+/**
+ * One page of a Query that a client pages through with our opaque cursor: `Limit` and the decoded
+ * cursor go in, the items (mapped by `toItem`) and the next cursor come out. DynamoDB refusing the
+ * cursor's key is the client's bad cursor (MalformedInputError), not our bug.
+ *
+ * @param input - the Query without `TableName` and `ExclusiveStartKey`
+ * @param exclusiveStartKey - what `decodeCursor` made of the client's cursor, if it sent one
+ * @throws {MalformedInputError} when DynamoDB refuses the cursor's key
+ * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+ * @example return queryPage(client, table, { KeyConditionExpression: '#pk = :pk', …, Limit: 50 }, startKey, toRecord);
+ */
+export async function queryPage<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  exclusiveStartKey: Record<string, unknown> | undefined,
+  toItem: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
+  return inTable(
+    tableName,
+    async () => {
+      const out = await client.send(
+        new QueryCommand({ TableName: tableName, ...input, ExclusiveStartKey: exclusiveStartKey }),
+      );
+      const nextCursor = encodeCursor(out.LastEvaluatedKey);
+      return { items: (out.Items ?? []).map(toItem), ...(nextCursor && { nextCursor }) };
+    },
+    undefined,
+    { cursorSent: exclusiveStartKey !== undefined },
+  );
 }
 
 /**
