@@ -28,6 +28,8 @@ import type { HttpClient, HttpResponse } from '../shared/ports/http-client';
 import type { BreakerStore, RoutingRuleRepository, ServiceRegistry } from '../shared/ports/service-mesh';
 import { ErrorPolicyCache } from '../shared/use-cases/error-policy-cache';
 import { MeshRouter, type RoutedCall } from '../shared/use-cases/route-call';
+import { recordingClock } from '../test/support/clock';
+import { mulberry32 } from '../test/support/random';
 import { formatRatio, formatUs, markdownTable, median, type TargetRow, targetTable } from './stats';
 
 /** Settings of the HTTP arms. */
@@ -59,18 +61,6 @@ export type WarmCallsRow = {
 const SEED = 20_261_130;
 const TRACE = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: '01' };
 const CALL: RoutedCall = { service: 'orders', method: 'GET', path: '/orders/1', query: '', headers: {}, trace: TRACE };
-
-/** mulberry32 (public domain): a seeded uniform source, so the draws are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function emptyTally(): DynamoDbTally {
   return { queryInstances: 0, queryRules: 0, getBreaker: 0, putBreaker: 0, queryPolicies: 0 };
@@ -148,20 +138,6 @@ const okResponse: HttpResponse = {
 };
 const instantHttp: HttpClient = { request: async () => okResponse };
 
-/** A clock the caller moves: `sleep` advances it too. */
-function steppedClock(): Clock & { advance(ms: number): void } {
-  let nowMs = Date.parse('2026-11-30T10:00:00Z');
-  return {
-    now: () => new Date(nowMs),
-    sleep: async (ms) => {
-      nowMs += ms;
-    },
-    advance: (ms) => {
-      nowMs += ms;
-    },
-  };
-}
-
 /** A router over the counting store, with the deployed defaults for cache TTLs and breaker settings. */
 function countingRouter(tally: DynamoDbTally, clock: Clock) {
   const config = loadConfig([], {});
@@ -196,7 +172,7 @@ function countingRouter(tally: DynamoDbTally, clock: Clock) {
  */
 export async function benchColdCalls(): Promise<DynamoDbTally> {
   const tally = emptyTally();
-  const { router } = countingRouter(tally, steppedClock());
+  const { router } = countingRouter(tally, recordingClock(Date.parse('2026-11-30T10:00:00Z')));
   await router.route(CALL);
   return tally;
 }
@@ -212,7 +188,7 @@ export async function benchWarmCalls(rates: readonly number[], requests: number)
   const rows: WarmCallsRow[] = [];
   for (const requestsPerSecond of rates) {
     const tally = emptyTally();
-    const clock = steppedClock();
+    const clock = recordingClock(Date.parse('2026-11-30T10:00:00Z'));
     const { router } = countingRouter(tally, clock);
     await router.route(CALL);
     const cold = { ...tally };
@@ -271,7 +247,7 @@ export async function benchBreakerOverhead(): Promise<BreakerOverhead> {
   if (sink === 0) throw new Error('mesh bench: the breaker loop was optimised away');
 
   const tally = emptyTally();
-  const clock = steppedClock(); // never advanced: the caches stay warm
+  const clock = recordingClock(Date.parse('2026-11-30T10:00:00Z')); // never advanced: the caches stay warm
   const { router } = countingRouter(tally, clock);
   for (let i = 0; i < 5_000; i++) await router.route(CALL);
   const samples: number[] = [];

@@ -174,12 +174,13 @@ export const PolicyKeyParams = z.object({
 
 export const ErrorPolicyBody = ErrorPolicySchema.meta({ id: 'ErrorPolicy' });
 
-/** Conditional-request headers of writes to a stored policy (RFC 9110 §13.1). */
+/** Conditional-request headers of every conditional write (RFC 9110 §13.1), read by `expectedRevisionOf`. */
 export const ConditionalHeaders = z.object({
   'if-match': z.string().max(2048).optional().meta({
-    description: 'Write only if the stored policy has one of these ETags ("<revision>"), or any policy is stored (*)',
+    description:
+      'Write only if the stored resource has one of these ETags ("<revision>", weak tags never match), or exists at all (*)',
   }),
-  'if-none-match': z.string().max(16).optional().meta({ description: '`*`: write only if no policy is stored' }),
+  'if-none-match': z.string().max(16).optional().meta({ description: '`*`: write only if nothing is stored' }),
 });
 
 export const ErrorPolicyResponse = z

@@ -5,7 +5,7 @@ import { createDocumentClient } from '../shared/adapters/dynamodb/document-clien
 import { DynamoDbErrorPolicyRepository } from '../shared/adapters/dynamodb/error-policy-repository';
 import { EventBridgeEventPublisher } from '../shared/adapters/eventbridge/event-publisher';
 import { type Config, loadConfig } from '../shared/config';
-import type { AddressPolicy } from '../shared/domain/net/address-policy';
+import type { OutboundAddressRules } from '../shared/domain/net/outbound-address-rules';
 import type { HttpHandlerOptions } from '../shared/middleware/http-api';
 import { createObservability, type Observability } from '../shared/observability/powertools';
 import { type Clock, systemClock } from '../shared/ports/clock';
@@ -90,8 +90,8 @@ export function requireSetting<K extends keyof Config>(config: Config, name: K):
   return value as NonNullable<Config[K]>;
 }
 
-/** The outbound SSRF policy from OUTBOUND_ALLOW_LOOPBACK, OUTBOUND_ALLOW_PRIVATE and OUTBOUND_ALLOWLIST. */
-export function addressPolicyOf(config: Config): AddressPolicy {
+/** The outbound SSRF rules from OUTBOUND_ALLOW_LOOPBACK, OUTBOUND_ALLOW_PRIVATE and OUTBOUND_ALLOWLIST. */
+export function outboundRulesOf(config: Config): OutboundAddressRules {
   return {
     allowLoopback: config.OUTBOUND_ALLOW_LOOPBACK,
     allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,

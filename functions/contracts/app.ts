@@ -1,3 +1,4 @@
+import { statusOf } from '../../shared/http/outcome-status';
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
 import { deprecateContractVersion, listContracts, listContractVersions } from '../../shared/use-cases/contract-queries';
 import { registerContract } from '../../shared/use-cases/register-contract';
@@ -9,11 +10,10 @@ import { type OperationsOf, routes } from '../routes';
 export const contractOperations: OperationsOf<'contracts', ContractRegistryDeps> = {
   registerContract: async ({ body, query }, deps) => {
     const result = await registerContract(deps, { body, ...query });
-    const created = result.outcome === 'created';
     return {
-      status: created ? 201 : 200,
+      status: statusOf(result.outcome),
       body: result,
-      ...(created && {
+      ...(result.outcome === 'created' && {
         headers: { location: `/v1/contracts/${result.contract.name}/versions/${result.contract.version}` },
       }),
     };

@@ -10,7 +10,7 @@ import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics
 import type { DeliveryQueue } from '../../shared/ports/delivery-queue';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
 import type { DeliverDeps } from '../../shared/use-cases/deliver-event';
-import { addressPolicyOf, eventBridgePublisher, type FunctionBase, requireSetting } from '../wiring';
+import { eventBridgePublisher, type FunctionBase, outboundRulesOf, requireSetting } from '../wiring';
 import { createDispatcherHandler } from './app';
 
 /** The dispatcher's parts that differ by mode: the delivery queue (retries change its visibility) and the bus (alerts). */
@@ -27,7 +27,7 @@ export function dispatcherDeps(base: FunctionBase, parts: DispatcherParts): Deli
     subscriptions: new DynamoDbSubscriptionRepository(documentClient, deliveryTable),
     deadLetters: new DynamoDbDeadLetterRepository(documentClient, deliveryTable),
     queue: parts.queue,
-    http: new SafeHttpClient(addressPolicyOf(config)),
+    http: new SafeHttpClient(outboundRulesOf(config)),
     sign: signWebhook,
     newDeadLetterId: (nowMs) => newDeadLetterId(nowMs),
     counters: new DynamoDbErrorCounterRepository(documentClient, requireSetting(config, 'ERRORS_TABLE')),

@@ -1,4 +1,5 @@
-import { revisionCondition } from '../../shared/http/conditional-request';
+import { expectedRevisionOf } from '../../shared/http/conditional-request';
+import { statusOf } from '../../shared/http/outcome-status';
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
 import {
   deleteErrorPolicy,
@@ -21,19 +22,19 @@ export const errorOperations: OperationsOf<'errors', ErrorsDeps> = {
   listErrorPolicies: async (_request, deps) => ({ status: 200, body: { items: await listErrorPolicies(deps) } }),
   getErrorPolicy: async ({ params }, deps) => withEtag(200, await getErrorPolicy(deps, params.key)),
   putErrorPolicy: async ({ params, body, headers }, deps) => {
-    const { created, view } = await putErrorPolicy(deps, {
+    const { outcome, view } = await putErrorPolicy(deps, {
       key: params.key,
       body,
-      condition: revisionCondition(headers),
+      expected: expectedRevisionOf(headers),
     });
     return withEtag(
-      created ? 201 : 200,
+      statusOf(outcome),
       view,
-      created ? `/v1/error-policies/${encodeURIComponent(params.key)}` : undefined,
+      outcome === 'created' ? `/v1/error-policies/${encodeURIComponent(params.key)}` : undefined,
     );
   },
   deleteErrorPolicy: async ({ params, headers }, deps) => {
-    await deleteErrorPolicy(deps, { key: params.key, condition: revisionCondition(headers) });
+    await deleteErrorPolicy(deps, { key: params.key, expected: expectedRevisionOf(headers) });
     return { status: 204 };
   },
   reportError: async ({ body }, deps) => {

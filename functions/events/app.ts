@@ -1,3 +1,4 @@
+import { statusOf } from '../../shared/http/outcome-status';
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
 import type { Replayer } from '../../shared/ports/replays';
 import {
@@ -34,11 +35,13 @@ export const eventOperations: OperationsOf<'events', EventsDeps> = {
   listEvents: async ({ query }, deps) => ({ status: 200, body: await listEventsByCorrelation(deps, query) }),
   getEvent: async ({ params }, deps) => ({ status: 200, body: await getEvent(deps, params.id) }),
   createSubscription: async ({ body }, deps) => {
-    const { created, subscription } = await createSubscription(deps, body);
+    const { outcome, subscription } = await createSubscription(deps, body);
     return {
-      status: created ? 201 : 200,
+      status: statusOf(outcome),
       body: subscription,
-      ...(created && { headers: { location: `/v1/subscriptions/${encodeURIComponent(subscription.id)}` } }),
+      ...(outcome === 'created' && {
+        headers: { location: `/v1/subscriptions/${encodeURIComponent(subscription.id)}` },
+      }),
     };
   },
   listSubscriptions: async (_request, deps) => ({ status: 200, body: { items: await listSubscriptions(deps) } }),

@@ -14,7 +14,7 @@ import type { DeliveryQueue } from '../../shared/ports/delivery-queue';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
 import type { Replayer } from '../../shared/ports/replays';
 import type { SubscriptionRepository, SubscriptionRules } from '../../shared/ports/subscriptions';
-import { addressPolicyOf, eventBridgePublisher, type FunctionBase, httpOptions, requireSetting } from '../wiring';
+import { eventBridgePublisher, type FunctionBase, httpOptions, outboundRulesOf, requireSetting } from '../wiring';
 import { createEventsHandler, type EventsDeps } from './app';
 
 /** The parts of the events function that differ by mode: the bus, the subscriptions' rules, the delivery queue, replays. */
@@ -51,7 +51,7 @@ export function eventsDeps(base: FunctionBase, tables: EventsTables, parts: Even
     retentionDays: config.EVENT_RETENTION_DAYS,
     maxEntryBytes: config.MAX_EVENT_ENTRY_BYTES,
     deadLetters: new DynamoDbDeadLetterRepository(base.documentClient, requireSetting(config, 'DELIVERY_TABLE')),
-    addressPolicy: addressPolicyOf(config),
+    outboundRules: outboundRulesOf(config),
     ...parts,
   };
 }

@@ -2,7 +2,7 @@ import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-
 import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
 import type { HealthCheckDeps } from '../../shared/use-cases/health-checks';
-import { addressPolicyOf, eventBridgePublisher, type FunctionBase, requireSetting } from '../wiring';
+import { eventBridgePublisher, type FunctionBase, outboundRulesOf, requireSetting } from '../wiring';
 import { createHealthCheckHandler } from './app';
 
 /** Largest health-endpoint answer read, bytes: a status page, not a payload. */
@@ -16,7 +16,7 @@ export function healthCheckDeps(base: FunctionBase, { events }: { events: EventP
   const { config } = base;
   return {
     registry: new DynamoDbServiceRegistry(base.documentClient, requireSetting(config, 'MESH_TABLE')),
-    http: new SafeHttpClient(addressPolicyOf(config), { maxResponseBytes: MAX_HEALTH_RESPONSE_BYTES }),
+    http: new SafeHttpClient(outboundRulesOf(config), { maxResponseBytes: MAX_HEALTH_RESPONSE_BYTES }),
     events,
     clock: base.clock,
     concurrency: 10,

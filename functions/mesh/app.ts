@@ -1,5 +1,6 @@
 import type { BreakerConfig } from '../../shared/domain/mesh/circuit-breaker';
-import { revisionCondition } from '../../shared/http/conditional-request';
+import { expectedRevisionOf } from '../../shared/http/conditional-request';
+import { statusOf } from '../../shared/http/outcome-status';
 import { readTraceContext } from '../../shared/http/trace-context';
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
 import type { BreakerConfigRepository } from '../../shared/ports/service-mesh';
@@ -28,11 +29,9 @@ export type MeshFunctionDeps = MeshDeps & {
 /** Instances, routing rules, topology, breakers, and the router. */
 export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
   registerInstance: async ({ body, headers }, deps) => {
-    const condition = revisionCondition(headers);
-    const expected = Array.isArray(condition.expected) ? condition.expected[0] : undefined;
-    const { instance, created, warnings } = await registerInstance(deps, body, expected);
+    const { instance, outcome, warnings } = await registerInstance(deps, body, expectedRevisionOf(headers));
     return {
-      status: created ? 201 : 200,
+      status: statusOf(outcome),
       body: warnings.length > 0 ? { ...instance, warnings } : instance,
       headers: { etag: `"${instance.revision}"` },
     };
@@ -43,13 +42,12 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
     body: { items: await deps.registry.listByName(params.id) },
   }),
   deregisterInstance: async ({ params, headers }, deps) => {
-    const { expected } = revisionCondition(headers);
-    await deregisterInstance(deps, params.id, Array.isArray(expected) ? expected : undefined);
+    await deregisterInstance(deps, params.id, expectedRevisionOf(headers));
     return { status: 204 };
   },
   putRoutingRule: async ({ body }, deps) => {
-    const { rule, created } = await putRoutingRule(deps, body);
-    return { status: created ? 201 : 200, body: rule };
+    const { rule, outcome } = await putRoutingRule(deps, body);
+    return { status: statusOf(outcome), body: rule };
   },
   listRoutingRules: async (_request, deps) => ({ status: 200, body: { items: await deps.rules.list() } }),
   deleteRoutingRule: async ({ params }, deps) => {

@@ -9,7 +9,7 @@ import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics
 import type { EventPublisher } from '../../shared/ports/event-publisher';
 import { recordError } from '../../shared/use-cases/record-error';
 import { MeshRouter } from '../../shared/use-cases/route-call';
-import { addressPolicyOf, eventBridgePublisher, type FunctionBase, httpOptions, requireSetting } from '../wiring';
+import { eventBridgePublisher, type FunctionBase, httpOptions, outboundRulesOf, requireSetting } from '../wiring';
 import { createMeshHandler, type MeshFunctionDeps } from './app';
 
 /** Largest upstream answer the router relays, bytes: Lambda's 6 MB response payload limit. */
@@ -46,12 +46,12 @@ export function meshDeps(base: FunctionBase, { events }: { events: EventPublishe
     rules,
     breakers,
     clock,
-    addressPolicy: addressPolicyOf(config),
+    outboundRules: outboundRulesOf(config),
     router: new MeshRouter({
       registry,
       rules,
       breakers,
-      http: new SafeHttpClient(addressPolicyOf(config), { maxResponseBytes: MAX_RELAYED_RESPONSE_BYTES }),
+      http: new SafeHttpClient(outboundRulesOf(config), { maxResponseBytes: MAX_RELAYED_RESPONSE_BYTES }),
       policyCache,
       clock,
       cacheTtlMs: config.MESH_CACHE_TTL_MS,

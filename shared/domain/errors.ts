@@ -7,8 +7,9 @@
 export type FieldProblem = { pointer: string; message: string; keyword?: string };
 
 /**
- * Base class of every error the domain raises on purpose. The HTTP layer maps each subclass
- * to an RFC 9457 problem type; anything that is not a DomainError is an internal error (500).
+ * Base class of every error the domain raises on purpose. Errors are named for what went wrong in
+ * domain words; `shared/http/problem.ts` maps each subclass to an HTTP status and an RFC 9457
+ * problem type; anything that is not a DomainError is an internal error (500).
  */
 export abstract class DomainError extends Error {
   /** Stable problem slug, e.g. `validation-failed`; becomes the problem `type` URI. */
@@ -34,25 +35,25 @@ export abstract class DomainError extends Error {
   }
 }
 
-/** The input is well-formed but breaks the rules (HTTP 422). */
+/** The input is well-formed but breaks the rules. */
 export class ValidationError extends DomainError {
   readonly code: string = 'validation-failed';
   readonly title: string = 'The request does not satisfy the contract of this operation';
 }
 
-/** The input cannot be read at all: malformed JSON/YAML, wrong parameter syntax (HTTP 400). */
-export class BadRequestError extends DomainError {
+/** The input cannot be read at all: malformed JSON/YAML, wrong parameter syntax. */
+export class MalformedInputError extends DomainError {
   readonly code: string = 'bad-request';
   readonly title: string = 'The request is malformed';
 }
 
-/** The addressed resource does not exist (HTTP 404). */
+/** The addressed resource does not exist. */
 export class NotFoundError extends DomainError {
   readonly code: string = 'not-found';
   readonly title: string = 'The resource does not exist';
 }
 
-/** The request conflicts with the resource's current state (HTTP 409). */
+/** The request conflicts with the resource's current state. */
 export class ConflictError extends DomainError {
   readonly code: string = 'conflict';
   readonly title: string = 'The request conflicts with the current state of the resource';
@@ -86,7 +87,7 @@ export function toJsonPointer(path: ReadonlyArray<PropertyKey>, prefix = ''): st
 
 /**
  * A dependency (DynamoDB, EventBridge…) is throttling or unavailable and the request may be
- * retried later (HTTP 503 with `Retry-After`).
+ * retried later (`retryAfterSeconds`).
  */
 export class DependencyUnavailableError extends DomainError {
   readonly code: string = 'dependency-unavailable';
@@ -102,26 +103,31 @@ export class DependencyUnavailableError extends DomainError {
   }
 }
 
-/** The request body exceeds the size that can be accepted or stored (HTTP 413). */
-export class PayloadTooLargeError extends DomainError {
+/** The input exceeds the size that can be accepted or stored. */
+export class InputTooLargeError extends DomainError {
   readonly code: string = 'payload-too-large';
   readonly title: string = 'The request body is too large';
 }
 
-/** A conditional request's precondition (`If-Match`, `If-None-Match`) does not hold (HTTP 412, RFC 9110 §15.5.13). */
-export class PreconditionFailedError extends DomainError {
+/** A conditional write's ExpectedRevision does not hold for the stored resource. */
+export class RevisionMismatchError extends DomainError {
   readonly code: string = 'precondition-failed';
   readonly title: string = 'The resource has changed since the client last read it';
 }
 
-/** An upstream (a routed instance) failed or answered nothing usable (HTTP 502). */
-export class BadGatewayError extends DomainError {
+/** An upstream (a routed instance) failed or answered nothing usable. */
+export class UpstreamFailedError extends DomainError {
   readonly code: string = 'bad-gateway';
   readonly title: string = 'The upstream service failed';
 }
 
-/** An upstream (a routed instance) did not answer in time (HTTP 504). */
-export class GatewayTimeoutError extends DomainError {
+/** An upstream (a routed instance) did not answer in time. */
+export class UpstreamTimeoutError extends DomainError {
   readonly code: string = 'gateway-timeout';
   readonly title: string = 'The upstream service did not answer in time';
 }
+
+/**
+ * @deprecated Old names kept only for `shared/http/router.ts` and `shared/use-cases/publish-events.ts`,
+ * which other work is rewriting; use {@link MalformedInputError} / {@link InputTooLargeError}.
+ */

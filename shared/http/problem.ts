@@ -1,14 +1,14 @@
 import {
-  BadGatewayError,
-  BadRequestError,
   ConflictError,
   DependencyUnavailableError,
   DomainError,
   type FieldProblem,
-  GatewayTimeoutError,
+  InputTooLargeError,
+  MalformedInputError,
   NotFoundError,
-  PayloadTooLargeError,
-  PreconditionFailedError,
+  RevisionMismatchError,
+  UpstreamFailedError,
+  UpstreamTimeoutError,
   ValidationError,
 } from '../domain/errors';
 import { MethodNotAllowedError, NotAcceptableError, UnsupportedMediaTypeError } from './errors';
@@ -43,17 +43,17 @@ function toErrorMembers(problems: readonly FieldProblem[]): NonNullable<ProblemD
 
 const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, number]> = [
   [ValidationError, 422],
-  [BadRequestError, 400],
+  [MalformedInputError, 400],
   [NotFoundError, 404],
   [ConflictError, 409],
   [MethodNotAllowedError, 405],
   [UnsupportedMediaTypeError, 415],
   [NotAcceptableError, 406],
-  [PayloadTooLargeError, 413],
-  [PreconditionFailedError, 412],
+  [InputTooLargeError, 413],
+  [RevisionMismatchError, 412],
   [DependencyUnavailableError, 503],
-  [BadGatewayError, 502],
-  [GatewayTimeoutError, 504],
+  [UpstreamFailedError, 502],
+  [UpstreamTimeoutError, 504],
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { BadRequestError, PayloadTooLargeError } from '../domain/errors';
+import { InputTooLargeError, MalformedInputError } from '../domain/errors';
 import type { Codec } from '../http/codecs/codec';
 import { parseMediaType } from '../http/codecs/registry';
 import { UnsupportedMediaTypeError } from '../http/errors';
@@ -21,7 +21,7 @@ export const MAX_BODY_VALUES = 1_000_000;
  * than {@link MAX_BODY_DEPTH} or larger than {@link MAX_BODY_VALUES}. Raw-body routes (the mesh
  * relay) get the bytes as a Buffer. API Gateway hands bodies base64-encoded when `isBase64Encoded`.
  *
- * @throws {PayloadTooLargeError} | {UnsupportedMediaTypeError} | {BadRequestError}
+ * @throws {InputTooLargeError} | {UnsupportedMediaTypeError} | {MalformedInputError}
  */
 export function decodeBody(): HttpMiddleware {
   return (context, next) => {
@@ -44,7 +44,7 @@ function bodyBytes(context: HttpContext): Buffer | undefined {
   if (body === null || body === undefined) return undefined;
   const bytes = Buffer.from(body, isBase64Encoded ? 'base64' : 'utf8');
   if (bytes.byteLength > context.maxBodyBytes) {
-    throw new PayloadTooLargeError(
+    throw new InputTooLargeError(
       `The body is ${bytes.byteLength} bytes; this API accepts at most ${context.maxBodyBytes} bytes`,
     );
   }
@@ -68,19 +68,19 @@ function decodeWith(codec: Codec, bytes: Buffer): unknown {
     return codec.decode(bytes);
   } catch (error) {
     const message = (error as Error).message;
-    throw new BadRequestError(`The body is not valid ${codec.label}: ${message}`, [{ pointer: '/body', message }]);
+    throw new MalformedInputError(`The body is not valid ${codec.label}: ${message}`, [{ pointer: '/body', message }]);
   }
 }
 
 function bounded(value: unknown): unknown {
   const { depth, values } = measure(value, MAX_BODY_DEPTH, MAX_BODY_VALUES);
   if (depth > MAX_BODY_DEPTH) {
-    throw new BadRequestError(`The body nests arrays and objects deeper than ${MAX_BODY_DEPTH} levels`, [
+    throw new MalformedInputError(`The body nests arrays and objects deeper than ${MAX_BODY_DEPTH} levels`, [
       { pointer: '', message: `nesting deeper than ${MAX_BODY_DEPTH} levels`, keyword: 'maxDepth' },
     ]);
   }
   if (values > MAX_BODY_VALUES) {
-    throw new BadRequestError(`The body expands to more than ${MAX_BODY_VALUES} values (YAML aliases?)`, [
+    throw new MalformedInputError(`The body expands to more than ${MAX_BODY_VALUES} values (YAML aliases?)`, [
       { pointer: '', message: `more than ${MAX_BODY_VALUES} values once aliases are expanded`, keyword: 'maxValues' },
     ]);
   }

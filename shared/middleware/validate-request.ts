@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { BadRequestError, type FieldProblem, issueProblems, ValidationError } from '../domain/errors';
+import { type FieldProblem, issueProblems, MalformedInputError, ValidationError } from '../domain/errors';
 import type { HttpMiddleware } from '../http/pipeline';
 
 /**
@@ -8,7 +8,7 @@ import type { HttpMiddleware } from '../http/pipeline';
  * the body (422, pointers from the body's root) unless the route's operation validates it itself.
  * The parsed (coerced, defaulted) values replace the raw ones.
  *
- * @throws {BadRequestError} for parameters · {ValidationError} for a missing or invalid body
+ * @throws {MalformedInputError} for parameters · {ValidationError} for a missing or invalid body
  */
 export function validateRequest(): HttpMiddleware {
   return (context, next) => {
@@ -18,7 +18,7 @@ export function validateRequest(): HttpMiddleware {
     context.query = check(request?.query, singleValues(context.event.queryStringParameters), '/query', problems);
     check(request?.headers, context.headers, '/headers', problems);
     if (problems.length > 0)
-      throw new BadRequestError(`${problems.length} path or query parameter(s) are invalid`, problems);
+      throw new MalformedInputError(`${problems.length} path or query parameter(s) are invalid`, problems);
     if (request?.body && request.bodyValidatedBy !== 'operation' && !request.rawBody) {
       if (context.body === undefined) {
         throw new ValidationError('This operation needs a request body', [

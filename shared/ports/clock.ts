@@ -6,6 +6,15 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
+/**
+ * The clock's current time in milliseconds since the Unix epoch (what timers and deadlines use).
+ *
+ * @example const deadline = nowMs(clock) + 5_000;
+ */
+export function nowMs(clock: Pick<Clock, 'now'>): number {
+  return clock.now().getTime();
+}
+
 /** The wall clock. */
 export const systemClock: Clock = {
   now: () => new Date(),

@@ -14,7 +14,7 @@ export type Page<T> = { items: T[]; nextCursor?: string };
  * conditional or atomic operation in the implementation.
  *
  * Implementations throw `DependencyUnavailableError` when storage throttles or is unreachable,
- * `BadRequestError` for a cursor they did not issue, and `PayloadTooLargeError` for a version
+ * `MalformedInputError` for a cursor they did not issue, and `InputTooLargeError` for a version
  * that exceeds the store's item size.
  */
 export interface ContractRepository {

@@ -24,7 +24,7 @@ export type DeadLetter = {
 
 /**
  * Storage of dead letters. Implementations throw `DependencyUnavailableError` when storage throttles
- * or is unreachable, `PayloadTooLargeError` for an event it cannot hold, and `BadRequestError` for a
+ * or is unreachable, `InputTooLargeError` for an event it cannot hold, and `MalformedInputError` for a
  * cursor it did not issue.
  */
 export interface DeadLetterRepository {

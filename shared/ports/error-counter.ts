@@ -36,7 +36,7 @@ export type ErrorCount = CounterKey & {
  * Atomic error counters with an at-most-once alert mark per counter.
  *
  * Implementations throw `DependencyUnavailableError` when storage throttles or is unreachable, and
- * `BadRequestError` for a cursor they did not issue.
+ * `MalformedInputError` for a cursor they did not issue.
  */
 export interface ErrorCounterRepository {
   /**

@@ -1,3 +1,4 @@
+import type { ExpectedRevision } from '../domain/expected-revision';
 import type { ErrorPolicy } from '../domain/resilience/policy';
 
 /** A policy an operator stored, with its optimistic-concurrency revision. */
@@ -11,16 +12,9 @@ export type StoredErrorPolicy = {
 };
 
 /**
- * What a write requires of the stored state: `absent` (no policy stored: `If-None-Match: *`),
- * `present` (some policy stored: `If-Match: *`), one of some revisions (`If-Match: "3", "4"`), or
- * nothing (unconditional).
- */
-export type RevisionCondition = { expected?: number | readonly number[] | 'absent' | 'present' };
-
-/**
  * Storage of operator-defined error policies. Every write is a single conditional write.
  *
- * Implementations throw `PreconditionFailedError` when a revision condition does not hold and
+ * Implementations throw `RevisionMismatchError` when the ExpectedRevision does not hold and
  * `DependencyUnavailableError` when storage throttles or is unreachable.
  */
 export interface ErrorPolicyRepository {
@@ -32,8 +26,8 @@ export interface ErrorPolicyRepository {
     key: string,
     policy: ErrorPolicy,
     updatedAt: string,
-    condition?: RevisionCondition,
+    expected?: ExpectedRevision,
   ): Promise<{ stored: StoredErrorPolicy; created: boolean }>;
   /** Removes a policy; false when there was none (and the condition allowed that). */
-  delete(key: string, updatedAt: string, condition?: RevisionCondition): Promise<boolean>;
+  delete(key: string, updatedAt: string, expected?: ExpectedRevision): Promise<boolean>;
 }

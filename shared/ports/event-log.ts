@@ -27,7 +27,7 @@ export type ClaimResult = { claimed: true } | { claimed: false; existing: EventR
  * The event log: one record per event id, written with conditions so that one id is published once.
  *
  * Implementations throw `DependencyUnavailableError` when storage throttles or is unreachable,
- * `PayloadTooLargeError` for an event the store cannot hold, and `BadRequestError` for a cursor
+ * `InputTooLargeError` for an event the store cannot hold, and `MalformedInputError` for a cursor
  * they did not issue.
  */
 export interface EventLog {

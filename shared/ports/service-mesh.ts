@@ -1,20 +1,21 @@
+import type { ExpectedRevision } from '../domain/expected-revision';
 import type { BreakerConfig, BreakerState } from '../domain/mesh/circuit-breaker';
 import type { RoutingRule } from '../domain/mesh/routing-rule';
 import type { InstanceStatus, ServiceInstance } from '../domain/mesh/service-instance';
 
 /**
  * Storage of service instances. Implementations throw `DependencyUnavailableError` when storage
- * throttles or is unreachable, and `PreconditionFailedError` when an expected revision does not hold.
+ * throttles or is unreachable, and `RevisionMismatchError` when an expected revision does not hold.
  */
 export interface ServiceRegistry {
   /**
-   * Registers or re-registers (heartbeat) an instance in one conditional write; with
-   * `expectedRevision`, only if the stored one has that revision.
+   * Registers or re-registers (heartbeat) an instance in one conditional write, only if
+   * `expected` holds for what is stored.
    */
   register(
     instance: Omit<ServiceInstance, 'revision' | 'registeredAt' | 'lastHeartbeatAt'>,
     now: string,
-    expectedRevision?: number,
+    expected?: ExpectedRevision,
   ): Promise<{ instance: ServiceInstance; created: boolean }>;
   get(id: string): Promise<ServiceInstance | undefined>;
   /** Every instance of a service. */
@@ -22,12 +23,12 @@ export interface ServiceRegistry {
   /** Every instance. */
   list(): Promise<ServiceInstance[]>;
   /**
-   * Removes an instance; with `expectedRevisions`, only if its revision is one of them.
+   * Removes an instance, only if `expected` holds for it.
    *
    * @returns false when there was none
-   * @throws {PreconditionFailedError} when the revision does not hold
+   * @throws {RevisionMismatchError} when the revision does not hold
    */
-  deregister(id: string, expectedRevisions?: readonly number[]): Promise<boolean>;
+  deregister(id: string, expected?: ExpectedRevision): Promise<boolean>;
   /**
    * Records a health check result in one write.
    *

@@ -8,7 +8,7 @@ import type { ContractRegistryDeps } from './resolve-contract';
  * Lists contract names with their compatibility mode and version count, in name order.
  *
  * @param limit - page size, 1–100
- * @throws {BadRequestError} for a cursor that was not issued by a previous page
+ * @throws {MalformedInputError} for a cursor that was not issued by a previous page
  */
 export function listContracts(
   deps: Pick<ContractRegistryDeps, 'contracts'>,

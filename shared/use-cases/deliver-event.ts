@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IntegrationEvent } from '../domain/events/integration-event';
 import type { Subscription } from '../domain/events/subscription';
 import { baseDelayMs } from '../domain/resilience/backoff';
+import { classifyError } from '../domain/resilience/classify';
 import { decide, type Resolution } from '../domain/resilience/decide';
 import { HttpStatusError } from '../domain/resilience/errors';
 import { IntegrationError } from '../domain/resilience/integration-error';
@@ -10,7 +11,6 @@ import type { DeadLetterReason, DeadLetterRepository } from '../ports/dead-lette
 import type { DeliveryMessage, DeliveryQueue } from '../ports/delivery-queue';
 import type { HttpClient } from '../ports/http-client';
 import type { SubscriptionRepository } from '../ports/subscriptions';
-import { classifyError } from '../resilience/classify';
 import { type RecordErrorDeps, recordError } from './record-error';
 
 /** What delivering needs. */

@@ -1,4 +1,5 @@
 import { issueProblems, NotFoundError, ValidationError } from '../domain/errors';
+import type { ExpectedRevision } from '../domain/expected-revision';
 import { ERROR_CATEGORIES } from '../domain/resilience/integration-error';
 import {
   BUILT_IN_POLICIES,
@@ -7,8 +8,9 @@ import {
   ErrorPolicySchema,
   isBuiltInPolicyKey,
 } from '../domain/resilience/policy';
+import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
-import type { ErrorPolicyRepository, RevisionCondition } from '../ports/error-policy-repository';
+import type { ErrorPolicyRepository } from '../ports/error-policy-repository';
 import type { ErrorPolicyCache } from './error-policy-cache';
 
 /** What the error-policy operations need. */
@@ -64,15 +66,15 @@ export async function getErrorPolicy(deps: ErrorPolicyDeps, key: string): Promis
  * Lambda instances pick the change up within their cache TTL.
  *
  * @param input.body - the request body, unvalidated (an ErrorPolicy is expected)
- * @param input.condition - from `If-Match` (a revision, or `present` for `*`) or `If-None-Match: *` (`absent`)
- * @returns the stored policy and whether it was created
+ * @param input.expected - what must be stored for the write to happen (unconditional when omitted)
+ * @returns the stored policy and the outcome (`created` or `replaced`)
  * @throws {ValidationError} naming every problem with the body (and the key/category mismatch)
- * @throws {PreconditionFailedError} when the condition does not hold
+ * @throws {RevisionMismatchError} when the condition does not hold
  */
 export async function putErrorPolicy(
   deps: ErrorPolicyDeps,
-  input: { key: string; body: unknown; condition?: RevisionCondition },
-): Promise<{ created: boolean; view: ErrorPolicyView }> {
+  input: { key: string; body: unknown; expected?: ExpectedRevision },
+): Promise<{ outcome: Extract<WriteOutcome, 'created' | 'replaced'>; view: ErrorPolicyView }> {
   const { key } = input;
   const parsed = ErrorPolicySchema.safeParse(input.body);
   const problems = parsed.success ? [] : issueProblems(parsed.error.issues);
@@ -91,10 +93,10 @@ export async function putErrorPolicy(
     key,
     parsed.data,
     deps.clock.now().toISOString(),
-    input.condition,
+    input.expected,
   );
   deps.policyCache.invalidate();
-  return { created, view: { ...stored, origin: 'custom' } };
+  return { outcome: created ? 'created' : 'replaced', view: { ...stored, origin: 'custom' } };
 }
 
 /**
@@ -102,13 +104,13 @@ export async function putErrorPolicy(
  * to its category's policy.
  *
  * @throws {NotFoundError} when nothing is stored under the key
- * @throws {PreconditionFailedError} when an `If-Match` revision does not hold
+ * @throws {RevisionMismatchError} when `input.expected` does not hold
  */
 export async function deleteErrorPolicy(
   deps: ErrorPolicyDeps,
-  input: { key: string; condition?: RevisionCondition },
+  input: { key: string; expected?: ExpectedRevision },
 ): Promise<void> {
-  const deleted = await deps.policyStore.delete(input.key, deps.clock.now().toISOString(), input.condition);
+  const deleted = await deps.policyStore.delete(input.key, deps.clock.now().toISOString(), input.expected);
   deps.policyCache.invalidate();
   if (!deleted) throw new NotFoundError(`No error policy is stored under "${input.key}"`);
 }

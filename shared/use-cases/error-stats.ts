@@ -28,7 +28,7 @@ export type ErrorStats = {
  * The error counts per `source:code` in one window: the current one, or the one containing `at`.
  *
  * @param input.at - any time inside the wanted window, milliseconds since the Unix epoch (default now)
- * @throws {BadRequestError} for a cursor that was not issued for this window
+ * @throws {MalformedInputError} for a cursor that was not issued for this window
  * @throws {DependencyUnavailableError} when storage is unavailable
  */
 export async function getErrorStats(

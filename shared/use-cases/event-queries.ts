@@ -1,4 +1,4 @@
-import { BadRequestError, NotFoundError } from '../domain/errors';
+import { MalformedInputError, NotFoundError } from '../domain/errors';
 import { compileEventPattern, validateEventPattern } from '../domain/events/event-pattern';
 import type { Page } from '../ports/contract-repository';
 import type { EventLog, EventRecord } from '../ports/event-log';
@@ -31,12 +31,12 @@ export async function listEventsByCorrelation(
  * EventBridge's TestEventPattern, served by the same matcher the local bus uses
  * (`POST /v1/event-patterns/test`).
  *
- * @throws {BadRequestError} with EventBridge's reason when the pattern is invalid (as TestEventPattern's 400)
+ * @throws {MalformedInputError} with EventBridge's reason when the pattern is invalid (as TestEventPattern's 400)
  */
 export function testEventPattern(input: { pattern: unknown; event: unknown }): { matches: boolean } {
   const validated = validateEventPattern(input.pattern);
   if (!validated.valid) {
-    throw new BadRequestError(validated.reason, [
+    throw new MalformedInputError(validated.reason, [
       { pointer: '/pattern', message: validated.reason, keyword: 'eventPattern' },
     ]);
   }

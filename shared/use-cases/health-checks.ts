@@ -1,11 +1,11 @@
 import pLimit from 'p-limit';
 import type { IntegrationEvent } from '../domain/events/integration-event';
 import type { InstanceStatus, ServiceInstance } from '../domain/mesh/service-instance';
+import { classifyError } from '../domain/resilience/classify';
 import type { Clock } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { HttpClient } from '../ports/http-client';
 import type { ServiceRegistry } from '../ports/service-mesh';
-import { classifyError } from '../resilience/classify';
 
 /** The event type published when a health check changes an instance's status. */
 export const STATUS_CHANGED_EVENT_TYPE = 'mesh.instance.status-changed';

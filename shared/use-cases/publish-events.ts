@@ -7,8 +7,8 @@ import {
   DependencyUnavailableError,
   type DomainError,
   type FieldProblem,
+  InputTooLargeError,
   issueProblems,
-  PayloadTooLargeError,
   ValidationError,
 } from '../domain/errors';
 import { DEFAULT_MAX_ENTRY_BYTES, preparePutEventsEntry } from '../domain/events/entry-rules';
@@ -251,8 +251,8 @@ async function claimAll(
         )
         .catch((error: unknown) => {
           // One event's claim failing must not strand the others: it gets its own outcome.
-          if (error instanceof PayloadTooLargeError || error instanceof DependencyUnavailableError) {
-            const tooLarge = error instanceof PayloadTooLargeError;
+          if (error instanceof InputTooLargeError || error instanceof DependencyUnavailableError) {
+            const tooLarge = error instanceof InputTooLargeError;
             results[index] = {
               index,
               id: event.id,
@@ -395,7 +395,7 @@ export function publishFailure(report: PublishReport): DomainError {
     case 409:
       return new ConflictError(detail, problems, options);
     case 413:
-      return new PayloadTooLargeError(detail, problems, options);
+      return new InputTooLargeError(detail, problems, options);
     default:
       return new ValidationError(detail, problems, options);
   }

@@ -3,11 +3,11 @@ import type { IntegrationEvent } from '../domain/events/integration-event';
 import { counterExpiresAt, counterKeys } from '../domain/resilience/counting';
 import { IntegrationError } from '../domain/resilience/integration-error';
 import { type AlertWindow, type ResolvedPolicy, resolvePolicy, WINDOW_MS } from '../domain/resilience/policy';
+import { withRetry } from '../domain/resilience/with-retry';
 import type { Clock } from '../ports/clock';
 import type { AlertMark, CounterKey, ErrorCount, ErrorCounterRepository } from '../ports/error-counter';
 import type { ErrorMetrics } from '../ports/error-metrics';
 import type { EventPublisher } from '../ports/event-publisher';
-import { withRetry } from '../resilience/with-retry';
 import type { ErrorPolicyCache } from './error-policy-cache';
 
 /** The event type of alerts. */

@@ -38,8 +38,9 @@ export type RegisterContractInput = {
 type Registration = { outcome: 'created' | 'unchanged'; contract: ContractVersion; compatibility: CompatibilityReport };
 
 /**
- * Outcome of a registration: `created` (201), `unchanged` when the identical content was already
- * registered (200, idempotent), or `dry-run` with what would have happened.
+ * Outcome of a registration: `created`, `unchanged` when the identical content was already
+ * registered (idempotent), or `dry-run` with what would have happened (`shared/http/outcome-status.ts`
+ * maps them to statuses).
  */
 export type RegisterContractResult = (
   | Registration
@@ -64,10 +65,10 @@ export type RegisterContractResult = (
  * 4. The version is checked against earlier versions under the name's compatibility mode.
  * 5. A conditional put stores it: of concurrent registrations of one version exactly one wins.
  *
- * @throws {ValidationError} (422) listing every problem of the document with its JSON pointer
- * @throws {InvalidSchemaError} (422) when a schema cannot be compiled
- * @throws {VersionConflictError} (409) when the version exists with different content
- * @throws {IncompatibleVersionError} (409) with one problem per compatibility break
+ * @throws {ValidationError} listing every problem of the document with its JSON pointer
+ * @throws {InvalidSchemaError} when a schema cannot be compiled
+ * @throws {VersionConflictError} when the version exists with different content
+ * @throws {IncompatibleVersionError} with one problem per compatibility break
  * @example await registerContract(deps, { body: petstoreOpenApi }) // { outcome: 'created', ... }
  */
 export async function registerContract(

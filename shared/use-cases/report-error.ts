@@ -1,5 +1,12 @@
 import * as z from 'zod';
 import { type FieldProblem, issueProblems, ValidationError } from '../domain/errors';
+import {
+  ABORTED_CODE,
+  classifyError,
+  classifyHttpStatus,
+  parseRetryAfterMs,
+  TIMEOUT_CODE,
+} from '../domain/resilience/classify';
 import { ErrorSourceSchema } from '../domain/resilience/counting';
 import { decide, type Resolution } from '../domain/resilience/decide';
 import { CONFIGURATION_ERROR_CODE } from '../domain/resilience/errors';
@@ -11,13 +18,6 @@ import {
   resolvePolicy,
   UNCLASSIFIED_CODE,
 } from '../domain/resilience/policy';
-import {
-  ABORTED_CODE,
-  classifyError,
-  classifyHttpStatus,
-  parseRetryAfterMs,
-  TIMEOUT_CODE,
-} from '../resilience/classify';
 import { type RecordErrorDeps, type RecordedError, recordError } from './record-error';
 
 /** A failed call as an agent or service reports it (`POST /v1/errors`). */

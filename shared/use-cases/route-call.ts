@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { BadGatewayError, DependencyUnavailableError, GatewayTimeoutError } from '../domain/errors';
+import { DependencyUnavailableError, UpstreamFailedError, UpstreamTimeoutError } from '../domain/errors';
 import {
   admit,
   type BreakerConfig,
@@ -12,9 +12,10 @@ import { candidateWeights, selectRule, weightedRules } from '../domain/mesh/rout
 import { DEFAULT_RULE_TIMEOUT_MS, ROUTER_OWNED_HEADERS, type RoutingRule } from '../domain/mesh/routing-rule';
 import type { ServiceInstance } from '../domain/mesh/service-instance';
 import { pickWeighted } from '../domain/mesh/weighted-selection';
+import { BLOCKED_TARGET_CODE, classifyError, RESPONSE_TOO_LARGE_CODE } from '../domain/resilience/classify';
 import { decide } from '../domain/resilience/decide';
 import { HttpStatusError } from '../domain/resilience/errors';
-import { IntegrationError } from '../domain/resilience/integration-error';
+import type { IntegrationError } from '../domain/resilience/integration-error';
 import { resolvePolicy } from '../domain/resilience/policy';
 import type { Clock } from '../ports/clock';
 import type { HttpClient, HttpResponse } from '../ports/http-client';
@@ -24,7 +25,6 @@ import type {
   RoutingRuleRepository,
   ServiceRegistry,
 } from '../ports/service-mesh';
-import { BLOCKED_TARGET_CODE, classifyError, RESPONSE_TOO_LARGE_CODE } from '../resilience/classify';
 import type { ErrorPolicyCache } from './error-policy-cache';
 
 /** What the router needs. */
@@ -106,8 +106,8 @@ export class MeshRouter {
    *
    * @throws {DependencyUnavailableError} 503 with Retry-After when no instance is healthy, or every
    *   candidate's breaker is open (no instance is called then)
-   * @throws {GatewayTimeoutError} 504 when the last attempt timed out
-   * @throws {BadGatewayError} 502 when the last attempt failed without an answer
+   * @throws {UpstreamTimeoutError} 504 when the last attempt timed out
+   * @throws {UpstreamFailedError} 502 when the last attempt failed without an answer
    */
   async route(call: RoutedCall): Promise<RoutedAnswer> {
     const now = () => this.deps.clock.now().getTime();
@@ -193,7 +193,7 @@ export class MeshRouter {
       const error = failure as IntegrationError;
       if (error.code === RESPONSE_TOO_LARGE_CODE) {
         // The instance answered, only more than a Lambda response can carry: not its failure.
-        throw new BadGatewayError(
+        throw new UpstreamFailedError(
           `${target} answered with more than the 6 MiB a routed response may carry (instance ${instance.id})`,
         );
       }
@@ -240,9 +240,9 @@ export class MeshRouter {
       };
     }
     if (last.error.code === 'TIMEOUT') {
-      throw new GatewayTimeoutError(`${target} did not answer in time (instance ${last.instanceId})`);
+      throw new UpstreamTimeoutError(`${target} did not answer in time (instance ${last.instanceId})`);
     }
-    throw new BadGatewayError(`${target} failed: ${last.error.code} (instance ${last.instanceId})`);
+    throw new UpstreamFailedError(`${target} failed: ${last.error.code} (instance ${last.instanceId})`);
   }
 
   /** Picks a candidate whose breaker admits the call; refused ones are remembered for this call. */
@@ -379,13 +379,5 @@ function connectionNamed(headers: Record<string, string>): Set<string> {
 
 /** The same error without the server's Retry-After (for a retry on another instance). */
 function withoutRetryAfter(error: IntegrationError): IntegrationError {
-  return new IntegrationError(error.message, {
-    code: error.code,
-    category: error.category,
-    source: error.source,
-    timestamp: error.timestamp,
-    retryable: error.retryable,
-    context: error.context,
-    cause: error.cause,
-  });
+  return error.copyWith({ retryAfterMs: undefined });
 }

@@ -1,10 +1,12 @@
 import { type FieldProblem, issueProblems, NotFoundError, ValidationError } from '../domain/errors';
+import { type ExpectedRevision, UNCONDITIONAL } from '../domain/expected-revision';
 import { type BreakerConfig, BreakerConfigSchema, type BreakerState } from '../domain/mesh/circuit-breaker';
 import { validateSplits } from '../domain/mesh/routing';
 import { type RoutingRule, RoutingRuleSchema } from '../domain/mesh/routing-rule';
 import { type ServiceInstance, ServiceInstanceInputSchema } from '../domain/mesh/service-instance';
 import { buildTopology } from '../domain/mesh/topology';
-import { type AddressPolicy, checkTargetUrl } from '../domain/net/address-policy';
+import { checkTargetUrl, type OutboundAddressRules } from '../domain/net/outbound-address-rules';
+import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
 import type {
   BreakerConfigRepository,
@@ -20,31 +22,35 @@ export type MeshDeps = {
   breakers: BreakerStore;
   clock: Clock;
   /** Which endpoint hosts are allowed (SSRF; local mode allows loopback). */
-  addressPolicy: AddressPolicy;
+  outboundRules: OutboundAddressRules;
 };
 
 /**
  * Registers an instance, or re-registers it (a heartbeat: same id, fields replaced, revision + 1).
- * Endpoints must be http(s) and pass the SSRF policy — checked here and again when dialled. The
+ * Endpoints must be http(s) and pass the SSRF rules — checked here and again when dialled. The
  * seed's `lastHealthCheck` (any value) is accepted and ignored — the health checks own it — with a
  * warning `{pointer: '/lastHealthCheck', message}` in `warnings`.
  *
  * @param body - the request body, unvalidated
- * @param expectedRevision - from If-Match: re-register only that revision
+ * @param expected - what must be stored for the write to happen (unconditional by default)
  * @throws {ValidationError} naming every problem (schema, endpoint and health endpoint policy)
- * @throws {PreconditionFailedError} when the revision does not hold
+ * @throws {RevisionMismatchError} when the revision does not hold
  */
 export async function registerInstance(
-  deps: Pick<MeshDeps, 'registry' | 'clock' | 'addressPolicy'>,
+  deps: Pick<MeshDeps, 'registry' | 'clock' | 'outboundRules'>,
   body: unknown,
-  expectedRevision?: number,
-): Promise<{ instance: ServiceInstance; created: boolean; warnings: FieldProblem[] }> {
+  expected: ExpectedRevision = UNCONDITIONAL,
+): Promise<{
+  instance: ServiceInstance;
+  outcome: Extract<WriteOutcome, 'created' | 'replaced'>;
+  warnings: FieldProblem[];
+}> {
   const parsed = ServiceInstanceInputSchema.safeParse(body);
   const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
   const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   for (const field of ['endpoint', 'healthEndpoint'] as const) {
     if (typeof raw[field] !== 'string') continue;
-    const checked = checkTargetUrl(raw[field] as string, deps.addressPolicy);
+    const checked = checkTargetUrl(raw[field] as string, deps.outboundRules);
     if (!checked.ok) problems.push({ pointer: `/${field}`, message: checked.reason, keyword: 'ssrf' });
   }
   if (!parsed.success || problems.length > 0) {
@@ -61,22 +67,22 @@ export async function registerInstance(
             keyword: 'server-owned',
           },
         ];
-  const registered = await deps.registry.register(registration, deps.clock.now().toISOString(), expectedRevision);
-  return { ...registered, warnings };
+  const { instance, created } = await deps.registry.register(registration, deps.clock.now().toISOString(), expected);
+  return { instance, outcome: created ? 'created' : 'replaced', warnings };
 }
 
 /**
- * Removes an instance; with If-Match revisions, only if it is at one of them.
+ * Removes an instance, only if `expected` holds for it.
  *
  * @throws {NotFoundError} when there is none
- * @throws {PreconditionFailedError} when the revision does not hold
+ * @throws {RevisionMismatchError} when the revision does not hold
  */
 export async function deregisterInstance(
   deps: Pick<MeshDeps, 'registry'>,
   id: string,
-  expectedRevisions?: readonly number[],
+  expected: ExpectedRevision = UNCONDITIONAL,
 ): Promise<void> {
-  if (!(await deps.registry.deregister(id, expectedRevisions))) throw new NotFoundError(`No instance ${id}`);
+  if (!(await deps.registry.deregister(id, expected))) throw new NotFoundError(`No instance ${id}`);
 }
 
 /**
@@ -90,7 +96,7 @@ export async function deregisterInstance(
 export async function putRoutingRule(
   deps: Pick<MeshDeps, 'rules'>,
   body: unknown,
-): Promise<{ rule: RoutingRule; created: boolean }> {
+): Promise<{ rule: RoutingRule; outcome: Extract<WriteOutcome, 'created' | 'replaced'> }> {
   const parsed = RoutingRuleSchema.safeParse(body);
   const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
   // Ranges and the all-zero rule are checked on whatever splits are well-formed, even when other
@@ -124,7 +130,7 @@ export async function putRoutingRule(
     throw new ValidationError(`The routing rule has ${problems.length} problem(s)`, problems);
   }
   const { created } = await deps.rules.put(parsed.data);
-  return { rule: parsed.data, created };
+  return { rule: parsed.data, outcome: created ? 'created' : 'replaced' };
 }
 
 /**

@@ -3,8 +3,9 @@ import { canonicalJson } from '../domain/canonical-json';
 import { ConflictError, type FieldProblem, issueProblems, NotFoundError, ValidationError } from '../domain/errors';
 import { validateEventPattern } from '../domain/events/event-pattern';
 import { rulePattern, type Subscription, SubscriptionInputSchema } from '../domain/events/subscription';
-import { type AddressPolicy, checkTargetUrl } from '../domain/net/address-policy';
+import { checkTargetUrl, type OutboundAddressRules } from '../domain/net/outbound-address-rules';
 import { resolvePolicy } from '../domain/resilience/policy';
+import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
 import type { SubscriptionRepository, SubscriptionRules } from '../ports/subscriptions';
 import type { ErrorPolicyCache } from './error-policy-cache';
@@ -19,7 +20,7 @@ export type SubscriptionDeps = {
   policyCache: ErrorPolicyCache;
   clock: Clock;
   /** Which webhook hosts are allowed (SSRF protection; local mode allows loopback). */
-  addressPolicy: AddressPolicy;
+  outboundRules: OutboundAddressRules;
 };
 
 /** A subscription as the API shows it: the secret only when it was just created. */
@@ -37,7 +38,7 @@ export type SubscriptionView = Omit<Subscription, 'target'> & {
  * stored subscription (idempotent); other settings are a conflict.
  *
  * @param body - the request body, unvalidated
- * @returns the subscription and whether it was created now
+ * @returns the subscription and the outcome: `created` now, or `unchanged` (the same settings were stored)
  * @throws {ValidationError} naming every problem of the body, the filter and the URL
  * @throws {ConflictError} when the id holds a different subscription
  * @throws {DependencyUnavailableError} when storage or EventBridge is unavailable (nothing is left half-made)
@@ -45,7 +46,7 @@ export type SubscriptionView = Omit<Subscription, 'target'> & {
 export async function createSubscription(
   deps: SubscriptionDeps,
   body: unknown,
-): Promise<{ created: boolean; subscription: SubscriptionView }> {
+): Promise<{ outcome: Extract<WriteOutcome, 'created' | 'unchanged'>; subscription: SubscriptionView }> {
   const parsed = SubscriptionInputSchema.safeParse(body);
   const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
   const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -67,7 +68,7 @@ export async function createSubscription(
   }
   const target = raw.target as { url?: unknown } | undefined;
   if (typeof target?.url === 'string') {
-    const checked = checkTargetUrl(target.url, deps.addressPolicy);
+    const checked = checkTargetUrl(target.url, deps.outboundRules);
     if (!checked.ok) problems.push({ pointer: '/target/url', message: checked.reason, keyword: 'ssrf' });
   }
   if (!parsed.success || problems.length > 0) {
@@ -100,16 +101,16 @@ export async function createSubscription(
   if (!stored.created) {
     const { existing } = stored;
     if (input.id !== undefined && sameSettings(existing, subscription, input.target.secret !== undefined)) {
-      if (existing.status === 'active') return { created: false, subscription: view(existing, false) };
+      if (existing.status === 'active') return { outcome: 'unchanged', subscription: view(existing, false) };
       // A creation that stopped between its writes: finish it.
-      return { created: false, subscription: view(await provision(deps, existing), false) };
+      return { outcome: 'unchanged', subscription: view(await provision(deps, existing), false) };
     }
     throw new ConflictError(`The subscription ${subscription.id} exists with other settings; delete it first`, [
       { pointer: '/id', message: 'is taken by a different subscription' },
     ]);
   }
   try {
-    return { created: true, subscription: view(await provision(deps, subscription), true) };
+    return { outcome: 'created', subscription: view(await provision(deps, subscription), true) };
   } catch (error) {
     // Leave nothing half-made: no rule without a record, no record without a rule.
     await deps.rules.remove(subscription.id).catch(() => undefined);

@@ -181,6 +181,75 @@ describe('errors handler', () => {
       expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
     });
 
+    // Every form of the conditional headers (RFC 9110 §13.1), taken whole into the one UpdateItem.
+    it.each([
+      [
+        'If-Match: * on a stored policy',
+        { 'If-Match': '*' },
+        'stored',
+        'attribute_exists(#pk) AND attribute_not_exists(#deleted)',
+        200,
+      ],
+      [
+        'If-Match: * on no policy',
+        { 'If-Match': '*' },
+        'refused',
+        'attribute_exists(#pk) AND attribute_not_exists(#deleted)',
+        412,
+      ],
+      [
+        'If-None-Match: * on no policy',
+        { 'If-None-Match': '*' },
+        'absent',
+        'attribute_not_exists(#pk) OR #deleted = :true',
+        201,
+      ],
+      [
+        'If-None-Match: * on a stored policy',
+        { 'If-None-Match': '*' },
+        'refused',
+        'attribute_not_exists(#pk) OR #deleted = :true',
+        412,
+      ],
+      [
+        'a list whose second tag matches',
+        { 'If-Match': '"4", "1"' },
+        'stored',
+        '#revision IN (:revision0, :revision1) AND attribute_not_exists(#deleted)',
+        200,
+      ],
+      [
+        'a list that matches nothing',
+        { 'If-Match': '"4", "5"' },
+        'refused',
+        '#revision IN (:revision0, :revision1) AND attribute_not_exists(#deleted)',
+        412,
+      ],
+      ['no precondition', {}, 'absent', undefined, 201],
+    ] as const)('honours %s', async (_form, headers, store, condition, status) => {
+      // Prepare
+      if (store === 'refused') {
+        ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+      } else {
+        ddb
+          .on(UpdateCommand)
+          .resolves(
+            store === 'stored'
+              ? { Attributes: { pk: 'POLICY', sk: 'HTTP_429', policy, revision: 1, updatedAt: 't' } }
+              : {},
+          );
+      }
+
+      // Act
+      const result = await onPolicy('PUT', 'HTTP_429', { body: policy, headers });
+
+      // Assess
+      expect(result.statusCode).toBe(status);
+      const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(update?.ConditionExpression).toBe(condition);
+      if (condition?.startsWith('#revision')) expect(update?.ExpressionAttributeValues?.[':revision0']).toBe(4);
+    });
+
     it('rejects a malformed If-Match with 400', async () => {
       const result = await onPolicy('PUT', 'HTTP_429', { body: policy, headers: { 'If-Match': 'three' } });
       expect(result.statusCode).toBe(400);
@@ -225,6 +294,69 @@ describe('errors handler', () => {
         'SET #deleted = :true, #updatedAt = :updatedAt REMOVE #policy ADD #revision :one',
       );
       expect(tombstone?.ConditionExpression).toBe('attribute_exists(#pk) AND attribute_not_exists(#deleted)');
+    });
+    it.each([
+      [
+        'If-Match: * on a stored policy',
+        { 'If-Match': '*' },
+        'stored',
+        'attribute_exists(#pk) AND attribute_not_exists(#deleted)',
+        204,
+      ],
+      [
+        'If-Match: * on no policy',
+        { 'If-Match': '*' },
+        'refused',
+        'attribute_exists(#pk) AND attribute_not_exists(#deleted)',
+        412,
+      ],
+      [
+        'a list whose second tag matches',
+        { 'If-Match': '"4", "1"' },
+        'stored',
+        '#revision IN (:revision0, :revision1) AND attribute_not_exists(#deleted)',
+        204,
+      ],
+      [
+        'a list that matches nothing',
+        { 'If-Match': '"4", "5"' },
+        'refused',
+        '#revision IN (:revision0, :revision1) AND attribute_not_exists(#deleted)',
+        412,
+      ],
+      ['no precondition', {}, 'stored', 'attribute_exists(#pk) AND attribute_not_exists(#deleted)', 204],
+    ] as const)('honours %s', async (_form, headers, store, condition, status) => {
+      // Prepare
+      if (store === 'refused') {
+        ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+      } else {
+        ddb.on(UpdateCommand).resolves({ Attributes: { sk: 'HTTP_429', policy, revision: 1 } });
+      }
+
+      // Act
+      const result = await onPolicy('DELETE', 'HTTP_429', { headers });
+
+      // Assess
+      expect(result.statusCode).toBe(status);
+      expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ConditionExpression).toBe(condition);
+    });
+
+    it('honours If-None-Match: * — nothing to delete: 404 when none is stored, 412 when one is', async () => {
+      // Prepare
+      ddb
+        .on(GetCommand)
+        .resolvesOnce({})
+        .resolves({ Item: { pk: 'POLICY', sk: 'HTTP_429', policy, revision: 1, updatedAt: 't' } });
+      const del = () => onPolicy('DELETE', 'HTTP_429', { headers: { 'If-None-Match': '*' } });
+
+      // Act
+      const missing = await del();
+      const present = await del();
+
+      // Assess
+      expect(missing.statusCode).toBe(404);
+      expect(present.statusCode).toBe(412);
+      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
     });
   });
 

@@ -133,8 +133,8 @@ describe('mesh handler', () => {
       expect(result.headers?.etag).toBe('"2"');
       expect(json(result)).toMatchObject({ revision: 2, status: 'healthy', registeredAt: '2026-11-30T10:00:00.000Z' });
       const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
-      expect(update?.ConditionExpression).toBe('#revision = :expected');
-      expect(update?.ExpressionAttributeValues?.[':expected']).toBe(1);
+      expect(update?.ConditionExpression).toBe('#revision IN (:revision0)');
+      expect(update?.ExpressionAttributeValues?.[':revision0']).toBe(1);
     });
 
     it('fails with 412 when If-Match names another revision', async () => {
@@ -151,6 +151,53 @@ describe('mesh handler', () => {
 
       // Assess
       expect(result.statusCode).toBe(412);
+    });
+
+    // Every form of the conditional headers (RFC 9110 §13.1), taken whole into the one UpdateItem.
+    it.each([
+      ['If-Match: * on a registered instance', { 'If-Match': '*' }, 'stored', 'attribute_exists(#pk)', 200],
+      ['If-Match: * on no instance', { 'If-Match': '*' }, 'refused', 'attribute_exists(#pk)', 412],
+      ['If-None-Match: * on no instance', { 'If-None-Match': '*' }, 'absent', 'attribute_not_exists(#pk)', 201],
+      [
+        'If-None-Match: * on a registered instance',
+        { 'If-None-Match': '*' },
+        'refused',
+        'attribute_not_exists(#pk)',
+        412,
+      ],
+      [
+        'a list whose second tag matches',
+        { 'If-Match': '"4", "1"' },
+        'stored',
+        '#revision IN (:revision0, :revision1)',
+        200,
+      ],
+      [
+        'a list that matches nothing',
+        { 'If-Match': '"4", "5"' },
+        'refused',
+        '#revision IN (:revision0, :revision1)',
+        412,
+      ],
+      ['no precondition', {}, 'absent', undefined, 201],
+    ] as const)('honours %s', async (_form, headers, store, condition, status) => {
+      // Prepare
+      if (store === 'refused') {
+        ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+      } else {
+        ddb
+          .on(UpdateCommand)
+          .resolves(store === 'stored' ? { Attributes: instanceItem('orders-1', 'orders', 'healthy') } : {});
+      }
+
+      // Act
+      const result = await call({ method: 'POST', path: '/v1/services', body: registration(), headers });
+
+      // Assess
+      expect(result.statusCode).toBe(status);
+      const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(update?.ConditionExpression).toBe(condition);
+      if (condition?.startsWith('#revision')) expect(update?.ExpressionAttributeValues?.[':revision0']).toBe(4);
     });
 
     it.each([
@@ -457,6 +504,73 @@ describe('mesh handler', () => {
         Key: { pk: 'INSTANCE', sk: 'orders-1' },
         ReturnValues: 'ALL_OLD',
       });
+    });
+    it.each([
+      ['If-Match: * on a registered instance', { 'If-Match': '*' }, 'stored', 'attribute_exists(#pk)', 204],
+      ['If-Match: * on no instance', { 'If-Match': '*' }, 'refused', 'attribute_exists(#pk)', 412],
+      [
+        'a list whose second tag matches',
+        { 'If-Match': '"4", "1"' },
+        'stored',
+        '#revision IN (:revision0, :revision1)',
+        204,
+      ],
+      [
+        'a list that matches nothing',
+        { 'If-Match': '"4", "5"' },
+        'refused',
+        '#revision IN (:revision0, :revision1)',
+        412,
+      ],
+      ['no precondition', {}, 'stored', undefined, 204],
+    ] as const)('honours %s', async (_form, headers, store, condition, status) => {
+      // Prepare
+      if (store === 'refused') {
+        ddb.on(DeleteCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+      } else {
+        ddb.on(DeleteCommand).resolves({ Attributes: instanceItem('orders-1', 'orders', 'healthy') });
+      }
+
+      // Act
+      const result = await call({
+        method: 'DELETE',
+        path: '/v1/services/orders-1',
+        resource: '/v1/services/{id}',
+        pathParameters: { id: 'orders-1' },
+        headers,
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(status);
+      const remove = ddb.commandCalls(DeleteCommand)[0]?.args[0].input;
+      expect(remove?.ConditionExpression).toBe(condition);
+      if (condition?.startsWith('#revision'))
+        expect(remove?.ExpressionAttributeValues?.[':revision1']).toBeTypeOf('number');
+    });
+
+    it('honours If-None-Match: * — nothing to delete: 404 when none is registered, 412 when one is', async () => {
+      // Prepare
+      ddb
+        .on(GetCommand)
+        .resolvesOnce({})
+        .resolves({ Item: instanceItem('orders-1', 'orders', 'healthy') });
+      const remove = () =>
+        call({
+          method: 'DELETE',
+          path: '/v1/services/orders-1',
+          resource: '/v1/services/{id}',
+          pathParameters: { id: 'orders-1' },
+          headers: { 'If-None-Match': '*' },
+        });
+
+      // Act
+      const missing = await remove();
+      const present = await remove();
+
+      // Assess
+      expect(missing.statusCode).toBe(404);
+      expect(present.statusCode).toBe(412);
+      expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
     });
   });
 

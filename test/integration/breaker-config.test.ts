@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DynamoDbBreakerStore } from '../../shared/adapters/dynamodb/breaker-store';
 import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-registry';
 import { meshTable } from '../../shared/adapters/dynamodb/table-definitions';
-import { PreconditionFailedError, ValidationError } from '../../shared/domain/errors';
+import { RevisionMismatchError, ValidationError } from '../../shared/domain/errors';
 import { DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
 import { getBreakerConfig, putBreakerConfig } from '../../shared/use-cases/service-mesh';
 import { freshTable } from '../support/dynamodb';
@@ -55,11 +55,13 @@ describe('DynamoDbServiceRegistry.deregister with If-Match (dynalite)', () => {
     await registry.register(instance, '2026-11-30T10:01:00.000Z');
 
     // Act
-    const stale = await rejectionOf<PreconditionFailedError>(registry.deregister('orders-a', [1]));
-    const removed = await registry.deregister('orders-a', [2, 3]);
+    const stale = await rejectionOf<RevisionMismatchError>(
+      registry.deregister('orders-a', { kind: 'one-of', revisions: [1] }),
+    );
+    const removed = await registry.deregister('orders-a', { kind: 'one-of', revisions: [2, 3] });
 
     // Assess
-    expect(stale).toBeInstanceOf(PreconditionFailedError);
+    expect(stale).toBeInstanceOf(RevisionMismatchError);
     expect(removed).toBe(true);
     expect(await registry.get('orders-a')).toBeUndefined();
   });

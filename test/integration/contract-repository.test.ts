@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
 import { contractsTable } from '../../shared/adapters/dynamodb/table-definitions';
-import { BadRequestError } from '../../shared/domain/errors';
+import { MalformedInputError } from '../../shared/domain/errors';
 import { storedVersion } from '../support/contracts';
 import { freshTable } from '../support/dynamodb';
 
@@ -143,12 +143,12 @@ describe('DynamoDbContractRepository (dynalite)', () => {
 
     it('rejects a cursor it did not issue, including well-formed JSON with the wrong keys', async () => {
       const crafted = (key: object) => Buffer.from(JSON.stringify(key)).toString('base64url');
-      await expect(repository.listSummaries(2, 'bm90LWEtY3Vyc29y')).rejects.toBeInstanceOf(BadRequestError);
-      await expect(repository.listSummaries(2, crafted({}))).rejects.toBeInstanceOf(BadRequestError);
-      await expect(repository.listSummaries(2, crafted({ pk: 'x' }))).rejects.toBeInstanceOf(BadRequestError);
+      await expect(repository.listSummaries(2, 'bm90LWEtY3Vyc29y')).rejects.toBeInstanceOf(MalformedInputError);
+      await expect(repository.listSummaries(2, crafted({}))).rejects.toBeInstanceOf(MalformedInputError);
+      await expect(repository.listSummaries(2, crafted({ pk: 'x' }))).rejects.toBeInstanceOf(MalformedInputError);
       await expect(
         repository.listSummaries(2, crafted({ pk: 'CONTRACT#a', sk: 'META', gsi1pk: 'OTHER', gsi1sk: 'a' })),
-      ).rejects.toBeInstanceOf(BadRequestError);
+      ).rejects.toBeInstanceOf(MalformedInputError);
     });
   });
 });

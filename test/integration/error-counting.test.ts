@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
 import { DynamoDbErrorPolicyRepository } from '../../shared/adapters/dynamodb/error-policy-repository';
 import { errorsTable } from '../../shared/adapters/dynamodb/table-definitions';
-import { BadRequestError, PreconditionFailedError } from '../../shared/domain/errors';
+import { MalformedInputError, RevisionMismatchError } from '../../shared/domain/errors';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
 import { IntegrationError } from '../../shared/domain/resilience/integration-error';
 import { BUILT_IN_POLICIES, type ErrorPolicy } from '../../shared/domain/resilience/policy';
@@ -17,21 +17,8 @@ import {
   alertEventId,
   recordError,
 } from '../../shared/use-cases/record-error';
+import { recordingClock } from '../support/clock';
 import { freshTable } from '../support/dynamodb';
-
-/** A clock whose time only moves when the test says so; sleeps return at once. */
-function manualClock(startIso: string): Clock & { advance(ms: number): void } {
-  let now = Date.parse(startIso);
-  return {
-    now: () => new Date(now),
-    sleep: async (ms) => {
-      now += ms;
-    },
-    advance: (ms) => {
-      now += ms;
-    },
-  };
-}
 
 /** Records what is published; fails every publish while `failing` is set. */
 class RecordingPublisher implements EventPublisher {
@@ -86,7 +73,7 @@ describe('error counting and alerts (dynalite)', () => {
       // Prepare
       const policies = new DynamoDbErrorPolicyRepository(client, tableName);
       await policies.put('transient', { ...quickTransient, alertThreshold: 50 }, new Date().toISOString());
-      const clock = manualClock('2026-11-30T10:15:20.000Z');
+      const clock = recordingClock(Date.parse('2026-11-30T10:15:20.000Z'));
       const publisher = new RecordingPublisher();
       const instances = Array.from({ length: 10 }, () => instance(clock, publisher));
 
@@ -128,7 +115,7 @@ describe('error counting and alerts (dynalite)', () => {
 
     it('raises a new alert in the next window and none below the threshold', async () => {
       // Prepare
-      const clock = manualClock('2026-11-30T11:00:59.000Z');
+      const clock = recordingClock(Date.parse('2026-11-30T11:00:59.000Z'));
       const publisher = new RecordingPublisher();
       const deps = instance(clock, publisher);
       const system = () =>
@@ -153,7 +140,7 @@ describe('error counting and alerts (dynalite)', () => {
 
     it('keeps an alert pending when publishing fails and republishes it once the takeover delay passed', async () => {
       // Prepare
-      const clock = manualClock('2026-11-30T12:00:05.000Z');
+      const clock = recordingClock(Date.parse('2026-11-30T12:00:05.000Z'));
       const publisher = new RecordingPublisher();
       const deps = instance(clock, publisher);
       const error = () =>
@@ -210,13 +197,14 @@ describe('error counting and alerts (dynalite)', () => {
     it('lets exactly one of 10 If-Match writes on the same revision win', async () => {
       // Prepare
       const repository = new DynamoDbErrorPolicyRepository(client, tableName);
-      const created = await repository.put('IF_MATCH', quickTransient, 'now', { expected: 'absent' });
+      const created = await repository.put('IF_MATCH', quickTransient, 'now', { kind: 'must-not-exist' });
 
       // Act
       const results = await Promise.allSettled(
         Array.from({ length: 10 }, (_, i) =>
           repository.put('IF_MATCH', { ...quickTransient, maxRetries: i }, 'now', {
-            expected: created.stored.revision,
+            kind: 'one-of',
+            revisions: [created.stored.revision],
           }),
         ),
       );
@@ -224,7 +212,7 @@ describe('error counting and alerts (dynalite)', () => {
       // Assess
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results.filter((r) => r.status === 'rejected')) {
-        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(PreconditionFailedError);
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(RevisionMismatchError);
       }
       expect((await repository.get('IF_MATCH'))?.revision).toBe(2);
     });
@@ -235,21 +223,21 @@ describe('error counting and alerts (dynalite)', () => {
       await repository.put('GUARDED', quickTransient, 'now');
 
       // Act / Assess
-      await expect(repository.put('GUARDED', quickTransient, 'now', { expected: 'absent' })).rejects.toBeInstanceOf(
-        PreconditionFailedError,
+      await expect(repository.put('GUARDED', quickTransient, 'now', { kind: 'must-not-exist' })).rejects.toBeInstanceOf(
+        RevisionMismatchError,
       );
-      await expect(repository.delete('GUARDED', 'now', { expected: 'absent' })).rejects.toBeInstanceOf(
-        PreconditionFailedError,
+      await expect(repository.delete('GUARDED', 'now', { kind: 'must-not-exist' })).rejects.toBeInstanceOf(
+        RevisionMismatchError,
       );
-      await expect(repository.delete('GUARDED', 'now', { expected: 7 })).rejects.toBeInstanceOf(
-        PreconditionFailedError,
+      await expect(repository.delete('GUARDED', 'now', { kind: 'one-of', revisions: [7] })).rejects.toBeInstanceOf(
+        RevisionMismatchError,
       );
-      expect(await repository.delete('GUARDED', 'now', { expected: 1 })).toBe(true);
+      expect(await repository.delete('GUARDED', 'now', { kind: 'one-of', revisions: [1] })).toBe(true);
       expect(await repository.delete('GUARDED', 'now')).toBe(false);
-      await expect(repository.delete('GUARDED', 'now', { expected: 'present' })).rejects.toBeInstanceOf(
-        PreconditionFailedError,
+      await expect(repository.delete('GUARDED', 'now', { kind: 'any-existing' })).rejects.toBeInstanceOf(
+        RevisionMismatchError,
       );
-      expect(await repository.delete('GUARDED', 'now', { expected: 'absent' })).toBe(false);
+      expect(await repository.delete('GUARDED', 'now', { kind: 'must-not-exist' })).toBe(false);
       expect(await repository.get('GUARDED')).toBeUndefined();
       expect((await repository.list()).map((p) => p.key)).not.toContain('GUARDED');
     });
@@ -261,15 +249,15 @@ describe('error counting and alerts (dynalite)', () => {
       await repository.delete('REBORN', 'now');
 
       // Act
-      const again = await repository.put('REBORN', quickTransient, 'now', { expected: 'absent' });
+      const again = await repository.put('REBORN', quickTransient, 'now', { kind: 'must-not-exist' });
 
       // Assess
       expect(first).toMatchObject({ created: true, stored: { revision: 1 } });
       expect(again).toMatchObject({ created: true, stored: { revision: 3 } });
       await expect(
-        repository.put('REBORN', quickTransient, 'now', { expected: first.stored.revision }),
-      ).rejects.toBeInstanceOf(PreconditionFailedError);
-      expect(await repository.put('REBORN', quickTransient, 'now', { expected: 'present' })).toMatchObject({
+        repository.put('REBORN', quickTransient, 'now', { kind: 'one-of', revisions: [first.stored.revision] }),
+      ).rejects.toBeInstanceOf(RevisionMismatchError);
+      expect(await repository.put('REBORN', quickTransient, 'now', { kind: 'any-existing' })).toMatchObject({
         created: false,
         stored: { revision: 4 },
       });
@@ -320,7 +308,7 @@ describe('error counting and alerts (dynalite)', () => {
       ] as const) {
         await expect(
           repository.list('1h', start, { limit: 5, cursor: cursor(sk), ...(source && { source }) }),
-        ).rejects.toBeInstanceOf(BadRequestError);
+        ).rejects.toBeInstanceOf(MalformedInputError);
       }
     });
   });

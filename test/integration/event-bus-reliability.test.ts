@@ -27,6 +27,7 @@ import { type DeliverDeps, type DeliveryOutcome, deliverEvent, webhookId } from 
 import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
 import { type PublishEventsDeps, publishEvents } from '../../shared/use-cases/publish-events';
 import { freshTable } from '../support/dynamodb';
+import { keyedDraw } from '../support/random';
 
 const EVENT_COUNT = 10_000;
 const EVENTS_PER_REQUEST = 100;
@@ -41,20 +42,6 @@ const MAX_RETRIES = 3;
 const MAX_CLIENT_ROUNDS = 20;
 const SEED = 20_261_130;
 const RETRYABLE_ENTRY_CODE = 'InternalFailure';
-
-/**
- * A uniform draw in [0, 1) fixed by the seed and a key (FNV-1a, then one mulberry32 step): the same
- * key always draws the same number, so the injected failures do not depend on how the concurrent
- * publishes and deliveries happen to interleave.
- */
-function draw(key: string): number {
-  let hash = 0x811c9dc5 ^ SEED;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  let t = (hash + 0x6d2b79f5) | 0;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-}
 
 /**
  * The bus with PutEvents entry failures injected: each entry's n-th send fails with a retryable
@@ -76,7 +63,7 @@ class FlakyBus implements EventPublisher {
       const send = (this.sends.get(event.id) ?? 0) + 1;
       this.sends.set(event.id, send);
       this.entriesSent += 1;
-      if (draw(`put:${event.id}:${send}`) < PUT_FAILURE_RATE) {
+      if (keyedDraw(SEED, `put:${event.id}:${send}`) < PUT_FAILURE_RATE) {
         this.failures.set(event.id, (this.failures.get(event.id) ?? 0) + 1);
         this.entriesFailed += 1;
         outcomes[index] = {
@@ -115,7 +102,7 @@ class FlakySubscriber implements HttpClient {
     const id = request.headers['webhook-id'] ?? '';
     const attempt = (this.attempts.get(id) ?? 0) + 1;
     this.attempts.set(id, attempt);
-    if (draw(`http:${id}:${attempt}`) < HTTP_FAILURE_RATE) {
+    if (keyedDraw(SEED, `http:${id}:${attempt}`) < HTTP_FAILURE_RATE) {
       this.refused += 1;
       return { status: 503, headers: {}, body: Buffer.alloc(0) };
     }

@@ -7,7 +7,7 @@ import { DynamoDbEventLog } from '../../shared/adapters/dynamodb/event-log';
 import { DynamoDbSubscriptionRepository } from '../../shared/adapters/dynamodb/subscription-repository';
 import { deliveryTable, eventsTable } from '../../shared/adapters/dynamodb/table-definitions';
 import { contentHash } from '../../shared/domain/canonical-json';
-import { BadRequestError, PayloadTooLargeError, ValidationError } from '../../shared/domain/errors';
+import { InputTooLargeError, MalformedInputError, ValidationError } from '../../shared/domain/errors';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
 import type { Subscription } from '../../shared/domain/events/subscription';
 import type { DeadLetter } from '../../shared/ports/dead-letters';
@@ -181,7 +181,7 @@ describe('DynamoDbEventLog (dynalite)', () => {
       expect(stored?.byteLength).toBeLessThan(200 * 1024);
     });
 
-    it('rejects an incompressible 500 KB event with PayloadTooLargeError and stores nothing', async () => {
+    it('rejects an incompressible 500 KB event with InputTooLargeError and stores nothing', async () => {
       // Prepare
       const event = integrationEvent('evt-too-large', { payload: { blob: incompressibleText(500 * 1024) } });
 
@@ -189,7 +189,7 @@ describe('DynamoDbEventLog (dynalite)', () => {
       const attempt = log.claim(pending(event, now), EXPIRES_AT, now);
 
       // Assess
-      await expect(attempt).rejects.toBeInstanceOf(PayloadTooLargeError);
+      await expect(attempt).rejects.toBeInstanceOf(InputTooLargeError);
       expect(await log.get(event.id)).toBeUndefined();
     });
   });
@@ -265,7 +265,7 @@ describe('DynamoDbEventLog (dynalite)', () => {
         'not-a-cursor',
       ]) {
         const other = cursor === first.nextCursor ? 'corr-flow' : 'corr-cursor';
-        await expect(log.listByCorrelation(other, { limit: 1, cursor })).rejects.toBeInstanceOf(BadRequestError);
+        await expect(log.listByCorrelation(other, { limit: 1, cursor })).rejects.toBeInstanceOf(MalformedInputError);
       }
     });
   });
@@ -527,7 +527,7 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
       // Act / Assess
       for (const [filter, cursor] of attempts) {
         expect(cursor).toBeDefined();
-        await expect(repository.list({ ...filter, limit: 1, cursor })).rejects.toBeInstanceOf(BadRequestError);
+        await expect(repository.list({ ...filter, limit: 1, cursor })).rejects.toBeInstanceOf(MalformedInputError);
       }
       await expect(repository.list({ subscriptionId: 'sub-c', type: 'invoice.sent', limit: 1 })).rejects.toBeInstanceOf(
         ValidationError,
@@ -593,13 +593,13 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
       expect((await repository.list({ subscriptionId: 'sub-delete', limit: 5 })).items).toEqual([]);
     });
 
-    it('rejects an event too large for an item with PayloadTooLargeError', async () => {
+    it('rejects an event too large for an item with InputTooLargeError', async () => {
       // Prepare
       const letter = deadLetter(23, 'sub-large', 'order.created');
       letter.event = { ...letter.event, payload: { blob: incompressibleText(500 * 1024) } };
 
       // Act / Assess
-      await expect(repository.put(letter)).rejects.toBeInstanceOf(PayloadTooLargeError);
+      await expect(repository.put(letter)).rejects.toBeInstanceOf(InputTooLargeError);
     });
   });
 });

@@ -6,7 +6,7 @@ import { DynamoDbBreakerStore } from '../../shared/adapters/dynamodb/breaker-sto
 import { DynamoDbRoutingRuleRepository } from '../../shared/adapters/dynamodb/routing-rule-repository';
 import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-registry';
 import { meshTable } from '../../shared/adapters/dynamodb/table-definitions';
-import { PreconditionFailedError } from '../../shared/domain/errors';
+import { RevisionMismatchError } from '../../shared/domain/errors';
 import {
   admit,
   type BreakerConfig,
@@ -116,13 +116,15 @@ describe('mesh repositories (dynalite)', () => {
       it('writes when the expected revision holds', async () => {
         // Prepare
         const registry = new DynamoDbServiceRegistry(client, tableName);
-        const created = await registry.register(registration('cond-ok'), '2026-11-30T10:00:00.000Z', 0);
+        const created = await registry.register(registration('cond-ok'), '2026-11-30T10:00:00.000Z', {
+          kind: 'must-not-exist',
+        });
 
         // Act
         const updated = await registry.register(
           registration('cond-ok', { version: '1.3.0' }),
           '2026-11-30T10:00:30.000Z',
-          created.instance.revision,
+          { kind: 'one-of', revisions: [created.instance.revision] },
         );
 
         // Assess
@@ -137,14 +139,13 @@ describe('mesh repositories (dynalite)', () => {
         const current = await registry.register(registration('cond-stale'), '2026-11-30T10:00:30.000Z');
 
         // Act
-        const stale = registry.register(
-          registration('cond-stale', { weight: 0 }),
-          '2026-11-30T10:01:00.000Z',
-          current.instance.revision - 1,
-        );
+        const stale = registry.register(registration('cond-stale', { weight: 0 }), '2026-11-30T10:01:00.000Z', {
+          kind: 'one-of',
+          revisions: [current.instance.revision - 1],
+        });
 
         // Assess
-        await expect(stale).rejects.toBeInstanceOf(PreconditionFailedError);
+        await expect(stale).rejects.toBeInstanceOf(RevisionMismatchError);
         await expect(stale).rejects.toMatchObject({ code: 'precondition-failed' }); // → 412
         expect(await registry.get('cond-stale')).toEqual(current.instance);
       });
@@ -156,11 +157,11 @@ describe('mesh repositories (dynalite)', () => {
 
         // Act / Assess
         await expect(
-          registry.register(registration('cond-ghost'), '2026-11-30T10:00:00.000Z', 1),
-        ).rejects.toBeInstanceOf(PreconditionFailedError);
+          registry.register(registration('cond-ghost'), '2026-11-30T10:00:00.000Z', { kind: 'one-of', revisions: [1] }),
+        ).rejects.toBeInstanceOf(RevisionMismatchError);
         await expect(
-          registry.register(registration('cond-taken'), '2026-11-30T10:00:00.000Z', 0),
-        ).rejects.toBeInstanceOf(PreconditionFailedError);
+          registry.register(registration('cond-taken'), '2026-11-30T10:00:00.000Z', { kind: 'must-not-exist' }),
+        ).rejects.toBeInstanceOf(RevisionMismatchError);
         expect(await registry.get('cond-ghost')).toBeUndefined();
         expect((await registry.get('cond-taken'))?.revision).toBe(1);
       });

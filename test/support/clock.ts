@@ -21,3 +21,13 @@ export function recordingClock(startMs: number): Clock & { sleeps: number[]; adv
     },
   };
 }
+
+/**
+ * A clock stopped at `at`: `now` never moves, sleeps return at once.
+ *
+ * @example const clock = fixedClock('2026-11-30T10:00:00Z');
+ */
+export function fixedClock(at: number | string): Clock {
+  const date = new Date(at);
+  return { now: () => new Date(date), sleep: async () => undefined };
+}

@@ -8,15 +8,15 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BadRequestError,
   ConflictError,
   DependencyUnavailableError,
+  MalformedInputError,
   NotFoundError,
   ValidationError,
 } from '../../shared/domain/errors';
+import { classifyError, classifyHttpStatus, parseRetryAfterMs } from '../../shared/domain/resilience/classify';
 import { ConfigurationError, HttpStatusError } from '../../shared/domain/resilience/errors';
 import { IntegrationError } from '../../shared/domain/resilience/integration-error';
-import { classifyError, classifyHttpStatus, parseRetryAfterMs } from '../../shared/resilience/classify';
 
 const source = 'test:classify';
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -350,7 +350,7 @@ describe('classify', () => {
         // Act / Assess
         for (const error of [
           new ValidationError('bad'),
-          new BadRequestError('bad'),
+          new MalformedInputError('bad'),
           new NotFoundError('gone'),
           new ConflictError('taken'),
         ]) {

@@ -4,30 +4,16 @@ import { signWebhook, verifyWebhook } from '../../shared/adapters/http/webhook-s
 import { ReceiptExpiredError } from '../../shared/adapters/sqs/sqs-delivery-queue';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
 import type { Subscription } from '../../shared/domain/events/subscription';
-import type { Clock } from '../../shared/ports/clock';
 import type { DeadLetter } from '../../shared/ports/dead-letters';
 import type { AlertMark, CounterKey, ErrorCount, ErrorCounterRepository } from '../../shared/ports/error-counter';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
 import type { HttpRequest, HttpResponse } from '../../shared/ports/http-client';
 import { type DeliverDeps, deliverEvent, webhookId } from '../../shared/use-cases/deliver-event';
 import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
+import { recordingClock } from '../support/clock';
 
 const START = Date.parse('2026-11-30T10:00:00Z');
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
-
-/** A clock whose sleeps return at once and advance it. */
-function fakeClock(): Clock & { advance(ms: number): void } {
-  let nowMs = START;
-  return {
-    now: () => new Date(nowMs),
-    sleep: async (ms) => {
-      nowMs += ms;
-    },
-    advance: (ms) => {
-      nowMs += ms;
-    },
-  };
-}
 
 /** Error counters in memory, with the calls recorded. */
 function memoryCounters(): ErrorCounterRepository & { increments: CounterKey[] } {
@@ -101,7 +87,7 @@ const event: IntegrationEvent = {
 
 /** Everything `deliverEvent` needs, in memory; `overrides` replace single dependencies. */
 function fakes(options: { subscriptions?: Subscription[]; http?: ReturnType<typeof scriptedHttp> } = {}) {
-  const clock = fakeClock();
+  const clock = recordingClock(START);
   const stored = new Map((options.subscriptions ?? [subscription()]).map((s) => [s.id, s]));
   const deadLetters: DeadLetter[] = [];
   const visibility: Array<{ receiptHandle: string; seconds: number }> = [];

@@ -1,19 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { BUILT_IN_POLICIES } from '../../shared/domain/resilience/policy';
-import type { Clock } from '../../shared/ports/clock';
 import type { ErrorPolicyRepository, StoredErrorPolicy } from '../../shared/ports/error-policy-repository';
 import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
-
-function fakeClock(start = 0): Clock & { advance(ms: number): void } {
-  let now = start;
-  return {
-    now: () => new Date(now),
-    sleep: async () => {},
-    advance: (ms) => {
-      now += ms;
-    },
-  };
-}
+import { recordingClock } from '../support/clock';
 
 function repository(lists: Array<StoredErrorPolicy[] | Error>): ErrorPolicyRepository & { calls: number } {
   const repo = {
@@ -42,7 +31,7 @@ describe('ErrorPolicyCache', () => {
   describe('overrides', () => {
     it('loads once per TTL, shares one load between concurrent callers, and reloads after invalidate', async () => {
       // Prepare
-      const clock = fakeClock();
+      const clock = recordingClock(0);
       const repo = repository([[stored('HTTP_503', 1)], [stored('HTTP_503', 2)], [stored('HTTP_503', 3)]]);
       const cache = new ErrorPolicyCache(repo, clock, { ttlMs: 1_000 });
 
@@ -66,7 +55,7 @@ describe('ErrorPolicyCache', () => {
 
     it('keeps serving the last copy when a refresh fails, reports it, and retries a second later', async () => {
       // Prepare
-      const clock = fakeClock();
+      const clock = recordingClock(0);
       const failures: unknown[] = [];
       const repo = repository([[stored('X', 5)], new Error('throttled'), [stored('X', 6)]]);
       const cache = new ErrorPolicyCache(repo, clock, { ttlMs: 10_000, onRefreshError: (e) => failures.push(e) });
@@ -93,7 +82,7 @@ describe('ErrorPolicyCache', () => {
     it('answers at once with what is loaded and refreshes in the background', async () => {
       // Prepare
       const repo = repository([[stored('Y', 9)]]);
-      const cache = new ErrorPolicyCache(repo, fakeClock());
+      const cache = new ErrorPolicyCache(repo, recordingClock(0));
 
       // Act
       const first = cache.current();

@@ -14,22 +14,12 @@ import {
   ReceiptHandleIsInvalidError,
 } from '../../shared/adapters/local/local-queue';
 import { ReceiptExpiredError } from '../../shared/adapters/sqs/sqs-delivery-queue';
+import { recordingClock } from '../support/clock';
 
 const START = Date.parse('2026-11-30T10:00:00Z');
 
-/** A clock the test moves by hand. */
-function manualClock() {
-  let now = START;
-  return {
-    now: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
-}
-
 function queueWithClock(options: Partial<LocalQueueOptions> = {}) {
-  const clock = manualClock();
+  const clock = recordingClock(START);
   const queue = new LocalQueue({ name: 'orders', clock, ...options });
   return { clock, queue };
 }
@@ -296,7 +286,7 @@ describe('LocalQueue', () => {
   describe('redrive', () => {
     it('moves a message to the DLQ at the receive that would exceed maxReceiveCount, keeping id, body and counts', () => {
       // Prepare
-      const clock = manualClock();
+      const clock = recordingClock(START);
       const deadLetters = new LocalQueue({ name: 'orders-dlq', clock });
       const queue = new LocalQueue({
         name: 'orders',
@@ -332,7 +322,7 @@ describe('LocalQueue', () => {
 
     it('returns the other visible messages in the same receive that redrives one', () => {
       // Prepare
-      const clock = manualClock();
+      const clock = recordingClock(START);
       const deadLetters = new LocalQueue({ name: 'dlq', clock });
       const queue = new LocalQueue({
         name: 'orders',

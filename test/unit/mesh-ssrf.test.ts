@@ -4,12 +4,13 @@ import { type EchoService, startEchoService } from '../../local/echo-service';
 import { BlockedAddressError, type ResolveHost, SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
 import { DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
 import type { ServiceInstance } from '../../shared/domain/mesh/service-instance';
-import type { AddressPolicy } from '../../shared/domain/net/address-policy';
+import type { OutboundAddressRules } from '../../shared/domain/net/outbound-address-rules';
 import { systemClock } from '../../shared/ports/clock';
 import type { BreakerStore, ServiceRegistry } from '../../shared/ports/service-mesh';
 import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
 import { MeshRouter } from '../../shared/use-cases/route-call';
 import { registerInstance } from '../../shared/use-cases/service-mesh';
+import { fixedClock } from '../support/clock';
 import { rejectionOf } from '../support/rejection';
 
 /** A resolver that answers from a fixed table and records every name it was asked for. */
@@ -56,7 +57,7 @@ function memoryRegistry(): ServiceRegistry & { stored: string[] } {
   };
 }
 
-const clock = { now: () => new Date('2026-11-30T10:00:00Z'), sleep: async () => undefined };
+const clock = fixedClock('2026-11-30T10:00:00Z');
 
 /** A registration body whose endpoint and health endpoint are on `base`. */
 const registration = (base: string) => ({
@@ -183,7 +184,7 @@ describe('service mesh SSRF defences', () => {
   });
 
   describe('registerInstance', () => {
-    it.each<[string, string, AddressPolicy]>([
+    it.each<[string, string, OutboundAddressRules]>([
       [
         'the instance metadata address, even with private and loopback allowed',
         'http://169.254.169.254',
@@ -200,13 +201,13 @@ describe('service mesh SSRF defences', () => {
       ['another fd00::/8 address', 'http://[fd12:3456::7]:8080', { allowLoopback: true }],
       ['IPv4-mapped loopback', 'http://[::ffff:127.0.0.1]:8080', {}],
       ['a 10/8 address in octal', 'http://012.0.0.5:8080', {}],
-    ])('refuses %s, naming both endpoints, without storing', async (_name, base, addressPolicy) => {
+    ])('refuses %s, naming both endpoints, without storing', async (_name, base, outboundRules) => {
       // Prepare
       const registry = memoryRegistry();
 
       // Act
       const error = await rejectionOf<{ problems: Array<{ pointer: string; keyword?: string }> }>(
-        registerInstance({ registry, clock, addressPolicy }, registration(base)),
+        registerInstance({ registry, clock, outboundRules }, registration(base)),
       );
 
       // Assess
@@ -217,19 +218,19 @@ describe('service mesh SSRF defences', () => {
       expect(registry.stored).toEqual([]);
     });
 
-    it.each<[string, string, AddressPolicy]>([
+    it.each<[string, string, OutboundAddressRules]>([
       ['loopback when allowed (local mode)', 'http://127.0.0.1:8080', { allowLoopback: true }],
       ['fd00::/8 when private ranges are allowed', 'http://[fd00::1]:8080', { allowPrivate: true }],
       ['a host name (judged when it is resolved)', 'https://orders.example.com', {}],
-    ])('accepts %s', async (_name, base, addressPolicy) => {
+    ])('accepts %s', async (_name, base, outboundRules) => {
       // Prepare
       const registry = memoryRegistry();
 
       // Act
-      const { created } = await registerInstance({ registry, clock, addressPolicy }, registration(base));
+      const { outcome } = await registerInstance({ registry, clock, outboundRules }, registration(base));
 
       // Assess
-      expect(created).toBe(true);
+      expect(outcome).toBe('created');
       expect(registry.stored).toEqual(['orders-1']);
     });
   });

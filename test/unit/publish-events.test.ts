@@ -5,7 +5,7 @@ import { CompiledContractCache } from '../../shared/domain/contracts/validator';
 import {
   ConflictError,
   DependencyUnavailableError,
-  PayloadTooLargeError,
+  InputTooLargeError,
   ValidationError,
 } from '../../shared/domain/errors';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
@@ -455,7 +455,7 @@ describe('publishEvents', () => {
       const claim = log.claim.bind(log);
       log.claim = async (record, expiresAt, now) => {
         if (record.event.id === 'evt-b') throw new DependencyUnavailableError('throttled', 1);
-        if (record.event.id === 'evt-c') throw new PayloadTooLargeError('too large for one item');
+        if (record.event.id === 'evt-c') throw new InputTooLargeError('too large for one item');
         return claim(record, expiresAt, now);
       };
       const { deps, bus } = fakes({ log });
@@ -585,7 +585,7 @@ describe('publishFailure', () => {
     // Assess
     expect(unavailable).toBeInstanceOf(DependencyUnavailableError);
     expect(conflict).toBeInstanceOf(ConflictError);
-    expect(tooLarge).toBeInstanceOf(PayloadTooLargeError);
+    expect(tooLarge).toBeInstanceOf(InputTooLargeError);
     expect(invalid).toBeInstanceOf(ValidationError);
   });
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/domain/errors';
-import type { Clock } from '../../shared/ports/clock';
 import type { Replay, Replayer } from '../../shared/ports/replays';
 import { startReplay } from '../../shared/use-cases/replays';
+import { fixedClock } from '../support/clock';
 import { rejectionOf } from '../support/rejection';
 
 const NOW = Date.parse('2026-11-30T12:00:00Z');
-const clock: Clock = { now: () => new Date(NOW), sleep: async () => {} };
+const clock = fixedClock(NOW);
 
 function recordingReplayer(): Replayer & { started: Array<{ name: string; from: number; to: number }> } {
   const started: Array<{ name: string; from: number; to: number }> = [];

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { BadGatewayError, DependencyUnavailableError, GatewayTimeoutError } from '../../shared/domain/errors';
+import { DependencyUnavailableError, UpstreamFailedError, UpstreamTimeoutError } from '../../shared/domain/errors';
 import { type BreakerConfig, type BreakerState, initialBreakerState } from '../../shared/domain/mesh/circuit-breaker';
 import { type RoutingRule, RoutingRuleSchema } from '../../shared/domain/mesh/routing-rule';
 import type { InstanceStatus, ServiceInstance } from '../../shared/domain/mesh/service-instance';
 import type { ErrorPolicy } from '../../shared/domain/resilience/policy';
-import type { Clock } from '../../shared/ports/clock';
 import type { ErrorPolicyRepository } from '../../shared/ports/error-policy-repository';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../shared/ports/http-client';
 import type { BreakerStore } from '../../shared/ports/service-mesh';
 import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
 import { MeshRouter, type RoutedCall } from '../../shared/use-cases/route-call';
+import { recordingClock } from '../support/clock';
 import { mulberry32 } from '../support/random';
 import { rejectionOf } from '../support/rejection';
+import { CHI_SQUARE_CRITICAL_P001, chiSquare } from '../support/statistics';
 
 const START = Date.parse('2026-11-30T10:00:00Z');
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -22,36 +23,6 @@ const BREAKER: BreakerConfig = {
   halfOpenRequests: 1,
   permitLeaseMs: 60_000,
 };
-
-/** Upper critical values of chi-square at p = 0.001 by degrees of freedom (NIST/SEMATECH e-Handbook §1.3.6.7.4). */
-const CHI_SQUARE_CRITICAL_P001: Record<number, number> = { 1: 10.828, 2: 13.816 };
-
-/** Pearson's statistic Σ (observed − expected)² / expected for expected = n × weight / Σweight. */
-function chiSquare(observed: readonly number[], weights: readonly number[]): number {
-  const n = observed.reduce((a, b) => a + b, 0);
-  const total = weights.reduce((a, b) => a + b, 0);
-  return observed.reduce((sum, o, i) => {
-    const expected = (n * weights[i]!) / total;
-    return sum + (o - expected) ** 2 / expected;
-  }, 0);
-}
-
-/** A clock whose sleeps return at once and advance it; every sleep is recorded. */
-function fakeClock(): Clock & { advance(ms: number): void; sleeps: number[] } {
-  let nowMs = START;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => new Date(nowMs),
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      nowMs += ms;
-    },
-    advance: (ms) => {
-      nowMs += ms;
-    },
-  };
-}
 
 /** A registered instance of `orders`; its endpoint's first host label is its id (see ScriptedHttp). */
 function instance(
@@ -179,7 +150,7 @@ function harness(
     serviceConfigs?: Record<string, BreakerConfig>;
   } = {},
 ) {
-  const clock = fakeClock();
+  const clock = recordingClock(START);
   const instances = options.instances ?? [instance('a'), instance('b')];
   const rules = options.rules ?? [];
   const reads = { listByName: 0, rules: 0, policies: 0 };
@@ -528,12 +499,12 @@ describe('MeshRouter', () => {
 
       // Act
       const relayed = await answered.router.route(post);
-      const error = await rejectionOf<GatewayTimeoutError>(timedOut.router.route(post));
+      const error = await rejectionOf<UpstreamTimeoutError>(timedOut.router.route(post));
 
       // Assess
       expect(relayed).toMatchObject({ status: 503, instanceId: 'a', attempts: 1 });
       expect(answered.http.calledInstances()).toEqual(['a']);
-      expect(error).toBeInstanceOf(GatewayTimeoutError);
+      expect(error).toBeInstanceOf(UpstreamTimeoutError);
       expect(timedOut.http.calledInstances()).toEqual(['a']);
     });
 
@@ -560,10 +531,10 @@ describe('MeshRouter', () => {
       });
 
       // Act
-      const error = await rejectionOf<GatewayTimeoutError>(router.route(call()));
+      const error = await rejectionOf<UpstreamTimeoutError>(router.route(call()));
 
       // Assess
-      expect(error).toBeInstanceOf(GatewayTimeoutError);
+      expect(error).toBeInstanceOf(UpstreamTimeoutError);
       expect(http.requests.map((r) => r.timeoutMs)).toEqual([1_000, 1_000, 1_000]);
       expect(new Set(http.calledInstances().slice(0, 2))).toEqual(new Set(['a', 'b']));
     });
@@ -576,10 +547,10 @@ describe('MeshRouter', () => {
       });
 
       // Act
-      const error = await rejectionOf<GatewayTimeoutError>(router.route(call()));
+      const error = await rejectionOf<UpstreamTimeoutError>(router.route(call()));
 
       // Assess
-      expect(error).toBeInstanceOf(GatewayTimeoutError);
+      expect(error).toBeInstanceOf(UpstreamTimeoutError);
       expect(clock.now().getTime() - START).toBeLessThanOrEqual(29_000);
       expect(http.requests.length).toBeGreaterThanOrEqual(2);
     });
@@ -589,10 +560,10 @@ describe('MeshRouter', () => {
       const { router } = harness({ http: new ScriptedHttp().always('a', refused()).always('b', refused()) });
 
       // Act
-      const error = await rejectionOf<BadGatewayError>(router.route(call()));
+      const error = await rejectionOf<UpstreamFailedError>(router.route(call()));
 
       // Assess
-      expect(error).toBeInstanceOf(BadGatewayError);
+      expect(error).toBeInstanceOf(UpstreamFailedError);
     });
 
     it('waits between attempts as the stored error policies say', async () => {

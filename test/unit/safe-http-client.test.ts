@@ -9,8 +9,8 @@ import {
   type SafeHttpResponse,
   throwForStatus,
 } from '../../shared/adapters/http/safe-http-client';
+import { classifyError } from '../../shared/domain/resilience/classify';
 import { HttpStatusError } from '../../shared/domain/resilience/errors';
-import { classifyError } from '../../shared/resilience/classify';
 
 type Seen = { method: string; url: string; headers: IncomingMessage['headers']; body: Buffer };
 

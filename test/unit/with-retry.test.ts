@@ -3,8 +3,8 @@ import type { Resolution } from '../../shared/domain/resilience/decide';
 import { HttpStatusError } from '../../shared/domain/resilience/errors';
 import type { IntegrationError } from '../../shared/domain/resilience/integration-error';
 import { BUILT_IN_POLICIES, type ErrorPolicy, resolvePolicy } from '../../shared/domain/resilience/policy';
+import { withRetry } from '../../shared/domain/resilience/with-retry';
 import type { Clock } from '../../shared/ports/clock';
-import { withRetry } from '../../shared/resilience/with-retry';
 import { recordingClock } from '../support/clock';
 import { rejectionOf } from '../support/rejection';
 

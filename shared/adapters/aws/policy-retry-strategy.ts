@@ -1,8 +1,8 @@
 import type { RetryErrorInfo, RetryErrorType, RetryStrategyV2, RetryToken } from '@smithy/types';
+import { classifyError } from '../../domain/resilience/classify';
 import { decide, type Resolution } from '../../domain/resilience/decide';
 import { type ErrorCategory, IntegrationError, withErrorContext } from '../../domain/resilience/integration-error';
 import { type PolicyOverrides, resolvePolicy } from '../../domain/resilience/policy';
-import { classifyError } from '../../resilience/classify';
 
 /** Default time an SDK operation may spend sleeping between its attempts, milliseconds. */
 export const DEFAULT_MAX_TOTAL_DELAY_MS = 5_000;

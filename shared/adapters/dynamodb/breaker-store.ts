@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { BreakerConfig, BreakerState } from '../../domain/mesh/circuit-breaker';
 import type { BreakerConfigRepository, BreakerStore } from '../../ports/service-mesh';
-import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+import { inTable } from './errors';
 import { queryPartition } from './partition';
 
 const BREAKER_PARTITION = 'BREAKER';
@@ -31,24 +31,20 @@ export class DynamoDbBreakerStore implements BreakerStore, BreakerConfigReposito
 
   /** Per-service settings live beside the breakers: `pk = BREAKER_CONFIG, sk = <service>`. */
   async getConfig(service: string): Promise<BreakerConfig | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: CONFIG_PARTITION, sk: service }, ConsistentRead: true }),
       );
       return (out.Item?.config as BreakerConfig | undefined) ?? undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   async putConfig(service: string, config: BreakerConfig): Promise<void> {
-    try {
+    await inTable(this.tableName, async () => {
       await this.client.send(
         new PutCommand({ TableName: this.tableName, Item: { pk: CONFIG_PARTITION, sk: service, config } }),
       );
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   /**
@@ -59,7 +55,7 @@ export class DynamoDbBreakerStore implements BreakerStore, BreakerConfigReposito
    * @example const state = (await breakers.get('orders-1')) ?? initialBreakerState('orders-1');
    */
   async get(instanceId: string): Promise<BreakerState | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({
           TableName: this.tableName,
@@ -68,9 +64,7 @@ export class DynamoDbBreakerStore implements BreakerStore, BreakerConfigReposito
         }),
       );
       return out.Item ? fromItem(out.Item as BreakerItem) : undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   /**
@@ -99,13 +93,14 @@ export class DynamoDbBreakerStore implements BreakerStore, BreakerConfigReposito
             ExpressionAttributeNames: { '#version': 'version' },
             ExpressionAttributeValues: { ':expected': expectedVersion },
           };
-    try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(next), ...condition }));
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return inTable(
+      this.tableName,
+      async () => {
+        await this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(next), ...condition }));
+        return true;
+      },
+      () => false,
+    );
   }
 
   /**

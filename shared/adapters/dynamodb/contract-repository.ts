@@ -10,10 +10,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CompatibilityMode, ContractSummary, ContractVersion } from '../../domain/contracts/contract';
-import { PayloadTooLargeError } from '../../domain/errors';
+import { InputTooLargeError } from '../../domain/errors';
 import type { ContractRepository, ContractVersionHeader, Page } from '../../ports/contract-repository';
-import { decodeCursor, encodeCursor, rethrowIfCursorRefused } from './cursor';
-import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+import { decodeCursor } from './cursor';
+import { inTable } from './errors';
+import { queryPage } from './partition';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -57,7 +58,7 @@ export class DynamoDbContractRepository implements ContractRepository {
   ): Promise<{ created: true } | { created: false; existing: ContractVersion }> {
     const document = gzipSync(JSON.stringify(version));
     if (document.byteLength > MAX_ITEM_BYTES - ITEM_OVERHEAD_BYTES) {
-      throw new PayloadTooLargeError(
+      throw new InputTooLargeError(
         `The contract is ${document.byteLength} bytes after compression; DynamoDB items are limited to 400 KB`,
         [{ pointer: '/body', message: 'split the contract or remove unused schemas' }],
       );
@@ -72,30 +73,35 @@ export class DynamoDbContractRepository implements ContractRepository {
       deprecated: version.deprecated,
       document,
     };
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': 'pk' },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { created: true };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) rethrowDynamoDbError(error, this.tableName);
-      // The document client does not unmarshall the item that ReturnValuesOnConditionCheckFailure
-      // attaches to the exception; DynamoDB Local and dynalite may not attach it at all.
-      const old = (error as { Item?: Record<string, AttributeValue> }).Item;
-      const existing = old?.document ? fromItem(unmarshall(old)) : await this.getVersion(version.name, version.version);
-      if (!existing) throw error;
-      return { created: false, existing };
-    }
+    return inTable(
+      this.tableName,
+      async () => {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'pk' },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { created: true };
+      },
+      async (error) => {
+        // The document client does not unmarshall the item that ReturnValuesOnConditionCheckFailure
+        // attaches to the exception; DynamoDB Local and dynalite may not attach it at all.
+        const old = (error as { Item?: Record<string, AttributeValue> }).Item;
+        const existing = old?.document
+          ? fromItem(unmarshall(old))
+          : await this.getVersion(version.name, version.version);
+        if (!existing) throw error;
+        return { created: false, existing };
+      },
+    );
   }
 
   async getVersion(name: string, version: string): Promise<ContractVersion | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({
           TableName: this.tableName,
@@ -104,9 +110,7 @@ export class DynamoDbContractRepository implements ContractRepository {
         }),
       );
       return out.Item ? fromItem(out.Item) : undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   async listVersionHeaders(name: string): Promise<ContractVersionHeader[]> {
@@ -128,39 +132,38 @@ export class DynamoDbContractRepository implements ContractRepository {
   }
 
   async deprecateVersion(name: string, version: string, at: Date): Promise<ContractVersion | undefined> {
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: pk(name), sk: versionSk(version) },
-          UpdateExpression: 'SET #deprecated = :true, #deprecatedAt = if_not_exists(#deprecatedAt, :at)',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': 'pk', '#deprecated': 'deprecated', '#deprecatedAt': 'deprecatedAt' },
-          ExpressionAttributeValues: { ':true': true, ':at': at.toISOString() },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return out.Attributes ? fromItem(out.Attributes) : undefined;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return inTable(
+      this.tableName,
+      async () => {
+        const out = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: pk(name), sk: versionSk(version) },
+            UpdateExpression: 'SET #deprecated = :true, #deprecatedAt = if_not_exists(#deprecatedAt, :at)',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'pk', '#deprecated': 'deprecated', '#deprecatedAt': 'deprecatedAt' },
+            ExpressionAttributeValues: { ':true': true, ':at': at.toISOString() },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return out.Attributes ? fromItem(out.Attributes) : undefined;
+      },
+      () => undefined,
+    );
   }
 
   async getSummary(name: string): Promise<ContractSummary | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: pk(name), sk: META_SK }, ConsistentRead: true }),
       );
       // A summary item that only carries a registration lease is not a summary yet.
       return out.Item?.name ? toSummary(out.Item) : undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   async recordVersionAdded(name: string, version: string, compatibility: CompatibilityMode, at: Date): Promise<void> {
-    try {
+    await inTable(this.tableName, async () => {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
@@ -184,47 +187,53 @@ export class DynamoDbContractRepository implements ContractRepository {
           },
         }),
       );
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   async acquireRegistrationLease(name: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
-    try {
-      // The lease lives on the summary item without its index keys, so a name whose first
-      // registration is still running is not listed yet.
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: pk(name), sk: META_SK },
-          UpdateExpression: 'SET #leaseOwner = :owner, #leaseExpiresAt = :expiresAt',
-          ConditionExpression: 'attribute_not_exists(#leaseOwner) OR #leaseExpiresAt < :now',
-          ExpressionAttributeNames: { '#leaseOwner': 'leaseOwner', '#leaseExpiresAt': 'leaseExpiresAt' },
-          ExpressionAttributeValues: { ':owner': owner, ':expiresAt': now.getTime() + leaseMs, ':now': now.getTime() },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return inTable(
+      this.tableName,
+      async () => {
+        // The lease lives on the summary item without its index keys, so a name whose first
+        // registration is still running is not listed yet.
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: pk(name), sk: META_SK },
+            UpdateExpression: 'SET #leaseOwner = :owner, #leaseExpiresAt = :expiresAt',
+            ConditionExpression: 'attribute_not_exists(#leaseOwner) OR #leaseExpiresAt < :now',
+            ExpressionAttributeNames: { '#leaseOwner': 'leaseOwner', '#leaseExpiresAt': 'leaseExpiresAt' },
+            ExpressionAttributeValues: {
+              ':owner': owner,
+              ':expiresAt': now.getTime() + leaseMs,
+              ':now': now.getTime(),
+            },
+          }),
+        );
+        return true;
+      },
+      () => false,
+    );
   }
 
   async releaseRegistrationLease(name: string, owner: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: pk(name), sk: META_SK },
-          UpdateExpression: 'REMOVE #leaseOwner, #leaseExpiresAt',
-          ConditionExpression: '#leaseOwner = :owner',
-          ExpressionAttributeNames: { '#leaseOwner': 'leaseOwner', '#leaseExpiresAt': 'leaseExpiresAt' },
-          ExpressionAttributeValues: { ':owner': owner },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) rethrowDynamoDbError(error, this.tableName);
-    }
+    await inTable(
+      this.tableName,
+      async () => {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: pk(name), sk: META_SK },
+            UpdateExpression: 'REMOVE #leaseOwner, #leaseExpiresAt',
+            ConditionExpression: '#leaseOwner = :owner',
+            ExpressionAttributeNames: { '#leaseOwner': 'leaseOwner', '#leaseExpiresAt': 'leaseExpiresAt' },
+            ExpressionAttributeValues: { ':owner': owner },
+          }),
+        );
+      },
+      // Someone else holds the lease now (ours expired): there is nothing of ours to release.
+      () => undefined,
+    );
   }
 
   async listSummaries(limit: number, cursor?: string): Promise<Page<ContractSummary>> {
@@ -232,24 +241,19 @@ export class DynamoDbContractRepository implements ContractRepository {
       gsi1pk: SUMMARY_PARTITION,
       sk: META_SK,
     });
-    try {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'byKind',
-          KeyConditionExpression: '#gsi1pk = :kind',
-          ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
-          ExpressionAttributeValues: { ':kind': SUMMARY_PARTITION },
-          Limit: limit,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      );
-      const nextCursor = encodeCursor(out.LastEvaluatedKey);
-      return { items: (out.Items ?? []).map(toSummary), ...(nextCursor && { nextCursor }) };
-    } catch (error) {
-      if (exclusiveStartKey) rethrowIfCursorRefused(error);
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return queryPage(
+      this.client,
+      this.tableName,
+      {
+        IndexName: 'byKind',
+        KeyConditionExpression: '#gsi1pk = :kind',
+        ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
+        ExpressionAttributeValues: { ':kind': SUMMARY_PARTITION },
+        Limit: limit,
+      },
+      exclusiveStartKey,
+      toSummary,
+    );
   }
 
   async ping(): Promise<void> {
@@ -259,7 +263,7 @@ export class DynamoDbContractRepository implements ContractRepository {
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
-    try {
+    await inTable(this.tableName, async () => {
       do {
         const out = await this.client.send(
           new QueryCommand({
@@ -272,9 +276,7 @@ export class DynamoDbContractRepository implements ContractRepository {
         items.push(...(out.Items ?? []));
         exclusiveStartKey = out.LastEvaluatedKey;
       } while (exclusiveStartKey);
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
     return items;
   }
 }

@@ -1,4 +1,4 @@
-import { BadRequestError } from '../../domain/errors';
+import { MalformedInputError } from '../../domain/errors';
 
 /**
  * Encodes a DynamoDB `LastEvaluatedKey` as an opaque URL-safe cursor (base64url JSON).
@@ -14,7 +14,7 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
  * each present, and each `fixed` key with its expected value — so a crafted cursor never reaches
  * DynamoDB as an ExclusiveStartKey it would refuse (a 500) or that reads another item kind.
  *
- * @throws {BadRequestError} with pointer `/query/cursor` when the cursor was not issued by us
+ * @throws {MalformedInputError} with pointer `/query/cursor` when the cursor was not issued by us
  */
 export function decodeCursor(
   cursor: string | undefined,
@@ -40,8 +40,8 @@ export function decodeCursor(
 }
 
 /** The 400 for a cursor we did not issue (or issued for another listing). */
-export function invalidCursorError(): BadRequestError {
-  return new BadRequestError('The pagination cursor is not valid', [
+export function invalidCursorError(): MalformedInputError {
+  return new MalformedInputError('The pagination cursor is not valid', [
     { pointer: '/query/cursor', message: 'pass the nextCursor value of a previous page unchanged' },
   ]);
 }
@@ -51,7 +51,7 @@ export function invalidCursorError(): BadRequestError {
  * query's range, or longer than a key may be) as the 400 of a bad cursor; anything else unchanged.
  * Only call it when the request carried a cursor.
  *
- * @throws {BadRequestError} for a ValidationException
+ * @throws {MalformedInputError} for a ValidationException
  */
 export function rethrowIfCursorRefused(error: unknown): void {
   if ((error as { name?: string } | null)?.name === 'ValidationException') throw invalidCursorError();

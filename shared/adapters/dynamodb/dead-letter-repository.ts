@@ -1,19 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { PayloadTooLargeError, ValidationError } from '../../domain/errors';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { InputTooLargeError, ValidationError } from '../../domain/errors';
 import type { IntegrationEvent } from '../../domain/events/integration-event';
 import type { Page } from '../../ports/contract-repository';
 import type { DeadLetter, DeadLetterRepository } from '../../ports/dead-letters';
-import { decodeCursor, encodeCursor, invalidCursorError, rethrowIfCursorRefused } from './cursor';
-import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
-import { deleteExisting } from './partition';
+import { decodeCursor, invalidCursorError } from './cursor';
+import { inTable } from './errors';
+import { deleteExisting, queryPage } from './partition';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -102,14 +96,14 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    * Stores a dead letter (an unconditional PutItem: ids are unique, so a repeated put of the same
    * dead letter is idempotent).
    *
-   * @throws {PayloadTooLargeError} when the compressed event exceeds ~396 KB (the 400 KB item limit)
+   * @throws {InputTooLargeError} when the compressed event exceeds ~396 KB (the 400 KB item limit)
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
    * @example await repository.put({ id: newDeadLetterId(Date.now()), subscriptionId, eventId, … })
    */
   async put(deadLetter: DeadLetter): Promise<void> {
     const event = gzipSync(JSON.stringify(deadLetter.event));
     if (event.byteLength > MAX_ITEM_BYTES - ITEM_OVERHEAD_BYTES) {
-      throw new PayloadTooLargeError(
+      throw new InputTooLargeError(
         `The event ${deadLetter.eventId} is ${event.byteLength} bytes after compression; DynamoDB items are limited to 400 KB`,
         [{ pointer: '/event', message: 'the event is too large to keep as a dead letter' }],
       );
@@ -124,11 +118,9 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
       gsi2sk: deadLetter.id,
       event,
     };
-    try {
+    await inTable(this.tableName, async () => {
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   /**
@@ -139,14 +131,12 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    * @example const deadLetter = await repository.get('dl-1796032800000-80000000');
    */
   async get(id: string): Promise<DeadLetter | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: DEAD_LETTER_PARTITION, sk: id }, ConsistentRead: true }),
       );
       return out.Item ? fromItem(out.Item as DeadLetterItem) : undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   /**
@@ -158,7 +148,7 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    *   Query `Limit`); the previous page's `nextCursor`
    * @returns the page; `nextCursor` when DynamoDB has more to read (the next page may be empty)
    * @throws {ValidationError} when both `subscriptionId` and `type` are given
-   * @throws {BadRequestError} for a cursor this listing did not issue
+   * @throws {MalformedInputError} for a cursor this listing did not issue
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
    * @example const { items, nextCursor } = await repository.list({ subscriptionId: 'orders-sub', limit: 20 });
    */
@@ -173,28 +163,20 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
     const exclusiveStartKey = decodeCursor(options.cursor, listing.cursorKeys, fixed);
     // An index cursor names the item twice (table and index sort keys): both must agree.
     if (exclusiveStartKey && exclusiveStartKey[listing.sortKey] !== exclusiveStartKey.sk) throw invalidCursorError();
-    try {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          ...(listing.indexName ? { IndexName: listing.indexName } : { ConsistentRead: true }),
-          KeyConditionExpression: '#partition = :partition',
-          ExpressionAttributeNames: { '#partition': listing.partitionKey },
-          ExpressionAttributeValues: { ':partition': listing.partitionValue },
-          ScanIndexForward: false,
-          Limit: options.limit,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      );
-      const nextCursor = encodeCursor(out.LastEvaluatedKey);
-      return {
-        items: (out.Items ?? []).map((item) => fromItem(item as DeadLetterItem)),
-        ...(nextCursor && { nextCursor }),
-      };
-    } catch (error) {
-      if (exclusiveStartKey) rethrowIfCursorRefused(error);
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return queryPage(
+      this.client,
+      this.tableName,
+      {
+        ...(listing.indexName ? { IndexName: listing.indexName } : { ConsistentRead: true }),
+        KeyConditionExpression: '#partition = :partition',
+        ExpressionAttributeNames: { '#partition': listing.partitionKey },
+        ExpressionAttributeValues: { ':partition': listing.partitionValue },
+        ScanIndexForward: false,
+        Limit: options.limit,
+      },
+      exclusiveStartKey,
+      (item) => fromItem(item as DeadLetterItem),
+    );
   }
 
   /**
@@ -208,24 +190,25 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    * @example const deadLetter = await repository.claim(id, now, now - 5 * 60_000); // undefined: someone else has it
    */
   async claim(id: string, now: number, staleBefore: number): Promise<DeadLetter | undefined> {
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: DEAD_LETTER_PARTITION, sk: id },
-          UpdateExpression: 'SET #claimedAt = :now',
-          ConditionExpression:
-            'attribute_exists(#pk) AND (attribute_not_exists(#claimedAt) OR #claimedAt < :staleBefore)',
-          ExpressionAttributeNames: { '#pk': 'pk', '#claimedAt': 'claimedAt' },
-          ExpressionAttributeValues: { ':now': now, ':staleBefore': staleBefore },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return out.Attributes ? fromItem(out.Attributes as DeadLetterItem) : undefined;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return inTable(
+      this.tableName,
+      async () => {
+        const out = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: DEAD_LETTER_PARTITION, sk: id },
+            UpdateExpression: 'SET #claimedAt = :now',
+            ConditionExpression:
+              'attribute_exists(#pk) AND (attribute_not_exists(#claimedAt) OR #claimedAt < :staleBefore)',
+            ExpressionAttributeNames: { '#pk': 'pk', '#claimedAt': 'claimedAt' },
+            ExpressionAttributeValues: { ':now': now, ':staleBefore': staleBefore },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return out.Attributes ? fromItem(out.Attributes as DeadLetterItem) : undefined;
+      },
+      () => undefined,
+    );
   }
 
   /**
@@ -236,20 +219,23 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    * @example await repository.release(id); // the redrive could not enqueue it
    */
   async release(id: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: DEAD_LETTER_PARTITION, sk: id },
-          UpdateExpression: 'REMOVE #claimedAt',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': 'pk', '#claimedAt': 'claimedAt' },
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return;
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    await inTable(
+      this.tableName,
+      async () => {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: DEAD_LETTER_PARTITION, sk: id },
+            UpdateExpression: 'REMOVE #claimedAt',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'pk', '#claimedAt': 'claimedAt' },
+          }),
+        );
+      },
+      () => {
+        return undefined;
+      },
+    );
   }
 
   /**

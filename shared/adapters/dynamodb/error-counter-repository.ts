@@ -1,10 +1,11 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ErrorCategory } from '../../domain/resilience/integration-error';
 import type { AlertWindow } from '../../domain/resilience/policy';
 import type { Page } from '../../ports/contract-repository';
 import type { AlertMark, CounterKey, ErrorCount, ErrorCounterRepository } from '../../ports/error-counter';
-import { decodeCursor, encodeCursor, invalidCursorError, rethrowIfCursorRefused } from './cursor';
-import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+import { decodeCursor, invalidCursorError } from './cursor';
+import { inTable } from './errors';
+import { queryPage } from './partition';
 
 const partition = (window: AlertWindow, start: number) => `COUNT#${window}#${new Date(start).toISOString()}`;
 const sortKey = (source: string, code: string) => `${source}#${code}`;
@@ -42,7 +43,7 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
     key: CounterKey,
     fields: { category: ErrorCategory; seenAt: number; expiresAt: number },
   ): Promise<ErrorCount> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
@@ -74,38 +75,37 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
         }),
       );
       return toCount(out.Attributes as CounterItem);
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   async claimAlert(key: CounterKey, mark: AlertMark, takeOverPendingBefore: number): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: partition(key.window, key.windowStart), sk: sortKey(key.source, key.code) },
-          UpdateExpression: 'SET #alert = :mark',
-          ConditionExpression:
-            'attribute_exists(#pk) AND (attribute_not_exists(#alert) OR (#alert.#state = :pending AND #alert.#raisedAt < :staleBefore))',
-          ExpressionAttributeNames: {
-            '#pk': 'pk',
-            '#alert': 'alert',
-            '#state': 'state',
-            '#raisedAt': 'raisedAt',
-          },
-          ExpressionAttributeValues: { ':mark': mark, ':pending': 'pending', ':staleBefore': takeOverPendingBefore },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return inTable(
+      this.tableName,
+      async () => {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: partition(key.window, key.windowStart), sk: sortKey(key.source, key.code) },
+            UpdateExpression: 'SET #alert = :mark',
+            ConditionExpression:
+              'attribute_exists(#pk) AND (attribute_not_exists(#alert) OR (#alert.#state = :pending AND #alert.#raisedAt < :staleBefore))',
+            ExpressionAttributeNames: {
+              '#pk': 'pk',
+              '#alert': 'alert',
+              '#state': 'state',
+              '#raisedAt': 'raisedAt',
+            },
+            ExpressionAttributeValues: { ':mark': mark, ':pending': 'pending', ':staleBefore': takeOverPendingBefore },
+          }),
+        );
+        return true;
+      },
+      () => false,
+    );
   }
 
   async get(key: CounterKey): Promise<ErrorCount | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({
           TableName: this.tableName,
@@ -114,28 +114,29 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
         }),
       );
       return out.Item ? toCount(out.Item as CounterItem) : undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   async confirmAlert(key: CounterKey, eventId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: partition(key.window, key.windowStart), sk: sortKey(key.source, key.code) },
-          UpdateExpression: 'SET #alert.#state = :published',
-          ConditionExpression: '#alert.#eventId = :eventId',
-          ExpressionAttributeNames: { '#alert': 'alert', '#state': 'state', '#eventId': 'eventId' },
-          ExpressionAttributeValues: { ':published': 'published', ':eventId': eventId },
-        }),
-      );
-    } catch (error) {
-      // Another instance took the alert over and owns its state now.
-      if (isConditionalCheckFailed(error)) return;
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    await inTable(
+      this.tableName,
+      async () => {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: partition(key.window, key.windowStart), sk: sortKey(key.source, key.code) },
+            UpdateExpression: 'SET #alert.#state = :published',
+            ConditionExpression: '#alert.#eventId = :eventId',
+            ExpressionAttributeNames: { '#alert': 'alert', '#state': 'state', '#eventId': 'eventId' },
+            ExpressionAttributeValues: { ':published': 'published', ':eventId': eventId },
+          }),
+        );
+      },
+      () => {
+        // Another instance took the alert over and owns its state now.
+        return undefined;
+      },
+    );
   }
 
   async list(
@@ -149,30 +150,22 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
     if (exclusiveStartKey && options.source !== undefined && !exclusiveStartKey.sk?.startsWith(`${options.source}#`)) {
       throw invalidCursorError();
     }
-    try {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression:
-            options.source === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :sourcePrefix)',
-          ExpressionAttributeNames: { '#pk': 'pk', ...(options.source !== undefined && { '#sk': 'sk' }) },
-          ExpressionAttributeValues: {
-            ':pk': pk,
-            ...(options.source !== undefined && { ':sourcePrefix': `${options.source}#` }),
-          },
-          Limit: options.limit,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      );
-      const nextCursor = encodeCursor(out.LastEvaluatedKey);
-      return {
-        items: (out.Items ?? []).map((item) => toCount(item as CounterItem)),
-        ...(nextCursor && { nextCursor }),
-      };
-    } catch (error) {
-      if (exclusiveStartKey) rethrowIfCursorRefused(error);
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return queryPage(
+      this.client,
+      this.tableName,
+      {
+        KeyConditionExpression:
+          options.source === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :sourcePrefix)',
+        ExpressionAttributeNames: { '#pk': 'pk', ...(options.source !== undefined && { '#sk': 'sk' }) },
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ...(options.source !== undefined && { ':sourcePrefix': `${options.source}#` }),
+        },
+        Limit: options.limit,
+      },
+      exclusiveStartKey,
+      (item) => toCount(item as CounterItem),
+    );
   }
 }
 

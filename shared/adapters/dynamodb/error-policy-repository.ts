@@ -1,9 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { PreconditionFailedError } from '../../domain/errors';
+import { RevisionMismatchError } from '../../domain/errors';
+import { describeMismatch, type ExpectedRevision, UNCONDITIONAL } from '../../domain/expected-revision';
 import type { ErrorPolicy } from '../../domain/resilience/policy';
-import type { ErrorPolicyRepository, RevisionCondition, StoredErrorPolicy } from '../../ports/error-policy-repository';
-import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
-import { queryPartition, revisionIn } from './partition';
+import type { ErrorPolicyRepository, StoredErrorPolicy } from '../../ports/error-policy-repository';
+import { inTable } from './errors';
+import { queryPartition, revisionGuard } from './partition';
 
 const POLICY_PARTITION = 'POLICY';
 
@@ -16,29 +17,6 @@ type PolicyItem = {
   updatedAt: string;
   deleted?: boolean;
 };
-
-type Guard = { expression: string; names: Record<string, string>; values: Record<string, unknown> };
-
-/** The condition that `expected` puts on the item, as one ConditionExpression. */
-function guardFor(expected: RevisionCondition['expected']): Guard | undefined {
-  const live = { '#pk': 'pk', '#deleted': 'deleted' };
-  switch (expected) {
-    case undefined:
-      return undefined;
-    case 'absent':
-      return { expression: 'attribute_not_exists(#pk) OR #deleted = :true', names: live, values: { ':true': true } };
-    case 'present':
-      return { expression: 'attribute_exists(#pk) AND attribute_not_exists(#deleted)', names: live, values: {} };
-    default: {
-      const match = revisionIn(typeof expected === 'number' ? [expected] : expected);
-      return {
-        expression: `${match.expression} AND attribute_not_exists(#deleted)`,
-        names: { ...match.names, '#deleted': 'deleted' },
-        values: match.values,
-      };
-    }
-  }
-}
 
 /**
  * ErrorPolicyRepository on the errors table (see `errorsTable`): every policy is one item under
@@ -66,29 +44,27 @@ export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository {
   }
 
   async get(key: string): Promise<StoredErrorPolicy | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: POLICY_PARTITION, sk: key }, ConsistentRead: true }),
       );
       const item = out.Item as PolicyItem | undefined;
       return item && !item.deleted ? toStored(item) : undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   async put(
     key: string,
     policy: ErrorPolicy,
     updatedAt: string,
-    condition: RevisionCondition = {},
+    expected: ExpectedRevision = UNCONDITIONAL,
   ): Promise<{ stored: StoredErrorPolicy; created: boolean }> {
     const old = await this.write(
       key,
       'SET #policy = :policy, #updatedAt = :updatedAt REMOVE #deleted ADD #revision :one',
       { '#policy': 'policy', '#updatedAt': 'updatedAt', '#deleted': 'deleted', '#revision': 'revision' },
       { ':policy': policy, ':updatedAt': updatedAt, ':one': 1 },
-      condition,
+      expected,
     );
     return {
       stored: { key, policy, revision: (old?.revision ?? 0) + 1, updatedAt },
@@ -96,20 +72,20 @@ export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository {
     };
   }
 
-  async delete(key: string, updatedAt: string, condition: RevisionCondition = {}): Promise<boolean> {
-    if (condition.expected === 'absent') {
-      // If-None-Match: * on DELETE — "only if nothing is stored": then there is nothing to delete.
-      if (await this.get(key)) throw preconditionFailed(key, 'absent');
+  async delete(key: string, updatedAt: string, expected: ExpectedRevision = UNCONDITIONAL): Promise<boolean> {
+    if (expected.kind === 'must-not-exist') {
+      // "Delete only if nothing is stored": then there is nothing to delete.
+      if (await this.get(key)) throw revisionMismatch(key, expected);
       return false;
     }
-    const unconditional = condition.expected === undefined;
+    const unconditional = expected.kind === 'unconditional';
     const old = await this.write(
       key,
       'SET #deleted = :true, #updatedAt = :updatedAt REMOVE #policy ADD #revision :one',
       { '#policy': 'policy', '#updatedAt': 'updatedAt', '#deleted': 'deleted', '#revision': 'revision' },
       { ':true': true, ':updatedAt': updatedAt, ':one': 1 },
       // Unconditionally deleting what is not there writes nothing (no tombstone) and answers false.
-      unconditional ? { expected: 'present' } : condition,
+      unconditional ? { kind: 'any-existing' } : expected,
       unconditional,
     );
     return old !== undefined && old.deleted !== true;
@@ -117,48 +93,43 @@ export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository {
 
   /**
    * One conditional UpdateItem. Returns the item as it was before (undefined when absent).
-   * @throws {PreconditionFailedError} when the condition fails (unless `absentIsFine`, which answers undefined)
+   * @throws {RevisionMismatchError} when the condition fails (unless `absentIsFine`, which answers undefined)
    */
   private async write(
     key: string,
     updateExpression: string,
     names: Record<string, string>,
     values: Record<string, unknown>,
-    condition: RevisionCondition,
+    expected: ExpectedRevision,
     absentIsFine = false,
   ): Promise<PolicyItem | undefined> {
-    const guard = guardFor(condition.expected);
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: POLICY_PARTITION, sk: key },
-          UpdateExpression: updateExpression,
-          ...(guard && { ConditionExpression: guard.expression }),
-          ExpressionAttributeNames: { ...names, ...guard?.names },
-          ExpressionAttributeValues: { ...values, ...guard?.values },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return out.Attributes as PolicyItem | undefined;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) {
+    const guard = revisionGuard(expected, 'deleted');
+    return inTable(
+      this.tableName,
+      async () => {
+        const out = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: POLICY_PARTITION, sk: key },
+            UpdateExpression: updateExpression,
+            ...(guard && { ConditionExpression: guard.expression }),
+            ExpressionAttributeNames: { ...names, ...guard?.names },
+            ExpressionAttributeValues: { ...values, ...guard?.values },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        return out.Attributes as PolicyItem | undefined;
+      },
+      () => {
         if (absentIsFine) return undefined;
-        throw preconditionFailed(key, condition.expected);
-      }
-      rethrowDynamoDbError(error, this.tableName);
-    }
+        throw revisionMismatch(key, expected);
+      },
+    );
   }
 }
 
-function preconditionFailed(key: string, expected: RevisionCondition['expected']): PreconditionFailedError {
-  const detail =
-    expected === 'absent'
-      ? `a policy is stored under "${key}" (If-None-Match: *)`
-      : expected === 'present'
-        ? `no policy is stored under "${key}" (If-Match: *)`
-        : `the policy "${key}" is not at revision ${[expected].flat().join(' or ')} (If-Match); read it again`;
-  return new PreconditionFailedError(`Precondition failed: ${detail}`);
+function revisionMismatch(key: string, expected: ExpectedRevision): RevisionMismatchError {
+  return new RevisionMismatchError(`Precondition failed: ${describeMismatch(`the policy "${key}"`, expected)}`);
 }
 
 function toStored(item: PolicyItem): StoredErrorPolicy {

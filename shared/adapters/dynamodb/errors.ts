@@ -1,42 +1,50 @@
-import { DependencyUnavailableError, DomainError } from '../../domain/errors';
-import { classifyError } from '../../resilience/classify';
+import { rethrowAwsError } from '../aws/rethrow';
+import { rethrowIfCursorRefused } from './cursor';
 
 /**
- * Rethrows DynamoDB errors that mean "try again later" as `DependencyUnavailableError` (→ 503
- * with Retry-After); the client's own retries have already run by then. The decision is
- * `classifyError`'s (never the message):
- * - `transient` — throttling (`ProvisionedThroughputExceededException`, `ThrottlingException`,
- *   `RequestLimitExceeded`, `LimitExceededException`), `ServiceUnavailable`, `$retryable`
- *   errors, timeouts and network errors;
- * - `system` errors DynamoDB itself answered with a 5xx (`InternalServerError`): the dependency
- *   is broken, not us, so the client is told to come back rather than given a 500.
- * Retry-After is the server's (rounded up to whole seconds) or 1 second. Everything else —
- * `ConditionalCheckFailedException`, validation errors, a missing table (`ResourceNotFoundException`,
- * a configuration error), our own domain errors, bugs — is rethrown unchanged.
+ * Rethrows a DynamoDB error: retry-later errors as `DependencyUnavailableError`, everything else
+ * unchanged (the rules are `rethrowAwsError`'s).
  *
  * @param error - what the DynamoDB client threw
  * @param table - the table's name, for the message and the error source `dynamodb:<table>`
  * @throws {DependencyUnavailableError} for retry-later errors; the original error otherwise
- * @example try { await send() } catch (e) { rethrowDynamoDbError(e, 'Contracts') }
  */
 export function rethrowDynamoDbError(error: unknown, table: string): never {
-  if (error instanceof DomainError) throw error;
-  const classified = classifyError(error, { source: `dynamodb:${table}` });
-  const status = classified.context.httpStatusCode;
-  const serverFault = classified.category === 'system' && typeof status === 'number' && status >= 500;
-  if (classified.category === 'transient' || serverFault) {
-    const retryAfterSeconds =
-      classified.retryAfterMs !== undefined ? Math.max(1, Math.ceil(classified.retryAfterMs / 1000)) : 1;
-    throw new DependencyUnavailableError(
-      `DynamoDB table ${table} is unavailable (${classified.code})`,
-      retryAfterSeconds,
-      { cause: error },
-    );
-  }
-  throw error;
+  rethrowAwsError(error, { source: `dynamodb:${table}`, what: `DynamoDB table ${table}` });
 }
 
 /** True for the error a failed `ConditionExpression` raises. */
 export function isConditionalCheckFailed(error: unknown): boolean {
   return (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * The one way every DynamoDB repository calls its table: runs `call`, hands a failed
+ * `ConditionExpression` to `onConditionFailed` when one is given, and rethrows every other error
+ * by {@link rethrowDynamoDbError} (retry-later → DependencyUnavailableError, the rest unchanged).
+ *
+ * @param table - the table's name (message and error source)
+ * @param call - the request(s) to make; what it returns is returned
+ * @param onConditionFailed - what a failed condition means here: a value to answer, or a domain error to throw
+ * @param options.cursorSent - the request carried a client's pagination cursor: DynamoDB refusing it
+ *   (`ValidationException`) is the client's bad cursor, not our bug
+ * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+ * @throws {MalformedInputError} when `cursorSent` and DynamoDB refused the ExclusiveStartKey
+ * @example
+ * const out = await inTable(this.tableName, () => this.client.send(new GetCommand({ … })));
+ * return inTable(table, () => client.send(update), () => undefined); // "no such item" is an answer
+ */
+export async function inTable<T, U = T>(
+  table: string,
+  call: () => Promise<T>,
+  onConditionFailed?: (error: unknown) => U | Promise<U>,
+  options: { cursorSent?: boolean } = {},
+): Promise<T | U> {
+  try {
+    return await call();
+  } catch (error) {
+    if (onConditionFailed && isConditionalCheckFailed(error)) return onConditionFailed(error);
+    if (options.cursorSent) rethrowIfCursorRefused(error);
+    rethrowDynamoDbError(error, table);
+  }
 }

@@ -2,12 +2,13 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { PayloadTooLargeError } from '../../domain/errors';
+import { InputTooLargeError } from '../../domain/errors';
 import type { IntegrationEvent } from '../../domain/events/integration-event';
 import type { Page } from '../../ports/contract-repository';
 import type { ClaimResult, EventLog, EventRecord } from '../../ports/event-log';
-import { decodeCursor, encodeCursor, rethrowIfCursorRefused } from './cursor';
-import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+import { decodeCursor } from './cursor';
+import { inTable } from './errors';
+import { queryPage } from './partition';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -89,7 +90,7 @@ export class DynamoDbEventLog implements EventLog {
    * @param expiresAt - epoch seconds (TTL)
    * @param now - ms since the epoch: pending records with `leaseUntil < now` are taken over
    * @returns `{ claimed: true }`, or the record that holds the id (read strongly consistent)
-   * @throws {PayloadTooLargeError} when the compressed event exceeds ~396 KB (the 400 KB item limit)
+   * @throws {InputTooLargeError} when the compressed event exceeds ~396 KB (the 400 KB item limit)
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
    * @example
    * const result = await log.claim(record, expiresAt, clock.now().getTime());
@@ -146,31 +147,34 @@ export class DynamoDbEventLog implements EventLog {
       values[':correlationId'] = event.correlationId;
       sets.push('#correlationId = :correlationId');
     }
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: eventPk(event.id) },
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE #error, #publishedAt, #eventBridgeId`,
-          // Flat on purpose (AND binds tighter than OR, DynamoDB condition precedence): the same condition
-          // as `new OR (same hash AND (failed OR expired pending))`, which dynalite parses 40× slower.
-          ConditionExpression:
-            'attribute_not_exists(#pk) OR #contentHash = :hash AND #status = :failed OR #contentHash = :hash AND #status = :pending AND #leaseUntil < :now',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { claimed: true };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) rethrowDynamoDbError(error, this.tableName);
-      // The document client does not unmarshall the item attached to the exception, and dynalite
-      // may not attach it at all: read it then.
-      const old = (error as { Item?: Record<string, AttributeValue> }).Item;
-      const existing = old?.event ? toRecord(unmarshall(old) as EventItem) : await this.get(event.id);
-      if (!existing) throw error;
-      return { claimed: false, existing };
-    }
+    return inTable(
+      this.tableName,
+      async () => {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: eventPk(event.id) },
+            UpdateExpression: `SET ${sets.join(', ')} REMOVE #error, #publishedAt, #eventBridgeId`,
+            // Flat on purpose (AND binds tighter than OR, DynamoDB condition precedence): the same condition
+            // as `new OR (same hash AND (failed OR expired pending))`, which dynalite parses 40× slower.
+            ConditionExpression:
+              'attribute_not_exists(#pk) OR #contentHash = :hash AND #status = :failed OR #contentHash = :hash AND #status = :pending AND #leaseUntil < :now',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { claimed: true };
+      },
+      async (error) => {
+        // The document client does not unmarshall the item attached to the exception, and dynalite
+        // may not attach it at all: read it then.
+        const old = (error as { Item?: Record<string, AttributeValue> }).Item;
+        const existing = old?.event ? toRecord(unmarshall(old) as EventItem) : await this.get(event.id);
+        if (!existing) throw error;
+        return { claimed: false, existing };
+      },
+    );
   }
 
   /**
@@ -187,8 +191,7 @@ export class DynamoDbEventLog implements EventLog {
    * @example await log.markPublished('evt-1', new Date().toISOString(), 'eb-123')
    */
   async markPublished(id: string, publishedAt: string, eventBridgeId?: string): Promise<void> {
-    let current: Pick<EventItem, 'status' | 'contentHash' | 'timestamp' | 'correlationId'> | undefined;
-    try {
+    const current = await inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({
           TableName: this.tableName,
@@ -203,10 +206,8 @@ export class DynamoDbEventLog implements EventLog {
           ConsistentRead: true,
         }),
       );
-      current = out.Item as typeof current;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+      return out.Item as Pick<EventItem, 'status' | 'contentHash' | 'timestamp' | 'correlationId'> | undefined;
+    });
     if (current?.status !== 'pending') return;
 
     const sortKey = timeSk(current.timestamp, id);
@@ -269,14 +270,12 @@ export class DynamoDbEventLog implements EventLog {
    * @example const record = await log.get('evt-1'); // { status: 'published', event: {…}, … }
    */
   async get(id: string): Promise<EventRecord | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: eventPk(id) }, ConsistentRead: true }),
       );
       return out.Item ? toRecord(out.Item as EventItem) : undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   /**
@@ -285,7 +284,7 @@ export class DynamoDbEventLog implements EventLog {
    *
    * @param options - `limit` items per page (DynamoDB's Query `Limit`), and the previous page's `nextCursor`
    * @returns the page; `nextCursor` when DynamoDB has more to read (the next page may be empty)
-   * @throws {BadRequestError} for a cursor not issued by this listing of this correlation id
+   * @throws {MalformedInputError} for a cursor not issued by this listing of this correlation id
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
    * @example const { items, nextCursor } = await log.listByCorrelation('corr-1', { limit: 50 });
    */
@@ -295,25 +294,20 @@ export class DynamoDbEventLog implements EventLog {
   ): Promise<Page<EventRecord>> {
     const gsi1pk = correlationPk(correlationId);
     const exclusiveStartKey = decodeCursor(options.cursor, ['pk', 'gsi1pk', 'gsi1sk'], { gsi1pk });
-    try {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'byCorrelation',
-          KeyConditionExpression: '#gsi1pk = :gsi1pk',
-          ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
-          ExpressionAttributeValues: { ':gsi1pk': gsi1pk },
-          ScanIndexForward: true,
-          Limit: options.limit,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      );
-      const nextCursor = encodeCursor(out.LastEvaluatedKey);
-      return { items: (out.Items ?? []).map((item) => toRecord(item as EventItem)), ...(nextCursor && { nextCursor }) };
-    } catch (error) {
-      if (exclusiveStartKey) rethrowIfCursorRefused(error);
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return queryPage(
+      this.client,
+      this.tableName,
+      {
+        IndexName: 'byCorrelation',
+        KeyConditionExpression: '#gsi1pk = :gsi1pk',
+        ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
+        ExpressionAttributeValues: { ':gsi1pk': gsi1pk },
+        ScanIndexForward: true,
+        Limit: options.limit,
+      },
+      exclusiveStartKey,
+      (item) => toRecord(item as EventItem),
+    );
   }
 
   /**
@@ -332,8 +326,7 @@ export class DynamoDbEventLog implements EventLog {
     for (let hour = Math.floor(first / HOUR_MS) * HOUR_MS; hour < to; hour += HOUR_MS) {
       let exclusiveStartKey: Record<string, unknown> | undefined;
       do {
-        let items: Record<string, unknown>[];
-        try {
+        const items = await inTable(this.tableName, async () => {
           const out = await this.client.send(
             new QueryCommand({
               TableName: this.tableName,
@@ -349,11 +342,9 @@ export class DynamoDbEventLog implements EventLog {
               ExclusiveStartKey: exclusiveStartKey,
             }),
           );
-          items = out.Items ?? [];
           exclusiveStartKey = out.LastEvaluatedKey;
-        } catch (error) {
-          rethrowDynamoDbError(error, this.tableName);
-        }
+          return out.Items ?? [];
+        });
         for (const item of items) yield decompressEvent((item as EventItem).event);
       } while (exclusiveStartKey);
     }
@@ -367,32 +358,35 @@ export class DynamoDbEventLog implements EventLog {
     values: Record<string, unknown>,
     matchHash: boolean,
   ): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: eventPk(id) },
-          UpdateExpression: updateExpression,
-          ConditionExpression: matchHash ? '#status = :pending AND #contentHash = :hash' : '#status = :pending',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-    } catch (error) {
-      // Absent (expired), or another publisher took the id over and owns its state now.
-      if (isConditionalCheckFailed(error)) return;
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    await inTable(
+      this.tableName,
+      async () => {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: eventPk(id) },
+            UpdateExpression: updateExpression,
+            ConditionExpression: matchHash ? '#status = :pending AND #contentHash = :hash' : '#status = :pending',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      },
+      () => {
+        // Absent (expired), or another publisher took the id over and owns its state now.
+        return undefined;
+      },
+    );
   }
 }
 
 /**
- * @throws {PayloadTooLargeError} when the compressed event does not fit an item
+ * @throws {InputTooLargeError} when the compressed event does not fit an item
  */
 function compressEvent(event: IntegrationEvent): Uint8Array {
   const compressed = gzipSync(JSON.stringify(event));
   if (compressed.byteLength > MAX_COMPRESSED_EVENT_BYTES) {
-    throw new PayloadTooLargeError(
+    throw new InputTooLargeError(
       `The event ${event.id} is ${compressed.byteLength} bytes after compression; the event log holds at most ${MAX_COMPRESSED_EVENT_BYTES} (DynamoDB items are limited to 400 KB)`,
       [{ pointer: '/payload', message: 'send large content by reference (a URL or object key) instead' }],
     );

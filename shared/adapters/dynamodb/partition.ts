@@ -1,5 +1,13 @@
-import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { rethrowDynamoDbError } from './errors';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { ExpectedRevision } from '../../domain/expected-revision';
+import type { Page } from '../../ports/contract-repository';
+import { encodeCursor } from './cursor';
+import { inTable } from './errors';
 
 /**
  * Every item of one partition key (`pk`), strongly consistent, reading every page, in sort-key order.
@@ -15,7 +23,7 @@ export async function queryPartition(
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let exclusiveStartKey: Record<string, unknown> | undefined;
-  try {
+  await inTable(tableName, async () => {
     do {
       const out = await client.send(
         new QueryCommand({
@@ -30,10 +38,40 @@ export async function queryPartition(
       items.push(...(out.Items ?? []));
       exclusiveStartKey = out.LastEvaluatedKey;
     } while (exclusiveStartKey);
-  } catch (error) {
-    rethrowDynamoDbError(error, tableName);
-  }
+  });
   return items;
+}
+
+/**
+ * One page of a Query that a client pages through with our opaque cursor: `Limit` and the decoded
+ * cursor go in, the items (mapped by `toItem`) and the next cursor come out. DynamoDB refusing the
+ * cursor's key is the client's bad cursor (MalformedInputError), not our bug.
+ *
+ * @param input - the Query without `TableName` and `ExclusiveStartKey`
+ * @param exclusiveStartKey - what `decodeCursor` made of the client's cursor, if it sent one
+ * @throws {MalformedInputError} when DynamoDB refuses the cursor's key
+ * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+ * @example return queryPage(client, table, { KeyConditionExpression: '#pk = :pk', …, Limit: 50 }, startKey, toRecord);
+ */
+export async function queryPage<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  exclusiveStartKey: Record<string, unknown> | undefined,
+  toItem: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
+  return inTable(
+    tableName,
+    async () => {
+      const out = await client.send(
+        new QueryCommand({ TableName: tableName, ...input, ExclusiveStartKey: exclusiveStartKey }),
+      );
+      const nextCursor = encodeCursor(out.LastEvaluatedKey);
+      return { items: (out.Items ?? []).map(toItem), ...(nextCursor && { nextCursor }) };
+    },
+    undefined,
+    { cursorSent: exclusiveStartKey !== undefined },
+  );
 }
 
 /**
@@ -48,29 +86,43 @@ export async function deleteExisting(
   tableName: string,
   key: Record<string, string>,
 ): Promise<boolean> {
-  try {
+  return inTable(tableName, async () => {
     const out = await client.send(new DeleteCommand({ TableName: tableName, Key: key, ReturnValues: 'ALL_OLD' }));
     return out.Attributes !== undefined;
-  } catch (error) {
-    rethrowDynamoDbError(error, tableName);
-  }
+  });
 }
 
+/** A ConditionExpression with its placeholders. */
+export type Guard = { expression: string; names: Record<string, string>; values: Record<string, unknown> };
+
 /**
- * A condition that an item's `revision` is one of `revisions` (an If-Match list), with its
- * placeholders.
+ * The one ConditionExpression for an ExpectedRevision, on items that keep their optimistic-
+ * concurrency counter in `revision`: `must-not-exist` → no item, `any-existing` → an item,
+ * `one-of` → `revision IN (…)`, `unconditional` → no condition.
  *
- * @example revisionIn([3, 4]) // { expression: '#revision IN (:revision0, :revision1)', … }
+ * @param tombstone - the attribute that marks a deleted item kept for its revision numbering
+ *   (such an item counts as absent), if the items have one
+ * @example revisionGuard({ kind: 'one-of', revisions: [3, 4] }) // { expression: '#revision IN (:revision0, :revision1)', … }
  */
-export function revisionIn(revisions: readonly number[]): {
-  expression: string;
-  names: Record<string, string>;
-  values: Record<string, number>;
-} {
-  const placeholders = revisions.map((_, i) => `:revision${i}`);
-  return {
-    expression: `#revision IN (${placeholders.join(', ')})`,
-    names: { '#revision': 'revision' },
-    values: Object.fromEntries(revisions.map((revision, i) => [placeholders[i] as string, revision])),
-  };
+export function revisionGuard(expected: ExpectedRevision, tombstone?: string): Guard | undefined {
+  const names: Record<string, string> = { '#pk': 'pk', ...(tombstone && { '#deleted': tombstone }) };
+  const live = tombstone ? ' AND attribute_not_exists(#deleted)' : '';
+  switch (expected.kind) {
+    case 'unconditional':
+      return undefined;
+    case 'must-not-exist':
+      return tombstone
+        ? { expression: 'attribute_not_exists(#pk) OR #deleted = :true', names, values: { ':true': true } }
+        : { expression: 'attribute_not_exists(#pk)', names, values: {} };
+    case 'any-existing':
+      return { expression: `attribute_exists(#pk)${live}`, names, values: {} };
+    case 'one-of': {
+      const placeholders = expected.revisions.map((_, i) => `:revision${i}`);
+      return {
+        expression: `#revision IN (${placeholders.join(', ')})${live}`,
+        names: { '#revision': 'revision', ...(tombstone && { '#deleted': tombstone }) },
+        values: Object.fromEntries(expected.revisions.map((revision, i) => [placeholders[i] as string, revision])),
+      };
+    }
+  }
 }

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { RoutingRule } from '../../domain/mesh/routing-rule';
 import type { RoutingRuleRepository } from '../../ports/service-mesh';
-import { rethrowDynamoDbError } from './errors';
+import { inTable } from './errors';
 import { deleteExisting, queryPartition } from './partition';
 
 const RULE_PARTITION = 'RULE';
@@ -46,14 +46,12 @@ export class DynamoDbRoutingRuleRepository implements RoutingRuleRepository {
    * @example const { created } = await rules.put(RoutingRuleSchema.parse(body));
    */
   async put(rule: RoutingRule): Promise<{ created: boolean }> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new PutCommand({ TableName: this.tableName, Item: toItem(rule), ReturnValues: 'ALL_OLD' }),
       );
       return { created: out.Attributes === undefined };
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   /**
@@ -64,14 +62,12 @@ export class DynamoDbRoutingRuleRepository implements RoutingRuleRepository {
    * @example const rule = await rules.get('orders-canary');
    */
   async get(id: string): Promise<RoutingRule | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: RULE_PARTITION, sk: id }, ConsistentRead: true }),
       );
       return out.Item ? fromItem(out.Item as RuleItem) : undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   /**

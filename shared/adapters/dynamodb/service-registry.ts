@@ -5,11 +5,12 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { PreconditionFailedError } from '../../domain/errors';
+import { RevisionMismatchError } from '../../domain/errors';
+import { describeMismatch, type ExpectedRevision, UNCONDITIONAL } from '../../domain/expected-revision';
 import type { InstanceStatus, ServiceInstance } from '../../domain/mesh/service-instance';
 import type { ServiceRegistry } from '../../ports/service-mesh';
-import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
-import { deleteExisting, queryPartition, revisionIn } from './partition';
+import { inTable } from './errors';
+import { deleteExisting, queryPartition, revisionGuard } from './partition';
 
 const INSTANCE_PARTITION = 'INSTANCE';
 const BY_NAME_INDEX = 'byName';
@@ -24,9 +25,6 @@ type InstanceItem = Omit<ServiceInstance, 'id'> & {
   gsi1pk: string;
   gsi1sk: string;
 };
-
-/** A ConditionExpression with its placeholders. */
-type Guard = { expression: string; names: Record<string, string>; values: Record<string, unknown> };
 
 /** The `byName` partition of a service's instances. */
 function servicePk(name: string): string {
@@ -47,7 +45,7 @@ function servicePk(name: string): string {
  * - `recordHealth` writes the check's verdict to `status` and `lastHealthCheck`, which a
  *   registration never touches.
  * `revision` counts registrations only: a health check does not change it, so a caller's
- * conditional re-registration (`expectedRevision`) is not failed by the scheduler's checks.
+ * conditional re-registration (`expected`) is not failed by the scheduler's checks.
  *
  * @example new DynamoDbServiceRegistry(documentClient, 'aif-mesh')
  */
@@ -66,82 +64,75 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
    *
    * @param instance - the registration; `status: 'unknown'` keeps the stored status (see the class)
    * @param now - ISO 8601 time of the registration: `lastHeartbeatAt`, and `registeredAt` when new
-   * @param expectedRevision - write only if the stored revision is this (`0`: only if nothing is stored)
+   * @param expected - what must be stored for the write to happen (see ExpectedRevision)
    * @returns the instance as stored afterwards, and whether this registration created it
-   * @throws {PreconditionFailedError} when `expectedRevision` does not hold
+   * @throws {RevisionMismatchError} when `expected` does not hold
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
    * @example const { instance, created } = await registry.register(input, new Date().toISOString());
    */
   async register(
     instance: Registration,
     now: string,
-    expectedRevision?: number,
+    expected: ExpectedRevision = UNCONDITIONAL,
   ): Promise<{ instance: ServiceInstance; created: boolean }> {
     const claimsStatus = instance.status !== 'unknown';
-    const guard: Guard | undefined =
-      expectedRevision === undefined
-        ? undefined
-        : expectedRevision === 0
-          ? { expression: 'attribute_not_exists(#pk)', names: { '#pk': 'pk' }, values: {} }
-          : { expression: '#revision = :expected', names: {}, values: { ':expected': expectedRevision } };
-    let old: InstanceItem | undefined;
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: INSTANCE_PARTITION, sk: instance.id },
-          UpdateExpression: [
-            'SET #name = :name, #version = :version, #endpoint = :endpoint, #healthEndpoint = :healthEndpoint,',
-            '#metadata = :metadata, #weight = :weight,',
-            claimsStatus ? '#status = :status,' : '#status = if_not_exists(#status, :status),',
-            '#registeredAt = if_not_exists(#registeredAt, :now), #lastHeartbeatAt = :now,',
-            '#gsi1pk = :gsi1pk, #gsi1sk = :id',
-            'ADD #revision :one',
-          ].join(' '),
-          ...(guard && { ConditionExpression: guard.expression }),
-          ExpressionAttributeNames: {
-            '#name': 'name',
-            '#version': 'version',
-            '#endpoint': 'endpoint',
-            '#healthEndpoint': 'healthEndpoint',
-            '#metadata': 'metadata',
-            '#weight': 'weight',
-            '#status': 'status',
-            '#registeredAt': 'registeredAt',
-            '#lastHeartbeatAt': 'lastHeartbeatAt',
-            '#gsi1pk': 'gsi1pk',
-            '#gsi1sk': 'gsi1sk',
-            '#revision': 'revision',
-            ...guard?.names,
-          },
-          ExpressionAttributeValues: {
-            ':name': instance.name,
-            ':version': instance.version,
-            ':endpoint': instance.endpoint,
-            ':healthEndpoint': instance.healthEndpoint,
-            ':metadata': instance.metadata,
-            ':weight': instance.weight,
-            ':status': instance.status,
-            ':now': now,
-            ':gsi1pk': servicePk(instance.name),
-            ':id': instance.id,
-            ':one': 1,
-            ...guard?.values,
-          },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      old = out.Attributes as InstanceItem | undefined;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) {
-        throw new PreconditionFailedError(
-          expectedRevision === 0
-            ? `Precondition failed: the instance "${instance.id}" is already registered`
-            : `Precondition failed: the instance "${instance.id}" is not at revision ${expectedRevision}; read it again`,
+    const guard = revisionGuard(expected);
+    const old = await inTable(
+      this.tableName,
+      async () => {
+        const out = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: INSTANCE_PARTITION, sk: instance.id },
+            UpdateExpression: [
+              'SET #name = :name, #version = :version, #endpoint = :endpoint, #healthEndpoint = :healthEndpoint,',
+              '#metadata = :metadata, #weight = :weight,',
+              claimsStatus ? '#status = :status,' : '#status = if_not_exists(#status, :status),',
+              '#registeredAt = if_not_exists(#registeredAt, :now), #lastHeartbeatAt = :now,',
+              '#gsi1pk = :gsi1pk, #gsi1sk = :id',
+              'ADD #revision :one',
+            ].join(' '),
+            ...(guard && { ConditionExpression: guard.expression }),
+            ExpressionAttributeNames: {
+              '#name': 'name',
+              '#version': 'version',
+              '#endpoint': 'endpoint',
+              '#healthEndpoint': 'healthEndpoint',
+              '#metadata': 'metadata',
+              '#weight': 'weight',
+              '#status': 'status',
+              '#registeredAt': 'registeredAt',
+              '#lastHeartbeatAt': 'lastHeartbeatAt',
+              '#gsi1pk': 'gsi1pk',
+              '#gsi1sk': 'gsi1sk',
+              '#revision': 'revision',
+              ...guard?.names,
+            },
+            ExpressionAttributeValues: {
+              ':name': instance.name,
+              ':version': instance.version,
+              ':endpoint': instance.endpoint,
+              ':healthEndpoint': instance.healthEndpoint,
+              ':metadata': instance.metadata,
+              ':weight': instance.weight,
+              ':status': instance.status,
+              ':now': now,
+              ':gsi1pk': servicePk(instance.name),
+              ':id': instance.id,
+              ':one': 1,
+              ...guard?.values,
+            },
+            ReturnValues: 'ALL_OLD',
+          }),
         );
-      }
-      rethrowDynamoDbError(error, this.tableName);
-    }
+        return out.Attributes as InstanceItem | undefined;
+      },
+      () => {
+        throw new RevisionMismatchError(
+          `Precondition failed: ${describeMismatch(`the instance "${instance.id}"`, expected)}`,
+        );
+      },
+    );
     // ALL_OLD tells whether the item existed; the new one follows from it and the expression above.
     const stored: ServiceInstance = {
       ...instance,
@@ -162,14 +153,12 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
    * @example const instance = await registry.get('orders-1');
    */
   async get(id: string): Promise<ServiceInstance | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: { pk: INSTANCE_PARTITION, sk: id }, ConsistentRead: true }),
       );
       return out.Item ? fromItem(out.Item as InstanceItem) : undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   /**
@@ -182,7 +171,7 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
   async listByName(name: string): Promise<ServiceInstance[]> {
     const items: InstanceItem[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
-    try {
+    await inTable(this.tableName, async () => {
       do {
         const out = await this.client.send(
           new QueryCommand({
@@ -197,9 +186,7 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
         items.push(...((out.Items ?? []) as InstanceItem[]));
         exclusiveStartKey = out.LastEvaluatedKey;
       } while (exclusiveStartKey);
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
     return items.map(fromItem);
   }
 
@@ -218,35 +205,40 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
    * Removes an instance (DeleteItem with `ReturnValues: ALL_OLD`). Its circuit breaker, stored
    * separately, is left to expire from use.
    *
+   * @param expected - what must be stored for the delete to happen; `must-not-exist` deletes
+   *   nothing (false when nothing is registered, RevisionMismatchError when something is)
    * @returns true when one was registered
+   * @throws {RevisionMismatchError} when `expected` does not hold
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
    * @example if (!(await registry.deregister('orders-1'))) throw new NotFoundError('No instance orders-1');
    */
-  async deregister(id: string, expectedRevisions?: readonly number[]): Promise<boolean> {
-    if (expectedRevisions === undefined) {
-      return deleteExisting(this.client, this.tableName, { pk: INSTANCE_PARTITION, sk: id });
+  async deregister(id: string, expected: ExpectedRevision = UNCONDITIONAL): Promise<boolean> {
+    const match = revisionGuard(expected);
+    if (match === undefined) return deleteExisting(this.client, this.tableName, { pk: INSTANCE_PARTITION, sk: id });
+    if (expected.kind === 'must-not-exist') {
+      if (await this.get(id))
+        throw new RevisionMismatchError(`Precondition failed: ${describeMismatch(`the instance "${id}"`, expected)}`);
+      return false;
     }
-    const match = revisionIn(expectedRevisions);
-    try {
-      const out = await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: INSTANCE_PARTITION, sk: id },
-          ConditionExpression: match.expression,
-          ExpressionAttributeNames: match.names,
-          ExpressionAttributeValues: match.values,
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return out.Attributes !== undefined;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) {
-        throw new PreconditionFailedError(
-          `The instance ${id} is not at revision ${expectedRevisions.join(' or ')} (If-Match)`,
+    return inTable(
+      this.tableName,
+      async () => {
+        const out = await this.client.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: { pk: INSTANCE_PARTITION, sk: id },
+            ConditionExpression: match.expression,
+            ExpressionAttributeNames: match.names,
+            ...(Object.keys(match.values).length > 0 && { ExpressionAttributeValues: match.values }),
+            ReturnValues: 'ALL_OLD',
+          }),
         );
-      }
-      rethrowDynamoDbError(error, this.tableName);
-    }
+        return out.Attributes !== undefined;
+      },
+      () => {
+        throw new RevisionMismatchError(`Precondition failed: ${describeMismatch(`the instance "${id}"`, expected)}`);
+      },
+    );
   }
 
   /**
@@ -263,23 +255,24 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
     id: string,
     check: NonNullable<ServiceInstance['lastHealthCheck']>,
   ): Promise<InstanceStatus | undefined> {
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: INSTANCE_PARTITION, sk: id },
-          UpdateExpression: 'SET #status = :status, #lastHealthCheck = :check',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': 'pk', '#status': 'status', '#lastHealthCheck': 'lastHealthCheck' },
-          ExpressionAttributeValues: { ':status': check.status, ':check': check },
-          ReturnValues: 'UPDATED_OLD',
-        }),
-      );
-      return (out.Attributes as Partial<InstanceItem> | undefined)?.status;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return inTable(
+      this.tableName,
+      async () => {
+        const out = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: INSTANCE_PARTITION, sk: id },
+            UpdateExpression: 'SET #status = :status, #lastHealthCheck = :check',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'pk', '#status': 'status', '#lastHealthCheck': 'lastHealthCheck' },
+            ExpressionAttributeValues: { ':status': check.status, ':check': check },
+            ReturnValues: 'UPDATED_OLD',
+          }),
+        );
+        return (out.Attributes as Partial<InstanceItem> | undefined)?.status;
+      },
+      () => undefined,
+    );
   }
 }
 

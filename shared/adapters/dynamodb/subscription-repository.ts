@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Subscription } from '../../domain/events/subscription';
 import type { SubscriptionRepository } from '../../ports/subscriptions';
-import { isConditionalCheckFailed, rethrowDynamoDbError } from './errors';
+import { inTable } from './errors';
 import { deleteExisting, queryPartition } from './partition';
 
 const SUBSCRIPTION_PARTITION = 'SUBSCRIPTION';
@@ -46,25 +46,28 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
    * @example const result = await repository.create(subscription); // { created: false, existing } on a repeat
    */
   async create(subscription: Subscription): Promise<{ created: true } | { created: false; existing: Subscription }> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: toItem(subscription),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': 'pk' },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { created: true };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) rethrowDynamoDbError(error, this.tableName);
-      // The document client does not unmarshall the item attached to the exception; dynalite may not attach it.
-      const old = (error as { Item?: Record<string, AttributeValue> }).Item;
-      const existing = old?.sk ? fromItem(unmarshall(old) as SubscriptionItem) : await this.get(subscription.id);
-      if (!existing) throw error;
-      return { created: false, existing };
-    }
+    return inTable(
+      this.tableName,
+      async () => {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: toItem(subscription),
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'pk' },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { created: true };
+      },
+      async (error) => {
+        // The document client does not unmarshall the item attached to the exception; dynalite may not attach it.
+        const old = (error as { Item?: Record<string, AttributeValue> }).Item;
+        const existing = old?.sk ? fromItem(unmarshall(old) as SubscriptionItem) : await this.get(subscription.id);
+        if (!existing) throw error;
+        return { created: false, existing };
+      },
+    );
   }
 
   /**
@@ -76,28 +79,29 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
    * @example await repository.activate('orders-sub', 'arn:aws:events:eu-west-1:123456789012:rule/aif-bus/aif-dev-sub-orders-sub')
    */
   async activate(id: string, ruleArn?: string): Promise<Subscription | undefined> {
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: SUBSCRIPTION_PARTITION, sk: id },
-          UpdateExpression:
-            ruleArn === undefined ? 'SET #status = :active' : 'SET #status = :active, #ruleArn = :ruleArn',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: {
-            '#pk': 'pk',
-            '#status': 'status',
-            ...(ruleArn !== undefined && { '#ruleArn': 'ruleArn' }),
-          },
-          ExpressionAttributeValues: { ':active': 'active', ...(ruleArn !== undefined && { ':ruleArn': ruleArn }) },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return out.Attributes ? fromItem(out.Attributes as SubscriptionItem) : undefined;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    return inTable(
+      this.tableName,
+      async () => {
+        const out = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: SUBSCRIPTION_PARTITION, sk: id },
+            UpdateExpression:
+              ruleArn === undefined ? 'SET #status = :active' : 'SET #status = :active, #ruleArn = :ruleArn',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: {
+              '#pk': 'pk',
+              '#status': 'status',
+              ...(ruleArn !== undefined && { '#ruleArn': 'ruleArn' }),
+            },
+            ExpressionAttributeValues: { ':active': 'active', ...(ruleArn !== undefined && { ':ruleArn': ruleArn }) },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return out.Attributes ? fromItem(out.Attributes as SubscriptionItem) : undefined;
+      },
+      () => undefined,
+    );
   }
 
   /**
@@ -108,7 +112,7 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
    * @example const subscription = await repository.get('orders-sub');
    */
   async get(id: string): Promise<Subscription | undefined> {
-    try {
+    return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({
           TableName: this.tableName,
@@ -117,9 +121,7 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
         }),
       );
       return out.Item ? fromItem(out.Item as SubscriptionItem) : undefined;
-    } catch (error) {
-      rethrowDynamoDbError(error, this.tableName);
-    }
+    });
   }
 
   /**

@@ -6,10 +6,10 @@ import {
   RemoveTargetsCommand,
   type Target,
 } from '@aws-sdk/client-eventbridge';
-import { DependencyUnavailableError, DomainError } from '../../domain/errors';
+import { DependencyUnavailableError } from '../../domain/errors';
 import { rulePattern, type Subscription } from '../../domain/events/subscription';
 import type { SubscriptionRules } from '../../ports/subscriptions';
-import { classifyError } from '../../resilience/classify';
+import { rethrowAwsError } from '../aws/rethrow';
 
 /** The one target of every subscription rule. */
 export const DELIVERY_TARGET_ID = 'delivery';
@@ -194,32 +194,14 @@ export class EventBridgeSubscriptionRules implements SubscriptionRules {
 }
 
 /**
- * Rethrows an EventBridge client error: "try again later" errors as `DependencyUnavailableError`
- * (→ 503 with Retry-After, the server's or 1 s), everything else unchanged. The decision is
- * `classifyError`'s: `transient` (throttling such as `ThrottlingException` and
- * `LimitExceededException`, `$retryable`, timeouts, network errors) or a `system` error EventBridge
- * answered with a 5xx (`InternalException`). Our own domain errors pass through.
+ * Rethrows an EventBridge client error: retry-later errors as `DependencyUnavailableError`,
+ * everything else unchanged (the rules are `rethrowAwsError`'s).
  *
- * @param error - what the EventBridge client threw
  * @param operation - what was being done, for the message, e.g. `PutRule aif-dev-sub-orders`
  * @throws {DependencyUnavailableError} for retry-later errors; the original error otherwise
- * @example try { await client.send(command) } catch (e) { rethrowEventBridgeError(e, 'StartReplay nightly') }
  */
 export function rethrowEventBridgeError(error: unknown, operation: string): never {
-  if (error instanceof DomainError) throw error;
-  const classified = classifyError(error, { source: 'eventbridge' });
-  const status = classified.context.httpStatusCode;
-  const serverFault = classified.category === 'system' && typeof status === 'number' && status >= 500;
-  if (classified.category === 'transient' || serverFault) {
-    const retryAfterSeconds =
-      classified.retryAfterMs !== undefined ? Math.max(1, Math.ceil(classified.retryAfterMs / 1000)) : 1;
-    throw new DependencyUnavailableError(
-      `EventBridge is unavailable for ${operation} (${classified.code})`,
-      retryAfterSeconds,
-      { cause: error },
-    );
-  }
-  throw error;
+  rethrowAwsError(error, { source: 'eventbridge', what: `EventBridge for ${operation}` });
 }
 
 function isResourceNotFound(error: unknown): boolean {

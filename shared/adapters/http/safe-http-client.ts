@@ -3,14 +3,14 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import {
-  type AddressPolicy,
   type AddressRange,
-  assertAddressPolicy,
+  assertOutboundAddressRules,
   checkTargetUrl,
   classifyAddress,
   ipLiteral,
   isResolvedAddressAllowed,
-} from '../../domain/net/address-policy';
+  type OutboundAddressRules,
+} from '../../domain/net/outbound-address-rules';
 import { HttpStatusError } from '../../domain/resilience/errors';
 import type { HttpClient } from '../../ports/http-client';
 
@@ -22,7 +22,7 @@ export const RESPONSE_TOO_LARGE_CODE = 'ERR_RESPONSE_TOO_LARGE';
 export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 
 /**
- * The destination is an address the {@link AddressPolicy} refuses: an IP literal in the URL, or an
+ * The destination is an address the {@link OutboundAddressRules} refuses: an IP literal in the URL, or an
  * address a host name resolved to (any one of them). No connection was opened.
  *
  * @example
@@ -116,7 +116,7 @@ export type SafeHttpResponse = {
  * service-mesh forwarding. It uses `node:http`/`node:https` rather than `fetch` because only they let
  * it judge the address at connect time:
  * - the URL is checked first ({@link checkTargetUrl}: http(s) only, no credentials, IP literals judged
- *   by the policy without DNS);
+ *   by the rules without DNS);
  * - a host name is resolved by the client's own `lookup` hook (`dns.lookup` with `all: true`); if ANY
  *   resolved address is refused the request fails with {@link BlockedAddressError}, else the socket
  *   dials exactly the addresses that were checked, so a DNS answer that changes between check and
@@ -138,25 +138,25 @@ export type SafeHttpResponse = {
  * );
  */
 export class SafeHttpClient implements HttpClient {
-  private readonly policy: AddressPolicy;
+  private readonly rules: OutboundAddressRules;
   private readonly maxResponseBytes: number;
   private readonly resolveHost: ResolveHost;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
 
   /**
-   * @param policy - which addresses may be dialled (default `{}`: global unicast only)
+   * @param rules - which addresses may be dialled (default `{}`: global unicast only)
    * @param options - body cap, connection reuse and the resolver
-   * @throws {TypeError} when the policy's allowlist holds an invalid entry (see `assertAddressPolicy`)
+   * @throws {TypeError} when the rules' allowlist holds an invalid entry (see `assertOutboundAddressRules`)
    * @throws {RangeError} when `maxResponseBytes` is not a non-negative integer
    */
-  constructor(policy: AddressPolicy = {}, options: SafeHttpClientOptions = {}) {
-    assertAddressPolicy(policy);
+  constructor(rules: OutboundAddressRules = {}, options: SafeHttpClientOptions = {}) {
+    assertOutboundAddressRules(rules);
     const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 0) {
       throw new RangeError(`maxResponseBytes is a non-negative integer, got ${maxResponseBytes}`);
     }
-    this.policy = { ...policy, ...(policy.allowlist && { allowlist: [...policy.allowlist] }) };
+    this.rules = { ...rules, ...(rules.allowlist && { allowlist: [...rules.allowlist] }) };
     this.maxResponseBytes = maxResponseBytes;
     this.resolveHost =
       options.resolveHost ?? ((hostname, lookupOptions) => dns.lookup(hostname, { ...lookupOptions, all: true }));
@@ -190,7 +190,7 @@ export class SafeHttpClient implements HttpClient {
     if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new TypeError(`timeoutMs is a positive number of milliseconds, got ${timeoutMs}`);
     }
-    const target = checkTargetUrl(request.url, this.policy);
+    const target = checkTargetUrl(request.url, this.rules);
     if (!target.ok) {
       if (target.address === undefined) throw new TypeError(`refused URL: ${target.reason}`);
       throw new BlockedAddressError(`refused destination: ${target.reason}`, {
@@ -336,7 +336,7 @@ export class SafeHttpClient implements HttpClient {
       });
     }
     for (const { address } of addresses) {
-      if (!isResolvedAddressAllowed(hostname, address, this.policy)) {
+      if (!isResolvedAddressAllowed(hostname, address, this.rules)) {
         const range = rangeOrUndefined(address);
         throw new BlockedAddressError(
           `refused destination: ${hostname} resolves to ${address}${range ? ` (${range})` : ''}`,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { nowMs } from '../../ports/clock';
 import {
   type LocalQueue,
   type LocalQueueCounts,
@@ -305,9 +306,9 @@ export class LocalQueuePoller {
   }
 
   private context(): Context {
-    const deadline = this.queue.clock.now() + this.timeoutMs;
+    const deadline = nowMs(this.queue.clock) + this.timeoutMs;
     const awsRequestId = randomUUID();
-    const day = new Date(this.queue.clock.now()).toISOString().slice(0, 10).replaceAll('-', '/');
+    const day = new Date(nowMs(this.queue.clock)).toISOString().slice(0, 10).replaceAll('-', '/');
     return {
       callbackWaitsForEmptyEventLoop: true,
       functionName: this.functionName,
@@ -317,7 +318,7 @@ export class LocalQueuePoller {
       awsRequestId,
       logGroupName: `/aws/lambda/${this.functionName}`,
       logStreamName: `${day}/[$LATEST]${awsRequestId.replaceAll('-', '')}`,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - this.queue.clock.now()),
+      getRemainingTimeInMillis: () => Math.max(0, deadline - nowMs(this.queue.clock)),
       done: () => undefined,
       fail: () => undefined,
       succeed: () => undefined,
@@ -327,7 +328,7 @@ export class LocalQueuePoller {
   private armWakeTimer(): void {
     const at = this.queue.nextVisibleAt();
     if (at === undefined) return;
-    const delayMs = Math.min(Math.max(0, at - this.queue.clock.now()), MAX_TIMER_MS);
+    const delayMs = Math.min(Math.max(0, at - nowMs(this.queue.clock)), MAX_TIMER_MS);
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;
       this.pump();

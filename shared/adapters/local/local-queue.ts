@@ -1,10 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-
-/** A source of the current time in milliseconds since the Unix epoch; injected so tests need no real waiting. */
-export type MillisecondClock = { now(): number };
-
-/** The wall clock, read through `Date.now` on every call (so vitest's fake timers apply to it). */
-export const systemMillisecondClock: MillisecondClock = { now: () => Date.now() };
+import { type Clock, nowMs, systemClock } from '../../ports/clock';
 
 /**
  * One message attribute as a Lambda SQS record carries it: `dataType` is `String`, `Number` or `Binary`,
@@ -99,8 +94,8 @@ export type LocalQueueOptions = {
   maximumMessageSizeBytes?: number;
   /** @default none — messages are received for ever (until retention ends) */
   redrivePolicy?: LocalRedrivePolicy;
-  /** @default {@link systemMillisecondClock} */
-  clock?: MillisecondClock;
+  /** Only `now` is read; injected so tests need no real waiting. @default {@link systemClock} */
+  clock?: Pick<Clock, 'now'>;
   /**
    * The region in the queue's ARN and in Lambda records' `awsRegion`.
    * @default 'local'
@@ -253,7 +248,7 @@ export class LocalQueue {
   /** `arn:aws:sqs:<region>:<account>:<name>` — Lambda records' `eventSourceARN`. */
   readonly arn: string;
   /** The time source every timestamp and timeout of this queue uses. */
-  readonly clock: MillisecondClock;
+  readonly clock: Pick<Clock, 'now'>;
   /** Default seconds a received message stays invisible. */
   readonly visibilityTimeoutSeconds: number;
   /** Default seconds a new message is delayed. */
@@ -283,7 +278,7 @@ export class LocalQueue {
     const accountId = options.accountId ?? '000000000000';
     this.arn = `arn:aws:sqs:${this.region}:${accountId}:${this.name}`;
     this.senderId = options.senderId ?? accountId;
-    this.clock = options.clock ?? systemMillisecondClock;
+    this.clock = options.clock ?? systemClock;
     this.visibilityTimeoutSeconds = checkInteger(
       'visibilityTimeoutSeconds',
       options.visibilityTimeoutSeconds ?? 30,
@@ -325,7 +320,7 @@ export class LocalQueue {
    * const id = queue.send(JSON.stringify(message), { delaySeconds: 5, messageAttributes: { priority: { dataType: 'Number', stringValue: '10' } } });
    */
   send(body: string, options: LocalSendOptions = {}): string {
-    const now = this.clock.now();
+    const now = nowMs(this.clock);
     const delaySeconds = checkInteger('delaySeconds', options.delaySeconds ?? this.delaySeconds, 0, MAX_DELAY_SECONDS);
     if (typeof body !== 'string' || body.length === 0) throw new RangeError('The message body must not be empty');
     if (INVALID_CHARACTER.test(body)) {
@@ -383,7 +378,7 @@ export class LocalQueue {
       0,
       MAX_VISIBILITY_TIMEOUT_SECONDS,
     );
-    const now = this.clock.now();
+    const now = nowMs(this.clock);
     this.expire(now);
     const candidates = [...this.messages.values()].filter((message) => message.visibleAt <= now).sort(deliveryOrder);
     const received: LocalQueueMessage[] = [];
@@ -438,7 +433,7 @@ export class LocalQueue {
   changeVisibility(receiptHandle: string, visibilityTimeoutSeconds: number): void {
     checkInteger('visibilityTimeoutSeconds', visibilityTimeoutSeconds, 0, MAX_VISIBILITY_TIMEOUT_SECONDS);
     const message = this.messageFor(receiptHandle);
-    const now = this.clock.now();
+    const now = nowMs(this.clock);
     if (message.visibleAt <= now) throw new MessageNotInflightError(message.messageId);
     const visibleAt = now + visibilityTimeoutSeconds * 1000;
     const limit = (message.receivedAt ?? now) + MAX_VISIBILITY_TIMEOUT_SECONDS * 1000;
@@ -475,7 +470,7 @@ export class LocalQueue {
    * queue.approximateCounts(); // { visible: 2, inFlight: 1, delayed: 0 }
    */
   approximateCounts(): LocalQueueCounts {
-    const now = this.clock.now();
+    const now = nowMs(this.clock);
     this.expire(now);
     const counts: LocalQueueCounts = { visible: 0, inFlight: 0, delayed: 0 };
     for (const message of this.messages.values()) {
@@ -491,10 +486,10 @@ export class LocalQueue {
    *
    * @returns the earliest such time, or `undefined` when no message is hidden
    * @example
-   * const at = queue.nextVisibleAt(); if (at !== undefined) setTimeout(poll, at - queue.clock.now());
+   * const at = queue.nextVisibleAt(); if (at !== undefined) setTimeout(poll, at - nowMs(queue.clock));
    */
   nextVisibleAt(): number | undefined {
-    const now = this.clock.now();
+    const now = nowMs(this.clock);
     this.expire(now);
     let next: number | undefined;
     for (const message of this.messages.values()) {
@@ -526,7 +521,7 @@ export class LocalQueue {
     this.store({
       ...message,
       deadLetterQueueSourceArn: sourceArn,
-      visibleAt: this.clock.now(),
+      visibleAt: nowMs(this.clock),
       receiptHandle: undefined,
       receivedAt: undefined,
     });
@@ -539,7 +534,7 @@ export class LocalQueue {
   }
 
   private messageFor(receiptHandle: string): StoredMessage {
-    this.expire(this.clock.now());
+    this.expire(nowMs(this.clock));
     const message = this.byReceiptHandle.get(receiptHandle);
     if (!message) throw new ReceiptHandleIsInvalidError(String(receiptHandle));
     return message;

@@ -1,7 +1,7 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DependencyUnavailableError } from '../../domain/errors';
+import { classifyError } from '../../domain/resilience/classify';
 import type { DeliveryMessage, DeliveryQueue } from '../../ports/delivery-queue';
-import { classifyError } from '../../resilience/classify';
 
 /** SendMessage DelaySeconds bounds (Amazon SQS API Reference, SendMessage). */
 const MAX_DELAY_SECONDS = 900;

@@ -70,7 +70,6 @@ export const AuthenticationSpecSchema = z
       if (!auth.keyName) ctx.addIssue({ code: 'custom', path: ['keyName'], message: 'api_key needs keyName' });
     }
   });
-export type AuthenticationSpec = z.infer<typeof AuthenticationSpecSchema>;
 
 export const RateLimitSpecSchema = z.object({
   requestsPerSecond: z.number().positive(),

@@ -1,30 +1,30 @@
 import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from '../errors';
 
-/** No contract (or no such version of it) is registered (HTTP 404). */
+/** No contract (or no such version of it) is registered. */
 export class ContractNotFoundError extends NotFoundError {
   override readonly code = 'contract-not-found';
   override readonly title = 'The contract or contract version does not exist';
 }
 
-/** The method and path match no endpoint of the contract; `problems` lists the known endpoints (HTTP 404). */
+/** The method and path match no endpoint of the contract; `problems` lists the known endpoints. */
 export class EndpointNotFoundError extends NotFoundError {
   override readonly code = 'endpoint-not-found';
   override readonly title = 'The contract declares no such endpoint';
 }
 
-/** A version is immutable: the same name and version were registered with different content (HTTP 409). */
+/** A version is immutable: the same name and version were registered with different content. */
 export class VersionConflictError extends ConflictError {
   override readonly code = 'version-conflict';
   override readonly title = 'This contract version is already registered with different content';
 }
 
-/** The new version breaks the name's compatibility mode; `problems` holds one entry per break (HTTP 409). */
+/** The new version breaks the name's compatibility mode; `problems` holds one entry per break. */
 export class IncompatibleVersionError extends ConflictError {
   override readonly code = 'incompatible-version';
   override readonly title = 'The new version is not compatible with earlier versions';
 }
 
-/** A contract's JSON Schemas cannot be compiled (unresolvable `$ref`, invalid keyword value) (HTTP 422). */
+/** A contract's JSON Schemas cannot be compiled (unresolvable `$ref`, invalid keyword value). */
 export class InvalidSchemaError extends ValidationError {
   override readonly code = 'invalid-schema';
   override readonly title = 'A schema in the contract is not valid JSON Schema 2020-12';

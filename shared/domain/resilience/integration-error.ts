@@ -61,6 +61,28 @@ export class IntegrationError extends Error {
     this.context = fields.context ?? {};
   }
 
+  /**
+   * The one way to derive an error: a copy with `changes` applied, every other field (`cause`,
+   * `timestamp` included) kept. A key given as `undefined` removes an optional field
+   * (`{ retryAfterMs: undefined }`). The original is never mutated (callers may still hold it).
+   *
+   * @example error.copyWith({ context: { ...error.context, attempts: 3 } })
+   */
+  copyWith(changes: Partial<IntegrationErrorFields> & { message?: string }): IntegrationError {
+    const { message = this.message, ...fields } = changes;
+    return new IntegrationError(message, {
+      code: this.code,
+      category: this.category,
+      source: this.source,
+      timestamp: this.timestamp,
+      retryable: this.retryable,
+      ...(this.retryAfterMs !== undefined && { retryAfterMs: this.retryAfterMs }),
+      context: this.context,
+      cause: this.cause,
+      ...fields,
+    });
+  }
+
   /** The error as JSON for logs, events and responses: every field except `cause` and the stack. */
   toJSON(): {
     code: string;
@@ -95,14 +117,5 @@ export class IntegrationError extends Error {
  * @example withErrorContext(error, { attempts: 3, stopReason: 'retries-exhausted' }).context.attempts // 3
  */
 export function withErrorContext(error: IntegrationError, extra: Record<string, unknown>): IntegrationError {
-  return new IntegrationError(error.message, {
-    code: error.code,
-    category: error.category,
-    source: error.source,
-    timestamp: error.timestamp,
-    retryable: error.retryable,
-    ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }),
-    context: { ...error.context, ...extra },
-    cause: error.cause,
-  });
+  return error.copyWith({ context: { ...error.context, ...extra } });
 }

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type AddressPolicy,
   type AddressRange,
-  assertAddressPolicy,
+  assertOutboundAddressRules,
   checkTargetUrl,
   classifyAddress,
   ipLiteral,
   isAddressAllowed,
   isHostAllowlisted,
   isResolvedAddressAllowed,
-} from '../../shared/domain/net/address-policy';
+  type OutboundAddressRules,
+} from '../../shared/domain/net/outbound-address-rules';
 
-const DEFAULT_POLICY: AddressPolicy = {};
+const DEFAULT_POLICY: OutboundAddressRules = {};
 
 describe('address-policy', () => {
   describe('classifyAddress', () => {
@@ -105,7 +105,7 @@ describe('address-policy', () => {
 
     it('allows loopback, and only loopback, with allowLoopback', () => {
       // Prepare
-      const policy: AddressPolicy = { allowLoopback: true };
+      const policy: OutboundAddressRules = { allowLoopback: true };
 
       // Act / Assess
       expect(isAddressAllowed('127.0.0.1', policy)).toBe(true);
@@ -118,7 +118,7 @@ describe('address-policy', () => {
 
     it('allows RFC 1918 and unique-local addresses with allowPrivate, but not link-local or CGNAT', () => {
       // Prepare
-      const policy: AddressPolicy = { allowPrivate: true };
+      const policy: OutboundAddressRules = { allowPrivate: true };
 
       // Act / Assess
       expect(isAddressAllowed('10.0.0.1', policy)).toBe(true);
@@ -131,7 +131,7 @@ describe('address-policy', () => {
 
     it('allows addresses inside an allowlisted CIDR or equal to an allowlisted address', () => {
       // Prepare
-      const policy: AddressPolicy = {
+      const policy: OutboundAddressRules = {
         allowlist: ['10.1.0.0/16', 'fd12:3456::/32', '192.168.7.7', '::ffff:172.20.0.0/112'],
       };
 
@@ -150,7 +150,7 @@ describe('address-policy', () => {
       'blocks the credential endpoint %s even when the policy would open its range',
       (ip) => {
         // Prepare
-        const policy: AddressPolicy = {
+        const policy: OutboundAddressRules = {
           allowPrivate: true,
           allowLoopback: true,
           allowlist: ['169.254.0.0/16', 'fd00::/8', '0.0.0.0/0'],
@@ -163,7 +163,7 @@ describe('address-policy', () => {
   });
 
   describe('isHostAllowlisted / isResolvedAddressAllowed', () => {
-    const policy: AddressPolicy = { allowlist: ['orders.internal', '*.svc.internal', '10.0.0.0/8'] };
+    const policy: OutboundAddressRules = { allowlist: ['orders.internal', '*.svc.internal', '10.0.0.0/8'] };
 
     it('matches host names exactly or by *. suffix, ignoring case and a trailing dot', () => {
       // Act / Assess
@@ -186,18 +186,18 @@ describe('address-policy', () => {
     });
   });
 
-  describe('assertAddressPolicy', () => {
+  describe('assertOutboundAddressRules', () => {
     it('accepts CIDRs, addresses, host names and *. suffixes', () => {
       // Act / Assess
       expect(() =>
-        assertAddressPolicy({ allowlist: ['10.0.0.0/8', '::1', '[fd00::1]', 'db.internal', '*.svc.local'] }),
+        assertOutboundAddressRules({ allowlist: ['10.0.0.0/8', '::1', '[fd00::1]', 'db.internal', '*.svc.local'] }),
       ).not.toThrow();
     });
 
     it('rejects malformed entries, naming each', () => {
       // Act / Assess
       expect(() =>
-        assertAddressPolicy({ allowlist: ['10.0.0.0/33', '127.1/8', 'bad host', '*.', 'fd00::/129'] }),
+        assertOutboundAddressRules({ allowlist: ['10.0.0.0/33', '127.1/8', 'bad host', '*.', 'fd00::/129'] }),
       ).toThrow(/"10\.0\.0\.0\/33".*"127\.1\/8".*"bad host".*"\*\.".*"fd00::\/129"/);
     });
   });
@@ -308,7 +308,7 @@ describe('address-policy', () => {
 
     it('accepts loopback literals in every spelling with allowLoopback', () => {
       // Prepare
-      const policy: AddressPolicy = { allowLoopback: true };
+      const policy: OutboundAddressRules = { allowLoopback: true };
 
       // Act / Assess
       for (const url of ['http://127.0.0.1:3000/', 'http://2130706433/', 'http://[::1]/', 'http://[::ffff:7f00:1]/']) {
@@ -319,7 +319,7 @@ describe('address-policy', () => {
 
     it('accepts addresses of an allowlisted CIDR', () => {
       // Prepare
-      const policy: AddressPolicy = { allowlist: ['10.20.0.0/16'] };
+      const policy: OutboundAddressRules = { allowlist: ['10.20.0.0/16'] };
 
       // Act / Assess
       expect(checkTargetUrl('http://10.20.1.2:8080/orders', policy).ok).toBe(true);

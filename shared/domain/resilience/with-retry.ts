@@ -1,8 +1,8 @@
-import { decide, type Resolution } from '../domain/resilience/decide';
-import { type IntegrationError, withErrorContext } from '../domain/resilience/integration-error';
-import { type PolicyOverrides, type ResolvedPolicy, resolvePolicy } from '../domain/resilience/policy';
-import { type Clock, systemClock } from '../ports/clock';
+import { type Clock, systemClock } from '../../ports/clock';
 import { classifyError } from './classify';
+import { decide, type Resolution } from './decide';
+import { type IntegrationError, withErrorContext } from './integration-error';
+import { type PolicyOverrides, type ResolvedPolicy, resolvePolicy } from './policy';
 
 /** Finds the policy for an error: a function (e.g. over a policy cache) or the operator's overrides map. */
 export type PolicySource = ((error: IntegrationError) => ResolvedPolicy | Promise<ResolvedPolicy>) | PolicyOverrides;

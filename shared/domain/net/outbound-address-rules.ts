@@ -58,7 +58,7 @@ export type AddressRange =
  * By default only `unicast` addresses pass (see {@link isAddressAllowed}). The flags and the allowlist
  * open exceptions; none of them opens the cloud credential endpoints (see {@link isAddressAllowed}).
  */
-export type AddressPolicy = {
+export type OutboundAddressRules = {
   /**
    * Allow `loopback` (127.0.0.0/8, ::1). For the local runner and tests only: in Lambda the Runtime API
    * (`AWS_LAMBDA_RUNTIME_API`, 127.0.0.1:9001) and extensions such as the Parameters and Secrets
@@ -190,8 +190,8 @@ function parseAllowlistEntry(raw: string): AllowlistEntry {
   return { kind: 'invalid', entry: raw };
 }
 
-function allowlistEntries(policy: AddressPolicy): AllowlistEntry[] {
-  return (policy.allowlist ?? []).map(parseAllowlistEntry);
+function allowlistEntries(rules: OutboundAddressRules): AllowlistEntry[] {
+  return (rules.allowlist ?? []).map(parseAllowlistEntry);
 }
 
 function inAllowlist(address: ParsedAddress, entries: readonly AllowlistEntry[]): boolean {
@@ -207,13 +207,13 @@ function isCredentialEndpoint(address: ParsedAddress): boolean {
 }
 
 /** Why an address is refused, or undefined when it is allowed. */
-function refusal(address: ParsedAddress, policy: AddressPolicy): string | undefined {
+function refusal(address: ParsedAddress, rules: OutboundAddressRules): string | undefined {
   const range = rangeOf(address);
   if (isCredentialEndpoint(address)) return 'a cloud credential endpoint';
-  if (inAllowlist(address, allowlistEntries(policy))) return undefined;
+  if (inAllowlist(address, allowlistEntries(rules))) return undefined;
   if (range === 'unicast') return undefined;
-  if (range === 'loopback' && policy.allowLoopback === true) return undefined;
-  if ((range === 'private' || range === 'uniqueLocal') && policy.allowPrivate === true) return undefined;
+  if (range === 'loopback' && rules.allowLoopback === true) return undefined;
+  if ((range === 'private' || range === 'uniqueLocal') && rules.allowPrivate === true) return undefined;
   return range;
 }
 
@@ -223,7 +223,7 @@ function refusal(address: ParsedAddress, policy: AddressPolicy): string | undefi
  * Rules, in order (RFC 6890 special-purpose registries via {@link classifyAddress}):
  * 1. not an IP address in `net.isIP` spelling → refused (fail closed);
  * 2. a cloud credential endpoint (169.254.169.254, fd00:ec2::254, ECS 169.254.170.2, EKS Pod Identity
- *    169.254.170.23 / fd00:ec2::23, Alibaba 100.100.100.200) → refused, whatever the policy;
+ *    169.254.170.23 / fd00:ec2::23, Alibaba 100.100.100.200) → refused, whatever the rules say;
  * 3. inside an allowlisted CIDR or equal to an allowlisted address → allowed;
  * 4. `unicast` → allowed;
  * 5. `loopback` with `allowLoopback`, `private`/`uniqueLocal` with `allowPrivate` → allowed;
@@ -233,20 +233,20 @@ function refusal(address: ParsedAddress, policy: AddressPolicy): string | undefi
  * Host-name allowlist entries play no part here: see {@link isHostAllowlisted}.
  *
  * @param ip - an address such as `dns.lookup` returns it (`10.0.0.1`, `::1`)
- * @param policy - the exceptions to the default
+ * @param rules - the exceptions to the default
  * @returns true when the address may be dialled
  * @example
  * isAddressAllowed('10.0.0.1', {});                            // false
  * isAddressAllowed('10.0.0.1', { allowlist: ['10.0.0.0/8'] }); // true
  * isAddressAllowed('169.254.169.254', { allowlist: ['169.254.0.0/16'] }); // false: credential endpoint
  */
-export function isAddressAllowed(ip: string, policy: AddressPolicy): boolean {
+export function isAddressAllowed(ip: string, rules: OutboundAddressRules): boolean {
   const address = parseStrict(ip);
-  return address !== undefined && refusal(address, policy) === undefined;
+  return address !== undefined && refusal(address, rules) === undefined;
 }
 
 /**
- * Tells whether a host name matches a host-name entry of the policy's allowlist: `orders.internal`
+ * Tells whether a host name matches a host-name entry of the rules' allowlist: `orders.internal`
  * matches itself, `*.svc.internal` matches `a.svc.internal` and `a.b.svc.internal` but not
  * `svc.internal`. Case and a trailing dot are ignored; IP and CIDR entries never match a name.
  *
@@ -254,13 +254,13 @@ export function isAddressAllowed(ip: string, policy: AddressPolicy): boolean {
  * endpoints. Use it for names whose DNS the operator controls.
  *
  * @param hostname - a host name as in `URL.hostname`
- * @param policy - the policy whose allowlist is searched
+ * @param rules - the rules whose allowlist is searched
  * @returns true when an entry matches
  * @example isHostAllowlisted('Orders.Internal.', { allowlist: ['orders.internal'] }) // true
  */
-export function isHostAllowlisted(hostname: string, policy: AddressPolicy): boolean {
+export function isHostAllowlisted(hostname: string, rules: OutboundAddressRules): boolean {
   const name = normaliseHost(hostname);
-  return allowlistEntries(policy).some(
+  return allowlistEntries(rules).some(
     (entry) =>
       (entry.kind === 'host' && entry.name === name) ||
       (entry.kind === 'suffix' && name.endsWith(entry.suffix) && name.length > entry.suffix.length),
@@ -274,33 +274,33 @@ export function isHostAllowlisted(hostname: string, policy: AddressPolicy): bool
  *
  * @param hostname - the name that was resolved (`URL.hostname`)
  * @param ip - one address it resolved to, as `dns.lookup` returns it
- * @param policy - the exceptions to the default
+ * @param rules - the exceptions to the default
  * @returns true when that address may be dialled for that name
  * @example
  * isResolvedAddressAllowed('localhost', '127.0.0.1', {});                               // false
  * isResolvedAddressAllowed('db.internal', '10.0.0.5', { allowlist: ['db.internal'] }); // true
  */
-export function isResolvedAddressAllowed(hostname: string, ip: string, policy: AddressPolicy): boolean {
+export function isResolvedAddressAllowed(hostname: string, ip: string, rules: OutboundAddressRules): boolean {
   const address = parseStrict(ip);
   if (!address) return false;
-  if (isHostAllowlisted(hostname, policy)) return !isCredentialEndpoint(address);
-  return refusal(address, policy) === undefined;
+  if (isHostAllowlisted(hostname, rules)) return !isCredentialEndpoint(address);
+  return refusal(address, rules) === undefined;
 }
 
 /**
- * Checks a policy once, at configuration time, so that a typo does not silently block (or, worse, seem
+ * Checks the rules once, at configuration time, so that a typo does not silently block (or, worse, seem
  * to allow) a destination.
  *
- * @param policy - the policy to check
+ * @param rules - the rules to check
  * @throws {TypeError} naming every allowlist entry that is neither a CIDR (`10.0.0.0/8`; the address in
  *   `net.isIP` spelling, prefix within 32 or 128), an IP address, a host name nor a `*.` host suffix
- * @example assertAddressPolicy({ allowlist: ['10.0.0.0/33'] }); // throws TypeError
+ * @example assertOutboundAddressRules({ allowlist: ['10.0.0.0/33'] }); // throws TypeError
  */
-export function assertAddressPolicy(policy: AddressPolicy): void {
-  const invalid = allowlistEntries(policy).flatMap((entry) => (entry.kind === 'invalid' ? [entry.entry] : []));
+export function assertOutboundAddressRules(rules: OutboundAddressRules): void {
+  const invalid = allowlistEntries(rules).flatMap((entry) => (entry.kind === 'invalid' ? [entry.entry] : []));
   if (invalid.length > 0) {
     throw new TypeError(
-      `invalid address policy allowlist entries: ${invalid.map((e) => JSON.stringify(e)).join(', ')}`,
+      `invalid outbound address rules allowlist entries: ${invalid.map((e) => JSON.stringify(e)).join(', ')}`,
     );
   }
 }
@@ -330,13 +330,13 @@ export type TargetUrlCheck =
  * (`[::ffff:127.0.0.1]` → `[::ffff:7f00:1]`), so no spelling escapes the check.
  *
  * @param url - the absolute destination URL
- * @param policy - the exceptions to the default
+ * @param rules - the exceptions to the default
  * @returns `{ ok: true, url }` with the parsed URL, or `{ ok: false, reason, address?, range? }`
  * @example
  * checkTargetUrl('http://169.254.169.254/latest/meta-data', {});
  * // { ok: false, reason: 'address 169.254.169.254 is a cloud credential endpoint', address: '169.254.169.254', range: 'linkLocal' }
  */
-export function checkTargetUrl(url: string, policy: AddressPolicy): TargetUrlCheck {
+export function checkTargetUrl(url: string, rules: OutboundAddressRules): TargetUrlCheck {
   if (typeof url !== 'string' || !URL.canParse(url)) return { ok: false, reason: 'not a valid absolute URL' };
   const parsed = new URL(url);
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
@@ -350,11 +350,11 @@ export function checkTargetUrl(url: string, policy: AddressPolicy): TargetUrlChe
   const literal =
     ipLiteral(parsed.hostname) ?? (host === 'localhost' || host.endsWith('.localhost') ? '127.0.0.1' : undefined);
   if (literal === undefined) return { ok: true, url: parsed };
-  if (literal === '127.0.0.1' && !isIP(parsed.hostname) && isHostAllowlisted(host, policy))
+  if (literal === '127.0.0.1' && !isIP(parsed.hostname) && isHostAllowlisted(host, rules))
     return { ok: true, url: parsed };
   const address = parseStrict(literal);
   if (!address) return { ok: false, reason: `host ${parsed.hostname} is not a valid IP address` };
-  const why = refusal(address, policy);
+  const why = refusal(address, rules);
   if (why === undefined) return { ok: true, url: parsed };
   return { ok: false, reason: `address ${literal} is ${articled(why)}`, address: literal, range: rangeOf(address) };
 }

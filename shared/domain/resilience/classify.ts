@@ -1,16 +1,18 @@
+// The one import from outside the domain: @smithy/core/retry's pure predicates over error shapes (no
+// client, no I/O), so AWS SDK errors are judged exactly as the SDK's own retry strategy judges them.
 import { isClockSkewCorrectedError, isRetryableByTrait, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import {
-  BadRequestError,
   ConflictError,
   DependencyUnavailableError,
+  InputTooLargeError,
+  MalformedInputError,
   NotFoundError,
-  PayloadTooLargeError,
-  PreconditionFailedError,
+  RevisionMismatchError,
   ValidationError,
-} from '../domain/errors';
-import { CONFIGURATION_ERROR_CODE, ConfigurationError, HttpStatusError } from '../domain/resilience/errors';
-import { type ErrorCategory, IntegrationError } from '../domain/resilience/integration-error';
-import { MAX_POLICY_DELAY_MS, UNCLASSIFIED_CODE } from '../domain/resilience/policy';
+} from '../errors';
+import { CONFIGURATION_ERROR_CODE, ConfigurationError, HttpStatusError } from './errors';
+import { type ErrorCategory, IntegrationError } from './integration-error';
+import { MAX_POLICY_DELAY_MS, UNCLASSIFIED_CODE } from './policy';
 
 /** The code of a timeout: `AbortSignal.timeout()`'s `TimeoutError`, the AWS SDK's request timeout. */
 export const TIMEOUT_CODE = 'TIMEOUT';
@@ -53,11 +55,11 @@ const RESOURCE_CODES: ReadonlySet<string> = new Set(['ERR_MEMORY_ALLOCATION_FAIL
 /** Our domain errors that describe the request itself: repeating it unchanged cannot succeed. */
 const PERMANENT_DOMAIN_ERRORS = [
   ValidationError,
-  BadRequestError,
+  MalformedInputError,
   NotFoundError,
   ConflictError,
-  PayloadTooLargeError,
-  PreconditionFailedError,
+  InputTooLargeError,
+  RevisionMismatchError,
 ] as const;
 
 /** Options of {@link classifyError}. */
@@ -187,7 +189,7 @@ function parseHttpDate(value: string, nowMs: number): number | undefined {
  * - an IntegrationError is returned unchanged (a nested one lends its classification);
  * - `HttpStatusError` → `HTTP_<status>` by {@link classifyHttpStatus}, with its Retry-After;
  * - `ConfigurationError` → `system` `CONFIGURATION_ERROR`, not retryable;
- * - our domain errors: Validation/BadRequest/NotFound/Conflict/PayloadTooLarge/PreconditionFailed
+ * - our domain errors: Validation/MalformedInput/NotFound/Conflict/InputTooLarge/RevisionMismatch
  *   → `permanent` (code: their problem slug); DependencyUnavailable → `transient` with its Retry-After;
  * - `TimeoutError` (AbortSignal.timeout, the AWS SDK's request timeout) → `transient` `TIMEOUT`;
  *   `AbortError` → `permanent` `ABORTED`, not retryable (the caller cancelled) — unless a
