@@ -15,7 +15,7 @@ import {
 import { LocalEventBus } from '../shared/adapters/local/local-event-bus';
 import { LocalQueue, PRIORITY_ATTRIBUTE } from '../shared/adapters/local/local-queue';
 import { LocalQueuePoller, type SqsBatchHandler } from '../shared/adapters/local/local-queue-poller';
-import { LocalSubscriptionRouter } from '../shared/adapters/local/local-subscription-router';
+import { LocalSubscriptionRules } from '../shared/adapters/local/local-subscription-rules';
 import { CompiledContractCache } from '../shared/domain/contracts/validator';
 import { MAX_PUT_EVENTS_ENTRIES } from '../shared/domain/events/entry-rules';
 import type { IntegrationEvent } from '../shared/domain/events/integration-event';
@@ -62,7 +62,7 @@ export type LocalThroughputOptions = { rounds: number; events: number };
 export type LocalThroughputResult = {
   events: number;
   rounds: number;
-  /** publishEvents (in-memory log) → LocalEventBus → router → LocalQueue → poller → deliverEvent → 204. */
+  /** publishEvents (in-memory log) → LocalEventBus → subscription rules → LocalQueue → poller → deliverEvent → 204. */
   pipelinePerSecond: number;
   /** Diagnostic: the same from `LocalEventBus.publish` on (no publishEvents, no event log). */
   busPerSecond: number;
@@ -193,7 +193,7 @@ export async function benchResend(options: { requests: number; failureRate: numb
 
 /**
  * Local publish-to-delivery throughput: per round, `events` events (requests of 100, four at a time)
- * go through publishEvents (in-memory event log) → LocalEventBus → LocalSubscriptionRouter → LocalQueue
+ * go through publishEvents (in-memory event log) → LocalEventBus → LocalSubscriptionRules → LocalQueue
  * → LocalQueuePoller (the local runner's defaults: batches of 10, two at a time) → deliverEvent → an
  * HTTP fake that answers 204, until the poller has drained the queue. A diagnostic arm starts at
  * `LocalEventBus.publish`; the baseline sends the same delivery messages to a bare LocalQueue and
@@ -260,10 +260,10 @@ async function runPipeline(count: number, round: number, from: 'publishEvents' |
   const bus = new LocalEventBus();
   const { queue } = deliveryQueues();
   const deliveryQueue = new LocalDeliveryQueue(queue);
-  const router = new LocalSubscriptionRouter(deliveryQueue);
-  await router.put(SUBSCRIPTION);
+  const rules = new LocalSubscriptionRules(deliveryQueue);
+  await rules.put(SUBSCRIPTION);
   bus.subscribe(async (event) => {
-    await router.route(event);
+    await rules.sendToTargets(event);
   });
   let delivered = 0;
   const deliverDeps = deliveryDeps(deliveryQueue, bus);
@@ -310,7 +310,7 @@ async function runPipeline(count: number, round: number, from: 'publishEvents' |
   return ms;
 }
 
-/** One round of the baseline: the router's messages through a bare LocalQueue, in milliseconds. */
+/** One round of the baseline: the rules' messages through a bare LocalQueue, in milliseconds. */
 function runQueueBaseline(count: number, round: number): Promise<number> {
   const bodies = Array.from({ length: count }, (_, n) =>
     JSON.stringify({ subscriptionId: SUBSCRIPTION.id, event: smallEvent(`evt-queue-${round}-${n}`, n) }),

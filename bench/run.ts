@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: cold start, bundle size, warm route overhead, validator throughput, the event
  * bus (PutEvents calls, re-sent entries, local publish-to-delivery throughput) and the service mesh
- * (DynamoDB calls per routed request, breaker decision cost, local router overhead), each as a ratio of
+ * (DynamoDB calls per routed request, breaker decision cost, local subscription-rules overhead), each as a ratio of
  * arms measured side by side in this one run (interleaved, medians) or as a count against its exact
  * target. It prints every target and whether it is met, and always exits 0 (targets are reported,
  * not enforced).
@@ -287,7 +287,7 @@ async function warmRoute(): Promise<void> {
   log();
   log(
     'POST /v1/contracts/petstore/validate through httpApi (middy: Powertools tracer/logger/metrics, trace context, ' +
-      'problem details) → router (zod) → contractOperations.validateRequest → use case → CompiledContract, with an ' +
+      'problem details) → HTTP pipeline (route, negotiation, decoding, zod) → contractOperations.validateRequest → use case → CompiledContract, with an ' +
       'in-memory repository, vs a bare async handler: JSON.parse(body) + Ajv validator compiled on NewPet + JSON.stringify.',
   );
   log(
@@ -304,9 +304,9 @@ async function warmRoute(): Promise<void> {
   );
   log();
   const armRows: Array<[string, ArmStats]> = [
-    ['route: httpApi (middy + Powertools) → router → operation', result.route],
+    ['route: httpApi (middy + Powertools) → pipeline → operation', result.route],
     ['bare: JSON.parse + Ajv + JSON.stringify', result.bare],
-    ['diagnostic: router → operation (no middy)', result.routerOnly],
+    ['diagnostic: pipeline → operation (no middy)', result.routerOnly],
     ['diagnostic: validateRequest use case only', result.useCaseOnly],
   ];
   log(
@@ -319,7 +319,7 @@ async function warmRoute(): Promise<void> {
   const ratio = result.route.p50 / result.bare.p50;
   const added = result.route.p50 - result.bare.p50;
   log(
-    `At p50 the middy chain adds ${formatUs(result.route.p50 - result.routerOnly.p50)}, the router (route match, ` +
+    `At p50 the middy chain adds ${formatUs(result.route.p50 - result.routerOnly.p50)}, the pipeline (route match, ` +
       `zod, body parse, serialize) ${formatUs(result.routerOnly.p50 - result.useCaseOnly.p50)}, and the use case ` +
       `(resolve latest + CompiledContract) takes ${formatUs(result.useCaseOnly.p50)}.`,
   );
@@ -428,7 +428,7 @@ async function eventBus(): Promise<void> {
   log(
     `Local publish-to-delivery: ${throughput.rounds} interleaved rounds (+1 discarded) of ${throughput.events} events ` +
       'per arm, medians. Pipeline: publishEvents (in-memory event log) in requests of 100, four at a time → ' +
-      'LocalEventBus → LocalSubscriptionRouter (one subscription) → LocalQueue → LocalQueuePoller (batches of 10, ' +
+      'LocalEventBus → LocalSubscriptionRules (one subscription) → LocalQueue → LocalQueuePoller (batches of 10, ' +
       'two at a time) → deliverEvent (signed with standardwebhooks) → an HTTP fake answering 204, until drained. ' +
       'Baseline: the same delivery messages sent to a bare LocalQueue, then received 10 at a time and deleted.',
   );

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { HttpFunctionName } from '../functions/manifest';
@@ -13,7 +13,7 @@ import { LocalQueuePoller } from '../shared/adapters/local/local-queue-poller';
 import { RouteMatcher } from '../shared/http/route-match';
 import { EMBEDDED_CLIENT_CONFIG, ensureTables, startEmbeddedDynamoDb } from './embedded-dynamodb';
 import { responseHeaders, toLambdaContext, toProxyEvent } from './proxy-event';
-import { createLocalFunctions } from './wiring';
+import { createLocalFunctions, type LocalFunctions } from './wiring';
 
 /** Options of the local runner. */
 export type LocalServerOptions = {
@@ -77,7 +77,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   }
   configureSdkAndPowertools(Boolean(external));
   const functions = createLocalFunctions({ env: localSettings(database.endpoint, tableNames, Boolean(external)) });
-  const { bus: events, router, queues } = functions.bus;
+  const { bus: events, rules, queues } = functions.bus;
   const unsubscribe = options.log
     ? events.subscribe((event) => options.log?.(`event ${event.type} ${event.id} ${JSON.stringify(event.payload)}`))
     : () => {};
@@ -86,85 +86,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     createDocumentClient(external ? undefined : database.endpoint),
     tableNames[deliveryTable.id] as string,
   );
-  for (const subscription of await stored.list()) await router.put(subscription);
+  for (const subscription of await stored.list()) await rules.put(subscription);
 
-  const matcher = new RouteMatcher(routes);
-  // The dispatcher: the same handler Lambda runs, fed SQS-shaped batches from the delivery queue.
-  const dispatcher = new LocalQueuePoller(
-    queues.delivery,
-    functions.dispatcher,
-    // Lambda scales the dispatcher to many concurrent invocations; 32 here keep slow subscribers
-    // (each up to its 30 s timeout) from holding up every other delivery. In-flight batches cost
-    // only a pending request each.
-    { functionName: 'aif-dispatcher', timeoutMs: 60_000, concurrency: 32 },
-  );
-  dispatcher.start();
-  // The scheduler tick: the same health-check handler the EventBridge schedule invokes in AWS.
-  let checking: Promise<void> | undefined;
-  const runHealthChecks = () => {
-    checking ??= functions
-      .healthCheck({}, toLambdaContext('aif-health-check', `tick-${randomUUID()}`))
-      .then(
-        () => undefined,
-        (error: unknown) => console.error('local runner: health check failed', error),
-      )
-      .finally(() => {
-        checking = undefined;
-      });
-    return checking;
-  };
-  const intervalMs = options.healthCheckIntervalMs ?? 60_000;
-  const ticker = intervalMs > 0 ? setInterval(() => void runHealthChecks(), intervalMs) : undefined;
-  ticker?.unref();
-
-  const server: Server = createServer((req, res) => {
-    const started = performance.now();
-    readBody(req)
-      .then(async (body) => {
-        if (body === undefined) {
-          const detail = `API Gateway accepts at most ${GATEWAY_MAX_BODY_BYTES} bytes`;
-          return gatewayProblem(413, 'payload-too-large', 'The request body is too large', detail);
-        }
-        // The request target is origin-form (RFC 9112 §3.2.1): never let `//host/...` be read as a host.
-        const url = (req.url ?? '/').replace(/^\/+/, '/');
-        const path = new URL(url, 'http://localhost').pathname;
-        const match = matcher.match(req.method ?? 'GET', path);
-        const route =
-          match && 'route' in match
-            ? { resource: match.route.path, pathParameters: Object.keys(match.params).length > 0 ? match.params : null }
-            : { resource: '/{proxy+}', pathParameters: { proxy: path.slice(1) } };
-        const functionName: HttpFunctionName = match && 'route' in match ? match.route.function : 'system';
-        const event = toProxyEvent(
-          {
-            method: req.method ?? 'GET',
-            url,
-            headers: req.headers,
-            body,
-            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-          },
-          route,
-          STAGE,
-        );
-        return functions.http[functionName](
-          event,
-          toLambdaContext(`aif-${functionName}`, event.requestContext.requestId),
-        );
-      })
-      .catch((error: unknown): APIGatewayProxyResult => {
-        console.error('local runner: handler crashed', error);
-        return gatewayProblem(502, 'bad-gateway', 'Bad Gateway', 'The function failed');
-      })
-      .then((result) => {
-        const body = result.isBase64Encoded
-          ? Buffer.from(result.body, 'base64')
-          : Buffer.from(result.body ?? '', 'utf8');
-        res.writeHead(result.statusCode, { ...responseHeaders(result), 'content-length': String(body.length) });
-        res.end(body);
-        options.log?.(`${req.method} ${req.url} ${result.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
-      });
-  });
+  const dispatcher = startDispatcher(functions);
+  const scheduler = startScheduler(functions, options.healthCheckIntervalMs ?? 60_000);
+  const server = createServer(apiGateway(functions, options.log));
   server.keepAliveTimeout = 5_000;
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
@@ -177,10 +104,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     events,
     queues,
     drainDeliveries: (timeoutMs) => dispatcher.drain(timeoutMs === undefined ? {} : { timeoutMs }),
-    runHealthChecks,
+    runHealthChecks: scheduler.runNow,
     close: async () => {
-      if (ticker) clearInterval(ticker);
-      await checking;
+      await scheduler.stop();
       unsubscribe();
       await dispatcher.stop();
       await new Promise<void>((resolve) => {
@@ -189,6 +115,108 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       });
       await database.close();
     },
+  };
+}
+
+/** The dispatcher: the same handler Lambda runs, fed SQS-shaped batches from the delivery queue. */
+function startDispatcher(functions: LocalFunctions): LocalQueuePoller {
+  const poller = new LocalQueuePoller(
+    functions.bus.queues.delivery,
+    functions.dispatcher,
+    // Lambda scales the dispatcher to many concurrent invocations; 32 here keep slow subscribers
+    // (each up to its 30 s timeout) from holding up every other delivery. In-flight batches cost
+    // only a pending request each.
+    { functionName: 'aif-dispatcher', timeoutMs: 60_000, concurrency: 32 },
+  );
+  poller.start();
+  return poller;
+}
+
+/**
+ * The scheduler tick: the same health-check handler the EventBridge schedule invokes in AWS, every
+ * `intervalMs` (0: only when asked). One run at a time; `runNow` joins a run in progress.
+ */
+function startScheduler(
+  functions: LocalFunctions,
+  intervalMs: number,
+): { runNow: () => Promise<void>; stop: () => Promise<void> } {
+  let checking: Promise<void> | undefined;
+  const runNow = () => {
+    checking ??= functions
+      .healthCheck({}, toLambdaContext('aif-health-check', `tick-${randomUUID()}`))
+      .then(
+        () => undefined,
+        (error: unknown) => console.error('local runner: health check failed', error),
+      )
+      .finally(() => {
+        checking = undefined;
+      });
+    return checking;
+  };
+  const ticker = intervalMs > 0 ? setInterval(() => void runNow(), intervalMs) : undefined;
+  ticker?.unref();
+  return {
+    runNow,
+    stop: async () => {
+      if (ticker) clearInterval(ticker);
+      await checking;
+    },
+  };
+}
+
+/**
+ * What API Gateway does in AWS: each HTTP request becomes a REST proxy event for the function the
+ * route table names (the system function for unknown paths, as the `/{proxy+}` fallback), and the
+ * function's result becomes the HTTP answer. Bodies over API Gateway's 10 MB are refused with 413,
+ * a crashed function is a 502, as the gateway answers them.
+ */
+function apiGateway(functions: LocalFunctions, log: ((line: string) => void) | undefined) {
+  const matcher = new RouteMatcher(routes);
+  const invoke = async (req: IncomingMessage, body: Buffer): Promise<APIGatewayProxyResult> => {
+    // The request target is origin-form (RFC 9112 §3.2.1): never let `//host/...` be read as a host.
+    const url = (req.url ?? '/').replace(/^\/+/, '/');
+    const path = new URL(url, 'http://localhost').pathname;
+    const match = matcher.match(req.method ?? 'GET', path);
+    const route =
+      match && 'route' in match
+        ? { resource: match.route.path, pathParameters: Object.keys(match.params).length > 0 ? match.params : null }
+        : { resource: '/{proxy+}', pathParameters: { proxy: path.slice(1) } };
+    const functionName: HttpFunctionName = match && 'route' in match ? match.route.function : 'system';
+    const request = {
+      method: req.method ?? 'GET',
+      url,
+      headers: req.headers,
+      body,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    };
+    const event = toProxyEvent(request, route, STAGE);
+    return functions.http[functionName](event, toLambdaContext(`aif-${functionName}`, event.requestContext.requestId));
+  };
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    readBody(req)
+      .then((body) =>
+        body === undefined
+          ? gatewayProblem(
+              413,
+              'payload-too-large',
+              'The request body is too large',
+              `API Gateway accepts at most ${GATEWAY_MAX_BODY_BYTES} bytes`,
+            )
+          : invoke(req, body),
+      )
+      .catch((error: unknown): APIGatewayProxyResult => {
+        console.error('local runner: handler crashed', error);
+        return gatewayProblem(502, 'bad-gateway', 'Bad Gateway', 'The function failed');
+      })
+      .then((result) => {
+        const bytes = result.isBase64Encoded
+          ? Buffer.from(result.body, 'base64')
+          : Buffer.from(result.body ?? '', 'utf8');
+        res.writeHead(result.statusCode, { ...responseHeaders(result), 'content-length': String(bytes.length) });
+        res.end(bytes);
+        log?.(`${req.method} ${req.url} ${result.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
+      });
   };
 }
 

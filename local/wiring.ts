@@ -30,7 +30,7 @@ export type LocalFunctions = {
   dispatcher: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
   /** The health check's handler, run by the scheduler tick. */
   healthCheck: (event: unknown, context: Context) => Promise<HealthCheckReport>;
-  /** The in-process bus every function publishes to, its subscription router and delivery queues. */
+  /** The in-process bus every function publishes to, its subscription rules and delivery queues. */
   bus: LocalEventBusParts;
 };
 
@@ -89,9 +89,9 @@ function localEventsHandler(base: FunctionBase, bus: LocalEventBusParts): ApiHan
   return createEventsHandler(
     eventsDeps(base, tables, {
       events: bus.bus,
-      rules: bus.router,
+      rules: bus.rules,
       queue: bus.deliveryQueue,
-      replayer: new LocalReplayer(tables.eventLog, bus.router, () => base.clock.now().getTime()),
+      replayer: new LocalReplayer(tables.eventLog, bus.rules, () => base.clock.now().getTime()),
     }),
     httpOptions(base),
   );

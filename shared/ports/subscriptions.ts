@@ -18,7 +18,7 @@ export interface SubscriptionRepository {
 
 /**
  * Where events reach subscriptions: EventBridge rules in AWS (one rule per subscription on the
- * custom bus, targeting the delivery queue), the in-process router locally. Implementations throw
+ * custom bus, targeting the delivery queue), the in-process subscription rules locally. Implementations throw
  * `DependencyUnavailableError` when the service throttles or is unreachable.
  */
 export interface SubscriptionRules {

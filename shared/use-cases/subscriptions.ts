@@ -32,7 +32,7 @@ export type SubscriptionView = Omit<Subscription, 'target'> & {
  * Creates a subscription (`POST /v1/subscriptions`): validates it (the filter as an EventBridge
  * pattern, with EventBridge's reasons; the rule's whole pattern within 4096 characters; the
  * webhook URL against the SSRF policy), stores it with one conditional write, then creates its
- * rule (EventBridge rule → delivery queue in AWS, the in-process router locally) and marks it
+ * rule (EventBridge rule → delivery queue in AWS, the in-process subscription rules locally) and marks it
  * active. Omitted retry settings come from the `transient` error policy; an omitted secret is
  * generated and returned once. Creating the same id again with the same settings answers the
  * stored subscription (idempotent); other settings are a conflict.

@@ -15,7 +15,7 @@ import {
 import { LocalEventBus } from '../../shared/adapters/local/local-event-bus';
 import { LocalQueue } from '../../shared/adapters/local/local-queue';
 import { LocalQueuePoller, type SqsBatchHandler } from '../../shared/adapters/local/local-queue-poller';
-import { LocalSubscriptionRouter } from '../../shared/adapters/local/local-subscription-router';
+import { LocalSubscriptionRules } from '../../shared/adapters/local/local-subscription-rules';
 import { CompiledContractCache } from '../../shared/domain/contracts/validator';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
 import type { Subscription } from '../../shared/domain/events/subscription';
@@ -191,9 +191,9 @@ describe('local event bus', () => {
         redrivePolicy: { deadLetterQueue: deadLetterQueue, maxReceiveCount: LOCAL_DELIVERY_MAX_RECEIVE_COUNT },
       });
       const deliveryQueue = new LocalDeliveryQueue(queue);
-      const router = new LocalSubscriptionRouter(deliveryQueue);
+      const rules = new LocalSubscriptionRules(deliveryQueue);
       bus.subscribe(async (event) => {
-        await router.route(event);
+        await rules.sendToTargets(event);
       });
 
       const subscription: Subscription = {
@@ -208,7 +208,7 @@ describe('local event bus', () => {
         createdAt: new Date().toISOString(),
       };
       await subscriptions.create(subscription);
-      await router.put(subscription);
+      await rules.put(subscription);
 
       const subscriber = new FlakySubscriber();
       const countingErrors: unknown[] = [];

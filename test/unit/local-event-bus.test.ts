@@ -210,8 +210,8 @@ describe('LocalEventBus', () => {
 describe('createLocalEventBus', () => {
   it('routes each published event to the delivery queue of a matching subscription', async () => {
     // Prepare
-    const { bus, router, queues } = createLocalEventBus();
-    await router.put({
+    const { bus, rules, queues } = createLocalEventBus();
+    await rules.put({
       id: 'sub-1',
       eventType: 'integration.alert',
       target: { type: 'webhook', url: 'http://localhost:9/hooks', secret: `whsec_${'A'.repeat(43)}=` },

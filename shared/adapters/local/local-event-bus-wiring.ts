@@ -1,13 +1,13 @@
 import { createLocalDeliveryQueues, LocalDeliveryQueue } from './local-delivery-queue';
 import { LocalEventBus } from './local-event-bus';
 import type { LocalQueue } from './local-queue';
-import { LocalSubscriptionRouter } from './local-subscription-router';
+import { LocalSubscriptionRules } from './local-subscription-rules';
 
 /** The in-process event bus of `npm run dev`: what EventBridge, the subscription rules and SQS are in AWS. */
 export type LocalEventBusParts = {
   bus: LocalEventBus;
   /** The subscriptions' rules: matches each published event, enqueues deliveries. */
-  router: LocalSubscriptionRouter;
+  rules: LocalSubscriptionRules;
   /** The delivery queue as the functions see it (DeliveryQueue port). */
   deliveryQueue: LocalDeliveryQueue;
   /** The queues themselves, for the runner's poller. */
@@ -15,20 +15,20 @@ export type LocalEventBusParts = {
 };
 
 /**
- * One in-process event bus with its subscription router listening to it and the delivery queue
- * (with its DLQ) the router fills. The local composition root (`local/wiring.ts`) creates one per
+ * One in-process event bus with its subscription rules listening to it and the delivery queue
+ * (with its DLQ) the rules' target. The local composition root (`local/wiring.ts`) creates one per
  * local server and hands the same parts to every function, as EventBridge, the rules and SQS are
  * shared in AWS.
  *
- * @example const { bus, router } = createLocalEventBus(); await router.put(subscription); await bus.publish([event]);
+ * @example const { bus, rules } = createLocalEventBus(); await rules.put(subscription); await bus.publish([event]);
  */
 export function createLocalEventBus(): LocalEventBusParts {
   const bus = new LocalEventBus();
   const queues = createLocalDeliveryQueues();
   const deliveryQueue = new LocalDeliveryQueue(queues.delivery);
-  const router = new LocalSubscriptionRouter(deliveryQueue);
+  const rules = new LocalSubscriptionRules(deliveryQueue);
   bus.subscribe(async (event) => {
-    await router.route(event);
+    await rules.sendToTargets(event);
   });
-  return { bus, router, deliveryQueue, queues };
+  return { bus, rules, deliveryQueue, queues };
 }

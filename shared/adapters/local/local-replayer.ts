@@ -1,7 +1,7 @@
 import { ConflictError } from '../../domain/errors';
 import type { EventLog } from '../../ports/event-log';
 import type { Replay, Replayer } from '../../ports/replays';
-import type { LocalSubscriptionRouter } from './local-subscription-router';
+import type { LocalSubscriptionRules } from './local-subscription-rules';
 
 /**
  * Replays for `npm run dev`: reads the published events of the range from the event log (oldest
@@ -16,7 +16,7 @@ export class LocalReplayer implements Replayer {
 
   constructor(
     private readonly eventLog: Pick<EventLog, 'listPublishedBetween'>,
-    private readonly router: Pick<LocalSubscriptionRouter, 'route'>,
+    private readonly rules: Pick<LocalSubscriptionRules, 'sendToTargets'>,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -50,7 +50,7 @@ export class LocalReplayer implements Replayer {
   private async run(replay: Replay, input: { from: number; to: number; eventTypes?: string[] }): Promise<void> {
     try {
       for await (const event of this.eventLog.listPublishedBetween(input.from, input.to)) {
-        if ((await this.router.route(event, input.eventTypes)).length > 0) {
+        if ((await this.rules.sendToTargets(event, input.eventTypes)).length > 0) {
           replay.replayedCount = (replay.replayedCount ?? 0) + 1;
         }
       }

@@ -4,7 +4,7 @@ import { rulePattern, type Subscription, toEventBridgeEvent } from '../../domain
 import type { DeliveryMessage } from '../../ports/delivery-queue';
 import type { SubscriptionRules } from '../../ports/subscriptions';
 
-/** Where the router puts matched events: the local delivery queue. */
+/** Where the rules put matched events: the local delivery queue (the rules' target). */
 export type LocalDeliveryTarget = {
   send(message: DeliveryMessage, delaySeconds?: number, options?: { priority?: number }): Promise<void>;
 };
@@ -20,11 +20,11 @@ type Rule = { id: string; priority: number; matches: (event: unknown) => boolean
  * higher priorities first (EventBridge makes no ordering promise).
  *
  * @example
- * const router = new LocalSubscriptionRouter(queue);
- * await router.put(subscription);
- * await router.route(event); // one message per matching subscription
+ * const rules = new LocalSubscriptionRules(queue);
+ * await rules.put(subscription);
+ * await rules.sendToTargets(event); // one message per matching subscription
  */
-export class LocalSubscriptionRouter implements SubscriptionRules {
+export class LocalSubscriptionRules implements SubscriptionRules {
   private readonly rules = new Map<string, Rule>();
 
   constructor(private readonly target: LocalDeliveryTarget) {}
@@ -48,7 +48,7 @@ export class LocalSubscriptionRouter implements SubscriptionRules {
    * @param only - restrict to these event types (replays)
    * @returns the ids of the subscriptions it was enqueued for, highest priority first
    */
-  async route(event: IntegrationEvent, only?: readonly string[]): Promise<string[]> {
+  async sendToTargets(event: IntegrationEvent, only?: readonly string[]): Promise<string[]> {
     if (only && !only.includes(event.type)) return [];
     const shaped = toEventBridgeEvent(event);
     const matched = [...this.rules.values()]
