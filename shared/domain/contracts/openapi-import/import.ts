@@ -14,8 +14,6 @@ import { convertSchema } from './schemas';
 /**
  * Optional replacements for the values `importOpenApiDocument` would otherwise take from `info` (the HTTP layer
  * fills them from `?name=` and `?version=`). An invalid override makes the import throw OpenApiImportError.
- *
- * @example const overrides: OpenApiImportOverrides = { name: 'pets', version: '1.0' }; // version becomes 1.0.0
  */
 export type OpenApiImportOverrides = {
   /** Contract name; must match CONTRACT_NAME_PATTERN. Replaces the slug of `info.title`. */

@@ -12,9 +12,6 @@
 /**
  * A literal a pattern can list: it matches an event value of the same JSON type and value (User Guide,
  * "Creating Amazon EventBridge event patterns": "values are case sensitive", numbers compare as numbers).
- *
- * @example
- * const values: EventPatternValue[] = ['running', 42, true, null];
  */
 export type EventPatternValue = string | number | boolean | null;
 
@@ -22,9 +19,6 @@ export type EventPatternValue = string | number | boolean | null;
  * The value of an `anything-but` filter (Amazon EventBridge User Guide, "Anything-but matching"): a
  * string, a number, a list of only strings or only numbers, or one of `prefix`, `suffix`,
  * `equals-ignore-case`, `wildcard` with a string or a list of strings.
- *
- * @example
- * const notTest: EventPatternAnythingBut = { prefix: ['test-', 'tmp-'] };
  */
 export type EventPatternAnythingBut =
   | string
@@ -40,9 +34,6 @@ export type EventPatternAnythingBut =
  * One content filter, the object form of a pattern value (Amazon EventBridge User Guide, "Content
  * filtering in Amazon EventBridge event patterns"). `numeric` holds `[op, number]` or
  * `['>' | '>=', number, '<' | '<=', number]`; `cidr` an IPv4 or IPv6 CIDR.
- *
- * @example
- * const filters: EventPatternFilter[] = [{ prefix: { 'equals-ignore-case': 'eu-' } }, { numeric: ['>=', 0, '<', 10] }];
  */
 export type EventPatternFilter =
   | { readonly prefix: string | { readonly 'equals-ignore-case': string } }
@@ -57,9 +48,6 @@ export type EventPatternFilter =
 /**
  * One entry of a field's list: a literal or a content filter. The entries of a list are OR-ed (User
  * Guide, "Creating Amazon EventBridge event patterns").
- *
- * @example
- * const state: EventPatternMatcher[] = ['stopped', { prefix: 'run' }];
  */
 export type EventPatternMatcher = EventPatternValue | EventPatternFilter;
 
@@ -67,9 +55,6 @@ export type EventPatternMatcher = EventPatternValue | EventPatternFilter;
  * An EventBridge event pattern: field names mapping to nested patterns or to a non-empty list of
  * matchers, and `$or` mapping to two or more alternative patterns. All fields must match (AND);
  * fields the pattern does not name are ignored.
- *
- * @example
- * const pattern: EventPattern = { source: ['aif.orders'], detail: { amount: [{ numeric: ['>', 100] }] } };
  */
 export type EventPattern = {
   readonly [field: string]: EventPattern | readonly EventPatternMatcher[] | readonly EventPattern[];
@@ -77,18 +62,12 @@ export type EventPattern = {
 
 /**
  * What {@link validateEventPattern} answers: the pattern, typed, or EventBridge's reason for refusing it.
- *
- * @example
- * const refused: EventPatternValidation = { valid: false, reason: 'Event pattern is not valid. Reason: Empty arrays are not allowed' };
  */
 export type EventPatternValidation = { valid: true; pattern: EventPattern } | { valid: false; reason: string };
 
 /**
  * A compiled pattern (see {@link compileEventPattern}): `true` when the event matches. Never throws;
  * an event that is not a JSON object never matches.
- *
- * @example
- * const isOrder: EventMatcher = compileEventPattern({ source: ['aif.orders'] });
  */
 export type EventMatcher = (event: unknown) => boolean;
 
