@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import type { HttpOperationRequest, HttpOperationResponse } from '../shared/http/pipeline';
 import type { RouteDefinition } from '../shared/http/route-definition';
 import {
   BreakerConfigBody,
@@ -636,34 +637,20 @@ type RequestPart<R, K extends string> = R extends { request: infer Q }
     : Record<string, never>
   : Record<string, never>;
 
-/** What an operation receives: path parameters, query and body already validated by the route's schemas. */
-export type OperationRequest<Id extends OperationId> = {
+/**
+ * What an operation receives (`HttpOperationRequest`), with path parameters, query and body typed
+ * by the route's schemas (already validated by the pipeline).
+ */
+export type OperationRequest<Id extends OperationId> = Omit<HttpOperationRequest, 'params' | 'query' | 'body'> & {
   params: RequestPart<Extract<Route, { operationId: Id }>, 'params'>;
   query: RequestPart<Extract<Route, { operationId: Id }>, 'query'>;
   body: Extract<Route, { operationId: Id }> extends { request: { bodyValidatedBy: 'operation' } }
     ? unknown
     : RequestPart<Extract<Route, { operationId: Id }>, 'body'>;
-  /** Request headers with lower-case names. */
-  headers: Record<string, string>;
-  requestId: string;
-  /** The HTTP method, upper case (routes with method ANY serve several). */
-  method: string;
-  /** The query string as API Gateway passed it, re-encoded, without `?`. */
-  rawQuery: string;
-  /** The concrete request path, e.g. `/v1/contracts/petstore`. */
-  path: string;
-  /** What precedes `path` in the URL the client called: `/<stage>` on the execute-api endpoint, '' locally. */
-  basePath: string;
 };
 
-/** What an operation returns; the body is serialized as JSON. */
-export type OperationResponse = {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Bytes answered as they are (proxied responses), base64-encoded to API Gateway. */
-  rawBody?: Buffer;
-};
+/** What an operation returns: `body` is encoded by the negotiated codec; `rawBody` bytes are relayed as they are. */
+export type OperationResponse = HttpOperationResponse;
 
 /** The implementations one function provides, one per operation id it serves. */
 export type OperationsOf<F extends FunctionName, D> = {
