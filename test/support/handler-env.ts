@@ -2,6 +2,7 @@ import { type FunctionName, requiredSettings } from '../../functions/manifest';
 import { awsFunctionBase, type FunctionBase } from '../../functions/wiring';
 import { tableDefinitions } from '../../shared/adapters/dynamodb/table-definitions';
 import type { Clock } from '../../shared/ports/clock';
+import { recordingClock } from './clock';
 
 // The AWS SDK's and Powertools' own variables: a region to sign for, silent logs, no metrics or traces.
 process.env.AWS_REGION = 'us-east-1';
@@ -37,9 +38,13 @@ export function handlerTestEnv(name: FunctionName, overrides: NodeJS.ProcessEnv 
   return { ...env, ...overrides };
 }
 
+/** The handler tests' "now" unless a test passes its own clock: 2026-11-30T10:00:00Z. */
+export const HANDLER_TEST_NOW_MS = Date.parse('2026-11-30T10:00:00Z');
+
 /**
  * The AWS composition root's base for a function under test: the manifest-derived environment and
- * the given clock, through the same `awsFunctionBase` the Lambda entry point calls.
+ * a fixed clock (at {@link HANDLER_TEST_NOW_MS} unless given), through the same `awsFunctionBase`
+ * the Lambda entry point calls.
  *
  * @example const handler = awsEventsHandler(testFunctionBase('events', { clock: recordingClock(NOW) }));
  */
@@ -49,6 +54,6 @@ export function testFunctionBase(
 ): FunctionBase {
   return awsFunctionBase(name, {
     env: handlerTestEnv(name, options.env),
-    ...(options.clock && { clock: options.clock }),
+    clock: options.clock ?? recordingClock(HANDLER_TEST_NOW_MS),
   });
 }
