@@ -9,6 +9,7 @@ import type { CfnQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { functionManifest, functionNames } from '../../functions/manifest';
 import { type FunctionName, routes } from '../../functions/routes';
 import { composeApp } from '../../infra/app';
 import { defaultAppContext, readAppContext } from '../../infra/app-context';
@@ -315,6 +316,33 @@ describe('ApiStack', () => {
   });
 
   describe('functions', () => {
+    it('creates one function per manifest record, each with exactly the table variables its record names', () => {
+      // Prepare
+      const functionsByService = new Map<string, { Environment: { Variables: Record<string, unknown> } }>();
+      for (const resource of Object.values(apiTemplate.toJSON().Resources as Record<string, CfnResource>)) {
+        const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+          ?.Variables;
+        const service = variables?.POWERTOOLS_SERVICE_NAME;
+        if (resource.Type === 'AWS::Lambda::Function' && typeof service === 'string') {
+          functionsByService.set(service, resource.Properties as never);
+        }
+      }
+
+      // Act / Assess
+      expect([...functionsByService.keys()].sort()).toEqual([...functionNames].sort());
+      for (const name of functionNames) {
+        const variables = functionsByService.get(name)?.Environment.Variables ?? {};
+        const expected = Object.keys(functionManifest[name].tables)
+          .map((id) => tableDefinitions.find((d) => d.id === id)?.envVar)
+          .sort();
+        const present = tableDefinitions
+          .map((d) => d.envVar)
+          .filter((envVar) => envVar in variables)
+          .sort();
+        expect(present, name).toEqual(expected);
+      }
+    });
+
     it.each(['contracts', 'system'] as const)('runs the %s function on nodejs22.x arm64 with active tracing', (fn) => {
       const tableName = { 'Fn::ImportValue': exportOf(statefulTemplate, stateful, 'Ref') };
 
