@@ -99,7 +99,10 @@ const OpenApiDocumentSchema = z
  * What `POST /v1/contracts` reads: a contract document (the server adds `id`, `contentHash`,
  * `createdAt`… itself) or an OpenAPI/Swagger document. The operation validates it (422 with pointers).
  */
-export const RegisterContractBody = z.union([ContractDocumentSchema.meta({ id: 'ContractDocument' }), OpenApiDocumentSchema]);
+export const RegisterContractBody = z.union([
+  ContractDocumentSchema.meta({ id: 'ContractDocument' }),
+  OpenApiDocumentSchema,
+]);
 
 export const ContractListResponse = z.object({
   items: z.array(
@@ -320,11 +323,13 @@ export const ProblemDetailsSchema = z
       .array(EventResultSchema)
       .optional()
       .meta({ description: "POST /v1/events: every event's outcome, in input order" }),
-    failedEntryCount: z.number().int().min(0).optional().meta({ description: 'POST /v1/events: events not on the bus' }),
-    available: z
-      .array(z.string())
+    failedEntryCount: z
+      .number()
+      .int()
+      .min(0)
       .optional()
-      .meta({ description: '406: the media types this route can answer with' }),
+      .meta({ description: 'POST /v1/events: events not on the bus' }),
+    available: z.array(z.string()).optional().meta({ description: '406: the media types this route can answer with' }),
   })
   .meta({ id: 'ProblemDetails', description: 'RFC 9457 problem details' });
 

@@ -34,7 +34,7 @@ const DESCRIPTION = [
   '- Every GET also answers HEAD, with the same status and headers and no body.',
   '- A method a path does not have is answered `405` with `Allow`; a path no route has, `404`.',
   '- `/v1/mesh/{service}/{proxy}`: `proxy` is the rest of the path and may span several segments',
-  '  (`/v1/mesh/orders/items/42`: `proxy` = `items/42`), as API Gateway\'s greedy `{proxy+}`. OpenAPI path',
+  "  (`/v1/mesh/orders/items/42`: `proxy` = `items/42`), as API Gateway's greedy `{proxy+}`. OpenAPI path",
   '  templates match one segment only, so the parameter is marked `x-greedy: true`.',
 ].join('\n');
 
@@ -58,7 +58,9 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
   for (const route of routes) {
     const operation = routeOperation(route, schemas);
     const responses = responsesOf.get(route.operationId) ?? {};
-    const pathItem = (paths[toOpenApiPath(route.path)] ??= {});
+    const path = toOpenApiPath(route.path);
+    const pathItem = paths[path] ?? {};
+    paths[path] = pathItem;
     for (const method of methodsOf(route)) {
       pathItem[method.toLowerCase()] = {
         ...operation,

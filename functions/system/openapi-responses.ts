@@ -68,7 +68,11 @@ function declaredResponse(
   };
 }
 
-const VARY = { description: 'accept: the format follows the Accept header', required: true, schema: { type: 'string' } };
+const VARY = {
+  description: 'accept: the format follows the Accept header',
+  required: true,
+  schema: { type: 'string' },
+};
 
 function declaredContent(
   status: string,
