@@ -72,7 +72,8 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
     }
   }
   // ProblemDetails carries an id: generating it registers it in components (a ref to itself otherwise).
-  schemas.components.ProblemDetails ??= schemas.toSchema(ProblemDetailsSchema, 'output');
+  const problemDetails = schemas.toSchema(ProblemDetailsSchema, 'output');
+  schemas.components.ProblemDetails ??= problemDetails;
   return {
     openapi: '3.1.0',
     info: { title: 'Agent Integration Framework API', version: '1.0.0', description: DESCRIPTION },

@@ -1,6 +1,6 @@
 import { getHttpOperationsFromSpec, type IHttpRequest, type IHttpResponse } from '@stoplight/prism-http';
 import route from '@stoplight/prism-http/dist/router';
-import { validateInput, validateOutput } from '@stoplight/prism-http/dist/validator';
+import { validateInput, validateOutput, validateSecurity } from '@stoplight/prism-http/dist/validator';
 import { parse as parseYaml } from 'yaml';
 import type { Exchange } from './recording-proxy';
 
@@ -9,7 +9,7 @@ export type Verdict = { exchange: string; operationId?: string; request: string[
 
 /**
  * Checks recorded traffic against an OpenAPI document with Stoplight Prism's own validator (the
- * engine behind `prism proxy --errors`): the request's path, query, headers, body and media type
+ * engine behind `prism proxy --errors`): the request's security, path, query, headers, body and media type
  * against the matched operation, the response's status, media type, headers and body against the
  * documented answer. Errors and warnings (an undocumented error status) both count.
  *
@@ -26,12 +26,17 @@ export async function trafficValidator(document: Record<string, unknown>) {
     const matched = route({ resources: operations, input });
     if (matched._tag === 'Left') return { exchange: name, request: [matched.left.message], response: [] };
     const operation = matched.right as (typeof operations)[number];
+    // As `prism proxy` does by default: security first (a request without the credentials the
+    // document demands is refused), then the request itself.
+    const secured = validateSecurity({ resource: operation, element: input });
     const checked = validateInput({ resource: operation, element: input });
     const answered = validateOutput({ resource: operation, element: toPrismResponse(exchange) });
     return {
       exchange: name,
       operationId: operation.iid,
-      request: checked._tag === 'Left' ? checked.left.map((d) => d.message) : [],
+      request: [secured, checked].flatMap((result) =>
+        result._tag === 'Left' ? result.left.map((d) => d.message) : [],
+      ),
       response: answered._tag === 'Left' ? answered.left.map((d) => d.message) : [],
     };
   };
