@@ -110,7 +110,6 @@ function possibleProblems(route: RouteDefinition): Array<[string, string]> {
   const raw = request?.rawBody === true;
   const problems: Array<[string, string | false]> = [
     ['400', request !== undefined && 'Invalid path or query parameters, headers, or body syntax'],
-    ['404', request?.params !== undefined && 'Not found'],
     ['406', !raw && 'None of the media types in Accept can be produced (`available` lists them)'],
     ['413', (request?.body !== undefined || raw) && 'The body is larger than the API accepts'],
     ['415', !raw && 'The Content-Type is not accepted here'],

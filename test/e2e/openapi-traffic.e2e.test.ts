@@ -151,6 +151,9 @@ describe('the served OpenAPI document', () => {
       const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
       await call(method, '/v1/mesh/orders/items/42', hasBody ? { body: '{"n":1}', headers: JSON_BODY } : {});
     }
+    await call('GET', '/v1/mesh/nobody/items/42');
+    await call('GET', '/v1/services/nobody/instances');
+    await call('GET', '/v1/services/nobody/breaker-config');
     await call('DELETE', '/v1/services/orders-b');
   }
 });
