@@ -24,21 +24,6 @@ const booleanFlag = z
   .transform((v) => v === 'true')
   .meta({ description: '`true` or `false`' });
 
-export const ProblemDetailsSchema = z
-  .object({
-    type: z.string().meta({ description: 'Stable problem type URI, e.g. urn:aif:problem:validation-failed' }),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    instance: z.string().optional(),
-    requestId: z.string().optional(),
-    errors: z
-      .array(z.object({ pointer: z.string(), detail: z.string(), keyword: z.string().optional() }))
-      .optional()
-      .meta({ description: 'One entry per problem; `pointer` is a JSON pointer into the request (RFC 6901)' }),
-  })
-  .meta({ id: 'ProblemDetails', description: 'RFC 9457 problem details' });
-
 export const NameParams = z.object({ name: ContractNameSchema });
 export const NameVersionParams = z.object({ name: ContractNameSchema, version: z.string().min(1).max(256) });
 
@@ -98,6 +83,26 @@ export const RegisterContractResponse = z.object({
 });
 
 export const ContractResponse = StoredContractSchema;
+
+/** A document this API describes itself with, or one a client registers: OpenAPI 3.x or Swagger 2.0. */
+const OpenApiDocumentSchema = z
+  .union([
+    z.looseObject({ openapi: z.string().regex(/^3\./), info: z.looseObject({}) }),
+    z.looseObject({ swagger: z.literal('2.0'), info: z.looseObject({}) }),
+  ])
+  .meta({
+    id: 'OpenApiDocument',
+    description: 'An OpenAPI 3.0/3.1 or Swagger 2.0 document, imported as a contract (JSON or YAML)',
+  });
+
+/**
+ * What `POST /v1/contracts` reads: a contract document (the server adds `id`, `contentHash`,
+ * `createdAt`… itself) or an OpenAPI/Swagger document. The operation validates it (422 with pointers).
+ */
+export const RegisterContractBody = z.union([
+  ContractDocumentSchema.meta({ id: 'ContractDocument' }),
+  OpenApiDocumentSchema,
+]);
 
 export const ContractListResponse = z.object({
   items: z.array(
@@ -297,6 +302,37 @@ export const PublishEventsResponse = z.object({
     .min(0)
     .meta({ description: 'Events not on the bus (as PutEvents reports FailedEntryCount): 0 with 202' }),
 });
+
+/**
+ * RFC 9457 problem details. Extension members are allowed (§3.2): publish problems carry every
+ * event's outcome (`results`, `failedEntryCount`), 406 problems the media types on offer
+ * (`available`); clients ignore members they do not know.
+ */
+export const ProblemDetailsSchema = z
+  .looseObject({
+    type: z.string().meta({ description: 'Stable problem type URI, e.g. urn:aif:problem:validation-failed' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z
+      .array(z.object({ pointer: z.string(), detail: z.string(), keyword: z.string().optional() }))
+      .optional()
+      .meta({ description: 'One entry per problem; `pointer` is a JSON pointer into the request (RFC 6901)' }),
+    results: z
+      .array(EventResultSchema)
+      .optional()
+      .meta({ description: "POST /v1/events: every event's outcome, in input order" }),
+    failedEntryCount: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: 'POST /v1/events: events not on the bus' }),
+    available: z.array(z.string()).optional().meta({ description: '406: the media types this route can answer with' }),
+  })
+  .meta({ id: 'ProblemDetails', description: 'RFC 9457 problem details' });
 
 export const EventIdParams = z.object({ id: EventIdSchema });
 

@@ -34,6 +34,7 @@ import {
   PublishEventsResponse,
   RedriveBody,
   RedriveResponse,
+  RegisterContractBody,
   RegisterContractQuery,
   RegisterContractResponse,
   RegisteredInstanceResponse,
@@ -103,7 +104,7 @@ export const routes = [
     formats: ['yaml'],
     request: {
       query: RegisterContractQuery,
-      body: ContractResponse,
+      body: RegisterContractBody,
       bodyValidatedBy: 'operation',
     },
     responses: {
@@ -111,7 +112,11 @@ export const routes = [
         description: 'Identical content was already registered (idempotent), or a dry run',
         schema: RegisterContractResponse,
       },
-      201: { description: 'Registered', schema: RegisterContractResponse },
+      201: {
+        description: 'Registered',
+        schema: RegisterContractResponse,
+        headers: { Location: 'The URL of the registered version' },
+      },
       409: problem('The version exists with different content, or it breaks compatibility'),
       422: problem('The document is invalid; every problem is listed with its JSON pointer'),
     },
@@ -226,7 +231,7 @@ export const routes = [
       200: {
         description: 'The policy',
         schema: ErrorPolicyResponse,
-        headers: { ETag: 'The stored revision, quoted (stored policies only)' },
+        headers: { ETag: { description: 'The stored revision, quoted (stored policies only)', optional: true } },
       },
       404: problem('No policy is stored under this code'),
     },
@@ -619,7 +624,7 @@ export const routes = [
     scopes: ['mesh:call'],
     request: { params: MeshProxyParams, rawBody: true },
     responses: {
-      200: { description: "The instance's answer, relayed (any status)" },
+      default: { description: "The instance's answer, relayed as it is (any status, headers and content type)" },
       502: problem('The instance failed without an answer'),
       503: problem('No healthy instance, or every breaker is open'),
       504: problem('The instance did not answer in time'),

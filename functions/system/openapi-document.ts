@@ -1,10 +1,15 @@
-import { isDeepStrictEqual } from 'node:util';
-import * as z from 'zod';
+import type * as z from 'zod';
 import { codecRegistry } from '../../shared/http/codecs/registry';
+import type { RouteDefinition } from '../../shared/http/route-definition';
 import { ProblemDetailsSchema } from '../api-schemas';
 import { routes } from '../routes';
+import { headResponses, routeResponses } from './openapi-responses';
+import { SchemaComponents } from './openapi-schemas';
 
-/** Scopes recorded in the route table, with their meaning (enforced with the security work). */
+/**
+ * Scopes recorded in the route table, with their meaning. Nothing enforces them yet (the security
+ * issue adds the authorizer): each operation lists its own in `x-required-scopes`.
+ */
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'contracts:read': 'Read contracts and validate traffic against them',
   'contracts:write': 'Register and deprecate contract versions',
@@ -19,153 +24,119 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'mesh:call': 'Call services through the mesh router',
 };
 
+const DESCRIPTION = [
+  'Contract registry, event bus and service mesh for autonomous agents.',
+  '',
+  '- **Authentication: none yet.** The API is open; the scopes each operation will need are listed in',
+  '  its `x-required-scopes` (and described in `x-scopes`) and are not enforced until the security work.',
+  '- Answers are JSON; operations that list YAML media types also answer YAML when `Accept` asks for it.',
+  '  Errors are RFC 9457 `application/problem+json`, with extension members (`results`, `available`…).',
+  '- Every GET also answers HEAD, with the same status and headers and no body.',
+  '- A method a path does not have is answered `405` with `Allow`; a path no route has, `404`.',
+  '- `/v1/mesh/{service}/{proxy}`: `proxy` is the rest of the path and may span several segments',
+  "  (`/v1/mesh/orders/items/42`: `proxy` = `items/42`), as API Gateway's greedy `{proxy+}`. OpenAPI path",
+  '  templates match one segment only, so the parameter is marked `x-greedy: true`.',
+].join('\n');
+
 /**
- * Builds the OpenAPI 3.1 document of this API from the route table: one operation per route,
- * JSON Schemas (2020-12, OpenAPI 3.1's dialect) generated from the zod schemas, problem+json
- * responses for every 4xx/5xx, and the scopes each operation needs (OAuth2 client credentials).
+ * Builds the OpenAPI 3.1 document of this API from the route table: one operation per route and
+ * method (HEAD beside every GET, each method of an ANY route), JSON Schemas (2020-12) generated
+ * from the zod schemas — request forms apart from response forms — every status, header and media
+ * type the pipeline really answers, and no security requirement (the API is open for now).
  *
  * @param serverUrl - the API's base URL, e.g. `http://localhost:3000`
  * @returns a plain JSON object
  * @example buildOpenApiDocument('http://localhost:3000').paths['/v1/contracts'].post.operationId // 'registerContract'
  */
 export function buildOpenApiDocument(serverUrl: string): Record<string, unknown> {
-  const components: Record<string, unknown> = {};
-  // zod puts schemas that carry an `id` under the generated schema's own `$defs`; inside an OpenAPI
-  // document those refs would resolve against the document root, so they move to components. A
-  // schema whose request (input) form differs from its response (output) form — defaults make
-  // members optional on input — gets its input form under `<id>Input`. Responses are generated
-  // first, so every output form is known when inputs are.
-  const toSchema = (schema: z.ZodType, io: 'input' | 'output') => {
-    const {
-      $defs,
-      $schema: _dialect,
-      ...json
-    } = z.toJSONSchema(schema, {
-      target: 'draft-2020-12',
-      io,
-      unrepresentable: 'any',
-      reused: 'inline',
-    }) as Record<string, unknown>;
-    const renames = new Map<string, string>();
-    for (const [id, raw] of Object.entries(($defs ?? {}) as Record<string, unknown>)) {
-      if (io === 'input' && id in components && !isDeepStrictEqual(components[id], toComponentRefs(raw))) {
-        renames.set(id, `${id}Input`);
-      }
-    }
-    for (const [id, raw] of Object.entries(($defs ?? {}) as Record<string, unknown>)) {
-      components[renames.get(id) ?? id] ??= toComponentRefs(raw, renames);
-    }
-    return toComponentRefs(json, renames) as Record<string, unknown>;
-  };
-  const responsesOf = new Map<string, Record<string, unknown>>();
-  for (const route of routes) {
-    const responses: Record<string, unknown> = {};
-    for (const [status, response] of Object.entries(route.responses) as Array<
-      [string, { description: string; schema?: z.ZodType; headers?: Record<string, string> }]
-    >) {
-      responses[status] = {
-        description: response.description,
-        ...(response.headers && {
-          headers: Object.fromEntries(
-            Object.entries(response.headers).map(([name, description]) => [
-              name,
-              { description, schema: { type: 'string' } },
-            ]),
-          ),
-        }),
-        ...(status !== '204' && {
-          content: response.schema
-            ? { 'application/json': { schema: toSchema(response.schema, 'output') } }
-            : Number(status) >= 400
-              ? { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } }
-              : { 'application/json': {} },
-        }),
-      };
-    }
-    for (const status of ['400', '404', '405', '413', '415', '422', '500', '503']) {
-      responses[status] ??= {
-        description: 'Problem details (RFC 9457)',
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } },
-      };
-    }
-    responsesOf.set(route.operationId, responses);
-  }
+  const schemas = new SchemaComponents();
+  // Responses first: every output form is known when the input forms are named.
+  const responsesOf = new Map(
+    routes.map((route) => [route.operationId, routeResponses(route, mediaTypesOf(route), schemas)]),
+  );
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    const request = 'request' in route ? route.request : undefined;
-    const parameters = [
-      ...schemaParameters(request && 'params' in request ? request.params : undefined, 'path', toSchema),
-      ...schemaParameters(request && 'query' in request ? request.query : undefined, 'query', toSchema),
-      ...schemaParameters((request as { headers?: z.ZodType } | undefined)?.headers, 'header', toSchema),
-    ];
-    const mediaTypes = codecRegistry
-      .offeredBy('formats' in route ? route.formats : undefined)
-      .map((codec) => codec.mediaTypes[0] as string);
-    const body = request && 'body' in request ? request.body : undefined;
-    // OpenAPI has no ANY method and no greedy parameters: ANY becomes each method, `{proxy+}` `{proxy}`.
-    const openApiPath = toOpenApiPath(route.path);
-    const methods = route.method === 'ANY' ? ANY_METHODS : [route.method];
-    for (const method of methods) {
-      paths[openApiPath] ??= {};
-      (paths[openApiPath] as Record<string, unknown>)[method.toLowerCase()] = {
-        operationId:
-          route.method === 'ANY'
-            ? `${route.operationId}${method[0]}${method.slice(1).toLowerCase()}`
-            : route.operationId,
-        summary: route.summary,
-        tags: route.tags,
-        security: 'public' in route && route.public ? [] : [{ oauth2: [...route.scopes] }],
-        ...(parameters.length > 0 && { parameters }),
-        ...(body && {
-          requestBody: {
-            required: true,
-            content: Object.fromEntries(
-              mediaTypes.map((mediaType) => [mediaType, { schema: toSchema(body, 'input') }]),
-            ),
-          },
-        }),
-        ...(request &&
-          'rawBody' in request &&
-          request.rawBody &&
-          method !== 'GET' &&
-          method !== 'DELETE' && {
-            requestBody: { required: false, content: { '*/*': { schema: {} } } },
-          }),
-        responses: responsesOf.get(route.operationId),
+    const operation = routeOperation(route, schemas);
+    const responses = responsesOf.get(route.operationId) ?? {};
+    const path = toOpenApiPath(route.path);
+    const pathItem = paths[path] ?? {};
+    paths[path] = pathItem;
+    for (const method of methodsOf(route)) {
+      pathItem[method.toLowerCase()] = {
+        ...operation,
+        operationId: operationIdOf(route, method),
+        ...(method === 'HEAD' && { summary: `${route.summary} (headers only)` }),
+        ...(!acceptsBody(method) && { requestBody: undefined }),
+        responses: method === 'HEAD' ? headResponses(responses) : responses,
       };
     }
   }
   // ProblemDetails carries an id: generating it registers it in components (a ref to itself otherwise).
-  const problemDetails = toSchema(ProblemDetailsSchema, 'output');
-  components.ProblemDetails ??= problemDetails;
+  const problemDetails = schemas.toSchema(ProblemDetailsSchema, 'output');
+  schemas.components.ProblemDetails ??= problemDetails;
   return {
     openapi: '3.1.0',
-    info: {
-      title: 'Agent Integration Framework API',
-      version: '1.0.0',
-      description:
-        'Contract registry, event bus and service mesh for autonomous agents. Errors are RFC 9457 problem details.',
-    },
+    info: { title: 'Agent Integration Framework API', version: '1.0.0', description: DESCRIPTION },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: serverUrl }],
-    paths,
-    components: {
-      schemas: components,
-      securitySchemes: {
-        oauth2: {
-          type: 'oauth2',
-          flows: { clientCredentials: { tokenUrl: '/oauth2/token', scopes: SCOPE_DESCRIPTIONS } },
-        },
-      },
-    },
+    paths: JSON.parse(JSON.stringify(paths)), // drops the `undefined` members
+    components: { schemas: schemas.components },
+    'x-scopes': SCOPE_DESCRIPTIONS,
   };
 }
 
-/** What `ANY` stands for in the document. */
-const ANY_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+/** What a method of an ANY route stands for in the document: every method API Gateway's ANY takes. */
+const ANY_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** The methods a route answers: a GET route HEAD too (the router serves it, without a body). */
+function methodsOf(route: RouteDefinition): readonly string[] {
+  if (route.method === 'ANY') return ANY_METHODS;
+  return route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
+}
+
+function operationIdOf(route: RouteDefinition, method: string): string {
+  const suffix = `${method[0]}${method.slice(1).toLowerCase()}`;
+  if (route.method === 'ANY') return `${route.operationId}${suffix}`;
+  return method === route.method ? route.operationId : `${route.operationId}${suffix}`;
+}
+
+function acceptsBody(method: string): boolean {
+  return method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
+}
+
+function mediaTypesOf(route: RouteDefinition): string[] {
+  return codecRegistry.offeredBy(route.formats).flatMap((codec) => codec.mediaTypes);
+}
+
+/** The parts of an operation every method of the route shares. */
+function routeOperation(route: RouteDefinition, schemas: SchemaComponents): Record<string, unknown> {
+  const request = route.request;
+  const parameters = [
+    ...schemaParameters(request?.params, 'path', schemas),
+    ...schemaParameters(request?.query, 'query', schemas),
+    ...schemaParameters(request?.headers, 'header', schemas),
+  ];
+  const body = request?.body;
+  return {
+    summary: route.summary,
+    tags: route.tags,
+    ...(!route.public && { 'x-required-scopes': [...route.scopes] }),
+    ...(parameters.length > 0 && { parameters }),
+    ...(body && {
+      requestBody: {
+        required: true,
+        content: Object.fromEntries(
+          mediaTypesOf(route).map((mediaType) => [mediaType, { schema: schemas.toSchema(body, 'input') }]),
+        ),
+      },
+    }),
+    ...(request?.rawBody && { requestBody: { required: false, content: { '*/*': { schema: {} } } } }),
+  };
+}
 
 /**
- * An API Gateway resource path as an OpenAPI path template: greedy `{name+}` becomes `{name}`.
+ * An API Gateway resource path as an OpenAPI path template: greedy `{name+}` becomes `{name}`
+ * (documented with `x-greedy: true`: OpenAPI has no greedy parameters).
  *
  * @example toOpenApiPath('/v1/mesh/{service}/{proxy+}') // '/v1/mesh/{service}/{proxy}'
  */
@@ -176,10 +147,10 @@ export function toOpenApiPath(path: string): string {
 function schemaParameters(
   schema: z.ZodType | undefined,
   location: 'path' | 'query' | 'header',
-  toSchema: (schema: z.ZodType, io: 'input' | 'output') => Record<string, unknown>,
+  schemas: SchemaComponents,
 ): Array<Record<string, unknown>> {
   if (!schema) return [];
-  const json = toSchema(schema, 'input');
+  const json = schemas.toSchema(schema, 'input');
   const properties = (json.properties ?? {}) as Record<string, Record<string, unknown>>;
   const required = new Set((json.required ?? []) as string[]);
   return Object.entries(properties).map(([name, property]) => ({
@@ -187,23 +158,17 @@ function schemaParameters(
     in: location,
     required: location === 'path' || required.has(name),
     ...(typeof property.description === 'string' && { description: property.description }),
+    ...(location === 'path' && greedyIn(name) && GREEDY),
     schema: property,
   }));
 }
 
-function renamed(id: string, renames: ReadonlyMap<string, string>): string {
-  return renames.get(id) ?? id;
-}
+const GREEDY = {
+  description:
+    "The rest of the path, `/` included (API Gateway's greedy `{proxy+}`): `items/42` in `/v1/mesh/orders/items/42`",
+  'x-greedy': true,
+};
 
-function toComponentRefs(value: unknown, renames: ReadonlyMap<string, string> = new Map()): unknown {
-  if (Array.isArray(value)) return value.map((member) => toComponentRefs(member, renames));
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = Object.create(null); // a `__proto__` key stays an own key
-  for (const [key, member] of Object.entries(value)) {
-    out[key] =
-      key === '$ref' && typeof member === 'string' && member.startsWith('#/$defs/')
-        ? `#/components/schemas/${renamed(member.slice('#/$defs/'.length), renames)}`
-        : toComponentRefs(member, renames);
-  }
-  return out;
+function greedyIn(name: string): boolean {
+  return routes.some((route) => route.path.includes(`{${name}+}`));
 }

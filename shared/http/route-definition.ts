@@ -41,15 +41,17 @@ export type RouteDefinition<F extends string = string> = {
     /** The body reaches the operation as bytes (a `Buffer`), unparsed: proxy routes. */
     rawBody?: true;
   };
-  responses: Readonly<
-    Record<
-      number,
-      {
-        description: string;
-        schema?: z.ZodType;
-        /** Response headers worth documenting (`ETag`, `Location`, `Retry-After`…), by name. */
-        headers?: Readonly<Record<string, string>>;
-      }
-    >
-  >;
+  /** The answers by status; `default` for a relayed answer of any status (the mesh router). */
+  responses: Readonly<Record<number, RouteResponse> & { default?: RouteResponse }>;
+};
+
+/** One documented answer of a route. */
+export type RouteResponse = {
+  description: string;
+  schema?: z.ZodType;
+  /**
+   * Response headers worth documenting (`ETag`, `Location`…), by name, with their description;
+   * documented as always sent unless `optional`.
+   */
+  headers?: Readonly<Record<string, string | { description: string; optional: true }>>;
 };
