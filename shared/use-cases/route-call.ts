@@ -173,7 +173,7 @@ export class MeshRouter {
               url: instance.endpoint,
               ...(response.headers['retry-after'] !== undefined && { retryAfter: response.headers['retry-after'] }),
             }),
-            { source: `mesh:${target}` },
+            { source: `mesh:${target}`, now },
           );
         }
       } catch (error) {

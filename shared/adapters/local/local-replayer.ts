@@ -17,7 +17,7 @@ export class LocalReplayer implements Replayer {
   constructor(
     private readonly eventLog: Pick<EventLog, 'listPublishedBetween'>,
     private readonly router: Pick<LocalSubscriptionRouter, 'route'>,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {}
 
   async start(input: { name: string; from: number; to: number; eventTypes?: string[] }): Promise<Replay> {
