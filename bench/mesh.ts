@@ -318,7 +318,15 @@ export async function benchLocalRouterOverhead(options: MeshBenchOptions): Promi
  * @param log - writes one line
  */
 export async function reportMesh(options: MeshBenchOptions, log: (line?: string) => void): Promise<TargetRow[]> {
-  const rows: TargetRow[] = [];
+  return [
+    ...(await reportTableCalls(log)),
+    ...(await reportBreakerOverhead(log)),
+    ...(await reportLocalRouterOverhead(options, log)),
+  ];
+}
+
+/** DynamoDB calls per routed request: the cold first request, then warm at several request rates. */
+async function reportTableCalls(log: (line?: string) => void): Promise<TargetRow[]> {
   const config = loadConfig([], {});
 
   const cold = await benchColdCalls();
@@ -353,7 +361,7 @@ export async function reportMesh(options: MeshBenchOptions, log: (line?: string)
   );
   log();
   const steady = warm.find((r) => r.requestsPerSecond === 10) as WarmCallsRow;
-  rows.push(
+  return [
     {
       metric: 'mesh: DynamoDB calls per routed request, warm healthy path (10 req/s per instance)',
       measured: `${steady.perRequest.toFixed(3)} (${steady.writes} writes)`,
@@ -372,8 +380,11 @@ export async function reportMesh(options: MeshBenchOptions, log: (line?: string)
       target: '≤ 3',
       met: coldAll <= 3,
     },
-  );
+  ];
+}
 
+/** The breaker's cost on the cached closed path: pure transitions, and the whole router without network. */
+async function reportBreakerOverhead(log: (line?: string) => void): Promise<TargetRow[]> {
   const breaker = await benchBreakerOverhead();
   log(
     markdownTable(
@@ -386,7 +397,7 @@ export async function reportMesh(options: MeshBenchOptions, log: (line?: string)
     ),
   );
   log();
-  rows.push(
+  return [
     {
       metric: 'mesh: breaker decision per call, closed path (admit + recordSuccess)',
       measured: `${breaker.pureNs.toFixed(1)} ns`,
@@ -399,8 +410,14 @@ export async function reportMesh(options: MeshBenchOptions, log: (line?: string)
       target: 'reported',
       met: undefined,
     },
-  );
+  ];
+}
 
+/** Local mode: a request routed through the runner and the mesh against the same request sent directly. */
+async function reportLocalRouterOverhead(
+  options: MeshBenchOptions,
+  log: (line?: string) => void,
+): Promise<TargetRow[]> {
   const local = await benchLocalRouterOverhead(options);
   log(
     `Local mode: ${local.rounds} interleaved rounds × ${local.requests} sequential GETs per arm (fetch, keep-alive), ` +
@@ -420,13 +437,14 @@ export async function reportMesh(options: MeshBenchOptions, log: (line?: string)
     ),
   );
   log();
-  rows.push({
-    metric: 'mesh: routed request ÷ direct request, local mode (median)',
-    measured: `${formatRatio(local.ratio)} (${(local.routedNs / 1e6).toFixed(3)} ms / ${(local.directNs / 1e6).toFixed(3)} ms)`,
-    target: 'reported',
-    met: undefined,
-  });
-  return rows;
+  return [
+    {
+      metric: 'mesh: routed request ÷ direct request, local mode (median)',
+      measured: `${formatRatio(local.ratio)} (${(local.routedNs / 1e6).toFixed(3)} ms / ${(local.directNs / 1e6).toFixed(3)} ms)`,
+      target: 'reported',
+      met: undefined,
+    },
+  ];
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -122,13 +122,20 @@ async function coldStartAndSize(): Promise<void> {
   }
   const byName = new Map(built.map((arm) => [arm.name, arm]));
   const sdkOnly = byName.get('sdk-only');
-  const empty = byName.get('empty');
-  if (!sdkOnly || !empty) {
+  if (!sdkOnly || !byName.get('empty')) {
     log('The baselines did not build; skipping cold start and size.');
     return;
   }
+  reportColdStarts(importChecked(built));
+  reportBundleSizes(built, sdkOnly);
+}
 
-  // Network check: one import per arm that lingers 300 ms, recording connects, DNS lookups and UDP sends.
+/**
+ * Network check: one import per arm that lingers 300 ms, recording connects, DNS lookups and UDP sends.
+ *
+ * @returns the arms that imported and export a handler
+ */
+function importChecked(built: BuiltArm[]): BuiltArm[] {
   const runnable: BuiltArm[] = [];
   for (const arm of built) {
     try {
@@ -151,7 +158,11 @@ async function coldStartAndSize(): Promise<void> {
     }
   }
   log();
+  return runnable;
+}
 
+/** Cold start per arm (interleaved fresh processes), and each function's ratios to the baselines. */
+function reportColdStarts(runnable: BuiltArm[]): void {
   log(
     `Cold start: ${COLD_ROUNDS} interleaved rounds (+${COLD_WARMUP} discarded), each arm imported once per round in a ` +
       'fresh `node` (no flags) with a Lambda-like environment: dummy credentials, AWS_REGION, AWS_EXECUTION_ENV, ' +
@@ -228,57 +239,63 @@ async function coldStartAndSize(): Promise<void> {
       'Duration (runtime bootstrap + module load); "import only" = the `await import()` alone. The ÷ empty target is ' +
       `only meaningful for init (the empty bundle imports in ~${formatMs(base.empty.import)}).`,
   );
+}
 
+/** Bundle size per function: its packages, the SDK's share, and the local-only code it must not carry. */
+function reportBundleSizes(built: BuiltArm[], sdkOnly: BuiltArm): void {
   log('Bundle size (minified .mjs, without the source map):');
   log();
   const sdkPackages = new Set(packageContributions(sdkOnly).map((p) => p.name));
-  for (const arm of built.filter((a) => a.kind === 'function')) {
-    const ratio = arm.bytes / sdkOnly.bytes;
-    const contributions = packageContributions(arm);
-    const nonSdk = contributions.filter((p) => !isSdkPackage(p.name) && p.name !== '(project)');
-    const sdkBytes = contributions.filter((p) => isSdkPackage(p.name)).reduce((sum, p) => sum + p.bytes, 0);
-    const project = contributions.find((p) => p.name === '(project)')?.bytes ?? 0;
-    const localBytes = localCodeBytes(arm);
-    rows.push({
-      metric: `${arm.name}: bytes from local/ and shared/adapters/local/ in the bundle`,
-      measured: String(localBytes),
-      target: '0',
-      met: localBytes === 0,
-    });
-    log(
-      `### ${arm.name}: ${formatKb(arm.bytes)} = ${formatRatio(ratio)} SDK-only (${formatKb(sdkOnly.bytes)}); ` +
-        `@aws-sdk+@smithy ${formatKb(sdkBytes)}, project code ${formatKb(project)}`,
-    );
-    log();
-    log(
-      markdownTable(
-        ['package (non @aws-sdk/@smithy)', 'minified bytes in bundle', 'also in SDK-only bundle', '> 100 KB'],
-        nonSdk
-          .slice(0, 12)
-          .map((p) => [
-            p.name,
-            formatKb(p.bytes),
-            sdkPackages.has(p.name) ? 'yes' : 'no',
-            p.bytes > NON_SDK_PACKAGE_LIMIT ? '**FLAG**' : '',
-          ]),
-      ),
-    );
-    log();
-    rows.push({
-      metric: `${arm.name}: bundle bytes ÷ SDK-only`,
-      measured: `${formatRatio(ratio)} (${formatKb(arm.bytes)} / ${formatKb(sdkOnly.bytes)})`,
-      target: '≤ 1.4',
-      met: ratio <= 1.4,
-    });
-    const flagged = nonSdk.filter((p) => p.bytes > NON_SDK_PACKAGE_LIMIT);
-    const largest = nonSdk[0];
-    rows.push({
-      metric: `${arm.name}: largest non-SDK package`,
-      measured: largest ? `${largest.name} ${formatKb(largest.bytes)}` : 'none',
-      target: '≤ 100 KB each',
-      met: flagged.length === 0,
-    });
-  }
+  for (const arm of built.filter((a) => a.kind === 'function')) reportBundle(arm, sdkOnly, sdkPackages);
+}
+
+/** One function bundle: its size against the SDK-only baseline, its largest non-SDK packages, local code in it. */
+function reportBundle(arm: BuiltArm, sdkOnly: BuiltArm, sdkPackages: ReadonlySet<string>): void {
+  const ratio = arm.bytes / sdkOnly.bytes;
+  const contributions = packageContributions(arm);
+  const nonSdk = contributions.filter((p) => !isSdkPackage(p.name) && p.name !== '(project)');
+  const sdkBytes = contributions.filter((p) => isSdkPackage(p.name)).reduce((sum, p) => sum + p.bytes, 0);
+  const project = contributions.find((p) => p.name === '(project)')?.bytes ?? 0;
+  const localBytes = localCodeBytes(arm);
+  rows.push({
+    metric: `${arm.name}: bytes from local/ and shared/adapters/local/ in the bundle`,
+    measured: String(localBytes),
+    target: '0',
+    met: localBytes === 0,
+  });
+  log(
+    `### ${arm.name}: ${formatKb(arm.bytes)} = ${formatRatio(ratio)} SDK-only (${formatKb(sdkOnly.bytes)}); ` +
+      `@aws-sdk+@smithy ${formatKb(sdkBytes)}, project code ${formatKb(project)}`,
+  );
+  log();
+  log(
+    markdownTable(
+      ['package (non @aws-sdk/@smithy)', 'minified bytes in bundle', 'also in SDK-only bundle', '> 100 KB'],
+      nonSdk
+        .slice(0, 12)
+        .map((p) => [
+          p.name,
+          formatKb(p.bytes),
+          sdkPackages.has(p.name) ? 'yes' : 'no',
+          p.bytes > NON_SDK_PACKAGE_LIMIT ? '**FLAG**' : '',
+        ]),
+    ),
+  );
+  log();
+  rows.push({
+    metric: `${arm.name}: bundle bytes ÷ SDK-only`,
+    measured: `${formatRatio(ratio)} (${formatKb(arm.bytes)} / ${formatKb(sdkOnly.bytes)})`,
+    target: '≤ 1.4',
+    met: ratio <= 1.4,
+  });
+  const flagged = nonSdk.filter((p) => p.bytes > NON_SDK_PACKAGE_LIMIT);
+  const largest = nonSdk[0];
+  rows.push({
+    metric: `${arm.name}: largest non-SDK package`,
+    measured: largest ? `${largest.name} ${formatKb(largest.bytes)}` : 'none',
+    target: '≤ 100 KB each',
+    met: flagged.length === 0,
+  });
 }
 
 async function warmRoute(): Promise<void> {
@@ -375,9 +392,18 @@ async function validatorThroughput(): Promise<void> {
 }
 
 async function eventBus(): Promise<void> {
-  const { benchLocalThroughput, benchPutEventsCalls, benchResend, PUT_EVENTS_SIZES } = await import('./put-events');
+  const putEvents = await import('./put-events');
   log('## 5. Event bus');
   log();
+  await reportPutEventsCalls(putEvents);
+  await reportResend(putEvents);
+  await reportLocalThroughput(putEvents);
+}
+
+type PutEventsBench = typeof import('./put-events');
+
+/** PutEvents calls for N small events against the ceil(N / 10) target. */
+async function reportPutEventsCalls({ benchPutEventsCalls, PUT_EVENTS_SIZES }: PutEventsBench): Promise<void> {
   log(
     'EventBridgeEventPublisher over a counting stub EventBridgeClient (every entry answered with an EventId): ' +
       'PutEvents calls for N small (~250 B) events; EventBridge takes at most 10 entries per call, so the target is ceil(N / 10).',
@@ -397,7 +423,10 @@ async function eventBus(): Promise<void> {
     target: `ceil(N / 10): ${calls.map((r) => r.target).join(', ')}`,
     met: calls.every((r) => r.calls === r.target && r.published === r.events),
   });
+}
 
+/** publishEvents under first-send failures: only failed entries are re-sent. */
+async function reportResend({ benchResend }: PutEventsBench): Promise<void> {
   const resend = await benchResend({ requests: EVENT_BUS.resendRequests, failureRate: EVENT_BUS.failureRate });
   log(
     `publishEvents (in-memory event log, built-in error policies, instant sleeps) → EventBridgeEventPublisher → stub ` +
@@ -422,7 +451,10 @@ async function eventBus(): Promise<void> {
       met: resend.calls === resend.callsTarget,
     },
   );
+}
 
+/** Local publish-to-delivery throughput against a bare LocalQueue. */
+async function reportLocalThroughput({ benchLocalThroughput }: PutEventsBench): Promise<void> {
   const throughput = await benchLocalThroughput({ rounds: EVENT_BUS.rounds, events: EVENT_BUS.events });
   const perSecond = (rate: number) => formatOps(rate).replace('ops/s', 'events/s');
   log(

@@ -8,7 +8,7 @@ import { type Config, loadConfig } from '../shared/config';
 import type { OutboundAddressRules } from '../shared/domain/net/outbound-address-rules';
 import type { HttpHandlerOptions } from '../shared/middleware/http-api';
 import { createObservability, type Observability } from '../shared/observability/powertools';
-import { type Clock, systemClock } from '../shared/ports/clock';
+import { type Clock, nowMs, systemClock } from '../shared/ports/clock';
 import type { EventPublisher } from '../shared/ports/event-publisher';
 import { ErrorPolicyCache } from '../shared/use-cases/error-policy-cache';
 import { type FunctionName, requiredSettings } from './manifest';
@@ -47,6 +47,7 @@ export function functionBase(name: FunctionName, config: Config, clock: Clock = 
     retryStrategy: createPolicyRetryStrategy({
       source: 'dynamodb',
       policies: () => policyCache?.current() ?? new Map(),
+      now: () => nowMs(clock),
       onRetry: (error, resolution) =>
         logger.warn('DynamoDB call failed; retrying', { error: error.toJSON(), resolution }),
     }),

@@ -104,20 +104,7 @@ export class HealthCheck extends Construct {
 
   constructor(scope: Construct, id: string, props: HealthCheckProps) {
     super(scope, id);
-    const interval = props.interval ?? Duration.minutes(1);
-    const intervalMinutes = interval.toMinutes({ integral: false });
-    if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1) {
-      throw new Error(`HealthCheck interval must be a whole number of minutes, got ${interval.toHumanString()}`);
-    }
-    const staleAfter = props.staleInstanceAfter ?? Duration.minutes(10);
-    if (staleAfter.toMilliseconds() < 60_000) {
-      throw new Error(`HealthCheck staleInstanceAfter must be at least 1 minute, got ${staleAfter.toHumanString()}`);
-    }
-    const retryAttempts = props.retryAttempts ?? 2;
-    if (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > 185) {
-      throw new Error(`HealthCheck retryAttempts must be a whole number from 0 to 185, got ${retryAttempts}`);
-    }
-
+    const { interval, staleAfter, retryAttempts } = checkedTiming(props);
     this.function = createManifestFunction(
       this,
       'Function',
@@ -132,41 +119,13 @@ export class HealthCheck extends Construct {
       },
     );
     const fn = this.function.function;
-
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        "This queue is the dead-letter queue of the health check's schedule target and of the function's asynchronous invocations; a DLQ of a DLQ would only move the problem. Its depth is alarmed.",
-    });
+    this.deadLetterQueue = this.createDeadLetterQueue();
 
     // A run is worth doing only before the next one is due: no retry runs beside a scheduled one.
     // (Lambda keeps an asynchronous event at most 6 hours, the scheduler 24.)
     const maxEventAge = Duration.seconds(Math.min(interval.toSeconds(), 21_600));
     fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge, onFailure: new SqsDestination(this.deadLetterQueue) });
-    // The scheduler's execution role, here rather than the one the target would create at stack
-    // level: only EventBridge Scheduler may assume it, for schedules of this account's default group.
-    const stack = Stack.of(this);
-    this.scheduleRole = new Role(this, 'ScheduleRole', {
-      description: 'EventBridge Scheduler: invokes the health-check function and sends failed invocations to its DLQ',
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule-group',
-              resourceName: 'default',
-              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    });
+    this.scheduleRole = this.createScheduleRole();
     this.schedule = new Schedule(this, 'Schedule', {
       description: `Agent Integration Framework: health checks of the mesh instances, every ${interval.toHumanString()}`,
       schedule: ScheduleExpression.rate(interval),
@@ -187,19 +146,54 @@ export class HealthCheck extends Construct {
     this.deadLetterQueueAlarm = new Alarm(this, 'DeadLetterQueueAlarm', {
       alarmDescription: 'Health check DLQ: scheduled health checks that could not be invoked or failed',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      ...ALARM_ON_ANY,
       threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     const threshold = props.unhealthyInstancesThreshold ?? 1;
     this.unhealthyInstancesAlarm = new Alarm(this, 'UnhealthyInstancesAlarm', {
       alarmDescription: `Mesh: ${threshold} or more registered instances failed their health checks`,
       metric: this.metricUnhealthyInstances({ period }),
+      ...ALARM_ON_ANY,
       threshold,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** The queue for invocations that failed (the schedule target's and the function's own). */
+  private createDeadLetterQueue(): Queue {
+    const queue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "This queue is the dead-letter queue of the health check's schedule target and of the function's asynchronous invocations; a DLQ of a DLQ would only move the problem. Its depth is alarmed.",
+    });
+    return queue;
+  }
+
+  /**
+   * The scheduler's execution role, here rather than the one the target would create at stack
+   * level: only EventBridge Scheduler may assume it, for schedules of this account's default group.
+   */
+  private createScheduleRole(): Role {
+    const stack = Stack.of(this);
+    return new Role(this, 'ScheduleRole', {
+      description: 'EventBridge Scheduler: invokes the health-check function and sends failed invocations to its DLQ',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': stack.account,
+            'aws:SourceArn': stack.formatArn({
+              service: 'scheduler',
+              resource: 'schedule-group',
+              resourceName: 'default',
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
     });
   }
 
@@ -218,4 +212,34 @@ export class HealthCheck extends Construct {
       period: options.period ?? Duration.minutes(5),
     });
   }
+}
+
+/** What both alarms share: one 5-minute period at or above the threshold; no data is no alarm. */
+const ALARM_ON_ANY = {
+  evaluationPeriods: 1,
+  comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  treatMissingData: TreatMissingData.NOT_BREACHING,
+} as const;
+
+/**
+ * The props' timing, with their defaults, checked.
+ *
+ * @throws {Error} when `interval` is not a whole number of minutes (at least one), `staleInstanceAfter`
+ *   is shorter than a minute, or `retryAttempts` is outside 0–185 (EventBridge Scheduler's limit)
+ */
+function checkedTiming(props: HealthCheckProps): { interval: Duration; staleAfter: Duration; retryAttempts: number } {
+  const interval = props.interval ?? Duration.minutes(1);
+  const intervalMinutes = interval.toMinutes({ integral: false });
+  if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1) {
+    throw new Error(`HealthCheck interval must be a whole number of minutes, got ${interval.toHumanString()}`);
+  }
+  const staleAfter = props.staleInstanceAfter ?? Duration.minutes(10);
+  if (staleAfter.toMilliseconds() < 60_000) {
+    throw new Error(`HealthCheck staleInstanceAfter must be at least 1 minute, got ${staleAfter.toHumanString()}`);
+  }
+  const retryAttempts = props.retryAttempts ?? 2;
+  if (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > 185) {
+    throw new Error(`HealthCheck retryAttempts must be a whole number from 0 to 185, got ${retryAttempts}`);
+  }
+  return { interval, staleAfter, retryAttempts };
 }

@@ -7,6 +7,7 @@ import { decide, type Resolution } from '../domain/resilience/decide';
 import { HttpStatusError } from '../domain/resilience/errors';
 import { IntegrationError } from '../domain/resilience/integration-error';
 import { type ResolvedPolicy, resolvePolicy } from '../domain/resilience/policy';
+import { nowMs } from '../ports/clock';
 import type { DeadLetterReason, DeadLetterRepository } from '../ports/dead-letters';
 import type { DeliveryMessage, DeliveryQueue } from '../ports/delivery-queue';
 import type { HttpClient } from '../ports/http-client';
@@ -70,14 +71,27 @@ export async function deliverEvent(
       code: 'SUBSCRIPTION_NOT_FOUND',
       category: 'permanent',
       source,
-      timestamp: deps.clock.now().getTime(),
+      timestamp: nowMs(deps.clock),
     });
     return deadLetter(deps, input, event, 'subscription-not-found', error);
   }
 
+  const posted = await post(deps, subscription, event, source);
+  if (!posted.error) return { outcome: 'delivered', status: posted.status };
+  return afterFailure(deps, input, event, subscription, posted.error);
+}
+
+/**
+ * One signed POST of the event to the subscriber; a non-2xx answer or a thrown error is classified
+ * (`classifyError`, with the server's Retry-After).
+ */
+async function post(
+  deps: DeliverDeps,
+  subscription: Subscription,
+  event: IntegrationEvent,
+  source: string,
+): Promise<{ status: number; error?: undefined } | { error: IntegrationError }> {
   const payload = JSON.stringify(event);
-  const now = deps.clock.now();
-  let failure: IntegrationError;
   try {
     const response = await deps.http.request({
       method: 'POST',
@@ -89,7 +103,7 @@ export async function deliverEvent(
         ...deps.sign({
           secret: subscription.target.secret,
           id: webhookId(event.id, subscription.id),
-          timestamp: now,
+          timestamp: deps.clock.now(),
           payload,
         }),
       },
@@ -98,16 +112,28 @@ export async function deliverEvent(
       // Only the status matters: a large answer must not turn an accepted delivery into a failure.
       discardBody: true,
     });
-    if (response.status >= 200 && response.status < 300) return { outcome: 'delivered', status: response.status };
+    if (response.status >= 200 && response.status < 300) return { status: response.status };
     const retryAfter = response.headers['retry-after'];
     throw new HttpStatusError(response.status, {
       url: subscription.target.url,
       ...(retryAfter !== undefined && { retryAfter }),
     });
   } catch (thrown) {
-    failure = classifyError(thrown, { source, now: () => deps.clock.now().getTime() });
+    return { error: classifyError(thrown, { source, now: () => nowMs(deps.clock) }) };
   }
+}
 
+/**
+ * After a failed attempt: counts the failure, then by the subscription's policy either hides the
+ * message for the backoff delay (SQS redelivers it then) or stores a dead letter.
+ */
+async function afterFailure(
+  deps: DeliverDeps,
+  input: { message: DeliveryMessage; attempt: number; receiptHandle: string },
+  event: IntegrationEvent,
+  subscription: Subscription,
+  failure: IntegrationError,
+): Promise<DeliveryOutcome> {
   await recordError(deps, failure).catch((error: unknown) => deps.onCountingError?.(error));
   const policy = await subscriptionPolicy(deps, subscription, failure);
   // The queue keeps no memory of the last wait: for decorrelated jitter, the previous delay is taken
@@ -124,20 +150,18 @@ export async function deliverEvent(
   const resolution = decide(failure, input.attempt, policy, {
     ...(previousDelayMs !== undefined && { previousDelayMs }),
   });
-  if (resolution.action === 'retry') {
-    try {
-      await deps.queue.changeVisibility(
-        input.receiptHandle,
-        Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(resolution.delayMs / 1000)),
-      );
-    } catch (error) {
-      // The receipt expired (the attempt outlasted the visibility timeout): the message is visible
-      // again already and will be retried at once rather than after the delay. Nothing is lost.
-      deps.onCountingError?.(error);
-    }
-    return { outcome: 'retrying', delayMs: resolution.delayMs, error: failure };
+  if (resolution.action !== 'retry') return deadLetter(deps, input, event, reasonOf(resolution), failure, subscription);
+  try {
+    await deps.queue.changeVisibility(
+      input.receiptHandle,
+      Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(resolution.delayMs / 1000)),
+    );
+  } catch (error) {
+    // The receipt expired (the attempt outlasted the visibility timeout): the message is visible
+    // again already and will be retried at once rather than after the delay. Nothing is lost.
+    deps.onCountingError?.(error);
   }
-  return deadLetter(deps, input, event, reasonOf(resolution), failure, subscription);
+  return { outcome: 'retrying', delayMs: resolution.delayMs, error: failure };
 }
 
 /** The error policy for this failure, with the subscription's retry count and schedule. */

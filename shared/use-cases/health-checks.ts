@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { IntegrationEvent } from '../domain/events/integration-event';
 import type { InstanceStatus, ServiceInstance } from '../domain/mesh/service-instance';
 import { classifyError } from '../domain/resilience/classify';
-import type { Clock } from '../ports/clock';
+import { type Clock, nowMs } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { HttpClient } from '../ports/http-client';
 import type { ServiceRegistry } from '../ports/service-mesh';
@@ -106,7 +106,7 @@ async function checkOne(
     const status: InstanceStatus = response.status >= 200 && response.status < 300 ? 'healthy' : 'degraded';
     return { at: at(), status, httpStatus: response.status, latencyMs };
   } catch (error) {
-    const classified = classifyError(error, { source: `health:${instance.id}` });
+    const classified = classifyError(error, { source: `health:${instance.id}`, now: () => nowMs(deps.clock) });
     return { at: at(), status: 'unhealthy', error: `${classified.code}: ${classified.message}` };
   }
 }

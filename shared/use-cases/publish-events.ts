@@ -16,7 +16,7 @@ import { type IntegrationEvent, IntegrationEventSchema } from '../domain/events/
 import { decide } from '../domain/resilience/decide';
 import { IntegrationError } from '../domain/resilience/integration-error';
 import { resolvePolicy } from '../domain/resilience/policy';
-import type { Clock } from '../ports/clock';
+import { type Clock, nowMs } from '../ports/clock';
 import type { ContractRepository } from '../ports/contract-repository';
 import type { EventLog } from '../ports/event-log';
 import type { EventPublisher, PublishOutcome } from '../ports/event-publisher';
@@ -338,6 +338,7 @@ async function sendAll(
           code: outcome.errorCode,
           category: outcome.retryable ? 'transient' : 'permanent',
           source: 'bus:putevents',
+          timestamp: nowMs(deps.clock),
         });
         const resolution = decide(error, attempt, resolvePolicy(overrides, error), {
           ...(previousDelayMs !== undefined && { previousDelayMs }),

@@ -4,7 +4,7 @@ import { counterExpiresAt, counterKeys } from '../domain/resilience/counting';
 import { IntegrationError } from '../domain/resilience/integration-error';
 import { type AlertWindow, type ResolvedPolicy, resolvePolicy, WINDOW_MS } from '../domain/resilience/policy';
 import { withRetry } from '../domain/resilience/with-retry';
-import type { Clock } from '../ports/clock';
+import { type Clock, nowMs } from '../ports/clock';
 import type { AlertMark, CounterKey, ErrorCount, ErrorCounterRepository } from '../ports/error-counter';
 import type { ErrorMetrics } from '../ports/error-metrics';
 import type { EventPublisher } from '../ports/event-publisher';
@@ -184,6 +184,7 @@ async function publishAlert(deps: RecordErrorDeps, event: IntegrationEvent): Pro
               code: outcome?.errorCode ?? 'NoOutcome',
               category: outcome?.retryable === false ? 'permanent' : 'transient',
               source: `bus:${ERRORS_EVENT_SOURCE}`,
+              timestamp: nowMs(deps.clock),
             },
           );
         }

@@ -174,6 +174,7 @@ function knownCategory(code: string): ErrorCategory | undefined {
   if (status) return classifyHttpStatus(Number(status));
   // Shaped like an AWS SDK v3 error without a status, so AWS error names are recognised as well as Node.js codes.
   const probe = Object.assign(new Error(code), { name: code, code, $metadata: {} });
-  const classified = classifyError(probe, { source: 'report' });
+  // Only the category is read: the probe has no Retry-After, and its timestamp is thrown away.
+  const classified = classifyError(probe, { source: 'report', now: () => 0 });
   return classified.code === UNCLASSIFIED_CODE ? undefined : classified.category;
 }

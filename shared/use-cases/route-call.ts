@@ -78,6 +78,37 @@ type Cached<T> = { value: T; at: number };
 /** One call's service and, once needed, its breaker settings. */
 type ServiceSettings = { service: string; loaded: BreakerConfig | undefined };
 
+/** What {@link MeshRouter.route} decided before the first attempt. */
+type CallPlan = {
+  rule: RoutingRule | undefined;
+  /** The service the call goes to: the rule's target, or the addressed service. */
+  target: string;
+  candidates: ReadonlyArray<{ instance: ServiceInstance; weight: number }>;
+  /** Each attempt's timeout: the rule's, or the default. */
+  timeoutMs: number;
+  settings: ServiceSettings;
+};
+
+/** What the attempts of one call have done so far. */
+type CallProgress = {
+  /** Instances called: the next attempt prefers another. */
+  tried: Set<string>;
+  /** Instances whose breaker refused this call. */
+  refused: Set<string>;
+  /** The number of the latest attempt made. */
+  attempts: number;
+  /** The latest failure, and the answer that came with it (a 5xx) if any. */
+  last?: { error: IntegrationError; response?: HttpResponse; instanceId: string };
+  previousDelayMs?: number;
+  /** The error policy overrides, read at the first failure. */
+  overrides?: Awaited<ReturnType<ErrorPolicyCache['overrides']>>;
+};
+
+/** One attempt: the answer, the failure (a 5xx/408 answer or a thrown error), and whether the request got out. */
+type SendOutcome =
+  | { response: HttpResponse; failure?: undefined; reachedInstance: boolean }
+  | { response?: HttpResponse; failure: IntegrationError; reachedInstance: boolean };
+
 /**
  * The mesh router: picks a healthy instance of the target service by weighted random selection under
  * the applicable routing rule (when weighted rules of the caller's source share its calls, the rule
@@ -102,7 +133,9 @@ export class MeshRouter {
   constructor(private readonly deps: RouterDeps) {}
 
   /**
-   * Routes one call.
+   * Routes one call: plans it (rule, target service, candidate instances), then attempts it on
+   * breaker-admitted instances until one answers, the error policies stop retrying, or the time
+   * API Gateway allows runs out.
    *
    * @throws {DependencyUnavailableError} 503 with Retry-After when no instance is healthy, or every
    *   candidate's breaker is open (no instance is called then)
@@ -110,8 +143,82 @@ export class MeshRouter {
    * @throws {UpstreamFailedError} 502 when the last attempt failed without an answer
    */
   async route(call: RoutedCall): Promise<RoutedAnswer> {
-    const now = () => this.deps.clock.now().getTime();
+    const plan = await this.plan(call);
+    const progress: CallProgress = { tried: new Set(), refused: new Set(), attempts: 0 };
+    const maxAttempts = 1 + (plan.rule?.retries ?? 2);
+    // Retries stop where API Gateway would cut the request off (29 s), keeping room for one more attempt.
+    const deadline = this.nowMs() + API_GATEWAY_TIMEOUT_MS - plan.timeoutMs;
+
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const pick = await this.admitOne(plan.candidates, progress.tried, progress.refused, this.nowMs(), plan.settings);
+      if (!pick) break;
+      progress.attempts = attempt;
+      const { instance, permitId } = pick;
+      progress.tried.add(instance.id);
+      const sent = await this.send(call, plan, instance);
+      if (!sent.failure) {
+        await this.transition(instance.id, plan.settings, (s, c) => recordSuccess(s, c, this.nowMs(), permitId));
+        return answerOf(sent.response, instance.id, attempt);
+      }
+      const error = sent.failure;
+      if (error.code === RESPONSE_TOO_LARGE_CODE) {
+        // The instance answered, only more than a Lambda response can carry: not its failure.
+        throw new UpstreamFailedError(
+          `${plan.target} answered with more than the 6 MiB a routed response may carry (instance ${instance.id})`,
+        );
+      }
+      this.deps.onFailure?.(error);
+      await this.transition(instance.id, plan.settings, (s, c) => recordFailure(s, c, this.nowMs(), permitId), true);
+      progress.last = { error, ...(sent.response && { response: sent.response }), instanceId: instance.id };
+      // A refused address (SSRF policy) is this instance's problem: try another one, whatever the method.
+      if (error.code === BLOCKED_TARGET_CODE) {
+        if (attempt < maxAttempts) continue;
+        break;
+      }
+      if (sent.reachedInstance && !IDEMPOTENT.has(call.method.toUpperCase())) break;
+      const delayMs = await this.retryDelay(error, attempt, maxAttempts, plan, progress);
+      if (delayMs === undefined || this.nowMs() + delayMs > deadline) break;
+      await this.deps.clock.sleep(delayMs);
+      progress.previousDelayMs = delayMs;
+    }
+    return this.giveUp(plan, progress);
+  }
+
+  private nowMs(): number {
+    return this.deps.clock.now().getTime();
+  }
+
+  /**
+   * Step 1: the rule that applies (weighted rules of one source share its calls between their
+   * target services), the service it sends to, and that service's instances able to take traffic.
+   *
+   * @throws {DependencyUnavailableError} when no instance of the target can take traffic
+   */
+  private async plan(call: RoutedCall): Promise<CallPlan> {
     const [addressed, rules] = await Promise.all([this.instancesOf(call.service), this.allRules()]);
+    const rule = this.pickRule(call, rules);
+    const target = rule?.targetService ?? call.service;
+    const instances = target === call.service ? addressed : await this.instancesOf(target);
+    const candidates = candidateWeights(instances, rule).filter((c) => c.weight > 0);
+    if (candidates.length === 0) {
+      throw new DependencyUnavailableError(
+        `No healthy instance of ${target} can take traffic (registered: ${instances.length})`,
+        5,
+      );
+    }
+    return {
+      rule,
+      target,
+      candidates,
+      timeoutMs: rule?.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS,
+      // A closed breaker with no failures decides the same under any settings: the service's own are
+      // read only once a breaker has something to decide (keeps the cold healthy path at 3 reads).
+      settings: { service: target, loaded: undefined },
+    };
+  }
+
+  /** The routing rule for this call; among weighted rules of its source, one drawn by `weight`. */
+  private pickRule(call: RoutedCall, rules: RoutingRule[]): RoutingRule | undefined {
     const request = {
       sourceService: call.headers['x-mesh-source'] ?? '*',
       targetService: call.service,
@@ -120,129 +227,88 @@ export class MeshRouter {
       headers: call.headers,
     };
     const selected = selectRule(rules, request);
-    // Weighted rules of one source share its calls between their target services (weightedRules).
     const split = selected ? weightedRules(rules, selected, request) : [];
-    const rule =
-      split.length > 1
-        ? (pickWeighted(split, (r) => r.weight ?? 0, this.deps.random ?? Math.random) ?? selected)
-        : selected;
-    const target = rule?.targetService ?? call.service;
-    const instances = target === call.service ? addressed : await this.instancesOf(target);
-    // A closed breaker with no failures decides the same under any settings: the service's own are
-    // read only once a breaker has something to decide (keeps the cold healthy path at 3 reads).
-    const settings = { service: target, loaded: undefined as BreakerConfig | undefined };
-    const candidates = candidateWeights(instances, rule).filter((c) => c.weight > 0);
-    if (candidates.length === 0) {
-      throw new DependencyUnavailableError(
-        `No healthy instance of ${target} can take traffic (registered: ${instances.length})`,
-        5,
-      );
-    }
-    // Error policies matter only after a failure: the healthy path reads nothing more.
-    let overrides: Awaited<ReturnType<ErrorPolicyCache['overrides']>> | undefined;
-    const maxAttempts = 1 + (rule?.retries ?? 2);
-    const tried = new Set<string>();
-    const refused = new Set<string>();
-    let last: { error: IntegrationError; response?: HttpResponse; instanceId: string } | undefined;
-    let previousDelayMs: number | undefined;
-    let attempts = 0;
-    // Retries stop where API Gateway would cut the request off (29 s), keeping room for one more attempt.
-    const deadline = now() + API_GATEWAY_TIMEOUT_MS - (rule?.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS);
+    return split.length > 1
+      ? (pickWeighted(split, (r) => r.weight ?? 0, this.deps.random ?? Math.random) ?? selected)
+      : selected;
+  }
 
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const pick = await this.admitOne(candidates, tried, refused, now(), settings);
-      if (!pick) break;
-      attempts = attempt;
-      const { instance, permitId } = pick;
-      tried.add(instance.id);
-      let response: HttpResponse | undefined;
-      let failure: IntegrationError | undefined;
-      let sent = false;
-      try {
-        sent = true;
-        response = await this.deps.http.request({
-          method: call.method,
-          url: `${instance.endpoint.replace(/\/+$/, '')}${call.path}${call.query ? `?${call.query}` : ''}`,
-          headers: this.forwardHeaders(call, rule),
-          ...(call.body && call.body.length > 0 && { body: call.body }),
-          timeoutMs: rule?.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS,
-        });
-        if (response.status >= 500 || response.status === 408) {
-          failure = classifyError(
-            new HttpStatusError(response.status, {
-              url: instance.endpoint,
-              ...(response.headers['retry-after'] !== undefined && { retryAfter: response.headers['retry-after'] }),
-            }),
-            { source: `mesh:${target}` },
-          );
-        }
-      } catch (error) {
-        failure = classifyError(error, { source: `mesh:${target}`, now });
-        sent = !isConnectFailure(failure);
-      }
-      if (!failure && response) {
-        await this.transition(instance.id, settings, (s, config) => recordSuccess(s, config, now(), permitId));
-        return {
-          status: response.status,
-          headers: relayHeaders(response.headers),
-          body: response.body,
-          instanceId: instance.id,
-          attempts: attempt,
-        };
-      }
-      const error = failure as IntegrationError;
-      if (error.code === RESPONSE_TOO_LARGE_CODE) {
-        // The instance answered, only more than a Lambda response can carry: not its failure.
-        throw new UpstreamFailedError(
-          `${target} answered with more than the 6 MiB a routed response may carry (instance ${instance.id})`,
-        );
-      }
-      this.deps.onFailure?.(error);
-      await this.transition(instance.id, settings, (s, config) => recordFailure(s, config, now(), permitId), true);
-      last = { error, ...(response && { response }), instanceId: instance.id };
-      // A refused address (SSRF policy) is this instance's problem: try another one, whatever the method.
-      if (error.code === BLOCKED_TARGET_CODE) {
-        if (attempt < maxAttempts) continue;
-        break;
-      }
-      if (sent && !IDEMPOTENT.has(call.method.toUpperCase())) break;
-      overrides ??= await this.deps.policyCache.overrides();
-      const policy = resolvePolicy(overrides, error);
-      // An instance's Retry-After speaks for that instance: when another one can take the retry, don't wait for it.
-      const another = candidates.some((c) => !tried.has(c.instance.id) && !refused.has(c.instance.id));
-      const resolution = decide(
-        another && error.retryAfterMs !== undefined ? withoutRetryAfter(error) : error,
-        attempt,
-        { ...policy, policy: { ...policy.policy, maxRetries: maxAttempts - 1 } },
-        {
-          ...(previousDelayMs !== undefined && { previousDelayMs }),
-          ...(this.deps.random && { random: this.deps.random }),
-        },
-      );
-      if (resolution.action !== 'retry' || now() + resolution.delayMs > deadline) break;
-      await this.deps.clock.sleep(resolution.delayMs);
-      previousDelayMs = resolution.delayMs;
+  /**
+   * Step 2, once per attempt: forwards the call to `instance` and classifies what went wrong — a
+   * 5xx or 408 answer, or a thrown error. `reachedInstance` is false only when the connection never
+   * opened (then even a non-idempotent call may be retried).
+   */
+  private async send(call: RoutedCall, plan: CallPlan, instance: ServiceInstance): Promise<SendOutcome> {
+    const source = `mesh:${plan.target}`;
+    const now = () => this.nowMs();
+    try {
+      const response = await this.deps.http.request({
+        method: call.method,
+        url: `${instance.endpoint.replace(/\/+$/, '')}${call.path}${call.query ? `?${call.query}` : ''}`,
+        headers: this.forwardHeaders(call, plan.rule),
+        ...(call.body && call.body.length > 0 && { body: call.body }),
+        timeoutMs: plan.timeoutMs,
+      });
+      if (response.status < 500 && response.status !== 408) return { response, reachedInstance: true };
+      const retryAfter = response.headers['retry-after'];
+      const status = new HttpStatusError(response.status, {
+        url: instance.endpoint,
+        ...(retryAfter !== undefined && { retryAfter }),
+      });
+      return { response, failure: classifyError(status, { source, now }), reachedInstance: true };
+    } catch (error) {
+      const failure = classifyError(error, { source, now });
+      return { failure, reachedInstance: !isConnectFailure(failure) };
     }
+  }
 
+  /**
+   * Step 3, after a failed attempt: the error policies' delay before the next one, or undefined
+   * when they say stop. The policies are read once per call, and only after a failure (the healthy
+   * path reads nothing more). The rule's `retries` caps the policy's `maxRetries`.
+   */
+  private async retryDelay(
+    error: IntegrationError,
+    attempt: number,
+    maxAttempts: number,
+    plan: CallPlan,
+    progress: CallProgress,
+  ): Promise<number | undefined> {
+    progress.overrides ??= await this.deps.policyCache.overrides();
+    const policy = resolvePolicy(progress.overrides, error);
+    // An instance's Retry-After speaks for that instance: when another one can take the retry, don't wait for it.
+    const another = plan.candidates.some(
+      (c) => !progress.tried.has(c.instance.id) && !progress.refused.has(c.instance.id),
+    );
+    const resolution = decide(
+      another && error.retryAfterMs !== undefined ? withoutRetryAfter(error) : error,
+      attempt,
+      { ...policy, policy: { ...policy.policy, maxRetries: maxAttempts - 1 } },
+      {
+        ...(progress.previousDelayMs !== undefined && { previousDelayMs: progress.previousDelayMs }),
+        ...(this.deps.random && { random: this.deps.random }),
+      },
+    );
+    return resolution.action === 'retry' ? resolution.delayMs : undefined;
+  }
+
+  /**
+   * Step 4, when no attempt succeeded: relay the last answer an instance gave (a 5xx is the
+   * upstream's to tell), else say why nothing answered.
+   */
+  private async giveUp(plan: CallPlan, progress: CallProgress): Promise<RoutedAnswer> {
+    const { last } = progress;
     if (!last) {
       throw new DependencyUnavailableError(
-        `Every instance of ${target} has an open circuit breaker; no call was made`,
-        Math.max(1, Math.ceil((await this.settingsFor(settings)).resetTimeoutMs / 1000)),
+        `Every instance of ${plan.target} has an open circuit breaker; no call was made`,
+        Math.max(1, Math.ceil((await this.settingsFor(plan.settings)).resetTimeoutMs / 1000)),
       );
     }
-    if (last.response) {
-      return {
-        status: last.response.status,
-        headers: relayHeaders(last.response.headers),
-        body: last.response.body,
-        instanceId: last.instanceId,
-        attempts,
-      };
-    }
+    if (last.response) return answerOf(last.response, last.instanceId, progress.attempts);
     if (last.error.code === 'TIMEOUT') {
-      throw new UpstreamTimeoutError(`${target} did not answer in time (instance ${last.instanceId})`);
+      throw new UpstreamTimeoutError(`${plan.target} did not answer in time (instance ${last.instanceId})`);
     }
-    throw new UpstreamFailedError(`${target} failed: ${last.error.code} (instance ${last.instanceId})`);
+    throw new UpstreamFailedError(`${plan.target} failed: ${last.error.code} (instance ${last.instanceId})`);
   }
 
   /** Picks a candidate whose breaker admits the call; refused ones are remembered for this call. */
@@ -351,6 +417,17 @@ export class MeshRouter {
     for (const [name, value] of Object.entries(rule?.headersToAdd ?? {})) headers[name.toLowerCase()] = value;
     return headers;
   }
+}
+
+/** The upstream's answer as the router relays it (hop-by-hop and router-owned headers dropped). */
+function answerOf(response: HttpResponse, instanceId: string, attempts: number): RoutedAnswer {
+  return {
+    status: response.status,
+    headers: relayHeaders(response.headers),
+    body: response.body,
+    instanceId,
+    attempts,
+  };
 }
 
 function isConnectFailure(error: IntegrationError): boolean {

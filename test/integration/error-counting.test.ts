@@ -7,7 +7,7 @@ import { MalformedInputError, RevisionMismatchError } from '../../shared/domain/
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
 import { IntegrationError } from '../../shared/domain/resilience/integration-error';
 import { BUILT_IN_POLICIES, type ErrorPolicy } from '../../shared/domain/resilience/policy';
-import type { Clock } from '../../shared/ports/clock';
+import { type Clock, nowMs } from '../../shared/ports/clock';
 import type { EventPublisher, PublishOutcome } from '../../shared/ports/event-publisher';
 import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
 import { getErrorStats } from '../../shared/use-cases/error-stats';
@@ -66,7 +66,12 @@ describe('error counting and alerts (dynalite)', () => {
   }
 
   const error503 = (source: string) =>
-    new IntegrationError('orders answered 503', { code: 'HTTP_503', category: 'transient', source });
+    new IntegrationError('orders answered 503', {
+      code: 'HTTP_503',
+      category: 'transient',
+      source,
+      timestamp: Date.parse('2026-11-30T10:15:20.000Z'),
+    });
 
   describe('recordError', () => {
     it('counts 200 parallel errors from 10 instances exactly and raises exactly one alert', async () => {
@@ -119,7 +124,12 @@ describe('error counting and alerts (dynalite)', () => {
       const publisher = new RecordingPublisher();
       const deps = instance(clock, publisher);
       const system = () =>
-        new IntegrationError('boom', { code: 'HTTP_500', category: 'system', source: 'svc:windows' });
+        new IntegrationError('boom', {
+          code: 'HTTP_500',
+          category: 'system',
+          source: 'svc:windows',
+          timestamp: nowMs(clock),
+        });
 
       // Act: the system policy alerts at 1 per minute
       await recordError(deps, system());
@@ -132,7 +142,12 @@ describe('error counting and alerts (dynalite)', () => {
         '2026-11-30T11:00:00.000Z',
         '2026-11-30T11:01:00.000Z',
       ]);
-      const permanent = new IntegrationError('nope', { code: 'HTTP_404', category: 'permanent', source: 'svc:quiet' });
+      const permanent = new IntegrationError('nope', {
+        code: 'HTTP_404',
+        category: 'permanent',
+        source: 'svc:quiet',
+        timestamp: nowMs(clock),
+      });
       const below = await recordError(deps, permanent);
       expect(below.alert).toBeUndefined();
       expect(below.policy).toMatchObject({ key: 'permanent', origin: 'built-in' });
@@ -144,7 +159,12 @@ describe('error counting and alerts (dynalite)', () => {
       const publisher = new RecordingPublisher();
       const deps = instance(clock, publisher);
       const error = () =>
-        new IntegrationError('disk full', { code: 'ENOSPC', category: 'system', source: 'svc:outage' });
+        new IntegrationError('disk full', {
+          code: 'ENOSPC',
+          category: 'system',
+          source: 'svc:outage',
+          timestamp: nowMs(clock),
+        });
       publisher.failing = true;
 
       // Act

@@ -81,10 +81,15 @@ describe('classify', () => {
   describe('classifyError', () => {
     it('returns an IntegrationError unchanged', () => {
       // Prepare
-      const error = new IntegrationError('x', { code: 'HTTP_503', category: 'transient', source: 'elsewhere' });
+      const error = new IntegrationError('x', {
+        code: 'HTTP_503',
+        category: 'transient',
+        source: 'elsewhere',
+        timestamp: NOW,
+      });
 
       // Act / Assess
-      expect(classifyError(error, { source })).toBe(error);
+      expect(classifyError(error, { source, now })).toBe(error);
     });
 
     describe('HTTP', () => {
@@ -120,7 +125,7 @@ describe('classify', () => {
         // Act
         const error = classifyError(
           new HttpStatusError(502, { url: 'https://user:secret@api.example.com/orders/1?apiKey=abc' }),
-          { source },
+          { source, now },
         );
 
         // Assess
@@ -141,7 +146,7 @@ describe('classify', () => {
         const error = new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: metadata });
 
         // Act
-        const classified = classifyError(error, { source });
+        const classified = classifyError(error, { source, now });
 
         // Assess
         expect(classified).toMatchObject({
@@ -161,7 +166,7 @@ describe('classify', () => {
         });
 
         // Act / Assess
-        expect(classifyError(error, { source })).toMatchObject({
+        expect(classifyError(error, { source, now })).toMatchObject({
           code: 'ConditionalCheckFailedException',
           category: 'permanent',
           retryable: false,
@@ -173,7 +178,7 @@ describe('classify', () => {
         const error = new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: metadata });
 
         // Act / Assess
-        expect(classifyError(error, { source })).toMatchObject({
+        expect(classifyError(error, { source, now })).toMatchObject({
           code: 'ResourceNotFoundException',
           category: 'system',
           retryable: false,
@@ -185,7 +190,10 @@ describe('classify', () => {
         const error = new InternalServerError({ message: 'boom', $metadata: { ...metadata, httpStatusCode: 500 } });
 
         // Act / Assess
-        expect(classifyError(error, { source })).toMatchObject({ code: 'InternalServerError', category: 'system' });
+        expect(classifyError(error, { source, now })).toMatchObject({
+          code: 'InternalServerError',
+          category: 'system',
+        });
       });
 
       it('makes ServiceUnavailable, 429 and $retryable errors transient', () => {
@@ -204,9 +212,9 @@ describe('classify', () => {
         });
 
         // Act / Assess
-        expect(classifyError(unavailable, { source }).category).toBe('transient');
-        expect(classifyError(tooMany, { source }).category).toBe('transient');
-        expect(classifyError(retryable, { source }).category).toBe('transient');
+        expect(classifyError(unavailable, { source, now }).category).toBe('transient');
+        expect(classifyError(tooMany, { source, now }).category).toBe('transient');
+        expect(classifyError(retryable, { source, now }).category).toBe('transient');
       });
 
       it('reads the Retry-After header of the raw response', () => {
@@ -215,12 +223,12 @@ describe('classify', () => {
         Object.defineProperty(error, '$response', { value: { statusCode: 400, headers: { 'retry-after': '3' } } });
 
         // Act / Assess
-        expect(classifyError(error, { source }).retryAfterMs).toBe(3_000);
+        expect(classifyError(error, { source, now }).retryAfterMs).toBe(3_000);
       });
 
       it('makes a network error from the SDK transient with the Node code', () => {
         // Act
-        const classified = classifyError(sdkNetworkError('ECONNREFUSED'), { source });
+        const classified = classifyError(sdkNetworkError('ECONNREFUSED'), { source, now });
 
         // Assess
         expect(classified).toMatchObject({ code: 'ECONNREFUSED', category: 'transient' });
@@ -235,7 +243,7 @@ describe('classify', () => {
         });
 
         // Act / Assess
-        expect(classifyError(error, { source })).toMatchObject({ code: 'TIMEOUT', category: 'transient' });
+        expect(classifyError(error, { source, now })).toMatchObject({ code: 'TIMEOUT', category: 'transient' });
       });
     });
 
@@ -262,7 +270,7 @@ describe('classify', () => {
       it('makes a refused connection transient through undici\u2019s fetch failed cause', async () => {
         // Act
         const thrown = await fetch(closedUrl).catch((e: unknown) => e);
-        const classified = classifyError(thrown, { source });
+        const classified = classifyError(thrown, { source, now });
 
         // Assess
         expect(thrown).toBeInstanceOf(TypeError);
@@ -275,7 +283,7 @@ describe('classify', () => {
         const thrown = await fetch(silentUrl, { signal: AbortSignal.timeout(50) }).catch((e: unknown) => e);
 
         // Assess
-        expect(classifyError(thrown, { source })).toMatchObject({ code: 'TIMEOUT', category: 'transient' });
+        expect(classifyError(thrown, { source, now })).toMatchObject({ code: 'TIMEOUT', category: 'transient' });
       });
 
       it('makes a caller abort permanent with code ABORTED and not retryable', async () => {
@@ -287,7 +295,7 @@ describe('classify', () => {
         const thrown = await fetch(silentUrl, { signal: controller.signal }).catch((e: unknown) => e);
 
         // Assess
-        expect(classifyError(thrown, { source })).toMatchObject({
+        expect(classifyError(thrown, { source, now })).toMatchObject({
           code: 'ABORTED',
           category: 'permanent',
           retryable: false,
@@ -302,19 +310,19 @@ describe('classify', () => {
         });
 
         // Act / Assess
-        expect(classifyError(error, { source }).code).toBe('TIMEOUT');
+        expect(classifyError(error, { source, now }).code).toBe('TIMEOUT');
       });
 
       it('makes socket and DNS codes transient and resource exhaustion a system error', () => {
         // Act / Assess
         for (const code of ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET']) {
-          expect(classifyError(Object.assign(new Error('x'), { code }), { source })).toMatchObject({
+          expect(classifyError(Object.assign(new Error('x'), { code }), { source, now })).toMatchObject({
             code,
             category: 'transient',
           });
         }
         for (const code of ['ENOMEM', 'ERR_MEMORY_ALLOCATION_FAILED', 'ENOSPC', 'EDQUOT']) {
-          expect(classifyError(Object.assign(new Error('x'), { code }), { source })).toMatchObject({
+          expect(classifyError(Object.assign(new Error('x'), { code }), { source, now })).toMatchObject({
             code,
             category: 'system',
           });
@@ -328,8 +336,8 @@ describe('classify', () => {
         const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 
         // Act
-        const reachable = classifyError(wrap(reset, 10), { source });
-        const tooDeep = classifyError(wrap(reset, 11), { source });
+        const reachable = classifyError(wrap(reset, 10), { source, now });
+        const tooDeep = classifyError(wrap(reset, 11), { source, now });
 
         // Assess
         expect(reachable.code).toBe('ECONNRESET');
@@ -341,7 +349,7 @@ describe('classify', () => {
         const error = new Error('ECONNRESET ThrottlingException 503 out of memory');
 
         // Act / Assess
-        expect(classifyError(error, { source })).toMatchObject({ code: 'UNCLASSIFIED', category: 'system' });
+        expect(classifyError(error, { source, now })).toMatchObject({ code: 'UNCLASSIFIED', category: 'system' });
       });
     });
 
@@ -354,13 +362,13 @@ describe('classify', () => {
           new NotFoundError('gone'),
           new ConflictError('taken'),
         ]) {
-          expect(classifyError(error, { source })).toMatchObject({ category: 'permanent', code: error.code });
+          expect(classifyError(error, { source, now })).toMatchObject({ category: 'permanent', code: error.code });
         }
       });
 
       it('makes DependencyUnavailableError transient with its Retry-After', () => {
         // Act / Assess
-        expect(classifyError(new DependencyUnavailableError('slow down', 4), { source })).toMatchObject({
+        expect(classifyError(new DependencyUnavailableError('slow down', 4), { source, now })).toMatchObject({
           code: 'dependency-unavailable',
           category: 'transient',
           retryAfterMs: 4_000,
@@ -373,6 +381,7 @@ describe('classify', () => {
           new ConfigurationError('ERRORS_TABLE is not set', { setting: 'ERRORS_TABLE' }),
           {
             source,
+            now,
           },
         );
 
@@ -388,7 +397,7 @@ describe('classify', () => {
       it('makes anything unrecognised a system error with code UNCLASSIFIED', () => {
         // Act / Assess
         for (const thrown of [new RangeError('Array buffer allocation failed'), 'a string', null, 42]) {
-          expect(classifyError(thrown, { source })).toMatchObject({ code: 'UNCLASSIFIED', category: 'system' });
+          expect(classifyError(thrown, { source, now })).toMatchObject({ code: 'UNCLASSIFIED', category: 'system' });
         }
       });
     });

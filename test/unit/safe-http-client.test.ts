@@ -169,7 +169,10 @@ describe('SafeHttpClient', () => {
       // Assess
       expect(error).toBeInstanceOf(Error);
       expect(error.name).toBe('TimeoutError');
-      expect(classifyError(error, { source: 'test' })).toMatchObject({ code: 'TIMEOUT', category: 'transient' });
+      expect(classifyError(error, { source: 'test', now: () => 0 })).toMatchObject({
+        code: 'TIMEOUT',
+        category: 'transient',
+      });
     });
 
     it('fails with a TimeoutError when the body stalls after the headers', async () => {
@@ -385,7 +388,7 @@ describe('SafeHttpClient', () => {
 
       // Assess
       expect(error.code).toBe('ENOTFOUND');
-      expect(classifyError(error, { source: 'test' }).category).toBe('transient');
+      expect(classifyError(error, { source: 'test', now: () => 0 }).category).toBe('transient');
     });
 
     it.each([

@@ -3,6 +3,7 @@ import { classifyError } from '../../domain/resilience/classify';
 import { decide, type Resolution } from '../../domain/resilience/decide';
 import { type ErrorCategory, IntegrationError, withErrorContext } from '../../domain/resilience/integration-error';
 import { type PolicyOverrides, resolvePolicy } from '../../domain/resilience/policy';
+import { nowMs, systemClock } from '../../ports/clock';
 
 /** Default time an SDK operation may spend sleeping between its attempts, milliseconds. */
 export const DEFAULT_MAX_TOTAL_DELAY_MS = 5_000;
@@ -17,7 +18,7 @@ export type PolicyRetryStrategyOptions = {
   maxTotalDelayMs?: number;
   /** Uniform draws in [0, 1) for jitter. @default Math.random */
   random?: () => number;
-  /** The current time, epoch milliseconds (turns the SDK's Retry-After date into a delay). @default Date.now */
+  /** The current time, epoch milliseconds (turns the SDK's Retry-After date into a delay). @default the system clock */
   now?: () => number;
   /** Called before each retry the strategy grants (log, count). Must not throw — see the class docs. */
   onRetry?: (error: IntegrationError, resolution: Resolution) => void;
@@ -108,7 +109,7 @@ export class PolicyRetryStrategy implements RetryStrategyV2 {
       tokenToRenew instanceof PolicyRetryToken
         ? tokenToRenew
         : new PolicyRetryToken(tokenToRenew.getRetryCount(), 0, 0);
-    const now = this.#options.now ?? Date.now;
+    const now = this.#options.now ?? (() => nowMs(systemClock));
     const classified = errorInfo.error
       ? classifyError(errorInfo.error, { source: this.#options.source, now })
       : new IntegrationError(`AWS SDK error of type ${errorInfo.errorType}`, {

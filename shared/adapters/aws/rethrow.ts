@@ -1,5 +1,6 @@
 import { DependencyUnavailableError, DomainError } from '../../domain/errors';
 import { classifyError } from '../../domain/resilience/classify';
+import { nowMs, systemClock } from '../../ports/clock';
 
 /**
  * The one rethrow for AWS SDK client errors (DynamoDB, EventBridge): errors that mean "try again
@@ -24,7 +25,9 @@ import { classifyError } from '../../domain/resilience/classify';
  */
 export function rethrowAwsError(error: unknown, where: { source: string; what: string }): never {
   if (error instanceof DomainError) throw error;
-  const classified = classifyError(error, { source: where.source });
+  // At the AWS SDK's edge, where the client already signs with the wall clock: the time only turns
+  // an HTTP-date Retry-After into a delay (the classified error's timestamp is not kept).
+  const classified = classifyError(error, { source: where.source, now: () => nowMs(systemClock) });
   const status = classified.context.httpStatusCode;
   const serverFault = classified.category === 'system' && typeof status === 'number' && status >= 500;
   if (classified.category === 'transient' || serverFault) {

@@ -98,7 +98,7 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    *
    * @throws {InputTooLargeError} when the compressed event exceeds ~396 KB (the 400 KB item limit)
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example await repository.put({ id: newDeadLetterId(Date.now()), subscriptionId, eventId, … })
+   * @example await repository.put({ id: newDeadLetterId(nowMs(clock)), subscriptionId, eventId, … })
    */
   async put(deadLetter: DeadLetter): Promise<void> {
     const event = gzipSync(JSON.stringify(deadLetter.event));

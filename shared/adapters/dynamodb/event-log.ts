@@ -68,7 +68,7 @@ type EventItem = {
  *
  * @example
  * const log = new DynamoDbEventLog(documentClient, 'aif-events');
- * const claim = await log.claim({ event, contentHash, status: 'pending', receivedAt, leaseUntil }, expiresAt, Date.now());
+ * const claim = await log.claim({ event, contentHash, status: 'pending', receivedAt, leaseUntil }, expiresAt, nowMs(clock));
  */
 export class DynamoDbEventLog implements EventLog {
   /**
@@ -188,7 +188,7 @@ export class DynamoDbEventLog implements EventLog {
    * @param publishedAt - ISO 8601
    * @param eventBridgeId - PutEvents' EventId, when there is one
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example await log.markPublished('evt-1', new Date().toISOString(), 'eb-123')
+   * @example await log.markPublished('evt-1', clock.now().toISOString(), 'eb-123')
    */
   async markPublished(id: string, publishedAt: string, eventBridgeId?: string): Promise<void> {
     const current = await inTable(this.tableName, async () => {
@@ -318,7 +318,7 @@ export class DynamoDbEventLog implements EventLog {
    * read as the caller iterates; a long range costs one Query per hour even where it is empty.
    *
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example for await (const event of log.listPublishedBetween(Date.parse('2026-11-30T10:00Z'), Date.now())) bus.put(event);
+   * @example for await (const event of log.listPublishedBetween(Date.parse('2026-11-30T10:00Z'), nowMs(clock))) bus.put(event);
    */
   async *listPublishedBetween(from: number, to: number): AsyncIterable<IntegrationEvent> {
     if (!(from < to)) return;

@@ -68,7 +68,7 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
    * @returns the instance as stored afterwards, and whether this registration created it
    * @throws {RevisionMismatchError} when `expected` does not hold
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const { instance, created } = await registry.register(input, new Date().toISOString());
+   * @example const { instance, created } = await registry.register(input, clock.now().toISOString());
    */
   async register(
     instance: Registration,

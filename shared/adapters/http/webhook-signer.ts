@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 // standardwebhooks 1.1.1 is CommonJS (`exports.Webhook = …`); Node's ESM loader, esbuild and vitest all
 // expose that assignment as a named export.
 import { Webhook } from 'standardwebhooks';
+import { systemClock } from '../../ports/clock';
 
 /** The prefix of a serialised symmetric signing secret (Standard Webhooks spec, "Signature scheme"). */
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';
@@ -50,7 +51,7 @@ export type VerifyWebhookInput = {
   headers: Readonly<Record<string, string | undefined>>;
   /** The body exactly as received, decoded as UTF-8 — never re-serialised JSON. */
   payload: string;
-  /** The current time. @default new Date() */
+  /** The current time. @default the system clock's */
   now?: Date;
   /**
    * How far the timestamp may be from `now`, seconds; `Infinity` turns the replay check off.
@@ -132,7 +133,7 @@ export function verifyWebhook(input: VerifyWebhookInput): WebhookVerification {
   if (!TIMESTAMP.test(timestampHeader)) return { ok: false, reason: 'invalid_timestamp' };
 
   const seconds = Number(timestampHeader);
-  const nowSeconds = Math.floor((input.now ?? new Date()).getTime() / 1000);
+  const nowSeconds = Math.floor((input.now ?? systemClock.now()).getTime() / 1000);
   const tolerance = input.toleranceSeconds ?? DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
   if (nowSeconds - seconds > tolerance) return { ok: false, reason: 'timestamp_too_old' };
   if (seconds - nowSeconds > tolerance) return { ok: false, reason: 'timestamp_too_new' };

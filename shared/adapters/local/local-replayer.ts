@@ -17,7 +17,7 @@ export class LocalReplayer implements Replayer {
   constructor(
     private readonly eventLog: Pick<EventLog, 'listPublishedBetween'>,
     private readonly rules: Pick<LocalSubscriptionRules, 'sendToTargets'>,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {}
 
   async start(input: { name: string; from: number; to: number; eventTypes?: string[] }): Promise<Replay> {

@@ -1,6 +1,7 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DependencyUnavailableError } from '../../domain/errors';
 import { classifyError } from '../../domain/resilience/classify';
+import { nowMs, systemClock } from '../../ports/clock';
 import type { DeliveryMessage, DeliveryQueue } from '../../ports/delivery-queue';
 
 /** SendMessage DelaySeconds bounds (Amazon SQS API Reference, SendMessage). */
@@ -54,7 +55,7 @@ export class ReceiptExpiredError extends Error {
 
 /** Options of {@link SqsDeliveryQueue}. */
 export type SqsDeliveryQueueOptions = {
-  /** The current time, ms since the epoch, for error classification (Retry-After dates). @default Date.now */
+  /** The current time, ms since the epoch, for error classification (Retry-After dates). @default the system clock */
   now?: () => number;
 };
 
@@ -89,7 +90,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     options: SqsDeliveryQueueOptions = {},
   ) {
     this.source = `sqs:${queueUrl.split('/').at(-1) || queueUrl}`;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => nowMs(systemClock));
   }
 
   /**

@@ -73,7 +73,7 @@ export type PreparedEntry = { entry: PutEventsEntry; sizeBytes: number };
  * @param entry - the entry as it will be sent
  * @returns size in bytes
  * @example
- * putEventsEntrySize({ Source: 'aif', DetailType: 'x', Detail: '{}', Time: new Date() }); // 14 + 3 + 1 + 2 = 20
+ * putEventsEntrySize({ Source: 'aif', DetailType: 'x', Detail: '{}', Time: clock.now() }); // 14 + 3 + 1 + 2 = 20
  */
 export function putEventsEntrySize(entry: PutEventsEntry): number {
   let size = entry.Time !== undefined ? TIME_BYTES : 0;

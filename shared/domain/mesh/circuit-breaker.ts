@@ -186,7 +186,7 @@ export type Admission = {
  * @returns the admission; `next` (version + 1, updatedAt = now) must be written before the call
  * @throws {RangeError} when `config` is out of range (see {@link BreakerConfigSchema}) or `now` is not finite
  * @example
- * const { allowed, next } = admit(state, DEFAULT_BREAKER_CONFIG, Date.now(), `${requestId}#1`);
+ * const { allowed, next } = admit(state, DEFAULT_BREAKER_CONFIG, nowMs(clock), `${requestId}#1`);
  * if (next && !(await breakers.compareAndSet(next, state.version))) {
  *   // lost a race: re-read and admit again
  * }
@@ -239,7 +239,7 @@ export function admit(state: BreakerState, config: BreakerConfig, now: number, p
  * @returns the next state (version + 1, updatedAt = now) or undefined
  * @throws {RangeError} when `config` is out of range or `now` is not finite
  * @example
- * const next = recordSuccess(state, config, Date.now(), permitId);
+ * const next = recordSuccess(state, config, nowMs(clock), permitId);
  * if (next) await breakers.compareAndSet(next, state.version);
  */
 export function recordSuccess(
@@ -284,7 +284,7 @@ export function recordSuccess(
  * @returns the next state (version + 1, updatedAt = now) or undefined
  * @throws {RangeError} when `config` is out of range or `now` is not finite
  * @example
- * const next = recordFailure(state, config, Date.now(), permitId); // 5th failure: state 'open'
+ * const next = recordFailure(state, config, nowMs(clock), permitId); // 5th failure: state 'open'
  * if (next) await breakers.compareAndSet(next, state.version);
  */
 export function recordFailure(

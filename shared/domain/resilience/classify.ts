@@ -66,8 +66,11 @@ const PERMANENT_DOMAIN_ERRORS = [
 export type ClassifyOptions = {
   /** Where the error happened, e.g. `webhook:orders-sub`, `dynamodb:Contracts`. */
   source: string;
-  /** The current time, milliseconds since the Unix epoch (timestamps, Retry-After dates). @default Date.now */
-  now?: () => number;
+  /**
+   * The current time, milliseconds since the Unix epoch (the error's timestamp, Retry-After dates):
+   * the caller's clock, e.g. `() => nowMs(deps.clock)`.
+   */
+  now: () => number;
 };
 
 /** One link's classification, before it becomes an IntegrationError. */
@@ -215,11 +218,11 @@ function parseHttpDate(value: string, nowMs: number): number | undefined {
  * @returns the error, classified; its `timestamp` is `now()`
  * @example
  * try { await fetch(url, { signal: AbortSignal.timeout(2_000) }); }
- * catch (e) { const error = classifyError(e, { source: 'webhook:orders-sub' }); } // code 'TIMEOUT', transient
+ * catch (e) { const error = classifyError(e, { source: 'webhook:orders-sub', now: () => nowMs(clock) }); } // code 'TIMEOUT', transient
  */
 export function classifyError(error: unknown, options: ClassifyOptions): IntegrationError {
   if (error instanceof IntegrationError) return error;
-  const nowMs = (options.now ?? Date.now)();
+  const nowMs = options.now();
   const seen = new Set<unknown>();
   let link: unknown = error;
   for (let depth = 0; depth <= MAX_CAUSE_DEPTH && link != null && !seen.has(link); depth++) {

@@ -18,8 +18,11 @@ export type IntegrationErrorFields = {
   category: ErrorCategory;
   /** Where it happened: a subscription, a service, a table — e.g. `webhook:orders-sub`, `dynamodb:Contracts`. */
   source: string;
-  /** When it happened, milliseconds since the Unix epoch. @default Date.now() */
-  timestamp?: number;
+  /**
+   * When it happened, milliseconds since the Unix epoch — from the caller's injected clock
+   * (`nowMs(deps.clock)`); the domain never reads the wall clock itself.
+   */
+  timestamp: number;
   /** Whether repeating the operation may succeed. @default category !== 'permanent' */
   retryable?: boolean;
   /** The server's `Retry-After`, converted to milliseconds from now (RFC 9110 §10.2.3). */
@@ -36,7 +39,9 @@ export type IntegrationErrorFields = {
  * `originalError` renamed to the standard `cause`.
  *
  * @example
- * new IntegrationError('orders service answered 503', { code: 'HTTP_503', category: 'transient', source: 'mesh:orders' });
+ * new IntegrationError('orders service answered 503', {
+ *   code: 'HTTP_503', category: 'transient', source: 'mesh:orders', timestamp: nowMs(deps.clock),
+ * });
  */
 export class IntegrationError extends Error {
   readonly code: string;
@@ -55,7 +60,7 @@ export class IntegrationError extends Error {
     this.code = fields.code;
     this.category = fields.category;
     this.source = fields.source;
-    this.timestamp = fields.timestamp ?? Date.now();
+    this.timestamp = fields.timestamp;
     this.retryable = fields.retryable ?? fields.category !== 'permanent';
     if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
     this.context = fields.context ?? {};

@@ -64,7 +64,7 @@ export type WithRetryOptions<T> = {
  * const order = await withRetry((attempt, signal) => getOrder(id, { signal }), {
  *   source: 'mesh:orders',
  *   policies: (error) => resolvePolicy(overrides, error),
- *   deadline: Date.now() + 10_000,
+ *   deadline: nowMs(clock) + 10_000,
  * });
  */
 export async function withRetry<T>(
