@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type Clock, nowMs, systemClock } from '../shared/ports/clock';
 
 /** What the local runner knows of one HTTP request. */
 export type LocalRequest = {
@@ -45,7 +46,7 @@ export function toProxyEvent(
   // API Gateway then hands every request body to Lambda base64-encoded, whatever its Content-Type.
   const isText = request.body.length === 0;
   const requestId = randomUUID();
-  const now = new Date();
+  const now = systemClock.now();
   return {
     resource: route.resource,
     path: url.pathname,
@@ -97,9 +98,15 @@ export function toProxyEvent(
  * A Lambda context for one local invocation.
  *
  * @param timeoutMs - the function's timeout, so `getRemainingTimeInMillis` counts down from it
+ * @param clock - what the countdown reads @default systemClock
  */
-export function toLambdaContext(functionName: string, requestId: string, timeoutMs = 29_000): Context {
-  const deadline = Date.now() + timeoutMs;
+export function toLambdaContext(
+  functionName: string,
+  requestId: string,
+  timeoutMs = 29_000,
+  clock: Clock = systemClock,
+): Context {
+  const deadline = nowMs(clock) + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -109,7 +116,7 @@ export function toLambdaContext(functionName: string, requestId: string, timeout
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - nowMs(clock)),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
