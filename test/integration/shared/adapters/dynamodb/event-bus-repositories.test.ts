@@ -1,0 +1,608 @@
+import { randomBytes } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  DynamoDbDeadLetterRepository,
+  newDeadLetterId,
+} from '../../../../../shared/adapters/dynamodb/dead-letter-repository';
+import { DynamoDbEventLog } from '../../../../../shared/adapters/dynamodb/event-log';
+import { DynamoDbSubscriptionRepository } from '../../../../../shared/adapters/dynamodb/subscription-repository';
+import { deliveryTable, eventsTable } from '../../../../../shared/adapters/dynamodb/table-definitions';
+import { contentHash } from '../../../../../shared/domain/canonical-json';
+import { InputTooLargeError, MalformedInputError, ValidationError } from '../../../../../shared/domain/errors';
+import type { IntegrationEvent } from '../../../../../shared/domain/events/integration-event';
+import type { Subscription } from '../../../../../shared/domain/events/subscription';
+import type { DeadLetter } from '../../../../../shared/ports/dead-letters';
+import type { EventRecord } from '../../../../../shared/ports/event-log';
+import { freshTable } from '../../../../support/dynamodb';
+
+const LEASE_MS = 30_000;
+const EXPIRES_AT = 1_900_000_000;
+
+function integrationEvent(id: string, overrides: Partial<IntegrationEvent> = {}): IntegrationEvent {
+  return {
+    id,
+    type: 'order.created',
+    version: '1.0.0',
+    source: 'shop.orders',
+    timestamp: Date.parse('2026-11-30T10:15:00.000Z'),
+    payload: { orderId: id, status: 'new', name: 'reserved words as keys' },
+    metadata: {},
+    ...overrides,
+  };
+}
+
+/** The pending record a publisher claims at `now`. */
+function pending(event: IntegrationEvent, now: number): EventRecord & { status: 'pending'; leaseUntil: number } {
+  return {
+    event,
+    contentHash: contentHash(event),
+    status: 'pending',
+    receivedAt: new Date(now).toISOString(),
+    leaseUntil: now + LEASE_MS,
+  };
+}
+
+/** `length` characters of 92 printable ASCII symbols, uniformly random: gzip cannot shrink them much. */
+function incompressibleText(length: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&()*+,-./:;<=>?@[]^_{|}~ '";
+  const bytes = randomBytes(length);
+  let text = '';
+  for (const byte of bytes) text += alphabet[byte % alphabet.length];
+  return text;
+}
+
+const cursorOf = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString('base64url');
+
+describe('DynamoDbEventLog (dynalite)', () => {
+  let client: DynamoDBDocumentClient;
+  let tableName: string;
+  let log: DynamoDbEventLog;
+  const now = Date.parse('2026-11-30T10:20:00.000Z');
+
+  beforeAll(async () => {
+    ({ client, tableName } = await freshTable(eventsTable));
+    log = new DynamoDbEventLog(client, tableName);
+  });
+
+  /** Claims and publishes an event at `now`. */
+  async function publish(event: IntegrationEvent): Promise<void> {
+    const result = await log.claim(pending(event, now), EXPIRES_AT, now);
+    expect(result.claimed).toBe(true);
+    await log.markPublished(event.id, new Date(now).toISOString(), `eb-${event.id}`);
+  }
+
+  describe('claim', () => {
+    it('lets exactly one of 20 racing claims of a new id win', async () => {
+      // Prepare
+      const event = integrationEvent('evt-race');
+
+      // Act
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => log.claim(pending(event, now), EXPIRES_AT, now)),
+      );
+
+      // Assess
+      expect(results.filter((r) => r.claimed)).toHaveLength(1);
+      for (const loser of results.filter((r) => !r.claimed)) {
+        expect(loser).toMatchObject({
+          claimed: false,
+          existing: { status: 'pending', contentHash: contentHash(event), leaseUntil: now + LEASE_MS, event },
+        });
+      }
+    });
+
+    it('answers a claim of a used id with other content with the stored record', async () => {
+      // Prepare
+      const first = integrationEvent('evt-conflict');
+      await log.claim(pending(first, now), EXPIRES_AT, now);
+      const other = integrationEvent('evt-conflict', { payload: { orderId: 'something else' } });
+
+      // Act
+      const result = await log.claim(pending(other, now + LEASE_MS * 10), EXPIRES_AT, now + LEASE_MS * 10);
+
+      // Assess
+      expect(result).toEqual({
+        claimed: false,
+        existing: {
+          event: first,
+          contentHash: contentHash(first),
+          status: 'pending',
+          receivedAt: new Date(now).toISOString(),
+          leaseUntil: now + LEASE_MS,
+        },
+      });
+    });
+
+    it('lets the same content take over a failed record, keeping when the log first saw the id', async () => {
+      // Prepare
+      const event = integrationEvent('evt-failed');
+      await log.claim(pending(event, now), EXPIRES_AT, now);
+      await log.markFailed(event.id, { code: 'InternalFailure', message: 'try again' });
+      const failed = await log.get(event.id);
+
+      // Act
+      const later = now + 1_000;
+      const result = await log.claim(pending(event, later), EXPIRES_AT, later);
+
+      // Assess
+      expect(failed).toMatchObject({ status: 'failed', error: { code: 'InternalFailure', message: 'try again' } });
+      expect(failed?.leaseUntil).toBeUndefined();
+      expect(result).toEqual({ claimed: true });
+      expect(await log.get(event.id)).toEqual({
+        event,
+        contentHash: contentHash(event),
+        status: 'pending',
+        receivedAt: new Date(now).toISOString(),
+        leaseUntil: later + LEASE_MS,
+      });
+    });
+
+    it('lets the same content take over an expired lease but not a live one or a published record', async () => {
+      // Prepare
+      const event = integrationEvent('evt-lease');
+      await log.claim(pending(event, now), EXPIRES_AT, now);
+
+      // Act
+      const whileLive = await log.claim(pending(event, now + LEASE_MS - 1), EXPIRES_AT, now + LEASE_MS - 1);
+      const atExpiry = await log.claim(pending(event, now + LEASE_MS), EXPIRES_AT, now + LEASE_MS);
+      const afterExpiry = await log.claim(pending(event, now + LEASE_MS + 1), EXPIRES_AT, now + LEASE_MS + 1);
+      await log.markPublished(event.id, '2026-11-30T10:21:00.000Z', 'eb-lease');
+      const afterPublish = await log.claim(pending(event, now + LEASE_MS * 100), EXPIRES_AT, now + LEASE_MS * 100);
+
+      // Assess
+      expect(whileLive.claimed).toBe(false);
+      expect(atExpiry.claimed).toBe(false);
+      expect(afterExpiry.claimed).toBe(true);
+      expect(afterPublish).toMatchObject({
+        claimed: false,
+        existing: { status: 'published', publishedAt: '2026-11-30T10:21:00.000Z', eventBridgeId: 'eb-lease' },
+      });
+      expect(afterPublish.claimed === false && afterPublish.existing.leaseUntil).toBeUndefined();
+    });
+
+    it('stores a ~300 KB event compressed and reads it back unchanged', async () => {
+      // Prepare: hex text halves under gzip, so the item stays under 400 KB
+      let deep: Record<string, unknown> = { leaf: true };
+      for (let i = 0; i < 40; i++) deep = { child: deep };
+      const event = integrationEvent('evt-large', {
+        correlationId: 'corr-large',
+        payload: { blob: randomBytes(150 * 1024).toString('hex'), deep, status: 'x', ttl: 1 },
+      });
+      expect(JSON.stringify(event).length).toBeGreaterThan(300 * 1024);
+
+      // Act
+      await publish(event);
+
+      // Assess
+      expect((await log.get(event.id))?.event).toEqual(event);
+      expect((await log.listByCorrelation('corr-large', { limit: 5 })).items.map((r) => r.event)).toEqual([event]);
+      const raw = await client.send(new GetCommand({ TableName: tableName, Key: { pk: 'EVENT#evt-large' } }));
+      const stored = raw.Item?.event as Uint8Array | undefined;
+      expect(stored).toBeInstanceOf(Uint8Array);
+      expect(stored?.byteLength).toBeLessThan(200 * 1024);
+    });
+
+    it('rejects an incompressible 500 KB event with InputTooLargeError and stores nothing', async () => {
+      // Prepare
+      const event = integrationEvent('evt-too-large', { payload: { blob: incompressibleText(500 * 1024) } });
+
+      // Act
+      const attempt = log.claim(pending(event, now), EXPIRES_AT, now);
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(InputTooLargeError);
+      expect(await log.get(event.id)).toBeUndefined();
+    });
+  });
+
+  describe('markPublished / markFailed', () => {
+    it('leaves records that are absent or no longer pending as they are', async () => {
+      // Prepare
+      const event = integrationEvent('evt-marks');
+      await publish(event);
+
+      // Act
+      await log.markFailed(event.id, { code: 'Late', message: 'a stale publisher' });
+      await log.markPublished(event.id, '2030-01-01T00:00:00.000Z', 'eb-other');
+      await log.markPublished('evt-never-claimed', '2030-01-01T00:00:00.000Z');
+      await log.markFailed('evt-never-claimed', { code: 'X', message: 'y' });
+
+      // Assess
+      expect(await log.get(event.id)).toMatchObject({
+        status: 'published',
+        publishedAt: new Date(now).toISOString(),
+        eventBridgeId: 'eb-evt-marks',
+      });
+      expect(await log.get('evt-never-claimed')).toBeUndefined();
+    });
+  });
+
+  describe('listByCorrelation', () => {
+    it('lists the published events of one correlation oldest first, by timestamp then id, page by page', async () => {
+      // Prepare
+      const at = (iso: string) => Date.parse(iso);
+      const flow = [
+        integrationEvent('flow-c', { correlationId: 'corr-flow', timestamp: at('2026-11-30T10:00:02.000Z') }),
+        integrationEvent('flow-a', { correlationId: 'corr-flow', timestamp: at('2026-11-30T10:00:01.000Z') }),
+        integrationEvent('flow-b2', { correlationId: 'corr-flow', timestamp: at('2026-11-30T10:00:01.500Z') }),
+        integrationEvent('flow-b1', { correlationId: 'corr-flow', timestamp: at('2026-11-30T10:00:01.500Z') }),
+        integrationEvent('flow-old', { correlationId: 'corr-flow', timestamp: at('1999-01-01T00:00:00.000Z') }),
+      ];
+      for (const event of flow) await publish(event);
+      await publish(integrationEvent('flow-other', { correlationId: 'corr-other' }));
+      await publish(integrationEvent('flow-none'));
+      const unpublished = integrationEvent('flow-pending', { correlationId: 'corr-flow' });
+      await log.claim(pending(unpublished, now), EXPIRES_AT, now);
+
+      // Act
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await log.listByCorrelation('corr-flow', { limit: 2, ...(cursor && { cursor }) });
+        ids.push(...page.items.map((r) => r.event.id));
+        expect(page.items.every((r) => r.status === 'published')).toBe(true);
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor);
+
+      // Assess
+      expect(ids).toEqual(['flow-old', 'flow-a', 'flow-b1', 'flow-b2', 'flow-c']);
+      expect(pages).toBeGreaterThanOrEqual(3);
+    });
+
+    it('fails a cursor of another correlation or a crafted one with a 400', async () => {
+      // Prepare
+      for (const id of ['x1', 'x2', 'x3'])
+        await publish(integrationEvent(`cur-${id}`, { correlationId: 'corr-cursor' }));
+      const first = await log.listByCorrelation('corr-cursor', { limit: 1 });
+      expect(first.nextCursor).toBeDefined();
+
+      // Act / Assess
+      for (const cursor of [
+        first.nextCursor,
+        cursorOf({ pk: 'EVENT#cur-x1', gsi1pk: 'CORR#corr-cursor', gsi1sk: 'x'.repeat(1100) }),
+        cursorOf({ pk: 'EVENT#cur-x1', gsi1pk: 'CORR#corr-cursor' }),
+        'not-a-cursor',
+      ]) {
+        const other = cursor === first.nextCursor ? 'corr-flow' : 'corr-cursor';
+        await expect(log.listByCorrelation(other, { limit: 1, cursor })).rejects.toBeInstanceOf(MalformedInputError);
+      }
+    });
+  });
+
+  describe('listPublishedBetween', () => {
+    it('yields the published events with from ≤ timestamp < to across hour boundaries, oldest first', async () => {
+      // Prepare: a table of its own, so events of other tests do not fall in the range
+      const own = await freshTable(eventsTable);
+      const hourly = new DynamoDbEventLog(own.client, own.tableName);
+      const at = (iso: string) => Date.parse(iso);
+      const events = [
+        integrationEvent('h-before', { timestamp: at('2026-11-30T09:29:59.999Z') }),
+        integrationEvent('h-from', { timestamp: at('2026-11-30T09:30:00.000Z') }),
+        integrationEvent('h-0959', { timestamp: at('2026-11-30T09:59:59.999Z') }),
+        integrationEvent('h-1000-b', { timestamp: at('2026-11-30T10:00:00.000Z') }),
+        integrationEvent('h-1000-a', { timestamp: at('2026-11-30T10:00:00.000Z'), correlationId: 'c' }),
+        integrationEvent('h-1030', { timestamp: at('2026-11-30T10:30:00.000Z') }),
+        integrationEvent('h-1159', { timestamp: at('2026-11-30T11:59:59.999Z') }),
+        integrationEvent('h-to', { timestamp: at('2026-11-30T12:00:00.000Z') }),
+        integrationEvent('h-next-day', { timestamp: at('2026-12-01T10:30:00.000Z') }),
+      ];
+      for (const event of events) {
+        await hourly.claim(pending(event, now), EXPIRES_AT, now);
+        await hourly.markPublished(event.id, new Date(now).toISOString());
+      }
+      await hourly.claim(
+        pending(integrationEvent('h-pending', { timestamp: at('2026-11-30T10:15:00.000Z') }), now),
+        EXPIRES_AT,
+        now,
+      );
+      const failed = integrationEvent('h-failed', { timestamp: at('2026-11-30T10:16:00.000Z') });
+      await hourly.claim(pending(failed, now), EXPIRES_AT, now);
+      await hourly.markFailed(failed.id, { code: 'X', message: 'refused' });
+
+      // Act
+      const ids: string[] = [];
+      for await (const event of hourly.listPublishedBetween(
+        at('2026-11-30T09:30:00.000Z'),
+        at('2026-11-30T12:00:00.000Z'),
+      )) {
+        ids.push(event.id);
+      }
+      const empty: string[] = [];
+      for await (const event of hourly.listPublishedBetween(
+        at('2026-11-30T12:00:00.000Z'),
+        at('2026-11-30T09:00:00.000Z'),
+      )) {
+        empty.push(event.id);
+      }
+
+      // Assess
+      expect(ids).toEqual(['h-from', 'h-0959', 'h-1000-a', 'h-1000-b', 'h-1030', 'h-1159']);
+      expect(empty).toEqual([]);
+    });
+  });
+});
+
+describe('DynamoDbSubscriptionRepository (dynalite)', () => {
+  let repository: DynamoDbSubscriptionRepository;
+
+  beforeAll(async () => {
+    const { client, tableName } = await freshTable(deliveryTable);
+    repository = new DynamoDbSubscriptionRepository(client, tableName);
+  });
+
+  function subscription(id: string, overrides: Partial<Subscription> = {}): Subscription {
+    return {
+      id,
+      eventType: 'order.created',
+      target: { type: 'webhook', url: 'https://hooks.example.com/orders', secret: `whsec_${'A'.repeat(32)}` },
+      maxRetries: 5,
+      retryPolicy: { backoffStrategy: 'exponential', initialDelayMs: 1_000, maxDelayMs: 60_000, jitter: 'full' },
+      timeoutMs: 10_000,
+      priority: 0,
+      status: 'provisioning',
+      createdAt: '2026-11-30T10:00:00.000Z',
+      ...overrides,
+    };
+  }
+
+  describe('create', () => {
+    it('lets exactly one of 10 racing creations of one id win and shows the others what is stored', async () => {
+      // Prepare
+      const candidates = Array.from({ length: 10 }, (_, i) =>
+        subscription('race-sub', { target: { type: 'webhook', url: `https://h${i}.example.com/`, secret: 's' } }),
+      );
+
+      // Act
+      const results = await Promise.all(candidates.map((c) => repository.create(c)));
+
+      // Assess
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const stored = await repository.get('race-sub');
+      expect(stored).toEqual(candidates[results.findIndex((r) => r.created)]);
+      for (const loser of results.filter((r) => !r.created)) {
+        expect(loser).toEqual({ created: false, existing: stored });
+      }
+    });
+
+    it('keeps filters with reserved words as keys and deeper than 32 levels', async () => {
+      // Prepare
+      let deep: Record<string, unknown> = { status: ['paid'] };
+      for (let i = 0; i < 40; i++) deep = { level: deep };
+      const filter = { name: [{ prefix: 'a' }], size: [{ numeric: ['>', 100] }], ttl: [{ exists: true }], deep };
+
+      // Act
+      await repository.create(subscription('filtered-sub', { filter }));
+
+      // Assess
+      expect((await repository.get('filtered-sub'))?.filter).toEqual(filter);
+    });
+  });
+
+  describe('activate', () => {
+    it('marks an existing subscription active with its rule ARN and returns it', async () => {
+      // Prepare
+      await repository.create(subscription('activate-sub'));
+      const ruleArn = 'arn:aws:events:eu-west-1:123456789012:rule/aif-bus/aif-dev-sub-activate-sub';
+
+      // Act
+      const active = await repository.activate('activate-sub', ruleArn);
+
+      // Assess
+      expect(active).toEqual(subscription('activate-sub', { status: 'active', ruleArn }));
+      expect(await repository.get('activate-sub')).toEqual(active);
+      expect(await repository.activate('activate-sub')).toEqual(active);
+    });
+
+    it('answers undefined for a missing subscription and does not create it', async () => {
+      expect(await repository.activate('ghost-sub', 'arn')).toBeUndefined();
+      expect(await repository.get('ghost-sub')).toBeUndefined();
+    });
+  });
+
+  describe('list / delete', () => {
+    it('lists every subscription in id order and deletes one once', async () => {
+      // Prepare
+      const own = await freshTable(deliveryTable);
+      const isolated = new DynamoDbSubscriptionRepository(own.client, own.tableName);
+      for (const id of ['m-sub', 'b-sub', 'z-sub', 'a-sub']) await isolated.create(subscription(id));
+
+      // Act
+      const listed = await isolated.list();
+      const deleted = await isolated.delete('m-sub');
+      const deletedAgain = await isolated.delete('m-sub');
+
+      // Assess
+      expect(listed.map((s) => s.id)).toEqual(['a-sub', 'b-sub', 'm-sub', 'z-sub']);
+      expect(deleted).toBe(true);
+      expect(deletedAgain).toBe(false);
+      expect((await isolated.list()).map((s) => s.id)).toEqual(['a-sub', 'b-sub', 'z-sub']);
+    });
+  });
+});
+
+describe('DynamoDbDeadLetterRepository (dynalite)', () => {
+  let repository: DynamoDbDeadLetterRepository;
+  const base = Date.parse('2026-11-30T10:00:00.000Z');
+
+  beforeAll(async () => {
+    const { client, tableName } = await freshTable(deliveryTable);
+    repository = new DynamoDbDeadLetterRepository(client, tableName);
+  });
+
+  function deadLetter(n: number, subscriptionId: string, eventType: string): DeadLetter {
+    const event = integrationEvent(`dl-evt-${n}`, { type: eventType });
+    return {
+      id: newDeadLetterId(base + n * 1_000, () => n / 100),
+      subscriptionId,
+      eventId: event.id,
+      eventType,
+      event,
+      attempts: 6,
+      reason: 'retries-exhausted',
+      lastStatus: 503,
+      lastError: { code: 'HTTP_503', category: 'transient', message: 'Service Unavailable' },
+      createdAt: new Date(base + n * 1_000).toISOString(),
+    };
+  }
+
+  /** Every page of a listing, page size 2. */
+  async function listAll(filter: { subscriptionId?: string; type?: string }): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await repository.list({ ...filter, limit: 2, ...(cursor && { cursor }) });
+      ids.push(...page.items.map((d) => d.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return ids;
+  }
+
+  describe('newDeadLetterId', () => {
+    it('makes ids that sort by creation time', () => {
+      expect(newDeadLetterId(1_796_032_800_000, () => 0.5)).toBe('dl-1796032800000-80000000');
+      expect(newDeadLetterId(5, () => 0)).toBe('dl-0000000000005-00000000');
+      expect(newDeadLetterId(1, () => 0.999999999999)).toBe('dl-0000000000001-ffffffff');
+      expect(newDeadLetterId(Date.now())).toMatch(/^dl-\d{13}-[0-9a-f]{8}$/);
+      const ids = [999, 1_000, 10_000, 1_796_032_800_000].map((t) => newDeadLetterId(t));
+      expect([...ids].sort()).toEqual(ids);
+      expect(() => newDeadLetterId(-1)).toThrow(RangeError);
+      expect(() => newDeadLetterId(1.5)).toThrow(RangeError);
+    });
+  });
+
+  describe('list', () => {
+    it('lists newest first, by subscription and by type, page by page', async () => {
+      // Prepare
+      const letters = [
+        deadLetter(1, 'sub-a', 'order.created'),
+        deadLetter(2, 'sub-b', 'order.created'),
+        deadLetter(3, 'sub-a', 'order.paid'),
+        deadLetter(4, 'sub-a', 'order.created'),
+        deadLetter(5, 'sub-b', 'order.paid'),
+        deadLetter(6, 'sub-a', 'order.created'),
+      ];
+      await Promise.all(letters.map((d) => repository.put(d)));
+      const idOf = (n: number) => letters[n - 1]!.id;
+
+      // Act
+      const bySubscription = await listAll({ subscriptionId: 'sub-a' });
+      const byType = await listAll({ type: 'order.created' });
+      const all = await listAll({});
+
+      // Assess
+      expect(bySubscription).toEqual([6, 4, 3, 1].map(idOf));
+      expect(byType).toEqual([6, 4, 2, 1].map(idOf));
+      expect(all).toEqual([6, 5, 4, 3, 2, 1].map(idOf));
+      expect(await repository.get(idOf(3))).toEqual(letters[2]);
+      const first = await repository.list({ subscriptionId: 'sub-b', limit: 5 });
+      expect(first.items).toEqual([letters[4], letters[1]]);
+    });
+
+    it('fails cursors of another listing and crafted cursors with a 400', async () => {
+      // Prepare
+      const letters = [7, 8, 9].map((n) => deadLetter(n, 'sub-c', 'invoice.sent'));
+      await Promise.all(letters.map((d) => repository.put(d)));
+      const bySubscription = await repository.list({ subscriptionId: 'sub-c', limit: 1 });
+      const byType = await repository.list({ type: 'invoice.sent', limit: 1 });
+      const all = await repository.list({ limit: 1 });
+      const id = letters[2]!.id;
+      const attempts: Array<[{ subscriptionId?: string; type?: string }, string | undefined]> = [
+        [{ subscriptionId: 'sub-a' }, bySubscription.nextCursor],
+        [{ type: 'invoice.sent' }, bySubscription.nextCursor],
+        [{}, bySubscription.nextCursor],
+        [{ subscriptionId: 'sub-c' }, byType.nextCursor],
+        [{ type: 'order.paid' }, byType.nextCursor],
+        [{ subscriptionId: 'sub-c' }, all.nextCursor],
+        [{}, cursorOf({ pk: 'SUBSCRIPTION', sk: id })],
+        [{}, cursorOf({ pk: 'DEADLETTER', sk: 'x'.repeat(1100) })],
+        [{ subscriptionId: 'sub-c' }, cursorOf({ pk: 'DEADLETTER', sk: id, gsi1pk: 'SUB#sub-c', gsi1sk: 'dl-0' })],
+        [
+          { subscriptionId: 'sub-c' },
+          cursorOf({ pk: 'DEADLETTER', sk: 'y'.repeat(1100), gsi1pk: 'SUB#sub-c', gsi1sk: 'y'.repeat(1100) }),
+        ],
+        [{}, 'bm90IGpzb24'],
+      ];
+
+      // Act / Assess
+      for (const [filter, cursor] of attempts) {
+        expect(cursor).toBeDefined();
+        await expect(repository.list({ ...filter, limit: 1, cursor })).rejects.toBeInstanceOf(MalformedInputError);
+      }
+      await expect(repository.list({ subscriptionId: 'sub-c', type: 'invoice.sent', limit: 1 })).rejects.toBeInstanceOf(
+        ValidationError,
+      );
+    });
+  });
+
+  describe('claim / release / delete', () => {
+    it('lets exactly one of 10 racing claims win', async () => {
+      // Prepare
+      const letter = deadLetter(20, 'sub-claim', 'order.created');
+      await repository.put(letter);
+      const now = base + 60_000;
+
+      // Act
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => repository.claim(letter.id, now, now - 300_000)),
+      );
+
+      // Assess
+      const winners = results.filter((r) => r !== undefined);
+      expect(winners).toEqual([letter]);
+    });
+
+    it('takes over a stale claim, claims again after a release, and never claims a missing one', async () => {
+      // Prepare
+      const letter = deadLetter(21, 'sub-claim', 'order.created');
+      await repository.put(letter);
+      const t0 = base + 60_000;
+      await repository.claim(letter.id, t0, t0 - 300_000);
+
+      // Act
+      const fresh = await repository.claim(letter.id, t0 + 1_000, t0);
+      const stale = await repository.claim(letter.id, t0 + 400_000, t0 + 1);
+      const whileHeld = await repository.claim(letter.id, t0 + 400_001, t0 + 1);
+      await repository.release(letter.id);
+      const afterRelease = await repository.claim(letter.id, t0 + 400_002, t0 - 1_000_000);
+      const missing = await repository.claim('dl-0000000000000-00000000', t0, t0);
+
+      // Assess
+      expect(fresh).toBeUndefined();
+      expect(stale).toEqual(letter);
+      expect(whileHeld).toBeUndefined();
+      expect(afterRelease).toEqual(letter);
+      expect(missing).toBeUndefined();
+      expect(await repository.get('dl-0000000000000-00000000')).toBeUndefined();
+    });
+
+    it('deletes once and does not re-create a released dead letter after its deletion', async () => {
+      // Prepare
+      const letter = deadLetter(22, 'sub-delete', 'order.created');
+      await repository.put(letter);
+
+      // Act
+      const deleted = await repository.delete(letter.id);
+      const again = await repository.delete(letter.id);
+      await repository.release(letter.id);
+
+      // Assess
+      expect(deleted).toBe(true);
+      expect(again).toBe(false);
+      expect(await repository.get(letter.id)).toBeUndefined();
+      expect((await repository.list({ subscriptionId: 'sub-delete', limit: 5 })).items).toEqual([]);
+    });
+
+    it('rejects an event too large for an item with InputTooLargeError', async () => {
+      // Prepare
+      const letter = deadLetter(23, 'sub-large', 'order.created');
+      letter.event = { ...letter.event, payload: { blob: incompressibleText(500 * 1024) } };
+
+      // Act / Assess
+      await expect(repository.put(letter)).rejects.toBeInstanceOf(InputTooLargeError);
+    });
+  });
+});

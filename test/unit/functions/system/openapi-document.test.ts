@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { routes } from '../../../../functions/routes';
+import { buildOpenApiDocument } from '../../../../functions/system/openapi-document';
+
+type Operation = {
+  operationId: string;
+  security?: unknown;
+  'x-required-scopes'?: string[];
+  parameters?: Array<Record<string, unknown>>;
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  responses: Record<string, { headers?: Record<string, { required?: boolean }>; content?: Record<string, unknown> }>;
+};
+
+const document = buildOpenApiDocument('http://localhost:3000') as {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Record<string, unknown>> };
+};
+const operations = Object.values(document.paths).flatMap((item) => Object.values(item));
+const operation = (id: string) => operations.find((o) => o.operationId === id) as Operation;
+const schema = (name: string) => document.components.schemas[name] as Record<string, unknown>;
+
+describe('buildOpenApiDocument', () => {
+  describe('schemas', () => {
+    it('reads a contract or OpenAPI document on registration, without the members the server generates', () => {
+      const body = operation('registerContract').requestBody?.content['application/json']?.schema;
+      expect(body).toEqual({
+        anyOf: [{ $ref: '#/components/schemas/ContractDocument' }, { $ref: '#/components/schemas/OpenApiDocument' }],
+      });
+      expect(schema('ContractDocument').required).toEqual(['name', 'version']);
+      expect(schema('ContractVersion')).toBeDefined();
+    });
+
+    it('keeps each input form apart from its output form (XInput beside X)', () => {
+      expect(schema('ErrorPolicyInput')).toBeDefined();
+      expect(schema('ErrorPolicyInput')).not.toEqual(schema('ErrorPolicy'));
+    });
+
+    it('lets problem details carry extension members (results, available, any other)', () => {
+      const problem = schema('ProblemDetails');
+      expect(problem.additionalProperties).not.toBe(false);
+      expect(Object.keys(problem.properties as object)).toEqual(expect.arrayContaining(['results', 'available']));
+    });
+
+    it('names no component as a reference to itself', () => {
+      const selfRefs = Object.entries(document.components.schemas).filter(
+        ([name, value]) => value.$ref === `#/components/schemas/${name}`,
+      );
+      expect(selfRefs).toEqual([]);
+    });
+  });
+
+  describe('operations', () => {
+    it('declares no security requirement and keeps the future scopes in x-required-scopes', () => {
+      expect(operations.filter((o) => o.security !== undefined)).toEqual([]);
+      expect(operation('registerContract')['x-required-scopes']).toEqual(['contracts:write']);
+      expect(operation('getHealth')['x-required-scopes']).toBeUndefined();
+      expect(document).not.toHaveProperty('components.securitySchemes');
+    });
+
+    it('documents HEAD beside every GET, with the same statuses and no content', () => {
+      for (const route of routes.filter((r) => r.method === 'GET')) {
+        const get = operation(route.operationId);
+        const head = operation(`${route.operationId}Head`);
+        expect(Object.keys(head.responses), route.operationId).toEqual(Object.keys(get.responses));
+        expect(Object.values(head.responses).filter((r) => r.content !== undefined)).toEqual([]);
+      }
+    });
+
+    it('marks the mesh route greedy: proxy is the rest of the path', () => {
+      const proxy = operation('routeCallGet').parameters?.find((p) => p.name === 'proxy');
+      expect(proxy).toMatchObject({ in: 'path', required: true, 'x-greedy': true });
+      expect(Object.keys(document.paths)).toContain('/v1/mesh/{service}/{proxy}');
+      expect(operation('routeCallOptions')).toBeDefined();
+    });
+  });
+
+  describe('answers', () => {
+    it('answers JSON, and YAML too on the routes that offer it', () => {
+      expect(Object.keys(operation('getLatestContract').responses['200']?.content ?? {})).toEqual([
+        'application/json',
+        'application/yaml',
+        'application/x-yaml',
+        'text/yaml',
+        'text/x-yaml',
+        'application/vnd.oai.openapi',
+      ]);
+      expect(Object.keys(operation('listContracts').responses['200']?.content ?? {})).toEqual(['application/json']);
+      expect(operation('getLatestContract').responses['200']?.headers?.Vary?.required).toBe(true);
+    });
+
+    it('answers every error as problem+json, with 406 and 415 on every negotiated route', () => {
+      for (const o of operations.filter((o) => !o.operationId.startsWith('routeCall'))) {
+        expect(o.responses, o.operationId).toHaveProperty('406');
+        expect(o.responses, o.operationId).toHaveProperty('415');
+        for (const [status, response] of Object.entries(o.responses)) {
+          if (Number(status) >= 400 && response.content) {
+            expect(Object.keys(response.content), `${o.operationId} ${status}`).toEqual(['application/problem+json']);
+          }
+        }
+      }
+    });
+
+    it('documents 207 on publish, Location on creation, ETag on writes and Retry-After on 503', () => {
+      expect(operation('publishEvents').responses).toHaveProperty('207');
+      expect(operation('registerContract').responses['201']?.headers?.Location?.required).toBe(true);
+      expect(operation('putErrorPolicy').responses['200']?.headers?.ETag?.required).toBe(true);
+      expect(operation('getErrorPolicy').responses['200']?.headers?.ETag?.required).toBe(false);
+      expect(operation('getHealth').responses['503']?.headers?.['Retry-After']?.required).toBe(true);
+    });
+
+    it("relays the mesh instance's answer as any status and media type", () => {
+      expect(operation('routeCallGet').responses.default?.content).toEqual({ '*/*': { schema: {} } });
+    });
+  });
+});
