@@ -1,4 +1,4 @@
-import { compilePathTemplate, matchPath, type PathTemplate } from '../domain/contracts/path-template';
+import { compilePathTemplate, matchPath, type PathTemplate } from '../domain/path-template';
 
 /**
  * Finds routes by method and concrete path, as API Gateway does (literal segments win over

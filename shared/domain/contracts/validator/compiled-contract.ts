@@ -1,9 +1,9 @@
 import type Ajv2020 from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { FieldProblem } from '../../errors';
+import type { PathTemplate } from '../../path-template';
 import type { ContractDocument, EndpointSpec, ParameterSpec } from '../contract';
 import { InvalidSchemaError } from '../errors';
-import type { PathTemplate } from '../path-template';
 import { createAjv, refTo, SCHEMA_ROOT_ID } from './ajv';
 import { addDirectionalViews } from './directional-views';
 import { dryRunProblems } from './dry-run';

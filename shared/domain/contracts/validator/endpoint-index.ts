@@ -1,6 +1,6 @@
+import { compilePathTemplate, matchPath, type PathTemplate } from '../../path-template';
 import type { EndpointSpec } from '../contract';
 import { EndpointNotFoundError } from '../errors';
-import { compilePathTemplate, matchPath, type PathTemplate } from '../path-template';
 
 /** The endpoint a request was resolved to, with the parameters its path template captured. */
 export type ResolvedEndpoint = { index: number; endpoint: EndpointSpec; pathParameters: Record<string, string> };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, contentHash } from '../../../../../shared/domain/canonical-json';
-import { compilePathTemplate, matchPath } from '../../../../../shared/domain/contracts/path-template';
+import { canonicalJson, contentHash } from '../../../../shared/domain/canonical-json';
+import { compilePathTemplate, matchPath } from '../../../../shared/domain/path-template';
 
 const literal = fc.stringMatching(/^[a-z0-9._-]{1,8}$/);
 const value = fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes('/'));
