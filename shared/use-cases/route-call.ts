@@ -28,7 +28,7 @@ import type {
 import type { ErrorPolicyCache } from './error-policy-cache';
 
 /** What the router needs. */
-export type RouterDeps = {
+export type MeshRouterDeps = {
   registry: Pick<ServiceRegistry, 'listByName'>;
   rules: Pick<RoutingRuleRepository, 'list'>;
   breakers: BreakerStore;
@@ -130,7 +130,7 @@ export class MeshRouter {
   private readonly breakerStates = new Map<string, Cached<BreakerState>>();
   private readonly configs = new Map<string, Cached<BreakerConfig>>();
 
-  constructor(private readonly deps: RouterDeps) {}
+  constructor(private readonly deps: MeshRouterDeps) {}
 
   /**
    * Routes one call: plans it (rule, target service, candidate instances), then attempts it on
