@@ -94,3 +94,55 @@ describe('httpApi', () => {
     });
   });
 });
+
+describe('decodeBody', () => {
+  describe('POST with a body', () => {
+    it('rejects YAML values JSON cannot represent with 400, naming each by its pointer', async () => {
+      // Prepare: .inf and .nan would be stored as null, !!set as {}, !!binary as an object of bytes
+      const yaml = 'max: .inf\nlimits: [1, -.inf, .nan]\ntags: !!set {a, b}\nlogo: !!binary aGk=\n"a/b~c": .nan\n';
+
+      // Act
+      const result = await post(Buffer.from(yaml), 'application/yaml');
+
+      // Assess
+      expect(result.statusCode).toBe(400);
+      expect(result.headers?.['content-type']).toBe('application/problem+json');
+      const problem = JSON.parse(result.body) as { detail: string; errors: Array<{ pointer: string; detail: string }> };
+      expect(problem.detail).toMatch(/^The body holds 6 value\(s\) that JSON cannot represent/);
+      expect(problem.errors.map((error) => error.pointer).sort()).toEqual([
+        '/a~1b~0c',
+        '/limits/1',
+        '/limits/2',
+        '/logo',
+        '/max',
+        '/tags',
+      ]);
+      expect(problem.errors.find((error) => error.pointer === '/tags')?.detail).toBe(
+        'a Set has no JSON representation',
+      );
+    });
+
+    it('rejects a JSON number beyond the float range (JSON.parse makes it Infinity) with 400', async () => {
+      // Act
+      const result = await post(Buffer.from('{"schema":{"maximum":1e400}}'), 'application/json');
+
+      // Assess
+      expect(result.statusCode).toBe(400);
+      expect(JSON.parse(result.body).errors).toEqual([
+        { pointer: '/schema/maximum', detail: 'Infinity has no JSON representation', keyword: 'jsonValue' },
+      ]);
+    });
+
+    it('accepts every JSON value, __proto__ as a plain member included', async () => {
+      // Prepare
+      const json = '{"__proto__":{"x":1},"n":-5e+299,"s":"t","b":false,"z":null,"l":[{}],"o":{}}';
+
+      // Act
+      const result = await post(Buffer.from(json), 'application/json');
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(result.body).toBe(json);
+    });
+  });
+});
