@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { jsonCodec } from '../../shared/http/codecs/json-codec';
+import { codecRegistry } from '../../shared/http/codecs/registry';
 import { yamlCodec } from '../../shared/http/codecs/yaml-codec';
 import type { RouteDefinition } from '../../shared/http/route-definition';
 import { httpApi } from '../../shared/middleware/http-api';
@@ -24,10 +25,23 @@ const routes: RouteDefinition[] = [
     request: { body: z.unknown(), bodyValidatedBy: 'operation' },
     responses: { 200: { description: 'The body' } },
   },
+  {
+    operationId: 'getThing',
+    method: 'GET',
+    path: '/v1/thing',
+    function: 'test',
+    summary: 'A thing, JSON only',
+    tags: [],
+    scopes: [],
+    responses: { 200: { description: 'The thing' } },
+  },
 ];
 const handler = httpApi(
   routes,
-  { echoDocument: async ({ body }) => ({ status: 200, body }) },
+  {
+    echoDocument: async ({ body }) => ({ status: 200, body }),
+    getThing: async () => ({ status: 200, body: { id: 'abc' } }),
+  },
   {},
   { observability: createObservability('test'), maxBodyBytes: 4096 },
 );
@@ -143,6 +157,87 @@ describe('decodeBody', () => {
       // Assess
       expect(result.statusCode).toBe(200);
       expect(result.body).toBe(json);
+    });
+  });
+});
+
+describe('CodecRegistry', () => {
+  describe('negotiate', () => {
+    const offered = codecRegistry.offeredBy(['yaml']);
+
+    it.each([
+      ['application/json; charset=utf-8', 'application/json'],
+      ['application/json;charset="UTF-8"', 'application/json'],
+      ['application/yaml;charset=utf8;q=0.9, application/json;q=0.1', 'application/yaml'],
+      [' , application/yaml', 'application/yaml'],
+    ])('answers Accept %s with %s (UTF-8 is what every text format answers)', (accept, expected) => {
+      // Act
+      const chosen = codecRegistry.negotiate(accept, offered);
+
+      // Assess
+      expect(chosen?.mediaType).toBe(expected);
+    });
+
+    it('finds nothing acceptable when Accept names only another charset', () => {
+      // Act
+      const chosen = codecRegistry.negotiate('application/json;charset=iso-8859-1', offered);
+
+      // Assess
+      expect(chosen).toBeUndefined();
+    });
+
+    it('rejects an Accept with malformed elements, naming each of them', () => {
+      // Act
+      const negotiate = () => codecRegistry.negotiate('application/json;q=abc, json, text/yaml;q=1.5', offered);
+
+      // Assess
+      expect(negotiate).toThrow(
+        expect.objectContaining({
+          message: 'The Accept header has 3 malformed element(s)',
+          problems: [
+            expect.objectContaining({
+              pointer: '/headers/accept',
+              message: expect.stringMatching(/application\/json;q=abc/),
+            }),
+            expect.objectContaining({ message: expect.stringMatching(/"json" is not a media range/) }),
+            expect.objectContaining({ message: expect.stringMatching(/text\/yaml;q=1\.5/) }),
+          ],
+        }),
+      );
+    });
+  });
+});
+
+describe('encodeResponse', () => {
+  describe('GET', () => {
+    it('answers Accept: application/json; charset=utf-8 with JSON', async () => {
+      // Act
+      const result = await handler(
+        apiEvent({ method: 'GET', path: '/v1/thing', headers: { Accept: 'application/json; charset=utf-8' } }),
+        lambdaContext,
+      );
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(JSON.parse(result.body)).toEqual({ id: 'abc' });
+    });
+
+    it('rejects an Accept whose weight is not a number with 400 instead of 406', async () => {
+      // Act
+      const result = await handler(
+        apiEvent({ method: 'GET', path: '/v1/thing', headers: { Accept: 'application/json;q=high' } }),
+        lambdaContext,
+      );
+
+      // Assess
+      expect(result.statusCode).toBe(400);
+      expect(result.headers?.['content-type']).toBe('application/problem+json');
+      expect(JSON.parse(result.body).errors).toEqual([
+        {
+          pointer: '/headers/accept',
+          detail: '"application/json;q=high": q must be a number from 0 to 1 with at most three decimals',
+        },
+      ]);
     });
   });
 });
