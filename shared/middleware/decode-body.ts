@@ -53,9 +53,15 @@ function bodyBytes(context: HttpContext): Buffer | undefined {
   return bytes;
 }
 
+const ONE_MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
 function codecFor(context: HttpContext, offered: readonly Codec[]): Codec {
   const { type, charset } = parseMediaType(context.headers['content-type'] ?? 'application/json');
   const accepted = offered.map((codec) => codec.mediaTypes[0]).join(', ');
+  if (!ONE_MEDIA_TYPE.test(type)) {
+    // Empty, or several Content-Type headers joined with ", " (never read as the one whose suffix matches).
+    throw new UnsupportedMediaTypeError(`Content-Type "${type}" is not one media type; send one of ${accepted}`);
+  }
   const codec = context.codecs.forMediaType(type, offered);
   if (!codec) throw new UnsupportedMediaTypeError(`Content-Type ${type} is not accepted here; send ${accepted}`);
   if (codec.text && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {

@@ -147,6 +147,35 @@ describe('decodeBody', () => {
       ]);
     });
 
+    it('rejects two Content-Type headers with 415 instead of reading one of them', async () => {
+      // Prepare: API Gateway joins the repeated header's values; the last one ends in +json
+      const event = apiEvent({
+        method: 'POST',
+        path: '/v1/documents',
+        rawBody: '{"a":1}',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
+      event.multiValueHeaders = { 'Content-Type': ['application/yaml', 'application/vnd.api+json'] };
+
+      // Act
+      const result = await handler(event, lambdaContext);
+
+      // Assess
+      expect(result.statusCode).toBe(415);
+      expect(JSON.parse(result.body).detail).toBe(
+        'Content-Type "application/yaml, application/vnd.api+json" is not one media type; send one of application/json, application/yaml',
+      );
+    });
+
+    it('rejects a charset other than UTF-8 written with spaces around "=" with 415', async () => {
+      // Act
+      const result = await post(Buffer.from('{"a":"p\u00e9t"}', 'latin1'), 'application/json; charset = iso-8859-1');
+
+      // Assess
+      expect(result.statusCode).toBe(415);
+      expect(JSON.parse(result.body).detail).toBe('charset=iso-8859-1 is not accepted; send the body as UTF-8');
+    });
+
     it('accepts every JSON value, __proto__ as a plain member included', async () => {
       // Prepare
       const json = '{"__proto__":{"x":1},"n":-5e+299,"s":"t","b":false,"z":null,"l":[{}],"o":{}}';
@@ -238,6 +267,22 @@ describe('encodeResponse', () => {
           detail: '"application/json;q=high": q must be a number from 0 to 1 with at most three decimals',
         },
       ]);
+    });
+  });
+});
+
+describe('httpApi', () => {
+  describe('HEAD', () => {
+    it('answers with the Content-Length of the body GET would send, and no body', async () => {
+      // Act
+      const head = await handler(apiEvent({ method: 'HEAD', path: '/v1/thing' }), lambdaContext);
+      const get = await handler(apiEvent({ method: 'GET', path: '/v1/thing' }), lambdaContext);
+
+      // Assess
+      expect(head.statusCode).toBe(200);
+      expect(head.body).toBe('');
+      expect(head.headers?.['content-length']).toBe(String(Buffer.byteLength(get.body)));
+      expect(get.headers?.['content-length']).toBeUndefined();
     });
   });
 });

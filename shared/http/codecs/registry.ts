@@ -14,11 +14,12 @@ export type MediaType = { type: string; charset?: string };
  */
 export function parseMediaType(value: string): MediaType {
   const [type = '', ...parameters] = value.split(';');
+  // `charset = x` is malformed (RFC 9110 §5.6.6), but read rather than ignored: ignoring it would
+  // decode another charset as UTF-8.
   const charset = parameters
-    .map((parameter) => parameter.trim().toLowerCase())
-    .find((parameter) => parameter.startsWith('charset='))
-    ?.slice('charset='.length)
-    .replace(/^"|"$/g, '');
+    .map((parameter) => parameter.split('=').map((part) => part.trim().toLowerCase()))
+    .find(([name]) => name === 'charset')?.[1]
+    ?.replace(/^"|"$/g, '');
   return { type: type.trim().toLowerCase(), ...(charset !== undefined && { charset }) };
 }
 
