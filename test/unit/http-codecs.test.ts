@@ -91,7 +91,7 @@ describe('yamlCodec', () => {
   });
 });
 
-describe('httpApi', () => {
+describe('decodeBody', () => {
   describe('POST with a body', () => {
     it('rejects a body that is not UTF-8 with 400 problem+json', async () => {
       // Act
@@ -106,11 +106,7 @@ describe('httpApi', () => {
         errors: [{ pointer: '/body' }],
       });
     });
-  });
-});
 
-describe('decodeBody', () => {
-  describe('POST with a body', () => {
     it('rejects YAML values JSON cannot represent with 400, naming each by its pointer', async () => {
       // Prepare: .inf and .nan would be stored as null, !!set as {}, !!binary as an object of bytes
       const yaml = 'max: .inf\nlimits: [1, -.inf, .nan]\ntags: !!set {a, b}\nlogo: !!binary aGk=\n"a/b~c": .nan\n';
