@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { HttpFunctionName } from '../functions/manifest';
 import { routes } from '../functions/routes';
@@ -92,6 +93,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const scheduler = startScheduler(functions, options.healthCheckIntervalMs ?? 60_000);
   const server = createServer(apiGateway(functions, options.log));
   server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
@@ -185,7 +187,9 @@ function apiGateway(functions: LocalFunctions, log: ((line: string) => void) | u
     const request = {
       method: req.method ?? 'GET',
       url,
-      headers: req.headers,
+      // Every value of a repeated header, as API Gateway's multiValueHeaders carry them (Node's
+      // req.headers keeps only the first Content-Type and joins others).
+      headers: req.headersDistinct,
       body,
       sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
     };
@@ -213,7 +217,11 @@ function apiGateway(functions: LocalFunctions, log: ((line: string) => void) | u
         const bytes = result.isBase64Encoded
           ? Buffer.from(result.body, 'base64')
           : Buffer.from(result.body ?? '', 'utf8');
-        res.writeHead(result.statusCode, { ...responseHeaders(result), 'content-length': String(bytes.length) });
+        const headers = responseHeaders(result);
+        // HEAD: the Content-Length GET would have (set by the function), never that of the empty body.
+        if (req.method !== 'HEAD' || headers['content-length'] === undefined)
+          headers['content-length'] = String(bytes.length);
+        res.writeHead(result.statusCode, headers);
         res.end(bytes);
         log?.(`${req.method} ${req.url} ${result.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
       });
@@ -258,6 +266,36 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * Requests Node's HTTP parser refuses (an unknown method, a malformed request line, headers over
+ * 16 KB) never reach a function: answered as problem+json like every other refusal, instead of
+ * Node's bare status line.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const { statusCode, headers, body } = tooLarge
+    ? gatewayProblem(
+        431,
+        'header-fields-too-large',
+        'Request header fields too large',
+        'The request headers are too large',
+      )
+    : gatewayProblem(
+        400,
+        'bad-request',
+        'The request is malformed',
+        `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`,
+      );
+  const reason = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+  socket.end(
+    `HTTP/1.1 ${statusCode} ${reason}\r\ncontent-type: ${headers?.['content-type']}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** A problem answered by the "gateway" itself, as API Gateway's gateway responses do in AWS. */

@@ -1,8 +1,9 @@
-import { InputTooLargeError, MalformedInputError } from '../domain/errors';
+import { type FieldProblem, InputTooLargeError, MalformedInputError } from '../domain/errors';
 import type { Codec } from '../http/codecs/codec';
 import { parseMediaType } from '../http/codecs/registry';
 import { UnsupportedMediaTypeError } from '../http/errors';
 import type { HttpContext, HttpMiddleware } from '../http/pipeline';
+import { MAX_PROBLEM_ERRORS } from '../http/problem';
 
 /** Deepest nesting of arrays and objects a decoded body may have (deeper → 400). */
 export const MAX_BODY_DEPTH = 256;
@@ -17,8 +18,9 @@ export const MAX_BODY_VALUES = 1_000_000;
 /**
  * Decodes the request body through the codec registry by its `Content-Type` (JSON when absent):
  * 413 over `maxBodyBytes`, 415 for a media type the route does not offer or a charset other than
- * UTF-8 on a text format, 400 for bytes that are not valid in the format or a value nested deeper
- * than {@link MAX_BODY_DEPTH} or larger than {@link MAX_BODY_VALUES}. Raw-body routes (the mesh
+ * UTF-8 on a text format, 400 for bytes that are not valid in the format, a value nested deeper
+ * than {@link MAX_BODY_DEPTH} or larger than {@link MAX_BODY_VALUES}, or values JSON cannot
+ * represent (each named by its pointer). Raw-body routes (the mesh
  * relay) get the bytes as a Buffer. API Gateway hands bodies base64-encoded when `isBase64Encoded`.
  *
  * @throws {InputTooLargeError} | {UnsupportedMediaTypeError} | {MalformedInputError}
@@ -51,9 +53,15 @@ function bodyBytes(context: HttpContext): Buffer | undefined {
   return bytes;
 }
 
+const ONE_MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
 function codecFor(context: HttpContext, offered: readonly Codec[]): Codec {
   const { type, charset } = parseMediaType(context.headers['content-type'] ?? 'application/json');
   const accepted = offered.map((codec) => codec.mediaTypes[0]).join(', ');
+  if (!ONE_MEDIA_TYPE.test(type)) {
+    // Empty, or several Content-Type headers joined with ", " (never read as the one whose suffix matches).
+    throw new UnsupportedMediaTypeError(`Content-Type "${type}" is not one media type; send one of ${accepted}`);
+  }
   const codec = context.codecs.forMediaType(type, offered);
   if (!codec) throw new UnsupportedMediaTypeError(`Content-Type ${type} is not accepted here; send ${accepted}`);
   if (codec.text && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
@@ -73,7 +81,7 @@ function decodeWith(codec: Codec, bytes: Buffer): unknown {
 }
 
 function bounded(value: unknown): unknown {
-  const { depth, values } = measure(value, MAX_BODY_DEPTH, MAX_BODY_VALUES);
+  const { depth, values, foreign } = measure(value, MAX_BODY_DEPTH, MAX_BODY_VALUES);
   if (depth > MAX_BODY_DEPTH) {
     throw new MalformedInputError(`The body nests arrays and objects deeper than ${MAX_BODY_DEPTH} levels`, [
       { pointer: '', message: `nesting deeper than ${MAX_BODY_DEPTH} levels`, keyword: 'maxDepth' },
@@ -83,6 +91,19 @@ function bounded(value: unknown): unknown {
     throw new MalformedInputError(`The body expands to more than ${MAX_BODY_VALUES} values (YAML aliases?)`, [
       { pointer: '', message: `more than ${MAX_BODY_VALUES} values once aliases are expanded`, keyword: 'maxValues' },
     ]);
+  }
+  if (foreign.length > 0) {
+    // Stored or answered as JSON they would turn into null or {} without a word.
+    const listed = foreign.slice(0, MAX_PROBLEM_ERRORS).map((frame) => ({
+      pointer: pointerOf(frame),
+      message: `${describeForeign(frame.node)} has no JSON representation`,
+      keyword: 'jsonValue',
+    }));
+    const rest = { pointer: '', message: 'has no JSON representation', keyword: 'jsonValue' };
+    throw new MalformedInputError(
+      `The body holds ${foreign.length} value(s) that JSON cannot represent (YAML .inf, .nan, !!set, !!binary…, or a JSON number beyond ±1.8e308)`,
+      [...listed, ...Array<FieldProblem>(foreign.length - listed.length).fill(rest)],
+    );
   }
   return value;
 }
@@ -97,20 +118,69 @@ export function nestingDepth(value: unknown, limit: number): number {
   return measure(value, limit, Number.POSITIVE_INFINITY).depth;
 }
 
-// Depth and value count in one iterative walk (an alias-expanded YAML value is a DAG: shared nodes
-// are counted each time they occur, which is what validating or storing it costs).
-function measure(value: unknown, maxDepth: number, maxValues: number): { depth: number; values: number } {
+type Frame = { node: unknown; level: number; parent?: Frame; key?: string };
+
+// Depth, value count and the values JSON cannot represent, in one iterative walk (an alias-expanded
+// YAML value is a DAG: shared nodes are counted each time they occur, which is what validating or
+// storing it costs).
+function measure(
+  value: unknown,
+  maxDepth: number,
+  maxValues: number,
+): { depth: number; values: number; foreign: Frame[] } {
   let depth = 0;
   let values = 0;
-  const stack: Array<[unknown, number]> = [[value, 0]];
+  const foreign: Frame[] = [];
+  const stack: Frame[] = [{ node: value, level: 0 }];
   while (stack.length > 0) {
-    const [node, level] = stack.pop() as [unknown, number];
+    const frame = stack.pop() as Frame;
+    const { node, level } = frame;
     values += 1;
     if (values > maxValues) break;
+    if (!isJsonValue(node)) {
+      foreign.push(frame);
+      continue;
+    }
     if (node === null || typeof node !== 'object') continue;
     if (level + 1 > depth) depth = level + 1;
     if (depth > maxDepth) break;
-    for (const child of Object.values(node)) stack.push([child, level + 1]);
+    for (const [key, child] of Object.entries(node)) stack.push({ node: child, level: level + 1, parent: frame, key });
   }
-  return { depth, values };
+  return { depth, values, foreign };
+}
+
+// What JSON.parse can produce, except the Infinity of a number beyond ±1.8e308.
+function isJsonValue(node: unknown): boolean {
+  switch (typeof node) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(node);
+    case 'object': {
+      if (node === null || Array.isArray(node)) return true;
+      const prototype = Object.getPrototypeOf(node);
+      return prototype === Object.prototype || prototype === null;
+    }
+    default:
+      return false;
+  }
+}
+
+function describeForeign(node: unknown): string {
+  if (typeof node === 'number') return String(node);
+  if (typeof node === 'object' && node !== null) return `a ${node.constructor?.name ?? 'non-plain object'}`;
+  return `a ${typeof node}`;
+}
+
+// RFC 6901 pointer of a frame, from the body's root.
+function pointerOf(frame: Frame): string {
+  const keys: string[] = [];
+  for (let at: Frame | undefined = frame; at?.parent; at = at.parent) {
+    keys.push((at.key as string).replaceAll('~', '~0').replaceAll('/', '~1'));
+  }
+  return keys
+    .reverse()
+    .map((key) => `/${key}`)
+    .join('');
 }

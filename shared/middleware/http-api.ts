@@ -149,14 +149,19 @@ function contextOf(
   };
 }
 
-/** The pipeline's result as API Gateway expects it: bytes base64-encoded, HEAD without a body. */
+/**
+ * The pipeline's result as API Gateway expects it: bytes base64-encoded, HEAD without a body but
+ * with the `Content-Length` GET would have (RFC 9110 §9.3.2, §8.6), unless the result sets one.
+ */
 function toProxyResult(event: APIGatewayProxyEvent, result: HttpResult): APIGatewayProxyResult {
   const head = event.httpMethod.toUpperCase() === 'HEAD';
+  const lengthOf = (bytes: number): Record<string, string> =>
+    head && result.headers?.['content-length'] === undefined ? { 'content-length': String(bytes) } : {};
   if (result.rawBody !== undefined) {
     const { 'set-cookie': cookies, ...single } = result.headers ?? {};
     return {
       statusCode: result.status,
-      headers: single,
+      headers: { ...single, ...lengthOf(result.rawBody.length) },
       // Each cookie its own header line (API Gateway sends multiValueHeaders as repeated headers).
       ...(cookies !== undefined && { multiValueHeaders: { 'set-cookie': cookies.split('\n') } }),
       body: head ? '' : result.rawBody.toString('base64'),
@@ -165,7 +170,11 @@ function toProxyResult(event: APIGatewayProxyEvent, result: HttpResult): APIGate
   }
   const body =
     result.body === undefined ? '' : typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
-  return { statusCode: result.status, headers: { ...result.headers }, body: head ? '' : body };
+  return {
+    statusCode: result.status,
+    headers: { ...result.headers, ...lengthOf(Buffer.byteLength(body)) },
+    body: head ? '' : body,
+  };
 }
 
 // Header names are case-insensitive (RFC 9110 §5.1): lower-cased once, here.

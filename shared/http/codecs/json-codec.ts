@@ -1,4 +1,5 @@
 import type { Codec } from './codec';
+import { utf8Text } from './utf8';
 
 /** `application/json` (RFC 8259; UTF-8 only, §8.1) and every `+json` media type. The default format. */
 export const jsonCodec: Codec = {
@@ -8,6 +9,6 @@ export const jsonCodec: Codec = {
   suffix: '+json',
   everyRoute: true,
   text: true,
-  decode: (bytes) => JSON.parse(bytes.toString('utf8')),
+  decode: (bytes) => JSON.parse(utf8Text(bytes)),
   encode: (value) => JSON.stringify(value),
 };

@@ -1,4 +1,5 @@
 import Negotiator from 'negotiator';
+import { type FieldProblem, MalformedInputError } from '../../domain/errors';
 import type { Codec } from './codec';
 import { jsonCodec } from './json-codec';
 import { yamlCodec } from './yaml-codec';
@@ -13,11 +14,12 @@ export type MediaType = { type: string; charset?: string };
  */
 export function parseMediaType(value: string): MediaType {
   const [type = '', ...parameters] = value.split(';');
+  // `charset = x` is malformed (RFC 9110 §5.6.6), but read rather than ignored: ignoring it would
+  // decode another charset as UTF-8.
   const charset = parameters
-    .map((parameter) => parameter.trim().toLowerCase())
-    .find((parameter) => parameter.startsWith('charset='))
-    ?.slice('charset='.length)
-    .replace(/^"|"$/g, '');
+    .map((parameter) => parameter.split('=').map((part) => part.trim().toLowerCase()))
+    .find(([name]) => name === 'charset')?.[1]
+    ?.replace(/^"|"$/g, '');
   return { type: type.trim().toLowerCase(), ...(charset !== undefined && { charset }) };
 }
 
@@ -48,18 +50,95 @@ export class CodecRegistry {
   /**
    * Chooses the answer's codec from an `Accept` header (RFC 9110 §12.5.1: q-values, wildcards, `q=0`
    * excludes) with `negotiator`; ties go to the server's preference (registry order). No header
-   * means anything is acceptable.
+   * means anything is acceptable. A `charset=utf-8` parameter matches (every text format answers
+   * UTF-8); another charset does not.
    *
    * @returns the codec and the media type to label the answer with, or undefined when nothing offered is acceptable
+   * @throws {MalformedInputError} naming each element of `Accept` that is not a media range with a valid weight
    */
   negotiate(accept: string | undefined, offered: readonly Codec[]): { codec: Codec; mediaType: string } | undefined {
     const available = offered.flatMap((codec) => codec.mediaTypes);
-    const chosen = new Negotiator({ headers: accept === undefined ? {} : { accept } }).mediaType(available);
+    const header = accept === undefined ? undefined : normalizedAccept(accept);
+    const chosen = new Negotiator({ headers: header === undefined ? {} : { accept: header } }).mediaType(available);
     if (chosen === undefined) return undefined;
     const codec = offered.find((c) => c.mediaTypes.includes(chosen));
     return codec && { codec, mediaType: chosen };
   }
 }
+
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const MEDIA_RANGE = new RegExp(`^${TOKEN}/${TOKEN}$`);
+const PARAMETER_NAME = new RegExp(`^${TOKEN}$`);
+const QVALUE = /^(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)$/;
+
+// Accept as negotiator should read it: each element checked (negotiator reads `q=abc` as NaN and
+// silently drops the element, answering 406 to a client that asked for JSON), and `charset=utf-8`
+// removed, since no media type offered here carries parameters (negotiator would match none).
+function normalizedAccept(accept: string): string {
+  const problems: FieldProblem[] = [];
+  const elements: string[] = [];
+  for (const element of splitOutsideQuotes(accept, ',')) {
+    const [range = '', ...parameters] = splitOutsideQuotes(element, ';');
+    if (range === '' && parameters.length === 0) continue; // empty list elements are allowed (RFC 9110 §5.6.1)
+    if (!MEDIA_RANGE.test(range)) {
+      problems.push({
+        pointer: '/headers/accept',
+        message: `"${clip(element)}" is not a media range such as application/json`,
+      });
+      continue;
+    }
+    const kept: string[] = [];
+    for (const parameter of parameters) {
+      const [name = '', value = ''] = parameter.split(/=(.*)/s, 2).map((part) => part.trim());
+      const unquoted = value.replace(/^"(.*)"$/s, '$1').toLowerCase();
+      if (!parameter.includes('=') || !PARAMETER_NAME.test(name)) {
+        problems.push({
+          pointer: '/headers/accept',
+          message: `"${clip(element)}": "${clip(parameter)}" is not a parameter name=value`,
+        });
+      } else if (name.toLowerCase() === 'q' && !QVALUE.test(value)) {
+        problems.push({
+          pointer: '/headers/accept',
+          message: `"${clip(element)}": q must be a number from 0 to 1 with at most three decimals`,
+        });
+      } else if (
+        name.toLowerCase() === 'charset' &&
+        (unquoted === 'utf-8' || unquoted === 'utf8' || unquoted === '*')
+      ) {
+        // every text format answers UTF-8
+      } else {
+        kept.push(`${name}=${value}`);
+      }
+    }
+    elements.push([range, ...kept].join(';'));
+  }
+  if (problems.length > 0)
+    throw new MalformedInputError(`The Accept header has ${problems.length} malformed element(s)`, problems);
+  return elements.join(', ');
+}
+
+function splitOutsideQuotes(value: string, separator: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i] as string;
+    if (char === '"') quoted = !quoted;
+    else if (char === '\\' && quoted) {
+      current += char + (value[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (char === separator && !quoted) {
+      parts.push(current.trim());
+      current = '';
+    } else current += char;
+  }
+  parts.push(current.trim());
+  return parts;
+}
+
+const clip = (text: string) => (text.length > 60 ? `${text.slice(0, 60)}…` : text);
 
 /** Every format of the API. */
 export const codecRegistry = new CodecRegistry([jsonCodec, yamlCodec]);

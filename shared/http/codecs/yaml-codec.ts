@@ -1,5 +1,6 @@
 import { parse, stringify } from 'yaml';
 import type { Codec } from './codec';
+import { utf8Text } from './utf8';
 
 /**
  * YAML 1.2 (`application/yaml`, RFC 9512, and its older unregistered names; OpenAPI's
@@ -13,6 +14,6 @@ export const yamlCodec: Codec = {
   mediaTypes: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'application/vnd.oai.openapi'],
   everyRoute: false,
   text: true,
-  decode: (bytes) => parse(bytes.toString('utf8'), { maxAliasCount: 100, prettyErrors: true }),
+  decode: (bytes) => parse(utf8Text(bytes), { maxAliasCount: 100, prettyErrors: true }),
   encode: (value) => stringify(value, { aliasDuplicateObjects: false }),
 };
