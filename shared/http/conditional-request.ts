@@ -41,8 +41,12 @@ export function expectedRevisionOf(headers: Readonly<Record<string, string>>): E
   }
   if (ifMatch === undefined) return { kind: 'unconditional' };
   if (ifMatch === '*') return { kind: 'any-existing' };
-  const tags = ifMatch.split(',').map((tag) => tag.trim());
-  if (!tags.every((tag) => ENTITY_TAG.test(tag))) {
+  // Empty list elements are ignored (RFC 9110 §5.6.1): `"2",` is the list ["2"].
+  const tags = ifMatch
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== '');
+  if (tags.length === 0 || !tags.every((tag) => ENTITY_TAG.test(tag))) {
     throw new MalformedInputError('If-Match must be * or entity tags such as "3" (an ETag this API sent)', [
       { pointer: '/headers/if-match', message: 'must be * or a list of quoted entity tags' },
     ]);

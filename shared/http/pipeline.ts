@@ -38,8 +38,8 @@ export type HttpOperation<D> = (request: any, deps: D) => Promise<HttpOperationR
 
 /**
  * The state of one request as it passes through the pipeline. Each middleware reads what the ones
- * before it filled in: `resolveRoute` sets `route` and `pathParameters`, `negotiateResponse` sets
- * `responseCodec`, `decodeBody` sets `body`, `validateRequest` sets `params`, `query` and `body`.
+ * before it filled in: `resolveRoute` sets `route` and `pathParameters`, `encodeResponse` sets
+ * `response`, `decodeBody` sets `body`, `validateRequest` sets `params`, `query` and `body`.
  */
 export type HttpContext = {
   readonly event: APIGatewayProxyEvent;

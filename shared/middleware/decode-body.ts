@@ -75,7 +75,14 @@ function decodeWith(codec: Codec, bytes: Buffer): unknown {
   try {
     return codec.decode(bytes);
   } catch (error) {
-    const message = (error as Error).message;
+    // A parser that recurses per nesting level overflows the stack on very deep input: say so
+    // without passing the engine's own message on.
+    // (the yaml package reports the overflow as a parse error carrying V8's message).
+    const raw = (error as Error).message;
+    const message =
+      error instanceof RangeError || /maximum call stack/i.test(raw)
+        ? `nests deeper than the ${codec.label} parser reads`
+        : raw;
     throw new MalformedInputError(`The body is not valid ${codec.label}: ${message}`, [{ pointer: '/body', message }]);
   }
 }

@@ -12,6 +12,8 @@ export const yamlCodec: Codec = {
   name: 'yaml',
   label: 'YAML',
   mediaTypes: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'application/vnd.oai.openapi'],
+  // `+yaml` media types (RFC 9512 §4.2), e.g. application/openapi+yaml.
+  suffix: '+yaml',
   everyRoute: false,
   text: true,
   decode: (bytes) => parse(utf8Text(bytes), { maxAliasCount: 100, prettyErrors: true }),

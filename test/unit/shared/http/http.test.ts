@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { routes } from '../../../../functions/routes';
 import { toLambdaContext, toProxyEvent } from '../../../../local/proxy-event';
-import { DependencyUnavailableError, ValidationError } from '../../../../shared/domain/errors';
+import { DependencyUnavailableError, MalformedInputError, ValidationError } from '../../../../shared/domain/errors';
+import { expectedRevisionOf } from '../../../../shared/http/conditional-request';
 import { MethodNotAllowedError } from '../../../../shared/http/errors';
 import { toProblem } from '../../../../shared/http/problem';
 import { RouteMatcher } from '../../../../shared/http/route-match';
@@ -125,4 +126,24 @@ describe('toProxyEvent', () => {
     });
     expect(toLambdaContext('aif-contracts', 'id').getRemainingTimeInMillis()).toBeGreaterThan(0);
   });
+});
+
+describe('expectedRevisionOf', () => {
+  it.each([
+    [{}, { kind: 'unconditional' }],
+    [{ 'if-match': '*' }, { kind: 'any-existing' }],
+    [{ 'if-none-match': '*' }, { kind: 'must-not-exist' }],
+    [{ 'if-match': '"4", "1"' }, { kind: 'one-of', revisions: [4, 1] }],
+    [{ 'if-match': '"2",' }, { kind: 'one-of', revisions: [2] }],
+    [{ 'if-match': ', "3" ,, W/"4"' }, { kind: 'one-of', revisions: [3] }],
+  ])('reads %o as %o', (headers, expected) => {
+    expect(expectedRevisionOf(headers)).toEqual(expected);
+  });
+
+  it.each([[{ 'if-match': ',' }], [{ 'if-match': '"2", 3' }], [{ 'if-match': '"1"', 'if-none-match': '*' }]])(
+    'rejects %o as malformed',
+    (headers) => {
+      expect(() => expectedRevisionOf(headers)).toThrow(MalformedInputError);
+    },
+  );
 });

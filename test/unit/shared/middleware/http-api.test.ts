@@ -127,6 +127,34 @@ describe('httpApi', () => {
       );
     });
 
+    it('reads +yaml media types as YAML where the route offers YAML (RFC 9512)', async () => {
+      // Act
+      const result = await call({
+        method: 'POST',
+        path: '/v1/documents',
+        rawBody: 'a: 1\n',
+        headers: { 'Content-Type': 'application/openapi+yaml' },
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(JSON.parse(result.body)).toEqual({ a: 1 });
+    });
+
+    it("rejects YAML nested past what the parser reads with 400, without the engine's own message", async () => {
+      // Act
+      const result = await call({
+        method: 'POST',
+        path: '/v1/documents',
+        rawBody: `${'['.repeat(2_000)}${']'.repeat(2_000)}`,
+        headers: { 'Content-Type': 'application/yaml' },
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(400);
+      expect(problemOf(result).detail).not.toMatch(/call stack/i);
+    });
+
     it('decodes base64 bodies as API Gateway sends them with binary media types', async () => {
       // Prepare
       const event = apiEvent({ method: 'POST', path: '/v1/echo', rawBody: Buffer.from('{"a":2}').toString('base64') });
