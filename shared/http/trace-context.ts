@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** A W3C Trace Context (traceparent, version 00): 32-hex trace id, 16-hex parent span id, 2-hex flags. */
 export type TraceContext = { traceId: string; parentSpanId?: string; spanId: string; flags: string };
@@ -47,6 +47,17 @@ export function traceHeaders(context: TraceContext): Record<string, string> {
   };
 }
 
+// Ids come from a pool of CSPRNG bytes refilled 4 KiB at a time: one randomFillSync per ~170
+// requests instead of two calls into the CSPRNG per request (they were a fifth of the warm path).
+const POOL = Buffer.alloc(4096);
+let poolOffset = POOL.length;
+
 function randomHex(bytes: number): string {
-  return randomBytes(bytes).toString('hex');
+  if (poolOffset + bytes > POOL.length) {
+    randomFillSync(POOL);
+    poolOffset = 0;
+  }
+  const hex = POOL.toString('hex', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return hex;
 }

@@ -9,6 +9,16 @@ import { RouteMatcher } from '../../../../shared/http/route-match';
 import { readTraceContext, traceHeaders } from '../../../../shared/http/trace-context';
 
 describe('readTraceContext', () => {
+  it('starts distinct, well-formed trace and span ids for every request, past a refill of the random pool', () => {
+    // Act: more ids than one 4 KiB pool holds
+    const contexts = Array.from({ length: 600 }, () => readTraceContext({}));
+
+    // Assess
+    expect(contexts.every((c) => /^[0-9a-f]{32}$/.test(c.traceId) && /^[0-9a-f]{16}$/.test(c.spanId))).toBe(true);
+    expect(new Set(contexts.map((c) => c.traceId)).size).toBe(600);
+    expect(new Set(contexts.map((c) => c.spanId)).size).toBe(600);
+  });
+
   it('continues a valid traceparent with a new span id', () => {
     const context = readTraceContext({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
     expect(context).toMatchObject({
