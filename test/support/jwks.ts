@@ -8,7 +8,13 @@ export const TEST_ISSUER = 'https://issuer.test';
 export const TEST_AUDIENCE = 'aif-test';
 
 /** One signing key: its private key, its public JWK (with `kid` and `alg`) and SPKI PEM. */
-export type TestKey = { kid: string; alg: string; privateKey: CryptoKey; jwk: JWK; publicPem: string };
+export type TestKey = {
+  kid: string;
+  alg: string;
+  privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+  jwk: JWK;
+  publicPem: string;
+};
 
 /**
  * A key pair for tests, generated in memory (extractable, so the public half can be published).
@@ -17,7 +23,13 @@ export type TestKey = { kid: string; alg: string; privateKey: CryptoKey; jwk: JW
  */
 export async function testKey(kid: string, alg = 'RS256'): Promise<TestKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return { kid, alg, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }, publicPem: await exportSPKI(publicKey) };
+  return {
+    kid,
+    alg,
+    privateKey,
+    jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' },
+    publicPem: await exportSPKI(publicKey),
+  };
 }
 
 /**
@@ -53,7 +65,11 @@ export async function serveJwks(keys: readonly TestKey[]): Promise<{
  * A signed access token: `iss`, `aud`, `sub`, `iat` = now, `exp` = now + 300 s unless `claims`
  * override them (an `undefined` member removes the claim).
  */
-export async function signToken(key: TestKey, claims: JWTPayload = {}, header: Record<string, unknown> = {}): Promise<string> {
+export async function signToken(
+  key: TestKey,
+  claims: JWTPayload = {},
+  header: Record<string, unknown> = {},
+): Promise<string> {
   const payload: JWTPayload = {
     iss: TEST_ISSUER,
     aud: TEST_AUDIENCE,
@@ -63,7 +79,9 @@ export async function signToken(key: TestKey, claims: JWTPayload = {}, header: R
     ...claims,
   };
   for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
-  return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header }).sign(key.privateKey);
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header })
+    .sign(key.privateKey);
 }
 
 /** An unsecured JWT (`alg: none`, empty signature, RFC 7519 §6). */

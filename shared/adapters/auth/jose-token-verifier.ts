@@ -89,7 +89,9 @@ function verifyOptionsOf(options: JoseTokenVerifierOptions): Omit<JWTVerifyOptio
   const algorithms = [...(options.algorithms ?? DEFAULT_ALGORITHMS)];
   const refused = algorithms.filter(isRefusedAlgorithm);
   if (algorithms.length === 0 || refused.length > 0) {
-    throw new Error(`JoseTokenVerifier: algorithms must be asymmetric JWS algorithms; refused: ${refused.join(', ') || '(none given)'}`);
+    throw new Error(
+      `JoseTokenVerifier: algorithms must be asymmetric JWS algorithms; refused: ${refused.join(', ') || '(none given)'}`,
+    );
   }
   const tolerance = options.clockToleranceSeconds ?? 30;
   if (!(tolerance >= 0 && tolerance <= MAX_CLOCK_TOLERANCE_SECONDS)) {
@@ -137,7 +139,9 @@ function verificationError(error: unknown): AuthenticationError | DependencyUnav
   if (error instanceof errors.JWTExpired) return invalidToken('The access token expired', error);
   if (error instanceof errors.JWTClaimValidationFailed) {
     const description =
-      error.claim === 'nbf' ? 'The access token is not valid yet' : `The access token's "${error.claim}" claim is invalid`;
+      error.claim === 'nbf'
+        ? 'The access token is not valid yet'
+        : `The access token's "${error.claim}" claim is invalid`;
     return invalidToken(description, error);
   }
   if (
@@ -146,7 +150,7 @@ function verificationError(error: unknown): AuthenticationError | DependencyUnav
     !(error instanceof errors.JOSEError) ||
     error.code === errors.JOSEError.code
   ) {
-    return new DependencyUnavailableError('The token issuer\'s keys (JWKS) could not be fetched', 1, { cause: error });
+    return new DependencyUnavailableError("The token issuer's keys (JWKS) could not be fetched", 1, { cause: error });
   }
   return invalidToken('The access token is invalid', error);
 }

@@ -41,7 +41,16 @@ export type AuthorizerResponse = {
 export function parseMethodArn(arn: string): MethodArn {
   const [prefix, partition, service, region, accountId, rest] = arn.split(':', 6);
   const [apiId, stage, method, ...path] = (rest ?? '').split('/');
-  if (prefix !== 'arn' || service !== 'execute-api' || !partition || !region || !accountId || !apiId || !stage || !method) {
+  if (
+    prefix !== 'arn' ||
+    service !== 'execute-api' ||
+    !partition ||
+    !region ||
+    !accountId ||
+    !apiId ||
+    !stage ||
+    !method
+  ) {
     throw new Error(`Not an execute-api method ARN: ${arn}`);
   }
   return { partition, region, accountId, apiId, stage, method, resourcePath: `/${path.join('/')}` };
@@ -94,7 +103,8 @@ export function authorizerResponse(input: {
     allowed.size > 0
       ? [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [...allowed] }]
       : [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [input.methodArn] }];
-  if (allowed.size > 0 && denied.length > 0) Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: denied });
+  if (allowed.size > 0 && denied.length > 0)
+    Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: denied });
   return {
     principalId: input.principal.principal,
     policyDocument: { Version: '2012-10-17', Statement },
@@ -126,11 +136,14 @@ export function principalContext(principal: Principal): Record<string, string> {
  *
  * @returns undefined when there is no context or it lacks tenant, principal, scopes or a numeric expiresAt
  */
-export function principalFromContext(context: Readonly<Record<string, unknown>> | null | undefined): Principal | undefined {
+export function principalFromContext(
+  context: Readonly<Record<string, unknown>> | null | undefined,
+): Principal | undefined {
   if (!context) return undefined;
   const { tenant, principal, clientId, tokenId, scopes, expiresAt } = context;
   const expiry = typeof expiresAt === 'string' || typeof expiresAt === 'number' ? Number(expiresAt) : Number.NaN;
-  if (!nonEmpty(tenant) || !nonEmpty(principal) || typeof scopes !== 'string' || !Number.isFinite(expiry)) return undefined;
+  if (!nonEmpty(tenant) || !nonEmpty(principal) || typeof scopes !== 'string' || !Number.isFinite(expiry))
+    return undefined;
   return {
     tenant,
     principal,

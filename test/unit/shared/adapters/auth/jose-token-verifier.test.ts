@@ -51,7 +51,12 @@ describe('JoseTokenVerifier', () => {
   describe('verify', () => {
     it('returns the principal of a valid token', async () => {
       // Prepare
-      const token = await signToken(rsa, { scope: 'mesh:read mesh:write', tenant: 't1', jti: 'tok-1', client_id: 'c1' });
+      const token = await signToken(rsa, {
+        scope: 'mesh:read mesh:write',
+        tenant: 't1',
+        jti: 'tok-1',
+        client_id: 'c1',
+      });
 
       // Act
       const principal = await verifier.verify(`Bearer ${token}`);
@@ -113,7 +118,10 @@ describe('JoseTokenVerifier', () => {
       ['from another issuer', () => signToken(rsa, { iss: 'https://evil.test' })],
       ['for another audience', () => signToken(rsa, { aud: 'someone-else' })],
       ['without aud', () => signToken(rsa, { aud: undefined })],
-      ['unsigned (alg none)', async () => unsecuredToken({ iss: TEST_ISSUER, aud: TEST_AUDIENCE, sub: 'x', exp: NOW + 300 })],
+      [
+        'unsigned (alg none)',
+        async () => unsecuredToken({ iss: TEST_ISSUER, aud: TEST_AUDIENCE, sub: 'x', exp: NOW + 300 }),
+      ],
       [
         'HS256-signed with the RSA public key (algorithm confusion)',
         () => algorithmConfusionToken(rsa, { iss: TEST_ISSUER, aud: TEST_AUDIENCE, sub: 'x', exp: NOW + 300 }),
@@ -138,7 +146,9 @@ describe('JoseTokenVerifier', () => {
 
       // Act
       const challenges = await Promise.all(
-        [expired, early, wrongIssuer].map(async (t) => ((await rejection(verifier.verify(`Bearer ${t}`))) as AuthenticationError).challenge),
+        [expired, early, wrongIssuer].map(
+          async (t) => ((await rejection(verifier.verify(`Bearer ${t}`))) as AuthenticationError).challenge,
+        ),
       );
 
       // Assess
@@ -152,7 +162,10 @@ describe('JoseTokenVerifier', () => {
     it('fetches the JWKS at most once per cooldown however many unknown kids arrive', async () => {
       // Prepare
       const server = await serveJwks([rsa]);
-      const fresh = new JoseTokenVerifier({ issuer: TEST_ISSUER, audience: [TEST_AUDIENCE], jwksUrl: server.url }, clock);
+      const fresh = new JoseTokenVerifier(
+        { issuer: TEST_ISSUER, audience: [TEST_AUDIENCE], jwksUrl: server.url },
+        clock,
+      );
       await fresh.verify(`Bearer ${await signToken(rsa)}`);
       const unknown = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((kid) => signToken(rsa, {}, { kid })));
 
@@ -170,7 +183,10 @@ describe('JoseTokenVerifier', () => {
       // Prepare
       const server = await serveJwks([rsa]);
       server.setStatus(503);
-      const fresh = new JoseTokenVerifier({ issuer: TEST_ISSUER, audience: [TEST_AUDIENCE], jwksUrl: server.url }, clock);
+      const fresh = new JoseTokenVerifier(
+        { issuer: TEST_ISSUER, audience: [TEST_AUDIENCE], jwksUrl: server.url },
+        clock,
+      );
       const unreachable = new JoseTokenVerifier(
         { issuer: TEST_ISSUER, audience: [TEST_AUDIENCE], jwksUrl: 'http://127.0.0.1:1/jwks.json' },
         clock,

@@ -33,7 +33,8 @@ function admits(response: AuthorizerResponse, arn: string): boolean {
 /** A concrete request ARN for a route: each `{param}` one segment, `{proxy+}` two. */
 const concreteArns = (route: (typeof routes)[number]): string[] => {
   const path = route.path.replace(/\{[^}]+\+\}/g, 'p/q').replace(/\{[^}]+\}/g, 'x');
-  const verbs = route.method === 'ANY' ? ['GET', 'POST', 'DELETE'] : route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
+  const verbs =
+    route.method === 'ANY' ? ['GET', 'POST', 'DELETE'] : route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
   return verbs.map((verb) => `${API}/${verb}${path}`);
 };
 
@@ -64,20 +65,23 @@ describe('authorizer-policy', () => {
   });
 
   describe('authorizerResponse', () => {
-    it.each([[[]], [everyScope], ...everyScope.map((s) => [[s]]), [['mesh:read', 'mesh:call']], [['contracts:read', 'events:write']]])(
-      'admits exactly the routes whose scopes %j holds, whichever route was called',
-      (scopes) => {
-        // Act
-        const response = authorizerResponse({ principal: principalWith(scopes), routes, methodArn: METHOD_ARN });
+    it.each([
+      [[]],
+      [everyScope],
+      ...everyScope.map((s) => [[s]]),
+      [['mesh:read', 'mesh:call']],
+      [['contracts:read', 'events:write']],
+    ])('admits exactly the routes whose scopes %j holds, whichever route was called', (scopes) => {
+      // Act
+      const response = authorizerResponse({ principal: principalWith(scopes), routes, methodArn: METHOD_ARN });
 
-        // Assess
-        for (const route of routes) {
-          for (const arn of concreteArns(route)) {
-            expect(admits(response, arn), `${arn} (${route.scopes.join(' ')})`).toBe(mayCall(route, scopes));
-          }
+      // Assess
+      for (const route of routes) {
+        for (const arn of concreteArns(route)) {
+          expect(admits(response, arn), `${arn} (${route.scopes.join(' ')})`).toBe(mayCall(route, scopes));
         }
-      },
-    );
+      }
+    });
 
     it('denies explicitly a route an allowed wildcard would also match', () => {
       // Prepare: IAM's `*` spans segments, so GET …/things/* would also match …/things/x/secret.
@@ -87,11 +91,19 @@ describe('authorizer-policy', () => {
       ];
 
       // Act
-      const response = authorizerResponse({ principal: principalWith(['things:read']), routes: table, methodArn: METHOD_ARN });
+      const response = authorizerResponse({
+        principal: principalWith(['things:read']),
+        routes: table,
+        methodArn: METHOD_ARN,
+      });
 
       // Assess
       expect(response.policyDocument.Statement).toEqual([
-        { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${API}/GET/v1/things/*`, `${API}/HEAD/v1/things/*`] },
+        {
+          Action: 'execute-api:Invoke',
+          Effect: 'Allow',
+          Resource: [`${API}/GET/v1/things/*`, `${API}/HEAD/v1/things/*`],
+        },
         {
           Action: 'execute-api:Invoke',
           Effect: 'Deny',
@@ -136,7 +148,9 @@ describe('authorizer-policy', () => {
 
     it('stays small with every scope of the route table: under 8 KiB of JSON', () => {
       // Act
-      const bytes = JSON.stringify(authorizerResponse({ principal: principalWith(everyScope), routes, methodArn: METHOD_ARN })).length;
+      const bytes = JSON.stringify(
+        authorizerResponse({ principal: principalWith(everyScope), routes, methodArn: METHOD_ARN }),
+      ).length;
 
       // Assess
       expect(bytes).toBeLessThan(8192);
@@ -149,7 +163,11 @@ describe('authorizer-policy', () => {
       const principal: Principal = { ...principalWith(['mesh:read']), clientId: 'c1' };
 
       // Act
-      const read = principalFromContext({ ...principalContext(principal), principalId: 'agent-1', integrationLatency: 12 });
+      const read = principalFromContext({
+        ...principalContext(principal),
+        principalId: 'agent-1',
+        integrationLatency: 12,
+      });
 
       // Assess
       expect(read).toEqual(principal);

@@ -50,7 +50,10 @@ describe('principal', () => {
 
     it('takes the tenant from a configured claim', () => {
       // Act
-      const principal = principalFromClaims({ sub: 'agent-1', org: 'acme', tenant: 't1', exp: EXP }, { tenantClaim: 'org' });
+      const principal = principalFromClaims(
+        { sub: 'agent-1', org: 'acme', tenant: 't1', exp: EXP },
+        { tenantClaim: 'org' },
+      );
 
       // Assess
       expect(principal.tenant).toBe('acme');
@@ -63,10 +66,21 @@ describe('principal', () => {
 
     it('uses client_id as principal and tenant for a Cognito client-credentials token without sub', () => {
       // Act
-      const principal = principalFromClaims({ client_id: 'app-1', token_use: 'access', exp: EXP, scope: 'aif/mesh:read' });
+      const principal = principalFromClaims({
+        client_id: 'app-1',
+        token_use: 'access',
+        exp: EXP,
+        scope: 'aif/mesh:read',
+      });
 
       // Assess
-      expect(principal).toEqual({ tenant: 'app-1', principal: 'app-1', clientId: 'app-1', scopes: ['aif/mesh:read'], expiresAt: EXP });
+      expect(principal).toEqual({
+        tenant: 'app-1',
+        principal: 'app-1',
+        clientId: 'app-1',
+        scopes: ['aif/mesh:read'],
+        expiresAt: EXP,
+      });
     });
 
     it.each([
