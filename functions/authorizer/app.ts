@@ -2,8 +2,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { authorizerResponse, cacheTtlSeconds } from '../../shared/domain/auth/authorizer-policy';
+import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import {
+  type AuthorizerResponse,
+  authorizerResponse,
+  cacheTtlSeconds,
+} from '../../shared/domain/auth/authorizer-policy';
 import { AuthenticationError } from '../../shared/domain/auth/errors';
 import type { ScopedRoute } from '../../shared/domain/auth/scopes';
 import type { Observability } from '../../shared/observability/powertools';
@@ -38,7 +42,7 @@ export type AuthorizerDeps = {
  */
 export function createAuthorizerHandler(deps: AuthorizerDeps, { observability }: { observability: Observability }) {
   const { logger, metrics } = observability;
-  return middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult, Error, Context>()
+  return middy<APIGatewayRequestAuthorizerEvent, AuthorizerResponse, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(async (event) => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { routes } from '../../../../../functions/routes';
 import {
-  type AuthorizerResponse,
   authorizerResponse,
   cacheTtlSeconds,
   globsIntersect,
@@ -11,6 +10,7 @@ import {
 } from '../../../../../shared/domain/auth/authorizer-policy';
 import type { Principal } from '../../../../../shared/domain/auth/principal';
 import { mayCall } from '../../../../../shared/domain/auth/scopes';
+import { admits } from '../../../../support/iam';
 
 const API = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod';
 const METHOD_ARN = `${API}/GET/v1/contracts/petstore`;
@@ -20,15 +20,6 @@ const principalWith = (scopes: string[]): Principal => ({
   scopes,
   expiresAt: 1_800_000_000,
 });
-
-/** IAM's evaluation of the policy for one concrete method ARN: an explicit Deny wins, else some Allow. */
-function admits(response: AuthorizerResponse, arn: string): boolean {
-  const matches = (pattern: string) =>
-    new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`).test(arn);
-  const statements = response.policyDocument.Statement;
-  if (statements.some((s) => s.Effect === 'Deny' && s.Resource.some(matches))) return false;
-  return statements.some((s) => s.Effect === 'Allow' && s.Resource.some(matches));
-}
 
 /** A concrete request ARN for a route: each `{param}` one segment, `{proxy+}` two. */
 const concreteArns = (route: (typeof routes)[number]): string[] => {
