@@ -20,6 +20,7 @@ import {
   type TestKey,
   testKey,
 } from '../../../support/jwks';
+import { rejectionOf } from '../../../support/rejection';
 
 const NOW = AUTH_TEST_NOW_SECONDS;
 const API = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod';
@@ -45,15 +46,6 @@ afterAll(async () => {
 
 const call = (headers: Record<string, string>, method = 'GET', path = '/v1/contracts/petstore') =>
   handler(authorizerEvent({ method, path, headers }), lambdaContext) as Promise<AuthorizerResponse>;
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('authorizer handler', () => {
   describe('a valid token', () => {
@@ -127,7 +119,7 @@ describe('authorizer handler', () => {
       ['a token for another audience', async () => ({ Authorization: `Bearer ${await signToken(key, { aud: 'x' })}` })],
     ])('rejects %s with Unauthorized (API Gateway: 401)', async (_name, headers) => {
       // Act
-      const error = await rejection(call(await headers()));
+      const error = await rejectionOf<Error>(call(await headers()));
 
       // Assess
       expect(error.message).toBe('Unauthorized');
@@ -143,7 +135,7 @@ describe('authorizer handler', () => {
       });
 
       // Act
-      const error = await rejection(handler(event, lambdaContext));
+      const error = await rejectionOf<Error>(handler(event, lambdaContext));
 
       // Assess
       expect(error.message).toBe('Unauthorized');
@@ -156,7 +148,7 @@ describe('authorizer handler', () => {
       const token = await signToken(key);
 
       // Act
-      const error = await rejection(
+      const error = await rejectionOf<Error>(
         unreachable(
           authorizerEvent({ method: 'GET', path: '/v1/topology', headers: { Authorization: `Bearer ${token}` } }),
           lambdaContext,

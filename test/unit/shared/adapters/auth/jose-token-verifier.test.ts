@@ -14,6 +14,7 @@ import {
   testKey,
   unsecuredToken,
 } from '../../../../support/jwks';
+import { rejectionOf } from '../../../../support/rejection';
 
 const NOW = AUTH_TEST_NOW_SECONDS;
 const clock = fixedClock(NOW * 1000);
@@ -36,16 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await jwks.close();
 });
-
-/** The error `verify` rejects with, or a failure when it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('JoseTokenVerifier', () => {
   describe('verify', () => {
@@ -104,7 +95,7 @@ describe('JoseTokenVerifier', () => {
       ['a token that is not a JWT', 'Bearer not-a-jwt', 'Bearer error="invalid_token"'],
     ])('rejects %s with a 401 challenge', async (_name, header, challenge) => {
       // Act
-      const error = await rejection(verifier.verify(header));
+      const error = await rejectionOf<Error>(verifier.verify(header));
 
       // Assess
       expect(error).toBeInstanceOf(AuthenticationError);
@@ -131,7 +122,7 @@ describe('JoseTokenVerifier', () => {
       ['whose scope claim is not a string', () => signToken(rsa, { scope: ['mesh:read'] })],
     ])('rejects a token %s as invalid_token', async (_name, token) => {
       // Act
-      const error = await rejection(verifier.verify(`Bearer ${await token()}`));
+      const error = await rejectionOf<Error>(verifier.verify(`Bearer ${await token()}`));
 
       // Assess
       expect(error).toBeInstanceOf(AuthenticationError);
@@ -147,7 +138,7 @@ describe('JoseTokenVerifier', () => {
       // Act
       const challenges = await Promise.all(
         [expired, early, wrongIssuer].map(
-          async (t) => ((await rejection(verifier.verify(`Bearer ${t}`))) as AuthenticationError).challenge,
+          async (t) => ((await rejectionOf<Error>(verifier.verify(`Bearer ${t}`))) as AuthenticationError).challenge,
         ),
       );
 
@@ -171,7 +162,7 @@ describe('JoseTokenVerifier', () => {
 
       // Act
       const errors = [];
-      for (const token of unknown) errors.push(await rejection(fresh.verify(`Bearer ${token}`)));
+      for (const token of unknown) errors.push(await rejectionOf<Error>(fresh.verify(`Bearer ${token}`)));
       await server.close();
 
       // Assess
@@ -194,7 +185,10 @@ describe('JoseTokenVerifier', () => {
       const token = `Bearer ${await signToken(rsa)}`;
 
       // Act
-      const errors = [await rejection(fresh.verify(token)), await rejection(unreachable.verify(token))];
+      const errors = [
+        await rejectionOf<Error>(fresh.verify(token)),
+        await rejectionOf<Error>(unreachable.verify(token)),
+      ];
       await server.close();
 
       // Assess
@@ -232,7 +226,7 @@ describe('JoseTokenVerifier', () => {
       const token = await signToken(rsa, { aud: undefined, ...claims });
 
       // Act
-      const error = await rejection(cognito().verify(`Bearer ${token}`));
+      const error = await rejectionOf<Error>(cognito().verify(`Bearer ${token}`));
 
       // Assess
       expect(error).toBeInstanceOf(AuthenticationError);
