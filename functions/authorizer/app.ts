@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import {
@@ -41,8 +42,10 @@ export type AuthorizerDeps = {
  * @example const handler = createAuthorizerHandler(authorizerDeps(base), base);
  */
 export function createAuthorizerHandler(deps: AuthorizerDeps, { observability }: { observability: Observability }) {
-  const { logger, metrics } = observability;
+  const { logger, metrics, tracer } = observability;
   return middy<APIGatewayRequestAuthorizerEvent, AuthorizerResponse, Error, Context>()
+    // The response (policy and principal) stays out of the trace.
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(async (event) => {
