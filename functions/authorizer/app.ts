@@ -9,6 +9,7 @@ import {
   authorizerResponse,
   cacheTtlSeconds,
 } from '../../shared/domain/auth/authorizer-policy';
+import { bearerChallenge } from '../../shared/domain/auth/challenge';
 import { AuthenticationError } from '../../shared/domain/auth/errors';
 import type { ScopedRoute } from '../../shared/domain/auth/scopes';
 import type { Observability } from '../../shared/observability/powertools';
@@ -43,33 +44,35 @@ export type AuthorizerDeps = {
  */
 export function createAuthorizerHandler(deps: AuthorizerDeps, { observability }: { observability: Observability }) {
   const { logger, metrics, tracer } = observability;
-  return middy<APIGatewayRequestAuthorizerEvent, AuthorizerResponse, Error, Context>()
-    // The response (policy and principal) stays out of the trace.
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
-    .handler(async (event) => {
-      let principal: Awaited<ReturnType<TokenVerifier['verify']>>;
-      try {
-        principal = await deps.verifier.verify(authorizationOf(event));
-      } catch (error) {
-        if (!(error instanceof AuthenticationError)) {
-          logger.error('Token verification failed; answering AUTHORIZER_FAILURE', error as Error);
-          throw error;
+  return (
+    middy<APIGatewayRequestAuthorizerEvent, AuthorizerResponse, Error, Context>()
+      // The response (policy and principal) stays out of the trace.
+      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(logMetrics(metrics))
+      .handler(async (event) => {
+        let principal: Awaited<ReturnType<TokenVerifier['verify']>>;
+        try {
+          principal = await deps.verifier.verify(authorizationOf(event));
+        } catch (error) {
+          if (!(error instanceof AuthenticationError)) {
+            logger.error('Token verification failed; answering AUTHORIZER_FAILURE', error as Error);
+            throw error;
+          }
+          metrics.addMetric('AuthenticationFailures', MetricUnit.Count, 1);
+          logger.info('Unauthenticated request', { reason: error.message, methodArn: event.methodArn });
+          // The exact message API Gateway turns into 401.
+          throw new Error('Unauthorized');
         }
-        metrics.addMetric('AuthenticationFailures', MetricUnit.Count, 1);
-        logger.info('Unauthenticated request', { reason: error.message, methodArn: event.methodArn });
-        // The exact message API Gateway turns into 401.
-        throw new Error('Unauthorized');
-      }
-      const response = authorizerResponse({ principal, routes: deps.routes, methodArn: event.methodArn });
-      logger.debug('Authorized', {
-        tenant: principal.tenant,
-        principal: principal.principal,
-        cacheTtlSeconds: cacheTtlSeconds(principal, nowMs(deps.clock), deps.cacheTtlSeconds),
-      });
-      return response;
-    });
+        const response = authorizerResponse({ principal, routes: deps.routes, methodArn: event.methodArn });
+        logger.debug('Authorized', {
+          tenant: principal.tenant,
+          principal: principal.principal,
+          cacheTtlSeconds: cacheTtlSeconds(principal, nowMs(deps.clock), deps.cacheTtlSeconds),
+        });
+        return response;
+      })
+  );
 }
 
 /**
@@ -87,6 +90,9 @@ function authorizationOf(event: APIGatewayRequestAuthorizerEvent): string | unde
       if (name.toLowerCase() === 'authorization' && value !== undefined) values.push(value);
     }
   }
-  if (values.length > 1) throw new Error('Unauthorized');
+  if (values.length > 1) {
+    const description = 'The request has more than one Authorization header';
+    throw new AuthenticationError(description, bearerChallenge({ error: 'invalid_token', description }));
+  }
   return values[0];
 }
