@@ -181,7 +181,12 @@ const BENCH_AWS_SETTINGS: Readonly<Record<string, string>> = {
   EVENTS_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:bench-dlq',
   EVENT_BUS_ARN: 'arn:aws:events:us-east-1:123456789012:event-bus/bench-bus',
   EVENT_ARCHIVE_ARN: 'arn:aws:events:us-east-1:123456789012:archive/bench',
+  AUTH_ISSUER: 'https://issuer.bench.example',
+  AUTH_JWKS_URL: 'https://issuer.bench.example/.well-known/jwks.json',
 };
+
+/** Settings no function requires alone but one needs to start: the authorizer's mode (JWT: an audience). */
+const BENCH_MODE_SETTINGS: Readonly<Record<string, string>> = { AUTH_AUDIENCE: 'bench-audience' };
 
 /**
  * Placeholder values of every setting a function of the manifest requires at import (its tables and
@@ -220,6 +225,7 @@ export function lambdaLikeEnv(functionName: string): NodeJS.ProcessEnv {
   return {
     ...env,
     ...BENCH_FUNCTION_SETTINGS,
+    ...BENCH_MODE_SETTINGS,
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'AKIABENCHDUMMY000000',

@@ -11,8 +11,11 @@ import type { Config } from '../shared/config';
 /** How a function may use a table: `read` grants reads only; `readWrite` reads and writes (never table admin). */
 export type TableAccess = 'read' | 'readWrite';
 
-/** What invokes a function: API Gateway (route table), the delivery queue's SQS event source, or EventBridge Scheduler. */
-export type FunctionTrigger = 'http' | 'sqs' | 'schedule';
+/**
+ * What invokes a function: API Gateway (route table), the delivery queue's SQS event source,
+ * EventBridge Scheduler, or API Gateway as a REQUEST Lambda authorizer (before the route's function).
+ */
+export type FunctionTrigger = 'http' | 'sqs' | 'schedule' | 'authorizer';
 
 /**
  * Outbound HTTP of a function: `none`, or `public-only` — the SSRF policy refuses loopback,
@@ -152,6 +155,19 @@ export const functionManifest = {
     outbound: 'public-only',
     timeoutSeconds: 60,
     awsSettings: ['EVENT_BUS_NAME'],
+  },
+  // Verifies bearer tokens for API Gateway (issue 10). No table: it must stay small and fast, since it
+  // runs before every uncached call. Its one outbound call is the JWKS of AUTH_JWKS_URL, from
+  // configuration, fetched by jose. Not deployed yet: the gateway wiring comes in a later slice.
+  authorizer: {
+    entry: 'functions/authorizer/handler.ts',
+    description: 'Agent Integration Framework: verifies bearer tokens (API Gateway REQUEST authorizer)',
+    trigger: 'authorizer',
+    tables: {},
+    outbound: 'public-only',
+    memorySizeMb: 512,
+    timeoutSeconds: 10,
+    awsSettings: ['AUTH_ISSUER', 'AUTH_JWKS_URL'],
   },
 } as const satisfies Record<string, FunctionManifestEntry>;
 

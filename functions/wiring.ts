@@ -4,7 +4,7 @@ import { createPolicyRetryStrategy } from '../shared/adapters/aws/policy-retry-s
 import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';
 import { DynamoDbErrorPolicyRepository } from '../shared/adapters/dynamodb/error-policy-repository';
 import { EventBridgeEventPublisher } from '../shared/adapters/eventbridge/event-publisher';
-import { type Config, loadConfig } from '../shared/config';
+import { type Config, loadConfig, requireSetting } from '../shared/config';
 import type { OutboundAddressRules } from '../shared/domain/net/outbound-address-rules';
 import type { HttpHandlerOptions } from '../shared/middleware/http-api';
 import { createObservability, type Observability } from '../shared/observability/powertools';
@@ -80,16 +80,8 @@ export function httpOptions(base: FunctionBase): HttpHandlerOptions {
   return { observability: base.observability, maxBodyBytes: base.config.MAX_BODY_BYTES };
 }
 
-/**
- * A setting a function cannot run without (a table name, the bus name in AWS mode).
- *
- * @throws {Error} naming the missing variable — a deployment defect
- */
-export function requireSetting<K extends keyof Config>(config: Config, name: K): NonNullable<Config[K]> {
-  const value = config[name];
-  if (value === undefined || value === null) throw new Error(`Invalid configuration: ${String(name)} is required`);
-  return value as NonNullable<Config[K]>;
-}
+// Lives in shared/config.ts so that lean functions (the authorizer) need not load this module's AWS clients.
+export { requireSetting } from '../shared/config';
 
 /** The outbound SSRF rules from OUTBOUND_ALLOW_LOOPBACK, OUTBOUND_ALLOW_PRIVATE and OUTBOUND_ALLOWLIST. */
 export function outboundRulesOf(config: Config): OutboundAddressRules {

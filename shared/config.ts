@@ -1,4 +1,14 @@
 import * as z from 'zod';
+import { DEFAULT_ALGORITHMS, isRefusedAlgorithm } from './domain/auth/algorithms';
+
+/** A comma-separated list: entries trimmed, empty ones dropped (`'a, b,'` → `['a', 'b']`). */
+const commaSeparated = () =>
+  z.string().transform((v) =>
+    v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
 
 const ConfigSchema = z.object({
   /** Table names, set by `bindTable` in infra (and by the local runner); each function gets only its own. */
@@ -58,15 +68,7 @@ const ConfigSchema = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   /** Comma-separated CIDRs or host names always allowed as outbound targets. */
-  OUTBOUND_ALLOWLIST: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    ),
+  OUTBOUND_ALLOWLIST: commaSeparated().default([]),
   /** Name of the framework's EventBridge custom bus (AWS mode). */
   EVENT_BUS_NAME: z.string().min(1).optional(),
   /** How long a Lambda instance caches the stored error policies, milliseconds. */
@@ -77,6 +79,29 @@ const ConfigSchema = z.object({
     .int()
     .positive()
     .default(2 * 1024 * 1024),
+  /**
+   * The authorizer's token checks (functions/authorizer; issue 10). All optional here so no other
+   * function is affected; the authorizer's wiring requires issuer, JWKS URL, and exactly one of
+   * audience and Cognito client ids. AUTH_ISSUER: the exact `iss`. AUTH_AUDIENCE: accepted `aud`
+   * values, comma-separated. AUTH_JWKS_URL: the issuer's JWKS — the only source of keys.
+   */
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: commaSeparated().optional(),
+  AUTH_JWKS_URL: z.url().optional(),
+  /** Cognito mode: the app client ids whose access tokens are accepted (`client_id`; Cognito tokens have no `aud`). */
+  AUTH_COGNITO_CLIENT_IDS: commaSeparated().optional(),
+  /** Accepted JWS algorithms, comma-separated; `none` and HS* are refused (RFC 8725 §2.1). */
+  AUTH_ALGORITHMS: commaSeparated()
+    .default([...DEFAULT_ALGORITHMS])
+    .refine((list) => list.length > 0 && !list.some(isRefusedAlgorithm), {
+      message: 'must list asymmetric JWS algorithms only (none and HS* are refused)',
+    }),
+  /** The claim naming the caller's tenant; without it a caller is its own tenant. */
+  AUTH_TENANT_CLAIM: z.string().min(1).default('tenant'),
+  /** Clock skew accepted on `exp` and `nbf`, seconds. */
+  AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(60).default(30),
+  /** The authorizer result TTL API Gateway is configured with, seconds (0–3600; the gateway wiring sets it). */
+  AUTH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
   /** Endpoint override for DynamoDB (dynalite locally, LocalStack…); the SDK also reads AWS_ENDPOINT_URL(_DYNAMODB) itself. */
   DYNAMODB_ENDPOINT: z.url().optional(),
 });
@@ -105,4 +130,15 @@ export function loadConfig<K extends OptionalSetting = never>(
   }
   if (!parsed.success || problems.length > 0) throw new Error(`Invalid configuration: ${problems.join('; ')}`);
   return parsed.data as Config & { [P in K]-?: NonNullable<Config[P]> };
+}
+
+/**
+ * A setting a function cannot run without (a table name, the bus name in AWS mode).
+ *
+ * @throws {Error} naming the missing variable — a deployment defect
+ */
+export function requireSetting<K extends keyof Config>(config: Config, name: K): NonNullable<Config[K]> {
+  const value = config[name];
+  if (value === undefined || value === null) throw new Error(`Invalid configuration: ${String(name)} is required`);
+  return value as NonNullable<Config[K]>;
 }

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { Principal } from '../domain/auth/principal';
 import type { Codec } from './codecs/codec';
 import type { CodecRegistry } from './codecs/registry';
 import type { RouteDefinition } from './route-definition';
@@ -38,7 +39,8 @@ export type HttpOperation<D> = (request: any, deps: D) => Promise<HttpOperationR
 
 /**
  * The state of one request as it passes through the pipeline. Each middleware reads what the ones
- * before it filled in: `resolveRoute` sets `route` and `pathParameters`, `encodeResponse` sets
+ * before it filled in: `resolveRoute` sets `route` and `pathParameters`, `authorize` (when on) sets
+ * `principal`, `encodeResponse` sets
  * `response`, `decodeBody` sets `body`, `validateRequest` sets `params`, `query` and `body`.
  */
 export type HttpContext = {
@@ -58,6 +60,8 @@ export type HttpContext = {
   params: unknown;
   query: unknown;
   body: unknown;
+  /** The authenticated caller, set by `authorize` when auth is on (absent on public routes and with auth off). */
+  principal?: Principal;
   /** The codec chosen from `Accept` for the answer's body, and the media type it answers with. */
   response?: { codec: Codec; mediaType: string };
 };

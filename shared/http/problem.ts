@@ -1,3 +1,4 @@
+import { AuthenticationError, AuthorizationError } from '../domain/auth/errors';
 import {
   ConflictError,
   DependencyUnavailableError,
@@ -44,6 +45,8 @@ function toErrorMembers(problems: readonly FieldProblem[]): NonNullable<ProblemD
 const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, number]> = [
   [ValidationError, 422],
   [MalformedInputError, 400],
+  [AuthenticationError, 401],
+  [AuthorizationError, 403],
   [NotFoundError, 404],
   [ConflictError, 409],
   [MethodNotAllowedError, 405],
@@ -61,7 +64,8 @@ const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, nu
  * field problem; anything else becomes a generic 500 that carries only the request id (never a
  * stack trace or the error's text).
  *
- * @returns status, problem body, and extra headers (`Allow` on 405, `Retry-After` on 503)
+ * @returns status, problem body, and extra headers (`WWW-Authenticate` on 401 and 403 (RFC 6750 §3),
+ *   `Allow` on 405, `Retry-After` on 503)
  * @example toProblem(new NotFoundError('No contract petstore'), 'req-1').problem.status // 404
  */
 export function toProblem(
@@ -72,6 +76,9 @@ export function toProblem(
   if (error instanceof DomainError) {
     const status = STATUS_BY_CLASS.find(([cls]) => error instanceof cls)?.[1] ?? 400;
     const headers: Record<string, string> = {};
+    if (error instanceof AuthenticationError || error instanceof AuthorizationError) {
+      headers['www-authenticate'] = error.challenge;
+    }
     if (error instanceof MethodNotAllowedError) headers.allow = error.allow.join(', ');
     if (error instanceof DependencyUnavailableError) headers['retry-after'] = String(error.retryAfterSeconds);
     return {

@@ -14,6 +14,7 @@ import {
 } from '../http/pipeline';
 import type { RouteDefinition } from '../http/route-definition';
 import type { Observability } from '../observability/powertools';
+import { type AuthorizeOptions, authorize } from './authorize';
 import { decodeBody } from './decode-body';
 import { encodeResponse } from './encode-response';
 import { problemDetails, problemResult } from './problem-details';
@@ -30,6 +31,12 @@ export type HttpHandlerOptions = {
   maxBodyBytes: number;
   /** The formats spoken. @default codecRegistry (every format) */
   codecs?: CodecRegistry;
+  /**
+   * Checks the caller's scopes behind the gateway (`authorize`): set, every non-public route needs
+   * an authorizer context holding its scopes. @default undefined — off: no route checks callers,
+   * as before the gateway wiring of issue 10 lands
+   */
+  authorize?: AuthorizeOptions;
 };
 
 /** A Lambda handler of API Gateway REST proxy events (payload v1). */
@@ -39,7 +46,7 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Prom
  * One HTTP function: Powertools tracer, logger (Lambda context) and metrics as middy middlewares
  * around the HTTP pipeline, whose steps run in this order (the first is the outermost):
  *
- * trace context → request metrics → problem details → resolve route → encode response (negotiate)
+ * trace context → request metrics → problem details → resolve route → authorize (when on) → encode response (negotiate)
  * → decode body → validate request → the route's own middlewares → the operation.
  *
  * A cross-cutting concern is one file in `shared/middleware/` and one entry in that list.
@@ -88,6 +95,7 @@ export function httpPipeline<D>(
       requestMetrics(metrics),
       problemDetails(logger),
       resolveRoute(routes),
+      ...(options.authorize ? [authorize(options.authorize)] : []),
       encodeResponse(),
       decodeBody(),
       validateRequest(),

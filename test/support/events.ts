@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 
 const base = JSON.parse(
   readFileSync(new URL('../fixtures/aws-events/apigw-rest-proxy-v1.no-auth.json', import.meta.url), 'utf8'),
@@ -57,3 +57,38 @@ export const lambdaContext: Context = {
   fail: () => undefined,
   succeed: () => undefined,
 };
+
+/**
+ * An API Gateway REST REQUEST authorizer event (payload as in the developer guide's "Input to an
+ * API Gateway Lambda authorizer") for one call; `headers` are also given as `multiValueHeaders`
+ * unless `multiValueHeaders` is passed.
+ */
+export function authorizerEvent(input: {
+  method: string;
+  path: string;
+  resource?: string;
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+}): APIGatewayRequestAuthorizerEvent {
+  const headers = input.headers ?? {};
+  return {
+    type: 'REQUEST',
+    methodArn: `arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/${input.method}${input.path}`,
+    resource: input.resource ?? input.path,
+    path: input.path,
+    httpMethod: input.method,
+    headers,
+    multiValueHeaders: input.multiValueHeaders ?? Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    pathParameters: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext: {
+      ...structuredClone(base.requestContext),
+      requestId: 'test-request-id',
+      httpMethod: input.method,
+      path: `/prod${input.path}`,
+      stage: 'prod',
+    },
+  } as APIGatewayRequestAuthorizerEvent;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { routes } from '../../../../functions/routes';
 import { toLambdaContext, toProxyEvent } from '../../../../local/proxy-event';
+import { AuthenticationError, AuthorizationError } from '../../../../shared/domain/auth/errors';
 import { DependencyUnavailableError, MalformedInputError, ValidationError } from '../../../../shared/domain/errors';
 import { expectedRevisionOf } from '../../../../shared/http/conditional-request';
 import { MethodNotAllowedError } from '../../../../shared/http/errors';
@@ -55,6 +56,22 @@ describe('toProblem', () => {
     });
     expect(throttled).toMatchObject({ problem: { status: 503 }, headers: { 'retry-after': '3' } });
     expect(method).toMatchObject({ problem: { status: 405 }, headers: { allow: 'GET, POST' } });
+  });
+
+  it('maps authentication and authorization errors to 401 and 403 with their WWW-Authenticate challenge', () => {
+    // Act
+    const unauthenticated = toProblem(new AuthenticationError('no token', 'Bearer'), 'r7');
+    const forbidden = toProblem(
+      new AuthorizationError('needs mesh:read', ['mesh:read'], 'Bearer error="insufficient_scope", scope="mesh:read"'),
+      'r8',
+    );
+
+    // Assess
+    expect(unauthenticated).toMatchObject({ problem: { status: 401 }, headers: { 'www-authenticate': 'Bearer' } });
+    expect(forbidden).toMatchObject({
+      problem: { status: 403, requiredScopes: ['mesh:read'] },
+      headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="mesh:read"' },
+    });
   });
 
   it('answers 503 with Retry-After for a function timeout, and lists at most 100 problems', () => {

@@ -1,0 +1,98 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import {
+  type AuthorizerResponse,
+  authorizerResponse,
+  cacheTtlSeconds,
+} from '../../shared/domain/auth/authorizer-policy';
+import { bearerChallenge } from '../../shared/domain/auth/challenge';
+import { AuthenticationError } from '../../shared/domain/auth/errors';
+import type { ScopedRoute } from '../../shared/domain/auth/scopes';
+import type { Observability } from '../../shared/observability/powertools';
+import { type Clock, nowMs } from '../../shared/ports/clock';
+import type { TokenVerifier } from '../../shared/ports/token-verifier';
+
+/** What the authorizer works with: the verifier, the whole route table, the clock. */
+export type AuthorizerDeps = {
+  verifier: TokenVerifier;
+  routes: readonly ScopedRoute[];
+  clock: Clock;
+  /** The result TTL API Gateway caches answers for, seconds (AUTH_CACHE_TTL_SECONDS). */
+  cacheTtlSeconds: number;
+};
+
+/**
+ * The API Gateway REQUEST Lambda authorizer: verifies the `Authorization` header's bearer token and
+ * answers with an IAM policy allowing exactly the routes whose scopes the token holds, and the
+ * principal as context (`authorizerResponse`).
+ *
+ * How API Gateway reads the outcome (developer guide, "Use API Gateway Lambda authorizers"): the
+ * error `Unauthorized` → 401 (UNAUTHORIZED gateway response); a policy that does not allow the
+ * called method → 403 (ACCESS_DENIED); any other error → 500 (AUTHORIZER_FAILURE) — so an
+ * unreachable JWKS fails closed, never as an allow. Repeated `Authorization` headers are refused.
+ *
+ * The gateway's result TTL is one number per authorizer, not per answer: when a token has less
+ * life left than that TTL, a cached answer can outlive it, which is why the `authorize` middleware
+ * behind the gateway refuses a context whose `expiresAt` has passed. The bound is logged
+ * (`cacheTtlSeconds`) for the local runner's cache, which can honour it.
+ *
+ * @example const handler = createAuthorizerHandler(authorizerDeps(base), base);
+ */
+export function createAuthorizerHandler(deps: AuthorizerDeps, { observability }: { observability: Observability }) {
+  const { logger, metrics, tracer } = observability;
+  return (
+    middy<APIGatewayRequestAuthorizerEvent, AuthorizerResponse, Error, Context>()
+      // The response (policy and principal) stays out of the trace.
+      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(logMetrics(metrics))
+      .handler(async (event) => {
+        let principal: Awaited<ReturnType<TokenVerifier['verify']>>;
+        try {
+          principal = await deps.verifier.verify(authorizationOf(event));
+        } catch (error) {
+          if (!(error instanceof AuthenticationError)) {
+            logger.error('Token verification failed; answering AUTHORIZER_FAILURE', error as Error);
+            throw error;
+          }
+          metrics.addMetric('AuthenticationFailures', MetricUnit.Count, 1);
+          logger.info('Unauthenticated request', { reason: error.message, methodArn: event.methodArn });
+          // The exact message API Gateway turns into 401.
+          throw new Error('Unauthorized');
+        }
+        const response = authorizerResponse({ principal, routes: deps.routes, methodArn: event.methodArn });
+        logger.debug('Authorized', {
+          tenant: principal.tenant,
+          principal: principal.principal,
+          cacheTtlSeconds: cacheTtlSeconds(principal, nowMs(deps.clock), deps.cacheTtlSeconds),
+        });
+        return response;
+      })
+  );
+}
+
+/**
+ * The one `Authorization` header of the event (names are case-insensitive, RFC 9110 §5.1); undefined
+ * when absent. Several are refused as unauthenticated rather than guessing which one counts.
+ */
+function authorizationOf(event: APIGatewayRequestAuthorizerEvent): string | undefined {
+  const values = [
+    ...Object.entries(event.multiValueHeaders ?? {}).flatMap(([name, list]) =>
+      name.toLowerCase() === 'authorization' ? (list ?? []) : [],
+    ),
+  ];
+  if (values.length === 0) {
+    for (const [name, value] of Object.entries(event.headers ?? {})) {
+      if (name.toLowerCase() === 'authorization' && value !== undefined) values.push(value);
+    }
+  }
+  if (values.length > 1) {
+    const description = 'The request has more than one Authorization header';
+    throw new AuthenticationError(description, bearerChallenge({ error: 'invalid_token', description }));
+  }
+  return values[0];
+}

@@ -1,0 +1,93 @@
+import { bearerChallenge } from './challenge';
+import { AuthenticationError } from './errors';
+
+/**
+ * Who is calling, as established from a verified access token.
+ *
+ * - `tenant`: whose objects the caller acts on (the configured tenant claim, else `principal`)
+ * - `principal`: the subject (`sub`, RFC 7519 §4.1.2), or `client_id` when a token has no `sub`
+ * - `clientId`: the OAuth client the token was issued to (`client_id`, RFC 9068 §2.2), if any
+ * - `tokenId`: the token's `jti` (RFC 7519 §4.1.7), if any — for audit, never the token itself
+ * - `scopes`: the granted scopes, de-duplicated, in token order
+ * - `expiresAt`: the token's `exp`, seconds since the Unix epoch (NumericDate, RFC 7519 §2)
+ */
+export type Principal = {
+  readonly tenant: string;
+  readonly principal: string;
+  readonly clientId?: string;
+  readonly tokenId?: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt: number;
+};
+
+/** A JWT's claims set as the verifier hands it over (already signature- and time-checked). */
+export type TokenClaims = Readonly<Record<string, unknown>>;
+
+/** The claim that names the tenant unless configured otherwise (AUTH_TENANT_CLAIM). */
+export const DEFAULT_TENANT_CLAIM = 'tenant';
+
+/**
+ * The scopes a token grants: `scope`, a space-separated string (RFC 9068 §2.2.3, RFC 8693 §4.2),
+ * else `scp`, an array of strings (Azure AD, Okta). Empty entries are dropped, repeats kept once.
+ *
+ * @throws {AuthenticationError} when `scope` is not a string or `scp` not an array of strings
+ * @example scopesOf({ scope: 'mesh:read  mesh:write' }) // ['mesh:read', 'mesh:write']
+ */
+export function scopesOf(claims: TokenClaims): string[] {
+  const { scope, scp } = claims;
+  let scopes: string[];
+  if (scope !== undefined) {
+    if (typeof scope !== 'string') throw malformedClaim('scope');
+    scopes = scope.split(' ');
+  } else if (scp !== undefined) {
+    if (!Array.isArray(scp) || !scp.every((s) => typeof s === 'string')) throw malformedClaim('scp');
+    scopes = scp;
+  } else {
+    scopes = [];
+  }
+  return [...new Set(scopes.filter((s) => s.length > 0))];
+}
+
+/**
+ * The principal of a verified token's claims.
+ *
+ * The principal is `sub`; Cognito client-credentials access tokens carry `client_id` (and set
+ * `sub` to the same value), so `client_id` stands in when `sub` is absent. The tenant is the string
+ * in `tenantClaim` when the token has one, else the principal itself: a caller without a tenant is
+ * a tenant of one.
+ *
+ * @param options.tenantClaim - the claim naming the tenant @default 'tenant'
+ * @throws {AuthenticationError} when neither `sub` nor `client_id` is a non-empty string, `exp` is
+ *   not a number, or a scope, tenant, `client_id` or `jti` claim has the wrong type
+ * @example principalFromClaims({ sub: 'agent-1', exp: 1_800_000_000, scope: 'mesh:read' }).tenant // 'agent-1'
+ */
+export function principalFromClaims(claims: TokenClaims, options: { tenantClaim?: string } = {}): Principal {
+  const clientId = optionalString(claims, 'client_id');
+  const tokenId = optionalString(claims, 'jti');
+  const principal = optionalString(claims, 'sub') ?? clientId;
+  if (principal === undefined) throw malformedClaim('sub');
+  const { exp } = claims;
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) throw malformedClaim('exp');
+  const tenant = optionalString(claims, options.tenantClaim ?? DEFAULT_TENANT_CLAIM) ?? principal;
+  return {
+    tenant,
+    principal,
+    ...(clientId !== undefined && { clientId }),
+    ...(tokenId !== undefined && { tokenId }),
+    scopes: scopesOf(claims),
+    expiresAt: exp,
+  };
+}
+
+/** A claim that must be a non-empty string when present; absent or empty reads as undefined. */
+function optionalString(claims: TokenClaims, name: string): string | undefined {
+  const value = claims[name];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw malformedClaim(name);
+  return value;
+}
+
+function malformedClaim(name: string): AuthenticationError {
+  const description = `The access token's "${name}" claim is missing or malformed`;
+  return new AuthenticationError(description, bearerChallenge({ error: 'invalid_token', description }));
+}

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsAuthorizerBase, awsAuthorizerHandler } from '../../../../functions/authorizer/wiring';
+import { routes } from '../../../../functions/routes';
+import {
+  type AuthorizerResponse,
+  cacheTtlSeconds,
+  principalFromContext,
+} from '../../../../shared/domain/auth/authorizer-policy';
+import { mayCall } from '../../../../shared/domain/auth/scopes';
+import { fixedClock } from '../../../support/clock';
+import { authorizerEvent, lambdaContext } from '../../../support/events';
+import { handlerTestEnv } from '../../../support/handler-env';
+import { admits } from '../../../support/iam';
+import {
+  AUTH_TEST_NOW_SECONDS,
+  serveJwks,
+  signToken,
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  type TestKey,
+  testKey,
+} from '../../../support/jwks';
+import { rejectionOf } from '../../../support/rejection';
+
+const NOW = AUTH_TEST_NOW_SECONDS;
+const API = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod';
+
+let key: TestKey;
+let jwks: Awaited<ReturnType<typeof serveJwks>>;
+let handler: ReturnType<typeof awsAuthorizerHandler>;
+
+beforeAll(async () => {
+  key = await testKey('k1');
+  jwks = await serveJwks([key]);
+  const env = handlerTestEnv('authorizer', {
+    AUTH_ISSUER: TEST_ISSUER,
+    AUTH_AUDIENCE: TEST_AUDIENCE,
+    AUTH_JWKS_URL: jwks.url,
+  });
+  handler = awsAuthorizerHandler(awsAuthorizerBase({ env, clock: fixedClock(NOW * 1000) }));
+});
+
+afterAll(async () => {
+  await jwks.close();
+});
+
+const call = (headers: Record<string, string>, method = 'GET', path = '/v1/contracts/petstore') =>
+  handler(authorizerEvent({ method, path, headers }), lambdaContext) as Promise<AuthorizerResponse>;
+
+describe('authorizer handler', () => {
+  describe('a valid token', () => {
+    it('allows exactly the routes whose scopes the token holds, whichever route was called', async () => {
+      // Prepare
+      const scopes = ['contracts:read', 'mesh:call'];
+      const token = await signToken(key, { scope: scopes.join(' ') });
+
+      // Act
+      const result = await call({ Authorization: `Bearer ${token}` });
+
+      // Assess
+      for (const route of routes) {
+        const path = route.path.replace(/\{[^}]+\+\}/g, 'a/b').replace(/\{[^}]+\}/g, 'x');
+        const verb = route.method === 'ANY' ? 'PATCH' : route.method;
+        expect(admits(result, `${API}/${verb}${path}`), `${verb} ${route.path}`).toBe(mayCall(route, scopes));
+      }
+    });
+
+    it('denies the called route when the token lacks its scope', async () => {
+      // Prepare
+      const token = await signToken(key, { scope: 'contracts:read' });
+
+      // Act
+      const result = await call({ authorization: `Bearer ${token}` }, 'POST', '/v1/contracts');
+
+      // Assess
+      expect(admits(result, `${API}/POST/v1/contracts`)).toBe(false);
+      expect(admits(result, `${API}/GET/v1/contracts`)).toBe(true);
+    });
+
+    it('passes the principal as string-only context', async () => {
+      // Prepare
+      const token = await signToken(key, { scope: 'mesh:read', tenant: 't1', jti: 'tok-9', client_id: 'c1' });
+
+      // Act
+      const result = await call({ Authorization: `Bearer ${token}` });
+
+      // Assess
+      expect(result.principalId).toBe('agent-1');
+      expect(result.context).toEqual({
+        tenant: 't1',
+        principal: 'agent-1',
+        clientId: 'c1',
+        tokenId: 'tok-9',
+        scopes: 'mesh:read',
+        expiresAt: String(NOW + 300),
+      });
+      for (const value of Object.values(result.context ?? {})) expect(typeof value).toBe('string');
+    });
+
+    it('bounds how long the answer may be cached by the token’s remaining lifetime', async () => {
+      // Prepare
+      const token = await signToken(key, { exp: NOW + 42 });
+
+      // Act
+      const result = await call({ Authorization: `Bearer ${token}` });
+      const principal = principalFromContext(result.context);
+
+      // Assess
+      expect(principal && cacheTtlSeconds(principal, NOW * 1000, 300)).toBe(42);
+    });
+  });
+
+  describe('refusals', () => {
+    it.each<[string, () => Promise<Record<string, string>>]>([
+      ['no Authorization header', async () => ({})],
+      ['Basic credentials', async () => ({ Authorization: 'Basic YTpi' })],
+      ['a malformed token', async () => ({ Authorization: 'Bearer abc.def' })],
+      ['an expired token', async () => ({ Authorization: `Bearer ${await signToken(key, { exp: NOW - 120 })}` })],
+      ['a token for another audience', async () => ({ Authorization: `Bearer ${await signToken(key, { aud: 'x' })}` })],
+    ])('rejects %s with Unauthorized (API Gateway: 401)', async (_name, headers) => {
+      // Act
+      const error = await rejectionOf<Error>(call(await headers()));
+
+      // Assess
+      expect(error.message).toBe('Unauthorized');
+    });
+
+    it('rejects two Authorization headers with Unauthorized', async () => {
+      // Prepare
+      const token = await signToken(key);
+      const event = authorizerEvent({
+        method: 'GET',
+        path: '/v1/topology',
+        multiValueHeaders: { Authorization: [`Bearer ${token}`, `Bearer ${token}`] },
+      });
+
+      // Act
+      const error = await rejectionOf<Error>(handler(event, lambdaContext));
+
+      // Assess
+      expect(error.message).toBe('Unauthorized');
+    });
+
+    it('fails (API Gateway: 500), never allows, when the JWKS is unreachable', async () => {
+      // Prepare
+      const env = handlerTestEnv('authorizer', { AUTH_ISSUER: TEST_ISSUER, AUTH_AUDIENCE: TEST_AUDIENCE });
+      const unreachable = awsAuthorizerHandler(awsAuthorizerBase({ env, clock: fixedClock(NOW * 1000) }));
+      const token = await signToken(key);
+
+      // Act
+      const error = await rejectionOf<Error>(
+        unreachable(
+          authorizerEvent({ method: 'GET', path: '/v1/topology', headers: { Authorization: `Bearer ${token}` } }),
+          lambdaContext,
+        ),
+      );
+
+      // Assess
+      expect(error.message).not.toBe('Unauthorized');
+    });
+
+    it('fails to start without an audience or Cognito client ids', () => {
+      // Prepare
+      const env = handlerTestEnv('authorizer');
+
+      // Act / Assess
+      expect(() => awsAuthorizerHandler(awsAuthorizerBase({ env }))).toThrow(/exactly one of audience/);
+    });
+  });
+});
