@@ -75,9 +75,23 @@ export function awsFunctionBase(
   return functionBase(name, loadConfig(requiredSettings(name), overrides.env), overrides.clock);
 }
 
-/** The HTTP pipeline's options for a function built on `base`. */
+/**
+ * The HTTP pipeline's options for a function built on `base`: the `authorize` middleware is on
+ * when AUTH_ENFORCED is `token` or `iam` (set by infra in every auth mode but `none`), off otherwise.
+ */
 export function httpOptions(base: FunctionBase): HttpHandlerOptions {
-  return { observability: base.observability, maxBodyBytes: base.config.MAX_BODY_BYTES };
+  const { config } = base;
+  return {
+    observability: base.observability,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    ...(config.AUTH_ENFORCED !== 'none' && {
+      authorize: {
+        clock: base.clock,
+        clockToleranceSeconds: config.AUTH_CLOCK_TOLERANCE_SECONDS,
+        identity: config.AUTH_ENFORCED,
+      },
+    }),
+  };
 }
 
 // Lives in shared/config.ts so that lean functions (the authorizer) need not load this module's AWS clients.

@@ -96,6 +96,18 @@ const ConfigSchema = z.object({
     .refine((list) => list.length > 0 && !list.some(isRefusedAlgorithm), {
       message: 'must list asymmetric JWS algorithms only (none and HS* are refused)',
     }),
+  /**
+   * Only scopes with this prefix count, and without it: Cognito access tokens carry a resource
+   * server's scopes as `<resource-server-id>/<scope>` (the gateway wiring sets `<id>/` in cognito mode).
+   */
+  AUTH_SCOPE_PREFIX: z.string().min(1).optional(),
+  /**
+   * Whether the HTTP functions check callers themselves (the `authorize` middleware, defence in
+   * depth behind the gateway): `token` — an authorizer context holding the route's scopes; `iam` —
+   * a SigV4-authenticated identity (the gateway's IAM check has matched the scope policies);
+   * `none` — off (the default: local mode and handler tests). Infra sets it in every auth mode but `none`.
+   */
+  AUTH_ENFORCED: z.enum(['none', 'token', 'iam']).default('none'),
   /** The claim naming the caller's tenant; without it a caller is its own tenant. */
   AUTH_TENANT_CLAIM: z.string().min(1).default('tenant'),
   /** Clock skew accepted on `exp` and `nbf`, seconds. */

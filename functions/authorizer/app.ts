@@ -27,8 +27,9 @@ export type AuthorizerDeps = {
 
 /**
  * The API Gateway REQUEST Lambda authorizer: verifies the `Authorization` header's bearer token and
- * answers with an IAM policy allowing exactly the routes whose scopes the token holds, and the
- * principal as context (`authorizerResponse`).
+ * answers with an IAM policy allowing exactly the routes whose scopes the token holds (and the
+ * gateway's fallback methods, which only answer 404 / 405), and the principal as context
+ * (`authorizerResponse`).
  *
  * How API Gateway reads the outcome (developer guide, "Use API Gateway Lambda authorizers"): the
  * error `Unauthorized` → 401 (UNAUTHORIZED gateway response); a policy that does not allow the
@@ -64,7 +65,13 @@ export function createAuthorizerHandler(deps: AuthorizerDeps, { observability }:
           // The exact message API Gateway turns into 401.
           throw new Error('Unauthorized');
         }
-        const response = authorizerResponse({ principal, routes: deps.routes, methodArn: event.methodArn });
+        // unknownPaths: an unknown path reaches the fallback router's 404 / 405 for any valid token.
+        const response = authorizerResponse({
+          principal,
+          routes: deps.routes,
+          methodArn: event.methodArn,
+          unknownPaths: true,
+        });
         logger.debug('Authorized', {
           tenant: principal.tenant,
           principal: principal.principal,

@@ -45,6 +45,7 @@ export function authorizerDeps(base: AuthorizerBase): AuthorizerDeps {
       ...(config.AUTH_COGNITO_CLIENT_IDS && { cognitoClientIds: config.AUTH_COGNITO_CLIENT_IDS }),
       algorithms: config.AUTH_ALGORITHMS,
       tenantClaim: config.AUTH_TENANT_CLAIM,
+      ...(config.AUTH_SCOPE_PREFIX && { scopePrefix: config.AUTH_SCOPE_PREFIX }),
       clockToleranceSeconds: config.AUTH_CLOCK_TOLERANCE_SECONDS,
     },
     base.clock,

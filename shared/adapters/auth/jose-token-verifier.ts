@@ -26,6 +26,8 @@ export type JoseTokenVerifierOptions = {
   algorithms?: readonly string[];
   /** The claim naming the tenant. @default 'tenant' */
   tenantClaim?: string;
+  /** Only scopes with this prefix count, without it (Cognito's `<resource-server-id>/`). @default '' */
+  scopePrefix?: string;
   /** Skew allowed on `exp`/`nbf`, seconds, 0–60. @default 30 */
   clockToleranceSeconds?: number;
   /** Least time between two JWKS fetches for an unknown `kid`, milliseconds. @default 30_000 */
@@ -81,7 +83,10 @@ export class JoseTokenVerifier implements TokenVerifier {
       throw verificationError(error);
     }
     if (this.options.cognitoClientIds) checkCognitoAccessToken(payload, this.options.cognitoClientIds);
-    return principalFromClaims(payload, { tenantClaim: this.options.tenantClaim });
+    return principalFromClaims(payload, {
+      tenantClaim: this.options.tenantClaim,
+      scopePrefix: this.options.scopePrefix,
+    });
   }
 }
 

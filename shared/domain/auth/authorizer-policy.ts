@@ -64,7 +64,7 @@ export function parseMethodArn(arn: string): MethodArn {
  * @example routeArns({ method: 'GET', path: '/v1/contracts/{name}', scopes: [] }, api) // ['…/prod/GET/v1/contracts/*', '…/prod/HEAD/v1/contracts/*']
  */
 export function routeArns(route: ScopedRoute, api: MethodArn): string[] {
-  const base = `arn:${api.partition}:execute-api:${api.region}:${api.accountId}:${api.apiId}/${api.stage}`;
+  const base = stageArn(api);
   const path = route.path.replace(/\{[^}]+\}/g, '*');
   const verbs = route.method === 'ANY' ? ['*'] : route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
   return verbs.map((verb) => `${base}/${verb}${path}`);
@@ -81,8 +81,15 @@ export function routeArns(route: ScopedRoute, api: MethodArn): string[] {
  * match an allowed ARN is therefore denied explicitly (an explicit Deny wins in IAM). The overlap
  * test over-approximates, so the worst case is a stricter policy, never a looser one.
  *
+ * With `unknownPaths`, any verified principal may also reach the methods no route declares (the
+ * gateway's fallback: `ANY` on every resource and `/{proxy+}`, served by a router that only
+ * answers 404 or 405): the Allow then holds `<api>/<stage>/*\/*` too, and so every route the
+ * principal may not call is denied explicitly — the same rule as above, with the widest wildcard.
+ * A valid token calling an unknown path thus gets the function's 404, not the gateway's 403.
+ *
  * @param input.routes - the whole route table
  * @param input.methodArn - the called method (`event.methodArn`); only its API and stage are used
+ * @param input.unknownPaths - also allow the methods of no route (the fallback) @default false
  * @returns principalId = the principal; context = {@link principalContext}
  * @throws {Error} when `methodArn` is malformed (→ 500 AUTHORIZER_FAILURE, never an allow)
  */
@@ -90,10 +97,12 @@ export function authorizerResponse(input: {
   principal: Principal;
   routes: readonly ScopedRoute[];
   methodArn: string;
+  unknownPaths?: boolean;
 }): AuthorizerResponse {
   const api = parseMethodArn(input.methodArn);
   const allowed = new Set<string>();
   const refused = new Set<string>();
+  if (input.unknownPaths) allowed.add(`${stageArn(api)}/*/*`);
   for (const route of input.routes) {
     const target = mayCall(route, input.principal.scopes) ? allowed : refused;
     for (const arn of routeArns(route, api)) target.add(arn);
@@ -194,6 +203,11 @@ export function globsIntersect(a: string, b: string): boolean {
     return result;
   };
   return from(0, 0);
+}
+
+/** `arn:…:execute-api:{region}:{account}:{apiId}/{stage}`: the prefix of every method ARN of a stage. */
+function stageArn(api: Omit<MethodArn, 'method' | 'resourcePath'>): string {
+  return `arn:${api.partition}:execute-api:${api.region}:${api.accountId}:${api.apiId}/${api.stage}`;
 }
 
 function nonEmpty(value: unknown): value is string {

@@ -30,10 +30,17 @@ export const DEFAULT_TENANT_CLAIM = 'tenant';
  * The scopes a token grants: `scope`, a space-separated string (RFC 9068 §2.2.3, RFC 8693 §4.2),
  * else `scp`, an array of strings (Azure AD, Okta). Empty entries are dropped, repeats kept once.
  *
+ * With `prefix` (AUTH_SCOPE_PREFIX), only scopes that start with it count, and without it: Cognito
+ * writes a resource server's custom scopes as `<resource-server-id>/<scope>`, so `aif/mesh:read`
+ * is the route table's `mesh:read`, while a scope of another resource server (`other/mesh:read`)
+ * or an unprefixed one (`openid`) grants nothing here.
+ *
+ * @param prefix - the prefix every granted scope carries, e.g. `aif/` @default '' (scopes as they are)
  * @throws {AuthenticationError} when `scope` is not a string or `scp` not an array of strings
  * @example scopesOf({ scope: 'mesh:read  mesh:write' }) // ['mesh:read', 'mesh:write']
+ * @example scopesOf({ scope: 'aif/mesh:read other/mesh:write openid' }, 'aif/') // ['mesh:read']
  */
-export function scopesOf(claims: TokenClaims): string[] {
+export function scopesOf(claims: TokenClaims, prefix = ''): string[] {
   const { scope, scp } = claims;
   let scopes: string[];
   if (scope !== undefined) {
@@ -45,7 +52,8 @@ export function scopesOf(claims: TokenClaims): string[] {
   } else {
     scopes = [];
   }
-  return [...new Set(scopes.filter((s) => s.length > 0))];
+  const granted = prefix ? scopes.filter((s) => s.startsWith(prefix)).map((s) => s.slice(prefix.length)) : scopes;
+  return [...new Set(granted.filter((s) => s.length > 0))];
 }
 
 /**
@@ -57,11 +65,15 @@ export function scopesOf(claims: TokenClaims): string[] {
  * a tenant of one.
  *
  * @param options.tenantClaim - the claim naming the tenant @default 'tenant'
+ * @param options.scopePrefix - the prefix of granted scopes ({@link scopesOf}) @default ''
  * @throws {AuthenticationError} when neither `sub` nor `client_id` is a non-empty string, `exp` is
  *   not a number, or a scope, tenant, `client_id` or `jti` claim has the wrong type
  * @example principalFromClaims({ sub: 'agent-1', exp: 1_800_000_000, scope: 'mesh:read' }).tenant // 'agent-1'
  */
-export function principalFromClaims(claims: TokenClaims, options: { tenantClaim?: string } = {}): Principal {
+export function principalFromClaims(
+  claims: TokenClaims,
+  options: { tenantClaim?: string; scopePrefix?: string } = {},
+): Principal {
   const clientId = optionalString(claims, 'client_id');
   const tokenId = optionalString(claims, 'jti');
   const principal = optionalString(claims, 'sub') ?? clientId;
@@ -74,7 +86,7 @@ export function principalFromClaims(claims: TokenClaims, options: { tenantClaim?
     principal,
     ...(clientId !== undefined && { clientId }),
     ...(tokenId !== undefined && { tokenId }),
-    scopes: scopesOf(claims),
+    scopes: scopesOf(claims, options.scopePrefix),
     expiresAt: exp,
   };
 }

@@ -77,6 +77,42 @@ describe('authorizer handler', () => {
       expect(admits(result, `${API}/GET/v1/contracts`)).toBe(true);
     });
 
+    it('allows the fallback methods, so an unknown path reaches the system function’s 404', async () => {
+      // Prepare
+      const token = await signToken(key, { scope: 'mesh:read' });
+
+      // Act
+      const result = await call({ Authorization: `Bearer ${token}` }, 'GET', '/v1/no-such-thing');
+
+      // Assess
+      expect(admits(result, `${API}/GET/v1/no-such-thing`)).toBe(true);
+      expect(admits(result, `${API}/DELETE/v1/health`)).toBe(true);
+      expect(admits(result, `${API}/POST/v1/contracts`)).toBe(false);
+    });
+
+    it('reads Cognito-style prefixed scopes with AUTH_SCOPE_PREFIX', async () => {
+      // Prepare
+      const env = handlerTestEnv('authorizer', {
+        AUTH_ISSUER: TEST_ISSUER,
+        AUTH_AUDIENCE: TEST_AUDIENCE,
+        AUTH_JWKS_URL: jwks.url,
+        AUTH_SCOPE_PREFIX: 'aif/',
+      });
+      const prefixed = awsAuthorizerHandler(awsAuthorizerBase({ env, clock: fixedClock(NOW * 1000) }));
+      const token = await signToken(key, { scope: 'aif/contracts:read other/contracts:write' });
+
+      // Act
+      const result = (await prefixed(
+        authorizerEvent({ method: 'GET', path: '/v1/contracts', headers: { Authorization: `Bearer ${token}` } }),
+        lambdaContext,
+      )) as AuthorizerResponse;
+
+      // Assess
+      expect(admits(result, `${API}/GET/v1/contracts`)).toBe(true);
+      expect(admits(result, `${API}/POST/v1/contracts`)).toBe(false);
+      expect(principalFromContext(result.context)?.scopes).toEqual(['contracts:read']);
+    });
+
     it('passes the principal as string-only context', async () => {
       // Prepare
       const token = await signToken(key, { scope: 'mesh:read', tenant: 't1', jti: 'tok-9', client_id: 'c1' });

@@ -162,6 +162,40 @@ describe('authorize', () => {
     });
   });
 
+  describe('with IAM identities', () => {
+    const iamOn = handlerWith({ authorize: { clock: fixedClock(NOW_MS), identity: 'iam' } });
+    const signed = (method: string, path: string, userArn: string | null) => {
+      const event = apiEvent({ method, path, ...(method === 'PUT' && { body: {} }) });
+      event.requestContext.identity = { ...event.requestContext.identity, userArn };
+      return iamOn(event, lambdaContext);
+    };
+
+    it('admits a SigV4-authenticated caller: its scope policies were checked by the gateway', async () => {
+      // Act
+      const result = await signed('PUT', '/v1/things/a', 'arn:aws:sts::123456789012:assumed-role/agent/s1');
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+    });
+
+    it('rejects a call without an IAM identity with 401', async () => {
+      // Act
+      const result = await signed('GET', '/v1/things/a', null);
+
+      // Assess
+      expect(result.statusCode).toBe(401);
+      expect(JSON.parse(result.body)).toMatchObject({ type: 'urn:aif:problem:unauthorized', status: 401 });
+    });
+
+    it('admits anyone to a public route', async () => {
+      // Act
+      const result = await signed('GET', '/v1/health', null);
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+    });
+  });
+
   describe('with auth off (the default)', () => {
     it('lets a call without an authorizer context through, as before', async () => {
       // Prepare

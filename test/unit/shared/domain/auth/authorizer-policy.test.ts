@@ -117,6 +117,40 @@ describe('authorizer-policy', () => {
       ]);
     });
 
+    it.each([[[]], [everyScope], [['mesh:read']], [['contracts:read', 'events:write']]])(
+      'with unknownPaths, admits %j to the fallback and still exactly to the held routes',
+      (scopes) => {
+        // Act
+        const response = authorizerResponse({
+          principal: principalWith(scopes),
+          routes,
+          methodArn: METHOD_ARN,
+          unknownPaths: true,
+        });
+
+        // Assess: unknown paths and wrong methods reach the fallback router (404 / 405)…
+        for (const arn of ['GET/v1/nothing', 'POST/v1/health', 'DELETE/v1', 'GET/', 'PATCH/v1/x/y/z']) {
+          expect(admits(response, `${API}/${arn}`), arn).toBe(true);
+        }
+        // …and no route is admitted beyond its scopes.
+        for (const route of routes) {
+          for (const arn of concreteArns(route)) {
+            expect(admits(response, arn), `${arn} (${route.scopes.join(' ')})`).toBe(mayCall(route, scopes));
+          }
+        }
+      },
+    );
+
+    it('with unknownPaths, stays under 8 KiB of JSON when every route is denied', () => {
+      // Act
+      const bytes = JSON.stringify(
+        authorizerResponse({ principal: principalWith([]), routes, methodArn: METHOD_ARN, unknownPaths: true }),
+      ).length;
+
+      // Assess
+      expect(bytes).toBeLessThan(8192);
+    });
+
     it('carries the principal as string-only context and principalId', () => {
       // Act
       const response = authorizerResponse({

@@ -29,6 +29,19 @@ describe('principal', () => {
       expect(scopesOf({})).toEqual([]);
     });
 
+    it('keeps only the scopes with the prefix, without it (Cognito resource server scopes)', () => {
+      // Act
+      const scopes = scopesOf({ scope: 'aif/mesh:read other/mesh:write openid aif/ aif/events:read' }, 'aif/');
+
+      // Assess
+      expect(scopes).toEqual(['mesh:read', 'events:read']);
+    });
+
+    it('applies the prefix to an scp array too', () => {
+      // Act / Assess
+      expect(scopesOf({ scp: ['aif/a', 'b'] }, 'aif/')).toEqual(['a']);
+    });
+
     it.each([
       ['a scope array', { scope: ['a'] }],
       ['an scp string', { scp: 'a b' }],
@@ -40,6 +53,17 @@ describe('principal', () => {
   });
 
   describe('principalFromClaims', () => {
+    it('strips the scope prefix it is given', () => {
+      // Act
+      const principal = principalFromClaims(
+        { sub: 'client-1', client_id: 'client-1', exp: EXP, scope: 'aif/contracts:read' },
+        { scopePrefix: 'aif/' },
+      );
+
+      // Assess
+      expect(principal.scopes).toEqual(['contracts:read']);
+    });
+
     it('takes the tenant from the tenant claim', () => {
       // Act
       const principal = principalFromClaims({ sub: 'agent-1', tenant: 't1', exp: EXP, jti: 'j1', scope: 'a' });
