@@ -1,7 +1,54 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { DEFAULT_ALGORITHMS, isRefusedAlgorithm } from '../shared/domain/auth/algorithms';
 import { assertSubscriptionRulePrefix } from './constructs/subscription-rules';
+
+/** How callers authenticate (context `authMode`): see the README's "Authentication". */
+export type AuthMode = 'cognito' | 'jwt' | 'iam' | 'none';
+
+/** Settings shared by the modes that verify bearer tokens with the Lambda authorizer. */
+type TokenSettings = {
+  /**
+   * How long API Gateway caches an authorizer answer per `Authorization` value (context
+   * `authCacheTtlSeconds`, 0–3600, default 300). Safe to cache: the answer allows exactly the
+   * routes the token's scopes allow, whichever route was called, and the functions refuse a cached
+   * answer past the token's `exp`. Longer saves authorizer calls; shorter bounds how long a
+   * revoked-but-unexpired token keeps working (JWTs are not revocable before `exp` anyway).
+   */
+  cacheTtl: Duration;
+  /** Accepted JWS algorithms (context `authAlgorithms`, comma-separated). @default RS256, ES256, EdDSA */
+  algorithms?: string[];
+  /** The claim naming the tenant (context `authTenantClaim`). @default 'tenant' */
+  tenantClaim?: string;
+};
+
+/** The authentication of the API, by mode. */
+export type AuthSettings =
+  | ({
+      mode: 'cognito';
+      /** Import this user pool (context `authUserPoolId`) instead of creating one. */
+      userPoolId?: string;
+      /** Hosted domain prefix (context `authCognitoDomainPrefix`). @default aif-<stage>-<account> for a created pool, none for an imported one */
+      domainPrefix?: string;
+      /** The resource server's identifier, the scopes' prefix (context `authResourceServerId`). @default 'aif' */
+      resourceServerId: string;
+    } & TokenSettings)
+  | ({
+      mode: 'jwt';
+      /** The exact `iss` (context `authIssuer`, required). */
+      issuer: string;
+      /** Accepted `aud` values (context `authAudience`, comma-separated, required). */
+      audience: string[];
+      /** The issuer's JWKS (context `authJwksUrl`). @default <issuer>/.well-known/jwks.json */
+      jwksUrl: string;
+    } & TokenSettings)
+  | { mode: 'iam' }
+  | {
+      mode: 'none';
+      /** Why this stage is unauthenticated (context `authNoneReason`, required). */
+      reason: string;
+    };
 
 /** The deployment settings read from CDK context (`cdk.json` or `cdk synth -c key=value`). */
 export type AppContext = {
@@ -25,6 +72,8 @@ export type AppContext = {
    * `healthCheckIntervalMinutes`, whole minutes: EventBridge Scheduler's rate expressions).
    */
   healthCheckInterval: Duration;
+  /** Who may call the API (context `authMode` and the `auth*` settings). @default cognito */
+  auth: AuthSettings;
 };
 
 /** The values used when the context leaves a setting out. */
@@ -36,6 +85,7 @@ export const defaultAppContext: AppContext = {
   eventArchiveRetention: Duration.days(30),
   subscriptionRulePrefix: subscriptionRulePrefixOf('dev'),
   healthCheckInterval: Duration.minutes(1),
+  auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
 };
 
 /**
@@ -120,7 +170,107 @@ export function readAppContext(node: Node): AppContext {
     eventArchiveRetention: Duration.days(eventArchiveRetentionDays),
     subscriptionRulePrefix,
     healthCheckInterval: Duration.minutes(healthCheckIntervalMinutes),
+    auth: readAuthSettings(node),
   };
+}
+
+const AUTH_MODES: readonly AuthMode[] = ['cognito', 'jwt', 'iam', 'none'];
+
+/**
+ * The `auth*` context settings (see {@link AuthSettings}).
+ *
+ * @throws {Error} when `authMode` is unknown; `jwt` lacks `authIssuer` or `authAudience`, or an
+ *   issuer / JWKS URL is not https; `none` lacks `authNoneReason`; `authAlgorithms` names `none`
+ *   or an HS* algorithm; `authCacheTtlSeconds` is not a whole number in 0–3600
+ */
+export function readAuthSettings(node: Node): AuthSettings {
+  const mode = (optionalString(node, 'authMode') ?? 'cognito') as AuthMode;
+  if (!AUTH_MODES.includes(mode)) {
+    throw new Error(`Context "authMode" must be one of ${AUTH_MODES.join(', ')}, got "${mode}"`);
+  }
+  if (mode === 'iam') return { mode };
+  if (mode === 'none') {
+    const reason = optionalString(node, 'authNoneReason');
+    if (!reason) {
+      throw new Error(
+        'Context "authMode" is none: every route would be open to anyone. Give the reason with -c authNoneReason="…" (and expect cdk-nag errors until you acknowledge them)',
+      );
+    }
+    return { mode, reason };
+  }
+  const cacheTtlSeconds = Number(node.tryGetContext('authCacheTtlSeconds') ?? 300);
+  if (!Number.isInteger(cacheTtlSeconds) || cacheTtlSeconds < 0 || cacheTtlSeconds > 3600) {
+    throw new Error(
+      `Context "authCacheTtlSeconds" must be a whole number of seconds from 0 to 3600, got ${JSON.stringify(node.tryGetContext('authCacheTtlSeconds'))}`,
+    );
+  }
+  const algorithms = list(node, 'authAlgorithms');
+  const refused = algorithms?.filter(isRefusedAlgorithm) ?? [];
+  if (algorithms && (algorithms.length === 0 || refused.length > 0)) {
+    throw new Error(
+      `Context "authAlgorithms" must list asymmetric JWS algorithms (e.g. ${DEFAULT_ALGORITHMS.join(',')}); none and HS* are refused, got "${node.tryGetContext('authAlgorithms')}"`,
+    );
+  }
+  const tokens: TokenSettings = {
+    cacheTtl: Duration.seconds(cacheTtlSeconds),
+    ...(algorithms && { algorithms }),
+    ...(optionalString(node, 'authTenantClaim') && { tenantClaim: optionalString(node, 'authTenantClaim') }),
+  };
+  if (mode === 'cognito') {
+    const userPoolId = optionalString(node, 'authUserPoolId');
+    const domainPrefix = optionalString(node, 'authCognitoDomainPrefix');
+    const resourceServerId = optionalString(node, 'authResourceServerId') ?? 'aif';
+    if (domainPrefix !== undefined && !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domainPrefix)) {
+      throw new Error(
+        `Context "authCognitoDomainPrefix" must be lowercase letters, digits and hyphens, got "${domainPrefix}"`,
+      );
+    }
+    return {
+      mode,
+      resourceServerId,
+      ...(userPoolId && { userPoolId }),
+      ...(domainPrefix && { domainPrefix }),
+      ...tokens,
+    };
+  }
+  const issuer = optionalString(node, 'authIssuer');
+  const audience = list(node, 'authAudience') ?? [];
+  if (!issuer || audience.length === 0) {
+    const missing = [!issuer && 'authIssuer', audience.length === 0 && 'authAudience'].filter(Boolean).join(' and ');
+    throw new Error(
+      `Context "authMode" is jwt, which needs ${missing}: the authorizer accepts only tokens of that issuer for that audience (e.g. -c authIssuer=https://issuer.example -c authAudience=aif)`,
+    );
+  }
+  const jwksUrl = optionalString(node, 'authJwksUrl') ?? `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
+  for (const [key, value] of [
+    ['authIssuer', issuer],
+    ['authJwksUrl', jwksUrl],
+  ] as const) {
+    if (!isHttpsUrl(value)) throw new Error(`Context "${key}" must be an https URL, got "${value}"`);
+  }
+  return { mode, issuer, audience, jwksUrl, ...tokens };
+}
+
+function optionalString(node: Node, key: string): string | undefined {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  return String(raw).trim() || undefined;
+}
+
+/** A comma-separated context value (or a JSON array in cdk.json) as a trimmed list. */
+function list(node: Node, key: string): string[] | undefined {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
+  return items.map((item) => item.trim()).filter(Boolean);
+}
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 function positiveNumber(node: Node, key: string, fallback: number): number {

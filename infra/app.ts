@@ -42,6 +42,7 @@ export function composeApp(app: App): ComposedApp {
     throttleBurstLimit: context.throttleBurstLimit,
     logRetention: context.logRetention,
     healthCheckInterval: context.healthCheckInterval,
+    auth: context.auth,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stateful, api };

@@ -8,6 +8,7 @@ import {
   LambdaIntegration,
   LogGroupLogDestination,
   type Method,
+  type MethodOptions,
   ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -17,8 +18,27 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteDefinition } from '../../shared/http/route-definition';
 
+/** How the methods of an {@link HttpApi} authenticate callers (built by `ApiAuthorization`). */
+export interface MethodAuthorization {
+  /**
+   * The credentials callers present, which shape the gateway's 401 / 403 answers: `bearer`
+   * (`WWW-Authenticate: Bearer …`), `sigv4` (IAM), `none` (nothing is checked).
+   */
+  readonly scheme: 'bearer' | 'sigv4' | 'none';
+  /** The options of the method serving `route`, or of a fallback method (`undefined`). */
+  methodOptions(route: RouteDefinition | undefined): MethodOptions;
+  /**
+   * Why a protected method does not use a Cognito user pool authorizer (cdk-nag COG4), recorded on
+   * each protected method. Absent when methods are open (`none`): cdk-nag then reports APIG4 and
+   * COG4 on every non-public method, as it should.
+   */
+  readonly protectedMethodReason?: string;
+}
+
 /** Props of an {@link HttpApi}. */
 export interface HttpApiProps<F extends string> {
+  /** How each method authenticates: public routes open, every other method (fallbacks too) protected. */
+  readonly authorization: MethodAuthorization;
   /** The route table (`functions/routes.ts`): one API Gateway method per route. */
   readonly routes: readonly RouteDefinition<F>[];
   /** The function of each name the routes use. */
@@ -135,6 +155,41 @@ const GATEWAY_PROBLEMS: ReadonlyArray<{
     status: 404,
   },
   {
+    // No or an unverifiable token (the authorizer threw "Unauthorized", or the identity source,
+    // the Authorization header, was missing). RFC 6750 §3.1.
+    id: 'Unauthorized',
+    type: ResponseType.UNAUTHORIZED,
+    code: 'unauthorized',
+    title: 'The request is not authenticated',
+    status: 401,
+    headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+  },
+  {
+    // The authorizer's policy (or, with IAM, the caller's policies) does not allow the method: the
+    // token lacks a scope of the route. The gateway cannot name the route's scopes here.
+    id: 'AccessDenied',
+    type: ResponseType.ACCESS_DENIED,
+    code: 'insufficient-scope',
+    title: 'The caller may not call this operation',
+    status: 403,
+    headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' },
+  },
+  {
+    // The authorizer failed (an unreachable JWKS, a crash, a timeout): a server error, never an allow.
+    id: 'AuthorizerFailure',
+    type: ResponseType.AUTHORIZER_FAILURE,
+    code: 'authorizer-failure',
+    title: 'The caller could not be authenticated because of a server error',
+    status: 500,
+  },
+  {
+    id: 'AuthorizerConfigurationError',
+    type: ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
+    code: 'authorizer-failure',
+    title: 'The caller could not be authenticated because of a server error',
+    status: 500,
+  },
+  {
     id: 'IntegrationTimeout',
     type: ResponseType.INTEGRATION_TIMEOUT,
     code: 'upstream-timeout',
@@ -152,8 +207,10 @@ const GATEWAY_PROBLEMS: ReadonlyArray<{
  * access logs, X-Ray tracing, detailed metrics, stage throttling, binary media types (`*\/*`:
  * binary-safe proxying), compression, problem+json gateway responses, a 5XX alarm.
  *
- * Methods have no authorizer yet: authentication is a later issue and each route's scopes are
- * recorded in the route table for it; `public` routes stay open.
+ * Every method gets `authorization.methodOptions(route)` — the fallbacks too (`route` undefined):
+ * `public` routes stay open, every other method needs the mode's authorizer or IAM. The gateway's
+ * own 401 / 403 / authorizer failures answer problem+json too (with `WWW-Authenticate` for bearer
+ * tokens).
  *
  * @example
  * const api = new HttpApi(this, 'HttpApi', {
@@ -215,7 +272,7 @@ export class HttpApi<F extends string> extends Construct {
     });
 
     this.addRoutes(props);
-    this.addGatewayResponses();
+    this.addGatewayResponses(props.authorization.scheme);
     this.acknowledgeApiFindings();
 
     this.serverErrorsAlarm = new Alarm(this, 'ServerErrorsAlarm', {
@@ -229,6 +286,7 @@ export class HttpApi<F extends string> extends Construct {
   }
 
   private addRoutes(props: HttpApiProps<F>): void {
+    const { authorization } = props;
     const integrations = new Map<F, LambdaIntegration>();
     const integrationFor = (name: F): LambdaIntegration => {
       let integration = integrations.get(name);
@@ -264,27 +322,28 @@ export class HttpApi<F extends string> extends Construct {
       for (const httpMethod of route.method === 'GET' ? ['GET', 'HEAD'] : [route.method]) {
         const method = resource.addMethod(httpMethod, integrationFor(route.function), {
           operationName: httpMethod === 'HEAD' ? `${route.operationId}Head` : route.operationId,
+          ...authorization.methodOptions(route),
         });
-        acknowledgeOpenMethod(
-          method,
-          route.public
-            ? `${httpMethod} ${route.path} is public by design (route table: public) and stays unauthenticated.`
-            : `${httpMethod} ${route.path} will require the scopes ${route.scopes.join(', ')} recorded in the route table; authentication (Lambda authorizer: JWT / API key) is a later issue, so the method is open for now.`,
-        );
+        if (route.public) acknowledgePublicMethod(method, `${httpMethod} ${route.path}`);
+        else acknowledgeProtectedMethod(method, authorization);
       }
     }
     resources.add(this.restApi.root.resourceForPath('{proxy+}'));
 
+    // The fallbacks need a caller like any route: an open ANY would be a way around every authorizer.
     const fallback = integrationFor(props.fallbackFunction);
-    const fallbackReason =
-      'Fallback method: it reaches only the router of the system function, which answers 404 or 405 as problem+json and touches no data.';
     for (const resource of resources) {
-      if (!routedAny.has(resource)) acknowledgeOpenMethod(resource.addMethod('ANY', fallback), fallbackReason);
+      if (routedAny.has(resource)) continue;
+      acknowledgeProtectedMethod(
+        resource.addMethod('ANY', fallback, authorization.methodOptions(undefined)),
+        authorization,
+      );
     }
   }
 
-  private addGatewayResponses(): void {
-    for (const problem of GATEWAY_PROBLEMS) {
+  private addGatewayResponses(scheme: MethodAuthorization['scheme']): void {
+    for (const base of GATEWAY_PROBLEMS) {
+      const problem = scheme === 'bearer' ? base : withoutBearerChallenge(base, scheme);
       this.restApi.addGatewayResponse(problem.id, {
         type: problem.type,
         ...(problem.status && { statusCode: String(problem.status) }),
@@ -319,11 +378,31 @@ export class HttpApi<F extends string> extends Construct {
   }
 }
 
-function acknowledgeOpenMethod(method: Method, reason: string): void {
-  Validations.of(method).acknowledge(
-    { id: 'AwsSolutions-APIG4', reason },
-    { id: 'AwsSolutions-COG4', reason: `${reason} Identity will come from a Lambda authorizer, not Cognito.` },
-  );
+function acknowledgePublicMethod(method: Method, what: string): void {
+  const reason = `${what} is public by design (route table: public: true) and stays unauthenticated: health and the API description carry no data.`;
+  Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason }, { id: 'AwsSolutions-COG4', reason });
+}
+
+/** A protected method passes APIG4; COG4 (Cognito authorizer) is answered by the mode's reason. */
+function acknowledgeProtectedMethod(method: Method, authorization: MethodAuthorization): void {
+  if (authorization.protectedMethodReason) {
+    Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: authorization.protectedMethodReason });
+  }
+}
+
+type GatewayProblem = (typeof GATEWAY_PROBLEMS)[number];
+
+/**
+ * Without bearer tokens there is no Bearer challenge to send. With IAM, API Gateway answers an
+ * unsigned request with MISSING_AUTHENTICATION_TOKEN, which is then "not authenticated" (401), not
+ * "no such route" (the `/{proxy+}` fallback leaves no other way to get it).
+ */
+function withoutBearerChallenge(problem: GatewayProblem, scheme: 'sigv4' | 'none'): GatewayProblem {
+  const { headers: _challenge, ...rest } = problem;
+  if (scheme === 'sigv4' && problem.type === ResponseType.MISSING_AUTHENTICATION_TOKEN) {
+    return { ...rest, code: 'unauthorized', title: 'The request is not signed (SigV4)', status: 401 };
+  }
+  return problem.headers && 'WWW-Authenticate' in problem.headers ? rest : problem;
 }
 
 /**

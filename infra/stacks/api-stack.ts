@@ -7,6 +7,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { functionManifest, functionNames, type HttpFunctionName, httpFunctionNames } from '../../functions/manifest';
 import { routes } from '../../functions/routes';
+import type { AuthSettings } from '../app-context';
+import { ApiAuthorization, MAX_AUTHORIZER_CACHE_TTL_SECONDS } from '../constructs/api-authorization';
 import { Dispatcher } from '../constructs/dispatcher';
 import { ErrorAlarms } from '../constructs/error-alarms';
 import { HealthCheck } from '../constructs/health-check';
@@ -72,6 +74,14 @@ export interface ApiStackProps extends StackProps {
    * @default Duration.minutes(1)
    */
   readonly healthCheckInterval?: Duration;
+  /**
+   * Who may call the API: `cognito` (a user pool and client-credentials app client, verified by the
+   * Lambda authorizer), `jwt` (any issuer's tokens, same authorizer), `iam` (SigV4 and per-scope
+   * managed policies) or `none` (open, with a reason; cdk-nag reports it). Public routes stay open.
+   *
+   * @default { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) }
+   */
+  readonly auth?: AuthSettings;
 }
 
 /**
@@ -114,6 +124,8 @@ export class ApiStack extends Stack {
   readonly dispatcher: Dispatcher;
   /** The mesh's scheduled health check and its alarms. */
   readonly healthCheck: HealthCheck;
+  /** Authentication: the authorizer and its function, the user pool, or the scope policies. */
+  readonly authorization: ApiAuthorization;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -127,12 +139,27 @@ export class ApiStack extends Stack {
       archive: props.archive,
       subscriptionRulePrefix: props.subscriptionRulePrefix ?? 'aif-sub-',
     };
+    const auth = props.auth ?? { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) };
+    if (auth.mode !== 'none' && auth.mode !== 'iam' && auth.cacheTtl.toSeconds() > MAX_AUTHORIZER_CACHE_TTL_SECONDS) {
+      throw new Error(`auth.cacheTtl must be at most ${MAX_AUTHORIZER_CACHE_TTL_SECONDS} s (API Gateway's limit)`);
+    }
+    this.authorization = new ApiAuthorization(this, 'Authorization', {
+      auth,
+      routes,
+      resources,
+      stageName: props.stageName,
+      logRetention,
+    });
+    // Defence in depth: the functions check the caller again (the authorize middleware), unless open.
+    const enforced = auth.mode === 'none' ? undefined : auth.mode === 'iam' ? 'iam' : 'token';
+
     const functions = {} as Record<HttpFunctionName, NodeFunction>;
     for (const name of httpFunctionNames) {
       functions[name] = createManifestFunction(this, toPascalCase(name), name, resources, {
         logRetention,
         environment: {
           MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+          ...(enforced && { AUTH_ENFORCED: enforced }),
           ...(name === 'events' && {
             EVENT_RETENTION_DAYS: String((props.eventRetention ?? Duration.days(30)).toDays()),
           }),
@@ -167,11 +194,15 @@ export class ApiStack extends Stack {
       routes,
       functions: lambdas,
       fallbackFunction: 'system',
+      authorization: this.authorization.methodAuthorization,
       stageName: props.stageName,
       throttleRateLimit: props.throttleRateLimit,
       throttleBurstLimit: props.throttleBurstLimit,
       logRetention,
     });
+
+    if (auth.mode === 'iam')
+      this.authorization.addScopePolicies(this.httpApi.restApi, props.stageName ?? 'dev', routes);
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Invoke URL of the API stage; routes start with v1/ (e.g. <ApiUrl>v1/health)',

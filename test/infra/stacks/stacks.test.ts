@@ -220,7 +220,26 @@ describe('ApiStack', () => {
       expect(methods).toHaveLength(
         routes.filter((r) => r.method !== 'ANY').length + routes.filter((r) => r.method === 'GET').length,
       );
-      expect(methods.every((m) => m.authorizationType === 'NONE')).toBe(true);
+    });
+
+    it('leaves only the public routes open and puts the Lambda authorizer on every other method, fallbacks included (default: cognito)', () => {
+      // Prepare
+      const publicMethods = new Set(
+        routes
+          .filter((r) => (r as { public?: boolean }).public)
+          .flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]).map((verb) => `${verb} ${r.path}`)),
+      );
+
+      // Act
+      const methods = methodsOf(apiTemplate);
+
+      // Assess
+      expect(publicMethods.size).toBeGreaterThan(0);
+      for (const m of methods) {
+        const key = `${m.httpMethod} ${m.path}`;
+        expect(m.authorizationType, key).toBe(publicMethods.has(key) ? 'NONE' : 'CUSTOM');
+      }
+      expect(methods.filter((m) => m.authorizationType === 'NONE')).toHaveLength(publicMethods.size);
     });
 
     it('treats every media type as binary (binary-safe proxying) and compresses', () => {
@@ -272,6 +291,10 @@ describe('ApiStack', () => {
       ['REQUEST_TOO_LARGE', '413'],
       ['MISSING_AUTHENTICATION_TOKEN', '404'],
       ['INTEGRATION_TIMEOUT', '504'],
+      ['UNAUTHORIZED', '401'],
+      ['ACCESS_DENIED', '403'],
+      ['AUTHORIZER_FAILURE', '500'],
+      ['AUTHORIZER_CONFIGURATION_ERROR', '500'],
     ])('answers %s as application/problem+json', (responseType, statusCode) => {
       const responses = Object.values(
         apiTemplate.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: responseType } }),
@@ -301,6 +324,20 @@ describe('ApiStack', () => {
       if (statusCode) expect(body.status).toBe(Number(statusCode));
     });
 
+    it('challenges for a bearer token on 401 and names the error on 403 (RFC 6750 §3)', () => {
+      const header = (type: string) =>
+        (
+          Object.values(
+            apiTemplate.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: type } }),
+          )[0] as CfnResource
+        ).Properties.ResponseParameters as Record<string, string>;
+
+      expect(header('UNAUTHORIZED')['gatewayresponse.header.WWW-Authenticate']).toBe(`'Bearer error="invalid_token"'`);
+      expect(header('ACCESS_DENIED')['gatewayresponse.header.WWW-Authenticate']).toBe(
+        `'Bearer error="insufficient_scope"'`,
+      );
+    });
+
     it('tells throttled clients when to retry', () => {
       apiTemplate.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: 'THROTTLED',
@@ -316,7 +353,7 @@ describe('ApiStack', () => {
   });
 
   describe('functions', () => {
-    it('creates one function per manifest record but the authorizer, each with exactly the table variables its record names', () => {
+    it('creates one function per manifest record, each with exactly the table variables its record names', () => {
       // Prepare
       const functionsByService = new Map<string, { Environment: { Variables: Record<string, unknown> } }>();
       for (const resource of Object.values(apiTemplate.toJSON().Resources as Record<string, CfnResource>)) {
@@ -328,12 +365,9 @@ describe('ApiStack', () => {
         }
       }
 
-      // The authorizer is built and tested but deployed with the gateway wiring (issue 10's next slice).
-      const deployed = functionNames.filter((name) => functionManifest[name].trigger !== 'authorizer');
-
       // Act / Assess
-      expect([...functionsByService.keys()].sort()).toEqual([...deployed].sort());
-      for (const name of deployed) {
+      expect([...functionsByService.keys()].sort()).toEqual([...functionNames].sort());
+      for (const name of functionNames) {
         const variables = functionsByService.get(name)?.Environment.Variables ?? {};
         const expected = Object.keys(functionManifest[name].tables)
           .map((id) => tableDefinitions.find((d) => d.id === id)?.envVar)
@@ -477,8 +511,8 @@ describe('ApiStack', () => {
     it('keeps every log group for the configured retention', () => {
       const logGroups = Object.values(apiTemplate.findResources('AWS::Logs::LogGroup')) as CfnResource[];
 
-      // One per function (the route table's, the dispatcher and the health check) and the API's access log.
-      expect(logGroups).toHaveLength(Object.keys(api.functions).length + 3);
+      // One per function (the route table's, the dispatcher, the health check and the authorizer) and the API's access log.
+      expect(logGroups).toHaveLength(Object.keys(api.functions).length + 4);
       for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(defaultAppContext.logRetention);
     });
 
@@ -1187,6 +1221,7 @@ describe('readAppContext', () => {
       eventArchiveRetention: Duration.days(30),
       subscriptionRulePrefix: 'aif-dev-sub-',
       healthCheckInterval: Duration.minutes(1),
+      auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
     });
   });
 
@@ -1210,6 +1245,7 @@ describe('readAppContext', () => {
       eventArchiveRetention: Duration.days(7),
       subscriptionRulePrefix: 'aif-prod-sub-',
       healthCheckInterval: Duration.minutes(5),
+      auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
     });
   });
 
