@@ -25,8 +25,8 @@ import {
   meshTable,
   tableDefinitions,
 } from '../../../shared/adapters/dynamodb/table-definitions';
+import { type CfnResource, methodsOf, resourcePaths } from '../../support/api-gateway';
 
-type CfnResource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 type Statement = {
   Effect: string;
   Action: string | string[];
@@ -41,48 +41,6 @@ function buildApp(extraContext: Record<string, unknown> = {}) {
     context: Record<string, unknown>;
   };
   return composeApp(new App({ context: { ...context, ...extraContext } }));
-}
-
-/** Full resource path (`/v1/contracts/{name}`) of every AWS::ApiGateway::Resource, by logical id. */
-function resourcePaths(resources: Record<string, CfnResource>): Map<string, string> {
-  const paths = new Map<string, string>();
-  const pathOf = (logicalId: string): string => {
-    const known = paths.get(logicalId);
-    if (known) return known;
-    const { ParentId, PathPart } = resources[logicalId]!.Properties as { ParentId: unknown; PathPart: string };
-    const parent = (ParentId as { Ref?: string }).Ref;
-    const path = `${parent ? pathOf(parent) : ''}/${PathPart}`;
-    paths.set(logicalId, path);
-    return path;
-  };
-  for (const [logicalId, resource] of Object.entries(resources)) {
-    if (resource.Type === 'AWS::ApiGateway::Resource') pathOf(logicalId);
-  }
-  return paths;
-}
-
-/** The methods of the API as `{ path, httpMethod, functionLogicalId, integrationType }`. */
-function methodsOf(template: Template) {
-  const resources = template.toJSON().Resources as Record<string, CfnResource>;
-  const paths = resourcePaths(resources);
-  return Object.values(resources)
-    .filter((r) => r.Type === 'AWS::ApiGateway::Method')
-    .map((method) => {
-      const props = method.Properties as {
-        HttpMethod: string;
-        ResourceId: { Ref?: string };
-        AuthorizationType: string;
-        Integration: { Type: string; Uri: unknown };
-      };
-      const functionLogicalId = JSON.stringify(props.Integration.Uri).match(/"Fn::GetAtt":\["([^"]+)","Arn"\]/)?.[1];
-      return {
-        path: props.ResourceId.Ref ? paths.get(props.ResourceId.Ref)! : '/',
-        httpMethod: props.HttpMethod,
-        authorizationType: props.AuthorizationType,
-        integrationType: props.Integration.Type,
-        functionLogicalId,
-      };
-    });
 }
 
 describe('ApiStack', () => {
