@@ -158,7 +158,7 @@ export const functionManifest = {
   },
   // Verifies bearer tokens for API Gateway (issue 10). No table: it must stay small and fast, since it
   // runs before every uncached call. Its one outbound call is the JWKS of AUTH_JWKS_URL, from
-  // configuration, fetched by jose. Not deployed yet: the gateway wiring comes in a later slice.
+  // configuration, fetched by jose. Deployed by infra/constructs/api-authorization.ts in the jwt and cognito modes.
   authorizer: {
     entry: 'functions/authorizer/handler.ts',
     description: 'Agent Integration Framework: verifies bearer tokens (API Gateway REQUEST authorizer)',
