@@ -33,6 +33,9 @@ export type LocalTokenRequest = {
  * @example const issuer = await LocalIssuer.create('http://localhost:3000', clock); await issuer.issue({ scopes: ['mesh:read'], ttlSeconds: 300 });
  */
 export class LocalIssuer {
+  /** How often the JWKS was handed out (the authorizer's fetches: at most one per cooldown for unknown kids). */
+  jwksServed = 0;
+
   private constructor(
     readonly issuer: string,
     private readonly kid: string,
@@ -61,6 +64,7 @@ export class LocalIssuer {
 
   /** The JWKS document: the one public key, with its `kid`, `alg` and `use`. */
   jwks(): { keys: JWK[] } {
+    this.jwksServed++;
     return { keys: [{ ...this.publicJwk }] };
   }
 

@@ -65,6 +65,8 @@ export function createAuthorizerHandler(deps: AuthorizerDeps, { observability }:
           throw new Error('Unauthorized');
         }
         const response = authorizerResponse({ principal, routes: deps.routes, methodArn: event.methodArn });
+        // One metric per answer: Powertools warns on every invocation that publishes none.
+        metrics.addMetric('Authorizations', MetricUnit.Count, 1);
         logger.debug('Authorized', {
           tenant: principal.tenant,
           principal: principal.principal,
