@@ -3,9 +3,9 @@ import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/routes';
 import { LOCAL_AUDIENCE, type LocalIssuer } from '../../local/local-issuer';
-import { type LocalServer, startLocalServer } from '../../local/server';
-import { fixedClock } from '../support/clock';
+import type { LocalServer } from '../../local/server';
 import { AUTH_TEST_NOW_SECONDS, algorithmConfusionToken, signToken, testKey, unsecuredToken } from '../support/jwks';
+import { startAuthServer } from '../support/local-auth';
 
 // The server's clock is fixed here, so every token time is relative to it, never to today.
 const NOW = AUTH_TEST_NOW_SECONDS;
@@ -39,12 +39,7 @@ describe('local runner with --auth jwt (local issuer)', () => {
   let cases: Case[];
 
   beforeAll(async () => {
-    server = await startLocalServer({
-      port: 0,
-      healthCheckIntervalMs: 0,
-      auth: { mode: 'jwt' },
-      clock: fixedClock(NOW * 1000),
-    });
+    server = await startAuthServer();
     if (server.auth.mode !== 'jwt' || !server.auth.localIssuer) throw new Error('expected the local issuer');
     issuer = server.auth.localIssuer;
     const claims = (scopes: readonly string[], extra: JWTPayload = {}): JWTPayload => ({

@@ -3,19 +3,10 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startLocalServer } from '../../local/server';
-import { fixedClock } from '../support/clock';
-import {
-  AUTH_TEST_NOW_SECONDS,
-  serveJwks,
-  signToken,
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  type TestKey,
-  testKey,
-} from '../support/jwks';
+import { serveJwks, signToken, TEST_AUDIENCE, TEST_ISSUER, type TestKey, testKey } from '../support/jwks';
+import { startAuthServer } from '../support/local-auth';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const NOW = AUTH_TEST_NOW_SECONDS;
 
 /** A raw request, so the Host header can be set (fetch refuses to). */
 function post(url: string, path: string, headers: Record<string, string>, body: string): Promise<number> {
@@ -60,12 +51,7 @@ describe('local runner auth', () => {
   describe('the local issuer token endpoint', () => {
     let server: LocalServer;
     beforeAll(async () => {
-      server = await startLocalServer({
-        port: 0,
-        healthCheckIntervalMs: 0,
-        auth: { mode: 'jwt' },
-        clock: fixedClock(NOW * 1000),
-      });
+      server = await startAuthServer();
     });
     afterAll(async () => {
       await server?.close();
@@ -107,11 +93,9 @@ describe('local runner auth', () => {
     beforeAll(async () => {
       key = await testKey('k1');
       jwks = await serveJwks([key]);
-      server = await startLocalServer({
-        port: 0,
-        healthCheckIntervalMs: 0,
-        auth: { mode: 'jwt', verify: { issuer: TEST_ISSUER, audience: [TEST_AUDIENCE], jwksUrl: jwks.url } },
-        clock: fixedClock(NOW * 1000),
+      server = await startAuthServer({
+        mode: 'jwt',
+        verify: { issuer: TEST_ISSUER, audience: [TEST_AUDIENCE], jwksUrl: jwks.url },
       });
     });
     afterAll(async () => {
@@ -137,11 +121,9 @@ describe('local runner auth', () => {
     it('fails closed with 500 problem+json when the JWKS cannot be fetched', async () => {
       // Prepare: a server whose authorizer has never seen the keys, and a JWKS that now fails.
       jwks.setStatus(503);
-      const cold = await startLocalServer({
-        port: 0,
-        healthCheckIntervalMs: 0,
-        auth: { mode: 'jwt', verify: { issuer: TEST_ISSUER, audience: [TEST_AUDIENCE], jwksUrl: jwks.url } },
-        clock: fixedClock(NOW * 1000),
+      const cold = await startAuthServer({
+        mode: 'jwt',
+        verify: { issuer: TEST_ISSUER, audience: [TEST_AUDIENCE], jwksUrl: jwks.url },
       });
       const token = await signToken(key, { scope: 'contracts:read' });
 
