@@ -1,9 +1,16 @@
 import { parseArgs } from 'node:util';
-import { startLocalServer } from './server';
+import { type LocalAuthOption, type LocalServerAuth, startLocalServer } from './server';
+
+const USAGE =
+  'usage: npm run dev -- [--port 3000] [--host 127.0.0.1] [--data DIR] [--quiet] [--health-check-seconds 60]\n' +
+  '                      [--auth off|jwt] [--issuer ISS --audience AUD[,AUD…] --jwks-url URL]';
 
 /**
- * `npm run dev [-- --port 3000] [--host 127.0.0.1] [--data DIR] [--quiet]`: the whole API on
- * localhost with embedded DynamoDB (memory unless --data). Stops cleanly on SIGINT/SIGTERM.
+ * `npm run dev [-- --port 3000] [--host 127.0.0.1] [--data DIR] [--quiet] [--auth off|jwt …]`: the
+ * whole API on localhost with embedded DynamoDB (memory unless --data). `--auth off` (the default)
+ * is refused on a non-loopback `--host`; `--auth jwt` verifies bearer tokens against `--issuer`,
+ * `--audience` and `--jwks-url`, or, without them, against a local issuer (`npm run token`).
+ * Stops cleanly on SIGINT/SIGTERM.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -13,14 +20,16 @@ async function main(): Promise<void> {
       data: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       'health-check-seconds': { type: 'string', default: '60' },
+      auth: { type: 'string', default: 'off' },
+      issuer: { type: 'string' },
+      audience: { type: 'string' },
+      'jwks-url': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (values.help) {
-    console.log(
-      'usage: npm run dev -- [--port 3000] [--host 127.0.0.1] [--data DIR] [--quiet] [--health-check-seconds 60]',
-    );
+    console.log(USAGE);
     return;
   }
   const port = Number(values.port);
@@ -29,7 +38,9 @@ async function main(): Promise<void> {
   const healthSeconds = Number(values['health-check-seconds']);
   if (!Number.isFinite(healthSeconds) || healthSeconds < 0)
     throw new Error(`--health-check-seconds must be a number ≥ 0, got ${values['health-check-seconds']}`);
+  const auth = authOption(values);
   const server = await startLocalServer({
+    auth,
     healthCheckIntervalMs: healthSeconds * 1000,
     port,
     host: values.host,
@@ -40,6 +51,7 @@ async function main(): Promise<void> {
   console.log(
     `DynamoDB: ${values.data ? `dynalite persisted in ${values.data}` : 'dynalite in memory'} — try: curl ${server.url}/v1/health (Ctrl+C stops)`,
   );
+  console.log(authBanner(server.auth, values.data));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -55,6 +67,46 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * The `--auth` flags as a server option.
+ *
+ * @throws {Error} for an unknown mode, or an incomplete external issuer (issuer, audience and JWKS
+ *   URL go together)
+ */
+function authOption(values: {
+  auth?: string;
+  issuer?: string;
+  audience?: string;
+  'jwks-url'?: string;
+}): LocalAuthOption {
+  const { auth, issuer, audience } = values;
+  const jwksUrl = values['jwks-url'];
+  if (auth === 'off') {
+    if (issuer || audience || jwksUrl) throw new Error('--issuer, --audience and --jwks-url need --auth jwt');
+    return { mode: 'off' };
+  }
+  if (auth !== 'jwt') throw new Error(`--auth must be off or jwt, got ${auth}`);
+  if (!issuer && !audience && !jwksUrl) return { mode: 'jwt' };
+  if (!issuer || !audience || !jwksUrl)
+    throw new Error('--auth jwt with an external issuer needs all of --issuer, --audience and --jwks-url');
+  const audiences = audience
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a.length > 0);
+  return { mode: 'jwt', verify: { issuer, audience: audiences, jwksUrl } };
+}
+
+function authBanner(auth: LocalServerAuth, dataDir: string | undefined): string {
+  if (auth.mode === 'off')
+    return 'Auth: off — every route is open to callers on this machine (loopback only; --auth jwt turns it on)';
+  if (!auth.localIssuer)
+    return `Auth: jwt — issuer ${auth.issuer}, audience ${auth.audience.join(', ')}, keys from ${auth.jwksUrl}`;
+  return (
+    `Auth: jwt — local issuer ${auth.issuer} (audience ${auth.audience.join(', ')}, key ${dataDir ? `kept in ${dataDir}` : 'in memory'}); ` +
+    'get a token with: npm run token -- --scopes "mesh:read mesh:write" --tenant t1 --ttl 5m'
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -12,9 +12,25 @@ import type { LocalEventBus } from '../shared/adapters/local/local-event-bus';
 import type { LocalQueue } from '../shared/adapters/local/local-queue';
 import { LocalQueuePoller } from '../shared/adapters/local/local-queue-poller';
 import { RouteMatcher } from '../shared/http/route-match';
+import { type Clock, systemClock } from '../shared/ports/clock';
 import { EMBEDDED_CLIENT_CONFIG, ensureTables, startEmbeddedDynamoDb } from './embedded-dynamodb';
+import { authorizeAtGateway, isLoopbackHost } from './gateway-authorizer';
+import { answerIssuerEndpoint, JWKS_PATH } from './issuer-endpoints';
+import { LOCAL_AUDIENCE, LocalIssuer } from './local-issuer';
 import { responseHeaders, toLambdaContext, toProxyEvent } from './proxy-event';
-import { createLocalFunctions, type LocalFunctions } from './wiring';
+import { createLocalFunctions, type LocalFunctions, type LocalJwtAuth } from './wiring';
+
+/**
+ * How the local runner authenticates callers. `off`: no checks at all — allowed only on a loopback
+ * address. `jwt`: the authorizer function verifies `Authorization: Bearer <JWT>` before every
+ * non-public route, against `verify` (an external issuer's settings) or, without it, the local issuer.
+ */
+export type LocalAuthOption = { mode: 'off' } | { mode: 'jwt'; verify?: LocalJwtAuth };
+
+/** The auth a running server applies. */
+export type LocalServerAuth =
+  | { mode: 'off' }
+  | (LocalJwtAuth & { mode: 'jwt' /** Present when the runner is the issuer. */; localIssuer?: LocalIssuer });
 
 /** Options of the local runner. */
 export type LocalServerOptions = {
@@ -31,6 +47,10 @@ export type LocalServerOptions = {
    * @default 60_000 (the deployed schedule's rate)
    */
   healthCheckIntervalMs?: number;
+  /** @default { mode: 'off' } — which refuses a non-loopback `host` */
+  auth?: LocalAuthOption;
+  /** What the functions and the authorizer read as "now" (tests). @default systemClock */
+  clock?: Clock;
 };
 
 /** A running local API. */
@@ -45,6 +65,8 @@ export type LocalServer = {
   drainDeliveries: (timeoutMs?: number) => Promise<void>;
   /** Runs the health-check handler now (the scheduler's tick). */
   runHealthChecks: () => Promise<void>;
+  /** The auth in force: off, or the issuer, audience and JWKS tokens are verified against. */
+  auth: LocalServerAuth;
   close: () => Promise<void>;
 };
 
@@ -62,9 +84,24 @@ const STAGE = 'local';
  *
  * Each server has its own functions, bus and queues (`local/wiring.ts`), so one process may run several.
  *
+ * With `auth: { mode: 'jwt' }` the authorizer function runs in front of every non-public route, as
+ * API Gateway runs it (`local/gateway-authorizer.ts`), and the functions check scopes themselves
+ * too; without `verify`, the runner is the issuer (`local/local-issuer.ts`): `iss`
+ * `http://localhost:<port>`, `aud` `aif-local`, its JWKS at `/.well-known/jwks.json`.
+ *
+ * @throws {Error} when `host` is not a loopback address and auth is off (every route would be open
+ *   to the network), or when the embedded DynamoDB or the port cannot be had
  * @example const server = await startLocalServer({ port: 0 }); await fetch(`${server.url}/v1/health`);
  */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  const authOption = options.auth ?? { mode: 'off' };
+  const listenHost = options.host ?? '127.0.0.1';
+  if (authOption.mode === 'off' && !isLoopbackHost(listenHost)) {
+    throw new Error(
+      `refusing to listen on ${listenHost} with auth off: every route would be open to the network. ` +
+        'Bind a loopback address (127.0.0.1, ::1, localhost) or turn auth on (--auth jwt).',
+    );
+  }
   const external = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
   const database = external
     ? { endpoint: external, close: async () => {} }
@@ -77,7 +114,46 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     throw error;
   }
   configureSdkAndPowertools(Boolean(external));
-  const functions = createLocalFunctions({ env: localSettings(database.endpoint, tableNames, Boolean(external)) });
+  // Listen first: the local issuer's URL and JWKS need the port. Until the functions are built,
+  // requests wait for them.
+  let listener: RequestListener | undefined;
+  const waiting: Array<() => void> = [];
+  const server = createServer((req, res) => {
+    if (listener) listener(req, res);
+    else waiting.push(() => listener?.(req, res));
+  });
+  server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 3000, listenHost, () => resolve());
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const clock = options.clock ?? systemClock;
+  let auth: LocalServerAuth;
+  let functions: LocalFunctions;
+  try {
+    auth = await resolveAuth(authOption, address, clock, options.dataDir);
+    functions = createLocalFunctions({
+      env: localSettings(database.endpoint, tableNames, Boolean(external)),
+      clock,
+      ...(auth.mode === 'jwt' && { auth }),
+    });
+  } catch (error) {
+    await closeServer();
+    await database.close();
+    throw error;
+  }
   const { bus: events, rules, queues } = functions.bus;
   const unsubscribe = options.log
     ? events.subscribe((event) => options.log?.(`event ${event.type} ${event.id} ${JSON.stringify(event.payload)}`))
@@ -91,14 +167,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
   const dispatcher = startDispatcher(functions);
   const scheduler = startScheduler(functions, options.healthCheckIntervalMs ?? 60_000);
-  const server = createServer(apiGateway(functions, options.log));
-  server.keepAliveTimeout = 5_000;
-  server.on('clientError', answerClientError);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  listener = apiGateway(functions, options.log, auth.mode === 'jwt' ? auth.localIssuer : undefined);
+  for (const resume of waiting.splice(0)) resume();
+  const { port } = address;
   const host = options.host && options.host !== '127.0.0.1' ? options.host : 'localhost';
   return {
     url: `http://${host}:${port}`,
@@ -107,16 +178,43 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     queues,
     drainDeliveries: (timeoutMs) => dispatcher.drain(timeoutMs === undefined ? {} : { timeoutMs }),
     runHealthChecks: scheduler.runNow,
+    auth,
     close: async () => {
       await scheduler.stop();
       unsubscribe();
       await dispatcher.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer();
       await database.close();
     },
+  };
+}
+
+/**
+ * The verification settings of `option`: an external issuer's as given, or a new local issuer's —
+ * `iss` `http://localhost:<port>`, `aud` `aif-local`, and the JWKS fetched from this very server
+ * over loopback (the authorizer fetches it as it would any issuer's).
+ */
+async function resolveAuth(
+  option: LocalAuthOption,
+  address: AddressInfo,
+  clock: Clock,
+  dataDir: string | undefined,
+): Promise<LocalServerAuth> {
+  if (option.mode === 'off') return { mode: 'off' };
+  if (option.verify) return { mode: 'jwt', ...option.verify };
+  const localIssuer = await LocalIssuer.create(`http://localhost:${address.port}`, clock, dataDir);
+  const ipv6 = address.family === 'IPv6';
+  const self = ipv6
+    ? `[${address.address === '::' ? '::1' : address.address}]`
+    : address.address === '0.0.0.0'
+      ? '127.0.0.1'
+      : address.address;
+  return {
+    mode: 'jwt',
+    issuer: localIssuer.issuer,
+    audience: [LOCAL_AUDIENCE],
+    jwksUrl: `http://${self}:${address.port}${JWKS_PATH}`,
+    localIssuer,
   };
 }
 
@@ -170,14 +268,22 @@ function startScheduler(
  * What API Gateway does in AWS: each HTTP request becomes a REST proxy event for the function the
  * route table names (the system function for unknown paths, as the `/{proxy+}` fallback), and the
  * function's result becomes the HTTP answer. Bodies over API Gateway's 10 MB are refused with 413,
- * a crashed function is a 502, as the gateway answers them.
+ * a crashed function is a 502, as the gateway answers them. With auth on, the authorizer runs first
+ * for every non-public route and the unknown-path fallback (`authorizeAtGateway`); the local
+ * issuer's endpoints, when it is active, are answered before any route.
  */
-function apiGateway(functions: LocalFunctions, log: ((line: string) => void) | undefined) {
+function apiGateway(
+  functions: LocalFunctions,
+  log: ((line: string) => void) | undefined,
+  localIssuer: LocalIssuer | undefined,
+) {
   const matcher = new RouteMatcher(routes);
   const invoke = async (req: IncomingMessage, body: Buffer): Promise<APIGatewayProxyResult> => {
     // The request target is origin-form (RFC 9112 §3.2.1): never let `//host/...` be read as a host.
     const url = (req.url ?? '/').replace(/^\/+/, '/');
     const path = new URL(url, 'http://localhost').pathname;
+    const issuerAnswer = localIssuer && (await answerIssuerEndpoint(localIssuer, req, path, body));
+    if (issuerAnswer) return issuerAnswer;
     const match = matcher.match(req.method ?? 'GET', path);
     const route =
       match && 'route' in match
@@ -194,6 +300,12 @@ function apiGateway(functions: LocalFunctions, log: ((line: string) => void) | u
       sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
     };
     const event = toProxyEvent(request, route, STAGE);
+    const isPublic = match !== undefined && 'route' in match && 'public' in match.route && match.route.public;
+    if (functions.authorizer && !isPublic) {
+      const gateway = await authorizeAtGateway(functions.authorizer, event);
+      if (!gateway.allowed) return gateway.result;
+      event.requestContext.authorizer = gateway.authorizer;
+    }
     return functions.http[functionName](event, toLambdaContext(`aif-${functionName}`, event.requestContext.requestId));
   };
   return (req: IncomingMessage, res: ServerResponse) => {

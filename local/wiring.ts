@@ -1,4 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createAuthorizerHandler } from '../functions/authorizer/app';
+import { authorizerDeps } from '../functions/authorizer/wiring';
 import { createContractsHandler } from '../functions/contracts/app';
 import { contractsDeps } from '../functions/contracts/wiring';
 import { createDispatcherHandler } from '../functions/dispatcher/app';
@@ -14,13 +16,15 @@ import { createMeshHandler } from '../functions/mesh/app';
 import { meshDeps } from '../functions/mesh/wiring';
 import { createSystemHandler } from '../functions/system/app';
 import { systemDeps } from '../functions/system/wiring';
-import { type FunctionBase, functionBase, httpOptions } from '../functions/wiring';
+import { type FunctionBase, functionBase, httpOptions as gatewayHttpOptions } from '../functions/wiring';
 import { createLocalEventBus, type LocalEventBusParts } from '../shared/adapters/local/local-event-bus-wiring';
 import { LocalReplayer } from '../shared/adapters/local/local-replayer';
 import { loadConfig } from '../shared/config';
-import type { ApiHandler } from '../shared/middleware/http-api';
+import type { ApiHandler, HttpHandlerOptions } from '../shared/middleware/http-api';
+import { createObservability } from '../shared/observability/powertools';
 import { type Clock, systemClock } from '../shared/ports/clock';
 import type { HealthCheckReport } from '../shared/use-cases/health-checks';
+import type { AuthorizerHandler } from './gateway-authorizer';
 
 /** Every function of the app, built for one local server. */
 export type LocalFunctions = {
@@ -32,6 +36,18 @@ export type LocalFunctions = {
   healthCheck: (event: unknown, context: Context) => Promise<HealthCheckReport>;
   /** The in-process bus every function publishes to, its subscription rules and delivery queues. */
   bus: LocalEventBusParts;
+  /** The Lambda authorizer, when auth is on: the local gateway runs it before every non-public route. */
+  authorizer?: AuthorizerHandler;
+};
+
+/** Where `--auth jwt` verifies tokens: the same settings the authorizer function reads in AWS. */
+export type LocalJwtAuth = {
+  /** AUTH_ISSUER: the exact `iss`. */
+  issuer: string;
+  /** AUTH_AUDIENCE: accepted `aud` values. */
+  audience: readonly string[];
+  /** AUTH_JWKS_URL: the issuer's JWKS. */
+  jwksUrl: string;
 };
 
 /** What the local composition root needs. */
@@ -43,6 +59,11 @@ export type LocalWiringOptions = {
   env: NodeJS.ProcessEnv;
   /** @default systemClock */
   clock?: Clock;
+  /**
+   * Turns auth on: the authorizer function is built over these settings, and every HTTP function
+   * runs with the `authorize` middleware (defence in depth, as behind API Gateway). @default off
+   */
+  auth?: LocalJwtAuth;
 };
 
 /**
@@ -64,27 +85,56 @@ export function createLocalFunctions(options: LocalWiringOptions): LocalFunction
   const bus = createLocalEventBus();
   const events = bus.bus;
   const base = (name: FunctionName): FunctionBase => functionBase(name, config, clock);
+  const httpOptions = (b: FunctionBase): HttpHandlerOptions => ({
+    ...gatewayHttpOptions(b),
+    ...(options.auth && {
+      authorize: { clock: b.clock, clockToleranceSeconds: b.config.AUTH_CLOCK_TOLERANCE_SECONDS },
+    }),
+  });
   const dispatcher = base('dispatcher');
   const healthCheck = base('health-check');
   return {
     http: {
       contracts: withBase(base('contracts'), (b) => createContractsHandler(contractsDeps(b), httpOptions(b))),
       errors: withBase(base('errors'), (b) => createErrorsHandler(errorsDeps(b, { events }), httpOptions(b))),
-      events: localEventsHandler(base('events'), bus),
+      events: localEventsHandler(base('events'), bus, httpOptions),
       mesh: withBase(base('mesh'), (b) => createMeshHandler(meshDeps(b, { events }), httpOptions(b))),
       system: withBase(base('system'), (b) => createSystemHandler(systemDeps(b), httpOptions(b))),
     },
     dispatcher: createDispatcherHandler(dispatcherDeps(dispatcher, { queue: bus.deliveryQueue, events }), dispatcher),
     healthCheck: createHealthCheckHandler(healthCheckDeps(healthCheck, { events }), healthCheck),
     bus,
+    ...(options.auth && { authorizer: localAuthorizer(options.auth, options.env, clock) }),
   };
+}
+
+/**
+ * The authorizer function as Lambda runs it (`createAuthorizerHandler` over `authorizerDeps`: the
+ * jose verifier, the whole route table), its settings the AUTH_* variables `auth` stands for.
+ *
+ * @throws {Error} naming every invalid AUTH_* setting
+ */
+function localAuthorizer(auth: LocalJwtAuth, env: NodeJS.ProcessEnv, clock: Clock): AuthorizerHandler {
+  const config = loadConfig(['AUTH_ISSUER', 'AUTH_JWKS_URL'], {
+    ...env,
+    AUTH_ISSUER: auth.issuer,
+    AUTH_AUDIENCE: auth.audience.join(','),
+    AUTH_JWKS_URL: auth.jwksUrl,
+    AUTH_COGNITO_CLIENT_IDS: undefined,
+  });
+  const base = { config, observability: createObservability('authorizer'), clock };
+  return createAuthorizerHandler(authorizerDeps(base), base) as AuthorizerHandler;
 }
 
 // Each function gets its own base (Powertools service name, DynamoDB client), as each Lambda has its own.
 const withBase = (base: FunctionBase, build: (base: FunctionBase) => ApiHandler): ApiHandler => build(base);
 
 // The local bus keeps no archive: replays read what the event log recorded as published.
-function localEventsHandler(base: FunctionBase, bus: LocalEventBusParts): ApiHandler {
+function localEventsHandler(
+  base: FunctionBase,
+  bus: LocalEventBusParts,
+  httpOptions: (base: FunctionBase) => HttpHandlerOptions,
+): ApiHandler {
   const tables = eventsTables(base);
   return createEventsHandler(
     eventsDeps(base, tables, {

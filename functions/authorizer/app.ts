@@ -72,6 +72,8 @@ export function createAuthorizerHandler(deps: AuthorizerDeps, { observability }:
           methodArn: event.methodArn,
           unknownPaths: true,
         });
+        // One metric per answer: Powertools warns on every invocation that publishes none.
+        metrics.addMetric('Authorizations', MetricUnit.Count, 1);
         logger.debug('Authorized', {
           tenant: principal.tenant,
           principal: principal.principal,

@@ -34,6 +34,7 @@ describe('npm run dev (local/main.ts)', () => {
     // Assess
     expect(health.status).toBe(200);
     expect(output).toContain('try: curl');
+    expect(output).toContain('Auth: off — every route is open to callers on this machine (loopback only');
     expect(await exited).toBe(0);
   });
 });

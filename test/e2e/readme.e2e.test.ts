@@ -39,3 +39,33 @@ describe('README examples', () => {
     }
   });
 });
+
+describe('README examples with tokens', () => {
+  let server: LocalServer;
+  const examples = readmeExamples('Try it with tokens');
+
+  beforeAll(async () => {
+    // As the section runs it: `npm run dev -- --auth jwt` (the local issuer).
+    server = await startLocalServer({ port: 0, healthCheckIntervalMs: 0, auth: { mode: 'jwt' } });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('has examples to check', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('answer exactly as printed, in order, tokens from npm run token', async () => {
+    // The registered instance is never called: its README URLs stay as they are.
+    const urls = {
+      api: server.url,
+      receiver: 'http://localhost:4000',
+      echoA: 'http://localhost:5001',
+      echoB: 'http://localhost:5002',
+    };
+    for (const { command, expected } of examples) {
+      expect(await runReadmeCommand(command, urls, { ...process.env, AIF_URL: server.url }), command).toBe(expected);
+    }
+  });
+});

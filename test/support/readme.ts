@@ -5,10 +5,17 @@ import { promisify } from 'node:util';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The README's "Try it" examples: each `sh` block followed directly by the output block it prints. */
-export function readmeExamples(): Array<{ command: string; expected: string }> {
+/**
+ * The examples of one README section (default "Try it"): each `sh` block followed directly by the
+ * output block it prints.
+ *
+ * @param heading - the section's `## ` heading, exactly
+ */
+export function readmeExamples(heading = 'Try it'): Array<{ command: string; expected: string }> {
   const readme = readFileSync(`${ROOT}README.md`, 'utf8');
-  const section = readme.slice(readme.indexOf('## Try it'), readme.indexOf('\n## ', readme.indexOf('## Try it') + 1));
+  const start = readme.indexOf(`\n## ${heading}\n`);
+  if (start < 0) throw new Error(`README has no section "## ${heading}"`);
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
   const blocks = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], body: m[2] as string }));
   const examples: Array<{ command: string; expected: string }> = [];
   blocks.forEach((block, i) => {
@@ -26,9 +33,14 @@ export type ReadmeUrls = { api: string; receiver: string; echoA: string; echoB: 
  * Runs one README command with bash, its fixed `localhost` ports replaced by `urls`, asynchronously
  * (the servers run in the test's own process and must answer meanwhile).
  *
+ * @param env - the commands' environment (`AIF_URL` tells `npm run token` where the runner is)
  * @returns what it printed, trimmed
  */
-export async function runReadmeCommand(command: string, urls: ReadmeUrls): Promise<string> {
+export async function runReadmeCommand(
+  command: string,
+  urls: ReadmeUrls,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   // The error-count examples print this hour's counts: don't start seconds before the hour turns.
   const toNextHourMs = 3_600_000 - (Date.now() % 3_600_000);
   if (toNextHourMs < 15_000) await new Promise((resolve) => setTimeout(resolve, toNextHourMs + 100));
@@ -42,7 +54,7 @@ export async function runReadmeCommand(command: string, urls: ReadmeUrls): Promi
         .replaceAll('http://localhost:5001', urls.echoA)
         .replaceAll('http://localhost:5002', urls.echoB),
     ],
-    { cwd: ROOT, encoding: 'utf8' },
+    { cwd: ROOT, encoding: 'utf8', env },
   );
   return stdout.trim();
 }
