@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { jsonCodec } from '../../shared/http/codecs/json-codec';
-import { codecRegistry } from '../../shared/http/codecs/registry';
-import { yamlCodec } from '../../shared/http/codecs/yaml-codec';
-import type { RouteDefinition } from '../../shared/http/route-definition';
-import { httpApi } from '../../shared/middleware/http-api';
-import { createObservability } from '../../shared/observability/powertools';
-import { apiEvent, lambdaContext } from '../support/events';
-import '../support/handler-env';
+import { jsonCodec } from '../../../../../shared/http/codecs/json-codec';
+import { codecRegistry } from '../../../../../shared/http/codecs/registry';
+import { yamlCodec } from '../../../../../shared/http/codecs/yaml-codec';
+import type { RouteDefinition } from '../../../../../shared/http/route-definition';
+import { httpApi } from '../../../../../shared/middleware/http-api';
+import { createObservability } from '../../../../../shared/observability/powertools';
+import { apiEvent, lambdaContext } from '../../../../support/events';
+import '../../../../support/handler-env';
 
 // `{"a":"p\xE9t"}`: Latin-1 é, not UTF-8.
 const latin1Json = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0x70, 0xe9, 0x74, 0x22, 0x7d]);
