@@ -7,8 +7,8 @@ import { headResponses, routeResponses } from './openapi-responses';
 import { SchemaComponents } from './openapi-schemas';
 
 /**
- * Scopes recorded in the route table, with their meaning. Nothing enforces them yet (the security
- * issue adds the authorizer): each operation lists its own in `x-required-scopes`.
+ * Scopes recorded in the route table, with their meaning. The gateway's authorizer (and the functions'
+ * `authorize` middleware) enforce them; each operation lists its own in `x-required-scopes`.
  */
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'contracts:read': 'Read contracts and validate traffic against them',
@@ -27,8 +27,11 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
 const DESCRIPTION = [
   'Contract registry, event bus and service mesh for autonomous agents.',
   '',
-  '- **Authentication: none yet.** The API is open; the scopes each operation will need are listed in',
-  '  its `x-required-scopes` (and described in `x-scopes`) and are not enforced until the security work.',
+  '- **Authentication depends on the deployment.** A deployed stack requires `Authorization: Bearer <token>`',
+  '  (Cognito or your JWT issuer) or SigV4 (`iam` mode) on every operation that lists `x-required-scopes`;',
+  '  the token must hold those scopes (described in `x-scopes`). `npm run dev` is open on loopback by default',
+  '  (`--auth off`) and enforces the same scopes with `--auth jwt`. No security requirement is declared here',
+  '  because the scheme is chosen per deployment.',
   '- Answers are JSON; operations that list YAML media types also answer YAML when `Accept` asks for it.',
   '  Errors are RFC 9457 `application/problem+json`, with extension members (`results`, `available`…).',
   '- Every GET also answers HEAD, with the same status and headers and no body.',
@@ -42,7 +45,7 @@ const DESCRIPTION = [
  * Builds the OpenAPI 3.1 document of this API from the route table: one operation per route and
  * method (HEAD beside every GET, each method of an ANY route), JSON Schemas (2020-12) generated
  * from the zod schemas — request forms apart from response forms — every status, header and media
- * type the pipeline really answers, and no security requirement (the API is open for now).
+ * type the pipeline really answers, and no security requirement (the scheme is chosen per deployment).
  *
  * @param serverUrl - the API's base URL, e.g. `http://localhost:3000`
  * @returns a plain JSON object
