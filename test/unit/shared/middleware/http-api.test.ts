@@ -9,6 +9,7 @@ import { httpApi } from '../../../../shared/middleware/http-api';
 import { createObservability } from '../../../../shared/observability/powertools';
 import { apiEvent, lambdaContext } from '../../../support/events';
 import '../../../support/handler-env';
+import { ECHO_DOCUMENT_ROUTE } from '../../../support/pipeline-routes';
 
 const seen: string[] = [];
 const tag =
@@ -32,18 +33,7 @@ const routes: RouteDefinition[] = [
     request: { body: z.object({ a: z.unknown() }).passthrough() },
     responses: { 200: { description: 'The body' } },
   },
-  {
-    operationId: 'echoDocument',
-    method: 'POST',
-    path: '/v1/documents',
-    function: 'test',
-    summary: 'Echo a document, JSON or YAML',
-    tags: [],
-    scopes: [],
-    formats: ['yaml'],
-    request: { body: z.unknown(), bodyValidatedBy: 'operation' },
-    responses: { 200: { description: 'The body' } },
-  },
+  ECHO_DOCUMENT_ROUTE,
   {
     operationId: 'getThing',
     method: 'GET',

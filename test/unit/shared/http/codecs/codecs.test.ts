@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { jsonCodec } from '../../../../../shared/http/codecs/json-codec';
 import { codecRegistry } from '../../../../../shared/http/codecs/registry';
 import { yamlCodec } from '../../../../../shared/http/codecs/yaml-codec';
@@ -8,23 +7,13 @@ import { httpApi } from '../../../../../shared/middleware/http-api';
 import { createObservability } from '../../../../../shared/observability/powertools';
 import { apiEvent, lambdaContext } from '../../../../support/events';
 import '../../../../support/handler-env';
+import { ECHO_DOCUMENT_ROUTE } from '../../../../support/pipeline-routes';
 
 // `{"a":"p\xE9t"}`: Latin-1 é, not UTF-8.
 const latin1Json = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0x70, 0xe9, 0x74, 0x22, 0x7d]);
 
 const routes: RouteDefinition[] = [
-  {
-    operationId: 'echoDocument',
-    method: 'POST',
-    path: '/v1/documents',
-    function: 'test',
-    summary: 'Echo a document, JSON or YAML',
-    tags: [],
-    scopes: [],
-    formats: ['yaml'],
-    request: { body: z.unknown(), bodyValidatedBy: 'operation' },
-    responses: { 200: { description: 'The body' } },
-  },
+  ECHO_DOCUMENT_ROUTE,
   {
     operationId: 'getThing',
     method: 'GET',
