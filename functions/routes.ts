@@ -243,7 +243,7 @@ export const routes = [
     function: 'errors',
     summary: 'Create or replace the policy under a key; If-Match (revision) and If-None-Match: * make it conditional',
     tags: ['errors'],
-    scopes: ['errors:write'],
+    scopes: ['errors:admin'],
     request: {
       params: PolicyKeyParams,
       headers: ConditionalHeaders,
@@ -268,7 +268,7 @@ export const routes = [
     function: 'errors',
     summary: "Remove a stored policy: a category or default reverts to its built-in policy, a code to its category's",
     tags: ['errors'],
-    scopes: ['errors:write'],
+    scopes: ['errors:admin'],
     request: { params: PolicyKeyParams, headers: ConditionalHeaders },
     responses: {
       204: { description: 'Removed' },
@@ -459,7 +459,7 @@ export const routes = [
     function: 'events',
     summary: 'Replay past events to the subscriptions (EventBridge archive in AWS; the event log locally)',
     tags: ['events'],
-    scopes: ['events:write'],
+    scopes: ['events:replay'],
     request: { body: ReplayBody, bodyValidatedBy: 'operation' },
     responses: {
       202: { description: 'Started', schema: ReplayResponse, headers: { Location: 'The URL of the replay' } },
@@ -474,7 +474,7 @@ export const routes = [
     function: 'events',
     summary: "A replay's state",
     tags: ['events'],
-    scopes: ['events:read'],
+    scopes: ['events:replay'],
     request: { params: ReplayNameParams },
     responses: { 200: { description: 'The replay', schema: ReplayResponse }, 404: problem('Not found') },
   },
@@ -606,7 +606,7 @@ export const routes = [
     summary:
       "Set a service's circuit-breaker settings: failureThreshold, resetTimeoutMs, halfOpenRequests, permitLeaseMs",
     tags: ['mesh'],
-    scopes: ['mesh:write'],
+    scopes: ['mesh:admin'],
     request: { params: MeshIdParams, body: BreakerConfigBody, bodyValidatedBy: 'operation' },
     responses: {
       200: { description: 'Stored', schema: BreakerConfigResponse },

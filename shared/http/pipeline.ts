@@ -23,6 +23,13 @@ export type HttpOperationRequest = {
   path: string;
   /** What precedes `path` in the URL the client called: `/<stage>` on the execute-api endpoint, '' locally. */
   basePath: string;
+  /**
+   * Who is calling: the principal `authorize` established (tenant, principal, scopes); with auth
+   * off, the one unauthenticated caller holding every scope (`unauthenticatedCaller`); on a public
+   * route with auth on, `PUBLIC_CALLER` (no tenant, no scope). Operations record `ownerOf(caller)`
+   * on what they store and show only the caller's tenant's objects.
+   */
+  caller: Principal;
 };
 
 /** An operation's answer: `body` is encoded by the negotiated codec; `rawBody` bytes are relayed as they are. */

@@ -1,4 +1,4 @@
-import { AuthenticationError, AuthorizationError } from '../domain/auth/errors';
+import { AuthenticationError, AuthorizationError, NotOwnerError } from '../domain/auth/errors';
 import {
   ConflictError,
   DependencyUnavailableError,
@@ -47,6 +47,7 @@ const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, nu
   [MalformedInputError, 400],
   [AuthenticationError, 401],
   [AuthorizationError, 403],
+  [NotOwnerError, 403],
   [NotFoundError, 404],
   [ConflictError, 409],
   [MethodNotAllowedError, 405],

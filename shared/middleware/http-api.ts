@@ -3,6 +3,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { PUBLIC_CALLER, unauthenticatedCaller } from '../domain/auth/owner';
+import type { Principal } from '../domain/auth/principal';
 import { type CodecRegistry, codecRegistry } from '../http/codecs/registry';
 import { RouteNotFoundError } from '../http/errors';
 import {
@@ -89,6 +91,8 @@ export function httpPipeline<D>(
 ): ApiHandler {
   const { logger, metrics } = options.observability;
   const codecs = options.codecs ?? codecRegistry;
+  // With auth on, only public routes get here without a principal; with auth off, everyone is one caller.
+  const anonymous = options.authorize ? PUBLIC_CALLER : unauthenticatedCaller(scopesOfRoutes(routes));
   const pipeline = composeMiddleware(
     [
       traceContext(logger),
@@ -101,10 +105,15 @@ export function httpPipeline<D>(
       validateRequest(),
       routeMiddlewares,
     ],
-    (context) => invoke(context, operations, deps),
+    (context) => invoke(context, operations, deps, context.principal ?? anonymous),
   );
   return async (event, context) =>
     toProxyResult(event, await pipeline(contextOf(event, context, codecs, options.maxBodyBytes)));
+}
+
+/** Every scope the route table names, sorted: what the unauthenticated caller holds when auth is off. */
+function scopesOfRoutes(routes: readonly RouteDefinition[]): string[] {
+  return [...new Set(routes.flatMap((route) => route.scopes))].sort();
 }
 
 /** Runs the matched route's own middlewares (`RouteDefinition.middlewares`). */
@@ -117,6 +126,7 @@ async function invoke<D>(
   context: HttpContext,
   operations: Readonly<Record<string, HttpOperation<D>>>,
   deps: D,
+  caller: Principal,
 ): Promise<HttpResult> {
   const operation = context.route && operations[context.route.operationId];
   if (!operation) throw new RouteNotFoundError(`No route ${context.method} ${context.path}`);
@@ -131,6 +141,7 @@ async function invoke<D>(
       rawQuery: rawQueryOf(context.event),
       path: context.path,
       basePath: basePathOf(context.event),
+      caller,
     },
     deps,
   );

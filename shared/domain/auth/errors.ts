@@ -40,3 +40,14 @@ export class AuthorizationError extends DomainError {
     super(message, [], { extensions: { requiredScopes } });
   }
 }
+
+/**
+ * The caller's tenant may not act on a name another tenant has claimed (HTTP 403): a mesh service
+ * registered by another tenant, an event `source` bound to another tenant, or the framework's
+ * reserved `aif.*` sources. Used where the name is shared by all tenants; objects in a tenant's own
+ * namespace answer 404 to other tenants instead, as if they did not exist.
+ */
+export class NotOwnerError extends DomainError {
+  readonly code: string = 'forbidden';
+  readonly title: string = 'This name belongs to another tenant';
+}

@@ -47,9 +47,9 @@ const routes: RouteDefinition[] = [
 ];
 
 const operations = {
-  health: async () => ({ status: 200, body: { status: 'ok' } }),
-  getThing: async () => ({ status: 200, body: { id: 'x' } }),
-  putThing: async () => ({ status: 200, body: { id: 'x' } }),
+  health: async ({ caller }: { caller: Principal }) => ({ status: 200, body: { status: 'ok', caller } }),
+  getThing: async ({ caller }: { caller: Principal }) => ({ status: 200, body: { id: 'x', caller } }),
+  putThing: async ({ caller }: { caller: Principal }) => ({ status: 200, body: { id: 'x', caller } }),
 };
 
 const handlerWith = (options: Partial<HttpHandlerOptions>) =>
@@ -78,15 +78,32 @@ function call(
 
 describe('authorize', () => {
   describe('with auth on', () => {
-    it('admits a caller holding the route’s scopes', async () => {
+    it('admits a caller holding the route’s scopes, and hands the operation that caller', async () => {
       // Act
       const result = await call(authOn, 'GET', '/v1/things/a', {
-        ...principalContext(principal()),
+        ...principalContext(principal({ tenant: 'acme', clientId: 'c-1' })),
         principalId: 'agent-1',
       });
 
       // Assess
       expect(result.statusCode).toBe(200);
+      expect(JSON.parse(result.body).caller).toMatchObject({
+        tenant: 'acme',
+        principal: 'agent-1',
+        clientId: 'c-1',
+        scopes: ['things:read'],
+      });
+    });
+
+    it('hands a public route’s operation a caller with no tenant and no scope', async () => {
+      // Act
+      const result = await call(authOn, 'GET', '/v1/health', {
+        ...principalContext(principal({ scopes: ['things:read', 'things:write'] })),
+        principalId: 'agent-1',
+      });
+
+      // Assess
+      expect(JSON.parse(result.body).caller).toMatchObject({ tenant: '', principal: 'anonymous', scopes: [] });
     });
 
     it('admits anyone to a public route', async () => {
@@ -206,6 +223,24 @@ describe('authorize', () => {
 
       // Assess
       expect(result.statusCode).toBe(200);
+    });
+
+    it('hands every operation the one unauthenticated caller, holding every scope of the route table', async () => {
+      // Prepare
+      const authOff = handlerWith({});
+
+      // Act
+      const result = await call(authOff, 'PUT', '/v1/things/a', {
+        ...principalContext(principal({ tenant: 'acme' })),
+        principalId: 'agent-1',
+      });
+
+      // Assess: an authorizer context is not trusted when the function does not check callers
+      expect(JSON.parse(result.body).caller).toMatchObject({
+        tenant: 'default',
+        principal: 'anonymous',
+        scopes: ['things:admin', 'things:read', 'things:write'],
+      });
     });
   });
 });
