@@ -23,6 +23,9 @@ type TokenSettings = {
   tenantClaim?: string;
 };
 
+/** One Cognito app client for agents: its name (`aif-<name>`) and scopes (undefined: every scope). */
+export type AgentClientSettings = { readonly name: string; readonly scopes?: readonly string[] };
+
 /** The authentication of the API, by mode. */
 export type AuthSettings =
   | ({
@@ -33,6 +36,13 @@ export type AuthSettings =
       domainPrefix?: string;
       /** The resource server's identifier, the scopes' prefix (context `authResourceServerId`). @default 'aif' */
       resourceServerId: string;
+      /**
+       * The agents' app clients (context `authAgentClients`, a JSON object of client name → scopes,
+       * space-separated, or `"*"` for every scope; e.g. `{"planner":"mesh:call events:write","ops":"*"}`).
+       * Each gets the client-credentials grant and its own id and secret; a Cognito access token
+       * carries no tenant claim, so each client is its own tenant. @default one client `agents` with every scope
+       */
+      agentClients?: ReadonlyArray<AgentClientSettings>;
     } & TokenSettings)
   | ({
       mode: 'jwt';
@@ -225,11 +235,13 @@ export function readAuthSettings(node: Node): AuthSettings {
         `Context "authCognitoDomainPrefix" must be lowercase letters, digits and hyphens, got "${domainPrefix}"`,
       );
     }
+    const agentClients = readAgentClients(node);
     return {
       mode,
       resourceServerId,
       ...(userPoolId && { userPoolId }),
       ...(domainPrefix && { domainPrefix }),
+      ...(agentClients && { agentClients }),
       ...tokens,
     };
   }
@@ -249,6 +261,39 @@ export function readAuthSettings(node: Node): AuthSettings {
     if (!isHttpsUrl(value)) throw new Error(`Context "${key}" must be an https URL, got "${value}"`);
   }
   return { mode, issuer, audience, jwksUrl, ...tokens };
+}
+
+/**
+ * Context `authAgentClients`: a JSON object (in cdk.json, or as a string with `-c`) of client name
+ * (letters, digits, `-`, `_`; at most 64) → scopes, space-separated or as an array, or `"*"`.
+ *
+ * @throws {Error} naming the problem: not an object, no client, a bad name, or scopes that are neither
+ */
+function readAgentClients(node: Node): AgentClientSettings[] | undefined {
+  const raw: unknown = node.tryGetContext('authAgentClients');
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new Error(`Context "authAgentClients" must be a JSON object of client name → scopes, got "${raw}"`);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0) {
+    throw new Error('Context "authAgentClients" must be a non-empty JSON object of client name → scopes');
+  }
+  return Object.entries(value).map(([name, scopes]) => {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+      throw new Error(`Context "authAgentClients": client name "${name}" must be 1–64 letters, digits, - or _`);
+    }
+    if (scopes === '*') return { name };
+    const list = typeof scopes === 'string' ? scopes.split(/\s+/).filter(Boolean) : scopes;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((s) => typeof s === 'string')) {
+      throw new Error(`Context "authAgentClients": client "${name}" needs "*" or a list of scopes`);
+    }
+    return { name, scopes: list };
+  });
 }
 
 function optionalString(node: Node, key: string): string | undefined {

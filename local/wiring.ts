@@ -99,7 +99,9 @@ export function createLocalFunctions(options: LocalWiringOptions): LocalFunction
       errors: withBase(base('errors'), (b) => createErrorsHandler(errorsDeps(b, { events }), httpOptions(b))),
       events: localEventsHandler(base('events'), bus, httpOptions),
       mesh: withBase(base('mesh'), (b) => createMeshHandler(meshDeps(b, { events }), httpOptions(b))),
-      system: withBase(base('system'), (b) => createSystemHandler(systemDeps(b), httpOptions(b))),
+      system: withBase(base('system'), (b) =>
+        createSystemHandler({ ...systemDeps(b), auth: { mode: options.auth ? 'token' : 'none' } }, httpOptions(b)),
+      ),
     },
     dispatcher: createDispatcherHandler(dispatcherDeps(dispatcher, { queue: bus.deliveryQueue, events }), dispatcher),
     healthCheck: createHealthCheckHandler(healthCheckDeps(healthCheck, { events }), healthCheck),

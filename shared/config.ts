@@ -108,6 +108,11 @@ const ConfigSchema = z.object({
    * `none` — off (the default: local mode and handler tests). Infra sets it in every auth mode but `none`.
    */
   AUTH_ENFORCED: z.enum(['none', 'token', 'iam']).default('none'),
+  /**
+   * The OAuth 2.0 token endpoint agents get tokens from (client-credentials grant), declared in the
+   * OpenAPI document's `oauth2` scheme; infra sets Cognito's `/oauth2/token` in cognito mode.
+   */
+  AUTH_TOKEN_URL: z.url().optional(),
   /** The claim naming the caller's tenant; without it a caller is its own tenant. */
   AUTH_TENANT_CLAIM: z.string().min(1).default('tenant'),
   /** Clock skew accepted on `exp` and `nbf`, seconds. */

@@ -1,10 +1,13 @@
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
 import type { ContractRepository } from '../../shared/ports/contract-repository';
 import { type OperationsOf, routes } from '../routes';
-import { buildOpenApiDocument } from './openapi-document';
+import { buildOpenApiDocument, type DocumentedAuth } from './openapi-document';
 
-/** What the system function needs: one store per table to ping. */
-export type SystemDeps = { stores: Record<string, Pick<ContractRepository, 'ping'>> };
+/**
+ * What the system function needs: one store per table to ping, and how this deployment
+ * authenticates (declared in the OpenAPI document). @default auth { mode: 'none' }
+ */
+export type SystemDeps = { stores: Record<string, Pick<ContractRepository, 'ping'>>; auth?: DocumentedAuth };
 
 /**
  * Health and the API description. API Gateway also sends every request that matches no route
@@ -19,11 +22,11 @@ export const systemOperations: OperationsOf<'system', SystemDeps> = {
     }
     return { status: 200, body: { status: 'ok', checks }, headers: { 'cache-control': 'no-store' } };
   },
-  getOpenApiDocument: async ({ headers, basePath }) => {
+  getOpenApiDocument: async ({ headers, basePath }, deps) => {
     const host = headers['x-forwarded-host'] ?? headers.host ?? 'localhost:3000';
     const proto =
       headers['x-forwarded-proto'] ?? (host.startsWith('localhost') || host.startsWith('127.') ? 'http' : 'https');
-    return { status: 200, body: buildOpenApiDocument(`${proto}://${host}${basePath}`) };
+    return { status: 200, body: buildOpenApiDocument(`${proto}://${host}${basePath}`, deps.auth) };
   },
 };
 

@@ -14,24 +14,44 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'contracts:read': 'Read contracts and validate traffic against them',
   'contracts:write': 'Register and deprecate contract versions',
   'errors:read': 'Read error policies and error counts',
-  'errors:write': 'Change error policies and report errors',
-  'events:read': 'Read the event log and replays; test event patterns',
-  'events:write': 'Publish events and start replays',
+  'errors:write': 'Report errors',
+  'errors:admin': 'Change the error policies that drive every function’s retries (administration)',
+  'events:read': 'Read the event log; test event patterns',
+  'events:write': 'Publish events',
+  'events:replay': 'Replay archived events into your own subscriptions, and read replays',
   'subscriptions:read': 'Read subscriptions and dead letters',
   'subscriptions:write': 'Create and delete subscriptions; redrive and delete dead letters',
   'mesh:read': 'Read instances, routing rules, the topology and breakers',
   'mesh:write': 'Register instances and change routing rules',
+  'mesh:admin': 'Change circuit-breaker settings; claim an instance status other than unknown (administration)',
   'mesh:call': 'Call services through the mesh router',
+  'audit:admin': 'Read the audit trail of every tenant (administration)',
+};
+
+/**
+ * How callers authenticate, as the document declares it: `token` — `Authorization: Bearer <JWT>`
+ * (HTTP bearer scheme, RFC 6750), with an OAuth 2.0 client-credentials flow when the token endpoint
+ * is known (Cognito's `/oauth2/token`, the local issuer's); `iam` — SigV4 (API Gateway's
+ * `awsSigv4` API key scheme); `none` — nothing declared (`--auth off`, a stage in `authMode: none`).
+ */
+export type DocumentedAuth = {
+  mode: 'none' | 'token' | 'iam';
+  /** The OAuth 2.0 token endpoint agents get tokens from (client-credentials grant, RFC 6749 §4.4). */
+  tokenUrl?: string;
+  /** What granted scopes carry in front of the route table's (Cognito: `aif/`). @default '' */
+  scopePrefix?: string;
 };
 
 const DESCRIPTION = [
   'Contract registry, event bus and service mesh for autonomous agents.',
   '',
-  '- **Authentication depends on the deployment.** A deployed stack requires `Authorization: Bearer <token>`',
-  '  (Cognito or your JWT issuer) or SigV4 (`iam` mode) on every operation that lists `x-required-scopes`;',
-  '  the token must hold those scopes (described in `x-scopes`). `npm run dev` is open on loopback by default',
-  '  (`--auth off`) and enforces the same scopes with `--auth jwt`. No security requirement is declared here',
-  '  because the scheme is chosen per deployment.',
+  '- **Authentication depends on the deployment**, and this document declares the one it was served by: a',
+  '  deployed stack requires `Authorization: Bearer <token>` (Cognito or your JWT issuer) or SigV4 (`iam` mode)',
+  '  on every operation with a security requirement; the token must hold the scopes listed there and in',
+  '  `x-required-scopes` (described in `x-scopes`). `npm run dev` is open on loopback by default (`--auth off`,',
+  '  no security declared) and enforces the same scopes with `--auth jwt`.',
+  '- **Tenants.** Every stored object belongs to the tenant of the caller that wrote it (the token’s tenant',
+  '  claim, else its subject); another tenant’s objects answer 404, lists show only your own.',
   '- Answers are JSON; operations that list YAML media types also answer YAML when `Accept` asks for it.',
   '  Errors are RFC 9457 `application/problem+json`, with extension members (`results`, `available`…).',
   '- Every GET also answers HEAD, with the same status and headers and no body.',
@@ -51,7 +71,10 @@ const DESCRIPTION = [
  * @returns a plain JSON object
  * @example buildOpenApiDocument('http://localhost:3000').paths['/v1/contracts'].post.operationId // 'registerContract'
  */
-export function buildOpenApiDocument(serverUrl: string): Record<string, unknown> {
+export function buildOpenApiDocument(
+  serverUrl: string,
+  auth: DocumentedAuth = { mode: 'none' },
+): Record<string, unknown> {
   const schemas = new SchemaComponents();
   // Responses first: every output form is known when the input forms are named.
   const responsesOf = new Map(
@@ -59,7 +82,7 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
   );
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    const operation = routeOperation(route, schemas);
+    const operation = { ...routeOperation(route, schemas), ...securityOf(route, auth) };
     const responses = responsesOf.get(route.operationId) ?? {};
     const path = toOpenApiPath(route.path);
     const pathItem = paths[path] ?? {};
@@ -83,8 +106,70 @@ export function buildOpenApiDocument(serverUrl: string): Record<string, unknown>
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: serverUrl }],
     paths: JSON.parse(JSON.stringify(paths)), // drops the `undefined` members
-    components: { schemas: schemas.components },
+    components: { schemas: schemas.components, ...securitySchemesOf(auth) },
     'x-scopes': SCOPE_DESCRIPTIONS,
+  };
+}
+
+/**
+ * The security schemes of `auth` (OpenAPI 3.1 §4.8.27): `bearer` always in `token` mode, `oauth2`
+ * beside it when the token endpoint is known, `sigv4` in `iam` mode.
+ */
+function securitySchemesOf(auth: DocumentedAuth): Record<string, unknown> {
+  if (auth.mode === 'none') return {};
+  if (auth.mode === 'iam') {
+    return {
+      securitySchemes: {
+        sigv4: {
+          type: 'apiKey',
+          name: 'Authorization',
+          in: 'header',
+          description:
+            'AWS Signature Version 4 (service execute-api); the per-scope managed policies grant the methods',
+          'x-amazon-apigateway-authtype': 'awsSigv4',
+        },
+      },
+    };
+  }
+  const prefix = auth.scopePrefix ?? '';
+  return {
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token (RFC 9068)' },
+      ...(auth.tokenUrl && {
+        oauth2: {
+          type: 'oauth2',
+          description: 'Agents get tokens with the client-credentials grant',
+          flows: {
+            clientCredentials: {
+              tokenUrl: auth.tokenUrl,
+              // The route table's scopes, as the Cognito resource server defines them.
+              scopes: Object.fromEntries(
+                [...new Set(routes.flatMap((route) => route.scopes))]
+                  .sort()
+                  .map((scope) => [`${prefix}${scope}`, SCOPE_DESCRIPTIONS[scope] ?? scope]),
+              ),
+            },
+          },
+        },
+      }),
+    },
+  };
+}
+
+/**
+ * An operation's security requirement: none (`[]`) on a public route; else its scopes under each
+ * scheme (OpenAPI 3.1 lets non-OAuth schemes list required "roles" too). Nothing when `auth` is `none`.
+ */
+function securityOf(route: RouteDefinition, auth: DocumentedAuth): { security?: unknown[] } {
+  if (auth.mode === 'none') return {};
+  if (route.public) return { security: [] };
+  if (auth.mode === 'iam') return { security: [{ sigv4: [...route.scopes] }] };
+  const prefix = auth.scopePrefix ?? '';
+  return {
+    security: [
+      { bearer: [...route.scopes] },
+      ...(auth.tokenUrl ? [{ oauth2: route.scopes.map((scope) => `${prefix}${scope}`) }] : []),
+    ],
   };
 }
 

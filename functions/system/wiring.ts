@@ -3,12 +3,22 @@ import type { ApiHandler } from '../../shared/middleware/http-api';
 import { type FunctionBase, httpOptions, requireSetting } from '../wiring';
 import { createSystemHandler, type SystemDeps } from './app';
 
-/** The system function's dependencies: the stores its health check pings (contracts and errors tables). */
+/**
+ * The system function's dependencies: the stores its health check pings (contracts and errors
+ * tables), and how callers authenticate (AUTH_ENFORCED, AUTH_TOKEN_URL, AUTH_SCOPE_PREFIX), which the
+ * OpenAPI document declares.
+ */
 export function systemDeps(base: FunctionBase): SystemDeps {
+  const { AUTH_ENFORCED, AUTH_TOKEN_URL, AUTH_SCOPE_PREFIX } = base.config;
   return {
     stores: {
       contracts: new DynamoDbContractRepository(base.documentClient, requireSetting(base.config, 'CONTRACTS_TABLE')),
       errors: base.policyStore,
+    },
+    auth: {
+      mode: AUTH_ENFORCED,
+      ...(AUTH_TOKEN_URL && { tokenUrl: AUTH_TOKEN_URL }),
+      ...(AUTH_SCOPE_PREFIX && { scopePrefix: AUTH_SCOPE_PREFIX }),
     },
   };
 }

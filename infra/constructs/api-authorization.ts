@@ -16,13 +16,14 @@ import {
   UserPool,
   type UserPoolClient,
   type UserPoolDomain,
+  type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type MethodArn, routeArns } from '../../shared/domain/auth/authorizer-policy';
 import type { ScopedRoute } from '../../shared/domain/auth/scopes';
-import type { AuthSettings } from '../app-context';
+import type { AgentClientSettings, AuthSettings } from '../app-context';
 import type { MethodAuthorization } from './http-api';
 import { createManifestFunction, type FunctionResources } from './manifest-function';
 import { acknowledgeWildcardResource } from './nag';
@@ -79,6 +80,11 @@ export class ApiAuthorization extends Construct {
   readonly scopePolicies: Readonly<Record<string, ManagedPolicy>> = {};
   /** What the HTTP API applies to each method. */
   readonly methodAuthorization: MethodAuthorization;
+  /**
+   * What the API description needs to declare the token endpoint (`cognito`): AUTH_TOKEN_URL and
+   * AUTH_SCOPE_PREFIX for the system function. Empty in the other modes.
+   */
+  readonly documentEnvironment: Readonly<Record<string, string>> = {};
 
   constructor(scope: Construct, id: string, props: ApiAuthorizationProps) {
     super(scope, id);
@@ -220,24 +226,7 @@ export class ApiAuthorization extends Construct {
           new ResourceServerScope({ scopeName, scopeDescription: `The routes that need ${scopeName} (route table)` }),
       ),
     });
-    const client = pool.addClient('AgentClient', {
-      userPoolClientName: 'aif-agents',
-      generateSecret: true,
-      authFlows: {},
-      oAuth: {
-        flows: { clientCredentials: true },
-        scopes: scopes.map((scopeName) =>
-          OAuthScope.resourceServer(
-            resourceServer,
-            new ResourceServerScope({ scopeName, scopeDescription: scopeName }),
-          ),
-        ),
-      },
-      accessTokenValidity: Duration.hours(1),
-      enableTokenRevocation: true,
-      preventUserExistenceErrors: true,
-    });
-    (this as { agentClient?: UserPoolClient }).agentClient = client;
+    const clients = this.createAgentClients(pool, resourceServer, auth.agentClients ?? [{ name: 'agents' }], scopes);
     const domainPrefix =
       auth.domainPrefix ?? (auth.userPoolId ? undefined : `aif-${stageName.toLowerCase()}-${Aws.ACCOUNT_ID}`);
     if (domainPrefix) {
@@ -248,22 +237,74 @@ export class ApiAuthorization extends Construct {
     const stack = Stack.of(this);
     const issuer = `https://cognito-idp.${stack.region}.${stack.urlSuffix}/${pool.userPoolId}`;
     new CfnOutput(stack, 'UserPoolId', { description: 'Cognito user pool of the API', value: pool.userPoolId });
-    new CfnOutput(stack, 'AgentClientId', {
-      description: "The agents' app client (client-credentials grant); its secret is in the Cognito console",
-      value: client.userPoolClientId,
-    });
+    for (const [name, client] of Object.entries(clients)) {
+      const first = client === this.agentClient;
+      new CfnOutput(stack, first ? 'AgentClientId' : `AgentClientId${toOutputId(name)}`, {
+        description: `The app client aif-${name} (client-credentials grant, its own tenant); its secret is in the Cognito console`,
+        value: client.userPoolClientId,
+      });
+    }
+    const documentEnvironment = this.documentEnvironment as Record<string, string>;
+    documentEnvironment.AUTH_SCOPE_PREFIX = `${auth.resourceServerId}/`;
     if (this.userPoolDomain) {
+      const tokenUrl = `${this.userPoolDomain.baseUrl()}/oauth2/token`;
       new CfnOutput(stack, 'TokenUrl', {
         description: 'OAuth 2.0 token endpoint: POST grant_type=client_credentials with the client id and secret',
-        value: `${this.userPoolDomain.baseUrl()}/oauth2/token`,
+        value: tokenUrl,
       });
+      documentEnvironment.AUTH_TOKEN_URL = tokenUrl;
     }
     return {
       AUTH_ISSUER: issuer,
       AUTH_JWKS_URL: `${issuer}/.well-known/jwks.json`,
-      AUTH_COGNITO_CLIENT_IDS: client.userPoolClientId,
+      AUTH_COGNITO_CLIENT_IDS: Object.values(clients)
+        .map((client) => client.userPoolClientId)
+        .join(','),
       AUTH_SCOPE_PREFIX: `${auth.resourceServerId}/`,
     };
+  }
+
+  /**
+   * One app client per agent client setting, client-credentials grant only, with a secret and the
+   * scopes it names (all by default); the first is {@link agentClient} (construct id `AgentClient`).
+   *
+   * @throws {Error} when a client names a scope the route table does not have
+   */
+  private createAgentClients(
+    pool: IUserPool,
+    resourceServer: UserPoolResourceServer,
+    settings: ReadonlyArray<AgentClientSettings>,
+    scopes: readonly string[],
+  ): Record<string, UserPoolClient> {
+    const clients: Record<string, UserPoolClient> = {};
+    settings.forEach((setting, index) => {
+      const unknown = (setting.scopes ?? []).filter((scope) => !scopes.includes(scope));
+      if (unknown.length > 0) {
+        throw new Error(
+          `authAgentClients: client "${setting.name}" names scopes the route table does not have: ${unknown.join(', ')}`,
+        );
+      }
+      const client = pool.addClient(index === 0 ? 'AgentClient' : `AgentClient-${setting.name}`, {
+        userPoolClientName: `aif-${setting.name}`,
+        generateSecret: true,
+        authFlows: {},
+        oAuth: {
+          flows: { clientCredentials: true },
+          scopes: (setting.scopes ?? scopes).map((scopeName) =>
+            OAuthScope.resourceServer(
+              resourceServer,
+              new ResourceServerScope({ scopeName, scopeDescription: scopeName }),
+            ),
+          ),
+        },
+        accessTokenValidity: Duration.hours(1),
+        enableTokenRevocation: true,
+        preventUserExistenceErrors: true,
+      });
+      if (index === 0) (this as { agentClient?: UserPoolClient }).agentClient = client;
+      clients[setting.name] = client;
+    });
+    return clients;
   }
 }
 
@@ -277,4 +318,13 @@ export function scopesOf(routes: readonly ScopedRoute[]): string[] {
 
 function pascal(scope: string): string {
   return scope.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
+}
+
+/** A CloudFormation output id part for a client name: alphanumerics only (`planner-2` → `Planner2`). */
+function toOutputId(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
 }

@@ -160,6 +160,7 @@ export class ApiStack extends Stack {
         environment: {
           MAX_BODY_BYTES: String(MAX_BODY_BYTES),
           ...(enforced && { AUTH_ENFORCED: enforced }),
+          ...(name === 'system' && this.authorization.documentEnvironment),
           ...(name === 'events' && {
             EVENT_RETENTION_DAYS: String((props.eventRetention ?? Duration.days(30)).toDays()),
           }),

@@ -84,6 +84,48 @@ describe('ApiAuthorization', () => {
     it('reports no unacknowledged cdk-nag finding', () => {
       expect(findings.map((f) => f.ruleName)).toEqual([]);
     });
+
+    it('tells the system function the token endpoint and scope prefix, for the OpenAPI document', () => {
+      const [system] = functionsOf(template, 'system');
+      const variables = variablesOf(system!);
+
+      expect(JSON.stringify(variables.AUTH_TOKEN_URL)).toContain('/oauth2/token');
+      expect(variables).toMatchObject({ AUTH_SCOPE_PREFIX: 'aif/', AUTH_ENFORCED: 'token' });
+    });
+  });
+
+  describe('cognito with several agent clients (authAgentClients)', () => {
+    const { template, findings } = synth({ authAgentClients: '{"planner":"mesh:call events:write","ops":"*"}' });
+
+    it('creates one client-credentials client per agent, each with its own scopes, all accepted by the authorizer', () => {
+      const clients = resourcesOf(template, 'AWS::Cognito::UserPoolClient');
+      const byName = Object.fromEntries(clients.map((c) => [c.Properties.ClientName, c.Properties]));
+      const [authorizer] = functionsOf(template, 'authorizer');
+
+      expect(Object.keys(byName).sort()).toEqual(['aif-ops', 'aif-planner']);
+      expect(JSON.stringify(byName['aif-planner']!.AllowedOAuthScopes)).toContain('/mesh:call');
+      expect((byName['aif-planner']!.AllowedOAuthScopes as unknown[]).length).toBe(2);
+      expect((byName['aif-ops']!.AllowedOAuthScopes as unknown[]).length).toBe(scopesOf(table).length);
+      expect(JSON.stringify(variablesOf(authorizer!).AUTH_COGNITO_CLIENT_IDS).match(/AgentClient/g)).toHaveLength(2);
+      template.hasOutput('AgentClientId', {});
+      template.hasOutput('AgentClientIdOps', {});
+    });
+
+    it('reports no unacknowledged cdk-nag finding', () => {
+      expect(findings.map((f) => f.ruleName)).toEqual([]);
+    });
+
+    it('fails synth when a client names a scope the route table does not have', () => {
+      expect(() => synth({ authAgentClients: '{"planner":"mesh:call mesh:fly"}' })).toThrow(
+        /client "planner" names scopes the route table does not have: mesh:fly/,
+      );
+    });
+
+    it('fails synth on a malformed setting, naming it', () => {
+      expect(() => synth({ authAgentClients: 'planner' })).toThrow(/authAgentClients" must be a JSON object/);
+      expect(() => synth({ authAgentClients: '{"bad name":"*"}' })).toThrow(/client name "bad name"/);
+      expect(() => synth({ authAgentClients: '{"planner":[]}' })).toThrow(/needs "\*" or a list of scopes/);
+    });
   });
 
   describe('jwt', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { routes } from '../../../../functions/routes';
 import { buildOpenApiDocument } from '../../../../functions/system/openapi-document';
+import type { RouteDefinition } from '../../../../shared/http/route-definition';
 
 type Operation = {
   operationId: string;
@@ -50,11 +51,54 @@ describe('buildOpenApiDocument', () => {
   });
 
   describe('operations', () => {
-    it('declares no security requirement and keeps the future scopes in x-required-scopes', () => {
+    it('declares no security requirement with auth off, and keeps the scopes in x-required-scopes', () => {
       expect(operations.filter((o) => o.security !== undefined)).toEqual([]);
       expect(operation('registerContract')['x-required-scopes']).toEqual(['contracts:write']);
       expect(operation('getHealth')['x-required-scopes']).toBeUndefined();
       expect(document).not.toHaveProperty('components.securitySchemes');
+    });
+
+    it('with bearer tokens, requires each route’s scopes, none on public routes, and offers the token endpoint', () => {
+      // Act
+      const secured = buildOpenApiDocument('https://api.example', {
+        mode: 'token',
+        tokenUrl: 'https://aif.auth.eu-west-1.amazoncognito.com/oauth2/token',
+        scopePrefix: 'aif/',
+      }) as typeof document & { components: { securitySchemes: Record<string, Record<string, unknown>> } };
+      const all = Object.values(secured.paths).flatMap((item) => Object.values(item));
+      const byId = (id: string) => all.find((o) => o.operationId === id) as Operation;
+
+      // Assess
+      expect(byId('putErrorPolicy').security).toEqual([{ bearer: ['errors:admin'] }, { oauth2: ['aif/errors:admin'] }]);
+      expect(byId('getHealth').security).toEqual([]);
+      expect(all.filter((o) => o.security === undefined)).toEqual([]);
+      expect(secured.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+      const flow = (
+        secured.components.securitySchemes.oauth2 as { flows: { clientCredentials: Record<string, unknown> } }
+      ).flows.clientCredentials;
+      expect(flow.tokenUrl).toBe('https://aif.auth.eu-west-1.amazoncognito.com/oauth2/token');
+      const routeScopes = new Set(
+        (routes as readonly RouteDefinition[]).filter((r) => !r.public).flatMap((r) => r.scopes.map((s) => `aif/${s}`)),
+      );
+      expect(Object.keys(flow.scopes as object).sort()).toEqual([...routeScopes].sort());
+    });
+
+    it('describes every scope of the route table in x-scopes', () => {
+      const described = Object.keys((document as { 'x-scopes'?: object })['x-scopes'] ?? {});
+      const used = [...new Set(routes.flatMap((route) => route.scopes))];
+      expect(used.filter((scope) => !described.includes(scope))).toEqual([]);
+    });
+
+    it('with SigV4, declares API Gateway’s awsSigv4 scheme on every non-public operation', () => {
+      // Act
+      const secured = buildOpenApiDocument('https://api.example', { mode: 'iam' }) as typeof document & {
+        components: { securitySchemes: Record<string, Record<string, unknown>> };
+      };
+      const all = Object.values(secured.paths).flatMap((item) => Object.values(item));
+
+      // Assess
+      expect(secured.components.securitySchemes.sigv4?.['x-amazon-apigateway-authtype']).toBe('awsSigv4');
+      expect(all.find((o) => o.operationId === 'listContracts')?.security).toEqual([{ sigv4: ['contracts:read'] }]);
     });
 
     it('documents HEAD beside every GET, with the same statuses and no content', () => {
