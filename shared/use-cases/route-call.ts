@@ -252,7 +252,7 @@ export class MeshRouter {
       candidates,
       timeoutMs: rule?.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS,
       // A closed breaker with no failures decides the same under any settings: the service's own are
-      // read only once a breaker has something to decide (keeps the cold healthy path at 3 reads).
+      // read only once a breaker has something to decide (the cold healthy path: claim, instances, rules, breaker).
       settings: { tenant, service: target, loaded: undefined },
     };
   }

@@ -293,9 +293,13 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
       },
       async () => {
         // The delete did not happen; reading now only decides which answer explains it.
+        // Another tenant's instance answers exactly as a missing one.
         const stored = await this.get(id);
-        if (!stored || (by && stored.owner?.tenant !== by.tenant)) return false;
-        if (by?.principal !== undefined && stored.owner.principal !== by.principal) throw new InstanceOwnedError(id);
+        const visible = stored !== undefined && (by === undefined || stored.owner?.tenant === by.tenant);
+        if (!visible && expected.kind === 'unconditional') return false;
+        if (visible && by?.principal !== undefined && stored.owner?.principal !== by.principal) {
+          throw new InstanceOwnedError(id);
+        }
         throw new RevisionMismatchError(`Precondition failed: ${describeMismatch(`the instance "${id}"`, expected)}`);
       },
     );
