@@ -51,7 +51,10 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
     const { rule, outcome } = await putRoutingRule(deps, caller, body);
     return { status: statusOf(outcome), body: rule };
   },
-  listRoutingRules: async ({ caller }, deps) => ({ status: 200, body: { items: await deps.rules.list(caller.tenant) } }),
+  listRoutingRules: async ({ caller }, deps) => ({
+    status: 200,
+    body: { items: await deps.rules.list(caller.tenant) },
+  }),
   deleteRoutingRule: async ({ params, caller }, deps) => {
     await deleteRoutingRule(deps, caller, params.id);
     return { status: 204 };

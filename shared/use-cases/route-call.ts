@@ -1,11 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Owner } from '../domain/auth/owner';
-import {
-  DependencyUnavailableError,
-  NotFoundError,
-  UpstreamFailedError,
-  UpstreamTimeoutError,
-} from '../domain/errors';
+import { DependencyUnavailableError, NotFoundError, UpstreamFailedError, UpstreamTimeoutError } from '../domain/errors';
 import {
   admit,
   type BreakerConfig,

@@ -126,9 +126,7 @@ export class DynamoDbBreakerStore implements BreakerStore, BreakerConfigReposito
     return inTable(
       this.tableName,
       async () => {
-        await this.client.send(
-          new PutCommand({ TableName: this.tableName, Item: toItem(tenant, next), ...condition }),
-        );
+        await this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(tenant, next), ...condition }));
         return true;
       },
       () => false,

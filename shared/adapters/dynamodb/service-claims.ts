@@ -49,9 +49,15 @@ export class DynamoDbServiceClaims implements ServiceClaims {
           new UpdateCommand({
             TableName: this.tableName,
             Key: claimKey(name),
-            UpdateExpression: 'SET #owner = if_not_exists(#owner, :owner), #claimedAt = if_not_exists(#claimedAt, :now)',
+            UpdateExpression:
+              'SET #owner = if_not_exists(#owner, :owner), #claimedAt = if_not_exists(#claimedAt, :now)',
             ConditionExpression: 'attribute_not_exists(#pk) OR #owner.#tenant = :tenant',
-            ExpressionAttributeNames: { '#pk': 'pk', '#owner': 'owner', '#tenant': 'tenant', '#claimedAt': 'claimedAt' },
+            ExpressionAttributeNames: {
+              '#pk': 'pk',
+              '#owner': 'owner',
+              '#tenant': 'tenant',
+              '#claimedAt': 'claimedAt',
+            },
             ExpressionAttributeValues: {
               ':owner': { tenant: owner.tenant, principal: owner.principal },
               ':tenant': owner.tenant,

@@ -362,7 +362,8 @@ function both(first: Guard, second: Guard | undefined): Guard {
 function registrationGuard(expected: ExpectedRevision, owner: Owner): Guard {
   return both(
     {
-      expression: 'attribute_not_exists(#pk) OR (#owner.#tenant = :ownerTenant AND #owner.#principal = :ownerPrincipal)',
+      expression:
+        'attribute_not_exists(#pk) OR (#owner.#tenant = :ownerTenant AND #owner.#principal = :ownerPrincipal)',
       names: { '#pk': 'pk', '#owner': 'owner', '#tenant': 'tenant', '#principal': 'principal' },
       values: { ':ownerTenant': owner.tenant, ':ownerPrincipal': owner.principal },
     },

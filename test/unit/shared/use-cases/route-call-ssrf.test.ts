@@ -242,7 +242,11 @@ describe('service mesh SSRF defences', () => {
       const registry = memoryRegistry();
 
       // Act
-      const { outcome } = await registerInstance({ claims, registry, clock, outboundRules }, CALLER_PRINCIPAL, registration(base));
+      const { outcome } = await registerInstance(
+        { claims, registry, clock, outboundRules },
+        CALLER_PRINCIPAL,
+        registration(base),
+      );
 
       // Assess
       expect(outcome).toBe('created');

@@ -109,7 +109,8 @@ describe('mesh repositories (dynalite)', () => {
         // Act
         const heartbeat = await registry.register(registration('status-1'), A, '2026-11-30T10:00:30.000Z');
         const claim = await registry.register(
-          registration('status-1', { status: 'degraded' }), A,
+          registration('status-1', { status: 'degraded' }),
+          A,
           '2026-11-30T10:01:00.000Z',
         );
 
@@ -128,7 +129,8 @@ describe('mesh repositories (dynalite)', () => {
 
         // Act
         const updated = await registry.register(
-          registration('cond-ok', { version: '1.3.0' }), A,
+          registration('cond-ok', { version: '1.3.0' }),
+          A,
           '2026-11-30T10:00:30.000Z',
           { kind: 'one-of', revisions: [created.instance.revision] },
         );
@@ -163,7 +165,10 @@ describe('mesh repositories (dynalite)', () => {
 
         // Act / Assess
         await expect(
-          registry.register(registration('cond-ghost'), A, '2026-11-30T10:00:00.000Z', { kind: 'one-of', revisions: [1] }),
+          registry.register(registration('cond-ghost'), A, '2026-11-30T10:00:00.000Z', {
+            kind: 'one-of',
+            revisions: [1],
+          }),
         ).rejects.toBeInstanceOf(RevisionMismatchError);
         await expect(
           registry.register(registration('cond-taken'), A, '2026-11-30T10:00:00.000Z', { kind: 'must-not-exist' }),
@@ -379,7 +384,8 @@ describe('mesh repositories (dynalite)', () => {
           const previous = (await store.get(A.tenant, instanceId)) ?? initialBreakerState(instanceId);
           const { result, next } = transition(previous);
           if (!next) return { result };
-          if (await store.compareAndSet(A.tenant, next, previous.version)) return { result, written: { previous, next } };
+          if (await store.compareAndSet(A.tenant, next, previous.version))
+            return { result, written: { previous, next } };
           lostRaces++;
         }
         throw new Error('a breaker step lost 200 races in a row');

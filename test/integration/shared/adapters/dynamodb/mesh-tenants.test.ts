@@ -131,7 +131,9 @@ describe('mesh ownership and tenants (dynalite)', () => {
       await registry.register(registration('own-3'), A, T0);
 
       // Act
-      const stale = await rejectionOf(registry.register(registration('own-3'), A, T1, { kind: 'one-of', revisions: [7] }));
+      const stale = await rejectionOf(
+        registry.register(registration('own-3'), A, T1, { kind: 'one-of', revisions: [7] }),
+      );
 
       // Assess
       expect(stale).toBeInstanceOf(RevisionMismatchError);
@@ -172,7 +174,7 @@ describe('mesh ownership and tenants (dynalite)', () => {
   });
 
   describe('DynamoDbServiceRegistry.deregister', () => {
-    it("answers false to another tenant, 409 to another principal of the tenant, and removes for the owner", async () => {
+    it('answers false to another tenant, 409 to another principal of the tenant, and removes for the owner', async () => {
       // Prepare
       await registry.register(registration('dereg-1'), A, T0);
 
@@ -245,7 +247,11 @@ describe('mesh ownership and tenants (dynalite)', () => {
 
       // Act
       await store.compareAndSet(A.tenant, state, 0);
-      await store.putConfig('brk-svc', { failureThreshold: 2, resetTimeoutMs: 1000, halfOpenRequests: 1, permitLeaseMs: 1000 }, A);
+      await store.putConfig(
+        'brk-svc',
+        { failureThreshold: 2, resetTimeoutMs: 1000, halfOpenRequests: 1, permitLeaseMs: 1000 },
+        A,
+      );
 
       // Assess
       expect(await store.list(A.tenant)).toEqual([state]);
