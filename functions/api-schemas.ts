@@ -474,12 +474,10 @@ export const ReplayResponse = z
 // ---- Service mesh ----
 
 /** Who owns a stored mesh object: the tenant and principal of the caller that wrote it. */
-export const MeshOwnerResponse = z
-  .object({ tenant: z.string(), principal: z.string() })
-  .meta({
-    id: 'MeshOwner',
-    description: "The tenant and principal of the caller that wrote it (from the caller's identity)",
-  });
+export const MeshOwnerResponse = z.object({ tenant: z.string(), principal: z.string() }).meta({
+  id: 'MeshOwner',
+  description: "The tenant and principal of the caller that wrote it (from the caller's identity)",
+});
 
 export const ServiceInstanceBody = ServiceInstanceInputSchema.meta({ id: 'ServiceRegistration' });
 
