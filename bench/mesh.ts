@@ -20,12 +20,18 @@ import {
   initialBreakerState,
   recordSuccess,
 } from '../shared/domain/mesh/circuit-breaker';
-import { type RoutingRule, RoutingRuleSchema } from '../shared/domain/mesh/routing-rule';
+import { RoutingRuleSchema } from '../shared/domain/mesh/routing-rule';
 import type { ServiceInstance } from '../shared/domain/mesh/service-instance';
 import type { Clock } from '../shared/ports/clock';
 import type { ErrorPolicyRepository } from '../shared/ports/error-policy-repository';
 import type { HttpClient, HttpResponse } from '../shared/ports/http-client';
-import type { BreakerStore, RoutingRuleRepository, ServiceRegistry } from '../shared/ports/service-mesh';
+import type {
+  BreakerStore,
+  RoutingRuleRepository,
+  ServiceClaims,
+  ServiceRegistry,
+  StoredRoutingRule,
+} from '../shared/ports/service-mesh';
 import { ErrorPolicyCache } from '../shared/use-cases/error-policy-cache';
 import { MeshRouter, type RoutedCall } from '../shared/use-cases/route-call';
 import { recordingClock } from '../test/support/clock';
@@ -37,9 +43,11 @@ export type MeshBenchOptions = { rounds: number; requests: number };
 
 /** DynamoDB calls the router made, by operation (the counting stand-ins' tally). */
 export type DynamoDbTally = {
+  /** GetItem of a service-name claim (`claims.ownerOf`). */
+  getClaim: number;
   /** Query on the mesh table's `byName` index (`listByName`). */
   queryInstances: number;
-  /** Query of the RULE partition (`rules.list`). */
+  /** Query of the tenant's RULE partition (`rules.list`). */
   queryRules: number;
   /** GetItem of a breaker (`breakers.get`). */
   getBreaker: number;
@@ -60,13 +68,22 @@ export type WarmCallsRow = {
 
 const SEED = 20_261_130;
 const TRACE = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: '01' };
-const CALL: RoutedCall = { service: 'orders', method: 'GET', path: '/orders/1', query: '', headers: {}, trace: TRACE };
+const OWNER = { tenant: 'acme', principal: 'gateway' };
+const CALL: RoutedCall = {
+  caller: OWNER,
+  service: 'orders',
+  method: 'GET',
+  path: '/orders/1',
+  query: '',
+  headers: {},
+  trace: TRACE,
+};
 
 function emptyTally(): DynamoDbTally {
-  return { queryInstances: 0, queryRules: 0, getBreaker: 0, putBreaker: 0, queryPolicies: 0 };
+  return { getClaim: 0, queryInstances: 0, queryRules: 0, getBreaker: 0, putBreaker: 0, queryPolicies: 0 };
 }
 
-const readsOf = (t: DynamoDbTally) => t.queryInstances + t.queryRules + t.getBreaker + t.queryPolicies;
+const readsOf = (t: DynamoDbTally) => t.getClaim + t.queryInstances + t.queryRules + t.getBreaker + t.queryPolicies;
 
 /**
  * The router's ports over memory, each call counted as the DynamoDB operation its adapter makes:
@@ -83,16 +100,26 @@ function countingStore(tally: DynamoDbTally) {
     metadata: {},
     weight: 100,
     status: 'healthy',
+    owner: OWNER,
     revision: 1,
     registeredAt: '2026-11-30T10:00:00.000Z',
     lastHeartbeatAt: '2026-11-30T10:00:00.000Z',
   }));
-  const rules: RoutingRule[] = [
-    RoutingRuleSchema.parse({ id: 'orders-default', sourceService: '*', targetService: 'orders', match: {} }),
+  const rules: StoredRoutingRule[] = [
+    {
+      ...RoutingRuleSchema.parse({ id: 'orders-default', sourceService: '*', targetService: 'orders', match: {} }),
+      owner: OWNER,
+    },
   ];
+  const claims: Pick<ServiceClaims, 'ownerOf'> = {
+    ownerOf: async () => {
+      tally.getClaim += 1;
+      return OWNER;
+    },
+  };
   const breakers = new Map<string, BreakerState>();
   const registry: Pick<ServiceRegistry, 'listByName'> = {
-    listByName: async (name) => {
+    listByName: async (_tenant, name) => {
       tally.queryInstances += 1;
       return instances.filter((i) => i.name === name);
     },
@@ -104,11 +131,11 @@ function countingStore(tally: DynamoDbTally) {
     },
   };
   const breakerStore: BreakerStore = {
-    get: async (id) => {
+    get: async (_tenant, id) => {
       tally.getBreaker += 1;
       return breakers.get(id);
     },
-    compareAndSet: async (next, expectedVersion) => {
+    compareAndSet: async (_tenant, next, expectedVersion) => {
       tally.putBreaker += 1;
       if ((breakers.get(next.instanceId)?.version ?? 0) !== expectedVersion) return false;
       breakers.set(next.instanceId, next);
@@ -127,7 +154,7 @@ function countingStore(tally: DynamoDbTally) {
     },
     delete: async () => false,
   };
-  return { registry, rules: ruleStore, breakers: breakerStore, policies };
+  return { claims, registry, rules: ruleStore, breakers: breakerStore, policies };
 }
 
 /** Every instance answers 200 at once (the same response object: no allocation in the stub). */
@@ -152,6 +179,7 @@ function countingRouter(tally: DynamoDbTally, clock: Clock) {
     cacheTtlMs: config.MESH_CACHE_TTL_MS,
     policyTtlMs: config.ERROR_POLICY_CACHE_TTL_MS,
     router: new MeshRouter({
+      claims: store.claims,
       registry: store.registry,
       rules: store.rules,
       breakers: store.breakers,

@@ -473,6 +473,12 @@ export const ReplayResponse = z
 
 // ---- Service mesh ----
 
+/** Who owns a stored mesh object: the tenant and principal of the caller that wrote it. */
+export const MeshOwnerResponse = z.object({ tenant: z.string(), principal: z.string() }).meta({
+  id: 'MeshOwner',
+  description: "The tenant and principal of the caller that wrote it (from the caller's identity)",
+});
+
 export const ServiceInstanceBody = ServiceInstanceInputSchema.meta({ id: 'ServiceRegistration' });
 
 export const ServiceInstanceResponse = z
@@ -485,6 +491,7 @@ export const ServiceInstanceResponse = z
     metadata: z.record(z.string(), z.string()),
     weight: z.number().int(),
     status: z.enum(INSTANCE_STATUSES),
+    owner: MeshOwnerResponse,
     revision: z.number().int(),
     registeredAt: z.string(),
     lastHeartbeatAt: z.string(),
@@ -511,7 +518,9 @@ export const RegisteredInstanceResponse = ServiceInstanceResponse.extend({
 export const ServiceInstanceListResponse = z.object({ items: z.array(ServiceInstanceResponse) });
 export const MeshIdParams = z.object({ id: MeshNameSchema });
 export const RoutingRuleBody = RoutingRuleSchema.meta({ id: 'RoutingRuleInput' });
-export const RoutingRuleResponse = StoredRoutingRuleSchema.meta({ id: 'RoutingRule' });
+export const RoutingRuleResponse = StoredRoutingRuleSchema.extend({ owner: MeshOwnerResponse }).meta({
+  id: 'RoutingRule',
+});
 export const RoutingRuleListResponse = z.object({ items: z.array(RoutingRuleResponse) });
 
 export const TopologyResponse = z
@@ -551,4 +560,5 @@ export const BreakerConfigResponse = z.object({
   service: z.string(),
   config: BreakerConfigSchema,
   origin: z.enum(['service', 'default']),
+  owner: MeshOwnerResponse.optional().meta({ description: 'Who stored the settings (absent for the defaults)' }),
 });

@@ -9,7 +9,8 @@ export type EchoService = { url: string; name: string; close: () => Promise<void
  * - `GET /health` answers 200 `{"status":"ok"}`;
  * - `POST /shutdown` answers 202 and stops the service (to watch breakers and health checks react);
  * - anything else answers 200 with JSON naming the instance, the method, the path with query, the
- *   `traceparent` it received and the request body's length.
+ *   `traceparent` and `x-mesh-source` it received (`meshSource`: who the router says is calling)
+ *   and the request body's length.
  *
  * @example const a = await startEchoService(5001, 'orders-a');
  */
@@ -42,6 +43,7 @@ export async function startEchoService(port: number, name: string, host = '127.0
           method: req.method,
           path: url,
           traceparent: req.headers.traceparent ?? null,
+          meshSource: req.headers['x-mesh-source'] ?? null,
           bodyBytes: body.length,
         }),
       );

@@ -1,3 +1,4 @@
+import { ownerOf } from '../../shared/domain/auth/owner';
 import type { BreakerConfig } from '../../shared/domain/mesh/circuit-breaker';
 import { expectedRevisionOf } from '../../shared/http/conditional-request';
 import { statusOf } from '../../shared/http/outcome-status';
@@ -11,6 +12,7 @@ import {
   getBreakerConfig,
   getTopology,
   listBreakers,
+  listInstances,
   type MeshDeps,
   putBreakerConfig,
   putRoutingRule,
@@ -28,44 +30,51 @@ export type MeshFunctionDeps = MeshDeps & {
 
 /** Instances, routing rules, topology, breakers, and the router. */
 export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
-  registerInstance: async ({ body, headers }, deps) => {
-    const { instance, outcome, warnings } = await registerInstance(deps, body, expectedRevisionOf(headers));
+  registerInstance: async ({ body, headers, caller }, deps) => {
+    const { instance, outcome, warnings } = await registerInstance(deps, caller, body, expectedRevisionOf(headers));
     return {
       status: statusOf(outcome),
       body: warnings.length > 0 ? { ...instance, warnings } : instance,
       headers: { etag: `"${instance.revision}"` },
     };
   },
-  listInstances: async (_request, deps) => ({ status: 200, body: { items: await deps.registry.list() } }),
-  listServiceInstances: async ({ params }, deps) => ({
+  listInstances: async ({ caller }, deps) => ({ status: 200, body: { items: await listInstances(deps, caller) } }),
+  listServiceInstances: async ({ params, caller }, deps) => ({
     status: 200,
-    body: { items: await deps.registry.listByName(params.id) },
+    body: { items: await listInstances(deps, caller, params.id) },
   }),
-  deregisterInstance: async ({ params, headers }, deps) => {
-    await deregisterInstance(deps, params.id, expectedRevisionOf(headers));
+  deregisterInstance: async ({ params, headers, caller }, deps) => {
+    await deregisterInstance(deps, caller, params.id, expectedRevisionOf(headers));
     return { status: 204 };
   },
-  putRoutingRule: async ({ body }, deps) => {
-    const { rule, outcome } = await putRoutingRule(deps, body);
+  putRoutingRule: async ({ body, caller }, deps) => {
+    const { rule, outcome } = await putRoutingRule(deps, caller, body);
     return { status: statusOf(outcome), body: rule };
   },
-  listRoutingRules: async (_request, deps) => ({ status: 200, body: { items: await deps.rules.list() } }),
-  deleteRoutingRule: async ({ params }, deps) => {
-    await deleteRoutingRule(deps, params.id);
+  listRoutingRules: async ({ caller }, deps) => ({
+    status: 200,
+    body: { items: await deps.rules.list(caller.tenant) },
+  }),
+  deleteRoutingRule: async ({ params, caller }, deps) => {
+    await deleteRoutingRule(deps, caller, params.id);
     return { status: 204 };
   },
-  getTopology: async (_request, deps) => ({ status: 200, body: await getTopology(deps) }),
-  listBreakers: async (_request, deps) => ({ status: 200, body: { items: await listBreakers(deps) } }),
-  getBreakerConfig: async ({ params }, deps) => ({ status: 200, body: await getBreakerConfig(deps, params.id) }),
-  putBreakerConfig: async ({ params, body }, deps) => ({
+  getTopology: async ({ caller }, deps) => ({ status: 200, body: await getTopology(deps, caller) }),
+  listBreakers: async ({ caller }, deps) => ({ status: 200, body: { items: await listBreakers(deps, caller) } }),
+  getBreakerConfig: async ({ params, caller }, deps) => ({
     status: 200,
-    body: await putBreakerConfig(deps, params.id, body),
+    body: await getBreakerConfig(deps, caller, params.id),
   }),
-  routeCall: async ({ params, headers, body, path, rawQuery, method }, deps) => {
+  putBreakerConfig: async ({ params, body, caller }, deps) => ({
+    status: 200,
+    body: await putBreakerConfig(deps, caller, params.id, body),
+  }),
+  routeCall: async ({ params, headers, body, path, rawQuery, method, caller }, deps) => {
     const trace = readTraceContext(headers);
     const prefix = `/v1/mesh/${encodeURIComponent(params.service)}`;
     const forwardPath = path.startsWith(prefix) ? path.slice(prefix.length) || '/' : `/${params.proxy}`;
     const answer = await deps.router.route({
+      caller: ownerOf(caller),
       service: params.service,
       method,
       path: forwardPath,

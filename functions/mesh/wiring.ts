@@ -1,6 +1,7 @@
 import { DynamoDbBreakerStore } from '../../shared/adapters/dynamodb/breaker-store';
 import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
 import { DynamoDbRoutingRuleRepository } from '../../shared/adapters/dynamodb/routing-rule-repository';
+import { DynamoDbServiceClaims } from '../../shared/adapters/dynamodb/service-claims';
 import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-registry';
 import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
 import { type BreakerConfig, DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
@@ -16,7 +17,7 @@ import { createMeshHandler, type MeshFunctionDeps } from './app';
 const MAX_RELAYED_RESPONSE_BYTES = 6 * 1024 * 1024;
 
 /**
- * The mesh function's dependencies on a function base: registry, rules and breakers in the mesh
+ * The mesh function's dependencies on a function base: service-name claims, registry, rules and breakers in the mesh
  * table, the SSRF-safe HTTP client, the router (breaker defaults from BREAKER_* settings), and the
  * counting of routed failures (alerts go to `events`: EventBridge in AWS, the in-process bus locally).
  */
@@ -26,6 +27,7 @@ export function meshDeps(base: FunctionBase, { events }: { events: EventPublishe
   const registry = new DynamoDbServiceRegistry(documentClient, meshTable);
   const rules = new DynamoDbRoutingRuleRepository(documentClient, meshTable);
   const breakers = new DynamoDbBreakerStore(documentClient, meshTable);
+  const claims = new DynamoDbServiceClaims(documentClient, meshTable);
   const counting = {
     counters: new DynamoDbErrorCounterRepository(documentClient, requireSetting(config, 'ERRORS_TABLE')),
     policyCache,
@@ -42,12 +44,14 @@ export function meshDeps(base: FunctionBase, { events }: { events: EventPublishe
   return {
     breakerConfigs: breakers,
     defaults,
+    claims,
     registry,
     rules,
     breakers,
     clock,
     outboundRules: outboundRulesOf(config),
     router: new MeshRouter({
+      claims,
       registry,
       rules,
       breakers,

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DependencyUnavailableError, UpstreamFailedError, UpstreamTimeoutError } from '../domain/errors';
+import type { Owner } from '../domain/auth/owner';
+import { DependencyUnavailableError, NotFoundError, UpstreamFailedError, UpstreamTimeoutError } from '../domain/errors';
 import {
   admit,
   type BreakerConfig,
@@ -9,7 +10,13 @@ import {
   recordSuccess,
 } from '../domain/mesh/circuit-breaker';
 import { candidateWeights, selectRule, weightedRules } from '../domain/mesh/routing';
-import { DEFAULT_RULE_TIMEOUT_MS, ROUTER_OWNED_HEADERS, type RoutingRule } from '../domain/mesh/routing-rule';
+import {
+  DEFAULT_RULE_TIMEOUT_MS,
+  MESH_SOURCE_HEADER,
+  meshSourceOf,
+  ROUTER_OWNED_HEADERS,
+  type RoutingRule,
+} from '../domain/mesh/routing-rule';
 import type { ServiceInstance } from '../domain/mesh/service-instance';
 import { pickWeighted } from '../domain/mesh/weighted-selection';
 import { BLOCKED_TARGET_CODE, classifyError, RESPONSE_TOO_LARGE_CODE } from '../domain/resilience/classify';
@@ -23,12 +30,16 @@ import type {
   BreakerConfigRepository,
   BreakerStore,
   RoutingRuleRepository,
+  ServiceClaims,
   ServiceRegistry,
 } from '../ports/service-mesh';
 import type { ErrorPolicyCache } from './error-policy-cache';
+import { TtlCache, tenantKey } from './ttl-cache';
 
 /** What the router needs. */
 export type MeshRouterDeps = {
+  /** Who holds each service name: the router routes only to the caller's tenant's services. */
+  claims: Pick<ServiceClaims, 'ownerOf'>;
   registry: Pick<ServiceRegistry, 'listByName'>;
   rules: Pick<RoutingRuleRepository, 'list'>;
   breakers: BreakerStore;
@@ -47,6 +58,8 @@ export type MeshRouterDeps = {
 
 /** A call to route: `ANY /v1/mesh/{service}/{path}`. */
 export type RoutedCall = {
+  /** The authenticated caller: whose services, rules and breakers apply, and the `x-mesh-source` sent on. */
+  caller: Owner;
   service: string;
   method: string;
   /** Path after `/v1/mesh/{service}`, starting with `/` (as sent, not decoded). */
@@ -74,9 +87,8 @@ const API_GATEWAY_TIMEOUT_MS = 29_000;
 /** Methods a retry cannot duplicate the effect of (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
-type Cached<T> = { value: T; at: number };
-/** One call's service and, once needed, its breaker settings. */
-type ServiceSettings = { service: string; loaded: BreakerConfig | undefined };
+/** One call's tenant and service and, once needed, its breaker settings. */
+type ServiceSettings = { tenant: string; service: string; loaded: BreakerConfig | undefined };
 
 /** What {@link MeshRouter.route} decided before the first attempt. */
 type CallPlan = {
@@ -110,7 +122,12 @@ type SendOutcome =
   | { response?: HttpResponse; failure: IntegrationError; reachedInstance: boolean };
 
 /**
- * The mesh router: picks a healthy instance of the target service by weighted random selection under
+ * The mesh router: routes a caller's call to its own tenant's services only (another tenant's
+ * service answers the same 404 as a name nobody holds), under its tenant's rules, matching a rule's
+ * `sourceService` to the caller's principal — never to a header the client sent — and forwarding
+ * `x-mesh-source: <tenant>/<principal>` (`meshSourceOf`).
+ *
+ * It picks a healthy instance of the target service by weighted random selection under
  * the applicable routing rule (when weighted rules of the caller's source share its calls, the rule
  * drawn by `weight` and its target service: `weightedRules`), checks its shared circuit breaker, forwards the call (method, path,
  * query, headers, body bytes) with a child W3C `traceparent` (and `X-Trace-Id` / `X-Span-Id`) and
@@ -122,21 +139,30 @@ type SendOutcome =
  * through a closed breaker with no recorded failures writes nothing. Breaker transitions are
  * compare-and-set writes on the breaker's version; a lost race is re-read and recomputed.
  *
- * @example const answer = await router.route({ service: 'orders', method: 'GET', path: '/orders/1', query: '', headers: {}, trace });
+ * @example const answer = await router.route({ caller: ownerOf(request.caller), service: 'orders', method: 'GET', path: '/orders/1', query: '', headers: {}, trace });
  */
 export class MeshRouter {
-  private readonly instances = new Map<string, Cached<ServiceInstance[]>>();
-  private rulesCache: Cached<RoutingRule[]> | undefined;
-  private readonly breakerStates = new Map<string, Cached<BreakerState>>();
-  private readonly configs = new Map<string, Cached<BreakerConfig>>();
+  private readonly claims: TtlCache<Owner | undefined>;
+  private readonly instances: TtlCache<ServiceInstance[]>;
+  private readonly rules: TtlCache<RoutingRule[]>;
+  private readonly breakerStates: TtlCache<BreakerState>;
+  private readonly configs: TtlCache<BreakerConfig>;
 
-  constructor(private readonly deps: MeshRouterDeps) {}
+  constructor(private readonly deps: MeshRouterDeps) {
+    const nowMs = () => this.nowMs();
+    this.claims = new TtlCache(deps.cacheTtlMs, nowMs);
+    this.instances = new TtlCache(deps.cacheTtlMs, nowMs);
+    this.rules = new TtlCache(deps.cacheTtlMs, nowMs);
+    this.breakerStates = new TtlCache(deps.cacheTtlMs, nowMs);
+    this.configs = new TtlCache(deps.cacheTtlMs, nowMs);
+  }
 
   /**
    * Routes one call: plans it (rule, target service, candidate instances), then attempts it on
    * breaker-admitted instances until one answers, the error policies stop retrying, or the time
    * API Gateway allows runs out.
    *
+   * @throws {NotFoundError} 404 when the service is not the caller's tenant's (another tenant's, or nobody's)
    * @throws {DependencyUnavailableError} 503 with Retry-After when no instance is healthy, or every
    *   candidate's breaker is open (no instance is called then)
    * @throws {UpstreamTimeoutError} 504 when the last attempt timed out
@@ -192,13 +218,22 @@ export class MeshRouter {
    * Step 1: the rule that applies (weighted rules of one source share its calls between their
    * target services), the service it sends to, and that service's instances able to take traffic.
    *
+   * @throws {NotFoundError} when the addressed service is not the caller's tenant's
    * @throws {DependencyUnavailableError} when no instance of the target can take traffic
    */
   private async plan(call: RoutedCall): Promise<CallPlan> {
-    const [addressed, rules] = await Promise.all([this.instancesOf(call.service), this.allRules()]);
+    const { tenant } = call.caller;
+    const [owner, addressed, rules] = await Promise.all([
+      this.ownerOf(call.service),
+      this.instancesOf(tenant, call.service),
+      this.rulesOf(tenant),
+    ]);
+    // Another tenant's service and an unknown name answer alike: nothing tells them apart.
+    if (owner?.tenant !== tenant) throw new NotFoundError(`No service ${call.service}`);
     const rule = this.pickRule(call, rules);
     const target = rule?.targetService ?? call.service;
-    const instances = target === call.service ? addressed : await this.instancesOf(target);
+    // A rule's target is its tenant's (claimed when the rule was put); the per-tenant index holds no other's instances.
+    const instances = target === call.service ? addressed : await this.instancesOf(tenant, target);
     const candidates = candidateWeights(instances, rule).filter((c) => c.weight > 0);
     if (candidates.length === 0) {
       throw new DependencyUnavailableError(
@@ -212,15 +247,16 @@ export class MeshRouter {
       candidates,
       timeoutMs: rule?.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS,
       // A closed breaker with no failures decides the same under any settings: the service's own are
-      // read only once a breaker has something to decide (keeps the cold healthy path at 3 reads).
-      settings: { service: target, loaded: undefined },
+      // read only once a breaker has something to decide (the cold healthy path: claim, instances, rules, breaker).
+      settings: { tenant, service: target, loaded: undefined },
     };
   }
 
   /** The routing rule for this call; among weighted rules of its source, one drawn by `weight`. */
   private pickRule(call: RoutedCall, rules: RoutingRule[]): RoutingRule | undefined {
     const request = {
-      sourceService: call.headers['x-mesh-source'] ?? '*',
+      // The authenticated principal, within its tenant's rules; a client's x-mesh-source is ignored.
+      sourceService: call.caller.principal,
       targetService: call.service,
       method: call.method,
       path: call.path,
@@ -346,62 +382,49 @@ export class MeshRouter {
     /** The settings matter even on a quiet breaker (a failure counts toward the service's threshold). */
     needsSettings = false,
   ): Promise<void> {
-    let state = await this.breakerState(instanceId);
+    const { tenant } = settings;
+    const key = tenantKey(tenant, instanceId);
+    let state = await this.breakerStates.get(key, () => this.loadBreaker(tenant, instanceId));
     // Each lost race means another caller moved the breaker on; recompute from its state. Bounded so a
     // pathological storm cannot hold a request, far above what 50 concurrent failures need.
     for (let tries = 0; tries < 64; tries++) {
       const quiet = !needsSettings && state.state === 'closed' && state.failureCount === 0;
       const candidate = next(state, quiet ? this.deps.breakerConfig : await this.settingsFor(settings));
       if (!candidate) return;
-      if (await this.deps.breakers.compareAndSet(candidate, state.version)) {
-        this.breakerStates.set(instanceId, { value: candidate, at: this.deps.clock.now().getTime() });
+      if (await this.deps.breakers.compareAndSet(tenant, candidate, state.version)) {
+        this.breakerStates.set(key, candidate);
         return;
       }
-      state = (await this.deps.breakers.get(instanceId)) ?? initialBreakerState(instanceId);
-      this.breakerStates.set(instanceId, { value: state, at: this.deps.clock.now().getTime() });
+      state = await this.loadBreaker(tenant, instanceId);
+      this.breakerStates.set(key, state);
     }
   }
 
-  private async breakerState(instanceId: string): Promise<BreakerState> {
-    const cached = this.breakerStates.get(instanceId);
-    const now = this.deps.clock.now().getTime();
-    if (cached && now - cached.at < this.deps.cacheTtlMs) return cached.value;
-    const state = (await this.deps.breakers.get(instanceId)) ?? initialBreakerState(instanceId);
-    this.breakerStates.set(instanceId, { value: state, at: now });
-    return state;
+  private async loadBreaker(tenant: string, instanceId: string): Promise<BreakerState> {
+    return (await this.deps.breakers.get(tenant, instanceId)) ?? initialBreakerState(instanceId);
   }
 
-  /** The call's service settings, loaded once per call when first needed. */
+  /** The call's service settings (stored, else the deployment's), loaded once per call when first needed. */
   private async settingsFor(settings: ServiceSettings): Promise<BreakerConfig> {
-    settings.loaded ??= await this.configOf(settings.service);
+    const { tenant, service } = settings;
+    settings.loaded ??= await this.configs.get(
+      tenantKey(tenant, service),
+      async () => (await this.deps.breakerConfigs?.getConfig(tenant, service))?.config ?? this.deps.breakerConfig,
+    );
     return settings.loaded;
   }
 
-  /** The service's breaker settings (stored, else the deployment's), cached like registrations. */
-  private async configOf(service: string): Promise<BreakerConfig> {
-    const cached = this.configs.get(service);
-    const now = this.deps.clock.now().getTime();
-    if (cached && now - cached.at < this.deps.cacheTtlMs) return cached.value;
-    const value = (await this.deps.breakerConfigs?.getConfig(service)) ?? this.deps.breakerConfig;
-    this.configs.set(service, { value, at: now });
-    return value;
+  /** Who holds the service name (one namespace for all tenants). */
+  private async ownerOf(service: string): Promise<Owner | undefined> {
+    return this.claims.get(service, () => this.deps.claims.ownerOf(service));
   }
 
-  private async instancesOf(service: string): Promise<ServiceInstance[]> {
-    const cached = this.instances.get(service);
-    const now = this.deps.clock.now().getTime();
-    if (cached && now - cached.at < this.deps.cacheTtlMs) return cached.value;
-    const value = await this.deps.registry.listByName(service);
-    this.instances.set(service, { value, at: now });
-    return value;
+  private async instancesOf(tenant: string, service: string): Promise<ServiceInstance[]> {
+    return this.instances.get(tenantKey(tenant, service), () => this.deps.registry.listByName(tenant, service));
   }
 
-  private async allRules(): Promise<RoutingRule[]> {
-    const now = this.deps.clock.now().getTime();
-    if (this.rulesCache && now - this.rulesCache.at < this.deps.cacheTtlMs) return this.rulesCache.value;
-    const value = await this.deps.rules.list();
-    this.rulesCache = { value, at: now };
-    return value;
+  private async rulesOf(tenant: string): Promise<RoutingRule[]> {
+    return this.rules.get(encodeURIComponent(tenant), () => this.deps.rules.list(tenant));
   }
 
   private forwardHeaders(call: RoutedCall, rule: RoutingRule | undefined): Record<string, string> {
@@ -415,6 +438,8 @@ export class MeshRouter {
     headers['x-trace-id'] = call.trace.traceId;
     headers['x-span-id'] = spanId;
     for (const [name, value] of Object.entries(rule?.headersToAdd ?? {})) headers[name.toLowerCase()] = value;
+    // After the rule's headers (which cannot name it either): only the router says who is calling.
+    headers[MESH_SOURCE_HEADER] = meshSourceOf(call.caller);
     return headers;
   }
 }

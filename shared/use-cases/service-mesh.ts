@@ -1,3 +1,5 @@
+import { holdsScope, type Owner, ownerOf, requireScope } from '../domain/auth/owner';
+import type { Principal } from '../domain/auth/principal';
 import { type FieldProblem, issueProblems, NotFoundError, ValidationError } from '../domain/errors';
 import { type ExpectedRevision, UNCONDITIONAL } from '../domain/expected-revision';
 import { type BreakerConfig, BreakerConfigSchema, type BreakerState } from '../domain/mesh/circuit-breaker';
@@ -12,11 +14,18 @@ import type {
   BreakerConfigRepository,
   BreakerStore,
   RoutingRuleRepository,
+  ServiceClaims,
   ServiceRegistry,
+  StoredRoutingRule,
 } from '../ports/service-mesh';
+
+/** The scope that lets a caller claim an instance status, and act on any instance of its tenant. */
+export const MESH_ADMIN_SCOPE = 'mesh:admin';
 
 /** What the mesh's management operations need. */
 export type MeshDeps = {
+  /** Who holds each service name (the first tenant to register an instance, rule or settings for it). */
+  claims: ServiceClaims;
   registry: ServiceRegistry;
   rules: RoutingRuleRepository;
   breakers: BreakerStore;
@@ -26,18 +35,28 @@ export type MeshDeps = {
 };
 
 /**
- * Registers an instance, or re-registers it (a heartbeat: same id, fields replaced, revision + 1).
- * Endpoints must be http(s) and pass the SSRF rules — checked here and again when dialled. The
- * seed's `lastHealthCheck` (any value) is accepted and ignored — the health checks own it — with a
- * warning `{pointer: '/lastHealthCheck', message}` in `warnings`.
+ * Registers an instance, or re-registers it (a heartbeat: same id, fields replaced, revision + 1),
+ * as `caller`'s. Endpoints must be http(s) and pass the SSRF rules — checked here and again when
+ * dialled. The seed's `lastHealthCheck` (any value) is accepted and ignored — the health checks own
+ * it — with a warning `{pointer: '/lastHealthCheck', message}` in `warnings`.
  *
+ * Ownership, in this order, each one conditional write: the service name is claimed for the
+ * caller's tenant (or already is), then the instance is written only if its id is free or the
+ * caller's own (tenant and principal). A `status` other than `unknown` is a claim about health,
+ * which the health checks otherwise own: it needs `mesh:admin`.
+ *
+ * @param caller - who registers: recorded as the owner, never taken from the body
  * @param body - the request body, unvalidated
  * @param expected - what must be stored for the write to happen (unconditional by default)
  * @throws {ValidationError} naming every problem (schema, endpoint and health endpoint policy)
+ * @throws {AuthorizationError} 403 insufficient_scope naming `mesh:admin` for a status claim without it
+ * @throws {NotOwnerError} 403 when another tenant holds the service name
+ * @throws {InstanceOwnedError} 409 when another principal registered the instance id
  * @throws {RevisionMismatchError} when the revision does not hold
  */
 export async function registerInstance(
-  deps: Pick<MeshDeps, 'registry' | 'clock' | 'outboundRules'>,
+  deps: Pick<MeshDeps, 'claims' | 'registry' | 'clock' | 'outboundRules'>,
+  caller: Principal,
   body: unknown,
   expected: ExpectedRevision = UNCONDITIONAL,
 ): Promise<{
@@ -57,6 +76,9 @@ export async function registerInstance(
     throw new ValidationError(`The registration has ${problems.length} problem(s)`, problems);
   }
   const { lastHealthCheck, ...registration } = parsed.data;
+  if (registration.status !== 'unknown') {
+    requireScope(caller, MESH_ADMIN_SCOPE, `Claiming the status "${registration.status}"`);
+  }
   const warnings: FieldProblem[] =
     lastHealthCheck === undefined
       ? []
@@ -67,36 +89,60 @@ export async function registerInstance(
             keyword: 'server-owned',
           },
         ];
-  const { instance, created } = await deps.registry.register(registration, deps.clock.now().toISOString(), expected);
+  const now = deps.clock.now().toISOString();
+  const owner = ownerOf(caller);
+  await deps.claims.claim(registration.name, owner, now);
+  const { instance, created } = await deps.registry.register(registration, owner, now, expected);
   return { instance, outcome: created ? 'created' : 'replaced', warnings };
 }
 
 /**
- * Removes an instance, only if `expected` holds for it.
+ * Removes one of the caller's tenant's instances, only if `expected` holds for it. Only the
+ * principal that registered it may — or a holder of `mesh:admin` — so nobody can free another
+ * principal's id to re-register it at their own endpoint.
  *
- * @throws {NotFoundError} when there is none
+ * @throws {NotFoundError} when there is none, or it is another tenant's (the same answer)
+ * @throws {InstanceOwnedError} 409 when another principal of the tenant registered it (without `mesh:admin`)
  * @throws {RevisionMismatchError} when the revision does not hold
  */
 export async function deregisterInstance(
   deps: Pick<MeshDeps, 'registry'>,
+  caller: Principal,
   id: string,
   expected: ExpectedRevision = UNCONDITIONAL,
 ): Promise<void> {
-  if (!(await deps.registry.deregister(id, expected))) throw new NotFoundError(`No instance ${id}`);
+  const by = holdsScope(caller, MESH_ADMIN_SCOPE)
+    ? { tenant: caller.tenant }
+    : { tenant: caller.tenant, principal: caller.principal };
+  if (!(await deps.registry.deregister(id, expected, by))) throw new NotFoundError(`No instance ${id}`);
+}
+
+/** The instances of the caller's tenant; with `service`, of that service only. */
+export async function listInstances(
+  deps: Pick<MeshDeps, 'registry'>,
+  caller: Principal,
+  service?: string,
+): Promise<ServiceInstance[]> {
+  return service === undefined
+    ? deps.registry.listByTenant(caller.tenant)
+    : deps.registry.listByName(caller.tenant, service);
 }
 
 /**
- * Creates or replaces a routing rule. Splits must route somewhere: at least one weight above 0 and
+ * Creates or replaces one of the caller's tenant's routing rules (rule ids are per tenant), after
+ * claiming its `targetService` for the tenant (or finding it the tenant's). Splits must route somewhere: at least one weight above 0 and
  * valid semver ranges (a rule that routes nowhere is refused, never a division by zero); likewise a
  * rule of `weight` 0 needs another weighted rule of its source above 0. The seed's `timeout`
  * (milliseconds) is stored as `timeoutMs`.
  *
  * @throws {ValidationError} naming every problem
+ * @throws {NotOwnerError} 403 when another tenant holds the target service's name
  */
 export async function putRoutingRule(
-  deps: Pick<MeshDeps, 'rules'>,
+  deps: Pick<MeshDeps, 'rules' | 'claims' | 'clock'>,
+  caller: Principal,
   body: unknown,
-): Promise<{ rule: RoutingRule; outcome: Extract<WriteOutcome, 'created' | 'replaced'> }> {
+): Promise<{ rule: StoredRoutingRule; outcome: Extract<WriteOutcome, 'created' | 'replaced'> }> {
   const parsed = RoutingRuleSchema.safeParse(body);
   const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
   // Ranges and the all-zero rule are checked on whatever splits are well-formed, even when other
@@ -125,20 +171,27 @@ export async function putRoutingRule(
       }
     }
   }
-  if (parsed.success && parsed.data.weight === 0) problems.push(...(await zeroWeightSplit(deps, parsed.data)));
+  if (parsed.success && parsed.data.weight === 0)
+    problems.push(...(await zeroWeightSplit(deps, caller.tenant, parsed.data)));
   if (!parsed.success || problems.length > 0) {
     throw new ValidationError(`The routing rule has ${problems.length} problem(s)`, problems);
   }
-  const { created } = await deps.rules.put(parsed.data);
-  return { rule: parsed.data, outcome: created ? 'created' : 'replaced' };
+  const owner = ownerOf(caller);
+  await deps.claims.claim(parsed.data.targetService, owner, deps.clock.now().toISOString());
+  const { created } = await deps.rules.put(parsed.data, owner);
+  return { rule: { ...parsed.data, owner }, outcome: created ? 'created' : 'replaced' };
 }
 
 /**
  * A rule of weight 0 routes only if another weighted rule of its source (other than the one it
  * replaces) has weight above 0: all-zero weights would route nowhere, as all-zero splits would.
  */
-async function zeroWeightSplit(deps: Pick<MeshDeps, 'rules'>, rule: RoutingRule): Promise<FieldProblem[]> {
-  const others = (await deps.rules.list()).filter(
+async function zeroWeightSplit(
+  deps: Pick<MeshDeps, 'rules'>,
+  tenant: string,
+  rule: RoutingRule,
+): Promise<FieldProblem[]> {
+  const others = (await deps.rules.list(tenant)).filter(
     (other) => other.id !== rule.id && other.sourceService === rule.sourceService && (other.weight ?? 0) > 0,
   );
   if (others.length > 0) return [];
@@ -152,58 +205,90 @@ async function zeroWeightSplit(deps: Pick<MeshDeps, 'rules'>, rule: RoutingRule)
 }
 
 /**
- * Deletes a routing rule.
+ * Deletes one of the caller's tenant's routing rules.
  *
- * @throws {NotFoundError} when there is none
+ * @throws {NotFoundError} when the tenant has none under the id (another tenant's rule is not there)
  */
-export async function deleteRoutingRule(deps: Pick<MeshDeps, 'rules'>, id: string): Promise<void> {
-  if (!(await deps.rules.delete(id))) throw new NotFoundError(`No routing rule ${id}`);
+export async function deleteRoutingRule(deps: Pick<MeshDeps, 'rules'>, caller: Principal, id: string): Promise<void> {
+  if (!(await deps.rules.delete(caller.tenant, id))) throw new NotFoundError(`No routing rule ${id}`);
 }
 
-/** The seed's ServiceTopology: services with instance and healthy counts, connections from rules. */
-export async function getTopology(deps: Pick<MeshDeps, 'registry' | 'rules'>) {
-  const [instances, rules] = await Promise.all([deps.registry.list(), deps.rules.list()]);
+/**
+ * The seed's ServiceTopology of the caller's tenant: its services with instance and healthy
+ * counts, connections from its rules.
+ */
+export async function getTopology(deps: Pick<MeshDeps, 'registry' | 'rules'>, caller: Principal) {
+  const [instances, rules] = await Promise.all([
+    deps.registry.listByTenant(caller.tenant),
+    deps.rules.list(caller.tenant),
+  ]);
   return buildTopology(instances, rules);
 }
 
-/** Every breaker's shared state, with the instance and service it guards. */
+/** The shared state of every breaker of the caller's tenant, with the instance and service it guards. */
 export async function listBreakers(
   deps: Pick<MeshDeps, 'registry' | 'breakers'>,
+  caller: Principal,
 ): Promise<Array<BreakerState & { service?: string }>> {
-  const [states, instances] = await Promise.all([deps.breakers.list(), deps.registry.list()]);
+  const [states, instances] = await Promise.all([
+    deps.breakers.list(caller.tenant),
+    deps.registry.listByTenant(caller.tenant),
+  ]);
   const serviceOf = new Map(instances.map((i) => [i.id, i.name]));
   return states.map((s) => ({ ...s, ...(serviceOf.has(s.instanceId) && { service: serviceOf.get(s.instanceId) }) }));
 }
 
+/** A service's breaker settings as the API answers them; `owner` when they were stored. */
+export type BreakerConfigView = {
+  service: string;
+  config: BreakerConfig;
+  origin: 'service' | 'default';
+  owner?: Owner;
+};
+
 /**
- * A service's circuit-breaker settings: stored ones, else the deployment's defaults.
+ * The circuit-breaker settings of one of the caller's tenant's services: stored ones, else the
+ * deployment's defaults. Another tenant's service reads as one without stored settings (the
+ * defaults), exactly like a name nobody holds.
  *
- * @returns the settings and whether they were stored for this service
+ * @returns the settings, whether they were stored for this service, and who stored them
  */
 export async function getBreakerConfig(
   deps: { breakerConfigs: Pick<BreakerConfigRepository, 'getConfig'>; defaults: BreakerConfig },
+  caller: Principal,
   service: string,
-): Promise<{ service: string; config: BreakerConfig; origin: 'service' | 'default' }> {
-  const stored = await deps.breakerConfigs.getConfig(service);
-  return { service, config: stored ?? deps.defaults, origin: stored ? 'service' : 'default' };
+): Promise<BreakerConfigView> {
+  const stored = await deps.breakerConfigs.getConfig(caller.tenant, service);
+  return stored
+    ? { service, config: stored.config, origin: 'service', owner: stored.owner }
+    : { service, config: deps.defaults, origin: 'default' };
 }
 
 /**
  * Stores a service's circuit-breaker settings (omitted members take the defaults: threshold 5,
- * reset 30 s, 3 half-open probes, 60 s permit lease). Routers pick them up within their cache TTL.
+ * reset 30 s, 3 half-open probes, 60 s permit lease) for the caller's tenant, after claiming the
+ * service name for it (or finding it the tenant's). Routers pick them up within their cache TTL.
  *
  * @throws {ValidationError} naming every problem
+ * @throws {NotOwnerError} 403 when another tenant holds the service name
  */
 export async function putBreakerConfig(
-  deps: { breakerConfigs: Pick<BreakerConfigRepository, 'putConfig'> },
+  deps: {
+    breakerConfigs: Pick<BreakerConfigRepository, 'putConfig'>;
+    claims: Pick<ServiceClaims, 'claim'>;
+    clock: Clock;
+  },
+  caller: Principal,
   service: string,
   body: unknown,
-): Promise<{ service: string; config: BreakerConfig; origin: 'service' }> {
+): Promise<BreakerConfigView & { origin: 'service' }> {
   const parsed = BreakerConfigSchema.safeParse(body);
   if (!parsed.success) {
     const problems = issueProblems(parsed.error.issues);
     throw new ValidationError(`The breaker settings have ${problems.length} problem(s)`, problems);
   }
-  await deps.breakerConfigs.putConfig(service, parsed.data);
-  return { service, config: parsed.data, origin: 'service' };
+  const owner = ownerOf(caller);
+  await deps.claims.claim(service, owner, deps.clock.now().toISOString());
+  await deps.breakerConfigs.putConfig(service, parsed.data, owner);
+  return { service, config: parsed.data, origin: 'service', owner };
 }

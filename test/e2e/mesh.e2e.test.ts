@@ -26,7 +26,14 @@ async function startHangingServer(): Promise<{ url: string; close: () => Promise
 }
 
 /** What the echo service answers. */
-type Echo = { instance: string; method: string; path: string; traceparent: string | null; bodyBytes: number };
+type Echo = {
+  instance: string;
+  method: string;
+  path: string;
+  traceparent: string | null;
+  meshSource: string | null;
+  bodyBytes: number;
+};
 
 describe('local runner: service mesh over HTTP', () => {
   let server: LocalServer;
@@ -101,6 +108,8 @@ describe('local runner: service mesh over HTTP', () => {
         'orders-a:unknown',
         'orders-b:unknown',
       ]);
+      // With auth off every caller is the one principal of the one tenant.
+      expect(listed.body.items[0].owner).toEqual({ tenant: 'default', principal: 'anonymous' });
     });
   });
 
@@ -122,6 +131,24 @@ describe('local runner: service mesh over HTTP', () => {
         expect(answer.echo.traceparent).not.toContain('00f067aa0ba902b7');
         expect(answer.headers.get('x-mesh-instance')).toBe(answer.echo.instance);
       }
+    });
+
+    it('sets x-mesh-source to the caller (default/anonymous with auth off), ignoring the one sent', async () => {
+      // Act
+      const answer = await route('orders', '/whoami', { headers: { 'x-mesh-source': 'payments' } });
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(answer.echo.meshSource).toBe('default/anonymous');
+    });
+
+    it('answers 404 problem+json for a service nobody registered', async () => {
+      // Act
+      const answer = await route('nobody-registered-this', '/x');
+
+      // Assess
+      expect(answer.status).toBe(404);
+      expect(JSON.parse(answer.text)).toMatchObject({ type: 'urn:aif:problem:not-found', status: 404 });
     });
 
     it('forwards the query string and an encoded path as sent', async () => {

@@ -1,18 +1,23 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Owner } from '../../domain/auth/owner';
 import type { BreakerConfig, BreakerState } from '../../domain/mesh/circuit-breaker';
-import type { BreakerConfigRepository, BreakerStore } from '../../ports/service-mesh';
+import type { BreakerConfigRepository, BreakerStore, StoredBreakerConfig } from '../../ports/service-mesh';
 import { inTable } from './errors';
 import { queryPartition } from './partition';
+import { tenantSegment } from './tenant-key';
 
-const BREAKER_PARTITION = 'BREAKER';
-const CONFIG_PARTITION = 'BREAKER_CONFIG';
+/** The partition of one tenant's breakers. */
+const breakerPartition = (tenant: string) => `BREAKER#${tenantSegment(tenant)}`;
+/** The partition of one tenant's per-service breaker settings. */
+const configPartition = (tenant: string) => `BREAKER_CONFIG#${tenantSegment(tenant)}`;
 
 /** A stored breaker: the BreakerState as it is (`permits` a map), keyed by its instance id. */
 type BreakerItem = Omit<BreakerState, 'instanceId'> & { pk: string; sk: string };
 
 /**
  * BreakerStore on the mesh table (see `meshTable`): one item per instance under
- * `pk = BREAKER, sk = <instanceId>`, shared by every Lambda instance that calls it. Every write is
+ * `pk = BREAKER#<tenant>, sk = <instanceId>` (the tenant of the instance's service,
+ * percent-encoded), shared by every Lambda instance that calls it. Every write is
  * a whole-item PutItem conditional on the version read (`attribute_not_exists(pk)` for the first
  * write, `version = :expected` after): of writers that read the same version exactly one wins, the
  * others are told `false` and must re-read and recompute — a transition is never lost or applied twice.
@@ -29,20 +34,44 @@ export class DynamoDbBreakerStore implements BreakerStore, BreakerConfigReposito
     private readonly tableName: string,
   ) {}
 
-  /** Per-service settings live beside the breakers: `pk = BREAKER_CONFIG, sk = <service>`. */
-  async getConfig(service: string): Promise<BreakerConfig | undefined> {
+  /**
+   * The tenant's settings for a service, strongly consistent. Per-service settings live beside the
+   * breakers: `pk = BREAKER_CONFIG#<tenant>, sk = <service>`, with `config` and `owner`.
+   *
+   * @returns the settings and who stored them, or undefined when the tenant stored none
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   */
+  async getConfig(tenant: string, service: string): Promise<StoredBreakerConfig | undefined> {
     return inTable(this.tableName, async () => {
       const out = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: CONFIG_PARTITION, sk: service }, ConsistentRead: true }),
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: configPartition(tenant), sk: service },
+          ConsistentRead: true,
+        }),
       );
-      return (out.Item?.config as BreakerConfig | undefined) ?? undefined;
+      if (out.Item?.config === undefined) return undefined;
+      return { config: out.Item.config as BreakerConfig, owner: out.Item.owner as Owner };
     });
   }
 
-  async putConfig(service: string, config: BreakerConfig): Promise<void> {
+  /**
+   * Stores (replaces) `owner.tenant`'s settings for a service in one PutItem.
+   *
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   */
+  async putConfig(service: string, config: BreakerConfig, owner: Owner): Promise<void> {
     await inTable(this.tableName, async () => {
       await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: { pk: CONFIG_PARTITION, sk: service, config } }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: configPartition(owner.tenant),
+            sk: service,
+            config,
+            owner: { tenant: owner.tenant, principal: owner.principal },
+          },
+        }),
       );
     });
   }
@@ -52,14 +81,14 @@ export class DynamoDbBreakerStore implements BreakerStore, BreakerConfigReposito
    *
    * @returns the state, or undefined when none was ever written (a closed breaker: `initialBreakerState`)
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const state = (await breakers.get('orders-1')) ?? initialBreakerState('orders-1');
+   * @example const state = (await breakers.get('acme', 'orders-1')) ?? initialBreakerState('orders-1');
    */
-  async get(instanceId: string): Promise<BreakerState | undefined> {
+  async get(tenant: string, instanceId: string): Promise<BreakerState | undefined> {
     return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({
           TableName: this.tableName,
-          Key: { pk: BREAKER_PARTITION, sk: instanceId },
+          Key: { pk: breakerPartition(tenant), sk: instanceId },
           ConsistentRead: true,
         }),
       );
@@ -70,15 +99,16 @@ export class DynamoDbBreakerStore implements BreakerStore, BreakerConfigReposito
   /**
    * Writes `next` whole if the stored version is still `expectedVersion` (0: nothing stored yet).
    *
+   * @param tenant - the tenant of the instance's service
    * @param next - the new state; its `version` must be greater than `expectedVersion` (the domain's
    *   transitions add 1), or a reader of the old version could match a second time
    * @param expectedVersion - the version the caller read
    * @returns true when written; false when another writer got there first (re-read and recompute)
    * @throws {RangeError} when `next.version` does not move past `expectedVersion`
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example if (!(await breakers.compareAndSet(recordFailure(state, config, now), state.version))) retry();
+   * @example if (!(await breakers.compareAndSet('acme', recordFailure(state, config, now), state.version))) retry();
    */
-  async compareAndSet(next: BreakerState, expectedVersion: number): Promise<boolean> {
+  async compareAndSet(tenant: string, next: BreakerState, expectedVersion: number): Promise<boolean> {
     if (next.version <= expectedVersion) {
       throw new RangeError(`breaker version must move past ${expectedVersion}, got ${next.version}`);
     }
@@ -96,7 +126,7 @@ export class DynamoDbBreakerStore implements BreakerStore, BreakerConfigReposito
     return inTable(
       this.tableName,
       async () => {
-        await this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(next), ...condition }));
+        await this.client.send(new PutCommand({ TableName: this.tableName, Item: toItem(tenant, next), ...condition }));
         return true;
       },
       () => false,
@@ -104,20 +134,20 @@ export class DynamoDbBreakerStore implements BreakerStore, BreakerConfigReposito
   }
 
   /**
-   * Every stored breaker in instance-id order, reading every page.
+   * Every stored breaker of the tenant in instance-id order, reading every page.
    *
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const open = (await breakers.list()).filter((b) => b.state === 'open');
+   * @example const open = (await breakers.list('acme')).filter((b) => b.state === 'open');
    */
-  async list(): Promise<BreakerState[]> {
-    const items = await queryPartition(this.client, this.tableName, BREAKER_PARTITION);
+  async list(tenant: string): Promise<BreakerState[]> {
+    const items = await queryPartition(this.client, this.tableName, breakerPartition(tenant));
     return items.map((item) => fromItem(item as BreakerItem));
   }
 }
 
-function toItem(state: BreakerState): BreakerItem {
+function toItem(tenant: string, state: BreakerState): BreakerItem {
   const { instanceId, ...rest } = state;
-  return { ...rest, pk: BREAKER_PARTITION, sk: instanceId };
+  return { ...rest, pk: breakerPartition(tenant), sk: instanceId };
 }
 
 function fromItem(item: BreakerItem): BreakerState {

@@ -1,10 +1,13 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Owner } from '../../domain/auth/owner';
 import type { RoutingRule } from '../../domain/mesh/routing-rule';
-import type { RoutingRuleRepository } from '../../ports/service-mesh';
+import type { RoutingRuleRepository, StoredRoutingRule } from '../../ports/service-mesh';
 import { inTable } from './errors';
 import { deleteExisting, queryPartition } from './partition';
+import { tenantSegment } from './tenant-key';
 
-const RULE_PARTITION = 'RULE';
+/** The partition of one tenant's rules. */
+const rulePartition = (tenant: string) => `RULE#${tenantSegment(tenant)}`;
 
 /**
  * A stored rule: its scalar fields as attributes, its structured ones as JSON text. `match` and
@@ -12,7 +15,7 @@ const RULE_PARTITION = 'RULE';
  * DynamoDB's reserved words — and nothing in DynamoDB reads into them: the router takes the whole
  * rule. JSON keeps them exactly as validated (empty maps, key order) and out of every expression.
  */
-type RuleItem = Omit<RoutingRule, 'id' | 'match' | 'splits' | 'headersToAdd'> & {
+type RuleItem = Omit<StoredRoutingRule, 'id' | 'match' | 'splits' | 'headersToAdd'> & {
   pk: string;
   sk: string;
   matchJson: string;
@@ -22,7 +25,9 @@ type RuleItem = Omit<RoutingRule, 'id' | 'match' | 'splits' | 'headersToAdd'> & 
 
 /**
  * RoutingRuleRepository on the mesh table (see `meshTable`): every rule is one item under
- * `pk = RULE, sk = <id>`, so listing is one strongly consistent Query in id order (choosing by
+ * `pk = RULE#<tenant>, sk = <id>` (the tenant percent-encoded: `tenantSegment`), recording
+ * `owner {tenant, principal}`, so rule ids are a namespace per tenant, another tenant's rule is
+ * simply not there, and a tenant's list is one strongly consistent Query in id order (choosing by
  * `priority` is the router's). A put replaces the whole rule: rules are small and written whole
  * by their API, so there is no partial update to merge.
  *
@@ -39,65 +44,68 @@ export class DynamoDbRoutingRuleRepository implements RoutingRuleRepository {
   ) {}
 
   /**
-   * Stores a rule, replacing any rule with its id (PutItem with `ReturnValues: ALL_OLD`).
+   * Stores `owner.tenant`'s rule, replacing any of its rules with the id (PutItem with
+   * `ReturnValues: ALL_OLD`).
    *
-   * @returns `created: true` when no rule was stored under the id
+   * @param owner - the caller (tenant and principal), recorded as the rule's owner
+   * @returns `created: true` when the tenant had no rule under the id
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const { created } = await rules.put(RoutingRuleSchema.parse(body));
+   * @example const { created } = await rules.put(RoutingRuleSchema.parse(body), ownerOf(caller));
    */
-  async put(rule: RoutingRule): Promise<{ created: boolean }> {
+  async put(rule: RoutingRule, owner: Owner): Promise<{ created: boolean }> {
     return inTable(this.tableName, async () => {
       const out = await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: toItem(rule), ReturnValues: 'ALL_OLD' }),
+        new PutCommand({ TableName: this.tableName, Item: toItem(rule, owner), ReturnValues: 'ALL_OLD' }),
       );
       return { created: out.Attributes === undefined };
     });
   }
 
   /**
-   * Reads one rule, strongly consistent.
+   * Reads one of the tenant's rules, strongly consistent.
    *
-   * @returns the rule, or undefined when there is none
+   * @returns the rule, or undefined when the tenant has none under the id
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const rule = await rules.get('orders-canary');
+   * @example const rule = await rules.get('acme', 'orders-canary');
    */
-  async get(id: string): Promise<RoutingRule | undefined> {
+  async get(tenant: string, id: string): Promise<StoredRoutingRule | undefined> {
     return inTable(this.tableName, async () => {
       const out = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: RULE_PARTITION, sk: id }, ConsistentRead: true }),
+        new GetCommand({ TableName: this.tableName, Key: { pk: rulePartition(tenant), sk: id }, ConsistentRead: true }),
       );
       return out.Item ? fromItem(out.Item as RuleItem) : undefined;
     });
   }
 
   /**
-   * Every rule in id order, reading every page.
+   * Every rule of the tenant in id order, reading every page.
    *
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const all = await rules.list(); // [{ id: 'a-rule', … }, { id: 'b-rule', … }]
+   * @example const all = await rules.list('acme'); // [{ id: 'a-rule', … }, { id: 'b-rule', … }]
    */
-  async list(): Promise<RoutingRule[]> {
-    const items = await queryPartition(this.client, this.tableName, RULE_PARTITION);
+  async list(tenant: string): Promise<StoredRoutingRule[]> {
+    const items = await queryPartition(this.client, this.tableName, rulePartition(tenant));
     return items.map((item) => fromItem(item as RuleItem));
   }
 
   /**
-   * Removes a rule (DeleteItem with `ReturnValues: ALL_OLD`).
+   * Removes one of the tenant's rules (DeleteItem with `ReturnValues: ALL_OLD`).
    *
-   * @returns true when there was one
+   * @returns true when the tenant had one under the id
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example if (!(await rules.delete('orders-canary'))) throw new NotFoundError('No rule orders-canary');
+   * @example if (!(await rules.delete('acme', 'orders-canary'))) throw new NotFoundError('No rule orders-canary');
    */
-  async delete(id: string): Promise<boolean> {
-    return deleteExisting(this.client, this.tableName, { pk: RULE_PARTITION, sk: id });
+  async delete(tenant: string, id: string): Promise<boolean> {
+    return deleteExisting(this.client, this.tableName, { pk: rulePartition(tenant), sk: id });
   }
 }
 
-function toItem(rule: RoutingRule): RuleItem {
+function toItem(rule: RoutingRule, owner: Owner): RuleItem {
   const { id, match, splits, headersToAdd, ...rest } = rule;
   return {
     ...rest,
-    pk: RULE_PARTITION,
+    owner: { tenant: owner.tenant, principal: owner.principal },
+    pk: rulePartition(owner.tenant),
     sk: id,
     matchJson: JSON.stringify(match),
     ...(splits !== undefined && { splitsJson: JSON.stringify(splits) }),
@@ -105,7 +113,7 @@ function toItem(rule: RoutingRule): RuleItem {
   };
 }
 
-function fromItem(item: RuleItem): RoutingRule {
+function fromItem(item: RuleItem): StoredRoutingRule {
   const { pk: _pk, sk, matchJson, splitsJson, headersToAddJson, ...rest } = item;
   return {
     ...rest,

@@ -5,15 +5,19 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { Owner } from '../../domain/auth/owner';
 import { RevisionMismatchError } from '../../domain/errors';
 import { describeMismatch, type ExpectedRevision, UNCONDITIONAL } from '../../domain/expected-revision';
+import { InstanceOwnedError } from '../../domain/mesh/errors';
 import type { InstanceStatus, ServiceInstance } from '../../domain/mesh/service-instance';
-import type { ServiceRegistry } from '../../ports/service-mesh';
+import type { Deregistrant, ServiceRegistry } from '../../ports/service-mesh';
 import { inTable } from './errors';
-import { deleteExisting, queryPartition, revisionGuard } from './partition';
+import { deleteExisting, type Guard, queryPartition, revisionGuard } from './partition';
+import { tenantSegment } from './tenant-key';
 
 const INSTANCE_PARTITION = 'INSTANCE';
 const BY_NAME_INDEX = 'byName';
+const BY_TENANT_INDEX = 'byTenant';
 
 /** What `register` receives: the instance without the fields the registry keeps. */
 type Registration = Parameters<ServiceRegistry['register']>[0];
@@ -24,17 +28,30 @@ type InstanceItem = Omit<ServiceInstance, 'id'> & {
   sk: string;
   gsi1pk: string;
   gsi1sk: string;
+  gsi2pk: string;
+  gsi2sk: string;
 };
 
-/** The `byName` partition of a service's instances. */
-function servicePk(name: string): string {
-  return `SERVICE#${name}`;
+/** The `byName` partition of one tenant's service. */
+function servicePk(tenant: string, name: string): string {
+  return `SERVICE#${tenantSegment(tenant)}#${name}`;
+}
+
+/** The `byTenant` partition of one tenant's instances. */
+function tenantPk(tenant: string): string {
+  return `TENANT#${tenantSegment(tenant)}`;
 }
 
 /**
- * ServiceRegistry on the mesh table (see `meshTable`): every instance is one item under
- * `pk = INSTANCE, sk = <id>`, indexed by service name (`byName`: `gsi1pk = SERVICE#<name>`,
- * `gsi1sk = <id>`).
+ * ServiceRegistry on the mesh table (see `meshTable`): every instance of every tenant is one item
+ * under `pk = INSTANCE, sk = <id>` — instance ids are one namespace, and the health checks read
+ * the whole partition — indexed per tenant: `byName` (`gsi1pk = SERVICE#<tenant>#<name>`) for the
+ * router, `byTenant` (`gsi2pk = TENANT#<tenant>`) for the tenant's lists, both sorted by id
+ * (`gsi1sk`, `gsi2sk`), the tenant percent-encoded (`tenantSegment`). Each item records
+ * `owner {tenant, principal}`.
+ *
+ * Ownership: a registration's write is conditional on the id being free or the item's owner being
+ * the caller (tenant and principal): another principal's instance is never taken over (409).
  *
  * A registration — first or repeated (the heartbeat) — is one UpdateItem: it sets the registration
  * fields and `lastHeartbeatAt`, keeps the first `registeredAt` (`if_not_exists`) and adds 1 to
@@ -60,23 +77,27 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
   ) {}
 
   /**
-   * Registers an instance, or re-registers it (the heartbeat), in one UpdateItem.
+   * Registers an instance, or re-registers it (the heartbeat), in one UpdateItem conditional on
+   * the id being free or `owner`'s, and on `expected`.
    *
    * @param instance - the registration; `status: 'unknown'` keeps the stored status (see the class)
+   * @param owner - the caller (tenant and principal), recorded as the instance's owner
    * @param now - ISO 8601 time of the registration: `lastHeartbeatAt`, and `registeredAt` when new
    * @param expected - what must be stored for the write to happen (see ExpectedRevision)
    * @returns the instance as stored afterwards, and whether this registration created it
+   * @throws {InstanceOwnedError} when another principal (of any tenant) registered the id
    * @throws {RevisionMismatchError} when `expected` does not hold
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const { instance, created } = await registry.register(input, clock.now().toISOString());
+   * @example const { instance, created } = await registry.register(input, ownerOf(caller), clock.now().toISOString());
    */
   async register(
     instance: Registration,
+    owner: Owner,
     now: string,
     expected: ExpectedRevision = UNCONDITIONAL,
   ): Promise<{ instance: ServiceInstance; created: boolean }> {
     const claimsStatus = instance.status !== 'unknown';
-    const guard = revisionGuard(expected);
+    const guard = registrationGuard(expected, owner);
     const old = await inTable(
       this.tableName,
       async () => {
@@ -89,10 +110,10 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
               '#metadata = :metadata, #weight = :weight,',
               claimsStatus ? '#status = :status,' : '#status = if_not_exists(#status, :status),',
               '#registeredAt = if_not_exists(#registeredAt, :now), #lastHeartbeatAt = :now,',
-              '#gsi1pk = :gsi1pk, #gsi1sk = :id',
+              '#gsi1pk = :gsi1pk, #gsi1sk = :id, #gsi2pk = :gsi2pk, #gsi2sk = :id, #owner = :owner',
               'ADD #revision :one',
             ].join(' '),
-            ...(guard && { ConditionExpression: guard.expression }),
+            ConditionExpression: guard.expression,
             ExpressionAttributeNames: {
               '#name': 'name',
               '#version': 'version',
@@ -105,8 +126,11 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
               '#lastHeartbeatAt': 'lastHeartbeatAt',
               '#gsi1pk': 'gsi1pk',
               '#gsi1sk': 'gsi1sk',
+              '#gsi2pk': 'gsi2pk',
+              '#gsi2sk': 'gsi2sk',
+              '#owner': 'owner',
               '#revision': 'revision',
-              ...guard?.names,
+              ...guard.names,
             },
             ExpressionAttributeValues: {
               ':name': instance.name,
@@ -117,25 +141,24 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
               ':weight': instance.weight,
               ':status': instance.status,
               ':now': now,
-              ':gsi1pk': servicePk(instance.name),
+              ':gsi1pk': servicePk(owner.tenant, instance.name),
+              ':gsi2pk': tenantPk(owner.tenant),
+              ':owner': { tenant: owner.tenant, principal: owner.principal },
               ':id': instance.id,
               ':one': 1,
-              ...guard?.values,
+              ...guard.values,
             },
             ReturnValues: 'ALL_OLD',
           }),
         );
         return out.Attributes as InstanceItem | undefined;
       },
-      () => {
-        throw new RevisionMismatchError(
-          `Precondition failed: ${describeMismatch(`the instance "${instance.id}"`, expected)}`,
-        );
-      },
+      () => this.refusal(instance.id, expected, owner),
     );
     // ALL_OLD tells whether the item existed; the new one follows from it and the expression above.
     const stored: ServiceInstance = {
       ...instance,
+      owner: { tenant: owner.tenant, principal: owner.principal },
       status: claimsStatus ? instance.status : (old?.status ?? instance.status),
       revision: (old?.revision ?? 0) + 1,
       registeredAt: old?.registeredAt ?? now,
@@ -143,6 +166,18 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
       ...(old?.lastHealthCheck && { lastHealthCheck: old.lastHealthCheck }),
     };
     return { instance: stored, created: old === undefined };
+  }
+
+  /**
+   * Why a registration's condition failed, read after the fact (the write already did not happen,
+   * so nothing races): another principal's id → InstanceOwnedError, else the revision.
+   */
+  private async refusal(id: string, expected: ExpectedRevision, owner: Owner): Promise<never> {
+    const stored = expected.kind === 'unconditional' ? undefined : await this.get(id);
+    if (expected.kind === 'unconditional' || (stored && !isOwnedBy(stored.owner, owner))) {
+      throw new InstanceOwnedError(id);
+    }
+    throw new RevisionMismatchError(`Precondition failed: ${describeMismatch(`the instance "${id}"`, expected)}`);
   }
 
   /**
@@ -162,13 +197,28 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
   }
 
   /**
-   * Every instance of one service in id order, reading every page of the `byName` index. A global
-   * secondary index is eventually consistent: a registration may show up a moment later.
+   * Every instance of one tenant's service in id order, reading every page of the `byName` index.
+   * A global secondary index is eventually consistent: a registration may show up a moment later.
    *
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const instances = await registry.listByName('orders'); // [{ id: 'orders-1', … }, …]
+   * @example const instances = await registry.listByName('acme', 'orders'); // [{ id: 'orders-1', … }, …]
    */
-  async listByName(name: string): Promise<ServiceInstance[]> {
+  async listByName(tenant: string, name: string): Promise<ServiceInstance[]> {
+    return this.queryIndex(BY_NAME_INDEX, 'gsi1pk', servicePk(tenant, name));
+  }
+
+  /**
+   * Every instance of one tenant in id order, reading every page of the `byTenant` index
+   * (eventually consistent, as `listByName`).
+   *
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const mine = await registry.listByTenant(caller.tenant);
+   */
+  async listByTenant(tenant: string): Promise<ServiceInstance[]> {
+    return this.queryIndex(BY_TENANT_INDEX, 'gsi2pk', tenantPk(tenant));
+  }
+
+  private async queryIndex(indexName: string, keyName: string, key: string): Promise<ServiceInstance[]> {
     const items: InstanceItem[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
     await inTable(this.tableName, async () => {
@@ -176,10 +226,10 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
         const out = await this.client.send(
           new QueryCommand({
             TableName: this.tableName,
-            IndexName: BY_NAME_INDEX,
-            KeyConditionExpression: '#gsi1pk = :gsi1pk',
-            ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
-            ExpressionAttributeValues: { ':gsi1pk': servicePk(name) },
+            IndexName: indexName,
+            KeyConditionExpression: '#key = :key',
+            ExpressionAttributeNames: { '#key': keyName },
+            ExpressionAttributeValues: { ':key': key },
             ExclusiveStartKey: exclusiveStartKey,
           }),
         );
@@ -191,7 +241,8 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
   }
 
   /**
-   * Every instance of every service in id order (one strongly consistent Query, every page).
+   * Every instance of every tenant in id order (one strongly consistent Query, every page): the
+   * health checks' view, which no caller's request reads.
    *
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
    * @example const all = await registry.list();
@@ -202,24 +253,29 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
   }
 
   /**
-   * Removes an instance (DeleteItem with `ReturnValues: ALL_OLD`). Its circuit breaker, stored
-   * separately, is left to expire from use.
+   * Removes an instance (DeleteItem with `ReturnValues: ALL_OLD`), in one write conditional on
+   * `expected` and, with `by`, on its owner. Its circuit breaker, stored separately, is left to
+   * expire from use.
    *
    * @param expected - what must be stored for the delete to happen; `must-not-exist` deletes
    *   nothing (false when nothing is registered, RevisionMismatchError when something is)
-   * @returns true when one was registered
+   * @param by - the caller's tenant, and principal unless it may remove any of the tenant's
+   *   instances; omitted by the health checks, which may remove any instance
+   * @returns true when one was registered (and `by`'s); false when none was, or another tenant's
+   * @throws {InstanceOwnedError} when it is another principal's of `by.tenant`
    * @throws {RevisionMismatchError} when `expected` does not hold
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example if (!(await registry.deregister('orders-1'))) throw new NotFoundError('No instance orders-1');
+   * @example if (!(await registry.deregister('orders-1', UNCONDITIONAL, { tenant: 'acme', principal: 'agent-1' }))) throw new NotFoundError('No instance orders-1');
    */
-  async deregister(id: string, expected: ExpectedRevision = UNCONDITIONAL): Promise<boolean> {
-    const match = revisionGuard(expected);
-    if (match === undefined) return deleteExisting(this.client, this.tableName, { pk: INSTANCE_PARTITION, sk: id });
+  async deregister(id: string, expected: ExpectedRevision = UNCONDITIONAL, by?: Deregistrant): Promise<boolean> {
     if (expected.kind === 'must-not-exist') {
-      if (await this.get(id))
+      const stored = await this.get(id);
+      if (stored && (by === undefined || stored.owner?.tenant === by.tenant))
         throw new RevisionMismatchError(`Precondition failed: ${describeMismatch(`the instance "${id}"`, expected)}`);
       return false;
     }
+    const match = deregistrationGuard(expected, by);
+    if (match === undefined) return deleteExisting(this.client, this.tableName, { pk: INSTANCE_PARTITION, sk: id });
     return inTable(
       this.tableName,
       async () => {
@@ -235,7 +291,15 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
         );
         return out.Attributes !== undefined;
       },
-      () => {
+      async () => {
+        // The delete did not happen; reading now only decides which answer explains it.
+        // Another tenant's instance answers exactly as a missing one.
+        const stored = await this.get(id);
+        const visible = stored !== undefined && (by === undefined || stored.owner?.tenant === by.tenant);
+        if (!visible && expected.kind === 'unconditional') return false;
+        if (visible && by?.principal !== undefined && stored.owner?.principal !== by.principal) {
+          throw new InstanceOwnedError(id);
+        }
         throw new RevisionMismatchError(`Precondition failed: ${describeMismatch(`the instance "${id}"`, expected)}`);
       },
     );
@@ -277,6 +341,47 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
 }
 
 function fromItem(item: InstanceItem): ServiceInstance {
-  const { pk: _pk, sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...rest } = item;
+  const { pk: _pk, sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, gsi2pk: _gsi2pk, gsi2sk: _gsi2sk, ...rest } = item;
   return { ...rest, id: sk };
+}
+
+const isOwnedBy = (stored: Owner | undefined, owner: Owner): boolean =>
+  stored?.tenant === owner.tenant && stored.principal === owner.principal;
+
+/** Both conditions of one write: `first AND second`, placeholders merged (they never clash). */
+function both(first: Guard, second: Guard | undefined): Guard {
+  if (!second) return first;
+  return {
+    expression: `(${first.expression}) AND (${second.expression})`,
+    names: { ...first.names, ...second.names },
+    values: { ...first.values, ...second.values },
+  };
+}
+
+/** A registration's condition: the id is free or `owner`'s (tenant and principal), and `expected` holds. */
+function registrationGuard(expected: ExpectedRevision, owner: Owner): Guard {
+  return both(
+    {
+      expression:
+        'attribute_not_exists(#pk) OR (#owner.#tenant = :ownerTenant AND #owner.#principal = :ownerPrincipal)',
+      names: { '#pk': 'pk', '#owner': 'owner', '#tenant': 'tenant', '#principal': 'principal' },
+      values: { ':ownerTenant': owner.tenant, ':ownerPrincipal': owner.principal },
+    },
+    revisionGuard(expected),
+  );
+}
+
+/** A deregistration's condition: the instance is `by`'s (when given), and `expected` holds. */
+function deregistrationGuard(expected: ExpectedRevision, by: Deregistrant | undefined): Guard | undefined {
+  const revision = revisionGuard(expected);
+  if (!by) return revision;
+  const principal = by.principal !== undefined;
+  return both(
+    {
+      expression: `#owner.#tenant = :ownerTenant${principal ? ' AND #owner.#principal = :ownerPrincipal' : ''}`,
+      names: { '#owner': 'owner', '#tenant': 'tenant', ...(principal && { '#principal': 'principal' }) },
+      values: { ':ownerTenant': by.tenant, ...(principal && { ':ownerPrincipal': by.principal }) },
+    },
+    revision,
+  );
 }

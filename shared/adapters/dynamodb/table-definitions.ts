@@ -87,17 +87,25 @@ export const deliveryTable: TableDefinition = {
 };
 
 /**
- * The service mesh: registered instances, routing rules and shared circuit breakers.
- * - Instances: `pk = INSTANCE, sk = <instance id>`, listed per service through `byName`
- *   (`gsi1pk = SERVICE#<name>`, `gsi1sk = <instance id>`). `revision` counts registrations;
- *   health checks set `status` and `lastHealthCheck` without touching it.
- * - Routing rules: `pk = RULE, sk = <rule id>`; `match`, `splits` and `headersToAdd` are JSON text
- *   (`matchJson`, `splitsJson`, `headersToAddJson`).
- * - Circuit breakers: `pk = BREAKER, sk = <instance id>`; `permits` is a map (permit id → lease end,
- *   epoch ms) and `version` the compare-and-set counter.
- * - Per-service breaker settings: `pk = BREAKER_CONFIG, sk = <service name>`, `config` a map.
- * Each kind is one small partition (a registry, not a data set), read whole with a strongly
- * consistent Query.
+ * The service mesh: service-name claims, registered instances, routing rules and shared circuit
+ * breakers. Tenants appear percent-encoded (`tenantSegment`) wherever a key holds one.
+ * - Service-name claims (one namespace for every tenant): `pk = SERVICE#<name>, sk = CLAIM`,
+ *   `owner {tenant, principal}` of the first claimant.
+ * - Instances (ids are one namespace for every tenant): `pk = INSTANCE, sk = <instance id>` — the
+ *   scheduled health checks read this whole partition — with `owner`, listed per tenant's service
+ *   through `byName` (`gsi1pk = SERVICE#<tenant>#<name>`, `gsi1sk = <instance id>`) and per tenant
+ *   through `byTenant` (`gsi2pk = TENANT#<tenant>`, `gsi2sk = <instance id>`). `revision` counts
+ *   registrations; health checks set `status` and `lastHealthCheck` without touching it.
+ * - Routing rules: `pk = RULE#<tenant>, sk = <rule id>`, with `owner`; `match`, `splits` and
+ *   `headersToAdd` are JSON text (`matchJson`, `splitsJson`, `headersToAddJson`).
+ * - Circuit breakers: `pk = BREAKER#<tenant>, sk = <instance id>`; `permits` is a map (permit id →
+ *   lease end, epoch ms) and `version` the compare-and-set counter.
+ * - Per-service breaker settings: `pk = BREAKER_CONFIG#<tenant>, sk = <service name>`, `config` a
+ *   map, with `owner`.
+ * Each tenant's rules, breakers and settings are one small partition (a registry, not a data set),
+ * read whole with a strongly consistent Query; its instances are read through the indexes
+ * (eventually consistent). Items written before tenants existed (`pk = RULE`, `BREAKER`, …, instances
+ * without `owner`) are not migrated: no tenant sees them.
  */
 export const meshTable: TableDefinition = {
   id: 'Mesh',
@@ -106,6 +114,7 @@ export const meshTable: TableDefinition = {
   sortKey: { name: 'sk', type: 'S' },
   globalSecondaryIndexes: [
     { indexName: 'byName', partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } },
+    { indexName: 'byTenant', partitionKey: { name: 'gsi2pk', type: 'S' }, sortKey: { name: 'gsi2sk', type: 'S' } },
   ],
 };
 

@@ -1,9 +1,27 @@
 import * as z from 'zod';
+import type { Owner } from '../auth/owner';
 import { MAX_WEIGHT, MeshNameSchema } from './service-instance';
 
+/** The header naming the caller of a routed call, which the router sets (see {@link meshSourceOf}). */
+export const MESH_SOURCE_HEADER = 'x-mesh-source';
+
 /**
- * Headers the router owns: hop-by-hop ones (RFC 9110 §7.6.1), framing, Host, and the W3C trace
- * context it sets itself. Never forwarded either way, and never added by a rule.
+ * The `x-mesh-source` the router forwards: the authenticated caller as `<tenant>/<principal>`,
+ * each part percent-encoded (`encodeURIComponent`), so the one `/` always separates the two and
+ * a principal holding `/` cannot pass for another tenant's. Whatever `x-mesh-source` the client
+ * sent is dropped: an upstream can trust this one, because only the router writes it.
+ *
+ * @example meshSourceOf({ tenant: 'acme', principal: 'gateway' }) // 'acme/gateway'
+ * @example meshSourceOf({ tenant: 'a/b', principal: 'c d' }) // 'a%2Fb/c%20d'
+ */
+export function meshSourceOf(caller: Owner): string {
+  return `${encodeURIComponent(caller.tenant)}/${encodeURIComponent(caller.principal)}`;
+}
+
+/**
+ * Headers the router owns: hop-by-hop ones (RFC 9110 §7.6.1), framing, Host, the W3C trace
+ * context and `x-mesh-source`, which it sets itself. Never forwarded either way, and never added
+ * by a rule.
  */
 export const ROUTER_OWNED_HEADERS: ReadonlySet<string> = new Set([
   'connection',
@@ -21,6 +39,7 @@ export const ROUTER_OWNED_HEADERS: ReadonlySet<string> = new Set([
   'tracestate',
   'x-trace-id',
   'x-span-id',
+  MESH_SOURCE_HEADER,
 ]);
 
 /** A rule's per-attempt timeout when it sets none, milliseconds. */
@@ -51,7 +70,11 @@ const HeaderConditionSchema = z.union([
 const RoutingRuleFields = z
   .object({
     id: MeshNameSchema,
-    /** The calling service (`*` for any caller, including clients outside the mesh). */
+    /**
+     * The caller the rule applies to: the authenticated principal calling through the router (its
+     * token's subject; with auth off every caller is `anonymous`), or `*` for any caller. Rules
+     * are the tenant's own, so a name means that principal of the tenant.
+     */
     sourceService: z.union([MeshNameSchema, z.literal('*')]),
     targetService: MeshNameSchema,
     match: z

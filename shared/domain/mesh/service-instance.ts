@@ -1,5 +1,6 @@
 import semver from 'semver';
 import * as z from 'zod';
+import type { Owner } from '../auth/owner';
 
 /** An instance's health as the health checks and the router see it. */
 export const INSTANCE_STATUSES = ['healthy', 'degraded', 'unhealthy', 'unknown'] as const;
@@ -55,6 +56,11 @@ export type ServiceInstanceInput = Omit<z.output<typeof ServiceInstanceInputSche
 
 /** A registered instance. */
 export type ServiceInstance = ServiceInstanceInput & {
+  /**
+   * Who registered it (from the caller's identity, never the body): only this principal may
+   * re-register the id, and only its tenant sees the instance.
+   */
+  owner: Owner;
   /** +1 on every registration (health checks leave it alone); re-registration may be made conditional on it. */
   revision: number;
   registeredAt: string;

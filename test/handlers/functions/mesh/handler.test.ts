@@ -34,12 +34,24 @@ const registration = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/** With auth off (the handler tests' default) every caller is this one, holding every scope. */
+const OWNER = { tenant: 'default', principal: 'anonymous' };
+/** The registration's condition: the id is free or the caller's (never a takeover). */
+const OWNERSHIP =
+  'attribute_not_exists(#pk) OR (#owner.#tenant = :ownerTenant AND #owner.#principal = :ownerPrincipal)';
+/** The deregistration's condition for a caller holding mesh:admin: the instance is its tenant's. */
+const TENANT_OWNED = '#owner.#tenant = :ownerTenant';
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
+
 /** A stored instance item as DynamoDbServiceRegistry writes it. */
 const instanceItem = (id: string, name: string, status: string) => ({
   pk: 'INSTANCE',
   sk: id,
-  gsi1pk: `SERVICE#${name}`,
+  gsi1pk: `SERVICE#default#${name}`,
   gsi1sk: id,
+  gsi2pk: 'TENANT#default',
+  gsi2sk: id,
+  owner: OWNER,
   name,
   version: '1.2.0',
   endpoint: `https://${id}.example.com/`,
@@ -52,11 +64,25 @@ const instanceItem = (id: string, name: string, status: string) => ({
   lastHeartbeatAt: '2026-11-30T10:00:00.000Z',
 });
 
-/** Answers the partition queries of the mesh table from `partitions` (pk → items); anything else is empty. */
+/**
+ * Answers the partition and index queries of the mesh table from `partitions` (pk, or index key
+ * → items); anything else is empty.
+ */
 const partitions = (items: Record<string, Record<string, unknown>[]>) =>
   ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => ({
-    Items: items[String(input.ExpressionAttributeValues?.[':pk'])] ?? [],
+    Items: items[String(input.ExpressionAttributeValues?.[':pk'] ?? input.ExpressionAttributeValues?.[':key'])] ?? [],
   }));
+
+/** The UpdateItem of an instance (the service-name claim is another UpdateItem). */
+const instanceUpdate = () =>
+  ddb
+    .commandCalls(UpdateCommand)
+    .map((c) => c.args[0].input)
+    .find((input) => input.Key?.pk === 'INSTANCE');
+
+/** The claim of `orders` succeeds (it is free, or the caller's tenant's). */
+const claimSucceeds = (name = 'orders') =>
+  ddb.on(UpdateCommand, { Key: { pk: `SERVICE#${name}`, sk: 'CLAIM' } }).resolves({});
 
 describe('mesh handler', () => {
   afterEach(() => {
@@ -75,7 +101,11 @@ describe('mesh handler', () => {
       expect(result.statusCode).toBe(201);
       expect(result.headers?.etag).toBe('"1"');
       expect(json(result)).toMatchObject({ id: 'orders-1', revision: 1, status: 'unknown', weight: 100 });
-      const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(json(result).owner).toEqual(OWNER);
+      const claim = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(claim).toMatchObject({ Key: { pk: 'SERVICE#orders', sk: 'CLAIM' } });
+      expect(claim?.ConditionExpression).toBe('attribute_not_exists(#pk) OR #owner.#tenant = :tenant');
+      const update = instanceUpdate();
       expect(update).toMatchObject({
         TableName: 'mesh-test',
         Key: { pk: 'INSTANCE', sk: 'orders-1' },
@@ -83,9 +113,13 @@ describe('mesh handler', () => {
       });
       expect(update?.UpdateExpression).toContain('#status = if_not_exists(#status, :status)');
       expect(update?.UpdateExpression).toContain('ADD #revision :one');
-      expect(update?.ConditionExpression).toBeUndefined();
+      expect(update?.ConditionExpression).toBe(OWNERSHIP);
       expect(update?.ExpressionAttributeValues).toMatchObject({
-        ':gsi1pk': 'SERVICE#orders',
+        ':gsi1pk': 'SERVICE#default#orders',
+        ':gsi2pk': 'TENANT#default',
+        ':owner': OWNER,
+        ':ownerTenant': 'default',
+        ':ownerPrincipal': 'anonymous',
         ':endpoint': 'https://orders-1.example.com/',
         ':weight': 100,
       });
@@ -112,7 +146,7 @@ describe('mesh handler', () => {
         },
       ]);
       expect(json(result)).not.toHaveProperty('lastHealthCheck');
-      const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      const update = instanceUpdate();
       expect(JSON.stringify(update)).not.toContain('1796040000000');
     });
 
@@ -132,14 +166,16 @@ describe('mesh handler', () => {
       expect(result.statusCode).toBe(200);
       expect(result.headers?.etag).toBe('"2"');
       expect(json(result)).toMatchObject({ revision: 2, status: 'healthy', registeredAt: '2026-11-30T10:00:00.000Z' });
-      const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
-      expect(update?.ConditionExpression).toBe('#revision IN (:revision0)');
+      const update = instanceUpdate();
+      expect(update?.ConditionExpression).toBe(`(${OWNERSHIP}) AND (#revision IN (:revision0))`);
       expect(update?.ExpressionAttributeValues?.[':revision0']).toBe(1);
     });
 
     it('fails with 412 when If-Match names another revision', async () => {
       // Prepare
-      ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+      claimSucceeds();
+      ddb.on(GetCommand).resolves({ Item: instanceItem('orders-1', 'orders', 'healthy') });
 
       // Act
       const result = await call({
@@ -183,20 +219,22 @@ describe('mesh handler', () => {
     ] as const)('honours %s', async (_form, headers, store, condition, status) => {
       // Prepare
       if (store === 'refused') {
-        ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+        ddb.on(UpdateCommand).rejects(conditionFailed());
+        ddb.on(GetCommand).resolves({});
       } else {
         ddb
           .on(UpdateCommand)
           .resolves(store === 'stored' ? { Attributes: instanceItem('orders-1', 'orders', 'healthy') } : {});
       }
+      claimSucceeds();
 
       // Act
       const result = await call({ method: 'POST', path: '/v1/services', body: registration(), headers });
 
       // Assess
       expect(result.statusCode).toBe(status);
-      const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
-      expect(update?.ConditionExpression).toBe(condition);
+      const update = instanceUpdate();
+      expect(update?.ConditionExpression).toBe(condition ? `(${OWNERSHIP}) AND (${condition})` : OWNERSHIP);
       if (condition?.startsWith('#revision')) expect(update?.ExpressionAttributeValues?.[':revision0']).toBe(4);
     });
 
@@ -309,6 +347,7 @@ describe('mesh handler', () => {
     it('creates a rule with 201 (one PutItem) and refuses all-zero splits with 422 at /splits', async () => {
       // Prepare
       ddb.on(PutCommand).resolves({});
+      claimSucceeds();
       const rule = {
         id: 'orders-canary',
         sourceService: '*',
@@ -335,8 +374,18 @@ describe('mesh handler', () => {
 
       // Assess
       expect(created.statusCode).toBe(201);
-      expect(json(created)).toMatchObject({ id: 'orders-canary', retries: 2, timeoutMs: 10_000, priority: 0 });
-      expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ pk: 'RULE', sk: 'orders-canary' });
+      expect(json(created)).toMatchObject({
+        id: 'orders-canary',
+        retries: 2,
+        timeoutMs: 10_000,
+        priority: 0,
+        owner: OWNER,
+      });
+      expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+        pk: 'RULE#default',
+        sk: 'orders-canary',
+        owner: OWNER,
+      });
       expect(zero.statusCode).toBe(422);
       expect(pointersOf(zero)).toEqual(['/splits']);
       expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
@@ -345,6 +394,7 @@ describe('mesh handler', () => {
     it("accepts the seed's RoutingRule, storing its timeout in milliseconds as timeoutMs", async () => {
       // Prepare
       ddb.on(PutCommand).resolves({});
+      claimSucceeds('worker');
       const seedRule = {
         id: 'rule-1',
         sourceService: 'gateway',
@@ -402,10 +452,13 @@ describe('mesh handler', () => {
     it('answers services with instance and healthy counts, and connections from the rules', async () => {
       // Prepare
       partitions({
-        INSTANCE: [instanceItem('orders-1', 'orders', 'healthy'), instanceItem('orders-2', 'orders', 'unhealthy')],
-        RULE: [
+        'TENANT#default': [
+          instanceItem('orders-1', 'orders', 'healthy'),
+          instanceItem('orders-2', 'orders', 'unhealthy'),
+        ],
+        'RULE#default': [
           {
-            pk: 'RULE',
+            pk: 'RULE#default',
             sk: 'gateway-orders',
             sourceService: 'gateway',
             targetService: 'orders',
@@ -437,10 +490,10 @@ describe('mesh handler', () => {
     it('answers every breaker with the service of the instance it guards', async () => {
       // Prepare
       partitions({
-        INSTANCE: [instanceItem('orders-1', 'orders', 'healthy')],
-        BREAKER: [
+        'TENANT#default': [instanceItem('orders-1', 'orders', 'healthy')],
+        'BREAKER#default': [
           {
-            pk: 'BREAKER',
+            pk: 'BREAKER#default',
             sk: 'orders-1',
             state: 'open',
             failureCount: 5,
@@ -449,7 +502,7 @@ describe('mesh handler', () => {
             successes: 0,
             version: 5,
           },
-          { pk: 'BREAKER', sk: 'gone-1', state: 'closed', failureCount: 0, successes: 0, version: 2 },
+          { pk: 'BREAKER#default', sk: 'gone-1', state: 'closed', failureCount: 0, successes: 0, version: 2 },
         ],
       });
 
@@ -482,7 +535,8 @@ describe('mesh handler', () => {
       ddb
         .on(DeleteCommand)
         .resolvesOnce({ Attributes: instanceItem('orders-1', 'orders', 'healthy') })
-        .resolves({});
+        .rejects(conditionFailed());
+      ddb.on(GetCommand).resolves({});
       const remove = () =>
         call({
           method: 'DELETE',
@@ -502,6 +556,8 @@ describe('mesh handler', () => {
       expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({
         TableName: 'mesh-test',
         Key: { pk: 'INSTANCE', sk: 'orders-1' },
+        ConditionExpression: TENANT_OWNED,
+        ExpressionAttributeValues: { ':ownerTenant': 'default' },
         ReturnValues: 'ALL_OLD',
       });
     });
@@ -526,7 +582,8 @@ describe('mesh handler', () => {
     ] as const)('honours %s', async (_form, headers, store, condition, status) => {
       // Prepare
       if (store === 'refused') {
-        ddb.on(DeleteCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+        ddb.on(DeleteCommand).rejects(conditionFailed());
+        ddb.on(GetCommand).resolves({});
       } else {
         ddb.on(DeleteCommand).resolves({ Attributes: instanceItem('orders-1', 'orders', 'healthy') });
       }
@@ -543,7 +600,7 @@ describe('mesh handler', () => {
       // Assess
       expect(result.statusCode).toBe(status);
       const remove = ddb.commandCalls(DeleteCommand)[0]?.args[0].input;
-      expect(remove?.ConditionExpression).toBe(condition);
+      expect(remove?.ConditionExpression).toBe(condition ? `(${TENANT_OWNED}) AND (${condition})` : TENANT_OWNED);
       if (condition?.startsWith('#revision'))
         expect(remove?.ExpressionAttributeValues?.[':revision1']).toBeTypeOf('number');
     });
@@ -600,10 +657,30 @@ describe('mesh handler', () => {
   });
 
   describe('ANY /v1/mesh/{service}/{proxy+}', () => {
+    it("answers 404 for a service that is not the caller's tenant's, before reading its instances", async () => {
+      // Prepare: another tenant holds the name (another name than the next test's: the router caches claims)
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(GetCommand).resolves({ Item: { owner: { tenant: 'globex', principal: 'agent-b' } } });
+
+      // Act
+      const result = await call({
+        method: 'GET',
+        path: '/v1/mesh/billing/a/b',
+        resource: '/v1/mesh/{service}/{proxy+}',
+        pathParameters: { service: 'billing', proxy: 'a/b' },
+      });
+
+      // Assess
+      expect(result.statusCode).toBe(404);
+      expect(json(result)).toMatchObject({ type: 'urn:aif:problem:not-found', detail: 'No service billing' });
+      expect(ddb.commandCalls(GetCommand)[0]?.args[0].input.Key).toEqual({ pk: 'SERVICE#billing', sk: 'CLAIM' });
+    });
+
     it('answers 503 problem+json with Retry-After when the service has no instance, calling nothing', async () => {
-      // Prepare: no instances, no per-service breaker settings
+      // Prepare: the caller's tenant holds the name; no instances, no per-service breaker settings
       ddb.on(QueryCommand).resolves({ Items: [] });
       ddb.on(GetCommand).resolves({});
+      ddb.on(GetCommand, { Key: { pk: 'SERVICE#orders', sk: 'CLAIM' } }).resolves({ Item: { owner: OWNER } });
 
       // Act
       const result = await call({
@@ -622,7 +699,7 @@ describe('mesh handler', () => {
         .commandCalls(QueryCommand)
         .map((c) => c.args[0].input)
         .find((input) => input.IndexName === 'byName');
-      expect(byName?.ExpressionAttributeValues).toEqual({ ':gsi1pk': 'SERVICE#orders' });
+      expect(byName?.ExpressionAttributeValues).toEqual({ ':key': 'SERVICE#default#orders' });
       expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
       expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
     });

@@ -30,17 +30,24 @@ function fixedResolver(table: Record<string, string>): ResolveHost & { asked: st
   return Object.assign(resolve, { asked });
 }
 
+/** The caller of the calls and registrations, holding the mesh scopes. */
+const CALLER = { tenant: 'acme', principal: 'agent-1' };
+const CALLER_PRINCIPAL = { ...CALLER, scopes: ['mesh:write'], expiresAt: Number.POSITIVE_INFINITY };
+/** Every name is free to claim. */
+const claims = { claim: async () => ({ claimed: true }), ownerOf: async () => CALLER };
+
 /** A registry in memory that records what it was asked to store. */
 function memoryRegistry(): ServiceRegistry & { stored: string[] } {
   const stored: string[] = [];
   const instances = new Map<string, ServiceInstance>();
   return {
     stored,
-    register: async (input, now) => {
+    register: async (input, owner, now) => {
       stored.push(input.id);
       const created = !instances.has(input.id);
       const instance: ServiceInstance = {
         ...input,
+        owner,
         revision: (instances.get(input.id)?.revision ?? 0) + 1,
         registeredAt: instances.get(input.id)?.registeredAt ?? now,
         lastHeartbeatAt: now,
@@ -49,7 +56,8 @@ function memoryRegistry(): ServiceRegistry & { stored: string[] } {
       return { instance, created };
     },
     get: async (id) => instances.get(id),
-    listByName: async (name) => [...instances.values()].filter((i) => i.name === name),
+    listByName: async (_tenant, name) => [...instances.values()].filter((i) => i.name === name),
+    listByTenant: async () => [...instances.values()],
     list: async () => [...instances.values()],
     deregister: async (id) => instances.delete(id),
     recordHealth: async (id, check) => {
@@ -136,6 +144,7 @@ describe('service mesh SSRF defences', () => {
         metadata: {},
         weight: 100,
         status: 'healthy',
+        owner: CALLER,
         revision: 1,
         registeredAt: '2026-11-30T10:00:00.000Z',
         lastHeartbeatAt: '2026-11-30T10:00:00.000Z',
@@ -146,6 +155,7 @@ describe('service mesh SSRF defences', () => {
         list: async () => [],
       };
       const router = new MeshRouter({
+        claims: { ownerOf: async () => CALLER },
         registry: {
           listByName: async () => [instance('a-evil', 'evil.internal'), instance('b-good', 'good.internal')],
         },
@@ -171,6 +181,7 @@ describe('service mesh SSRF defences', () => {
       // Act
       const answer = await router
         .route({
+          caller: CALLER,
           service: 'orders',
           method: 'GET',
           path: '/orders/1',
@@ -211,7 +222,7 @@ describe('service mesh SSRF defences', () => {
 
       // Act
       const error = await rejectionOf<{ problems: Array<{ pointer: string; keyword?: string }> }>(
-        registerInstance({ registry, clock, outboundRules }, registration(base)),
+        registerInstance({ claims, registry, clock, outboundRules }, CALLER_PRINCIPAL, registration(base)),
       );
 
       // Assess
@@ -231,7 +242,11 @@ describe('service mesh SSRF defences', () => {
       const registry = memoryRegistry();
 
       // Act
-      const { outcome } = await registerInstance({ registry, clock, outboundRules }, registration(base));
+      const { outcome } = await registerInstance(
+        { claims, registry, clock, outboundRules },
+        CALLER_PRINCIPAL,
+        registration(base),
+      );
 
       // Assess
       expect(outcome).toBe('created');

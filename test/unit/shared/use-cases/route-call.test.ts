@@ -25,6 +25,8 @@ import { CHI_SQUARE_CRITICAL_P001, chiSquare } from '../../../support/statistics
 const START = Date.parse('2026-11-30T10:00:00Z');
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
+/** The caller of the routed calls, and the owner of the services, instances and rules. */
+const OWNER = { tenant: 'acme', principal: 'agent-1' };
 const BREAKER: BreakerConfig = {
   failureThreshold: 3,
   resetTimeoutMs: 30_000,
@@ -46,6 +48,7 @@ function instance(
     metadata: {},
     weight: fields.weight ?? 100,
     status: fields.status ?? 'healthy',
+    owner: OWNER,
     revision: 1,
     registeredAt: new Date(START).toISOString(),
     lastHeartbeatAt: new Date(START).toISOString(),
@@ -111,13 +114,13 @@ class MemoryBreakerStore implements BreakerStore {
   /** Runs before each compare-and-set: lets a test play another writer. */
   beforeWrite: ((next: BreakerState) => void) | undefined;
 
-  async get(instanceId: string): Promise<BreakerState | undefined> {
+  async get(_tenant: string, instanceId: string): Promise<BreakerState | undefined> {
     this.calls.get += 1;
     const state = this.states.get(instanceId);
     return state && structuredClone(state);
   }
 
-  async compareAndSet(next: BreakerState, expectedVersion: number): Promise<boolean> {
+  async compareAndSet(_tenant: string, next: BreakerState, expectedVersion: number): Promise<boolean> {
     this.calls.compareAndSet += 1;
     this.beforeWrite?.(next);
     if ((this.states.get(next.instanceId)?.version ?? 0) !== expectedVersion) return false;
@@ -125,7 +128,7 @@ class MemoryBreakerStore implements BreakerStore {
     return true;
   }
 
-  async list(): Promise<BreakerState[]> {
+  async list(_tenant: string): Promise<BreakerState[]> {
     this.calls.list += 1;
     return [...this.states.values()].map((s) => structuredClone(s));
   }
@@ -178,16 +181,18 @@ function harness(
     delete: async () => false,
   };
   const router = new MeshRouter({
+    // Every service name is the caller's tenant's.
+    claims: { ownerOf: async () => OWNER },
     registry: {
-      listByName: async (name) => {
+      listByName: async (tenant, name) => {
         reads.listByName += 1;
-        return instances.filter((i) => i.name === name).map((i) => structuredClone(i));
+        return instances.filter((i) => i.name === name && i.owner.tenant === tenant).map((i) => structuredClone(i));
       },
     },
     rules: {
       list: async () => {
         reads.rules += 1;
-        return rules.map((r) => structuredClone(r));
+        return rules.map((r) => ({ ...structuredClone(r), owner: OWNER }));
       },
     },
     breakers,
@@ -195,7 +200,12 @@ function harness(
     policyCache: new ErrorPolicyCache(policyRepository, clock),
     clock,
     breakerConfig: BREAKER,
-    breakerConfigs: { getConfig: async (service) => options.serviceConfigs?.[service] },
+    breakerConfigs: {
+      getConfig: async (_tenant, service) => {
+        const config = options.serviceConfigs?.[service];
+        return config && { config, owner: OWNER };
+      },
+    },
     cacheTtlMs: options.cacheTtlMs ?? 2_000,
     random: options.random ?? mulberry32(20_261_130),
     onFailure: (error) => failures.push(error.code),
@@ -206,6 +216,7 @@ function harness(
 /** A routed call to `orders`; `overrides` replace single fields. */
 function call(overrides: Partial<RoutedCall> = {}): RoutedCall {
   return {
+    caller: OWNER,
     service: 'orders',
     method: 'GET',
     path: '/orders/1',
@@ -382,7 +393,7 @@ describe('MeshRouter', () => {
       });
 
       // Act
-      for (let i = 0; i < 5_000; i++) await router.route(call({ headers: { 'x-mesh-source': 'gateway' } }));
+      for (let i = 0; i < 5_000; i++) await router.route(call({ caller: { ...OWNER, principal: 'gateway' } }));
       const anonymous = await router.route(call());
 
       // Assess
@@ -403,7 +414,7 @@ describe('MeshRouter', () => {
       });
 
       // Act
-      for (let i = 0; i < 50; i++) await router.route(call({ headers: { 'x-mesh-source': 'gateway' } }));
+      for (let i = 0; i < 50; i++) await router.route(call({ caller: { ...OWNER, principal: 'gateway' } }));
 
       // Assess
       expect(new Set(http.calledInstances())).toEqual(new Set(['a']));
@@ -448,6 +459,7 @@ describe('MeshRouter', () => {
         'x-trace-id': TRACE_ID,
         'x-span-id': child?.[2],
         'x-env': 'canary',
+        'x-mesh-source': 'acme/agent-1',
         accept: 'application/json',
         'x-request-id': 'req-1',
       });

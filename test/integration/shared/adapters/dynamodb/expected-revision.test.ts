@@ -28,6 +28,7 @@ const instance = (id: string) => ({
   status: 'unknown' as const,
 });
 const policy = BUILT_IN_POLICIES.transient;
+const OWNER = { tenant: 'acme', principal: 'agent-a' };
 
 async function subjects(): Promise<Record<string, Subject>> {
   const mesh = await freshTable(meshTable);
@@ -35,8 +36,8 @@ async function subjects(): Promise<Record<string, Subject>> {
   const registry = new DynamoDbServiceRegistry(mesh.client, mesh.tableName);
   const policies = new DynamoDbErrorPolicyRepository(errors.client, errors.tableName);
   const seedInstance = async (id: string) => {
-    await registry.register(instance(id), 't1');
-    await registry.register(instance(id), 't2');
+    await registry.register(instance(id), OWNER, 't1');
+    await registry.register(instance(id), OWNER, 't2');
   };
   const seedPolicy = async (id: string) => {
     await policies.put(id, policy, 't1');
@@ -47,7 +48,7 @@ async function subjects(): Promise<Record<string, Subject>> {
   return {
     'DynamoDbServiceRegistry.register': {
       seed: seedInstance,
-      write: (id, expected) => registry.register(instance(id), 't3', expected),
+      write: (id, expected) => registry.register(instance(id), OWNER, 't3', expected),
       revisionOf: instanceRevision,
       after: 'next-revision',
     },

@@ -25,6 +25,9 @@ import {
 import type { BreakerStore } from '../../../../../shared/ports/service-mesh';
 import { freshTable } from '../../../../support/dynamodb';
 
+/** The owner of the instances, rules and breakers these tests write unless they say otherwise. */
+const A = { tenant: 'acme', principal: 'agent-a' };
+
 /** A registration as the API would parse it (schema defaults applied). */
 function registration(id: string, overrides: Partial<ServiceInstanceInput> = {}): ServiceInstanceInput {
   return ServiceInstanceInputSchema.parse({
@@ -57,8 +60,8 @@ describe('mesh repositories (dynalite)', () => {
         const registry = new DynamoDbServiceRegistry(client, tableName);
 
         // Act
-        const first = await registry.register(registration('hb-1'), '2026-11-30T10:00:00.000Z');
-        const second = await registry.register(registration('hb-1', { weight: 50 }), '2026-11-30T10:00:30.000Z');
+        const first = await registry.register(registration('hb-1'), A, '2026-11-30T10:00:00.000Z');
+        const second = await registry.register(registration('hb-1', { weight: 50 }), A, '2026-11-30T10:00:30.000Z');
 
         // Assess
         expect(first).toMatchObject({
@@ -84,7 +87,7 @@ describe('mesh repositories (dynalite)', () => {
         // Act
         const results = await Promise.all(
           Array.from({ length: 10 }, (_, i) =>
-            registry.register(registration('hb-race'), `2026-11-30T10:00:${String(i).padStart(2, '0')}.000Z`),
+            registry.register(registration('hb-race'), A, `2026-11-30T10:00:${String(i).padStart(2, '0')}.000Z`),
           ),
         );
 
@@ -99,14 +102,15 @@ describe('mesh repositories (dynalite)', () => {
       it('keeps the health-checked status on a plain heartbeat and writes an explicit claim', async () => {
         // Prepare
         const registry = new DynamoDbServiceRegistry(client, tableName);
-        await registry.register(registration('status-1'), '2026-11-30T10:00:00.000Z');
+        await registry.register(registration('status-1'), A, '2026-11-30T10:00:00.000Z');
         const check = { at: '2026-11-30T10:00:10.000Z', status: 'healthy' as const, httpStatus: 200, latencyMs: 12 };
         await registry.recordHealth('status-1', check);
 
         // Act
-        const heartbeat = await registry.register(registration('status-1'), '2026-11-30T10:00:30.000Z');
+        const heartbeat = await registry.register(registration('status-1'), A, '2026-11-30T10:00:30.000Z');
         const claim = await registry.register(
           registration('status-1', { status: 'degraded' }),
+          A,
           '2026-11-30T10:01:00.000Z',
         );
 
@@ -119,13 +123,14 @@ describe('mesh repositories (dynalite)', () => {
       it('writes when the expected revision holds', async () => {
         // Prepare
         const registry = new DynamoDbServiceRegistry(client, tableName);
-        const created = await registry.register(registration('cond-ok'), '2026-11-30T10:00:00.000Z', {
+        const created = await registry.register(registration('cond-ok'), A, '2026-11-30T10:00:00.000Z', {
           kind: 'must-not-exist',
         });
 
         // Act
         const updated = await registry.register(
           registration('cond-ok', { version: '1.3.0' }),
+          A,
           '2026-11-30T10:00:30.000Z',
           { kind: 'one-of', revisions: [created.instance.revision] },
         );
@@ -138,11 +143,11 @@ describe('mesh repositories (dynalite)', () => {
       it('rejects a stale expected revision with 412 and writes nothing', async () => {
         // Prepare
         const registry = new DynamoDbServiceRegistry(client, tableName);
-        await registry.register(registration('cond-stale'), '2026-11-30T10:00:00.000Z');
-        const current = await registry.register(registration('cond-stale'), '2026-11-30T10:00:30.000Z');
+        await registry.register(registration('cond-stale'), A, '2026-11-30T10:00:00.000Z');
+        const current = await registry.register(registration('cond-stale'), A, '2026-11-30T10:00:30.000Z');
 
         // Act
-        const stale = registry.register(registration('cond-stale', { weight: 0 }), '2026-11-30T10:01:00.000Z', {
+        const stale = registry.register(registration('cond-stale', { weight: 0 }), A, '2026-11-30T10:01:00.000Z', {
           kind: 'one-of',
           revisions: [current.instance.revision - 1],
         });
@@ -156,14 +161,17 @@ describe('mesh repositories (dynalite)', () => {
       it('rejects an expected revision of an unregistered id, and revision 0 of a registered one', async () => {
         // Prepare
         const registry = new DynamoDbServiceRegistry(client, tableName);
-        await registry.register(registration('cond-taken'), '2026-11-30T10:00:00.000Z');
+        await registry.register(registration('cond-taken'), A, '2026-11-30T10:00:00.000Z');
 
         // Act / Assess
         await expect(
-          registry.register(registration('cond-ghost'), '2026-11-30T10:00:00.000Z', { kind: 'one-of', revisions: [1] }),
+          registry.register(registration('cond-ghost'), A, '2026-11-30T10:00:00.000Z', {
+            kind: 'one-of',
+            revisions: [1],
+          }),
         ).rejects.toBeInstanceOf(RevisionMismatchError);
         await expect(
-          registry.register(registration('cond-taken'), '2026-11-30T10:00:00.000Z', { kind: 'must-not-exist' }),
+          registry.register(registration('cond-taken'), A, '2026-11-30T10:00:00.000Z', { kind: 'must-not-exist' }),
         ).rejects.toBeInstanceOf(RevisionMismatchError);
         expect(await registry.get('cond-ghost')).toBeUndefined();
         expect((await registry.get('cond-taken'))?.revision).toBe(1);
@@ -176,25 +184,25 @@ describe('mesh repositories (dynalite)', () => {
         const registry = new DynamoDbServiceRegistry(client, tableName);
         const now = '2026-11-30T10:00:00.000Z';
         await Promise.all([
-          registry.register(registration('pay-2', { name: 'payments' }), now),
-          registry.register(registration('pay-1', { name: 'payments' }), now),
-          registry.register(registration('pay-3', { name: 'payments' }), now),
-          registry.register(registration('ship-1', { name: 'shipping' }), now),
-          registry.register(registration('payx-1', { name: 'paymentsx' }), now),
+          registry.register(registration('pay-2', { name: 'payments' }), A, now),
+          registry.register(registration('pay-1', { name: 'payments' }), A, now),
+          registry.register(registration('pay-3', { name: 'payments' }), A, now),
+          registry.register(registration('ship-1', { name: 'shipping' }), A, now),
+          registry.register(registration('payx-1', { name: 'paymentsx' }), A, now),
         ]);
 
         // Act
-        const before = await registry.listByName('payments');
-        await registry.register(registration('pay-3', { name: 'shipping' }), now);
-        const payments = await registry.listByName('payments');
-        const shipping = await registry.listByName('shipping');
+        const before = await registry.listByName(A.tenant, 'payments');
+        await registry.register(registration('pay-3', { name: 'shipping' }), A, now);
+        const payments = await registry.listByName(A.tenant, 'payments');
+        const shipping = await registry.listByName(A.tenant, 'shipping');
 
         // Assess
         expect(before.map((i) => i.id)).toEqual(['pay-1', 'pay-2', 'pay-3']);
         expect(before[0]).toEqual(await registry.get('pay-1'));
         expect(payments.map((i) => i.id)).toEqual(['pay-1', 'pay-2']);
         expect(shipping.map((i) => i.id)).toEqual(['pay-3', 'ship-1']);
-        expect(await registry.listByName('nobody')).toEqual([]);
+        expect(await registry.listByName(A.tenant, 'nobody')).toEqual([]);
       });
     });
 
@@ -202,7 +210,7 @@ describe('mesh repositories (dynalite)', () => {
       it('removes an instance from get, list and listByName, and answers false the second time', async () => {
         // Prepare
         const registry = new DynamoDbServiceRegistry(client, tableName);
-        await registry.register(registration('gone-1', { name: 'leaving' }), '2026-11-30T10:00:00.000Z');
+        await registry.register(registration('gone-1', { name: 'leaving' }), A, '2026-11-30T10:00:00.000Z');
 
         // Act
         const first = await registry.deregister('gone-1');
@@ -212,7 +220,7 @@ describe('mesh repositories (dynalite)', () => {
         expect([first, second]).toEqual([true, false]);
         expect(await registry.get('gone-1')).toBeUndefined();
         expect((await registry.list()).map((i) => i.id)).not.toContain('gone-1');
-        expect(await registry.listByName('leaving')).toEqual([]);
+        expect(await registry.listByName(A.tenant, 'leaving')).toEqual([]);
       });
     });
 
@@ -220,7 +228,7 @@ describe('mesh repositories (dynalite)', () => {
       it('answers the status before and stores the check without changing the revision', async () => {
         // Prepare
         const registry = new DynamoDbServiceRegistry(client, tableName);
-        await registry.register(registration('health-1'), '2026-11-30T10:00:00.000Z');
+        await registry.register(registration('health-1'), A, '2026-11-30T10:00:00.000Z');
         const failing = { at: '2026-11-30T10:00:20.000Z', status: 'unhealthy' as const, error: 'timeout' };
 
         // Act
@@ -239,7 +247,7 @@ describe('mesh repositories (dynalite)', () => {
       it('writes nothing for an id that is not registered (a check finishing after deregistration)', async () => {
         // Prepare
         const registry = new DynamoDbServiceRegistry(client, tableName);
-        await registry.register(registration('health-gone'), '2026-11-30T10:00:00.000Z');
+        await registry.register(registration('health-gone'), A, '2026-11-30T10:00:00.000Z');
         await registry.deregister('health-gone');
 
         // Act
@@ -264,8 +272,8 @@ describe('mesh repositories (dynalite)', () => {
       it('lists instances of every service and nothing of the other item kinds', async () => {
         // Prepare
         const registry = new DynamoDbServiceRegistry(client, tableName);
-        await registry.register(registration('all-1', { name: 'alpha' }), '2026-11-30T10:00:00.000Z');
-        await new DynamoDbRoutingRuleRepository(client, tableName).put(rule('all-rule'));
+        await registry.register(registration('all-1', { name: 'alpha' }), A, '2026-11-30T10:00:00.000Z');
+        await new DynamoDbRoutingRuleRepository(client, tableName).put(rule('all-rule'), A);
 
         // Act
         const all = await registry.list();
@@ -299,20 +307,23 @@ describe('mesh repositories (dynalite)', () => {
       const plain = rule('crud-plain');
 
       // Act
-      const created = await rules.put(canary);
-      const replaced = await rules.put({ ...canary, priority: 20 });
-      await rules.put(plain);
-      const listed = await rules.list();
-      const deleted = [await rules.delete('crud-plain'), await rules.delete('crud-plain')];
+      const created = await rules.put(canary, A);
+      const replaced = await rules.put({ ...canary, priority: 20 }, A);
+      await rules.put(plain, A);
+      const listed = await rules.list(A.tenant);
+      const deleted = [await rules.delete(A.tenant, 'crud-plain'), await rules.delete(A.tenant, 'crud-plain')];
 
       // Assess
       expect([created, replaced]).toEqual([{ created: true }, { created: false }]);
-      expect(await rules.get('crud-canary')).toEqual({ ...canary, priority: 20 });
-      expect(listed.filter((r) => r.id.startsWith('crud-'))).toEqual([{ ...canary, priority: 20 }, plain]);
+      expect(await rules.get(A.tenant, 'crud-canary')).toEqual({ ...canary, priority: 20, owner: A });
+      expect(listed.filter((r) => r.id.startsWith('crud-'))).toEqual([
+        { ...canary, priority: 20, owner: A },
+        { ...plain, owner: A },
+      ]);
       expect(plain).not.toHaveProperty('splits');
       expect(deleted).toEqual([true, false]);
-      expect(await rules.get('crud-plain')).toBeUndefined();
-      expect(await rules.get('crud-never')).toBeUndefined();
+      expect(await rules.get(A.tenant, 'crud-plain')).toBeUndefined();
+      expect(await rules.get(A.tenant, 'crud-never')).toBeUndefined();
     });
   });
 
@@ -327,17 +338,17 @@ describe('mesh repositories (dynalite)', () => {
 
         // Act
         const results = [
-          await store.compareAndSet(first, 0),
-          await store.compareAndSet({ ...first, failureCount: 9 }, 0),
-          await store.compareAndSet(second, 1),
-          await store.compareAndSet({ ...second, version: 3 }, 1),
+          await store.compareAndSet(A.tenant, first, 0),
+          await store.compareAndSet(A.tenant, { ...first, failureCount: 9 }, 0),
+          await store.compareAndSet(A.tenant, second, 1),
+          await store.compareAndSet(A.tenant, { ...second, version: 3 }, 1),
         ];
 
         // Assess
         expect(results).toEqual([true, false, true, false]);
-        expect(await store.get('cas-1')).toEqual(second);
-        expect(await store.get('cas-never')).toBeUndefined();
-        expect((await store.list()).find((b) => b.instanceId === 'cas-1')).toEqual(second);
+        expect(await store.get(A.tenant, 'cas-1')).toEqual(second);
+        expect(await store.get(A.tenant, 'cas-never')).toBeUndefined();
+        expect((await store.list(A.tenant)).find((b) => b.instanceId === 'cas-1')).toEqual(second);
       });
 
       it('fails a write that does not move the version forward', async () => {
@@ -345,7 +356,7 @@ describe('mesh repositories (dynalite)', () => {
         const store = new DynamoDbBreakerStore(client, tableName);
 
         // Act / Assess
-        await expect(store.compareAndSet(initialBreakerState('cas-0'), 0)).rejects.toBeInstanceOf(RangeError);
+        await expect(store.compareAndSet(A.tenant, initialBreakerState('cas-0'), 0)).rejects.toBeInstanceOf(RangeError);
       });
     });
 
@@ -370,10 +381,11 @@ describe('mesh repositories (dynalite)', () => {
         transition: (state: BreakerState) => { result: T; next: BreakerState | undefined },
       ): Promise<{ result: T; written?: Write }> {
         for (let attempt = 0; attempt < 200; attempt++) {
-          const previous = (await store.get(instanceId)) ?? initialBreakerState(instanceId);
+          const previous = (await store.get(A.tenant, instanceId)) ?? initialBreakerState(instanceId);
           const { result, next } = transition(previous);
           if (!next) return { result };
-          if (await store.compareAndSet(next, previous.version)) return { result, written: { previous, next } };
+          if (await store.compareAndSet(A.tenant, next, previous.version))
+            return { result, written: { previous, next } };
           lostRaces++;
         }
         throw new Error('a breaker step lost 200 races in a row');
@@ -412,7 +424,7 @@ describe('mesh repositories (dynalite)', () => {
         // Every failure up to the threshold was counted once; the 45 after it found the breaker open.
         expect(failureWrites.map((w) => w.next.failureCount).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
         expect(failureWrites.map((w) => w.next.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
-        const opened = await stores[0]!.get(instanceId);
+        const opened = await stores[0]!.get(A.tenant, instanceId);
         expect(opened).toMatchObject({ state: 'open', openedAt: t0, failureCount: 5, version: 5, permits: {} });
 
         // Act 2: 30 parallel probe attempts once the reset timeout has passed
@@ -433,7 +445,7 @@ describe('mesh repositories (dynalite)', () => {
           if (a.written) expect(livePermitCount(a.written.next, now)).toBeLessThanOrEqual(config.halfOpenRequests);
         }
         expect(admissions.filter((a) => a.written?.previous.state === 'open')).toHaveLength(1);
-        const halfOpen = await stores[0]!.get(instanceId);
+        const halfOpen = await stores[0]!.get(A.tenant, instanceId);
         expect(halfOpen).toMatchObject({ state: 'half-open', successes: 0 });
         expect(Object.keys(halfOpen!.permits).sort()).toEqual([...admitted].sort());
 
@@ -450,7 +462,7 @@ describe('mesh repositories (dynalite)', () => {
         // Assess 3
         expect(successes.every((s) => s.written)).toBe(true);
         expect(successes.filter((s) => s.written?.next.state === 'closed')).toHaveLength(1);
-        const closed = await stores[0]!.get(instanceId);
+        const closed = await stores[0]!.get(A.tenant, instanceId);
         expect(closed).toMatchObject({ state: 'closed', failureCount: 0, permits: {}, successes: 0 });
         expect(closed).not.toHaveProperty('openedAt');
       });

@@ -14,6 +14,7 @@ function instance(id: string, name: string, version: string, status: InstanceSta
     endpoint: `http://${id}.internal:8080`,
     healthEndpoint: `http://${id}.internal:8080/health`,
     metadata: {},
+    owner: { tenant: 'acme', principal: 'agent-1' },
     revision: 1,
     registeredAt: at,
     lastHeartbeatAt: at,
