@@ -60,7 +60,15 @@ export type WarmCallsRow = {
 
 const SEED = 20_261_130;
 const TRACE = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: '01' };
-const CALL: RoutedCall = { service: 'orders', method: 'GET', path: '/orders/1', query: '', headers: {}, trace: TRACE };
+const CALL: RoutedCall = {
+  tenant: 'bench',
+  service: 'orders',
+  method: 'GET',
+  path: '/orders/1',
+  query: '',
+  headers: {},
+  trace: TRACE,
+};
 
 function emptyTally(): DynamoDbTally {
   return { queryInstances: 0, queryRules: 0, getBreaker: 0, putBreaker: 0, queryPolicies: 0 };

@@ -61,11 +61,12 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
     status: 200,
     body: await putBreakerConfig(deps, params.id, body),
   }),
-  routeCall: async ({ params, headers, body, path, rawQuery, method }, deps) => {
+  routeCall: async ({ params, headers, body, path, rawQuery, method, caller }, deps) => {
     const trace = readTraceContext(headers);
     const prefix = `/v1/mesh/${encodeURIComponent(params.service)}`;
     const forwardPath = path.startsWith(prefix) ? path.slice(prefix.length) || '/' : `/${params.proxy}`;
     const answer = await deps.router.route({
+      tenant: caller.tenant,
       service: params.service,
       method,
       path: forwardPath,

@@ -171,6 +171,7 @@ describe('service mesh SSRF defences', () => {
       // Act
       const answer = await router
         .route({
+          tenant: 'tenant-a',
           service: 'orders',
           method: 'GET',
           path: '/orders/1',

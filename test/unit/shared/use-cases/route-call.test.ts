@@ -206,6 +206,7 @@ function harness(
 /** A routed call to `orders`; `overrides` replace single fields. */
 function call(overrides: Partial<RoutedCall> = {}): RoutedCall {
   return {
+    tenant: 'tenant-a',
     service: 'orders',
     method: 'GET',
     path: '/orders/1',
