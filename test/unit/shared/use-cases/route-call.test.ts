@@ -198,7 +198,9 @@ function harness(
     breakerConfigs: { getConfig: async (service) => options.serviceConfigs?.[service] },
     cacheTtlMs: options.cacheTtlMs ?? 2_000,
     random: options.random ?? mulberry32(20_261_130),
-    onFailure: (error) => failures.push(error.code),
+    // Each failure with the tenant of the call it belongs to (counted under it).
+    onFailure: (error, failed) =>
+      failures.push(failed.tenant === 'tenant-a' ? error.code : `${failed.tenant}:${error.code}`),
   });
   return { router, http, breakers, clock, reads, failures };
 }
@@ -498,6 +500,17 @@ describe('MeshRouter', () => {
       expect(answer.body.toString()).toBe('b');
       expect(http.calledInstances()).toEqual(['a', 'b']);
       expect(failures).toEqual([code]);
+    });
+
+    it('tells onFailure the call of each failure, whose tenant the failure is counted under', async () => {
+      // Prepare
+      const { router, failures } = harness({ random: first, http: new ScriptedHttp().always('a', unavailable) });
+
+      // Act
+      await router.route(call({ tenant: 'tenant-b' }));
+
+      // Assess
+      expect(failures).toEqual(['tenant-b:HTTP_503']);
     });
 
     it('does not retry a POST that was sent: a 503 is relayed and a timeout fails with 504', async () => {
