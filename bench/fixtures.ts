@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { toProxyEvent } from '../local/proxy-event';
+import { UNAUTHENTICATED_PRINCIPAL, UNAUTHENTICATED_TENANT } from '../shared/domain/auth/owner';
 import { contentHash } from '../shared/domain/canonical-json';
 import type { ContractDocument, ContractSummary, ContractVersion } from '../shared/domain/contracts/contract';
 import type { ContractRepository, ContractVersionHeader, Page } from '../shared/ports/contract-repository';
@@ -45,10 +46,14 @@ export const PETSTORE_DOCUMENT: ContractDocument = {
   errorCodes: {},
 };
 
-/** The Petstore contract as the registry stores it: the document plus id, hash, time and flags. */
+/**
+ * The Petstore contract as the registry stores it: the document plus id, owner, hash, time and
+ * flags. It belongs to the tenant of callers when auth is off, as the benchmarked handlers run.
+ */
 export const PETSTORE_VERSION: ContractVersion = {
   ...PETSTORE_DOCUMENT,
   id: 'petstore@1.0.0',
+  owner: { tenant: UNAUTHENTICATED_TENANT, principal: UNAUTHENTICATED_PRINCIPAL },
   compatibility: 'BACKWARD',
   contentHash: contentHash(PETSTORE_DOCUMENT),
   createdAt: '2025-01-01T00:00:00.000Z',
@@ -56,8 +61,8 @@ export const PETSTORE_VERSION: ContractVersion = {
 };
 
 /**
- * A read-only, in-memory `ContractRepository` holding fixed versions, so the warm benchmark
- * measures the route and not storage. Writes are refused.
+ * A read-only, in-memory `ContractRepository` holding fixed versions (each in its owner's tenant),
+ * so the warm benchmark measures the route and not storage. Writes are refused.
  */
 export class FixedContractRepository implements ContractRepository {
   private readonly versions: ContractVersion[];
@@ -70,28 +75,27 @@ export class FixedContractRepository implements ContractRepository {
     throw new Error('FixedContractRepository is read-only');
   }
 
-  async getVersion(name: string, version: string): Promise<ContractVersion | undefined> {
-    return this.versions.find((v) => v.name === name && v.version === version);
+  async getVersion(tenant: string, name: string, version: string): Promise<ContractVersion | undefined> {
+    return this.versions.find((v) => v.owner.tenant === tenant && v.name === name && v.version === version);
   }
 
-  async listVersionHeaders(name: string): Promise<ContractVersionHeader[]> {
-    return this.versions
-      .filter((v) => v.name === name)
-      .map(({ version, deprecated, createdAt, contentHash }) => ({
-        name,
-        version,
-        deprecated,
-        createdAt,
-        contentHash,
-      }));
+  async listVersionHeaders(tenant: string, name: string): Promise<ContractVersionHeader[]> {
+    return this.of(tenant, name).map(({ version, deprecated, createdAt, contentHash, owner }) => ({
+      name,
+      version,
+      deprecated,
+      createdAt,
+      contentHash,
+      owner,
+    }));
   }
 
   async deprecateVersion(): Promise<never> {
     throw new Error('FixedContractRepository is read-only');
   }
 
-  async getSummary(name: string): Promise<ContractSummary | undefined> {
-    const versions = this.versions.filter((v) => v.name === name);
+  async getSummary(tenant: string, name: string): Promise<ContractSummary | undefined> {
+    const versions = this.of(tenant, name);
     const first = versions[0];
     if (!first) return undefined;
     return {
@@ -114,13 +118,17 @@ export class FixedContractRepository implements ContractRepository {
     throw new Error('FixedContractRepository is read-only');
   }
 
-  async listSummaries(): Promise<Page<ContractSummary>> {
-    const names = [...new Set(this.versions.map((v) => v.name))].sort();
-    const items = await Promise.all(names.map((name) => this.getSummary(name)));
+  async listSummaries(tenant: string): Promise<Page<ContractSummary>> {
+    const names = [...new Set(this.versions.filter((v) => v.owner.tenant === tenant).map((v) => v.name))].sort();
+    const items = await Promise.all(names.map((name) => this.getSummary(tenant, name)));
     return { items: items.filter((s): s is ContractSummary => s !== undefined) };
   }
 
   async ping(): Promise<void> {}
+
+  private of(tenant: string, name: string): ContractVersion[] {
+    return this.versions.filter((v) => v.owner.tenant === tenant && v.name === name);
+  }
 }
 
 /** The JSON body a client sends to `POST /v1/contracts/petstore/validate` to check one `POST /pets` request. */

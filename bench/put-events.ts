@@ -74,6 +74,8 @@ export type LocalThroughputResult = {
 
 /** Sleeps take no time: retries in publishEvents cost no wall time. */
 const instantClock: Clock = { now: () => new Date(), sleep: async () => undefined };
+/** The benchmark's publisher: one tenant of its own (it registers no event contracts). */
+const BENCH_PUBLISHER = { tenant: 'bench' } as const;
 
 /** A small `order.created` event, ~250 bytes as JSON. */
 function smallEvent(id: string, n: number): IntegrationEvent {
@@ -170,7 +172,7 @@ export async function benchResend(options: { requests: number; failureRate: numb
       smallEvent(`evt-resend-${request}-${n}`, n),
     );
     const failedBefore = stub.failedEntries;
-    const report = await publishEvents(deps, events);
+    const report = await publishEvents(deps, events, BENCH_PUBLISHER);
     notPublished += report.results.filter((r) => r.status !== 'published').length;
     // First sends of this request, then one re-send of exactly the entries that failed.
     callsTarget +=
@@ -297,7 +299,7 @@ async function runPipeline(count: number, round: number, from: 'publishEvents' |
       for (let request = requests[next++]; request; request = requests[next++]) {
         if (from === 'bus') await bus.publish(request);
         else {
-          const report = await publishEvents(deps, request);
+          const report = await publishEvents(deps, request, BENCH_PUBLISHER);
           if (report.outcome !== 'published') throw new Error(`publishEvents answered ${report.outcome}`);
         }
       }
@@ -420,7 +422,7 @@ class InMemoryErrorCounters implements ErrorCounterRepository {
   private readonly counts = new Map<string, ErrorCount>();
 
   async increment(key: CounterKey, fields: { category: ErrorCount['category']; seenAt: number }) {
-    const id = `${key.window}#${key.windowStart}#${key.source}#${key.code}`;
+    const id = JSON.stringify([key.tenant, key.window, key.windowStart, key.source, key.code]);
     const current = this.counts.get(id);
     const next: ErrorCount = {
       ...key,
@@ -438,7 +440,7 @@ class InMemoryErrorCounters implements ErrorCounterRepository {
   }
 
   async get(key: CounterKey): Promise<ErrorCount | undefined> {
-    return this.counts.get(`${key.window}#${key.windowStart}#${key.source}#${key.code}`);
+    return this.counts.get(JSON.stringify([key.tenant, key.window, key.windowStart, key.source, key.code]));
   }
 
   async confirmAlert(): Promise<void> {}

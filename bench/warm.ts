@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { contractOperations, createContractsHandler } from '../functions/contracts/app';
 import { routes } from '../functions/routes';
+import { UNAUTHENTICATED_TENANT } from '../shared/domain/auth/owner';
 import { CompiledContractCache } from '../shared/domain/contracts/validator';
 import { httpPipeline } from '../shared/middleware/http-api';
 import { createObservability } from '../shared/observability/powertools';
@@ -117,6 +118,7 @@ export async function benchWarmRoute(options: WarmOptions): Promise<WarmResult> 
   const event = validateRequestEvent();
   const context = lambdaContext('contracts');
   const input = {
+    tenant: UNAUTHENTICATED_TENANT,
     name: 'petstore',
     ...(JSON.parse(bodyText(event)) as { method: string; path: string; request: object }),
   };

@@ -24,6 +24,14 @@ const booleanFlag = z
   .transform((v) => v === 'true')
   .meta({ description: '`true` or `false`' });
 
+/** Who owns a stored object (`shared/domain/auth/owner.ts`): its tenant and the principal that wrote it. */
+export const OwnerSchema = z
+  .object({
+    tenant: z.string().meta({ description: 'The tenant the object belongs to; only that tenant sees it' }),
+    principal: z.string().meta({ description: 'The principal (token subject) that wrote it' }),
+  })
+  .meta({ id: 'Owner' });
+
 export const NameParams = z.object({ name: ContractNameSchema });
 export const NameVersionParams = z.object({ name: ContractNameSchema, version: z.string().min(1).max(256) });
 
@@ -55,6 +63,7 @@ export const LatestQuery = z.object({ prerelease: booleanFlag.optional() });
 const StoredContractSchema = ContractDocumentSchema.and(
   z.object({
     id: z.string(),
+    owner: OwnerSchema.meta({ description: "The caller's tenant and the principal that registered this version" }),
     compatibility: CompatibilityModeSchema,
     contentHash: z.string(),
     createdAt: z.string(),
@@ -119,7 +128,13 @@ export const ContractListResponse = z.object({
 export const VersionListResponse = z.object({
   name: z.string(),
   items: z.array(
-    z.object({ version: z.string(), deprecated: z.boolean(), createdAt: z.string(), contentHash: z.string() }),
+    z.object({
+      version: z.string(),
+      deprecated: z.boolean(),
+      createdAt: z.string(),
+      contentHash: z.string(),
+      owner: OwnerSchema,
+    }),
   ),
 });
 
@@ -195,6 +210,9 @@ export const ErrorPolicyResponse = z
     origin: z.enum(['custom', 'built-in']),
     revision: z.number().int().optional().meta({ description: 'Revision of a stored policy; also its ETag' }),
     updatedAt: z.string().optional(),
+    updatedBy: OwnerSchema.optional().meta({
+      description: 'Who wrote a stored policy last (policies are framework-wide; writing one needs errors:admin)',
+    }),
   })
   .meta({ id: 'ErrorPolicyView' });
 
@@ -473,12 +491,6 @@ export const ReplayResponse = z
 
 // ---- Service mesh ----
 
-/** Who owns a stored mesh object: the tenant and principal of the caller that wrote it. */
-export const MeshOwnerResponse = z.object({ tenant: z.string(), principal: z.string() }).meta({
-  id: 'MeshOwner',
-  description: "The tenant and principal of the caller that wrote it (from the caller's identity)",
-});
-
 export const ServiceInstanceBody = ServiceInstanceInputSchema.meta({ id: 'ServiceRegistration' });
 
 export const ServiceInstanceResponse = z
@@ -491,7 +503,7 @@ export const ServiceInstanceResponse = z
     metadata: z.record(z.string(), z.string()),
     weight: z.number().int(),
     status: z.enum(INSTANCE_STATUSES),
-    owner: MeshOwnerResponse,
+    owner: OwnerSchema,
     revision: z.number().int(),
     registeredAt: z.string(),
     lastHeartbeatAt: z.string(),
@@ -518,7 +530,7 @@ export const RegisteredInstanceResponse = ServiceInstanceResponse.extend({
 export const ServiceInstanceListResponse = z.object({ items: z.array(ServiceInstanceResponse) });
 export const MeshIdParams = z.object({ id: MeshNameSchema });
 export const RoutingRuleBody = RoutingRuleSchema.meta({ id: 'RoutingRuleInput' });
-export const RoutingRuleResponse = StoredRoutingRuleSchema.extend({ owner: MeshOwnerResponse }).meta({
+export const RoutingRuleResponse = StoredRoutingRuleSchema.extend({ owner: OwnerSchema }).meta({
   id: 'RoutingRule',
 });
 export const RoutingRuleListResponse = z.object({ items: z.array(RoutingRuleResponse) });
@@ -560,5 +572,5 @@ export const BreakerConfigResponse = z.object({
   service: z.string(),
   config: BreakerConfigSchema,
   origin: z.enum(['service', 'default']),
-  owner: MeshOwnerResponse.optional().meta({ description: 'Who stored the settings (absent for the defaults)' }),
+  owner: OwnerSchema.optional().meta({ description: 'Who stored the settings (absent for the defaults)' }),
 });

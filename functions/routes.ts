@@ -97,7 +97,7 @@ export const routes = [
     path: '/v1/contracts',
     function: 'contracts',
     summary:
-      'Register a contract version (contract document, or OpenAPI 3.0/3.1 / Swagger 2.0 as JSON or YAML); versions are immutable',
+      "Register a contract version in the caller's tenant (contract document, or OpenAPI 3.0/3.1 / Swagger 2.0 as JSON or YAML); versions are immutable",
     tags: ['contracts'],
     scopes: ['contracts:write'],
     // OpenAPI documents come as YAML as often as JSON.
@@ -126,7 +126,7 @@ export const routes = [
     method: 'GET',
     path: '/v1/contracts',
     function: 'contracts',
-    summary: 'List contract names (paginated with limit and cursor)',
+    summary: "List the caller's tenant's contract names (paginated with limit and cursor)",
     tags: ['contracts'],
     scopes: ['contracts:read'],
     request: { query: ListQuery },
@@ -282,7 +282,7 @@ export const routes = [
     path: '/v1/errors',
     function: 'errors',
     summary:
-      'Report a failed call: classifies it, counts it per source:code, raises an integration.alert at the threshold, and answers retry (with delay), fail or fallback',
+      "Report a failed call: classifies it, counts it per source:code under the caller's tenant, raises an integration.alert at the threshold, and answers retry (with delay), fail or fallback",
     tags: ['errors'],
     scopes: ['errors:write'],
     request: { body: ReportErrorBody, bodyValidatedBy: 'operation' },
@@ -296,7 +296,8 @@ export const routes = [
     method: 'GET',
     path: '/v1/errors/stats',
     function: 'errors',
-    summary: 'Error counts per source:code in one window (1m or 1h; the current one unless ?at=), with alert states',
+    summary:
+      "The caller's tenant's error counts per source:code in one window (1m or 1h; the current one unless ?at=), with alert states",
     tags: ['errors'],
     scopes: ['errors:read'],
     request: { query: ErrorStatsQuery },

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
+import { FRAMEWORK_TENANT, isReservedTenant } from '../shared/domain/auth/owner';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_PREFIX } from '../shared/http/problem';
 import { isLoopbackHost } from './gateway-authorizer';
 import { type LocalIssuer, MAX_LOCAL_TOKEN_TTL_SECONDS } from './local-issuer';
@@ -12,12 +13,18 @@ export const TOKEN_PATH = '/local/token';
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 const ScopeToken = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be an RFC 6749 scope token');
-const TokenRequestBody = z.strictObject({
-  scopes: z.array(ScopeToken).max(100),
-  tenant: z.string().min(1).max(256).optional(),
-  subject: z.string().min(1).max(256).optional(),
-  ttlSeconds: z.number().int().min(1).max(MAX_LOCAL_TOKEN_TTL_SECONDS),
-});
+const TokenRequestBody = z
+  .strictObject({
+    scopes: z.array(ScopeToken).max(100),
+    tenant: z.string().min(1).max(256).optional(),
+    subject: z.string().min(1).max(256).optional(),
+    ttlSeconds: z.number().int().min(1).max(MAX_LOCAL_TOKEN_TTL_SECONDS),
+  })
+  // The token's tenant is `tenant`, else its subject: the framework's own tenant would be refused by the authorizer.
+  .refine((request) => !isReservedTenant(request.tenant ?? request.subject ?? ''), {
+    path: ['tenant'],
+    message: `"${FRAMEWORK_TENANT}" is the framework's reserved tenant; no token can have it`,
+  });
 
 /**
  * The local issuer's two endpoints on the runner, answered before any route (they are not API

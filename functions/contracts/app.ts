@@ -1,3 +1,4 @@
+import { ownerOf } from '../../shared/domain/auth/owner';
 import { statusOf } from '../../shared/http/outcome-status';
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
 import { deprecateContractVersion, listContracts, listContractVersions } from '../../shared/use-cases/contract-queries';
@@ -6,10 +7,14 @@ import { type ContractRegistryDeps, resolveContract } from '../../shared/use-cas
 import { validateRequest, validateResponse } from '../../shared/use-cases/validate-traffic';
 import { type OperationsOf, routes } from '../routes';
 
-/** The contract registry's operations: each maps a validated request to a use case and shapes the answer. */
+/**
+ * The contract registry's operations: each maps a validated request to a use case and shapes the
+ * answer. Every one acts in the caller's tenant (`caller.tenant`): another tenant's contracts are
+ * never listed, and answer 404 like missing ones.
+ */
 export const contractOperations: OperationsOf<'contracts', ContractRegistryDeps> = {
-  registerContract: async ({ body, query }, deps) => {
-    const result = await registerContract(deps, { body, ...query });
+  registerContract: async ({ body, query, caller }, deps) => {
+    const result = await registerContract(deps, { body, ...query, owner: ownerOf(caller) });
     return {
       status: statusOf(result.outcome),
       body: result,
@@ -18,35 +23,48 @@ export const contractOperations: OperationsOf<'contracts', ContractRegistryDeps>
       }),
     };
   },
-  listContracts: async ({ query }, deps) => ({ status: 200, body: await listContracts(deps, query) }),
-  getLatestContract: async ({ params, query }, deps) => ({
+  listContracts: async ({ query, caller }, deps) => ({
     status: 200,
-    body: await resolveContract(deps, { name: params.name, includePrerelease: query.prerelease ?? false }),
+    body: await listContracts(deps, { ...query, tenant: caller.tenant }),
   }),
-  listContractVersions: async ({ params }, deps) => ({
+  getLatestContract: async ({ params, query, caller }, deps) => ({
+    status: 200,
+    body: await resolveContract(deps, {
+      tenant: caller.tenant,
+      name: params.name,
+      includePrerelease: query.prerelease ?? false,
+    }),
+  }),
+  listContractVersions: async ({ params, caller }, deps) => ({
     status: 200,
     body: {
       name: params.name,
-      items: (await listContractVersions(deps, params)).map(({ version, deprecated, createdAt, contentHash }) => ({
-        version,
-        deprecated,
-        createdAt,
-        contentHash,
-      })),
+      items: (await listContractVersions(deps, { ...params, tenant: caller.tenant })).map(
+        ({ version, deprecated, createdAt, contentHash, owner }) => ({
+          version,
+          deprecated,
+          createdAt,
+          contentHash,
+          owner,
+        }),
+      ),
     },
   }),
-  getContractVersion: async ({ params }, deps) => ({ status: 200, body: await resolveContract(deps, params) }),
-  deprecateContractVersion: async ({ params }, deps) => ({
+  getContractVersion: async ({ params, caller }, deps) => ({
     status: 200,
-    body: await deprecateContractVersion(deps, params),
+    body: await resolveContract(deps, { ...params, tenant: caller.tenant }),
   }),
-  validateRequest: async ({ params, body }, deps) => ({
+  deprecateContractVersion: async ({ params, caller }, deps) => ({
     status: 200,
-    body: await validateRequest(deps, { name: params.name, ...body }),
+    body: await deprecateContractVersion(deps, { ...params, tenant: caller.tenant }),
   }),
-  validateResponse: async ({ params, body }, deps) => ({
+  validateRequest: async ({ params, body, caller }, deps) => ({
     status: 200,
-    body: await validateResponse(deps, { name: params.name, ...body }),
+    body: await validateRequest(deps, { ...body, name: params.name, tenant: caller.tenant }),
+  }),
+  validateResponse: async ({ params, body, caller }, deps) => ({
+    status: 200,
+    body: await validateResponse(deps, { ...body, name: params.name, tenant: caller.tenant }),
   }),
 };
 

@@ -1,3 +1,4 @@
+import { ownerOf } from '../../shared/domain/auth/owner';
 import { expectedRevisionOf } from '../../shared/http/conditional-request';
 import { statusOf } from '../../shared/http/outcome-status';
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
@@ -17,14 +18,19 @@ import { type OperationsOf, routes } from '../routes';
 /** What the errors function needs. */
 export type ErrorsDeps = ErrorPolicyDeps & RecordErrorDeps;
 
-/** Error policies, error reports and error counts. */
+/**
+ * Error policies, error reports and error counts. Policies are framework-wide (writes need
+ * `errors:admin` in the route table and record `updatedBy`); reports and counts are the caller's
+ * tenant's.
+ */
 export const errorOperations: OperationsOf<'errors', ErrorsDeps> = {
   listErrorPolicies: async (_request, deps) => ({ status: 200, body: { items: await listErrorPolicies(deps) } }),
   getErrorPolicy: async ({ params }, deps) => withEtag(200, await getErrorPolicy(deps, params.key)),
-  putErrorPolicy: async ({ params, body, headers }, deps) => {
+  putErrorPolicy: async ({ params, body, headers, caller }, deps) => {
     const { outcome, view } = await putErrorPolicy(deps, {
       key: params.key,
       body,
+      by: ownerOf(caller),
       expected: expectedRevisionOf(headers),
     });
     return withEtag(
@@ -33,12 +39,12 @@ export const errorOperations: OperationsOf<'errors', ErrorsDeps> = {
       outcome === 'created' ? `/v1/error-policies/${encodeURIComponent(params.key)}` : undefined,
     );
   },
-  deleteErrorPolicy: async ({ params, headers }, deps) => {
-    await deleteErrorPolicy(deps, { key: params.key, expected: expectedRevisionOf(headers) });
+  deleteErrorPolicy: async ({ params, headers, caller }, deps) => {
+    await deleteErrorPolicy(deps, { key: params.key, by: ownerOf(caller), expected: expectedRevisionOf(headers) });
     return { status: 204 };
   },
-  reportError: async ({ body }, deps) => {
-    const { error, resolution, recorded } = await reportError(deps, body);
+  reportError: async ({ body, caller }, deps) => {
+    const { error, resolution, recorded } = await reportError(deps, body, caller.tenant);
     return {
       status: 200,
       body: {
@@ -58,9 +64,10 @@ export const errorOperations: OperationsOf<'errors', ErrorsDeps> = {
       },
     };
   },
-  getErrorStats: async ({ query }, deps) => ({
+  getErrorStats: async ({ query, caller }, deps) => ({
     status: 200,
     body: await getErrorStats(deps, {
+      tenant: caller.tenant,
       window: query.window,
       limit: query.limit,
       ...(query.source !== undefined && { source: query.source }),

@@ -24,10 +24,10 @@ export type EventsDeps = PublishEventsDeps & SubscriptionDeps & DeadLetterDeps &
 
 /** Publishing, the event log, subscriptions, pattern tests, dead letters and replays. */
 export const eventOperations: OperationsOf<'events', EventsDeps> = {
-  publishEvents: async ({ body }, deps) => {
+  publishEvents: async ({ body, caller }, deps) => {
     // published → 202; partially-published → 207 Multi-Status (RFC 4918 §11.1) with every result;
     // refused → the problem of its most urgent failure (publishFailure).
-    const report = await publishEvents(deps, body);
+    const report = await publishEvents(deps, body, caller);
     if (report.outcome === 'refused') throw publishFailure(report);
     const { results, failedEntryCount } = report;
     return { status: report.outcome === 'published' ? 202 : 207, body: { results, failedEntryCount } };

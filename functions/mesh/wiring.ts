@@ -61,8 +61,9 @@ export function meshDeps(base: FunctionBase, { events }: { events: EventPublishe
       cacheTtlMs: config.MESH_CACHE_TTL_MS,
       breakerConfig: defaults,
       breakerConfigs: breakers,
-      onFailure: (error) => {
-        recordError(counting, error).catch((failure: unknown) =>
+      // A routed failure happens in the caller's request: it is the caller's tenant's error.
+      onFailure: (error, call) => {
+        recordError(counting, error, call.caller.tenant).catch((failure: unknown) =>
           observability.logger.warn('A routed failure could not be counted', { error: String(failure) }),
         );
       },

@@ -2,8 +2,13 @@ import type { ErrorCategory } from '../domain/resilience/integration-error';
 import type { AlertWindow } from '../domain/resilience/policy';
 import type { Page } from './contract-repository';
 
-/** Identifies one counter: one `source:code` pair in one window. */
+/** Identifies one counter: one tenant's `source:code` pair in one window. */
 export type CounterKey = {
+  /**
+   * Whose errors these are: the reporting caller's tenant, or for errors the framework records
+   * outside a request the tenant of the object concerned (`tenantConcerned`), else `aif`.
+   */
+  tenant: string;
   window: AlertWindow;
   /** Start of the window, milliseconds since the Unix epoch (a multiple of the window length). */
   windowStart: number;
@@ -33,7 +38,8 @@ export type ErrorCount = CounterKey & {
 };
 
 /**
- * Atomic error counters with an at-most-once alert mark per counter.
+ * Atomic error counters with an at-most-once alert mark per counter, kept per tenant: a key names
+ * its tenant, and listing reads one tenant's counters only.
  *
  * Implementations throw `DependencyUnavailableError` when storage throttles or is unreachable, and
  * `MalformedInputError` for a cursor they did not issue.
@@ -62,8 +68,12 @@ export interface ErrorCounterRepository {
   get(key: CounterKey): Promise<ErrorCount | undefined>;
   /** Sets a claimed alert's state to `published` (conditional on the same event id). */
   confirmAlert(key: CounterKey, eventId: string): Promise<void>;
-  /** The counters of one window, optionally of one source, ordered by source then code. */
+  /**
+   * One tenant's counters of one window, optionally of one source, ordered by source then code.
+   * A cursor issued for another tenant, window or source is refused (`MalformedInputError`).
+   */
   list(
+    tenant: string,
     window: AlertWindow,
     windowStart: number,
     options: { source?: string; limit: number; cursor?: string },

@@ -6,6 +6,8 @@ export const ERROR_METRIC_NAMES = { errors: 'IntegrationErrors', alerts: 'Integr
 /** An alert that was raised: what crossed which threshold in which window. */
 export type RaisedAlert = {
   eventId: string;
+  /** Whose counter crossed the threshold (`aif` for framework errors of no known tenant). */
+  tenant: string;
   source: string;
   code: string;
   category: IntegrationError['category'];

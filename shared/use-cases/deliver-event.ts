@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { tenantConcerned } from '../domain/auth/owner';
 import type { IntegrationEvent } from '../domain/events/integration-event';
 import type { Subscription } from '../domain/events/subscription';
 import { baseDelayMs } from '../domain/resilience/backoff';
@@ -53,7 +54,8 @@ const MAX_VISIBILITY_SECONDS = 43_200 - 120;
  *   subscription's backoff (a longer `Retry-After` wins, up to maxDelayMs), by changing the
  *   message's visibility;
  * - other 4xx, a blocked target, retries exhausted, or a deleted subscription → a dead letter.
- * Every failed attempt is counted per `webhook:<subscription id>` and code (alerts included).
+ * Every failed attempt is counted per `webhook:<subscription id>` and code (alerts included), under
+ * the subscription's owning tenant (`aif`, the framework's own, when it has no recorded owner).
  *
  * @param input.attempt - this message's receive count (1 = first delivery attempt)
  * @throws {DependencyUnavailableError} when the dead letter cannot be stored — the message then
@@ -134,7 +136,10 @@ async function afterFailure(
   subscription: Subscription,
   failure: IntegrationError,
 ): Promise<DeliveryOutcome> {
-  await recordError(deps, failure).catch((error: unknown) => deps.onCountingError?.(error));
+  // Delivery runs outside any request: the failure is counted under the subscription's tenant.
+  await recordError(deps, failure, tenantConcerned(subscription.owner)).catch((error: unknown) =>
+    deps.onCountingError?.(error),
+  );
   const policy = await subscriptionPolicy(deps, subscription, failure);
   // The queue keeps no memory of the last wait: for decorrelated jitter, the previous delay is taken
   // as the strategy's delay for the previous attempt.

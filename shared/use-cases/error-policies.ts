@@ -1,3 +1,4 @@
+import type { Owner } from '../domain/auth/owner';
 import { issueProblems, NotFoundError, ValidationError } from '../domain/errors';
 import type { ExpectedRevision } from '../domain/expected-revision';
 import { ERROR_CATEGORIES } from '../domain/resilience/integration-error';
@@ -16,14 +17,20 @@ import type { ErrorPolicyCache } from './error-policy-cache';
 /** What the error-policy operations need. */
 export type ErrorPolicyDeps = { policyStore: ErrorPolicyRepository; policyCache: ErrorPolicyCache; clock: Clock };
 
-/** A policy as the API shows it: the effective policy under a key and where it comes from. */
+/**
+ * A policy as the API shows it: the effective policy under a key and where it comes from. Policies
+ * are framework-wide administration: every tenant reads the same ones (`errors:read`), writing
+ * needs `errors:admin`, and a stored policy shows who wrote it last.
+ */
 export type ErrorPolicyView = {
   key: string;
   policy: ErrorPolicy;
-  /** `custom`: stored by an operator (has revision and updatedAt); `built-in`: the framework's default. */
+  /** `custom`: stored by an operator (has revision, updatedAt and updatedBy); `built-in`: the framework's default. */
   origin: 'custom' | 'built-in';
   revision?: number;
   updatedAt?: string;
+  /** The tenant and principal of the last write's caller. */
+  updatedBy?: Owner;
 };
 
 /**
@@ -66,6 +73,7 @@ export async function getErrorPolicy(deps: ErrorPolicyDeps, key: string): Promis
  * Lambda instances pick the change up within their cache TTL.
  *
  * @param input.body - the request body, unvalidated (an ErrorPolicy is expected)
+ * @param input.by - who writes: the caller (`ownerOf(caller)`), recorded as `updatedBy`
  * @param input.expected - what must be stored for the write to happen (unconditional when omitted)
  * @returns the stored policy and the outcome (`created` or `replaced`)
  * @throws {ValidationError} naming every problem with the body (and the key/category mismatch)
@@ -73,7 +81,7 @@ export async function getErrorPolicy(deps: ErrorPolicyDeps, key: string): Promis
  */
 export async function putErrorPolicy(
   deps: ErrorPolicyDeps,
-  input: { key: string; body: unknown; expected?: ExpectedRevision },
+  input: { key: string; body: unknown; by: Owner; expected?: ExpectedRevision },
 ): Promise<{ outcome: Extract<WriteOutcome, 'created' | 'replaced'>; view: ErrorPolicyView }> {
   const { key } = input;
   const parsed = ErrorPolicySchema.safeParse(input.body);
@@ -92,7 +100,7 @@ export async function putErrorPolicy(
   const { stored, created } = await deps.policyStore.put(
     key,
     parsed.data,
-    deps.clock.now().toISOString(),
+    { at: deps.clock.now().toISOString(), by: input.by },
     input.expected,
   );
   deps.policyCache.invalidate();
@@ -101,16 +109,20 @@ export async function putErrorPolicy(
 
 /**
  * Removes the stored policy under a key: a built-in key reverts to its built-in policy, a code key
- * to its category's policy.
+ * to its category's policy. The tombstone left behind records who deleted it (`input.by`).
  *
  * @throws {NotFoundError} when nothing is stored under the key
  * @throws {RevisionMismatchError} when `input.expected` does not hold
  */
 export async function deleteErrorPolicy(
   deps: ErrorPolicyDeps,
-  input: { key: string; expected?: ExpectedRevision },
+  input: { key: string; by: Owner; expected?: ExpectedRevision },
 ): Promise<void> {
-  const deleted = await deps.policyStore.delete(input.key, deps.clock.now().toISOString(), input.expected);
+  const deleted = await deps.policyStore.delete(
+    input.key,
+    { at: deps.clock.now().toISOString(), by: input.by },
+    input.expected,
+  );
   deps.policyCache.invalidate();
   if (!deleted) throw new NotFoundError(`No error policy is stored under "${input.key}"`);
 }

@@ -25,18 +25,19 @@ export type ErrorStats = {
 };
 
 /**
- * The error counts per `source:code` in one window: the current one, or the one containing `at`.
+ * One tenant's error counts per `source:code` in one window: the current one, or the one containing `at`.
  *
+ * @param input.tenant - whose counters: the caller's (other tenants' are never read)
  * @param input.at - any time inside the wanted window, milliseconds since the Unix epoch (default now)
- * @throws {MalformedInputError} for a cursor that was not issued for this window
+ * @throws {MalformedInputError} for a cursor that was not issued for this tenant's window
  * @throws {DependencyUnavailableError} when storage is unavailable
  */
 export async function getErrorStats(
   deps: { counters: ErrorCounterRepository; clock: Clock },
-  input: { window: AlertWindow; source?: string; at?: number; limit: number; cursor?: string },
+  input: { tenant: string; window: AlertWindow; source?: string; at?: number; limit: number; cursor?: string },
 ): Promise<ErrorStats> {
   const start = windowStart(input.window, input.at ?? deps.clock.now().getTime());
-  const page = await deps.counters.list(input.window, start, {
+  const page = await deps.counters.list(input.tenant, input.window, start, {
     limit: input.limit,
     ...(input.source !== undefined && { source: input.source }),
     ...(input.cursor !== undefined && { cursor: input.cursor }),

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { Owner } from '../domain/auth/owner';
 import { contentHash } from '../domain/canonical-json';
 import type { CompiledContractCache } from '../domain/contracts/validator';
 import { coerceVersion } from '../domain/contracts/versions';
@@ -88,7 +89,8 @@ const BodySchema = z.unknown().superRefine((body, ctx) => {
  * Publishes one event or a batch (`POST /v1/events`).
  *
  * 1. Every event is validated (envelope; then its payload against its **event contract**: the
- *    registered contract named like the event type, at the event's version, schema `payload`);
+ *    contract the publisher's tenant registered under the event type's name, at the event's
+ *    version, schema `payload` — another tenant's contracts never judge this tenant's events);
  *    entries EventBridge would refuse inside an HTTP 200 (detail-type too long, Detail not an
  *    object, entry over the size cap) are caught here. A refused event is not published at all.
  * 2. Each remaining id is claimed in the event log with one conditional write: an id already
@@ -99,13 +101,18 @@ const BodySchema = z.unknown().superRefine((body, ctx) => {
  *    same id again retries it).
  *
  * @param body - the request body: one envelope, or an array of 1–100
+ * @param publisher - who publishes: its tenant's event contracts validate the payloads
  * @returns every event's result in input order, the count of events not on the bus, and the
  *   outcome: `published` (all on the bus, duplicates included), `partially-published`, or `refused`
  *   (none) — the events function answers 202, 207 and {@link publishFailure}'s problem
  * @throws {ValidationError} when the body is neither an envelope nor an array of 1–100
  * @throws {DependencyUnavailableError} when the event log is unavailable
  */
-export async function publishEvents(deps: PublishEventsDeps, body: unknown): Promise<PublishReport> {
+export async function publishEvents(
+  deps: PublishEventsDeps,
+  body: unknown,
+  publisher: Pick<Owner, 'tenant'>,
+): Promise<PublishReport> {
   const parsedBody = BodySchema.safeParse(body);
   if (!parsedBody.success) {
     throw new ValidationError(
@@ -134,7 +141,7 @@ export async function publishEvents(deps: PublishEventsDeps, body: unknown): Pro
         return;
       }
       const event = parsed.data;
-      const problems = await contractProblems(deps, event, prefix);
+      const problems = await contractProblems(deps, publisher.tenant, event, prefix);
       if (problems.length > 0) {
         results[index] = rejected(
           index,
@@ -190,15 +197,16 @@ function rejected(
   return { index, ...(id !== undefined && { id }), status: 'rejected', httpStatus, detail, errors };
 }
 
-/** Problems of the payload against its event contract; none when no contract names the type. */
+/** Problems of the payload against the tenant's event contract; none when the tenant has no contract named like the type. */
 async function contractProblems(
   deps: PublishEventsDeps,
+  tenant: string,
   event: IntegrationEvent,
   prefix: string,
 ): Promise<FieldProblem[]> {
-  const versions = await deps.contracts.listVersionHeaders(event.type);
+  const versions = await deps.contracts.listVersionHeaders(tenant, event.type);
   if (versions.length === 0) return [];
-  const version = await deps.contracts.getVersion(event.type, coerceVersion(event.version) ?? event.version);
+  const version = await deps.contracts.getVersion(tenant, event.type, coerceVersion(event.version) ?? event.version);
   if (!version) {
     return [
       {

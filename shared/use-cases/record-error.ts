@@ -59,26 +59,34 @@ export type RecordedError = {
 };
 
 /**
- * Counts one handled error and raises its alert when due.
+ * Counts one handled error of a tenant's and raises its alert when due.
  *
- * 1. Increments the `source:code` counter of the current one-minute and one-hour windows, each in
- *    one atomic DynamoDB `ADD` (no lost increments under any concurrency).
+ * 1. Increments the tenant's `source:code` counter of the current one-minute and one-hour windows,
+ *    each in one atomic DynamoDB `ADD` (no lost increments under any concurrency).
  * 2. When the count in the policy's `alertWindow` reaches its `alertThreshold`, claims the window's
  *    alert with one conditional write — exactly one caller per window wins — and publishes one
- *    `integration.alert` event (source `aif.errors`) carrying source, code, category, count,
- *    threshold and window. Its id is derived from the counter, so a takeover of a stalled
- *    publication re-sends the same event id (consumers can de-duplicate).
+ *    `integration.alert` event (source `aif.errors`) carrying the tenant, source, code, category,
+ *    count, threshold and window. Its id is derived from the counter (tenant included), so a
+ *    takeover of a stalled publication re-sends the same event id (consumers can de-duplicate).
+ *
+ * Error policies are framework-wide; counters and alerts are the tenant's.
  *
  * @param error - the classified error; its source and code name the counter
+ * @param tenant - whose error it is: the reporting caller's tenant, or for errors the framework
+ *   records outside a request, `tenantConcerned(owner of the object concerned)` (`aif` when unknown)
  * @returns the counts, the policy used and the alert state
  * @throws {DependencyUnavailableError} when the counters cannot be written (nothing is counted
  *   twice on retry of a failed call: a failed `ADD` did not count)
- * @example const { counts } = await recordError(deps, classifyError(e, { source: 'webhook:orders' }));
+ * @example const { counts } = await recordError(deps, classifyError(e, { source: 'webhook:orders' }), 'acme');
  */
-export async function recordError(deps: RecordErrorDeps, error: IntegrationError): Promise<RecordedError> {
+export async function recordError(
+  deps: RecordErrorDeps,
+  error: IntegrationError,
+  tenant: string,
+): Promise<RecordedError> {
   const policy = resolvePolicy(await deps.policyCache.overrides(), error);
   const now = deps.clock.now().getTime();
-  const keys = counterKeys(error.source, error.code, now);
+  const keys = counterKeys(tenant, error.source, error.code, now);
   const counted = await Promise.all(
     keys.map((key) =>
       deps.counters.increment(key, {
@@ -96,6 +104,7 @@ export async function recordError(deps: RecordErrorDeps, error: IntegrationError
   if (counter.count < alertThreshold) return { policy, counts };
 
   const key: CounterKey = {
+    tenant,
     window: counter.window,
     windowStart: counter.windowStart,
     source: error.source,
@@ -115,6 +124,7 @@ export async function recordError(deps: RecordErrorDeps, error: IntegrationError
   if (published) await deps.counters.confirmAlert(key, mark.eventId);
   deps.metrics?.alertRaised({
     eventId: mark.eventId,
+    tenant,
     source: error.source,
     code: error.code,
     category: error.category,
@@ -132,12 +142,13 @@ export async function recordError(deps: RecordErrorDeps, error: IntegrationError
 }
 
 /**
- * The id of a counter's alert event: a UUID-shaped SHA-256 digest of the counter key, so every
- * publication of the same alert carries the same id.
+ * The id of a counter's alert event: a UUID-shaped SHA-256 digest of the counter key (tenant
+ * included), so every publication of the same alert carries the same id, and two tenants' alerts
+ * for the same source and code never share one.
  */
 export function alertEventId(key: CounterKey): string {
   const hex = createHash('sha256')
-    .update(`${key.window}\n${key.windowStart}\n${key.source}\n${key.code}`)
+    .update(JSON.stringify([key.tenant, key.window, key.windowStart, key.source, key.code]))
     .digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
@@ -156,6 +167,8 @@ function alertEvent(
     source: ERRORS_EVENT_SOURCE,
     timestamp: now,
     payload: {
+      // Whose errors crossed the threshold: the alert concerns this tenant only.
+      tenant: key.tenant,
       source: error.source,
       code: error.code,
       category: error.category,

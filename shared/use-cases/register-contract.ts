@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import semver from 'semver';
+import type { Owner } from '../domain/auth/owner';
 import { contentHash } from '../domain/canonical-json';
 import { ComparisonBudget, type CompatibilityReport, checkAgainstHistory } from '../domain/contracts/compatibility';
 import {
@@ -32,6 +33,11 @@ export type RegisterContractInput = {
   compatibility?: CompatibilityMode;
   /** Check and report without storing. */
   dryRun?: boolean;
+  /**
+   * Who registers: the version goes into `owner.tenant`'s namespace (names are per tenant) and
+   * records `owner`. From the caller (`ownerOf(request.caller)`), never from the body.
+   */
+  owner: Owner;
 };
 
 /** A registration that was carried out (created or idempotently unchanged). */
@@ -58,6 +64,10 @@ export type RegisterContractResult = (
 /**
  * Registers an immutable contract version.
  *
+ * Contracts live in the registering tenant's namespace (`input.owner.tenant`): every read and write
+ * below is of that tenant's versions only, so another tenant's `petstore` neither conflicts with
+ * nor is checked against this one's.
+ *
  * 1. OpenAPI/Swagger documents (top-level `openapi`/`swagger`) are converted first.
  * 2. The document is validated (zod) and its schemas compiled (Ajv, JSON Schema 2020-12). A schema
  *    name an endpoint uses but `schemas` lacks does not stop it: each is returned in `warnings`.
@@ -69,7 +79,7 @@ export type RegisterContractResult = (
  * @throws {InvalidSchemaError} when a schema cannot be compiled
  * @throws {VersionConflictError} when the version exists with different content
  * @throws {IncompatibleVersionError} with one problem per compatibility break
- * @example await registerContract(deps, { body: petstoreOpenApi }) // { outcome: 'created', ... }
+ * @example await registerContract(deps, { body: petstoreOpenApi, owner: ownerOf(caller) }) // { outcome: 'created', ... }
  */
 export async function registerContract(
   deps: ContractRegistryDeps,
@@ -78,9 +88,12 @@ export async function registerContract(
   const document = await parseDocument(input);
   const warnings = danglingSchemaReferences(document);
   const hash = contentHash(document);
+  const { owner } = input;
+  const tenant = owner.tenant;
   const toVersion = (mode: CompatibilityMode): ContractVersion => ({
     ...document,
     id: document.id ?? `${document.name}@${document.version}`,
+    owner: { tenant: owner.tenant, principal: owner.principal },
     compatibility: mode,
     contentHash: hash,
     createdAt: deps.clock.now().toISOString(),
@@ -89,22 +102,22 @@ export async function registerContract(
 
   if (!input.dryRun) {
     // Versions are never removed once written, so an existing one is final: answer without waiting for the lease.
-    const existing = await deps.contracts.getVersion(document.name, document.version);
+    const existing = await deps.contracts.getVersion(tenant, document.name, document.version);
     if (existing)
       return { ...(await unchangedOrConflict(deps, existing, toVersion(existing.compatibility))), warnings };
     new CompiledContract(document).assertSchemasCompile();
-    const registered = await withRegistrationLease(deps, document.name, () =>
+    const registered = await withRegistrationLease(deps, tenant, document.name, () =>
       registerUnderLease(deps, input, document, toVersion),
     );
     return { ...registered, warnings };
   }
 
   new CompiledContract(document).assertSchemasCompile();
-  const summary = await deps.contracts.getSummary(document.name);
+  const summary = await deps.contracts.getSummary(tenant, document.name);
   const mode = input.compatibility ?? document.compatibility ?? summary?.compatibility ?? DEFAULT_COMPATIBILITY;
-  const existing = await deps.contracts.getVersion(document.name, document.version);
-  const headers = await deps.contracts.listVersionHeaders(document.name);
-  const report = await checkPlacement(deps, headers, document, mode);
+  const existing = await deps.contracts.getVersion(tenant, document.name, document.version);
+  const headers = await deps.contracts.listVersionHeaders(tenant, document.name);
+  const report = await checkPlacement(deps, tenant, headers, document, mode);
   const wouldBe = existing
     ? existing.contentHash === hash
       ? 'unchanged'
@@ -131,12 +144,13 @@ async function registerUnderLease(
   document: ContractDocument,
   toVersion: (mode: CompatibilityMode) => ContractVersion,
 ): Promise<Registration> {
-  const summary = await deps.contracts.getSummary(document.name);
+  const tenant = input.owner.tenant;
+  const summary = await deps.contracts.getSummary(tenant, document.name);
   const mode = input.compatibility ?? document.compatibility ?? summary?.compatibility ?? DEFAULT_COMPATIBILITY;
   const contract = toVersion(mode);
-  const existing = await deps.contracts.getVersion(document.name, document.version);
+  const existing = await deps.contracts.getVersion(tenant, document.name, document.version);
   if (existing) return unchangedOrConflict(deps, existing, contract);
-  const headers = await deps.contracts.listVersionHeaders(document.name);
+  const headers = await deps.contracts.listVersionHeaders(tenant, document.name);
   if (headers.length >= MAX_VERSIONS_PER_CONTRACT) {
     throw new ValidationError(`${document.name} already has ${headers.length} versions`, [
       {
@@ -145,11 +159,11 @@ async function registerUnderLease(
       },
     ]);
   }
-  const report = await checkPlacement(deps, headers, document, mode);
+  const report = await checkPlacement(deps, tenant, headers, document, mode);
   if (!report.compatible) throw incompatible(document, mode, report);
   const stored = await deps.contracts.putVersion(contract);
   if (!stored.created) return unchangedOrConflict(deps, stored.existing, contract);
-  await deps.contracts.recordVersionAdded(contract.name, contract.version, mode, deps.clock.now());
+  await deps.contracts.recordVersionAdded(tenant, contract.name, contract.version, mode, deps.clock.now());
   return { outcome: 'created', contract, compatibility: report };
 }
 
@@ -162,17 +176,25 @@ export const REGISTRATION_LEASE_MS = 30_000;
 const LEASE_WAIT_MS = 10_000;
 
 /**
- * Runs `work` while holding the name's registration lease (one conditional write takes it; it
- * expires by itself if its holder dies), waiting with jittered backoff while another registration
- * of the same name holds it. Registrations of different names never wait for each other.
+ * Runs `work` while holding the registration lease of the tenant's name (one conditional write
+ * takes it; it expires by itself if its holder dies), waiting with jittered backoff while another
+ * registration of the same name holds it. Registrations of different names, or of the same name
+ * in different tenants, never wait for each other.
  *
  * @throws {DependencyUnavailableError} (503, Retry-After) when the lease stays taken for LEASE_WAIT_MS
  */
-async function withRegistrationLease<T>(deps: ContractRegistryDeps, name: string, work: () => Promise<T>): Promise<T> {
-  const owner = randomUUID();
+async function withRegistrationLease<T>(
+  deps: ContractRegistryDeps,
+  tenant: string,
+  name: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const holder = randomUUID();
   const started = deps.clock.now().getTime();
   let delayMs = 10;
-  while (!(await deps.contracts.acquireRegistrationLease(name, owner, deps.clock.now(), REGISTRATION_LEASE_MS))) {
+  while (
+    !(await deps.contracts.acquireRegistrationLease(tenant, name, holder, deps.clock.now(), REGISTRATION_LEASE_MS))
+  ) {
     if (deps.clock.now().getTime() - started > LEASE_WAIT_MS) {
       throw new DependencyUnavailableError(`Other registrations of ${name} are in progress; retry shortly`, 1);
     }
@@ -182,7 +204,7 @@ async function withRegistrationLease<T>(deps: ContractRegistryDeps, name: string
   try {
     return await work();
   } finally {
-    await deps.contracts.releaseRegistrationLease(name, owner);
+    await deps.contracts.releaseRegistrationLease(tenant, name, holder);
   }
 }
 
@@ -205,6 +227,7 @@ function incompatible(document: ContractDocument, mode: CompatibilityMode, repor
  */
 async function checkPlacement(
   deps: ContractRegistryDeps,
+  tenant: string,
   headers: readonly ContractVersionHeader[],
   document: ContractDocument,
   mode: CompatibilityMode,
@@ -215,7 +238,7 @@ async function checkPlacement(
   const lower = sortByPrecedenceDescending(others.filter((h) => semver.lt(h.version, document.version)));
   const higher = sortByPrecedenceDescending(others.filter((h) => semver.gt(h.version, document.version))).reverse();
   const load = async (wanted: readonly ContractVersionHeader[]) =>
-    (await Promise.all(wanted.map((h) => deps.contracts.getVersion(h.name, h.version)))).filter(
+    (await Promise.all(wanted.map((h) => deps.contracts.getVersion(tenant, h.name, h.version)))).filter(
       (v): v is ContractVersion => v !== undefined,
     );
   const [below, above] = await Promise.all([
@@ -294,7 +317,13 @@ async function unchangedOrConflict(
   candidate: ContractVersion,
 ): Promise<Registration> {
   if (existing.contentHash === candidate.contentHash) {
-    await deps.contracts.recordVersionAdded(existing.name, existing.version, candidate.compatibility, deps.clock.now());
+    await deps.contracts.recordVersionAdded(
+      existing.owner.tenant,
+      existing.name,
+      existing.version,
+      candidate.compatibility,
+      deps.clock.now(),
+    );
     return { outcome: 'unchanged', contract: existing, compatibility: checkAgainstHistory([], existing, 'NONE') };
   }
   throw new VersionConflictError(

@@ -83,13 +83,17 @@ export type ErrorReport = {
  * throttling and availability error names). A `retryAfter` (delta-seconds or HTTP-date) counts
  * with or without a status.
  *
+ * The error is counted under the reporter's tenant: its counters and alerts are that tenant's
+ * (`GET /v1/errors/stats` shows each tenant its own); the policies that classify it are framework-wide.
+ *
  * @param body - the request body, unvalidated (an {@link ErrorReportSchema} is expected)
+ * @param tenant - the reporting caller's tenant
  * @throws {ValidationError} naming every problem: the body's, and `/category` when nothing
  *   determines the category
  * @throws {DependencyUnavailableError} when the counters cannot be written
- * @example await reportError(deps, { source: 'agent:planner', status: 503, attempt: 1 });
+ * @example await reportError(deps, { source: 'agent:planner', status: 503, attempt: 1 }, caller.tenant);
  */
-export async function reportError(deps: RecordErrorDeps, body: unknown): Promise<ErrorReport> {
+export async function reportError(deps: RecordErrorDeps, body: unknown, tenant: string): Promise<ErrorReport> {
   const overrides = await deps.policyCache.overrides();
   const parsed = ErrorReportSchema.safeParse(body);
   const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
@@ -130,7 +134,7 @@ export async function reportError(deps: RecordErrorDeps, body: unknown): Promise
   const resolution = decide(error, input.attempt, resolvePolicy(overrides, error), {
     ...(input.previousDelayMs !== undefined && { previousDelayMs: input.previousDelayMs }),
   });
-  const recorded = await recordError(deps, error);
+  const recorded = await recordError(deps, error, tenant);
   return { error, resolution, recorded };
 }
 

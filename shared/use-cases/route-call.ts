@@ -52,8 +52,11 @@ export type MeshRouterDeps = {
   /** How long registrations, rules and breaker states are trusted per Lambda instance, milliseconds. */
   cacheTtlMs: number;
   random?: () => number;
-  /** Told about every failed attempt (counting, logs); the routing decision does not wait for it. */
-  onFailure?: (error: IntegrationError) => void;
+  /**
+   * Told about every failed attempt (counting, logs) and the call it belongs to (whose tenant the
+   * failure is counted under); the routing decision does not wait for it.
+   */
+  onFailure?: (error: IntegrationError, call: RoutedCall) => void;
 };
 
 /** A call to route: `ANY /v1/mesh/{service}/{path}`. */
@@ -193,7 +196,7 @@ export class MeshRouter {
           `${plan.target} answered with more than the 6 MiB a routed response may carry (instance ${instance.id})`,
         );
       }
-      this.deps.onFailure?.(error);
+      this.deps.onFailure?.(error, call);
       await this.transition(instance.id, plan.settings, (s, c) => recordFailure(s, c, this.nowMs(), permitId), true);
       progress.last = { error, ...(sent.response && { response: sent.response }), instanceId: instance.id };
       // A refused address (SSRF policy) is this instance's problem: try another one, whatever the method.

@@ -5,16 +5,17 @@ import { type ContractRegistryDeps, resolveContract } from './resolve-contract';
 export type TrafficValidationResult = ValidationOutcome & { version: string };
 
 /**
- * Validates a request against a contract version (the latest when `version` is absent), using
- * validators compiled once per contract version and cached for the Lambda instance.
+ * Validates a request against a contract version of the tenant's (the latest when `version` is
+ * absent), using validators compiled once per contract version and cached for the Lambda instance.
  *
- * @throws {ContractNotFoundError} when the contract or version does not exist
+ * @param input.tenant - whose contract to validate against: the caller's
+ * @throws {ContractNotFoundError} when the tenant has no such contract or version
  * @throws {EndpointNotFoundError} naming the known endpoints when the method and path match none
- * @example await validateRequest(deps, { name: 'petstore', method: 'GET', path: '/pets/1', request: {} })
+ * @example await validateRequest(deps, { tenant: 'acme', name: 'petstore', method: 'GET', path: '/pets/1', request: {} })
  */
 export async function validateRequest(
   deps: ContractRegistryDeps,
-  input: { name: string; version?: string; method: string; path: string; request: RequestSample },
+  input: { tenant: string; name: string; version?: string; method: string; path: string; request: RequestSample },
 ): Promise<TrafficValidationResult> {
   const contract = await resolveContract(deps, input);
   const outcome = deps.compiled.get(contract).validateRequest(input.method, input.path, input.request);
@@ -22,15 +23,25 @@ export async function validateRequest(
 }
 
 /**
- * Validates a response body against the response or error schema the endpoint declares for `status`.
+ * Validates a response body against the response or error schema the endpoint declares for `status`,
+ * in a contract version of the tenant's.
  *
- * @param status - the response's HTTP status code
- * @throws {ContractNotFoundError} when the contract or version does not exist
+ * @param input.tenant - whose contract to validate against: the caller's
+ * @param input.status - the response's HTTP status code
+ * @throws {ContractNotFoundError} when the tenant has no such contract or version
  * @throws {EndpointNotFoundError} when the method and path match no endpoint
  */
 export async function validateResponse(
   deps: ContractRegistryDeps,
-  input: { name: string; version?: string; method: string; path: string; status: number; body?: unknown },
+  input: {
+    tenant: string;
+    name: string;
+    version?: string;
+    method: string;
+    path: string;
+    status: number;
+    body?: unknown;
+  },
 ): Promise<TrafficValidationResult> {
   const contract = await resolveContract(deps, input);
   const compiled = deps.compiled.get(contract);

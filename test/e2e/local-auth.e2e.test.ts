@@ -84,6 +84,13 @@ describe('local runner auth', () => {
       const body = JSON.stringify({ scopes: [], ttlSeconds: 86_401 });
       expect(await post(server.url, '/local/token', json, body)).toBe(400);
     });
+
+    it('refuses the framework’s reserved tenant aif, named or as the subject of a token without one', async () => {
+      const named = JSON.stringify({ scopes: [], tenant: 'aif', ttlSeconds: 60 });
+      const asSubject = JSON.stringify({ scopes: [], subject: 'aif', ttlSeconds: 60 });
+      expect(await post(server.url, '/local/token', json, named)).toBe(400);
+      expect(await post(server.url, '/local/token', json, asSubject)).toBe(400);
+    });
   });
 
   describe('--auth jwt with an external issuer', () => {

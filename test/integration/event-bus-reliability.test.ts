@@ -177,7 +177,7 @@ describe('local event bus', () => {
           alertThreshold: 1_000_000,
           alertWindow: '1m',
         },
-        new Date().toISOString(),
+        { at: new Date().toISOString(), by: { tenant: 'ops', principal: 'admin' } },
       );
       const policyCache = new ErrorPolicyCache(policies, clock);
       const listenerErrors: unknown[] = [];
@@ -272,7 +272,7 @@ describe('local event bus', () => {
       async function publishUntilSettled(batch: IntegrationEvent[]): Promise<void> {
         let pending = batch;
         for (let round = 1; pending.length > 0 && round <= MAX_CLIENT_ROUNDS; round++) {
-          const report = await publishEvents(publishDeps, pending);
+          const report = await publishEvents(publishDeps, pending, { tenant: 'publisher' });
           const failed: IntegrationEvent[] = [];
           for (const [i, result] of report.results.entries()) {
             const event = pending[i] as IntegrationEvent;

@@ -1,3 +1,4 @@
+import { type Owner, UNAUTHENTICATED_PRINCIPAL, UNAUTHENTICATED_TENANT } from '../../shared/domain/auth/owner';
 import { contentHash } from '../../shared/domain/canonical-json';
 import {
   type ContractDocument,
@@ -63,12 +64,19 @@ export function parsedAgentsContract(overrides: Partial<ContractDocumentInput> =
   return ContractDocumentSchema.parse(agentsContract(overrides));
 }
 
-/** A stored contract version as the repository holds it. */
-export function storedVersion(overrides: Partial<ContractDocumentInput> = {}): ContractVersion {
+/** The owner of test contracts unless a test names one: the caller when auth is off. */
+export const AUTH_OFF_OWNER: Owner = { tenant: UNAUTHENTICATED_TENANT, principal: UNAUTHENTICATED_PRINCIPAL };
+
+/** A stored contract version as the repository holds it, in `owner`'s tenant. */
+export function storedVersion(
+  overrides: Partial<ContractDocumentInput> = {},
+  owner: Owner = AUTH_OFF_OWNER,
+): ContractVersion {
   const document = parsedAgentsContract(overrides);
   return {
     ...document,
     id: `${document.name}@${document.version}`,
+    owner,
     compatibility: 'BACKWARD',
     contentHash: contentHash(document),
     createdAt: '2026-11-30T00:00:00.000Z',

@@ -9,22 +9,27 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { FRAMEWORK_TENANT, type Owner } from '../../domain/auth/owner';
 import type { CompatibilityMode, ContractSummary, ContractVersion } from '../../domain/contracts/contract';
 import { InputTooLargeError } from '../../domain/errors';
 import type { ContractRepository, ContractVersionHeader, Page } from '../../ports/contract-repository';
-import { decodeCursor } from './cursor';
+import { decodeCursor, invalidCursorError } from './cursor';
 import { inTable } from './errors';
 import { queryPage } from './partition';
+import { tenantSegment } from './tenant-key';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
 const MAX_ITEM_BYTES = 400 * 1024;
 /** Room kept for the item's other attributes. */
 const ITEM_OVERHEAD_BYTES = 4 * 1024;
 
-const pk = (name: string) => `CONTRACT#${name}`;
+// Contract names cannot hold `#` (CONTRACT_NAME_PATTERN) and tenant segments are percent-encoded,
+// so `CONTRACT#<tenant>#<name>` names exactly one tenant's name.
+const pk = (tenant: string, name: string) => `CONTRACT#${tenantSegment(tenant)}#${name}`;
 const versionSk = (version: string) => `VERSION#${version}`;
 const META_SK = 'META';
-const SUMMARY_PARTITION = 'CONTRACTS';
+/** The `byKind` partition of one tenant's summaries: a listing can only ever read its own tenant's. */
+const summaryPartition = (tenant: string) => `CONTRACTS#${tenantSegment(tenant)}`;
 
 type VersionItem = {
   pk: string;
@@ -35,6 +40,8 @@ type VersionItem = {
   createdAt: string;
   deprecated: boolean;
   deprecatedAt?: string;
+  /** Who registered it (also inside `document`); an attribute of its own so version listings can project it. */
+  owner: Owner;
   /** The whole ContractVersion as gzip-compressed JSON: keeps large documents under the item limit and
    * avoids DynamoDB's 32-level nesting limit on maps, which deep JSON Schemas exceed. */
   document: Uint8Array;
@@ -42,8 +49,10 @@ type VersionItem = {
 
 /**
  * ContractRepository on one DynamoDB table (see `contractsTable`), through the lib-dynamodb
- * document client. Every expression uses `#name` placeholders so reserved words (`name`,
- * `status`, `ttl`…) never break a request.
+ * document client. The tenant is part of every key — the items' partition key and the `byKind`
+ * index's partition key — so no read, write or listing of one tenant can touch another's items,
+ * and pagination never filters after the query. Every expression uses `#name` placeholders so
+ * reserved words (`name`, `status`, `ttl`…) never break a request.
  *
  * @example new DynamoDbContractRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'aif-contracts')
  */
@@ -64,13 +73,14 @@ export class DynamoDbContractRepository implements ContractRepository {
       );
     }
     const item: VersionItem = {
-      pk: pk(version.name),
+      pk: pk(version.owner.tenant, version.name),
       sk: versionSk(version.version),
       name: version.name,
       version: version.version,
       contentHash: version.contentHash,
       createdAt: version.createdAt,
       deprecated: version.deprecated,
+      owner: { tenant: version.owner.tenant, principal: version.owner.principal },
       document,
     };
     return inTable(
@@ -93,19 +103,19 @@ export class DynamoDbContractRepository implements ContractRepository {
         const old = (error as { Item?: Record<string, AttributeValue> }).Item;
         const existing = old?.document
           ? fromItem(unmarshall(old))
-          : await this.getVersion(version.name, version.version);
+          : await this.getVersion(version.owner.tenant, version.name, version.version);
         if (!existing) throw error;
         return { created: false, existing };
       },
     );
   }
 
-  async getVersion(name: string, version: string): Promise<ContractVersion | undefined> {
+  async getVersion(tenant: string, name: string, version: string): Promise<ContractVersion | undefined> {
     return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({
           TableName: this.tableName,
-          Key: { pk: pk(name), sk: versionSk(version) },
+          Key: { pk: pk(tenant, name), sk: versionSk(version) },
           ConsistentRead: true,
         }),
       );
@@ -113,10 +123,10 @@ export class DynamoDbContractRepository implements ContractRepository {
     });
   }
 
-  async listVersionHeaders(name: string): Promise<ContractVersionHeader[]> {
+  async listVersionHeaders(tenant: string, name: string): Promise<ContractVersionHeader[]> {
     const items = await this.queryAll({
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ProjectionExpression: '#name, #version, #deprecated, #createdAt, #contentHash',
+      ProjectionExpression: '#name, #version, #deprecated, #createdAt, #contentHash, #owner',
       ExpressionAttributeNames: {
         '#pk': 'pk',
         '#sk': 'sk',
@@ -125,20 +135,26 @@ export class DynamoDbContractRepository implements ContractRepository {
         '#deprecated': 'deprecated',
         '#createdAt': 'createdAt',
         '#contentHash': 'contentHash',
+        '#owner': 'owner',
       },
-      ExpressionAttributeValues: { ':pk': pk(name), ':prefix': 'VERSION#' },
+      ExpressionAttributeValues: { ':pk': pk(tenant, name), ':prefix': 'VERSION#' },
     });
     return items as ContractVersionHeader[];
   }
 
-  async deprecateVersion(name: string, version: string, at: Date): Promise<ContractVersion | undefined> {
+  async deprecateVersion(
+    tenant: string,
+    name: string,
+    version: string,
+    at: Date,
+  ): Promise<ContractVersion | undefined> {
     return inTable(
       this.tableName,
       async () => {
         const out = await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: pk(name), sk: versionSk(version) },
+            Key: { pk: pk(tenant, name), sk: versionSk(version) },
             UpdateExpression: 'SET #deprecated = :true, #deprecatedAt = if_not_exists(#deprecatedAt, :at)',
             ConditionExpression: 'attribute_exists(#pk)',
             ExpressionAttributeNames: { '#pk': 'pk', '#deprecated': 'deprecated', '#deprecatedAt': 'deprecatedAt' },
@@ -152,22 +168,32 @@ export class DynamoDbContractRepository implements ContractRepository {
     );
   }
 
-  async getSummary(name: string): Promise<ContractSummary | undefined> {
+  async getSummary(tenant: string, name: string): Promise<ContractSummary | undefined> {
     return inTable(this.tableName, async () => {
       const out = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: pk(name), sk: META_SK }, ConsistentRead: true }),
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: pk(tenant, name), sk: META_SK },
+          ConsistentRead: true,
+        }),
       );
       // A summary item that only carries a registration lease is not a summary yet.
       return out.Item?.name ? toSummary(out.Item) : undefined;
     });
   }
 
-  async recordVersionAdded(name: string, version: string, compatibility: CompatibilityMode, at: Date): Promise<void> {
+  async recordVersionAdded(
+    tenant: string,
+    name: string,
+    version: string,
+    compatibility: CompatibilityMode,
+    at: Date,
+  ): Promise<void> {
     await inTable(this.tableName, async () => {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: pk(name), sk: META_SK },
+          Key: { pk: pk(tenant, name), sk: META_SK },
           UpdateExpression:
             'SET #name = :name, #compatibility = :compatibility, #updatedAt = :at, #gsi1pk = :kind, #gsi1sk = :name ADD #versions :version',
           ExpressionAttributeNames: {
@@ -182,7 +208,7 @@ export class DynamoDbContractRepository implements ContractRepository {
             ':name': name,
             ':compatibility': compatibility,
             ':at': at.toISOString(),
-            ':kind': SUMMARY_PARTITION,
+            ':kind': summaryPartition(tenant),
             ':version': new Set([version]),
           },
         }),
@@ -190,7 +216,13 @@ export class DynamoDbContractRepository implements ContractRepository {
     });
   }
 
-  async acquireRegistrationLease(name: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+  async acquireRegistrationLease(
+    tenant: string,
+    name: string,
+    holder: string,
+    now: Date,
+    leaseMs: number,
+  ): Promise<boolean> {
     return inTable(
       this.tableName,
       async () => {
@@ -199,12 +231,12 @@ export class DynamoDbContractRepository implements ContractRepository {
         await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: pk(name), sk: META_SK },
+            Key: { pk: pk(tenant, name), sk: META_SK },
             UpdateExpression: 'SET #leaseOwner = :owner, #leaseExpiresAt = :expiresAt',
             ConditionExpression: 'attribute_not_exists(#leaseOwner) OR #leaseExpiresAt < :now',
             ExpressionAttributeNames: { '#leaseOwner': 'leaseOwner', '#leaseExpiresAt': 'leaseExpiresAt' },
             ExpressionAttributeValues: {
-              ':owner': owner,
+              ':owner': holder,
               ':expiresAt': now.getTime() + leaseMs,
               ':now': now.getTime(),
             },
@@ -216,18 +248,18 @@ export class DynamoDbContractRepository implements ContractRepository {
     );
   }
 
-  async releaseRegistrationLease(name: string, owner: string): Promise<void> {
+  async releaseRegistrationLease(tenant: string, name: string, holder: string): Promise<void> {
     await inTable(
       this.tableName,
       async () => {
         await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: pk(name), sk: META_SK },
+            Key: { pk: pk(tenant, name), sk: META_SK },
             UpdateExpression: 'REMOVE #leaseOwner, #leaseExpiresAt',
             ConditionExpression: '#leaseOwner = :owner',
             ExpressionAttributeNames: { '#leaseOwner': 'leaseOwner', '#leaseExpiresAt': 'leaseExpiresAt' },
-            ExpressionAttributeValues: { ':owner': owner },
+            ExpressionAttributeValues: { ':owner': holder },
           }),
         );
       },
@@ -236,11 +268,17 @@ export class DynamoDbContractRepository implements ContractRepository {
     );
   }
 
-  async listSummaries(limit: number, cursor?: string): Promise<Page<ContractSummary>> {
+  async listSummaries(tenant: string, limit: number, cursor?: string): Promise<Page<ContractSummary>> {
+    const partition = summaryPartition(tenant);
+    // A cursor is client input: it must name this tenant's partition and one of its summary items,
+    // so a cursor issued to another tenant (or forged) is refused rather than used as a start key.
     const exclusiveStartKey = decodeCursor(cursor, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], {
-      gsi1pk: SUMMARY_PARTITION,
+      gsi1pk: partition,
       sk: META_SK,
     });
+    if (exclusiveStartKey && exclusiveStartKey.pk !== pk(tenant, exclusiveStartKey.gsi1sk as string)) {
+      throw invalidCursorError();
+    }
     return queryPage(
       this.client,
       this.tableName,
@@ -248,7 +286,7 @@ export class DynamoDbContractRepository implements ContractRepository {
         IndexName: 'byKind',
         KeyConditionExpression: '#gsi1pk = :kind',
         ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
-        ExpressionAttributeValues: { ':kind': SUMMARY_PARTITION },
+        ExpressionAttributeValues: { ':kind': partition },
         Limit: limit,
       },
       exclusiveStartKey,
@@ -257,7 +295,8 @@ export class DynamoDbContractRepository implements ContractRepository {
   }
 
   async ping(): Promise<void> {
-    await this.getSummary('\u0000health');
+    // The framework's own tenant: no caller's contracts are read.
+    await this.getSummary(FRAMEWORK_TENANT, '\u0000health');
   }
 
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {

@@ -6,13 +6,21 @@ import type { AlertMark, CounterKey, ErrorCount, ErrorCounterRepository } from '
 import { decodeCursor, invalidCursorError } from './cursor';
 import { inTable } from './errors';
 import { queryPage } from './partition';
+import { tenantSegment } from './tenant-key';
 
-const partition = (window: AlertWindow, start: number) => `COUNT#${window}#${new Date(start).toISOString()}`;
+/** One tenant's counters of one window share a partition; the tenant segment is percent-encoded (no `#`). */
+const partition = (tenant: string, window: AlertWindow, start: number) =>
+  `COUNT#${tenantSegment(tenant)}#${window}#${new Date(start).toISOString()}`;
 const sortKey = (source: string, code: string) => `${source}#${code}`;
+const keyOf = (key: CounterKey) => ({
+  pk: partition(key.tenant, key.window, key.windowStart),
+  sk: sortKey(key.source, key.code),
+});
 
 type CounterItem = {
   pk: string;
   sk: string;
+  tenant: string;
   window: AlertWindow;
   windowStart: number;
   source: string;
@@ -24,12 +32,13 @@ type CounterItem = {
 };
 
 /**
- * ErrorCounterRepository on the errors table (see `errorsTable`). One item per window and
+ * ErrorCounterRepository on the errors table (see `errorsTable`). One item per tenant, window and
  * `source#code`; every change is one UpdateItem: `ADD` for counting (no lost increments), a
  * condition expression for the alert mark (one winner).
  *
- * All counters of one window share a partition key, so one window sustains DynamoDB's
- * per-partition write rate (1,000 writes per second, DynamoDB quotas) across all sources.
+ * All counters of one tenant's window share a partition key, so a listing is one Query of that
+ * tenant's counters only, and one tenant's window sustains DynamoDB's per-partition write rate
+ * (1,000 writes per second, DynamoDB quotas) across all its sources.
  *
  * @example new DynamoDbErrorCounterRepository(documentClient, 'aif-errors')
  */
@@ -47,12 +56,13 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: partition(key.window, key.windowStart), sk: sortKey(key.source, key.code) },
+          Key: keyOf(key),
           UpdateExpression:
-            'ADD #count :one SET #window = :window, #windowStart = :windowStart, #source = :source, #code = :code, ' +
-            '#category = :category, #expiresAt = :expiresAt, #lastSeenAt = :seenAt',
+            'ADD #count :one SET #tenant = :tenant, #window = :window, #windowStart = :windowStart, #source = :source, ' +
+            '#code = :code, #category = :category, #expiresAt = :expiresAt, #lastSeenAt = :seenAt',
           ExpressionAttributeNames: {
             '#count': 'count',
+            '#tenant': 'tenant',
             '#window': 'window',
             '#windowStart': 'windowStart',
             '#source': 'source',
@@ -63,6 +73,7 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
           },
           ExpressionAttributeValues: {
             ':one': 1,
+            ':tenant': key.tenant,
             ':window': key.window,
             ':windowStart': key.windowStart,
             ':source': key.source,
@@ -85,7 +96,7 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
         await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: partition(key.window, key.windowStart), sk: sortKey(key.source, key.code) },
+            Key: keyOf(key),
             UpdateExpression: 'SET #alert = :mark',
             ConditionExpression:
               'attribute_exists(#pk) AND (attribute_not_exists(#alert) OR (#alert.#state = :pending AND #alert.#raisedAt < :staleBefore))',
@@ -109,7 +120,7 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
       const out = await this.client.send(
         new GetCommand({
           TableName: this.tableName,
-          Key: { pk: partition(key.window, key.windowStart), sk: sortKey(key.source, key.code) },
+          Key: keyOf(key),
           ConsistentRead: true,
         }),
       );
@@ -124,7 +135,7 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
         await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: partition(key.window, key.windowStart), sk: sortKey(key.source, key.code) },
+            Key: keyOf(key),
             UpdateExpression: 'SET #alert.#state = :published',
             ConditionExpression: '#alert.#eventId = :eventId',
             ExpressionAttributeNames: { '#alert': 'alert', '#state': 'state', '#eventId': 'eventId' },
@@ -140,11 +151,13 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
   }
 
   async list(
+    tenant: string,
     window: AlertWindow,
     windowStart: number,
     options: { source?: string; limit: number; cursor?: string },
   ): Promise<Page<ErrorCount>> {
-    const pk = partition(window, windowStart);
+    const pk = partition(tenant, window, windowStart);
+    // A cursor is client input: one whose partition is not this tenant's window is refused, never used.
     const exclusiveStartKey = decodeCursor(options.cursor, ['pk', 'sk'], { pk });
     // A cursor of another source's listing would start outside this query's key range.
     if (exclusiveStartKey && options.source !== undefined && !exclusiveStartKey.sk?.startsWith(`${options.source}#`)) {
@@ -171,6 +184,7 @@ export class DynamoDbErrorCounterRepository implements ErrorCounterRepository {
 
 function toCount(item: CounterItem): ErrorCount {
   return {
+    tenant: item.tenant,
     window: item.window,
     windowStart: item.windowStart,
     source: item.source,

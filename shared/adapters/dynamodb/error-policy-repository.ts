@@ -1,8 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Owner } from '../../domain/auth/owner';
 import { RevisionMismatchError } from '../../domain/errors';
 import { describeMismatch, type ExpectedRevision, UNCONDITIONAL } from '../../domain/expected-revision';
 import type { ErrorPolicy } from '../../domain/resilience/policy';
-import type { ErrorPolicyRepository, StoredErrorPolicy } from '../../ports/error-policy-repository';
+import type { ErrorPolicyRepository, PolicyWrite, StoredErrorPolicy } from '../../ports/error-policy-repository';
 import { inTable } from './errors';
 import { queryPartition, revisionGuard } from './partition';
 
@@ -15,6 +16,8 @@ type PolicyItem = {
   policy?: ErrorPolicy;
   revision: number;
   updatedAt: string;
+  /** Who wrote it last (the tombstone of a delete: who deleted it). */
+  updatedBy?: Owner;
   deleted?: boolean;
 };
 
@@ -22,8 +25,9 @@ type PolicyItem = {
  * ErrorPolicyRepository on the errors table (see `errorsTable`): every policy is one item under
  * `pk = POLICY, sk = <key>`, so listing is one strongly consistent Query. Every write is one
  * UpdateItem that adds 1 to the item's `revision` (atomically numbered, so racing writers each get
- * their own revision) under the caller's condition. A delete leaves a tombstone, so a re-created
- * policy continues the numbering and an ETag from before the delete can never match again.
+ * their own revision) under the caller's condition, and records its writer in `updatedBy`. A delete
+ * leaves a tombstone, so a re-created policy continues the numbering and an ETag from before the
+ * delete can never match again.
  *
  * @example new DynamoDbErrorPolicyRepository(documentClient, 'aif-errors')
  */
@@ -56,23 +60,24 @@ export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository {
   async put(
     key: string,
     policy: ErrorPolicy,
-    updatedAt: string,
+    write: PolicyWrite,
     expected: ExpectedRevision = UNCONDITIONAL,
   ): Promise<{ stored: StoredErrorPolicy; created: boolean }> {
+    const updatedBy = writerOf(write);
     const old = await this.write(
       key,
-      'SET #policy = :policy, #updatedAt = :updatedAt REMOVE #deleted ADD #revision :one',
-      { '#policy': 'policy', '#updatedAt': 'updatedAt', '#deleted': 'deleted', '#revision': 'revision' },
-      { ':policy': policy, ':updatedAt': updatedAt, ':one': 1 },
+      'SET #policy = :policy, #updatedAt = :updatedAt, #updatedBy = :updatedBy REMOVE #deleted ADD #revision :one',
+      { ...WRITE_NAMES, '#policy': 'policy' },
+      { ':policy': policy, ':updatedAt': write.at, ':updatedBy': updatedBy, ':one': 1 },
       expected,
     );
     return {
-      stored: { key, policy, revision: (old?.revision ?? 0) + 1, updatedAt },
+      stored: { key, policy, revision: (old?.revision ?? 0) + 1, updatedAt: write.at, updatedBy },
       created: old === undefined || old.deleted === true,
     };
   }
 
-  async delete(key: string, updatedAt: string, expected: ExpectedRevision = UNCONDITIONAL): Promise<boolean> {
+  async delete(key: string, write: PolicyWrite, expected: ExpectedRevision = UNCONDITIONAL): Promise<boolean> {
     if (expected.kind === 'must-not-exist') {
       // "Delete only if nothing is stored": then there is nothing to delete.
       if (await this.get(key)) throw revisionMismatch(key, expected);
@@ -81,9 +86,9 @@ export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository {
     const unconditional = expected.kind === 'unconditional';
     const old = await this.write(
       key,
-      'SET #deleted = :true, #updatedAt = :updatedAt REMOVE #policy ADD #revision :one',
-      { '#policy': 'policy', '#updatedAt': 'updatedAt', '#deleted': 'deleted', '#revision': 'revision' },
-      { ':true': true, ':updatedAt': updatedAt, ':one': 1 },
+      'SET #deleted = :true, #updatedAt = :updatedAt, #updatedBy = :updatedBy REMOVE #policy ADD #revision :one',
+      { ...WRITE_NAMES, '#policy': 'policy' },
+      { ':true': true, ':updatedAt': write.at, ':updatedBy': writerOf(write), ':one': 1 },
       // Unconditionally deleting what is not there writes nothing (no tombstone) and answers false.
       unconditional ? { kind: 'any-existing' } : expected,
       unconditional,
@@ -132,6 +137,23 @@ function revisionMismatch(key: string, expected: ExpectedRevision): RevisionMism
   return new RevisionMismatchError(`Precondition failed: ${describeMismatch(`the policy "${key}"`, expected)}`);
 }
 
+/** The placeholders every policy write uses. */
+const WRITE_NAMES = {
+  '#updatedAt': 'updatedAt',
+  '#updatedBy': 'updatedBy',
+  '#deleted': 'deleted',
+  '#revision': 'revision',
+} as const;
+
+/** Exactly the owner's two members, whatever else the object passed in carries. */
+const writerOf = (write: PolicyWrite): Owner => ({ tenant: write.by.tenant, principal: write.by.principal });
+
 function toStored(item: PolicyItem): StoredErrorPolicy {
-  return { key: item.sk, policy: item.policy as ErrorPolicy, revision: item.revision, updatedAt: item.updatedAt };
+  return {
+    key: item.sk,
+    policy: item.policy as ErrorPolicy,
+    revision: item.revision,
+    updatedAt: item.updatedAt,
+    ...(item.updatedBy && { updatedBy: item.updatedBy }),
+  };
 }

@@ -20,8 +20,12 @@ export type TableDefinition = {
 };
 
 /**
- * Contracts: versions under `pk = CONTRACT#<name>, sk = VERSION#<version>`, one summary per name
- * under `sk = META` that the `byKind` index lists (`gsi1pk = CONTRACTS`, `gsi1sk = <name>`).
+ * Contracts, one namespace per tenant (`<tenant>` is `tenantSegment(tenant)`, percent-encoded, so it
+ * never holds `#`; names never do either): versions under `pk = CONTRACT#<tenant>#<name>,
+ * sk = VERSION#<version>` (each with its `owner`), one summary per tenant and name under
+ * `sk = META`, which also carries the name's registration lease. The `byKind` index lists one
+ * tenant's summaries (`gsi1pk = CONTRACTS#<tenant>`, `gsi1sk = <name>`), so a page never holds,
+ * and a cursor never reaches, another tenant's names.
  */
 export const contractsTable: TableDefinition = {
   id: 'Contracts',
@@ -34,9 +38,13 @@ export const contractsTable: TableDefinition = {
 };
 
 /**
- * Error policies and error counters. Policies live under `pk = POLICY, sk = <key>`; counters under
- * `pk = COUNT#<window>#<windowStart ISO>, sk = <source>#<code>` (sources and codes cannot contain
- * `#`), expiring through `expiresAt` (epoch seconds) once their window is well past.
+ * Error policies and error counters. Policies are framework-wide (administration, not tenant data)
+ * and live under `pk = POLICY, sk = <key>`, each with `updatedBy` (the owner of the last write).
+ * Counters are per tenant, under `pk = COUNT#<tenant>#<window>#<windowStart ISO>,
+ * sk = <source>#<code>` (`<tenant>` is `tenantSegment(tenant)`, percent-encoded; sources and codes
+ * cannot contain `#`), expiring through `expiresAt` (epoch seconds) once their window is well past.
+ * Errors the framework records outside any request for no known tenant are counted under the
+ * reserved tenant `aif` (`FRAMEWORK_TENANT`), which no caller can be.
  */
 export const errorsTable: TableDefinition = {
   id: 'Errors',

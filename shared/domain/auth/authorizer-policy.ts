@@ -1,3 +1,4 @@
+import { isReservedTenant } from './owner';
 import type { Principal } from './principal';
 import { mayCall, type ScopedRoute } from './scopes';
 
@@ -143,7 +144,9 @@ export function principalContext(principal: Principal): Record<string, string> {
  * (the context of {@link principalContext}; API Gateway adds `principalId` and, with caching,
  * `integrationLatency`).
  *
- * @returns undefined when there is no context or it lacks tenant, principal, scopes or a numeric expiresAt
+ * @returns undefined when there is no context, it lacks tenant, principal, scopes or a numeric
+ *   expiresAt, or its tenant is the framework's reserved one (`FRAMEWORK_TENANT`): the caller is then
+ *   unauthenticated (401), never the framework
  */
 export function principalFromContext(
   context: Readonly<Record<string, unknown>> | null | undefined,
@@ -153,6 +156,7 @@ export function principalFromContext(
   const expiry = typeof expiresAt === 'string' || typeof expiresAt === 'number' ? Number(expiresAt) : Number.NaN;
   if (!nonEmpty(tenant) || !nonEmpty(principal) || typeof scopes !== 'string' || !Number.isFinite(expiry))
     return undefined;
+  if (isReservedTenant(tenant)) return undefined;
   return {
     tenant,
     principal,

@@ -22,6 +22,27 @@ export const UNAUTHENTICATED_TENANT = 'default';
 export const UNAUTHENTICATED_PRINCIPAL = 'anonymous';
 
 /**
+ * The framework's own tenant, reserved: no caller can be it (`principalFromClaims` refuses a token
+ * whose tenant would be `aif`, `principalFromContext` an authorizer context naming it), so nothing
+ * the framework keeps under it is visible through the API. The errors the framework records outside
+ * any request whose object has no known tenant are counted under it (see `tenantConcerned`); they
+ * still reach the functions' error metrics and logs.
+ */
+export const FRAMEWORK_TENANT = 'aif';
+
+/** Whether `tenant` is reserved for the framework ({@link FRAMEWORK_TENANT}); exact, case-sensitive. */
+export const isReservedTenant = (tenant: string): boolean => tenant === FRAMEWORK_TENANT;
+
+/**
+ * The tenant an error the framework records outside any request is counted under: the tenant of
+ * the object it concerns (the subscription whose webhook failed…) when it has an owner, else
+ * {@link FRAMEWORK_TENANT}.
+ *
+ * @example tenantConcerned(subscription?.owner) // 'acme', or 'aif' for a deleted subscription
+ */
+export const tenantConcerned = (owner: Owner | undefined): string => owner?.tenant || FRAMEWORK_TENANT;
+
+/**
  * The caller of every request when auth is off: {@link UNAUTHENTICATED_TENANT}, holding `scopes`
  * (every scope of the route table), never expiring.
  */

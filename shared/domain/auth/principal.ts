@@ -1,5 +1,6 @@
 import { bearerChallenge } from './challenge';
 import { AuthenticationError } from './errors';
+import { FRAMEWORK_TENANT, isReservedTenant } from './owner';
 
 /**
  * Who is calling, as established from a verified access token.
@@ -67,7 +68,8 @@ export function scopesOf(claims: TokenClaims, prefix = ''): string[] {
  * @param options.tenantClaim - the claim naming the tenant @default 'tenant'
  * @param options.scopePrefix - the prefix of granted scopes ({@link scopesOf}) @default ''
  * @throws {AuthenticationError} when neither `sub` nor `client_id` is a non-empty string, `exp` is
- *   not a number, or a scope, tenant, `client_id` or `jti` claim has the wrong type
+ *   not a number, a scope, tenant, `client_id` or `jti` claim has the wrong type, or the tenant is
+ *   the framework's reserved `aif` (`FRAMEWORK_TENANT`)
  * @example principalFromClaims({ sub: 'agent-1', exp: 1_800_000_000, scope: 'mesh:read' }).tenant // 'agent-1'
  */
 export function principalFromClaims(
@@ -80,7 +82,10 @@ export function principalFromClaims(
   if (principal === undefined) throw malformedClaim('sub');
   const { exp } = claims;
   if (typeof exp !== 'number' || !Number.isFinite(exp)) throw malformedClaim('exp');
-  const tenant = optionalString(claims, options.tenantClaim ?? DEFAULT_TENANT_CLAIM) ?? principal;
+  const tenantClaim = options.tenantClaim ?? DEFAULT_TENANT_CLAIM;
+  const tenant = optionalString(claims, tenantClaim) ?? principal;
+  // The framework's own tenant is nobody's: a token naming it (as tenant, or as a principal without one) is refused.
+  if (isReservedTenant(tenant)) throw reservedTenant(tenantClaim);
   return {
     tenant,
     principal,
@@ -97,6 +102,11 @@ function optionalString(claims: TokenClaims, name: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') throw malformedClaim(name);
   return value;
+}
+
+function reservedTenant(tenantClaim: string): AuthenticationError {
+  const description = `The access token's tenant is "${FRAMEWORK_TENANT}", which is reserved for the framework (claim "${tenantClaim}", else "sub")`;
+  return new AuthenticationError(description, bearerChallenge({ error: 'invalid_token', description }));
 }
 
 function malformedClaim(name: string): AuthenticationError {

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import * as z from 'zod';
+import type { Owner } from '../auth/owner';
 import { toJsonPointer } from '../errors';
 
 /** HTTP methods an endpoint may declare (RFC 9110 §9 plus PATCH, RFC 5789). */
@@ -273,9 +274,14 @@ export function errorSchemasAsRecords<D extends Pick<ContractDocument, 'endpoint
   return { ...doc, endpoints, schemas };
 }
 
-/** A registered, immutable contract version as stored and returned by the API. */
+/**
+ * A registered, immutable contract version as stored and returned by the API. It lives in its
+ * owner's tenant: contract names are per tenant, so two tenants may each register `petstore`.
+ */
 export type ContractVersion = ContractDocument & {
   id: string;
+  /** The tenant the version belongs to and the principal that registered it (from the caller, never the body). */
+  owner: Owner;
   compatibility: CompatibilityMode;
   /** SHA-256 (hex) of the canonical JSON of the document; equal hashes mean identical content. */
   contentHash: string;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { Owner } from '../auth/owner';
 import { type ErrorPolicy, ErrorPolicySchema, MAX_POLICY_RETRIES } from '../resilience/policy';
 import { EventTypeSchema, type IntegrationEvent } from './integration-event';
 
@@ -70,6 +71,11 @@ export type SubscriptionInput = z.output<typeof SubscriptionInputSchema>;
 /** A stored subscription. */
 export type Subscription = {
   id: string;
+  /**
+   * The tenant and principal that created it, when recorded: the tenant its delivery failures are
+   * counted under (`tenantConcerned`).
+   */
+  owner?: Owner;
   eventType: string;
   filter?: Record<string, unknown>;
   target: { type: 'webhook'; url: string; secret: string };

@@ -41,7 +41,7 @@ export function counterExpiresAt(window: AlertWindow, start: number): number {
   return Math.ceil((start + WINDOW_MS[window] + COUNTER_RETENTION_MS[window]) / 1000);
 }
 
-/** The counter keys one error at `atMs` increments: one per window. */
-export function counterKeys(source: string, code: string, atMs: number): CounterKey[] {
-  return ALERT_WINDOWS.map((window) => ({ window, windowStart: windowStart(window, atMs), source, code }));
+/** The counter keys one error of `tenant`'s at `atMs` increments: one per window. */
+export function counterKeys(tenant: string, source: string, code: string, atMs: number): CounterKey[] {
+  return ALERT_WINDOWS.map((window) => ({ tenant, window, windowStart: windowStart(window, atMs), source, code }));
 }

@@ -1,4 +1,4 @@
-export { CompiledContractCache } from './cache';
+export { type CacheableContract, CompiledContractCache } from './cache';
 export { MAX_SCHEMA_ARRAY_NESTING, MAX_UNIQUE_ITEMS_COMPARED } from './compile-guards';
 export { CompiledContract } from './compiled-contract';
 export type { ResolvedEndpoint } from './endpoint-index';

@@ -37,7 +37,9 @@ describe('contracts handler', () => {
       expect(result.headers?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
       const put = ddb.commandCalls(PutCommand)[0]?.args[0].input;
       expect(put?.ConditionExpression).toBe('attribute_not_exists(#pk)');
-      expect(put?.Item?.pk).toBe('CONTRACT#agents');
+      expect(put?.Item?.pk).toBe('CONTRACT#default#agents');
+      expect(put?.Item?.owner).toEqual({ tenant: 'default', principal: 'anonymous' });
+      expect(JSON.parse(result.body).contract.owner).toEqual({ tenant: 'default', principal: 'anonymous' });
       expect(put?.Item?.sk).toBe('VERSION#1.0.0');
       const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
       expect(updates.map((u) => u.UpdateExpression)).toEqual([
@@ -139,7 +141,7 @@ describe('contracts handler', () => {
       ddb.on(QueryCommand).resolves({
         Items: ['1.9.0', '1.10.0', '1.2.0'].map((version) => ({ name: 'agents', version, deprecated: false })),
       });
-      ddb.on(GetCommand, { Key: { pk: 'CONTRACT#agents', sk: 'VERSION#1.10.0' } }).resolves({
+      ddb.on(GetCommand, { Key: { pk: 'CONTRACT#default#agents', sk: 'VERSION#1.10.0' } }).resolves({
         Item: { deprecated: false, document: gzipSync(JSON.stringify(storedVersion({ version: '1.10.0' }))) },
       });
 

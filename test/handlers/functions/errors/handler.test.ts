@@ -81,8 +81,10 @@ describe('errors handler', () => {
       expect(result.headers).toMatchObject({ etag: '"1"', location: '/v1/error-policies/HTTP_429' });
       const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
       expect(update?.UpdateExpression).toBe(
-        'SET #policy = :policy, #updatedAt = :updatedAt REMOVE #deleted ADD #revision :one',
+        'SET #policy = :policy, #updatedAt = :updatedAt, #updatedBy = :updatedBy REMOVE #deleted ADD #revision :one',
       );
+      expect(update?.ExpressionAttributeValues?.[':updatedBy']).toEqual({ tenant: 'default', principal: 'anonymous' });
+      expect(json(result).updatedBy).toEqual({ tenant: 'default', principal: 'anonymous' });
       expect(update?.ConditionExpression).toBeUndefined();
       expect(update?.Key).toEqual({ pk: 'POLICY', sk: 'HTTP_429' });
       expect(update?.ReturnValues).toBe('ALL_OLD');
@@ -291,8 +293,12 @@ describe('errors handler', () => {
       expect(missing.statusCode).toBe(404);
       const tombstone = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
       expect(tombstone?.UpdateExpression).toBe(
-        'SET #deleted = :true, #updatedAt = :updatedAt REMOVE #policy ADD #revision :one',
+        'SET #deleted = :true, #updatedAt = :updatedAt, #updatedBy = :updatedBy REMOVE #policy ADD #revision :one',
       );
+      expect(tombstone?.ExpressionAttributeValues?.[':updatedBy']).toEqual({
+        tenant: 'default',
+        principal: 'anonymous',
+      });
       expect(tombstone?.ConditionExpression).toBe('attribute_exists(#pk) AND attribute_not_exists(#deleted)');
     });
     it.each([
@@ -414,9 +420,10 @@ describe('errors handler', () => {
       expect(body.resolution.delayMs).toBeLessThanOrEqual(120);
       expect(body.policy).toEqual({ key: 'transient', origin: 'built-in' });
       const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-      expect(updates.map((u) => (u.Key as { pk: string }).pk.split('#').slice(0, 2).join('#')).sort()).toEqual([
-        'COUNT#1h',
-        'COUNT#1m',
+      // Counted under the caller's tenant (auth off: `default`).
+      expect(updates.map((u) => (u.Key as { pk: string }).pk.split('#').slice(0, 3).join('#')).sort()).toEqual([
+        'COUNT#default#1h',
+        'COUNT#default#1m',
       ]);
       expect(updates.every((u) => u.UpdateExpression?.startsWith('ADD #count :one'))).toBe(true);
       expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
@@ -465,6 +472,7 @@ describe('errors handler', () => {
         DetailType: 'integration.alert',
       });
       expect(JSON.parse(entries?.[0]?.Detail ?? '{}').payload).toMatchObject({
+        tenant: 'default',
         source: 'svc:db',
         code: 'HTTP_500',
         count: 1,
@@ -685,7 +693,7 @@ describe('errors handler', () => {
         ],
       });
       expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toEqual({
-        ':pk': 'COUNT#1h#2026-11-30T10:00:00.000Z',
+        ':pk': 'COUNT#default#1h#2026-11-30T10:00:00.000Z',
       });
     });
   });

@@ -427,7 +427,7 @@ describe('events handler', () => {
         ],
       });
       ddb.on(GetCommand, { TableName: 'contracts-test' }).resolves({
-        Item: { pk: 'CONTRACT#order.created', sk: 'VERSION#1.0.0', deprecated: false, document: gz(contract) },
+        Item: { pk: 'CONTRACT#default#order.created', sk: 'VERSION#1.0.0', deprecated: false, document: gz(contract) },
       });
 
       // Act
@@ -437,8 +437,9 @@ describe('events handler', () => {
       expect(result.statusCode).toBe(422);
       expect(pointersOf(result)).toEqual(['/payload/orderId', '/payload/total']);
       expect(json(result).results[0]).toMatchObject({ status: 'rejected', httpStatus: 422 });
+      // The publisher's tenant's contract (auth off: `default`).
       expect(ddb.commandCalls(GetCommand)[0]?.args[0].input.Key).toEqual({
-        pk: 'CONTRACT#order.created',
+        pk: 'CONTRACT#default#order.created',
         sk: 'VERSION#1.0.0',
       });
       expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);

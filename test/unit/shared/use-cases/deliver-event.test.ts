@@ -18,7 +18,7 @@ const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 /** Error counters in memory, with the calls recorded. */
 function memoryCounters(): ErrorCounterRepository & { increments: CounterKey[] } {
   const counts = new Map<string, ErrorCount>();
-  const keyOf = (k: CounterKey) => `${k.window}|${k.windowStart}|${k.source}|${k.code}`;
+  const keyOf = (k: CounterKey) => JSON.stringify([k.tenant, k.window, k.windowStart, k.source, k.code]);
   const increments: CounterKey[] = [];
   return {
     increments,
@@ -206,6 +206,23 @@ describe('deliverEvent', () => {
         '1m:webhook:orders-sub:HTTP_503',
       ]);
       expect(deadLetters).toEqual([]);
+    });
+
+    it('counts the failure under the subscription owner’s tenant, or the framework’s own without an owner', async () => {
+      // Prepare
+      const owned = fakes({
+        subscriptions: [subscription({ owner: { tenant: 'acme', principal: 'agent-1' } })],
+        http: scriptedHttp({ status: 503 }),
+      });
+      const unowned = fakes({ http: scriptedHttp({ status: 503 }) });
+
+      // Act
+      await deliver(owned.deps);
+      await deliver(unowned.deps);
+
+      // Assess
+      expect(new Set(owned.counters.increments.map((k) => k.tenant))).toEqual(new Set(['acme']));
+      expect(new Set(unowned.counters.increments.map((k) => k.tenant))).toEqual(new Set(['aif']));
     });
 
     it("caps a Retry-After longer than the subscription's maxDelayMs, and any delay below SQS's 12 hours", async () => {

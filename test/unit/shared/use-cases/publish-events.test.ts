@@ -20,10 +20,12 @@ import {
   publishFailure,
 } from '../../../../shared/use-cases/publish-events';
 import { recordingClock } from '../../../support/clock';
-import { storedVersion } from '../../../support/contracts';
+import { AUTH_OFF_OWNER, storedVersion } from '../../../support/contracts';
 import { rejectionOf } from '../../../support/rejection';
 
 const START = Date.parse('2026-11-30T10:00:00Z');
+/** Who publishes in these tests: the tenant the test contracts belong to (`storedVersion`'s default owner). */
+const PUBLISHER = { tenant: AUTH_OFF_OWNER.tenant };
 
 /** The event log in memory, with DynamoDbEventLog's claim rule. */
 function memoryEventLog(records = new Map<string, EventRecord>()): EventLog & { records: Map<string, EventRecord> } {
@@ -121,8 +123,9 @@ function fakes(
     eventLog: log,
     events: bus,
     contracts: {
-      listVersionHeaders: async (name) => contracts.filter((c) => c.name === name),
-      getVersion: async (name, version) => contracts.find((c) => c.name === name && c.version === version),
+      listVersionHeaders: async (tenant, name) => contracts.filter((c) => c.owner.tenant === tenant && c.name === name),
+      getVersion: async (tenant, name, version) =>
+        contracts.find((c) => c.owner.tenant === tenant && c.name === name && c.version === version),
     },
     compiled: new CompiledContractCache(8),
     policyCache: new ErrorPolicyCache(
@@ -150,7 +153,7 @@ describe('publishEvents', () => {
       const { deps, bus, log } = fakes();
 
       // Act
-      const report = await publishEvents(deps, event('evt-1'));
+      const report = await publishEvents(deps, event('evt-1'), PUBLISHER);
 
       // Assess
       expect(report).toEqual({
@@ -173,8 +176,8 @@ describe('publishEvents', () => {
       const { metadata: _none, ...bare } = event('evt-1');
 
       // Act
-      const first = await publishEvents(deps, bare);
-      const again = await publishEvents(deps, event('evt-1'));
+      const first = await publishEvents(deps, bare, PUBLISHER);
+      const again = await publishEvents(deps, event('evt-1'), PUBLISHER);
 
       // Assess
       expect(first.results[0]?.status).toBe('published');
@@ -187,14 +190,15 @@ describe('publishEvents', () => {
       const { deps } = fakes();
 
       // Act
-      const empty = await rejectionOf<ValidationError>(publishEvents(deps, []));
+      const empty = await rejectionOf<ValidationError>(publishEvents(deps, [], PUBLISHER));
       const tooMany = await rejectionOf<ValidationError>(
         publishEvents(
           deps,
           Array.from({ length: 101 }, (_, i) => event(`e-${i}`)),
+          PUBLISHER,
         ),
       );
-      const scalar = await rejectionOf<ValidationError>(publishEvents(deps, 'evt-1'));
+      const scalar = await rejectionOf<ValidationError>(publishEvents(deps, 'evt-1', PUBLISHER));
 
       // Assess
       for (const error of [empty, tooMany, scalar]) expect(error).toBeInstanceOf(ValidationError);
@@ -208,11 +212,11 @@ describe('publishEvents', () => {
       const { payload: _missing, ...noPayload } = event('evt-2');
 
       // Act
-      const report = await publishEvents(deps, [
-        event('evt-1'),
-        noPayload,
-        { ...event('evt-3'), source: 'aws.ec2', extra: 1 },
-      ]);
+      const report = await publishEvents(
+        deps,
+        [event('evt-1'), noPayload, { ...event('evt-3'), source: 'aws.ec2', extra: 1 }],
+        PUBLISHER,
+      );
 
       // Assess
       expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 2 });
@@ -227,7 +231,7 @@ describe('publishEvents', () => {
       const { deps, bus } = fakes();
 
       // Act
-      const report = await publishEvents(deps, [event('evt-1'), event('evt-2'), event('evt-1')]);
+      const report = await publishEvents(deps, [event('evt-1'), event('evt-2'), event('evt-1')], PUBLISHER);
 
       // Assess
       expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 1 });
@@ -240,11 +244,15 @@ describe('publishEvents', () => {
       const { deps, bus } = fakes({ contracts: [orderContract()] });
 
       // Act
-      const report = await publishEvents(deps, [
-        event('evt-1'),
-        event('evt-2', { payload: { orderId: 7, total: -1 } }),
-        event('evt-3', { type: 'order.cancelled', payload: { anything: true } }),
-      ]);
+      const report = await publishEvents(
+        deps,
+        [
+          event('evt-1'),
+          event('evt-2', { payload: { orderId: 7, total: -1 } }),
+          event('evt-3', { type: 'order.cancelled', payload: { anything: true } }),
+        ],
+        PUBLISHER,
+      );
 
       // Assess
       expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 1 });
@@ -259,15 +267,31 @@ describe('publishEvents', () => {
       ).toEqual(['evt-1', 'evt-3']);
     });
 
+    it('judges payloads by the publisher’s tenant’s event contracts only', async () => {
+      // Prepare: tenant-a registered order.created; tenant-b registered nothing under that name
+      const { deps } = fakes({ contracts: [{ ...orderContract(), owner: { tenant: 'tenant-a', principal: 'a' } }] });
+      const invalid = event('evt-bad', { payload: { orderId: 7 } });
+
+      // Act
+      const byA = await publishEvents(deps, invalid, { tenant: 'tenant-a' });
+      const byB = await publishEvents(deps, event('evt-bad-b', { payload: { orderId: 7 } }), { tenant: 'tenant-b' });
+
+      // Assess
+      expect(byA.outcome).toBe('refused');
+      expect(pointers(byA)).toEqual(['/payload/orderId', '/payload/total']);
+      expect(byB.results).toEqual([expect.objectContaining({ status: 'published' })]);
+    });
+
     it('accepts a version that coerces to semver, as sent, and checks it against the contract at the coerced version', async () => {
       // Prepare
       const { deps, bus } = fakes({ contracts: [orderContract()] });
 
       // Act
-      const report = await publishEvents(deps, [
-        event('evt-1', { version: '1.0' }),
-        event('evt-2', { version: 'v1', payload: { orderId: 7 } }),
-      ]);
+      const report = await publishEvents(
+        deps,
+        [event('evt-1', { version: '1.0' }), event('evt-2', { version: 'v1', payload: { orderId: 7 } })],
+        PUBLISHER,
+      );
 
       // Assess
       expect(report.results.map((r) => r.status)).toEqual(['published', 'rejected']);
@@ -280,10 +304,11 @@ describe('publishEvents', () => {
       const { deps } = fakes();
 
       // Act
-      const report = await publishEvents(deps, [
-        event('evt-1', { version: 'latest' }),
-        event('evt-2', { version: '1.2.3.4' }),
-      ]);
+      const report = await publishEvents(
+        deps,
+        [event('evt-1', { version: 'latest' }), event('evt-2', { version: '1.2.3.4' })],
+        PUBLISHER,
+      );
 
       // Assess
       expect(report.outcome).toBe('refused');
@@ -299,8 +324,8 @@ describe('publishEvents', () => {
       const { deps: schemaless } = fakes({ contracts: [orderContract(storedVersion().schemas)] });
 
       // Act
-      const unknownVersion = await publishEvents(versioned, event('evt-1', { version: '2.0.0' }));
-      const noSchema = await publishEvents(schemaless, event('evt-1'));
+      const unknownVersion = await publishEvents(versioned, event('evt-1', { version: '2.0.0' }), PUBLISHER);
+      const noSchema = await publishEvents(schemaless, event('evt-1'), PUBLISHER);
 
       // Assess
       expect(pointers(unknownVersion)).toEqual(['/version']);
@@ -313,7 +338,7 @@ describe('publishEvents', () => {
       deps.maxEntryBytes = 2_048;
 
       // Act
-      const report = await publishEvents(deps, event('evt-1', { payload: { blob: 'x'.repeat(2_048) } }));
+      const report = await publishEvents(deps, event('evt-1', { payload: { blob: 'x'.repeat(2_048) } }), PUBLISHER);
 
       // Assess
       expect(report).toMatchObject({ outcome: 'refused', failedEntryCount: 1 });
@@ -344,7 +369,7 @@ describe('publishEvents', () => {
       const { deps, bus } = fakes({ log });
 
       // Act
-      const report = await publishEvents(deps, event('evt-1'));
+      const report = await publishEvents(deps, event('evt-1'), PUBLISHER);
 
       // Assess
       expect(report).toEqual({
@@ -383,7 +408,7 @@ describe('publishEvents', () => {
       const { deps, bus } = fakes({ log });
 
       // Act
-      const report = await publishEvents(deps, [event('evt-1'), event('evt-2')]);
+      const report = await publishEvents(deps, [event('evt-1'), event('evt-2')], PUBLISHER);
 
       // Assess
       expect(report).toMatchObject({ outcome: 'refused', failedEntryCount: 2 });
@@ -413,7 +438,7 @@ describe('publishEvents', () => {
       const { deps, bus } = fakes({ log });
 
       // Act
-      const report = await publishEvents(deps, event('evt-1'));
+      const report = await publishEvents(deps, event('evt-1'), PUBLISHER);
 
       // Assess
       expect(report).toMatchObject({ outcome: 'published', failedEntryCount: 0 });
@@ -434,10 +459,11 @@ describe('publishEvents', () => {
       const evil = { ...event('evt-evil'), metadata: { traceparent: 'x\r\nX-Evil: 1' } };
 
       // Act
-      const report = await publishEvents(deps, [huge, evil]);
+      const report = await publishEvents(deps, [huge, evil], PUBLISHER);
       const tooMany = await publishEvents(
         deps,
         Array.from({ length: 101 }, (_, i) => event(`e${i}`)),
+        PUBLISHER,
       ).catch((e) => e);
 
       // Assess
@@ -461,7 +487,11 @@ describe('publishEvents', () => {
       const { deps, bus } = fakes({ log });
 
       // Act
-      const report = await publishEvents(deps, [event('evt-a'), event('evt-b'), event('evt-c'), event('evt-d')]);
+      const report = await publishEvents(
+        deps,
+        [event('evt-a'), event('evt-b'), event('evt-c'), event('evt-d')],
+        PUBLISHER,
+      );
 
       // Assess
       expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 2 });
@@ -484,7 +514,7 @@ describe('publishEvents', () => {
       const { deps, clock } = fakes({ bus });
 
       // Act
-      const report = await publishEvents(deps, [event('evt-1'), event('evt-2'), event('evt-3')]);
+      const report = await publishEvents(deps, [event('evt-1'), event('evt-2'), event('evt-3')], PUBLISHER);
 
       // Assess
       expect(report).toMatchObject({ outcome: 'published', failedEntryCount: 0 });
@@ -500,7 +530,7 @@ describe('publishEvents', () => {
       const { deps, log, clock } = fakes({ bus });
 
       // Act
-      const report = await publishEvents(deps, [event('evt-1'), event('evt-2')]);
+      const report = await publishEvents(deps, [event('evt-1'), event('evt-2')], PUBLISHER);
 
       // Assess
       expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 1 });
@@ -521,7 +551,7 @@ describe('publishEvents', () => {
       const { deps, clock, log } = fakes({ bus });
 
       // Act
-      const report = await publishEvents(deps, event('evt-1'));
+      const report = await publishEvents(deps, event('evt-1'), PUBLISHER);
 
       // Assess: the transient policy retries 5 times
       expect(report).toMatchObject({ outcome: 'refused', failedEntryCount: 1 });
@@ -543,12 +573,16 @@ describe('publishEvents', () => {
       deps.maxEntryBytes = 4_096;
 
       // Act
-      const report = await publishEvents(deps, [
-        { ...event('evt-1'), version: 'one' },
-        event('evt-2'),
-        event('evt-3', { payload: { blob: 'x'.repeat(5_000) } }),
-        event('evt-4'),
-      ]);
+      const report = await publishEvents(
+        deps,
+        [
+          { ...event('evt-1'), version: 'one' },
+          event('evt-2'),
+          event('evt-3', { payload: { blob: 'x'.repeat(5_000) } }),
+          event('evt-4'),
+        ],
+        PUBLISHER,
+      );
 
       // Assess
       expect(report.results.map((r) => ('httpStatus' in r ? r.httpStatus : r.status))).toEqual([422, 409, 413, 503]);

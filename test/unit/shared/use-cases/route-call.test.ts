@@ -168,6 +168,7 @@ function harness(
   const http = options.http ?? new ScriptedHttp();
   const breakers = new MemoryBreakerStore();
   const failures: string[] = [];
+  const failedCalls: RoutedCall[] = [];
   http.clock = clock;
   const policyRepository: ErrorPolicyRepository = {
     list: async () => {
@@ -208,9 +209,13 @@ function harness(
     },
     cacheTtlMs: options.cacheTtlMs ?? 2_000,
     random: options.random ?? mulberry32(20_261_130),
-    onFailure: (error) => failures.push(error.code),
+    // Each failure with the tenant of the call it belongs to (counted under it).
+    onFailure: (error, failed) => {
+      failures.push(error.code);
+      failedCalls.push(failed);
+    },
   });
-  return { router, http, breakers, clock, reads, failures };
+  return { router, http, breakers, clock, reads, failures, failedCalls };
 }
 
 /** A routed call to `orders`; `overrides` replace single fields. */
@@ -509,6 +514,21 @@ describe('MeshRouter', () => {
       expect(answer.body.toString()).toBe('b');
       expect(http.calledInstances()).toEqual(['a', 'b']);
       expect(failures).toEqual([code]);
+    });
+
+    it('tells onFailure the call of each failure, whose tenant the failure is counted under', async () => {
+      // Prepare
+      const { router, failures, failedCalls } = harness({
+        random: first,
+        http: new ScriptedHttp().always('a', unavailable),
+      });
+
+      // Act
+      await router.route(call());
+
+      // Assess
+      expect(failures).toEqual(['HTTP_503']);
+      expect(failedCalls.map((c) => [c.caller.tenant, c.service])).toEqual([[OWNER.tenant, 'orders']]);
     });
 
     it('does not retry a POST that was sent: a 503 is relayed and a timeout fails with 504', async () => {

@@ -39,9 +39,10 @@ async function subjects(): Promise<Record<string, Subject>> {
     await registry.register(instance(id), OWNER, 't1');
     await registry.register(instance(id), OWNER, 't2');
   };
+  const policyWrite = (at: string) => ({ at, by: { tenant: 'ops', principal: 'admin' } });
   const seedPolicy = async (id: string) => {
-    await policies.put(id, policy, 't1');
-    await policies.put(id, policy, 't2');
+    await policies.put(id, policy, policyWrite('t1'));
+    await policies.put(id, policy, policyWrite('t2'));
   };
   const instanceRevision = async (id: string) => (await registry.get(id))?.revision;
   const policyRevision = async (id: string) => (await policies.get(id))?.revision;
@@ -60,13 +61,13 @@ async function subjects(): Promise<Record<string, Subject>> {
     },
     'DynamoDbErrorPolicyRepository.put': {
       seed: seedPolicy,
-      write: (id, expected) => policies.put(id, policy, 't3', expected),
+      write: (id, expected) => policies.put(id, policy, policyWrite('t3'), expected),
       revisionOf: policyRevision,
       after: 'next-revision',
     },
     'DynamoDbErrorPolicyRepository.delete': {
       seed: seedPolicy,
-      write: (id, expected) => policies.delete(id, 't3', expected),
+      write: (id, expected) => policies.delete(id, policyWrite('t3'), expected),
       revisionOf: policyRevision,
       after: 'gone',
     },

@@ -203,6 +203,7 @@ describe('authorizer-policy', () => {
       ['an empty context', {}],
       ['a context without tenant', { principal: 'p', scopes: '', expiresAt: '1' }],
       ['a non-numeric expiry', { tenant: 't', principal: 'p', scopes: '', expiresAt: 'soon' }],
+      ["the framework's reserved tenant", { tenant: 'aif', principal: 'p', scopes: 'mesh:read', expiresAt: '1' }],
     ])('returns undefined for %s', (_name, context) => {
       // Act / Assess
       expect(principalFromContext(context)).toBeUndefined();

@@ -114,6 +114,8 @@ describe('principal', () => {
       ['without exp', { sub: 'a' }],
       ['with a string exp', { sub: 'a', exp: String(EXP) }],
       ['with a non-string tenant', { sub: 'a', exp: EXP, tenant: { id: 't' } }],
+      ["naming the framework's reserved tenant", { sub: 'a', exp: EXP, tenant: 'aif' }],
+      ["whose subject would be the framework's reserved tenant", { sub: 'aif', exp: EXP }],
     ])('rejects claims %s', (_name, claims) => {
       // Act / Assess
       expect(() => principalFromClaims(claims)).toThrow(AuthenticationError);

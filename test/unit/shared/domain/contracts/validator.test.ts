@@ -145,6 +145,25 @@ describe('CompiledContractCache', () => {
     expect(cache.get({ ...v1, contentHash: 'other' })).not.toBe(cache.get(v1));
   });
 
+  it('keys by tenant: the same name, version and content of two tenants are two entries', () => {
+    // Prepare
+    const cache = new CompiledContractCache(4);
+    const ofA = storedVersion({}, { tenant: 'tenant-a', principal: 'a' });
+    const ofB = storedVersion({}, { tenant: 'tenant-b', principal: 'b' });
+    // A tenant holding the key separator of a naive `${tenant}${name}` key must not collide either.
+    const tricky = storedVersion({ name: 'ents' }, { tenant: 'tenant-a@1.0.0#', principal: 'c' });
+
+    // Act
+    const compiledForA = cache.get(ofA);
+
+    // Assess
+    expect(ofA.contentHash).toBe(ofB.contentHash);
+    expect(cache.get(ofB)).not.toBe(compiledForA);
+    expect(cache.get(tricky)).not.toBe(compiledForA);
+    const ofAByAnother = storedVersion({}, { tenant: 'tenant-a', principal: 'someone else' });
+    expect(cache.get(ofAByAnother)).toBe(compiledForA);
+  });
+
   it('evicts the least recently used entry beyond its size', () => {
     const cache = new CompiledContractCache(2);
     const a = storedVersion({ version: '1.0.0' });
