@@ -277,6 +277,17 @@ export const ErrorStatsResponse = z.object({
 
 // ---- Event bus ----
 
+/**
+ * Who owns a stored object: its tenant (who alone sees it) and the principal that wrote it, both
+ * from the caller's verified identity, never from a request body.
+ */
+export const OwnerSchema = z
+  .object({
+    tenant: z.string().meta({ description: 'The tenant the object belongs to; other tenants get 404' }),
+    principal: z.string().meta({ description: 'The principal that created it' }),
+  })
+  .meta({ id: 'Owner' });
+
 export const PublishEventsBody = z
   .union([IntegrationEventSchema, z.array(IntegrationEventSchema).min(1).max(MAX_EVENTS_PER_REQUEST)])
   .meta({ description: `One event envelope, or an array of 1–${MAX_EVENTS_PER_REQUEST}` });
@@ -285,7 +296,9 @@ const EventResultSchema = z
   .object({
     index: z.number().int(),
     id: z.string().optional(),
-    status: z.enum(['published', 'duplicate', 'rejected', 'conflict', 'failed']),
+    status: z.enum(['published', 'duplicate', 'rejected', 'forbidden', 'conflict', 'failed']).meta({
+      description: "forbidden (403): the event's source belongs to another tenant, or is the framework's (aif, aif.*)",
+    }),
     eventBridgeId: z.string().optional(),
     publishedAt: z.string().optional(),
     httpStatus: z.number().int().optional(),
@@ -345,6 +358,7 @@ export const EventRecordResponse = z
     publishedAt: z.string().optional(),
     eventBridgeId: z.string().optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
+    owner: OwnerSchema,
   })
   .meta({ id: 'EventRecord' });
 
@@ -381,6 +395,7 @@ export const SubscriptionResponse = z
     status: z.enum(['provisioning', 'active']),
     ruleArn: z.string().optional(),
     createdAt: z.string(),
+    owner: OwnerSchema,
   })
   .meta({ id: 'Subscription' });
 
@@ -409,6 +424,7 @@ const DeadLetterSchema = z
     lastStatus: z.number().int().optional(),
     lastError: z.object({ code: z.string(), category: z.string(), message: z.string() }),
     createdAt: z.string(),
+    owner: OwnerSchema,
   })
   .meta({ id: 'DeadLetter' });
 
@@ -468,6 +484,7 @@ export const ReplayResponse = z
     replayedCount: z.number().int().optional(),
     startedAt: z.string().optional(),
     endedAt: z.string().optional(),
+    owner: OwnerSchema,
   })
   .meta({ id: 'Replay' });
 

@@ -37,8 +37,8 @@ export const errorOperations: OperationsOf<'errors', ErrorsDeps> = {
     await deleteErrorPolicy(deps, { key: params.key, expected: expectedRevisionOf(headers) });
     return { status: 204 };
   },
-  reportError: async ({ body }, deps) => {
-    const { error, resolution, recorded } = await reportError(deps, body);
+  reportError: async ({ body, caller }, deps) => {
+    const { error, resolution, recorded } = await reportError(deps, body, { tenant: caller.tenant });
     return {
       status: 200,
       body: {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IntegrationEvent } from '../domain/events/integration-event';
+import { withTenant } from '../domain/events/tenancy';
 import { counterExpiresAt, counterKeys } from '../domain/resilience/counting';
 import { IntegrationError } from '../domain/resilience/integration-error';
 import { type AlertWindow, type ResolvedPolicy, resolvePolicy, WINDOW_MS } from '../domain/resilience/policy';
@@ -70,12 +71,18 @@ export type RecordedError = {
  *    publication re-sends the same event id (consumers can de-duplicate).
  *
  * @param error - the classified error; its source and code name the counter
+ * @param concerns.tenant - the tenant the error concerns: the alert travels for it and reaches its
+ *   subscriptions only (without one the alert reaches no subscription)
  * @returns the counts, the policy used and the alert state
  * @throws {DependencyUnavailableError} when the counters cannot be written (nothing is counted
  *   twice on retry of a failed call: a failed `ADD` did not count)
  * @example const { counts } = await recordError(deps, classifyError(e, { source: 'webhook:orders' }));
  */
-export async function recordError(deps: RecordErrorDeps, error: IntegrationError): Promise<RecordedError> {
+export async function recordError(
+  deps: RecordErrorDeps,
+  error: IntegrationError,
+  concerns: { tenant?: string } = {},
+): Promise<RecordedError> {
   const policy = resolvePolicy(await deps.policyCache.overrides(), error);
   const now = deps.clock.now().getTime();
   const keys = counterKeys(error.source, error.code, now);
@@ -111,7 +118,8 @@ export async function recordError(deps: RecordErrorDeps, error: IntegrationError
     const winner = (await deps.counters.get(key))?.alert ?? mark;
     return { policy, counts, alert: { ...toOutcome(key, winner), raisedNow: false } };
   }
-  const published = await publishAlert(deps, alertEvent(key, error, counter.count, alertThreshold, now));
+  const alert = alertEvent(key, error, counter.count, alertThreshold, now);
+  const published = await publishAlert(deps, concerns.tenant ? withTenant(alert, concerns.tenant) : alert);
   if (published) await deps.counters.confirmAlert(key, mark.eventId);
   deps.metrics?.alertRaised({
     eventId: mark.eventId,

@@ -84,12 +84,17 @@ export type ErrorReport = {
  * with or without a status.
  *
  * @param body - the request body, unvalidated (an {@link ErrorReportSchema} is expected)
+ * @param concerns.tenant - the reporting caller's tenant: a raised alert travels for it (`recordError`)
  * @throws {ValidationError} naming every problem: the body's, and `/category` when nothing
  *   determines the category
  * @throws {DependencyUnavailableError} when the counters cannot be written
  * @example await reportError(deps, { source: 'agent:planner', status: 503, attempt: 1 });
  */
-export async function reportError(deps: RecordErrorDeps, body: unknown): Promise<ErrorReport> {
+export async function reportError(
+  deps: RecordErrorDeps,
+  body: unknown,
+  concerns: { tenant?: string } = {},
+): Promise<ErrorReport> {
   const overrides = await deps.policyCache.overrides();
   const parsed = ErrorReportSchema.safeParse(body);
   const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
@@ -130,7 +135,7 @@ export async function reportError(deps: RecordErrorDeps, body: unknown): Promise
   const resolution = decide(error, input.attempt, resolvePolicy(overrides, error), {
     ...(input.previousDelayMs !== undefined && { previousDelayMs: input.previousDelayMs }),
   });
-  const recorded = await recordError(deps, error);
+  const recorded = await recordError(deps, error, concerns);
   return { error, resolution, recorded };
 }
 
