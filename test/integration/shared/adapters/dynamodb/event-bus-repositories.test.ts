@@ -185,7 +185,9 @@ describe('DynamoDbEventLog (dynalite)', () => {
 
       // Assess
       expect((await log.get(TENANT, event.id))?.event).toEqual(event);
-      expect((await log.listByCorrelation(TENANT, 'corr-large', { limit: 5 })).items.map((r) => r.event)).toEqual([event]);
+      expect((await log.listByCorrelation(TENANT, 'corr-large', { limit: 5 })).items.map((r) => r.event)).toEqual([
+        event,
+      ]);
       const raw = await client.send(new GetCommand({ TableName: tableName, Key: { pk: 'EVENT#acme#evt-large' } }));
       const stored = raw.Item?.event as Uint8Array | undefined;
       expect(stored).toBeInstanceOf(Uint8Array);
@@ -276,7 +278,9 @@ describe('DynamoDbEventLog (dynalite)', () => {
         'not-a-cursor',
       ]) {
         const other = cursor === first.nextCursor ? 'corr-flow' : 'corr-cursor';
-        await expect(log.listByCorrelation(TENANT, other, { limit: 1, cursor })).rejects.toBeInstanceOf(MalformedInputError);
+        await expect(log.listByCorrelation(TENANT, other, { limit: 1, cursor })).rejects.toBeInstanceOf(
+          MalformedInputError,
+        );
       }
     });
   });
@@ -313,14 +317,16 @@ describe('DynamoDbEventLog (dynalite)', () => {
 
       // Act
       const ids: string[] = [];
-      for await (const event of hourly.listPublishedBetween(TENANT, 
+      for await (const event of hourly.listPublishedBetween(
+        TENANT,
         at('2026-11-30T09:30:00.000Z'),
         at('2026-11-30T12:00:00.000Z'),
       )) {
         ids.push(event.id);
       }
       const empty: string[] = [];
-      for await (const event of hourly.listPublishedBetween(TENANT, 
+      for await (const event of hourly.listPublishedBetween(
+        TENANT,
         at('2026-11-30T12:00:00.000Z'),
         at('2026-11-30T09:00:00.000Z'),
       )) {
@@ -401,7 +407,10 @@ describe('DynamoDbSourceClaims (dynalite)', () => {
     // Assess
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(again).toBe(true);
-    expect(stored.Item).toMatchObject({ owner: { tenant: winner, principal: 'p' }, claimedAt: new Date(now0).toISOString() });
+    expect(stored.Item).toMatchObject({
+      owner: { tenant: winner, principal: 'p' },
+      claimedAt: new Date(now0).toISOString(),
+    });
     expect(await sources.claim('shop', { tenant: 'someone-else', principal: 'p' })).toBe(false);
     expect(await sources.claim('shop.other', { tenant: 'someone-else', principal: 'p' })).toBe(true);
   });
@@ -660,11 +669,13 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
       // Act / Assess
       for (const [filter, cursor] of attempts) {
         expect(cursor).toBeDefined();
-        await expect(repository.list(TENANT, { ...filter, limit: 1, cursor })).rejects.toBeInstanceOf(MalformedInputError);
+        await expect(repository.list(TENANT, { ...filter, limit: 1, cursor })).rejects.toBeInstanceOf(
+          MalformedInputError,
+        );
       }
-      await expect(repository.list(TENANT, { subscriptionId: 'sub-c', type: 'invoice.sent', limit: 1 })).rejects.toBeInstanceOf(
-        ValidationError,
-      );
+      await expect(
+        repository.list(TENANT, { subscriptionId: 'sub-c', type: 'invoice.sent', limit: 1 }),
+      ).rejects.toBeInstanceOf(ValidationError);
     });
   });
 
