@@ -18,9 +18,9 @@ import { LocalQueuePoller, type SqsBatchHandler } from '../shared/adapters/local
 import { LocalSubscriptionRules } from '../shared/adapters/local/local-subscription-rules';
 import { CompiledContractCache } from '../shared/domain/contracts/validator';
 import { MAX_PUT_EVENTS_ENTRIES } from '../shared/domain/events/entry-rules';
-import { TENANT_METADATA_KEY } from '../shared/domain/events/tenancy';
 import type { IntegrationEvent } from '../shared/domain/events/integration-event';
 import type { Subscription } from '../shared/domain/events/subscription';
+import { TENANT_METADATA_KEY } from '../shared/domain/events/tenancy';
 import type { Clock } from '../shared/ports/clock';
 import type { DeliveryMessage } from '../shared/ports/delivery-queue';
 import type { CounterKey, ErrorCount, ErrorCounterRepository } from '../shared/ports/error-counter';
@@ -319,7 +319,11 @@ async function runPipeline(count: number, round: number, from: 'publishEvents' |
 /** One round of the baseline: the rules' messages through a bare LocalQueue, in milliseconds. */
 function runQueueBaseline(count: number, round: number): Promise<number> {
   const bodies = Array.from({ length: count }, (_, n) =>
-    JSON.stringify({ tenant: BENCH_OWNER.tenant, subscriptionId: SUBSCRIPTION.id, event: smallEvent(`evt-queue-${round}-${n}`, n) }),
+    JSON.stringify({
+      tenant: BENCH_OWNER.tenant,
+      subscriptionId: SUBSCRIPTION.id,
+      event: smallEvent(`evt-queue-${round}-${n}`, n),
+    }),
   );
   const { queue } = deliveryQueues();
   const attributes = { [PRIORITY_ATTRIBUTE]: { dataType: 'Number', stringValue: '0' } };

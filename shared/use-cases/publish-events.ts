@@ -393,7 +393,12 @@ async function sendAll(
       pending.map(async (item, i) => {
         const outcome = outcomes[i] as PublishOutcome;
         if (outcome.status === 'published') {
-          await deps.eventLog.markPublished(tenant, item.event.id, deps.clock.now().toISOString(), outcome.eventBridgeId);
+          await deps.eventLog.markPublished(
+            tenant,
+            item.event.id,
+            deps.clock.now().toISOString(),
+            outcome.eventBridgeId,
+          );
           results[item.index] = {
             index: item.index,
             id: item.event.id,
@@ -416,7 +421,10 @@ async function sendAll(
           delayMs = Math.max(delayMs, resolution.delayMs);
           return;
         }
-        await deps.eventLog.markFailed(tenant, item.event.id, { code: outcome.errorCode, message: outcome.errorMessage });
+        await deps.eventLog.markFailed(tenant, item.event.id, {
+          code: outcome.errorCode,
+          message: outcome.errorMessage,
+        });
         results[item.index] = {
           index: item.index,
           id: item.event.id,

@@ -15,7 +15,7 @@ export const ReplayRequestSchema = z
       .max(64)
       .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits and . _ - only (EventBridge replay names)')
       .optional()
-      .meta({ description: 'Replay name, unique within the caller\'s tenant; generated when absent' }),
+      .meta({ description: "Replay name, unique within the caller's tenant; generated when absent" }),
     from: z.iso.datetime({ offset: true }).meta({ description: 'Start of the range (inclusive), ISO 8601' }),
     to: z.iso
       .datetime({ offset: true })

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { canonicalJson } from '../domain/canonical-json';
 import type { Owner } from '../domain/auth/owner';
+import { canonicalJson } from '../domain/canonical-json';
 import { ConflictError, type FieldProblem, issueProblems, NotFoundError, ValidationError } from '../domain/errors';
 import { validateEventPattern } from '../domain/events/event-pattern';
 import {

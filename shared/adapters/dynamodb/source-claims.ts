@@ -48,7 +48,12 @@ export class DynamoDbSourceClaims implements SourceClaims {
             Key: { pk: sourcePk(source) },
             UpdateExpression: 'SET #owner = if_not_exists(#owner, :owner), #claimedAt = if_not_exists(#claimedAt, :at)',
             ConditionExpression: 'attribute_not_exists(#pk) OR #owner.#tenant = :tenant',
-            ExpressionAttributeNames: { '#pk': 'pk', '#owner': 'owner', '#tenant': 'tenant', '#claimedAt': 'claimedAt' },
+            ExpressionAttributeNames: {
+              '#pk': 'pk',
+              '#owner': 'owner',
+              '#tenant': 'tenant',
+              '#claimedAt': 'claimedAt',
+            },
             ExpressionAttributeValues: {
               ':owner': { tenant: owner.tenant, principal: owner.principal },
               ':tenant': owner.tenant,

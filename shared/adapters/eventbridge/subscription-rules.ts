@@ -140,10 +140,11 @@ export class EventBridgeSubscriptionRules implements SubscriptionRules {
           EventBusName: eventBusName,
           EventPattern: JSON.stringify(rulePattern(subscription)),
           State: 'ENABLED',
-          Description: `Subscription ${subscription.id} of tenant ${subscription.owner.tenant}: ${subscription.eventType} to the delivery queue`.slice(
-            0,
-            512,
-          ),
+          Description:
+            `Subscription ${subscription.id} of tenant ${subscription.owner.tenant}: ${subscription.eventType} to the delivery queue`.slice(
+              0,
+              512,
+            ),
         }),
       );
       ruleArn = out.RuleArn;

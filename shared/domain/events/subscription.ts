@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { type ErrorPolicy, ErrorPolicySchema, MAX_POLICY_RETRIES } from '../resilience/policy';
 import type { Owner } from '../auth/owner';
+import { type ErrorPolicy, ErrorPolicySchema, MAX_POLICY_RETRIES } from '../resilience/policy';
 import { EventTypeSchema, type IntegrationEvent } from './integration-event';
 import { tenantCondition } from './tenancy';
 
@@ -101,7 +101,9 @@ export type SubscriptionKey = { readonly tenant: string; readonly id: string };
  * @example rulePattern({ eventType: 'order.created', filter: { total: [{ numeric: ['>', 100] }] }, owner: { tenant: 'acme', principal: 'p' } })
  * // { 'detail-type': ['order.created'], detail: { payload: { total: [{ numeric: ['>', 100] }] }, metadata: { 'aif-tenant': ['acme'] } } }
  */
-export function rulePattern(subscription: Pick<Subscription, 'eventType' | 'filter' | 'owner'>): Record<string, unknown> {
+export function rulePattern(
+  subscription: Pick<Subscription, 'eventType' | 'filter' | 'owner'>,
+): Record<string, unknown> {
   return {
     'detail-type': [subscription.eventType],
     detail: {

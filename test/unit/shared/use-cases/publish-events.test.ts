@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NotOwnerError } from '../../../../shared/domain/auth/errors';
 import { contentHash } from '../../../../shared/domain/canonical-json';
 import type { ContractDocumentInput, ContractVersion } from '../../../../shared/domain/contracts/contract';
 import { CompiledContractCache } from '../../../../shared/domain/contracts/validator';
@@ -9,11 +10,10 @@ import {
   ValidationError,
 } from '../../../../shared/domain/errors';
 import type { IntegrationEvent } from '../../../../shared/domain/events/integration-event';
-import { NotOwnerError } from '../../../../shared/domain/auth/errors';
 import { TENANT_METADATA_KEY } from '../../../../shared/domain/events/tenancy';
 import type { EventLog, EventRecord } from '../../../../shared/ports/event-log';
-import type { SourceClaims } from '../../../../shared/ports/source-claims';
 import type { PublishOutcome } from '../../../../shared/ports/event-publisher';
+import type { SourceClaims } from '../../../../shared/ports/source-claims';
 import { ErrorPolicyCache } from '../../../../shared/use-cases/error-policy-cache';
 import {
   PUBLISH_LEASE_MS,

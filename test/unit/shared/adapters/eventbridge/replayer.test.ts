@@ -59,7 +59,13 @@ describe('EventBridgeReplayer', () => {
       const { replayer: subject, ruleArnsFor } = replayer([ruleArn('orders')]);
 
       // Act
-      const replay = await subject.start({ name: 'orders-fix', from: FROM, to: TO, eventTypes: ['order.created'], owner: OWNER });
+      const replay = await subject.start({
+        name: 'orders-fix',
+        from: FROM,
+        to: TO,
+        eventTypes: ['order.created'],
+        owner: OWNER,
+      });
 
       // Assess
       expect(ruleArnsFor).toHaveBeenCalledWith('acme', ['order.created']);
@@ -117,9 +123,9 @@ describe('EventBridgeReplayer', () => {
         .rejects(new ResourceAlreadyExistsException({ message: 'exists', $metadata: { httpStatusCode: 400 } }));
 
       // Act / Assess
-      await expect(replayer().replayer.start({ name: 'taken', from: FROM, to: TO, owner: OWNER })).rejects.toBeInstanceOf(
-        ConflictError,
-      );
+      await expect(
+        replayer().replayer.start({ name: 'taken', from: FROM, to: TO, owner: OWNER }),
+      ).rejects.toBeInstanceOf(ConflictError);
     });
 
     it("rejects EventBridge's ValidationException as ValidationError with its message", async () => {
@@ -143,12 +149,12 @@ describe('EventBridgeReplayer', () => {
       const { replayer: subject } = replayer([]);
 
       // Act / Assess
-      await expect(subject.start({ name: 'none', from: FROM, to: TO, eventTypes: ['x.y'], owner: OWNER })).rejects.toBeInstanceOf(
-        ValidationError,
-      );
-      await expect(replayer().replayer.start({ name: 'backwards', from: TO, to: FROM, owner: OWNER })).rejects.toBeInstanceOf(
-        ValidationError,
-      );
+      await expect(
+        subject.start({ name: 'none', from: FROM, to: TO, eventTypes: ['x.y'], owner: OWNER }),
+      ).rejects.toBeInstanceOf(ValidationError);
+      await expect(
+        replayer().replayer.start({ name: 'backwards', from: TO, to: FROM, owner: OWNER }),
+      ).rejects.toBeInstanceOf(ValidationError);
       expect(eventBridge.commandCalls(StartReplayCommand)).toHaveLength(0);
     });
 
@@ -159,9 +165,9 @@ describe('EventBridgeReplayer', () => {
         .rejects(new LimitExceededException({ message: 'limit', $metadata: { httpStatusCode: 400 } }));
 
       // Act / Assess
-      await expect(replayer().replayer.start({ name: 'busy', from: FROM, to: TO, owner: OWNER })).rejects.toBeInstanceOf(
-        DependencyUnavailableError,
-      );
+      await expect(
+        replayer().replayer.start({ name: 'busy', from: FROM, to: TO, owner: OWNER }),
+      ).rejects.toBeInstanceOf(DependencyUnavailableError);
     });
   });
 

@@ -173,9 +173,7 @@ describe('EventBridgeSubscriptionRules', () => {
 
       // Assess
       expect(error).not.toBeInstanceOf(DependencyUnavailableError);
-      expect(error.message).toBe(
-        `PutTargets failed for rule ${RULE_NAME}: AccessDeniedException (no sqs:SendMessage)`,
-      );
+      expect(error.message).toBe(`PutTargets failed for rule ${RULE_NAME}: AccessDeniedException (no sqs:SendMessage)`);
     });
 
     it('fails with DependencyUnavailableError when PutTargets reports a retryable failed entry', async () => {
@@ -259,7 +257,9 @@ describe('EventBridgeSubscriptionRules', () => {
         FailedEntryCount: 1,
         FailedEntries: [{ TargetId: 'delivery', ErrorCode: 'InternalException', ErrorMessage: 'oops' }],
       });
-      await expect(rules().remove({ tenant: 'acme', id: 'orders-sub' })).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await expect(rules().remove({ tenant: 'acme', id: 'orders-sub' })).rejects.toBeInstanceOf(
+        DependencyUnavailableError,
+      );
       expect(eventBridge.commandCalls(DeleteRuleCommand)).toHaveLength(0);
     });
 
@@ -271,7 +271,9 @@ describe('EventBridgeSubscriptionRules', () => {
         .rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
 
       // Act / Assess
-      await expect(rules().remove({ tenant: 'acme', id: 'orders-sub' })).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await expect(rules().remove({ tenant: 'acme', id: 'orders-sub' })).rejects.toBeInstanceOf(
+        DependencyUnavailableError,
+      );
     });
   });
 
