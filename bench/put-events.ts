@@ -20,6 +20,7 @@ import { CompiledContractCache } from '../shared/domain/contracts/validator';
 import { MAX_PUT_EVENTS_ENTRIES } from '../shared/domain/events/entry-rules';
 import type { IntegrationEvent } from '../shared/domain/events/integration-event';
 import type { Subscription } from '../shared/domain/events/subscription';
+import { TENANT_METADATA_KEY } from '../shared/domain/events/tenancy';
 import type { Clock } from '../shared/ports/clock';
 import type { DeliveryMessage } from '../shared/ports/delivery-queue';
 import type { CounterKey, ErrorCount, ErrorCounterRepository } from '../shared/ports/error-counter';
@@ -74,8 +75,6 @@ export type LocalThroughputResult = {
 
 /** Sleeps take no time: retries in publishEvents cost no wall time. */
 const instantClock: Clock = { now: () => new Date(), sleep: async () => undefined };
-/** The benchmark's publisher: one tenant of its own (it registers no event contracts). */
-const BENCH_PUBLISHER = { tenant: 'bench' } as const;
 
 /** A small `order.created` event, ~250 bytes as JSON. */
 function smallEvent(id: string, n: number): IntegrationEvent {
@@ -86,7 +85,8 @@ function smallEvent(id: string, n: number): IntegrationEvent {
     source: 'shop.orders',
     timestamp: Date.now(),
     payload: { orderId: n, total: 19.99, currency: 'EUR' },
-    metadata: {},
+    // As the bus carries it: the bench tenant's events (publishEvents stamps the same).
+    metadata: { [TENANT_METADATA_KEY]: BENCH_OWNER.tenant },
   };
 }
 
@@ -172,7 +172,7 @@ export async function benchResend(options: { requests: number; failureRate: numb
       smallEvent(`evt-resend-${request}-${n}`, n),
     );
     const failedBefore = stub.failedEntries;
-    const report = await publishEvents(deps, events, BENCH_PUBLISHER);
+    const report = await publishEvents(deps, events, BENCH_OWNER);
     notPublished += report.results.filter((r) => r.status !== 'published').length;
     // First sends of this request, then one re-send of exactly the entries that failed.
     callsTarget +=
@@ -232,7 +232,11 @@ export async function benchLocalThroughput(options: LocalThroughputOptions): Pro
   };
 }
 
+/** The one tenant and principal publishing and subscribing in the benches. */
+const BENCH_OWNER = { tenant: 'bench', principal: 'bench-agent' };
+
 const SUBSCRIPTION: Subscription = {
+  owner: BENCH_OWNER,
   id: 'bench-orders',
   eventType: 'order.created',
   target: { type: 'webhook', url: 'https://subscriber.example/hooks', secret: `whsec_${'A'.repeat(43)}=` },
@@ -299,7 +303,7 @@ async function runPipeline(count: number, round: number, from: 'publishEvents' |
       for (let request = requests[next++]; request; request = requests[next++]) {
         if (from === 'bus') await bus.publish(request);
         else {
-          const report = await publishEvents(deps, request, BENCH_PUBLISHER);
+          const report = await publishEvents(deps, request, BENCH_OWNER);
           if (report.outcome !== 'published') throw new Error(`publishEvents answered ${report.outcome}`);
         }
       }
@@ -315,7 +319,11 @@ async function runPipeline(count: number, round: number, from: 'publishEvents' |
 /** One round of the baseline: the rules' messages through a bare LocalQueue, in milliseconds. */
 function runQueueBaseline(count: number, round: number): Promise<number> {
   const bodies = Array.from({ length: count }, (_, n) =>
-    JSON.stringify({ subscriptionId: SUBSCRIPTION.id, event: smallEvent(`evt-queue-${round}-${n}`, n) }),
+    JSON.stringify({
+      tenant: BENCH_OWNER.tenant,
+      subscriptionId: SUBSCRIPTION.id,
+      event: smallEvent(`evt-queue-${round}-${n}`, n),
+    }),
   );
   const { queue } = deliveryQueues();
   const attributes = { [PRIORITY_ATTRIBUTE]: { dataType: 'Number', stringValue: '0' } };
@@ -338,6 +346,7 @@ function publishDeps(events: PublishEventsDeps['events']): PublishEventsDeps {
   return {
     eventLog: new InMemoryEventLog(),
     events,
+    sources: { claim: async () => true },
     contracts: { listVersionHeaders: async () => [], getVersion: async () => undefined },
     compiled: new CompiledContractCache(),
     policyCache: new ErrorPolicyCache(noStoredPolicies, instantClock),
@@ -349,7 +358,7 @@ function publishDeps(events: PublishEventsDeps['events']): PublishEventsDeps {
 function deliveryDeps(queue: LocalDeliveryQueue, bus: LocalEventBus): DeliverDeps {
   const answer204: HttpClient = { request: async () => ({ status: 204, headers: {}, body: Buffer.alloc(0) }) };
   return {
-    subscriptions: { get: async (id) => (id === SUBSCRIPTION.id ? SUBSCRIPTION : undefined) },
+    subscriptions: { get: async ({ id }) => (id === SUBSCRIPTION.id ? SUBSCRIPTION : undefined) },
     deadLetters: { put: async () => undefined },
     queue,
     http: answer204,
@@ -372,7 +381,10 @@ const noStoredPolicies: ErrorPolicyRepository = {
   delete: async () => false,
 };
 
-/** The EventLog's claim rules in a Map: new ids, failed records and expired leases can be claimed. */
+/**
+ * The EventLog's claim rules in a Map: new ids, failed records and expired leases can be claimed.
+ * One tenant publishes in the benches, so records are keyed by id alone.
+ */
 class InMemoryEventLog implements EventLog {
   private readonly records = new Map<string, EventRecord>();
 
@@ -392,21 +404,21 @@ class InMemoryEventLog implements EventLog {
     return { claimed: true };
   }
 
-  async markPublished(id: string, publishedAt: string, eventBridgeId?: string): Promise<void> {
+  async markPublished(_tenant: string, id: string, publishedAt: string, eventBridgeId?: string): Promise<void> {
     const record = this.records.get(id);
     if (record?.status !== 'pending') return;
     const { leaseUntil: _lease, error: _error, ...rest } = record;
     this.records.set(id, { ...rest, status: 'published', publishedAt, ...(eventBridgeId && { eventBridgeId }) });
   }
 
-  async markFailed(id: string, error: { code: string; message: string }): Promise<void> {
+  async markFailed(_tenant: string, id: string, error: { code: string; message: string }): Promise<void> {
     const record = this.records.get(id);
     if (record?.status !== 'pending') return;
     const { leaseUntil: _lease, ...rest } = record;
     this.records.set(id, { ...rest, status: 'failed', error });
   }
 
-  async get(id: string): Promise<EventRecord | undefined> {
+  async get(_tenant: string, id: string): Promise<EventRecord | undefined> {
     return this.records.get(id);
   }
 

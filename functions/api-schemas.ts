@@ -303,7 +303,9 @@ const EventResultSchema = z
   .object({
     index: z.number().int(),
     id: z.string().optional(),
-    status: z.enum(['published', 'duplicate', 'rejected', 'conflict', 'failed']),
+    status: z.enum(['published', 'duplicate', 'rejected', 'forbidden', 'conflict', 'failed']).meta({
+      description: "forbidden (403): the event's source belongs to another tenant, or is the framework's (aif, aif.*)",
+    }),
     eventBridgeId: z.string().optional(),
     publishedAt: z.string().optional(),
     httpStatus: z.number().int().optional(),
@@ -363,6 +365,7 @@ export const EventRecordResponse = z
     publishedAt: z.string().optional(),
     eventBridgeId: z.string().optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
+    owner: OwnerSchema,
   })
   .meta({ id: 'EventRecord' });
 
@@ -399,6 +402,7 @@ export const SubscriptionResponse = z
     status: z.enum(['provisioning', 'active']),
     ruleArn: z.string().optional(),
     createdAt: z.string(),
+    owner: OwnerSchema,
   })
   .meta({ id: 'Subscription' });
 
@@ -427,6 +431,7 @@ const DeadLetterSchema = z
     lastStatus: z.number().int().optional(),
     lastError: z.object({ code: z.string(), category: z.string(), message: z.string() }),
     createdAt: z.string(),
+    owner: OwnerSchema,
   })
   .meta({ id: 'DeadLetter' });
 
@@ -486,6 +491,7 @@ export const ReplayResponse = z
     replayedCount: z.number().int().optional(),
     startedAt: z.string().optional(),
     endedAt: z.string().optional(),
+    owner: OwnerSchema,
   })
   .meta({ id: 'Replay' });
 

@@ -163,7 +163,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     createDocumentClient(external ? undefined : database.endpoint),
     tableNames[deliveryTable.id] as string,
   );
-  for (const subscription of await stored.list()) await rules.put(subscription);
+  for (const subscription of await stored.listAll()) await rules.put(subscription);
 
   const dispatcher = startDispatcher(functions);
   const scheduler = startScheduler(functions, options.healthCheckIntervalMs ?? 60_000);

@@ -12,6 +12,7 @@ import { type DeliverDeps, type DeliveryOutcome, deliverEvent } from '../../shar
 
 /** The body the subscription rules' input transformer (or the local router) puts on the delivery queue. */
 const DeliveryMessageSchema = z.object({
+  tenant: z.string().min(1),
   subscriptionId: SubscriptionIdSchema,
   event: z.object({ id: z.string(), type: z.string() }).passthrough(),
 });

@@ -1,3 +1,4 @@
+import { ownerOf } from '../../shared/domain/auth/owner';
 import { statusOf } from '../../shared/http/outcome-status';
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
 import type { Replayer } from '../../shared/ports/replays';
@@ -22,20 +23,27 @@ import { type OperationsOf, routes } from '../routes';
 /** What the events function needs. */
 export type EventsDeps = PublishEventsDeps & SubscriptionDeps & DeadLetterDeps & { replayer: Replayer };
 
-/** Publishing, the event log, subscriptions, pattern tests, dead letters and replays. */
+/**
+ * Publishing, the event log, subscriptions, pattern tests, dead letters and replays — each acting
+ * on the caller's tenant only (`request.caller`): another tenant's events, subscriptions, dead
+ * letters and replays answer 404 as if they did not exist.
+ */
 export const eventOperations: OperationsOf<'events', EventsDeps> = {
   publishEvents: async ({ body, caller }, deps) => {
     // published → 202; partially-published → 207 Multi-Status (RFC 4918 §11.1) with every result;
     // refused → the problem of its most urgent failure (publishFailure).
-    const report = await publishEvents(deps, body, caller);
+    const report = await publishEvents(deps, body, ownerOf(caller));
     if (report.outcome === 'refused') throw publishFailure(report);
     const { results, failedEntryCount } = report;
     return { status: report.outcome === 'published' ? 202 : 207, body: { results, failedEntryCount } };
   },
-  listEvents: async ({ query }, deps) => ({ status: 200, body: await listEventsByCorrelation(deps, query) }),
-  getEvent: async ({ params }, deps) => ({ status: 200, body: await getEvent(deps, params.id) }),
-  createSubscription: async ({ body }, deps) => {
-    const { outcome, subscription } = await createSubscription(deps, body);
+  listEvents: async ({ query, caller }, deps) => ({
+    status: 200,
+    body: await listEventsByCorrelation(deps, caller.tenant, query),
+  }),
+  getEvent: async ({ params, caller }, deps) => ({ status: 200, body: await getEvent(deps, caller.tenant, params.id) }),
+  createSubscription: async ({ body, caller }, deps) => {
+    const { outcome, subscription } = await createSubscription(deps, body, ownerOf(caller));
     return {
       status: statusOf(outcome),
       body: subscription,
@@ -44,24 +52,39 @@ export const eventOperations: OperationsOf<'events', EventsDeps> = {
       }),
     };
   },
-  listSubscriptions: async (_request, deps) => ({ status: 200, body: { items: await listSubscriptions(deps) } }),
-  getSubscription: async ({ params }, deps) => ({ status: 200, body: await getSubscription(deps, params.id) }),
-  deleteSubscription: async ({ params }, deps) => {
-    await deleteSubscription(deps, params.id);
+  listSubscriptions: async ({ caller }, deps) => ({
+    status: 200,
+    body: { items: await listSubscriptions(deps, caller.tenant) },
+  }),
+  getSubscription: async ({ params, caller }, deps) => ({
+    status: 200,
+    body: await getSubscription(deps, caller.tenant, params.id),
+  }),
+  deleteSubscription: async ({ params, caller }, deps) => {
+    await deleteSubscription(deps, caller.tenant, params.id);
     return { status: 204 };
   },
   testEventPattern: async ({ body }) => ({ status: 200, body: testEventPattern(body) }),
-  listDeadLetters: async ({ query }, deps) => ({ status: 200, body: await listDeadLetters(deps, query) }),
-  redriveDeadLetters: async ({ body }, deps) => ({ status: 200, body: await redriveDeadLetters(deps, body) }),
-  deleteDeadLetter: async ({ params }, deps) => {
-    await deleteDeadLetter(deps, params.id);
+  listDeadLetters: async ({ query, caller }, deps) => ({
+    status: 200,
+    body: await listDeadLetters(deps, caller.tenant, query),
+  }),
+  redriveDeadLetters: async ({ body, caller }, deps) => ({
+    status: 200,
+    body: await redriveDeadLetters(deps, caller.tenant, body),
+  }),
+  deleteDeadLetter: async ({ params, caller }, deps) => {
+    await deleteDeadLetter(deps, caller.tenant, params.id);
     return { status: 204 };
   },
-  startReplay: async ({ body }, deps) => {
-    const replay = await startReplay(deps, body);
+  startReplay: async ({ body, caller }, deps) => {
+    const replay = await startReplay(deps, body, ownerOf(caller));
     return { status: 202, body: replay, headers: { location: `/v1/replays/${encodeURIComponent(replay.name)}` } };
   },
-  getReplay: async ({ params }, deps) => ({ status: 200, body: await getReplay(deps, params.name) }),
+  getReplay: async ({ params, caller }, deps) => ({
+    status: 200,
+    body: await getReplay(deps, caller.tenant, params.name),
+  }),
 };
 
 /**

@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
 import { DynamoDbDeadLetterRepository } from '../../shared/adapters/dynamodb/dead-letter-repository';
 import { DynamoDbEventLog } from '../../shared/adapters/dynamodb/event-log';
+import { DynamoDbSourceClaims } from '../../shared/adapters/dynamodb/source-claims';
 import { DynamoDbSubscriptionRepository } from '../../shared/adapters/dynamodb/subscription-repository';
 import { EventBridgeReplayer } from '../../shared/adapters/eventbridge/replayer';
 import { EventBridgeSubscriptionRules } from '../../shared/adapters/eventbridge/subscription-rules';
@@ -44,6 +45,9 @@ export function eventsDeps(base: FunctionBase, tables: EventsTables, parts: Even
   const { config } = base;
   return {
     ...tables,
+    sources: new DynamoDbSourceClaims(base.documentClient, requireSetting(config, 'EVENTS_TABLE'), () =>
+      base.clock.now(),
+    ),
     contracts: new DynamoDbContractRepository(base.documentClient, requireSetting(config, 'CONTRACTS_TABLE')),
     compiled: new CompiledContractCache(64),
     policyCache: base.policyCache,
@@ -59,7 +63,7 @@ export function eventsDeps(base: FunctionBase, tables: EventsTables, parts: Even
 /**
  * AWS mode: the EventBridge custom bus, one rule per subscription (named with the rule prefix)
  * targeting the delivery queue, the SQS delivery queue for redrive, and replays of the bus archive
- * to the rules of the replayed event types.
+ * to the rules of the caller's tenant's subscriptions to the replayed event types.
  *
  * @throws {Error} naming a missing setting (EVENT_BUS_NAME, EVENT_BUS_ARN, DELIVERY_QUEUE_URL/ARN, EVENTS_DLQ_ARN, EVENT_ARCHIVE_ARN)
  */
@@ -77,8 +81,8 @@ export function awsEventBusParts(config: Config, subscriptions: SubscriptionRepo
     replayer: new EventBridgeReplayer(eventBridge, {
       archiveArn: requireSetting(config, 'EVENT_ARCHIVE_ARN'),
       eventBusArn: requireSetting(config, 'EVENT_BUS_ARN'),
-      ruleArnsFor: async (eventTypes) =>
-        (await subscriptions.list())
+      ruleArnsFor: async (tenant, eventTypes) =>
+        (await subscriptions.list(tenant))
           .filter((s) => s.ruleArn && (!eventTypes || eventTypes.includes(s.eventType)))
           .map((s) => s.ruleArn as string),
     }),

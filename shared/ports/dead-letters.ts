@@ -1,3 +1,4 @@
+import type { Owner } from '../domain/auth/owner';
 import type { IntegrationEvent } from '../domain/events/integration-event';
 import type { ErrorCategory } from '../domain/resilience/integration-error';
 import type { Page } from './contract-repository';
@@ -20,25 +21,32 @@ export type DeadLetter = {
   lastStatus?: number;
   lastError: { code: string; category: ErrorCategory; message: string };
   createdAt: string;
+  /** The subscription's owner: the dead letter belongs to its tenant. */
+  owner: Owner;
 };
 
 /**
- * Storage of dead letters. Implementations throw `DependencyUnavailableError` when storage throttles
+ * Storage of dead letters, each in its subscription's tenant: every read, listing, claim and delete
+ * names the tenant, so one tenant never reaches another's. Implementations throw `DependencyUnavailableError` when storage throttles
  * or is unreachable, `InputTooLargeError` for an event it cannot hold, and `MalformedInputError` for a
  * cursor it did not issue.
  */
 export interface DeadLetterRepository {
+  /** Stores a dead letter in `deadLetter.owner.tenant`. */
   put(deadLetter: DeadLetter): Promise<void>;
-  get(id: string): Promise<DeadLetter | undefined>;
-  /** Newest first; at most one of subscriptionId and type filters. */
-  list(options: { subscriptionId?: string; type?: string; limit: number; cursor?: string }): Promise<Page<DeadLetter>>;
+  get(tenant: string, id: string): Promise<DeadLetter | undefined>;
+  /** One tenant's dead letters, newest first; at most one of subscriptionId and type filters. */
+  list(
+    tenant: string,
+    options: { subscriptionId?: string; type?: string; limit: number; cursor?: string },
+  ): Promise<Page<DeadLetter>>;
   /**
    * Claims a dead letter for redrive with one conditional write (unclaimed, or claimed before
    * `staleBefore` ms): exactly one of racing redrives gets it.
    */
-  claim(id: string, now: number, staleBefore: number): Promise<DeadLetter | undefined>;
+  claim(tenant: string, id: string, now: number, staleBefore: number): Promise<DeadLetter | undefined>;
   /** Releases a claim that could not be carried out. */
-  release(id: string): Promise<void>;
+  release(tenant: string, id: string): Promise<void>;
   /** Removes a dead letter; false when there was none. */
-  delete(id: string): Promise<boolean>;
+  delete(tenant: string, id: string): Promise<boolean>;
 }

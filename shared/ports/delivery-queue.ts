@@ -1,9 +1,11 @@
 /**
- * A message on the delivery queue: one event for one subscription. In AWS the subscription's
- * EventBridge rule target writes it (its input transformer wraps the event with the subscription
- * id); locally the in-process bus does.
+ * A message on the delivery queue: one event for one subscription of one tenant. In AWS the
+ * subscription's EventBridge rule target writes it (its input transformer wraps the event with the
+ * subscription's tenant and id); locally the in-process bus does.
  */
 export type DeliveryMessage = {
+  /** The subscription's tenant (its owner's): subscription ids are unique per tenant only. */
+  tenant: string;
   subscriptionId: string;
   /** The IntegrationEvent envelope, as published. */
   event: Record<string, unknown>;

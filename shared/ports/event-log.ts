@@ -1,3 +1,4 @@
+import type { Owner } from '../domain/auth/owner';
 import type { IntegrationEvent } from '../domain/events/integration-event';
 import type { Page } from './contract-repository';
 
@@ -18,13 +19,16 @@ export type EventRecord = {
   error?: { code: string; message: string };
   /** Milliseconds since the Unix epoch until which a `pending` claim is held. */
   leaseUntil?: number;
+  /** The publisher: the event belongs to its tenant (ids are unique per tenant). */
+  owner: Owner;
 };
 
 /** What claiming an id for publication found. */
 export type ClaimResult = { claimed: true } | { claimed: false; existing: EventRecord };
 
 /**
- * The event log: one record per event id, written with conditions so that one id is published once.
+ * The event log: one record per (tenant, event id), written with conditions so that one id is
+ * published once per tenant. Every read names the tenant: another tenant's events do not exist.
  *
  * Implementations throw `DependencyUnavailableError` when storage throttles or is unreachable,
  * `InputTooLargeError` for an event the store cannot hold, and `MalformedInputError` for a cursor
@@ -32,7 +36,7 @@ export type ClaimResult = { claimed: true } | { claimed: false; existing: EventR
  */
 export interface EventLog {
   /**
-   * Claims an id for publishing with one conditional write: succeeds when the id is new, or when
+   * Claims an id in `record.owner.tenant` for publishing with one conditional write: succeeds when the id is new there, or when
    * an earlier record with the same content failed or its claim expired (a publisher that died).
    *
    * @param expiresAt - epoch seconds after which the record may be deleted (TTL retention)
@@ -45,12 +49,16 @@ export interface EventLog {
     now: number,
   ): Promise<ClaimResult>;
   /** Marks a claimed record published (with EventBridge's id when there is one). */
-  markPublished(id: string, publishedAt: string, eventBridgeId?: string): Promise<void>;
+  markPublished(tenant: string, id: string, publishedAt: string, eventBridgeId?: string): Promise<void>;
   /** Marks a claimed record failed, releasing the claim. */
-  markFailed(id: string, error: { code: string; message: string }): Promise<void>;
-  get(id: string): Promise<EventRecord | undefined>;
-  /** The published events of one correlation id, oldest first (by timestamp, then id). */
-  listByCorrelation(correlationId: string, options: { limit: number; cursor?: string }): Promise<Page<EventRecord>>;
-  /** Published events with `from ≤ timestamp < to` (ms), oldest first: the local replay's source. */
-  listPublishedBetween(from: number, to: number): AsyncIterable<IntegrationEvent>;
+  markFailed(tenant: string, id: string, error: { code: string; message: string }): Promise<void>;
+  get(tenant: string, id: string): Promise<EventRecord | undefined>;
+  /** One tenant's published events of one correlation id, oldest first (by timestamp, then id). */
+  listByCorrelation(
+    tenant: string,
+    correlationId: string,
+    options: { limit: number; cursor?: string },
+  ): Promise<Page<EventRecord>>;
+  /** One tenant's published events with `from ≤ timestamp < to` (ms), oldest first: the local replay's source. */
+  listPublishedBetween(tenant: string, from: number, to: number): AsyncIterable<IntegrationEvent>;
 }

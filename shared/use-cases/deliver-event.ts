@@ -53,9 +53,11 @@ const MAX_VISIBILITY_SECONDS = 43_200 - 120;
  * - 408, 429, 5xx, timeouts, connection errors → retried while `attempt ≤ maxRetries`, after the
  *   subscription's backoff (a longer `Retry-After` wins, up to maxDelayMs), by changing the
  *   message's visibility;
- * - other 4xx, a blocked target, retries exhausted, or a deleted subscription → a dead letter.
- * Every failed attempt is counted per `webhook:<subscription id>` and code (alerts included), under
- * the subscription's owning tenant (`aif`, the framework's own, when it has no recorded owner).
+ * - other 4xx, a blocked target, retries exhausted, or a deleted subscription → a dead letter of
+ *   the subscription's tenant (the message's tenant, `input.message.tenant`, names the subscription
+ *   with its id: ids are per tenant).
+ * Every failed attempt is counted per `webhook:<subscription id>` and code (alerts included, for
+ * the subscription's tenant).
  *
  * @param input.attempt - this message's receive count (1 = first delivery attempt)
  * @throws {DependencyUnavailableError} when the dead letter cannot be stored — the message then
@@ -66,7 +68,10 @@ export async function deliverEvent(
   input: { message: DeliveryMessage; attempt: number; receiptHandle: string },
 ): Promise<DeliveryOutcome> {
   const event = input.message.event as IntegrationEvent;
-  const subscription = await deps.subscriptions.get(input.message.subscriptionId);
+  const subscription = await deps.subscriptions.get({
+    tenant: input.message.tenant,
+    id: input.message.subscriptionId,
+  });
   const source = `webhook:${input.message.subscriptionId}`;
   if (!subscription) {
     const error = new IntegrationError(`The subscription ${input.message.subscriptionId} no longer exists`, {
@@ -215,6 +220,8 @@ async function deadLetter(
     ...(typeof status === 'number' && { lastStatus: status }),
     lastError: { code: error.code, category: error.category, message: error.message },
     createdAt: now.toISOString(),
+    // The subscription's tenant (the message's, when the subscription is gone): its dead letters only.
+    owner: subscription?.owner ?? { tenant: input.message.tenant, principal: '' },
   });
   return { outcome: 'dead-lettered', deadLetterId: id, reason, error };
 }

@@ -4,23 +4,25 @@ import type { Page } from '../ports/contract-repository';
 import type { EventLog, EventRecord } from '../ports/event-log';
 
 /**
- * One event from the log, with its publication state.
+ * One of the tenant's events from the log, with its publication state and owner.
  *
- * @throws {NotFoundError} when the log has no such id (never published, or past its retention)
+ * @param tenant - the caller's tenant: another tenant's event of that id is not found
+ * @throws {NotFoundError} when the tenant's log has no such id (never published by it, or past its retention)
  */
-export async function getEvent(deps: { eventLog: EventLog }, id: string): Promise<EventRecord> {
-  const record = await deps.eventLog.get(id);
+export async function getEvent(deps: { eventLog: EventLog }, tenant: string, id: string): Promise<EventRecord> {
+  const record = await deps.eventLog.get(tenant, id);
   if (!record) throw new NotFoundError(`No event ${id} in the event log`);
   const { leaseUntil: _lease, ...shown } = record;
   return shown;
 }
 
-/** The published events of one correlation id — the causation chain — oldest first. */
+/** The tenant's published events of one correlation id — the causation chain — oldest first. */
 export async function listEventsByCorrelation(
   deps: { eventLog: EventLog },
+  tenant: string,
   query: { correlationId: string; limit: number; cursor?: string },
 ): Promise<Page<EventRecord>> {
-  const page = await deps.eventLog.listByCorrelation(query.correlationId, {
+  const page = await deps.eventLog.listByCorrelation(tenant, query.correlationId, {
     limit: query.limit,
     ...(query.cursor !== undefined && { cursor: query.cursor }),
   });

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { IntegrationEvent } from '../domain/events/integration-event';
+import { withTenant } from '../domain/events/tenancy';
 import type { InstanceStatus, ServiceInstance } from '../domain/mesh/service-instance';
 import { classifyError } from '../domain/resilience/classify';
 import { type Clock, nowMs } from '../ports/clock';
@@ -119,6 +120,19 @@ function isStale(instance: ServiceInstance, status: InstanceStatus, deps: Health
 }
 
 function statusChanged(
+  instance: ServiceInstance,
+  from: InstanceStatus | undefined,
+  check: NonNullable<ServiceInstance['lastHealthCheck']>,
+  now: number,
+): IntegrationEvent {
+  const event = statusChangedEvent(instance, from, check, now);
+  // The event concerns the instance's tenant: it travels for it, reaching its subscriptions only.
+  // Instances without an owner (registered before owners were recorded) concern no tenant.
+  const tenant = (instance as { owner?: { tenant?: string } }).owner?.tenant;
+  return tenant ? withTenant(event, tenant) : event;
+}
+
+function statusChangedEvent(
   instance: ServiceInstance,
   from: InstanceStatus | undefined,
   check: NonNullable<ServiceInstance['lastHealthCheck']>,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { NotOwnerError } from '../domain/auth/errors';
 import type { Owner } from '../domain/auth/owner';
 import { contentHash } from '../domain/canonical-json';
 import type { CompiledContractCache } from '../domain/contracts/validator';
@@ -14,6 +15,7 @@ import {
 } from '../domain/errors';
 import { DEFAULT_MAX_ENTRY_BYTES, preparePutEventsEntry } from '../domain/events/entry-rules';
 import { type IntegrationEvent, IntegrationEventSchema } from '../domain/events/integration-event';
+import { isReservedSource, withTenant } from '../domain/events/tenancy';
 import { decide } from '../domain/resilience/decide';
 import { IntegrationError } from '../domain/resilience/integration-error';
 import { resolvePolicy } from '../domain/resilience/policy';
@@ -21,6 +23,7 @@ import { type Clock, nowMs } from '../ports/clock';
 import type { ContractRepository } from '../ports/contract-repository';
 import type { EventLog } from '../ports/event-log';
 import type { EventPublisher, PublishOutcome } from '../ports/event-publisher';
+import type { SourceClaims } from '../ports/source-claims';
 import type { ErrorPolicyCache } from './error-policy-cache';
 
 /** Most events one `POST /v1/events` takes. */
@@ -36,6 +39,8 @@ export const EVENT_CONTRACT_SCHEMA = 'payload';
 export type PublishEventsDeps = {
   eventLog: EventLog;
   events: EventPublisher;
+  /** Which tenant each `source` belongs to (the first to publish it). */
+  sources: SourceClaims;
   contracts: Pick<ContractRepository, 'getVersion' | 'listVersionHeaders'>;
   compiled: CompiledContractCache;
   policyCache: ErrorPolicyCache;
@@ -53,8 +58,9 @@ export type EventResult =
   | {
       index: number;
       id?: string;
-      status: 'rejected' | 'conflict' | 'failed';
-      /** The HTTP status this event alone would get: 409, 413, 422 or 503. */
+      /** `forbidden`: its `source` is another tenant's, or the framework's (`aif.*`). */
+      status: 'rejected' | 'forbidden' | 'conflict' | 'failed';
+      /** The HTTP status this event alone would get: 403, 409, 413, 422 or 503. */
       httpStatus: number;
       detail: string;
       errors?: FieldProblem[];
@@ -86,33 +92,36 @@ const BodySchema = z.unknown().superRefine((body, ctx) => {
 });
 
 /**
- * Publishes one event or a batch (`POST /v1/events`).
+ * Publishes one event or a batch (`POST /v1/events`) for the publisher's tenant.
  *
  * 1. Every event is validated (envelope; then its payload against its **event contract**: the
  *    contract the publisher's tenant registered under the event type's name, at the event's
  *    version, schema `payload` — another tenant's contracts never judge this tenant's events);
  *    entries EventBridge would refuse inside an HTTP 200 (detail-type too long, Detail not an
  *    object, entry over the size cap) are caught here. A refused event is not published at all.
- * 2. Each remaining id is claimed in the event log with one conditional write: an id already
- *    published is a `duplicate` (not sent again); the same id with other content is a `conflict`.
- * 3. Claimed events go to the bus (PutEvents ≤ 10 entries per call); entries that fail
+ *    Each event is stamped with the publisher's tenant (`metadata["aif-tenant"]`, replacing any
+ *    value sent): it travels for that tenant and reaches that tenant's subscriptions only.
+ * 2. Each `source` must be the tenant's: `aif` and `aif.*` are the framework's, and any other
+ *    source belongs to the first tenant that publishes it (claimed with one conditional write).
+ *    An event of someone else's source is `forbidden` (403); the batch's other events go on.
+ * 3. Each remaining id is claimed in the tenant's event log with one conditional write: an id
+ *    already published by the tenant is a `duplicate` (not sent again); the same id with other
+ *    content is a `conflict`. Ids are per tenant: another tenant's id is no duplicate.
+ * 4. Claimed events go to the bus (PutEvents ≤ 10 entries per call); entries that fail
  *    retryably are re-sent — only those — with the error policies' backoff, within 10 s.
- * 4. The log records each event as published (with EventBridge's id) or failed (publishing the
+ * 5. The log records each event as published (with EventBridge's id) or failed (publishing the
  *    same id again retries it).
  *
  * @param body - the request body: one envelope, or an array of 1–100
- * @param publisher - who publishes: its tenant's event contracts validate the payloads
+ * @param owner - the publisher (`ownerOf(caller)`): its tenant owns the events, and its tenant's
+ *   event contracts validate the payloads
  * @returns every event's result in input order, the count of events not on the bus, and the
  *   outcome: `published` (all on the bus, duplicates included), `partially-published`, or `refused`
  *   (none) — the events function answers 202, 207 and {@link publishFailure}'s problem
  * @throws {ValidationError} when the body is neither an envelope nor an array of 1–100
  * @throws {DependencyUnavailableError} when the event log is unavailable
  */
-export async function publishEvents(
-  deps: PublishEventsDeps,
-  body: unknown,
-  publisher: Pick<Owner, 'tenant'>,
-): Promise<PublishReport> {
+export async function publishEvents(deps: PublishEventsDeps, body: unknown, owner: Owner): Promise<PublishReport> {
   const parsedBody = BodySchema.safeParse(body);
   if (!parsedBody.success) {
     throw new ValidationError(
@@ -140,8 +149,8 @@ export async function publishEvents(
         );
         return;
       }
-      const event = parsed.data;
-      const problems = await contractProblems(deps, publisher.tenant, event, prefix);
+      const event = withTenant(parsed.data, owner.tenant);
+      const problems = await contractProblems(deps, owner.tenant, event, prefix);
       if (problems.length > 0) {
         results[index] = rejected(
           index,
@@ -173,9 +182,10 @@ export async function publishEvents(
   }
   // Validation finishes in any order; the bus gets events in input order.
   const unique = accepted.filter(({ index }) => results[index] === undefined).sort((a, b) => a.index - b.index);
+  const owned = await checkSources(deps, unique, results, owner, batch);
 
-  const toSend = await claimAll(deps, unique, results, batch);
-  await sendAll(deps, toSend, results);
+  const toSend = await claimAll(deps, owned, results, batch, owner);
+  await sendAll(deps, toSend, results, owner.tenant);
   const failedEntryCount = results.filter((r) => 'httpStatus' in r).length;
   const outcome =
     failedEntryCount === 0 ? 'published' : failedEntryCount === results.length ? 'refused' : 'partially-published';
@@ -233,12 +243,63 @@ async function contractProblems(
     .map((issue) => ({ pointer: issue.instancePath, message: issue.message, keyword: issue.keyword }));
 }
 
+/**
+ * Keeps the events whose `source` the tenant may publish: not the framework's (`aif`, `aif.*`),
+ * and claimed by the tenant (one claim per distinct source, the first publisher wins). The others
+ * get a `forbidden` result (403) naming the source; a claim that cannot be made now, `failed` (503).
+ */
+async function checkSources(
+  deps: PublishEventsDeps,
+  accepted: Array<{ index: number; event: IntegrationEvent }>,
+  results: EventResult[],
+  owner: Owner,
+  batch: boolean,
+): Promise<Array<{ index: number; event: IntegrationEvent }>> {
+  const claims = new Map<string, Promise<boolean | DependencyUnavailableError>>();
+  const claimOf = (source: string) => {
+    let claim = claims.get(source);
+    if (!claim) {
+      claim = deps.sources.claim(source, owner).catch((error: unknown) => {
+        if (error instanceof DependencyUnavailableError) return error;
+        throw error;
+      });
+      claims.set(source, claim);
+    }
+    return claim;
+  };
+  const allowed = await Promise.all(
+    accepted.map(async ({ index, event }) => {
+      const reserved = isReservedSource(event.source);
+      const claimed = reserved ? false : await claimOf(event.source);
+      if (claimed === true) return true;
+      if (claimed instanceof DependencyUnavailableError) {
+        results[index] = { index, id: event.id, status: 'failed', httpStatus: 503, detail: claimed.message };
+        return false;
+      }
+      const detail = reserved
+        ? `The source ${event.source} is reserved for the framework (aif and aif.*)`
+        : `The source ${event.source} belongs to another tenant`;
+      results[index] = {
+        index,
+        id: event.id,
+        status: 'forbidden',
+        httpStatus: 403,
+        detail,
+        errors: [{ pointer: `${batch ? `/${index}` : ''}/source`, message: detail, keyword: 'owner' }],
+      };
+      return false;
+    }),
+  );
+  return accepted.filter((_, i) => allowed[i]);
+}
+
 /** Claims every id in the log; fills the results of duplicates and conflicts, returns what to send. */
 async function claimAll(
   deps: PublishEventsDeps,
   accepted: Array<{ index: number; event: IntegrationEvent }>,
   results: EventResult[],
   batch: boolean,
+  owner: Owner,
 ): Promise<Array<{ index: number; event: IntegrationEvent }>> {
   const now = deps.clock.now();
   const expiresAt = Math.ceil(now.getTime() / 1000) + deps.retentionDays * 86_400;
@@ -253,6 +314,7 @@ async function claimAll(
             status: 'pending',
             receivedAt: now.toISOString(),
             leaseUntil: now.getTime() + PUBLISH_LEASE_MS,
+            owner: { tenant: owner.tenant, principal: owner.principal },
           },
           expiresAt,
           now.getTime(),
@@ -320,6 +382,7 @@ async function sendAll(
   deps: PublishEventsDeps,
   toSend: Array<{ index: number; event: IntegrationEvent }>,
   results: EventResult[],
+  tenant: string,
 ): Promise<void> {
   const overrides = await deps.policyCache.overrides();
   const deadline = deps.clock.now().getTime() + PUBLISH_RETRY_BUDGET_MS;
@@ -333,7 +396,12 @@ async function sendAll(
       pending.map(async (item, i) => {
         const outcome = outcomes[i] as PublishOutcome;
         if (outcome.status === 'published') {
-          await deps.eventLog.markPublished(item.event.id, deps.clock.now().toISOString(), outcome.eventBridgeId);
+          await deps.eventLog.markPublished(
+            tenant,
+            item.event.id,
+            deps.clock.now().toISOString(),
+            outcome.eventBridgeId,
+          );
           results[item.index] = {
             index: item.index,
             id: item.event.id,
@@ -356,7 +424,10 @@ async function sendAll(
           delayMs = Math.max(delayMs, resolution.delayMs);
           return;
         }
-        await deps.eventLog.markFailed(item.event.id, { code: outcome.errorCode, message: outcome.errorMessage });
+        await deps.eventLog.markFailed(tenant, item.event.id, {
+          code: outcome.errorCode,
+          message: outcome.errorMessage,
+        });
         results[item.index] = {
           index: item.index,
           id: item.event.id,
@@ -386,9 +457,9 @@ const ENTRY_FAULTS: ReadonlySet<string> = new Set([
 
 /**
  * The error a `refused` publish request (no event on the bus) is answered with: the most urgent
- * failure among its events — unavailable (503, publish again) > conflict (409) > too large (413) >
- * invalid (422) — with every field problem, and, as extensions, every event's outcome (`results`)
- * and `failedEntryCount`.
+ * failure among its events — unavailable (503, publish again) > forbidden (403, a source that is
+ * not the caller's: `NotOwnerError`) > conflict (409) > too large (413) > invalid (422) — with every
+ * field problem, and, as extensions, every event's outcome (`results`) and `failedEntryCount`.
  *
  * @example throw publishFailure(report); // 422 / 409 / 413 / 503 problem+json with results
  */
@@ -398,9 +469,11 @@ export function publishFailure(report: PublishReport): DomainError {
   const problems = failed.flatMap((r) => ('errors' in r && r.errors ? r.errors : []));
   const options = { extensions: { results: report.results, failedEntryCount: report.failedEntryCount } };
   const statuses = new Set(failed.map((r) => r.httpStatus));
-  switch ([503, 409, 413].find((status) => statuses.has(status))) {
+  switch ([503, 403, 409, 413].find((status) => statuses.has(status))) {
     case 503:
       return new DependencyUnavailableError(detail, 1, { ...options, problems });
+    case 403:
+      return new NotOwnerError(detail, problems, options);
     case 409:
       return new ConflictError(detail, problems, options);
     case 413:

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IntegrationEvent } from '../domain/events/integration-event';
+import { withTenant } from '../domain/events/tenancy';
 import { counterExpiresAt, counterKeys } from '../domain/resilience/counting';
 import { IntegrationError } from '../domain/resilience/integration-error';
 import { type AlertWindow, type ResolvedPolicy, resolvePolicy, WINDOW_MS } from '../domain/resilience/policy';
@@ -73,7 +74,8 @@ export type RecordedError = {
  *
  * @param error - the classified error; its source and code name the counter
  * @param tenant - whose error it is: the reporting caller's tenant, or for errors the framework
- *   records outside a request, `tenantConcerned(owner of the object concerned)` (`aif` when unknown)
+ *   records outside a request, `tenantConcerned(owner of the object concerned)` (`aif` when unknown);
+ *   the alert travels for it and reaches its subscriptions only
  * @returns the counts, the policy used and the alert state
  * @throws {DependencyUnavailableError} when the counters cannot be written (nothing is counted
  *   twice on retry of a failed call: a failed `ADD` did not count)
@@ -120,7 +122,9 @@ export async function recordError(
     const winner = (await deps.counters.get(key))?.alert ?? mark;
     return { policy, counts, alert: { ...toOutcome(key, winner), raisedNow: false } };
   }
-  const published = await publishAlert(deps, alertEvent(key, error, counter.count, alertThreshold, now));
+  const alert = alertEvent(key, error, counter.count, alertThreshold, now);
+  // The alert travels for the tenant (`detail.metadata["aif-tenant"]`): it reaches that tenant's subscriptions only.
+  const published = await publishAlert(deps, withTenant(alert, tenant));
   if (published) await deps.counters.confirmAlert(key, mark.eventId);
   deps.metrics?.alertRaised({
     eventId: mark.eventId,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
+import type { Owner } from '../domain/auth/owner';
 import { issueProblems, NotFoundError, ValidationError } from '../domain/errors';
 import { EventTypeSchema } from '../domain/events/integration-event';
 import type { Clock } from '../ports/clock';
@@ -14,7 +15,7 @@ export const ReplayRequestSchema = z
       .max(64)
       .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits and . _ - only (EventBridge replay names)')
       .optional()
-      .meta({ description: 'Replay name, unique; generated when absent' }),
+      .meta({ description: "Replay name, unique within the caller's tenant; generated when absent" }),
     from: z.iso.datetime({ offset: true }).meta({ description: 'Start of the range (inclusive), ISO 8601' }),
     to: z.iso
       .datetime({ offset: true })
@@ -27,11 +28,13 @@ export const ReplayRequestSchema = z
   .meta({ id: 'ReplayRequest' });
 
 /**
- * Starts a replay (EventBridge StartReplay from the bus archive in AWS; the event log locally).
- * Replayed events reach the subscriptions again — subscribers de-duplicating by `webhook-id` see
- * each event once.
+ * Starts a replay of the caller's tenant's events to the tenant's own subscriptions (EventBridge
+ * StartReplay from the bus archive in AWS, restricted to the tenant's subscription rules; the
+ * tenant's part of the event log locally). Replayed events reach the subscriptions again —
+ * subscribers de-duplicating by `webhook-id` see each event once.
  *
  * @param body - the request body, unvalidated
+ * @param owner - who starts it (`ownerOf(caller)`): its tenant's events, subscriptions and replay names
  * @throws {ValidationError} naming every problem (range reversed, in the future, or older than the
  *   retention — events past it are gone from the archive and the log)
  * @throws {ConflictError} when the name is taken
@@ -39,6 +42,7 @@ export const ReplayRequestSchema = z
 export async function startReplay(
   deps: { replayer: Replayer; clock: Clock; retentionDays: number },
   body: unknown,
+  owner: Owner,
 ): Promise<Replay> {
   const parsed = ReplayRequestSchema.safeParse(body);
   const problems = parsed.success ? [] : issueProblems(parsed.error.issues);
@@ -71,16 +75,17 @@ export async function startReplay(
     from: Date.parse(from),
     to: Date.parse(to),
     ...(eventTypes && { eventTypes }),
+    owner: { tenant: owner.tenant, principal: owner.principal },
   });
 }
 
 /**
- * A replay's state.
+ * The state of one of the tenant's replays.
  *
- * @throws {NotFoundError} when there is no replay of that name
+ * @throws {NotFoundError} when the tenant has no replay of that name (another tenant's is not found either)
  */
-export async function getReplay(deps: { replayer: Replayer }, name: string): Promise<Replay> {
-  const replay = await deps.replayer.describe(name);
+export async function getReplay(deps: { replayer: Replayer }, tenant: string, name: string): Promise<Replay> {
+  const replay = await deps.replayer.describe(tenant, name);
   if (!replay) throw new NotFoundError(`No replay ${name}`);
   return replay;
 }

@@ -1,8 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Owner } from '../domain/auth/owner';
 import { canonicalJson } from '../domain/canonical-json';
 import { ConflictError, type FieldProblem, issueProblems, NotFoundError, ValidationError } from '../domain/errors';
 import { validateEventPattern } from '../domain/events/event-pattern';
-import { rulePattern, type Subscription, SubscriptionInputSchema } from '../domain/events/subscription';
+import {
+  rulePattern,
+  type Subscription,
+  SubscriptionInputSchema,
+  subscriptionKey,
+} from '../domain/events/subscription';
 import { checkTargetUrl, type OutboundAddressRules } from '../domain/net/outbound-address-rules';
 import { resolvePolicy } from '../domain/resilience/policy';
 import type { WriteOutcome } from '../domain/write-outcome';
@@ -35,9 +41,12 @@ export type SubscriptionView = Omit<Subscription, 'target'> & {
  * rule (EventBridge rule → delivery queue in AWS, the in-process subscription rules locally) and marks it
  * active. Omitted retry settings come from the `transient` error policy; an omitted secret is
  * generated and returned once. Creating the same id again with the same settings answers the
- * stored subscription (idempotent); other settings are a conflict.
+ * stored subscription (idempotent); other settings are a conflict. The subscription belongs to
+ * `owner`'s tenant: its ids are the tenant's own (another tenant may use the same id), and its rule
+ * matches only events published for that tenant.
  *
  * @param body - the request body, unvalidated
+ * @param owner - the creator (`ownerOf(caller)`), recorded as the subscription's owner
  * @returns the subscription and the outcome: `created` now, or `unchanged` (the same settings were stored)
  * @throws {ValidationError} naming every problem of the body, the filter and the URL
  * @throws {ConflictError} when the id holds a different subscription
@@ -46,6 +55,7 @@ export type SubscriptionView = Omit<Subscription, 'target'> & {
 export async function createSubscription(
   deps: SubscriptionDeps,
   body: unknown,
+  owner: Owner,
 ): Promise<{ outcome: Extract<WriteOutcome, 'created' | 'unchanged'>; subscription: SubscriptionView }> {
   const parsed = SubscriptionInputSchema.safeParse(body);
   const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
@@ -55,7 +65,7 @@ export async function createSubscription(
     if (!filter.valid) problems.push({ pointer: '/filter', message: filter.reason, keyword: 'eventPattern' });
     else if (typeof raw.eventType === 'string') {
       const whole = JSON.stringify(
-        rulePattern({ eventType: raw.eventType, filter: raw.filter as Record<string, unknown> }),
+        rulePattern({ eventType: raw.eventType, filter: raw.filter as Record<string, unknown>, owner }),
       );
       if (whole.length > MAX_EVENT_PATTERN_CHARS) {
         problems.push({
@@ -95,6 +105,7 @@ export async function createSubscription(
     priority: input.priority,
     status: 'provisioning',
     createdAt: deps.clock.now().toISOString(),
+    owner: { tenant: owner.tenant, principal: owner.principal },
   };
 
   const stored = await deps.subscriptions.create(subscription);
@@ -113,15 +124,15 @@ export async function createSubscription(
     return { outcome: 'created', subscription: view(await provision(deps, subscription), true) };
   } catch (error) {
     // Leave nothing half-made: no rule without a record, no record without a rule.
-    await deps.rules.remove(subscription.id).catch(() => undefined);
-    await deps.subscriptions.delete(subscription.id);
+    await deps.rules.remove(subscriptionKey(subscription)).catch(() => undefined);
+    await deps.subscriptions.delete(subscriptionKey(subscription));
     throw error;
   }
 }
 
 async function provision(deps: SubscriptionDeps, subscription: Subscription): Promise<Subscription> {
   const { ruleArn } = await deps.rules.put(subscription);
-  const active = await deps.subscriptions.activate(subscription.id, ruleArn);
+  const active = await deps.subscriptions.activate(subscriptionKey(subscription), ruleArn);
   if (!active) throw new NotFoundError(`The subscription ${subscription.id} was deleted while it was being created`);
   return active;
 }
@@ -133,6 +144,8 @@ function sameSettings(a: Subscription, b: Subscription, secretGiven: boolean): b
     status: '',
     createdAt: '',
     ruleArn: '',
+    // The tenant is the key's; which of its principals created it is no setting.
+    owner: { tenant: '', principal: '' },
   });
   return canonicalJson(comparable(a, secretGiven)) === canonicalJson(comparable(b, secretGiven));
 }
@@ -153,37 +166,43 @@ function view(subscription: Subscription, withSecret: boolean): SubscriptionView
   };
 }
 
-/** Every subscription (secrets hidden). */
-export async function listSubscriptions(deps: Pick<SubscriptionDeps, 'subscriptions'>): Promise<SubscriptionView[]> {
-  return (await deps.subscriptions.list()).map((s) => view(s, false));
+/** Every subscription of the tenant (secrets hidden). */
+export async function listSubscriptions(
+  deps: Pick<SubscriptionDeps, 'subscriptions'>,
+  tenant: string,
+): Promise<SubscriptionView[]> {
+  return (await deps.subscriptions.list(tenant)).map((s) => view(s, false));
 }
 
 /**
- * One subscription (secret hidden).
+ * One of the tenant's subscriptions (secret hidden).
  *
- * @throws {NotFoundError} when there is none
+ * @throws {NotFoundError} when the tenant has none of that id (another tenant's is not found either)
  */
 export async function getSubscription(
   deps: Pick<SubscriptionDeps, 'subscriptions'>,
+  tenant: string,
   id: string,
 ): Promise<SubscriptionView> {
-  const found = await deps.subscriptions.get(id);
+  const found = await deps.subscriptions.get({ tenant, id });
   if (!found) throw new NotFoundError(`No subscription ${id}`);
   return view(found, false);
 }
 
 /**
- * Deletes a subscription: its rule's targets, then its rule, then the record — so no event is
- * routed to a subscription that no longer exists. Deliveries already queued become dead letters
- * (reason `subscription-not-found`) rather than vanish.
+ * Deletes one of the tenant's subscriptions: its rule's targets, then its rule, then the record —
+ * so no event is routed to a subscription that no longer exists. Deliveries already queued become
+ * dead letters (reason `subscription-not-found`) rather than vanish.
  *
- * @throws {NotFoundError} when there is none
+ * @throws {NotFoundError} when the tenant has none of that id (another tenant's is left alone)
  */
 export async function deleteSubscription(
   deps: Pick<SubscriptionDeps, 'subscriptions' | 'rules'>,
+  tenant: string,
   id: string,
 ): Promise<void> {
-  if (!(await deps.subscriptions.get(id))) throw new NotFoundError(`No subscription ${id}`);
-  await deps.rules.remove(id);
-  if (!(await deps.subscriptions.delete(id))) throw new NotFoundError(`No subscription ${id}`);
+  const key = { tenant, id };
+  if (!(await deps.subscriptions.get(key))) throw new NotFoundError(`No subscription ${id}`);
+  await deps.rules.remove(key);
+  if (!(await deps.subscriptions.delete(key))) throw new NotFoundError(`No subscription ${id}`);
 }

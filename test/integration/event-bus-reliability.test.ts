@@ -4,6 +4,7 @@ import { DynamoDbDeadLetterRepository, newDeadLetterId } from '../../shared/adap
 import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
 import { DynamoDbErrorPolicyRepository } from '../../shared/adapters/dynamodb/error-policy-repository';
 import { DynamoDbEventLog } from '../../shared/adapters/dynamodb/event-log';
+import { DynamoDbSourceClaims } from '../../shared/adapters/dynamodb/source-claims';
 import { DynamoDbSubscriptionRepository } from '../../shared/adapters/dynamodb/subscription-repository';
 import { deliveryTable, errorsTable, eventsTable } from '../../shared/adapters/dynamodb/table-definitions';
 import { generateWebhookSecret, signWebhook } from '../../shared/adapters/http/webhook-signer';
@@ -132,16 +133,20 @@ async function allDeadLetters(repository: DynamoDbDeadLetterRepository): Promise
   const all: DeadLetter[] = [];
   let cursor: string | undefined;
   do {
-    const page = await repository.list({ limit: 100, ...(cursor && { cursor }) });
+    const page = await repository.list(OWNER.tenant, { limit: 100, ...(cursor && { cursor }) });
     all.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
   return all;
 }
 
+/** The one tenant publishing and subscribing here. */
+const OWNER = { tenant: 'acme', principal: 'reliability-agent' };
+
 describe('local event bus', () => {
   describe('publish → route → deliver under injected failures', () => {
     let eventLog: DynamoDbEventLog;
+    let sources: DynamoDbSourceClaims;
     let subscriptions: DynamoDbSubscriptionRepository;
     let deadLetters: DynamoDbDeadLetterRepository;
     let counters: DynamoDbErrorCounterRepository;
@@ -154,6 +159,7 @@ describe('local event bus', () => {
         freshTable(errorsTable),
       ]);
       eventLog = new DynamoDbEventLog(events.client, events.tableName);
+      sources = new DynamoDbSourceClaims(events.client, events.tableName);
       subscriptions = new DynamoDbSubscriptionRepository(delivery.client, delivery.tableName);
       deadLetters = new DynamoDbDeadLetterRepository(delivery.client, delivery.tableName);
       counters = new DynamoDbErrorCounterRepository(errors.client, errors.tableName);
@@ -197,6 +203,7 @@ describe('local event bus', () => {
       });
 
       const subscription: Subscription = {
+        owner: OWNER,
         id: 'reliability-orders',
         eventType: 'order.created',
         target: { type: 'webhook', url: 'https://subscriber.example/hooks/orders', secret: generateWebhookSecret() },
@@ -258,6 +265,7 @@ describe('local event bus', () => {
       const publishDeps: PublishEventsDeps = {
         eventLog,
         events: flakyBus,
+        sources,
         contracts: { listVersionHeaders: async () => [], getVersion: async () => undefined },
         compiled: new CompiledContractCache(),
         policyCache,
@@ -272,7 +280,7 @@ describe('local event bus', () => {
       async function publishUntilSettled(batch: IntegrationEvent[]): Promise<void> {
         let pending = batch;
         for (let round = 1; pending.length > 0 && round <= MAX_CLIENT_ROUNDS; round++) {
-          const report = await publishEvents(publishDeps, pending, { tenant: 'publisher' });
+          const report = await publishEvents(publishDeps, pending, OWNER);
           const failed: IntegrationEvent[] = [];
           for (const [i, result] of report.results.entries()) {
             const event = pending[i] as IntegrationEvent;
@@ -365,12 +373,12 @@ describe('local event bus', () => {
 
       // The event log: every event published (by the hour index), and the re-published ones in full.
       const listed = new Set<string>();
-      for await (const event of eventLog.listPublishedBetween(Date.now() - 3_600_000, Date.now() + 1)) {
+      for await (const event of eventLog.listPublishedBetween(OWNER.tenant, Date.now() - 3_600_000, Date.now() + 1)) {
         if (event.type === 'order.created') listed.add(event.id);
       }
       expect(listed.size).toBe(EVENT_COUNT);
       const sample = [...republished.keys()].slice(0, 200);
-      const records = await Promise.all(sample.map((id) => eventLog.get(id)));
+      const records = await Promise.all(sample.map((id) => eventLog.get(OWNER.tenant, id)));
       for (const record of records) {
         expect(record?.status).toBe('published');
         expect(record?.error).toBeUndefined();

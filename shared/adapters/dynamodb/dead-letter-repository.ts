@@ -8,15 +8,18 @@ import type { DeadLetter, DeadLetterRepository } from '../../ports/dead-letters'
 import { decodeCursor, invalidCursorError } from './cursor';
 import { inTable } from './errors';
 import { deleteExisting, queryPage } from './partition';
+import { tenantSegment } from './tenant-key';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
 const MAX_ITEM_BYTES = 400 * 1024;
 /** Room kept for the item's other attributes (ids, index keys, the last error's message…). */
 const ITEM_OVERHEAD_BYTES = 4 * 1024;
 
-const DEAD_LETTER_PARTITION = 'DEADLETTER';
-const subscriptionPk = (subscriptionId: string) => `SUB#${subscriptionId}`;
-const typePk = (eventType: string) => `TYPE#${eventType}`;
+/** The partition of one tenant's dead letters. */
+const deadLettersPk = (tenant: string) => `DEADLETTER#${tenantSegment(tenant)}`;
+const subscriptionPk = (tenant: string, subscriptionId: string) => `SUB#${tenantSegment(tenant)}#${subscriptionId}`;
+const typePk = (tenant: string, eventType: string) => `TYPE#${tenantSegment(tenant)}#${eventType}`;
+const keyOf = (tenant: string, id: string) => ({ pk: deadLettersPk(tenant), sk: id });
 
 /** The largest creation time `newDeadLetterId` encodes in 13 digits: 2286-11-20T17:46:39.999Z. */
 const MAX_ID_TIME_MS = 9_999_999_999_999;
@@ -67,9 +70,11 @@ function cryptoRandom(): number {
 
 /**
  * DeadLetterRepository on the delivery table (see `deliveryTable`): one item per dead letter under
- * `pk = DEADLETTER, sk = <id>`, indexed by subscription (`bySubscription`: `gsi1pk = SUB#<id>`,
- * `gsi1sk = <id>`) and by event type (`byType`: `gsi2pk = TYPE#<type>`, `gsi2sk = <id>`); the
- * event is stored gzip-compressed. Ids sort by creation time (see {@link newDeadLetterId}), so
+ * `pk = DEADLETTER#<tenant>, sk = <id>` (the subscription owner's tenant, percent-encoded), indexed
+ * by subscription (`bySubscription`: `gsi1pk = SUB#<tenant>#<subscription id>`, `gsi1sk = <id>`)
+ * and by event type (`byType`: `gsi2pk = TYPE#<tenant>#<type>`, `gsi2sk = <id>`); the event is
+ * stored gzip-compressed, the owner as `owner` ({tenant, principal}). Every key holds the tenant,
+ * so no read, listing, claim or delete of one tenant reaches another's dead letters. Ids sort by creation time (see {@link newDeadLetterId}), so
  * every listing reads newest first with `ScanIndexForward: false`. Listings by index are
  * eventually consistent (DynamoDB GSIs).
  *
@@ -77,7 +82,7 @@ function cryptoRandom(): number {
  * redrives exactly one wins, and a claim older than the caller's `staleBefore` (a redrive that
  * died) can be taken over.
  *
- * All dead letters share one partition, which sustains DynamoDB's per-partition write rate
+ * A tenant's dead letters share one partition, which sustains DynamoDB's per-partition write rate
  * (1,000 writes per second, DynamoDB quotas) — far above any sane dead-letter rate.
  *
  * @example new DynamoDbDeadLetterRepository(documentClient, 'aif-delivery')
@@ -98,9 +103,10 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    *
    * @throws {InputTooLargeError} when the compressed event exceeds ~396 KB (the 400 KB item limit)
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example await repository.put({ id: newDeadLetterId(nowMs(clock)), subscriptionId, eventId, … })
+   * @example await repository.put({ id: newDeadLetterId(nowMs(clock)), subscriptionId, eventId, owner, … })
    */
   async put(deadLetter: DeadLetter): Promise<void> {
+    const { tenant } = deadLetter.owner;
     const event = gzipSync(JSON.stringify(deadLetter.event));
     if (event.byteLength > MAX_ITEM_BYTES - ITEM_OVERHEAD_BYTES) {
       throw new InputTooLargeError(
@@ -110,11 +116,10 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
     }
     const item: DeadLetterItem = {
       ...deadLetter,
-      pk: DEAD_LETTER_PARTITION,
-      sk: deadLetter.id,
-      gsi1pk: subscriptionPk(deadLetter.subscriptionId),
+      ...keyOf(tenant, deadLetter.id),
+      gsi1pk: subscriptionPk(tenant, deadLetter.subscriptionId),
       gsi1sk: deadLetter.id,
-      gsi2pk: typePk(deadLetter.eventType),
+      gsi2pk: typePk(tenant, deadLetter.eventType),
       gsi2sk: deadLetter.id,
       event,
     };
@@ -124,23 +129,23 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
   }
 
   /**
-   * Reads one dead letter, strongly consistent.
+   * Reads one of a tenant's dead letters, strongly consistent.
    *
-   * @returns the dead letter, or undefined when there is none
+   * @returns the dead letter, or undefined when the tenant has none of that id
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const deadLetter = await repository.get('dl-1796032800000-80000000');
+   * @example const deadLetter = await repository.get('acme', 'dl-1796032800000-80000000');
    */
-  async get(id: string): Promise<DeadLetter | undefined> {
+  async get(tenant: string, id: string): Promise<DeadLetter | undefined> {
     return inTable(this.tableName, async () => {
       const out = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: DEAD_LETTER_PARTITION, sk: id }, ConsistentRead: true }),
+        new GetCommand({ TableName: this.tableName, Key: keyOf(tenant, id), ConsistentRead: true }),
       );
       return out.Item ? fromItem(out.Item as DeadLetterItem) : undefined;
     });
   }
 
   /**
-   * One page of dead letters, newest first: all of them (base table), or those of one subscription
+   * One page of a tenant's dead letters, newest first: all of them (base table), or those of one subscription
    * (`bySubscription`) or of one event type (`byType`). A cursor is accepted only by the listing
    * that issued it (same index and filter value).
    *
@@ -150,16 +155,14 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    * @throws {ValidationError} when both `subscriptionId` and `type` are given
    * @throws {MalformedInputError} for a cursor this listing did not issue
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const { items, nextCursor } = await repository.list({ subscriptionId: 'orders-sub', limit: 20 });
+   * @example const { items, nextCursor } = await repository.list('acme', { subscriptionId: 'orders-sub', limit: 20 });
    */
-  async list(options: {
-    subscriptionId?: string;
-    type?: string;
-    limit: number;
-    cursor?: string;
-  }): Promise<Page<DeadLetter>> {
-    const listing = listingFor(options);
-    const fixed: Record<string, string> = { pk: DEAD_LETTER_PARTITION, [listing.partitionKey]: listing.partitionValue };
+  async list(
+    tenant: string,
+    options: { subscriptionId?: string; type?: string; limit: number; cursor?: string },
+  ): Promise<Page<DeadLetter>> {
+    const listing = listingFor(tenant, options);
+    const fixed: Record<string, string> = { pk: deadLettersPk(tenant), [listing.partitionKey]: listing.partitionValue };
     const exclusiveStartKey = decodeCursor(options.cursor, listing.cursorKeys, fixed);
     // An index cursor names the item twice (table and index sort keys): both must agree.
     if (exclusiveStartKey && exclusiveStartKey[listing.sortKey] !== exclusiveStartKey.sk) throw invalidCursorError();
@@ -187,16 +190,16 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    * @param staleBefore - ms since the epoch: a claim made before it is taken over
    * @returns the claimed dead letter, or undefined when it is absent or claimed by another redrive
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const deadLetter = await repository.claim(id, now, now - 5 * 60_000); // undefined: someone else has it
+   * @example const deadLetter = await repository.claim('acme', id, now, now - 5 * 60_000); // undefined: someone else has it
    */
-  async claim(id: string, now: number, staleBefore: number): Promise<DeadLetter | undefined> {
+  async claim(tenant: string, id: string, now: number, staleBefore: number): Promise<DeadLetter | undefined> {
     return inTable(
       this.tableName,
       async () => {
         const out = await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: DEAD_LETTER_PARTITION, sk: id },
+            Key: keyOf(tenant, id),
             UpdateExpression: 'SET #claimedAt = :now',
             ConditionExpression:
               'attribute_exists(#pk) AND (attribute_not_exists(#claimedAt) OR #claimedAt < :staleBefore)',
@@ -216,16 +219,16 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    * delete does not leave a fragment behind.
    *
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example await repository.release(id); // the redrive could not enqueue it
+   * @example await repository.release('acme', id); // the redrive could not enqueue it
    */
-  async release(id: string): Promise<void> {
+  async release(tenant: string, id: string): Promise<void> {
     await inTable(
       this.tableName,
       async () => {
         await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: DEAD_LETTER_PARTITION, sk: id },
+            Key: keyOf(tenant, id),
             UpdateExpression: 'REMOVE #claimedAt',
             ConditionExpression: 'attribute_exists(#pk)',
             ExpressionAttributeNames: { '#pk': 'pk', '#claimedAt': 'claimedAt' },
@@ -243,15 +246,15 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
    *
    * @returns true when there was one
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example await repository.delete(id); // after a successful redrive
+   * @example await repository.delete('acme', id); // after a successful redrive
    */
-  async delete(id: string): Promise<boolean> {
-    return deleteExisting(this.client, this.tableName, { pk: DEAD_LETTER_PARTITION, sk: id });
+  async delete(tenant: string, id: string): Promise<boolean> {
+    return deleteExisting(this.client, this.tableName, keyOf(tenant, id));
   }
 }
 
 /** @throws {ValidationError} when both filters are given */
-function listingFor(options: { subscriptionId?: string; type?: string }): Listing {
+function listingFor(tenant: string, options: { subscriptionId?: string; type?: string }): Listing {
   if (options.subscriptionId !== undefined && options.type !== undefined) {
     throw new ValidationError('Dead letters are listed by subscription or by event type, not both', [
       { pointer: '/query/type', message: 'leave out either subscriptionId or type' },
@@ -262,7 +265,7 @@ function listingFor(options: { subscriptionId?: string; type?: string }): Listin
       indexName: 'bySubscription',
       partitionKey: 'gsi1pk',
       sortKey: 'gsi1sk',
-      partitionValue: subscriptionPk(options.subscriptionId),
+      partitionValue: subscriptionPk(tenant, options.subscriptionId),
       cursorKeys: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
     };
   }
@@ -271,11 +274,11 @@ function listingFor(options: { subscriptionId?: string; type?: string }): Listin
       indexName: 'byType',
       partitionKey: 'gsi2pk',
       sortKey: 'gsi2sk',
-      partitionValue: typePk(options.type),
+      partitionValue: typePk(tenant, options.type),
       cursorKeys: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
     };
   }
-  return { partitionKey: 'pk', sortKey: 'sk', partitionValue: DEAD_LETTER_PARTITION, cursorKeys: ['pk', 'sk'] };
+  return { partitionKey: 'pk', sortKey: 'sk', partitionValue: deadLettersPk(tenant), cursorKeys: ['pk', 'sk'] };
 }
 
 function fromItem(item: DeadLetterItem): DeadLetter {
@@ -290,5 +293,6 @@ function fromItem(item: DeadLetterItem): DeadLetter {
     ...(item.lastStatus !== undefined && { lastStatus: item.lastStatus }),
     lastError: { code: item.lastError.code, category: item.lastError.category, message: item.lastError.message },
     createdAt: item.createdAt,
+    owner: { tenant: item.owner.tenant, principal: item.owner.principal },
   };
 }

@@ -9,6 +9,7 @@ import type { ClaimResult, EventLog, EventRecord } from '../../ports/event-log';
 import { decodeCursor } from './cursor';
 import { inTable } from './errors';
 import { queryPage } from './partition';
+import { tenantSegment } from './tenant-key';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -19,10 +20,11 @@ export const MAX_COMPRESSED_EVENT_BYTES = MAX_ITEM_BYTES - ITEM_OVERHEAD_BYTES;
 
 const HOUR_MS = 3_600_000;
 
-const eventPk = (id: string) => `EVENT#${id}`;
-const correlationPk = (correlationId: string) => `CORR#${correlationId}`;
-/** `HOUR#yyyy-mm-ddThh` of a timestamp (ms), in UTC. */
-const hourPk = (timestamp: number) => `HOUR#${new Date(timestamp).toISOString().slice(0, 13)}`;
+const eventPk = (tenant: string, id: string) => `EVENT#${tenantSegment(tenant)}#${id}`;
+const correlationPk = (tenant: string, correlationId: string) => `CORR#${tenantSegment(tenant)}#${correlationId}`;
+/** `HOUR#<tenant>#yyyy-mm-ddThh` of a timestamp (ms), in UTC. */
+const hourPk = (tenant: string, timestamp: number) =>
+  `HOUR#${tenantSegment(tenant)}#${new Date(timestamp).toISOString().slice(0, 13)}`;
 /** 16 digits hold every valid timestamp (at most 8.64e15 ms), so strings sort as numbers. */
 const paddedTimestamp = (timestamp: number) => String(timestamp).padStart(16, '0');
 const timeSk = (timestamp: number, id: string) => `${paddedTimestamp(timestamp)}#${id}`;
@@ -44,6 +46,7 @@ type EventItem = {
   correlationId?: string;
   /** Epoch seconds (the table's TTL attribute). */
   expiresAt: number;
+  owner: { tenant: string; principal: string };
   /** `CORR#<correlationId>`, set once published: the `byCorrelation` index is sparse. */
   gsi1pk?: string;
   gsi1sk?: string;
@@ -53,14 +56,17 @@ type EventItem = {
 };
 
 /**
- * EventLog on the events table (see `eventsTable`): one item per event id under `pk = EVENT#<id>`,
- * the event stored gzip-compressed next to plain `status`, `contentHash`, `receivedAt`,
- * `leaseUntil` (ms), `publishedAt`, `eventBridgeId`, `error`, `type`, `source`, `timestamp` (ms),
- * `correlationId` and `expiresAt` (epoch seconds, TTL).
+ * EventLog on the events table (see `eventsTable`): one item per tenant and event id under
+ * `pk = EVENT#<tenant>#<id>` (the tenant percent-encoded, `tenantSegment`), the event stored
+ * gzip-compressed next to plain `owner` ({tenant, principal}), `status`, `contentHash`,
+ * `receivedAt`, `leaseUntil` (ms), `publishedAt`, `eventBridgeId`, `error`, `type`, `source`,
+ * `timestamp` (ms), `correlationId` and `expiresAt` (epoch seconds, TTL). Two tenants publishing
+ * the same id are two events.
  *
- * The index keys are written only by `markPublished`, so both indexes list published events only:
- * `byCorrelation` (`gsi1pk = CORR#<correlationId>`, events with a correlation id) and `byHour`
- * (`gsi2pk = HOUR#<yyyy-mm-ddThh>` of the event's timestamp, UTC); both sort by
+ * The index keys are written only by `markPublished`, so both indexes list published events only,
+ * each partitioned by tenant so a listing never reads another tenant's items:
+ * `byCorrelation` (`gsi1pk = CORR#<tenant>#<correlationId>`, events with a correlation id) and
+ * `byHour` (`gsi2pk = HOUR#<tenant>#<yyyy-mm-ddThh>` of the event's timestamp, UTC); both sort by
  * `<timestamp, 16 digits>#<id>`. Index reads are eventually consistent (DynamoDB GSIs), so an
  * event published a moment ago may not be listed yet.
  *
@@ -81,7 +87,7 @@ export class DynamoDbEventLog implements EventLog {
   ) {}
 
   /**
-   * Claims `record.event.id` with one conditional UpdateItem:
+   * Claims `record.event.id` in `record.owner.tenant` with one conditional UpdateItem:
    * `attribute_not_exists(pk) OR (contentHash = :hash AND (status = :failed OR (status = :pending AND leaseUntil < :now)))`.
    * An UpdateItem rather than a PutItem so a takeover keeps the first `receivedAt`
    * (`if_not_exists`) and drops the earlier attempt's `error`.
@@ -101,7 +107,7 @@ export class DynamoDbEventLog implements EventLog {
     expiresAt: number,
     now: number,
   ): Promise<ClaimResult> {
-    const { event } = record;
+    const { event, owner } = record;
     const compressed = compressEvent(event);
     const names: Record<string, string> = {
       '#pk': 'pk',
@@ -117,9 +123,11 @@ export class DynamoDbEventLog implements EventLog {
       '#error': 'error',
       '#publishedAt': 'publishedAt',
       '#eventBridgeId': 'eventBridgeId',
+      '#owner': 'owner',
     };
     const values: Record<string, unknown> = {
       ':event': compressed,
+      ':owner': { tenant: owner.tenant, principal: owner.principal },
       ':pending': 'pending',
       ':failed': 'failed',
       ':hash': record.contentHash,
@@ -141,6 +149,7 @@ export class DynamoDbEventLog implements EventLog {
       '#source = :source',
       '#timestamp = :timestamp',
       '#expiresAt = :expiresAt',
+      '#owner = :owner',
     ];
     if (event.correlationId !== undefined) {
       names['#correlationId'] = 'correlationId';
@@ -153,7 +162,7 @@ export class DynamoDbEventLog implements EventLog {
         await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: eventPk(event.id) },
+            Key: { pk: eventPk(owner.tenant, event.id) },
             UpdateExpression: `SET ${sets.join(', ')} REMOVE #error, #publishedAt, #eventBridgeId`,
             // Flat on purpose (AND binds tighter than OR, DynamoDB condition precedence): the same condition
             // as `new OR (same hash AND (failed OR expired pending))`, which dynalite parses 40× slower.
@@ -170,7 +179,7 @@ export class DynamoDbEventLog implements EventLog {
         // The document client does not unmarshall the item attached to the exception, and dynalite
         // may not attach it at all: read it then.
         const old = (error as { Item?: Record<string, AttributeValue> }).Item;
-        const existing = old?.event ? toRecord(unmarshall(old) as EventItem) : await this.get(event.id);
+        const existing = old?.event ? toRecord(unmarshall(old) as EventItem) : await this.get(owner.tenant, event.id);
         if (!existing) throw error;
         return { claimed: false, existing };
       },
@@ -184,18 +193,19 @@ export class DynamoDbEventLog implements EventLog {
    * under `status = pending AND contentHash = <read hash>`. A record that is absent or no longer
    * pending is left as it is.
    *
+   * @param tenant - the publisher's tenant
    * @param id - the event id
    * @param publishedAt - ISO 8601
    * @param eventBridgeId - PutEvents' EventId, when there is one
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example await log.markPublished('evt-1', clock.now().toISOString(), 'eb-123')
+   * @example await log.markPublished('acme', 'evt-1', clock.now().toISOString(), 'eb-123')
    */
-  async markPublished(id: string, publishedAt: string, eventBridgeId?: string): Promise<void> {
+  async markPublished(tenant: string, id: string, publishedAt: string, eventBridgeId?: string): Promise<void> {
     const current = await inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({
           TableName: this.tableName,
-          Key: { pk: eventPk(id) },
+          Key: { pk: eventPk(tenant, id) },
           ProjectionExpression: '#status, #contentHash, #timestamp, #correlationId',
           ExpressionAttributeNames: {
             '#status': 'status',
@@ -224,7 +234,7 @@ export class DynamoDbEventLog implements EventLog {
       ':pending': 'pending',
       ':hash': current.contentHash,
       ':publishedAt': publishedAt,
-      ':hourPk': hourPk(current.timestamp),
+      ':hourPk': hourPk(tenant, current.timestamp),
       ':timeSk': sortKey,
     };
     const sets = ['#status = :published', '#publishedAt = :publishedAt', '#gsi2pk = :hourPk', '#gsi2sk = :timeSk'];
@@ -236,10 +246,10 @@ export class DynamoDbEventLog implements EventLog {
     if (current.correlationId !== undefined) {
       names['#gsi1pk'] = 'gsi1pk';
       names['#gsi1sk'] = 'gsi1sk';
-      values[':correlationPk'] = correlationPk(current.correlationId);
+      values[':correlationPk'] = correlationPk(tenant, current.correlationId);
       sets.push('#gsi1pk = :correlationPk', '#gsi1sk = :timeSk');
     }
-    await this.updateIfPending(id, `SET ${sets.join(', ')} REMOVE #leaseUntil`, names, values, true);
+    await this.updateIfPending(tenant, id, `SET ${sets.join(', ')} REMOVE #leaseUntil`, names, values, true);
   }
 
   /**
@@ -247,13 +257,15 @@ export class DynamoDbEventLog implements EventLog {
    * publish of the same id and content takes it over at once. A record that is absent or no
    * longer pending is left as it is.
    *
+   * @param tenant - the publisher's tenant
    * @param id - the event id
    * @param error - the bus's error code and message
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example await log.markFailed('evt-1', { code: 'InternalFailure', message: 'try again' })
+   * @example await log.markFailed('acme', 'evt-1', { code: 'InternalFailure', message: 'try again' })
    */
-  async markFailed(id: string, error: { code: string; message: string }): Promise<void> {
+  async markFailed(tenant: string, id: string, error: { code: string; message: string }): Promise<void> {
     await this.updateIfPending(
+      tenant,
       id,
       'SET #status = :failed, #error = :error REMOVE #leaseUntil',
       { '#status': 'status', '#error': 'error', '#leaseUntil': 'leaseUntil' },
@@ -263,36 +275,37 @@ export class DynamoDbEventLog implements EventLog {
   }
 
   /**
-   * Reads one record, strongly consistent.
+   * Reads one of a tenant's records, strongly consistent.
    *
-   * @returns the record, or undefined when the log has no such id
+   * @returns the record, or undefined when the tenant's log has no such id
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const record = await log.get('evt-1'); // { status: 'published', event: {…}, … }
+   * @example const record = await log.get('acme', 'evt-1'); // { status: 'published', event: {…}, owner, … }
    */
-  async get(id: string): Promise<EventRecord | undefined> {
+  async get(tenant: string, id: string): Promise<EventRecord | undefined> {
     return inTable(this.tableName, async () => {
       const out = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: eventPk(id) }, ConsistentRead: true }),
+        new GetCommand({ TableName: this.tableName, Key: { pk: eventPk(tenant, id) }, ConsistentRead: true }),
       );
       return out.Item ? toRecord(out.Item as EventItem) : undefined;
     });
   }
 
   /**
-   * One page of the published events of a correlation id, oldest first (timestamp, then id), from
-   * the `byCorrelation` index.
+   * One page of a tenant's published events of a correlation id, oldest first (timestamp, then
+   * id), from the `byCorrelation` index (partitioned by tenant and correlation id).
    *
    * @param options - `limit` items per page (DynamoDB's Query `Limit`), and the previous page's `nextCursor`
    * @returns the page; `nextCursor` when DynamoDB has more to read (the next page may be empty)
-   * @throws {MalformedInputError} for a cursor not issued by this listing of this correlation id
+   * @throws {MalformedInputError} for a cursor not issued by this listing of this tenant and correlation id
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const { items, nextCursor } = await log.listByCorrelation('corr-1', { limit: 50 });
+   * @example const { items, nextCursor } = await log.listByCorrelation('acme', 'corr-1', { limit: 50 });
    */
   async listByCorrelation(
+    tenant: string,
     correlationId: string,
     options: { limit: number; cursor?: string },
   ): Promise<Page<EventRecord>> {
-    const gsi1pk = correlationPk(correlationId);
+    const gsi1pk = correlationPk(tenant, correlationId);
     const exclusiveStartKey = decodeCursor(options.cursor, ['pk', 'gsi1pk', 'gsi1sk'], { gsi1pk });
     return queryPage(
       this.client,
@@ -311,16 +324,16 @@ export class DynamoDbEventLog implements EventLog {
   }
 
   /**
-   * Published events with `from ≤ timestamp < to` (ms since the epoch), oldest first (timestamp,
-   * then id): one `byHour` Query per UTC hour from the hour of `from` to the hour of `to - 1`, each
+   * A tenant's published events with `from ≤ timestamp < to` (ms since the epoch), oldest first
+   * (timestamp, then id): one `byHour` Query per tenant and UTC hour from the hour of `from` to the hour of `to - 1`, each
    * read to its last page, with `gsi2sk BETWEEN <from, 16 digits> AND <to, 16 digits>` (a bare
    * timestamp sorts before every `<timestamp>#<id>` key, so `to` itself is excluded). Pages are
    * read as the caller iterates; a long range costs one Query per hour even where it is empty.
    *
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example for await (const event of log.listPublishedBetween(Date.parse('2026-11-30T10:00Z'), nowMs(clock))) bus.put(event);
+   * @example for await (const event of log.listPublishedBetween('acme', Date.parse('2026-11-30T10:00Z'), nowMs(clock))) bus.put(event);
    */
-  async *listPublishedBetween(from: number, to: number): AsyncIterable<IntegrationEvent> {
+  async *listPublishedBetween(tenant: string, from: number, to: number): AsyncIterable<IntegrationEvent> {
     if (!(from < to)) return;
     const first = Math.max(0, from);
     for (let hour = Math.floor(first / HOUR_MS) * HOUR_MS; hour < to; hour += HOUR_MS) {
@@ -334,7 +347,7 @@ export class DynamoDbEventLog implements EventLog {
               KeyConditionExpression: '#gsi2pk = :hourPk AND #gsi2sk BETWEEN :from AND :to',
               ExpressionAttributeNames: { '#gsi2pk': 'gsi2pk', '#gsi2sk': 'gsi2sk' },
               ExpressionAttributeValues: {
-                ':hourPk': hourPk(hour),
+                ':hourPk': hourPk(tenant, hour),
                 ':from': paddedTimestamp(first),
                 ':to': paddedTimestamp(to),
               },
@@ -352,6 +365,7 @@ export class DynamoDbEventLog implements EventLog {
 
   /** One UpdateItem under `status = pending` (and the read content hash, when `matchHash`); a failed condition is fine. */
   private async updateIfPending(
+    tenant: string,
     id: string,
     updateExpression: string,
     names: Record<string, string>,
@@ -364,7 +378,7 @@ export class DynamoDbEventLog implements EventLog {
         await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: eventPk(id) },
+            Key: { pk: eventPk(tenant, id) },
             UpdateExpression: updateExpression,
             ConditionExpression: matchHash ? '#status = :pending AND #contentHash = :hash' : '#status = :pending',
             ExpressionAttributeNames: names,
@@ -408,5 +422,6 @@ function toRecord(item: EventItem): EventRecord {
     ...(item.eventBridgeId !== undefined && { eventBridgeId: item.eventBridgeId }),
     ...(item.error !== undefined && { error: { code: item.error.code, message: item.error.message } }),
     ...(item.leaseUntil !== undefined && { leaseUntil: Number(item.leaseUntil) }),
+    owner: { tenant: item.owner.tenant, principal: item.owner.principal },
   };
 }

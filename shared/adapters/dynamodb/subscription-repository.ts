@@ -1,12 +1,16 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Subscription } from '../../domain/events/subscription';
+import { type Subscription, type SubscriptionKey, subscriptionKey } from '../../domain/events/subscription';
 import type { SubscriptionRepository } from '../../ports/subscriptions';
 import { inTable } from './errors';
 import { deleteExisting, queryPartition } from './partition';
+import { tenantSegment } from './tenant-key';
 
-const SUBSCRIPTION_PARTITION = 'SUBSCRIPTION';
+const SUBSCRIPTION_PREFIX = 'SUBSCRIPTION#';
+/** The partition of one tenant's subscriptions. */
+const subscriptionsPk = (tenant: string) => `${SUBSCRIPTION_PREFIX}${tenantSegment(tenant)}`;
+const keyOf = ({ tenant, id }: SubscriptionKey) => ({ pk: subscriptionsPk(tenant), sk: id });
 
 /** A stored subscription: the Subscription without `filter`, which is kept as JSON text. */
 type SubscriptionItem = Omit<Subscription, 'filter'> & {
@@ -22,8 +26,9 @@ type SubscriptionItem = Omit<Subscription, 'filter'> & {
 
 /**
  * SubscriptionRepository on the delivery table (see `deliveryTable`): every subscription is one
- * item under `pk = SUBSCRIPTION, sk = <id>`, so listing is one strongly consistent Query in id
- * order. Creation is a conditional PutItem (one winner among racing creators), activation a
+ * item under `pk = SUBSCRIPTION#<tenant>, sk = <id>` (the owner's tenant percent-encoded,
+ * `tenantSegment`), so a tenant's listing is one strongly consistent Query in id order that never
+ * reads another tenant's items, and two tenants may use the same id. Creation is a conditional PutItem (one winner among racing creators), activation a
  * conditional UpdateItem that never re-creates a deleted subscription.
  *
  * @example new DynamoDbSubscriptionRepository(documentClient, 'aif-delivery')
@@ -39,7 +44,7 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
   ) {}
 
   /**
-   * Stores a subscription if its id is free (`attribute_not_exists(pk)`).
+   * Stores a subscription if its id is free in its owner's tenant (`attribute_not_exists(pk)`).
    *
    * @returns `{ created: true }`, or the subscription already stored under the id
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
@@ -63,7 +68,9 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
       async (error) => {
         // The document client does not unmarshall the item attached to the exception; dynalite may not attach it.
         const old = (error as { Item?: Record<string, AttributeValue> }).Item;
-        const existing = old?.sk ? fromItem(unmarshall(old) as SubscriptionItem) : await this.get(subscription.id);
+        const existing = old?.sk
+          ? fromItem(unmarshall(old) as SubscriptionItem)
+          : await this.get(subscriptionKey(subscription));
         if (!existing) throw error;
         return { created: false, existing };
       },
@@ -76,16 +83,16 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
    *
    * @returns the subscription as stored afterwards, or undefined when there is none
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example await repository.activate('orders-sub', 'arn:aws:events:eu-west-1:123456789012:rule/aif-bus/aif-dev-sub-orders-sub')
+   * @example await repository.activate({ tenant: 'acme', id: 'orders-sub' }, 'arn:aws:events:eu-west-1:123456789012:rule/aif-bus/aif-dev-sub-orders-sub-…')
    */
-  async activate(id: string, ruleArn?: string): Promise<Subscription | undefined> {
+  async activate(key: SubscriptionKey, ruleArn?: string): Promise<Subscription | undefined> {
     return inTable(
       this.tableName,
       async () => {
         const out = await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: SUBSCRIPTION_PARTITION, sk: id },
+            Key: keyOf(key),
             UpdateExpression:
               ruleArn === undefined ? 'SET #status = :active' : 'SET #status = :active, #ruleArn = :ruleArn',
             ConditionExpression: 'attribute_exists(#pk)',
@@ -105,18 +112,18 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
   }
 
   /**
-   * Reads one subscription, strongly consistent.
+   * Reads one of a tenant's subscriptions, strongly consistent.
    *
-   * @returns the subscription, or undefined when there is none
+   * @returns the subscription, or undefined when the tenant has none of that id
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const subscription = await repository.get('orders-sub');
+   * @example const subscription = await repository.get({ tenant: 'acme', id: 'orders-sub' });
    */
-  async get(id: string): Promise<Subscription | undefined> {
+  async get(key: SubscriptionKey): Promise<Subscription | undefined> {
     return inTable(this.tableName, async () => {
       const out = await this.client.send(
         new GetCommand({
           TableName: this.tableName,
-          Key: { pk: SUBSCRIPTION_PARTITION, sk: id },
+          Key: keyOf(key),
           ConsistentRead: true,
         }),
       );
@@ -125,14 +132,43 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
   }
 
   /**
-   * Every subscription in id order (the sort key's byte order), reading every page.
+   * Every subscription of a tenant in id order (the sort key's byte order), reading every page.
    *
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const all = await repository.list(); // [{ id: 'a-sub', … }, { id: 'b-sub', … }]
+   * @example const mine = await repository.list('acme'); // [{ id: 'a-sub', … }, { id: 'b-sub', … }]
    */
-  async list(): Promise<Subscription[]> {
-    const items = await queryPartition(this.client, this.tableName, SUBSCRIPTION_PARTITION);
+  async list(tenant: string): Promise<Subscription[]> {
+    const items = await queryPartition(this.client, this.tableName, subscriptionsPk(tenant));
     return items.map((item) => fromItem(item as SubscriptionItem));
+  }
+
+  /**
+   * Every subscription of every tenant: a Scan of the table filtered to subscription items, for the
+   * local runner to rebuild its in-process rules at start-up (never on a request path).
+   *
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example for (const subscription of await repository.listAll()) await rules.put(subscription);
+   */
+  async listAll(): Promise<Subscription[]> {
+    const found: Subscription[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await inTable(this.tableName, () =>
+        this.client.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            FilterExpression: 'begins_with(#pk, :prefix)',
+            ExpressionAttributeNames: { '#pk': 'pk' },
+            ExpressionAttributeValues: { ':prefix': SUBSCRIPTION_PREFIX },
+            ConsistentRead: true,
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) found.push(fromItem(item as SubscriptionItem));
+      exclusiveStartKey = out.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return found;
   }
 
   /**
@@ -140,10 +176,10 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
    *
    * @returns true when there was one
    * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example if (!(await repository.delete('orders-sub'))) throw new NotFoundError('No subscription orders-sub');
+   * @example if (!(await repository.delete({ tenant: 'acme', id: 'orders-sub' }))) throw new NotFoundError('No subscription orders-sub');
    */
-  async delete(id: string): Promise<boolean> {
-    return deleteExisting(this.client, this.tableName, { pk: SUBSCRIPTION_PARTITION, sk: id });
+  async delete(key: SubscriptionKey): Promise<boolean> {
+    return deleteExisting(this.client, this.tableName, keyOf(key));
   }
 }
 
@@ -151,8 +187,7 @@ function toItem(subscription: Subscription): SubscriptionItem {
   const { filter, ...rest } = subscription;
   return {
     ...rest,
-    pk: SUBSCRIPTION_PARTITION,
-    sk: subscription.id,
+    ...keyOf(subscriptionKey(subscription)),
     ...(filter !== undefined && { filterJson: JSON.stringify(filter) }),
   };
 }

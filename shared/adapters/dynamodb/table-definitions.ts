@@ -56,11 +56,13 @@ export const errorsTable: TableDefinition = {
 };
 
 /**
- * The event log: one item per published event id under `pk = EVENT#<id>` (the conditional write
- * that makes publishing idempotent), expiring through `expiresAt`. `byCorrelation` lists a flow's
- * events in time order (`gsi1pk = CORR#<correlationId>`, `gsi1sk = <timestamp>#<id>`); `byHour`
- * lists events by publication hour (`gsi2pk = HOUR#<yyyy-mm-ddThh>`, `gsi2sk = <timestamp>#<id>`)
- * for local replays. Replays are recorded under `pk = REPLAY#<name>`.
+ * The event log, per tenant (`<tenant>` is `tenantSegment`'s percent-encoding): one item per
+ * tenant and event id under `pk = EVENT#<tenant>#<id>` (the conditional write that makes
+ * publishing idempotent per tenant), expiring through `expiresAt`. `byCorrelation` lists a flow's
+ * events in time order (`gsi1pk = CORR#<tenant>#<correlationId>`, `gsi1sk = <timestamp>#<id>`);
+ * `byHour` lists events by publication hour (`gsi2pk = HOUR#<tenant>#<yyyy-mm-ddThh>`,
+ * `gsi2sk = <timestamp>#<id>`) for local replays. Event sources are claimed by the first tenant
+ * publishing them under `pk = SOURCE#<source>` (`owner`, `claimedAt`; never expiring).
  */
 export const eventsTable: TableDefinition = {
   id: 'Events',
@@ -74,10 +76,11 @@ export const eventsTable: TableDefinition = {
 };
 
 /**
- * Subscriptions and dead letters. Subscriptions: `pk = SUBSCRIPTION, sk = <id>`. Dead letters:
- * `pk = DEADLETTER, sk = <id>` (ids sort by creation time), listed per subscription through
- * `bySubscription` (`gsi1pk = SUB#<subscriptionId>`) and per event type through `byType`
- * (`gsi2pk = TYPE#<type>`), both sorted by `gsi1sk`/`gsi2sk = <id>`.
+ * Subscriptions and dead letters, per tenant (`<tenant>` percent-encoded, `tenantSegment`).
+ * Subscriptions: `pk = SUBSCRIPTION#<tenant>, sk = <id>`. Dead letters: `pk = DEADLETTER#<tenant>,
+ * sk = <id>` (ids sort by creation time), listed per subscription through `bySubscription`
+ * (`gsi1pk = SUB#<tenant>#<subscriptionId>`) and per event type through `byType`
+ * (`gsi2pk = TYPE#<tenant>#<type>`), both sorted by `gsi1sk`/`gsi2sk = <id>`.
  */
 export const deliveryTable: TableDefinition = {
   id: 'Delivery',

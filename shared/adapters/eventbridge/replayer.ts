@@ -1,11 +1,21 @@
 import { DescribeReplayCommand, type EventBridgeClient, StartReplayCommand } from '@aws-sdk/client-eventbridge';
+import type { Owner } from '../../domain/auth/owner';
 import { ConflictError, ValidationError } from '../../domain/errors';
+import { physicalName } from '../../domain/events/tenancy';
 import type { Replay, Replayer, ReplayState } from '../../ports/replays';
 import { rethrowEventBridgeError } from './subscription-rules';
 
-/** How a replay's event types are kept in its Description (at most 512 characters, StartReplay). */
-const EVENT_TYPES_PREFIX = 'eventTypes=';
+/** A replay's Description holds at most 512 characters (StartReplay). */
 const MAX_DESCRIPTION_LENGTH = 512;
+
+/**
+ * The EventBridge name of a tenant's replay: replay names are account-wide, the API's are per
+ * tenant, so the name is `<name, cut to fit>-<16 hex digits of SHA-256(tenant, name)>`
+ * (`physicalName`, at most 64 characters of `. - _` letters and digits, StartReplay).
+ *
+ * @example replayPhysicalName('acme', 'orders-fix') // 'orders-fix-…'
+ */
+export const replayPhysicalName = (tenant: string, name: string): string => physicalName('', tenant, name);
 
 /** Options of {@link EventBridgeReplayer}. */
 export type EventBridgeReplayerOptions = {
@@ -14,19 +24,23 @@ export type EventBridgeReplayerOptions = {
   /** ARN of the bus the archive belongs to: replays can only go back to it (ReplayDestination). */
   eventBusArn: string;
   /**
-   * ARNs of the subscription rules a replay goes to: those of subscriptions to `eventTypes`, or
-   * of every subscription when undefined. They become the replay's `Destination.FilterArns`.
+   * ARNs of the subscription rules a replay goes to: those of `tenant`'s subscriptions to
+   * `eventTypes`, or of every subscription of `tenant` when undefined. They become the replay's
+   * `Destination.FilterArns`; each of those rules matches only its tenant's events.
    */
-  ruleArnsFor: (eventTypes?: string[]) => Promise<string[]>;
+  ruleArnsFor: (tenant: string, eventTypes?: string[]) => Promise<string[]>;
 };
 
 /**
  * Replayer on EventBridge: StartReplay from the bus archive back onto the bus, restricted
- * (`Destination.FilterArns`) to the subscription rules `ruleArnsFor` names, and DescribeReplay.
+ * (`Destination.FilterArns`) to the caller's tenant's subscription rules `ruleArnsFor` names —
+ * and since every subscription rule requires its tenant (`rulePattern`), only that tenant's
+ * archived events reach them — and DescribeReplay. Names are per tenant ({@link replayPhysicalName}).
  * EventBridge replays events whose time is at or after `EventStartTime` and before
  * `EventEndTime`, minute by minute, in no guaranteed order (StartReplay). The event types of a
- * replay are kept in its Description (`eventTypes=a,b`) so `describe` can report them, when they
- * fit in its 512 characters.
+ * replay and the principal who started it are kept in its Description as JSON
+ * (`{"principal":"…","eventTypes":[…]}`) so `describe` can report them, when they fit in its 512
+ * characters.
  *
  * Errors: `ResourceAlreadyExistsException` → `ConflictError`; `ValidationException` →
  * `ValidationError` with EventBridge's message; throttling (including `LimitExceededException`,
@@ -37,9 +51,9 @@ export type EventBridgeReplayerOptions = {
  * const replayer = new EventBridgeReplayer(new EventBridgeClient({}), {
  *   archiveArn: 'arn:aws:events:eu-west-1:123456789012:archive/aif-dev-archive',
  *   eventBusArn: 'arn:aws:events:eu-west-1:123456789012:event-bus/aif-dev-bus',
- *   ruleArnsFor: async (types) => (await subscriptions.list()).filter((s) => !types || types.includes(s.eventType)).flatMap((s) => s.ruleArn ?? []),
+ *   ruleArnsFor: async (tenant, types) => (await subscriptions.list(tenant)).filter((s) => !types || types.includes(s.eventType)).flatMap((s) => s.ruleArn ?? []),
  * });
- * await replayer.start({ name: 'nightly-2026-11-30', from: Date.parse('2026-11-30T00:00Z'), to: Date.parse('2026-12-01T00:00Z') });
+ * await replayer.start({ name: 'nightly', from: Date.parse('2026-11-30T00:00Z'), to: Date.parse('2026-12-01T00:00Z'), owner });
  */
 export class EventBridgeReplayer implements Replayer {
   /**
@@ -52,26 +66,26 @@ export class EventBridgeReplayer implements Replayer {
   ) {}
 
   /**
-   * Starts a replay of the archived events with `from ≤ time < to` to the rules of the matching
-   * subscriptions.
+   * Starts a replay of the archived events with `from ≤ time < to` to the rules of the owner's
+   * tenant's matching subscriptions.
    *
-   * @param input - `name` (1–64 of `. - _` letters and digits, StartReplay), `from`/`to` in ms since
-   *   the epoch, optional `eventTypes`
+   * @param input - `name` (1–64 of `. - _` letters and digits, unique per tenant), `from`/`to` in ms
+   *   since the epoch, optional `eventTypes`, and the `owner` starting it
    * @returns the replay as StartReplay reports it (usually `STARTING`)
    * @throws {ValidationError} when `from` is not before `to`, when no subscription rule would receive
    *   the replay (without FilterArns EventBridge would replay to every rule on the bus), or when
    *   EventBridge refuses the request (`ValidationException`)
-   * @throws {ConflictError} when a replay with this name exists
+   * @throws {ConflictError} when the tenant has a replay with this name
    * @throws {DependencyUnavailableError} when EventBridge throttles, times out or fails
    * @example const replay = await replayer.start({ name: 'orders-fix', from, to, eventTypes: ['order.created'] });
    */
-  async start(input: { name: string; from: number; to: number; eventTypes?: string[] }): Promise<Replay> {
+  async start(input: { name: string; from: number; to: number; eventTypes?: string[]; owner: Owner }): Promise<Replay> {
     if (!(input.from < input.to)) {
       throw new ValidationError('A replay needs a time range with from before to', [
         { pointer: '/to', message: 'must be after from' },
       ]);
     }
-    const filterArns = await this.options.ruleArnsFor(input.eventTypes);
+    const filterArns = await this.options.ruleArnsFor(input.owner.tenant, input.eventTypes);
     if (filterArns.length === 0) {
       throw new ValidationError('No subscription would receive this replay', [
         {
@@ -82,11 +96,11 @@ export class EventBridgeReplayer implements Replayer {
         },
       ]);
     }
-    const description = describeEventTypes(input.eventTypes);
+    const description = describeReplay(input.owner.principal, input.eventTypes);
     try {
       const out = await this.client.send(
         new StartReplayCommand({
-          ReplayName: input.name,
+          ReplayName: replayPhysicalName(input.owner.tenant, input.name),
           ...(description !== undefined && { Description: description }),
           EventSourceArn: this.options.archiveArn,
           EventStartTime: new Date(input.from),
@@ -102,6 +116,7 @@ export class EventBridgeReplayer implements Replayer {
         ...(input.eventTypes && { eventTypes: [...input.eventTypes] }),
         ...(out.StateReason && { stateReason: out.StateReason }),
         ...(out.ReplayStartTime && { startedAt: out.ReplayStartTime.toISOString() }),
+        owner: { tenant: input.owner.tenant, principal: input.owner.principal },
       };
     } catch (error) {
       if (errorName(error) === 'ResourceAlreadyExistsException') {
@@ -114,19 +129,19 @@ export class EventBridgeReplayer implements Replayer {
   }
 
   /**
-   * Reads a replay's state (DescribeReplay).
+   * Reads the state of a tenant's replay (DescribeReplay of its physical name).
    *
-   * @returns the replay, or undefined when there is none by that name
+   * @returns the replay, or undefined when the tenant has none by that name
    * @throws {ValidationError} when EventBridge refuses the request (`ValidationException`)
    * @throws {DependencyUnavailableError} when EventBridge throttles, times out or fails
-   * @example const replay = await replayer.describe('orders-fix'); // { state: 'COMPLETED', endedAt: '…', … }
+   * @example const replay = await replayer.describe('acme', 'orders-fix'); // { state: 'COMPLETED', endedAt: '…', … }
    */
-  async describe(name: string): Promise<Replay | undefined> {
+  async describe(tenant: string, name: string): Promise<Replay | undefined> {
     try {
-      const out = await this.client.send(new DescribeReplayCommand({ ReplayName: name }));
-      const eventTypes = parseEventTypes(out.Description);
+      const out = await this.client.send(new DescribeReplayCommand({ ReplayName: replayPhysicalName(tenant, name) }));
+      const { principal, eventTypes } = parseDescription(out.Description);
       return {
-        name: out.ReplayName ?? name,
+        name,
         state: (out.State ?? 'STARTING') as ReplayState,
         from: out.EventStartTime?.toISOString() ?? '',
         to: out.EventEndTime?.toISOString() ?? '',
@@ -134,6 +149,7 @@ export class EventBridgeReplayer implements Replayer {
         ...(out.StateReason && { stateReason: out.StateReason }),
         ...(out.ReplayStartTime && { startedAt: out.ReplayStartTime.toISOString() }),
         ...(out.ReplayEndTime && { endedAt: out.ReplayEndTime.toISOString() }),
+        owner: { tenant, principal: principal ?? '' },
       };
     } catch (error) {
       if (errorName(error) === 'ResourceNotFoundException') return undefined;
@@ -159,14 +175,27 @@ function errorName(error: unknown): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-function describeEventTypes(eventTypes: string[] | undefined): string | undefined {
-  if (!eventTypes) return undefined;
-  const description = `${EVENT_TYPES_PREFIX}${eventTypes.join(',')}`;
-  return description.length <= MAX_DESCRIPTION_LENGTH ? description : undefined;
+/** The Description: `{"principal","eventTypes"}` as JSON, without what does not fit in 512 characters. */
+function describeReplay(principal: string, eventTypes: string[] | undefined): string | undefined {
+  const candidates = [{ principal, ...(eventTypes && { eventTypes }) }, { principal }, eventTypes && { eventTypes }];
+  for (const candidate of candidates) {
+    const description = candidate && JSON.stringify(candidate);
+    if (description && description.length <= MAX_DESCRIPTION_LENGTH) return description;
+  }
+  return undefined;
 }
 
-function parseEventTypes(description: string | undefined): string[] | undefined {
-  if (!description?.startsWith(EVENT_TYPES_PREFIX)) return undefined;
-  const types = description.slice(EVENT_TYPES_PREFIX.length).split(',').filter(Boolean);
-  return types.length > 0 ? types : undefined;
+function parseDescription(description: string | undefined): { principal?: string; eventTypes?: string[] } {
+  try {
+    const parsed = JSON.parse(description ?? '') as { principal?: unknown; eventTypes?: unknown };
+    const eventTypes = Array.isArray(parsed.eventTypes)
+      ? parsed.eventTypes.filter((t): t is string => typeof t === 'string')
+      : [];
+    return {
+      ...(typeof parsed.principal === 'string' && { principal: parsed.principal }),
+      ...(eventTypes.length > 0 && { eventTypes }),
+    };
+  } catch {
+    return {};
+  }
 }

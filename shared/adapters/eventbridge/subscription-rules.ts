@@ -7,7 +7,13 @@ import {
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import { DependencyUnavailableError } from '../../domain/errors';
-import { rulePattern, type Subscription } from '../../domain/events/subscription';
+import {
+  rulePattern,
+  type Subscription,
+  type SubscriptionKey,
+  subscriptionKey,
+} from '../../domain/events/subscription';
+import { physicalName } from '../../domain/events/tenancy';
 import type { SubscriptionRules } from '../../ports/subscriptions';
 import { rethrowAwsError } from '../aws/rethrow';
 
@@ -33,8 +39,8 @@ export type EventBridgeSubscriptionRulesOptions = {
   /** Name (or ARN) of the custom bus the rules live on. */
   eventBusName: string;
   /**
-   * Prefix of every rule name, e.g. `aif-dev-sub-`: the rule of subscription `<id>` is
-   * `<prefix><id>`. Rule names are at most 64 characters (PutRule), subscription ids at most 40.
+   * Prefix of every rule name, e.g. `aif-dev-sub-` (at most 24 characters): the rule of a
+   * subscription is {@link subscriptionRuleName}, unique per tenant and id.
    */
   rulePrefix: string;
   /** ARN of the SQS delivery queue every rule targets. */
@@ -52,13 +58,25 @@ export type EventBridgeSubscriptionRulesOptions = {
 };
 
 /**
+ * The EventBridge rule name of a tenant's subscription: `<prefix><id, cut to fit>-<16 hex digits
+ * of SHA-256(tenant, id)>` (`physicalName`), at most 64 characters (PutRule) with a prefix of at
+ * most 24 — rule names are per account and region, subscription ids per tenant.
+ *
+ * @example subscriptionRuleName('aif-dev-sub-', { tenant: 'acme', id: 'orders' }) // 'aif-dev-sub-orders-…'
+ */
+export const subscriptionRuleName = (rulePrefix: string, key: SubscriptionKey): string =>
+  physicalName(rulePrefix, key.tenant, key.id);
+
+/**
  * SubscriptionRules on EventBridge: one rule per subscription on the custom bus, with one target,
  * the delivery queue.
  *
- * - The rule's EventPattern is `rulePattern(subscription)` (detail-type and payload filter).
+ * - The rule's name is {@link subscriptionRuleName}; its EventPattern is `rulePattern(subscription)`
+ *   (detail-type and payload filter, ANDed with the owner's tenant: the rule matches only events
+ *   published for that tenant).
  * - The target's InputTransformer wraps the event for the dispatcher:
- *   `{"subscriptionId":"<id>","event":<event>}` with `event` from `$.detail` (the whole
- *   IntegrationEvent envelope, see `EventBridgeEventPublisher`): a DeliveryMessage.
+ *   `{"tenant":"<tenant>","subscriptionId":"<id>","event":<event>}` with `event` from `$.detail`
+ *   (the whole IntegrationEvent envelope, see `EventBridgeEventPublisher`): a DeliveryMessage.
  * - RetryPolicy and DeadLetterConfig are always set explicitly: without a dead-letter queue,
  *   EventBridge drops an event whose retries run out (User Guide, "Using dead-letter queues to
  *   process undelivered events").
@@ -111,7 +129,8 @@ export class EventBridgeSubscriptionRules implements SubscriptionRules {
    * @example const { ruleArn } = await rules.put(subscription); // arn:aws:events:…:rule/aif-dev-bus/aif-dev-sub-orders-sub
    */
   async put(subscription: Subscription): Promise<{ ruleArn?: string }> {
-    const name = this.ruleName(subscription.id);
+    const key = subscriptionKey(subscription);
+    const name = this.ruleName(key);
     const { eventBusName } = this.options;
     let ruleArn: string | undefined;
     try {
@@ -121,7 +140,11 @@ export class EventBridgeSubscriptionRules implements SubscriptionRules {
           EventBusName: eventBusName,
           EventPattern: JSON.stringify(rulePattern(subscription)),
           State: 'ENABLED',
-          Description: `Subscription ${subscription.id}: ${subscription.eventType} to the delivery queue`,
+          Description:
+            `Subscription ${subscription.id} of tenant ${subscription.owner.tenant}: ${subscription.eventType} to the delivery queue`.slice(
+              0,
+              512,
+            ),
         }),
       );
       ruleArn = out.RuleArn;
@@ -132,7 +155,7 @@ export class EventBridgeSubscriptionRules implements SubscriptionRules {
     let failed: { ErrorCode?: string; ErrorMessage?: string } | undefined;
     try {
       const out = await this.client.send(
-        new PutTargetsCommand({ Rule: name, EventBusName: eventBusName, Targets: [this.target(subscription.id)] }),
+        new PutTargetsCommand({ Rule: name, EventBusName: eventBusName, Targets: [this.target(key)] }),
       );
       if ((out.FailedEntryCount ?? 0) > 0) failed = out.FailedEntries?.[0] ?? {};
     } catch (error) {
@@ -149,10 +172,10 @@ export class EventBridgeSubscriptionRules implements SubscriptionRules {
    *
    * @throws {DependencyUnavailableError} when EventBridge throttles, times out or fails
    * @throws {Error} when RemoveTargets refuses the target (`FailedEntryCount > 0`)
-   * @example await rules.remove('orders-sub');
+   * @example await rules.remove({ tenant: 'acme', id: 'orders-sub' });
    */
-  async remove(subscriptionId: string): Promise<void> {
-    const name = this.ruleName(subscriptionId);
+  async remove(key: SubscriptionKey): Promise<void> {
+    const name = this.ruleName(key);
     const { eventBusName } = this.options;
     let failed: { ErrorCode?: string; ErrorMessage?: string } | undefined;
     try {
@@ -171,18 +194,19 @@ export class EventBridgeSubscriptionRules implements SubscriptionRules {
     }
   }
 
-  private ruleName(subscriptionId: string): string {
-    return `${this.options.rulePrefix}${subscriptionId}`;
+  private ruleName(key: SubscriptionKey): string {
+    return subscriptionRuleName(this.options.rulePrefix, key);
   }
 
-  private target(subscriptionId: string): Target {
+  private target(key: SubscriptionKey): Target {
     return {
       Id: DELIVERY_TARGET_ID,
       Arn: this.options.deliveryQueueArn,
       InputTransformer: {
         InputPathsMap: { event: '$.detail' },
         // The placeholder is replaced by the JSON object at $.detail, unquoted.
-        InputTemplate: `{"subscriptionId":${JSON.stringify(subscriptionId)},"event":<event>}`,
+        // The tenant is any string a token carries: `<` and `>` are escaped so it can never read as a placeholder.
+        InputTemplate: `{"tenant":${templateString(key.tenant)},"subscriptionId":${templateString(key.id)},"event":<event>}`,
       },
       RetryPolicy: {
         MaximumRetryAttempts: this.maximumRetryAttempts,
@@ -202,6 +226,11 @@ export class EventBridgeSubscriptionRules implements SubscriptionRules {
  */
 export function rethrowEventBridgeError(error: unknown, operation: string): never {
   rethrowAwsError(error, { source: 'eventbridge', what: `EventBridge for ${operation}` });
+}
+
+/** A JSON string literal for an InputTemplate, with `<` and `>` escaped (`\u003c`, `\u003e`). */
+function templateString(value: string): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
 }
 
 function isResourceNotFound(error: unknown): boolean {

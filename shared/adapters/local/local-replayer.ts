@@ -1,14 +1,19 @@
+import type { Owner } from '../../domain/auth/owner';
 import { ConflictError } from '../../domain/errors';
 import type { EventLog } from '../../ports/event-log';
 import type { Replay, Replayer } from '../../ports/replays';
 import type { LocalSubscriptionRules } from './local-subscription-rules';
 
+/** One map key per tenant and name; the length prefix keeps keys apart whatever the tenant holds. */
+const replayKey = (tenant: string, name: string) => `${tenant.length}:${tenant}/${name}`;
+
 /**
- * Replays for `npm run dev`: reads the published events of the range from the event log (oldest
- * first) and routes each to the matching subscriptions again, as EventBridge replays an archive
- * to the bus's rules. Replays run in the background; their state lives in this process.
+ * Replays for `npm run dev`: reads the owner's tenant's published events of the range from the
+ * event log (oldest first) and routes each to that tenant's matching subscriptions again, as
+ * EventBridge replays an archive to the tenant's rules (`Destination.FilterArns`). Names are per
+ * tenant. Replays run in the background; their state lives in this process.
  *
- * @example const replay = await replayer.start({ name: 'r1', from, to }); // state RUNNING, then COMPLETED
+ * @example const replay = await replayer.start({ name: 'r1', from, to, owner }); // state RUNNING, then COMPLETED
  */
 export class LocalReplayer implements Replayer {
   private readonly replays = new Map<string, Replay>();
@@ -20,8 +25,14 @@ export class LocalReplayer implements Replayer {
     private readonly now: () => number,
   ) {}
 
-  async start(input: { name: string; from: number; to: number; eventTypes?: string[] }): Promise<Replay> {
-    if (this.replays.has(input.name)) throw new ConflictError(`A replay named ${input.name} exists`);
+  /**
+   * Starts replaying in the background.
+   *
+   * @throws {ConflictError} when the owner's tenant has a replay of that name
+   */
+  async start(input: { name: string; from: number; to: number; eventTypes?: string[]; owner: Owner }): Promise<Replay> {
+    const key = replayKey(input.owner.tenant, input.name);
+    if (this.replays.has(key)) throw new ConflictError(`A replay named ${input.name} exists`);
     const replay: Replay = {
       name: input.name,
       state: 'RUNNING',
@@ -30,15 +41,17 @@ export class LocalReplayer implements Replayer {
       ...(input.eventTypes && { eventTypes: input.eventTypes }),
       replayedCount: 0,
       startedAt: new Date(this.now()).toISOString(),
+      owner: { tenant: input.owner.tenant, principal: input.owner.principal },
     };
-    this.replays.set(input.name, replay);
+    this.replays.set(key, replay);
     const run = this.run(replay, input).finally(() => this.running.delete(run));
     this.running.add(run);
     return { ...replay };
   }
 
-  async describe(name: string): Promise<Replay | undefined> {
-    const replay = this.replays.get(name);
+  /** The tenant's replay of that name; undefined when the tenant has none. */
+  async describe(tenant: string, name: string): Promise<Replay | undefined> {
+    const replay = this.replays.get(replayKey(tenant, name));
     return replay && { ...replay };
   }
 
@@ -47,10 +60,15 @@ export class LocalReplayer implements Replayer {
     await Promise.all([...this.running]);
   }
 
-  private async run(replay: Replay, input: { from: number; to: number; eventTypes?: string[] }): Promise<void> {
+  private async run(
+    replay: Replay,
+    input: { from: number; to: number; eventTypes?: string[]; owner: Owner },
+  ): Promise<void> {
+    const { tenant } = input.owner;
     try {
-      for await (const event of this.eventLog.listPublishedBetween(input.from, input.to)) {
-        if ((await this.rules.sendToTargets(event, input.eventTypes)).length > 0) {
+      for await (const event of this.eventLog.listPublishedBetween(tenant, input.from, input.to)) {
+        const only = { tenant, ...(input.eventTypes && { eventTypes: input.eventTypes }) };
+        if ((await this.rules.sendToTargets(event, only)).length > 0) {
           replay.replayedCount = (replay.replayedCount ?? 0) + 1;
         }
       }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { Owner } from '../auth/owner';
 import { type ErrorPolicy, ErrorPolicySchema, MAX_POLICY_RETRIES } from '../resilience/policy';
 import { EventTypeSchema, type IntegrationEvent } from './integration-event';
+import { tenantCondition } from './tenancy';
 
 /**
  * A subscription id: it becomes part of the EventBridge rule name (`<prefix><id>`, rule names are
@@ -71,11 +72,6 @@ export type SubscriptionInput = z.output<typeof SubscriptionInputSchema>;
 /** A stored subscription. */
 export type Subscription = {
   id: string;
-  /**
-   * The tenant and principal that created it, when recorded: the tenant its delivery failures are
-   * counted under (`tenantConcerned`).
-   */
-  owner?: Owner;
   eventType: string;
   filter?: Record<string, unknown>;
   target: { type: 'webhook'; url: string; secret: string };
@@ -88,22 +84,43 @@ export type Subscription = {
   /** The EventBridge rule (AWS mode). */
   ruleArn?: string;
   createdAt: string;
+  /**
+   * Who created it: the subscription receives its tenant's events only, other tenants never see
+   * it, and its delivery failures are counted under its tenant.
+   */
+  owner: Owner;
 };
 
+/** How a subscription is found: ids are unique within a tenant, not across tenants. */
+export type SubscriptionKey = { readonly tenant: string; readonly id: string };
+
 /**
- * The EventBridge event pattern of a subscription's rule: the event type as `detail-type`, and the
- * filter applied to the envelope's payload (`detail.payload`), since the whole envelope is the
- * entry's `Detail`.
+ * The EventBridge event pattern of a subscription's rule: the event type as `detail-type`, the
+ * filter applied to the envelope's payload (`detail.payload`, since the whole envelope is the
+ * entry's `Detail`), ANDed with the owner's tenant (`detail.metadata["aif-tenant"]`, see
+ * `tenantCondition`). The filter can only reach `detail.payload`, so no filter — `{}` included —
+ * makes a rule match another tenant's events.
  *
- * @example rulePattern({ eventType: 'order.created', filter: { total: [{ numeric: ['>', 100] }] } })
- * // { 'detail-type': ['order.created'], detail: { payload: { total: [{ numeric: ['>', 100] }] } } }
+ * @example rulePattern({ eventType: 'order.created', filter: { total: [{ numeric: ['>', 100] }] }, owner: { tenant: 'acme', principal: 'p' } })
+ * // { 'detail-type': ['order.created'], detail: { payload: { total: [{ numeric: ['>', 100] }] }, metadata: { 'aif-tenant': ['acme'] } } }
  */
-export function rulePattern(subscription: Pick<Subscription, 'eventType' | 'filter'>): Record<string, unknown> {
+export function rulePattern(
+  subscription: Pick<Subscription, 'eventType' | 'filter' | 'owner'>,
+): Record<string, unknown> {
   return {
     'detail-type': [subscription.eventType],
-    ...(subscription.filter && { detail: { payload: subscription.filter } }),
+    detail: {
+      ...(subscription.filter && { payload: subscription.filter }),
+      ...tenantCondition(subscription.owner.tenant),
+    },
   };
 }
+
+/** The key of a stored subscription. */
+export const subscriptionKey = (subscription: Pick<Subscription, 'id' | 'owner'>): SubscriptionKey => ({
+  tenant: subscription.owner.tenant,
+  id: subscription.id,
+});
 
 /**
  * The event as EventBridge delivers it to rules (the shape patterns are matched against), for the

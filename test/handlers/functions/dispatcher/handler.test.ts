@@ -45,11 +45,14 @@ const event: IntegrationEvent = {
   payload: { orderId: 'o-1', total: 120 },
   metadata: {},
 };
-const message = (subscriptionId: string) => JSON.stringify({ subscriptionId, event });
+const OWNER = { tenant: 'acme', principal: 'agent-1' };
+/** What the subscription rule's input transformer puts on the queue: the subscription's tenant and id, the event. */
+const message = (subscriptionId: string) => JSON.stringify({ tenant: OWNER.tenant, subscriptionId, event });
 
 const subscriptionItem = (id: string, overrides: Partial<Subscription> = {}) => ({
-  pk: 'SUBSCRIPTION',
+  pk: 'SUBSCRIPTION#acme',
   sk: id,
+  owner: OWNER,
   id,
   eventType: 'order.created',
   target: { type: 'webhook', url: 'http://169.254.169.254/latest/meta-data', secret: `whsec_${'A'.repeat(43)}=` },
@@ -118,8 +121,8 @@ describe('dispatcher handler', () => {
 
   it('dead-letters a deleted subscription and a blocked target, and reports only the malformed record', async () => {
     // Prepare
-    ddb.on(GetCommand, { Key: { pk: 'SUBSCRIPTION', sk: 'gone-sub' } }).resolves({});
-    ddb.on(GetCommand, { Key: { pk: 'SUBSCRIPTION', sk: 'blocked-sub' } }).resolves({
+    ddb.on(GetCommand, { Key: { pk: 'SUBSCRIPTION#acme', sk: 'gone-sub' } }).resolves({});
+    ddb.on(GetCommand, { Key: { pk: 'SUBSCRIPTION#acme', sk: 'blocked-sub' } }).resolves({
       Item: subscriptionItem('blocked-sub'),
     });
     const batch = sqsEvent([
@@ -136,9 +139,10 @@ describe('dispatcher handler', () => {
     const written = deadLetters().sort((a, b) => String(a.subscriptionId).localeCompare(String(b.subscriptionId)));
     expect(written).toEqual([
       expect.objectContaining({
-        pk: 'DEADLETTER',
-        gsi1pk: 'SUB#blocked-sub',
-        gsi2pk: 'TYPE#order.created',
+        pk: 'DEADLETTER#acme',
+        gsi1pk: 'SUB#acme#blocked-sub',
+        gsi2pk: 'TYPE#acme#order.created',
+        owner: OWNER,
         subscriptionId: 'blocked-sub',
         eventId: 'evt-1',
         event,
@@ -148,6 +152,7 @@ describe('dispatcher handler', () => {
       }),
       expect.objectContaining({
         subscriptionId: 'gone-sub',
+        owner: { tenant: 'acme', principal: '' },
         event,
         attempts: 1,
         reason: 'subscription-not-found',

@@ -23,6 +23,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { awsEventsHandler } from '../../../../functions/events/wiring';
+import { replayPhysicalName } from '../../../../shared/adapters/eventbridge/replayer';
+import { subscriptionRuleName } from '../../../../shared/adapters/eventbridge/subscription-rules';
 import { contentHash } from '../../../../shared/domain/canonical-json';
 import type { IntegrationEvent } from '../../../../shared/domain/events/integration-event';
 import type { Subscription } from '../../../../shared/domain/events/subscription';
@@ -58,7 +60,13 @@ const ARCHIVE_ARN = 'arn:aws:events:us-east-1:123456789012:archive/aif-test-arch
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:aif-test-delivery';
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/aif-test-delivery';
 const DLQ_ARN = 'arn:aws:sqs:us-east-1:123456789012:aif-test-events-dlq';
+/** The rule of the default tenant's subscription orders-sub (rule names are per tenant and id). */
+const RULE_NAME = subscriptionRuleName('aif-test-sub-', { tenant: 'default', id: 'orders-sub' });
 const ruleArn = (id: string) => `arn:aws:events:us-east-1:123456789012:rule/aif-test-bus/aif-test-sub-${id}`;
+
+/** With auth off every caller is the one unauthenticated principal of tenant `default`. */
+const OWNER = { tenant: 'default', principal: 'anonymous' };
+const TENANT_METADATA = { 'aif-tenant': OWNER.tenant };
 
 /** An envelope as the API parses it (keys in schema order, metadata filled in). */
 const event = (id: string, overrides: Partial<IntegrationEvent> = {}): IntegrationEvent => ({
@@ -68,12 +76,23 @@ const event = (id: string, overrides: Partial<IntegrationEvent> = {}): Integrati
   source: 'shop.orders',
   timestamp: TIMESTAMP,
   payload: { orderId: id, total: 120 },
-  metadata: {},
+  // As stored and sent: stamped with the publisher's tenant.
+  metadata: TENANT_METADATA,
   ...overrides,
 });
 const detailOf = (entry: { Detail?: string } | undefined) => JSON.parse(entry?.Detail ?? '{}') as IntegrationEvent;
 
-/** The DynamoDB calls a successful publication makes: policy and contract queries, claim, read-back, mark. */
+/** The event log's UpdateItems (claims and marks), without the source claims. */
+const eventLogUpdates = () =>
+  ddb
+    .commandCalls(UpdateCommand)
+    .map((c) => c.args[0].input)
+    .filter((u) => (u.Key as { pk: string }).pk.startsWith('EVENT#'));
+
+/** The source `shop.orders` is the caller's (its claim succeeds), whatever else UpdateItem answers. */
+const sourceIsMine = () => ddb.on(UpdateCommand, { Key: { pk: 'SOURCE#shop.orders' } }).resolves({});
+
+/** The DynamoDB calls a successful publication makes: policy and contract queries, source claim, claim, read-back, mark. */
 function eventLogAcceptsEverything(): void {
   ddb.on(QueryCommand).resolves({ Items: [] });
   ddb.on(UpdateCommand).resolves({});
@@ -90,6 +109,7 @@ const conditionFailed = (item?: Record<string, unknown>) =>
   });
 
 const subscription = (overrides: Partial<Subscription> = {}): Subscription => ({
+  owner: OWNER,
   id: 'orders-sub',
   eventType: 'order.created',
   filter: { total: [{ numeric: ['>', 100] }] },
@@ -106,17 +126,17 @@ const subscription = (overrides: Partial<Subscription> = {}): Subscription => ({
 /** A subscription as the delivery table holds it (filter as JSON text). */
 const subscriptionItem = (s: Subscription) => {
   const { filter, ...rest } = s;
-  return { ...rest, pk: 'SUBSCRIPTION', sk: s.id, ...(filter && { filterJson: JSON.stringify(filter) }) };
+  return { ...rest, pk: 'SUBSCRIPTION#default', sk: s.id, ...(filter && { filterJson: JSON.stringify(filter) }) };
 };
 
 const DL_1 = 'dl-1796025600000-0000000a';
 const DL_2 = 'dl-1796025600001-0000000b';
 const deadLetterItem = (id: string, overrides: Record<string, unknown> = {}) => ({
-  pk: 'DEADLETTER',
+  pk: 'DEADLETTER#default',
   sk: id,
-  gsi1pk: 'SUB#orders-sub',
+  gsi1pk: 'SUB#default#orders-sub',
   gsi1sk: id,
-  gsi2pk: 'TYPE#order.created',
+  gsi2pk: 'TYPE#default#order.created',
   gsi2sk: id,
   id,
   subscriptionId: 'orders-sub',
@@ -128,6 +148,7 @@ const deadLetterItem = (id: string, overrides: Record<string, unknown> = {}) => 
   lastStatus: 503,
   lastError: { code: 'HTTP_503', category: 'transient', message: 'HTTP 503 from https://hooks.example.com/orders' },
   createdAt: '2026-11-30T08:00:00.000Z',
+  owner: OWNER,
   ...overrides,
 });
 
@@ -167,10 +188,10 @@ describe('events handler', () => {
         },
       ]);
       expect(detailOf(entries?.[0])).toEqual(event('evt-1', { correlationId: 'corr-1' }));
-      const [claim, mark] = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+      const [claim, mark] = eventLogUpdates();
       expect(claim).toMatchObject({
         TableName: 'events-test',
-        Key: { pk: 'EVENT#evt-1' },
+        Key: { pk: 'EVENT#default#evt-1' },
         ConditionExpression:
           'attribute_not_exists(#pk) OR #contentHash = :hash AND #status = :failed OR #contentHash = :hash AND #status = :pending AND #leaseUntil < :now',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -179,12 +200,13 @@ describe('events handler', () => {
         ':hash': contentHash(event('evt-1', { correlationId: 'corr-1' })),
         ':correlationId': 'corr-1',
         ':type': 'order.created',
+        ':owner': OWNER,
       });
       expect(mark?.UpdateExpression).toContain('#status = :published');
       expect(mark?.ConditionExpression).toBe('#status = :pending AND #contentHash = :hash');
       expect(mark?.ExpressionAttributeValues).toMatchObject({
         ':eventBridgeId': 'eb-1',
-        ':hourPk': 'HOUR#2026-11-30T09',
+        ':hourPk': 'HOUR#default#2026-11-30T09',
       });
     });
 
@@ -273,7 +295,7 @@ describe('events handler', () => {
         .commandCalls(UpdateCommand)
         .map((c) => c.args[0].input)
         .find((u) => u.UpdateExpression?.startsWith('SET #status = :failed'));
-      expect(failed?.Key).toEqual({ pk: 'EVENT#evt-2' });
+      expect(failed?.Key).toEqual({ pk: 'EVENT#default#evt-2' });
       expect(failed?.ExpressionAttributeValues?.[':error']).toEqual({
         code: 'NotAuthorizedForSourceException',
         message: 'Not authorized for the source',
@@ -306,8 +328,8 @@ describe('events handler', () => {
       const sent = eventBridge.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
       expect(sent.map((entry) => detailOf(entry).id)).toEqual(['evt-0']);
       const claimed = ddb.commandCalls(UpdateCommand).map((c) => (c.args[0].input.Key as { pk: string }).pk);
-      expect(claimed).not.toContain('EVENT#evt-1');
-      expect(claimed).not.toContain('EVENT#evt-2');
+      expect(claimed).not.toContain('EVENT#default#evt-1');
+      expect(claimed).not.toContain('EVENT#default#evt-2');
     });
 
     it('rejects a batch none of whose events can be published with a 422 problem naming every problem', async () => {
@@ -346,7 +368,8 @@ describe('events handler', () => {
       ddb.on(QueryCommand).resolves({ Items: [] });
       ddb.on(UpdateCommand).rejects(
         conditionFailed({
-          pk: 'EVENT#evt-1',
+          pk: 'EVENT#default#evt-1',
+          owner: OWNER,
           event: gz(published),
           status: 'published',
           contentHash: contentHash(published),
@@ -355,6 +378,7 @@ describe('events handler', () => {
           eventBridgeId: 'eb-first',
         }),
       );
+      sourceIsMine();
 
       // Act
       const result = await publish(published);
@@ -378,9 +402,11 @@ describe('events handler', () => {
       const other = event('evt-1', { payload: { orderId: 'evt-1', total: 999 } });
       ddb.on(QueryCommand).resolves({ Items: [] });
       ddb.on(UpdateCommand).rejects(conditionFailed());
+      sourceIsMine();
       ddb.on(GetCommand, { TableName: 'events-test' }).resolves({
         Item: {
-          pk: 'EVENT#evt-1',
+          owner: OWNER,
+          pk: 'EVENT#default#evt-1',
           event: gz(other),
           status: 'published',
           contentHash: contentHash(other),
@@ -467,9 +493,10 @@ describe('events handler', () => {
   describe('GET /v1/events/{id}', () => {
     it('answers the record without its lease, and 404 for an id the log lacks', async () => {
       // Prepare
-      ddb.on(GetCommand, { Key: { pk: 'EVENT#evt-1' } }).resolves({
+      ddb.on(GetCommand, { Key: { pk: 'EVENT#default#evt-1' } }).resolves({
         Item: {
-          pk: 'EVENT#evt-1',
+          owner: OWNER,
+          pk: 'EVENT#default#evt-1',
           event: gz(event('evt-1')),
           status: 'pending',
           contentHash: 'h',
@@ -477,7 +504,7 @@ describe('events handler', () => {
           leaseUntil: 1,
         },
       });
-      ddb.on(GetCommand, { Key: { pk: 'EVENT#evt-2' } }).resolves({});
+      ddb.on(GetCommand, { Key: { pk: 'EVENT#default#evt-2' } }).resolves({});
       const get = (id: string) =>
         call({ method: 'GET', path: `/v1/events/${id}`, resource: '/v1/events/{id}', pathParameters: { id } });
 
@@ -487,7 +514,13 @@ describe('events handler', () => {
 
       // Assess
       expect(found.statusCode).toBe(200);
-      expect(json(found)).toEqual({ event: event('evt-1'), status: 'pending', contentHash: 'h', receivedAt: 't' });
+      expect(json(found)).toEqual({
+        event: event('evt-1'),
+        status: 'pending',
+        contentHash: 'h',
+        receivedAt: 't',
+        owner: OWNER,
+      });
       expect(missing.statusCode).toBe(404);
     });
   });
@@ -528,16 +561,26 @@ describe('events handler', () => {
       expect(put).toMatchObject({
         TableName: 'delivery-test',
         ConditionExpression: 'attribute_not_exists(#pk)',
-        Item: { pk: 'SUBSCRIPTION', sk: 'orders-sub', status: 'provisioning', filterJson: JSON.stringify(body.filter) },
+        Item: {
+          pk: 'SUBSCRIPTION#default',
+          sk: 'orders-sub',
+          status: 'provisioning',
+          filterJson: JSON.stringify(body.filter),
+          owner: OWNER,
+        },
       });
+      expect(created.owner).toEqual(OWNER);
       expect(put?.Item?.target.secret).toBe(created.target.secret);
       const rule = eventBridge.commandCalls(PutRuleCommand)[0]?.args[0].input;
-      expect(rule).toMatchObject({ Name: 'aif-test-sub-orders-sub', EventBusName: 'aif-test-bus', State: 'ENABLED' });
+      expect(rule).toMatchObject({ Name: RULE_NAME, EventBusName: 'aif-test-bus', State: 'ENABLED' });
       expect(rule?.EventPattern).toBe(
-        JSON.stringify({ 'detail-type': ['order.created'], detail: { payload: { total: [{ numeric: ['>', 100] }] } } }),
+        JSON.stringify({
+          'detail-type': ['order.created'],
+          detail: { payload: { total: [{ numeric: ['>', 100] }] }, metadata: { 'aif-tenant': ['default'] } },
+        }),
       );
       expect(eventBridge.commandCalls(PutTargetsCommand)[0]?.args[0].input).toEqual({
-        Rule: 'aif-test-sub-orders-sub',
+        Rule: RULE_NAME,
         EventBusName: 'aif-test-bus',
         Targets: [
           {
@@ -545,7 +588,7 @@ describe('events handler', () => {
             Arn: QUEUE_ARN,
             InputTransformer: {
               InputPathsMap: { event: '$.detail' },
-              InputTemplate: '{"subscriptionId":"orders-sub","event":<event>}',
+              InputTemplate: '{"tenant":"default","subscriptionId":"orders-sub","event":<event>}',
             },
             RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
             DeadLetterConfig: { Arn: DLQ_ARN },
@@ -602,7 +645,7 @@ describe('events handler', () => {
       // Prepare
       ddb.on(QueryCommand).resolves({ Items: [] });
       ddb.on(PutCommand).resolves({});
-      ddb.on(DeleteCommand).resolves({ Attributes: { pk: 'SUBSCRIPTION', sk: 'orders-sub' } });
+      ddb.on(DeleteCommand).resolves({ Attributes: { pk: 'SUBSCRIPTION#default', sk: 'orders-sub' } });
       eventBridge.on(PutRuleCommand).rejects(
         Object.assign(new Error('Rate exceeded'), {
           name: 'ThrottlingException',
@@ -621,7 +664,7 @@ describe('events handler', () => {
       expect(result.headers?.['retry-after']).toBe('1');
       expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({
         TableName: 'delivery-test',
-        Key: { pk: 'SUBSCRIPTION', sk: 'orders-sub' },
+        Key: { pk: 'SUBSCRIPTION#default', sk: 'orders-sub' },
       });
       expect(eventBridge.commandCalls(PutTargetsCommand)).toHaveLength(0);
       expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
@@ -631,10 +674,10 @@ describe('events handler', () => {
   describe('GET /v1/subscriptions and /v1/subscriptions/{id}', () => {
     it('hides the secret, and answers 404 for an unknown id', async () => {
       // Prepare
-      ddb.on(GetCommand, { Key: { pk: 'SUBSCRIPTION', sk: 'orders-sub' } }).resolves({
+      ddb.on(GetCommand, { Key: { pk: 'SUBSCRIPTION#default', sk: 'orders-sub' } }).resolves({
         Item: subscriptionItem(subscription()),
       });
-      ddb.on(GetCommand, { Key: { pk: 'SUBSCRIPTION', sk: 'nope' } }).resolves({});
+      ddb.on(GetCommand, { Key: { pk: 'SUBSCRIPTION#default', sk: 'nope' } }).resolves({});
       ddb.on(QueryCommand, { TableName: 'delivery-test' }).resolves({ Items: [subscriptionItem(subscription())] });
       const get = (id: string) =>
         call({
@@ -691,15 +734,18 @@ describe('events handler', () => {
       expect(result.statusCode).toBe(204);
       expect(order).toEqual(['RemoveTargets', 'DeleteRule', 'DeleteItem']);
       expect(eventBridge.commandCalls(RemoveTargetsCommand)[0]?.args[0].input).toEqual({
-        Rule: 'aif-test-sub-orders-sub',
+        Rule: RULE_NAME,
         EventBusName: 'aif-test-bus',
         Ids: ['delivery'],
       });
       expect(eventBridge.commandCalls(DeleteRuleCommand)[0]?.args[0].input).toEqual({
-        Name: 'aif-test-sub-orders-sub',
+        Name: RULE_NAME,
         EventBusName: 'aif-test-bus',
       });
-      expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input.Key).toEqual({ pk: 'SUBSCRIPTION', sk: 'orders-sub' });
+      expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input.Key).toEqual({
+        pk: 'SUBSCRIPTION#default',
+        sk: 'orders-sub',
+      });
     });
   });
 
@@ -763,13 +809,14 @@ describe('events handler', () => {
               message: 'HTTP 503 from https://hooks.example.com/orders',
             },
             createdAt: '2026-11-30T08:00:00.000Z',
+            owner: OWNER,
           },
         ],
       });
       expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
         TableName: 'delivery-test',
         IndexName: 'bySubscription',
-        ExpressionAttributeValues: { ':partition': 'SUB#orders-sub' },
+        ExpressionAttributeValues: { ':partition': 'SUB#default#orders-sub' },
         ScanIndexForward: false,
         Limit: 25,
       });
@@ -791,7 +838,7 @@ describe('events handler', () => {
       expect(byType.statusCode).toBe(200);
       expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
         IndexName: 'byType',
-        ExpressionAttributeValues: { ':partition': 'TYPE#order.created' },
+        ExpressionAttributeValues: { ':partition': 'TYPE#default#order.created' },
       });
       expect(both.statusCode).toBe(422);
       expect(json(both).errors[0].pointer).toBe('/query/type');
@@ -803,11 +850,11 @@ describe('events handler', () => {
     it('claims each dead letter, sends its delivery message, then deletes it; unknown ids are reported', async () => {
       // Prepare
       const order: string[] = [];
-      ddb.on(UpdateCommand, { Key: { pk: 'DEADLETTER', sk: DL_1 } }).callsFake(() => {
+      ddb.on(UpdateCommand, { Key: { pk: 'DEADLETTER#default', sk: DL_1 } }).callsFake(() => {
         order.push('claim');
         return { Attributes: { ...deadLetterItem(DL_1), claimedAt: 1 } };
       });
-      ddb.on(UpdateCommand, { Key: { pk: 'DEADLETTER', sk: DL_2 } }).rejects(conditionFailed());
+      ddb.on(UpdateCommand, { Key: { pk: 'DEADLETTER#default', sk: DL_2 } }).rejects(conditionFailed());
       ddb.on(GetCommand).resolves({});
       ddb.on(DeleteCommand).callsFake(() => {
         order.push('delete');
@@ -834,9 +881,13 @@ describe('events handler', () => {
       });
       const sent = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
       expect(sent?.QueueUrl).toBe(QUEUE_URL);
-      expect(JSON.parse(sent?.MessageBody ?? '{}')).toEqual({ subscriptionId: 'orders-sub', event: event('evt-1') });
+      expect(JSON.parse(sent?.MessageBody ?? '{}')).toEqual({
+        tenant: 'default',
+        subscriptionId: 'orders-sub',
+        event: event('evt-1'),
+      });
       expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
-      expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input.Key).toEqual({ pk: 'DEADLETTER', sk: DL_1 });
+      expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input.Key).toEqual({ pk: 'DEADLETTER#default', sk: DL_1 });
     });
   });
 
@@ -878,10 +929,14 @@ describe('events handler', () => {
         to: '2026-11-02T00:00:00.000Z',
         eventTypes: ['order.created'],
         startedAt: '2026-11-30T10:00:00.000Z',
+        owner: OWNER,
+      });
+      expect(ddb.commandCalls(QueryCommand, { TableName: 'delivery-test' })[0]?.args[0].input).toMatchObject({
+        ExpressionAttributeValues: { ':pk': 'SUBSCRIPTION#default' },
       });
       expect(eventBridge.commandCalls(StartReplayCommand)[0]?.args[0].input).toEqual({
-        ReplayName: 'orders-fix',
-        Description: 'eventTypes=order.created',
+        ReplayName: replayPhysicalName('default', 'orders-fix'),
+        Description: '{"principal":"anonymous","eventTypes":["order.created"]}',
         EventSourceArn: ARCHIVE_ARN,
         EventStartTime: new Date(range.from),
         EventEndTime: new Date(range.to),
@@ -907,16 +962,16 @@ describe('events handler', () => {
   describe('GET /v1/replays/{name}', () => {
     it("maps DescribeReplay's answer, and answers 404 for an unknown replay", async () => {
       // Prepare
-      eventBridge.on(DescribeReplayCommand, { ReplayName: 'orders-fix' }).resolves({
-        ReplayName: 'orders-fix',
+      eventBridge.on(DescribeReplayCommand, { ReplayName: replayPhysicalName('default', 'orders-fix') }).resolves({
+        ReplayName: replayPhysicalName('default', 'orders-fix'),
         State: 'COMPLETED',
-        Description: 'eventTypes=order.created,order.cancelled',
+        Description: '{"principal":"anonymous","eventTypes":["order.created","order.cancelled"]}',
         EventStartTime: new Date('2026-11-01T00:00:00Z'),
         EventEndTime: new Date('2026-11-02T00:00:00Z'),
         ReplayStartTime: new Date('2026-11-30T10:00:00Z'),
         ReplayEndTime: new Date('2026-11-30T10:05:00Z'),
       });
-      eventBridge.on(DescribeReplayCommand, { ReplayName: 'nope' }).rejects(
+      eventBridge.on(DescribeReplayCommand, { ReplayName: replayPhysicalName('default', 'nope') }).rejects(
         Object.assign(new Error('Replay nope does not exist'), {
           name: 'ResourceNotFoundException',
           $metadata: { httpStatusCode: 400 },
@@ -939,6 +994,7 @@ describe('events handler', () => {
         eventTypes: ['order.created', 'order.cancelled'],
         startedAt: '2026-11-30T10:00:00.000Z',
         endedAt: '2026-11-30T10:05:00.000Z',
+        owner: OWNER,
       });
       expect(missing.statusCode).toBe(404);
     });

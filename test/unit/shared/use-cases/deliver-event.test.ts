@@ -61,7 +61,10 @@ function scriptedHttp(...outcomes: Array<Partial<HttpResponse> | Error>) {
   };
 }
 
+const OWNER = { tenant: 'acme', principal: 'agent-1' };
+
 const subscription = (overrides: Partial<Subscription> = {}): Subscription => ({
+  owner: OWNER,
   id: 'orders-sub',
   eventType: 'order.created',
   target: { type: 'webhook', url: 'https://hooks.example.com/orders', secret: SECRET },
@@ -88,7 +91,7 @@ const event: IntegrationEvent = {
 /** Everything `deliverEvent` needs, in memory; `overrides` replace single dependencies. */
 function fakes(options: { subscriptions?: Subscription[]; http?: ReturnType<typeof scriptedHttp> } = {}) {
   const clock = recordingClock(START);
-  const stored = new Map((options.subscriptions ?? [subscription()]).map((s) => [s.id, s]));
+  const stored = new Map((options.subscriptions ?? [subscription()]).map((s) => [`${s.owner.tenant}/${s.id}`, s]));
   const deadLetters: DeadLetter[] = [];
   const visibility: Array<{ receiptHandle: string; seconds: number }> = [];
   const counters = memoryCounters();
@@ -102,7 +105,7 @@ function fakes(options: { subscriptions?: Subscription[]; http?: ReturnType<type
   const http = options.http ?? scriptedHttp();
   const onCountingError = vi.fn();
   const deps: DeliverDeps = {
-    subscriptions: { get: async (id) => stored.get(id) },
+    subscriptions: { get: async ({ tenant, id }) => stored.get(`${tenant}/${id}`) },
     deadLetters: {
       put: async (deadLetter) => {
         deadLetters.push(deadLetter);
@@ -125,9 +128,9 @@ function fakes(options: { subscriptions?: Subscription[]; http?: ReturnType<type
   return { deps, clock, deadLetters, visibility, counters, published, http, onCountingError };
 }
 
-const deliver = (deps: DeliverDeps, attempt = 1, subscriptionId = 'orders-sub') =>
+const deliver = (deps: DeliverDeps, attempt = 1, subscriptionId = 'orders-sub', tenant = OWNER.tenant) =>
   deliverEvent(deps, {
-    message: { subscriptionId, event: event as unknown as Record<string, unknown> },
+    message: { tenant, subscriptionId, event: event as unknown as Record<string, unknown> },
     attempt,
     receiptHandle: `receipt-${attempt}`,
   });
@@ -355,6 +358,7 @@ describe('deliverEvent', () => {
           lastStatus: 404,
           lastError: { code: 'HTTP_404', category: 'permanent', message: expect.stringContaining('HTTP 404') },
           createdAt: clock.now().toISOString(),
+          owner: OWNER,
         },
       ]);
     });
@@ -415,6 +419,19 @@ describe('deliverEvent', () => {
         attempts: 1,
         lastError: { code: 'SUBSCRIPTION_NOT_FOUND', category: 'permanent' },
       });
+    });
+
+    it("never delivers to another tenant's subscription of the same id: the delivery is the message tenant's dead letter", async () => {
+      // Prepare: only acme has orders-sub
+      const { deps, deadLetters, http } = fakes();
+
+      // Act
+      const outcome = await deliver(deps, 1, 'orders-sub', 'globex');
+
+      // Assess
+      expect(outcome).toMatchObject({ outcome: 'dead-lettered', reason: 'subscription-not-found' });
+      expect(http.requests).toEqual([]);
+      expect(deadLetters[0]).toMatchObject({ subscriptionId: 'orders-sub', owner: { tenant: 'globex' } });
     });
 
     it('fails, keeping the message, when the dead letter cannot be stored', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NotOwnerError } from '../../../../shared/domain/auth/errors';
 import { contentHash } from '../../../../shared/domain/canonical-json';
 import type { ContractDocumentInput, ContractVersion } from '../../../../shared/domain/contracts/contract';
 import { CompiledContractCache } from '../../../../shared/domain/contracts/validator';
@@ -9,8 +10,10 @@ import {
   ValidationError,
 } from '../../../../shared/domain/errors';
 import type { IntegrationEvent } from '../../../../shared/domain/events/integration-event';
+import { TENANT_METADATA_KEY } from '../../../../shared/domain/events/tenancy';
 import type { EventLog, EventRecord } from '../../../../shared/ports/event-log';
 import type { PublishOutcome } from '../../../../shared/ports/event-publisher';
+import type { SourceClaims } from '../../../../shared/ports/source-claims';
 import { ErrorPolicyCache } from '../../../../shared/use-cases/error-policy-cache';
 import {
   PUBLISH_LEASE_MS,
@@ -24,10 +27,22 @@ import { AUTH_OFF_OWNER, storedVersion } from '../../../support/contracts';
 import { rejectionOf } from '../../../support/rejection';
 
 const START = Date.parse('2026-11-30T10:00:00Z');
-/** Who publishes in these tests: the tenant the test contracts belong to (`storedVersion`'s default owner). */
-const PUBLISHER = { tenant: AUTH_OFF_OWNER.tenant };
+// The tenant the test contracts belong to (`storedVersion`'s default owner): they judge this publisher's payloads.
+const TENANT = AUTH_OFF_OWNER.tenant;
+const OWNER = { tenant: TENANT, principal: 'agent-1' };
 
-/** The event log in memory, with DynamoDbEventLog's claim rule. */
+/** Source claims in memory, with DynamoDbSourceClaims' rule: the first tenant keeps a source. */
+function memorySources(claims = new Map<string, string>()): SourceClaims & { claims: Map<string, string> } {
+  return {
+    claims,
+    claim: async (source, owner) => {
+      if (!claims.has(source)) claims.set(source, owner.tenant);
+      return claims.get(source) === owner.tenant;
+    },
+  };
+}
+
+/** The event log in memory, with DynamoDbEventLog's claim rule; one tenant publishes, so records are keyed by id. */
 function memoryEventLog(records = new Map<string, EventRecord>()): EventLog & { records: Map<string, EventRecord> } {
   return {
     records,
@@ -40,19 +55,19 @@ function memoryEventLog(records = new Map<string, EventRecord>()): EventLog & { 
       records.set(record.event.id, { ...record, receivedAt: existing?.receivedAt ?? record.receivedAt });
       return { claimed: true };
     },
-    markPublished: async (id, publishedAt, eventBridgeId) => {
+    markPublished: async (_tenant, id, publishedAt, eventBridgeId) => {
       const current = records.get(id);
       if (current?.status !== 'pending') return;
       const { leaseUntil: _lease, ...rest } = current;
       records.set(id, { ...rest, status: 'published', publishedAt, ...(eventBridgeId && { eventBridgeId }) });
     },
-    markFailed: async (id, error) => {
+    markFailed: async (_tenant, id, error) => {
       const current = records.get(id);
       if (current?.status !== 'pending') return;
       const { leaseUntil: _lease, ...rest } = current;
       records.set(id, { ...rest, status: 'failed', error });
     },
-    get: async (id) => records.get(id),
+    get: async (_tenant, id) => records.get(id),
     listByCorrelation: async () => ({ items: [] }),
     listPublishedBetween: async function* () {},
   };
@@ -89,7 +104,8 @@ const event = (id: string, overrides: Partial<IntegrationEvent> = {}): Integrati
   source: 'shop.orders',
   timestamp: START - 60_000,
   payload: { orderId: id, total: 120 },
-  metadata: {},
+  // As it travels: stamped with the publisher's tenant.
+  metadata: { [TENANT_METADATA_KEY]: TENANT },
   ...overrides,
 });
 
@@ -113,15 +129,18 @@ function fakes(
     bus?: ReturnType<typeof scriptedBus>;
     contracts?: ContractVersion[];
     log?: ReturnType<typeof memoryEventLog>;
+    sources?: ReturnType<typeof memorySources>;
   } = {},
 ) {
   const clock = recordingClock(START);
   const log = options.log ?? memoryEventLog();
   const bus = options.bus ?? scriptedBus();
   const contracts = options.contracts ?? [];
+  const sources = options.sources ?? memorySources();
   const deps: PublishEventsDeps = {
     eventLog: log,
     events: bus,
+    sources,
     contracts: {
       listVersionHeaders: async (tenant, name) => contracts.filter((c) => c.owner.tenant === tenant && c.name === name),
       getVersion: async (tenant, name, version) =>
@@ -140,7 +159,7 @@ function fakes(
     clock,
     retentionDays: 30,
   };
-  return { deps, clock, log, bus };
+  return { deps, clock, log, bus, sources };
 }
 
 const pointers = (report: PublishReport) =>
@@ -153,7 +172,7 @@ describe('publishEvents', () => {
       const { deps, bus, log } = fakes();
 
       // Act
-      const report = await publishEvents(deps, event('evt-1'), PUBLISHER);
+      const report = await publishEvents(deps, event('evt-1'), OWNER);
 
       // Assess
       expect(report).toEqual({
@@ -176,8 +195,8 @@ describe('publishEvents', () => {
       const { metadata: _none, ...bare } = event('evt-1');
 
       // Act
-      const first = await publishEvents(deps, bare, PUBLISHER);
-      const again = await publishEvents(deps, event('evt-1'), PUBLISHER);
+      const first = await publishEvents(deps, bare, OWNER);
+      const again = await publishEvents(deps, event('evt-1'), OWNER);
 
       // Assess
       expect(first.results[0]?.status).toBe('published');
@@ -190,15 +209,15 @@ describe('publishEvents', () => {
       const { deps } = fakes();
 
       // Act
-      const empty = await rejectionOf<ValidationError>(publishEvents(deps, [], PUBLISHER));
+      const empty = await rejectionOf<ValidationError>(publishEvents(deps, [], OWNER));
       const tooMany = await rejectionOf<ValidationError>(
         publishEvents(
           deps,
           Array.from({ length: 101 }, (_, i) => event(`e-${i}`)),
-          PUBLISHER,
+          OWNER,
         ),
       );
-      const scalar = await rejectionOf<ValidationError>(publishEvents(deps, 'evt-1', PUBLISHER));
+      const scalar = await rejectionOf<ValidationError>(publishEvents(deps, 'evt-1', OWNER));
 
       // Assess
       for (const error of [empty, tooMany, scalar]) expect(error).toBeInstanceOf(ValidationError);
@@ -215,7 +234,7 @@ describe('publishEvents', () => {
       const report = await publishEvents(
         deps,
         [event('evt-1'), noPayload, { ...event('evt-3'), source: 'aws.ec2', extra: 1 }],
-        PUBLISHER,
+        OWNER,
       );
 
       // Assess
@@ -231,7 +250,7 @@ describe('publishEvents', () => {
       const { deps, bus } = fakes();
 
       // Act
-      const report = await publishEvents(deps, [event('evt-1'), event('evt-2'), event('evt-1')], PUBLISHER);
+      const report = await publishEvents(deps, [event('evt-1'), event('evt-2'), event('evt-1')], OWNER);
 
       // Assess
       expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 1 });
@@ -251,7 +270,7 @@ describe('publishEvents', () => {
           event('evt-2', { payload: { orderId: 7, total: -1 } }),
           event('evt-3', { type: 'order.cancelled', payload: { anything: true } }),
         ],
-        PUBLISHER,
+        OWNER,
       );
 
       // Assess
@@ -273,8 +292,11 @@ describe('publishEvents', () => {
       const invalid = event('evt-bad', { payload: { orderId: 7 } });
 
       // Act
-      const byA = await publishEvents(deps, invalid, { tenant: 'tenant-a' });
-      const byB = await publishEvents(deps, event('evt-bad-b', { payload: { orderId: 7 } }), { tenant: 'tenant-b' });
+      const byA = await publishEvents(deps, invalid, { tenant: 'tenant-a', principal: 'a' });
+      const byB = await publishEvents(deps, event('evt-bad-b', { payload: { orderId: 7 } }), {
+        tenant: 'tenant-b',
+        principal: 'b',
+      });
 
       // Assess
       expect(byA.outcome).toBe('refused');
@@ -290,7 +312,7 @@ describe('publishEvents', () => {
       const report = await publishEvents(
         deps,
         [event('evt-1', { version: '1.0' }), event('evt-2', { version: 'v1', payload: { orderId: 7 } })],
-        PUBLISHER,
+        OWNER,
       );
 
       // Assess
@@ -307,7 +329,7 @@ describe('publishEvents', () => {
       const report = await publishEvents(
         deps,
         [event('evt-1', { version: 'latest' }), event('evt-2', { version: '1.2.3.4' })],
-        PUBLISHER,
+        OWNER,
       );
 
       // Assess
@@ -324,8 +346,8 @@ describe('publishEvents', () => {
       const { deps: schemaless } = fakes({ contracts: [orderContract(storedVersion().schemas)] });
 
       // Act
-      const unknownVersion = await publishEvents(versioned, event('evt-1', { version: '2.0.0' }), PUBLISHER);
-      const noSchema = await publishEvents(schemaless, event('evt-1'), PUBLISHER);
+      const unknownVersion = await publishEvents(versioned, event('evt-1', { version: '2.0.0' }), OWNER);
+      const noSchema = await publishEvents(schemaless, event('evt-1'), OWNER);
 
       // Assess
       expect(pointers(unknownVersion)).toEqual(['/version']);
@@ -338,13 +360,120 @@ describe('publishEvents', () => {
       deps.maxEntryBytes = 2_048;
 
       // Act
-      const report = await publishEvents(deps, event('evt-1', { payload: { blob: 'x'.repeat(2_048) } }), PUBLISHER);
+      const report = await publishEvents(deps, event('evt-1', { payload: { blob: 'x'.repeat(2_048) } }), OWNER);
 
       // Assess
       expect(report).toMatchObject({ outcome: 'refused', failedEntryCount: 1 });
       expect(report.results[0]).toMatchObject({ status: 'rejected', httpStatus: 413, errors: [{ pointer: '/' }] });
       expect(log.records.size).toBe(0);
       expect(bus.calls).toEqual([]);
+    });
+  });
+
+  describe('tenants and sources', () => {
+    it("stamps every event with the publisher's tenant, overwriting a tenant claimed in the body", async () => {
+      // Prepare
+      const { deps, bus, log } = fakes();
+      const forged = event('evt-1', { metadata: { [TENANT_METADATA_KEY]: 'globex', traceparent: 'x' } });
+
+      // Act
+      const report = await publishEvents(deps, forged, OWNER);
+
+      // Assess
+      expect(report.outcome).toBe('published');
+      expect(bus.calls[0]?.[0]?.metadata).toEqual({ [TENANT_METADATA_KEY]: TENANT, traceparent: 'x' });
+      expect(log.records.get('evt-1')).toMatchObject({
+        owner: OWNER,
+        event: { metadata: { [TENANT_METADATA_KEY]: TENANT } },
+      });
+    });
+
+    it('refuses the reserved aif sources with 403 whatever their case, publishing the rest of the batch', async () => {
+      // Prepare
+      const { deps, bus, sources } = fakes();
+      const batch = ['aif', 'aif.errors', 'AIF.mesh', 'aifshop', 'shop.aif'].map((source, i) =>
+        event(`evt-${i}`, { source }),
+      );
+
+      // Act
+      const report = await publishEvents(deps, batch, OWNER);
+
+      // Assess
+      expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 3 });
+      expect(report.results.map((r) => r.status)).toEqual([
+        'forbidden',
+        'forbidden',
+        'forbidden',
+        'published',
+        'published',
+      ]);
+      expect(report.results[1]).toMatchObject({
+        httpStatus: 403,
+        detail: 'The source aif.errors is reserved for the framework (aif and aif.*)',
+        errors: [{ pointer: '/1/source', keyword: 'owner' }],
+      });
+      expect(bus.calls.flat().map((e) => e.id)).toEqual(['evt-3', 'evt-4']);
+      expect([...sources.claims.keys()].sort()).toEqual(['aifshop', 'shop.aif']);
+    });
+
+    it("refuses a source another tenant claimed, naming it, while the caller's other entries publish", async () => {
+      // Prepare
+      const { deps, bus, log } = fakes({ sources: memorySources(new Map([['billing', 'globex']])) });
+
+      // Act
+      const report = await publishEvents(
+        deps,
+        [event('evt-1'), event('evt-2', { source: 'billing' }), event('evt-3')],
+        OWNER,
+      );
+
+      // Assess
+      expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 1 });
+      expect(report.results[1]).toEqual({
+        index: 1,
+        id: 'evt-2',
+        status: 'forbidden',
+        httpStatus: 403,
+        detail: 'The source billing belongs to another tenant',
+        errors: [{ pointer: '/1/source', message: 'The source billing belongs to another tenant', keyword: 'owner' }],
+      });
+      expect(bus.calls.flat().map((e) => e.id)).toEqual(['evt-1', 'evt-3']);
+      // The refused event claimed no id: the source's owner may still use it.
+      expect(log.records.has('evt-2')).toBe(false);
+    });
+
+    it('claims a source for the first publisher and keeps publishing it (idempotent), not for the next tenant', async () => {
+      // Prepare
+      const { deps, sources } = fakes();
+      const other = { tenant: 'globex', principal: 'agent-9' };
+
+      // Act
+      const first = await publishEvents(deps, event('evt-1'), OWNER);
+      const again = await publishEvents(deps, event('evt-2'), OWNER);
+      const theirs = await publishEvents(deps, event('evt-3'), other);
+
+      // Assess
+      expect([first.outcome, again.outcome]).toEqual(['published', 'published']);
+      expect(sources.claims.get('shop.orders')).toBe(TENANT);
+      expect(theirs).toMatchObject({ outcome: 'refused', results: [{ status: 'forbidden', httpStatus: 403 }] });
+      expect(publishFailure(theirs)).toBeInstanceOf(NotOwnerError);
+    });
+
+    it('fails the entries of a source whose claim cannot be made now with 503', async () => {
+      // Prepare
+      const { deps } = fakes();
+      deps.sources = {
+        claim: async () => {
+          throw new DependencyUnavailableError('The events table is throttled');
+        },
+      };
+
+      // Act
+      const report = await publishEvents(deps, event('evt-1'), OWNER);
+
+      // Assess
+      expect(report).toMatchObject({ outcome: 'refused', results: [{ status: 'failed', httpStatus: 503 }] });
+      expect(publishFailure(report)).toBeInstanceOf(DependencyUnavailableError);
     });
   });
 
@@ -360,6 +489,7 @@ describe('publishEvents', () => {
               contentHash: contentHash(event('evt-1')),
               status: 'published',
               receivedAt: 't0',
+              owner: OWNER,
               publishedAt: '2026-11-30T09:00:00.000Z',
               eventBridgeId: 'eb-old',
             },
@@ -369,7 +499,7 @@ describe('publishEvents', () => {
       const { deps, bus } = fakes({ log });
 
       // Act
-      const report = await publishEvents(deps, event('evt-1'), PUBLISHER);
+      const report = await publishEvents(deps, event('evt-1'), OWNER);
 
       // Assess
       expect(report).toEqual({
@@ -392,7 +522,10 @@ describe('publishEvents', () => {
       // Prepare
       const log = memoryEventLog(
         new Map<string, EventRecord>([
-          ['evt-1', { event: event('evt-1'), contentHash: 'other', status: 'published', receivedAt: 't0' }],
+          [
+            'evt-1',
+            { event: event('evt-1'), contentHash: 'other', status: 'published', receivedAt: 't0', owner: OWNER },
+          ],
           [
             'evt-2',
             {
@@ -400,6 +533,7 @@ describe('publishEvents', () => {
               contentHash: contentHash(event('evt-2')),
               status: 'pending',
               receivedAt: 't0',
+              owner: OWNER,
               leaseUntil: START + PUBLISH_LEASE_MS,
             },
           ],
@@ -408,7 +542,7 @@ describe('publishEvents', () => {
       const { deps, bus } = fakes({ log });
 
       // Act
-      const report = await publishEvents(deps, [event('evt-1'), event('evt-2')], PUBLISHER);
+      const report = await publishEvents(deps, [event('evt-1'), event('evt-2')], OWNER);
 
       // Assess
       expect(report).toMatchObject({ outcome: 'refused', failedEntryCount: 2 });
@@ -430,6 +564,7 @@ describe('publishEvents', () => {
               contentHash: contentHash(event('evt-1')),
               status: 'failed',
               receivedAt: 't0',
+              owner: OWNER,
               error: { code: 'InternalFailure', message: 'x' },
             },
           ],
@@ -438,12 +573,12 @@ describe('publishEvents', () => {
       const { deps, bus } = fakes({ log });
 
       // Act
-      const report = await publishEvents(deps, event('evt-1'), PUBLISHER);
+      const report = await publishEvents(deps, event('evt-1'), OWNER);
 
       // Assess
       expect(report).toMatchObject({ outcome: 'published', failedEntryCount: 0 });
       expect(bus.calls).toHaveLength(1);
-      expect(log.records.get('evt-1')).toMatchObject({ status: 'published', receivedAt: 't0' });
+      expect(log.records.get('evt-1')).toMatchObject({ status: 'published', receivedAt: 't0', owner: OWNER });
       expect(log.records.get('evt-1')).not.toHaveProperty('error');
     });
   });
@@ -459,11 +594,11 @@ describe('publishEvents', () => {
       const evil = { ...event('evt-evil'), metadata: { traceparent: 'x\r\nX-Evil: 1' } };
 
       // Act
-      const report = await publishEvents(deps, [huge, evil], PUBLISHER);
+      const report = await publishEvents(deps, [huge, evil], OWNER);
       const tooMany = await publishEvents(
         deps,
         Array.from({ length: 101 }, (_, i) => event(`e${i}`)),
-        PUBLISHER,
+        OWNER,
       ).catch((e) => e);
 
       // Assess
@@ -487,11 +622,7 @@ describe('publishEvents', () => {
       const { deps, bus } = fakes({ log });
 
       // Act
-      const report = await publishEvents(
-        deps,
-        [event('evt-a'), event('evt-b'), event('evt-c'), event('evt-d')],
-        PUBLISHER,
-      );
+      const report = await publishEvents(deps, [event('evt-a'), event('evt-b'), event('evt-c'), event('evt-d')], OWNER);
 
       // Assess
       expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 2 });
@@ -514,7 +645,7 @@ describe('publishEvents', () => {
       const { deps, clock } = fakes({ bus });
 
       // Act
-      const report = await publishEvents(deps, [event('evt-1'), event('evt-2'), event('evt-3')], PUBLISHER);
+      const report = await publishEvents(deps, [event('evt-1'), event('evt-2'), event('evt-3')], OWNER);
 
       // Assess
       expect(report).toMatchObject({ outcome: 'published', failedEntryCount: 0 });
@@ -530,7 +661,7 @@ describe('publishEvents', () => {
       const { deps, log, clock } = fakes({ bus });
 
       // Act
-      const report = await publishEvents(deps, [event('evt-1'), event('evt-2')], PUBLISHER);
+      const report = await publishEvents(deps, [event('evt-1'), event('evt-2')], OWNER);
 
       // Assess
       expect(report).toMatchObject({ outcome: 'partially-published', failedEntryCount: 1 });
@@ -551,7 +682,7 @@ describe('publishEvents', () => {
       const { deps, clock, log } = fakes({ bus });
 
       // Act
-      const report = await publishEvents(deps, event('evt-1'), PUBLISHER);
+      const report = await publishEvents(deps, event('evt-1'), OWNER);
 
       // Assess: the transient policy retries 5 times
       expect(report).toMatchObject({ outcome: 'refused', failedEntryCount: 1 });
@@ -565,7 +696,10 @@ describe('publishEvents', () => {
       // Prepare
       const log = memoryEventLog(
         new Map<string, EventRecord>([
-          ['evt-2', { event: event('evt-2'), contentHash: 'other', status: 'published', receivedAt: 't0' }],
+          [
+            'evt-2',
+            { event: event('evt-2'), contentHash: 'other', status: 'published', receivedAt: 't0', owner: OWNER },
+          ],
         ]),
       );
       const bus = scriptedBus(...Array.from({ length: 10 }, () => refused('ThrottlingException', true, ['evt-4'])));
@@ -581,7 +715,7 @@ describe('publishEvents', () => {
           event('evt-3', { payload: { blob: 'x'.repeat(5_000) } }),
           event('evt-4'),
         ],
-        PUBLISHER,
+        OWNER,
       );
 
       // Assess
@@ -602,7 +736,7 @@ describe('publishFailure', () => {
     errors: [{ pointer: `/${index}/payload`, message: 'is required' }],
   });
 
-  it('maps the most urgent failure to its problem: 503 over 409 over 413 over 422', () => {
+  it('maps the most urgent failure to its problem: 503 over 403 over 409 over 413 over 422', () => {
     // Prepare
     const reportOf = (...statuses: number[]): PublishReport => ({
       outcome: 'refused',
@@ -611,13 +745,15 @@ describe('publishFailure', () => {
     });
 
     // Act
-    const unavailable = publishFailure(reportOf(422, 413, 409, 503));
+    const unavailable = publishFailure(reportOf(422, 413, 409, 403, 503));
+    const forbidden = publishFailure(reportOf(422, 413, 409, 403));
     const conflict = publishFailure(reportOf(422, 413, 409));
     const tooLarge = publishFailure(reportOf(422, 413));
     const invalid = publishFailure(reportOf(422));
 
     // Assess
     expect(unavailable).toBeInstanceOf(DependencyUnavailableError);
+    expect(forbidden).toBeInstanceOf(NotOwnerError);
     expect(conflict).toBeInstanceOf(ConflictError);
     expect(tooLarge).toBeInstanceOf(InputTooLargeError);
     expect(invalid).toBeInstanceOf(ValidationError);

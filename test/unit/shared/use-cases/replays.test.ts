@@ -7,6 +7,7 @@ import { rejectionOf } from '../../../support/rejection';
 
 const NOW = Date.parse('2026-11-30T12:00:00Z');
 const clock = fixedClock(NOW);
+const OWNER = { tenant: 'acme', principal: 'agent-1' };
 
 function recordingReplayer(): Replayer & { started: Array<{ name: string; from: number; to: number }> } {
   const started: Array<{ name: string; from: number; to: number }> = [];
@@ -14,7 +15,7 @@ function recordingReplayer(): Replayer & { started: Array<{ name: string; from: 
     started,
     start: async (input) => {
       started.push(input);
-      return { name: input.name, state: 'STARTING', from: '', to: '' } satisfies Replay;
+      return { name: input.name, state: 'STARTING', from: '', to: '', owner: input.owner } satisfies Replay;
     },
     describe: async () => undefined,
   };
@@ -27,10 +28,18 @@ describe('startReplay', () => {
 
     // Act
     const tooOld = await rejectionOf<ValidationError>(
-      startReplay({ replayer, clock, retentionDays: 30 }, { from: '1970-01-01T00:00:00Z', to: '2026-11-30T11:00:00Z' }),
+      startReplay(
+        { replayer, clock, retentionDays: 30 },
+        { from: '1970-01-01T00:00:00Z', to: '2026-11-30T11:00:00Z' },
+        OWNER,
+      ),
     );
     const reversedFuture = await rejectionOf<ValidationError>(
-      startReplay({ replayer, clock, retentionDays: 30 }, { from: '2026-11-30T13:00:00Z', to: '2026-11-30T12:30:00Z' }),
+      startReplay(
+        { replayer, clock, retentionDays: 30 },
+        { from: '2026-11-30T13:00:00Z', to: '2026-11-30T12:30:00Z' },
+        OWNER,
+      ),
     );
 
     // Assess
@@ -46,10 +55,12 @@ describe('startReplay', () => {
     const body = { from: '2026-11-20T00:00:00Z', to: '2026-11-30T11:00:00Z' };
 
     // Act
-    await Promise.all(Array.from({ length: 20 }, () => startReplay({ replayer, clock, retentionDays: 30 }, body)));
+    await Promise.all(
+      Array.from({ length: 20 }, () => startReplay({ replayer, clock, retentionDays: 30 }, body, OWNER)),
+    );
 
     // Assess
     expect(new Set(replayer.started.map((r) => r.name)).size).toBe(20);
-    expect(replayer.started[0]).toMatchObject({ from: Date.parse(body.from), to: Date.parse(body.to) });
+    expect(replayer.started[0]).toMatchObject({ from: Date.parse(body.from), to: Date.parse(body.to), owner: OWNER });
   });
 });

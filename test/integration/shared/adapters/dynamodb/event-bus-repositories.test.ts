@@ -7,6 +7,7 @@ import {
   newDeadLetterId,
 } from '../../../../../shared/adapters/dynamodb/dead-letter-repository';
 import { DynamoDbEventLog } from '../../../../../shared/adapters/dynamodb/event-log';
+import { DynamoDbSourceClaims } from '../../../../../shared/adapters/dynamodb/source-claims';
 import { DynamoDbSubscriptionRepository } from '../../../../../shared/adapters/dynamodb/subscription-repository';
 import { deliveryTable, eventsTable } from '../../../../../shared/adapters/dynamodb/table-definitions';
 import { contentHash } from '../../../../../shared/domain/canonical-json';
@@ -18,6 +19,10 @@ import type { EventRecord } from '../../../../../shared/ports/event-log';
 import { freshTable } from '../../../../support/dynamodb';
 
 const LEASE_MS = 30_000;
+const TENANT = 'acme';
+const OWNER = { tenant: TENANT, principal: 'agent-1' };
+const OTHER = { tenant: 'globex', principal: 'agent-9' };
+const keyOf = (id: string, tenant = TENANT) => ({ tenant, id });
 const EXPIRES_AT = 1_900_000_000;
 
 function integrationEvent(id: string, overrides: Partial<IntegrationEvent> = {}): IntegrationEvent {
@@ -41,6 +46,7 @@ function pending(event: IntegrationEvent, now: number): EventRecord & { status: 
     status: 'pending',
     receivedAt: new Date(now).toISOString(),
     leaseUntil: now + LEASE_MS,
+    owner: OWNER,
   };
 }
 
@@ -70,7 +76,7 @@ describe('DynamoDbEventLog (dynalite)', () => {
   async function publish(event: IntegrationEvent): Promise<void> {
     const result = await log.claim(pending(event, now), EXPIRES_AT, now);
     expect(result.claimed).toBe(true);
-    await log.markPublished(event.id, new Date(now).toISOString(), `eb-${event.id}`);
+    await log.markPublished(TENANT, event.id, new Date(now).toISOString(), `eb-${event.id}`);
   }
 
   describe('claim', () => {
@@ -111,6 +117,7 @@ describe('DynamoDbEventLog (dynalite)', () => {
           status: 'pending',
           receivedAt: new Date(now).toISOString(),
           leaseUntil: now + LEASE_MS,
+          owner: OWNER,
         },
       });
     });
@@ -119,8 +126,8 @@ describe('DynamoDbEventLog (dynalite)', () => {
       // Prepare
       const event = integrationEvent('evt-failed');
       await log.claim(pending(event, now), EXPIRES_AT, now);
-      await log.markFailed(event.id, { code: 'InternalFailure', message: 'try again' });
-      const failed = await log.get(event.id);
+      await log.markFailed(TENANT, event.id, { code: 'InternalFailure', message: 'try again' });
+      const failed = await log.get(TENANT, event.id);
 
       // Act
       const later = now + 1_000;
@@ -130,12 +137,13 @@ describe('DynamoDbEventLog (dynalite)', () => {
       expect(failed).toMatchObject({ status: 'failed', error: { code: 'InternalFailure', message: 'try again' } });
       expect(failed?.leaseUntil).toBeUndefined();
       expect(result).toEqual({ claimed: true });
-      expect(await log.get(event.id)).toEqual({
+      expect(await log.get(TENANT, event.id)).toEqual({
         event,
         contentHash: contentHash(event),
         status: 'pending',
         receivedAt: new Date(now).toISOString(),
         leaseUntil: later + LEASE_MS,
+        owner: OWNER,
       });
     });
 
@@ -148,7 +156,7 @@ describe('DynamoDbEventLog (dynalite)', () => {
       const whileLive = await log.claim(pending(event, now + LEASE_MS - 1), EXPIRES_AT, now + LEASE_MS - 1);
       const atExpiry = await log.claim(pending(event, now + LEASE_MS), EXPIRES_AT, now + LEASE_MS);
       const afterExpiry = await log.claim(pending(event, now + LEASE_MS + 1), EXPIRES_AT, now + LEASE_MS + 1);
-      await log.markPublished(event.id, '2026-11-30T10:21:00.000Z', 'eb-lease');
+      await log.markPublished(TENANT, event.id, '2026-11-30T10:21:00.000Z', 'eb-lease');
       const afterPublish = await log.claim(pending(event, now + LEASE_MS * 100), EXPIRES_AT, now + LEASE_MS * 100);
 
       // Assess
@@ -176,9 +184,11 @@ describe('DynamoDbEventLog (dynalite)', () => {
       await publish(event);
 
       // Assess
-      expect((await log.get(event.id))?.event).toEqual(event);
-      expect((await log.listByCorrelation('corr-large', { limit: 5 })).items.map((r) => r.event)).toEqual([event]);
-      const raw = await client.send(new GetCommand({ TableName: tableName, Key: { pk: 'EVENT#evt-large' } }));
+      expect((await log.get(TENANT, event.id))?.event).toEqual(event);
+      expect((await log.listByCorrelation(TENANT, 'corr-large', { limit: 5 })).items.map((r) => r.event)).toEqual([
+        event,
+      ]);
+      const raw = await client.send(new GetCommand({ TableName: tableName, Key: { pk: 'EVENT#acme#evt-large' } }));
       const stored = raw.Item?.event as Uint8Array | undefined;
       expect(stored).toBeInstanceOf(Uint8Array);
       expect(stored?.byteLength).toBeLessThan(200 * 1024);
@@ -193,7 +203,7 @@ describe('DynamoDbEventLog (dynalite)', () => {
 
       // Assess
       await expect(attempt).rejects.toBeInstanceOf(InputTooLargeError);
-      expect(await log.get(event.id)).toBeUndefined();
+      expect(await log.get(TENANT, event.id)).toBeUndefined();
     });
   });
 
@@ -204,18 +214,18 @@ describe('DynamoDbEventLog (dynalite)', () => {
       await publish(event);
 
       // Act
-      await log.markFailed(event.id, { code: 'Late', message: 'a stale publisher' });
-      await log.markPublished(event.id, '2030-01-01T00:00:00.000Z', 'eb-other');
-      await log.markPublished('evt-never-claimed', '2030-01-01T00:00:00.000Z');
-      await log.markFailed('evt-never-claimed', { code: 'X', message: 'y' });
+      await log.markFailed(TENANT, event.id, { code: 'Late', message: 'a stale publisher' });
+      await log.markPublished(TENANT, event.id, '2030-01-01T00:00:00.000Z', 'eb-other');
+      await log.markPublished(TENANT, 'evt-never-claimed', '2030-01-01T00:00:00.000Z');
+      await log.markFailed(TENANT, 'evt-never-claimed', { code: 'X', message: 'y' });
 
       // Assess
-      expect(await log.get(event.id)).toMatchObject({
+      expect(await log.get(TENANT, event.id)).toMatchObject({
         status: 'published',
         publishedAt: new Date(now).toISOString(),
         eventBridgeId: 'eb-evt-marks',
       });
-      expect(await log.get('evt-never-claimed')).toBeUndefined();
+      expect(await log.get(TENANT, 'evt-never-claimed')).toBeUndefined();
     });
   });
 
@@ -241,7 +251,7 @@ describe('DynamoDbEventLog (dynalite)', () => {
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await log.listByCorrelation('corr-flow', { limit: 2, ...(cursor && { cursor }) });
+        const page = await log.listByCorrelation(TENANT, 'corr-flow', { limit: 2, ...(cursor && { cursor }) });
         ids.push(...page.items.map((r) => r.event.id));
         expect(page.items.every((r) => r.status === 'published')).toBe(true);
         cursor = page.nextCursor;
@@ -257,18 +267,20 @@ describe('DynamoDbEventLog (dynalite)', () => {
       // Prepare
       for (const id of ['x1', 'x2', 'x3'])
         await publish(integrationEvent(`cur-${id}`, { correlationId: 'corr-cursor' }));
-      const first = await log.listByCorrelation('corr-cursor', { limit: 1 });
+      const first = await log.listByCorrelation(TENANT, 'corr-cursor', { limit: 1 });
       expect(first.nextCursor).toBeDefined();
 
       // Act / Assess
       for (const cursor of [
         first.nextCursor,
-        cursorOf({ pk: 'EVENT#cur-x1', gsi1pk: 'CORR#corr-cursor', gsi1sk: 'x'.repeat(1100) }),
-        cursorOf({ pk: 'EVENT#cur-x1', gsi1pk: 'CORR#corr-cursor' }),
+        cursorOf({ pk: 'EVENT#acme#cur-x1', gsi1pk: 'CORR#acme#corr-cursor', gsi1sk: 'x'.repeat(1100) }),
+        cursorOf({ pk: 'EVENT#acme#cur-x1', gsi1pk: 'CORR#acme#corr-cursor' }),
         'not-a-cursor',
       ]) {
         const other = cursor === first.nextCursor ? 'corr-flow' : 'corr-cursor';
-        await expect(log.listByCorrelation(other, { limit: 1, cursor })).rejects.toBeInstanceOf(MalformedInputError);
+        await expect(log.listByCorrelation(TENANT, other, { limit: 1, cursor })).rejects.toBeInstanceOf(
+          MalformedInputError,
+        );
       }
     });
   });
@@ -292,7 +304,7 @@ describe('DynamoDbEventLog (dynalite)', () => {
       ];
       for (const event of events) {
         await hourly.claim(pending(event, now), EXPIRES_AT, now);
-        await hourly.markPublished(event.id, new Date(now).toISOString());
+        await hourly.markPublished(TENANT, event.id, new Date(now).toISOString());
       }
       await hourly.claim(
         pending(integrationEvent('h-pending', { timestamp: at('2026-11-30T10:15:00.000Z') }), now),
@@ -301,11 +313,12 @@ describe('DynamoDbEventLog (dynalite)', () => {
       );
       const failed = integrationEvent('h-failed', { timestamp: at('2026-11-30T10:16:00.000Z') });
       await hourly.claim(pending(failed, now), EXPIRES_AT, now);
-      await hourly.markFailed(failed.id, { code: 'X', message: 'refused' });
+      await hourly.markFailed(TENANT, failed.id, { code: 'X', message: 'refused' });
 
       // Act
       const ids: string[] = [];
       for await (const event of hourly.listPublishedBetween(
+        TENANT,
         at('2026-11-30T09:30:00.000Z'),
         at('2026-11-30T12:00:00.000Z'),
       )) {
@@ -313,6 +326,7 @@ describe('DynamoDbEventLog (dynalite)', () => {
       }
       const empty: string[] = [];
       for await (const event of hourly.listPublishedBetween(
+        TENANT,
         at('2026-11-30T12:00:00.000Z'),
         at('2026-11-30T09:00:00.000Z'),
       )) {
@@ -326,6 +340,83 @@ describe('DynamoDbEventLog (dynalite)', () => {
   });
 });
 
+describe('DynamoDbEventLog tenants (dynalite)', () => {
+  const now = Date.parse('2026-11-30T10:20:00.000Z');
+
+  it("treats another tenant's use of an id as its own event: claim, get, correlation and hour listings per tenant", async () => {
+    // Prepare
+    const { client, tableName } = await freshTable(eventsTable);
+    const log = new DynamoDbEventLog(client, tableName);
+    const mine = integrationEvent('evt-shared', { correlationId: 'corr-shared' });
+    const theirs = integrationEvent('evt-shared', { correlationId: 'corr-shared', payload: { other: true } });
+    await log.claim(pending(mine, now), EXPIRES_AT, now);
+    await log.markPublished(TENANT, mine.id, new Date(now).toISOString(), 'eb-mine');
+
+    // Act
+    const theirClaim = await log.claim({ ...pending(theirs, now), owner: OTHER }, EXPIRES_AT, now);
+    await log.markPublished(OTHER.tenant, theirs.id, new Date(now).toISOString(), 'eb-theirs');
+    const byCorrelation = async (tenant: string) =>
+      (await log.listByCorrelation(tenant, 'corr-shared', { limit: 10 })).items.map((r) => r.event.payload);
+    const byHour = async (tenant: string) => {
+      const found: IntegrationEvent[] = [];
+      for await (const event of log.listPublishedBetween(tenant, now - 3_600_000, now + 3_600_000)) found.push(event);
+      return found.map((e) => e.payload);
+    };
+
+    // Assess
+    expect(theirClaim).toEqual({ claimed: true });
+    expect(await log.get(TENANT, 'evt-shared')).toMatchObject({ event: mine, owner: OWNER, eventBridgeId: 'eb-mine' });
+    expect(await log.get(OTHER.tenant, 'evt-shared')).toMatchObject({ event: theirs, owner: OTHER });
+    expect(await log.get('initech', 'evt-shared')).toBeUndefined();
+    expect(await byCorrelation(TENANT)).toEqual([mine.payload]);
+    expect(await byCorrelation(OTHER.tenant)).toEqual([theirs.payload]);
+    expect(await byHour(TENANT)).toEqual([mine.payload]);
+    expect(await byHour(OTHER.tenant)).toEqual([theirs.payload]);
+  });
+
+  it("leaves another tenant's record alone when marking the same id", async () => {
+    // Prepare
+    const { client, tableName } = await freshTable(eventsTable);
+    const log = new DynamoDbEventLog(client, tableName);
+    const event = integrationEvent('evt-mark');
+    await log.claim(pending(event, now), EXPIRES_AT, now);
+
+    // Act
+    await log.markFailed(OTHER.tenant, event.id, { code: 'X', message: 'not theirs' });
+    await log.markPublished(OTHER.tenant, event.id, new Date(now).toISOString());
+
+    // Assess
+    expect(await log.get(TENANT, event.id)).toMatchObject({ status: 'pending' });
+    expect(await log.get(OTHER.tenant, event.id)).toBeUndefined();
+  });
+});
+
+describe('DynamoDbSourceClaims (dynalite)', () => {
+  it('gives a source to the first tenant of racing claims, idempotently for its owner', async () => {
+    // Prepare
+    const { client, tableName } = await freshTable(eventsTable);
+    const sources = new DynamoDbSourceClaims(client, tableName, () => new Date(now0));
+    const tenants = ['t-1', 't-2', 't-3', 't-4', 't-5'];
+
+    // Act
+    const results = await Promise.all(tenants.map((tenant) => sources.claim('shop', { tenant, principal: 'p' })));
+    const winner = tenants[results.indexOf(true)] as string;
+    const again = await sources.claim('shop', { tenant: winner, principal: 'another-principal' });
+    const stored = await client.send(new GetCommand({ TableName: tableName, Key: { pk: 'SOURCE#shop' } }));
+
+    // Assess
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(again).toBe(true);
+    expect(stored.Item).toMatchObject({
+      owner: { tenant: winner, principal: 'p' },
+      claimedAt: new Date(now0).toISOString(),
+    });
+    expect(await sources.claim('shop', { tenant: 'someone-else', principal: 'p' })).toBe(false);
+    expect(await sources.claim('shop.other', { tenant: 'someone-else', principal: 'p' })).toBe(true);
+  });
+});
+const now0 = Date.parse('2026-11-30T10:00:00.000Z');
+
 describe('DynamoDbSubscriptionRepository (dynalite)', () => {
   let repository: DynamoDbSubscriptionRepository;
 
@@ -336,6 +427,7 @@ describe('DynamoDbSubscriptionRepository (dynalite)', () => {
 
   function subscription(id: string, overrides: Partial<Subscription> = {}): Subscription {
     return {
+      owner: OWNER,
       id,
       eventType: 'order.created',
       target: { type: 'webhook', url: 'https://hooks.example.com/orders', secret: `whsec_${'A'.repeat(32)}` },
@@ -361,7 +453,7 @@ describe('DynamoDbSubscriptionRepository (dynalite)', () => {
 
       // Assess
       expect(results.filter((r) => r.created)).toHaveLength(1);
-      const stored = await repository.get('race-sub');
+      const stored = await repository.get(keyOf('race-sub'));
       expect(stored).toEqual(candidates[results.findIndex((r) => r.created)]);
       for (const loser of results.filter((r) => !r.created)) {
         expect(loser).toEqual({ created: false, existing: stored });
@@ -378,7 +470,7 @@ describe('DynamoDbSubscriptionRepository (dynalite)', () => {
       await repository.create(subscription('filtered-sub', { filter }));
 
       // Assess
-      expect((await repository.get('filtered-sub'))?.filter).toEqual(filter);
+      expect((await repository.get(keyOf('filtered-sub')))?.filter).toEqual(filter);
     });
   });
 
@@ -389,17 +481,17 @@ describe('DynamoDbSubscriptionRepository (dynalite)', () => {
       const ruleArn = 'arn:aws:events:eu-west-1:123456789012:rule/aif-bus/aif-dev-sub-activate-sub';
 
       // Act
-      const active = await repository.activate('activate-sub', ruleArn);
+      const active = await repository.activate(keyOf('activate-sub'), ruleArn);
 
       // Assess
       expect(active).toEqual(subscription('activate-sub', { status: 'active', ruleArn }));
-      expect(await repository.get('activate-sub')).toEqual(active);
-      expect(await repository.activate('activate-sub')).toEqual(active);
+      expect(await repository.get(keyOf('activate-sub'))).toEqual(active);
+      expect(await repository.activate(keyOf('activate-sub'))).toEqual(active);
     });
 
     it('answers undefined for a missing subscription and does not create it', async () => {
-      expect(await repository.activate('ghost-sub', 'arn')).toBeUndefined();
-      expect(await repository.get('ghost-sub')).toBeUndefined();
+      expect(await repository.activate(keyOf('ghost-sub'), 'arn')).toBeUndefined();
+      expect(await repository.get(keyOf('ghost-sub'))).toBeUndefined();
     });
   });
 
@@ -411,15 +503,61 @@ describe('DynamoDbSubscriptionRepository (dynalite)', () => {
       for (const id of ['m-sub', 'b-sub', 'z-sub', 'a-sub']) await isolated.create(subscription(id));
 
       // Act
-      const listed = await isolated.list();
-      const deleted = await isolated.delete('m-sub');
-      const deletedAgain = await isolated.delete('m-sub');
+      const listed = await isolated.list(TENANT);
+      const deleted = await isolated.delete(keyOf('m-sub'));
+      const deletedAgain = await isolated.delete(keyOf('m-sub'));
 
       // Assess
       expect(listed.map((s) => s.id)).toEqual(['a-sub', 'b-sub', 'm-sub', 'z-sub']);
       expect(deleted).toBe(true);
       expect(deletedAgain).toBe(false);
-      expect((await isolated.list()).map((s) => s.id)).toEqual(['a-sub', 'b-sub', 'z-sub']);
+      expect((await isolated.list(TENANT)).map((s) => s.id)).toEqual(['a-sub', 'b-sub', 'z-sub']);
+    });
+  });
+
+  describe('tenants', () => {
+    it("keeps two tenants' subscriptions of one id apart: get, list, activate and delete see the caller's only", async () => {
+      // Prepare
+      const own = await freshTable(deliveryTable);
+      const isolated = new DynamoDbSubscriptionRepository(own.client, own.tableName);
+      const mine = subscription('shared-id');
+      const theirs = subscription('shared-id', { owner: OTHER, eventType: 'invoice.sent' });
+      await isolated.create(subscription('only-mine'));
+
+      // Act
+      const created = await Promise.all([isolated.create(mine), isolated.create(theirs)]);
+      const activatedTheirs = await isolated.activate(keyOf('only-mine', OTHER.tenant), 'arn');
+      const deletedByThem = await isolated.delete(keyOf('only-mine', OTHER.tenant));
+
+      // Assess
+      expect(created).toEqual([{ created: true }, { created: true }]);
+      expect(await isolated.get(keyOf('shared-id'))).toEqual(mine);
+      expect(await isolated.get(keyOf('shared-id', OTHER.tenant))).toEqual(theirs);
+      expect((await isolated.list(TENANT)).map((s) => s.id)).toEqual(['only-mine', 'shared-id']);
+      expect(await isolated.list(OTHER.tenant)).toEqual([theirs]);
+      expect(activatedTheirs).toBeUndefined();
+      expect(deletedByThem).toBe(false);
+      expect(await isolated.get(keyOf('only-mine'))).toEqual(subscription('only-mine'));
+      expect(await isolated.get(keyOf('only-mine', OTHER.tenant))).toBeUndefined();
+      expect((await isolated.listAll()).map((s) => `${s.owner.tenant}/${s.id}`).sort()).toEqual([
+        'acme/only-mine',
+        'acme/shared-id',
+        'globex/shared-id',
+      ]);
+    });
+
+    it('never reads a tenant whose name holds the key separator as another tenant', async () => {
+      // Prepare: "acme#x" must not read as the partition of "acme" plus anything
+      const own = await freshTable(deliveryTable);
+      const isolated = new DynamoDbSubscriptionRepository(own.client, own.tableName);
+      await isolated.create(subscription('sub-1', { owner: { tenant: 'acme#x', principal: 'p' } }));
+
+      // Act
+      const listedByAcme = await isolated.list(TENANT);
+
+      // Assess
+      expect(listedByAcme).toEqual([]);
+      expect((await isolated.list('acme#x')).map((s) => s.id)).toEqual(['sub-1']);
     });
   });
 });
@@ -446,6 +584,7 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
       lastStatus: 503,
       lastError: { code: 'HTTP_503', category: 'transient', message: 'Service Unavailable' },
       createdAt: new Date(base + n * 1_000).toISOString(),
+      owner: OWNER,
     };
   }
 
@@ -454,7 +593,7 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
     const ids: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await repository.list({ ...filter, limit: 2, ...(cursor && { cursor }) });
+      const page = await repository.list(TENANT, { ...filter, limit: 2, ...(cursor && { cursor }) });
       ids.push(...page.items.map((d) => d.id));
       cursor = page.nextCursor;
     } while (cursor);
@@ -497,8 +636,8 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
       expect(bySubscription).toEqual([6, 4, 3, 1].map(idOf));
       expect(byType).toEqual([6, 4, 2, 1].map(idOf));
       expect(all).toEqual([6, 5, 4, 3, 2, 1].map(idOf));
-      expect(await repository.get(idOf(3))).toEqual(letters[2]);
-      const first = await repository.list({ subscriptionId: 'sub-b', limit: 5 });
+      expect(await repository.get(TENANT, idOf(3))).toEqual(letters[2]);
+      const first = await repository.list(TENANT, { subscriptionId: 'sub-b', limit: 5 });
       expect(first.items).toEqual([letters[4], letters[1]]);
     });
 
@@ -506,9 +645,9 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
       // Prepare
       const letters = [7, 8, 9].map((n) => deadLetter(n, 'sub-c', 'invoice.sent'));
       await Promise.all(letters.map((d) => repository.put(d)));
-      const bySubscription = await repository.list({ subscriptionId: 'sub-c', limit: 1 });
-      const byType = await repository.list({ type: 'invoice.sent', limit: 1 });
-      const all = await repository.list({ limit: 1 });
+      const bySubscription = await repository.list(TENANT, { subscriptionId: 'sub-c', limit: 1 });
+      const byType = await repository.list(TENANT, { type: 'invoice.sent', limit: 1 });
+      const all = await repository.list(TENANT, { limit: 1 });
       const id = letters[2]!.id;
       const attempts: Array<[{ subscriptionId?: string; type?: string }, string | undefined]> = [
         [{ subscriptionId: 'sub-a' }, bySubscription.nextCursor],
@@ -530,11 +669,44 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
       // Act / Assess
       for (const [filter, cursor] of attempts) {
         expect(cursor).toBeDefined();
-        await expect(repository.list({ ...filter, limit: 1, cursor })).rejects.toBeInstanceOf(MalformedInputError);
+        await expect(repository.list(TENANT, { ...filter, limit: 1, cursor })).rejects.toBeInstanceOf(
+          MalformedInputError,
+        );
       }
-      await expect(repository.list({ subscriptionId: 'sub-c', type: 'invoice.sent', limit: 1 })).rejects.toBeInstanceOf(
-        ValidationError,
-      );
+      await expect(
+        repository.list(TENANT, { subscriptionId: 'sub-c', type: 'invoice.sent', limit: 1 }),
+      ).rejects.toBeInstanceOf(ValidationError);
+    });
+  });
+
+  describe('tenants', () => {
+    it("never lists, gets, claims, releases or deletes another tenant's dead letters", async () => {
+      // Prepare
+      const own = await freshTable(deliveryTable);
+      const isolated = new DynamoDbDeadLetterRepository(own.client, own.tableName);
+      const mine = deadLetter(40, 'sub-shared', 'order.created');
+      const theirs = { ...deadLetter(41, 'sub-shared', 'order.created'), owner: OTHER };
+      await isolated.put(mine);
+      await isolated.put(theirs);
+      const ids = async (tenant: string, filter: { subscriptionId?: string; type?: string }) =>
+        (await isolated.list(tenant, { ...filter, limit: 10 })).items.map((d) => d.id);
+
+      // Act
+      const claimedByThem = await isolated.claim(OTHER.tenant, mine.id, base, base - 1);
+      const deletedByThem = await isolated.delete(OTHER.tenant, mine.id);
+      await isolated.release(OTHER.tenant, mine.id);
+
+      // Assess
+      for (const filter of [{}, { subscriptionId: 'sub-shared' }, { type: 'order.created' }]) {
+        expect(await ids(TENANT, filter)).toEqual([mine.id]);
+        expect(await ids(OTHER.tenant, filter)).toEqual([theirs.id]);
+      }
+      expect(claimedByThem).toBeUndefined();
+      expect(deletedByThem).toBe(false);
+      expect(await isolated.get(OTHER.tenant, mine.id)).toBeUndefined();
+      expect(await isolated.get(TENANT, mine.id)).toEqual(mine);
+      expect(await isolated.get(OTHER.tenant, theirs.id)).toEqual(theirs);
+      expect(await isolated.claim(TENANT, mine.id, base, base - 1)).toEqual(mine);
     });
   });
 
@@ -547,7 +719,7 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
 
       // Act
       const results = await Promise.all(
-        Array.from({ length: 10 }, () => repository.claim(letter.id, now, now - 300_000)),
+        Array.from({ length: 10 }, () => repository.claim(TENANT, letter.id, now, now - 300_000)),
       );
 
       // Assess
@@ -560,15 +732,15 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
       const letter = deadLetter(21, 'sub-claim', 'order.created');
       await repository.put(letter);
       const t0 = base + 60_000;
-      await repository.claim(letter.id, t0, t0 - 300_000);
+      await repository.claim(TENANT, letter.id, t0, t0 - 300_000);
 
       // Act
-      const fresh = await repository.claim(letter.id, t0 + 1_000, t0);
-      const stale = await repository.claim(letter.id, t0 + 400_000, t0 + 1);
-      const whileHeld = await repository.claim(letter.id, t0 + 400_001, t0 + 1);
-      await repository.release(letter.id);
-      const afterRelease = await repository.claim(letter.id, t0 + 400_002, t0 - 1_000_000);
-      const missing = await repository.claim('dl-0000000000000-00000000', t0, t0);
+      const fresh = await repository.claim(TENANT, letter.id, t0 + 1_000, t0);
+      const stale = await repository.claim(TENANT, letter.id, t0 + 400_000, t0 + 1);
+      const whileHeld = await repository.claim(TENANT, letter.id, t0 + 400_001, t0 + 1);
+      await repository.release(TENANT, letter.id);
+      const afterRelease = await repository.claim(TENANT, letter.id, t0 + 400_002, t0 - 1_000_000);
+      const missing = await repository.claim(TENANT, 'dl-0000000000000-00000000', t0, t0);
 
       // Assess
       expect(fresh).toBeUndefined();
@@ -576,7 +748,7 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
       expect(whileHeld).toBeUndefined();
       expect(afterRelease).toEqual(letter);
       expect(missing).toBeUndefined();
-      expect(await repository.get('dl-0000000000000-00000000')).toBeUndefined();
+      expect(await repository.get(TENANT, 'dl-0000000000000-00000000')).toBeUndefined();
     });
 
     it('deletes once and does not re-create a released dead letter after its deletion', async () => {
@@ -585,15 +757,15 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
       await repository.put(letter);
 
       // Act
-      const deleted = await repository.delete(letter.id);
-      const again = await repository.delete(letter.id);
-      await repository.release(letter.id);
+      const deleted = await repository.delete(TENANT, letter.id);
+      const again = await repository.delete(TENANT, letter.id);
+      await repository.release(TENANT, letter.id);
 
       // Assess
       expect(deleted).toBe(true);
       expect(again).toBe(false);
-      expect(await repository.get(letter.id)).toBeUndefined();
-      expect((await repository.list({ subscriptionId: 'sub-delete', limit: 5 })).items).toEqual([]);
+      expect(await repository.get(TENANT, letter.id)).toBeUndefined();
+      expect((await repository.list(TENANT, { subscriptionId: 'sub-delete', limit: 5 })).items).toEqual([]);
     });
 
     it('rejects an event too large for an item with InputTooLargeError', async () => {

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EventBridgeReplayer } from '../../../../../shared/adapters/eventbridge/replayer';
+import { EventBridgeReplayer, replayPhysicalName } from '../../../../../shared/adapters/eventbridge/replayer';
 import { ConflictError, DependencyUnavailableError, ValidationError } from '../../../../../shared/domain/errors';
 import { rejectionOf } from '../../../../support/rejection';
 
@@ -20,9 +20,11 @@ const BUS_ARN = 'arn:aws:events:eu-west-1:123456789012:event-bus/aif-dev-bus';
 const ruleArn = (id: string) => `arn:aws:events:eu-west-1:123456789012:rule/aif-dev-bus/aif-dev-sub-${id}`;
 const FROM = Date.parse('2026-11-30T00:00:00.000Z');
 const TO = Date.parse('2026-12-01T00:00:00.000Z');
+const OWNER = { tenant: 'acme', principal: 'agent-1' };
+const physical = (name: string) => replayPhysicalName(OWNER.tenant, name);
 
 function replayer(ruleArns: string[] = [ruleArn('orders'), ruleArn('billing')]) {
-  const ruleArnsFor = vi.fn(async (_eventTypes?: string[]) => ruleArns);
+  const ruleArnsFor = vi.fn(async (_tenant: string, _eventTypes?: string[]) => ruleArns);
   return {
     ruleArnsFor,
     replayer: new EventBridgeReplayer(new EventBridgeClient({}), {
@@ -57,13 +59,19 @@ describe('EventBridgeReplayer', () => {
       const { replayer: subject, ruleArnsFor } = replayer([ruleArn('orders')]);
 
       // Act
-      const replay = await subject.start({ name: 'orders-fix', from: FROM, to: TO, eventTypes: ['order.created'] });
+      const replay = await subject.start({
+        name: 'orders-fix',
+        from: FROM,
+        to: TO,
+        eventTypes: ['order.created'],
+        owner: OWNER,
+      });
 
       // Assess
-      expect(ruleArnsFor).toHaveBeenCalledWith(['order.created']);
+      expect(ruleArnsFor).toHaveBeenCalledWith('acme', ['order.created']);
       expect(eventBridge.commandCalls(StartReplayCommand)[0]!.args[0].input).toEqual({
-        ReplayName: 'orders-fix',
-        Description: 'eventTypes=order.created',
+        ReplayName: physical('orders-fix'),
+        Description: '{"principal":"agent-1","eventTypes":["order.created"]}',
         EventSourceArn: ARCHIVE_ARN,
         EventStartTime: new Date(FROM),
         EventEndTime: new Date(TO),
@@ -76,7 +84,21 @@ describe('EventBridgeReplayer', () => {
         to: '2026-12-01T00:00:00.000Z',
         eventTypes: ['order.created'],
         startedAt: '2026-12-02T08:00:00.000Z',
+        owner: OWNER,
       });
+    });
+
+    it("derives the physical name from tenant and name: two tenants' replays of one name never collide", () => {
+      // Act
+      const acme = replayPhysicalName('acme', 'nightly');
+      const globex = replayPhysicalName('globex', 'nightly');
+      const longest = replayPhysicalName('acme', 'n'.repeat(64));
+
+      // Assess
+      expect(acme).toMatch(/^nightly-[0-9a-f]{16}$/);
+      expect(globex).not.toBe(acme);
+      expect(longest).toHaveLength(64);
+      expect(longest).toMatch(/^[.\-_A-Za-z0-9]+$/);
     });
 
     it('replays to every subscription rule when no event types are given', async () => {
@@ -85,12 +107,12 @@ describe('EventBridgeReplayer', () => {
       const { replayer: subject, ruleArnsFor } = replayer();
 
       // Act
-      await subject.start({ name: 'everything', from: FROM, to: TO });
+      await subject.start({ name: 'everything', from: FROM, to: TO, owner: OWNER });
 
       // Assess
-      expect(ruleArnsFor).toHaveBeenCalledWith(undefined);
+      expect(ruleArnsFor).toHaveBeenCalledWith('acme', undefined);
       const input = eventBridge.commandCalls(StartReplayCommand)[0]!.args[0].input;
-      expect(input.Description).toBeUndefined();
+      expect(input.Description).toBe('{"principal":"agent-1"}');
       expect(input.Destination).toEqual({ Arn: BUS_ARN, FilterArns: [ruleArn('orders'), ruleArn('billing')] });
     });
 
@@ -101,9 +123,9 @@ describe('EventBridgeReplayer', () => {
         .rejects(new ResourceAlreadyExistsException({ message: 'exists', $metadata: { httpStatusCode: 400 } }));
 
       // Act / Assess
-      await expect(replayer().replayer.start({ name: 'taken', from: FROM, to: TO })).rejects.toBeInstanceOf(
-        ConflictError,
-      );
+      await expect(
+        replayer().replayer.start({ name: 'taken', from: FROM, to: TO, owner: OWNER }),
+      ).rejects.toBeInstanceOf(ConflictError);
     });
 
     it("rejects EventBridge's ValidationException as ValidationError with its message", async () => {
@@ -114,7 +136,7 @@ describe('EventBridgeReplayer', () => {
 
       // Act
       const error = await rejectionOf<ValidationError>(
-        replayer().replayer.start({ name: 'early', from: FROM, to: TO }),
+        replayer().replayer.start({ name: 'early', from: FROM, to: TO, owner: OWNER }),
       );
 
       // Assess
@@ -127,12 +149,12 @@ describe('EventBridgeReplayer', () => {
       const { replayer: subject } = replayer([]);
 
       // Act / Assess
-      await expect(subject.start({ name: 'none', from: FROM, to: TO, eventTypes: ['x.y'] })).rejects.toBeInstanceOf(
-        ValidationError,
-      );
-      await expect(replayer().replayer.start({ name: 'backwards', from: TO, to: FROM })).rejects.toBeInstanceOf(
-        ValidationError,
-      );
+      await expect(
+        subject.start({ name: 'none', from: FROM, to: TO, eventTypes: ['x.y'], owner: OWNER }),
+      ).rejects.toBeInstanceOf(ValidationError);
+      await expect(
+        replayer().replayer.start({ name: 'backwards', from: TO, to: FROM, owner: OWNER }),
+      ).rejects.toBeInstanceOf(ValidationError);
       expect(eventBridge.commandCalls(StartReplayCommand)).toHaveLength(0);
     });
 
@@ -143,9 +165,9 @@ describe('EventBridgeReplayer', () => {
         .rejects(new LimitExceededException({ message: 'limit', $metadata: { httpStatusCode: 400 } }));
 
       // Act / Assess
-      await expect(replayer().replayer.start({ name: 'busy', from: FROM, to: TO })).rejects.toBeInstanceOf(
-        DependencyUnavailableError,
-      );
+      await expect(
+        replayer().replayer.start({ name: 'busy', from: FROM, to: TO, owner: OWNER }),
+      ).rejects.toBeInstanceOf(DependencyUnavailableError);
     });
   });
 
@@ -153,8 +175,8 @@ describe('EventBridgeReplayer', () => {
     it("maps DescribeReplay's answer to a Replay", async () => {
       // Prepare
       eventBridge.on(DescribeReplayCommand).resolves({
-        ReplayName: 'orders-fix',
-        Description: 'eventTypes=order.created,order.paid',
+        ReplayName: physical('orders-fix'),
+        Description: '{"principal":"agent-1","eventTypes":["order.created","order.paid"]}',
         State: 'COMPLETED',
         EventStartTime: new Date(FROM),
         EventEndTime: new Date(TO),
@@ -163,10 +185,12 @@ describe('EventBridgeReplayer', () => {
       });
 
       // Act
-      const replay = await replayer().replayer.describe('orders-fix');
+      const replay = await replayer().replayer.describe('acme', 'orders-fix');
 
       // Assess
-      expect(eventBridge.commandCalls(DescribeReplayCommand)[0]!.args[0].input).toEqual({ ReplayName: 'orders-fix' });
+      expect(eventBridge.commandCalls(DescribeReplayCommand)[0]!.args[0].input).toEqual({
+        ReplayName: physical('orders-fix'),
+      });
       expect(replay).toEqual({
         name: 'orders-fix',
         state: 'COMPLETED',
@@ -175,17 +199,20 @@ describe('EventBridgeReplayer', () => {
         eventTypes: ['order.created', 'order.paid'],
         startedAt: '2026-12-02T08:00:00.000Z',
         endedAt: '2026-12-02T08:05:00.000Z',
+        owner: OWNER,
       });
     });
 
-    it('answers undefined for an unknown replay and reports a failed one with its reason', async () => {
+    it("answers undefined for an unknown replay or another tenant's, and reports a failed one with its reason", async () => {
       // Prepare
       eventBridge
-        .on(DescribeReplayCommand, { ReplayName: 'ghost' })
+        .on(DescribeReplayCommand, { ReplayName: physical('ghost') })
         .rejects(new ResourceNotFoundException({ message: 'no replay', $metadata: { httpStatusCode: 400 } }))
-        .on(DescribeReplayCommand, { ReplayName: 'broken' })
+        .on(DescribeReplayCommand, { ReplayName: replayPhysicalName('globex', 'broken') })
+        .rejects(new ResourceNotFoundException({ message: 'no replay', $metadata: { httpStatusCode: 400 } }))
+        .on(DescribeReplayCommand, { ReplayName: physical('broken') })
         .resolves({
-          ReplayName: 'broken',
+          ReplayName: physical('broken'),
           State: 'FAILED',
           StateReason: 'the archive was deleted',
           EventStartTime: new Date(FROM),
@@ -193,8 +220,9 @@ describe('EventBridgeReplayer', () => {
         });
 
       // Act
-      const ghost = await replayer().replayer.describe('ghost');
-      const broken = await replayer().replayer.describe('broken');
+      const ghost = await replayer().replayer.describe('acme', 'ghost');
+      const broken = await replayer().replayer.describe('acme', 'broken');
+      const othersBroken = await replayer().replayer.describe('globex', 'broken');
 
       // Assess
       expect(ghost).toBeUndefined();
@@ -204,7 +232,10 @@ describe('EventBridgeReplayer', () => {
         stateReason: 'the archive was deleted',
         from: '2026-11-30T00:00:00.000Z',
         to: '2026-12-01T00:00:00.000Z',
+        owner: { tenant: 'acme', principal: '' },
       });
+      // Another tenant asking for "broken" asks EventBridge for its own physical name: not found.
+      expect(othersBroken).toBeUndefined();
     });
   });
 });

@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   EventBridgeSubscriptionRules,
   type EventBridgeSubscriptionRulesOptions,
+  subscriptionRuleName,
 } from '../../../../../shared/adapters/eventbridge/subscription-rules';
 import { DependencyUnavailableError } from '../../../../../shared/domain/errors';
 import type { Subscription } from '../../../../../shared/domain/events/subscription';
@@ -28,9 +29,14 @@ const OPTIONS: EventBridgeSubscriptionRulesOptions = {
   deliveryQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:aif-dev-delivery',
   deadLetterQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:aif-dev-delivery-dlq',
 };
-const RULE_ARN = 'arn:aws:events:eu-west-1:123456789012:rule/aif-dev-bus/aif-dev-sub-orders-sub';
+const OWNER = { tenant: 'acme', principal: 'agent-1' };
+/** The rule of acme's orders-sub: the prefix, the id, and a digest of tenant and id. */
+const RULE_NAME = subscriptionRuleName('aif-dev-sub-', { tenant: 'acme', id: 'orders-sub' });
+const RULE_ARN = `arn:aws:events:eu-west-1:123456789012:rule/aif-dev-bus/${RULE_NAME}`;
+const TENANT_CONDITION = { metadata: { 'aif-tenant': ['acme'] } };
 
 const subscription: Subscription = {
+  owner: OWNER,
   id: 'orders-sub',
   eventType: 'order.created',
   filter: { total: [{ numeric: ['>', 100] }] },
@@ -54,7 +60,41 @@ describe('EventBridgeSubscriptionRules', () => {
     eventBridge.reset();
   });
 
+  describe('subscriptionRuleName', () => {
+    it("names two tenants' subscriptions of one id apart, within 64 characters of the rule alphabet", () => {
+      // Prepare
+      const longId = 'x'.repeat(40);
+
+      // Act
+      const acme = subscriptionRuleName('aif-dev-sub-', { tenant: 'acme', id: 'orders-sub' });
+      const globex = subscriptionRuleName('aif-dev-sub-', { tenant: 'globex', id: 'orders-sub' });
+      const longest = subscriptionRuleName('p'.repeat(24), { tenant: 'a tenant/with#odd chars', id: longId });
+
+      // Assess
+      expect(acme).toMatch(/^aif-dev-sub-orders-sub-[0-9a-f]{16}$/);
+      expect(globex).not.toBe(acme);
+      expect(longest).toHaveLength(64);
+      expect(longest).toMatch(/^[.\-_A-Za-z0-9]+$/);
+      expect(subscriptionRuleName('aif-dev-sub-', { tenant: 'acme', id: 'orders-sub' })).toBe(acme);
+    });
+  });
+
   describe('put', () => {
+    it('escapes angle brackets of a tenant in the input template, so no tenant reads as a placeholder', async () => {
+      // Prepare
+      eventBridge.on(PutRuleCommand).resolves({ RuleArn: RULE_ARN });
+      eventBridge.on(PutTargetsCommand).resolves({ FailedEntryCount: 0 });
+
+      // Act
+      await rules().put({ ...subscription, owner: { tenant: '<event>', principal: 'p' } });
+
+      // Assess
+      const template = eventBridge.commandCalls(PutTargetsCommand)[0]!.args[0].input.Targets?.[0]?.InputTransformer
+        ?.InputTemplate as string;
+      expect(template).toBe('{"tenant":"\\u003cevent\\u003e","subscriptionId":"orders-sub","event":<event>}');
+      expect(JSON.parse(template.replace('<event>', '{}')).tenant).toBe('<event>');
+    });
+
     it('puts the rule with the subscription pattern, then the delivery target with retry policy and DLQ', async () => {
       // Prepare
       eventBridge.on(PutRuleCommand).resolves({ RuleArn: RULE_ARN });
@@ -71,18 +111,18 @@ describe('EventBridgeSubscriptionRules', () => {
       ]);
       const putRule = eventBridge.commandCalls(PutRuleCommand)[0]!.args[0].input;
       expect(putRule).toEqual({
-        Name: 'aif-dev-sub-orders-sub',
+        Name: RULE_NAME,
         EventBusName: 'aif-dev-bus',
         EventPattern: JSON.stringify({
           'detail-type': ['order.created'],
-          detail: { payload: { total: [{ numeric: ['>', 100] }] } },
+          detail: { payload: { total: [{ numeric: ['>', 100] }] }, ...TENANT_CONDITION },
         }),
         State: 'ENABLED',
-        Description: 'Subscription orders-sub: order.created to the delivery queue',
+        Description: 'Subscription orders-sub of tenant acme: order.created to the delivery queue',
       });
       const putTargets = eventBridge.commandCalls(PutTargetsCommand)[0]!.args[0].input;
       expect(putTargets).toEqual({
-        Rule: 'aif-dev-sub-orders-sub',
+        Rule: RULE_NAME,
         EventBusName: 'aif-dev-bus',
         Targets: [
           {
@@ -90,7 +130,7 @@ describe('EventBridgeSubscriptionRules', () => {
             Arn: 'arn:aws:sqs:eu-west-1:123456789012:aif-dev-delivery',
             InputTransformer: {
               InputPathsMap: { event: '$.detail' },
-              InputTemplate: '{"subscriptionId":"orders-sub","event":<event>}',
+              InputTemplate: '{"tenant":"acme","subscriptionId":"orders-sub","event":<event>}',
             },
             RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
             DeadLetterConfig: { Arn: 'arn:aws:sqs:eu-west-1:123456789012:aif-dev-delivery-dlq' },
@@ -110,7 +150,7 @@ describe('EventBridgeSubscriptionRules', () => {
 
       // Assess
       expect(eventBridge.commandCalls(PutRuleCommand)[0]!.args[0].input.EventPattern).toBe(
-        '{"detail-type":["order.created"]}',
+        '{"detail-type":["order.created"],"detail":{"metadata":{"aif-tenant":["acme"]}}}',
       );
       expect(eventBridge.commandCalls(PutTargetsCommand)[0]!.args[0].input.Targets?.[0]?.RetryPolicy).toEqual({
         MaximumRetryAttempts: 0,
@@ -133,9 +173,7 @@ describe('EventBridgeSubscriptionRules', () => {
 
       // Assess
       expect(error).not.toBeInstanceOf(DependencyUnavailableError);
-      expect(error.message).toBe(
-        'PutTargets failed for rule aif-dev-sub-orders-sub: AccessDeniedException (no sqs:SendMessage)',
-      );
+      expect(error.message).toBe(`PutTargets failed for rule ${RULE_NAME}: AccessDeniedException (no sqs:SendMessage)`);
     });
 
     it('fails with DependencyUnavailableError when PutTargets reports a retryable failed entry', async () => {
@@ -181,12 +219,12 @@ describe('EventBridgeSubscriptionRules', () => {
       eventBridge.on(DeleteRuleCommand).resolves({});
 
       // Act
-      await rules().remove('orders-sub');
+      await rules().remove({ tenant: 'acme', id: 'orders-sub' });
 
       // Assess
       expect(eventBridge.calls().map((call) => call.args[0].input)).toEqual([
-        { Rule: 'aif-dev-sub-orders-sub', EventBusName: 'aif-dev-bus', Ids: ['delivery'] },
-        { Name: 'aif-dev-sub-orders-sub', EventBusName: 'aif-dev-bus' },
+        { Rule: RULE_NAME, EventBusName: 'aif-dev-bus', Ids: ['delivery'] },
+        { Name: RULE_NAME, EventBusName: 'aif-dev-bus' },
       ]);
       expect(eventBridge.calls()[0]!.args[0]).toBeInstanceOf(RemoveTargetsCommand);
       expect(eventBridge.calls()[1]!.args[0]).toBeInstanceOf(DeleteRuleCommand);
@@ -198,7 +236,7 @@ describe('EventBridgeSubscriptionRules', () => {
       eventBridge.on(DeleteRuleCommand).rejects(notFound());
 
       // Act
-      await rules().remove('gone-sub');
+      await rules().remove({ tenant: 'acme', id: 'gone-sub' });
 
       // Assess
       expect(eventBridge.commandCalls(RemoveTargetsCommand)).toHaveLength(1);
@@ -211,7 +249,7 @@ describe('EventBridgeSubscriptionRules', () => {
       eventBridge.on(RemoveTargetsCommand).rejects(denied);
 
       // Act / Assess
-      await expect(rules().remove('orders-sub')).rejects.toBe(denied);
+      await expect(rules().remove({ tenant: 'acme', id: 'orders-sub' })).rejects.toBe(denied);
       expect(eventBridge.commandCalls(DeleteRuleCommand)).toHaveLength(0);
 
       eventBridge.reset();
@@ -219,7 +257,9 @@ describe('EventBridgeSubscriptionRules', () => {
         FailedEntryCount: 1,
         FailedEntries: [{ TargetId: 'delivery', ErrorCode: 'InternalException', ErrorMessage: 'oops' }],
       });
-      await expect(rules().remove('orders-sub')).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await expect(rules().remove({ tenant: 'acme', id: 'orders-sub' })).rejects.toBeInstanceOf(
+        DependencyUnavailableError,
+      );
       expect(eventBridge.commandCalls(DeleteRuleCommand)).toHaveLength(0);
     });
 
@@ -231,7 +271,9 @@ describe('EventBridgeSubscriptionRules', () => {
         .rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
 
       // Act / Assess
-      await expect(rules().remove('orders-sub')).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await expect(rules().remove({ tenant: 'acme', id: 'orders-sub' })).rejects.toBeInstanceOf(
+        DependencyUnavailableError,
+      );
     });
   });
 

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalEventBus } from '../../../../../shared/adapters/local/local-event-bus';
 import { createLocalEventBus } from '../../../../../shared/adapters/local/local-event-bus-wiring';
 import type { IntegrationEvent } from '../../../../../shared/domain/events/integration-event';
+import type { Subscription } from '../../../../../shared/domain/events/subscription';
+import { withTenant } from '../../../../../shared/domain/events/tenancy';
 
 function integrationEvent(n: number, overrides: Partial<IntegrationEvent> = {}): IntegrationEvent {
   return {
@@ -208,27 +210,66 @@ describe('LocalEventBus', () => {
 });
 
 describe('createLocalEventBus', () => {
-  it('routes each published event to the delivery queue of a matching subscription', async () => {
-    // Prepare
-    const { bus, rules, queues } = createLocalEventBus();
-    await rules.put({
-      id: 'sub-1',
-      eventType: 'integration.alert',
-      target: { type: 'webhook', url: 'http://localhost:9/hooks', secret: `whsec_${'A'.repeat(43)}=` },
-      maxRetries: 0,
-      retryPolicy: { backoffStrategy: 'constant', initialDelayMs: 0, maxDelayMs: 0, jitter: 'none' },
-      timeoutMs: 1_000,
-      priority: 0,
-      status: 'active',
-      createdAt: '2026-11-30T00:00:00.000Z',
+  const subscription = (id: string, tenant: string, overrides: Partial<Subscription> = {}): Subscription => ({
+    owner: { tenant, principal: `${tenant}-agent` },
+    id,
+    eventType: 'integration.alert',
+    target: { type: 'webhook', url: 'http://localhost:9/hooks', secret: `whsec_${'A'.repeat(43)}=` },
+    maxRetries: 0,
+    retryPolicy: { backoffStrategy: 'constant', initialDelayMs: 0, maxDelayMs: 0, jitter: 'none' },
+    timeoutMs: 1_000,
+    priority: 0,
+    status: 'active',
+    createdAt: '2026-11-30T00:00:00.000Z',
+    ...overrides,
+  });
+  const ofTenant = (n: number, tenant: string) => withTenant(integrationEvent(n), tenant);
+  const delivered = (queue: ReturnType<typeof createLocalEventBus>['queues']['delivery']) =>
+    queue.receive(10).map((m) => {
+      const { tenant, subscriptionId, event } = JSON.parse(m.body);
+      return `${tenant}/${subscriptionId}:${event.id}`;
     });
 
+  it("routes each published event to the delivery queue of its tenant's matching subscription", async () => {
+    // Prepare
+    const { bus, rules, queues } = createLocalEventBus();
+    await rules.put(subscription('sub-1', 'acme'));
+
     // Act
-    await bus.publish([integrationEvent(1)]);
+    await bus.publish([ofTenant(1, 'acme')]);
 
     // Assess
-    const received = queues.delivery.receive(10);
-    expect(received.map((m) => JSON.parse(m.body).subscriptionId)).toEqual(['sub-1']);
+    expect(delivered(queues.delivery)).toEqual(['acme/sub-1:evt-1']);
+  });
+
+  it("never routes one tenant's events to another's subscriptions, whatever their filter", async () => {
+    // Prepare: globex subscribes without a filter (under acme's id too), with a match-all filter and with a
+    // filter naming the tenant key (filters only reach the payload; an empty filter {} is refused on creation)
+    const { bus, rules, queues } = createLocalEventBus();
+    await rules.put(subscription('mine', 'acme'));
+    await rules.put(subscription('mine', 'globex'));
+    await rules.put(subscription('match-all', 'globex', { filter: { n: [{ exists: true }] } }));
+    await rules.put(subscription('forged-tenant', 'globex', { filter: { 'aif-tenant': ['acme'] } }));
+
+    // Act
+    await bus.publish([ofTenant(1, 'acme'), integrationEvent(2)]);
+
+    // Assess: acme's event reaches acme only; an event without a tenant reaches nobody
+    expect(delivered(queues.delivery)).toEqual(['acme/mine:evt-1']);
+  });
+
+  it('stops routing to a removed subscription of one tenant, keeping the same id of another', async () => {
+    // Prepare
+    const { bus, rules, queues } = createLocalEventBus();
+    await rules.put(subscription('sub-1', 'acme'));
+    await rules.put(subscription('sub-1', 'globex'));
+
+    // Act
+    await rules.remove({ tenant: 'acme', id: 'sub-1' });
+    await bus.publish([ofTenant(1, 'acme'), ofTenant(2, 'globex')]);
+
+    // Assess
+    expect(delivered(queues.delivery)).toEqual(['globex/sub-1:evt-2']);
   });
 
   it('creates independent buses: an event on one reaches no other', async () => {

@@ -525,7 +525,7 @@ describe('LocalDeliveryQueue', () => {
       // Prepare
       const { clock, queue } = queueWithClock();
       const deliveryQueue = new LocalDeliveryQueue(queue);
-      const message = { subscriptionId: 'orders-sub', event: { id: 'evt-1' } };
+      const message = { tenant: 'acme', subscriptionId: 'orders-sub', event: { id: 'evt-1' } };
 
       // Act
       await deliveryQueue.send(message, 3, { priority: 7 });
@@ -546,9 +546,9 @@ describe('LocalDeliveryQueue', () => {
       const deliveryQueue = new LocalDeliveryQueue(queueWithClock().queue);
 
       // Act / Assess
-      await expect(deliveryQueue.send({ subscriptionId: 's', event: {} }, 0, { priority: Number.NaN })).rejects.toThrow(
-        RangeError,
-      );
+      await expect(
+        deliveryQueue.send({ tenant: 'acme', subscriptionId: 's', event: {} }, 0, { priority: Number.NaN }),
+      ).rejects.toThrow(RangeError);
     });
   });
 

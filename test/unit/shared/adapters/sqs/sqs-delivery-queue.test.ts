@@ -16,7 +16,7 @@ import { DependencyUnavailableError } from '../../../../../shared/domain/errors'
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/aif-delivery';
 const sqs = mockClient(SQSClient);
-const message = { subscriptionId: 'orders-sub', event: { id: 'evt-1', type: 'order.created' } };
+const message = { tenant: 'acme', subscriptionId: 'orders-sub', event: { id: 'evt-1', type: 'order.created' } };
 const metadata = (httpStatusCode: number) => ({ httpStatusCode, requestId: 'req-1', attempts: 3 });
 
 function deliveryQueue() {
