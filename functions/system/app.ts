@@ -1,10 +1,11 @@
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
+import type { AuditLog } from '../../shared/ports/audit-trail';
 import type { ContractRepository } from '../../shared/ports/contract-repository';
 import { type OperationsOf, routes } from '../routes';
 import { buildOpenApiDocument } from './openapi-document';
 
-/** What the system function needs: one store per table to ping. */
-export type SystemDeps = { stores: Record<string, Pick<ContractRepository, 'ping'>> };
+/** What the system function needs: one store per table to ping, and the audit trail to read. */
+export type SystemDeps = { stores: Record<string, Pick<ContractRepository, 'ping'>>; audit: AuditLog };
 
 /**
  * Health and the API description. API Gateway also sends every request that matches no route
@@ -25,11 +26,16 @@ export const systemOperations: OperationsOf<'system', SystemDeps> = {
       headers['x-forwarded-proto'] ?? (host.startsWith('localhost') || host.startsWith('127.') ? 'http' : 'https');
     return { status: 200, body: buildOpenApiDocument(`${proto}://${host}${basePath}`) };
   },
+  listAuditRecords: async ({ query }, deps) => ({
+    status: 200,
+    body: await deps.audit.list(query),
+    headers: { 'cache-control': 'no-store' },
+  }),
 };
 
 /**
- * The system function: health, the API's OpenAPI document, and the 404/405 answers for every
- * request that matches no route.
+ * The system function: health, the API's OpenAPI document, the audit trail (`GET /v1/audit`), and
+ * the 404/405 answers for every request that matches no route.
  *
  * @example const handler = createSystemHandler(systemDeps(base), httpOptions(base));
  */

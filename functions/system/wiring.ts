@@ -1,15 +1,17 @@
 import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
 import type { ApiHandler } from '../../shared/middleware/http-api';
+import { awsAuditLog } from '../audit-wiring';
 import { type FunctionBase, httpOptions, requireSetting } from '../wiring';
 import { createSystemHandler, type SystemDeps } from './app';
 
-/** The system function's dependencies: the stores its health check pings (contracts and errors tables). */
+/** The system function's dependencies: the stores its health check pings (contracts and errors tables), the audit table. */
 export function systemDeps(base: FunctionBase): SystemDeps {
   return {
     stores: {
       contracts: new DynamoDbContractRepository(base.documentClient, requireSetting(base.config, 'CONTRACTS_TABLE')),
       errors: base.policyStore,
     },
+    audit: awsAuditLog(base.config, base.documentClient),
   };
 }
 
