@@ -26,6 +26,7 @@ import { awsEventsHandler } from '../../../../functions/events/wiring';
 import { contentHash } from '../../../../shared/domain/canonical-json';
 import type { IntegrationEvent } from '../../../../shared/domain/events/integration-event';
 import type { Subscription } from '../../../../shared/domain/events/subscription';
+import { busCalls } from '../../../support/audit';
 import { recordingClock } from '../../../support/clock';
 import { storedVersion } from '../../../support/contracts';
 import { apiEvent, lambdaContext } from '../../../support/events';
@@ -156,7 +157,7 @@ describe('events handler', () => {
         results: [{ index: 0, id: 'evt-1', status: 'published', eventBridgeId: 'eb-1' }],
         failedEntryCount: 0,
       });
-      const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries;
+      const entries = busCalls(eventBridge)[0]?.args[0].input.Entries;
       expect(entries).toEqual([
         {
           Source: 'shop.orders',
@@ -203,7 +204,7 @@ describe('events handler', () => {
       // Assess
       expect(result.statusCode).toBe(202);
       expect(json(result).results.map((r: { status: string }) => r.status)).toEqual(Array(25).fill('published'));
-      const calls = eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries ?? []);
+      const calls = busCalls(eventBridge).map((c) => c.args[0].input.Entries ?? []);
       expect(calls.map((entries) => entries.length)).toEqual([10, 10, 5]);
       expect(calls.flat().map((entry) => detailOf(entry).id)).toEqual(batch.map((e) => e.id));
     });
@@ -233,7 +234,7 @@ describe('events handler', () => {
         'eb-2',
         'eb-3',
       ]);
-      const calls = eventBridge.commandCalls(PutEventsCommand);
+      const calls = busCalls(eventBridge);
       expect(calls).toHaveLength(2);
       const resent = calls[1]?.args[0].input.Entries ?? [];
       expect(resent).toHaveLength(1);
@@ -268,7 +269,7 @@ describe('events handler', () => {
           detail: 'The bus refused the event: NotAuthorizedForSourceException: Not authorized for the source',
         },
       ]);
-      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+      expect(busCalls(eventBridge)).toHaveLength(1);
       const failed = ddb
         .commandCalls(UpdateCommand)
         .map((c) => c.args[0].input)
@@ -303,7 +304,7 @@ describe('events handler', () => {
         'rejected',
         'rejected',
       ]);
-      const sent = eventBridge.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+      const sent = busCalls(eventBridge).flatMap((c) => c.args[0].input.Entries ?? []);
       expect(sent.map((entry) => detailOf(entry).id)).toEqual(['evt-0']);
       const claimed = ddb.commandCalls(UpdateCommand).map((c) => (c.args[0].input.Key as { pk: string }).pk);
       expect(claimed).not.toContain('EVENT#evt-1');
@@ -323,7 +324,7 @@ describe('events handler', () => {
       expect(result.headers?.['content-type']).toBe('application/problem+json');
       expect(pointersOf(result)).toEqual(['/0/payload', '/1/version']);
       expect(json(result).failedEntryCount).toBe(2);
-      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+      expect(busCalls(eventBridge)).toHaveLength(0);
     });
 
     it('accepts the seed\'s version "1.0" and publishes the event as sent', async () => {
@@ -336,7 +337,7 @@ describe('events handler', () => {
 
       // Assess
       expect(result.statusCode).toBe(202);
-      const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries;
+      const entries = busCalls(eventBridge)[0]?.args[0].input.Entries;
       expect(detailOf(entries?.[0]).version).toBe('1.0');
     });
 
@@ -370,7 +371,7 @@ describe('events handler', () => {
           publishedAt: '2026-11-30T09:59:02.000Z',
         },
       ]);
-      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+      expect(busCalls(eventBridge)).toHaveLength(0);
     });
 
     it('answers 409 for an id that holds other content, without PutEvents', async () => {
@@ -397,7 +398,7 @@ describe('events handler', () => {
         type: 'urn:aif:problem:conflict',
         results: [{ index: 0, id: 'evt-1', status: 'conflict', httpStatus: 409 }],
       });
-      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+      expect(busCalls(eventBridge)).toHaveLength(0);
     });
 
     it('rejects a payload that breaks its event contract with 422 and pointers, claiming and sending nothing', async () => {
@@ -442,7 +443,7 @@ describe('events handler', () => {
         sk: 'VERSION#1.0.0',
       });
       expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
-      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+      expect(busCalls(eventBridge)).toHaveLength(0);
     });
 
     it('refuses an event over the 1 MiB entry cap with 413, claiming and sending nothing', async () => {
@@ -459,7 +460,7 @@ describe('events handler', () => {
         results: [{ index: 0, id: 'evt-big', status: 'rejected', httpStatus: 413 }],
       });
       expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
-      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+      expect(busCalls(eventBridge)).toHaveLength(0);
     });
   });
 
