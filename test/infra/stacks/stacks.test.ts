@@ -9,7 +9,7 @@ import type { CfnQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functionManifest, functionNames, tableAccessOf } from '../../../functions/manifest';
+import { functionNames, tableAccessOf } from '../../../functions/manifest';
 import { type FunctionName, routes } from '../../../functions/routes';
 import { composeApp } from '../../../infra/app';
 import { defaultAppContext, readAppContext } from '../../../infra/app-context';

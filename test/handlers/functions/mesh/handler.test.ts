@@ -18,7 +18,7 @@ import { testFunctionBase } from '../../../support/handler-env';
 const handler = awsMeshHandler(testFunctionBase('mesh'));
 const ddb = mockClient(DynamoDBDocumentClient);
 // The audit trail's aif.audit events: never a real call.
-const eventBridge = mockClient(EventBridgeClient);
+mockClient(EventBridgeClient);
 
 const call = (input: Parameters<typeof apiEvent>[0]) => handler(apiEvent(input), lambdaContext);
 const json = (result: { body: string }) => JSON.parse(result.body);
