@@ -1,4 +1,5 @@
 import {
+  auditTable,
   contractsTable,
   deliveryTable,
   errorsTable,
@@ -54,6 +55,11 @@ export type FunctionManifestEntry = {
   timeoutSeconds?: number;
   /** Counts integration errors and emits their metrics: the error alarms sum over these services. @default false */
   countsErrors?: boolean;
+  /**
+   * Writes audit records (issue 10): read-write on the audit table, `events:PutEvents` on the bus
+   * (`aif.audit` events) with EVENT_BUS_NAME, and AUDIT_RETENTION_DAYS. @default false
+   */
+  audits?: boolean;
   /** AWS-mode settings the function cannot start without, besides its tables' variables. */
   awsSettings: readonly RequiredSetting[];
 };
@@ -74,6 +80,7 @@ export const functionManifest = {
     trigger: 'http',
     tables: { [contractsTable.id]: 'readWrite', [errorsTable.id]: 'read' },
     outbound: 'none',
+    audits: true,
     awsSettings: [],
   },
   errors: {
@@ -84,6 +91,7 @@ export const functionManifest = {
     publishesEvents: true,
     outbound: 'none',
     countsErrors: true,
+    audits: true,
     awsSettings: ['EVENT_BUS_NAME'],
   },
   // The event log and replays; subscriptions and dead letters; event contracts validate payloads.
@@ -104,6 +112,7 @@ export const functionManifest = {
     // Subscription endpoints are checked against the SSRF policy at creation.
     outbound: 'public-only',
     countsErrors: true,
+    audits: true,
     awsSettings: [
       'EVENT_BUS_NAME',
       'EVENT_BUS_ARN',
@@ -124,6 +133,7 @@ export const functionManifest = {
     memorySizeMb: 1024,
     timeoutSeconds: 29,
     countsErrors: true,
+    audits: true,
     awsSettings: ['EVENT_BUS_NAME'],
   },
   system: {
@@ -132,6 +142,7 @@ export const functionManifest = {
     trigger: 'http',
     tables: readEveryTable,
     outbound: 'none',
+    audits: true,
     awsSettings: [],
   },
   dispatcher: {
@@ -156,8 +167,8 @@ export const functionManifest = {
     timeoutSeconds: 60,
     awsSettings: ['EVENT_BUS_NAME'],
   },
-  // Verifies bearer tokens for API Gateway (issue 10). No table: it must stay small and fast, since it
-  // runs before every uncached call. Its one outbound call is the JWKS of AUTH_JWKS_URL, from
+  // Verifies bearer tokens for API Gateway (issue 10). It must stay small and fast, since it runs before
+  // every uncached call: it audits the 401s it decides, loading the audit trail's SDK clients on the first one. Its one outbound call is the JWKS of AUTH_JWKS_URL, from
   // configuration, fetched by jose. Deployed by infra/constructs/api-authorization.ts in the jwt and cognito modes.
   authorizer: {
     entry: 'functions/authorizer/handler.ts',
@@ -167,6 +178,7 @@ export const functionManifest = {
     outbound: 'public-only',
     memorySizeMb: 512,
     timeoutSeconds: 10,
+    audits: true,
     awsSettings: ['AUTH_ISSUER', 'AUTH_JWKS_URL'],
   },
 } as const satisfies Record<string, FunctionManifestEntry>;
@@ -194,10 +206,28 @@ export const httpFunctionNames = functionNames.filter(
  */
 export function requiredSettings(name: FunctionName): RequiredSetting[] {
   const entry: FunctionManifestEntry = functionManifest[name];
-  const tables = Object.keys(entry.tables).map((id) => {
+  const tables = Object.keys(tableAccessOf(name)).map((id) => {
     const definition = tableDefinitions.find((d) => d.id === id);
     if (!definition) throw new Error(`functionManifest.${name}: no table definition has the id "${id}"`);
     return definition.envVar as RequiredSetting;
   });
-  return [...tables, ...entry.awsSettings];
+  const bus = publishesToBus(name) && !entry.awsSettings.includes('EVENT_BUS_NAME') ? ['EVENT_BUS_NAME' as const] : [];
+  return [...tables, ...entry.awsSettings, ...bus];
+}
+
+/**
+ * The tables a function is granted, with their access: its record's `tables`, plus read-write on
+ * the audit table when it `audits`.
+ *
+ * @example tableAccessOf('contracts') // { Contracts: 'readWrite', Errors: 'read', Audit: 'readWrite' }
+ */
+export function tableAccessOf(name: FunctionName): Readonly<Record<string, TableAccess>> {
+  const entry: FunctionManifestEntry = functionManifest[name];
+  return entry.audits ? { ...entry.tables, [auditTable.id]: 'readWrite' } : entry.tables;
+}
+
+/** Whether a function puts events on the bus: its own (`publishesEvents`) or audit events (`audits`). */
+export function publishesToBus(name: FunctionName): boolean {
+  const entry: FunctionManifestEntry = functionManifest[name];
+  return Boolean(entry.publishesEvents || entry.audits);
 }

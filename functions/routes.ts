@@ -2,6 +2,8 @@ import type * as z from 'zod';
 import type { HttpOperationRequest, HttpOperationResponse } from '../shared/http/pipeline';
 import type { RouteDefinition } from '../shared/http/route-definition';
 import {
+  AuditListResponse,
+  AuditQuery,
   BreakerConfigBody,
   BreakerConfigResponse,
   BreakerListResponse,
@@ -187,6 +189,8 @@ export const routes = [
     summary: 'Validate a request (body, query, headers, path parameters) against a contract endpoint',
     tags: ['contracts'],
     scopes: ['contracts:read'],
+    // Computes an answer from the request and stores nothing: not audited.
+    readOnly: true,
     request: { params: NameParams, body: ValidateRequestBody },
     responses: {
       200: { description: 'The validation result', schema: ValidationResultResponse },
@@ -201,6 +205,8 @@ export const routes = [
     summary: 'Validate a response body against the schema the endpoint declares for its status',
     tags: ['contracts'],
     scopes: ['contracts:read'],
+    // Computes an answer from the request and stores nothing: not audited.
+    readOnly: true,
     request: { params: NameParams, body: ValidateResponseBody },
     responses: {
       200: { description: 'The validation result', schema: ValidationResultResponse },
@@ -414,6 +420,8 @@ export const routes = [
     summary: "EventBridge's TestEventPattern: does the pattern match the event?",
     tags: ['events'],
     scopes: ['events:read'],
+    // Computes an answer from the request and stores nothing: not audited.
+    readOnly: true,
     request: { body: PatternTestBody },
     responses: {
       200: { description: 'Whether it matches', schema: PatternTestResponse },
@@ -630,6 +638,18 @@ export const routes = [
       503: problem('No healthy instance, or every breaker is open'),
       504: problem('The instance did not answer in time'),
     },
+  },
+  {
+    operationId: 'listAuditRecords',
+    method: 'GET',
+    path: '/v1/audit',
+    function: 'system',
+    summary:
+      'The audit trail, newest first: every state-changing call and every 401/403 (filter by tenant, principal, outcome, operationId, from/to; paginated with limit and cursor)',
+    tags: ['system'],
+    scopes: ['audit:admin'],
+    request: { query: AuditQuery },
+    responses: { 200: { description: 'One page of audit records', schema: AuditListResponse } },
   },
 ] as const satisfies readonly RouteDefinition<FunctionName>[];
 

@@ -8,10 +8,12 @@ import { type Config, loadConfig, requireSetting } from '../shared/config';
 import type { OutboundAddressRules } from '../shared/domain/net/outbound-address-rules';
 import type { HttpHandlerOptions } from '../shared/middleware/http-api';
 import { createObservability, type Observability } from '../shared/observability/powertools';
+import type { AuditTrail } from '../shared/ports/audit-trail';
 import { type Clock, nowMs, systemClock } from '../shared/ports/clock';
 import type { EventPublisher } from '../shared/ports/event-publisher';
 import { ErrorPolicyCache } from '../shared/use-cases/error-policy-cache';
-import { type FunctionName, requiredSettings } from './manifest';
+import { awsAuditTrail } from './audit-wiring';
+import { type FunctionManifestEntry, type FunctionName, functionManifest, requiredSettings } from './manifest';
 
 /**
  * What every function is built on, whatever the mode: its configuration, Powertools, one DynamoDB
@@ -25,6 +27,11 @@ export type FunctionBase = {
   policyStore: DynamoDbErrorPolicyRepository;
   policyCache: ErrorPolicyCache;
   clock: Clock;
+  /**
+   * Where the function's audit records go (manifest `audits`): the table and the bus in AWS, the
+   * log, the table and the in-process bus locally. Absent: the function records none.
+   */
+  audit?: AuditTrail;
 };
 
 /**
@@ -63,7 +70,8 @@ export function functionBase(name: FunctionName, config: Config, clock: Clock = 
 
 /**
  * The AWS composition root's base for one function: settings from the environment, checked against
- * the function manifest (its tables and `awsSettings`), and the wall clock.
+ * the function manifest (its tables and `awsSettings`), the wall clock, and — when the record
+ * `audits` — the AWS audit trail (`awsAuditTrail`).
  *
  * @param overrides - tests pass an environment and a fixed clock here
  * @throws {Error} naming every missing or invalid variable — a deployment defect
@@ -72,18 +80,22 @@ export function awsFunctionBase(
   name: FunctionName,
   overrides: { env?: NodeJS.ProcessEnv; clock?: Clock } = {},
 ): FunctionBase {
-  return functionBase(name, loadConfig(requiredSettings(name), overrides.env), overrides.clock);
+  const base = functionBase(name, loadConfig(requiredSettings(name), overrides.env), overrides.clock);
+  const entry: FunctionManifestEntry = functionManifest[name];
+  return entry.audits ? { ...base, audit: awsAuditTrail(base.config, base.documentClient) } : base;
 }
 
 /**
  * The HTTP pipeline's options for a function built on `base`: the `authorize` middleware is on
- * when AUTH_ENFORCED is `token` or `iam` (set by infra in every auth mode but `none`), off otherwise.
+ * when AUTH_ENFORCED is `token` or `iam` (set by infra in every auth mode but `none`), off otherwise;
+ * the audit trail middleware is on when the base has a trail.
  */
 export function httpOptions(base: FunctionBase): HttpHandlerOptions {
   const { config } = base;
   return {
     observability: base.observability,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    ...(base.audit && { audit: { trail: base.audit, clock: base.clock } }),
     ...(config.AUTH_ENFORCED !== 'none' && {
       authorize: {
         clock: base.clock,

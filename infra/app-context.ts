@@ -84,6 +84,13 @@ export type AppContext = {
   healthCheckInterval: Duration;
   /** Who may call the API (context `authMode` and the `auth*` settings). @default cognito */
   auth: AuthSettings;
+  /**
+   * How long audit records are kept (context `auditRetentionDays`): the audit log group's retention
+   * (one of CloudWatch Logs' steps) and the audit table's TTL.
+   */
+  auditRetention: RetentionDays;
+  /** 401/403 answers within 5 minutes that raise the auth-failure alarm (context `authFailureAlarmThreshold`). */
+  authFailureAlarmThreshold: number;
 };
 
 /** The values used when the context leaves a setting out. */
@@ -96,6 +103,8 @@ export const defaultAppContext: AppContext = {
   subscriptionRulePrefix: subscriptionRulePrefixOf('dev'),
   healthCheckInterval: Duration.minutes(1),
   auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
+  auditRetention: RetentionDays.ONE_YEAR,
+  authFailureAlarmThreshold: 50,
 };
 
 /**
@@ -172,6 +181,16 @@ export function readAppContext(node: Node): AppContext {
       `Context "healthCheckIntervalMinutes" must be a whole number of minutes, got ${healthCheckIntervalMinutes}`,
     );
   }
+  const auditRetentionDays = positiveNumber(node, 'auditRetentionDays', defaultAppContext.auditRetention);
+  if (!RETENTION_DAYS.has(auditRetentionDays)) {
+    const allowed = [...RETENTION_DAYS].join(', ');
+    throw new Error(`Context "auditRetentionDays" must be one of ${allowed}, got ${auditRetentionDays}`);
+  }
+  const authFailureAlarmThreshold = positiveNumber(
+    node,
+    'authFailureAlarmThreshold',
+    defaultAppContext.authFailureAlarmThreshold,
+  );
   return {
     stage,
     throttleRateLimit,
@@ -181,6 +200,8 @@ export function readAppContext(node: Node): AppContext {
     subscriptionRulePrefix,
     healthCheckInterval: Duration.minutes(healthCheckIntervalMinutes),
     auth: readAuthSettings(node),
+    auditRetention: auditRetentionDays as RetentionDays,
+    authFailureAlarmThreshold,
   };
 }
 

@@ -26,6 +26,7 @@ export function composeApp(app: App): ComposedApp {
     terminationProtection: true,
     eventArchiveRetention: context.eventArchiveRetention,
     subscriptionRulePrefix: context.subscriptionRulePrefix,
+    auditRetention: context.auditRetention,
   });
   const api = new ApiStack(app, `Aif-${context.stage}-Api`, {
     description: `Agent Integration Framework (${context.stage}): functions, REST API, event dispatcher and mesh health checks`,
@@ -43,6 +44,8 @@ export function composeApp(app: App): ComposedApp {
     logRetention: context.logRetention,
     healthCheckInterval: context.healthCheckInterval,
     auth: context.auth,
+    auditRetentionDays: context.auditRetention,
+    authFailureAlarmThreshold: context.authFailureAlarmThreshold,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stateful, api };

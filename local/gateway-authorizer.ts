@@ -5,17 +5,34 @@ import type {
   Context,
 } from 'aws-lambda';
 import ipaddr from 'ipaddr.js';
-import type { AuthorizerResponse, PolicyStatement } from '../shared/domain/auth/authorizer-policy';
+import {
+  type AuthorizerResponse,
+  type PolicyStatement,
+  principalFromContext,
+} from '../shared/domain/auth/authorizer-policy';
+import type { Principal } from '../shared/domain/auth/principal';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_PREFIX } from '../shared/http/problem';
 import { toLambdaContext } from './proxy-event';
 
 /** The authorizer function's handler, as `createAuthorizerHandler` builds it. */
 export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent, context: Context) => Promise<unknown>;
 
-/** What the local gateway's authorizer step decided: pass on with this authorizer context, or answer. */
+/**
+ * What the local gateway's authorizer step decided: pass on with this authorizer context, or
+ * answer. `decidedBy` says whose denial it is, for the audit trail: the authorizer's 401s it
+ * records itself; a 403 is the gateway's own reading of the policy (`principal`: whom it denied).
+ */
 export type GatewayAuthorization =
   | { readonly allowed: true; readonly authorizer: Record<string, string> }
-  | { readonly allowed: false; readonly result: APIGatewayProxyResult };
+  | {
+      readonly allowed: false;
+      readonly result: APIGatewayProxyResult;
+      readonly decidedBy: 'authorizer' | 'gateway';
+      readonly principal?: Principal;
+    };
+
+/** Why the gateway answers 403 (the ACCESS_DENIED problem's detail). */
+export const ACCESS_DENIED_DETAIL = 'The access token lacks a scope this operation needs';
 
 /**
  * Whether `host` names a loopback interface: `localhost`, 127.0.0.0/8, `::1` (also IPv4-mapped).
@@ -91,19 +108,23 @@ export async function authorizeAtGateway(
   try {
     answer = await authorizer(authorizerEvent, toLambdaContext('aif-authorizer', event.requestContext.requestId));
   } catch (error) {
-    if (error instanceof Error && error.message === 'Unauthorized') return denied(unauthorized(event));
-    return denied(authorizerFailure(event));
+    if (error instanceof Error && error.message === 'Unauthorized') return denied(unauthorized(event), 'authorizer');
+    return denied(authorizerFailure(event), 'authorizer');
   }
   const response = answer as Partial<AuthorizerResponse> | undefined;
   if (!response || typeof response.principalId !== 'string' || !response.policyDocument)
-    return denied(authorizerFailure(event));
-  if (!policyAdmits(response.policyDocument, methodArn)) return denied(accessDenied(event));
+    return denied(authorizerFailure(event), 'authorizer');
+  if (!policyAdmits(response.policyDocument, methodArn)) {
+    const principal = principalFromContext(response.context);
+    return { ...denied(accessDenied(event), 'gateway'), ...(principal && { principal }) };
+  }
   // API Gateway hands context values to the integration as strings (its flattening).
   const context = Object.fromEntries(Object.entries(response.context ?? {}).map(([k, v]) => [k, String(v)]));
   return { allowed: true, authorizer: { ...context, principalId: response.principalId } };
 }
 
-const denied = (result: APIGatewayProxyResult): GatewayAuthorization => ({ allowed: false, result });
+const denied = (result: APIGatewayProxyResult, decidedBy: 'authorizer' | 'gateway') =>
+  ({ allowed: false, result, decidedBy }) as const;
 
 // The gateway responses: API Gateway answers them without knowing why (the authorizer only says
 // `Unauthorized`), so each is one fixed problem per outcome.
@@ -124,7 +145,7 @@ const accessDenied = (event: APIGatewayProxyEvent) =>
     403,
     'insufficient-scope',
     'The access token does not allow this operation',
-    'The access token lacks a scope this operation needs',
+    ACCESS_DENIED_DETAIL,
     { 'www-authenticate': 'Bearer error="insufficient_scope"' },
   );
 const authorizerFailure = (event: APIGatewayProxyEvent) =>

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { HttpFunctionName } from '../functions/manifest';
 import { routes } from '../functions/routes';
 import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';
@@ -11,10 +11,17 @@ import { deliveryTable, tableDefinitions } from '../shared/adapters/dynamodb/tab
 import type { LocalEventBus } from '../shared/adapters/local/local-event-bus';
 import type { LocalQueue } from '../shared/adapters/local/local-queue';
 import { LocalQueuePoller } from '../shared/adapters/local/local-queue-poller';
+import { buildAuditRecord } from '../shared/domain/audit/audit-record';
 import { RouteMatcher } from '../shared/http/route-match';
+import { recordSafely } from '../shared/middleware/audit-trail';
 import { type Clock, systemClock } from '../shared/ports/clock';
 import { EMBEDDED_CLIENT_CONFIG, ensureTables, startEmbeddedDynamoDb } from './embedded-dynamodb';
-import { authorizeAtGateway, isLoopbackHost } from './gateway-authorizer';
+import {
+  ACCESS_DENIED_DETAIL,
+  authorizeAtGateway,
+  type GatewayAuthorization,
+  isLoopbackHost,
+} from './gateway-authorizer';
 import { answerIssuerEndpoint, JWKS_PATH } from './issuer-endpoints';
 import { LOCAL_AUDIENCE, LocalIssuer } from './local-issuer';
 import { responseHeaders, toLambdaContext, toProxyEvent } from './proxy-event';
@@ -167,7 +174,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
   const dispatcher = startDispatcher(functions);
   const scheduler = startScheduler(functions, options.healthCheckIntervalMs ?? 60_000);
-  listener = apiGateway(functions, options.log, auth.mode === 'jwt' ? auth.localIssuer : undefined);
+  listener = apiGateway(functions, clock, options.log, auth.mode === 'jwt' ? auth.localIssuer : undefined);
   for (const resume of waiting.splice(0)) resume();
   const { port } = address;
   const host = options.host && options.host !== '127.0.0.1' ? options.host : 'localhost';
@@ -269,11 +276,13 @@ function startScheduler(
  * route table names (the system function for unknown paths, as the `/{proxy+}` fallback), and the
  * function's result becomes the HTTP answer. Bodies over API Gateway's 10 MB are refused with 413,
  * a crashed function is a 502, as the gateway answers them. With auth on, the authorizer runs first
- * for every non-public route and the unknown-path fallback (`authorizeAtGateway`); the local
- * issuer's endpoints, when it is active, are answered before any route.
+ * for every non-public route and the unknown-path fallback (`authorizeAtGateway`), and each 403 it
+ * answers from the authorizer's policy is an audit record (`recordedBy: 'gateway'`; the authorizer
+ * records its own 401s); the local issuer's endpoints, when it is active, are answered before any route.
  */
 function apiGateway(
   functions: LocalFunctions,
+  clock: Clock,
   log: ((line: string) => void) | undefined,
   localIssuer: LocalIssuer | undefined,
 ) {
@@ -303,7 +312,13 @@ function apiGateway(
     const isPublic = match !== undefined && 'route' in match && 'public' in match.route && match.route.public;
     if (functions.authorizer && !isPublic) {
       const gateway = await authorizeAtGateway(functions.authorizer, event);
-      if (!gateway.allowed) return gateway.result;
+      if (!gateway.allowed) {
+        if (gateway.decidedBy === 'gateway') {
+          const matched = match && 'route' in match ? match.route : undefined;
+          await recordGatewayDenial(functions.gatewayAudit, clock, event, matched, gateway);
+        }
+        return gateway.result;
+      }
       event.requestContext.authorizer = gateway.authorizer;
     }
     return functions.http[functionName](event, toLambdaContext(`aif-${functionName}`, event.requestContext.requestId));
@@ -338,6 +353,34 @@ function apiGateway(
         log?.(`${req.method} ${req.url} ${result.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
       });
   };
+}
+
+/**
+ * Records a 403 the gateway answered from the authorizer's policy (API Gateway's ACCESS_DENIED):
+ * the principal the authorizer established, the matched route and its parameters.
+ */
+async function recordGatewayDenial(
+  { trail, observability }: LocalFunctions['gatewayAudit'],
+  clock: Clock,
+  event: APIGatewayProxyEvent,
+  route: { operationId: string; path: string } | undefined,
+  gateway: Extract<GatewayAuthorization, { allowed: false }>,
+): Promise<void> {
+  const record = buildAuditRecord({
+    id: randomUUID(),
+    time: clock.now(),
+    requestId: event.requestContext.requestId,
+    method: event.httpMethod,
+    ...(route && { route }),
+    path: event.path,
+    ...(event.pathParameters && { pathParameters: event.pathParameters as Record<string, string> }),
+    ...(gateway.principal && { caller: gateway.principal }),
+    sourceIp: event.requestContext.identity.sourceIp,
+    status: gateway.result.statusCode,
+    reason: ACCESS_DENIED_DETAIL,
+    recordedBy: 'gateway',
+  });
+  await recordSafely(trail, record, observability.logger, observability.metrics);
 }
 
 /**

@@ -17,11 +17,18 @@ import { meshDeps } from '../functions/mesh/wiring';
 import { createSystemHandler } from '../functions/system/app';
 import { systemDeps } from '../functions/system/wiring';
 import { type FunctionBase, functionBase, httpOptions as gatewayHttpOptions } from '../functions/wiring';
+import { EventAuditTrail } from '../shared/adapters/audit/event-audit-trail';
+import { FanOutAuditTrail } from '../shared/adapters/audit/fan-out-audit-trail';
+import { LoggerAuditTrail } from '../shared/adapters/audit/logger-audit-trail';
+import { DynamoDbAuditRepository } from '../shared/adapters/dynamodb/audit-repository';
+import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';
+import type { LocalEventBus } from '../shared/adapters/local/local-event-bus';
 import { createLocalEventBus, type LocalEventBusParts } from '../shared/adapters/local/local-event-bus-wiring';
 import { LocalReplayer } from '../shared/adapters/local/local-replayer';
-import { loadConfig } from '../shared/config';
+import { type Config, loadConfig } from '../shared/config';
 import type { ApiHandler, HttpHandlerOptions } from '../shared/middleware/http-api';
-import { createObservability } from '../shared/observability/powertools';
+import { createObservability, type Observability } from '../shared/observability/powertools';
+import type { AuditTrail } from '../shared/ports/audit-trail';
 import { type Clock, systemClock } from '../shared/ports/clock';
 import type { HealthCheckReport } from '../shared/use-cases/health-checks';
 import type { AuthorizerHandler } from './gateway-authorizer';
@@ -38,6 +45,8 @@ export type LocalFunctions = {
   bus: LocalEventBusParts;
   /** The Lambda authorizer, when auth is on: the local gateway runs it before every non-public route. */
   authorizer?: AuthorizerHandler;
+  /** The gateway's own audit trail (the 403s it answers from an authorizer's policy), as the functions' trails. */
+  gatewayAudit: { trail: AuditTrail; observability: Observability };
 };
 
 /** Where `--auth jwt` verifies tokens: the same settings the authorizer function reads in AWS. */
@@ -70,7 +79,8 @@ export type LocalWiringOptions = {
  * The local composition root: the same handler factories the Lambda entry points use, given local
  * adapters — the DynamoDB repositories on the embedded DynamoDB (or any endpoint), one in-process
  * event bus with EventBridge semantics standing in for the custom bus, the subscription rules and
- * the SQS delivery queue, and replays read from the event log (the local bus keeps no archive).
+ * the SQS delivery queue, replays read from the event log (the local bus keeps no archive), and the
+ * audit trail in the log, the audit table and on the bus (`localAuditTrail`).
  * Nothing here is in any Lambda bundle.
  *
  * @throws {Error} naming every missing or invalid setting
@@ -78,13 +88,16 @@ export type LocalWiringOptions = {
  */
 export function createLocalFunctions(options: LocalWiringOptions): LocalFunctions {
   const config = loadConfig(
-    ['CONTRACTS_TABLE', 'ERRORS_TABLE', 'EVENTS_TABLE', 'DELIVERY_TABLE', 'MESH_TABLE'],
+    ['CONTRACTS_TABLE', 'ERRORS_TABLE', 'EVENTS_TABLE', 'DELIVERY_TABLE', 'MESH_TABLE', 'AUDIT_TABLE'],
     options.env,
   );
   const clock = options.clock ?? systemClock;
   const bus = createLocalEventBus();
   const events = bus.bus;
-  const base = (name: FunctionName): FunctionBase => functionBase(name, config, clock);
+  const base = (name: FunctionName): FunctionBase => {
+    const built = functionBase(name, config, clock);
+    return { ...built, audit: localAuditTrail(config, built.observability, events, built.documentClient) };
+  };
   const httpOptions = (b: FunctionBase): HttpHandlerOptions => ({
     ...gatewayHttpOptions(b),
     ...(options.auth && {
@@ -106,8 +119,31 @@ export function createLocalFunctions(options: LocalWiringOptions): LocalFunction
     dispatcher: createDispatcherHandler(dispatcherDeps(dispatcher, { queue: bus.deliveryQueue, events }), dispatcher),
     healthCheck: createHealthCheckHandler(healthCheckDeps(healthCheck, { events }), healthCheck),
     bus,
-    ...(options.auth && { authorizer: localAuthorizer(options.auth, options.env, clock) }),
+    ...(options.auth && { authorizer: localAuthorizer(options.auth, options.env, clock, events) }),
+    gatewayAudit: gatewayAudit(config, events),
   };
+}
+
+/**
+ * The audit trail in local mode: the same records in the log (Powertools, `Audit record` lines),
+ * in the audit table on the embedded DynamoDB, and as `aif.audit` events on the in-process bus.
+ */
+function localAuditTrail(
+  config: Config,
+  observability: Observability,
+  events: LocalEventBus,
+  documentClient = createDocumentClient(config.DYNAMODB_ENDPOINT),
+): AuditTrail {
+  return new FanOutAuditTrail([
+    new LoggerAuditTrail(observability.logger),
+    new DynamoDbAuditRepository(documentClient, config.AUDIT_TABLE as string, config.AUDIT_RETENTION_DAYS),
+    new EventAuditTrail(events),
+  ]);
+}
+
+function gatewayAudit(config: Config, events: LocalEventBus): LocalFunctions['gatewayAudit'] {
+  const observability = createObservability('gateway');
+  return { trail: localAuditTrail(config, observability, events), observability };
 }
 
 /**
@@ -116,7 +152,12 @@ export function createLocalFunctions(options: LocalWiringOptions): LocalFunction
  *
  * @throws {Error} naming every invalid AUTH_* setting
  */
-function localAuthorizer(auth: LocalJwtAuth, env: NodeJS.ProcessEnv, clock: Clock): AuthorizerHandler {
+function localAuthorizer(
+  auth: LocalJwtAuth,
+  env: NodeJS.ProcessEnv,
+  clock: Clock,
+  events: LocalEventBus,
+): AuthorizerHandler {
   const config = loadConfig(['AUTH_ISSUER', 'AUTH_JWKS_URL'], {
     ...env,
     AUTH_ISSUER: auth.issuer,
@@ -124,7 +165,8 @@ function localAuthorizer(auth: LocalJwtAuth, env: NodeJS.ProcessEnv, clock: Cloc
     AUTH_JWKS_URL: auth.jwksUrl,
     AUTH_COGNITO_CLIENT_IDS: undefined,
   });
-  const base = { config, observability: createObservability('authorizer'), clock };
+  const observability = createObservability('authorizer');
+  const base = { config, observability, clock, audit: localAuditTrail(config, observability, events) };
   return createAuthorizerHandler(authorizerDeps(base), base) as AuthorizerHandler;
 }
 

@@ -17,6 +17,12 @@ const ConfigSchema = z.object({
   EVENTS_TABLE: z.string().min(1).optional(),
   DELIVERY_TABLE: z.string().min(1).optional(),
   MESH_TABLE: z.string().min(1).optional(),
+  AUDIT_TABLE: z.string().min(1).optional(),
+  /**
+   * How long audit records are kept, days: the audit table's TTL, and (infra) the audit log group's
+   * retention, which CloudWatch Logs accepts only in its fixed steps (`auditRetentionDays` context).
+   */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(9999).default(365),
   /** How long the mesh router trusts cached registrations, rules and breaker states, milliseconds. */
   MESH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** Breaker defaults: consecutive failures to open, open time (ms), half-open probes. */

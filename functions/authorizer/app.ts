@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { buildAuditRecord } from '../../shared/domain/audit/audit-record';
 import {
   type AuthorizerResponse,
   authorizerResponse,
@@ -12,17 +14,23 @@ import {
 import { bearerChallenge } from '../../shared/domain/auth/challenge';
 import { AuthenticationError } from '../../shared/domain/auth/errors';
 import type { ScopedRoute } from '../../shared/domain/auth/scopes';
+import { recordSafely } from '../../shared/middleware/audit-trail';
 import type { Observability } from '../../shared/observability/powertools';
+import type { AuditTrail } from '../../shared/ports/audit-trail';
 import { type Clock, nowMs } from '../../shared/ports/clock';
 import type { TokenVerifier } from '../../shared/ports/token-verifier';
 
-/** What the authorizer works with: the verifier, the whole route table, the clock. */
+/** What the authorizer works with: the verifier, the whole route table, the clock, the audit trail. */
 export type AuthorizerDeps = {
   verifier: TokenVerifier;
-  routes: readonly ScopedRoute[];
+  routes: readonly (ScopedRoute & { readonly operationId?: string })[];
   clock: Clock;
   /** The result TTL API Gateway caches answers for, seconds (AUTH_CACHE_TTL_SECONDS). */
   cacheTtlSeconds: number;
+  /** Where the 401s it decides are recorded. @default none */
+  audit?: AuditTrail;
+  /** New audit record ids. @default crypto.randomUUID */
+  newId?: () => string;
 };
 
 /**
@@ -40,6 +48,10 @@ export type AuthorizerDeps = {
  * life left than that TTL, a cached answer can outlive it, which is why the `authorize` middleware
  * behind the gateway refuses a context whose `expiresAt` has passed. The bound is logged
  * (`cacheTtlSeconds`) for the local runner's cache, which can honour it.
+ *
+ * Every 401 it decides is an audit record (`recordedBy: 'authorizer'`, the verifier's reason, no
+ * caller); a trail failure is logged and counted, and the answer stays 401. 403s are decided by
+ * API Gateway from the policy (counted from the access log; the local gateway records them).
  *
  * @example const handler = createAuthorizerHandler(authorizerDeps(base), base);
  */
@@ -62,6 +74,7 @@ export function createAuthorizerHandler(deps: AuthorizerDeps, { observability }:
           }
           metrics.addMetric('AuthenticationFailures', MetricUnit.Count, 1);
           logger.info('Unauthenticated request', { reason: error.message, methodArn: event.methodArn });
+          if (deps.audit) await recordSafely(deps.audit, unauthenticatedRecord(deps, event, error), logger, metrics);
           // The exact message API Gateway turns into 401.
           throw new Error('Unauthorized');
         }
@@ -104,4 +117,25 @@ function authorizationOf(event: APIGatewayRequestAuthorizerEvent): string | unde
     throw new AuthenticationError(description, bearerChallenge({ error: 'invalid_token', description }));
   }
   return values[0];
+}
+
+/** The audit record of a 401 the authorizer decided: the route from the event's resource template, when it is one. */
+function unauthenticatedRecord(deps: AuthorizerDeps, event: APIGatewayRequestAuthorizerEvent, error: Error) {
+  const method = event.httpMethod.toUpperCase();
+  const route = deps.routes.find(
+    (r) => r.path === event.resource && (r.method === method || r.method === 'ANY') && r.operationId !== undefined,
+  );
+  return buildAuditRecord({
+    id: (deps.newId ?? randomUUID)(),
+    time: deps.clock.now(),
+    requestId: event.requestContext?.requestId ?? '',
+    method,
+    ...(route?.operationId !== undefined && { route: { operationId: route.operationId, path: route.path } }),
+    path: event.path,
+    ...(event.pathParameters && { pathParameters: event.pathParameters as Record<string, string> }),
+    ...(event.requestContext?.identity?.sourceIp && { sourceIp: event.requestContext.identity.sourceIp }),
+    status: 401,
+    reason: error.message,
+    recordedBy: 'authorizer',
+  });
 }

@@ -1,13 +1,18 @@
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
+import type { AuditLog } from '../../shared/ports/audit-trail';
 import type { ContractRepository } from '../../shared/ports/contract-repository';
 import { type OperationsOf, routes } from '../routes';
 import { buildOpenApiDocument, type DocumentedAuth } from './openapi-document';
 
 /**
- * What the system function needs: one store per table to ping, and how this deployment
- * authenticates (declared in the OpenAPI document). @default auth { mode: 'none' }
+ * What the system function needs: one store per table to ping, the audit trail to read, and how
+ * this deployment authenticates (declared in the OpenAPI document). @default auth { mode: 'none' }
  */
-export type SystemDeps = { stores: Record<string, Pick<ContractRepository, 'ping'>>; auth?: DocumentedAuth };
+export type SystemDeps = {
+  stores: Record<string, Pick<ContractRepository, 'ping'>>;
+  audit: AuditLog;
+  auth?: DocumentedAuth;
+};
 
 /**
  * Health and the API description. API Gateway also sends every request that matches no route
@@ -28,11 +33,16 @@ export const systemOperations: OperationsOf<'system', SystemDeps> = {
       headers['x-forwarded-proto'] ?? (host.startsWith('localhost') || host.startsWith('127.') ? 'http' : 'https');
     return { status: 200, body: buildOpenApiDocument(`${proto}://${host}${basePath}`, deps.auth) };
   },
+  listAuditRecords: async ({ query }, deps) => ({
+    status: 200,
+    body: await deps.audit.list(query),
+    headers: { 'cache-control': 'no-store' },
+  }),
 };
 
 /**
- * The system function: health, the API's OpenAPI document, and the 404/405 answers for every
- * request that matches no route.
+ * The system function: health, the API's OpenAPI document, the audit trail (`GET /v1/audit`), and
+ * the 404/405 answers for every request that matches no route.
  *
  * @example const handler = createSystemHandler(systemDeps(base), httpOptions(base));
  */

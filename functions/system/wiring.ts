@@ -1,12 +1,13 @@
 import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
 import type { ApiHandler } from '../../shared/middleware/http-api';
+import { awsAuditLog } from '../audit-wiring';
 import { type FunctionBase, httpOptions, requireSetting } from '../wiring';
 import { createSystemHandler, type SystemDeps } from './app';
 
 /**
  * The system function's dependencies: the stores its health check pings (contracts and errors
- * tables), and how callers authenticate (AUTH_ENFORCED, AUTH_TOKEN_URL, AUTH_SCOPE_PREFIX), which the
- * OpenAPI document declares.
+ * tables), the audit table, and how callers authenticate (AUTH_ENFORCED, AUTH_TOKEN_URL,
+ * AUTH_SCOPE_PREFIX), which the OpenAPI document declares.
  */
 export function systemDeps(base: FunctionBase): SystemDeps {
   const { AUTH_ENFORCED, AUTH_TOKEN_URL, AUTH_SCOPE_PREFIX } = base.config;
@@ -15,6 +16,7 @@ export function systemDeps(base: FunctionBase): SystemDeps {
       contracts: new DynamoDbContractRepository(base.documentClient, requireSetting(base.config, 'CONTRACTS_TABLE')),
       errors: base.policyStore,
     },
+    audit: awsAuditLog(base.config, base.documentClient),
     auth: {
       mode: AUTH_ENFORCED,
       ...(AUTH_TOKEN_URL && { tokenUrl: AUTH_TOKEN_URL }),

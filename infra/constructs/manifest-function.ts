@@ -4,7 +4,13 @@ import type { Archive, IEventBus } from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { type FunctionManifestEntry, type FunctionName, functionManifest } from '../../functions/manifest';
+import {
+  type FunctionManifestEntry,
+  type FunctionName,
+  functionManifest,
+  publishesToBus,
+  tableAccessOf,
+} from '../../functions/manifest';
 import { tableDefinitions } from '../../shared/adapters/dynamodb/table-definitions';
 import { bindDeliveryQueue } from './delivery-queue-binding';
 import { bindEventBus } from './event-bus-binding';
@@ -30,6 +36,8 @@ export interface FunctionResources {
   readonly archive?: Pick<Archive, 'archiveArn'>;
   /** Name prefix of the subscription rules (`managesSubscriptionRules`). @default 'aif-sub-' */
   readonly subscriptionRulePrefix?: string;
+  /** Days audit records are kept (`audits`: AUDIT_RETENTION_DAYS, the audit table's TTL). @default 365 */
+  readonly auditRetentionDays?: number;
 }
 
 /** Settings of one function that are not in its manifest record. */
@@ -43,7 +51,8 @@ export interface ManifestFunctionOptions {
 /**
  * Creates the {@link NodeFunction} of a function manifest record (`functions/manifest.ts`) and binds
  * it to what the record names, each binding setting its variable and its grant in one call: the
- * tables with their access, the bus (`events:PutEvents`), the delivery queue, the subscription
+ * tables with their access (`tableAccessOf`: the audit table read-write when it `audits`), the bus
+ * (`events:PutEvents`, for its events and the `aif.audit` ones), the delivery queue, the subscription
  * rules, the archive's replays; outbound calls to public addresses only (`public-only`); memory and
  * timeout when the record pins them.
  *
@@ -67,16 +76,17 @@ export function createManifestFunction(
     ...(entry.timeoutSeconds !== undefined && { timeout: Duration.seconds(entry.timeoutSeconds) }),
     environment: {
       ...(entry.outbound === 'public-only' && { OUTBOUND_ALLOW_LOOPBACK: 'false', OUTBOUND_ALLOW_PRIVATE: 'false' }),
+      ...(entry.audits && { AUDIT_RETENTION_DAYS: String(resources.auditRetentionDays ?? 365) }),
       ...options.environment,
     },
   });
   const fn = node.function;
-  for (const [tableId, access] of Object.entries(entry.tables)) {
+  for (const [tableId, access] of Object.entries(tableAccessOf(name))) {
     const definition = tableDefinitions.find((d) => d.id === tableId);
     if (!definition) throw new Error(`functionManifest.${name}: no table definition has the id "${tableId}"`);
     bindTable(fn, need(resources.tables[tableId], name, `the table "${tableId}"`), definition, access);
   }
-  if (entry.publishesEvents) bindEventBus(fn, need(resources.eventBus, name, 'eventBus'));
+  if (publishesToBus(name)) bindEventBus(fn, need(resources.eventBus, name, 'eventBus'));
   if (entry.deliveryQueue)
     bindDeliveryQueue(fn, need(resources.deliveryQueue, name, 'deliveryQueue'), entry.deliveryQueue);
   if (entry.managesSubscriptionRules) {

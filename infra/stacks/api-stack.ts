@@ -9,6 +9,7 @@ import { functionManifest, functionNames, type HttpFunctionName, httpFunctionNam
 import { routes } from '../../functions/routes';
 import type { AuthSettings } from '../app-context';
 import { ApiAuthorization, MAX_AUTHORIZER_CACHE_TTL_SECONDS } from '../constructs/api-authorization';
+import { AuthFailureAlarm } from '../constructs/audit-trail';
 import { Dispatcher } from '../constructs/dispatcher';
 import { ErrorAlarms } from '../constructs/error-alarms';
 import { HealthCheck } from '../constructs/health-check';
@@ -82,6 +83,19 @@ export interface ApiStackProps extends StackProps {
    * @default { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) }
    */
   readonly auth?: AuthSettings;
+  /**
+   * Days audit records are kept in the audit table (its TTL, AUDIT_RETENTION_DAYS); keep it equal
+   * to the stateful stack's audit log retention.
+   *
+   * @default 365
+   */
+  readonly auditRetentionDays?: number;
+  /**
+   * 401/403 answers within 5 minutes that raise the auth-failure alarm.
+   *
+   * @default 50
+   */
+  readonly authFailureAlarmThreshold?: number;
 }
 
 /**
@@ -126,6 +140,8 @@ export class ApiStack extends Stack {
   readonly healthCheck: HealthCheck;
   /** Authentication: the authorizer and its function, the user pool, or the scope policies. */
   readonly authorization: ApiAuthorization;
+  /** 401/403 answers counted from the access log, and the alarm on their bursts. */
+  readonly authFailures: AuthFailureAlarm;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -138,6 +154,7 @@ export class ApiStack extends Stack {
       eventsDeadLetterQueue: props.eventsDeadLetterQueue,
       archive: props.archive,
       subscriptionRulePrefix: props.subscriptionRulePrefix ?? 'aif-sub-',
+      auditRetentionDays: props.auditRetentionDays ?? 365,
     };
     const auth = props.auth ?? { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) };
     if (auth.mode !== 'none' && auth.mode !== 'iam' && auth.cacheTtl.toSeconds() > MAX_AUTHORIZER_CACHE_TTL_SECONDS) {
@@ -200,6 +217,12 @@ export class ApiStack extends Stack {
       throttleRateLimit: props.throttleRateLimit,
       throttleBurstLimit: props.throttleBurstLimit,
       logRetention,
+    });
+
+    // Every 401/403, also those API Gateway answers without running code (no header, a cached policy).
+    this.authFailures = new AuthFailureAlarm(this, 'AuthFailures', {
+      accessLogGroup: this.httpApi.accessLogGroup,
+      threshold: props.authFailureAlarmThreshold,
     });
 
     if (auth.mode === 'iam')

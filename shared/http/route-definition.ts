@@ -23,6 +23,12 @@ export type RouteDefinition<F extends string = string> = {
   /** No authentication at all (health, the API description). */
   public?: boolean;
   /**
+   * A POST (or other unsafe method) that changes nothing — it computes an answer from the request
+   * (validation, pattern tests): the audit trail skips it, as it skips GET, HEAD and OPTIONS.
+   * @default false
+   */
+  readOnly?: boolean;
+  /**
    * Codecs this route reads and writes besides those offered everywhere (JSON), by codec name,
    * e.g. `['yaml']` (`shared/http/codecs/registry.ts`).
    */

@@ -16,6 +16,7 @@ import {
 } from '../http/pipeline';
 import type { RouteDefinition } from '../http/route-definition';
 import type { Observability } from '../observability/powertools';
+import { type AuditTrailOptions, auditTrail } from './audit-trail';
 import { type AuthorizeOptions, authorize } from './authorize';
 import { decodeBody } from './decode-body';
 import { encodeResponse } from './encode-response';
@@ -39,6 +40,11 @@ export type HttpHandlerOptions = {
    * as before the gateway wiring of issue 10 lands
    */
   authorize?: AuthorizeOptions;
+  /**
+   * Records every state-changing call and every 401/403 (`auditTrail`). @default undefined — no
+   * audit records (handler tests of other concerns; the AWS and local wiring always set it)
+   */
+  audit?: AuditTrailOptions;
 };
 
 /** A Lambda handler of API Gateway REST proxy events (payload v1). */
@@ -48,8 +54,8 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Prom
  * One HTTP function: Powertools tracer, logger (Lambda context) and metrics as middy middlewares
  * around the HTTP pipeline, whose steps run in this order (the first is the outermost):
  *
- * trace context → request metrics → problem details → resolve route → authorize (when on) → encode response (negotiate)
- * → decode body → validate request → the route's own middlewares → the operation.
+ * trace context → request metrics → audit trail (when on) → problem details → resolve route → authorize (when on)
+ * → encode response (negotiate) → decode body → validate request → the route's own middlewares → the operation.
  *
  * A cross-cutting concern is one file in `shared/middleware/` and one entry in that list.
  *
@@ -97,6 +103,8 @@ export function httpPipeline<D>(
     [
       traceContext(logger),
       requestMetrics(metrics),
+      // Outside problemDetails: it sees the final status (401/403 included) and the route and principal set further in.
+      ...(options.audit ? [auditTrail(options.audit, anonymous, logger, metrics)] : []),
       problemDetails(logger),
       resolveRoute(routes),
       ...(options.authorize ? [authorize(options.authorize)] : []),

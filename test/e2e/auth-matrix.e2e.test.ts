@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/routes';
 import { LOCAL_AUDIENCE, type LocalIssuer } from '../../local/local-issuer';
 import type { LocalServer } from '../../local/server';
+import type { AuditRecord } from '../../shared/domain/audit/audit-record';
 import { AUTH_TEST_NOW_SECONDS, algorithmConfusionToken, signToken, testKey, unsecuredToken } from '../support/jwks';
 import { startAuthServer } from '../support/local-auth';
 
@@ -18,7 +19,16 @@ type Case = {
   header: (scopes: readonly string[]) => Promise<string | undefined>;
   expect: Expectation;
 };
-type Row = { name: string; method: string; path: string; isPublic: boolean; scopes: readonly string[]; body?: string };
+type Row = {
+  name: string;
+  method: string;
+  path: string;
+  isPublic: boolean;
+  scopes: readonly string[];
+  /** A state-changing route (not GET, not `readOnly`): every answer is audited. */
+  audited: boolean;
+  body?: string;
+};
 
 /** One concrete request per route of the table: `{param}` → `x`, `{proxy+}` → `a/b`, ANY as GET, `{}` as the body of writes. */
 const rows: Row[] = routes.map((route) => {
@@ -29,16 +39,46 @@ const rows: Row[] = routes.map((route) => {
     path: route.path.replace(/\{proxy\+\}/g, 'a/b').replace(/\{[^}]+\}/g, 'x'),
     isPublic: 'public' in route && route.public,
     scopes: route.scopes,
+    audited: method !== 'GET' && !('readOnly' in route && route.readOnly),
     ...((method === 'POST' || method === 'PUT') && { body: '{}' }),
   };
 });
+
+/**
+ * Everything the process writes to stdout and stderr from now on (the local runner's Powertools
+ * logs, the SDK's warnings, console output), kept instead of printed.
+ */
+function captureOutput(): { text: () => string; restore: () => void } {
+  const chunks: string[] = [];
+  const originals = { out: process.stdout.write, err: process.stderr.write };
+  const keep = (chunk: unknown, ...rest: unknown[]) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    done?.();
+    return true;
+  };
+  process.stdout.write = keep as typeof process.stdout.write;
+  process.stderr.write = keep as typeof process.stderr.write;
+  return {
+    text: () => chunks.join(''),
+    restore: () => {
+      process.stdout.write = originals.out;
+      process.stderr.write = originals.err;
+    },
+  };
+}
 
 describe('local runner with --auth jwt (local issuer)', () => {
   let server: LocalServer;
   let issuer: LocalIssuer;
   let cases: Case[];
+  let output: ReturnType<typeof captureOutput>;
+  let admin: string;
+  /** Every answer of the matrix and of the audit checks: its status and the request id of a problem. */
+  const answered: Array<{ row: Row; status: number; requestId?: string }> = [];
 
   beforeAll(async () => {
+    output = captureOutput();
     server = await startAuthServer();
     if (server.auth.mode !== 'jwt' || !server.auth.localIssuer) throw new Error('expected the local issuer');
     issuer = server.auth.localIssuer;
@@ -129,9 +169,11 @@ describe('local runner with --auth jwt (local issuer)', () => {
       },
       { name: 'a good token', header: bearer('good', () => issuer.sign(claims(ALL_SCOPES))), expect: 'passes' },
     ];
+    admin = await issuer.sign(claims(['audit:admin']));
   });
   afterAll(async () => {
     await server?.close();
+    output?.restore();
   });
 
   it('answers every route of the table × every credential case as API Gateway with the authorizer would', async () => {
@@ -143,6 +185,7 @@ describe('local runner with --auth jwt (local issuer)', () => {
       path: '/v1/no-such-route',
       isPublic: false,
       scopes: [],
+      audited: false,
     };
     const plan = [...rows, unknownPath].flatMap((row) => cases.map((c) => ({ row, c })));
     const started = performance.now();
@@ -162,6 +205,7 @@ describe('local runner with --auth jwt (local issuer)', () => {
             ...(row.body !== undefined && { body: row.body }),
           });
           const body = await response.text();
+          answered.push({ row, status: response.status, ...requestIdOf(body) });
           return {
             row,
             c,
@@ -196,4 +240,136 @@ describe('local runner with --auth jwt (local issuer)', () => {
     // Unknown kids refetch the JWKS at most once per 30 s cooldown (plus the first fetch).
     expect(issuer.jwksServed - jwksBefore).toBeLessThanOrEqual(1 + Math.ceil(elapsedMs / 30_000));
   });
+
+  it('answers GET /v1/audit to a holder of audit:admin only', async () => {
+    // Prepare
+    const reader = await issuer.sign({
+      iss: issuer.issuer,
+      aud: LOCAL_AUDIENCE,
+      sub: 'agent-2',
+      tenant: 't1',
+      scope: ALL_SCOPES.filter((s) => s !== 'audit:admin').join(' '),
+      iat: NOW - 60,
+      exp: NOW + 3600,
+    });
+    const row: Row = {
+      name: 'GET /v1/audit',
+      method: 'GET',
+      path: '/v1/audit',
+      isPublic: false,
+      scopes: [],
+      audited: false,
+    };
+
+    // Act
+    const allowed = await fetch(`${server.url}/v1/audit?limit=5&outcome=denied`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    const refused = await fetch(`${server.url}/v1/audit`, { headers: { authorization: `Bearer ${reader}` } });
+    const refusedBody = await refused.text();
+    answered.push({ row, status: refused.status, ...requestIdOf(refusedBody) });
+
+    // Assess
+    expect(allowed.status).toBe(200);
+    const page = (await allowed.json()) as { items: AuditRecord[]; nextCursor?: string };
+    // Limit applies before the outcome filter (DynamoDB Query): at most 5 of them.
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(page.items.length).toBeLessThanOrEqual(5);
+    expect(page.items.every((r) => r.outcome === 'denied')).toBe(true);
+    expect(typeof page.nextCursor).toBe('string');
+    expect(refused.status).toBe(403);
+  });
+
+  it('recorded exactly one audit record per denial and per state-changing call, and logged no token or secret', async () => {
+    // Prepare: a subscription whose answer carries its signing secret (whsec_…), shown once.
+    const created = await fetch(`${server.url}/v1/subscriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: subscriptionBody,
+    });
+    const good = await issuer.sign({
+      iss: issuer.issuer,
+      aud: LOCAL_AUDIENCE,
+      sub: 'agent-1',
+      tenant: 't1',
+      scope: ALL_SCOPES.join(' '),
+      iat: NOW - 60,
+      exp: NOW + 3600,
+    });
+    const subscribed = await fetch(`${server.url}/v1/subscriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${good}`, 'content-type': 'application/json' },
+      body: subscriptionBody,
+    });
+    expect(created.status).toBe(403);
+    answered.push({ row: subscriptionRow, status: created.status, ...requestIdOf(await created.text()) });
+    expect(subscribed.status).toBe(201);
+    expect(await subscribed.text()).toContain('whsec_');
+    answered.push({ row: subscriptionRow, status: subscribed.status });
+
+    // Act: every record of the run, through the API.
+    const records: AuditRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const query = `limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const response = await fetch(`${server.url}/v1/audit?${query}`, {
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as { items: AuditRecord[]; nextCursor?: string };
+      records.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+
+    // Assess
+    const denials = answered.filter((a) => a.status === 401 || a.status === 403);
+    const perRequest = new Map<string, AuditRecord[]>();
+    for (const record of records)
+      perRequest.set(record.requestId, [...(perRequest.get(record.requestId) ?? []), record]);
+    const unrecorded = denials.filter(
+      (d) =>
+        d.requestId === undefined ||
+        perRequest.get(d.requestId)?.length !== 1 ||
+        perRequest.get(d.requestId)?.[0]?.status !== d.status ||
+        perRequest.get(d.requestId)?.[0]?.outcome !== 'denied',
+    );
+    expect(unrecorded.map((d) => `${d.row.name}: ${d.status} ${d.requestId}`)).toEqual([]);
+    const stateChanges = answered.filter((a) => a.row.audited && a.status !== 401 && a.status !== 403);
+    expect(records).toHaveLength(denials.length + stateChanges.length);
+    const logged = output.text();
+    expect(logged).toContain('Audit record');
+    expect(logged).not.toContain('eyJ');
+    expect(logged).not.toContain('whsec_');
+    expect(JSON.stringify(records)).not.toMatch(/eyJ|whsec_/);
+  });
 });
+
+// The request body carries a webhook secret (whsec_…), which the answer shows once.
+const subscriptionBody = JSON.stringify({
+  id: 'audited-orders',
+  eventType: 'order.created',
+  target: {
+    type: 'webhook',
+    url: 'http://localhost:4000/ok',
+    secret: `whsec_${Buffer.alloc(24, 7).toString('base64')}`,
+  },
+});
+
+const subscriptionRow: Row = {
+  name: 'POST /v1/subscriptions (a real subscription)',
+  method: 'POST',
+  path: '/v1/subscriptions',
+  isPublic: false,
+  scopes: ['subscriptions:write'],
+  audited: true,
+};
+
+/** The request id of a problem+json answer (gateway's or function's), if the body is one. */
+function requestIdOf(body: string): { requestId?: string } {
+  try {
+    const { requestId } = JSON.parse(body) as { requestId?: unknown };
+    return typeof requestId === 'string' ? { requestId } : {};
+  } catch {
+    return {};
+  }
+}

@@ -141,6 +141,7 @@ describe('the served OpenAPI document', () => {
     await call('GET', '/v1/routing-rules');
     await call('DELETE', '/v1/routing-rules/rule-1');
     await call('GET', '/v1/topology');
+    await call('GET', '/v1/audit?limit=5&outcome=allowed&from=2020-01-01T00:00:00Z');
     await call('GET', '/v1/services');
     await call('PUT', '/v1/services/orders/breaker-config', {
       body: JSON.stringify({ failureThreshold: 5, resetTimeoutMs: 30_000 }),

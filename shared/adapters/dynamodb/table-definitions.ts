@@ -129,6 +129,26 @@ export const meshTable: TableDefinition = {
   ],
 };
 
+/**
+ * The audit trail (issue 10): one item per record under `pk = TENANT#<tenant>` (percent-encoded,
+ * `TENANT#` for unauthenticated callers), `sk = <time ISO>#<record id>`, so a tenant's records read
+ * newest first with a time range on the key. `byTime` lists every tenant's records
+ * (`gsi1pk = AUDIT`, `gsi1sk = <time>#<id>`), `byPrincipal` one principal's
+ * (`gsi2pk = PRINCIPAL#<tenant>#<principal>`, `gsi2sk = <time>#<id>`). Records expire through
+ * `expiresAt` (epoch seconds) after AUDIT_RETENTION_DAYS.
+ */
+export const auditTable: TableDefinition = {
+  id: 'Audit',
+  envVar: 'AUDIT_TABLE',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    { indexName: 'byTime', partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } },
+    { indexName: 'byPrincipal', partitionKey: { name: 'gsi2pk', type: 'S' }, sortKey: { name: 'gsi2sk', type: 'S' } },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+};
+
 /** Every table the application uses. */
 export const tableDefinitions: readonly TableDefinition[] = [
   contractsTable,
@@ -136,6 +156,7 @@ export const tableDefinitions: readonly TableDefinition[] = [
   eventsTable,
   deliveryTable,
   meshTable,
+  auditTable,
 ];
 
 /**

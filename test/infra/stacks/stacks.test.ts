@@ -9,7 +9,7 @@ import type { CfnQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functionManifest, functionNames } from '../../../functions/manifest';
+import { functionNames, tableAccessOf } from '../../../functions/manifest';
 import { type FunctionName, routes } from '../../../functions/routes';
 import { composeApp } from '../../../infra/app';
 import { defaultAppContext, readAppContext } from '../../../infra/app-context';
@@ -311,7 +311,7 @@ describe('ApiStack', () => {
   });
 
   describe('functions', () => {
-    it('creates one function per manifest record, each with exactly the table variables its record names', () => {
+    it('creates one function per manifest record, each with exactly the table variables its record names (and the audit table when it audits)', () => {
       // Prepare
       const functionsByService = new Map<string, { Environment: { Variables: Record<string, unknown> } }>();
       for (const resource of Object.values(apiTemplate.toJSON().Resources as Record<string, CfnResource>)) {
@@ -327,7 +327,7 @@ describe('ApiStack', () => {
       expect([...functionsByService.keys()].sort()).toEqual([...functionNames].sort());
       for (const name of functionNames) {
         const variables = functionsByService.get(name)?.Environment.Variables ?? {};
-        const expected = Object.keys(functionManifest[name].tables)
+        const expected = Object.keys(tableAccessOf(name))
           .map((id) => tableDefinitions.find((d) => d.id === id)?.envVar)
           .sort();
         const present = tableDefinitions
@@ -389,7 +389,7 @@ describe('ApiStack', () => {
       expect(JSON.stringify(statementsOf('contracts'))).not.toContain('/index/*');
     });
 
-    it('gives the errors function its table and the bus, with PutEvents on that bus only', () => {
+    it('gives the errors function its table and the bus, with PutEvents on that bus only (the auditing functions too)', () => {
       // Prepare
       const errorsTableLogicalId = stateful.getLogicalId(
         stateful.tables[errorsTable.id]!.node.defaultChild as CfnGlobalTable,
@@ -409,8 +409,11 @@ describe('ApiStack', () => {
       expect(putEvents?.Resource).toEqual({
         'Fn::ImportValue': exportOf(statefulTemplate, stateful, 'Arn', busLogicalId),
       });
-      expect(JSON.stringify(statementsOf(functionLogicalIds.contracts))).not.toContain('events:PutEvents');
-      expect(JSON.stringify(statementsOf(functionLogicalIds.system))).not.toContain('events:PutEvents');
+      // The contracts and system functions publish nothing of their own, only aif.audit records.
+      for (const fn of ['contracts', 'system'] as const) {
+        const audit = statementsOf(functionLogicalIds[fn]).find((s) => s.Action === 'events:PutEvents');
+        expect(audit?.Resource, fn).toEqual(putEvents?.Resource);
+      }
     });
 
     it('alarms on handled error rate, system errors and raised alerts from the Powertools metrics', () => {
@@ -1180,6 +1183,8 @@ describe('readAppContext', () => {
       subscriptionRulePrefix: 'aif-dev-sub-',
       healthCheckInterval: Duration.minutes(1),
       auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
+      auditRetention: RetentionDays.ONE_YEAR,
+      authFailureAlarmThreshold: 50,
     });
   });
 
@@ -1192,6 +1197,8 @@ describe('readAppContext', () => {
         logRetentionDays: '90',
         eventArchiveRetentionDays: '7',
         healthCheckIntervalMinutes: '5',
+        auditRetentionDays: '1827',
+        authFailureAlarmThreshold: '20',
       },
     });
 
@@ -1204,6 +1211,8 @@ describe('readAppContext', () => {
       subscriptionRulePrefix: 'aif-prod-sub-',
       healthCheckInterval: Duration.minutes(5),
       auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
+      auditRetention: RetentionDays.FIVE_YEARS,
+      authFailureAlarmThreshold: 20,
     });
   });
 

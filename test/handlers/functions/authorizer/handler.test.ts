@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { awsAuthorizerBase, awsAuthorizerHandler } from '../../../../functions/authorizer/wiring';
 import { routes } from '../../../../functions/routes';
 import {
@@ -7,6 +10,7 @@ import {
   principalFromContext,
 } from '../../../../shared/domain/auth/authorizer-policy';
 import { mayCall } from '../../../../shared/domain/auth/scopes';
+import { auditEventsPublished, auditRecordsWritten } from '../../../support/audit';
 import { fixedClock } from '../../../support/clock';
 import { authorizerEvent, lambdaContext } from '../../../support/events';
 import { handlerTestEnv } from '../../../support/handler-env';
@@ -25,6 +29,10 @@ import { rejectionOf } from '../../../support/rejection';
 const NOW = AUTH_TEST_NOW_SECONDS;
 const API = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod';
 
+// The audit trail the authorizer loads on its first 401: mocked, never a real call.
+const ddb = mockClient(DynamoDBDocumentClient);
+const eventBridge = mockClient(EventBridgeClient);
+
 let key: TestKey;
 let jwks: Awaited<ReturnType<typeof serveJwks>>;
 let handler: ReturnType<typeof awsAuthorizerHandler>;
@@ -42,6 +50,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await jwks.close();
+});
+
+afterEach(() => {
+  ddb.reset();
+  eventBridge.reset();
 });
 
 const call = (headers: Record<string, string>, method = 'GET', path = '/v1/contracts/petstore') =>
@@ -159,6 +172,60 @@ describe('authorizer handler', () => {
 
       // Assess
       expect(error.message).toBe('Unauthorized');
+    });
+
+    it('records each 401 once, in the audit table and on the bus, with its reason and without the token', async () => {
+      // Prepare
+      const token = await signToken(key, { exp: NOW - 120, jti: 'token-7' });
+      const event = authorizerEvent({
+        method: 'DELETE',
+        path: '/v1/subscriptions/s1',
+        resource: '/v1/subscriptions/{id}',
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      event.pathParameters = { id: 's1' };
+
+      // Act
+      await rejectionOf<Error>(handler(event, lambdaContext));
+
+      // Assess
+      const written = auditRecordsWritten(ddb);
+      expect(written).toMatchObject([
+        {
+          requestId: 'test-request-id',
+          operationId: 'deleteSubscription',
+          method: 'DELETE',
+          tenant: '',
+          resourceType: 'subscriptions',
+          resourceId: 's1',
+          status: 401,
+          outcome: 'denied',
+          reason: expect.any(String),
+          recordedBy: 'authorizer',
+        },
+      ]);
+      expect(auditEventsPublished(eventBridge)).toEqual([expect.objectContaining({ id: written[0]?.id, status: 401 })]);
+      expect(JSON.stringify(written)).not.toContain('eyJ');
+    });
+
+    it('still answers Unauthorized when the audit trail is unavailable', async () => {
+      // Prepare
+      ddb.rejects(new Error('table unavailable'));
+      eventBridge.rejects(new Error('bus unavailable'));
+
+      // Act
+      const error = await rejectionOf<Error>(call({}));
+
+      // Assess
+      expect(error.message).toBe('Unauthorized');
+    });
+
+    it('records nothing for an allow', async () => {
+      const token = await signToken(key, { scope: 'contracts:read' });
+
+      await call({ Authorization: `Bearer ${token}` });
+
+      expect(auditRecordsWritten(ddb)).toEqual([]);
     });
 
     it('rejects two Authorization headers with Unauthorized', async () => {

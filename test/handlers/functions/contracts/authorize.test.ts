@@ -1,16 +1,21 @@
 import { gzipSync } from 'node:zlib';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsContractsHandler } from '../../../../functions/contracts/wiring';
 import { awsSystemHandler } from '../../../../functions/system/wiring';
 import { principalContext } from '../../../../shared/domain/auth/authorizer-policy';
+import { auditRecordsWritten } from '../../../support/audit';
 import { storedVersion } from '../../../support/contracts';
 import { apiEvent, lambdaContext } from '../../../support/events';
 import { HANDLER_TEST_NOW_MS, testFunctionBase } from '../../../support/handler-env';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+mockClient(EventBridgeClient);
+/** The DynamoDB calls other than the denial's audit record. */
+const tableCalls = () => ddb.calls().filter((call) => !(call.args[0] instanceof BatchWriteCommand));
 const EXPIRES_AT = HANDLER_TEST_NOW_MS / 1000 + 600;
 
 /** GET /v1/contracts/agents (scope contracts:read) with the given request context members. */
@@ -55,7 +60,10 @@ describe('contracts handler with AUTH_ENFORCED', () => {
       expect(result.statusCode).toBe(401);
       expect(result.headers?.['content-type']).toBe('application/problem+json');
       expect(result.headers?.['www-authenticate']).toBe('Bearer');
-      expect(ddb.calls()).toHaveLength(0);
+      expect(tableCalls()).toHaveLength(0);
+      expect(auditRecordsWritten(ddb)).toMatchObject([
+        { operationId: 'getLatestContract', status: 401, outcome: 'denied', tenant: '', resourceId: 'agents' },
+      ]);
     });
 
     it('rejects a caller lacking the route’s scope with 403 naming it', async () => {
@@ -63,7 +71,10 @@ describe('contracts handler with AUTH_ENFORCED', () => {
 
       expect(result.statusCode).toBe(403);
       expect(result.headers?.['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="contracts:read"');
-      expect(ddb.calls()).toHaveLength(0);
+      expect(tableCalls()).toHaveLength(0);
+      expect(auditRecordsWritten(ddb)).toMatchObject([
+        { status: 403, outcome: 'denied', reason: 'This operation needs the scopes: contracts:read' },
+      ]);
     });
 
     it('rejects a cached context whose token has expired with 401 invalid_token', async () => {
@@ -105,7 +116,8 @@ describe('contracts handler with AUTH_ENFORCED', () => {
       const result = await handler(getContract(), lambdaContext);
 
       expect(result.statusCode).toBe(401);
-      expect(ddb.calls()).toHaveLength(0);
+      expect(tableCalls()).toHaveLength(0);
+      expect(auditRecordsWritten(ddb)).toHaveLength(1);
     });
 
     it('answers 200 to a SigV4-authenticated caller (the gateway checked its policies)', async () => {

@@ -1,15 +1,26 @@
 import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsContractsHandler } from '../../../../functions/contracts/wiring';
+import { auditEventsPublished, auditRecordsWritten } from '../../../support/audit';
 import { agentsContract, storedVersion } from '../../../support/contracts';
 import { apiEvent, lambdaContext } from '../../../support/events';
 import { testFunctionBase } from '../../../support/handler-env';
 
 const handler = awsContractsHandler(testFunctionBase('contracts'));
 const ddb = mockClient(DynamoDBDocumentClient);
+// The audit trail's aif.audit events: never a real call.
+const eventBridge = mockClient(EventBridgeClient);
 
 const register = (body: unknown, headers?: Record<string, string>) =>
   handler(apiEvent({ method: 'POST', path: '/v1/contracts', body, headers }), lambdaContext);
@@ -18,6 +29,64 @@ const problemOf = (result: { body: string }) => JSON.parse(result.body);
 describe('contracts handler', () => {
   afterEach(() => {
     ddb.reset();
+    eventBridge.reset();
+  });
+
+  describe('audit trail', () => {
+    it('records a registration once, in the audit table and as an aif.audit event, with the created id', async () => {
+      // Prepare
+      ddb.on(GetCommand).resolves({});
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(PutCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
+
+      // Act
+      const result = await register(agentsContract(), { authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.sig' });
+
+      // Assess
+      expect(result.statusCode).toBe(201);
+      const written = auditRecordsWritten(ddb);
+      expect(written).toMatchObject([
+        {
+          operationId: 'registerContract',
+          method: 'POST',
+          tenant: 'default',
+          principal: 'anonymous',
+          resourceType: 'contracts',
+          resourceId: 'agents/versions/1.0.0',
+          status: 201,
+          outcome: 'allowed',
+          recordedBy: 'function',
+        },
+      ]);
+      expect(auditEventsPublished(eventBridge)).toEqual([expect.objectContaining({ id: written[0]?.id })]);
+      expect(JSON.stringify(written)).not.toContain('eyJ');
+    });
+
+    it('answers the committed registration even when the audit table and the bus fail', async () => {
+      // Prepare
+      ddb.on(GetCommand).resolves({});
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(PutCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
+      ddb.on(BatchWriteCommand).rejects(new Error('table unavailable'));
+      eventBridge.rejects(new Error('bus unavailable'));
+
+      // Act
+      const result = await register(agentsContract());
+
+      // Assess
+      expect(result.statusCode).toBe(201);
+    });
+
+    it('records no read', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [] });
+
+      await handler(apiEvent({ method: 'GET', path: '/v1/contracts' }), lambdaContext);
+
+      expect(auditRecordsWritten(ddb)).toEqual([]);
+      expect(auditEventsPublished(eventBridge)).toEqual([]);
+    });
   });
 
   describe('POST /v1/contracts', () => {

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsErrorsHandler } from '../../../../functions/errors/wiring';
 import { BUILT_IN_POLICIES } from '../../../../shared/domain/resilience/policy';
+import { busCalls } from '../../../support/audit';
 import { apiEvent, lambdaContext } from '../../../support/events';
 import { testFunctionBase } from '../../../support/handler-env';
 
@@ -426,7 +427,7 @@ describe('errors handler', () => {
         'COUNT#default#1m',
       ]);
       expect(updates.every((u) => u.UpdateExpression?.startsWith('ADD #count :one'))).toBe(true);
-      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+      expect(busCalls(eventBridge)).toHaveLength(0);
     });
 
     it('publishes one integration.alert on the custom bus when the threshold is reached', async () => {
@@ -464,7 +465,7 @@ describe('errors handler', () => {
         reason: 'retries-exhausted',
       });
       expect(body.alert).toMatchObject({ state: 'published', raisedNow: true, window: '1m', threshold: 1 });
-      const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries;
+      const entries = busCalls(eventBridge)[0]?.args[0].input.Entries;
       expect(entries).toHaveLength(1);
       expect(entries?.[0]).toMatchObject({
         EventBusName: 'aif-test-bus',

@@ -28,6 +28,7 @@ import { subscriptionRuleName } from '../../../../shared/adapters/eventbridge/su
 import { contentHash } from '../../../../shared/domain/canonical-json';
 import type { IntegrationEvent } from '../../../../shared/domain/events/integration-event';
 import type { Subscription } from '../../../../shared/domain/events/subscription';
+import { busCalls } from '../../../support/audit';
 import { recordingClock } from '../../../support/clock';
 import { storedVersion } from '../../../support/contracts';
 import { apiEvent, lambdaContext } from '../../../support/events';
@@ -177,7 +178,7 @@ describe('events handler', () => {
         results: [{ index: 0, id: 'evt-1', status: 'published', eventBridgeId: 'eb-1' }],
         failedEntryCount: 0,
       });
-      const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries;
+      const entries = busCalls(eventBridge)[0]?.args[0].input.Entries;
       expect(entries).toEqual([
         {
           Source: 'shop.orders',
@@ -225,7 +226,7 @@ describe('events handler', () => {
       // Assess
       expect(result.statusCode).toBe(202);
       expect(json(result).results.map((r: { status: string }) => r.status)).toEqual(Array(25).fill('published'));
-      const calls = eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries ?? []);
+      const calls = busCalls(eventBridge).map((c) => c.args[0].input.Entries ?? []);
       expect(calls.map((entries) => entries.length)).toEqual([10, 10, 5]);
       expect(calls.flat().map((entry) => detailOf(entry).id)).toEqual(batch.map((e) => e.id));
     });
@@ -255,7 +256,7 @@ describe('events handler', () => {
         'eb-2',
         'eb-3',
       ]);
-      const calls = eventBridge.commandCalls(PutEventsCommand);
+      const calls = busCalls(eventBridge);
       expect(calls).toHaveLength(2);
       const resent = calls[1]?.args[0].input.Entries ?? [];
       expect(resent).toHaveLength(1);
@@ -290,7 +291,7 @@ describe('events handler', () => {
           detail: 'The bus refused the event: NotAuthorizedForSourceException: Not authorized for the source',
         },
       ]);
-      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+      expect(busCalls(eventBridge)).toHaveLength(1);
       const failed = ddb
         .commandCalls(UpdateCommand)
         .map((c) => c.args[0].input)
@@ -325,7 +326,7 @@ describe('events handler', () => {
         'rejected',
         'rejected',
       ]);
-      const sent = eventBridge.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+      const sent = busCalls(eventBridge).flatMap((c) => c.args[0].input.Entries ?? []);
       expect(sent.map((entry) => detailOf(entry).id)).toEqual(['evt-0']);
       const claimed = ddb.commandCalls(UpdateCommand).map((c) => (c.args[0].input.Key as { pk: string }).pk);
       expect(claimed).not.toContain('EVENT#default#evt-1');
@@ -345,7 +346,7 @@ describe('events handler', () => {
       expect(result.headers?.['content-type']).toBe('application/problem+json');
       expect(pointersOf(result)).toEqual(['/0/payload', '/1/version']);
       expect(json(result).failedEntryCount).toBe(2);
-      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+      expect(busCalls(eventBridge)).toHaveLength(0);
     });
 
     it('accepts the seed\'s version "1.0" and publishes the event as sent', async () => {
@@ -358,7 +359,7 @@ describe('events handler', () => {
 
       // Assess
       expect(result.statusCode).toBe(202);
-      const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries;
+      const entries = busCalls(eventBridge)[0]?.args[0].input.Entries;
       expect(detailOf(entries?.[0]).version).toBe('1.0');
     });
 
@@ -394,7 +395,7 @@ describe('events handler', () => {
           publishedAt: '2026-11-30T09:59:02.000Z',
         },
       ]);
-      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+      expect(busCalls(eventBridge)).toHaveLength(0);
     });
 
     it('answers 409 for an id that holds other content, without PutEvents', async () => {
@@ -423,7 +424,7 @@ describe('events handler', () => {
         type: 'urn:aif:problem:conflict',
         results: [{ index: 0, id: 'evt-1', status: 'conflict', httpStatus: 409 }],
       });
-      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+      expect(busCalls(eventBridge)).toHaveLength(0);
     });
 
     it('rejects a payload that breaks its event contract with 422 and pointers, claiming and sending nothing', async () => {
@@ -469,7 +470,7 @@ describe('events handler', () => {
         sk: 'VERSION#1.0.0',
       });
       expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
-      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+      expect(busCalls(eventBridge)).toHaveLength(0);
     });
 
     it('refuses an event over the 1 MiB entry cap with 413, claiming and sending nothing', async () => {
@@ -486,7 +487,7 @@ describe('events handler', () => {
         results: [{ index: 0, id: 'evt-big', status: 'rejected', httpStatus: 413 }],
       });
       expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
-      expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+      expect(busCalls(eventBridge)).toHaveLength(0);
     });
   });
 

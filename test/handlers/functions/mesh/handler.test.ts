@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -16,6 +17,8 @@ import { testFunctionBase } from '../../../support/handler-env';
 
 const handler = awsMeshHandler(testFunctionBase('mesh'));
 const ddb = mockClient(DynamoDBDocumentClient);
+// The audit trail's aif.audit events: never a real call.
+mockClient(EventBridgeClient);
 
 const call = (input: Parameters<typeof apiEvent>[0]) => handler(apiEvent(input), lambdaContext);
 const json = (result: { body: string }) => JSON.parse(result.body);

@@ -1,4 +1,5 @@
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsSystemHandler } from '../../../../functions/system/wiring';
@@ -7,10 +8,64 @@ import { testFunctionBase } from '../../../support/handler-env';
 
 const handler = awsSystemHandler(testFunctionBase('system'));
 const ddb = mockClient(DynamoDBDocumentClient);
+// The audit trail's aif.audit events: never a real call.
+const eventBridge = mockClient(EventBridgeClient);
 
 describe('system handler', () => {
   afterEach(() => {
     ddb.reset();
+    eventBridge.reset();
+  });
+
+  describe('GET /v1/audit', () => {
+    it('queries one tenant newest first within the time range and answers the page with its cursor', async () => {
+      // Prepare
+      const record = { id: 'a1', time: '2026-11-30T09:00:00.000Z', tenant: 't1', outcome: 'denied' };
+      ddb.on(QueryCommand).resolves({
+        Items: [{ ...record, pk: 'TENANT#t1', sk: `${record.time}#a1`, gsi1pk: 'AUDIT', expiresAt: 1 }],
+        LastEvaluatedKey: { pk: 'TENANT#t1', sk: `${record.time}#a1` },
+      });
+      const query = {
+        tenant: 't1',
+        outcome: 'denied',
+        from: '2026-11-30T00:00:00Z',
+        to: '2026-11-30T10:00:00+01:00',
+        limit: '10',
+      };
+
+      // Act
+      const result = await handler(apiEvent({ method: 'GET', path: '/v1/audit', query }), lambdaContext);
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      const body = JSON.parse(result.body);
+      expect(body.items).toEqual([record]);
+      expect(typeof body.nextCursor).toBe('string');
+      const input = ddb.commandCalls(QueryCommand)[0]?.args[0].input;
+      expect(input).toMatchObject({
+        TableName: 'audit-test',
+        ScanIndexForward: false,
+        Limit: 10,
+        FilterExpression: '#outcome = :outcome',
+        ExpressionAttributeValues: {
+          ':partition': 'TENANT#t1',
+          ':from': '2026-11-30T00:00:00.000Z',
+          ':to': '2026-11-30T09:00:00.000Z#~',
+          ':outcome': 'denied',
+        },
+      });
+      expect(input?.IndexName).toBeUndefined();
+    });
+
+    it('rejects a limit above 100 with 400', async () => {
+      const result = await handler(
+        apiEvent({ method: 'GET', path: '/v1/audit', query: { limit: '101' } }),
+        lambdaContext,
+      );
+
+      expect(result.statusCode).toBe(400);
+      expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+    });
   });
 
   describe('GET /v1/health', () => {
