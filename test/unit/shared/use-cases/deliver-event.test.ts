@@ -211,20 +211,19 @@ describe('deliverEvent', () => {
       expect(deadLetters).toEqual([]);
     });
 
-    it('counts the failure under the subscription owner’s tenant, or the framework’s own without an owner', async () => {
-      // Prepare
-      const owned = fakes({
-        subscriptions: [subscription({ owner: { tenant: 'acme', principal: 'agent-1' } })],
-        http: scriptedHttp({ status: 503 }),
-      });
+    it('counts the failure under the subscription owner’s tenant, or the framework’s own for one stored without an owner', async () => {
+      // Prepare: a subscription written before owners were recorded has none
+      const owned = fakes({ http: scriptedHttp({ status: 503 }) });
+      const legacy = { ...subscription(), owner: undefined } as unknown as Subscription;
       const unowned = fakes({ http: scriptedHttp({ status: 503 }) });
+      unowned.deps.subscriptions.get = async () => legacy;
 
       // Act
       await deliver(owned.deps);
       await deliver(unowned.deps);
 
       // Assess
-      expect(new Set(owned.counters.increments.map((k) => k.tenant))).toEqual(new Set(['acme']));
+      expect(new Set(owned.counters.increments.map((k) => k.tenant))).toEqual(new Set([OWNER.tenant]));
       expect(new Set(unowned.counters.increments.map((k) => k.tenant))).toEqual(new Set(['aif']));
     });
 
