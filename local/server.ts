@@ -1,30 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { HttpFunctionName } from '../functions/manifest';
-import { routes } from '../functions/routes';
 import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';
 import { DynamoDbSubscriptionRepository } from '../shared/adapters/dynamodb/subscription-repository';
 import { deliveryTable, tableDefinitions } from '../shared/adapters/dynamodb/table-definitions';
 import type { LocalEventBus } from '../shared/adapters/local/local-event-bus';
 import type { LocalQueue } from '../shared/adapters/local/local-queue';
 import { LocalQueuePoller } from '../shared/adapters/local/local-queue-poller';
-import { buildAuditRecord } from '../shared/domain/audit/audit-record';
-import { RouteMatcher } from '../shared/http/route-match';
-import { recordSafely } from '../shared/middleware/audit-trail';
 import { type Clock, systemClock } from '../shared/ports/clock';
+import { answerClientError, apiGateway } from './api-gateway';
 import { EMBEDDED_CLIENT_CONFIG, ensureTables, startEmbeddedDynamoDb } from './embedded-dynamodb';
-import {
-  ACCESS_DENIED_DETAIL,
-  authorizeAtGateway,
-  type GatewayAuthorization,
-  isLoopbackHost,
-} from './gateway-authorizer';
-import { answerIssuerEndpoint, JWKS_PATH } from './issuer-endpoints';
+import { isLoopbackHost } from './gateway-authorizer';
+import { JWKS_PATH } from './issuer-endpoints';
 import { LOCAL_AUDIENCE, LocalIssuer } from './local-issuer';
-import { responseHeaders, toLambdaContext, toProxyEvent } from './proxy-event';
+import { toLambdaContext } from './proxy-event';
 import { createLocalFunctions, type LocalFunctions, type LocalJwtAuth } from './wiring';
 
 /**
@@ -77,10 +66,6 @@ export type LocalServer = {
   close: () => Promise<void>;
 };
 
-/** API Gateway's REST payload limit (10 MB, API Gateway quotas); larger requests never reach Lambda. */
-const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
-const STAGE = 'local';
-
 /**
  * Starts the whole API on one machine with no AWS account: embedded DynamoDB (dynalite) with the
  * tables the CDK stack defines, then an HTTP server that turns each request into an API Gateway
@@ -103,61 +88,31 @@ const STAGE = 'local';
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const authOption = options.auth ?? { mode: 'off' };
   const listenHost = options.host ?? '127.0.0.1';
-  if (authOption.mode === 'off' && !isLoopbackHost(listenHost)) {
-    throw new Error(
-      `refusing to listen on ${listenHost} with auth off: every route would be open to the network. ` +
-        'Bind a loopback address (127.0.0.1, ::1, localhost) or turn auth on (--auth jwt).',
-    );
-  }
-  const external = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
-  const database = external
-    ? { endpoint: external, close: async () => {} }
-    : await startEmbeddedDynamoDb(options.dataDir);
-  const tableNames = Object.fromEntries(tableDefinitions.map((t) => [t.id, `aif-${t.id.toLowerCase()}`]));
-  try {
-    await ensureTables(database.endpoint, tableDefinitions, tableNames, external ? {} : EMBEDDED_CLIENT_CONFIG);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  configureSdkAndPowertools(Boolean(external));
+  refuseOpenNetwork(authOption, listenHost);
+  const database = await openDatabase(options.dataDir);
+  configureSdkAndPowertools(database.external);
   // Listen first: the local issuer's URL and JWKS need the port. Until the functions are built,
   // requests wait for them.
-  let listener: RequestListener | undefined;
-  const waiting: Array<() => void> = [];
-  const server = createServer((req, res) => {
-    if (listener) listener(req, res);
-    else waiting.push(() => listener?.(req, res));
-  });
-  server.keepAliveTimeout = 5_000;
-  server.on('clientError', answerClientError);
-  const closeServer = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  let server: DeferredServer;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 3000, listenHost, () => resolve());
-    });
+    server = await listenDeferred(options.port ?? 3000, listenHost);
   } catch (error) {
     await database.close();
     throw error;
   }
-  const address = server.address() as AddressInfo;
+  const { address } = server;
   const clock = options.clock ?? systemClock;
   let auth: LocalServerAuth;
   let functions: LocalFunctions;
   try {
     auth = await resolveAuth(authOption, address, clock, options.dataDir);
     functions = createLocalFunctions({
-      env: localSettings(database.endpoint, tableNames, Boolean(external)),
+      env: localSettings(database.endpoint, database.tableNames, database.external),
       clock,
       ...(auth.mode === 'jwt' && { auth }),
     });
   } catch (error) {
-    await closeServer();
+    await server.close();
     await database.close();
     throw error;
   }
@@ -165,17 +120,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const unsubscribe = options.log
     ? events.subscribe((event) => options.log?.(`event ${event.type} ${event.id} ${JSON.stringify(event.payload)}`))
     : () => {};
-  // The subscriptions' rules live in this process: rebuild them from the table (a --data restart).
-  const stored = new DynamoDbSubscriptionRepository(
-    createDocumentClient(external ? undefined : database.endpoint),
-    tableNames[deliveryTable.id] as string,
-  );
-  for (const subscription of await stored.listAll()) await rules.put(subscription);
+  await restoreSubscriptionRules(database, rules);
 
   const dispatcher = startDispatcher(functions);
   const scheduler = startScheduler(functions, options.healthCheckIntervalMs ?? 60_000);
-  listener = apiGateway(functions, clock, options.log, auth.mode === 'jwt' ? auth.localIssuer : undefined);
-  for (const resume of waiting.splice(0)) resume();
+  server.serve(apiGateway(functions, clock, options.log, auth.mode === 'jwt' ? auth.localIssuer : undefined));
   const { port } = address;
   const host = options.host && options.host !== '127.0.0.1' ? options.host : 'localhost';
   return {
@@ -190,10 +139,110 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       await scheduler.stop();
       unsubscribe();
       await dispatcher.stop();
-      await closeServer();
+      await server.close();
       await database.close();
     },
   };
+}
+
+/**
+ * Refuses to serve every route unauthenticated to the network.
+ *
+ * @throws {Error} when auth is off and `host` is not a loopback address (127.0.0.1, ::1, localhost)
+ */
+function refuseOpenNetwork(auth: LocalAuthOption, host: string): void {
+  if (auth.mode === 'off' && !isLoopbackHost(host)) {
+    throw new Error(
+      `refusing to listen on ${host} with auth off: every route would be open to the network. ` +
+        'Bind a loopback address (127.0.0.1, ::1, localhost) or turn auth on (--auth jwt).',
+    );
+  }
+}
+
+/** The DynamoDB the functions use, its tables created. */
+type LocalDatabase = {
+  endpoint: string;
+  /** True when `AWS_ENDPOINT_URL_DYNAMODB` or `AWS_ENDPOINT_URL` names it (not dynalite). */
+  external: boolean;
+  /** Physical table name by definition id: `aif-<id, lower case>`. */
+  tableNames: Record<string, string>;
+  close: () => Promise<void>;
+};
+
+/**
+ * The endpoint in `AWS_ENDPOINT_URL_DYNAMODB` or `AWS_ENDPOINT_URL` when set, else an embedded
+ * dynalite (persisted in `dataDir`, or in memory), with every table the CDK stack defines ensured.
+ * `close` stops dynalite (a no-op for an external endpoint).
+ *
+ * @throws {Error} when dynalite cannot start or a table cannot be created (dynalite is stopped first)
+ */
+async function openDatabase(dataDir: string | undefined): Promise<LocalDatabase> {
+  const external = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
+  const database = external ? { endpoint: external, close: async () => {} } : await startEmbeddedDynamoDb(dataDir);
+  const tableNames = Object.fromEntries(tableDefinitions.map((t) => [t.id, `aif-${t.id.toLowerCase()}`]));
+  try {
+    await ensureTables(database.endpoint, tableDefinitions, tableNames, external ? {} : EMBEDDED_CLIENT_CONFIG);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return { endpoint: database.endpoint, external: Boolean(external), tableNames, close: database.close };
+}
+
+/** A listening HTTP server whose requests wait until `serve` names their listener. */
+type DeferredServer = {
+  address: AddressInfo;
+  /** Sets the listener and hands it the requests that arrived before. */
+  serve: (listener: RequestListener) => void;
+  /** Stops listening and ends every connection, idle or not. */
+  close: () => Promise<void>;
+};
+
+/**
+ * Listens on `port` (0: a free one) and `host` before there is anything to serve, so the address is
+ * known to what the listener is built from; malformed requests are answered by `answerClientError`.
+ *
+ * @throws {Error} when the port cannot be had (EADDRINUSE, EACCES…)
+ */
+async function listenDeferred(port: number, host: string): Promise<DeferredServer> {
+  let listener: RequestListener | undefined;
+  const waiting: Array<() => void> = [];
+  const server = createServer((req, res) => {
+    if (listener) listener(req, res);
+    else waiting.push(() => listener?.(req, res));
+  });
+  server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    address: server.address() as AddressInfo,
+    serve: (next) => {
+      listener = next;
+      for (const resume of waiting.splice(0)) resume();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * The subscriptions' rules live in this process: rebuilds them from the delivery table, so a
+ * restart over the same `--data` delivers as before.
+ *
+ * @throws {DependencyUnavailableError} when the table cannot be read
+ */
+async function restoreSubscriptionRules(database: LocalDatabase, rules: LocalFunctions['bus']['rules']): Promise<void> {
+  const stored = new DynamoDbSubscriptionRepository(
+    createDocumentClient(database.external ? undefined : database.endpoint),
+    database.tableNames[deliveryTable.id] as string,
+  );
+  for (const subscription of await stored.listAll()) await rules.put(subscription);
 }
 
 /**
@@ -272,118 +321,6 @@ function startScheduler(
 }
 
 /**
- * What API Gateway does in AWS: each HTTP request becomes a REST proxy event for the function the
- * route table names (the system function for unknown paths, as the `/{proxy+}` fallback), and the
- * function's result becomes the HTTP answer. Bodies over API Gateway's 10 MB are refused with 413,
- * a crashed function is a 502, as the gateway answers them. With auth on, the authorizer runs first
- * for every non-public route and the unknown-path fallback (`authorizeAtGateway`), and each 403 it
- * answers from the authorizer's policy is an audit record (`recordedBy: 'gateway'`; the authorizer
- * records its own 401s); the local issuer's endpoints, when it is active, are answered before any route.
- */
-function apiGateway(
-  functions: LocalFunctions,
-  clock: Clock,
-  log: ((line: string) => void) | undefined,
-  localIssuer: LocalIssuer | undefined,
-) {
-  const matcher = new RouteMatcher(routes);
-  const invoke = async (req: IncomingMessage, body: Buffer): Promise<APIGatewayProxyResult> => {
-    // The request target is origin-form (RFC 9112 §3.2.1): never let `//host/...` be read as a host.
-    const url = (req.url ?? '/').replace(/^\/+/, '/');
-    const path = new URL(url, 'http://localhost').pathname;
-    const issuerAnswer = localIssuer && (await answerIssuerEndpoint(localIssuer, req, path, body));
-    if (issuerAnswer) return issuerAnswer;
-    const match = matcher.match(req.method ?? 'GET', path);
-    const route =
-      match && 'route' in match
-        ? { resource: match.route.path, pathParameters: Object.keys(match.params).length > 0 ? match.params : null }
-        : { resource: '/{proxy+}', pathParameters: { proxy: path.slice(1) } };
-    const functionName: HttpFunctionName = match && 'route' in match ? match.route.function : 'system';
-    const request = {
-      method: req.method ?? 'GET',
-      url,
-      // Every value of a repeated header, as API Gateway's multiValueHeaders carry them (Node's
-      // req.headers keeps only the first Content-Type and joins others).
-      headers: req.headersDistinct,
-      body,
-      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-    };
-    const event = toProxyEvent(request, route, STAGE);
-    const isPublic = match !== undefined && 'route' in match && 'public' in match.route && match.route.public;
-    if (functions.authorizer && !isPublic) {
-      const gateway = await authorizeAtGateway(functions.authorizer, event);
-      if (!gateway.allowed) {
-        if (gateway.decidedBy === 'gateway') {
-          const matched = match && 'route' in match ? match.route : undefined;
-          await recordGatewayDenial(functions.gatewayAudit, clock, event, matched, gateway);
-        }
-        return gateway.result;
-      }
-      event.requestContext.authorizer = gateway.authorizer;
-    }
-    return functions.http[functionName](event, toLambdaContext(`aif-${functionName}`, event.requestContext.requestId));
-  };
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const started = performance.now();
-    readBody(req)
-      .then((body) =>
-        body === undefined
-          ? gatewayProblem(
-              413,
-              'payload-too-large',
-              'The request body is too large',
-              `API Gateway accepts at most ${GATEWAY_MAX_BODY_BYTES} bytes`,
-            )
-          : invoke(req, body),
-      )
-      .catch((error: unknown): APIGatewayProxyResult => {
-        console.error('local runner: handler crashed', error);
-        return gatewayProblem(502, 'bad-gateway', 'Bad Gateway', 'The function failed');
-      })
-      .then((result) => {
-        const bytes = result.isBase64Encoded
-          ? Buffer.from(result.body, 'base64')
-          : Buffer.from(result.body ?? '', 'utf8');
-        const headers = responseHeaders(result);
-        // HEAD: the Content-Length GET would have (set by the function), never that of the empty body.
-        if (req.method !== 'HEAD' || headers['content-length'] === undefined)
-          headers['content-length'] = String(bytes.length);
-        res.writeHead(result.statusCode, headers);
-        res.end(bytes);
-        log?.(`${req.method} ${req.url} ${result.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
-      });
-  };
-}
-
-/**
- * Records a 403 the gateway answered from the authorizer's policy (API Gateway's ACCESS_DENIED):
- * the principal the authorizer established, the matched route and its parameters.
- */
-async function recordGatewayDenial(
-  { trail, observability }: LocalFunctions['gatewayAudit'],
-  clock: Clock,
-  event: APIGatewayProxyEvent,
-  route: { operationId: string; path: string } | undefined,
-  gateway: Extract<GatewayAuthorization, { allowed: false }>,
-): Promise<void> {
-  const record = buildAuditRecord({
-    id: randomUUID(),
-    time: clock.now(),
-    requestId: event.requestContext.requestId,
-    method: event.httpMethod,
-    ...(route && { route }),
-    path: event.path,
-    ...(event.pathParameters && { pathParameters: event.pathParameters as Record<string, string> }),
-    ...(gateway.principal && { caller: gateway.principal }),
-    sourceIp: event.requestContext.identity.sourceIp,
-    status: gateway.result.statusCode,
-    reason: ACCESS_DENIED_DETAIL,
-    recordedBy: 'gateway',
-  });
-  await recordSafely(trail, record, observability.logger, observability.metrics);
-}
-
-/**
  * The functions' settings in local mode, as the CDK app sets them in AWS: the table names, the
  * embedded DynamoDB's endpoint, and loopback outbound calls allowed (local webhooks and services
  * listen on localhost; private ranges stay refused). Variables already set win.
@@ -410,54 +347,4 @@ function configureSdkAndPowertools(external: boolean): void {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
   process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'AgentIntegrationFramework';
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > GATEWAY_MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-/**
- * Requests Node's HTTP parser refuses (an unknown method, a malformed request line, headers over
- * 16 KB) never reach a function: answered as problem+json like every other refusal, instead of
- * Node's bare status line.
- */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const { statusCode, headers, body } = tooLarge
-    ? gatewayProblem(
-        431,
-        'header-fields-too-large',
-        'Request header fields too large',
-        'The request headers are too large',
-      )
-    : gatewayProblem(
-        400,
-        'bad-request',
-        'The request is malformed',
-        `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`,
-      );
-  const reason = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
-  socket.end(
-    `HTTP/1.1 ${statusCode} ${reason}\r\ncontent-type: ${headers?.['content-type']}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
-}
-
-/** A problem answered by the "gateway" itself, as API Gateway's gateway responses do in AWS. */
-function gatewayProblem(status: number, code: string, title: string, detail: string): APIGatewayProxyResult {
-  return {
-    statusCode: status,
-    headers: { 'content-type': 'application/problem+json' },
-    body: JSON.stringify({ type: `urn:aif:problem:${code}`, title, status, detail }),
-  };
 }

@@ -146,20 +146,8 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
-
-    const resources: FunctionResources = {
-      tables: props.tables,
-      eventBus: props.eventBus,
-      deliveryQueue: props.deliveryQueue,
-      eventsDeadLetterQueue: props.eventsDeadLetterQueue,
-      archive: props.archive,
-      subscriptionRulePrefix: props.subscriptionRulePrefix ?? 'aif-sub-',
-      auditRetentionDays: props.auditRetentionDays ?? 365,
-    };
-    const auth = props.auth ?? { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) };
-    if (auth.mode !== 'none' && auth.mode !== 'iam' && auth.cacheTtl.toSeconds() > MAX_AUTHORIZER_CACHE_TTL_SECONDS) {
-      throw new Error(`auth.cacheTtl must be at most ${MAX_AUTHORIZER_CACHE_TTL_SECONDS} s (API Gateway's limit)`);
-    }
+    const resources = functionResources(props);
+    const auth = authSettings(props.auth);
     this.authorization = new ApiAuthorization(this, 'Authorization', {
       auth,
       routes,
@@ -167,24 +155,7 @@ export class ApiStack extends Stack {
       stageName: props.stageName,
       logRetention,
     });
-    // Defence in depth: the functions check the caller again (the authorize middleware), unless open.
-    const enforced = auth.mode === 'none' ? undefined : auth.mode === 'iam' ? 'iam' : 'token';
-
-    const functions = {} as Record<HttpFunctionName, NodeFunction>;
-    for (const name of httpFunctionNames) {
-      functions[name] = createManifestFunction(this, toPascalCase(name), name, resources, {
-        logRetention,
-        environment: {
-          MAX_BODY_BYTES: String(MAX_BODY_BYTES),
-          ...(enforced && { AUTH_ENFORCED: enforced }),
-          ...(name === 'system' && this.authorization.documentEnvironment),
-          ...(name === 'events' && {
-            EVENT_RETENTION_DAYS: String((props.eventRetention ?? Duration.days(30)).toDays()),
-          }),
-        },
-      });
-    }
-    this.functions = functions;
+    this.functions = this.createFunctions(resources, auth, props.eventRetention, logRetention);
 
     this.dispatcher = new Dispatcher(this, 'Dispatcher', {
       deliveryQueue: props.deliveryQueue,
@@ -204,20 +175,7 @@ export class ApiStack extends Stack {
     const errorCounting = functionNames.filter((name) => 'countsErrors' in functionManifest[name]);
     this.errorAlarms = new ErrorAlarms(this, 'ErrorAlarms', { serviceNames: errorCounting });
 
-    const lambdas = Object.fromEntries(httpFunctionNames.map((name) => [name, functions[name].function])) as Record<
-      HttpFunctionName,
-      LambdaFunction
-    >;
-    this.httpApi = new HttpApi(this, 'HttpApi', {
-      routes,
-      functions: lambdas,
-      fallbackFunction: 'system',
-      authorization: this.authorization.methodAuthorization,
-      stageName: props.stageName,
-      throttleRateLimit: props.throttleRateLimit,
-      throttleBurstLimit: props.throttleBurstLimit,
-      logRetention,
-    });
+    this.httpApi = this.createHttpApi(props, logRetention);
 
     // Every 401/403, also those API Gateway answers without running code (no header, a cached policy).
     this.authFailures = new AuthFailureAlarm(this, 'AuthFailures', {
@@ -233,6 +191,89 @@ export class ApiStack extends Stack {
       value: this.httpApi.restApi.url,
     });
   }
+
+  /**
+   * One function per capability in the route table (construct IDs the names in PascalCase), each
+   * bound to its manifest's resources, with MAX_BODY_BYTES, AUTH_ENFORCED (`token` or `iam`; absent
+   * when auth is `none`), the system function's OpenAPI settings and the events function's
+   * EVENT_RETENTION_DAYS. Needs {@link ApiStack.authorization} set.
+   *
+   * @param eventRetention - how long the event log keeps events; @default Duration.days(30)
+   */
+  private createFunctions(
+    resources: FunctionResources,
+    auth: AuthSettings,
+    eventRetention: Duration | undefined,
+    logRetention: RetentionDays,
+  ): Record<HttpFunctionName, NodeFunction> {
+    // Defence in depth: the functions check the caller again (the authorize middleware), unless open.
+    const enforced = auth.mode === 'none' ? undefined : auth.mode === 'iam' ? 'iam' : 'token';
+    const functions = {} as Record<HttpFunctionName, NodeFunction>;
+    for (const name of httpFunctionNames) {
+      functions[name] = createManifestFunction(this, toPascalCase(name), name, resources, {
+        logRetention,
+        environment: {
+          MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+          ...(enforced && { AUTH_ENFORCED: enforced }),
+          ...(name === 'system' && this.authorization.documentEnvironment),
+          ...(name === 'events' && {
+            EVENT_RETENTION_DAYS: String((eventRetention ?? Duration.days(30)).toDays()),
+          }),
+        },
+      });
+    }
+    return functions;
+  }
+
+  /**
+   * The REST API over {@link ApiStack.functions} (the system function as the `/{proxy+}` fallback),
+   * with {@link ApiStack.authorization}'s method authorization and the stage's throttling.
+   */
+  private createHttpApi(props: ApiStackProps, logRetention: RetentionDays): HttpApi<HttpFunctionName> {
+    const lambdas = Object.fromEntries(
+      httpFunctionNames.map((name) => [name, this.functions[name].function]),
+    ) as Record<HttpFunctionName, LambdaFunction>;
+    return new HttpApi(this, 'HttpApi', {
+      routes,
+      functions: lambdas,
+      fallbackFunction: 'system',
+      authorization: this.authorization.methodAuthorization,
+      stageName: props.stageName,
+      throttleRateLimit: props.throttleRateLimit,
+      throttleBurstLimit: props.throttleBurstLimit,
+      logRetention,
+    });
+  }
+}
+
+/** What the manifest functions and the authorizer are bound to: the stateful resources and their settings, defaults applied. */
+function functionResources(props: ApiStackProps): FunctionResources {
+  return {
+    tables: props.tables,
+    eventBus: props.eventBus,
+    deliveryQueue: props.deliveryQueue,
+    eventsDeadLetterQueue: props.eventsDeadLetterQueue,
+    archive: props.archive,
+    subscriptionRulePrefix: props.subscriptionRulePrefix ?? 'aif-sub-',
+    auditRetentionDays: props.auditRetentionDays ?? 365,
+  };
+}
+
+/**
+ * The auth settings in force: `auth`, or Cognito (resource server `aif`, 300 s authorizer cache).
+ *
+ * @throws {Error} when a token mode's `cacheTtl` exceeds API Gateway's authorizer cache limit (3600 s)
+ */
+function authSettings(auth: AuthSettings | undefined): AuthSettings {
+  const settings = auth ?? { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) };
+  if (
+    settings.mode !== 'none' &&
+    settings.mode !== 'iam' &&
+    settings.cacheTtl.toSeconds() > MAX_AUTHORIZER_CACHE_TTL_SECONDS
+  ) {
+    throw new Error(`auth.cacheTtl must be at most ${MAX_AUTHORIZER_CACHE_TTL_SECONDS} s (API Gateway's limit)`);
+  }
+  return settings;
 }
 
 function toPascalCase(name: string): string {

@@ -108,54 +108,7 @@ export class DynamoDbEventLog implements EventLog {
     now: number,
   ): Promise<ClaimResult> {
     const { event, owner } = record;
-    const compressed = compressEvent(event);
-    const names: Record<string, string> = {
-      '#pk': 'pk',
-      '#event': 'event',
-      '#status': 'status',
-      '#contentHash': 'contentHash',
-      '#receivedAt': 'receivedAt',
-      '#leaseUntil': 'leaseUntil',
-      '#type': 'type',
-      '#source': 'source',
-      '#timestamp': 'timestamp',
-      '#expiresAt': 'expiresAt',
-      '#error': 'error',
-      '#publishedAt': 'publishedAt',
-      '#eventBridgeId': 'eventBridgeId',
-      '#owner': 'owner',
-    };
-    const values: Record<string, unknown> = {
-      ':event': compressed,
-      ':owner': { tenant: owner.tenant, principal: owner.principal },
-      ':pending': 'pending',
-      ':failed': 'failed',
-      ':hash': record.contentHash,
-      ':receivedAt': record.receivedAt,
-      ':leaseUntil': record.leaseUntil,
-      ':type': event.type,
-      ':source': event.source,
-      ':timestamp': event.timestamp,
-      ':expiresAt': expiresAt,
-      ':now': now,
-    };
-    const sets = [
-      '#event = :event',
-      '#status = :pending',
-      '#contentHash = :hash',
-      '#receivedAt = if_not_exists(#receivedAt, :receivedAt)',
-      '#leaseUntil = :leaseUntil',
-      '#type = :type',
-      '#source = :source',
-      '#timestamp = :timestamp',
-      '#expiresAt = :expiresAt',
-      '#owner = :owner',
-    ];
-    if (event.correlationId !== undefined) {
-      names['#correlationId'] = 'correlationId';
-      values[':correlationId'] = event.correlationId;
-      sets.push('#correlationId = :correlationId');
-    }
+    const { sets, names, values } = claimUpdate(record, expiresAt, now);
     return inTable(
       this.tableName,
       async () => {
@@ -392,6 +345,76 @@ export class DynamoDbEventLog implements EventLog {
       },
     );
   }
+}
+
+/**
+ * The SET clauses and placeholders of `claim`'s UpdateItem: every attribute of a pending record
+ * (the event compressed, `receivedAt` only if not yet set), `correlationId` when the event has one,
+ * and the `:hash`, `:failed`, `:pending` and `:now` its condition compares with.
+ *
+ * @param record - the pending record; `leaseUntil` in ms since the epoch
+ * @param expiresAt - epoch seconds (TTL)
+ * @param now - ms since the epoch
+ * @returns `sets` (`#name = :value` clauses, to join with commas), `names` (ExpressionAttributeNames
+ *   including `#pk`, `#error`, `#publishedAt`, `#eventBridgeId` for the condition and REMOVE) and
+ *   `values` (ExpressionAttributeValues)
+ * @throws {InputTooLargeError} when the compressed event exceeds ~396 KB (the 400 KB item limit)
+ */
+function claimUpdate(
+  record: EventRecord & { status: 'pending'; leaseUntil: number },
+  expiresAt: number,
+  now: number,
+): { sets: string[]; names: Record<string, string>; values: Record<string, unknown> } {
+  const { event, owner } = record;
+  const compressed = compressEvent(event);
+  const names: Record<string, string> = {
+    '#pk': 'pk',
+    '#event': 'event',
+    '#status': 'status',
+    '#contentHash': 'contentHash',
+    '#receivedAt': 'receivedAt',
+    '#leaseUntil': 'leaseUntil',
+    '#type': 'type',
+    '#source': 'source',
+    '#timestamp': 'timestamp',
+    '#expiresAt': 'expiresAt',
+    '#error': 'error',
+    '#publishedAt': 'publishedAt',
+    '#eventBridgeId': 'eventBridgeId',
+    '#owner': 'owner',
+  };
+  const values: Record<string, unknown> = {
+    ':event': compressed,
+    ':owner': { tenant: owner.tenant, principal: owner.principal },
+    ':pending': 'pending',
+    ':failed': 'failed',
+    ':hash': record.contentHash,
+    ':receivedAt': record.receivedAt,
+    ':leaseUntil': record.leaseUntil,
+    ':type': event.type,
+    ':source': event.source,
+    ':timestamp': event.timestamp,
+    ':expiresAt': expiresAt,
+    ':now': now,
+  };
+  const sets = [
+    '#event = :event',
+    '#status = :pending',
+    '#contentHash = :hash',
+    '#receivedAt = if_not_exists(#receivedAt, :receivedAt)',
+    '#leaseUntil = :leaseUntil',
+    '#type = :type',
+    '#source = :source',
+    '#timestamp = :timestamp',
+    '#expiresAt = :expiresAt',
+    '#owner = :owner',
+  ];
+  if (event.correlationId !== undefined) {
+    names['#correlationId'] = 'correlationId';
+    values[':correlationId'] = event.correlationId;
+    sets.push('#correlationId = :correlationId');
+  }
+  return { sets, names, values };
 }
 
 /**

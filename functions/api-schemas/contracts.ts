@@ -1,0 +1,142 @@
+import * as z from 'zod';
+import {
+  CompatibilityModeSchema,
+  ContractDocumentSchema,
+  ContractNameSchema,
+  HTTP_METHODS,
+} from '../../shared/domain/contracts/contract';
+import { OwnerSchema } from './common';
+import { booleanFlag } from './fields';
+
+export const NameParams = z.object({ name: ContractNameSchema });
+export const NameVersionParams = z.object({ name: ContractNameSchema, version: z.string().min(1).max(256) });
+
+export const RegisterContractQuery = z.object({
+  name: ContractNameSchema.optional().meta({ description: "Overrides an OpenAPI document's info.title" }),
+  version: z.string().min(1).max(256).optional().meta({ description: "Overrides an OpenAPI document's info.version" }),
+  compatibility: CompatibilityModeSchema.optional(),
+  dryRun: booleanFlag.optional(),
+});
+
+export const LatestQuery = z.object({ prerelease: booleanFlag.optional() });
+
+const StoredContractSchema = ContractDocumentSchema.and(
+  z.object({
+    id: z.string(),
+    owner: OwnerSchema.meta({ description: "The caller's tenant and the principal that registered this version" }),
+    compatibility: CompatibilityModeSchema,
+    contentHash: z.string(),
+    createdAt: z.string(),
+    deprecated: z.boolean(),
+    deprecatedAt: z.string().optional(),
+  }),
+).meta({ id: 'ContractVersion' });
+
+export const CompatibilityReportSchema = z
+  .object({
+    mode: CompatibilityModeSchema,
+    compatible: z.boolean(),
+    checkedAgainst: z.array(z.string()),
+    issues: z.array(z.object({ rule: z.string(), pointer: z.string(), message: z.string(), against: z.string() })),
+  })
+  .meta({ id: 'CompatibilityReport' });
+
+export const RegisterContractResponse = z.object({
+  outcome: z.enum(['created', 'unchanged', 'dry-run']),
+  wouldBe: z.enum(['created', 'unchanged', 'version-conflict', 'incompatible']).optional(),
+  contract: StoredContractSchema,
+  compatibility: CompatibilityReportSchema,
+  warnings: z
+    .array(z.object({ pointer: z.string(), message: z.string() }))
+    .meta({ description: 'Schema names the endpoints use that /schemas does not define (registered anyway)' }),
+});
+
+export const ContractResponse = StoredContractSchema;
+
+/** A document this API describes itself with, or one a client registers: OpenAPI 3.x or Swagger 2.0. */
+const OpenApiDocumentSchema = z
+  .union([
+    z.looseObject({ openapi: z.string().regex(/^3\./), info: z.looseObject({}) }),
+    z.looseObject({ swagger: z.literal('2.0'), info: z.looseObject({}) }),
+  ])
+  .meta({
+    id: 'OpenApiDocument',
+    description: 'An OpenAPI 3.0/3.1 or Swagger 2.0 document, imported as a contract (JSON or YAML)',
+  });
+
+/**
+ * What `POST /v1/contracts` reads: a contract document (the server adds `id`, `contentHash`,
+ * `createdAt`… itself) or an OpenAPI/Swagger document. The operation validates it (422 with pointers).
+ */
+export const RegisterContractBody = z.union([
+  ContractDocumentSchema.meta({ id: 'ContractDocument' }),
+  OpenApiDocumentSchema,
+]);
+
+export const ContractListResponse = z.object({
+  items: z.array(
+    z.object({
+      name: z.string(),
+      compatibility: CompatibilityModeSchema,
+      versionCount: z.number().int(),
+      updatedAt: z.string(),
+    }),
+  ),
+  nextCursor: z.string().optional(),
+});
+
+export const VersionListResponse = z.object({
+  name: z.string(),
+  items: z.array(
+    z.object({
+      version: z.string(),
+      deprecated: z.boolean(),
+      createdAt: z.string(),
+      contentHash: z.string(),
+      owner: OwnerSchema,
+    }),
+  ),
+});
+
+const method = z
+  .string()
+  .transform((m) => m.toUpperCase())
+  .pipe(z.enum(HTTP_METHODS));
+const concretePath = z
+  .string()
+  .regex(/^\/[^?#\s]*$/, 'must start with "/" and hold no query, fragment or spaces (send the query in request.query)')
+  .max(2048);
+
+export const ValidateRequestBody = z
+  .object({
+    version: z.string().min(1).optional(),
+    method,
+    path: concretePath,
+    request: z
+      .object({
+        body: z.unknown().optional(),
+        query: z.record(z.string(), z.unknown()).optional(),
+        headers: z.record(z.string(), z.unknown()).optional(),
+        pathParameters: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export const ValidateResponseBody = z
+  .object({
+    version: z.string().min(1).optional(),
+    method,
+    path: concretePath,
+    status: z.number().int().min(100).max(599),
+    body: z.unknown().optional(),
+  })
+  .strict();
+
+export const ValidationResultResponse = z.object({
+  valid: z.boolean(),
+  errors: z.array(z.object({ instancePath: z.string(), keyword: z.string(), message: z.string() })),
+  version: z.string(),
+  endpoint: z.string(),
+});
