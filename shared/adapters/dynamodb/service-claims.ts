@@ -1,8 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { NotOwnerError } from '../../domain/auth/errors';
 import type { Owner } from '../../domain/auth/owner';
 import type { ServiceClaims } from '../../ports/service-mesh';
 import { inTable } from './errors';
+import { claimForTenant } from './tenant-claim';
 
 /** The sort key of a claim item (its partition is the service's: `SERVICE#<name>`). */
 const CLAIM_SORT_KEY = 'CLAIM';
@@ -14,10 +15,9 @@ const claimKey = (name: string) => ({ pk: `SERVICE#${name}`, sk: CLAIM_SORT_KEY 
  * ServiceClaims on the mesh table (see `meshTable`): one item per service name under
  * `pk = SERVICE#<name>, sk = CLAIM` holding `owner {tenant, principal}` and `claimedAt`.
  *
- * A claim is one UpdateItem conditional on `attribute_not_exists(pk) OR owner.tenant = :tenant`,
- * setting `owner` and `claimedAt` only if absent: of tenants racing for a free name exactly one
- * wins, the others fail their condition (NotOwnerError), and the winner's repeated claims change
- * nothing (the first principal stays recorded). Claims are never released: a name stays its
+ * A claim is one conditional UpdateItem (`claimForTenant`): of tenants racing for a free name
+ * exactly one wins, the others get NotOwnerError, and the winner's repeated claims change nothing
+ * (the first principal stays recorded). Claims are never released: a name stays its
  * tenant's even when its last instance goes, so nobody can take over a drained service's callers.
  *
  * @example new DynamoDbServiceClaims(documentClient, 'aif-mesh')
@@ -42,36 +42,9 @@ export class DynamoDbServiceClaims implements ServiceClaims {
    * @example await claims.claim('orders', ownerOf(caller), clock.now().toISOString());
    */
   async claim(name: string, owner: Owner, now: string): Promise<{ claimed: boolean }> {
-    return inTable(
-      this.tableName,
-      async () => {
-        const out = await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: claimKey(name),
-            UpdateExpression:
-              'SET #owner = if_not_exists(#owner, :owner), #claimedAt = if_not_exists(#claimedAt, :now)',
-            ConditionExpression: 'attribute_not_exists(#pk) OR #owner.#tenant = :tenant',
-            ExpressionAttributeNames: {
-              '#pk': 'pk',
-              '#owner': 'owner',
-              '#tenant': 'tenant',
-              '#claimedAt': 'claimedAt',
-            },
-            ExpressionAttributeValues: {
-              ':owner': { tenant: owner.tenant, principal: owner.principal },
-              ':tenant': owner.tenant,
-              ':now': now,
-            },
-            ReturnValues: 'ALL_OLD',
-          }),
-        );
-        return { claimed: out.Attributes === undefined };
-      },
-      () => {
-        throw new NotOwnerError(`The service "${name}" belongs to another tenant`);
-      },
-    );
+    const outcome = await claimForTenant(this.client, this.tableName, claimKey(name), owner, now);
+    if (outcome === 'taken') throw new NotOwnerError(`The service "${name}" belongs to another tenant`);
+    return { claimed: outcome === 'claimed' };
   }
 
   /**

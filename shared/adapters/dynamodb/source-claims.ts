@@ -1,7 +1,7 @@
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Owner } from '../../domain/auth/owner';
 import type { SourceClaims } from '../../ports/source-claims';
-import { inTable } from './errors';
+import { claimForTenant } from './tenant-claim';
 
 /** The claim item of an event source (sources hold no `#`: `IntegrationEventSchema`). */
 const sourcePk = (source: string) => `SOURCE#${source}`;
@@ -11,9 +11,8 @@ const sourcePk = (source: string) => `SOURCE#${source}`;
  * `pk = SOURCE#<source>` holding `owner` ({tenant, principal} of the first publisher) and
  * `claimedAt` (ISO 8601); claims never expire (no `expiresAt`).
  *
- * A claim is one conditional UpdateItem, `attribute_not_exists(pk) OR owner.tenant = :tenant`,
- * setting `owner` and `claimedAt` only if absent (`if_not_exists`): of racing first publishers of
- * one source exactly one tenant wins, and repeating a claim changes nothing.
+ * A claim is one conditional UpdateItem (`claimForTenant`): of racing first publishers of one
+ * source exactly one tenant wins, and repeating a claim changes nothing.
  *
  * @example
  * const sources = new DynamoDbSourceClaims(documentClient, 'aif-events');
@@ -39,31 +38,13 @@ export class DynamoDbSourceClaims implements SourceClaims {
    * @example if (!(await sources.claim(event.source, ownerOf(caller)))) // 403: the source is another tenant's
    */
   async claim(source: string, owner: Owner): Promise<boolean> {
-    return inTable(
+    const outcome = await claimForTenant(
+      this.client,
       this.tableName,
-      async () => {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk: sourcePk(source) },
-            UpdateExpression: 'SET #owner = if_not_exists(#owner, :owner), #claimedAt = if_not_exists(#claimedAt, :at)',
-            ConditionExpression: 'attribute_not_exists(#pk) OR #owner.#tenant = :tenant',
-            ExpressionAttributeNames: {
-              '#pk': 'pk',
-              '#owner': 'owner',
-              '#tenant': 'tenant',
-              '#claimedAt': 'claimedAt',
-            },
-            ExpressionAttributeValues: {
-              ':owner': { tenant: owner.tenant, principal: owner.principal },
-              ':tenant': owner.tenant,
-              ':at': this.now().toISOString(),
-            },
-          }),
-        );
-        return true;
-      },
-      () => false,
+      { pk: sourcePk(source) },
+      owner,
+      this.now().toISOString(),
     );
+    return outcome !== 'taken';
   }
 }

@@ -25,6 +25,13 @@ const eventBridge = mockClient(EventBridgeClient);
 const register = (body: unknown, headers?: Record<string, string>) =>
   handler(apiEvent({ method: 'POST', path: '/v1/contracts', body, headers }), lambdaContext);
 const problemOf = (result: { body: string }) => JSON.parse(result.body);
+/** The contracts table holds nothing yet and takes every write: a registration creates its version. */
+const emptyContractsTable = () => {
+  ddb.on(GetCommand).resolves({});
+  ddb.on(QueryCommand).resolves({ Items: [] });
+  ddb.on(PutCommand).resolves({});
+  ddb.on(UpdateCommand).resolves({});
+};
 
 describe('contracts handler', () => {
   afterEach(() => {
@@ -35,10 +42,7 @@ describe('contracts handler', () => {
   describe('audit trail', () => {
     it('records a registration once, in the audit table and as an aif.audit event, with the created id', async () => {
       // Prepare
-      ddb.on(GetCommand).resolves({});
-      ddb.on(QueryCommand).resolves({ Items: [] });
-      ddb.on(PutCommand).resolves({});
-      ddb.on(UpdateCommand).resolves({});
+      emptyContractsTable();
 
       // Act
       const result = await register(agentsContract(), { authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.sig' });
@@ -65,10 +69,7 @@ describe('contracts handler', () => {
 
     it('answers the committed registration even when the audit table and the bus fail', async () => {
       // Prepare
-      ddb.on(GetCommand).resolves({});
-      ddb.on(QueryCommand).resolves({ Items: [] });
-      ddb.on(PutCommand).resolves({});
-      ddb.on(UpdateCommand).resolves({});
+      emptyContractsTable();
       ddb.on(BatchWriteCommand).rejects(new Error('table unavailable'));
       eventBridge.rejects(new Error('bus unavailable'));
 
@@ -92,10 +93,7 @@ describe('contracts handler', () => {
   describe('POST /v1/contracts', () => {
     it('registers a new version with a conditional put and answers 201 with its location', async () => {
       // Prepare
-      ddb.on(GetCommand).resolves({});
-      ddb.on(QueryCommand).resolves({ Items: [] });
-      ddb.on(PutCommand).resolves({});
-      ddb.on(UpdateCommand).resolves({});
+      emptyContractsTable();
 
       // Act
       const result = await register(agentsContract());

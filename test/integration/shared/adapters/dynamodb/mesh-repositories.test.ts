@@ -18,27 +18,12 @@ import {
   recordSuccess,
 } from '../../../../../shared/domain/mesh/circuit-breaker';
 import { type RoutingRule, RoutingRuleSchema } from '../../../../../shared/domain/mesh/routing-rule';
-import {
-  type ServiceInstanceInput,
-  ServiceInstanceInputSchema,
-} from '../../../../../shared/domain/mesh/service-instance';
 import type { BreakerStore } from '../../../../../shared/ports/service-mesh';
 import { freshTable } from '../../../../support/dynamodb';
+import { registration } from '../../../../support/mesh';
 
 /** The owner of the instances, rules and breakers these tests write unless they say otherwise. */
 const A = { tenant: 'acme', principal: 'agent-a' };
-
-/** A registration as the API would parse it (schema defaults applied). */
-function registration(id: string, overrides: Partial<ServiceInstanceInput> = {}): ServiceInstanceInput {
-  return ServiceInstanceInputSchema.parse({
-    id,
-    name: 'orders',
-    version: '1.2.0',
-    endpoint: `http://10.0.1.7:8080/${id}`,
-    healthEndpoint: `http://10.0.1.7:8080/${id}/health`,
-    ...overrides,
-  });
-}
 
 /** A rule as the API would parse it (schema defaults applied). */
 function rule(id: string, overrides: Record<string, unknown> = {}): RoutingRule {

@@ -10,11 +10,8 @@ import { RevisionMismatchError } from '../../../../../shared/domain/errors';
 import { initialBreakerState } from '../../../../../shared/domain/mesh/circuit-breaker';
 import { InstanceOwnedError } from '../../../../../shared/domain/mesh/errors';
 import { RoutingRuleSchema } from '../../../../../shared/domain/mesh/routing-rule';
-import {
-  type ServiceInstanceInput,
-  ServiceInstanceInputSchema,
-} from '../../../../../shared/domain/mesh/service-instance';
 import { freshTable } from '../../../../support/dynamodb';
+import { registration } from '../../../../support/mesh';
 import { rejectionOf } from '../../../../support/rejection';
 
 /** Tenant A (two principals) and tenant B. */
@@ -23,17 +20,6 @@ const A2 = { tenant: 'acme', principal: 'agent-a2' };
 const B = { tenant: 'globex', principal: 'agent-b' };
 const T0 = '2026-11-30T10:00:00.000Z';
 const T1 = '2026-11-30T10:00:30.000Z';
-
-function registration(id: string, overrides: Partial<ServiceInstanceInput> = {}): ServiceInstanceInput {
-  return ServiceInstanceInputSchema.parse({
-    id,
-    name: 'orders',
-    version: '1.2.0',
-    endpoint: `http://10.0.1.7:8080/${id}`,
-    healthEndpoint: `http://10.0.1.7:8080/${id}/health`,
-    ...overrides,
-  });
-}
 
 describe('mesh ownership and tenants (dynalite)', () => {
   let client: DynamoDBDocumentClient;
