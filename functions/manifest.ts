@@ -5,6 +5,7 @@ import {
   errorsTable,
   eventsTable,
   meshTable,
+  rateLimitsTable,
   tableDefinitions,
 } from '../shared/adapters/dynamodb/table-definitions';
 import type { Config } from '../shared/config';
@@ -69,6 +70,9 @@ const readEveryTable = Object.fromEntries(tableDefinitions.map((definition) => [
 
 /**
  * The functions. Every function reads the error policies (`Errors`): its DynamoDB retries follow them.
+ * The functions serving rate-limited routes (route table `rateLimit`: contracts, events, mesh) write
+ * the token buckets (`RateLimits`); the mesh function also reads contracts, whose endpoints'
+ * `rateLimit` it enforces on routed calls.
  * Sizing is pinned where it is a decision: the mesh relays calls for up to 29 s (API Gateway's
  * integration timeout) with bodies of up to MAX_BODY_BYTES both ways; the dispatcher and the health
  * check wait up to 30 s on one slow endpoint, so they get 60 s.
@@ -78,7 +82,7 @@ export const functionManifest = {
     entry: 'functions/contracts/handler.ts',
     description: 'Agent Integration Framework: contracts routes',
     trigger: 'http',
-    tables: { [contractsTable.id]: 'readWrite', [errorsTable.id]: 'read' },
+    tables: { [contractsTable.id]: 'readWrite', [errorsTable.id]: 'read', [rateLimitsTable.id]: 'readWrite' },
     outbound: 'none',
     audits: true,
     awsSettings: [],
@@ -104,6 +108,7 @@ export const functionManifest = {
       [deliveryTable.id]: 'readWrite',
       [contractsTable.id]: 'read',
       [errorsTable.id]: 'read',
+      [rateLimitsTable.id]: 'readWrite',
     },
     publishesEvents: true,
     deliveryQueue: 'send',
@@ -122,12 +127,17 @@ export const functionManifest = {
       'EVENT_ARCHIVE_ARN',
     ],
   },
-  // The registry, rules and breakers; routed failures are counted like reported errors.
+  // The registry, rules and breakers; routed failures are counted like reported errors; contracts' endpoint rate limits.
   mesh: {
     entry: 'functions/mesh/handler.ts',
     description: 'Agent Integration Framework: mesh routes',
     trigger: 'http',
-    tables: { [meshTable.id]: 'readWrite', [errorsTable.id]: 'readWrite' },
+    tables: {
+      [meshTable.id]: 'readWrite',
+      [errorsTable.id]: 'readWrite',
+      [contractsTable.id]: 'read',
+      [rateLimitsTable.id]: 'readWrite',
+    },
     publishesEvents: true,
     outbound: 'public-only',
     memorySizeMb: 1024,

@@ -102,6 +102,8 @@ export const routes = [
       "Register a contract version in the caller's tenant (contract document, or OpenAPI 3.0/3.1 / Swagger 2.0 as JSON or YAML); versions are immutable",
     tags: ['contracts'],
     scopes: ['contracts:write'],
+    // Registration parses, resolves and compiles whole documents (up to MAX_BODY_BYTES): a few a second per tenant.
+    rateLimit: { requestsPerSecond: 5, burstSize: 20 },
     // OpenAPI documents come as YAML as often as JSON.
     formats: ['yaml'],
     request: {
@@ -318,6 +320,8 @@ export const routes = [
       'Publish one event or a batch (≤ 100) on the bus: validated (envelope, event contract, EventBridge entry rules), idempotent by id, every outcome reported',
     tags: ['events'],
     scopes: ['events:write'],
+    // Up to 100 events a request: 2,000 events/s per tenant, within EventBridge's PutEvents quota.
+    rateLimit: { requestsPerSecond: 20, burstSize: 40 },
     request: { body: PublishEventsBody, bodyValidatedBy: 'operation' },
     responses: {
       202: { description: 'Every event is on the bus (or was already: duplicate)', schema: PublishEventsResponse },
@@ -368,6 +372,8 @@ export const routes = [
     summary: 'Subscribe a webhook to an event type, with an EventBridge pattern filter on the payload',
     tags: ['events'],
     scopes: ['subscriptions:write'],
+    // Each subscription is an EventBridge rule and target (PutRule/PutTargets have account-wide TPS quotas).
+    rateLimit: { requestsPerSecond: 1, burstSize: 10 },
     request: { body: SubscriptionBody, bodyValidatedBy: 'operation' },
     responses: {
       200: { description: 'The same subscription existed (idempotent)', schema: SubscriptionResponse },
@@ -469,6 +475,8 @@ export const routes = [
     summary: 'Replay past events to the subscriptions (EventBridge archive in AWS; the event log locally)',
     tags: ['events'],
     scopes: ['events:replay'],
+    // Archive replays are long and EventBridge runs few at once per account: five, then one every 10 s.
+    rateLimit: { requestsPerSecond: 0.1, burstSize: 5 },
     request: { body: ReplayBody, bodyValidatedBy: 'operation' },
     responses: {
       202: { description: 'Started', schema: ReplayResponse, headers: { Location: 'The URL of the replay' } },
@@ -496,6 +504,8 @@ export const routes = [
       'Register a service instance, or re-register it (heartbeat); If-Match makes it conditional on the revision',
     tags: ['mesh'],
     scopes: ['mesh:write'],
+    // Registrations are also heartbeats: room for a tenant's instances heartbeating every few seconds.
+    rateLimit: { requestsPerSecond: 20, burstSize: 100 },
     request: { body: ServiceInstanceBody, bodyValidatedBy: 'operation', headers: ConditionalHeaders },
     responses: {
       200: { description: 'Re-registered', schema: RegisteredInstanceResponse, headers: { ETag: 'The new revision' } },
@@ -631,6 +641,8 @@ export const routes = [
       'Route a call to a healthy instance of the service (weighted, rules, shared circuit breakers, retries onto another instance)',
     tags: ['mesh'],
     scopes: ['mesh:call'],
+    // Per tenant, below the stage's throttle (the ceiling for all tenants together).
+    rateLimit: { requestsPerSecond: 50, burstSize: 100 },
     request: { params: MeshProxyParams, rawBody: true },
     responses: {
       default: { description: "The instance's answer, relayed as it is (any status, headers and content type)" },

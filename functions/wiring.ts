@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createPolicyRetryStrategy } from '../shared/adapters/aws/policy-retry-strategy';
 import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';
 import { DynamoDbErrorPolicyRepository } from '../shared/adapters/dynamodb/error-policy-repository';
+import { DynamoDbTokenBucketStore } from '../shared/adapters/dynamodb/token-bucket-store';
 import { EventBridgeEventPublisher } from '../shared/adapters/eventbridge/event-publisher';
 import { type Config, loadConfig, requireSetting } from '../shared/config';
 import type { OutboundAddressRules } from '../shared/domain/net/outbound-address-rules';
@@ -12,8 +13,10 @@ import type { AuditTrail } from '../shared/ports/audit-trail';
 import { type Clock, nowMs, systemClock } from '../shared/ports/clock';
 import type { EventPublisher } from '../shared/ports/event-publisher';
 import { ErrorPolicyCache } from '../shared/use-cases/error-policy-cache';
+import { RateLimiter } from '../shared/use-cases/rate-limiter';
 import { awsAuditTrail } from './audit-wiring';
 import { type FunctionManifestEntry, type FunctionName, functionManifest, requiredSettings } from './manifest';
+import { checkedRateLimits, holdsRateLimitsTable } from './rate-limits';
 
 /**
  * What every function is built on, whatever the mode: its configuration, Powertools, one DynamoDB
@@ -32,6 +35,12 @@ export type FunctionBase = {
    * log, the table and the in-process bus locally. Absent: the function records none.
    */
   audit?: AuditTrail;
+  /**
+   * The token buckets of the rate-limited routes (and the mesh router's contract limits), on the
+   * RateLimits table: present when the function holds that table (function manifest) and
+   * RATE_LIMITS_TABLE is set. One per function instance, shared by the middleware and the router.
+   */
+  rateLimiter?: RateLimiter;
 };
 
 /**
@@ -41,10 +50,15 @@ export type FunctionBase = {
  * load — with at most 5 s of retry delay per call, so API requests stay inside API Gateway's 29 s.
  * Each retry is logged.
  *
+ * When the function holds the RateLimits table (function manifest), RATE_LIMITS_TABLE is set and
+ * RATE_LIMITING is `on`, the base has the rate limiter on it, and RATE_LIMITS is checked against
+ * the route table.
+ *
  * @param name - the function (Powertools service name)
  * @param config - parsed settings; `ERRORS_TABLE` is required
  * @param clock - the time source every use case of the function reads
- * @throws {Error} when ERRORS_TABLE is missing — a deployment defect
+ * @throws {Error} when ERRORS_TABLE is missing, or RATE_LIMITS names an operation that is not
+ *   rate-limitable — a deployment defect
  */
 export function functionBase(name: FunctionName, config: Config, clock: Clock = systemClock): FunctionBase {
   const observability = createObservability(name);
@@ -65,7 +79,20 @@ export function functionBase(name: FunctionName, config: Config, clock: Clock = 
     onRefreshError: (error) =>
       logger.warn('Error policies could not be refreshed; using the last loaded copy', { error: String(error) }),
   });
-  return { config, observability, documentClient, policyStore, policyCache, clock };
+  const rateLimiter =
+    config.RATE_LIMITING === 'on' && config.RATE_LIMITS_TABLE !== undefined && holdsRateLimitsTable(name)
+      ? new RateLimiter({ store: new DynamoDbTokenBucketStore(documentClient, config.RATE_LIMITS_TABLE), clock })
+      : undefined;
+  if (rateLimiter) checkedRateLimits(config.RATE_LIMITS);
+  return {
+    config,
+    observability,
+    documentClient,
+    policyStore,
+    policyCache,
+    clock,
+    ...(rateLimiter && { rateLimiter }),
+  };
 }
 
 /**
@@ -88,7 +115,8 @@ export function awsFunctionBase(
 /**
  * The HTTP pipeline's options for a function built on `base`: the `authorize` middleware is on
  * when AUTH_ENFORCED is `token` or `iam` (set by infra in every auth mode but `none`), off otherwise;
- * the audit trail middleware is on when the base has a trail.
+ * the audit trail middleware is on when the base has a trail; the `rateLimit` middleware when it
+ * has a rate limiter (with the RATE_LIMITS overrides).
  */
 export function httpOptions(base: FunctionBase): HttpHandlerOptions {
   const { config } = base;
@@ -96,6 +124,7 @@ export function httpOptions(base: FunctionBase): HttpHandlerOptions {
     observability: base.observability,
     maxBodyBytes: config.MAX_BODY_BYTES,
     ...(base.audit && { audit: { trail: base.audit, clock: base.clock } }),
+    ...(base.rateLimiter && { rateLimit: { limiter: base.rateLimiter, overrides: config.RATE_LIMITS } }),
     ...(config.AUTH_ENFORCED !== 'none' && {
       authorize: {
         clock: base.clock,

@@ -47,6 +47,12 @@ export type LocalServerOptions = {
   auth?: LocalAuthOption;
   /** What the functions and the authorizer read as "now" (tests). @default systemClock */
   clock?: Clock;
+  /**
+   * Settings the functions read, as environment variables would give them (e.g. `RATE_LIMITS`),
+   * over the process's environment; the table names and the DynamoDB endpoint stay the runner's.
+   * @default none
+   */
+  settings?: NodeJS.ProcessEnv;
 };
 
 /** A running local API. */
@@ -107,7 +113,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   try {
     auth = await resolveAuth(authOption, address, clock, options.dataDir);
     functions = createLocalFunctions({
-      env: localSettings(database.endpoint, database.tableNames, database.external),
+      env: localSettings(database.endpoint, database.tableNames, database.external, options.settings),
       clock,
       ...(auth.mode === 'jwt' && { auth }),
     });
@@ -323,13 +329,19 @@ function startScheduler(
 /**
  * The functions' settings in local mode, as the CDK app sets them in AWS: the table names, the
  * embedded DynamoDB's endpoint, and loopback outbound calls allowed (local webhooks and services
- * listen on localhost; private ranges stay refused). Variables already set win.
+ * listen on localhost; private ranges stay refused). Variables already set win, and `settings` over them.
  */
-function localSettings(endpoint: string, tableNames: Record<string, string>, external: boolean): NodeJS.ProcessEnv {
+function localSettings(
+  endpoint: string,
+  tableNames: Record<string, string>,
+  external: boolean,
+  settings: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
   const tables = Object.fromEntries(tableDefinitions.map((d) => [d.envVar, tableNames[d.id]]));
   return {
     OUTBOUND_ALLOW_LOOPBACK: 'true',
     ...process.env,
+    ...settings,
     ...tables,
     ...(!external && { DYNAMODB_ENDPOINT: endpoint }),
   };

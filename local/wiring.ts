@@ -79,8 +79,9 @@ export type LocalWiringOptions = {
  * The local composition root: the same handler factories the Lambda entry points use, given local
  * adapters — the DynamoDB repositories on the embedded DynamoDB (or any endpoint), one in-process
  * event bus with EventBridge semantics standing in for the custom bus, the subscription rules and
- * the SQS delivery queue, replays read from the event log (the local bus keeps no archive), and the
- * audit trail in the log, the audit table and on the bus (`localAuditTrail`).
+ * the SQS delivery queue, replays read from the event log (the local bus keeps no archive), the
+ * audit trail in the log, the audit table and on the bus (`localAuditTrail`), and the same rate
+ * limiter as in AWS (token buckets in the RateLimits table, on dynalite) for the functions that hold it.
  * Nothing here is in any Lambda bundle.
  *
  * @throws {Error} naming every missing or invalid setting
@@ -88,7 +89,15 @@ export type LocalWiringOptions = {
  */
 export function createLocalFunctions(options: LocalWiringOptions): LocalFunctions {
   const config = loadConfig(
-    ['CONTRACTS_TABLE', 'ERRORS_TABLE', 'EVENTS_TABLE', 'DELIVERY_TABLE', 'MESH_TABLE', 'AUDIT_TABLE'],
+    [
+      'CONTRACTS_TABLE',
+      'ERRORS_TABLE',
+      'EVENTS_TABLE',
+      'DELIVERY_TABLE',
+      'MESH_TABLE',
+      'AUDIT_TABLE',
+      'RATE_LIMITS_TABLE',
+    ],
     options.env,
   );
   const clock = options.clock ?? systemClock;

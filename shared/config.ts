@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DEFAULT_ALGORITHMS, isRefusedAlgorithm } from './domain/auth/algorithms';
+import { BucketLimitSchema } from './domain/rate-limits/token-bucket';
 
 /** A comma-separated list: entries trimmed, empty ones dropped (`'a, b,'` → `['a', 'b']`). */
 const commaSeparated = () =>
@@ -23,6 +24,24 @@ const ConfigSchema = z.object({
    * retention, which CloudWatch Logs accepts only in its fixed steps (`auditRetentionDays` context).
    */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(9999).default(365),
+  /** The RateLimits table: the token buckets of the rate limiter (set for the functions serving rate-limited routes). */
+  RATE_LIMITS_TABLE: z.string().min(1).optional(),
+  /**
+   * Whether the functions that hold the RateLimits table limit rates at all (routes and contract
+   * endpoints). `on` by default, in AWS and locally; `off` is an operator's deliberate choice to
+   * serve unlimited (e.g. while the table is unreachable: the limiter fails closed, never open, by
+   * itself). The handler tests of other concerns run with it off.
+   */
+  RATE_LIMITING: z.enum(['on', 'off']).default('on'),
+  /**
+   * Per operation id, the rate limit replacing the route table's default (issue 11), comma-separated:
+   * `<operationId>=<requestsPerSecond>/<burstSize>`, or `<operationId>=off` for no limit, e.g.
+   * `routeCall=200/400,startReplay=off`. Each tenant has its own bucket per operation.
+   */
+  RATE_LIMITS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => rateLimitEntries(value, ctx)),
   /** How long the mesh router trusts cached registrations, rules and breaker states, milliseconds. */
   MESH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** Breaker defaults: consecutive failures to open, open time (ms), half-open probes. */
@@ -164,4 +183,58 @@ export function requireSetting<K extends keyof Config>(config: Config, name: K):
   const value = config[name];
   if (value === undefined || value === null) throw new Error(`Invalid configuration: ${String(name)} is required`);
   return value as NonNullable<Config[K]>;
+}
+
+/** One RATE_LIMITS entry's limit: a bucket shape, or `off`. */
+export type RateLimitSetting = z.infer<typeof BucketLimitSchema> | 'off';
+
+/**
+ * A RATE_LIMITS value as a record by operation id (the infra reads context `rateLimits` with it).
+ *
+ * @throws {Error} naming every malformed entry
+ * @example parseRateLimits('routeCall=200/400,startReplay=off') // { routeCall: { requestsPerSecond: 200, burstSize: 400 }, startReplay: 'off' }
+ */
+export function parseRateLimits(value: string): Record<string, RateLimitSetting> {
+  const parsed = z
+    .string()
+    .transform((text, ctx) => rateLimitEntries(text, ctx))
+    .safeParse(value);
+  if (!parsed.success) throw new Error(`Invalid rate limits: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data;
+}
+
+/**
+ * The setting's text of a record of limits (what `parseRateLimits` reads back).
+ *
+ * @example formatRateLimits({ routeCall: { requestsPerSecond: 200, burstSize: 400 } }) // 'routeCall=200/400'
+ */
+export function formatRateLimits(limits: Readonly<Record<string, RateLimitSetting>>): string {
+  return Object.entries(limits)
+    .map(([operationId, limit]) =>
+      limit === 'off' ? `${operationId}=off` : `${operationId}=${limit.requestsPerSecond}/${limit.burstSize}`,
+    )
+    .join(',');
+}
+
+/** RATE_LIMITS as a record by operation id; every malformed entry is an issue of the setting. */
+function rateLimitEntries(value: string, ctx: z.RefinementCtx): Record<string, RateLimitSetting> {
+  const limits: Record<string, RateLimitSetting> = {};
+  for (const entry of value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const match = /^([A-Za-z][A-Za-z0-9]*)=(?:(off)|([0-9]+(?:\.[0-9]+)?)\/([0-9]+))$/.exec(entry);
+    const parsed = match?.[2]
+      ? 'off'
+      : BucketLimitSchema.safeParse({ requestsPerSecond: Number(match?.[3]), burstSize: Number(match?.[4]) });
+    if (!match || (parsed !== 'off' && !parsed.success)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry "${entry}" must be <operationId>=<requestsPerSecond>/<burstSize> (0 < rate ≤ 1000, whole burst 1–100000) or <operationId>=off`,
+      });
+      continue;
+    }
+    limits[match[1] as string] = parsed === 'off' ? 'off' : (parsed.data as z.infer<typeof BucketLimitSchema>);
+  }
+  return limits;
 }

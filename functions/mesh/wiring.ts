@@ -1,4 +1,5 @@
 import { DynamoDbBreakerStore } from '../../shared/adapters/dynamodb/breaker-store';
+import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
 import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
 import { DynamoDbRoutingRuleRepository } from '../../shared/adapters/dynamodb/routing-rule-repository';
 import { DynamoDbServiceClaims } from '../../shared/adapters/dynamodb/service-claims';
@@ -20,6 +21,8 @@ const MAX_RELAYED_RESPONSE_BYTES = 6 * 1024 * 1024;
  * The mesh function's dependencies on a function base: service-name claims, registry, rules and breakers in the mesh
  * table, the SSRF-safe HTTP client, the router (breaker defaults from BREAKER_* settings), and the
  * counting of routed failures (alerts go to `events`: EventBridge in AWS, the in-process bus locally).
+ * With the base's rate limiter, the router enforces the contracts' endpoint rate limits (contracts
+ * table, read) on the same buckets the `rateLimit` middleware uses.
  */
 export function meshDeps(base: FunctionBase, { events }: { events: EventPublisher }): MeshFunctionDeps {
   const { config, documentClient, policyCache, clock, observability } = base;
@@ -61,6 +64,12 @@ export function meshDeps(base: FunctionBase, { events }: { events: EventPublishe
       cacheTtlMs: config.MESH_CACHE_TTL_MS,
       breakerConfig: defaults,
       breakerConfigs: breakers,
+      ...(base.rateLimiter && {
+        contractLimits: {
+          contracts: new DynamoDbContractRepository(documentClient, requireSetting(config, 'CONTRACTS_TABLE')),
+          limiter: base.rateLimiter,
+        },
+      }),
       // A routed failure happens in the caller's request: it is the caller's tenant's error.
       onFailure: (error, call) => {
         recordError(counting, error, call.caller.tenant).catch((failure: unknown) =>

@@ -56,6 +56,11 @@ const DESCRIPTION = [
   '  Errors are RFC 9457 `application/problem+json`, with extension members (`results`, `available`…).',
   '- Every GET also answers HEAD, with the same status and headers and no body.',
   '- A method a path does not have is answered `405` with `Allow`; a path no route has, `404`.',
+  '- **Rate limits.** Operations with `x-rate-limit` take one token of a bucket per tenant (`burstSize` tokens,',
+  '  refilled at `requestsPerSecond`); beyond it they answer `429` with `Retry-After`. Their answers carry',
+  '  `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers). A routed call may also answer',
+  "  `429` for the `rateLimit` of the target service's contract endpoint. If the limiter cannot be reached they",
+  '  answer `503` with `Retry-After` (they fail closed).',
   '- `/v1/mesh/{service}/{proxy}`: `proxy` is the rest of the path and may span several segments',
   "  (`/v1/mesh/orders/items/42`: `proxy` = `items/42`), as API Gateway's greedy `{proxy+}`. OpenAPI path",
   '  templates match one segment only, so the parameter is marked `x-greedy: true`.',
@@ -209,6 +214,8 @@ function routeOperation(route: RouteDefinition, schemas: SchemaComponents): Reco
     summary: route.summary,
     tags: route.tags,
     ...(!route.public && { 'x-required-scopes': [...route.scopes] }),
+    // The default per-tenant limit (RATE_LIMITS may change it per deployment).
+    ...(route.rateLimit && { 'x-rate-limit': { ...route.rateLimit, per: 'tenant' } }),
     ...(parameters.length > 0 && { parameters }),
     ...(body && {
       requestBody: {

@@ -34,7 +34,39 @@ export function routeResponses(
       response.headers = { ...RETRY_AFTER, ...(response.headers as object | undefined) };
     }
   }
+  if (route.rateLimit) addRateLimitFields(responses);
   return responses;
+}
+
+const RATE_LIMIT_FIELDS = {
+  'RateLimit-Policy': {
+    description:
+      'The tenant\'s bucket of this operation: `"<operationId>";q=<burstSize>;w=<seconds to refill>` (draft-ietf-httpapi-ratelimit-headers)',
+    required: false,
+    schema: { type: 'string' },
+  },
+  RateLimit: {
+    description: 'Its state: `"<operationId>";r=<tokens left>;t=<seconds until full>`',
+    required: false,
+    schema: { type: 'string' },
+  },
+};
+
+/**
+ * A rate-limited route's answers: the RateLimit fields on every success (unless a relayed answer
+ * brings its own) and on the 429 of its limit.
+ */
+function addRateLimitFields(responses: Record<string, Record<string, unknown>>): void {
+  for (const [status, response] of Object.entries(responses)) {
+    if (status === '429' || status === 'default' || Number(status) < 400) {
+      response.headers = { ...(response.headers as object | undefined), ...RATE_LIMIT_FIELDS };
+    }
+  }
+  const limited = responses['429'];
+  if (limited) {
+    limited.description =
+      "Too many requests: the tenant's rate limit of this operation (`x-rate-limit`), a routed service's contract limit, or the gateway's throttle";
+  }
 }
 
 /** A HEAD request's answers: the GET route's statuses and headers, without content (RFC 9110 §9.3.2). */

@@ -12,7 +12,9 @@ import {
   UpstreamTimeoutError,
   ValidationError,
 } from '../domain/errors';
+import { RateLimitedError } from '../domain/rate-limits/errors';
 import { MethodNotAllowedError, NotAcceptableError, UnsupportedMediaTypeError } from './errors';
+import { refusalHeaders } from './rate-limit-fields';
 
 /** An RFC 9457 problem details object as this API sends it. */
 export type ProblemDetails = {
@@ -55,6 +57,7 @@ const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, nu
   [NotAcceptableError, 406],
   [InputTooLargeError, 413],
   [RevisionMismatchError, 412],
+  [RateLimitedError, 429],
   [DependencyUnavailableError, 503],
   [UpstreamFailedError, 502],
   [UpstreamTimeoutError, 504],
@@ -66,7 +69,7 @@ const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, nu
  * stack trace or the error's text).
  *
  * @returns status, problem body, and extra headers (`WWW-Authenticate` on 401 and 403 (RFC 6750 §3),
- *   `Allow` on 405, `Retry-After` on 503)
+ *   `Allow` on 405, `Retry-After` on 503, `Retry-After` and the RateLimit fields on 429)
  * @example toProblem(new NotFoundError('No contract petstore'), 'req-1').problem.status // 404
  */
 export function toProblem(
@@ -82,6 +85,7 @@ export function toProblem(
     }
     if (error instanceof MethodNotAllowedError) headers.allow = error.allow.join(', ');
     if (error instanceof DependencyUnavailableError) headers['retry-after'] = String(error.retryAfterSeconds);
+    if (error instanceof RateLimitedError) Object.assign(headers, refusalHeaders(error.refusal));
     return {
       problem: {
         ...withoutStandardMembers(error.extensions),

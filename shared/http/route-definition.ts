@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import type { BucketLimit } from '../domain/rate-limits/token-bucket';
 import type { HttpMiddleware } from './pipeline';
 
 /** HTTP methods the API's routes use. */
@@ -33,6 +34,12 @@ export type RouteDefinition<F extends string = string> = {
    * e.g. `['yaml']` (`shared/http/codecs/registry.ts`).
    */
   formats?: readonly string[];
+  /**
+   * The default rate limit of each tenant's calls of this route (issue 11): a token bucket per
+   * tenant and operation, shared by every Lambda instance (the `rateLimit` middleware). The
+   * RATE_LIMITS setting overrides it per operation id, or turns it off. @default no limit
+   */
+  rateLimit?: BucketLimit;
   /** Middlewares that run for this route only, inside the function's pipeline, just before the operation. */
   middlewares?: readonly HttpMiddleware[];
   request?: {

@@ -21,6 +21,7 @@ import { type AuthorizeOptions, authorize } from './authorize';
 import { decodeBody } from './decode-body';
 import { encodeResponse } from './encode-response';
 import { problemDetails, problemResult } from './problem-details';
+import { type RateLimitOptions, rateLimit } from './rate-limit';
 import { requestMetrics } from './request-metrics';
 import { resolveRoute } from './resolve-route';
 import { traceContext } from './trace-context';
@@ -45,6 +46,12 @@ export type HttpHandlerOptions = {
    * audit records (handler tests of other concerns; the AWS and local wiring always set it)
    */
   audit?: AuditTrailOptions;
+  /**
+   * Limits each tenant's calls of the routes with a `rateLimit` (`rateLimit`; issue 11). @default
+   * undefined — no limits (handler tests of other concerns; the AWS and local wiring set it for the
+   * functions that hold the RateLimits table)
+   */
+  rateLimit?: RateLimitOptions;
 };
 
 /** A Lambda handler of API Gateway REST proxy events (payload v1). */
@@ -55,7 +62,8 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Prom
  * around the HTTP pipeline, whose steps run in this order (the first is the outermost):
  *
  * trace context → request metrics → audit trail (when on) → problem details → resolve route → authorize (when on)
- * → encode response (negotiate) → decode body → validate request → the route's own middlewares → the operation.
+ * → rate limit (when on) → encode response (negotiate) → decode body → validate request → the route's own
+ * middlewares → the operation.
  *
  * A cross-cutting concern is one file in `shared/middleware/` and one entry in that list.
  *
@@ -108,6 +116,8 @@ export function httpPipeline<D>(
       problemDetails(logger),
       resolveRoute(routes),
       ...(options.authorize ? [authorize(options.authorize)] : []),
+      // After authorize (the bucket is the caller's tenant's), before any decoding: a refusal costs nothing more.
+      ...(options.rateLimit ? [rateLimit(options.rateLimit, anonymous)] : []),
       encodeResponse(),
       decodeBody(),
       validateRequest(),

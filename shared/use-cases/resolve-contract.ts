@@ -24,7 +24,7 @@ export type ContractRegistryDeps = {
  * @example await resolveContract(deps, { tenant: 'acme', name: 'petstore' }) // highest released version
  */
 export async function resolveContract(
-  deps: Pick<ContractRegistryDeps, 'contracts'>,
+  deps: { contracts: Pick<ContractRepository, 'getVersion' | 'listVersionHeaders'> },
   input: { tenant: string; name: string; version?: string; includePrerelease?: boolean },
 ): Promise<ContractVersion> {
   if (input.version !== undefined) {

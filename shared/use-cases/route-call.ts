@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Owner } from '../domain/auth/owner';
+import { ContractNotFoundError } from '../domain/contracts/errors';
 import { DependencyUnavailableError, NotFoundError, UpstreamFailedError, UpstreamTimeoutError } from '../domain/errors';
 import {
   admit,
@@ -19,12 +20,15 @@ import {
 } from '../domain/mesh/routing-rule';
 import type { ServiceInstance } from '../domain/mesh/service-instance';
 import { pickWeighted } from '../domain/mesh/weighted-selection';
+import { ContractRateLimits } from '../domain/rate-limits/contract-limits';
+import { RateLimiterUnavailableError } from '../domain/rate-limits/errors';
 import { BLOCKED_TARGET_CODE, classifyError, RESPONSE_TOO_LARGE_CODE } from '../domain/resilience/classify';
 import { decide } from '../domain/resilience/decide';
 import { HttpStatusError } from '../domain/resilience/errors';
 import type { IntegrationError } from '../domain/resilience/integration-error';
 import { resolvePolicy } from '../domain/resilience/policy';
 import type { Clock } from '../ports/clock';
+import type { ContractRepository } from '../ports/contract-repository';
 import type { HttpClient, HttpResponse } from '../ports/http-client';
 import type {
   BreakerConfigRepository,
@@ -34,6 +38,8 @@ import type {
   ServiceRegistry,
 } from '../ports/service-mesh';
 import type { ErrorPolicyCache } from './error-policy-cache';
+import { contractBucketKey, type RateLimiter, rateLimitedError } from './rate-limiter';
+import { resolveContract } from './resolve-contract';
 import { TtlCache, tenantKey } from './ttl-cache';
 
 /** What the router needs. */
@@ -57,6 +63,16 @@ export type MeshRouterDeps = {
    * failure is counted under); the routing decision does not wait for it.
    */
   onFailure?: (error: IntegrationError, call: RoutedCall) => void;
+  /**
+   * The contracts' endpoint rate limits (issue 11): a call to a service whose contract — the
+   * contract of the service's name in the service owner's tenant, its latest released version —
+   * declares a `rateLimit` on the endpoint the call resolves to takes a token of that endpoint's
+   * bucket (shared by every Lambda instance), or is refused 429. @default none (no contract limits)
+   */
+  contractLimits?: {
+    contracts: Pick<ContractRepository, 'listVersionHeaders' | 'getVersion'>;
+    limiter: Pick<RateLimiter, 'take'>;
+  };
 };
 
 /** A call to route: `ANY /v1/mesh/{service}/{path}`. */
@@ -150,6 +166,7 @@ export class MeshRouter {
   private readonly rules: TtlCache<RoutingRule[]>;
   private readonly breakerStates: TtlCache<BreakerState>;
   private readonly configs: TtlCache<BreakerConfig>;
+  private readonly contractLimits: TtlCache<ContractRateLimits | undefined>;
 
   constructor(private readonly deps: MeshRouterDeps) {
     const nowMs = () => this.nowMs();
@@ -158,6 +175,7 @@ export class MeshRouter {
     this.rules = new TtlCache(deps.cacheTtlMs, nowMs);
     this.breakerStates = new TtlCache(deps.cacheTtlMs, nowMs);
     this.configs = new TtlCache(deps.cacheTtlMs, nowMs);
+    this.contractLimits = new TtlCache(deps.cacheTtlMs, nowMs);
   }
 
   /**
@@ -168,11 +186,15 @@ export class MeshRouter {
    * @throws {NotFoundError} 404 when the service is not the caller's tenant's (another tenant's, or nobody's)
    * @throws {DependencyUnavailableError} 503 with Retry-After when no instance is healthy, or every
    *   candidate's breaker is open (no instance is called then)
+   * @throws {RateLimitedError} 429 with Retry-After (and the contract's `retryAfterHeader`) when the
+   *   target's contract limits the endpoint and its bucket is empty (no instance is called then)
+   * @throws {RateLimiterUnavailableError} 503 when the contract or the bucket cannot be read (fail closed)
    * @throws {UpstreamTimeoutError} 504 when the last attempt timed out
    * @throws {UpstreamFailedError} 502 when the last attempt failed without an answer
    */
   async route(call: RoutedCall): Promise<RoutedAnswer> {
     const plan = await this.plan(call);
+    await this.takeContractToken(call, plan);
     const progress: CallProgress = { tried: new Set(), refused: new Set(), attempts: 0 };
     const maxAttempts = 1 + (plan.rule?.retries ?? 2);
     // Retries stop where API Gateway would cut the request off (29 s), keeping room for one more attempt.
@@ -253,6 +275,60 @@ export class MeshRouter {
       // read only once a breaker has something to decide (the cold healthy path: claim, instances, rules, breaker).
       settings: { tenant, service: target, loaded: undefined },
     };
+  }
+
+  /**
+   * Step 1b: the contract's endpoint rate limit, when the target service's contract declares one
+   * for the endpoint the call resolves to. The call is refused (429), not delayed: waiting would
+   * hold the Lambda and API Gateway's 29 s for the client's retry policy to do better (the error
+   * policies treat 429 as transient and honour Retry-After).
+   *
+   * @throws {RateLimitedError} when the endpoint's bucket is empty
+   * @throws {RateLimiterUnavailableError} when the contract or the bucket cannot be read
+   */
+  private async takeContractToken(call: RoutedCall, plan: CallPlan): Promise<void> {
+    const limits = this.deps.contractLimits;
+    if (!limits) return;
+    const { tenant } = plan.settings;
+    const contract = await this.contractLimits.get(tenantKey(tenant, plan.target), () =>
+      this.loadContractLimits(tenant, plan.target),
+    );
+    const endpoint = contract?.limitFor(call.method, call.path);
+    if (!endpoint) return;
+    const decision = await limits.limiter.take(
+      contractBucketKey(tenant, plan.target, endpoint.endpoint),
+      endpoint.limit,
+    );
+    if (!decision.allowed) {
+      throw rateLimitedError(
+        `contract:${plan.target}`,
+        decision,
+        `The contract of ${plan.target} limits ${endpoint.endpoint} to ${endpoint.limit.requestsPerSecond}/s (burst ${endpoint.limit.burstSize}); retry in ${decision.retryAfterSeconds} s`,
+        endpoint.retryAfterHeader,
+      );
+    }
+  }
+
+  /**
+   * The endpoint limits of the contract named like the service in its owner's tenant (the latest
+   * released version); undefined when there is no such contract or it limits nothing.
+   *
+   * @throws {RateLimiterUnavailableError} when the contracts cannot be read: whether a limit applies is unknown
+   */
+  private async loadContractLimits(tenant: string, service: string): Promise<ContractRateLimits | undefined> {
+    const contracts = this.deps.contractLimits?.contracts;
+    if (!contracts) return undefined;
+    try {
+      return ContractRateLimits.of(await resolveContract({ contracts }, { tenant, name: service }));
+    } catch (error) {
+      if (error instanceof ContractNotFoundError) return undefined;
+      const retryAfter = error instanceof DependencyUnavailableError ? error.retryAfterSeconds : 1;
+      throw new RateLimiterUnavailableError(
+        `The contract of ${service} could not be read to apply its rate limits; the call was not routed`,
+        retryAfter,
+        { cause: error },
+      );
+    }
   }
 
   /** The routing rule for this call; among weighted rules of its source, one drawn by `weight`. */

@@ -36,7 +36,9 @@ describe('local runner: contract registry over HTTP', () => {
   };
 
   beforeAll(async () => {
-    server = await startLocalServer({ port: 0 });
+    // This file registers some sixty documents within seconds, far past registerContract's
+    // rate limit (tested in rate-limits.e2e.test.ts): the limit is lifted for it.
+    server = await startLocalServer({ port: 0, settings: { RATE_LIMITS: 'registerContract=off' } });
   });
   afterAll(async () => {
     await server?.close();

@@ -27,11 +27,17 @@ const AWS_SETTINGS: Readonly<Record<string, string>> = {
  * The environment a function gets in the handler tests, derived from the function manifest: each
  * table's variable as `<id>-test` (e.g. CONTRACTS_TABLE=contracts-test), the function's AWS
  * settings, a 64 KiB body limit and the test subscription-rule prefix; `overrides` win.
+ * Rate limiting is off (RATE_LIMITING=off): the mocked tables of other concerns' tests answer no
+ * token bucket; the rate-limit handler tests turn it on (`{ RATE_LIMITING: 'on' }`).
  *
  * @throws {Error} when the manifest names a setting this file has no test value for
  */
 export function handlerTestEnv(name: FunctionName, overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { MAX_BODY_BYTES: '65536', SUBSCRIPTION_RULE_PREFIX: 'aif-test-sub-' };
+  const env: NodeJS.ProcessEnv = {
+    MAX_BODY_BYTES: '65536',
+    SUBSCRIPTION_RULE_PREFIX: 'aif-test-sub-',
+    RATE_LIMITING: 'off',
+  };
   for (const setting of requiredSettings(name)) {
     const table = tableDefinitions.find((definition) => definition.envVar === setting);
     const value = table ? `${table.id.toLowerCase()}-test` : AWS_SETTINGS[setting];

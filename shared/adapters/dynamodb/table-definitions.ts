@@ -149,6 +149,28 @@ export const auditTable: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
+/**
+ * Token buckets of the rate limiter (issue 11), shared by every Lambda instance: one item per
+ * bucket under `pk` alone — `ROUTE#<tenant>#<operationId>` for a tenant's calls of a rate-limited
+ * route, `CONTRACT#<tenant>#<service>#<endpoint>` for an endpoint whose contract declares a
+ * `rateLimit` (`<tenant>` and the endpoint percent-encoded) — holding `tat` (the bucket's
+ * theoretical arrival time, whole microseconds since the epoch: GCRA) and `expiresAt` (epoch
+ * seconds, the TTL: a minute after the bucket would be full again, when deleting it changes
+ * nothing).
+ *
+ * A table of its own rather than a partition of another: every limited request writes here, so a
+ * bucket is its own partition key (one hot tenant never throttles another's bucket, nor the mesh
+ * registry or the contracts), idle buckets expire by TTL instead of piling up beside data that is
+ * kept, and the table's capacity can be watched and alarmed on its own.
+ */
+export const rateLimitsTable: TableDefinition = {
+  id: 'RateLimits',
+  envVar: 'RATE_LIMITS_TABLE',
+  partitionKey: { name: 'pk', type: 'S' },
+  globalSecondaryIndexes: [],
+  timeToLiveAttribute: 'expiresAt',
+};
+
 /** Every table the application uses. */
 export const tableDefinitions: readonly TableDefinition[] = [
   contractsTable,
@@ -157,6 +179,7 @@ export const tableDefinitions: readonly TableDefinition[] = [
   deliveryTable,
   meshTable,
   auditTable,
+  rateLimitsTable,
 ];
 
 /**

@@ -23,6 +23,7 @@ import {
   errorsTable,
   eventsTable,
   meshTable,
+  rateLimitsTable,
   tableDefinitions,
 } from '../../../shared/adapters/dynamodb/table-definitions';
 import { type CfnResource, methodsOf, resourcePaths } from '../../support/api-gateway';
@@ -620,7 +621,7 @@ describe('ApiStack', () => {
         .flatMap((s) => [s.Action].flat());
     const tableRef = (id: string) => stateful.getLogicalId(stateful.tables[id]!.node.defaultChild as CfnGlobalTable);
 
-    it('runs with 1024 MiB for up to 29 s with its tables, the bus and outbound calls to public addresses only', () => {
+    it('runs with 1024 MiB for up to 29 s with its tables (contracts read for their rate limits), the bus and outbound calls to public addresses only', () => {
       // Prepare
       const busLogicalId = stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus);
 
@@ -634,16 +635,18 @@ describe('ApiStack', () => {
         MAX_BODY_BYTES: String(MAX_BODY_BYTES),
         [meshTable.envVar]: imported({ Ref: tableRef(meshTable.id) }),
         [errorsTable.envVar]: imported({ Ref: tableRef(errorsTable.id) }),
+        [contractsTable.envVar]: imported({ Ref: tableRef(contractsTable.id) }),
+        [rateLimitsTable.envVar]: imported({ Ref: tableRef(rateLimitsTable.id) }),
         EVENT_BUS_NAME: imported({ Ref: busLogicalId }),
         OUTBOUND_ALLOW_LOOPBACK: 'false',
         OUTBOUND_ALLOW_PRIVATE: 'false',
       });
-      for (const other of [contractsTable, eventsTable, deliveryTable]) {
+      for (const other of [eventsTable, deliveryTable]) {
         expect(props.Environment.Variables[other.envVar]).toBeUndefined();
       }
     });
 
-    it('reads and writes the mesh table (and its index) and the errors table, and publishes alerts to the bus', () => {
+    it('reads and writes the mesh, errors and rate-limits tables, reads contracts, and publishes alerts to the bus', () => {
       // Prepare
       const tableArn = (id: string) => imported({ 'Fn::GetAtt': [tableRef(id), 'Arn'] });
       const busArn = imported({
@@ -654,14 +657,18 @@ describe('ApiStack', () => {
       const statements = statementsOfFunction(functionLogicalIds.mesh);
 
       // Assess
-      for (const id of [meshTable.id, errorsTable.id]) {
+      for (const id of [meshTable.id, errorsTable.id, rateLimitsTable.id]) {
         expect(actionsOn(statements, tableArn(id))).toEqual(
           expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
         );
       }
+      expect(actionsOn(statements, tableArn(contractsTable.id))).toEqual(
+        expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']),
+      );
+      expect(actionsOn(statements, tableArn(contractsTable.id))).not.toContain('dynamodb:PutItem');
       expect(JSON.stringify(statements)).toContain('/index/byName');
       expect(actionsOn(statements, busArn)).toEqual(['events:PutEvents']);
-      for (const other of [contractsTable, eventsTable, deliveryTable]) {
+      for (const other of [eventsTable, deliveryTable]) {
         expect(actionsOn(statements, tableArn(other.id))).toEqual([]);
       }
     });

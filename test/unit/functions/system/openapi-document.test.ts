@@ -155,5 +155,16 @@ describe('buildOpenApiDocument', () => {
     it("relays the mesh instance's answer as any status and media type", () => {
       expect(operation('routeCallGet').responses.default?.content).toEqual({ '*/*': { schema: {} } });
     });
+
+    it('states the per-tenant rate limit of limited operations, and the RateLimit fields on their answers', () => {
+      const publish = operation('publishEvents') as Operation & { 'x-rate-limit'?: unknown };
+      expect(publish['x-rate-limit']).toEqual({ requestsPerSecond: 20, burstSize: 40, per: 'tenant' });
+      expect(publish.responses['202']?.headers).toHaveProperty('RateLimit-Policy');
+      expect(publish.responses['429']?.headers).toHaveProperty('Retry-After');
+      expect(publish.responses['429']?.headers).toHaveProperty('RateLimit');
+      expect(operation('routeCallGet').responses.default?.headers).toHaveProperty('RateLimit');
+      expect(operation('listEvents')).not.toHaveProperty('x-rate-limit');
+      expect(operation('listEvents').responses['200']?.headers ?? {}).not.toHaveProperty('RateLimit');
+    });
   });
 });
