@@ -1,6 +1,7 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readAppContext } from './app-context';
+import { readLimitsContext } from './limits-context';
 import { ApiStack } from './stacks/api-stack';
 import { StatefulStack } from './stacks/stateful-stack';
 
@@ -21,6 +22,10 @@ export type ComposedApp = { app: App; stateful: StatefulStack; api: ApiStack };
  */
 export function composeApp(app: App): ComposedApp {
   const context = readAppContext(app.node);
+  const limits = readLimitsContext(app.node, context.auth.mode, {
+    rateLimit: context.throttleRateLimit,
+    burstLimit: context.throttleBurstLimit,
+  });
   const stateful = new StatefulStack(app, `Aif-${context.stage}-Stateful`, {
     description: `Agent Integration Framework (${context.stage}): tables, event bus, archive and delivery queues — retained, termination protected`,
     terminationProtection: true,
@@ -46,6 +51,7 @@ export function composeApp(app: App): ComposedApp {
     auth: context.auth,
     auditRetentionDays: context.auditRetention,
     authFailureAlarmThreshold: context.authFailureAlarmThreshold,
+    limits,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stateful, api };

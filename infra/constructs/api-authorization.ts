@@ -41,6 +41,12 @@ export interface ApiAuthorizationProps {
   readonly stageName?: string;
   /** @default - NodeFunction's default (one month) */
   readonly logRetention?: RetentionDays;
+  /**
+   * Every protected method requires an API key (usage plans, issue 11): the key is the
+   * `usageIdentifierKey` the authorizer answers (API key source `AUTHORIZER`), never a header the
+   * client sends. Only in `jwt` and `cognito` modes. @default false
+   */
+  readonly apiKeyRequired?: boolean;
 }
 
 /** Largest authorizer result TTL API Gateway accepts, seconds. */
@@ -74,6 +80,8 @@ export class ApiAuthorization extends Construct {
   readonly userPool?: IUserPool;
   /** The agents' app client, client-credentials grant with every scope (`cognito`). */
   readonly agentClient?: UserPoolClient;
+  /** Every agent app client by its name (`cognito`; `agentClient` is the first): their ids are known at synth. */
+  readonly agentClients: Readonly<Record<string, UserPoolClient>> = {};
   /** The hosted domain serving `/oauth2/token` (`cognito`, unless an imported pool has no prefix given). */
   readonly userPoolDomain?: UserPoolDomain;
   /** One managed policy per scope (`iam`), granting exactly its methods once {@link addScopePolicies} ran. */
@@ -124,11 +132,20 @@ export class ApiAuthorization extends Construct {
       });
     }
     const authorizer = this.authorizer;
+    if (props.apiKeyRequired && !authorizer) {
+      throw new Error(
+        `authMode ${auth.mode}: API keys (usage plans) need the Lambda authorizer of the jwt or cognito mode`,
+      );
+    }
     const protectedOptions: MethodOptions =
       auth.mode === 'iam'
         ? { authorizationType: AuthorizationType.IAM }
         : authorizer
-          ? { authorizer, authorizationType: AuthorizationType.CUSTOM }
+          ? {
+              authorizer,
+              authorizationType: AuthorizationType.CUSTOM,
+              ...(props.apiKeyRequired && { apiKeyRequired: true }),
+            }
           : { authorizationType: AuthorizationType.NONE };
     this.methodAuthorization = {
       scheme: auth.mode === 'iam' ? 'sigv4' : auth.mode === 'none' ? 'none' : 'bearer',
@@ -227,6 +244,7 @@ export class ApiAuthorization extends Construct {
       ),
     });
     const clients = this.createAgentClients(pool, resourceServer, auth.agentClients ?? [{ name: 'agents' }], scopes);
+    (this as { agentClients: Record<string, UserPoolClient> }).agentClients = clients;
     const domainPrefix =
       auth.domainPrefix ?? (auth.userPoolId ? undefined : `aif-${stageName.toLowerCase()}-${Aws.ACCOUNT_ID}`);
     if (domainPrefix) {

@@ -2,12 +2,14 @@ import { Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
+  ApiKeySourceType,
   AuthorizationType,
   EndpointType,
   type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
   type Method,
+  type MethodDeploymentOptions,
   type MethodOptions,
   ResponseType,
   RestApi,
@@ -66,6 +68,16 @@ export interface HttpApiProps<F extends string> {
    * @default 200
    */
   readonly throttleBurstLimit?: number;
+  /**
+   * Stricter throttles of single routes' methods, by operation id (the stage's `methodOptions`,
+   * for all callers together), each at most the stage's own. @default none
+   */
+  readonly methodThrottles?: Readonly<Record<string, { readonly rateLimit: number; readonly burstLimit: number }>>;
+  /**
+   * Where API Gateway takes a request's API key from for usage plans: `AUTHORIZER` — the
+   * `usageIdentifierKey` the Lambda authorizer answers. @default HEADER (API Gateway's; no method requires a key)
+   */
+  readonly apiKeySource?: 'AUTHORIZER';
   /**
    * How long access log events are kept.
    *
@@ -245,6 +257,7 @@ export class HttpApi<F extends string> extends Construct {
       // other stacks may own; this app does not take it over. See the APIG6 acknowledgement.
       cloudWatchRole: false,
       defaultMethodOptions: { authorizationType: AuthorizationType.NONE },
+      ...(props.apiKeySource === 'AUTHORIZER' && { apiKeySourceType: ApiKeySourceType.AUTHORIZER }),
       deployOptions: {
         stageName,
         accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
@@ -266,6 +279,7 @@ export class HttpApi<F extends string> extends Construct {
         ),
         throttlingRateLimit: props.throttleRateLimit ?? 100,
         throttlingBurstLimit: props.throttleBurstLimit ?? 200,
+        ...(props.methodThrottles && { methodOptions: methodThrottleOptions(props.routes, props.methodThrottles) }),
         metricsEnabled: true,
         tracingEnabled: true,
       },
@@ -376,6 +390,31 @@ export class HttpApi<F extends string> extends Construct {
       },
     );
   }
+}
+
+/**
+ * The stage's `methodOptions` for per-route throttles: `<resource path>/<METHOD>` of each named
+ * route (an `ANY` route: `/*`, every method of its resource; a GET route: its HEAD too).
+ *
+ * @throws {Error} when an operation id is not in the route table
+ */
+export function methodThrottleOptions(
+  routes: readonly RouteDefinition[],
+  throttles: Readonly<Record<string, { readonly rateLimit: number; readonly burstLimit: number }>>,
+): Record<string, MethodDeploymentOptions> {
+  const options: Record<string, MethodDeploymentOptions> = {};
+  for (const [operationId, throttle] of Object.entries(throttles)) {
+    const route = routes.find((r) => r.operationId === operationId);
+    if (!route) throw new Error(`methodThrottles: "${operationId}" is no operation of the route table`);
+    const verbs = route.method === 'ANY' ? ['*'] : route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
+    for (const verb of verbs) {
+      options[`${route.path}/${verb}`] = {
+        throttlingRateLimit: throttle.rateLimit,
+        throttlingBurstLimit: throttle.burstLimit,
+      };
+    }
+  }
+  return options;
 }
 
 function acknowledgePublicMethod(method: Method, what: string): void {

@@ -6,7 +6,9 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { functionManifest, functionNames, type HttpFunctionName, httpFunctionNames } from '../../functions/manifest';
+import { checkedRateLimits, holdsRateLimitsTable } from '../../functions/rate-limits';
 import { routes } from '../../functions/routes';
+import { formatRateLimits } from '../../shared/config';
 import type { AuthSettings } from '../app-context';
 import { ApiAuthorization, MAX_AUTHORIZER_CACHE_TTL_SECONDS } from '../constructs/api-authorization';
 import { AuthFailureAlarm } from '../constructs/audit-trail';
@@ -16,6 +18,8 @@ import { HealthCheck } from '../constructs/health-check';
 import { HttpApi } from '../constructs/http-api';
 import { createManifestFunction, type FunctionResources } from '../constructs/manifest-function';
 import type { NodeFunction } from '../constructs/node-function';
+import { type UsagePlanKey, UsagePlans } from '../constructs/usage-plans';
+import { DEFAULT_METHOD_THROTTLES, DEFAULT_USAGE_PLAN_TIERS, type LimitsContext } from '../limits-context';
 
 /** Props of the {@link ApiStack}. */
 export interface ApiStackProps extends StackProps {
@@ -96,6 +100,14 @@ export interface ApiStackProps extends StackProps {
    * @default 50
    */
   readonly authFailureAlarmThreshold?: number;
+  /**
+   * Rate limits (issue 11): the gateway's usage plans (tiers, a key per agent client), the stage's
+   * method throttles, and the functions' per-tenant RATE_LIMITS (`readLimitsContext`).
+   *
+   * @default usage plans in `cognito` mode with the default tiers, the default method throttles,
+   *   the route table's per-tenant limits
+   */
+  readonly limits?: LimitsContext;
 }
 
 /**
@@ -142,20 +154,24 @@ export class ApiStack extends Stack {
   readonly authorization: ApiAuthorization;
   /** 401/403 answers counted from the access log, and the alarm on their bursts. */
   readonly authFailures: AuthFailureAlarm;
+  /** The usage plans and the agent clients' API keys, when usage plans are on. */
+  readonly usagePlans?: UsagePlans;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const resources = functionResources(props);
     const auth = authSettings(props.auth);
+    const limits = limitsSettings(props.limits, auth);
     this.authorization = new ApiAuthorization(this, 'Authorization', {
       auth,
       routes,
       resources,
       stageName: props.stageName,
       logRetention,
+      apiKeyRequired: limits.usagePlans !== undefined,
     });
-    this.functions = this.createFunctions(resources, auth, props.eventRetention, logRetention);
+    this.functions = this.createFunctions(resources, auth, props.eventRetention, logRetention, limits);
 
     this.dispatcher = new Dispatcher(this, 'Dispatcher', {
       deliveryQueue: props.deliveryQueue,
@@ -175,7 +191,8 @@ export class ApiStack extends Stack {
     const errorCounting = functionNames.filter((name) => 'countsErrors' in functionManifest[name]);
     this.errorAlarms = new ErrorAlarms(this, 'ErrorAlarms', { serviceNames: errorCounting });
 
-    this.httpApi = this.createHttpApi(props, logRetention);
+    this.httpApi = this.createHttpApi(props, logRetention, limits);
+    if (limits.usagePlans) this.usagePlans = this.createUsagePlans(limits.usagePlans, auth);
 
     // Every 401/403, also those API Gateway answers without running code (no header, a cached policy).
     this.authFailures = new AuthFailureAlarm(this, 'AuthFailures', {
@@ -205,9 +222,11 @@ export class ApiStack extends Stack {
     auth: AuthSettings,
     eventRetention: Duration | undefined,
     logRetention: RetentionDays,
+    limits: LimitsContext,
   ): Record<HttpFunctionName, NodeFunction> {
     // Defence in depth: the functions check the caller again (the authorize middleware), unless open.
     const enforced = auth.mode === 'none' ? undefined : auth.mode === 'iam' ? 'iam' : 'token';
+    const rateLimits = formatRateLimits(checkedRateLimits(limits.rateLimits));
     const functions = {} as Record<HttpFunctionName, NodeFunction>;
     for (const name of httpFunctionNames) {
       functions[name] = createManifestFunction(this, toPascalCase(name), name, resources, {
@@ -215,6 +234,7 @@ export class ApiStack extends Stack {
         environment: {
           MAX_BODY_BYTES: String(MAX_BODY_BYTES),
           ...(enforced && { AUTH_ENFORCED: enforced }),
+          ...(rateLimits !== '' && holdsRateLimitsTable(name) && { RATE_LIMITS: rateLimits }),
           ...(name === 'system' && this.authorization.documentEnvironment),
           ...(name === 'events' && {
             EVENT_RETENTION_DAYS: String((eventRetention ?? Duration.days(30)).toDays()),
@@ -229,7 +249,11 @@ export class ApiStack extends Stack {
    * The REST API over {@link ApiStack.functions} (the system function as the `/{proxy+}` fallback),
    * with {@link ApiStack.authorization}'s method authorization and the stage's throttling.
    */
-  private createHttpApi(props: ApiStackProps, logRetention: RetentionDays): HttpApi<HttpFunctionName> {
+  private createHttpApi(
+    props: ApiStackProps,
+    logRetention: RetentionDays,
+    limits: LimitsContext,
+  ): HttpApi<HttpFunctionName> {
     const lambdas = Object.fromEntries(
       httpFunctionNames.map((name) => [name, this.functions[name].function]),
     ) as Record<HttpFunctionName, LambdaFunction>;
@@ -241,9 +265,56 @@ export class ApiStack extends Stack {
       stageName: props.stageName,
       throttleRateLimit: props.throttleRateLimit,
       throttleBurstLimit: props.throttleBurstLimit,
+      methodThrottles: limits.methodThrottles,
+      ...(limits.usagePlans && { apiKeySource: 'AUTHORIZER' as const }),
       logRetention,
     });
   }
+
+  /**
+   * The usage plans of the stage and an API key per agent client whose id is known at synth: in
+   * `cognito` mode every app client the stack creates (its tier from `keys` by client name, else
+   * the default tier); in `jwt` mode the client ids `keys` lists — an issuer's other clients have
+   * no key and are refused 403 by the gateway.
+   *
+   * @throws {Error} in `cognito` mode when `keys` names a client the stack does not create
+   */
+  private createUsagePlans(settings: NonNullable<LimitsContext['usagePlans']>, auth: AuthSettings): UsagePlans {
+    let keys: UsagePlanKey[];
+    if (auth.mode === 'cognito') {
+      const clients = this.authorization.agentClients;
+      const unknown = Object.keys(settings.keys).filter((name) => !Object.hasOwn(clients, name));
+      if (unknown.length > 0) {
+        throw new Error(
+          `usagePlanKeys names agent clients the stack does not create: ${unknown.join(', ')} (authAgentClients has ${Object.keys(clients).join(', ')})`,
+        );
+      }
+      keys = Object.entries(clients).map(([name, client]) => ({
+        name,
+        value: client.userPoolClientId,
+        tier: settings.keys[name] ?? settings.defaultTier,
+      }));
+    } else {
+      keys = Object.entries(settings.keys).map(([clientId, tier]) => ({ name: clientId, value: clientId, tier }));
+    }
+    return new UsagePlans(this, 'UsagePlans', { restApi: this.httpApi.restApi, settings, keys });
+  }
+}
+
+/**
+ * The limits in force: `limits`, or the defaults — usage plans with the default tiers in `cognito`
+ * mode (off otherwise: `jwt` clients are unknown to the stack), the default method throttles, no
+ * RATE_LIMITS overrides.
+ */
+function limitsSettings(limits: LimitsContext | undefined, auth: AuthSettings): LimitsContext {
+  if (limits) return limits;
+  return {
+    ...(auth.mode === 'cognito' && {
+      usagePlans: { tiers: DEFAULT_USAGE_PLAN_TIERS, defaultTier: 'standard', keys: {} },
+    }),
+    methodThrottles: DEFAULT_METHOD_THROTTLES,
+    rateLimits: {},
+  };
 }
 
 /** What the manifest functions and the authorizer are bound to: the stateful resources and their settings, defaults applied. */

@@ -31,6 +31,12 @@ export type AuthorizerResponse = {
   readonly principalId: string;
   readonly policyDocument: { readonly Version: '2012-10-17'; readonly Statement: PolicyStatement[] };
   readonly context: Readonly<Record<string, string>>;
+  /**
+   * The API key the request is metered under when the REST API's API key source is `AUTHORIZER`
+   * (usage plans, issue 11): the value of an API key in a usage plan. API Gateway ignores it with
+   * the `HEADER` source. See {@link usageIdentifierKeyOf}.
+   */
+  readonly usageIdentifierKey?: string;
 };
 
 /**
@@ -91,7 +97,8 @@ export function routeArns(route: ScopedRoute, api: MethodArn): string[] {
  * @param input.routes - the whole route table
  * @param input.methodArn - the called method (`event.methodArn`); only its API and stage are used
  * @param input.unknownPaths - also allow the methods of no route (the fallback) @default false
- * @returns principalId = the principal; context = {@link principalContext}
+ * @returns principalId = the principal; context = {@link principalContext}; usageIdentifierKey =
+ *   {@link usageIdentifierKeyOf} (the usage plans' API key)
  * @throws {Error} when `methodArn` is malformed (→ 500 AUTHORIZER_FAILURE, never an allow)
  */
 export function authorizerResponse(input: {
@@ -119,7 +126,20 @@ export function authorizerResponse(input: {
     principalId: input.principal.principal,
     policyDocument: { Version: '2012-10-17', Statement },
     context: principalContext(input.principal),
+    usageIdentifierKey: usageIdentifierKeyOf(input.principal),
   };
+}
+
+/**
+ * The API key a principal's requests are metered under by the gateway's usage plans: its OAuth
+ * client id (`client_id`: one key per agent client, as infra creates one per Cognito app client),
+ * else — a token without `client_id` — its subject. Only a key that exists in a usage plan admits
+ * the request when the methods require API keys; any other value is refused 403 by API Gateway.
+ *
+ * @example usageIdentifierKeyOf({ principal: 'agent-1', clientId: '4f1b…', … }) // '4f1b…'
+ */
+export function usageIdentifierKeyOf(principal: Pick<Principal, 'principal' | 'clientId'>): string {
+  return principal.clientId ?? principal.principal;
 }
 
 /**

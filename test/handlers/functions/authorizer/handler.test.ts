@@ -126,7 +126,7 @@ describe('authorizer handler', () => {
       expect(principalFromContext(result.context)?.scopes).toEqual(['contracts:read']);
     });
 
-    it('passes the principal as string-only context', async () => {
+    it('passes the principal as string-only context, and its client id as the usage plans’ key', async () => {
       // Prepare
       const token = await signToken(key, { scope: 'mesh:read', tenant: 't1', jti: 'tok-9', client_id: 'c1' });
 
@@ -135,6 +135,7 @@ describe('authorizer handler', () => {
 
       // Assess
       expect(result.principalId).toBe('agent-1');
+      expect(result.usageIdentifierKey).toBe('c1');
       expect(result.context).toEqual({
         tenant: 't1',
         principal: 'agent-1',

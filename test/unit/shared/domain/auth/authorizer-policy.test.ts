@@ -171,6 +171,20 @@ describe('authorizer-policy', () => {
       });
     });
 
+    it('meters the request under the client id (usage plans), or the subject when the token has no client', () => {
+      // Act
+      const withClient = authorizerResponse({
+        principal: { ...principalWith([]), clientId: '4f1b2c3d4e5f6a7b8c9d0e1f2a' },
+        routes,
+        methodArn: METHOD_ARN,
+      });
+      const withoutClient = authorizerResponse({ principal: principalWith([]), routes, methodArn: METHOD_ARN });
+
+      // Assess
+      expect(withClient.usageIdentifierKey).toBe('4f1b2c3d4e5f6a7b8c9d0e1f2a');
+      expect(withoutClient.usageIdentifierKey).toBe('agent-1');
+    });
+
     it('stays small with every scope of the route table: under 8 KiB of JSON', () => {
       // Act
       const bytes = JSON.stringify(
