@@ -293,11 +293,18 @@ export type LocalOverhead = { routedNs: number; directNs: number; ratio: number;
 
 /**
  * The router's overhead in local mode: the same GET sent sequentially with `fetch` (keep-alive) to
- * the local runner's `/v1/mesh/echo/...` (local server → proxy event → mesh handler → MeshRouter →
- * SafeHttpClient → echo) and straight to the echo instance, in interleaved rounds; medians per request.
+ * the local runner's `/v1/mesh/echo/...` (local server → proxy event → mesh handler with its rate
+ * limit's conditional write on dynalite → MeshRouter → SafeHttpClient → echo) and straight to the
+ * echo instance, in interleaved rounds; medians per request.
  */
 export async function benchLocalRouterOverhead(options: MeshBenchOptions): Promise<LocalOverhead> {
-  const server = await startLocalServer({ port: 0, healthCheckIntervalMs: 0 });
+  // routeCall's per-tenant limit (50/s) would refuse most of these back-to-back calls; it is raised
+  // far above them, so its conditional write stays in every routed request's cost.
+  const server = await startLocalServer({
+    port: 0,
+    healthCheckIntervalMs: 0,
+    settings: { RATE_LIMITS: 'routeCall=1000/100000' },
+  });
   const echo = await startEchoService(0, 'echo-1');
   try {
     const registered = await fetch(`${server.url}/v1/services`, {

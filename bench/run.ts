@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: cold start, bundle size, warm route overhead, validator throughput, the event
- * bus (PutEvents calls, re-sent entries, local publish-to-delivery throughput) and the service mesh
- * (DynamoDB calls per routed request, breaker decision cost, local subscription-rules overhead), each as a ratio of
+ * bus (PutEvents calls, re-sent entries, local publish-to-delivery throughput), the service mesh
+ * (DynamoDB calls per routed request, breaker decision cost, local subscription-rules overhead) and
+ * the rate limiter (requests admitted ÷ allowed under concurrency), each as a ratio of
  * arms measured side by side in this one run (interleaved, medians) or as a count against its exact
  * target. It prints every target and whether it is met, and always exits 0 (targets are reported,
  * not enforced).
@@ -9,8 +10,10 @@
  * Knobs (environment): BENCH_COLD_ROUNDS (default 20), BENCH_WARM_ROUNDS (40 batches of
  * BENCH_WARM_BATCH = 500 calls per arm), BENCH_THROUGHPUT_ROUNDS (30 batches of ~10 ms per arm),
  * BENCH_EVENT_BUS_ROUNDS (10 rounds of BENCH_EVENT_BUS_EVENTS = 2000 events per arm),
- * BENCH_MESH_ROUNDS (10 rounds of BENCH_MESH_REQUESTS = 200 routed and direct requests per arm).
- * The service mesh section runs on its own with `npx tsx bench/mesh.ts`.
+ * BENCH_MESH_ROUNDS (10 rounds of BENCH_MESH_REQUESTS = 200 routed and direct requests per arm),
+ * BENCH_RATE_LIMIT_MS (2000 ms of 10 concurrent clients per rate-limit arm).
+ * The service mesh and rate-limit sections run on their own with `npx tsx bench/mesh.ts` and
+ * `npx tsx bench/rate-limits.ts`.
  */
 import {
   BENCH_FUNCTION_SETTINGS,
@@ -59,6 +62,7 @@ const EVENT_BUS = {
   failureRate: 0.2,
 };
 const MESH = { rounds: intEnv('BENCH_MESH_ROUNDS', 10), requests: intEnv('BENCH_MESH_REQUESTS', 200) };
+const RATE_LIMITS = { clients: 10, instances: 4, durationMs: intEnv('BENCH_RATE_LIMIT_MS', 2000) };
 const NON_SDK_PACKAGE_LIMIT = 100_000;
 
 const rows: TargetRow[] = [];
@@ -99,6 +103,7 @@ await warmRoute();
 await validatorThroughput();
 await eventBus();
 await serviceMesh();
+await rateLimits();
 
 log('## Summary');
 log();
@@ -493,4 +498,11 @@ async function serviceMesh(): Promise<void> {
   log('## 6. Service mesh');
   log();
   rows.push(...(await reportMesh(MESH, log)));
+}
+
+async function rateLimits(): Promise<void> {
+  const { reportRateLimits } = await import('./rate-limits');
+  log('## 7. Rate limits');
+  log();
+  rows.push(...(await reportRateLimits(RATE_LIMITS, log)));
 }
