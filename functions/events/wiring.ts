@@ -81,6 +81,7 @@ export function awsEventBusParts(config: Config, subscriptions: SubscriptionRepo
     replayer: new EventBridgeReplayer(eventBridge, {
       archiveArn: requireSetting(config, 'EVENT_ARCHIVE_ARN'),
       eventBusArn: requireSetting(config, 'EVENT_BUS_ARN'),
+      namePrefix: config.SUBSCRIPTION_RULE_PREFIX,
       ruleArnsFor: async (tenant, eventTypes) =>
         (await subscriptions.list(tenant))
           .filter((s) => s.ruleArn && (!eventTypes || eventTypes.includes(s.eventType)))

@@ -101,6 +101,7 @@ export function createManifestFunction(
     bindReplays(fn, {
       eventBus: need(resources.eventBus, name, 'eventBus'),
       archive: need(resources.archive, name, 'archive'),
+      namePrefix: resources.subscriptionRulePrefix ?? 'aif-sub-',
     });
   }
   return node;

@@ -494,6 +494,30 @@ describe('ApiStack', () => {
       });
     });
   });
+  describe('least privilege', () => {
+    it('grants no function dynamodb:Scan (every deployed read is by key or a Query)', () => {
+      const policies = [...Object.values(apiTemplate.findResources('AWS::IAM::Policy'))] as CfnResource[];
+      const actions = policies.flatMap((p) =>
+        (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.flatMap((s) => [s.Action].flat()),
+      );
+
+      expect(actions.length).toBeGreaterThan(0);
+      expect(actions).not.toContain('dynamodb:Scan');
+    });
+
+    it('lets the system function read only the tables its health check pings, and write the audit trail', () => {
+      const resources = statementsOfFunction(functionLogicalIds.system)
+        .filter((s) => [s.Action].flat().some((a) => String(a).startsWith('dynamodb:')))
+        .flatMap((s) => [s.Resource].flat());
+      const text = JSON.stringify(resources);
+
+      expect(text).toMatch(/Contracts/);
+      expect(text).toMatch(/Errors/);
+      expect(text).toMatch(/Audit/);
+      expect(text).not.toMatch(/Delivery|Events|Mesh/);
+    });
+  });
+
   describe('events function', () => {
     it('gets its tables, the bus, the queues, the archive and the rule prefix as environment variables', () => {
       // Prepare
@@ -552,7 +576,7 @@ describe('ApiStack', () => {
       });
     });
 
-    it('starts replays only from the archive to the bus, and reads replays', () => {
+    it('starts replays only from the archive to the bus, and reads replays — only this stack’s (replay/<rule prefix>*)', () => {
       // Prepare
       const busLogicalId = stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus);
       const archiveLogicalId = stateful.getLogicalId(stateful.eventArchive.node.defaultChild as CfnArchive);
@@ -566,7 +590,7 @@ describe('ApiStack', () => {
             { Ref: 'AWS::Region' },
             ':',
             { Ref: 'AWS::AccountId' },
-            ':replay/*',
+            ':replay/aif-test-sub-*',
           ],
         ],
       };

@@ -936,7 +936,7 @@ describe('events handler', () => {
         ExpressionAttributeValues: { ':pk': 'SUBSCRIPTION#default' },
       });
       expect(eventBridge.commandCalls(StartReplayCommand)[0]?.args[0].input).toEqual({
-        ReplayName: replayPhysicalName('default', 'orders-fix'),
+        ReplayName: replayPhysicalName('aif-test-sub-', 'default', 'orders-fix'),
         Description: '{"principal":"anonymous","eventTypes":["order.created"]}',
         EventSourceArn: ARCHIVE_ARN,
         EventStartTime: new Date(range.from),
@@ -963,21 +963,25 @@ describe('events handler', () => {
   describe('GET /v1/replays/{name}', () => {
     it("maps DescribeReplay's answer, and answers 404 for an unknown replay", async () => {
       // Prepare
-      eventBridge.on(DescribeReplayCommand, { ReplayName: replayPhysicalName('default', 'orders-fix') }).resolves({
-        ReplayName: replayPhysicalName('default', 'orders-fix'),
-        State: 'COMPLETED',
-        Description: '{"principal":"anonymous","eventTypes":["order.created","order.cancelled"]}',
-        EventStartTime: new Date('2026-11-01T00:00:00Z'),
-        EventEndTime: new Date('2026-11-02T00:00:00Z'),
-        ReplayStartTime: new Date('2026-11-30T10:00:00Z'),
-        ReplayEndTime: new Date('2026-11-30T10:05:00Z'),
-      });
-      eventBridge.on(DescribeReplayCommand, { ReplayName: replayPhysicalName('default', 'nope') }).rejects(
-        Object.assign(new Error('Replay nope does not exist'), {
-          name: 'ResourceNotFoundException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+      eventBridge
+        .on(DescribeReplayCommand, { ReplayName: replayPhysicalName('aif-test-sub-', 'default', 'orders-fix') })
+        .resolves({
+          ReplayName: replayPhysicalName('aif-test-sub-', 'default', 'orders-fix'),
+          State: 'COMPLETED',
+          Description: '{"principal":"anonymous","eventTypes":["order.created","order.cancelled"]}',
+          EventStartTime: new Date('2026-11-01T00:00:00Z'),
+          EventEndTime: new Date('2026-11-02T00:00:00Z'),
+          ReplayStartTime: new Date('2026-11-30T10:00:00Z'),
+          ReplayEndTime: new Date('2026-11-30T10:05:00Z'),
+        });
+      eventBridge
+        .on(DescribeReplayCommand, { ReplayName: replayPhysicalName('aif-test-sub-', 'default', 'nope') })
+        .rejects(
+          Object.assign(new Error('Replay nope does not exist'), {
+            name: 'ResourceNotFoundException',
+            $metadata: { httpStatusCode: 400 },
+          }),
+        );
       const get = (name: string) =>
         call({ method: 'GET', path: `/v1/replays/${name}`, resource: '/v1/replays/{name}', pathParameters: { name } });
 
