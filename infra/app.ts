@@ -1,6 +1,7 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readAppContext } from './app-context';
+import { readNetworkSettings } from './network-context';
 import { ApiStack } from './stacks/api-stack';
 import { StatefulStack } from './stacks/stateful-stack';
 
@@ -46,6 +47,7 @@ export function composeApp(app: App): ComposedApp {
     auth: context.auth,
     auditRetentionDays: context.auditRetention,
     authFailureAlarmThreshold: context.authFailureAlarmThreshold,
+    network: readNetworkSettings(app.node),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stateful, api };

@@ -9,6 +9,7 @@ import { functionManifest, functionNames, type HttpFunctionName, httpFunctionNam
 import { routes } from '../../functions/routes';
 import type { AuthSettings } from '../app-context';
 import { ApiAuthorization, MAX_AUTHORIZER_CACHE_TTL_SECONDS } from '../constructs/api-authorization';
+import { ApiNetwork, restApiNetworkOptions } from '../constructs/api-network';
 import { AuthFailureAlarm } from '../constructs/audit-trail';
 import { Dispatcher } from '../constructs/dispatcher';
 import { ErrorAlarms } from '../constructs/error-alarms';
@@ -16,6 +17,7 @@ import { HealthCheck } from '../constructs/health-check';
 import { HttpApi } from '../constructs/http-api';
 import { createManifestFunction, type FunctionResources } from '../constructs/manifest-function';
 import type { NodeFunction } from '../constructs/node-function';
+import { DEFAULT_WAF, type NetworkSettings } from '../network-context';
 
 /** Props of the {@link ApiStack}. */
 export interface ApiStackProps extends StackProps {
@@ -96,6 +98,13 @@ export interface ApiStackProps extends StackProps {
    * @default 50
    */
   readonly authFailureAlarmThreshold?: number;
+  /**
+   * How the API is reached: the WAF web ACL (on by default), an optional custom domain with mTLS
+   * (which disables the execute-api endpoint), an optional source-IP allowlist (`readNetworkSettings`).
+   *
+   * @default { waf: DEFAULT_WAF }
+   */
+  readonly network?: NetworkSettings;
 }
 
 /**
@@ -142,6 +151,8 @@ export class ApiStack extends Stack {
   readonly authorization: ApiAuthorization;
   /** 401/403 answers counted from the access log, and the alarm on their bursts. */
   readonly authFailures: AuthFailureAlarm;
+  /** The web ACL and custom domain around the stage. */
+  readonly network: ApiNetwork;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -175,7 +186,9 @@ export class ApiStack extends Stack {
     const errorCounting = functionNames.filter((name) => 'countsErrors' in functionManifest[name]);
     this.errorAlarms = new ErrorAlarms(this, 'ErrorAlarms', { serviceNames: errorCounting });
 
-    this.httpApi = this.createHttpApi(props, logRetention);
+    const network = props.network ?? { waf: DEFAULT_WAF };
+    this.httpApi = this.createHttpApi(props, logRetention, restApiNetworkOptions(network, auth.mode));
+    this.network = new ApiNetwork(this, 'Network', { restApi: this.httpApi.restApi, settings: network });
 
     // Every 401/403, also those API Gateway answers without running code (no header, a cached policy).
     this.authFailures = new AuthFailureAlarm(this, 'AuthFailures', {
@@ -229,7 +242,11 @@ export class ApiStack extends Stack {
    * The REST API over {@link ApiStack.functions} (the system function as the `/{proxy+}` fallback),
    * with {@link ApiStack.authorization}'s method authorization and the stage's throttling.
    */
-  private createHttpApi(props: ApiStackProps, logRetention: RetentionDays): HttpApi<HttpFunctionName> {
+  private createHttpApi(
+    props: ApiStackProps,
+    logRetention: RetentionDays,
+    networkOptions: ReturnType<typeof restApiNetworkOptions>,
+  ): HttpApi<HttpFunctionName> {
     const lambdas = Object.fromEntries(
       httpFunctionNames.map((name) => [name, this.functions[name].function]),
     ) as Record<HttpFunctionName, LambdaFunction>;
@@ -242,6 +259,7 @@ export class ApiStack extends Stack {
       throttleRateLimit: props.throttleRateLimit,
       throttleBurstLimit: props.throttleBurstLimit,
       logRetention,
+      ...networkOptions,
     });
   }
 }
