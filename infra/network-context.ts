@@ -26,6 +26,13 @@ export type DomainSettings = {
   certificateArn: string;
   /** The truststore, `s3://<bucket>/<key>` (PEM bundle of the client CAs); absent: TLS without client certificates. */
   truststore?: { bucket: string; key: string; version?: string };
+  /**
+   * Accept only access tokens bound to the caller's client certificate (RFC 8705 `cnf.x5t#S256`;
+   * context `mtlsBindTokens=true`, needs the truststore). The authorizer's answers are then not
+   * cached: API Gateway keys its cache by the token alone, which would let a stolen token in
+   * through another certificate.
+   */
+  bindTokens?: boolean;
 };
 
 /** How the API is reached: WAF, an optional custom domain with mTLS, and an optional source allowlist. */
@@ -88,7 +95,12 @@ function readDomain(node: Node): DomainSettings | undefined {
   const domainName = stringOf(node, 'domainName');
   const certificateArn = stringOf(node, 'domainCertificateArn');
   const truststoreUri = stringOf(node, 'mtlsTruststoreUri');
-  if (!domainName && !certificateArn && !truststoreUri) return undefined;
+  if (!domainName && !certificateArn && !truststoreUri) {
+    if (node.tryGetContext('mtlsBindTokens') !== undefined) {
+      throw new Error('Context "mtlsBindTokens" needs a custom domain with mutual TLS ("domainName", "mtlsTruststoreUri")');
+    }
+    return undefined;
+  }
   if (!domainName || !certificateArn) {
     throw new Error(
       'Context "domainName" and "domainCertificateArn" go together (an ACM certificate for the domain, in the stack\'s region)',
@@ -97,7 +109,11 @@ function readDomain(node: Node): DomainSettings | undefined {
   if (!ACM_ARN.test(certificateArn)) {
     throw new Error(`Context "domainCertificateArn" must be an ACM certificate ARN, got "${certificateArn}"`);
   }
-  if (!truststoreUri) return { domainName, certificateArn };
+  const bindTokens = String(node.tryGetContext('mtlsBindTokens') ?? 'false') === 'true';
+  if (!truststoreUri) {
+    if (bindTokens) throw new Error('Context "mtlsBindTokens" needs mutual TLS: set "mtlsTruststoreUri" too');
+    return { domainName, certificateArn };
+  }
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(truststoreUri);
   if (!match) throw new Error(`Context "mtlsTruststoreUri" must be s3://<bucket>/<key>, got "${truststoreUri}"`);
   const version = stringOf(node, 'mtlsTruststoreVersion');
@@ -105,6 +121,7 @@ function readDomain(node: Node): DomainSettings | undefined {
     domainName,
     certificateArn,
     truststore: { bucket: match[1] as string, key: match[2] as string, ...(version && { version }) },
+    ...(bindTokens && { bindTokens }),
   };
 }
 

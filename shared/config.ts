@@ -124,6 +124,15 @@ const ConfigSchema = z.object({
   /** Clock skew accepted on `exp` and `nbf`, seconds. */
   AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(60).default(30),
   /** The authorizer result TTL API Gateway is configured with, seconds (0–3600; the gateway wiring sets it). */
+  /**
+   * Require certificate-bound access tokens (RFC 8705): `cnf["x5t#S256"]` must match the request's
+   * mutual-TLS client certificate. Infra sets it with context `mtlsBindTokens=true` (needs an mTLS
+   * domain) and then caches no authorizer answer: the cache is keyed by the token alone.
+   */
+  AUTH_BIND_CLIENT_CERTIFICATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   AUTH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
   /** Endpoint override for DynamoDB (dynalite locally, LocalStack…); the SDK also reads AWS_ENDPOINT_URL(_DYNAMODB) itself. */
   DYNAMODB_ENDPOINT: z.url().optional(),

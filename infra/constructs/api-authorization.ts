@@ -41,6 +41,11 @@ export interface ApiAuthorizationProps {
   readonly stageName?: string;
   /** @default - NodeFunction's default (one month) */
   readonly logRetention?: RetentionDays;
+  /**
+   * Require certificate-bound tokens (RFC 8705; an mTLS custom domain): the authorizer gets
+   * AUTH_BIND_CLIENT_CERTIFICATE and its answers are not cached (the cache key is the token alone). @default false
+   */
+  readonly bindClientCertificate?: boolean;
 }
 
 /** Largest authorizer result TTL API Gateway accepts, seconds. */
@@ -99,8 +104,10 @@ export class ApiAuthorization extends Construct {
       }
     }
     if (auth.mode === 'jwt' || auth.mode === 'cognito') {
+      const cacheTtl = props.bindClientCertificate ? Duration.seconds(0) : auth.cacheTtl;
       const environment: Record<string, string> = {
-        AUTH_CACHE_TTL_SECONDS: String(auth.cacheTtl.toSeconds()),
+        AUTH_CACHE_TTL_SECONDS: String(cacheTtl.toSeconds()),
+        ...(props.bindClientCertificate && { AUTH_BIND_CLIENT_CERTIFICATE: 'true' }),
         ...(auth.algorithms && { AUTH_ALGORITHMS: auth.algorithms.join(',') }),
         ...(auth.tenantClaim && { AUTH_TENANT_CLAIM: auth.tenantClaim }),
       };
@@ -120,7 +127,7 @@ export class ApiAuthorization extends Construct {
       this.authorizer = new RequestAuthorizer(this, 'RequestAuthorizer', {
         handler: this.authorizerFunction.function,
         identitySources: [IdentitySource.header('Authorization')],
-        resultsCacheTtl: auth.cacheTtl,
+        resultsCacheTtl: cacheTtl,
       });
     }
     const authorizer = this.authorizer;

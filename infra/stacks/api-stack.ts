@@ -159,12 +159,14 @@ export class ApiStack extends Stack {
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const resources = functionResources(props);
     const auth = authSettings(props.auth);
+    const network = props.network ?? { waf: DEFAULT_WAF };
     this.authorization = new ApiAuthorization(this, 'Authorization', {
       auth,
       routes,
       resources,
       stageName: props.stageName,
       logRetention,
+      bindClientCertificate: network.domain?.bindTokens === true,
     });
     this.functions = this.createFunctions(resources, auth, props.eventRetention, logRetention);
 
@@ -186,7 +188,6 @@ export class ApiStack extends Stack {
     const errorCounting = functionNames.filter((name) => 'countsErrors' in functionManifest[name]);
     this.errorAlarms = new ErrorAlarms(this, 'ErrorAlarms', { serviceNames: errorCounting });
 
-    const network = props.network ?? { waf: DEFAULT_WAF };
     this.httpApi = this.createHttpApi(props, logRetention, restApiNetworkOptions(network, auth.mode));
     this.network = new ApiNetwork(this, 'Network', { restApi: this.httpApi.restApi, settings: network });
 

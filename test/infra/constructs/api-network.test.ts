@@ -93,6 +93,35 @@ describe('ApiNetwork', () => {
     });
   });
 
+  describe('with certificate-bound tokens (mtlsBindTokens)', () => {
+    it('tells the authorizer to check cnf.x5t#S256 and caches none of its answers (the cache key is the token alone)', () => {
+      const { template } = synth({
+        domainName: 'api.example.com',
+        domainCertificateArn: CERTIFICATE,
+        mtlsTruststoreUri: 's3://aif-truststore/clients.pem',
+        mtlsBindTokens: 'true',
+      });
+      const authorizers = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+        (f) =>
+          (f as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment
+            .Variables.POWERTOOLS_SERVICE_NAME === 'authorizer',
+      ) as Array<{ Properties: { Environment: { Variables: Record<string, unknown> } } }>;
+
+      expect(authorizers[0]?.Properties.Environment.Variables).toMatchObject({
+        AUTH_BIND_CLIENT_CERTIFICATE: 'true',
+        AUTH_CACHE_TTL_SECONDS: '0',
+      });
+      template.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 0 });
+    });
+
+    it('needs mutual TLS', () => {
+      expect(() => synth({ mtlsBindTokens: 'true' })).toThrow(/needs a custom domain with mutual TLS/);
+      expect(() =>
+        synth({ domainName: 'api.example.com', domainCertificateArn: CERTIFICATE, mtlsBindTokens: 'true' }),
+      ).toThrow(/needs mutual TLS: set "mtlsTruststoreUri"/);
+    });
+  });
+
   describe('with allowedSourceCidrs', () => {
     it('allows invoking and denies every other source address in the resource policy', () => {
       const { template } = synth({ allowedSourceCidrs: '203.0.113.0/24, 2001:db8::/32' });
