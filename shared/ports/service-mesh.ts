@@ -62,6 +62,13 @@ export interface ServiceRegistry {
    */
   deregister(id: string, expected?: ExpectedRevision, by?: Deregistrant): Promise<boolean>;
   /**
+   * Removes an instance as `deregister` does, answering the removed instance (to give its quota
+   * slots back).
+   *
+   * @returns the removed instance; undefined when there was none, or it is another tenant's
+   */
+  remove(id: string, expected?: ExpectedRevision, by?: Deregistrant): Promise<ServiceInstance | undefined>;
+  /**
    * Records a health check result in one write.
    *
    * @returns the status before (to detect changes)
@@ -79,6 +86,12 @@ export type StoredRoutingRule = RoutingRule & { owner: Owner };
 export interface RoutingRuleRepository {
   /** Stores (replaces) `owner.tenant`'s rule with the rule's id. */
   put(rule: RoutingRule, owner: Owner): Promise<{ created: boolean }>;
+  /**
+   * Replaces `owner.tenant`'s rule with the rule's id only if one is stored (one conditional write).
+   *
+   * @returns false when the tenant has no rule under the id (nothing written)
+   */
+  replace(rule: RoutingRule, owner: Owner): Promise<boolean>;
   get(tenant: string, id: string): Promise<StoredRoutingRule | undefined>;
   list(tenant: string): Promise<StoredRoutingRule[]>;
   delete(tenant: string, id: string): Promise<boolean>;

@@ -18,6 +18,14 @@ import type {
   ServiceRegistry,
   StoredRoutingRule,
 } from '../ports/service-mesh';
+import {
+  checkMetadataSize,
+  deleteRuleCounted,
+  type MeshQuotaDeps,
+  putRuleCounted,
+  registerCounted,
+  releaseInstance,
+} from './mesh-quotas';
 
 /** The scope that lets a caller claim an instance status, and act on any instance of its tenant. */
 export const MESH_ADMIN_SCOPE = 'mesh:admin';
@@ -32,7 +40,7 @@ export type MeshDeps = {
   clock: Clock;
   /** Which endpoint hosts are allowed (SSRF; local mode allows loopback). */
   outboundRules: OutboundAddressRules;
-};
+} & MeshQuotaDeps;
 
 /**
  * Registers an instance, or re-registers it (a heartbeat: same id, fields replaced, revision + 1),
@@ -53,9 +61,11 @@ export type MeshDeps = {
  * @throws {NotOwnerError} 403 when another tenant holds the service name
  * @throws {InstanceOwnedError} 409 when another principal registered the instance id
  * @throws {RevisionMismatchError} when the revision does not hold
+ * @throws {QuotaExceededError} 409 when the metadata's JSON exceeds `instanceMetadataBytes`, or a
+ *   new instance finds `instancesPerTenant` or `instancesPerService` full (see `registerCounted`)
  */
 export async function registerInstance(
-  deps: Pick<MeshDeps, 'claims' | 'registry' | 'clock' | 'outboundRules'>,
+  deps: Pick<MeshDeps, 'claims' | 'registry' | 'clock' | 'outboundRules' | 'quotas' | 'limits'>,
   caller: Principal,
   body: unknown,
   expected: ExpectedRevision = UNCONDITIONAL,
@@ -76,6 +86,7 @@ export async function registerInstance(
     throw new ValidationError(`The registration has ${problems.length} problem(s)`, problems);
   }
   const { lastHealthCheck, ...registration } = parsed.data;
+  checkMetadataSize(deps.limits, registration.metadata);
   if (registration.status !== 'unknown') {
     requireScope(caller, MESH_ADMIN_SCOPE, `Claiming the status "${registration.status}"`);
   }
@@ -92,7 +103,7 @@ export async function registerInstance(
   const now = deps.clock.now().toISOString();
   const owner = ownerOf(caller);
   await deps.claims.claim(registration.name, owner, now);
-  const { instance, created } = await deps.registry.register(registration, owner, now, expected);
+  const { instance, created } = await registerCounted(deps, registration, owner, now, expected);
   return { instance, outcome: created ? 'created' : 'replaced', warnings };
 }
 
@@ -106,7 +117,7 @@ export async function registerInstance(
  * @throws {RevisionMismatchError} when the revision does not hold
  */
 export async function deregisterInstance(
-  deps: Pick<MeshDeps, 'registry'>,
+  deps: Pick<MeshDeps, 'registry' | 'quotas' | 'limits'>,
   caller: Principal,
   id: string,
   expected: ExpectedRevision = UNCONDITIONAL,
@@ -114,7 +125,9 @@ export async function deregisterInstance(
   const by = holdsScope(caller, MESH_ADMIN_SCOPE)
     ? { tenant: caller.tenant }
     : { tenant: caller.tenant, principal: caller.principal };
-  if (!(await deps.registry.deregister(id, expected, by))) throw new NotFoundError(`No instance ${id}`);
+  const removed = await deps.registry.remove(id, expected, by);
+  if (!removed) throw new NotFoundError(`No instance ${id}`);
+  await releaseInstance(deps, removed);
 }
 
 /** The instances of the caller's tenant; with `service`, of that service only. */
@@ -137,9 +150,10 @@ export async function listInstances(
  *
  * @throws {ValidationError} naming every problem
  * @throws {NotOwnerError} 403 when another tenant holds the target service's name
+ * @throws {QuotaExceededError} 409 when a new rule finds `routingRulesPerTenant` full
  */
 export async function putRoutingRule(
-  deps: Pick<MeshDeps, 'rules' | 'claims' | 'clock'>,
+  deps: Pick<MeshDeps, 'rules' | 'claims' | 'clock' | 'quotas' | 'limits'>,
   caller: Principal,
   body: unknown,
 ): Promise<{ rule: StoredRoutingRule; outcome: Extract<WriteOutcome, 'created' | 'replaced'> }> {
@@ -178,7 +192,7 @@ export async function putRoutingRule(
   }
   const owner = ownerOf(caller);
   await deps.claims.claim(parsed.data.targetService, owner, deps.clock.now().toISOString());
-  const { created } = await deps.rules.put(parsed.data, owner);
+  const { created } = await putRuleCounted(deps, parsed.data, owner);
   return { rule: { ...parsed.data, owner }, outcome: created ? 'created' : 'replaced' };
 }
 
@@ -209,8 +223,12 @@ async function zeroWeightSplit(
  *
  * @throws {NotFoundError} when the tenant has none under the id (another tenant's rule is not there)
  */
-export async function deleteRoutingRule(deps: Pick<MeshDeps, 'rules'>, caller: Principal, id: string): Promise<void> {
-  if (!(await deps.rules.delete(caller.tenant, id))) throw new NotFoundError(`No routing rule ${id}`);
+export async function deleteRoutingRule(
+  deps: Pick<MeshDeps, 'rules' | 'quotas' | 'limits'>,
+  caller: Principal,
+  id: string,
+): Promise<void> {
+  if (!(await deleteRuleCounted(deps, caller.tenant, id))) throw new NotFoundError(`No routing rule ${id}`);
 }
 
 /**

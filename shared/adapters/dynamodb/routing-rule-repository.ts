@@ -62,6 +62,33 @@ export class DynamoDbRoutingRuleRepository implements RoutingRuleRepository {
   }
 
   /**
+   * Replaces `owner.tenant`'s rule with the rule's id, only if one is stored (PutItem conditional
+   * on `attribute_exists(pk)`): a replacement takes no routing-rule quota slot, so it must never
+   * create a rule.
+   *
+   * @returns false when the tenant has no rule under the id (nothing written)
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example if (!(await rules.replace(rule, ownerOf(caller)))) await rules.put(rule, ownerOf(caller));
+   */
+  async replace(rule: RoutingRule, owner: Owner): Promise<boolean> {
+    return inTable(
+      this.tableName,
+      async () => {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: toItem(rule, owner),
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'pk' },
+          }),
+        );
+        return true;
+      },
+      () => false,
+    );
+  }
+
+  /**
    * Reads one of the tenant's rules, strongly consistent.
    *
    * @returns the rule, or undefined when the tenant has none under the id

@@ -10,7 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsMeshHandler } from '../../../../functions/mesh/wiring';
 import { apiEvent, lambdaContext } from '../../../support/events';
 import { testFunctionBase } from '../../../support/handler-env';
@@ -83,11 +83,24 @@ const instanceUpdate = () =>
     .map((c) => c.args[0].input)
     .find((input) => input.Key?.pk === 'INSTANCE');
 
-/** The claim of `orders` succeeds (it is free, or the caller's tenant's). */
-const claimSucceeds = (name = 'orders') =>
-  ddb.on(UpdateCommand, { Key: { pk: `SERVICE#${name}`, sk: 'CLAIM' } }).resolves({});
+/** The claim of `orders` succeeds (it is free, or the caller's tenant's), and so do the tenant's quota counters. */
+const claimSucceeds = (name = 'orders') => {
+  quotasFree();
+  return ddb.on(UpdateCommand, { Key: { pk: `SERVICE#${name}`, sk: 'CLAIM' } }).resolves({});
+};
+
+/** Every quota counter of the caller's tenant has room (its conditional ADD succeeds). */
+const quotasFree = () => {
+  for (const sk of ['instancesPerTenant', 'instancesPerService#orders', 'routingRulesPerTenant'])
+    ddb.on(UpdateCommand, { Key: { pk: 'QUOTA#default', sk } }).resolves({});
+};
 
 describe('mesh handler', () => {
+  beforeEach(() => {
+    // Nothing stored unless a test says so (a registration first reads whether the id is the caller's).
+    ddb.on(GetCommand).resolves({});
+  });
+
   afterEach(() => {
     ddb.reset();
   });
