@@ -3,6 +3,7 @@ import type { ExpectedRevision } from '../domain/expected-revision';
 import type { BreakerConfig, BreakerState } from '../domain/mesh/circuit-breaker';
 import type { RoutingRule } from '../domain/mesh/routing-rule';
 import type { InstanceStatus, ServiceInstance } from '../domain/mesh/service-instance';
+import type { Page, PageRequest } from './contract-repository';
 
 /**
  * Service names, shared by every tenant: the first tenant to register an instance, a routing rule
@@ -76,6 +77,19 @@ export interface ServiceRegistry {
   recordHealth(id: string, check: NonNullable<ServiceInstance['lastHealthCheck']>): Promise<InstanceStatus | undefined>;
 }
 
+/**
+ * Pages of one tenant's instances (with `name`, of one of its services) in id order, for the
+ * API's listings; each cursor is bound to its listing (a forged one is a MalformedInputError).
+ */
+export interface InstancePages {
+  page(tenant: string, page: PageRequest, name?: string): Promise<Page<ServiceInstance>>;
+}
+
+/** Pages of one tenant's breakers in instance-id order (cursor bound to the tenant). */
+export interface BreakerPages {
+  page(tenant: string, page: PageRequest): Promise<Page<BreakerState>>;
+}
+
 /** A routing rule as stored: the rule and who wrote it. */
 export type StoredRoutingRule = RoutingRule & { owner: Owner };
 
@@ -94,6 +108,8 @@ export interface RoutingRuleRepository {
   replace(rule: RoutingRule, owner: Owner): Promise<boolean>;
   get(tenant: string, id: string): Promise<StoredRoutingRule | undefined>;
   list(tenant: string): Promise<StoredRoutingRule[]>;
+  /** One page of the tenant's rules in id order (cursor bound to the tenant). */
+  page(tenant: string, page: PageRequest): Promise<Page<StoredRoutingRule>>;
   delete(tenant: string, id: string): Promise<boolean>;
 }
 

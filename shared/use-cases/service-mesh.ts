@@ -10,9 +10,12 @@ import { buildTopology } from '../domain/mesh/topology';
 import { checkTargetUrl, type OutboundAddressRules } from '../domain/net/outbound-address-rules';
 import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
+import type { Page, PageRequest } from '../ports/contract-repository';
 import type {
   BreakerConfigRepository,
+  BreakerPages,
   BreakerStore,
+  InstancePages,
   RoutingRuleRepository,
   ServiceClaims,
   ServiceRegistry,
@@ -34,9 +37,9 @@ export const MESH_ADMIN_SCOPE = 'mesh:admin';
 export type MeshDeps = {
   /** Who holds each service name (the first tenant to register an instance, rule or settings for it). */
   claims: ServiceClaims;
-  registry: ServiceRegistry;
+  registry: ServiceRegistry & InstancePages;
   rules: RoutingRuleRepository;
-  breakers: BreakerStore;
+  breakers: BreakerStore & BreakerPages;
   clock: Clock;
   /** Which endpoint hosts are allowed (SSRF; local mode allows loopback). */
   outboundRules: OutboundAddressRules;
@@ -65,7 +68,7 @@ export type MeshDeps = {
  *   new instance finds `instancesPerTenant` or `instancesPerService` full (see `registerCounted`)
  */
 export async function registerInstance(
-  deps: Pick<MeshDeps, 'claims' | 'registry' | 'clock' | 'outboundRules' | 'quotas' | 'limits'>,
+  deps: Pick<MeshDeps, 'claims' | 'clock' | 'outboundRules' | 'quotas' | 'limits'> & { registry: ServiceRegistry },
   caller: Principal,
   body: unknown,
   expected: ExpectedRevision = UNCONDITIONAL,
@@ -117,7 +120,7 @@ export async function registerInstance(
  * @throws {RevisionMismatchError} when the revision does not hold
  */
 export async function deregisterInstance(
-  deps: Pick<MeshDeps, 'registry' | 'quotas' | 'limits'>,
+  deps: Pick<MeshDeps, 'quotas' | 'limits'> & { registry: ServiceRegistry },
   caller: Principal,
   id: string,
   expected: ExpectedRevision = UNCONDITIONAL,
@@ -130,15 +133,18 @@ export async function deregisterInstance(
   await releaseInstance(deps, removed);
 }
 
-/** The instances of the caller's tenant; with `service`, of that service only. */
+/**
+ * One page of the caller's tenant's instances in id order; with `service`, of that service only.
+ *
+ * @throws {MalformedInputError} 400 for a cursor not issued for this listing (another tenant's included)
+ */
 export async function listInstances(
   deps: Pick<MeshDeps, 'registry'>,
   caller: Principal,
+  page: PageRequest,
   service?: string,
-): Promise<ServiceInstance[]> {
-  return service === undefined
-    ? deps.registry.listByTenant(caller.tenant)
-    : deps.registry.listByName(caller.tenant, service);
+): Promise<Page<ServiceInstance>> {
+  return deps.registry.page(caller.tenant, page, service);
 }
 
 /**
@@ -233,7 +239,8 @@ export async function deleteRoutingRule(
 
 /**
  * The seed's ServiceTopology of the caller's tenant: its services with instance and healthy
- * counts, connections from its rules.
+ * counts, connections from its rules. Not a list, so not paginated: it aggregates every instance
+ * and rule of the tenant, which the quotas bound (`instancesPerTenant`, `routingRulesPerTenant`).
  */
 export async function getTopology(deps: Pick<MeshDeps, 'registry' | 'rules'>, caller: Principal) {
   const [instances, rules] = await Promise.all([
@@ -243,17 +250,26 @@ export async function getTopology(deps: Pick<MeshDeps, 'registry' | 'rules'>, ca
   return buildTopology(instances, rules);
 }
 
-/** The shared state of every breaker of the caller's tenant, with the instance and service it guards. */
+/**
+ * One page of the shared states of the caller's tenant's breakers, each with the service of the
+ * instance it guards when that instance is still registered (one strongly consistent read each,
+ * at most a page's worth).
+ *
+ * @throws {MalformedInputError} 400 for a cursor not issued for this tenant's breakers
+ */
 export async function listBreakers(
   deps: Pick<MeshDeps, 'registry' | 'breakers'>,
   caller: Principal,
-): Promise<Array<BreakerState & { service?: string }>> {
-  const [states, instances] = await Promise.all([
-    deps.breakers.list(caller.tenant),
-    deps.registry.listByTenant(caller.tenant),
-  ]);
-  const serviceOf = new Map(instances.map((i) => [i.id, i.name]));
-  return states.map((s) => ({ ...s, ...(serviceOf.has(s.instanceId) && { service: serviceOf.get(s.instanceId) }) }));
+  page: PageRequest,
+): Promise<Page<BreakerState & { service?: string }>> {
+  const states = await deps.breakers.page(caller.tenant, page);
+  const items = await Promise.all(
+    states.items.map(async (state) => {
+      const instance = await deps.registry.get(state.instanceId);
+      return instance?.owner?.tenant === caller.tenant ? { ...state, service: instance.name } : state;
+    }),
+  );
+  return { items, ...(states.nextCursor && { nextCursor: states.nextCursor }) };
 }
 
 /** A service's breaker settings as the API answers them; `owner` when they were stored. */

@@ -14,6 +14,7 @@ import type { QuotaLimits, QuotaSlot } from '../domain/quotas/quota';
 import { resolvePolicy } from '../domain/resilience/policy';
 import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
+import type { Page, PageRequest } from '../ports/contract-repository';
 import type { QuotaCounter } from '../ports/quota-counter';
 import type { SubscriptionRepository, SubscriptionRules } from '../ports/subscriptions';
 import type { ErrorPolicyCache } from './error-policy-cache';
@@ -208,12 +209,18 @@ function view(subscription: Subscription, withSecret: boolean): SubscriptionView
   };
 }
 
-/** Every subscription of the tenant (secrets hidden). */
+/**
+ * One page of the tenant's subscriptions in id order (secrets hidden).
+ *
+ * @throws {MalformedInputError} 400 for a cursor not issued for this tenant's subscriptions
+ */
 export async function listSubscriptions(
   deps: Pick<SubscriptionDeps, 'subscriptions'>,
   tenant: string,
-): Promise<SubscriptionView[]> {
-  return (await deps.subscriptions.list(tenant)).map((s) => view(s, false));
+  page: PageRequest,
+): Promise<Page<SubscriptionView>> {
+  const found = await deps.subscriptions.page(tenant, page);
+  return { items: found.items.map((s) => view(s, false)), ...(found.nextCursor && { nextCursor: found.nextCursor }) };
 }
 
 /**

@@ -1,9 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Owner } from '../../domain/auth/owner';
 import type { RoutingRule } from '../../domain/mesh/routing-rule';
+import type { Page } from '../../ports/contract-repository';
 import type { RoutingRuleRepository, StoredRoutingRule } from '../../ports/service-mesh';
 import { inTable } from './errors';
-import { deleteExisting, queryPartition } from './partition';
+import { deleteExisting, type PageRequest, queryPartition, queryPartitionPage } from './partition';
 import { tenantSegment } from './tenant-key';
 
 /** The partition of one tenant's rules. */
@@ -113,6 +114,26 @@ export class DynamoDbRoutingRuleRepository implements RoutingRuleRepository {
   async list(tenant: string): Promise<StoredRoutingRule[]> {
     const items = await queryPartition(this.client, this.tableName, rulePartition(tenant));
     return items.map((item) => fromItem(item as RuleItem));
+  }
+
+  /**
+   * One page of the tenant's rules in id order; the cursor is bound to the tenant's partition.
+   *
+   * @throws {MalformedInputError} for a cursor not issued for this tenant's rules
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const { items, nextCursor } = await rules.page('acme', { limit: 25 });
+   */
+  async page(tenant: string, page: PageRequest): Promise<Page<StoredRoutingRule>> {
+    const pk = rulePartition(tenant);
+    return queryPartitionPage(
+      this.client,
+      this.tableName,
+      { keyName: 'pk', key: pk },
+      ['pk', 'sk'],
+      { pk },
+      page,
+      (item) => fromItem(item as RuleItem),
+    );
   }
 
   /**

@@ -10,9 +10,10 @@ import { RevisionMismatchError } from '../../domain/errors';
 import { describeMismatch, type ExpectedRevision, UNCONDITIONAL } from '../../domain/expected-revision';
 import { InstanceOwnedError } from '../../domain/mesh/errors';
 import type { InstanceStatus, ServiceInstance } from '../../domain/mesh/service-instance';
+import type { Page } from '../../ports/contract-repository';
 import type { Deregistrant, ServiceRegistry } from '../../ports/service-mesh';
 import { inTable } from './errors';
-import { type Guard, queryPartition, revisionGuard } from './partition';
+import { type Guard, type PageRequest, queryPartition, queryPartitionPage, revisionGuard } from './partition';
 import { tenantSegment } from './tenant-key';
 
 const INSTANCE_PARTITION = 'INSTANCE';
@@ -216,6 +217,30 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
    */
   async listByTenant(tenant: string): Promise<ServiceInstance[]> {
     return this.queryIndex(BY_TENANT_INDEX, 'gsi2pk', tenantPk(tenant));
+  }
+
+  /**
+   * One page of one tenant's instances (the `byTenant` index, id order), or with `name` of one of
+   * its services (`byName`); the cursor is bound to that index partition.
+   *
+   * @throws {MalformedInputError} for a cursor not issued for this tenant's (service's) listing
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const { items, nextCursor } = await registry.page('acme', { limit: 25 });
+   */
+  async page(tenant: string, page: PageRequest, name?: string): Promise<Page<ServiceInstance>> {
+    const [indexName, keyName, sortName, key] =
+      name === undefined
+        ? [BY_TENANT_INDEX, 'gsi2pk', 'gsi2sk', tenantPk(tenant)]
+        : [BY_NAME_INDEX, 'gsi1pk', 'gsi1sk', servicePk(tenant, name)];
+    return queryPartitionPage(
+      this.client,
+      this.tableName,
+      { indexName, keyName, key },
+      ['pk', 'sk', keyName, sortName],
+      { pk: INSTANCE_PARTITION, [keyName]: key },
+      page,
+      (item) => fromItem(item as InstanceItem),
+    );
   }
 
   private async queryIndex(indexName: string, keyName: string, key: string): Promise<ServiceInstance[]> {
