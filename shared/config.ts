@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DEFAULT_ALGORITHMS, isRefusedAlgorithm } from './domain/auth/algorithms';
+import { DEFAULT_QUOTA_LIMITS, type QuotaLimits } from './domain/quotas/quota';
 
 /** A comma-separated list: entries trimmed, empty ones dropped (`'a, b,'` → `['a', 'b']`). */
 const commaSeparated = () =>
@@ -134,6 +135,27 @@ const ConfigSchema = z.object({
     .default('false')
     .transform((value) => value === 'true'),
   AUTH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  /**
+   * Tenant quotas (issue 11), each answered 409 `urn:aif:problem:quota-exceeded` naming the quota
+   * and its value when exceeded: registered instances per tenant and per service of a tenant,
+   * bytes of an instance's metadata JSON, subscriptions and routing rules per tenant.
+   */
+  QUOTA_INSTANCES_PER_TENANT: z.coerce.number().int().min(1).default(DEFAULT_QUOTA_LIMITS.instancesPerTenant),
+  QUOTA_INSTANCES_PER_SERVICE: z.coerce.number().int().min(1).default(DEFAULT_QUOTA_LIMITS.instancesPerService),
+  QUOTA_INSTANCE_METADATA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(100_000)
+    .default(DEFAULT_QUOTA_LIMITS.instanceMetadataBytes),
+  QUOTA_SUBSCRIPTIONS_PER_TENANT: z.coerce.number().int().min(1).default(DEFAULT_QUOTA_LIMITS.subscriptionsPerTenant),
+  QUOTA_ROUTING_RULES_PER_TENANT: z.coerce.number().int().min(1).default(DEFAULT_QUOTA_LIMITS.routingRulesPerTenant),
+  /**
+   * Most subscription rules on the bus, all tenants together: EventBridge allows 300 rules per event
+   * bus by default (adjustable); the default 280 leaves room for operators' rules. Beyond it a new
+   * subscription is answered 503 `urn:aif:problem:service-quota-exceeded`. Raise it with the AWS quota.
+   */
+  SUBSCRIPTION_RULES_LIMIT: z.coerce.number().int().min(1).default(DEFAULT_QUOTA_LIMITS.subscriptionRulesPerBus),
   /** Endpoint override for DynamoDB (dynalite locally, LocalStack…); the SDK also reads AWS_ENDPOINT_URL(_DYNAMODB) itself. */
   DYNAMODB_ENDPOINT: z.url().optional(),
 });
@@ -173,4 +195,20 @@ export function requireSetting<K extends keyof Config>(config: Config, name: K):
   const value = config[name];
   if (value === undefined || value === null) throw new Error(`Invalid configuration: ${String(name)} is required`);
   return value as NonNullable<Config[K]>;
+}
+
+/**
+ * The quota values of a configuration (`QUOTA_*` and `SUBSCRIPTION_RULES_LIMIT`).
+ *
+ * @example quotaLimitsOf(loadConfig()).subscriptionsPerTenant // 100 without settings
+ */
+export function quotaLimitsOf(config: Config): QuotaLimits {
+  return {
+    instancesPerTenant: config.QUOTA_INSTANCES_PER_TENANT,
+    instancesPerService: config.QUOTA_INSTANCES_PER_SERVICE,
+    instanceMetadataBytes: config.QUOTA_INSTANCE_METADATA_BYTES,
+    subscriptionsPerTenant: config.QUOTA_SUBSCRIPTIONS_PER_TENANT,
+    routingRulesPerTenant: config.QUOTA_ROUTING_RULES_PER_TENANT,
+    subscriptionRulesPerBus: config.SUBSCRIPTION_RULES_LIMIT,
+  };
 }

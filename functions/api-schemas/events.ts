@@ -89,7 +89,10 @@ export const SubscriptionResponse = z
   })
   .meta({ id: 'Subscription' });
 
-export const SubscriptionListResponse = z.object({ items: z.array(SubscriptionResponse) });
+export const SubscriptionListResponse = z.object({
+  items: z.array(SubscriptionResponse),
+  nextCursor: z.string().optional(),
+});
 
 export const PatternTestBody = z
   .object({

@@ -46,13 +46,19 @@ export const RegisteredInstanceResponse = ServiceInstanceResponse.extend({
     .meta({ description: "Members sent but ignored because the server owns them (the seed's lastHealthCheck)" }),
 });
 
-export const ServiceInstanceListResponse = z.object({ items: z.array(ServiceInstanceResponse) });
+export const ServiceInstanceListResponse = z.object({
+  items: z.array(ServiceInstanceResponse),
+  nextCursor: z.string().optional(),
+});
 export const MeshIdParams = z.object({ id: MeshNameSchema });
 export const RoutingRuleBody = RoutingRuleSchema.meta({ id: 'RoutingRuleInput' });
 export const RoutingRuleResponse = StoredRoutingRuleSchema.extend({ owner: OwnerSchema }).meta({
   id: 'RoutingRule',
 });
-export const RoutingRuleListResponse = z.object({ items: z.array(RoutingRuleResponse) });
+export const RoutingRuleListResponse = z.object({
+  items: z.array(RoutingRuleResponse),
+  nextCursor: z.string().optional(),
+});
 
 export const TopologyResponse = z
   .object({
@@ -82,6 +88,7 @@ export const BreakerListResponse = z.object({
       updatedAt: z.number().int().optional(),
     }),
   ),
+  nextCursor: z.string().optional(),
 });
 
 export const MeshProxyParams = z.object({ service: MeshNameSchema, proxy: z.string().min(1).max(2048) });

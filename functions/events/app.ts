@@ -52,9 +52,9 @@ export const eventOperations: OperationsOf<'events', EventsDeps> = {
       }),
     };
   },
-  listSubscriptions: async ({ caller }, deps) => ({
+  listSubscriptions: async ({ query, caller }, deps) => ({
     status: 200,
-    body: { items: await listSubscriptions(deps, caller.tenant) },
+    body: await listSubscriptions(deps, caller.tenant, query),
   }),
   getSubscription: async ({ params, caller }, deps) => ({
     status: 200,

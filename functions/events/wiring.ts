@@ -3,12 +3,13 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
 import { DynamoDbDeadLetterRepository } from '../../shared/adapters/dynamodb/dead-letter-repository';
 import { DynamoDbEventLog } from '../../shared/adapters/dynamodb/event-log';
+import { DynamoDbQuotaCounter } from '../../shared/adapters/dynamodb/quota-counter';
 import { DynamoDbSourceClaims } from '../../shared/adapters/dynamodb/source-claims';
 import { DynamoDbSubscriptionRepository } from '../../shared/adapters/dynamodb/subscription-repository';
 import { EventBridgeReplayer } from '../../shared/adapters/eventbridge/replayer';
 import { EventBridgeSubscriptionRules } from '../../shared/adapters/eventbridge/subscription-rules';
 import { SqsDeliveryQueue } from '../../shared/adapters/sqs/sqs-delivery-queue';
-import type { Config } from '../../shared/config';
+import { type Config, quotaLimitsOf } from '../../shared/config';
 import { CompiledContractCache } from '../../shared/domain/contracts/validator';
 import type { ApiHandler } from '../../shared/middleware/http-api';
 import type { DeliveryQueue } from '../../shared/ports/delivery-queue';
@@ -56,6 +57,8 @@ export function eventsDeps(base: FunctionBase, tables: EventsTables, parts: Even
     maxEntryBytes: config.MAX_EVENT_ENTRY_BYTES,
     deadLetters: new DynamoDbDeadLetterRepository(base.documentClient, requireSetting(config, 'DELIVERY_TABLE')),
     outboundRules: outboundRulesOf(config),
+    quotas: new DynamoDbQuotaCounter(base.documentClient, requireSetting(config, 'DELIVERY_TABLE')),
+    limits: quotaLimitsOf(config),
     ...parts,
   };
 }

@@ -38,10 +38,10 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
       headers: { etag: `"${instance.revision}"` },
     };
   },
-  listInstances: async ({ caller }, deps) => ({ status: 200, body: { items: await listInstances(deps, caller) } }),
-  listServiceInstances: async ({ params, caller }, deps) => ({
+  listInstances: async ({ query, caller }, deps) => ({ status: 200, body: await listInstances(deps, caller, query) }),
+  listServiceInstances: async ({ params, query, caller }, deps) => ({
     status: 200,
-    body: { items: await listInstances(deps, caller, params.id) },
+    body: await listInstances(deps, caller, query, params.id),
   }),
   deregisterInstance: async ({ params, headers, caller }, deps) => {
     await deregisterInstance(deps, caller, params.id, expectedRevisionOf(headers));
@@ -51,16 +51,16 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
     const { rule, outcome } = await putRoutingRule(deps, caller, body);
     return { status: statusOf(outcome), body: rule };
   },
-  listRoutingRules: async ({ caller }, deps) => ({
+  listRoutingRules: async ({ query, caller }, deps) => ({
     status: 200,
-    body: { items: await deps.rules.list(caller.tenant) },
+    body: await deps.rules.page(caller.tenant, query),
   }),
   deleteRoutingRule: async ({ params, caller }, deps) => {
     await deleteRoutingRule(deps, caller, params.id);
     return { status: 204 };
   },
   getTopology: async ({ caller }, deps) => ({ status: 200, body: await getTopology(deps, caller) }),
-  listBreakers: async ({ caller }, deps) => ({ status: 200, body: { items: await listBreakers(deps, caller) } }),
+  listBreakers: async ({ query, caller }, deps) => ({ status: 200, body: await listBreakers(deps, caller, query) }),
   getBreakerConfig: async ({ params, caller }, deps) => ({
     status: 200,
     body: await getBreakerConfig(deps, caller, params.id),

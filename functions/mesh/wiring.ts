@@ -1,9 +1,11 @@
 import { DynamoDbBreakerStore } from '../../shared/adapters/dynamodb/breaker-store';
 import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
+import { DynamoDbQuotaCounter } from '../../shared/adapters/dynamodb/quota-counter';
 import { DynamoDbRoutingRuleRepository } from '../../shared/adapters/dynamodb/routing-rule-repository';
 import { DynamoDbServiceClaims } from '../../shared/adapters/dynamodb/service-claims';
 import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-registry';
 import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
+import { quotaLimitsOf } from '../../shared/config';
 import { type BreakerConfig, DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
 import type { ApiHandler } from '../../shared/middleware/http-api';
 import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
@@ -42,6 +44,8 @@ export function meshDeps(base: FunctionBase, { events }: { events: EventPublishe
     halfOpenRequests: config.BREAKER_HALF_OPEN_REQUESTS,
   };
   return {
+    quotas: new DynamoDbQuotaCounter(documentClient, meshTable),
+    limits: quotaLimitsOf(config),
     breakerConfigs: breakers,
     defaults,
     claims,

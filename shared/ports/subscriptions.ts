@@ -1,4 +1,5 @@
 import type { Subscription, SubscriptionKey } from '../domain/events/subscription';
+import type { Page, PageRequest } from './contract-repository';
 
 /**
  * Storage of subscriptions, each in its owner's tenant: ids are unique per tenant, and every read
@@ -16,6 +17,8 @@ export interface SubscriptionRepository {
   get(key: SubscriptionKey): Promise<Subscription | undefined>;
   /** Every subscription of one tenant, ordered by id. */
   list(tenant: string): Promise<Subscription[]>;
+  /** One page of one tenant's subscriptions in id order (cursor bound to the tenant). */
+  page(tenant: string, page: PageRequest): Promise<Page<Subscription>>;
   /** Every subscription of every tenant: only for rebuilding in-process rules at start-up. */
   listAll(): Promise<Subscription[]>;
   /** Removes a subscription; false when there was none. */

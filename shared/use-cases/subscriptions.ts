@@ -10,11 +10,15 @@ import {
   subscriptionKey,
 } from '../domain/events/subscription';
 import { checkTargetUrl, type OutboundAddressRules } from '../domain/net/outbound-address-rules';
+import type { QuotaLimits, QuotaSlot } from '../domain/quotas/quota';
 import { resolvePolicy } from '../domain/resilience/policy';
 import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
+import type { Page, PageRequest } from '../ports/contract-repository';
+import type { QuotaCounter } from '../ports/quota-counter';
 import type { SubscriptionRepository, SubscriptionRules } from '../ports/subscriptions';
 import type { ErrorPolicyCache } from './error-policy-cache';
+import { acquireSlots, releaseSlots } from './quotas';
 
 /** EventBridge's limit on a rule's event pattern, characters (PutRule EventPattern: 4096). */
 export const MAX_EVENT_PATTERN_CHARS = 4096;
@@ -27,7 +31,22 @@ export type SubscriptionDeps = {
   clock: Clock;
   /** Which webhook hosts are allowed (SSRF protection; local mode allows loopback). */
   outboundRules: OutboundAddressRules;
+  /** The delivery table's quota counters: subscriptions per tenant, subscription rules on the bus. */
+  quotas: QuotaCounter;
+  limits: QuotaLimits;
 };
+
+/**
+ * The slots a subscription holds while it exists: one of its tenant's `subscriptionsPerTenant`,
+ * and one of the deployment's `subscriptionRulesPerBus` — its EventBridge rule (EventBridge allows
+ * 300 rules per event bus by default), counted across tenants so the bus's quota is never hit.
+ */
+export function subscriptionSlots(limits: QuotaLimits, tenant: string): QuotaSlot[] {
+  return [
+    { quota: 'subscriptionsPerTenant', scope: { tenant }, limit: limits.subscriptionsPerTenant },
+    { quota: 'subscriptionRulesPerBus', scope: 'global', limit: limits.subscriptionRulesPerBus },
+  ];
+}
 
 /** A subscription as the API shows it: the secret only when it was just created. */
 export type SubscriptionView = Omit<Subscription, 'target'> & {
@@ -50,6 +69,9 @@ export type SubscriptionView = Omit<Subscription, 'target'> & {
  * @returns the subscription and the outcome: `created` now, or `unchanged` (the same settings were stored)
  * @throws {ValidationError} naming every problem of the body, the filter and the URL
  * @throws {ConflictError} when the id holds a different subscription
+ * @throws {QuotaExceededError} 409 when the tenant holds `subscriptionsPerTenant` subscriptions
+ * @throws {ServiceQuotaExceededError} 503 when the bus holds `subscriptionRulesPerBus` subscription
+ *   rules (refused before EventBridge's own quota of 300 rules per bus is reached)
  * @throws {DependencyUnavailableError} when storage or EventBridge is unavailable (nothing is left half-made)
  */
 export async function createSubscription(
@@ -108,26 +130,47 @@ export async function createSubscription(
     owner: { tenant: owner.tenant, principal: owner.principal },
   };
 
-  const stored = await deps.subscriptions.create(subscription);
+  // A repeat of a stored id is answered without taking slots (idempotent even at the quota).
+  const repeated = input.id === undefined ? undefined : await deps.subscriptions.get(subscriptionKey(subscription));
+  if (repeated) return answerRepeat(deps, repeated, subscription, input.target.secret !== undefined);
+  const slots = subscriptionSlots(deps.limits, owner.tenant);
+  await acquireSlots(deps.quotas, slots);
+  let stored: Awaited<ReturnType<SubscriptionRepository['create']>>;
+  try {
+    stored = await deps.subscriptions.create(subscription);
+  } catch (error) {
+    await releaseSlots(deps.quotas, slots).catch(() => undefined);
+    throw error;
+  }
   if (!stored.created) {
-    const { existing } = stored;
-    if (input.id !== undefined && sameSettings(existing, subscription, input.target.secret !== undefined)) {
-      if (existing.status === 'active') return { outcome: 'unchanged', subscription: view(existing, false) };
-      // A creation that stopped between its writes: finish it.
-      return { outcome: 'unchanged', subscription: view(await provision(deps, existing), false) };
-    }
-    throw new ConflictError(`The subscription ${subscription.id} exists with other settings; delete it first`, [
-      { pointer: '/id', message: 'is taken by a different subscription' },
-    ]);
+    await releaseSlots(deps.quotas, slots);
+    return answerRepeat(deps, stored.existing, subscription, input.target.secret !== undefined);
   }
   try {
     return { outcome: 'created', subscription: view(await provision(deps, subscription), true) };
   } catch (error) {
-    // Leave nothing half-made: no rule without a record, no record without a rule.
+    // Leave nothing half-made: no rule without a record, no record without a rule, no slot held.
     await deps.rules.remove(subscriptionKey(subscription)).catch(() => undefined);
-    await deps.subscriptions.delete(subscriptionKey(subscription));
+    if (await deps.subscriptions.delete(subscriptionKey(subscription))) await releaseSlots(deps.quotas, slots);
     throw error;
   }
+}
+
+/** A create of a stored id: the stored subscription when the settings are the same, else a conflict. */
+async function answerRepeat(
+  deps: SubscriptionDeps,
+  existing: Subscription,
+  subscription: Subscription,
+  secretGiven: boolean,
+): Promise<{ outcome: 'unchanged'; subscription: SubscriptionView }> {
+  if (sameSettings(existing, subscription, secretGiven)) {
+    if (existing.status === 'active') return { outcome: 'unchanged', subscription: view(existing, false) };
+    // A creation that stopped between its writes: finish it.
+    return { outcome: 'unchanged', subscription: view(await provision(deps, existing), false) };
+  }
+  throw new ConflictError(`The subscription ${subscription.id} exists with other settings; delete it first`, [
+    { pointer: '/id', message: 'is taken by a different subscription' },
+  ]);
 }
 
 async function provision(deps: SubscriptionDeps, subscription: Subscription): Promise<Subscription> {
@@ -166,12 +209,18 @@ function view(subscription: Subscription, withSecret: boolean): SubscriptionView
   };
 }
 
-/** Every subscription of the tenant (secrets hidden). */
+/**
+ * One page of the tenant's subscriptions in id order (secrets hidden).
+ *
+ * @throws {MalformedInputError} 400 for a cursor not issued for this tenant's subscriptions
+ */
 export async function listSubscriptions(
   deps: Pick<SubscriptionDeps, 'subscriptions'>,
   tenant: string,
-): Promise<SubscriptionView[]> {
-  return (await deps.subscriptions.list(tenant)).map((s) => view(s, false));
+  page: PageRequest,
+): Promise<Page<SubscriptionView>> {
+  const found = await deps.subscriptions.page(tenant, page);
+  return { items: found.items.map((s) => view(s, false)), ...(found.nextCursor && { nextCursor: found.nextCursor }) };
 }
 
 /**
@@ -197,7 +246,7 @@ export async function getSubscription(
  * @throws {NotFoundError} when the tenant has none of that id (another tenant's is left alone)
  */
 export async function deleteSubscription(
-  deps: Pick<SubscriptionDeps, 'subscriptions' | 'rules'>,
+  deps: Pick<SubscriptionDeps, 'subscriptions' | 'rules' | 'quotas' | 'limits'>,
   tenant: string,
   id: string,
 ): Promise<void> {
@@ -205,4 +254,5 @@ export async function deleteSubscription(
   if (!(await deps.subscriptions.get(key))) throw new NotFoundError(`No subscription ${id}`);
   await deps.rules.remove(key);
   if (!(await deps.subscriptions.delete(key))) throw new NotFoundError(`No subscription ${id}`);
+  await releaseSlots(deps.quotas, subscriptionSlots(deps.limits, tenant));
 }

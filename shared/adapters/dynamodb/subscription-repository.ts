@@ -2,9 +2,10 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Subscription, type SubscriptionKey, subscriptionKey } from '../../domain/events/subscription';
+import type { Page } from '../../ports/contract-repository';
 import type { SubscriptionRepository } from '../../ports/subscriptions';
 import { inTable } from './errors';
-import { deleteExisting, queryPartition } from './partition';
+import { deleteExisting, type PageRequest, queryPartition, queryPartitionPage } from './partition';
 import { tenantSegment } from './tenant-key';
 
 const SUBSCRIPTION_PREFIX = 'SUBSCRIPTION#';
@@ -140,6 +141,26 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
   async list(tenant: string): Promise<Subscription[]> {
     const items = await queryPartition(this.client, this.tableName, subscriptionsPk(tenant));
     return items.map((item) => fromItem(item as SubscriptionItem));
+  }
+
+  /**
+   * One page of a tenant's subscriptions in id order; the cursor is bound to the tenant's partition.
+   *
+   * @throws {MalformedInputError} for a cursor not issued for this tenant's subscriptions
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const { items, nextCursor } = await repository.page('acme', { limit: 25 });
+   */
+  async page(tenant: string, page: PageRequest): Promise<Page<Subscription>> {
+    const pk = subscriptionsPk(tenant);
+    return queryPartitionPage(
+      this.client,
+      this.tableName,
+      { keyName: 'pk', key: pk },
+      ['pk', 'sk'],
+      { pk },
+      page,
+      (item) => fromItem(item as SubscriptionItem),
+    );
   }
 
   /**

@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { awsEventsHandler } from '../../../../functions/events/wiring';
 import { replayPhysicalName } from '../../../../shared/adapters/eventbridge/replayer';
 import { subscriptionRuleName } from '../../../../shared/adapters/eventbridge/subscription-rules';
@@ -154,6 +154,10 @@ const deadLetterItem = (id: string, overrides: Record<string, unknown> = {}) => 
 });
 
 describe('events handler', () => {
+  beforeEach(() => {
+    // Nothing stored unless a test says so (a create first reads whether its id is a repeat).
+    ddb.on(GetCommand).resolves({});
+  });
   afterEach(() => {
     ddb.reset();
     eventBridge.reset();
@@ -596,8 +600,16 @@ describe('events handler', () => {
           },
         ],
       });
-      const activate = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+      const activate = updates.find((input) => input.Key?.pk === 'SUBSCRIPTION#default');
       expect(activate?.ConditionExpression).toBe('attribute_exists(#pk)');
+      // One slot of the tenant's subscriptions and one of the bus's rules were taken first.
+      expect(updates.filter((input) => input.UpdateExpression === 'ADD #count :one').map((input) => input.Key)).toEqual(
+        [
+          { pk: 'QUOTA#default', sk: 'subscriptionsPerTenant' },
+          { pk: 'QUOTA', sk: 'subscriptionRulesPerBus' },
+        ],
+      );
       expect(activate?.ExpressionAttributeValues).toEqual({ ':active': 'active', ':ruleArn': ruleArn('orders-sub') });
     });
 
@@ -642,6 +654,49 @@ describe('events handler', () => {
       expect(eventBridge.commandCalls(PutRuleCommand)).toHaveLength(0);
     });
 
+    it('refuses with 409 quota-exceeded naming the quota and its value when the tenant holds its quota', async () => {
+      // Prepare: the tenant's counter is at its value (the conditional ADD fails)
+      ddb.on(UpdateCommand, { Key: { pk: 'QUOTA#default', sk: 'subscriptionsPerTenant' } }).rejects(conditionFailed());
+
+      // Act
+      const result = await create();
+
+      // Assess
+      expect(result.statusCode).toBe(409);
+      expect(result.headers?.['content-type']).toBe('application/problem+json');
+      expect(json(result)).toMatchObject({
+        type: 'urn:aif:problem:quota-exceeded',
+        quota: 'subscriptionsPerTenant',
+        limit: 100,
+      });
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(eventBridge.commandCalls(PutRuleCommand)).toHaveLength(0);
+    });
+
+    it('refuses with 503 naming EventBridge’s rule quota before the bus is full, giving the tenant slot back', async () => {
+      // Prepare: the bus's rule counter is at SUBSCRIPTION_RULES_LIMIT
+      ddb.on(UpdateCommand, { Key: { pk: 'QUOTA', sk: 'subscriptionRulesPerBus' } }).rejects(conditionFailed());
+
+      // Act
+      const result = await create();
+
+      // Assess
+      expect(result.statusCode).toBe(503);
+      expect(result.headers?.['retry-after']).toBeDefined();
+      expect(json(result)).toMatchObject({
+        type: 'urn:aif:problem:service-quota-exceeded',
+        quota: 'subscriptionRulesPerBus',
+        limit: 280,
+      });
+      expect(json(result).detail).toContain('EventBridge allows 300 rules per event bus');
+      const released = ddb
+        .commandCalls(UpdateCommand)
+        .map((c) => c.args[0].input)
+        .filter((input) => input.UpdateExpression === 'ADD #count :minusOne');
+      expect(released.map((input) => input.Key)).toEqual([{ pk: 'QUOTA#default', sk: 'subscriptionsPerTenant' }]);
+      expect(eventBridge.commandCalls(PutRuleCommand)).toHaveLength(0);
+    });
+
     it('deletes the record again and answers 503 when PutRule fails', async () => {
       // Prepare
       ddb.on(QueryCommand).resolves({ Items: [] });
@@ -668,7 +723,15 @@ describe('events handler', () => {
         Key: { pk: 'SUBSCRIPTION#default', sk: 'orders-sub' },
       });
       expect(eventBridge.commandCalls(PutTargetsCommand)).toHaveLength(0);
-      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+      // Never activated; both quota slots taken for it were given back.
+      const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+      expect(updates.filter((input) => input.Key?.pk === 'SUBSCRIPTION#default')).toHaveLength(0);
+      expect(updates.map((input) => [input.Key?.sk, input.ExpressionAttributeValues?.[':one'] ?? -1])).toEqual([
+        ['subscriptionsPerTenant', 1],
+        ['subscriptionRulesPerBus', 1],
+        ['subscriptionsPerTenant', -1],
+        ['subscriptionRulesPerBus', -1],
+      ]);
     });
   });
 
