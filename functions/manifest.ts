@@ -60,6 +60,14 @@ export type FunctionManifestEntry = {
    * (`aif.audit` events) with EVENT_BUS_NAME, and AUDIT_RETENTION_DAYS. @default false
    */
   audits?: boolean;
+  /**
+   * Concurrent executions reserved for it, which are also its ceiling (Lambda
+   * `ReservedConcurrentExecutions`): slow mesh calls or a publish storm cannot take the account's
+   * whole concurrency and throttle every other function. The sum must leave the account's
+   * unreserved minimum (100 by default) free: `-c reservedConcurrency=false` turns reservations off
+   * for accounts with a low concurrency quota.
+   */
+  reservedConcurrency: number;
   /** AWS-mode settings the function cannot start without, besides its tables' variables. */
   awsSettings: readonly RequiredSetting[];
 };
@@ -80,6 +88,7 @@ export const functionManifest = {
     tables: { [contractsTable.id]: 'readWrite', [errorsTable.id]: 'read' },
     outbound: 'none',
     audits: true,
+    reservedConcurrency: 50,
     awsSettings: [],
   },
   errors: {
@@ -91,6 +100,7 @@ export const functionManifest = {
     outbound: 'none',
     countsErrors: true,
     audits: true,
+    reservedConcurrency: 20,
     awsSettings: ['EVENT_BUS_NAME'],
   },
   // The event log and replays; subscriptions and dead letters; event contracts validate payloads.
@@ -112,6 +122,7 @@ export const functionManifest = {
     outbound: 'public-only',
     countsErrors: true,
     audits: true,
+    reservedConcurrency: 50,
     awsSettings: [
       'EVENT_BUS_NAME',
       'EVENT_BUS_ARN',
@@ -133,6 +144,7 @@ export const functionManifest = {
     timeoutSeconds: 29,
     countsErrors: true,
     audits: true,
+    reservedConcurrency: 100,
     awsSettings: ['EVENT_BUS_NAME'],
   },
   system: {
@@ -143,6 +155,7 @@ export const functionManifest = {
     tables: { [contractsTable.id]: 'read', [errorsTable.id]: 'read' },
     outbound: 'none',
     audits: true,
+    reservedConcurrency: 20,
     awsSettings: [],
   },
   dispatcher: {
@@ -155,6 +168,7 @@ export const functionManifest = {
     outbound: 'public-only',
     timeoutSeconds: 60,
     countsErrors: true,
+    reservedConcurrency: 20,
     awsSettings: ['EVENT_BUS_NAME', 'DELIVERY_QUEUE_URL'],
   },
   'health-check': {
@@ -165,6 +179,7 @@ export const functionManifest = {
     publishesEvents: true,
     outbound: 'public-only',
     timeoutSeconds: 60,
+    reservedConcurrency: 2,
     awsSettings: ['EVENT_BUS_NAME'],
   },
   // Verifies bearer tokens for API Gateway (issue 10). It must stay small and fast, since it runs before
@@ -179,6 +194,7 @@ export const functionManifest = {
     memorySizeMb: 512,
     timeoutSeconds: 10,
     audits: true,
+    reservedConcurrency: 100,
     awsSettings: ['AUTH_ISSUER', 'AUTH_JWKS_URL'],
   },
 } as const satisfies Record<string, FunctionManifestEntry>;

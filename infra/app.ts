@@ -48,6 +48,8 @@ export function composeApp(app: App): ComposedApp {
     auditRetentionDays: context.auditRetention,
     authFailureAlarmThreshold: context.authFailureAlarmThreshold,
     network: readNetworkSettings(app.node),
+    // `-c reservedConcurrency=false` for accounts with a low Lambda concurrency quota.
+    reserveConcurrency: String(app.node.tryGetContext('reservedConcurrency') ?? 'true') !== 'false',
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stateful, api };

@@ -97,7 +97,9 @@ function readDomain(node: Node): DomainSettings | undefined {
   const truststoreUri = stringOf(node, 'mtlsTruststoreUri');
   if (!domainName && !certificateArn && !truststoreUri) {
     if (node.tryGetContext('mtlsBindTokens') !== undefined) {
-      throw new Error('Context "mtlsBindTokens" needs a custom domain with mutual TLS ("domainName", "mtlsTruststoreUri")');
+      throw new Error(
+        'Context "mtlsBindTokens" needs a custom domain with mutual TLS ("domainName", "mtlsTruststoreUri")',
+      );
     }
     return undefined;
   }

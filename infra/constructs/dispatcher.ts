@@ -20,6 +20,8 @@ export const DISPATCHER_TIMEOUT = Duration.seconds(functionManifest.dispatcher.t
 
 /** Props of the {@link Dispatcher}. */
 export interface DispatcherProps {
+  /** Reserve the manifest's concurrency for the function (`FunctionResources.reserveConcurrency`). @default true */
+  readonly reserveConcurrency?: boolean;
   /** The queue the subscription rules fill: the dispatcher's event source. */
   readonly deliveryQueue: IQueue;
   /** Where SQS moves a message the dispatcher could not handle at all (redrive policy): alarmed. */
@@ -98,7 +100,12 @@ export class Dispatcher extends Construct {
       this,
       'Function',
       'dispatcher',
-      { tables: props.tables, eventBus: props.eventBus, deliveryQueue: props.deliveryQueue },
+      {
+        tables: props.tables,
+        eventBus: props.eventBus,
+        deliveryQueue: props.deliveryQueue,
+        ...(props.reserveConcurrency === false && { reserveConcurrency: false }),
+      },
       { logRetention: props.logRetention ?? RetentionDays.ONE_MONTH },
     );
     const fn = this.function.function;

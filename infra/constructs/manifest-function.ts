@@ -24,6 +24,11 @@ import { bindTable } from './table-binding';
  * used; a resource the record needs but that is absent is a composition defect (thrown at synth).
  */
 export interface FunctionResources {
+  /**
+   * Reserve each function's manifest `reservedConcurrency` (and alarm on its throttles); false
+   * for accounts whose concurrency quota cannot spare it (context `reservedConcurrency=false`). @default true
+   */
+  readonly reserveConcurrency?: boolean;
   /** The tables keyed by definition id. */
   readonly tables: Readonly<Record<string, ITableV2>>;
   /** The custom bus (`publishesEvents`, `managesSubscriptionRules`, `replaysArchive`). */
@@ -74,6 +79,7 @@ export function createManifestFunction(
     ...(options.logRetention !== undefined && { logRetention: options.logRetention }),
     ...(entry.memorySizeMb !== undefined && { memorySizeMb: entry.memorySizeMb }),
     ...(entry.timeoutSeconds !== undefined && { timeout: Duration.seconds(entry.timeoutSeconds) }),
+    ...(resources.reserveConcurrency !== false && { reservedConcurrency: entry.reservedConcurrency }),
     environment: {
       ...(entry.outbound === 'public-only' && { OUTBOUND_ALLOW_LOOPBACK: 'false', OUTBOUND_ALLOW_PRIVATE: 'false' }),
       ...(entry.audits && { AUDIT_RETENTION_DAYS: String(resources.auditRetentionDays ?? 365) }),

@@ -105,6 +105,13 @@ export interface ApiStackProps extends StackProps {
    * @default { waf: DEFAULT_WAF }
    */
   readonly network?: NetworkSettings;
+  /**
+   * Reserve each function's concurrency from the function manifest (`reservedConcurrency`); false
+   * when the account's concurrency quota cannot spare it.
+   *
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
 }
 
 /**
@@ -177,12 +184,14 @@ export class ApiStack extends Stack {
       eventBus: props.eventBus,
       tables: props.tables,
       logRetention,
+      reserveConcurrency: resources.reserveConcurrency,
     });
     this.healthCheck = new HealthCheck(this, 'HealthCheck', {
       tables: props.tables,
       eventBus: props.eventBus,
       interval: props.healthCheckInterval,
       logRetention,
+      reserveConcurrency: resources.reserveConcurrency,
     });
     // The error alarms sum over the services that count integration errors (manifest `countsErrors`).
     const errorCounting = functionNames.filter((name) => 'countsErrors' in functionManifest[name]);
@@ -275,6 +284,7 @@ function functionResources(props: ApiStackProps): FunctionResources {
     archive: props.archive,
     subscriptionRulePrefix: props.subscriptionRulePrefix ?? 'aif-sub-',
     auditRetentionDays: props.auditRetentionDays ?? 365,
+    reserveConcurrency: props.reserveConcurrency ?? true,
   };
 }
 

@@ -9,7 +9,7 @@ import type { CfnQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functionNames, tableAccessOf } from '../../../functions/manifest';
+import { functionManifest, functionNames, tableAccessOf } from '../../../functions/manifest';
 import { type FunctionName, routes } from '../../../functions/routes';
 import { composeApp } from '../../../infra/app';
 import { defaultAppContext, readAppContext } from '../../../infra/app-context';
@@ -494,6 +494,30 @@ describe('ApiStack', () => {
       });
     });
   });
+  describe('concurrency', () => {
+    it('reserves each function’s manifest concurrency, so no capability can take the account’s whole pool', () => {
+      const functions = Object.values(apiTemplate.findResources('AWS::Lambda::Function')) as CfnResource[];
+      const reserved = Object.fromEntries(
+        functions.map((f) => [
+          (f.Properties.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_SERVICE_NAME,
+          f.Properties.ReservedConcurrentExecutions,
+        ]),
+      );
+
+      expect(reserved).toEqual(
+        Object.fromEntries(functionNames.map((name) => [name, functionManifest[name].reservedConcurrency])),
+      );
+      expect(reserved.mesh).toBeGreaterThan(reserved.system as number);
+    });
+
+    it('reserves none with -c reservedConcurrency=false', () => {
+      const { api: open } = buildApp({ stage: 'test', reservedConcurrency: 'false' });
+      const functions = Object.values(Template.fromStack(open).findResources('AWS::Lambda::Function')) as CfnResource[];
+
+      expect(functions.filter((f) => f.Properties.ReservedConcurrentExecutions !== undefined)).toEqual([]);
+    });
+  });
+
   describe('least privilege', () => {
     it('grants no function dynamodb:Scan (every deployed read is by key or a Query)', () => {
       const policies = [...Object.values(apiTemplate.findResources('AWS::IAM::Policy'))] as CfnResource[];
