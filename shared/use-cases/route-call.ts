@@ -9,12 +9,12 @@ import {
   recordFailure,
   recordSuccess,
 } from '../domain/mesh/circuit-breaker';
+import { forwardedRequestHeaders, relayedAnswerHeaders } from '../domain/mesh/relay-headers';
 import { candidateWeights, selectRule, weightedRules } from '../domain/mesh/routing';
 import {
   DEFAULT_RULE_TIMEOUT_MS,
   MESH_SOURCE_HEADER,
   meshSourceOf,
-  ROUTER_OWNED_HEADERS,
   type RoutingRule,
 } from '../domain/mesh/routing-rule';
 import type { ServiceInstance } from '../domain/mesh/service-instance';
@@ -133,10 +133,11 @@ type SendOutcome =
  * It picks a healthy instance of the target service by weighted random selection under
  * the applicable routing rule (when weighted rules of the caller's source share its calls, the rule
  * drawn by `weight` and its target service: `weightedRules`), checks its shared circuit breaker, forwards the call (method, path,
- * query, headers, body bytes) with a child W3C `traceparent` (and `X-Trace-Id` / `X-Span-Id`) and
+ * query, headers without the caller's credentials — `forwardedRequestHeaders` —, body bytes) with a child W3C `traceparent` (and `X-Trace-Id` / `X-Span-Id`) and
  * the rule's timeout, and on a retryable failure retries after the error policies' backoff,
  * preferring another instance. Only idempotent methods are retried after the request was sent;
- * a connection that never opened is retried for any method.
+ * a connection that never opened is retried for any method. Answers are relayed through
+ * `relayedAnswerHeaders` (no Set-Cookie, CORS, HSTS or CSP of the upstream's; a sandboxing CSP added).
  *
  * Hot path: registrations, rules and breaker states are cached for `cacheTtlMs`; a successful call
  * through a closed breaker with no recorded failures writes nothing. Breaker transitions are
@@ -431,11 +432,7 @@ export class MeshRouter {
   }
 
   private forwardHeaders(call: RoutedCall, rule: RoutingRule | undefined): Record<string, string> {
-    const headers: Record<string, string> = {};
-    const named = connectionNamed(call.headers);
-    for (const [name, value] of Object.entries(call.headers)) {
-      if (!ROUTER_OWNED_HEADERS.has(name) && !named.has(name)) headers[name] = value;
-    }
+    const headers = forwardedRequestHeaders(call.headers);
     const spanId = randomBytes(8).toString('hex');
     headers.traceparent = `00-${call.trace.traceId}-${spanId}-${call.trace.flags ?? '01'}`;
     headers['x-trace-id'] = call.trace.traceId;
@@ -447,11 +444,11 @@ export class MeshRouter {
   }
 }
 
-/** The upstream's answer as the router relays it (hop-by-hop and router-owned headers dropped). */
+/** The upstream's answer as the router relays it (`relayedAnswerHeaders`). */
 function answerOf(response: HttpResponse, instanceId: string, attempts: number): RoutedAnswer {
   return {
     status: response.status,
-    headers: relayHeaders(response.headers),
+    headers: relayedAnswerHeaders(response.headers),
     body: response.body,
     instanceId,
     attempts,
@@ -461,24 +458,6 @@ function answerOf(response: HttpResponse, instanceId: string, attempts: number):
 function isConnectFailure(error: IntegrationError): boolean {
   return ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_SSRF_BLOCKED'].includes(
     error.code,
-  );
-}
-
-function relayHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  const named = connectionNamed(headers);
-  for (const [name, value] of Object.entries(headers))
-    if (!ROUTER_OWNED_HEADERS.has(name) && !named.has(name)) out[name] = value;
-  return out;
-}
-
-/** Headers the `Connection` header names: hop-by-hop too (RFC 9110 §7.6.1). */
-function connectionNamed(headers: Record<string, string>): Set<string> {
-  return new Set(
-    (headers.connection ?? '')
-      .split(',')
-      .map((token) => token.trim().toLowerCase())
-      .filter(Boolean),
   );
 }
 

@@ -314,7 +314,7 @@ describe('mesh handler', () => {
   });
 
   describe('POST /v1/routing-rules', () => {
-    it('refuses router-owned headers, control characters, bad ranges and a bad weight in one answer', async () => {
+    it('refuses router-owned and credential headers, control characters, bad ranges and a bad weight in one answer', async () => {
       // Act
       const result = await call({
         method: 'POST',
@@ -323,7 +323,13 @@ describe('mesh handler', () => {
           id: 'z',
           sourceService: '*',
           targetService: 'evil',
-          headersToAdd: { 'content-length': '5', traceparent: 'bogus', 'x-ok': 'a\r\nInjected: 1' },
+          headersToAdd: {
+            'content-length': '5',
+            traceparent: 'bogus',
+            'x-ok': 'a\r\nInjected: 1',
+            Authorization: 'Bearer planted',
+            'X-Amz-Security-Token': 'planted',
+          },
           splits: [
             { versions: '>>1', weight: 10 },
             { versions: 'abc', weight: -5 },
@@ -340,6 +346,8 @@ describe('mesh handler', () => {
           '/headersToAdd/content-length',
           '/headersToAdd/traceparent',
           '/headersToAdd/x-ok',
+          '/headersToAdd/Authorization',
+          '/headersToAdd/X-Amz-Security-Token',
           '/splits/0/versions',
           '/splits/1/weight',
           '/timeoutMs',
