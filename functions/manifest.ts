@@ -20,7 +20,8 @@ export type FunctionTrigger = 'http' | 'sqs' | 'schedule' | 'authorizer';
 
 /**
  * Outbound HTTP of a function: `none`, or `public-only` — the SSRF policy refuses loopback,
- * link-local and private addresses (OUTBOUND_ALLOW_LOOPBACK / OUTBOUND_ALLOW_PRIVATE false in AWS).
+ * link-local and private addresses (OUTBOUND_ALLOW_LOOPBACK / OUTBOUND_ALLOW_PRIVATE false in AWS)
+ * and `http:` targets (OUTBOUND_REQUIRE_HTTPS true in AWS).
  */
 export type OutboundPolicy = 'none' | 'public-only';
 

@@ -338,13 +338,15 @@ function startScheduler(
 
 /**
  * The functions' settings in local mode, as the CDK app sets them in AWS: the table names, the
- * embedded DynamoDB's endpoint, and loopback outbound calls allowed (local webhooks and services
- * listen on localhost; private ranges stay refused). Variables already set win.
+ * embedded DynamoDB's endpoint, loopback outbound calls allowed and `http:` targets accepted (local
+ * webhooks and services listen on plain HTTP on localhost; private ranges stay refused). Variables
+ * already set win.
  */
 function localSettings(endpoint: string, tableNames: Record<string, string>, external: boolean): NodeJS.ProcessEnv {
   const tables = Object.fromEntries(tableDefinitions.map((d) => [d.envVar, tableNames[d.id]]));
   return {
     OUTBOUND_ALLOW_LOOPBACK: 'true',
+    OUTBOUND_REQUIRE_HTTPS: 'false',
     ...process.env,
     ...tables,
     ...(!external && { DYNAMODB_ENDPOINT: endpoint }),

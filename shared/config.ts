@@ -75,6 +75,23 @@ const ConfigSchema = z.object({
     .transform((v) => v === 'true'),
   /** Comma-separated CIDRs or host names always allowed as outbound targets. */
   OUTBOUND_ALLOWLIST: commaSeparated().default([]),
+  /**
+   * Let an allowlisted host name resolve to loopback, link-local and unspecified addresses too
+   * (`trustAllowlistedDns`); off, those DNS answers are refused for allowlisted names as for any other.
+   */
+  OUTBOUND_TRUST_ALLOWLISTED_DNS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /**
+   * Instances, health endpoints and webhooks must be `https:` (registration and subscription answer
+   * 422 naming the URL field otherwise; calls to stored `http:` URLs are refused). On unless turned
+   * off: the local runner sets `false`.
+   */
+  OUTBOUND_REQUIRE_HTTPS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** Name of the framework's EventBridge custom bus (AWS mode). */
   EVENT_BUS_NAME: z.string().min(1).optional(),
   /** How long a Lambda instance caches the stored error policies, milliseconds. */

@@ -75,7 +75,11 @@ export function createManifestFunction(
     ...(entry.memorySizeMb !== undefined && { memorySizeMb: entry.memorySizeMb }),
     ...(entry.timeoutSeconds !== undefined && { timeout: Duration.seconds(entry.timeoutSeconds) }),
     environment: {
-      ...(entry.outbound === 'public-only' && { OUTBOUND_ALLOW_LOOPBACK: 'false', OUTBOUND_ALLOW_PRIVATE: 'false' }),
+      ...(entry.outbound === 'public-only' && {
+        OUTBOUND_ALLOW_LOOPBACK: 'false',
+        OUTBOUND_ALLOW_PRIVATE: 'false',
+        OUTBOUND_REQUIRE_HTTPS: 'true',
+      }),
       ...(entry.audits && { AUDIT_RETENTION_DAYS: String(resources.auditRetentionDays ?? 365) }),
       ...options.environment,
     },

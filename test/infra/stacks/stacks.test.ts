@@ -637,6 +637,7 @@ describe('ApiStack', () => {
         EVENT_BUS_NAME: imported({ Ref: busLogicalId }),
         OUTBOUND_ALLOW_LOOPBACK: 'false',
         OUTBOUND_ALLOW_PRIVATE: 'false',
+        OUTBOUND_REQUIRE_HTTPS: 'true',
       });
       for (const other of [contractsTable, eventsTable, deliveryTable]) {
         expect(props.Environment.Variables[other.envVar]).toBeUndefined();
@@ -754,6 +755,7 @@ describe('ApiStack', () => {
         DEREGISTER_STALE: 'false',
         OUTBOUND_ALLOW_LOOPBACK: 'false',
         OUTBOUND_ALLOW_PRIVATE: 'false',
+        OUTBOUND_REQUIRE_HTTPS: 'true',
       });
       expect(props.Environment.Variables[contractsTable.envVar]).toBeUndefined();
     });
@@ -904,6 +906,7 @@ describe('ApiStack', () => {
         DELIVERY_QUEUE_URL: queueUrl(stateful.deliveryQueue),
         OUTBOUND_ALLOW_LOOPBACK: 'false',
         OUTBOUND_ALLOW_PRIVATE: 'false',
+        OUTBOUND_REQUIRE_HTTPS: 'true',
       });
       expect(props.Environment.Variables[contractsTable.envVar]).toBeUndefined();
     });

@@ -250,6 +250,7 @@ describe('mesh handler', () => {
       ['loopback spelled as one decimal number', 'http://2130706433:8080/'],
       ['a URL with credentials', 'https://user:secret@orders-1.example.com/'],
       ['a scheme other than http(s)', 'ftp://orders-1.example.com/'],
+      ['plain http: outside local mode (OUTBOUND_REQUIRE_HTTPS)', 'http://orders-1.example.com/'],
     ])('rejects %s with 422 naming /endpoint and /healthEndpoint, without writing', async (_name, url) => {
       // Act
       const result = await call({
