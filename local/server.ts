@@ -53,6 +53,11 @@ export type LocalServerOptions = {
    * Host header is answered 421: DNS rebinding). `--allowed-host`, repeatable. @default []
    */
   allowedHosts?: readonly string[];
+  /**
+   * The mesh's upstream credential secrets (Secrets Manager's role locally): by name in `values`,
+   * or in a JSON file `{ "<secret name>": "<value>" }` (`--secrets FILE`, read on every lookup). @default none
+   */
+  secrets?: { values?: Readonly<Record<string, string>>; file?: string };
 };
 
 /** A running local API. */
@@ -121,6 +126,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       env: localSettings(database.endpoint, database.tableNames, database.external),
       clock,
       ...(auth.mode === 'jwt' && { auth }),
+      ...(options.secrets && { secrets: options.secrets }),
     });
   } catch (error) {
     await server.close();

@@ -35,6 +35,7 @@ import type {
 } from '../ports/service-mesh';
 import type { ErrorPolicyCache } from './error-policy-cache';
 import { TtlCache, tenantKey } from './ttl-cache';
+import type { UpstreamCredentialInjector } from './upstream-credentials';
 
 /** What the router needs. */
 export type MeshRouterDeps = {
@@ -51,6 +52,11 @@ export type MeshRouterDeps = {
   breakerConfig: BreakerConfig;
   /** How long registrations, rules and breaker states are trusted per Lambda instance, milliseconds. */
   cacheTtlMs: number;
+  /**
+   * The target service's outbound credential (its upstream-credential secret, e.g. `Authorization`),
+   * set on every forwarded call after the rule's headers. Absent: calls carry none.
+   */
+  credentials?: Pick<UpstreamCredentialInjector, 'headerFor'>;
   random?: () => number;
   /**
    * Told about every failed attempt (counting, logs) and the call it belongs to (whose tenant the
@@ -102,6 +108,8 @@ type CallPlan = {
   /** Each attempt's timeout: the rule's, or the default. */
   timeoutMs: number;
   settings: ServiceSettings;
+  /** The target service's credential header, from its secret. */
+  credential: { name: string; value: string } | undefined;
 };
 
 /** What the attempts of one call have done so far. */
@@ -167,6 +175,7 @@ export class MeshRouter {
    * API Gateway allows runs out.
    *
    * @throws {NotFoundError} 404 when the service is not the caller's tenant's (another tenant's, or nobody's)
+   * @throws {UpstreamFailedError} 502 when the target's credential secret cannot be read (no instance is called)
    * @throws {DependencyUnavailableError} 503 with Retry-After when no instance is healthy, or every
    *   candidate's breaker is open (no instance is called then)
    * @throws {UpstreamTimeoutError} 504 when the last attempt timed out
@@ -249,6 +258,7 @@ export class MeshRouter {
       rule,
       target,
       candidates,
+      credential: await this.deps.credentials?.headerFor(tenant, target),
       timeoutMs: rule?.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS,
       // A closed breaker with no failures decides the same under any settings: the service's own are
       // read only once a breaker has something to decide (the cold healthy path: claim, instances, rules, breaker).
@@ -285,7 +295,7 @@ export class MeshRouter {
       const response = await this.deps.http.request({
         method: call.method,
         url: `${instance.endpoint.replace(/\/+$/, '')}${call.path}${call.query ? `?${call.query}` : ''}`,
-        headers: this.forwardHeaders(call, plan.rule),
+        headers: this.forwardHeaders(call, plan),
         ...(call.body && call.body.length > 0 && { body: call.body }),
         timeoutMs: plan.timeoutMs,
       });
@@ -431,13 +441,14 @@ export class MeshRouter {
     return this.rules.get(encodeURIComponent(tenant), () => this.deps.rules.list(tenant));
   }
 
-  private forwardHeaders(call: RoutedCall, rule: RoutingRule | undefined): Record<string, string> {
+  private forwardHeaders(call: RoutedCall, { rule, credential }: CallPlan): Record<string, string> {
     const headers = forwardedRequestHeaders(call.headers);
     const spanId = randomBytes(8).toString('hex');
     headers.traceparent = `00-${call.trace.traceId}-${spanId}-${call.trace.flags ?? '01'}`;
     headers['x-trace-id'] = call.trace.traceId;
     headers['x-span-id'] = spanId;
     for (const [name, value] of Object.entries(rule?.headersToAdd ?? {})) headers[name.toLowerCase()] = value;
+    if (credential) headers[credential.name] = credential.value;
     // After the rule's headers (which cannot name it either): only the router says who is calling.
     headers[MESH_SOURCE_HEADER] = meshSourceOf(call.caller);
     return headers;

@@ -42,11 +42,16 @@ describe('local runner: the mesh relay cannot be turned against its callers', ()
   };
 
   beforeAll(async () => {
-    server = await startLocalServer({ port: 0, healthCheckIntervalMs: 0 });
+    server = await startLocalServer({
+      port: 0,
+      healthCheckIntervalMs: 0,
+      secrets: { values: { 'aif/local/mesh/default/relay-secret': 'Bearer upstream-secret' } },
+    });
     echo = await startEchoService(0, 'relay-echo');
     hostile = await startHostileUpstream();
     await register('relay-echo-1', 'relay-echo', echo.url);
     await register('hostile-1', 'hostile', hostile.url);
+    await register('relay-secret-1', 'relay-secret', echo.url);
   });
   afterAll(async () => {
     await echo?.close();
@@ -91,5 +96,41 @@ describe('local runner: the mesh relay cannot be turned against its callers', ()
     expect(response.headers.get('content-security-policy')).toBe('sandbox');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+  });
+
+  it("injects the service's upstream credential from the local secret store, never the caller's", async () => {
+    // Prepare
+    const put = (body: unknown) =>
+      fetch(`${server.url}/v1/services/relay-secret/upstream-credential`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const outside = await put({ secretName: 'aif/local/mesh/other-tenant/relay-secret' });
+    const stored = await put({ secretName: 'aif/local/mesh/default/relay-secret' });
+
+    // Act
+    const response = await fetch(`${server.url}/v1/mesh/relay-secret/whoami`, {
+      headers: { authorization: 'Bearer caller-token' },
+    });
+    const echoed = (await response.json()) as { headers: Record<string, string> };
+    const read = await fetch(`${server.url}/v1/services/relay-secret/upstream-credential`);
+
+    // Assess
+    expect(outside.status).toBe(422);
+    expect(((await outside.json()) as { errors: { pointer: string }[] }).errors.map((e) => e.pointer)).toEqual([
+      '/secretName',
+    ]);
+    expect(stored.status).toBe(200);
+    expect(response.status).toBe(200);
+    expect(echoed.headers.authorization).toBe('Bearer upstream-secret');
+    expect(await read.json()).toMatchObject({
+      service: 'relay-secret',
+      secretName: 'aif/local/mesh/default/relay-secret',
+      header: 'authorization',
+    });
+    expect(
+      JSON.stringify(await (await fetch(`${server.url}/v1/services/relay-secret/upstream-credential`)).json()),
+    ).not.toContain('upstream-secret"');
   });
 });

@@ -644,6 +644,28 @@ describe('ApiStack', () => {
       }
     });
 
+    it("reads only the stack's upstream credential secrets, and no other function reads any secret", () => {
+      // Prepare
+      const prefix = `aif/${api.stackName}/mesh/`;
+
+      // Act
+      const props = apiTemplate.toJSON().Resources[functionLogicalIds.mesh].Properties;
+      const secretStatements = statementsOfFunction(functionLogicalIds.mesh).filter((s) =>
+        [s.Action].flat().some((a) => String(a).startsWith('secretsmanager:')),
+      );
+      const others = (['contracts', 'errors', 'events', 'system'] as const).flatMap((fn) =>
+        statementsOfFunction(functionLogicalIds[fn]).filter((s) => JSON.stringify(s.Action).includes('secretsmanager')),
+      );
+
+      // Assess
+      expect(props.Environment.Variables.MESH_SECRET_PREFIX).toBe(prefix);
+      expect(secretStatements).toHaveLength(1);
+      expect(secretStatements[0]?.Action).toBe('secretsmanager:GetSecretValue');
+      expect(JSON.stringify(secretStatements[0]?.Resource)).toContain(`:secretsmanager:`);
+      expect(JSON.stringify(secretStatements[0]?.Resource)).toContain(`:secret:${prefix}*`);
+      expect(others).toEqual([]);
+    });
+
     it('reads and writes the mesh table (and its index) and the errors table, and publishes alerts to the bus', () => {
       // Prepare
       const tableArn = (id: string) => imported({ 'Fn::GetAtt': [tableRef(id), 'Arn'] });
