@@ -660,7 +660,9 @@ export const routes = [
     function: 'mesh',
     summary: "Remove a service's outbound credential: routed calls carry none",
     tags: ['mesh'],
-    scopes: ['mesh:admin'],
+    // mesh:write as DELETE /v1/services/{id}: the gateway's IAM patterns (`*` spans segments) cannot
+    // tell the two DELETEs apart, and removing a credential grants nothing (calls then carry none).
+    scopes: ['mesh:write'],
     request: { params: MeshIdParams },
     responses: { 204: { description: 'Removed' }, 404: problem('None is set') },
   },
