@@ -20,7 +20,8 @@ export type FunctionTrigger = 'http' | 'sqs' | 'schedule' | 'authorizer';
 
 /**
  * Outbound HTTP of a function: `none`, or `public-only` — the SSRF policy refuses loopback,
- * link-local and private addresses (OUTBOUND_ALLOW_LOOPBACK / OUTBOUND_ALLOW_PRIVATE false in AWS).
+ * link-local and private addresses (OUTBOUND_ALLOW_LOOPBACK / OUTBOUND_ALLOW_PRIVATE false in AWS)
+ * and `http:` targets (OUTBOUND_REQUIRE_HTTPS true in AWS).
  */
 export type OutboundPolicy = 'none' | 'public-only';
 
@@ -48,6 +49,11 @@ export type FunctionManifestEntry = {
   managesSubscriptionRules?: boolean;
   /** Starts and describes replays of the bus archive. @default false */
   replaysArchive?: boolean;
+  /**
+   * Reads the mesh's upstream credential secrets: `secretsmanager:GetSecretValue` on the stack's
+   * secret name prefix only, and MESH_SECRET_PREFIX (infra/constructs/upstream-secrets-binding.ts). @default false
+   */
+  readsUpstreamSecrets?: boolean;
   outbound: OutboundPolicy;
   /** Memory, MiB. @default 1024 (NodeFunction) */
   memorySizeMb?: number;
@@ -139,6 +145,8 @@ export const functionManifest = {
     trigger: 'http',
     tables: { [meshTable.id]: 'readWrite', [errorsTable.id]: 'readWrite' },
     publishesEvents: true,
+    // The router injects each service's outbound credential from Secrets Manager.
+    readsUpstreamSecrets: true,
     outbound: 'public-only',
     memorySizeMb: 1024,
     timeoutSeconds: 29,

@@ -55,6 +55,8 @@ import {
   SubscriptionListResponse,
   SubscriptionResponse,
   TopologyResponse,
+  UpstreamCredentialBody,
+  UpstreamCredentialResponse,
   ValidateRequestBody,
   ValidateResponseBody,
   ValidationResultResponse,
@@ -625,6 +627,48 @@ export const routes = [
       200: { description: 'Stored', schema: BreakerConfigResponse },
       422: problem('Invalid settings; every problem is listed'),
     },
+  },
+  {
+    operationId: 'getUpstreamCredential',
+    method: 'GET',
+    path: '/v1/services/{id}/upstream-credential',
+    function: 'mesh',
+    summary: "Where the router finds a service's outbound credential (the secret's name and header, never its value)",
+    tags: ['mesh'],
+    scopes: ['mesh:read'],
+    request: { params: MeshIdParams },
+    responses: {
+      200: { description: 'The reference', schema: UpstreamCredentialResponse },
+      404: problem('None is set'),
+    },
+  },
+  {
+    operationId: 'putUpstreamCredential',
+    method: 'PUT',
+    path: '/v1/services/{id}/upstream-credential',
+    function: 'mesh',
+    summary:
+      "Set a service's outbound credential: a Secrets Manager secret under <MESH_SECRET_PREFIX><tenant>/ whose value the router sends in `header` (default authorization)",
+    tags: ['mesh'],
+    scopes: ['mesh:admin'],
+    request: { params: MeshIdParams, body: UpstreamCredentialBody, bodyValidatedBy: 'operation' },
+    responses: {
+      200: { description: 'Stored', schema: UpstreamCredentialResponse },
+      422: problem("Invalid reference, or a secret outside the tenant's prefix; every problem is listed"),
+    },
+  },
+  {
+    operationId: 'deleteUpstreamCredential',
+    method: 'DELETE',
+    path: '/v1/services/{id}/upstream-credential',
+    function: 'mesh',
+    summary: "Remove a service's outbound credential: routed calls carry none",
+    tags: ['mesh'],
+    // mesh:write as DELETE /v1/services/{id}: the gateway's IAM patterns (`*` spans segments) cannot
+    // tell the two DELETEs apart, and removing a credential grants nothing (calls then carry none).
+    scopes: ['mesh:write'],
+    request: { params: MeshIdParams },
+    responses: { 204: { description: 'Removed' }, 404: problem('None is set') },
   },
   {
     operationId: 'routeCall',

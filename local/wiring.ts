@@ -25,6 +25,7 @@ import { createDocumentClient } from '../shared/adapters/dynamodb/document-clien
 import type { LocalEventBus } from '../shared/adapters/local/local-event-bus';
 import { createLocalEventBus, type LocalEventBusParts } from '../shared/adapters/local/local-event-bus-wiring';
 import { LocalReplayer } from '../shared/adapters/local/local-replayer';
+import { LocalSecretStore } from '../shared/adapters/local/local-secret-store';
 import { type Config, loadConfig } from '../shared/config';
 import type { ApiHandler, HttpHandlerOptions } from '../shared/middleware/http-api';
 import { createObservability, type Observability } from '../shared/observability/powertools';
@@ -73,6 +74,11 @@ export type LocalWiringOptions = {
    * runs with the `authorize` middleware (defence in depth, as behind API Gateway). @default off
    */
   auth?: LocalJwtAuth;
+  /**
+   * The services' upstream credential secrets, as Secrets Manager holds them in AWS: a map by
+   * secret name (`values`) and/or a JSON file of one (`file`, `--secrets`). @default none
+   */
+  secrets?: { values?: Readonly<Record<string, string>>; file?: string };
 };
 
 /**
@@ -111,7 +117,12 @@ export function createLocalFunctions(options: LocalWiringOptions): LocalFunction
       contracts: withBase(base('contracts'), (b) => createContractsHandler(contractsDeps(b), httpOptions(b))),
       errors: withBase(base('errors'), (b) => createErrorsHandler(errorsDeps(b, { events }), httpOptions(b))),
       events: localEventsHandler(base('events'), bus, httpOptions),
-      mesh: withBase(base('mesh'), (b) => createMeshHandler(meshDeps(b, { events }), httpOptions(b))),
+      mesh: withBase(base('mesh'), (b) =>
+        createMeshHandler(
+          meshDeps(b, { events, secrets: new LocalSecretStore(options.secrets ?? {}) }),
+          httpOptions(b),
+        ),
+      ),
       system: withBase(base('system'), (b) =>
         createSystemHandler({ ...systemDeps(b), auth: { mode: options.auth ? 'token' : 'none' } }, httpOptions(b)),
       ),

@@ -76,6 +76,33 @@ const ConfigSchema = z.object({
     .transform((v) => v === 'true'),
   /** Comma-separated CIDRs or host names always allowed as outbound targets. */
   OUTBOUND_ALLOWLIST: commaSeparated().default([]),
+  /**
+   * Let an allowlisted host name resolve to loopback, link-local and unspecified addresses too
+   * (`trustAllowlistedDns`); off, those DNS answers are refused for allowlisted names as for any other.
+   */
+  OUTBOUND_TRUST_ALLOWLISTED_DNS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /**
+   * Instances, health endpoints and webhooks must be `https:` (registration and subscription answer
+   * 422 naming the URL field otherwise; calls to stored `http:` URLs are refused). On unless turned
+   * off: the local runner sets `false`.
+   */
+  OUTBOUND_REQUIRE_HTTPS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /**
+   * Name prefix of the mesh's upstream credential secrets: a tenant's service may reference only
+   * `<prefix><tenant>/…` (infra sets `aif/<stack name>/mesh/` and grants GetSecretValue on it alone).
+   */
+  MESH_SECRET_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9/_+=.@-]{1,256}$/)
+    .default('aif/local/mesh/'),
+  /** How long the router keeps a fetched upstream secret, seconds (Powertools Parameters `maxAge`). */
+  MESH_SECRET_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
   /** Name of the framework's EventBridge custom bus (AWS mode). */
   EVENT_BUS_NAME: z.string().min(1).optional(),
   /** How long a Lambda instance caches the stored error policies, milliseconds. */

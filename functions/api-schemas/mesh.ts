@@ -6,6 +6,7 @@ import {
   MeshNameSchema,
   ServiceInstanceInputSchema,
 } from '../../shared/domain/mesh/service-instance';
+import { UpstreamCredentialSchema } from '../../shared/domain/mesh/upstream-credential';
 import { OwnerSchema } from './common';
 
 /** The service mesh: instances, routing rules, topology and circuit breakers. */
@@ -99,4 +100,12 @@ export const BreakerConfigResponse = z.object({
   config: BreakerConfigSchema,
   origin: z.enum(['service', 'default']),
   owner: OwnerSchema.optional().meta({ description: 'Who stored the settings (absent for the defaults)' }),
+});
+
+export const UpstreamCredentialBody = UpstreamCredentialSchema.meta({ id: 'UpstreamCredential' });
+export const UpstreamCredentialResponse = z.object({
+  service: z.string(),
+  secretName: z.string().meta({ description: 'The Secrets Manager secret whose SecretString is the header value' }),
+  header: z.string().meta({ description: 'The header the router sets on every call to the service' }),
+  owner: OwnerSchema,
 });

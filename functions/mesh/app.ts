@@ -5,6 +5,7 @@ import { statusOf } from '../../shared/http/outcome-status';
 import { readTraceContext } from '../../shared/http/trace-context';
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
 import type { BreakerConfigRepository } from '../../shared/ports/service-mesh';
+import type { UpstreamCredentialRepository } from '../../shared/ports/upstream-credentials';
 import type { MeshRouter } from '../../shared/use-cases/route-call';
 import {
   deleteRoutingRule,
@@ -18,6 +19,11 @@ import {
   putRoutingRule,
   registerInstance,
 } from '../../shared/use-cases/service-mesh';
+import {
+  deleteUpstreamCredential,
+  getUpstreamCredential,
+  putUpstreamCredential,
+} from '../../shared/use-cases/upstream-credentials';
 import { type OperationsOf, routes } from '../routes';
 
 /** What the mesh function needs. */
@@ -26,6 +32,10 @@ export type MeshFunctionDeps = MeshDeps & {
   breakerConfigs: BreakerConfigRepository;
   /** The deployment's breaker settings (BREAKER_* variables). */
   defaults: BreakerConfig;
+  /** Per-service upstream credential references. */
+  credentials: UpstreamCredentialRepository;
+  /** MESH_SECRET_PREFIX: a tenant's references must name `<prefix><tenant>/…`. */
+  secretPrefix: string;
 };
 
 /** Instances, routing rules, topology, breakers, and the router. */
@@ -69,6 +79,18 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
     status: 200,
     body: await putBreakerConfig(deps, caller, params.id, body),
   }),
+  getUpstreamCredential: async ({ params, caller }, deps) => ({
+    status: 200,
+    body: await getUpstreamCredential(deps, caller, params.id),
+  }),
+  putUpstreamCredential: async ({ params, body, caller }, deps) => ({
+    status: 200,
+    body: await putUpstreamCredential(deps, caller, params.id, body),
+  }),
+  deleteUpstreamCredential: async ({ params, caller }, deps) => {
+    await deleteUpstreamCredential(deps, caller, params.id);
+    return { status: 204 };
+  },
   routeCall: async ({ params, headers, body, path, rawQuery, method, caller }, deps) => {
     const trace = readTraceContext(headers);
     const prefix = `/v1/mesh/${encodeURIComponent(params.service)}`;
@@ -95,7 +117,7 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
  * The mesh function: the instance registry, routing rules, topology, breakers, and the router
  * (`ANY /v1/mesh/{service}/{proxy+}`) over the HTTP pipeline.
  *
- * @example const handler = createMeshHandler(meshDeps(base, { events }), httpOptions(base));
+ * @example const handler = createMeshHandler(meshDeps(base, { events, secrets }), httpOptions(base));
  */
 export const createMeshHandler = (deps: MeshFunctionDeps, options: HttpHandlerOptions) =>
   httpApi(routes, meshOperations, deps, options);

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Archive, IEventBus } from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -18,6 +18,7 @@ import { NodeFunction } from './node-function';
 import { bindReplays } from './replay-binding';
 import { bindSubscriptionRules } from './subscription-rules';
 import { bindTable } from './table-binding';
+import { bindUpstreamSecrets, upstreamSecretPrefixOf } from './upstream-secrets-binding';
 
 /**
  * The stateful resources a function may be bound to. Only what its manifest record asks for is
@@ -43,6 +44,8 @@ export interface FunctionResources {
   readonly subscriptionRulePrefix?: string;
   /** Days audit records are kept (`audits`: AUDIT_RETENTION_DAYS, the audit table's TTL). @default 365 */
   readonly auditRetentionDays?: number;
+  /** Name prefix of the upstream credential secrets (`readsUpstreamSecrets`). @default `aif/<stack name>/mesh/` */
+  readonly upstreamSecretPrefix?: string;
 }
 
 /** Settings of one function that are not in its manifest record. */
@@ -58,7 +61,7 @@ export interface ManifestFunctionOptions {
  * it to what the record names, each binding setting its variable and its grant in one call: the
  * tables with their access (`tableAccessOf`: the audit table read-write when it `audits`), the bus
  * (`events:PutEvents`, for its events and the `aif.audit` ones), the delivery queue, the subscription
- * rules, the archive's replays; outbound calls to public addresses only (`public-only`); memory and
+ * rules, the archive's replays, the upstream credential secrets (`readsUpstreamSecrets`); outbound calls to public addresses only (`public-only`); memory and
  * timeout when the record pins them.
  *
  * @throws {Error} when a table or resource the record needs is not in `resources`
@@ -81,7 +84,11 @@ export function createManifestFunction(
     ...(entry.timeoutSeconds !== undefined && { timeout: Duration.seconds(entry.timeoutSeconds) }),
     ...(resources.reserveConcurrency !== false && { reservedConcurrency: entry.reservedConcurrency }),
     environment: {
-      ...(entry.outbound === 'public-only' && { OUTBOUND_ALLOW_LOOPBACK: 'false', OUTBOUND_ALLOW_PRIVATE: 'false' }),
+      ...(entry.outbound === 'public-only' && {
+        OUTBOUND_ALLOW_LOOPBACK: 'false',
+        OUTBOUND_ALLOW_PRIVATE: 'false',
+        OUTBOUND_REQUIRE_HTTPS: 'true',
+      }),
       ...(entry.audits && { AUDIT_RETENTION_DAYS: String(resources.auditRetentionDays ?? 365) }),
       ...options.environment,
     },
@@ -102,6 +109,9 @@ export function createManifestFunction(
       deliveryQueue: need(resources.deliveryQueue, name, 'deliveryQueue'),
       eventsDeadLetterQueue: need(resources.eventsDeadLetterQueue, name, 'eventsDeadLetterQueue'),
     });
+  }
+  if (entry.readsUpstreamSecrets) {
+    bindUpstreamSecrets(fn, resources.upstreamSecretPrefix ?? upstreamSecretPrefixOf(Stack.of(fn)));
   }
   if (entry.replaysArchive) {
     bindReplays(fn, {

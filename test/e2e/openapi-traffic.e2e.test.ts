@@ -148,6 +148,18 @@ describe('the served OpenAPI document', () => {
       headers: JSON_BODY,
     });
     await call('GET', '/v1/services/orders/breaker-config');
+    // With auth off the tenant is `default`: its secrets are named aif/local/mesh/default/….
+    await call('PUT', '/v1/services/orders/upstream-credential', {
+      body: JSON.stringify({ secretName: 'aif/local/mesh/default/orders', header: 'x-api-key' }),
+      headers: JSON_BODY,
+    });
+    await call('PUT', '/v1/services/orders/upstream-credential', {
+      body: JSON.stringify({ secretName: 'elsewhere/orders' }),
+      headers: JSON_BODY,
+    });
+    await call('GET', '/v1/services/orders/upstream-credential');
+    await call('DELETE', '/v1/services/orders/upstream-credential');
+    await call('GET', '/v1/services/nobody/upstream-credential');
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD']) {
       const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
       await call(method, '/v1/mesh/orders/items/42', hasBody ? { body: '{"n":1}', headers: JSON_BODY } : {});

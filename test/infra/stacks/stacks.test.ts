@@ -685,10 +685,33 @@ describe('ApiStack', () => {
         EVENT_BUS_NAME: imported({ Ref: busLogicalId }),
         OUTBOUND_ALLOW_LOOPBACK: 'false',
         OUTBOUND_ALLOW_PRIVATE: 'false',
+        OUTBOUND_REQUIRE_HTTPS: 'true',
       });
       for (const other of [contractsTable, eventsTable, deliveryTable]) {
         expect(props.Environment.Variables[other.envVar]).toBeUndefined();
       }
+    });
+
+    it("reads only the stack's upstream credential secrets, and no other function reads any secret", () => {
+      // Prepare
+      const prefix = `aif/${api.stackName}/mesh/`;
+
+      // Act
+      const props = apiTemplate.toJSON().Resources[functionLogicalIds.mesh].Properties;
+      const secretStatements = statementsOfFunction(functionLogicalIds.mesh).filter((s) =>
+        [s.Action].flat().some((a) => String(a).startsWith('secretsmanager:')),
+      );
+      const others = (['contracts', 'errors', 'events', 'system'] as const).flatMap((fn) =>
+        statementsOfFunction(functionLogicalIds[fn]).filter((s) => JSON.stringify(s.Action).includes('secretsmanager')),
+      );
+
+      // Assess
+      expect(props.Environment.Variables.MESH_SECRET_PREFIX).toBe(prefix);
+      expect(secretStatements).toHaveLength(1);
+      expect(secretStatements[0]?.Action).toBe('secretsmanager:GetSecretValue');
+      expect(JSON.stringify(secretStatements[0]?.Resource)).toContain(`:secretsmanager:`);
+      expect(JSON.stringify(secretStatements[0]?.Resource)).toContain(`:secret:${prefix}*`);
+      expect(others).toEqual([]);
     });
 
     it('reads and writes the mesh table (and its index) and the errors table, and publishes alerts to the bus', () => {
@@ -802,6 +825,7 @@ describe('ApiStack', () => {
         DEREGISTER_STALE: 'false',
         OUTBOUND_ALLOW_LOOPBACK: 'false',
         OUTBOUND_ALLOW_PRIVATE: 'false',
+        OUTBOUND_REQUIRE_HTTPS: 'true',
       });
       expect(props.Environment.Variables[contractsTable.envVar]).toBeUndefined();
     });
@@ -952,6 +976,7 @@ describe('ApiStack', () => {
         DELIVERY_QUEUE_URL: queueUrl(stateful.deliveryQueue),
         OUTBOUND_ALLOW_LOOPBACK: 'false',
         OUTBOUND_ALLOW_PRIVATE: 'false',
+        OUTBOUND_REQUIRE_HTTPS: 'true',
       });
       expect(props.Environment.Variables[contractsTable.envVar]).toBeUndefined();
     });

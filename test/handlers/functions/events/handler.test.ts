@@ -629,13 +629,14 @@ describe('events handler', () => {
       expect(eventBridge.commandCalls(PutRuleCommand)).toHaveLength(0);
     });
 
-    it("rejects an invalid filter with EventBridge's reason at /filter, and a blocked URL at /target/url", async () => {
+    it("rejects an invalid filter with EventBridge's reason at /filter, and a blocked or plain-http URL at /target/url", async () => {
       // Act
       const badFilter = await create({ ...body, filter: { total: [{ numeric: ['>', 'a lot'] }] } });
       const blocked = await create({
         ...body,
         target: { type: 'webhook', url: 'http://169.254.169.254/latest/meta-data' },
       });
+      const plain = await create({ ...body, target: { type: 'webhook', url: 'http://hooks.example.com/orders' } });
 
       // Assess
       expect(badFilter.statusCode).toBe(422);
@@ -649,6 +650,10 @@ describe('events handler', () => {
       expect(blocked.statusCode).toBe(422);
       expect(json(blocked).errors).toEqual([
         { pointer: '/target/url', detail: expect.stringContaining('169.254.169.254'), keyword: 'ssrf' },
+      ]);
+      expect(plain.statusCode).toBe(422);
+      expect(json(plain).errors).toEqual([
+        { pointer: '/target/url', detail: expect.stringContaining('https: is required'), keyword: 'ssrf' },
       ]);
       expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
       expect(eventBridge.commandCalls(PutRuleCommand)).toHaveLength(0);

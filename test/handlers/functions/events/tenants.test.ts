@@ -62,7 +62,9 @@ async function eventsFunction(): Promise<{
       DELIVERY_TABLE: delivery?.tableName,
       CONTRACTS_TABLE: contracts?.tableName,
       ERRORS_TABLE: errors?.tableName,
+      // Loopback, plain-HTTP webhooks: the local runner's outbound settings.
       OUTBOUND_ALLOW_LOOPBACK: 'true',
+      OUTBOUND_REQUIRE_HTTPS: 'false',
     },
   });
   const tables = eventsTables(base);

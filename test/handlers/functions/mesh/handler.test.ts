@@ -263,6 +263,7 @@ describe('mesh handler', () => {
       ['loopback spelled as one decimal number', 'http://2130706433:8080/'],
       ['a URL with credentials', 'https://user:secret@orders-1.example.com/'],
       ['a scheme other than http(s)', 'ftp://orders-1.example.com/'],
+      ['plain http: outside local mode (OUTBOUND_REQUIRE_HTTPS)', 'http://orders-1.example.com/'],
     ])('rejects %s with 422 naming /endpoint and /healthEndpoint, without writing', async (_name, url) => {
       // Act
       const result = await call({
@@ -327,7 +328,7 @@ describe('mesh handler', () => {
   });
 
   describe('POST /v1/routing-rules', () => {
-    it('refuses router-owned headers, control characters, bad ranges and a bad weight in one answer', async () => {
+    it('refuses router-owned and credential headers, control characters, bad ranges and a bad weight in one answer', async () => {
       // Act
       const result = await call({
         method: 'POST',
@@ -336,7 +337,13 @@ describe('mesh handler', () => {
           id: 'z',
           sourceService: '*',
           targetService: 'evil',
-          headersToAdd: { 'content-length': '5', traceparent: 'bogus', 'x-ok': 'a\r\nInjected: 1' },
+          headersToAdd: {
+            'content-length': '5',
+            traceparent: 'bogus',
+            'x-ok': 'a\r\nInjected: 1',
+            Authorization: 'Bearer planted',
+            'X-Amz-Security-Token': 'planted',
+          },
           splits: [
             { versions: '>>1', weight: 10 },
             { versions: 'abc', weight: -5 },
@@ -353,6 +360,8 @@ describe('mesh handler', () => {
           '/headersToAdd/content-length',
           '/headersToAdd/traceparent',
           '/headersToAdd/x-ok',
+          '/headersToAdd/Authorization',
+          '/headersToAdd/X-Amz-Security-Token',
           '/splits/0/versions',
           '/splits/1/weight',
           '/timeoutMs',
