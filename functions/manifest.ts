@@ -60,6 +60,12 @@ export type FunctionManifestEntry = {
    * (`aif.audit` events) with EVENT_BUS_NAME, and AUDIT_RETENTION_DAYS. @default false
    */
   audits?: boolean;
+  /**
+   * Use of the webhook-secret KMS key (WEBHOOK_SECRET_KEY_ARN): `encrypt` to seal new secrets (the
+   * creator), `decrypt` to sign with them (the dispatcher); each only under an encryption context
+   * holding the tenant and subscription keys. @default none
+   */
+  webhookSecrets?: 'encrypt' | 'decrypt';
   /** AWS-mode settings the function cannot start without, besides its tables' variables. */
   awsSettings: readonly RequiredSetting[];
 };
@@ -112,7 +118,9 @@ export const functionManifest = {
     outbound: 'public-only',
     countsErrors: true,
     audits: true,
+    webhookSecrets: 'encrypt',
     awsSettings: [
+      'WEBHOOK_SECRET_KEY_ARN',
       'EVENT_BUS_NAME',
       'EVENT_BUS_ARN',
       'DELIVERY_QUEUE_URL',
@@ -155,7 +163,8 @@ export const functionManifest = {
     outbound: 'public-only',
     timeoutSeconds: 60,
     countsErrors: true,
-    awsSettings: ['EVENT_BUS_NAME', 'DELIVERY_QUEUE_URL'],
+    webhookSecrets: 'decrypt',
+    awsSettings: ['EVENT_BUS_NAME', 'DELIVERY_QUEUE_URL', 'WEBHOOK_SECRET_KEY_ARN'],
   },
   'health-check': {
     entry: 'functions/health-check/handler.ts',

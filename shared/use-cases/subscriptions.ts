@@ -7,12 +7,23 @@ import {
   rulePattern,
   type Subscription,
   SubscriptionInputSchema,
+  type SubscriptionKey,
   subscriptionKey,
 } from '../domain/events/subscription';
+import {
+  describeSecret,
+  encryptionContextOf,
+  RotateSecretInputSchema,
+  rotatedSecrets,
+  type SealedSecret,
+  type SecretHint,
+  secretHints,
+} from '../domain/events/webhook-secret';
 import { checkTargetUrl, type OutboundAddressRules } from '../domain/net/outbound-address-rules';
 import { resolvePolicy } from '../domain/resilience/policy';
 import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
+import type { SecretCipher } from '../ports/secret-cipher';
 import type { SubscriptionRepository, SubscriptionRules } from '../ports/subscriptions';
 import type { ErrorPolicyCache } from './error-policy-cache';
 
@@ -27,11 +38,18 @@ export type SubscriptionDeps = {
   clock: Clock;
   /** Which webhook hosts are allowed (SSRF protection; local mode allows loopback). */
   outboundRules: OutboundAddressRules;
+  /** Seals new signing secrets (the events function may encrypt, never decrypt). */
+  cipher: Pick<SecretCipher, 'encrypt'>;
+  /** How long a rotated-out secret keeps signing when the request names no overlap, seconds. */
+  rotationOverlapSeconds: number;
 };
 
-/** A subscription as the API shows it: the secret only when it was just created. */
+/**
+ * A subscription as the API shows it: the secret itself only in the answer that made it (create,
+ * rotate); otherwise, and beside it, the hints of the stored secrets (last 4 characters, times).
+ */
 export type SubscriptionView = Omit<Subscription, 'target'> & {
-  target: { type: 'webhook'; url: string; secret?: string };
+  target: { type: 'webhook'; url: string; secret?: string; secrets: SecretHint[] };
 };
 
 /**
@@ -89,11 +107,17 @@ export async function createSubscription(
     code: 'DELIVERY',
     category: 'transient',
   }).policy;
+  const id = input.id ?? `sub-${randomUUID()}`;
+  const secret = input.target.secret ?? generateSecret();
   const subscription: Subscription = {
-    id: input.id ?? `sub-${randomUUID()}`,
+    id,
     eventType: input.eventType,
     ...(input.filter && { filter: input.filter }),
-    target: { type: 'webhook', url: input.target.url, secret: input.target.secret ?? generateSecret() },
+    target: {
+      type: 'webhook',
+      url: input.target.url,
+      secrets: [await sealSecret(deps, { tenant: owner.tenant, id }, secret)],
+    },
     maxRetries: input.maxRetries ?? transient.maxRetries,
     retryPolicy: {
       backoffStrategy: input.retryPolicy?.backoffStrategy ?? transient.backoffStrategy,
@@ -112,16 +136,16 @@ export async function createSubscription(
   if (!stored.created) {
     const { existing } = stored;
     if (input.id !== undefined && sameSettings(existing, subscription, input.target.secret !== undefined)) {
-      if (existing.status === 'active') return { outcome: 'unchanged', subscription: view(existing, false) };
+      if (existing.status === 'active') return { outcome: 'unchanged', subscription: view(existing) };
       // A creation that stopped between its writes: finish it.
-      return { outcome: 'unchanged', subscription: view(await provision(deps, existing), false) };
+      return { outcome: 'unchanged', subscription: view(await provision(deps, existing)) };
     }
     throw new ConflictError(`The subscription ${subscription.id} exists with other settings; delete it first`, [
       { pointer: '/id', message: 'is taken by a different subscription' },
     ]);
   }
   try {
-    return { outcome: 'created', subscription: view(await provision(deps, subscription), true) };
+    return { outcome: 'created', subscription: view(await provision(deps, subscription), secret) };
   } catch (error) {
     // Leave nothing half-made: no rule without a record, no record without a rule.
     await deps.rules.remove(subscriptionKey(subscription)).catch(() => undefined);
@@ -137,10 +161,14 @@ async function provision(deps: SubscriptionDeps, subscription: Subscription): Pr
   return active;
 }
 
+/**
+ * Whether a repeated create asks for what is stored. Sealed secrets differ on every encryption, so a
+ * given secret is compared by digest with the newest stored one; an omitted one matches any.
+ */
 function sameSettings(a: Subscription, b: Subscription, secretGiven: boolean): boolean {
   const comparable = (s: Subscription, keepSecret: boolean) => ({
     ...s,
-    target: { ...s.target, secret: keepSecret ? s.target.secret : '' },
+    target: { ...s.target, secrets: keepSecret ? (s.target.secrets[0]?.digest ?? '') : '' },
     status: '',
     createdAt: '',
     ruleArn: '',
@@ -155,13 +183,27 @@ function generateSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-function view(subscription: Subscription, withSecret: boolean): SubscriptionView {
+/** Seals a secret for the subscription `key` names: the ciphertext and what may be shown of it. */
+async function sealSecret(
+  deps: Pick<SubscriptionDeps, 'cipher' | 'clock'>,
+  key: SubscriptionKey,
+  secret: string,
+): Promise<SealedSecret> {
+  return {
+    sealed: await deps.cipher.encrypt(secret, encryptionContextOf(key)),
+    ...describeSecret(secret, deps.clock.now()),
+  };
+}
+
+/** The API's view: hints always, the plain secret only when `secret` (just made) is given. */
+function view(subscription: Subscription, secret?: string): SubscriptionView {
   return {
     ...subscription,
     target: {
       type: 'webhook',
       url: subscription.target.url,
-      ...(withSecret && { secret: subscription.target.secret }),
+      ...(secret !== undefined && { secret }),
+      secrets: secretHints(subscription.target.secrets),
     },
   };
 }
@@ -171,7 +213,7 @@ export async function listSubscriptions(
   deps: Pick<SubscriptionDeps, 'subscriptions'>,
   tenant: string,
 ): Promise<SubscriptionView[]> {
-  return (await deps.subscriptions.list(tenant)).map((s) => view(s, false));
+  return (await deps.subscriptions.list(tenant)).map((s) => view(s));
 }
 
 /**
@@ -186,7 +228,7 @@ export async function getSubscription(
 ): Promise<SubscriptionView> {
   const found = await deps.subscriptions.get({ tenant, id });
   if (!found) throw new NotFoundError(`No subscription ${id}`);
-  return view(found, false);
+  return view(found);
 }
 
 /**
@@ -205,4 +247,48 @@ export async function deleteSubscription(
   if (!(await deps.subscriptions.get(key))) throw new NotFoundError(`No subscription ${id}`);
   await deps.rules.remove(key);
   if (!(await deps.subscriptions.delete(key))) throw new NotFoundError(`No subscription ${id}`);
+}
+
+/**
+ * Rotates a subscription's signing secret (`POST /v1/subscriptions/{id}/rotate-secret`): a new
+ * secret is generated, sealed and stored first; the current one keeps signing beside it for
+ * `overlapSeconds` (default `rotationOverlapSeconds`) — deliveries carry both `v1,` signatures
+ * then, as Standard Webhooks allows several in `webhook-signature` — and stops after. The store is
+ * one conditional write on the newest secret read, so of two racing rotations one wins and the
+ * other is a conflict (no rotation is lost silently).
+ *
+ * @param body - the request body, unvalidated (`{ overlapSeconds? }`; absent is `{}`)
+ * @returns the subscription, showing the new secret this once
+ * @throws {ValidationError} naming every problem of the body
+ * @throws {NotFoundError} when the tenant has no subscription of that id
+ * @throws {ConflictError} when another rotation stored its secret between the read and the write
+ * @throws {DependencyUnavailableError} when storage or the key service is unavailable
+ */
+export async function rotateSubscriptionSecret(
+  deps: Pick<SubscriptionDeps, 'subscriptions' | 'cipher' | 'clock' | 'rotationOverlapSeconds'>,
+  tenant: string,
+  id: string,
+  body: unknown,
+): Promise<SubscriptionView> {
+  const parsed = RotateSecretInputSchema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const problems = issueProblems(parsed.error.issues);
+    throw new ValidationError(`The rotation has ${problems.length} problem(s)`, problems);
+  }
+  const key = { tenant, id };
+  const found = await deps.subscriptions.get(key);
+  if (!found) throw new NotFoundError(`No subscription ${id}`);
+  const secret = generateSecret();
+  const next = rotatedSecrets(
+    found.target.secrets,
+    await sealSecret(deps, key, secret),
+    deps.clock.now(),
+    parsed.data.overlapSeconds ?? deps.rotationOverlapSeconds,
+  );
+  const stored = await deps.subscriptions.replaceSecrets(key, found.target.secrets[0]?.sealed, next);
+  if (stored === 'not-found') throw new NotFoundError(`No subscription ${id}`);
+  if (stored === 'changed') {
+    throw new ConflictError(`The secret of ${id} was rotated concurrently; read it and rotate again if needed`);
+  }
+  return view(stored, secret);
 }

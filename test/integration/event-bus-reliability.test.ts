@@ -29,6 +29,7 @@ import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
 import { type PublishEventsDeps, publishEvents } from '../../shared/use-cases/publish-events';
 import { freshTable } from '../support/dynamodb';
 import { keyedDraw } from '../support/random';
+import { sealedSecret, testCipher } from '../support/secrets';
 
 const EVENT_COUNT = 10_000;
 const EVENTS_PER_REQUEST = 100;
@@ -206,7 +207,11 @@ describe('local event bus', () => {
         owner: OWNER,
         id: 'reliability-orders',
         eventType: 'order.created',
-        target: { type: 'webhook', url: 'https://subscriber.example/hooks/orders', secret: generateWebhookSecret() },
+        target: {
+          type: 'webhook',
+          url: 'https://subscriber.example/hooks/orders',
+          secrets: [await sealedSecret({ tenant: OWNER.tenant, id: 'reliability-orders' }, generateWebhookSecret())],
+        },
         maxRetries: MAX_RETRIES,
         retryPolicy: { backoffStrategy: 'constant', initialDelayMs: 0, maxDelayMs: 0, jitter: 'none' },
         timeoutMs: 5_000,
@@ -225,6 +230,7 @@ describe('local event bus', () => {
         queue: deliveryQueue,
         http: subscriber,
         sign: signWebhook,
+        cipher: testCipher,
         newDeadLetterId: (nowMs) => newDeadLetterId(nowMs),
         counters,
         policyCache,

@@ -17,6 +17,7 @@ import type { Subscription } from '../../../../../shared/domain/events/subscript
 import type { DeadLetter } from '../../../../../shared/ports/dead-letters';
 import type { EventRecord } from '../../../../../shared/ports/event-log';
 import { freshTable } from '../../../../support/dynamodb';
+import { PLACEHOLDER_SECRET } from '../../../../support/secrets';
 
 const LEASE_MS = 30_000;
 const TENANT = 'acme';
@@ -430,7 +431,7 @@ describe('DynamoDbSubscriptionRepository (dynalite)', () => {
       owner: OWNER,
       id,
       eventType: 'order.created',
-      target: { type: 'webhook', url: 'https://hooks.example.com/orders', secret: `whsec_${'A'.repeat(32)}` },
+      target: { type: 'webhook', url: 'https://hooks.example.com/orders', secrets: [PLACEHOLDER_SECRET] },
       maxRetries: 5,
       retryPolicy: { backoffStrategy: 'exponential', initialDelayMs: 1_000, maxDelayMs: 60_000, jitter: 'full' },
       timeoutMs: 10_000,
@@ -445,7 +446,9 @@ describe('DynamoDbSubscriptionRepository (dynalite)', () => {
     it('lets exactly one of 10 racing creations of one id win and shows the others what is stored', async () => {
       // Prepare
       const candidates = Array.from({ length: 10 }, (_, i) =>
-        subscription('race-sub', { target: { type: 'webhook', url: `https://h${i}.example.com/`, secret: 's' } }),
+        subscription('race-sub', {
+          target: { type: 'webhook', url: `https://h${i}.example.com/`, secrets: [PLACEHOLDER_SECRET] },
+        }),
       );
 
       // Act
