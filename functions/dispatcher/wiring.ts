@@ -31,7 +31,7 @@ export function dispatcherDeps(base: FunctionBase, parts: DispatcherParts): Deli
   const deliveryTable = requireSetting(config, 'DELIVERY_TABLE');
   return {
     subscriptions: new DynamoDbSubscriptionRepository(documentClient, deliveryTable),
-    deadLetters: new DynamoDbDeadLetterRepository(documentClient, deliveryTable),
+    deadLetters: new DynamoDbDeadLetterRepository(documentClient, deliveryTable, config.EVENT_RETENTION_DAYS),
     queue: parts.queue,
     http: new SafeHttpClient(outboundRulesOf(config)),
     sign: signWebhook,

@@ -61,7 +61,11 @@ export function eventsDeps(base: FunctionBase, tables: EventsTables, parts: Even
     clock: base.clock,
     retentionDays: config.EVENT_RETENTION_DAYS,
     maxEntryBytes: config.MAX_EVENT_ENTRY_BYTES,
-    deadLetters: new DynamoDbDeadLetterRepository(base.documentClient, requireSetting(config, 'DELIVERY_TABLE')),
+    deadLetters: new DynamoDbDeadLetterRepository(
+      base.documentClient,
+      requireSetting(config, 'DELIVERY_TABLE'),
+      config.EVENT_RETENTION_DAYS,
+    ),
     outboundRules: outboundRulesOf(config),
     rotationOverlapSeconds: config.WEBHOOK_SECRET_OVERLAP_SECONDS,
     ...parts,

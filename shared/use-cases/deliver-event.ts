@@ -130,7 +130,8 @@ async function post(
     if (response.status >= 200 && response.status < 300) return { status: response.status };
     const retryAfter = response.headers['retry-after'];
     throw new HttpStatusError(response.status, {
-      url: subscription.target.url,
+      // The origin only: a webhook's path and query may hold a credential, and this reaches logs and dead letters.
+      url: new URL(subscription.target.url).origin,
       ...(retryAfter !== undefined && { retryAfter }),
     });
   } catch (thrown) {

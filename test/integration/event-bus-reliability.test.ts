@@ -162,7 +162,7 @@ describe('local event bus', () => {
       eventLog = new DynamoDbEventLog(events.client, events.tableName);
       sources = new DynamoDbSourceClaims(events.client, events.tableName);
       subscriptions = new DynamoDbSubscriptionRepository(delivery.client, delivery.tableName);
-      deadLetters = new DynamoDbDeadLetterRepository(delivery.client, delivery.tableName);
+      deadLetters = new DynamoDbDeadLetterRepository(delivery.client, delivery.tableName, 30);
       counters = new DynamoDbErrorCounterRepository(errors.client, errors.tableName);
       policies = new DynamoDbErrorPolicyRepository(errors.client, errors.tableName);
     });

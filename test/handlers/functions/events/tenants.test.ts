@@ -79,7 +79,7 @@ async function eventsFunction(): Promise<{
     }),
     httpOptions(base),
   );
-  const deadLetters = new DynamoDbDeadLetterRepository(base.documentClient, delivery?.tableName as string);
+  const deadLetters = new DynamoDbDeadLetterRepository(base.documentClient, delivery?.tableName as string, 30);
   return { handler, bus, replayer, deadLetters };
 }
 

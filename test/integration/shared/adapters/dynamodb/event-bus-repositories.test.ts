@@ -571,7 +571,7 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
 
   beforeAll(async () => {
     const { client, tableName } = await freshTable(deliveryTable);
-    repository = new DynamoDbDeadLetterRepository(client, tableName);
+    repository = new DynamoDbDeadLetterRepository(client, tableName, 30);
   });
 
   function deadLetter(n: number, subscriptionId: string, eventType: string): DeadLetter {
@@ -686,7 +686,7 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
     it("never lists, gets, claims, releases or deletes another tenant's dead letters", async () => {
       // Prepare
       const own = await freshTable(deliveryTable);
-      const isolated = new DynamoDbDeadLetterRepository(own.client, own.tableName);
+      const isolated = new DynamoDbDeadLetterRepository(own.client, own.tableName, 30);
       const mine = deadLetter(40, 'sub-shared', 'order.created');
       const theirs = { ...deadLetter(41, 'sub-shared', 'order.created'), owner: OTHER };
       await isolated.put(mine);
