@@ -63,15 +63,13 @@ describe('KmsSecretCipher', () => {
     kms
       .on(DecryptCommand, { EncryptionContext: CONTEXT })
       .rejects(Object.assign(new Error('bad'), { name: 'InvalidCiphertextException', $fault: 'client' }));
-    kms
-      .on(EncryptCommand)
-      .rejects(
-        Object.assign(new Error('slow down'), {
-          name: 'ThrottlingException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    kms.on(EncryptCommand).rejects(
+      Object.assign(new Error('slow down'), {
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     // Act
     const refused = cipher.decrypt('YmxvYg==', CONTEXT);
