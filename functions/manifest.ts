@@ -74,6 +74,12 @@ export type FunctionManifestEntry = {
    * for accounts with a low concurrency quota.
    */
   reservedConcurrency: number;
+  /**
+   * Use of the webhook-secret KMS key (WEBHOOK_SECRET_KEY_ARN): `encrypt` to seal new secrets (the
+   * creator), `decrypt` to sign with them (the dispatcher); each only under an encryption context
+   * holding the tenant and subscription keys. @default none
+   */
+  webhookSecrets?: 'encrypt' | 'decrypt';
   /** AWS-mode settings the function cannot start without, besides its tables' variables. */
   awsSettings: readonly RequiredSetting[];
 };
@@ -129,7 +135,9 @@ export const functionManifest = {
     countsErrors: true,
     audits: true,
     reservedConcurrency: 50,
+    webhookSecrets: 'encrypt',
     awsSettings: [
+      'WEBHOOK_SECRET_KEY_ARN',
       'EVENT_BUS_NAME',
       'EVENT_BUS_ARN',
       'DELIVERY_QUEUE_URL',
@@ -177,7 +185,8 @@ export const functionManifest = {
     timeoutSeconds: 60,
     countsErrors: true,
     reservedConcurrency: 20,
-    awsSettings: ['EVENT_BUS_NAME', 'DELIVERY_QUEUE_URL'],
+    webhookSecrets: 'decrypt',
+    awsSettings: ['EVENT_BUS_NAME', 'DELIVERY_QUEUE_URL', 'WEBHOOK_SECRET_KEY_ARN'],
   },
   'health-check': {
     entry: 'functions/health-check/handler.ts',

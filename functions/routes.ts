@@ -45,6 +45,7 @@ import {
   ReplayResponse,
   ReportErrorBody,
   ReportErrorResponse,
+  RotateSecretBody,
   RoutingRuleBody,
   RoutingRuleListResponse,
   RoutingRuleResponse,
@@ -403,6 +404,26 @@ export const routes = [
     scopes: ['subscriptions:read'],
     request: { params: SubscriptionIdParams },
     responses: { 200: { description: 'The subscription', schema: SubscriptionResponse }, 404: problem('Not found') },
+  },
+  {
+    operationId: 'rotateSubscriptionSecret',
+    method: 'POST',
+    path: '/v1/subscriptions/{id}/rotate-secret',
+    function: 'events',
+    summary:
+      'Rotate the signing secret: the new one is returned once; the previous one keeps signing beside it for the overlap window',
+    tags: ['events'],
+    scopes: ['subscriptions:write'],
+    request: { params: SubscriptionIdParams, body: RotateSecretBody, bodyValidatedBy: 'operation' },
+    responses: {
+      200: {
+        description: 'Rotated; the answer holds the new signing secret, shown only this once',
+        schema: SubscriptionResponse,
+      },
+      404: problem('Not found'),
+      409: problem('Rotated concurrently by another request'),
+      422: problem('Invalid; every problem is listed'),
+    },
   },
   {
     operationId: 'deleteSubscription',

@@ -36,6 +36,7 @@ export function composeApp(app: App): ComposedApp {
     archive: stateful.eventArchive,
     eventRetention: context.eventArchiveRetention,
     deliveryQueue: stateful.deliveryQueue,
+    webhookSecretKey: stateful.webhookSecretKey.key,
     deliveryDeadLetterQueue: stateful.deliveryDeadLetterQueue,
     eventsDeadLetterQueue: stateful.eventsDeadLetterQueue,
     subscriptionRulePrefix: stateful.subscriptionRulePrefix,

@@ -15,6 +15,7 @@ import { JWKS_PATH } from './issuer-endpoints';
 import { LOCAL_AUDIENCE, LocalIssuer } from './local-issuer';
 import { toLambdaContext } from './proxy-event';
 import { allowedHostSet } from './request-guards';
+import { loadLocalSecretKey } from './secret-key';
 import { createLocalFunctions, type LocalFunctions, type LocalJwtAuth } from './wiring';
 
 /**
@@ -125,6 +126,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     functions = createLocalFunctions({
       env: localSettings(database.endpoint, database.tableNames, database.external),
       clock,
+      secretKey: await loadLocalSecretKey(options.dataDir),
       ...(auth.mode === 'jwt' && { auth }),
       ...(options.secrets && { secrets: options.secrets }),
     });
@@ -135,7 +137,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   }
   const { bus: events, rules, queues } = functions.bus;
   const unsubscribe = options.log
-    ? events.subscribe((event) => options.log?.(`event ${event.type} ${event.id} ${JSON.stringify(event.payload)}`))
+    ? // Identifiers only: event payloads are the publishers' data and stay out of logs.
+      events.subscribe((event) => options.log?.(`event ${event.type} ${event.id}`))
     : () => {};
   await restoreSubscriptionRules(database, rules);
 

@@ -52,7 +52,19 @@ const ConfigSchema = z.object({
     .max(24)
     .regex(/^[A-Za-z0-9._-]+$/)
     .default('aif-sub-'),
-  /** How long the event log keeps events, days. */
+  /**
+   * The customer-managed KMS key (alias ARN) that seals webhook signing secrets (AWS mode): the events
+   * function encrypts with it, the dispatcher decrypts; the local runner uses a local key instead.
+   */
+  WEBHOOK_SECRET_KEY_ARN: z.string().min(1).optional(),
+  /** How long a rotated-out webhook secret keeps signing beside the new one, seconds (a request may name its own). */
+  WEBHOOK_SECRET_OVERLAP_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(24 * 3600),
+  /** How long the event log keeps events, days (dead letters expire with them). */
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /**
    * Largest PutEvents entry, bytes. EventBridge takes 1 MiB (256 KB until 2026), and so does SQS

@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Archive, IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -19,6 +20,7 @@ import { bindReplays } from './replay-binding';
 import { bindSubscriptionRules } from './subscription-rules';
 import { bindTable } from './table-binding';
 import { bindUpstreamSecrets, upstreamSecretPrefixOf } from './upstream-secrets-binding';
+import { bindWebhookSecretKey } from './webhook-secret-key';
 
 /**
  * The stateful resources a function may be bound to. Only what its manifest record asks for is
@@ -46,6 +48,8 @@ export interface FunctionResources {
   readonly auditRetentionDays?: number;
   /** Name prefix of the upstream credential secrets (`readsUpstreamSecrets`). @default `aif/<stack name>/mesh/` */
   readonly upstreamSecretPrefix?: string;
+  /** The KMS key sealing webhook secrets (`webhookSecrets`). */
+  readonly webhookSecretKey?: IKey;
 }
 
 /** Settings of one function that are not in its manifest record. */
@@ -61,7 +65,7 @@ export interface ManifestFunctionOptions {
  * it to what the record names, each binding setting its variable and its grant in one call: the
  * tables with their access (`tableAccessOf`: the audit table read-write when it `audits`), the bus
  * (`events:PutEvents`, for its events and the `aif.audit` ones), the delivery queue, the subscription
- * rules, the archive's replays, the upstream credential secrets (`readsUpstreamSecrets`); outbound calls to public addresses only (`public-only`); memory and
+ * rules, the archive's replays, the upstream credential secrets (`readsUpstreamSecrets`), the webhook-secret key (encrypt or decrypt only); outbound calls to public addresses only (`public-only`); memory and
  * timeout when the record pins them.
  *
  * @throws {Error} when a table or resource the record needs is not in `resources`
@@ -119,6 +123,9 @@ export function createManifestFunction(
       archive: need(resources.archive, name, 'archive'),
       namePrefix: resources.subscriptionRulePrefix ?? 'aif-sub-',
     });
+  }
+  if (entry.webhookSecrets) {
+    bindWebhookSecretKey(fn, need(resources.webhookSecretKey, name, 'webhookSecretKey'), entry.webhookSecrets);
   }
   return node;
 }

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Archive, IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -36,6 +37,8 @@ export interface ApiStackProps extends StackProps {
   readonly eventRetention?: Duration;
   /** Target of the subscription rules and the dispatcher's event source; redrive sends to it. */
   readonly deliveryQueue: IQueue;
+  /** The KMS key sealing webhook secrets: the events function encrypts, the dispatcher decrypts. */
+  readonly webhookSecretKey: IKey;
   /** Where SQS moves delivery messages the dispatcher could not handle (alarmed by the dispatcher). */
   readonly deliveryDeadLetterQueue: IQueue;
   /** The subscription rules' target DeadLetterConfig (alarmed by the dispatcher). */
@@ -183,6 +186,8 @@ export class ApiStack extends Stack {
       eventsDeadLetterQueue: props.eventsDeadLetterQueue,
       eventBus: props.eventBus,
       tables: props.tables,
+      webhookSecretKey: props.webhookSecretKey,
+      ...(props.eventRetention && { eventRetention: props.eventRetention }),
       logRetention,
       reserveConcurrency: resources.reserveConcurrency,
     });
@@ -285,6 +290,7 @@ function functionResources(props: ApiStackProps): FunctionResources {
     subscriptionRulePrefix: props.subscriptionRulePrefix ?? 'aif-sub-',
     auditRetentionDays: props.auditRetentionDays ?? 365,
     reserveConcurrency: props.reserveConcurrency ?? true,
+    webhookSecretKey: props.webhookSecretKey,
   };
 }
 

@@ -7,8 +7,18 @@ import {
   rulePattern,
   type Subscription,
   SubscriptionInputSchema,
+  type SubscriptionKey,
   subscriptionKey,
 } from '../domain/events/subscription';
+import {
+  describeSecret,
+  encryptionContextOf,
+  RotateSecretInputSchema,
+  rotatedSecrets,
+  type SealedSecret,
+  type SecretHint,
+  secretHints,
+} from '../domain/events/webhook-secret';
 import { checkTargetUrl, type OutboundAddressRules } from '../domain/net/outbound-address-rules';
 import type { QuotaLimits, QuotaSlot } from '../domain/quotas/quota';
 import { resolvePolicy } from '../domain/resilience/policy';
@@ -16,6 +26,7 @@ import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
 import type { Page, PageRequest } from '../ports/contract-repository';
 import type { QuotaCounter } from '../ports/quota-counter';
+import type { SecretCipher } from '../ports/secret-cipher';
 import type { SubscriptionRepository, SubscriptionRules } from '../ports/subscriptions';
 import type { ErrorPolicyCache } from './error-policy-cache';
 import { acquireSlots, releaseSlots } from './quotas';
@@ -34,6 +45,10 @@ export type SubscriptionDeps = {
   /** The delivery table's quota counters: subscriptions per tenant, subscription rules on the bus. */
   quotas: QuotaCounter;
   limits: QuotaLimits;
+  /** Seals new signing secrets (the events function may encrypt, never decrypt). */
+  cipher: Pick<SecretCipher, 'encrypt'>;
+  /** How long a rotated-out secret keeps signing when the request names no overlap, seconds. */
+  rotationOverlapSeconds: number;
 };
 
 /**
@@ -48,9 +63,12 @@ export function subscriptionSlots(limits: QuotaLimits, tenant: string): QuotaSlo
   ];
 }
 
-/** A subscription as the API shows it: the secret only when it was just created. */
+/**
+ * A subscription as the API shows it: the secret itself only in the answer that made it (create,
+ * rotate); otherwise, and beside it, the hints of the stored secrets (last 4 characters, times).
+ */
 export type SubscriptionView = Omit<Subscription, 'target'> & {
-  target: { type: 'webhook'; url: string; secret?: string };
+  target: { type: 'webhook'; url: string; secret?: string; secrets: SecretHint[] };
 };
 
 /**
@@ -111,11 +129,17 @@ export async function createSubscription(
     code: 'DELIVERY',
     category: 'transient',
   }).policy;
+  const id = input.id ?? `sub-${randomUUID()}`;
+  const secret = input.target.secret ?? generateSecret();
   const subscription: Subscription = {
-    id: input.id ?? `sub-${randomUUID()}`,
+    id,
     eventType: input.eventType,
     ...(input.filter && { filter: input.filter }),
-    target: { type: 'webhook', url: input.target.url, secret: input.target.secret ?? generateSecret() },
+    target: {
+      type: 'webhook',
+      url: input.target.url,
+      secrets: [await sealSecret(deps, { tenant: owner.tenant, id }, secret)],
+    },
     maxRetries: input.maxRetries ?? transient.maxRetries,
     retryPolicy: {
       backoffStrategy: input.retryPolicy?.backoffStrategy ?? transient.backoffStrategy,
@@ -147,7 +171,7 @@ export async function createSubscription(
     return answerRepeat(deps, stored.existing, subscription, input.target.secret !== undefined);
   }
   try {
-    return { outcome: 'created', subscription: view(await provision(deps, subscription), true) };
+    return { outcome: 'created', subscription: view(await provision(deps, subscription), secret) };
   } catch (error) {
     // Leave nothing half-made: no rule without a record, no record without a rule, no slot held.
     await deps.rules.remove(subscriptionKey(subscription)).catch(() => undefined);
@@ -164,9 +188,9 @@ async function answerRepeat(
   secretGiven: boolean,
 ): Promise<{ outcome: 'unchanged'; subscription: SubscriptionView }> {
   if (sameSettings(existing, subscription, secretGiven)) {
-    if (existing.status === 'active') return { outcome: 'unchanged', subscription: view(existing, false) };
+    if (existing.status === 'active') return { outcome: 'unchanged', subscription: view(existing) };
     // A creation that stopped between its writes: finish it.
-    return { outcome: 'unchanged', subscription: view(await provision(deps, existing), false) };
+    return { outcome: 'unchanged', subscription: view(await provision(deps, existing)) };
   }
   throw new ConflictError(`The subscription ${subscription.id} exists with other settings; delete it first`, [
     { pointer: '/id', message: 'is taken by a different subscription' },
@@ -180,10 +204,14 @@ async function provision(deps: SubscriptionDeps, subscription: Subscription): Pr
   return active;
 }
 
+/**
+ * Whether a repeated create asks for what is stored. Sealed secrets differ on every encryption, so a
+ * given secret is compared by digest with the newest stored one; an omitted one matches any.
+ */
 function sameSettings(a: Subscription, b: Subscription, secretGiven: boolean): boolean {
   const comparable = (s: Subscription, keepSecret: boolean) => ({
     ...s,
-    target: { ...s.target, secret: keepSecret ? s.target.secret : '' },
+    target: { ...s.target, secrets: keepSecret ? (s.target.secrets[0]?.digest ?? '') : '' },
     status: '',
     createdAt: '',
     ruleArn: '',
@@ -198,13 +226,27 @@ function generateSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-function view(subscription: Subscription, withSecret: boolean): SubscriptionView {
+/** Seals a secret for the subscription `key` names: the ciphertext and what may be shown of it. */
+async function sealSecret(
+  deps: Pick<SubscriptionDeps, 'cipher' | 'clock'>,
+  key: SubscriptionKey,
+  secret: string,
+): Promise<SealedSecret> {
+  return {
+    sealed: await deps.cipher.encrypt(secret, encryptionContextOf(key)),
+    ...describeSecret(secret, deps.clock.now()),
+  };
+}
+
+/** The API's view: hints always, the plain secret only when `secret` (just made) is given. */
+function view(subscription: Subscription, secret?: string): SubscriptionView {
   return {
     ...subscription,
     target: {
       type: 'webhook',
       url: subscription.target.url,
-      ...(withSecret && { secret: subscription.target.secret }),
+      ...(secret !== undefined && { secret }),
+      secrets: secretHints(subscription.target.secrets),
     },
   };
 }
@@ -220,7 +262,7 @@ export async function listSubscriptions(
   page: PageRequest,
 ): Promise<Page<SubscriptionView>> {
   const found = await deps.subscriptions.page(tenant, page);
-  return { items: found.items.map((s) => view(s, false)), ...(found.nextCursor && { nextCursor: found.nextCursor }) };
+  return { items: found.items.map((s) => view(s)), ...(found.nextCursor && { nextCursor: found.nextCursor }) };
 }
 
 /**
@@ -235,7 +277,7 @@ export async function getSubscription(
 ): Promise<SubscriptionView> {
   const found = await deps.subscriptions.get({ tenant, id });
   if (!found) throw new NotFoundError(`No subscription ${id}`);
-  return view(found, false);
+  return view(found);
 }
 
 /**
@@ -255,4 +297,48 @@ export async function deleteSubscription(
   await deps.rules.remove(key);
   if (!(await deps.subscriptions.delete(key))) throw new NotFoundError(`No subscription ${id}`);
   await releaseSlots(deps.quotas, subscriptionSlots(deps.limits, tenant));
+}
+
+/**
+ * Rotates a subscription's signing secret (`POST /v1/subscriptions/{id}/rotate-secret`): a new
+ * secret is generated, sealed and stored first; the current one keeps signing beside it for
+ * `overlapSeconds` (default `rotationOverlapSeconds`) — deliveries carry both `v1,` signatures
+ * then, as Standard Webhooks allows several in `webhook-signature` — and stops after. The store is
+ * one conditional write on the newest secret read, so of two racing rotations one wins and the
+ * other is a conflict (no rotation is lost silently).
+ *
+ * @param body - the request body, unvalidated (`{ overlapSeconds? }`; absent is `{}`)
+ * @returns the subscription, showing the new secret this once
+ * @throws {ValidationError} naming every problem of the body
+ * @throws {NotFoundError} when the tenant has no subscription of that id
+ * @throws {ConflictError} when another rotation stored its secret between the read and the write
+ * @throws {DependencyUnavailableError} when storage or the key service is unavailable
+ */
+export async function rotateSubscriptionSecret(
+  deps: Pick<SubscriptionDeps, 'subscriptions' | 'cipher' | 'clock' | 'rotationOverlapSeconds'>,
+  tenant: string,
+  id: string,
+  body: unknown,
+): Promise<SubscriptionView> {
+  const parsed = RotateSecretInputSchema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const problems = issueProblems(parsed.error.issues);
+    throw new ValidationError(`The rotation has ${problems.length} problem(s)`, problems);
+  }
+  const key = { tenant, id };
+  const found = await deps.subscriptions.get(key);
+  if (!found) throw new NotFoundError(`No subscription ${id}`);
+  const secret = generateSecret();
+  const next = rotatedSecrets(
+    found.target.secrets,
+    await sealSecret(deps, key, secret),
+    deps.clock.now(),
+    parsed.data.overlapSeconds ?? deps.rotationOverlapSeconds,
+  );
+  const stored = await deps.subscriptions.replaceSecrets(key, found.target.secrets[0]?.sealed, next);
+  if (stored === 'not-found') throw new NotFoundError(`No subscription ${id}`);
+  if (stored === 'changed') {
+    throw new ConflictError(`The secret of ${id} was rotated concurrently; read it and rotate again if needed`);
+  }
+  return view(stored, secret);
 }

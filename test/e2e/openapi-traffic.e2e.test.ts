@@ -131,6 +131,7 @@ describe('the served OpenAPI document', () => {
     await call('GET', '/v1/subscriptions');
     await call('GET', '/v1/subscriptions/all-orders');
     await call('GET', '/v1/subscriptions/nobody'); // 404
+    await json('POST', '/v1/subscriptions/all-orders/rotate-secret', { overlapSeconds: 60 });
     await call('DELETE', '/v1/dead-letters/dl-1796040000000-0123abcd'); // 404
     await refused(() => json('POST', '/v1/events', [{ id: 'evt-9', type: 'order.created', source: 'shop' }])); // 422
     const from = new Date(Date.now() - 3_600_000).toISOString();

@@ -10,6 +10,7 @@ import {
   RemoveTargetsCommand,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
+import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   DeleteCommand,
@@ -45,6 +46,17 @@ const handler = awsEventsHandler(
 const ddb = mockClient(DynamoDBDocumentClient);
 const eventBridge = mockClient(EventBridgeClient);
 const sqs = mockClient(SQSClient);
+const kms = mockClient(KMSClient);
+/** What KMS Encrypt answers for every new secret here. */
+const KMS_CIPHERTEXT = Buffer.from('kms-ciphertext');
+const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+/** A stored secret of orders-sub: sealed, with its hint. */
+const SEALED = {
+  sealed: KMS_CIPHERTEXT.toString('base64'),
+  last4: 'AAA=',
+  digest: 'digest-of-the-secret',
+  createdAt: '2026-11-01T00:00:00.000Z',
+};
 
 const call = (input: Parameters<typeof apiEvent>[0]) => handler(apiEvent(input), lambdaContext);
 const publish = (body: unknown) => call({ method: 'POST', path: '/v1/events', body });
@@ -114,7 +126,7 @@ const subscription = (overrides: Partial<Subscription> = {}): Subscription => ({
   id: 'orders-sub',
   eventType: 'order.created',
   filter: { total: [{ numeric: ['>', 100] }] },
-  target: { type: 'webhook', url: 'https://hooks.example.com/orders', secret: `whsec_${'A'.repeat(43)}=` },
+  target: { type: 'webhook', url: 'https://hooks.example.com/orders', secrets: [SEALED] },
   maxRetries: 5,
   retryPolicy: { backoffStrategy: 'exponential', initialDelayMs: 100, maxDelayMs: 30_000, jitter: 'proportional' },
   timeoutMs: 10_000,
@@ -157,8 +169,11 @@ describe('events handler', () => {
   beforeEach(() => {
     // Nothing stored unless a test says so (a create first reads whether its id is a repeat).
     ddb.on(GetCommand).resolves({});
+    kms.on(EncryptCommand).resolves({ CiphertextBlob: KMS_CIPHERTEXT });
   });
+
   afterEach(() => {
+    kms.reset();
     ddb.reset();
     eventBridge.reset();
     sqs.reset();
@@ -575,7 +590,28 @@ describe('events handler', () => {
         },
       });
       expect(created.owner).toEqual(OWNER);
-      expect(put?.Item?.target.secret).toBe(created.target.secret);
+      // Stored sealed: KMS's ciphertext and the hint, never the secret itself.
+      expect(put?.Item?.target).toEqual({
+        type: 'webhook',
+        url: 'https://hooks.example.com/orders',
+        secrets: [
+          {
+            sealed: KMS_CIPHERTEXT.toString('base64'),
+            last4: created.target.secret.slice(-4),
+            digest: expect.any(String),
+            createdAt: created.createdAt,
+          },
+        ],
+      });
+      expect(JSON.stringify(put?.Item)).not.toContain('whsec_');
+      expect(kms.commandCalls(EncryptCommand)[0]?.args[0].input).toEqual({
+        KeyId: KEY_ARN,
+        Plaintext: Buffer.from(created.target.secret, 'utf8'),
+        EncryptionContext: { 'aif-tenant': 'default', 'aif-subscription': 'orders-sub' },
+      });
+      expect(created.target.secrets).toEqual([
+        { last4: created.target.secret.slice(-4), createdAt: created.createdAt },
+      ]);
       const rule = eventBridge.commandCalls(PutRuleCommand)[0]?.args[0].input;
       expect(rule).toMatchObject({ Name: RULE_NAME, EventBusName: 'aif-test-bus', State: 'ENABLED' });
       expect(rule?.EventPattern).toBe(
@@ -764,12 +800,92 @@ describe('events handler', () => {
       // Assess
       expect(found.statusCode).toBe(200);
       const { target: _target, ...rest } = subscription();
-      expect(json(found)).toEqual({ ...rest, target: { type: 'webhook', url: 'https://hooks.example.com/orders' } });
+      expect(json(found)).toEqual({
+        ...rest,
+        target: {
+          type: 'webhook',
+          url: 'https://hooks.example.com/orders',
+          secrets: [{ last4: 'AAA=', createdAt: '2026-11-01T00:00:00.000Z' }],
+        },
+      });
+      expect(found.body).not.toContain(SEALED.sealed);
+      expect(found.body).not.toContain(SEALED.digest);
       expect(found.body).not.toContain('whsec_');
       expect(missing.statusCode).toBe(404);
       expect(list.statusCode).toBe(200);
       expect(list.body).not.toContain('whsec_');
       expect(json(list).items).toHaveLength(1);
+    });
+  });
+
+  describe('POST /v1/subscriptions/{id}/rotate-secret', () => {
+    const rotate = (body?: unknown) =>
+      call({
+        method: 'POST',
+        path: '/v1/subscriptions/orders-sub/rotate-secret',
+        resource: '/v1/subscriptions/{id}/rotate-secret',
+        pathParameters: { id: 'orders-sub' },
+        ...(body !== undefined && { body }),
+      });
+
+    it('stores the new sealed secret beside the old one for the overlap in one conditional write: 200, shown once', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(GetCommand).resolves({ Item: subscriptionItem(subscription()) });
+      ddb.on(UpdateCommand).callsFake((input) => ({
+        Attributes: {
+          ...subscriptionItem(subscription()),
+          target: {
+            type: 'webhook',
+            url: 'https://hooks.example.com/orders',
+            secrets: input.ExpressionAttributeValues[':secrets'],
+          },
+        },
+      }));
+
+      // Act
+      const result = await rotate({ overlapSeconds: 3600 });
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      const rotated = json(result);
+      expect(rotated.target.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+      const [fresh, previous] = rotated.target.secrets;
+      expect(rotated.target.secrets).toHaveLength(2);
+      expect(fresh).toEqual({
+        last4: rotated.target.secret.slice(-4),
+        createdAt: expect.stringMatching(/^2026-11-30T10:00/),
+      });
+      expect(previous).toMatchObject({ last4: 'AAA=', createdAt: '2026-11-01T00:00:00.000Z' });
+      // The old secret signs one hour (overlapSeconds) past the rotation.
+      expect(Date.parse(previous.expiresAt) - Date.parse(fresh.createdAt)).toBe(3_600_000);
+      const update = ddb
+        .commandCalls(UpdateCommand)
+        .map((c) => c.args[0].input)
+        .find((u) => u.TableName === 'delivery-test');
+      expect(update?.ConditionExpression).toBe('attribute_exists(#pk) AND #target.#secrets[0].#sealed = :expected');
+      expect(update?.ExpressionAttributeValues?.[':expected']).toBe(SEALED.sealed);
+      expect(JSON.stringify(update)).not.toContain('whsec_');
+    });
+
+    it('rejects a concurrent rotation with 409, an unknown field with 422 and an unknown id with 404', async () => {
+      // Prepare: the condition fails although the subscription exists (another rotation came first)
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(GetCommand).resolves({ Item: subscriptionItem(subscription()) });
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+
+      // Act
+      const raced = await rotate();
+      const invalid = await rotate({ overlapSeconds: -1, extra: true });
+      ddb.on(GetCommand).resolves({});
+      const missing = await rotate();
+
+      // Assess
+      expect(raced.statusCode).toBe(409);
+      expect(raced.body).not.toContain('whsec_');
+      expect(invalid.statusCode).toBe(422);
+      expect(pointersOf(invalid)).toEqual(['/extra', '/overlapSeconds']);
+      expect(missing.statusCode).toBe(404);
     });
   });
 

@@ -22,6 +22,7 @@ import { createSubscription, deleteSubscription } from '../../../../shared/use-c
 import { fixedClock } from '../../../support/clock';
 import { freshTable } from '../../../support/dynamodb';
 import { rejectionOf } from '../../../support/rejection';
+import { testCipher } from '../../../support/secrets';
 
 const clock = fixedClock('2026-11-30T10:00:00Z');
 const caller = (tenant: string): Principal => ({
@@ -164,6 +165,8 @@ describe('quotas (dynalite)', () => {
         outboundRules: { allowLoopback: true },
         quotas: new DynamoDbQuotaCounter(client, tableName),
         limits: { ...DEFAULT_QUOTA_LIMITS, subscriptionsPerTenant: 2, subscriptionRulesPerBus: 3 },
+        cipher: testCipher,
+        rotationOverlapSeconds: 86_400,
       };
     });
     const body = (id: string) => ({

@@ -13,6 +13,7 @@ import { ServiceInstanceInputSchema } from '../../../../../shared/domain/mesh/se
 import type { Page, PageRequest } from '../../../../../shared/ports/contract-repository';
 import { freshTable } from '../../../../support/dynamodb';
 import { rejectionOf } from '../../../../support/rejection';
+import { PLACEHOLDER_SECRET } from '../../../../support/secrets';
 
 const A = { tenant: 'acme', principal: 'agent-a' };
 const B = { tenant: 'globex', principal: 'agent-b' };
@@ -137,7 +138,7 @@ describe('paginated listings (dynalite)', () => {
         await repository.create({
           id,
           eventType: 'order.created',
-          target: { type: 'webhook', url: 'https://hooks.example.com/', secret: 'whsec_x' },
+          target: { type: 'webhook', url: 'https://hooks.example.com/', secrets: [PLACEHOLDER_SECRET] },
           maxRetries: 3,
           retryPolicy: { backoffStrategy: 'exponential', initialDelayMs: 1000, maxDelayMs: 60_000, jitter: 'full' },
           timeoutMs: 10_000,
