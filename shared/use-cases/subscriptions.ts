@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type * as z from 'zod';
 import type { Owner } from '../domain/auth/owner';
 import { canonicalJson } from '../domain/canonical-json';
 import { ConflictError, type FieldProblem, issueProblems, NotFoundError, ValidationError } from '../domain/errors';
@@ -97,34 +98,7 @@ export async function createSubscription(
   body: unknown,
   owner: Owner,
 ): Promise<{ outcome: Extract<WriteOutcome, 'created' | 'unchanged'>; subscription: SubscriptionView }> {
-  const parsed = SubscriptionInputSchema.safeParse(body);
-  const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
-  const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  if (raw.filter !== undefined && typeof raw.filter === 'object' && raw.filter !== null && !Array.isArray(raw.filter)) {
-    const filter = validateEventPattern(raw.filter);
-    if (!filter.valid) problems.push({ pointer: '/filter', message: filter.reason, keyword: 'eventPattern' });
-    else if (typeof raw.eventType === 'string') {
-      const whole = JSON.stringify(
-        rulePattern({ eventType: raw.eventType, filter: raw.filter as Record<string, unknown>, owner }),
-      );
-      if (whole.length > MAX_EVENT_PATTERN_CHARS) {
-        problems.push({
-          pointer: '/filter',
-          message: `the rule's event pattern would be ${whole.length} characters; EventBridge allows ${MAX_EVENT_PATTERN_CHARS}`,
-          keyword: 'maxLength',
-        });
-      }
-    }
-  }
-  const target = raw.target as { url?: unknown } | undefined;
-  if (typeof target?.url === 'string') {
-    const checked = checkTargetUrl(target.url, deps.outboundRules);
-    if (!checked.ok) problems.push({ pointer: '/target/url', message: checked.reason, keyword: 'ssrf' });
-  }
-  if (!parsed.success || problems.length > 0) {
-    throw new ValidationError(`The subscription has ${problems.length} problem(s)`, problems);
-  }
-  const input = parsed.data;
+  const input = parsedSubscription(deps, body, owner);
   const transient = resolvePolicy(await deps.policyCache.overrides(), {
     code: 'DELIVERY',
     category: 'transient',
@@ -178,6 +152,48 @@ export async function createSubscription(
     if (await deps.subscriptions.delete(subscriptionKey(subscription))) await releaseSlots(deps.quotas, slots);
     throw error;
   }
+}
+
+/**
+ * The subscription a create request asks for, checked whole: the schema, the filter as an
+ * EventBridge pattern (and the rule's whole pattern within EventBridge's limit), the target URL by
+ * the outbound rules.
+ *
+ * @throws {ValidationError} naming every problem with its JSON pointer (422)
+ */
+function parsedSubscription(
+  deps: Pick<SubscriptionDeps, 'outboundRules'>,
+  body: unknown,
+  owner: Owner,
+): z.infer<typeof SubscriptionInputSchema> {
+  const parsed = SubscriptionInputSchema.safeParse(body);
+  const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
+  const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (raw.filter !== undefined && typeof raw.filter === 'object' && raw.filter !== null && !Array.isArray(raw.filter)) {
+    const filter = validateEventPattern(raw.filter);
+    if (!filter.valid) problems.push({ pointer: '/filter', message: filter.reason, keyword: 'eventPattern' });
+    else if (typeof raw.eventType === 'string') {
+      const whole = JSON.stringify(
+        rulePattern({ eventType: raw.eventType, filter: raw.filter as Record<string, unknown>, owner }),
+      );
+      if (whole.length > MAX_EVENT_PATTERN_CHARS) {
+        problems.push({
+          pointer: '/filter',
+          message: `the rule's event pattern would be ${whole.length} characters; EventBridge allows ${MAX_EVENT_PATTERN_CHARS}`,
+          keyword: 'maxLength',
+        });
+      }
+    }
+  }
+  const target = raw.target as { url?: unknown } | undefined;
+  if (typeof target?.url === 'string') {
+    const checked = checkTargetUrl(target.url, deps.outboundRules);
+    if (!checked.ok) problems.push({ pointer: '/target/url', message: checked.reason, keyword: 'ssrf' });
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw new ValidationError(`The subscription has ${problems.length} problem(s)`, problems);
+  }
+  return parsed.data;
 }
 
 /** A create of a stored id: the stored subscription when the settings are the same, else a conflict. */
