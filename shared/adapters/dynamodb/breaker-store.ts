@@ -4,7 +4,7 @@ import type { BreakerConfig, BreakerState } from '../../domain/mesh/circuit-brea
 import type { Page } from '../../ports/contract-repository';
 import type { BreakerConfigRepository, BreakerStore, StoredBreakerConfig } from '../../ports/service-mesh';
 import { inTable } from './errors';
-import { type PageRequest, queryPartition, queryPartitionPage } from './partition';
+import { type PageRequest, queryPartition, tablePartitionPage } from './partition';
 import { tenantSegment } from './tenant-key';
 
 /** The partition of one tenant's breakers. */
@@ -153,15 +153,8 @@ export class DynamoDbBreakerStore implements BreakerStore, BreakerConfigReposito
    * @example const { items, nextCursor } = await breakers.page('acme', { limit: 25 });
    */
   async page(tenant: string, page: PageRequest): Promise<Page<BreakerState>> {
-    const pk = breakerPartition(tenant);
-    return queryPartitionPage(
-      this.client,
-      this.tableName,
-      { keyName: 'pk', key: pk },
-      ['pk', 'sk'],
-      { pk },
-      page,
-      (item) => fromItem(item as BreakerItem),
+    return tablePartitionPage(this.client, this.tableName, breakerPartition(tenant), page, (item) =>
+      fromItem(item as BreakerItem),
     );
   }
 }

@@ -167,3 +167,21 @@ export async function queryPartitionPage<T>(
     toItem,
   );
 }
+
+/**
+ * One page of one partition of a table keyed `pk`/`sk` ({@link queryPartitionPage} on the table
+ * itself): the cursor must hold exactly `pk` and `sk`, with `pk` this partition's.
+ *
+ * @throws {MalformedInputError} for a cursor not issued for this partition
+ * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+ * @example await tablePartitionPage(client, table, 'RULE#acme', { limit: 25 }, fromItem);
+ */
+export function tablePartitionPage<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  pk: string,
+  page: PageRequest,
+  toItem: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
+  return queryPartitionPage(client, tableName, { keyName: 'pk', key: pk }, ['pk', 'sk'], { pk }, page, toItem);
+}

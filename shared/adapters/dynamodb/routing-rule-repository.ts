@@ -4,7 +4,7 @@ import type { RoutingRule } from '../../domain/mesh/routing-rule';
 import type { Page } from '../../ports/contract-repository';
 import type { RoutingRuleRepository, StoredRoutingRule } from '../../ports/service-mesh';
 import { inTable } from './errors';
-import { deleteExisting, type PageRequest, queryPartition, queryPartitionPage } from './partition';
+import { deleteExisting, type PageRequest, queryPartition, tablePartitionPage } from './partition';
 import { tenantSegment } from './tenant-key';
 
 /** The partition of one tenant's rules. */
@@ -124,15 +124,8 @@ export class DynamoDbRoutingRuleRepository implements RoutingRuleRepository {
    * @example const { items, nextCursor } = await rules.page('acme', { limit: 25 });
    */
   async page(tenant: string, page: PageRequest): Promise<Page<StoredRoutingRule>> {
-    const pk = rulePartition(tenant);
-    return queryPartitionPage(
-      this.client,
-      this.tableName,
-      { keyName: 'pk', key: pk },
-      ['pk', 'sk'],
-      { pk },
-      page,
-      (item) => fromItem(item as RuleItem),
+    return tablePartitionPage(this.client, this.tableName, rulePartition(tenant), page, (item) =>
+      fromItem(item as RuleItem),
     );
   }
 

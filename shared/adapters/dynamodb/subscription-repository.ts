@@ -6,7 +6,7 @@ import type { SealedSecret } from '../../domain/events/webhook-secret';
 import type { Page } from '../../ports/contract-repository';
 import type { SubscriptionRepository } from '../../ports/subscriptions';
 import { inTable } from './errors';
-import { deleteExisting, type PageRequest, queryPartition, queryPartitionPage } from './partition';
+import { deleteExisting, type PageRequest, queryPartition, tablePartitionPage } from './partition';
 import { tenantSegment } from './tenant-key';
 
 const SUBSCRIPTION_PREFIX = 'SUBSCRIPTION#';
@@ -199,15 +199,8 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
    * @example const { items, nextCursor } = await repository.page('acme', { limit: 25 });
    */
   async page(tenant: string, page: PageRequest): Promise<Page<Subscription>> {
-    const pk = subscriptionsPk(tenant);
-    return queryPartitionPage(
-      this.client,
-      this.tableName,
-      { keyName: 'pk', key: pk },
-      ['pk', 'sk'],
-      { pk },
-      page,
-      (item) => fromItem(item as SubscriptionItem),
+    return tablePartitionPage(this.client, this.tableName, subscriptionsPk(tenant), page, (item) =>
+      fromItem(item as SubscriptionItem),
     );
   }
 
