@@ -15,12 +15,14 @@ import {
 import { LocalEventBus } from '../shared/adapters/local/local-event-bus';
 import { LocalQueue, PRIORITY_ATTRIBUTE } from '../shared/adapters/local/local-queue';
 import { LocalQueuePoller, type SqsBatchHandler } from '../shared/adapters/local/local-queue-poller';
+import { LocalSecretCipher } from '../shared/adapters/local/local-secret-cipher';
 import { LocalSubscriptionRules } from '../shared/adapters/local/local-subscription-rules';
 import { CompiledContractCache } from '../shared/domain/contracts/validator';
 import { MAX_PUT_EVENTS_ENTRIES } from '../shared/domain/events/entry-rules';
 import type { IntegrationEvent } from '../shared/domain/events/integration-event';
 import type { Subscription } from '../shared/domain/events/subscription';
 import { TENANT_METADATA_KEY } from '../shared/domain/events/tenancy';
+import { describeSecret, encryptionContextOf } from '../shared/domain/events/webhook-secret';
 import type { Clock } from '../shared/ports/clock';
 import type { DeliveryMessage } from '../shared/ports/delivery-queue';
 import type { CounterKey, ErrorCount, ErrorCounterRepository } from '../shared/ports/error-counter';
@@ -235,11 +237,27 @@ export async function benchLocalThroughput(options: LocalThroughputOptions): Pro
 /** The one tenant and principal publishing and subscribing in the benches. */
 const BENCH_OWNER = { tenant: 'bench', principal: 'bench-agent' };
 
+const BENCH_SECRET = `whsec_${'A'.repeat(43)}=`;
+/** Sealed as the events function stores it; the delivery bench pays the local cipher's decrypt. */
+const BENCH_CIPHER = new LocalSecretCipher(Buffer.alloc(32, 1));
+
 const SUBSCRIPTION: Subscription = {
   owner: BENCH_OWNER,
   id: 'bench-orders',
   eventType: 'order.created',
-  target: { type: 'webhook', url: 'https://subscriber.example/hooks', secret: `whsec_${'A'.repeat(43)}=` },
+  target: {
+    type: 'webhook',
+    url: 'https://subscriber.example/hooks',
+    secrets: [
+      {
+        sealed: await BENCH_CIPHER.encrypt(
+          BENCH_SECRET,
+          encryptionContextOf({ tenant: BENCH_OWNER.tenant, id: 'bench-orders' }),
+        ),
+        ...describeSecret(BENCH_SECRET, new Date('2026-11-30T00:00:00.000Z')),
+      },
+    ],
+  },
   maxRetries: 3,
   retryPolicy: { backoffStrategy: 'constant', initialDelayMs: 0, maxDelayMs: 0, jitter: 'none' },
   timeoutMs: 5_000,
@@ -363,6 +381,7 @@ function deliveryDeps(queue: LocalDeliveryQueue, bus: LocalEventBus): DeliverDep
     queue,
     http: answer204,
     sign: signWebhook,
+    cipher: BENCH_CIPHER,
     newDeadLetterId: (nowMs) => `dl-${nowMs}`,
     counters: new InMemoryErrorCounters(),
     policyCache: new ErrorPolicyCache(noStoredPolicies, instantClock),

@@ -21,7 +21,8 @@ export type FunctionTrigger = 'http' | 'sqs' | 'schedule' | 'authorizer';
 
 /**
  * Outbound HTTP of a function: `none`, or `public-only` — the SSRF policy refuses loopback,
- * link-local and private addresses (OUTBOUND_ALLOW_LOOPBACK / OUTBOUND_ALLOW_PRIVATE false in AWS).
+ * link-local and private addresses (OUTBOUND_ALLOW_LOOPBACK / OUTBOUND_ALLOW_PRIVATE false in AWS)
+ * and `http:` targets (OUTBOUND_REQUIRE_HTTPS true in AWS).
  */
 export type OutboundPolicy = 'none' | 'public-only';
 
@@ -49,6 +50,11 @@ export type FunctionManifestEntry = {
   managesSubscriptionRules?: boolean;
   /** Starts and describes replays of the bus archive. @default false */
   replaysArchive?: boolean;
+  /**
+   * Reads the mesh's upstream credential secrets: `secretsmanager:GetSecretValue` on the stack's
+   * secret name prefix only, and MESH_SECRET_PREFIX (infra/constructs/upstream-secrets-binding.ts). @default false
+   */
+  readsUpstreamSecrets?: boolean;
   outbound: OutboundPolicy;
   /** Memory, MiB. @default 1024 (NodeFunction) */
   memorySizeMb?: number;
@@ -61,12 +67,25 @@ export type FunctionManifestEntry = {
    * (`aif.audit` events) with EVENT_BUS_NAME, and AUDIT_RETENTION_DAYS. @default false
    */
   audits?: boolean;
+  /**
+   * Concurrent executions reserved for it, which are also its ceiling (Lambda
+   * `ReservedConcurrentExecutions`): slow mesh calls or a publish storm cannot take the account's
+   * whole concurrency and throttle every other function. The sum must leave the account's
+   * unreserved minimum (100 by default) free: `-c reservedConcurrency=false` turns reservations off
+   * for accounts with a low concurrency quota.
+   */
+  reservedConcurrency: number;
+  /**
+   * Use of the webhook-secret KMS key (WEBHOOK_SECRET_KEY_ARN): `encrypt` to seal new secrets (the
+   * creator), `decrypt` to sign with them (the dispatcher); each only under an encryption context
+   * holding the tenant and subscription keys. @default none
+   */
+  webhookSecrets?: 'encrypt' | 'decrypt';
   /** AWS-mode settings the function cannot start without, besides its tables' variables. */
   awsSettings: readonly RequiredSetting[];
 };
 
 /** Every table, read: the system function's health check proves each is reachable. */
-const readEveryTable = Object.fromEntries(tableDefinitions.map((definition) => [definition.id, 'read' as const]));
 
 /**
  * The functions. Every function reads the error policies (`Errors`): its DynamoDB retries follow them.
@@ -85,6 +104,7 @@ export const functionManifest = {
     tables: { [contractsTable.id]: 'readWrite', [errorsTable.id]: 'read', [rateLimitsTable.id]: 'readWrite' },
     outbound: 'none',
     audits: true,
+    reservedConcurrency: 50,
     awsSettings: [],
   },
   errors: {
@@ -96,6 +116,7 @@ export const functionManifest = {
     outbound: 'none',
     countsErrors: true,
     audits: true,
+    reservedConcurrency: 20,
     awsSettings: ['EVENT_BUS_NAME'],
   },
   // The event log and replays; subscriptions and dead letters; event contracts validate payloads.
@@ -118,7 +139,10 @@ export const functionManifest = {
     outbound: 'public-only',
     countsErrors: true,
     audits: true,
+    reservedConcurrency: 50,
+    webhookSecrets: 'encrypt',
     awsSettings: [
+      'WEBHOOK_SECRET_KEY_ARN',
       'EVENT_BUS_NAME',
       'EVENT_BUS_ARN',
       'DELIVERY_QUEUE_URL',
@@ -139,20 +163,25 @@ export const functionManifest = {
       [rateLimitsTable.id]: 'readWrite',
     },
     publishesEvents: true,
+    // The router injects each service's outbound credential from Secrets Manager.
+    readsUpstreamSecrets: true,
     outbound: 'public-only',
     memorySizeMb: 1024,
     timeoutSeconds: 29,
     countsErrors: true,
     audits: true,
+    reservedConcurrency: 100,
     awsSettings: ['EVENT_BUS_NAME'],
   },
   system: {
     entry: 'functions/system/handler.ts',
     description: 'Agent Integration Framework: health, the OpenAPI document, unknown routes',
     trigger: 'http',
-    tables: readEveryTable,
+    // What its health check pings (the audit table comes with `audits`).
+    tables: { [contractsTable.id]: 'read', [errorsTable.id]: 'read' },
     outbound: 'none',
     audits: true,
+    reservedConcurrency: 20,
     awsSettings: [],
   },
   dispatcher: {
@@ -165,7 +194,9 @@ export const functionManifest = {
     outbound: 'public-only',
     timeoutSeconds: 60,
     countsErrors: true,
-    awsSettings: ['EVENT_BUS_NAME', 'DELIVERY_QUEUE_URL'],
+    reservedConcurrency: 20,
+    webhookSecrets: 'decrypt',
+    awsSettings: ['EVENT_BUS_NAME', 'DELIVERY_QUEUE_URL', 'WEBHOOK_SECRET_KEY_ARN'],
   },
   'health-check': {
     entry: 'functions/health-check/handler.ts',
@@ -175,6 +206,7 @@ export const functionManifest = {
     publishesEvents: true,
     outbound: 'public-only',
     timeoutSeconds: 60,
+    reservedConcurrency: 2,
     awsSettings: ['EVENT_BUS_NAME'],
   },
   // Verifies bearer tokens for API Gateway (issue 10). It must stay small and fast, since it runs before
@@ -189,6 +221,7 @@ export const functionManifest = {
     memorySizeMb: 512,
     timeoutSeconds: 10,
     audits: true,
+    reservedConcurrency: 100,
     awsSettings: ['AUTH_ISSUER', 'AUTH_JWKS_URL'],
   },
 } as const satisfies Record<string, FunctionManifestEntry>;

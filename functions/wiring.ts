@@ -138,12 +138,17 @@ export function httpOptions(base: FunctionBase): HttpHandlerOptions {
 // Lives in shared/config.ts so that lean functions (the authorizer) need not load this module's AWS clients.
 export { requireSetting } from '../shared/config';
 
-/** The outbound SSRF rules from OUTBOUND_ALLOW_LOOPBACK, OUTBOUND_ALLOW_PRIVATE and OUTBOUND_ALLOWLIST. */
+/**
+ * The outbound SSRF rules from OUTBOUND_ALLOW_LOOPBACK, OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWLIST,
+ * OUTBOUND_TRUST_ALLOWLISTED_DNS and OUTBOUND_REQUIRE_HTTPS.
+ */
 export function outboundRulesOf(config: Config): OutboundAddressRules {
   return {
     allowLoopback: config.OUTBOUND_ALLOW_LOOPBACK,
     allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,
     allowlist: config.OUTBOUND_ALLOWLIST,
+    trustAllowlistedDns: config.OUTBOUND_TRUST_ALLOWLISTED_DNS,
+    requireHttps: config.OUTBOUND_REQUIRE_HTTPS,
   };
 }
 

@@ -2,6 +2,7 @@ import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readAppContext } from './app-context';
 import { readLimitsContext } from './limits-context';
+import { readNetworkSettings } from './network-context';
 import { ApiStack } from './stacks/api-stack';
 import { StatefulStack } from './stacks/stateful-stack';
 
@@ -40,6 +41,7 @@ export function composeApp(app: App): ComposedApp {
     archive: stateful.eventArchive,
     eventRetention: context.eventArchiveRetention,
     deliveryQueue: stateful.deliveryQueue,
+    webhookSecretKey: stateful.webhookSecretKey.key,
     deliveryDeadLetterQueue: stateful.deliveryDeadLetterQueue,
     eventsDeadLetterQueue: stateful.eventsDeadLetterQueue,
     subscriptionRulePrefix: stateful.subscriptionRulePrefix,
@@ -52,6 +54,9 @@ export function composeApp(app: App): ComposedApp {
     auditRetentionDays: context.auditRetention,
     authFailureAlarmThreshold: context.authFailureAlarmThreshold,
     limits,
+    network: readNetworkSettings(app.node),
+    // `-c reservedConcurrency=false` for accounts with a low Lambda concurrency quota.
+    reserveConcurrency: String(app.node.tryGetContext('reservedConcurrency') ?? 'true') !== 'false',
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stateful, api };

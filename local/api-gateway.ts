@@ -12,6 +12,7 @@ import { ACCESS_DENIED_DETAIL, authorizeAtGateway, type GatewayAuthorization } f
 import { answerIssuerEndpoint } from './issuer-endpoints';
 import type { LocalIssuer } from './local-issuer';
 import { responseHeaders, toLambdaContext, toProxyEvent } from './proxy-event';
+import { guardRequest, type RequestGuardOptions } from './request-guards';
 import type { LocalFunctions } from './wiring';
 
 /** API Gateway's REST payload limit (10 MB, API Gateway quotas); larger requests never reach Lambda. */
@@ -27,7 +28,13 @@ const STAGE = 'local';
  * answers from the authorizer's policy is an audit record (`recordedBy: 'gateway'`; the authorizer
  * records its own 401s); the local issuer's endpoints, when it is active, are answered before any route.
  *
+ * Before any of that, and before the body is read, `guardRequest` refuses a Host that is not
+ * allowed (421) and a cross-origin state-changing request (403). An answer given before the whole
+ * body was read (413, a guard's refusal) carries `Connection: close` and closes the connection, so a
+ * keep-alive client does not send its next request on a socket still full of the unread body.
+ *
  * @param localIssuer - the runner's own issuer, whose JWKS and token endpoints it answers; none for an external issuer
+ * @param guard - the allowed Host names and the server's port (`allowedHostSet`)
  * @returns a Node request listener; a function that throws is answered 502
  */
 export function apiGateway(
@@ -35,6 +42,7 @@ export function apiGateway(
   clock: Clock,
   log: ((line: string) => void) | undefined,
   localIssuer: LocalIssuer | undefined,
+  guard: RequestGuardOptions,
 ) {
   const matcher = new RouteMatcher(routes);
   const invoke = async (req: IncomingMessage, body: Buffer): Promise<APIGatewayProxyResult> => {
@@ -75,34 +83,46 @@ export function apiGateway(
   };
   return (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
+    const send = (result: APIGatewayProxyResult, bodyRead: boolean) => {
+      const bytes = result.isBase64Encoded
+        ? Buffer.from(result.body, 'base64')
+        : Buffer.from(result.body ?? '', 'utf8');
+      const headers = responseHeaders(result);
+      // HEAD: the Content-Length GET would have (set by the function), never that of the empty body.
+      if (req.method !== 'HEAD' || headers['content-length'] === undefined)
+        headers['content-length'] = String(bytes.length);
+      // The unread rest of the body would be parsed as the next request: end the connection instead.
+      if (!bodyRead) headers.connection = 'close';
+      res.writeHead(result.statusCode, headers);
+      res.end(bytes);
+      log?.(`${req.method} ${req.url} ${result.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
+    };
+    const refused = guardRequest(req, guard);
+    if (refused) {
+      send(refused, req.complete);
+      return;
+    }
     readBody(req)
       .then((body) =>
         body === undefined
-          ? gatewayProblem(
-              413,
-              'payload-too-large',
-              'The request body is too large',
-              `API Gateway accepts at most ${GATEWAY_MAX_BODY_BYTES} bytes`,
-            )
-          : invoke(req, body),
+          ? { result: tooLarge(), bodyRead: false }
+          : invoke(req, body).then((result) => ({ result, bodyRead: true })),
       )
-      .catch((error: unknown): APIGatewayProxyResult => {
+      .catch((error: unknown) => {
         console.error('local runner: handler crashed', error);
-        return gatewayProblem(502, 'bad-gateway', 'Bad Gateway', 'The function failed');
+        return { result: gatewayProblem(502, 'bad-gateway', 'Bad Gateway', 'The function failed'), bodyRead: true };
       })
-      .then((result) => {
-        const bytes = result.isBase64Encoded
-          ? Buffer.from(result.body, 'base64')
-          : Buffer.from(result.body ?? '', 'utf8');
-        const headers = responseHeaders(result);
-        // HEAD: the Content-Length GET would have (set by the function), never that of the empty body.
-        if (req.method !== 'HEAD' || headers['content-length'] === undefined)
-          headers['content-length'] = String(bytes.length);
-        res.writeHead(result.statusCode, headers);
-        res.end(bytes);
-        log?.(`${req.method} ${req.url} ${result.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
-      });
+      .then(({ result, bodyRead }) => send(result, bodyRead));
   };
+}
+
+function tooLarge(): APIGatewayProxyResult {
+  return gatewayProblem(
+    413,
+    'payload-too-large',
+    'The request body is too large',
+    `API Gateway accepts at most ${GATEWAY_MAX_BODY_BYTES} bytes`,
+  );
 }
 
 /**
@@ -133,15 +153,28 @@ async function recordGatewayDenial(
   await recordSafely(trail, record, observability.logger, observability.metrics);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > GATEWAY_MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The request body, or undefined once it passes API Gateway's 10 MB: reading stops there (the rest
+ * is never buffered) and the request stream is left paused for the connection to be closed.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > GATEWAY_MAX_BODY_BYTES) {
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
 /**

@@ -10,7 +10,8 @@ export type EchoService = { url: string; name: string; close: () => Promise<void
  * - `POST /shutdown` answers 202 and stops the service (to watch breakers and health checks react);
  * - anything else answers 200 with JSON naming the instance, the method, the path with query, the
  *   `traceparent` and `x-mesh-source` it received (`meshSource`: who the router says is calling)
- *   and the request body's length.
+ *   and the request body's length, and every header it received (`headers`, lower-case names: to
+ *   see what the router forwards, and what it keeps back).
  *
  * @example const a = await startEchoService(5001, 'orders-a');
  */
@@ -45,6 +46,7 @@ export async function startEchoService(port: number, name: string, host = '127.0
           traceparent: req.headers.traceparent ?? null,
           meshSource: req.headers['x-mesh-source'] ?? null,
           bodyBytes: body.length,
+          headers: req.headers,
         }),
       );
     });

@@ -3,13 +3,17 @@ import { type LocalAuthOption, type LocalServerAuth, startLocalServer } from './
 
 const USAGE =
   'usage: npm run dev -- [--port 3000] [--host 127.0.0.1] [--data DIR] [--quiet] [--health-check-seconds 60]\n' +
-  '                      [--auth off|jwt] [--issuer ISS --audience AUD[,AUD…] --jwks-url URL]';
+  '                      [--auth off|jwt] [--issuer ISS --audience AUD[,AUD…] --jwks-url URL]\n' +
+  '                      [--allowed-host NAME]… (Host names answered besides localhost, 127.0.0.1, [::1])\n' +
+  '                      [--secrets FILE] (JSON { "<secret name>": "<value>" }: the mesh upstream credentials)';
 
 /**
  * `npm run dev [-- --port 3000] [--host 127.0.0.1] [--data DIR] [--quiet] [--auth off|jwt …]`: the
  * whole API on localhost with embedded DynamoDB (memory unless --data). `--auth off` (the default)
  * is refused on a non-loopback `--host`; `--auth jwt` verifies bearer tokens against `--issuer`,
  * `--audience` and `--jwks-url`, or, without them, against a local issuer (`npm run token`).
+ * `--allowed-host NAME` (repeatable) adds a Host name the server answers to (others get 421);
+ * `--secrets FILE` holds the mesh's upstream credential secrets by name (Secrets Manager's role).
  * Stops cleanly on SIGINT/SIGTERM.
  */
 async function main(): Promise<void> {
@@ -24,6 +28,8 @@ async function main(): Promise<void> {
       issuer: { type: 'string' },
       audience: { type: 'string' },
       'jwks-url': { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true, default: [] },
+      secrets: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -45,6 +51,8 @@ async function main(): Promise<void> {
     port,
     host: values.host,
     dataDir: values.data,
+    allowedHosts: values['allowed-host'],
+    ...(values.secrets !== undefined && { secrets: { file: values.secrets } }),
     log: values.quiet ? undefined : (line) => console.log(line),
   });
   console.log(`Agent Integration Framework API listening on ${server.url}`);

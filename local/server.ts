@@ -14,6 +14,8 @@ import { isLoopbackHost } from './gateway-authorizer';
 import { JWKS_PATH } from './issuer-endpoints';
 import { LOCAL_AUDIENCE, LocalIssuer } from './local-issuer';
 import { toLambdaContext } from './proxy-event';
+import { allowedHostSet } from './request-guards';
+import { loadLocalSecretKey } from './secret-key';
 import { createLocalFunctions, type LocalFunctions, type LocalJwtAuth } from './wiring';
 
 /**
@@ -53,6 +55,16 @@ export type LocalServerOptions = {
    * @default none
    */
   settings?: NodeJS.ProcessEnv;
+  /**
+   * Host names the server answers to besides `localhost`, `127.0.0.1`, `[::1]` and `host` (any other
+   * Host header is answered 421: DNS rebinding). `--allowed-host`, repeatable. @default []
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * The mesh's upstream credential secrets (Secrets Manager's role locally): by name in `values`,
+   * or in a JSON file `{ "<secret name>": "<value>" }` (`--secrets FILE`, read on every lookup). @default none
+   */
+  secrets?: { values?: Readonly<Record<string, string>>; file?: string };
 };
 
 /** A running local API. */
@@ -87,14 +99,19 @@ export type LocalServer = {
  * too; without `verify`, the runner is the issuer (`local/local-issuer.ts`): `iss`
  * `http://localhost:<port>`, `aud` `aif-local`, its JWKS at `/.well-known/jwks.json`.
  *
+ * Every request passes the local guards first (`local/request-guards.ts`): a Host header outside
+ * `allowedHosts` is answered 421, a cross-origin POST/PUT/PATCH/DELETE 403.
+ *
  * @throws {Error} when `host` is not a loopback address and auth is off (every route would be open
  *   to the network), or when the embedded DynamoDB or the port cannot be had
+ * @throws {TypeError} when an `allowedHosts` entry is not a host name
  * @example const server = await startLocalServer({ port: 0 }); await fetch(`${server.url}/v1/health`);
  */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const authOption = options.auth ?? { mode: 'off' };
   const listenHost = options.host ?? '127.0.0.1';
   refuseOpenNetwork(authOption, listenHost);
+  const allowedHosts = allowedHostSet(listenHost, options.allowedHosts);
   const database = await openDatabase(options.dataDir);
   configureSdkAndPowertools(database.external);
   // Listen first: the local issuer's URL and JWKS need the port. Until the functions are built,
@@ -115,7 +132,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     functions = createLocalFunctions({
       env: localSettings(database.endpoint, database.tableNames, database.external, options.settings),
       clock,
+      secretKey: await loadLocalSecretKey(options.dataDir),
       ...(auth.mode === 'jwt' && { auth }),
+      ...(options.secrets && { secrets: options.secrets }),
     });
   } catch (error) {
     await server.close();
@@ -124,14 +143,20 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   }
   const { bus: events, rules, queues } = functions.bus;
   const unsubscribe = options.log
-    ? events.subscribe((event) => options.log?.(`event ${event.type} ${event.id} ${JSON.stringify(event.payload)}`))
+    ? // Identifiers only: event payloads are the publishers' data and stay out of logs.
+      events.subscribe((event) => options.log?.(`event ${event.type} ${event.id}`))
     : () => {};
   await restoreSubscriptionRules(database, rules);
 
   const dispatcher = startDispatcher(functions);
   const scheduler = startScheduler(functions, options.healthCheckIntervalMs ?? 60_000);
-  server.serve(apiGateway(functions, clock, options.log, auth.mode === 'jwt' ? auth.localIssuer : undefined));
   const { port } = address;
+  server.serve(
+    apiGateway(functions, clock, options.log, auth.mode === 'jwt' ? auth.localIssuer : undefined, {
+      allowedHosts,
+      port,
+    }),
+  );
   const host = options.host && options.host !== '127.0.0.1' ? options.host : 'localhost';
   return {
     url: `http://${host}:${port}`,
@@ -328,8 +353,9 @@ function startScheduler(
 
 /**
  * The functions' settings in local mode, as the CDK app sets them in AWS: the table names, the
- * embedded DynamoDB's endpoint, and loopback outbound calls allowed (local webhooks and services
- * listen on localhost; private ranges stay refused). Variables already set win, and `settings` over them.
+ * embedded DynamoDB's endpoint, loopback outbound calls allowed and `http:` targets accepted (local
+ * webhooks and services listen on plain HTTP on localhost; private ranges stay refused). Variables
+ * already set win, and `settings` over them.
  */
 function localSettings(
   endpoint: string,
@@ -340,6 +366,7 @@ function localSettings(
   const tables = Object.fromEntries(tableDefinitions.map((d) => [d.envVar, tableNames[d.id]]));
   return {
     OUTBOUND_ALLOW_LOOPBACK: 'true',
+    OUTBOUND_REQUIRE_HTTPS: 'false',
     ...process.env,
     ...settings,
     ...tables,

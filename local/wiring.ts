@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAuthorizerHandler } from '../functions/authorizer/app';
 import { authorizerDeps } from '../functions/authorizer/wiring';
@@ -25,6 +26,8 @@ import { createDocumentClient } from '../shared/adapters/dynamodb/document-clien
 import type { LocalEventBus } from '../shared/adapters/local/local-event-bus';
 import { createLocalEventBus, type LocalEventBusParts } from '../shared/adapters/local/local-event-bus-wiring';
 import { LocalReplayer } from '../shared/adapters/local/local-replayer';
+import { LOCAL_SECRET_KEY_BYTES, LocalSecretCipher } from '../shared/adapters/local/local-secret-cipher';
+import { LocalSecretStore } from '../shared/adapters/local/local-secret-store';
 import { type Config, loadConfig } from '../shared/config';
 import type { ApiHandler, HttpHandlerOptions } from '../shared/middleware/http-api';
 import { createObservability, type Observability } from '../shared/observability/powertools';
@@ -73,6 +76,16 @@ export type LocalWiringOptions = {
    * runs with the `authorize` middleware (defence in depth, as behind API Gateway). @default off
    */
   auth?: LocalJwtAuth;
+  /**
+   * The services' upstream credential secrets, as Secrets Manager holds them in AWS: a map by
+   * secret name (`values`) and/or a JSON file of one (`file`, `--secrets`). @default none
+   */
+  secrets?: { values?: Readonly<Record<string, string>>; file?: string };
+  /**
+   * The 32-byte key sealing webhook secrets (AES-256-GCM, `LocalSecretCipher`), standing in for the
+   * KMS key: `loadLocalSecretKey` keeps it beside a persisted dynalite. @default a fresh random key
+   */
+  secretKey?: Buffer;
 };
 
 /**
@@ -103,6 +116,7 @@ export function createLocalFunctions(options: LocalWiringOptions): LocalFunction
   const clock = options.clock ?? systemClock;
   const bus = createLocalEventBus();
   const events = bus.bus;
+  const cipher = new LocalSecretCipher(options.secretKey ?? randomBytes(LOCAL_SECRET_KEY_BYTES));
   const base = (name: FunctionName): FunctionBase => {
     const built = functionBase(name, config, clock);
     return { ...built, audit: localAuditTrail(config, built.observability, events, built.documentClient) };
@@ -119,13 +133,21 @@ export function createLocalFunctions(options: LocalWiringOptions): LocalFunction
     http: {
       contracts: withBase(base('contracts'), (b) => createContractsHandler(contractsDeps(b), httpOptions(b))),
       errors: withBase(base('errors'), (b) => createErrorsHandler(errorsDeps(b, { events }), httpOptions(b))),
-      events: localEventsHandler(base('events'), bus, httpOptions),
-      mesh: withBase(base('mesh'), (b) => createMeshHandler(meshDeps(b, { events }), httpOptions(b))),
+      events: localEventsHandler(base('events'), bus, cipher, httpOptions),
+      mesh: withBase(base('mesh'), (b) =>
+        createMeshHandler(
+          meshDeps(b, { events, secrets: new LocalSecretStore(options.secrets ?? {}) }),
+          httpOptions(b),
+        ),
+      ),
       system: withBase(base('system'), (b) =>
         createSystemHandler({ ...systemDeps(b), auth: { mode: options.auth ? 'token' : 'none' } }, httpOptions(b)),
       ),
     },
-    dispatcher: createDispatcherHandler(dispatcherDeps(dispatcher, { queue: bus.deliveryQueue, events }), dispatcher),
+    dispatcher: createDispatcherHandler(
+      dispatcherDeps(dispatcher, { queue: bus.deliveryQueue, events, cipher }),
+      dispatcher,
+    ),
     healthCheck: createHealthCheckHandler(healthCheckDeps(healthCheck, { events }), healthCheck),
     bus,
     ...(options.auth && { authorizer: localAuthorizer(options.auth, options.env, clock, events) }),
@@ -186,11 +208,13 @@ const withBase = (base: FunctionBase, build: (base: FunctionBase) => ApiHandler)
 function localEventsHandler(
   base: FunctionBase,
   bus: LocalEventBusParts,
+  cipher: LocalSecretCipher,
   httpOptions: (base: FunctionBase) => HttpHandlerOptions,
 ): ApiHandler {
   const tables = eventsTables(base);
   return createEventsHandler(
     eventsDeps(base, tables, {
+      cipher,
       events: bus.bus,
       rules: bus.rules,
       queue: bus.deliveryQueue,

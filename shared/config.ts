@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DEFAULT_ALGORITHMS, isRefusedAlgorithm } from './domain/auth/algorithms';
+import { DEFAULT_QUOTA_LIMITS, type QuotaLimits } from './domain/quotas/quota';
 import { BucketLimitSchema } from './domain/rate-limits/token-bucket';
 
 /** A comma-separated list: entries trimmed, empty ones dropped (`'a, b,'` → `['a', 'b']`). */
@@ -70,7 +71,19 @@ const ConfigSchema = z.object({
     .max(24)
     .regex(/^[A-Za-z0-9._-]+$/)
     .default('aif-sub-'),
-  /** How long the event log keeps events, days. */
+  /**
+   * The customer-managed KMS key (alias ARN) that seals webhook signing secrets (AWS mode): the events
+   * function encrypts with it, the dispatcher decrypts; the local runner uses a local key instead.
+   */
+  WEBHOOK_SECRET_KEY_ARN: z.string().min(1).optional(),
+  /** How long a rotated-out webhook secret keeps signing beside the new one, seconds (a request may name its own). */
+  WEBHOOK_SECRET_OVERLAP_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(24 * 3600),
+  /** How long the event log keeps events, days (dead letters expire with them). */
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /**
    * Largest PutEvents entry, bytes. EventBridge takes 1 MiB (256 KB until 2026), and so does SQS
@@ -94,6 +107,33 @@ const ConfigSchema = z.object({
     .transform((v) => v === 'true'),
   /** Comma-separated CIDRs or host names always allowed as outbound targets. */
   OUTBOUND_ALLOWLIST: commaSeparated().default([]),
+  /**
+   * Let an allowlisted host name resolve to loopback, link-local and unspecified addresses too
+   * (`trustAllowlistedDns`); off, those DNS answers are refused for allowlisted names as for any other.
+   */
+  OUTBOUND_TRUST_ALLOWLISTED_DNS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /**
+   * Instances, health endpoints and webhooks must be `https:` (registration and subscription answer
+   * 422 naming the URL field otherwise; calls to stored `http:` URLs are refused). On unless turned
+   * off: the local runner sets `false`.
+   */
+  OUTBOUND_REQUIRE_HTTPS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /**
+   * Name prefix of the mesh's upstream credential secrets: a tenant's service may reference only
+   * `<prefix><tenant>/…` (infra sets `aif/<stack name>/mesh/` and grants GetSecretValue on it alone).
+   */
+  MESH_SECRET_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9/_+=.@-]{1,256}$/)
+    .default('aif/local/mesh/'),
+  /** How long the router keeps a fetched upstream secret, seconds (Powertools Parameters `maxAge`). */
+  MESH_SECRET_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
   /** Name of the framework's EventBridge custom bus (AWS mode). */
   EVENT_BUS_NAME: z.string().min(1).optional(),
   /** How long a Lambda instance caches the stored error policies, milliseconds. */
@@ -143,7 +183,37 @@ const ConfigSchema = z.object({
   /** Clock skew accepted on `exp` and `nbf`, seconds. */
   AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(60).default(30),
   /** The authorizer result TTL API Gateway is configured with, seconds (0–3600; the gateway wiring sets it). */
+  /**
+   * Require certificate-bound access tokens (RFC 8705): `cnf["x5t#S256"]` must match the request's
+   * mutual-TLS client certificate. Infra sets it with context `mtlsBindTokens=true` (needs an mTLS
+   * domain) and then caches no authorizer answer: the cache is keyed by the token alone.
+   */
+  AUTH_BIND_CLIENT_CERTIFICATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   AUTH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  /**
+   * Tenant quotas (issue 11), each answered 409 `urn:aif:problem:quota-exceeded` naming the quota
+   * and its value when exceeded: registered instances per tenant and per service of a tenant,
+   * bytes of an instance's metadata JSON, subscriptions and routing rules per tenant.
+   */
+  QUOTA_INSTANCES_PER_TENANT: z.coerce.number().int().min(1).default(DEFAULT_QUOTA_LIMITS.instancesPerTenant),
+  QUOTA_INSTANCES_PER_SERVICE: z.coerce.number().int().min(1).default(DEFAULT_QUOTA_LIMITS.instancesPerService),
+  QUOTA_INSTANCE_METADATA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(100_000)
+    .default(DEFAULT_QUOTA_LIMITS.instanceMetadataBytes),
+  QUOTA_SUBSCRIPTIONS_PER_TENANT: z.coerce.number().int().min(1).default(DEFAULT_QUOTA_LIMITS.subscriptionsPerTenant),
+  QUOTA_ROUTING_RULES_PER_TENANT: z.coerce.number().int().min(1).default(DEFAULT_QUOTA_LIMITS.routingRulesPerTenant),
+  /**
+   * Most subscription rules on the bus, all tenants together: EventBridge allows 300 rules per event
+   * bus by default (adjustable); the default 280 leaves room for operators' rules. Beyond it a new
+   * subscription is answered 503 `urn:aif:problem:service-quota-exceeded`. Raise it with the AWS quota.
+   */
+  SUBSCRIPTION_RULES_LIMIT: z.coerce.number().int().min(1).default(DEFAULT_QUOTA_LIMITS.subscriptionRulesPerBus),
   /** Endpoint override for DynamoDB (dynalite locally, LocalStack…); the SDK also reads AWS_ENDPOINT_URL(_DYNAMODB) itself. */
   DYNAMODB_ENDPOINT: z.url().optional(),
 });
@@ -237,4 +307,20 @@ function rateLimitEntries(value: string, ctx: z.RefinementCtx): Record<string, R
     limits[match[1] as string] = parsed === 'off' ? 'off' : (parsed.data as z.infer<typeof BucketLimitSchema>);
   }
   return limits;
+}
+
+/**
+ * The quota values of a configuration (`QUOTA_*` and `SUBSCRIPTION_RULES_LIMIT`).
+ *
+ * @example quotaLimitsOf(loadConfig()).subscriptionsPerTenant // 100 without settings
+ */
+export function quotaLimitsOf(config: Config): QuotaLimits {
+  return {
+    instancesPerTenant: config.QUOTA_INSTANCES_PER_TENANT,
+    instancesPerService: config.QUOTA_INSTANCES_PER_SERVICE,
+    instanceMetadataBytes: config.QUOTA_INSTANCE_METADATA_BYTES,
+    subscriptionsPerTenant: config.QUOTA_SUBSCRIPTIONS_PER_TENANT,
+    routingRulesPerTenant: config.QUOTA_ROUTING_RULES_PER_TENANT,
+    subscriptionRulesPerBus: config.SUBSCRIPTION_RULES_LIMIT,
+  };
 }

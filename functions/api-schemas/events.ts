@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { EventIdSchema, EventTypeSchema, IntegrationEventSchema } from '../../shared/domain/events/integration-event';
 import { SubscriptionIdSchema, SubscriptionInputSchema } from '../../shared/domain/events/subscription';
+import { RotateSecretInputSchema } from '../../shared/domain/events/webhook-secret';
 import { MAX_EVENTS_PER_REQUEST } from '../../shared/use-cases/publish-events';
 import { ReplayRequestSchema } from '../../shared/use-cases/replays';
 import { OwnerSchema } from './common';
@@ -71,7 +72,19 @@ export const SubscriptionResponse = z
     target: z.object({
       type: z.literal('webhook'),
       url: z.string(),
-      secret: z.string().optional().meta({ description: 'Only in the answer that created the subscription' }),
+      secret: z
+        .string()
+        .optional()
+        .meta({ description: 'The signing secret: only in the answer that created it (create, rotate-secret)' }),
+      secrets: z
+        .array(
+          z.object({
+            last4: z.string().meta({ description: "The secret's last 4 characters" }),
+            createdAt: z.string(),
+            expiresAt: z.string().optional().meta({ description: 'When a rotated-out secret stops signing' }),
+          }),
+        )
+        .meta({ description: 'Hints of the signing secrets, newest first (two during a rotation overlap)' }),
     }),
     maxRetries: z.number().int(),
     retryPolicy: z.object({
@@ -89,7 +102,12 @@ export const SubscriptionResponse = z
   })
   .meta({ id: 'Subscription' });
 
-export const SubscriptionListResponse = z.object({ items: z.array(SubscriptionResponse) });
+export const RotateSecretBody = RotateSecretInputSchema.meta({ id: 'RotateSecretRequest' });
+
+export const SubscriptionListResponse = z.object({
+  items: z.array(SubscriptionResponse),
+  nextCursor: z.string().optional(),
+});
 
 export const PatternTestBody = z
   .object({

@@ -6,6 +6,7 @@ import {
   MeshNameSchema,
   ServiceInstanceInputSchema,
 } from '../../shared/domain/mesh/service-instance';
+import { UpstreamCredentialSchema } from '../../shared/domain/mesh/upstream-credential';
 import { OwnerSchema } from './common';
 
 /** The service mesh: instances, routing rules, topology and circuit breakers. */
@@ -46,13 +47,19 @@ export const RegisteredInstanceResponse = ServiceInstanceResponse.extend({
     .meta({ description: "Members sent but ignored because the server owns them (the seed's lastHealthCheck)" }),
 });
 
-export const ServiceInstanceListResponse = z.object({ items: z.array(ServiceInstanceResponse) });
+export const ServiceInstanceListResponse = z.object({
+  items: z.array(ServiceInstanceResponse),
+  nextCursor: z.string().optional(),
+});
 export const MeshIdParams = z.object({ id: MeshNameSchema });
 export const RoutingRuleBody = RoutingRuleSchema.meta({ id: 'RoutingRuleInput' });
 export const RoutingRuleResponse = StoredRoutingRuleSchema.extend({ owner: OwnerSchema }).meta({
   id: 'RoutingRule',
 });
-export const RoutingRuleListResponse = z.object({ items: z.array(RoutingRuleResponse) });
+export const RoutingRuleListResponse = z.object({
+  items: z.array(RoutingRuleResponse),
+  nextCursor: z.string().optional(),
+});
 
 export const TopologyResponse = z
   .object({
@@ -82,6 +89,7 @@ export const BreakerListResponse = z.object({
       updatedAt: z.number().int().optional(),
     }),
   ),
+  nextCursor: z.string().optional(),
 });
 
 export const MeshProxyParams = z.object({ service: MeshNameSchema, proxy: z.string().min(1).max(2048) });
@@ -92,4 +100,12 @@ export const BreakerConfigResponse = z.object({
   config: BreakerConfigSchema,
   origin: z.enum(['service', 'default']),
   owner: OwnerSchema.optional().meta({ description: 'Who stored the settings (absent for the defaults)' }),
+});
+
+export const UpstreamCredentialBody = UpstreamCredentialSchema.meta({ id: 'UpstreamCredential' });
+export const UpstreamCredentialResponse = z.object({
+  service: z.string(),
+  secretName: z.string().meta({ description: 'The Secrets Manager secret whose SecretString is the header value' }),
+  header: z.string().meta({ description: 'The header the router sets on every call to the service' }),
+  owner: OwnerSchema,
 });

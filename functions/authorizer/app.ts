@@ -11,6 +11,7 @@ import {
   authorizerResponse,
   cacheTtlSeconds,
 } from '../../shared/domain/auth/authorizer-policy';
+import { checkCertificateBinding } from '../../shared/domain/auth/certificate-binding';
 import { bearerChallenge } from '../../shared/domain/auth/challenge';
 import { AuthenticationError } from '../../shared/domain/auth/errors';
 import type { ScopedRoute } from '../../shared/domain/auth/scopes';
@@ -31,6 +32,12 @@ export type AuthorizerDeps = {
   audit?: AuditTrail;
   /** New audit record ids. @default crypto.randomUUID */
   newId?: () => string;
+  /**
+   * Requires certificate-bound tokens (RFC 8705, AUTH_BIND_CLIENT_CERTIFICATE): the token's
+   * `cnf["x5t#S256"]` must be the thumbprint of the mutual-TLS client certificate of the request
+   * (`requestContext.identity.clientCert`, on a custom domain with mTLS). @default false
+   */
+  bindClientCertificate?: boolean;
 };
 
 /**
@@ -67,6 +74,7 @@ export function createAuthorizerHandler(deps: AuthorizerDeps, { observability }:
         let principal: Awaited<ReturnType<TokenVerifier['verify']>>;
         try {
           principal = await deps.verifier.verify(authorizationOf(event));
+          if (deps.bindClientCertificate) checkCertificateBinding(principal, clientCertificateOf(event));
         } catch (error) {
           if (!(error instanceof AuthenticationError)) {
             logger.error('Token verification failed; answering AUTHORIZER_FAILURE', error as Error);
@@ -95,6 +103,12 @@ export function createAuthorizerHandler(deps: AuthorizerDeps, { observability }:
         return response;
       })
   );
+}
+
+/** The mutual-TLS client certificate API Gateway passes to a REQUEST authorizer on an mTLS custom domain, PEM. */
+function clientCertificateOf(event: APIGatewayRequestAuthorizerEvent): string | undefined {
+  const identity = event.requestContext?.identity as { clientCert?: { clientCertPem?: string } | null } | undefined;
+  return identity?.clientCert?.clientCertPem ?? undefined;
 }
 
 /**

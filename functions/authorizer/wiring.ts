@@ -83,6 +83,7 @@ export function authorizerDeps(base: AuthorizerBase): AuthorizerDeps {
     routes,
     clock: base.clock,
     cacheTtlSeconds: config.AUTH_CACHE_TTL_SECONDS,
+    bindClientCertificate: config.AUTH_BIND_CLIENT_CERTIFICATE,
     ...(base.audit && { audit: base.audit }),
   };
 }

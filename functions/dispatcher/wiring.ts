@@ -1,4 +1,6 @@
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { KmsSecretCipher } from '../../shared/adapters/aws/kms-secret-cipher';
 import { DynamoDbDeadLetterRepository, newDeadLetterId } from '../../shared/adapters/dynamodb/dead-letter-repository';
 import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
 import { DynamoDbSubscriptionRepository } from '../../shared/adapters/dynamodb/subscription-repository';
@@ -9,12 +11,16 @@ import type { Config } from '../../shared/config';
 import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
 import type { DeliveryQueue } from '../../shared/ports/delivery-queue';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
+import type { SecretCipher } from '../../shared/ports/secret-cipher';
 import type { DeliverDeps } from '../../shared/use-cases/deliver-event';
 import { eventBridgePublisher, type FunctionBase, outboundRulesOf, requireSetting } from '../wiring';
 import { createDispatcherHandler } from './app';
 
-/** The dispatcher's parts that differ by mode: the delivery queue (retries change its visibility) and the bus (alerts). */
-export type DispatcherParts = { queue: DeliveryQueue; events: EventPublisher };
+/**
+ * The dispatcher's parts that differ by mode: the delivery queue (retries change its visibility),
+ * the bus (alerts) and the cipher unsealing webhook secrets (KMS in AWS, a local key locally).
+ */
+export type DispatcherParts = { queue: DeliveryQueue; events: EventPublisher; cipher: Pick<SecretCipher, 'decrypt'> };
 
 /**
  * The dispatcher's dependencies on a function base: subscriptions and dead letters (delivery
@@ -25,10 +31,11 @@ export function dispatcherDeps(base: FunctionBase, parts: DispatcherParts): Deli
   const deliveryTable = requireSetting(config, 'DELIVERY_TABLE');
   return {
     subscriptions: new DynamoDbSubscriptionRepository(documentClient, deliveryTable),
-    deadLetters: new DynamoDbDeadLetterRepository(documentClient, deliveryTable),
+    deadLetters: new DynamoDbDeadLetterRepository(documentClient, deliveryTable, config.EVENT_RETENTION_DAYS),
     queue: parts.queue,
     http: new SafeHttpClient(outboundRulesOf(config)),
     sign: signWebhook,
+    cipher: parts.cipher,
     newDeadLetterId: (nowMs) => newDeadLetterId(nowMs),
     counters: new DynamoDbErrorCounterRepository(documentClient, requireSetting(config, 'ERRORS_TABLE')),
     policyCache: base.policyCache,
@@ -54,8 +61,11 @@ export function awsDeliveryQueue(config: Config): DeliveryQueue {
  * `awsFunctionBase('dispatcher')`; tests pass a base with their own environment and clock).
  */
 export function awsDispatcherHandler(base: FunctionBase) {
+  const cipher = new KmsSecretCipher(new KMSClient({}), requireSetting(base.config, 'WEBHOOK_SECRET_KEY_ARN'), {
+    nowMs: () => base.clock.now().getTime(),
+  });
   return createDispatcherHandler(
-    dispatcherDeps(base, { queue: awsDeliveryQueue(base.config), events: eventBridgePublisher(base.config) }),
+    dispatcherDeps(base, { queue: awsDeliveryQueue(base.config), events: eventBridgePublisher(base.config), cipher }),
     base,
   );
 }

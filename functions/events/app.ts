@@ -16,6 +16,7 @@ import {
   deleteSubscription,
   getSubscription,
   listSubscriptions,
+  rotateSubscriptionSecret,
   type SubscriptionDeps,
 } from '../../shared/use-cases/subscriptions';
 import { type OperationsOf, routes } from '../routes';
@@ -52,13 +53,17 @@ export const eventOperations: OperationsOf<'events', EventsDeps> = {
       }),
     };
   },
-  listSubscriptions: async ({ caller }, deps) => ({
+  listSubscriptions: async ({ query, caller }, deps) => ({
     status: 200,
-    body: { items: await listSubscriptions(deps, caller.tenant) },
+    body: await listSubscriptions(deps, caller.tenant, query),
   }),
   getSubscription: async ({ params, caller }, deps) => ({
     status: 200,
     body: await getSubscription(deps, caller.tenant, params.id),
+  }),
+  rotateSubscriptionSecret: async ({ params, body, caller }, deps) => ({
+    status: 200,
+    body: await rotateSubscriptionSecret(deps, caller.tenant, params.id, body),
   }),
   deleteSubscription: async ({ params, caller }, deps) => {
     await deleteSubscription(deps, caller.tenant, params.id);

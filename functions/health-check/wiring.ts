@@ -1,5 +1,7 @@
+import { DynamoDbQuotaCounter } from '../../shared/adapters/dynamodb/quota-counter';
 import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-registry';
 import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
+import { quotaLimitsOf } from '../../shared/config';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
 import type { HealthCheckDeps } from '../../shared/use-cases/health-checks';
 import { eventBridgePublisher, type FunctionBase, outboundRulesOf, requireSetting } from '../wiring';
@@ -14,8 +16,11 @@ const MAX_HEALTH_RESPONSE_BYTES = 64 * 1024;
  */
 export function healthCheckDeps(base: FunctionBase, { events }: { events: EventPublisher }): HealthCheckDeps {
   const { config } = base;
+  const meshTable = requireSetting(config, 'MESH_TABLE');
   return {
-    registry: new DynamoDbServiceRegistry(base.documentClient, requireSetting(config, 'MESH_TABLE')),
+    registry: new DynamoDbServiceRegistry(base.documentClient, meshTable),
+    quotas: new DynamoDbQuotaCounter(base.documentClient, meshTable),
+    limits: quotaLimitsOf(config),
     http: new SafeHttpClient(outboundRulesOf(config), { maxResponseBytes: MAX_HEALTH_RESPONSE_BYTES }),
     events,
     clock: base.clock,

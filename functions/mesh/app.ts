@@ -5,6 +5,7 @@ import { statusOf } from '../../shared/http/outcome-status';
 import { readTraceContext } from '../../shared/http/trace-context';
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
 import type { BreakerConfigRepository } from '../../shared/ports/service-mesh';
+import type { UpstreamCredentialRepository } from '../../shared/ports/upstream-credentials';
 import type { MeshRouter } from '../../shared/use-cases/route-call';
 import {
   deleteRoutingRule,
@@ -18,6 +19,11 @@ import {
   putRoutingRule,
   registerInstance,
 } from '../../shared/use-cases/service-mesh';
+import {
+  deleteUpstreamCredential,
+  getUpstreamCredential,
+  putUpstreamCredential,
+} from '../../shared/use-cases/upstream-credentials';
 import { type OperationsOf, routes } from '../routes';
 
 /** What the mesh function needs. */
@@ -26,6 +32,10 @@ export type MeshFunctionDeps = MeshDeps & {
   breakerConfigs: BreakerConfigRepository;
   /** The deployment's breaker settings (BREAKER_* variables). */
   defaults: BreakerConfig;
+  /** Per-service upstream credential references. */
+  credentials: UpstreamCredentialRepository;
+  /** MESH_SECRET_PREFIX: a tenant's references must name `<prefix><tenant>/…`. */
+  secretPrefix: string;
 };
 
 /** Instances, routing rules, topology, breakers, and the router. */
@@ -38,10 +48,10 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
       headers: { etag: `"${instance.revision}"` },
     };
   },
-  listInstances: async ({ caller }, deps) => ({ status: 200, body: { items: await listInstances(deps, caller) } }),
-  listServiceInstances: async ({ params, caller }, deps) => ({
+  listInstances: async ({ query, caller }, deps) => ({ status: 200, body: await listInstances(deps, caller, query) }),
+  listServiceInstances: async ({ params, query, caller }, deps) => ({
     status: 200,
-    body: { items: await listInstances(deps, caller, params.id) },
+    body: await listInstances(deps, caller, query, params.id),
   }),
   deregisterInstance: async ({ params, headers, caller }, deps) => {
     await deregisterInstance(deps, caller, params.id, expectedRevisionOf(headers));
@@ -51,16 +61,16 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
     const { rule, outcome } = await putRoutingRule(deps, caller, body);
     return { status: statusOf(outcome), body: rule };
   },
-  listRoutingRules: async ({ caller }, deps) => ({
+  listRoutingRules: async ({ query, caller }, deps) => ({
     status: 200,
-    body: { items: await deps.rules.list(caller.tenant) },
+    body: await deps.rules.page(caller.tenant, query),
   }),
   deleteRoutingRule: async ({ params, caller }, deps) => {
     await deleteRoutingRule(deps, caller, params.id);
     return { status: 204 };
   },
   getTopology: async ({ caller }, deps) => ({ status: 200, body: await getTopology(deps, caller) }),
-  listBreakers: async ({ caller }, deps) => ({ status: 200, body: { items: await listBreakers(deps, caller) } }),
+  listBreakers: async ({ query, caller }, deps) => ({ status: 200, body: await listBreakers(deps, caller, query) }),
   getBreakerConfig: async ({ params, caller }, deps) => ({
     status: 200,
     body: await getBreakerConfig(deps, caller, params.id),
@@ -69,6 +79,18 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
     status: 200,
     body: await putBreakerConfig(deps, caller, params.id, body),
   }),
+  getUpstreamCredential: async ({ params, caller }, deps) => ({
+    status: 200,
+    body: await getUpstreamCredential(deps, caller, params.id),
+  }),
+  putUpstreamCredential: async ({ params, body, caller }, deps) => ({
+    status: 200,
+    body: await putUpstreamCredential(deps, caller, params.id, body),
+  }),
+  deleteUpstreamCredential: async ({ params, caller }, deps) => {
+    await deleteUpstreamCredential(deps, caller, params.id);
+    return { status: 204 };
+  },
   routeCall: async ({ params, headers, body, path, rawQuery, method, caller }, deps) => {
     const trace = readTraceContext(headers);
     const prefix = `/v1/mesh/${encodeURIComponent(params.service)}`;
@@ -95,7 +117,7 @@ export const meshOperations: OperationsOf<'mesh', MeshFunctionDeps> = {
  * The mesh function: the instance registry, routing rules, topology, breakers, and the router
  * (`ANY /v1/mesh/{service}/{proxy+}`) over the HTTP pipeline.
  *
- * @example const handler = createMeshHandler(meshDeps(base, { events }), httpOptions(base));
+ * @example const handler = createMeshHandler(meshDeps(base, { events, secrets }), httpOptions(base));
  */
 export const createMeshHandler = (deps: MeshFunctionDeps, options: HttpHandlerOptions) =>
   httpApi(routes, meshOperations, deps, options);

@@ -1,16 +1,24 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDbBreakerStore } from '../../shared/adapters/dynamodb/breaker-store';
 import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
 import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
+import { DynamoDbQuotaCounter } from '../../shared/adapters/dynamodb/quota-counter';
 import { DynamoDbRoutingRuleRepository } from '../../shared/adapters/dynamodb/routing-rule-repository';
 import { DynamoDbServiceClaims } from '../../shared/adapters/dynamodb/service-claims';
 import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-registry';
+import { DynamoDbUpstreamCredentials } from '../../shared/adapters/dynamodb/upstream-credentials';
 import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
+import { SecretsManagerSecretStore } from '../../shared/adapters/secrets-manager/secrets-manager-secret-store';
+import { quotaLimitsOf } from '../../shared/config';
 import { type BreakerConfig, DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
 import type { ApiHandler } from '../../shared/middleware/http-api';
 import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
+import { nowMs } from '../../shared/ports/clock';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
+import type { SecretStore } from '../../shared/ports/upstream-credentials';
 import { recordError } from '../../shared/use-cases/record-error';
 import { MeshRouter } from '../../shared/use-cases/route-call';
+import { UpstreamCredentialInjector } from '../../shared/use-cases/upstream-credentials';
 import { eventBridgePublisher, type FunctionBase, httpOptions, outboundRulesOf, requireSetting } from '../wiring';
 import { createMeshHandler, type MeshFunctionDeps } from './app';
 
@@ -19,18 +27,24 @@ const MAX_RELAYED_RESPONSE_BYTES = 6 * 1024 * 1024;
 
 /**
  * The mesh function's dependencies on a function base: service-name claims, registry, rules and breakers in the mesh
- * table, the SSRF-safe HTTP client, the router (breaker defaults from BREAKER_* settings), and the
- * counting of routed failures (alerts go to `events`: EventBridge in AWS, the in-process bus locally).
+ * table, the SSRF-safe HTTP client, the router (breaker defaults from BREAKER_* settings), the
+ * services' upstream credentials (references in the mesh table, values from `secrets`: Secrets
+ * Manager in AWS, the local secret store locally), and the counting of routed failures (alerts go to
+ * `events`: EventBridge in AWS, the in-process bus locally).
  * With the base's rate limiter, the router enforces the contracts' endpoint rate limits (contracts
  * table, read) on the same buckets the `rateLimit` middleware uses.
  */
-export function meshDeps(base: FunctionBase, { events }: { events: EventPublisher }): MeshFunctionDeps {
+export function meshDeps(
+  base: FunctionBase,
+  { events, secrets }: { events: EventPublisher; secrets: SecretStore },
+): MeshFunctionDeps {
   const { config, documentClient, policyCache, clock, observability } = base;
   const meshTable = requireSetting(config, 'MESH_TABLE');
   const registry = new DynamoDbServiceRegistry(documentClient, meshTable);
   const rules = new DynamoDbRoutingRuleRepository(documentClient, meshTable);
   const breakers = new DynamoDbBreakerStore(documentClient, meshTable);
   const claims = new DynamoDbServiceClaims(documentClient, meshTable);
+  const credentials = new DynamoDbUpstreamCredentials(documentClient, meshTable);
   const counting = {
     counters: new DynamoDbErrorCounterRepository(documentClient, requireSetting(config, 'ERRORS_TABLE')),
     policyCache,
@@ -45,8 +59,12 @@ export function meshDeps(base: FunctionBase, { events }: { events: EventPublishe
     halfOpenRequests: config.BREAKER_HALF_OPEN_REQUESTS,
   };
   return {
+    quotas: new DynamoDbQuotaCounter(documentClient, meshTable),
+    limits: quotaLimitsOf(config),
     breakerConfigs: breakers,
     defaults,
+    credentials,
+    secretPrefix: config.MESH_SECRET_PREFIX,
     claims,
     registry,
     rules,
@@ -62,6 +80,12 @@ export function meshDeps(base: FunctionBase, { events }: { events: EventPublishe
       policyCache,
       clock,
       cacheTtlMs: config.MESH_CACHE_TTL_MS,
+      credentials: new UpstreamCredentialInjector({
+        credentials,
+        secrets,
+        cacheTtlMs: config.MESH_CACHE_TTL_MS,
+        nowMs: () => nowMs(clock),
+      }),
       breakerConfig: defaults,
       breakerConfigs: breakers,
       ...(base.rateLimiter && {
@@ -85,5 +109,8 @@ export function meshDeps(base: FunctionBase, { events }: { events: EventPublishe
  * `awsFunctionBase('mesh')`; tests pass a base with their own environment and clock).
  */
 export function awsMeshHandler(base: FunctionBase): ApiHandler {
-  return createMeshHandler(meshDeps(base, { events: eventBridgePublisher(base.config) }), httpOptions(base));
+  const secrets = new SecretsManagerSecretStore(new SecretsManagerClient({}), {
+    maxAgeSeconds: base.config.MESH_SECRET_MAX_AGE_SECONDS,
+  });
+  return createMeshHandler(meshDeps(base, { events: eventBridgePublisher(base.config), secrets }), httpOptions(base));
 }

@@ -42,6 +42,11 @@ export interface ApiAuthorizationProps {
   /** @default - NodeFunction's default (one month) */
   readonly logRetention?: RetentionDays;
   /**
+   * Require certificate-bound tokens (RFC 8705; an mTLS custom domain): the authorizer gets
+   * AUTH_BIND_CLIENT_CERTIFICATE and its answers are not cached (the cache key is the token alone). @default false
+   */
+  readonly bindClientCertificate?: boolean;
+  /**
    * Every protected method requires an API key (usage plans, issue 11): the key is the
    * `usageIdentifierKey` the authorizer answers (API key source `AUTHORIZER`), never a header the
    * client sends. Only in `jwt` and `cognito` modes. @default false
@@ -107,8 +112,10 @@ export class ApiAuthorization extends Construct {
       }
     }
     if (auth.mode === 'jwt' || auth.mode === 'cognito') {
+      const cacheTtl = props.bindClientCertificate ? Duration.seconds(0) : auth.cacheTtl;
       const environment: Record<string, string> = {
-        AUTH_CACHE_TTL_SECONDS: String(auth.cacheTtl.toSeconds()),
+        AUTH_CACHE_TTL_SECONDS: String(cacheTtl.toSeconds()),
+        ...(props.bindClientCertificate && { AUTH_BIND_CLIENT_CERTIFICATE: 'true' }),
         ...(auth.algorithms && { AUTH_ALGORITHMS: auth.algorithms.join(',') }),
         ...(auth.tenantClaim && { AUTH_TENANT_CLAIM: auth.tenantClaim }),
       };
@@ -128,7 +135,7 @@ export class ApiAuthorization extends Construct {
       this.authorizer = new RequestAuthorizer(this, 'RequestAuthorizer', {
         handler: this.authorizerFunction.function,
         identitySources: [IdentitySource.header('Authorization')],
-        resultsCacheTtl: auth.cacheTtl,
+        resultsCacheTtl: cacheTtl,
       });
     }
     const authorizer = this.authorizer;

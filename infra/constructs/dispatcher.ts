@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -20,6 +21,8 @@ export const DISPATCHER_TIMEOUT = Duration.seconds(functionManifest.dispatcher.t
 
 /** Props of the {@link Dispatcher}. */
 export interface DispatcherProps {
+  /** Reserve the manifest's concurrency for the function (`FunctionResources.reserveConcurrency`). @default true */
+  readonly reserveConcurrency?: boolean;
   /** The queue the subscription rules fill: the dispatcher's event source. */
   readonly deliveryQueue: IQueue;
   /** Where SQS moves a message the dispatcher could not handle at all (redrive policy): alarmed. */
@@ -33,6 +36,14 @@ export interface DispatcherProps {
    * uses and how (subscriptions and dead letters, the event log, error policies and counters).
    */
   readonly tables: Readonly<Record<string, ITableV2>>;
+  /** The KMS key sealing webhook secrets: the dispatcher may decrypt with it (to sign). */
+  readonly webhookSecretKey: IKey;
+  /**
+   * How long dead letters are kept (EVENT_RETENTION_DAYS: their TTL), as the event log keeps events.
+   *
+   * @default Duration.days(30)
+   */
+  readonly eventRetention?: Duration;
   /**
    * Records per invocation.
    *
@@ -98,8 +109,17 @@ export class Dispatcher extends Construct {
       this,
       'Function',
       'dispatcher',
-      { tables: props.tables, eventBus: props.eventBus, deliveryQueue: props.deliveryQueue },
-      { logRetention: props.logRetention ?? RetentionDays.ONE_MONTH },
+      {
+        tables: props.tables,
+        eventBus: props.eventBus,
+        deliveryQueue: props.deliveryQueue,
+        ...(props.reserveConcurrency === false && { reserveConcurrency: false }),
+        webhookSecretKey: props.webhookSecretKey,
+      },
+      {
+        logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+        environment: { EVENT_RETENTION_DAYS: String((props.eventRetention ?? Duration.days(30)).toDays()) },
+      },
     );
     const fn = this.function.function;
 

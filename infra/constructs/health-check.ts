@@ -15,6 +15,8 @@ import type { NodeFunction } from './node-function';
 
 /** Props of the {@link HealthCheck}. */
 export interface HealthCheckProps {
+  /** Reserve the manifest's concurrency for the function (`FunctionResources.reserveConcurrency`). @default true */
+  readonly reserveConcurrency?: boolean;
   /**
    * The tables keyed by definition id; the function manifest's `health-check` record says which it
    * uses: the mesh registry (instances read, their status and last check written, stale ones
@@ -109,7 +111,11 @@ export class HealthCheck extends Construct {
       this,
       'Function',
       'health-check',
-      { tables: props.tables, eventBus: props.eventBus },
+      {
+        tables: props.tables,
+        eventBus: props.eventBus,
+        ...(props.reserveConcurrency === false && { reserveConcurrency: false }),
+      },
       {
         logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
         environment: {

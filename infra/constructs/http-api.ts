@@ -15,6 +15,7 @@ import {
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -84,6 +85,13 @@ export interface HttpApiProps<F extends string> {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Disables the default `execute-api` endpoint (set when a custom domain fronts the API, so its
+   * mTLS cannot be bypassed). @default false
+   */
+  readonly disableExecuteApiEndpoint?: boolean;
+  /** The API's resource policy (e.g. a source-IP allowlist, `restApiNetworkOptions`). @default none */
+  readonly policy?: PolicyDocument;
   /**
    * Smallest response body API Gateway compresses when the client accepts gzip/deflate, bytes.
    *
@@ -251,6 +259,8 @@ export class HttpApi<F extends string> extends Construct {
       restApiName: `${Stack.of(this).stackName}-RestApi`,
       description: 'Agent Integration Framework HTTP API (routes from functions/routes.ts)',
       endpointTypes: [EndpointType.REGIONAL],
+      ...(props.disableExecuteApiEndpoint && { disableExecuteApiEndpoint: true }),
+      ...(props.policy && { policy: props.policy }),
       binaryMediaTypes: [...BINARY_MEDIA_TYPES],
       minCompressionSize: Size.bytes(props.minCompressionSizeBytes ?? 1024),
       // The account-wide CloudWatch role (AWS::ApiGateway::Account) is a per-region singleton that
@@ -377,18 +387,12 @@ export class HttpApi<F extends string> extends Construct {
         "Every function validates parameters, query and body against the route table's zod schemas and answers 422 problem+json with JSON pointers; an API Gateway validator would duplicate that with less precise errors.",
     });
     const stage = this.restApi.deploymentStage;
-    Validations.of(stage).acknowledge(
-      {
-        id: 'AwsSolutions-APIG3',
-        reason:
-          "WAF is the deploying team's choice: they associate their own WAFv2 web ACL (managed rule groups, rate rules) with this stage; the stage is throttled meanwhile.",
-      },
-      {
-        id: 'AwsSolutions-APIG6',
-        reason:
-          'Execution logging needs the account-wide API Gateway CloudWatch role, a per-region singleton this app must not take over; every request is covered by the JSON access log, X-Ray traces and detailed metrics instead.',
-      },
-    );
+    // APIG3 (WAF): the stack associates a web ACL (ApiNetwork), or acknowledges its absence there.
+    Validations.of(stage).acknowledge({
+      id: 'AwsSolutions-APIG6',
+      reason:
+        'Execution logging needs the account-wide API Gateway CloudWatch role, a per-region singleton this app must not take over; every request is covered by the JSON access log, X-Ray traces and detailed metrics instead.',
+    });
   }
 }
 

@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Archive, IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -18,12 +19,19 @@ import { NodeFunction } from './node-function';
 import { bindReplays } from './replay-binding';
 import { bindSubscriptionRules } from './subscription-rules';
 import { bindTable } from './table-binding';
+import { bindUpstreamSecrets, upstreamSecretPrefixOf } from './upstream-secrets-binding';
+import { bindWebhookSecretKey } from './webhook-secret-key';
 
 /**
  * The stateful resources a function may be bound to. Only what its manifest record asks for is
  * used; a resource the record needs but that is absent is a composition defect (thrown at synth).
  */
 export interface FunctionResources {
+  /**
+   * Reserve each function's manifest `reservedConcurrency` (and alarm on its throttles); false
+   * for accounts whose concurrency quota cannot spare it (context `reservedConcurrency=false`). @default true
+   */
+  readonly reserveConcurrency?: boolean;
   /** The tables keyed by definition id. */
   readonly tables: Readonly<Record<string, ITableV2>>;
   /** The custom bus (`publishesEvents`, `managesSubscriptionRules`, `replaysArchive`). */
@@ -38,6 +46,10 @@ export interface FunctionResources {
   readonly subscriptionRulePrefix?: string;
   /** Days audit records are kept (`audits`: AUDIT_RETENTION_DAYS, the audit table's TTL). @default 365 */
   readonly auditRetentionDays?: number;
+  /** Name prefix of the upstream credential secrets (`readsUpstreamSecrets`). @default `aif/<stack name>/mesh/` */
+  readonly upstreamSecretPrefix?: string;
+  /** The KMS key sealing webhook secrets (`webhookSecrets`). */
+  readonly webhookSecretKey?: IKey;
 }
 
 /** Settings of one function that are not in its manifest record. */
@@ -53,7 +65,7 @@ export interface ManifestFunctionOptions {
  * it to what the record names, each binding setting its variable and its grant in one call: the
  * tables with their access (`tableAccessOf`: the audit table read-write when it `audits`), the bus
  * (`events:PutEvents`, for its events and the `aif.audit` ones), the delivery queue, the subscription
- * rules, the archive's replays; outbound calls to public addresses only (`public-only`); memory and
+ * rules, the archive's replays, the upstream credential secrets (`readsUpstreamSecrets`), the webhook-secret key (encrypt or decrypt only); outbound calls to public addresses only (`public-only`); memory and
  * timeout when the record pins them.
  *
  * @throws {Error} when a table or resource the record needs is not in `resources`
@@ -74,8 +86,13 @@ export function createManifestFunction(
     ...(options.logRetention !== undefined && { logRetention: options.logRetention }),
     ...(entry.memorySizeMb !== undefined && { memorySizeMb: entry.memorySizeMb }),
     ...(entry.timeoutSeconds !== undefined && { timeout: Duration.seconds(entry.timeoutSeconds) }),
+    ...(resources.reserveConcurrency !== false && { reservedConcurrency: entry.reservedConcurrency }),
     environment: {
-      ...(entry.outbound === 'public-only' && { OUTBOUND_ALLOW_LOOPBACK: 'false', OUTBOUND_ALLOW_PRIVATE: 'false' }),
+      ...(entry.outbound === 'public-only' && {
+        OUTBOUND_ALLOW_LOOPBACK: 'false',
+        OUTBOUND_ALLOW_PRIVATE: 'false',
+        OUTBOUND_REQUIRE_HTTPS: 'true',
+      }),
       ...(entry.audits && { AUDIT_RETENTION_DAYS: String(resources.auditRetentionDays ?? 365) }),
       ...options.environment,
     },
@@ -97,11 +114,18 @@ export function createManifestFunction(
       eventsDeadLetterQueue: need(resources.eventsDeadLetterQueue, name, 'eventsDeadLetterQueue'),
     });
   }
+  if (entry.readsUpstreamSecrets) {
+    bindUpstreamSecrets(fn, resources.upstreamSecretPrefix ?? upstreamSecretPrefixOf(Stack.of(fn)));
+  }
   if (entry.replaysArchive) {
     bindReplays(fn, {
       eventBus: need(resources.eventBus, name, 'eventBus'),
       archive: need(resources.archive, name, 'archive'),
+      namePrefix: resources.subscriptionRulePrefix ?? 'aif-sub-',
     });
+  }
+  if (entry.webhookSecrets) {
+    bindWebhookSecretKey(fn, need(resources.webhookSecretKey, name, 'webhookSecretKey'), entry.webhookSecrets);
   }
   return node;
 }

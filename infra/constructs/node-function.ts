@@ -55,6 +55,13 @@ export interface NodeFunctionProps {
    * @default - none
    */
   readonly description?: string;
+  /**
+   * Concurrent executions reserved for the function — also its ceiling, so one capability cannot
+   * take the account's whole concurrency, and a `Throttles` alarm fires when it is reached.
+   *
+   * @default - none: the function shares the account's unreserved pool, no alarm
+   */
+  readonly reservedConcurrency?: number;
 }
 
 // esbuild turns `require()` calls of CommonJS dependencies into a shim that throws in an ESM bundle
@@ -106,6 +113,7 @@ export class NodeFunction extends Construct {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySizeMb ?? 1024,
+      ...(props.reservedConcurrency !== undefined && { reservedConcurrentExecutions: props.reservedConcurrency }),
       timeout: props.timeout ?? Duration.seconds(29),
       tracing: Tracing.ACTIVE,
       role,

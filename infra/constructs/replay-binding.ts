@@ -10,15 +10,17 @@ export interface ReplaysBinding {
   readonly eventBus: IEventBus;
   /** The bus's archive (EVENT_ARCHIVE_ARN). */
   readonly archive: Pick<Archive, 'archiveArn'>;
+  /** What this stack's replay names start with: the subscription rule prefix (`replayPhysicalName`). */
+  readonly namePrefix: string;
 }
 
 /**
  * Lets a function replay the bus archive: sets `EVENT_BUS_ARN` and `EVENT_ARCHIVE_ARN`, grants
- * `events:StartReplay` on replays, this archive and this bus (the source and the destination), and
- * `events:DescribeReplay` on replays.
+ * `events:StartReplay` on this stack's replays (`replay/<namePrefix>*`), this archive and this bus
+ * (the source and the destination), and `events:DescribeReplay` on this stack's replays.
  *
  * @returns the IAM grant of StartReplay
- * @example bindReplays(events.function, { eventBus: stateful.eventBus, archive: stateful.eventArchive });
+ * @example bindReplays(events.function, { eventBus: stateful.eventBus, archive: stateful.eventArchive, namePrefix: 'aif-sub-' });
  */
 export function bindReplays(fn: LambdaFunction, binding: ReplaysBinding): Grant {
   fn.addEnvironment('EVENT_BUS_ARN', binding.eventBus.eventBusArn);
@@ -26,7 +28,7 @@ export function bindReplays(fn: LambdaFunction, binding: ReplaysBinding): Grant 
   const replays = Stack.of(fn).formatArn({
     service: 'events',
     resource: 'replay',
-    resourceName: '*',
+    resourceName: `${binding.namePrefix}*`,
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
   const grant = Grant.addToPrincipal({
@@ -38,7 +40,7 @@ export function bindReplays(fn: LambdaFunction, binding: ReplaysBinding): Grant 
   acknowledgeWildcardResource(
     fn.role ?? fn,
     replays,
-    'Replays are named by API callers at run time (POST /v1/replays), and a replay ARN holds no bus or archive to narrow it by; StartReplay is also bound to this archive as its source and this bus as its destination.',
+    "Replays are named at run time (POST /v1/replays) under this stack's prefix, which the ARN names; a replay ARN holds no bus or archive to narrow it further, and StartReplay is also bound to this archive as its source and this bus as its destination.",
   );
   return grant;
 }

@@ -7,14 +7,14 @@ import type { TableDefinition } from '../../shared/adapters/dynamodb/table-defin
 export type TableAccess = 'read' | 'readWrite';
 
 // The item-level actions of TableV2's grants.readData / readWriteData, without stream access
-// (no function reads streams).
+// (no function reads streams) and without Scan (no deployed function scans: every read is by key
+// or a Query; only the local runner lists all subscriptions at start-up).
 const READ_ACTIONS = [
   'dynamodb:BatchGetItem',
   'dynamodb:ConditionCheckItem',
   'dynamodb:DescribeTable',
   'dynamodb:GetItem',
   'dynamodb:Query',
-  'dynamodb:Scan',
 ];
 const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
@@ -30,7 +30,7 @@ const WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamo
  * @param fn - the function that uses the table
  * @param table - the table, as the stateful stack exposes it
  * @param definition - the table's definition: its `envVar` is set, its indexes are granted
- * @param access - `read` (Get/BatchGet/Query/Scan/ConditionCheck/DescribeTable) or `readWrite` (plus Put/Update/Delete/BatchWrite)
+ * @param access - `read` (Get/BatchGet/Query/ConditionCheck/DescribeTable) or `readWrite` (plus Put/Update/Delete/BatchWrite)
  * @returns the IAM grant
  * @example
  * bindTable(contracts.function, stateful.tables.Contracts, contractsTable, 'readWrite');

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Archive, IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -11,6 +12,7 @@ import { routes } from '../../functions/routes';
 import { formatRateLimits } from '../../shared/config';
 import type { AuthSettings } from '../app-context';
 import { ApiAuthorization, MAX_AUTHORIZER_CACHE_TTL_SECONDS } from '../constructs/api-authorization';
+import { ApiNetwork, restApiNetworkOptions } from '../constructs/api-network';
 import { AuthFailureAlarm } from '../constructs/audit-trail';
 import { Dispatcher } from '../constructs/dispatcher';
 import { ErrorAlarms } from '../constructs/error-alarms';
@@ -20,6 +22,7 @@ import { createManifestFunction, type FunctionResources } from '../constructs/ma
 import type { NodeFunction } from '../constructs/node-function';
 import { type UsagePlanKey, UsagePlans } from '../constructs/usage-plans';
 import { DEFAULT_METHOD_THROTTLES, DEFAULT_USAGE_PLAN_TIERS, type LimitsContext } from '../limits-context';
+import { DEFAULT_WAF, type NetworkSettings } from '../network-context';
 
 /** Props of the {@link ApiStack}. */
 export interface ApiStackProps extends StackProps {
@@ -38,6 +41,8 @@ export interface ApiStackProps extends StackProps {
   readonly eventRetention?: Duration;
   /** Target of the subscription rules and the dispatcher's event source; redrive sends to it. */
   readonly deliveryQueue: IQueue;
+  /** The KMS key sealing webhook secrets: the events function encrypts, the dispatcher decrypts. */
+  readonly webhookSecretKey: IKey;
   /** Where SQS moves delivery messages the dispatcher could not handle (alarmed by the dispatcher). */
   readonly deliveryDeadLetterQueue: IQueue;
   /** The subscription rules' target DeadLetterConfig (alarmed by the dispatcher). */
@@ -108,6 +113,20 @@ export interface ApiStackProps extends StackProps {
    *   the route table's per-tenant limits
    */
   readonly limits?: LimitsContext;
+  /**
+   * How the API is reached: the WAF web ACL (on by default), an optional custom domain with mTLS
+   * (which disables the execute-api endpoint), an optional source-IP allowlist (`readNetworkSettings`).
+   *
+   * @default { waf: DEFAULT_WAF }
+   */
+  readonly network?: NetworkSettings;
+  /**
+   * Reserve each function's concurrency from the function manifest (`reservedConcurrency`); false
+   * when the account's concurrency quota cannot spare it.
+   *
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
 }
 
 /**
@@ -156,6 +175,8 @@ export class ApiStack extends Stack {
   readonly authFailures: AuthFailureAlarm;
   /** The usage plans and the agent clients' API keys, when usage plans are on. */
   readonly usagePlans?: UsagePlans;
+  /** The web ACL and custom domain around the stage. */
+  readonly network: ApiNetwork;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -163,6 +184,7 @@ export class ApiStack extends Stack {
     const resources = functionResources(props);
     const auth = authSettings(props.auth);
     const limits = limitsSettings(props.limits, auth);
+    const network = props.network ?? { waf: DEFAULT_WAF };
     this.authorization = new ApiAuthorization(this, 'Authorization', {
       auth,
       routes,
@@ -170,6 +192,7 @@ export class ApiStack extends Stack {
       stageName: props.stageName,
       logRetention,
       apiKeyRequired: limits.usagePlans !== undefined,
+      bindClientCertificate: network.domain?.bindTokens === true,
     });
     this.functions = this.createFunctions(resources, auth, props.eventRetention, logRetention, limits);
 
@@ -179,19 +202,24 @@ export class ApiStack extends Stack {
       eventsDeadLetterQueue: props.eventsDeadLetterQueue,
       eventBus: props.eventBus,
       tables: props.tables,
+      webhookSecretKey: props.webhookSecretKey,
+      ...(props.eventRetention && { eventRetention: props.eventRetention }),
       logRetention,
+      reserveConcurrency: resources.reserveConcurrency,
     });
     this.healthCheck = new HealthCheck(this, 'HealthCheck', {
       tables: props.tables,
       eventBus: props.eventBus,
       interval: props.healthCheckInterval,
       logRetention,
+      reserveConcurrency: resources.reserveConcurrency,
     });
     // The error alarms sum over the services that count integration errors (manifest `countsErrors`).
     const errorCounting = functionNames.filter((name) => 'countsErrors' in functionManifest[name]);
     this.errorAlarms = new ErrorAlarms(this, 'ErrorAlarms', { serviceNames: errorCounting });
 
-    this.httpApi = this.createHttpApi(props, logRetention, limits);
+    this.httpApi = this.createHttpApi(props, logRetention, limits, restApiNetworkOptions(network, auth.mode));
+    this.network = new ApiNetwork(this, 'Network', { restApi: this.httpApi.restApi, settings: network });
     if (limits.usagePlans) this.usagePlans = this.createUsagePlans(limits.usagePlans, auth);
 
     // Every 401/403, also those API Gateway answers without running code (no header, a cached policy).
@@ -253,6 +281,7 @@ export class ApiStack extends Stack {
     props: ApiStackProps,
     logRetention: RetentionDays,
     limits: LimitsContext,
+    networkOptions: ReturnType<typeof restApiNetworkOptions>,
   ): HttpApi<HttpFunctionName> {
     const lambdas = Object.fromEntries(
       httpFunctionNames.map((name) => [name, this.functions[name].function]),
@@ -268,6 +297,7 @@ export class ApiStack extends Stack {
       methodThrottles: limits.methodThrottles,
       ...(limits.usagePlans && { apiKeySource: 'AUTHORIZER' as const }),
       logRetention,
+      ...networkOptions,
     });
   }
 
@@ -327,6 +357,8 @@ function functionResources(props: ApiStackProps): FunctionResources {
     archive: props.archive,
     subscriptionRulePrefix: props.subscriptionRulePrefix ?? 'aif-sub-',
     auditRetentionDays: props.auditRetentionDays ?? 365,
+    reserveConcurrency: props.reserveConcurrency ?? true,
+    webhookSecretKey: props.webhookSecretKey,
   };
 }
 

@@ -20,6 +20,7 @@ import {
 import { AuditLog } from '../constructs/audit-trail';
 import { DISPATCHER_TIMEOUT } from '../constructs/dispatcher';
 import { allowSubscriptionRulesToSend, assertSubscriptionRulePrefix } from '../constructs/subscription-rules';
+import { WebhookSecretKey } from '../constructs/webhook-secret-key';
 
 /**
  * Receives of one delivery message before SQS moves it to the delivery DLQ. A subscription makes at
@@ -63,7 +64,7 @@ export interface StatefulStackProps extends StackProps {
 /**
  * Everything that holds data and must outlive redeployments of the API: one DynamoDB table per
  * table definition, the EventBridge custom bus with its archive, the delivery queues and the audit
- * log group ({@link AuditLog}) — all retained when the stack is deleted. Tables are on-demand, point-in-time recoverable, encrypted
+ * log group ({@link AuditLog}), the KMS key sealing webhook secrets ({@link WebhookSecretKey}) — all retained when the stack is deleted. Tables are on-demand, point-in-time recoverable, encrypted
  * with the AWS managed key and deletion protected; the stack itself is termination protected by
  * default.
  *
@@ -95,6 +96,8 @@ export class StatefulStack extends Stack {
   readonly subscriptionRulePrefix: string;
   /** The audit log group and the rule that feeds it `aif.audit` events. */
   readonly auditLog: AuditLog;
+  /** The customer-managed KMS key (rotated yearly, aliased) sealing webhook signing secrets. */
+  readonly webhookSecretKey: WebhookSecretKey;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -109,6 +112,8 @@ export class StatefulStack extends Stack {
       eventBus: this.eventBus,
       retention: props.auditRetention ?? RetentionDays.ONE_YEAR,
     });
+
+    this.webhookSecretKey = new WebhookSecretKey(this, 'WebhookSecretKey');
 
     this.subscriptionRulePrefix = props.subscriptionRulePrefix ?? 'aif-sub-';
     assertSubscriptionRulePrefix(this.subscriptionRulePrefix);

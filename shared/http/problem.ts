@@ -12,6 +12,7 @@ import {
   UpstreamTimeoutError,
   ValidationError,
 } from '../domain/errors';
+import { QuotaExceededError } from '../domain/quotas/errors';
 import { RateLimitedError } from '../domain/rate-limits/errors';
 import { MethodNotAllowedError, NotAcceptableError, UnsupportedMediaTypeError } from './errors';
 import { refusalHeaders } from './rate-limit-fields';
@@ -52,6 +53,7 @@ const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, nu
   [NotOwnerError, 403],
   [NotFoundError, 404],
   [ConflictError, 409],
+  [QuotaExceededError, 409],
   [MethodNotAllowedError, 405],
   [UnsupportedMediaTypeError, 415],
   [NotAcceptableError, 406],

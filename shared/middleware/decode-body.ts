@@ -16,12 +16,15 @@ export const MAX_BODY_DEPTH = 256;
 export const MAX_BODY_VALUES = 1_000_000;
 
 /**
- * Decodes the request body through the codec registry by its `Content-Type` (JSON when absent):
- * 413 over `maxBodyBytes`, 415 for a media type the route does not offer or a charset other than
+ * Decodes the request body through the codec registry by its `Content-Type`: 413 over
+ * `maxBodyBytes`, 415 for a body without `Content-Type` (never guessed to be JSON: a browser form or
+ * `sendBeacon` sends one without it, and an API that reads it anyway can be posted to from any
+ * page; issue 11), for a media type the route does not offer or a charset other than
  * UTF-8 on a text format, 400 for bytes that are not valid in the format, a value nested deeper
  * than {@link MAX_BODY_DEPTH} or larger than {@link MAX_BODY_VALUES}, or values JSON cannot
  * represent (each named by its pointer). Raw-body routes (the mesh
- * relay) get the bytes as a Buffer. API Gateway hands bodies base64-encoded when `isBase64Encoded`.
+ * relay) get the bytes as a Buffer, and need a `Content-Type` too (any media type: it is the
+ * upstream's to judge). An empty body needs none. API Gateway hands bodies base64-encoded when `isBase64Encoded`.
  *
  * @throws {InputTooLargeError} | {UnsupportedMediaTypeError} | {MalformedInputError}
  */
@@ -29,6 +32,7 @@ export function decodeBody(): HttpMiddleware {
   return (context, next) => {
     const bytes = bodyBytes(context);
     if (bytes === undefined) return next();
+    if (bytes.byteLength > 0) requireContentType(context);
     if (context.route?.request?.rawBody) {
       context.body = bytes;
       return next();
@@ -53,10 +57,21 @@ function bodyBytes(context: HttpContext): Buffer | undefined {
   return bytes;
 }
 
+function requireContentType(context: HttpContext): void {
+  if ((context.headers['content-type'] ?? '').trim() !== '') return;
+  const accepted = context.route?.request?.rawBody
+    ? 'the media type of the bytes sent'
+    : context.codecs
+        .offeredBy(context.route?.formats)
+        .map((codec) => codec.mediaTypes[0])
+        .join(', ');
+  throw new UnsupportedMediaTypeError(`The request has a body but no Content-Type; send one of ${accepted}`);
+}
+
 const ONE_MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
 function codecFor(context: HttpContext, offered: readonly Codec[]): Codec {
-  const { type, charset } = parseMediaType(context.headers['content-type'] ?? 'application/json');
+  const { type, charset } = parseMediaType(context.headers['content-type'] ?? '');
   const accepted = offered.map((codec) => codec.mediaTypes[0]).join(', ');
   if (!ONE_MEDIA_TYPE.test(type)) {
     // Empty, or several Content-Type headers joined with ", " (never read as the one whose suffix matches).

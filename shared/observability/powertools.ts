@@ -7,7 +7,7 @@ export type Observability = { logger: Logger; metrics: Metrics; tracer: Tracer }
 
 /**
  * Creates Powertools' logger (structured JSON), metrics (CloudWatch EMF, namespace
- * `AgentIntegrationFramework`) and tracer (X-Ray) for a function. Their settings come from the
+ * `AgentIntegrationFramework`) and tracer (X-Ray, without automatic HTTP subsegments) for a function. Their settings come from the
  * standard Powertools environment variables (POWERTOOLS_LOG_LEVEL, POWERTOOLS_METRICS_DISABLED,
  * POWERTOOLS_TRACE_ENABLED…), which the CDK construct and the local runner set.
  *
@@ -21,6 +21,8 @@ export function createObservability(serviceName: string): Observability {
       serviceName,
       namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AgentIntegrationFramework',
     }),
-    tracer: new Tracer({ serviceName }),
+    // No automatic HTTP(S) subsegments: they record each request's full URL, and webhook and mesh
+    // URLs may carry credentials in their paths and queries (Slack-style webhook URLs do).
+    tracer: new Tracer({ serviceName, captureHTTPsRequests: false }),
   };
 }

@@ -9,6 +9,9 @@ export type ContractVersionHeader = Pick<
 /** One page of a paginated listing; `nextCursor` is opaque and absent on the last page. */
 export type Page<T> = { items: T[]; nextCursor?: string };
 
+/** One page of a listing as a client asks for it: at most `limit` items (1–100), after the opaque `cursor`. */
+export type PageRequest = { limit: number; cursor?: string };
+
 /**
  * Storage of contract versions and per-name summaries, in one namespace per tenant: every method
  * takes the tenant whose contracts it acts on (the caller's), and nothing of another tenant is ever

@@ -3,6 +3,7 @@ import type { ExpectedRevision } from '../domain/expected-revision';
 import type { BreakerConfig, BreakerState } from '../domain/mesh/circuit-breaker';
 import type { RoutingRule } from '../domain/mesh/routing-rule';
 import type { InstanceStatus, ServiceInstance } from '../domain/mesh/service-instance';
+import type { Page, PageRequest } from './contract-repository';
 
 /**
  * Service names, shared by every tenant: the first tenant to register an instance, a routing rule
@@ -62,11 +63,31 @@ export interface ServiceRegistry {
    */
   deregister(id: string, expected?: ExpectedRevision, by?: Deregistrant): Promise<boolean>;
   /**
+   * Removes an instance as `deregister` does, answering the removed instance (to give its quota
+   * slots back).
+   *
+   * @returns the removed instance; undefined when there was none, or it is another tenant's
+   */
+  remove(id: string, expected?: ExpectedRevision, by?: Deregistrant): Promise<ServiceInstance | undefined>;
+  /**
    * Records a health check result in one write.
    *
    * @returns the status before (to detect changes)
    */
   recordHealth(id: string, check: NonNullable<ServiceInstance['lastHealthCheck']>): Promise<InstanceStatus | undefined>;
+}
+
+/**
+ * Pages of one tenant's instances (with `name`, of one of its services) in id order, for the
+ * API's listings; each cursor is bound to its listing (a forged one is a MalformedInputError).
+ */
+export interface InstancePages {
+  page(tenant: string, page: PageRequest, name?: string): Promise<Page<ServiceInstance>>;
+}
+
+/** Pages of one tenant's breakers in instance-id order (cursor bound to the tenant). */
+export interface BreakerPages {
+  page(tenant: string, page: PageRequest): Promise<Page<BreakerState>>;
 }
 
 /** A routing rule as stored: the rule and who wrote it. */
@@ -79,8 +100,16 @@ export type StoredRoutingRule = RoutingRule & { owner: Owner };
 export interface RoutingRuleRepository {
   /** Stores (replaces) `owner.tenant`'s rule with the rule's id. */
   put(rule: RoutingRule, owner: Owner): Promise<{ created: boolean }>;
+  /**
+   * Replaces `owner.tenant`'s rule with the rule's id only if one is stored (one conditional write).
+   *
+   * @returns false when the tenant has no rule under the id (nothing written)
+   */
+  replace(rule: RoutingRule, owner: Owner): Promise<boolean>;
   get(tenant: string, id: string): Promise<StoredRoutingRule | undefined>;
   list(tenant: string): Promise<StoredRoutingRule[]>;
+  /** One page of the tenant's rules in id order (cursor bound to the tenant). */
+  page(tenant: string, page: PageRequest): Promise<Page<StoredRoutingRule>>;
   delete(tenant: string, id: string): Promise<boolean>;
 }
 

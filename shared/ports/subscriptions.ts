@@ -1,4 +1,6 @@
 import type { Subscription, SubscriptionKey } from '../domain/events/subscription';
+import type { SealedSecret } from '../domain/events/webhook-secret';
+import type { Page, PageRequest } from './contract-repository';
 
 /**
  * Storage of subscriptions, each in its owner's tenant: ids are unique per tenant, and every read
@@ -16,8 +18,20 @@ export interface SubscriptionRepository {
   get(key: SubscriptionKey): Promise<Subscription | undefined>;
   /** Every subscription of one tenant, ordered by id. */
   list(tenant: string): Promise<Subscription[]>;
+  /** One page of one tenant's subscriptions in id order (cursor bound to the tenant). */
+  page(tenant: string, page: PageRequest): Promise<Page<Subscription>>;
   /** Every subscription of every tenant: only for rebuilding in-process rules at start-up. */
   listAll(): Promise<Subscription[]>;
+  /**
+   * Replaces the sealed secrets in one conditional write, only if the newest stored secret is still
+   * `expectedNewest` (what the caller read; undefined: none).
+   * @returns the subscription as stored afterwards; `changed` when another write came first; `not-found`
+   */
+  replaceSecrets(
+    key: SubscriptionKey,
+    expectedNewest: string | undefined,
+    secrets: SealedSecret[],
+  ): Promise<Subscription | 'changed' | 'not-found'>;
   /** Removes a subscription; false when there was none. */
   delete(key: SubscriptionKey): Promise<boolean>;
 }

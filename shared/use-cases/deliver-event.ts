@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { tenantConcerned } from '../domain/auth/owner';
 import type { IntegrationEvent } from '../domain/events/integration-event';
 import type { Subscription } from '../domain/events/subscription';
+import { encryptionContextOf, signingSecrets } from '../domain/events/webhook-secret';
 import { baseDelayMs } from '../domain/resilience/backoff';
 import { classifyError } from '../domain/resilience/classify';
 import { decide, type Resolution } from '../domain/resilience/decide';
@@ -12,6 +13,7 @@ import { nowMs } from '../ports/clock';
 import type { DeadLetterReason, DeadLetterRepository } from '../ports/dead-letters';
 import type { DeliveryMessage, DeliveryQueue } from '../ports/delivery-queue';
 import type { HttpClient } from '../ports/http-client';
+import type { SecretCipher } from '../ports/secret-cipher';
 import type { SubscriptionRepository } from '../ports/subscriptions';
 import { type RecordErrorDeps, recordError } from './record-error';
 
@@ -21,8 +23,10 @@ export type DeliverDeps = RecordErrorDeps & {
   deadLetters: Pick<DeadLetterRepository, 'put'>;
   queue: Pick<DeliveryQueue, 'changeVisibility'>;
   http: HttpClient;
-  /** Signs a webhook per the Standard Webhooks spec: the `webhook-*` headers. */
-  sign: (input: { secret: string; id: string; timestamp: Date; payload: string }) => Record<string, string>;
+  /** Signs a webhook per the Standard Webhooks spec: the `webhook-*` headers, one `v1,` signature per secret. */
+  sign: (input: { secret: readonly string[]; id: string; timestamp: Date; payload: string }) => Record<string, string>;
+  /** Unseals the subscription's secrets (the dispatcher may decrypt, never encrypt). */
+  cipher: Pick<SecretCipher, 'decrypt'>;
   /** New dead-letter ids (sortable by time). */
   newDeadLetterId: (nowMs: number) => string;
   /** Told when counting a failure, or delaying a retry, failed; the delivery decision stands. */
@@ -60,8 +64,10 @@ const MAX_VISIBILITY_SECONDS = 43_200 - 120;
  * the subscription's tenant).
  *
  * @param input.attempt - this message's receive count (1 = first delivery attempt)
- * @throws {DependencyUnavailableError} when the dead letter cannot be stored — the message then
- *   stays on the queue and is retried, never lost
+ * @throws {DependencyUnavailableError} when the dead letter cannot be stored, or the key service is
+ *   unavailable — the message then stays on the queue and is retried, never lost
+ * @throws {SecretUnsealError} when a stored secret does not decrypt under the subscription's
+ *   encryption context (nothing is sent; the message stays and reaches the DLQ after maxReceiveCount)
  */
 export async function deliverEvent(
   deps: DeliverDeps,
@@ -83,7 +89,8 @@ export async function deliverEvent(
     return deadLetter(deps, input, event, 'subscription-not-found', error);
   }
 
-  const posted = await post(deps, subscription, event, source);
+  const secrets = await unsealSigningSecrets(deps, subscription, input.message.tenant);
+  const posted = await post(deps, subscription, secrets, event, source);
   if (!posted.error) return { outcome: 'delivered', status: posted.status };
   return afterFailure(deps, input, event, subscription, posted.error);
 }
@@ -95,6 +102,7 @@ export async function deliverEvent(
 async function post(
   deps: DeliverDeps,
   subscription: Subscription,
+  secrets: readonly string[],
   event: IntegrationEvent,
   source: string,
 ): Promise<{ status: number; error?: undefined } | { error: IntegrationError }> {
@@ -108,7 +116,7 @@ async function post(
         'user-agent': 'agent-integration-framework/1 (webhook dispatcher)',
         ...(validTraceparent(event.metadata?.traceparent) && { traceparent: event.metadata.traceparent as string }),
         ...deps.sign({
-          secret: subscription.target.secret,
+          secret: secrets,
           id: webhookId(event.id, subscription.id),
           timestamp: deps.clock.now(),
           payload,
@@ -122,12 +130,29 @@ async function post(
     if (response.status >= 200 && response.status < 300) return { status: response.status };
     const retryAfter = response.headers['retry-after'];
     throw new HttpStatusError(response.status, {
-      url: subscription.target.url,
+      // The origin only: a webhook's path and query may hold a credential, and this reaches logs and dead letters.
+      url: new URL(subscription.target.url).origin,
       ...(retryAfter !== undefined && { retryAfter }),
     });
   } catch (thrown) {
     return { error: classifyError(thrown, { source, now: () => nowMs(deps.clock) }) };
   }
+}
+
+/**
+ * The plain secrets that sign now (`signingSecrets`: the current one, and the previous one during a
+ * rotation's overlap window), unsealed under the subscription's encryption context.
+ *
+ * @throws {SecretUnsealError} when a stored secret does not open for this subscription — the
+ *   message stays on the queue (and reaches the DLQ after maxReceiveCount); nothing is sent unsigned
+ * @throws {DependencyUnavailableError} when the key service is unavailable (the message is retried)
+ */
+async function unsealSigningSecrets(deps: DeliverDeps, subscription: Subscription, tenant: string): Promise<string[]> {
+  // The tenant it was found under: the owner's (the key it was sealed for), also for items stored before owners.
+  const context = encryptionContextOf({ tenant, id: subscription.id });
+  return Promise.all(
+    signingSecrets(subscription.target.secrets, deps.clock.now()).map((s) => deps.cipher.decrypt(s.sealed, context)),
+  );
 }
 
 /**

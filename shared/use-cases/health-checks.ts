@@ -2,11 +2,14 @@ import pLimit from 'p-limit';
 import type { IntegrationEvent } from '../domain/events/integration-event';
 import { withTenant } from '../domain/events/tenancy';
 import type { InstanceStatus, ServiceInstance } from '../domain/mesh/service-instance';
+import type { QuotaLimits } from '../domain/quotas/quota';
 import { classifyError } from '../domain/resilience/classify';
 import { type Clock, nowMs } from '../ports/clock';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { HttpClient } from '../ports/http-client';
+import type { QuotaCounter } from '../ports/quota-counter';
 import type { ServiceRegistry } from '../ports/service-mesh';
+import { releaseInstance } from './mesh-quotas';
 
 /** The event type published when a health check changes an instance's status. */
 export const STATUS_CHANGED_EVENT_TYPE = 'mesh.instance.status-changed';
@@ -15,7 +18,10 @@ export const HEALTH_CHECK_TIMEOUT_MS = 5_000;
 
 /** What the health checks need. */
 export type HealthCheckDeps = {
-  registry: Pick<ServiceRegistry, 'list' | 'recordHealth' | 'deregister'>;
+  registry: Pick<ServiceRegistry, 'list' | 'recordHealth' | 'remove'>;
+  /** The mesh table's quota counters: a deregistered stale instance gives its slots back. */
+  quotas: QuotaCounter;
+  limits: QuotaLimits;
   http: HttpClient;
   events: EventPublisher;
   clock: Clock;
@@ -76,8 +82,11 @@ export async function runHealthChecks(deps: HealthCheckDeps): Promise<HealthChec
         }
         if (isStale(instance, check.status, deps)) {
           report.stale.push(instance.id);
-          if (deps.deregisterStale && (await deps.registry.deregister(instance.id)))
+          const removed = deps.deregisterStale ? await deps.registry.remove(instance.id) : undefined;
+          if (removed) {
+            await releaseInstance(deps, removed);
             report.deregistered.push(instance.id);
+          }
         }
       }),
     ),

@@ -10,12 +10,12 @@ import {
   recordFailure,
   recordSuccess,
 } from '../domain/mesh/circuit-breaker';
+import { forwardedRequestHeaders, relayedAnswerHeaders } from '../domain/mesh/relay-headers';
 import { candidateWeights, selectRule, weightedRules } from '../domain/mesh/routing';
 import {
   DEFAULT_RULE_TIMEOUT_MS,
   MESH_SOURCE_HEADER,
   meshSourceOf,
-  ROUTER_OWNED_HEADERS,
   type RoutingRule,
 } from '../domain/mesh/routing-rule';
 import type { ServiceInstance } from '../domain/mesh/service-instance';
@@ -41,6 +41,7 @@ import type { ErrorPolicyCache } from './error-policy-cache';
 import { contractBucketKey, type RateLimiter, rateLimitedError } from './rate-limiter';
 import { resolveContract } from './resolve-contract';
 import { TtlCache, tenantKey } from './ttl-cache';
+import type { UpstreamCredentialInjector } from './upstream-credentials';
 
 /** What the router needs. */
 export type MeshRouterDeps = {
@@ -57,6 +58,11 @@ export type MeshRouterDeps = {
   breakerConfig: BreakerConfig;
   /** How long registrations, rules and breaker states are trusted per Lambda instance, milliseconds. */
   cacheTtlMs: number;
+  /**
+   * The target service's outbound credential (its upstream-credential secret, e.g. `Authorization`),
+   * set on every forwarded call after the rule's headers. Absent: calls carry none.
+   */
+  credentials?: Pick<UpstreamCredentialInjector, 'headerFor'>;
   random?: () => number;
   /**
    * Told about every failed attempt (counting, logs) and the call it belongs to (whose tenant the
@@ -118,6 +124,8 @@ type CallPlan = {
   /** Each attempt's timeout: the rule's, or the default. */
   timeoutMs: number;
   settings: ServiceSettings;
+  /** The target service's credential header, from its secret. */
+  credential: { name: string; value: string } | undefined;
 };
 
 /** What the attempts of one call have done so far. */
@@ -149,10 +157,11 @@ type SendOutcome =
  * It picks a healthy instance of the target service by weighted random selection under
  * the applicable routing rule (when weighted rules of the caller's source share its calls, the rule
  * drawn by `weight` and its target service: `weightedRules`), checks its shared circuit breaker, forwards the call (method, path,
- * query, headers, body bytes) with a child W3C `traceparent` (and `X-Trace-Id` / `X-Span-Id`) and
+ * query, headers without the caller's credentials — `forwardedRequestHeaders` —, body bytes) with a child W3C `traceparent` (and `X-Trace-Id` / `X-Span-Id`) and
  * the rule's timeout, and on a retryable failure retries after the error policies' backoff,
  * preferring another instance. Only idempotent methods are retried after the request was sent;
- * a connection that never opened is retried for any method.
+ * a connection that never opened is retried for any method. Answers are relayed through
+ * `relayedAnswerHeaders` (no Set-Cookie, CORS, HSTS or CSP of the upstream's; a sandboxing CSP added).
  *
  * Hot path: registrations, rules and breaker states are cached for `cacheTtlMs`; a successful call
  * through a closed breaker with no recorded failures writes nothing. Breaker transitions are
@@ -184,6 +193,7 @@ export class MeshRouter {
    * API Gateway allows runs out.
    *
    * @throws {NotFoundError} 404 when the service is not the caller's tenant's (another tenant's, or nobody's)
+   * @throws {UpstreamFailedError} 502 when the target's credential secret cannot be read (no instance is called)
    * @throws {DependencyUnavailableError} 503 with Retry-After when no instance is healthy, or every
    *   candidate's breaker is open (no instance is called then)
    * @throws {RateLimitedError} 429 with Retry-After (and the contract's `retryAfterHeader`) when the
@@ -270,6 +280,7 @@ export class MeshRouter {
       rule,
       target,
       candidates,
+      credential: await this.deps.credentials?.headerFor(tenant, target),
       timeoutMs: rule?.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS,
       // A closed breaker with no failures decides the same under any settings: the service's own are
       // read only once a breaker has something to decide (the cold healthy path: claim, instances, rules, breaker).
@@ -360,7 +371,7 @@ export class MeshRouter {
       const response = await this.deps.http.request({
         method: call.method,
         url: `${instance.endpoint.replace(/\/+$/, '')}${call.path}${call.query ? `?${call.query}` : ''}`,
-        headers: this.forwardHeaders(call, plan.rule),
+        headers: this.forwardHeaders(call, plan),
         ...(call.body && call.body.length > 0 && { body: call.body }),
         timeoutMs: plan.timeoutMs,
       });
@@ -506,28 +517,25 @@ export class MeshRouter {
     return this.rules.get(encodeURIComponent(tenant), () => this.deps.rules.list(tenant));
   }
 
-  private forwardHeaders(call: RoutedCall, rule: RoutingRule | undefined): Record<string, string> {
-    const headers: Record<string, string> = {};
-    const named = connectionNamed(call.headers);
-    for (const [name, value] of Object.entries(call.headers)) {
-      if (!ROUTER_OWNED_HEADERS.has(name) && !named.has(name)) headers[name] = value;
-    }
+  private forwardHeaders(call: RoutedCall, { rule, credential }: CallPlan): Record<string, string> {
+    const headers = forwardedRequestHeaders(call.headers);
     const spanId = randomBytes(8).toString('hex');
     headers.traceparent = `00-${call.trace.traceId}-${spanId}-${call.trace.flags ?? '01'}`;
     headers['x-trace-id'] = call.trace.traceId;
     headers['x-span-id'] = spanId;
     for (const [name, value] of Object.entries(rule?.headersToAdd ?? {})) headers[name.toLowerCase()] = value;
+    if (credential) headers[credential.name] = credential.value;
     // After the rule's headers (which cannot name it either): only the router says who is calling.
     headers[MESH_SOURCE_HEADER] = meshSourceOf(call.caller);
     return headers;
   }
 }
 
-/** The upstream's answer as the router relays it (hop-by-hop and router-owned headers dropped). */
+/** The upstream's answer as the router relays it (`relayedAnswerHeaders`). */
 function answerOf(response: HttpResponse, instanceId: string, attempts: number): RoutedAnswer {
   return {
     status: response.status,
-    headers: relayHeaders(response.headers),
+    headers: relayedAnswerHeaders(response.headers),
     body: response.body,
     instanceId,
     attempts,
@@ -537,24 +545,6 @@ function answerOf(response: HttpResponse, instanceId: string, attempts: number):
 function isConnectFailure(error: IntegrationError): boolean {
   return ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_SSRF_BLOCKED'].includes(
     error.code,
-  );
-}
-
-function relayHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  const named = connectionNamed(headers);
-  for (const [name, value] of Object.entries(headers))
-    if (!ROUTER_OWNED_HEADERS.has(name) && !named.has(name)) out[name] = value;
-  return out;
-}
-
-/** Headers the `Connection` header names: hop-by-hop too (RFC 9110 §7.6.1). */
-function connectionNamed(headers: Record<string, string>): Set<string> {
-  return new Set(
-    (headers.connection ?? '')
-      .split(',')
-      .map((token) => token.trim().toLowerCase())
-      .filter(Boolean),
   );
 }
 

@@ -10,14 +10,25 @@ import { buildTopology } from '../domain/mesh/topology';
 import { checkTargetUrl, type OutboundAddressRules } from '../domain/net/outbound-address-rules';
 import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
+import type { Page, PageRequest } from '../ports/contract-repository';
 import type {
   BreakerConfigRepository,
+  BreakerPages,
   BreakerStore,
+  InstancePages,
   RoutingRuleRepository,
   ServiceClaims,
   ServiceRegistry,
   StoredRoutingRule,
 } from '../ports/service-mesh';
+import {
+  checkMetadataSize,
+  deleteRuleCounted,
+  type MeshQuotaDeps,
+  putRuleCounted,
+  registerCounted,
+  releaseInstance,
+} from './mesh-quotas';
 
 /** The scope that lets a caller claim an instance status, and act on any instance of its tenant. */
 export const MESH_ADMIN_SCOPE = 'mesh:admin';
@@ -26,13 +37,13 @@ export const MESH_ADMIN_SCOPE = 'mesh:admin';
 export type MeshDeps = {
   /** Who holds each service name (the first tenant to register an instance, rule or settings for it). */
   claims: ServiceClaims;
-  registry: ServiceRegistry;
+  registry: ServiceRegistry & InstancePages;
   rules: RoutingRuleRepository;
-  breakers: BreakerStore;
+  breakers: BreakerStore & BreakerPages;
   clock: Clock;
   /** Which endpoint hosts are allowed (SSRF; local mode allows loopback). */
   outboundRules: OutboundAddressRules;
-};
+} & MeshQuotaDeps;
 
 /**
  * Registers an instance, or re-registers it (a heartbeat: same id, fields replaced, revision + 1),
@@ -53,9 +64,11 @@ export type MeshDeps = {
  * @throws {NotOwnerError} 403 when another tenant holds the service name
  * @throws {InstanceOwnedError} 409 when another principal registered the instance id
  * @throws {RevisionMismatchError} when the revision does not hold
+ * @throws {QuotaExceededError} 409 when the metadata's JSON exceeds `instanceMetadataBytes`, or a
+ *   new instance finds `instancesPerTenant` or `instancesPerService` full (see `registerCounted`)
  */
 export async function registerInstance(
-  deps: Pick<MeshDeps, 'claims' | 'registry' | 'clock' | 'outboundRules'>,
+  deps: Pick<MeshDeps, 'claims' | 'clock' | 'outboundRules' | 'quotas' | 'limits'> & { registry: ServiceRegistry },
   caller: Principal,
   body: unknown,
   expected: ExpectedRevision = UNCONDITIONAL,
@@ -76,6 +89,7 @@ export async function registerInstance(
     throw new ValidationError(`The registration has ${problems.length} problem(s)`, problems);
   }
   const { lastHealthCheck, ...registration } = parsed.data;
+  checkMetadataSize(deps.limits, registration.metadata);
   if (registration.status !== 'unknown') {
     requireScope(caller, MESH_ADMIN_SCOPE, `Claiming the status "${registration.status}"`);
   }
@@ -92,7 +106,7 @@ export async function registerInstance(
   const now = deps.clock.now().toISOString();
   const owner = ownerOf(caller);
   await deps.claims.claim(registration.name, owner, now);
-  const { instance, created } = await deps.registry.register(registration, owner, now, expected);
+  const { instance, created } = await registerCounted(deps, registration, owner, now, expected);
   return { instance, outcome: created ? 'created' : 'replaced', warnings };
 }
 
@@ -106,7 +120,7 @@ export async function registerInstance(
  * @throws {RevisionMismatchError} when the revision does not hold
  */
 export async function deregisterInstance(
-  deps: Pick<MeshDeps, 'registry'>,
+  deps: Pick<MeshDeps, 'quotas' | 'limits'> & { registry: ServiceRegistry },
   caller: Principal,
   id: string,
   expected: ExpectedRevision = UNCONDITIONAL,
@@ -114,18 +128,23 @@ export async function deregisterInstance(
   const by = holdsScope(caller, MESH_ADMIN_SCOPE)
     ? { tenant: caller.tenant }
     : { tenant: caller.tenant, principal: caller.principal };
-  if (!(await deps.registry.deregister(id, expected, by))) throw new NotFoundError(`No instance ${id}`);
+  const removed = await deps.registry.remove(id, expected, by);
+  if (!removed) throw new NotFoundError(`No instance ${id}`);
+  await releaseInstance(deps, removed);
 }
 
-/** The instances of the caller's tenant; with `service`, of that service only. */
+/**
+ * One page of the caller's tenant's instances in id order; with `service`, of that service only.
+ *
+ * @throws {MalformedInputError} 400 for a cursor not issued for this listing (another tenant's included)
+ */
 export async function listInstances(
   deps: Pick<MeshDeps, 'registry'>,
   caller: Principal,
+  page: PageRequest,
   service?: string,
-): Promise<ServiceInstance[]> {
-  return service === undefined
-    ? deps.registry.listByTenant(caller.tenant)
-    : deps.registry.listByName(caller.tenant, service);
+): Promise<Page<ServiceInstance>> {
+  return deps.registry.page(caller.tenant, page, service);
 }
 
 /**
@@ -137,9 +156,10 @@ export async function listInstances(
  *
  * @throws {ValidationError} naming every problem
  * @throws {NotOwnerError} 403 when another tenant holds the target service's name
+ * @throws {QuotaExceededError} 409 when a new rule finds `routingRulesPerTenant` full
  */
 export async function putRoutingRule(
-  deps: Pick<MeshDeps, 'rules' | 'claims' | 'clock'>,
+  deps: Pick<MeshDeps, 'rules' | 'claims' | 'clock' | 'quotas' | 'limits'>,
   caller: Principal,
   body: unknown,
 ): Promise<{ rule: StoredRoutingRule; outcome: Extract<WriteOutcome, 'created' | 'replaced'> }> {
@@ -178,7 +198,7 @@ export async function putRoutingRule(
   }
   const owner = ownerOf(caller);
   await deps.claims.claim(parsed.data.targetService, owner, deps.clock.now().toISOString());
-  const { created } = await deps.rules.put(parsed.data, owner);
+  const { created } = await putRuleCounted(deps, parsed.data, owner);
   return { rule: { ...parsed.data, owner }, outcome: created ? 'created' : 'replaced' };
 }
 
@@ -209,13 +229,18 @@ async function zeroWeightSplit(
  *
  * @throws {NotFoundError} when the tenant has none under the id (another tenant's rule is not there)
  */
-export async function deleteRoutingRule(deps: Pick<MeshDeps, 'rules'>, caller: Principal, id: string): Promise<void> {
-  if (!(await deps.rules.delete(caller.tenant, id))) throw new NotFoundError(`No routing rule ${id}`);
+export async function deleteRoutingRule(
+  deps: Pick<MeshDeps, 'rules' | 'quotas' | 'limits'>,
+  caller: Principal,
+  id: string,
+): Promise<void> {
+  if (!(await deleteRuleCounted(deps, caller.tenant, id))) throw new NotFoundError(`No routing rule ${id}`);
 }
 
 /**
  * The seed's ServiceTopology of the caller's tenant: its services with instance and healthy
- * counts, connections from its rules.
+ * counts, connections from its rules. Not a list, so not paginated: it aggregates every instance
+ * and rule of the tenant, which the quotas bound (`instancesPerTenant`, `routingRulesPerTenant`).
  */
 export async function getTopology(deps: Pick<MeshDeps, 'registry' | 'rules'>, caller: Principal) {
   const [instances, rules] = await Promise.all([
@@ -225,17 +250,26 @@ export async function getTopology(deps: Pick<MeshDeps, 'registry' | 'rules'>, ca
   return buildTopology(instances, rules);
 }
 
-/** The shared state of every breaker of the caller's tenant, with the instance and service it guards. */
+/**
+ * One page of the shared states of the caller's tenant's breakers, each with the service of the
+ * instance it guards when that instance is still registered (one strongly consistent read each,
+ * at most a page's worth).
+ *
+ * @throws {MalformedInputError} 400 for a cursor not issued for this tenant's breakers
+ */
 export async function listBreakers(
   deps: Pick<MeshDeps, 'registry' | 'breakers'>,
   caller: Principal,
-): Promise<Array<BreakerState & { service?: string }>> {
-  const [states, instances] = await Promise.all([
-    deps.breakers.list(caller.tenant),
-    deps.registry.listByTenant(caller.tenant),
-  ]);
-  const serviceOf = new Map(instances.map((i) => [i.id, i.name]));
-  return states.map((s) => ({ ...s, ...(serviceOf.has(s.instanceId) && { service: serviceOf.get(s.instanceId) }) }));
+  page: PageRequest,
+): Promise<Page<BreakerState & { service?: string }>> {
+  const states = await deps.breakers.page(caller.tenant, page);
+  const items = await Promise.all(
+    states.items.map(async (state) => {
+      const instance = await deps.registry.get(state.instanceId);
+      return instance?.owner?.tenant === caller.tenant ? { ...state, service: instance.name } : state;
+    }),
+  );
+  return { items, ...(states.nextCursor && { nextCursor: states.nextCursor }) };
 }
 
 /** A service's breaker settings as the API answers them; `owner` when they were stored. */

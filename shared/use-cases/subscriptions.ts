@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type * as z from 'zod';
 import type { Owner } from '../domain/auth/owner';
 import { canonicalJson } from '../domain/canonical-json';
 import { ConflictError, type FieldProblem, issueProblems, NotFoundError, ValidationError } from '../domain/errors';
@@ -7,14 +8,29 @@ import {
   rulePattern,
   type Subscription,
   SubscriptionInputSchema,
+  type SubscriptionKey,
   subscriptionKey,
 } from '../domain/events/subscription';
+import {
+  describeSecret,
+  encryptionContextOf,
+  RotateSecretInputSchema,
+  rotatedSecrets,
+  type SealedSecret,
+  type SecretHint,
+  secretHints,
+} from '../domain/events/webhook-secret';
 import { checkTargetUrl, type OutboundAddressRules } from '../domain/net/outbound-address-rules';
+import type { QuotaLimits, QuotaSlot } from '../domain/quotas/quota';
 import { resolvePolicy } from '../domain/resilience/policy';
 import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
+import type { Page, PageRequest } from '../ports/contract-repository';
+import type { QuotaCounter } from '../ports/quota-counter';
+import type { SecretCipher } from '../ports/secret-cipher';
 import type { SubscriptionRepository, SubscriptionRules } from '../ports/subscriptions';
 import type { ErrorPolicyCache } from './error-policy-cache';
+import { acquireSlots, releaseSlots } from './quotas';
 
 /** EventBridge's limit on a rule's event pattern, characters (PutRule EventPattern: 4096). */
 export const MAX_EVENT_PATTERN_CHARS = 4096;
@@ -27,11 +43,33 @@ export type SubscriptionDeps = {
   clock: Clock;
   /** Which webhook hosts are allowed (SSRF protection; local mode allows loopback). */
   outboundRules: OutboundAddressRules;
+  /** The delivery table's quota counters: subscriptions per tenant, subscription rules on the bus. */
+  quotas: QuotaCounter;
+  limits: QuotaLimits;
+  /** Seals new signing secrets (the events function may encrypt, never decrypt). */
+  cipher: Pick<SecretCipher, 'encrypt'>;
+  /** How long a rotated-out secret keeps signing when the request names no overlap, seconds. */
+  rotationOverlapSeconds: number;
 };
 
-/** A subscription as the API shows it: the secret only when it was just created. */
+/**
+ * The slots a subscription holds while it exists: one of its tenant's `subscriptionsPerTenant`,
+ * and one of the deployment's `subscriptionRulesPerBus` — its EventBridge rule (EventBridge allows
+ * 300 rules per event bus by default), counted across tenants so the bus's quota is never hit.
+ */
+export function subscriptionSlots(limits: QuotaLimits, tenant: string): QuotaSlot[] {
+  return [
+    { quota: 'subscriptionsPerTenant', scope: { tenant }, limit: limits.subscriptionsPerTenant },
+    { quota: 'subscriptionRulesPerBus', scope: 'global', limit: limits.subscriptionRulesPerBus },
+  ];
+}
+
+/**
+ * A subscription as the API shows it: the secret itself only in the answer that made it (create,
+ * rotate); otherwise, and beside it, the hints of the stored secrets (last 4 characters, times).
+ */
 export type SubscriptionView = Omit<Subscription, 'target'> & {
-  target: { type: 'webhook'; url: string; secret?: string };
+  target: { type: 'webhook'; url: string; secret?: string; secrets: SecretHint[] };
 };
 
 /**
@@ -50,6 +88,9 @@ export type SubscriptionView = Omit<Subscription, 'target'> & {
  * @returns the subscription and the outcome: `created` now, or `unchanged` (the same settings were stored)
  * @throws {ValidationError} naming every problem of the body, the filter and the URL
  * @throws {ConflictError} when the id holds a different subscription
+ * @throws {QuotaExceededError} 409 when the tenant holds `subscriptionsPerTenant` subscriptions
+ * @throws {ServiceQuotaExceededError} 503 when the bus holds `subscriptionRulesPerBus` subscription
+ *   rules (refused before EventBridge's own quota of 300 rules per bus is reached)
  * @throws {DependencyUnavailableError} when storage or EventBridge is unavailable (nothing is left half-made)
  */
 export async function createSubscription(
@@ -57,6 +98,74 @@ export async function createSubscription(
   body: unknown,
   owner: Owner,
 ): Promise<{ outcome: Extract<WriteOutcome, 'created' | 'unchanged'>; subscription: SubscriptionView }> {
+  const input = parsedSubscription(deps, body, owner);
+  const transient = resolvePolicy(await deps.policyCache.overrides(), {
+    code: 'DELIVERY',
+    category: 'transient',
+  }).policy;
+  const id = input.id ?? `sub-${randomUUID()}`;
+  const secret = input.target.secret ?? generateSecret();
+  const subscription: Subscription = {
+    id,
+    eventType: input.eventType,
+    ...(input.filter && { filter: input.filter }),
+    target: {
+      type: 'webhook',
+      url: input.target.url,
+      secrets: [await sealSecret(deps, { tenant: owner.tenant, id }, secret)],
+    },
+    maxRetries: input.maxRetries ?? transient.maxRetries,
+    retryPolicy: {
+      backoffStrategy: input.retryPolicy?.backoffStrategy ?? transient.backoffStrategy,
+      initialDelayMs: input.retryPolicy?.initialDelayMs ?? transient.initialDelayMs,
+      maxDelayMs: input.retryPolicy?.maxDelayMs ?? transient.maxDelayMs,
+      jitter: input.retryPolicy?.jitter ?? transient.jitter,
+    },
+    timeoutMs: input.timeoutMs,
+    priority: input.priority,
+    status: 'provisioning',
+    createdAt: deps.clock.now().toISOString(),
+    owner: { tenant: owner.tenant, principal: owner.principal },
+  };
+
+  // A repeat of a stored id is answered without taking slots (idempotent even at the quota).
+  const repeated = input.id === undefined ? undefined : await deps.subscriptions.get(subscriptionKey(subscription));
+  if (repeated) return answerRepeat(deps, repeated, subscription, input.target.secret !== undefined);
+  const slots = subscriptionSlots(deps.limits, owner.tenant);
+  await acquireSlots(deps.quotas, slots);
+  let stored: Awaited<ReturnType<SubscriptionRepository['create']>>;
+  try {
+    stored = await deps.subscriptions.create(subscription);
+  } catch (error) {
+    await releaseSlots(deps.quotas, slots).catch(() => undefined);
+    throw error;
+  }
+  if (!stored.created) {
+    await releaseSlots(deps.quotas, slots);
+    return answerRepeat(deps, stored.existing, subscription, input.target.secret !== undefined);
+  }
+  try {
+    return { outcome: 'created', subscription: view(await provision(deps, subscription), secret) };
+  } catch (error) {
+    // Leave nothing half-made: no rule without a record, no record without a rule, no slot held.
+    await deps.rules.remove(subscriptionKey(subscription)).catch(() => undefined);
+    if (await deps.subscriptions.delete(subscriptionKey(subscription))) await releaseSlots(deps.quotas, slots);
+    throw error;
+  }
+}
+
+/**
+ * The subscription a create request asks for, checked whole: the schema, the filter as an
+ * EventBridge pattern (and the rule's whole pattern within EventBridge's limit), the target URL by
+ * the outbound rules.
+ *
+ * @throws {ValidationError} naming every problem with its JSON pointer (422)
+ */
+function parsedSubscription(
+  deps: Pick<SubscriptionDeps, 'outboundRules'>,
+  body: unknown,
+  owner: Owner,
+): z.infer<typeof SubscriptionInputSchema> {
   const parsed = SubscriptionInputSchema.safeParse(body);
   const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
   const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -84,50 +193,24 @@ export async function createSubscription(
   if (!parsed.success || problems.length > 0) {
     throw new ValidationError(`The subscription has ${problems.length} problem(s)`, problems);
   }
-  const input = parsed.data;
-  const transient = resolvePolicy(await deps.policyCache.overrides(), {
-    code: 'DELIVERY',
-    category: 'transient',
-  }).policy;
-  const subscription: Subscription = {
-    id: input.id ?? `sub-${randomUUID()}`,
-    eventType: input.eventType,
-    ...(input.filter && { filter: input.filter }),
-    target: { type: 'webhook', url: input.target.url, secret: input.target.secret ?? generateSecret() },
-    maxRetries: input.maxRetries ?? transient.maxRetries,
-    retryPolicy: {
-      backoffStrategy: input.retryPolicy?.backoffStrategy ?? transient.backoffStrategy,
-      initialDelayMs: input.retryPolicy?.initialDelayMs ?? transient.initialDelayMs,
-      maxDelayMs: input.retryPolicy?.maxDelayMs ?? transient.maxDelayMs,
-      jitter: input.retryPolicy?.jitter ?? transient.jitter,
-    },
-    timeoutMs: input.timeoutMs,
-    priority: input.priority,
-    status: 'provisioning',
-    createdAt: deps.clock.now().toISOString(),
-    owner: { tenant: owner.tenant, principal: owner.principal },
-  };
+  return parsed.data;
+}
 
-  const stored = await deps.subscriptions.create(subscription);
-  if (!stored.created) {
-    const { existing } = stored;
-    if (input.id !== undefined && sameSettings(existing, subscription, input.target.secret !== undefined)) {
-      if (existing.status === 'active') return { outcome: 'unchanged', subscription: view(existing, false) };
-      // A creation that stopped between its writes: finish it.
-      return { outcome: 'unchanged', subscription: view(await provision(deps, existing), false) };
-    }
-    throw new ConflictError(`The subscription ${subscription.id} exists with other settings; delete it first`, [
-      { pointer: '/id', message: 'is taken by a different subscription' },
-    ]);
+/** A create of a stored id: the stored subscription when the settings are the same, else a conflict. */
+async function answerRepeat(
+  deps: SubscriptionDeps,
+  existing: Subscription,
+  subscription: Subscription,
+  secretGiven: boolean,
+): Promise<{ outcome: 'unchanged'; subscription: SubscriptionView }> {
+  if (sameSettings(existing, subscription, secretGiven)) {
+    if (existing.status === 'active') return { outcome: 'unchanged', subscription: view(existing) };
+    // A creation that stopped between its writes: finish it.
+    return { outcome: 'unchanged', subscription: view(await provision(deps, existing)) };
   }
-  try {
-    return { outcome: 'created', subscription: view(await provision(deps, subscription), true) };
-  } catch (error) {
-    // Leave nothing half-made: no rule without a record, no record without a rule.
-    await deps.rules.remove(subscriptionKey(subscription)).catch(() => undefined);
-    await deps.subscriptions.delete(subscriptionKey(subscription));
-    throw error;
-  }
+  throw new ConflictError(`The subscription ${subscription.id} exists with other settings; delete it first`, [
+    { pointer: '/id', message: 'is taken by a different subscription' },
+  ]);
 }
 
 async function provision(deps: SubscriptionDeps, subscription: Subscription): Promise<Subscription> {
@@ -137,10 +220,14 @@ async function provision(deps: SubscriptionDeps, subscription: Subscription): Pr
   return active;
 }
 
+/**
+ * Whether a repeated create asks for what is stored. Sealed secrets differ on every encryption, so a
+ * given secret is compared by digest with the newest stored one; an omitted one matches any.
+ */
 function sameSettings(a: Subscription, b: Subscription, secretGiven: boolean): boolean {
   const comparable = (s: Subscription, keepSecret: boolean) => ({
     ...s,
-    target: { ...s.target, secret: keepSecret ? s.target.secret : '' },
+    target: { ...s.target, secrets: keepSecret ? (s.target.secrets[0]?.digest ?? '') : '' },
     status: '',
     createdAt: '',
     ruleArn: '',
@@ -155,23 +242,43 @@ function generateSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-function view(subscription: Subscription, withSecret: boolean): SubscriptionView {
+/** Seals a secret for the subscription `key` names: the ciphertext and what may be shown of it. */
+async function sealSecret(
+  deps: Pick<SubscriptionDeps, 'cipher' | 'clock'>,
+  key: SubscriptionKey,
+  secret: string,
+): Promise<SealedSecret> {
+  return {
+    sealed: await deps.cipher.encrypt(secret, encryptionContextOf(key)),
+    ...describeSecret(secret, deps.clock.now()),
+  };
+}
+
+/** The API's view: hints always, the plain secret only when `secret` (just made) is given. */
+function view(subscription: Subscription, secret?: string): SubscriptionView {
   return {
     ...subscription,
     target: {
       type: 'webhook',
       url: subscription.target.url,
-      ...(withSecret && { secret: subscription.target.secret }),
+      ...(secret !== undefined && { secret }),
+      secrets: secretHints(subscription.target.secrets),
     },
   };
 }
 
-/** Every subscription of the tenant (secrets hidden). */
+/**
+ * One page of the tenant's subscriptions in id order (secrets hidden).
+ *
+ * @throws {MalformedInputError} 400 for a cursor not issued for this tenant's subscriptions
+ */
 export async function listSubscriptions(
   deps: Pick<SubscriptionDeps, 'subscriptions'>,
   tenant: string,
-): Promise<SubscriptionView[]> {
-  return (await deps.subscriptions.list(tenant)).map((s) => view(s, false));
+  page: PageRequest,
+): Promise<Page<SubscriptionView>> {
+  const found = await deps.subscriptions.page(tenant, page);
+  return { items: found.items.map((s) => view(s)), ...(found.nextCursor && { nextCursor: found.nextCursor }) };
 }
 
 /**
@@ -186,7 +293,7 @@ export async function getSubscription(
 ): Promise<SubscriptionView> {
   const found = await deps.subscriptions.get({ tenant, id });
   if (!found) throw new NotFoundError(`No subscription ${id}`);
-  return view(found, false);
+  return view(found);
 }
 
 /**
@@ -197,7 +304,7 @@ export async function getSubscription(
  * @throws {NotFoundError} when the tenant has none of that id (another tenant's is left alone)
  */
 export async function deleteSubscription(
-  deps: Pick<SubscriptionDeps, 'subscriptions' | 'rules'>,
+  deps: Pick<SubscriptionDeps, 'subscriptions' | 'rules' | 'quotas' | 'limits'>,
   tenant: string,
   id: string,
 ): Promise<void> {
@@ -205,4 +312,49 @@ export async function deleteSubscription(
   if (!(await deps.subscriptions.get(key))) throw new NotFoundError(`No subscription ${id}`);
   await deps.rules.remove(key);
   if (!(await deps.subscriptions.delete(key))) throw new NotFoundError(`No subscription ${id}`);
+  await releaseSlots(deps.quotas, subscriptionSlots(deps.limits, tenant));
+}
+
+/**
+ * Rotates a subscription's signing secret (`POST /v1/subscriptions/{id}/rotate-secret`): a new
+ * secret is generated, sealed and stored first; the current one keeps signing beside it for
+ * `overlapSeconds` (default `rotationOverlapSeconds`) — deliveries carry both `v1,` signatures
+ * then, as Standard Webhooks allows several in `webhook-signature` — and stops after. The store is
+ * one conditional write on the newest secret read, so of two racing rotations one wins and the
+ * other is a conflict (no rotation is lost silently).
+ *
+ * @param body - the request body, unvalidated (`{ overlapSeconds? }`; absent is `{}`)
+ * @returns the subscription, showing the new secret this once
+ * @throws {ValidationError} naming every problem of the body
+ * @throws {NotFoundError} when the tenant has no subscription of that id
+ * @throws {ConflictError} when another rotation stored its secret between the read and the write
+ * @throws {DependencyUnavailableError} when storage or the key service is unavailable
+ */
+export async function rotateSubscriptionSecret(
+  deps: Pick<SubscriptionDeps, 'subscriptions' | 'cipher' | 'clock' | 'rotationOverlapSeconds'>,
+  tenant: string,
+  id: string,
+  body: unknown,
+): Promise<SubscriptionView> {
+  const parsed = RotateSecretInputSchema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const problems = issueProblems(parsed.error.issues);
+    throw new ValidationError(`The rotation has ${problems.length} problem(s)`, problems);
+  }
+  const key = { tenant, id };
+  const found = await deps.subscriptions.get(key);
+  if (!found) throw new NotFoundError(`No subscription ${id}`);
+  const secret = generateSecret();
+  const next = rotatedSecrets(
+    found.target.secrets,
+    await sealSecret(deps, key, secret),
+    deps.clock.now(),
+    parsed.data.overlapSeconds ?? deps.rotationOverlapSeconds,
+  );
+  const stored = await deps.subscriptions.replaceSecrets(key, found.target.secrets[0]?.sealed, next);
+  if (stored === 'not-found') throw new NotFoundError(`No subscription ${id}`);
+  if (stored === 'changed') {
+    throw new ConflictError(`The secret of ${id} was rotated concurrently; read it and rotate again if needed`);
+  }
+  return view(stored, secret);
 }

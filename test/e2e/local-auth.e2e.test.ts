@@ -72,8 +72,8 @@ describe('local runner auth', () => {
       expect(other.status).toBe(403);
     });
 
-    it('refuses a Host that is not a loopback name (DNS rebinding)', async () => {
-      expect(await post(server.url, '/local/token', { ...json, host: 'attacker.example' }, good)).toBe(403);
+    it('refuses a Host that is not an allowed name with 421 before the endpoint (DNS rebinding)', async () => {
+      expect(await post(server.url, '/local/token', { ...json, host: 'attacker.example' }, good)).toBe(421);
     });
 
     it('refuses a body that is not application/json (cross-site form posts)', async () => {

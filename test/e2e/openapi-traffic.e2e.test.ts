@@ -131,6 +131,7 @@ describe('the served OpenAPI document', () => {
     await call('GET', '/v1/subscriptions');
     await call('GET', '/v1/subscriptions/all-orders');
     await call('GET', '/v1/subscriptions/nobody'); // 404
+    await json('POST', '/v1/subscriptions/all-orders/rotate-secret', { overlapSeconds: 60 });
     await call('DELETE', '/v1/dead-letters/dl-1796040000000-0123abcd'); // 404
     await refused(() => json('POST', '/v1/events', [{ id: 'evt-9', type: 'order.created', source: 'shop' }])); // 422
     const from = new Date(Date.now() - 3_600_000).toISOString();
@@ -148,6 +149,18 @@ describe('the served OpenAPI document', () => {
       headers: JSON_BODY,
     });
     await call('GET', '/v1/services/orders/breaker-config');
+    // With auth off the tenant is `default`: its secrets are named aif/local/mesh/default/….
+    await call('PUT', '/v1/services/orders/upstream-credential', {
+      body: JSON.stringify({ secretName: 'aif/local/mesh/default/orders', header: 'x-api-key' }),
+      headers: JSON_BODY,
+    });
+    await call('PUT', '/v1/services/orders/upstream-credential', {
+      body: JSON.stringify({ secretName: 'elsewhere/orders' }),
+      headers: JSON_BODY,
+    });
+    await call('GET', '/v1/services/orders/upstream-credential');
+    await call('DELETE', '/v1/services/orders/upstream-credential');
+    await call('GET', '/v1/services/nobody/upstream-credential');
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD']) {
       const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
       await call(method, '/v1/mesh/orders/items/42', hasBody ? { body: '{"n":1}', headers: JSON_BODY } : {});

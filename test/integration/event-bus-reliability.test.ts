@@ -29,6 +29,7 @@ import { ErrorPolicyCache } from '../../shared/use-cases/error-policy-cache';
 import { type PublishEventsDeps, publishEvents } from '../../shared/use-cases/publish-events';
 import { freshTable } from '../support/dynamodb';
 import { keyedDraw } from '../support/random';
+import { sealedSecret, testCipher } from '../support/secrets';
 
 const EVENT_COUNT = 10_000;
 const EVENTS_PER_REQUEST = 100;
@@ -161,7 +162,7 @@ describe('local event bus', () => {
       eventLog = new DynamoDbEventLog(events.client, events.tableName);
       sources = new DynamoDbSourceClaims(events.client, events.tableName);
       subscriptions = new DynamoDbSubscriptionRepository(delivery.client, delivery.tableName);
-      deadLetters = new DynamoDbDeadLetterRepository(delivery.client, delivery.tableName);
+      deadLetters = new DynamoDbDeadLetterRepository(delivery.client, delivery.tableName, 30);
       counters = new DynamoDbErrorCounterRepository(errors.client, errors.tableName);
       policies = new DynamoDbErrorPolicyRepository(errors.client, errors.tableName);
     });
@@ -206,7 +207,11 @@ describe('local event bus', () => {
         owner: OWNER,
         id: 'reliability-orders',
         eventType: 'order.created',
-        target: { type: 'webhook', url: 'https://subscriber.example/hooks/orders', secret: generateWebhookSecret() },
+        target: {
+          type: 'webhook',
+          url: 'https://subscriber.example/hooks/orders',
+          secrets: [await sealedSecret({ tenant: OWNER.tenant, id: 'reliability-orders' }, generateWebhookSecret())],
+        },
         maxRetries: MAX_RETRIES,
         retryPolicy: { backoffStrategy: 'constant', initialDelayMs: 0, maxDelayMs: 0, jitter: 'none' },
         timeoutMs: 5_000,
@@ -225,6 +230,7 @@ describe('local event bus', () => {
         queue: deliveryQueue,
         http: subscriber,
         sign: signWebhook,
+        cipher: testCipher,
         newDeadLetterId: (nowMs) => newDeadLetterId(nowMs),
         counters,
         policyCache,

@@ -1,9 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Owner } from '../../domain/auth/owner';
 import type { BreakerConfig, BreakerState } from '../../domain/mesh/circuit-breaker';
+import type { Page } from '../../ports/contract-repository';
 import type { BreakerConfigRepository, BreakerStore, StoredBreakerConfig } from '../../ports/service-mesh';
 import { inTable } from './errors';
-import { queryPartition } from './partition';
+import { type PageRequest, queryPartition, tablePartitionPage } from './partition';
 import { tenantSegment } from './tenant-key';
 
 /** The partition of one tenant's breakers. */
@@ -142,6 +143,19 @@ export class DynamoDbBreakerStore implements BreakerStore, BreakerConfigReposito
   async list(tenant: string): Promise<BreakerState[]> {
     const items = await queryPartition(this.client, this.tableName, breakerPartition(tenant));
     return items.map((item) => fromItem(item as BreakerItem));
+  }
+
+  /**
+   * One page of the tenant's breakers in instance-id order; the cursor is bound to the tenant's partition.
+   *
+   * @throws {MalformedInputError} for a cursor not issued for this tenant's breakers
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const { items, nextCursor } = await breakers.page('acme', { limit: 25 });
+   */
+  async page(tenant: string, page: PageRequest): Promise<Page<BreakerState>> {
+    return tablePartitionPage(this.client, this.tableName, breakerPartition(tenant), page, (item) =>
+      fromItem(item as BreakerItem),
+    );
   }
 }
 

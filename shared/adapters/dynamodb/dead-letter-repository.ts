@@ -35,6 +35,8 @@ type DeadLetterItem = Omit<DeadLetter, 'event'> & {
   event: Uint8Array;
   /** Ms since the epoch when a redrive claimed it; absent when unclaimed. */
   claimedAt?: number;
+  /** When DynamoDB's TTL deletes it, epoch seconds: `createdAt` + the event retention (the event log's). */
+  expiresAt: number;
 };
 
 /** One way of listing: the index (or the base table), its key names and the cursor it accepts. */
@@ -73,7 +75,8 @@ function cryptoRandom(): number {
  * `pk = DEADLETTER#<tenant>, sk = <id>` (the subscription owner's tenant, percent-encoded), indexed
  * by subscription (`bySubscription`: `gsi1pk = SUB#<tenant>#<subscription id>`, `gsi1sk = <id>`)
  * and by event type (`byType`: `gsi2pk = TYPE#<tenant>#<type>`, `gsi2sk = <id>`); the event is
- * stored gzip-compressed, the owner as `owner` ({tenant, principal}). Every key holds the tenant,
+ * stored gzip-compressed, the owner as `owner` ({tenant, principal}); DynamoDB's TTL removes it
+ * (`expiresAt`, epoch seconds) once the event retention has passed, as the event log's items. Every key holds the tenant,
  * so no read, listing, claim or delete of one tenant reaches another's dead letters. Ids sort by creation time (see {@link newDeadLetterId}), so
  * every listing reads newest first with `ScanIndexForward: false`. Listings by index are
  * eventually consistent (DynamoDB GSIs).
@@ -91,10 +94,13 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
   /**
    * @param client - a document client built once per cold start (`removeUndefinedValues` on)
    * @param tableName - the physical name of the delivery table
+   * @param retentionDays - how long a dead letter is kept, days (EVENT_RETENTION_DAYS: it holds the
+   *   event, which expires from the event log after as long); TTL `expiresAt` is set from it
    */
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly retentionDays: number,
   ) {}
 
   /**
@@ -122,6 +128,7 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
       gsi2pk: typePk(tenant, deadLetter.eventType),
       gsi2sk: deadLetter.id,
       event,
+      expiresAt: Math.floor(Date.parse(deadLetter.createdAt) / 1000) + this.retentionDays * 86_400,
     };
     await inTable(this.tableName, async () => {
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));

@@ -5,8 +5,8 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ExpectedRevision } from '../../domain/expected-revision';
-import type { Page } from '../../ports/contract-repository';
-import { encodeCursor } from './cursor';
+import type { Page, PageRequest } from '../../ports/contract-repository';
+import { decodeCursor, encodeCursor } from './cursor';
 import { inTable } from './errors';
 
 /**
@@ -125,4 +125,63 @@ export function revisionGuard(expected: ExpectedRevision, tombstone?: string): G
       };
     }
   }
+}
+
+export type { PageRequest };
+
+/**
+ * One page of one partition (of the table, or of an index) with a client's opaque cursor. The
+ * cursor is bound to the partition the caller asked for: it must hold exactly the key attributes
+ * of the Query's `LastEvaluatedKey` (`cursorKeys`) with the partition's own value(s) in `fixed`,
+ * so a forged cursor naming another tenant's partition is a 400 and never an ExclusiveStartKey.
+ *
+ * @param partition - `keyName = key` on the table or on `indexName`
+ * @param cursorKeys - the attributes of a LastEvaluatedKey: the table's keys, and the index's when `indexName`
+ * @param fixed - the cursor's attributes that must hold this partition's values (the partition key at least)
+ * @throws {MalformedInputError} with pointer `/query/cursor` for a cursor not issued for this partition
+ * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+ * @example await queryPartitionPage(client, table, { keyName: 'pk', key: 'RULE#acme' }, ['pk', 'sk'], { pk: 'RULE#acme' }, { limit: 25 }, fromItem);
+ */
+export async function queryPartitionPage<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  partition: { indexName?: string; keyName: string; key: string },
+  cursorKeys: readonly string[],
+  fixed: Readonly<Record<string, string>>,
+  page: PageRequest,
+  toItem: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
+  const exclusiveStartKey = decodeCursor(page.cursor, cursorKeys, fixed);
+  return queryPage(
+    client,
+    tableName,
+    {
+      ...(partition.indexName !== undefined && { IndexName: partition.indexName }),
+      KeyConditionExpression: '#key = :key',
+      ExpressionAttributeNames: { '#key': partition.keyName },
+      ExpressionAttributeValues: { ':key': partition.key },
+      ConsistentRead: partition.indexName === undefined,
+      Limit: page.limit,
+    },
+    exclusiveStartKey,
+    toItem,
+  );
+}
+
+/**
+ * One page of one partition of a table keyed `pk`/`sk` ({@link queryPartitionPage} on the table
+ * itself): the cursor must hold exactly `pk` and `sk`, with `pk` this partition's.
+ *
+ * @throws {MalformedInputError} for a cursor not issued for this partition
+ * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+ * @example await tablePartitionPage(client, table, 'RULE#acme', { limit: 25 }, fromItem);
+ */
+export function tablePartitionPage<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  pk: string,
+  page: PageRequest,
+  toItem: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
+  return queryPartitionPage(client, tableName, { keyName: 'pk', key: pk }, ['pk', 'sk'], { pk }, page, toItem);
 }

@@ -1,9 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Owner } from '../../domain/auth/owner';
 import type { RoutingRule } from '../../domain/mesh/routing-rule';
+import type { Page } from '../../ports/contract-repository';
 import type { RoutingRuleRepository, StoredRoutingRule } from '../../ports/service-mesh';
 import { inTable } from './errors';
-import { deleteExisting, queryPartition } from './partition';
+import { deleteExisting, type PageRequest, queryPartition, tablePartitionPage } from './partition';
 import { tenantSegment } from './tenant-key';
 
 /** The partition of one tenant's rules. */
@@ -62,6 +63,33 @@ export class DynamoDbRoutingRuleRepository implements RoutingRuleRepository {
   }
 
   /**
+   * Replaces `owner.tenant`'s rule with the rule's id, only if one is stored (PutItem conditional
+   * on `attribute_exists(pk)`): a replacement takes no routing-rule quota slot, so it must never
+   * create a rule.
+   *
+   * @returns false when the tenant has no rule under the id (nothing written)
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example if (!(await rules.replace(rule, ownerOf(caller)))) await rules.put(rule, ownerOf(caller));
+   */
+  async replace(rule: RoutingRule, owner: Owner): Promise<boolean> {
+    return inTable(
+      this.tableName,
+      async () => {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: toItem(rule, owner),
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'pk' },
+          }),
+        );
+        return true;
+      },
+      () => false,
+    );
+  }
+
+  /**
    * Reads one of the tenant's rules, strongly consistent.
    *
    * @returns the rule, or undefined when the tenant has none under the id
@@ -86,6 +114,19 @@ export class DynamoDbRoutingRuleRepository implements RoutingRuleRepository {
   async list(tenant: string): Promise<StoredRoutingRule[]> {
     const items = await queryPartition(this.client, this.tableName, rulePartition(tenant));
     return items.map((item) => fromItem(item as RuleItem));
+  }
+
+  /**
+   * One page of the tenant's rules in id order; the cursor is bound to the tenant's partition.
+   *
+   * @throws {MalformedInputError} for a cursor not issued for this tenant's rules
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const { items, nextCursor } = await rules.page('acme', { limit: 25 });
+   */
+  async page(tenant: string, page: PageRequest): Promise<Page<StoredRoutingRule>> {
+    return tablePartitionPage(this.client, this.tableName, rulePartition(tenant), page, (item) =>
+      fromItem(item as RuleItem),
+    );
   }
 
   /**

@@ -10,9 +10,10 @@ import { RevisionMismatchError } from '../../domain/errors';
 import { describeMismatch, type ExpectedRevision, UNCONDITIONAL } from '../../domain/expected-revision';
 import { InstanceOwnedError } from '../../domain/mesh/errors';
 import type { InstanceStatus, ServiceInstance } from '../../domain/mesh/service-instance';
+import type { Page } from '../../ports/contract-repository';
 import type { Deregistrant, ServiceRegistry } from '../../ports/service-mesh';
 import { inTable } from './errors';
-import { deleteExisting, type Guard, queryPartition, revisionGuard } from './partition';
+import { type Guard, type PageRequest, queryPartition, queryPartitionPage, revisionGuard } from './partition';
 import { tenantSegment } from './tenant-key';
 
 const INSTANCE_PARTITION = 'INSTANCE';
@@ -218,6 +219,30 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
     return this.queryIndex(BY_TENANT_INDEX, 'gsi2pk', tenantPk(tenant));
   }
 
+  /**
+   * One page of one tenant's instances (the `byTenant` index, id order), or with `name` of one of
+   * its services (`byName`); the cursor is bound to that index partition.
+   *
+   * @throws {MalformedInputError} for a cursor not issued for this tenant's (service's) listing
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const { items, nextCursor } = await registry.page('acme', { limit: 25 });
+   */
+  async page(tenant: string, page: PageRequest, name?: string): Promise<Page<ServiceInstance>> {
+    const [indexName, keyName, sortName, key] =
+      name === undefined
+        ? [BY_TENANT_INDEX, 'gsi2pk', 'gsi2sk', tenantPk(tenant)]
+        : [BY_NAME_INDEX, 'gsi1pk', 'gsi1sk', servicePk(tenant, name)];
+    return queryPartitionPage(
+      this.client,
+      this.tableName,
+      { indexName, keyName, key },
+      ['pk', 'sk', keyName, sortName],
+      { pk: INSTANCE_PARTITION, [keyName]: key },
+      page,
+      (item) => fromItem(item as InstanceItem),
+    );
+  }
+
   private async queryIndex(indexName: string, keyName: string, key: string): Promise<ServiceInstance[]> {
     const items: InstanceItem[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
@@ -268,14 +293,31 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
    * @example if (!(await registry.deregister('orders-1', UNCONDITIONAL, { tenant: 'acme', principal: 'agent-1' }))) throw new NotFoundError('No instance orders-1');
    */
   async deregister(id: string, expected: ExpectedRevision = UNCONDITIONAL, by?: Deregistrant): Promise<boolean> {
+    return (await this.remove(id, expected, by)) !== undefined;
+  }
+
+  /**
+   * Removes an instance as `deregister` does, answering what was removed (DeleteItem's `ALL_OLD`),
+   * so a caller can give back the quota slots of the instance's tenant and service.
+   *
+   * @returns the removed instance; undefined when none was registered, or another tenant's
+   * @throws {InstanceOwnedError} when it is another principal's of `by.tenant`
+   * @throws {RevisionMismatchError} when `expected` does not hold
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const removed = await registry.remove('orders-1'); // { id: 'orders-1', name: 'orders', … }
+   */
+  async remove(
+    id: string,
+    expected: ExpectedRevision = UNCONDITIONAL,
+    by?: Deregistrant,
+  ): Promise<ServiceInstance | undefined> {
     if (expected.kind === 'must-not-exist') {
       const stored = await this.get(id);
       if (stored && (by === undefined || stored.owner?.tenant === by.tenant))
         throw new RevisionMismatchError(`Precondition failed: ${describeMismatch(`the instance "${id}"`, expected)}`);
-      return false;
+      return undefined;
     }
     const match = deregistrationGuard(expected, by);
-    if (match === undefined) return deleteExisting(this.client, this.tableName, { pk: INSTANCE_PARTITION, sk: id });
     return inTable(
       this.tableName,
       async () => {
@@ -283,20 +325,22 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
           new DeleteCommand({
             TableName: this.tableName,
             Key: { pk: INSTANCE_PARTITION, sk: id },
-            ConditionExpression: match.expression,
-            ExpressionAttributeNames: match.names,
-            ...(Object.keys(match.values).length > 0 && { ExpressionAttributeValues: match.values }),
+            ...(match && {
+              ConditionExpression: match.expression,
+              ExpressionAttributeNames: match.names,
+              ...(Object.keys(match.values).length > 0 && { ExpressionAttributeValues: match.values }),
+            }),
             ReturnValues: 'ALL_OLD',
           }),
         );
-        return out.Attributes !== undefined;
+        return out.Attributes ? fromItem(out.Attributes as InstanceItem) : undefined;
       },
       async () => {
         // The delete did not happen; reading now only decides which answer explains it.
         // Another tenant's instance answers exactly as a missing one.
         const stored = await this.get(id);
         const visible = stored !== undefined && (by === undefined || stored.owner?.tenant === by.tenant);
-        if (!visible && expected.kind === 'unconditional') return false;
+        if (!visible && expected.kind === 'unconditional') return undefined;
         if (visible && by?.principal !== undefined && stored.owner?.principal !== by.principal) {
           throw new InstanceOwnedError(id);
         }

@@ -2,9 +2,11 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Subscription, type SubscriptionKey, subscriptionKey } from '../../domain/events/subscription';
+import type { SealedSecret } from '../../domain/events/webhook-secret';
+import type { Page } from '../../ports/contract-repository';
 import type { SubscriptionRepository } from '../../ports/subscriptions';
 import { inTable } from './errors';
-import { deleteExisting, queryPartition } from './partition';
+import { deleteExisting, type PageRequest, queryPartition, tablePartitionPage } from './partition';
 import { tenantSegment } from './tenant-key';
 
 const SUBSCRIPTION_PREFIX = 'SUBSCRIPTION#';
@@ -112,6 +114,53 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
   }
 
   /**
+   * Replaces `target.secrets` with one UpdateItem conditioned on the item existing and on its newest
+   * sealed secret (`target.secrets[0].sealed`) still being `expectedNewest`: of two racing rotations
+   * exactly one writes. A failed condition is told apart by one consistent read.
+   *
+   * @returns the subscription as stored afterwards, `changed` (another write came first) or `not-found`
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example await repository.replaceSecrets({ tenant: 'acme', id: 'orders-sub' }, read.target.secrets[0]?.sealed, next)
+   */
+  async replaceSecrets(
+    key: SubscriptionKey,
+    expectedNewest: string | undefined,
+    secrets: SealedSecret[],
+  ): Promise<Subscription | 'changed' | 'not-found'> {
+    return inTable(
+      this.tableName,
+      async () => {
+        const out = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keyOf(key),
+            // REMOVE: a plain `target.secret` of an item stored before secrets were sealed goes with the rotation.
+            UpdateExpression: 'SET #target.#secrets = :secrets REMOVE #target.#legacySecret',
+            ConditionExpression:
+              expectedNewest === undefined
+                ? 'attribute_exists(#pk) AND attribute_not_exists(#target.#secrets[0])'
+                : 'attribute_exists(#pk) AND #target.#secrets[0].#sealed = :expected',
+            ExpressionAttributeNames: {
+              '#pk': 'pk',
+              '#target': 'target',
+              '#secrets': 'secrets',
+              '#legacySecret': 'secret',
+              ...(expectedNewest !== undefined && { '#sealed': 'sealed' }),
+            },
+            ExpressionAttributeValues: {
+              ':secrets': secrets,
+              ...(expectedNewest !== undefined && { ':expected': expectedNewest }),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return fromItem(out.Attributes as SubscriptionItem);
+      },
+      async () => ((await this.get(key)) ? 'changed' : 'not-found'),
+    );
+  }
+
+  /**
    * Reads one of a tenant's subscriptions, strongly consistent.
    *
    * @returns the subscription, or undefined when the tenant has none of that id
@@ -140,6 +189,19 @@ export class DynamoDbSubscriptionRepository implements SubscriptionRepository {
   async list(tenant: string): Promise<Subscription[]> {
     const items = await queryPartition(this.client, this.tableName, subscriptionsPk(tenant));
     return items.map((item) => fromItem(item as SubscriptionItem));
+  }
+
+  /**
+   * One page of a tenant's subscriptions in id order; the cursor is bound to the tenant's partition.
+   *
+   * @throws {MalformedInputError} for a cursor not issued for this tenant's subscriptions
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example const { items, nextCursor } = await repository.page('acme', { limit: 25 });
+   */
+  async page(tenant: string, page: PageRequest): Promise<Page<Subscription>> {
+    return tablePartitionPage(this.client, this.tableName, subscriptionsPk(tenant), page, (item) =>
+      fromItem(item as SubscriptionItem),
+    );
   }
 
   /**
@@ -193,9 +255,14 @@ function toItem(subscription: Subscription): SubscriptionItem {
 }
 
 function fromItem(item: SubscriptionItem): Subscription {
-  const { pk: _pk, sk: _sk, filterJson, ...rest } = item;
+  const { pk: _pk, sk: _sk, filterJson, target, ...rest } = item;
+  // An item stored before secrets were sealed holds `target.secret` in plain text and no `secrets`:
+  // the plain value is never read back (it signs nothing and is shown nowhere); rotating seals a new one.
+  const { type, url, secrets } = target as Partial<Subscription['target']> &
+    Pick<Subscription['target'], 'type' | 'url'>;
   return {
     ...rest,
+    target: { type, url, secrets: secrets ?? [] },
     ...(filterJson !== undefined && { filter: JSON.parse(filterJson) as Record<string, unknown> }),
   };
 }

@@ -80,7 +80,8 @@ export const eventsTable: TableDefinition = {
  * Subscriptions: `pk = SUBSCRIPTION#<tenant>, sk = <id>`. Dead letters: `pk = DEADLETTER#<tenant>,
  * sk = <id>` (ids sort by creation time), listed per subscription through `bySubscription`
  * (`gsi1pk = SUB#<tenant>#<subscriptionId>`) and per event type through `byType`
- * (`gsi2pk = TYPE#<tenant>#<type>`), both sorted by `gsi1sk`/`gsi2sk = <id>`.
+ * (`gsi2pk = TYPE#<tenant>#<type>`), both sorted by `gsi1sk`/`gsi2sk = <id>`, expiring through
+ * `expiresAt` (epoch seconds) after the event retention.
  */
 export const deliveryTable: TableDefinition = {
   id: 'Delivery',
@@ -95,6 +96,8 @@ export const deliveryTable: TableDefinition = {
     },
     { indexName: 'byType', partitionKey: { name: 'gsi2pk', type: 'S' }, sortKey: { name: 'gsi2sk', type: 'S' } },
   ],
+  // Dead letters expire with the event retention; subscriptions carry no top-level expiresAt and stay.
+  timeToLiveAttribute: 'expiresAt',
 };
 
 /**

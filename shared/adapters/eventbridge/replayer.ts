@@ -10,12 +10,15 @@ const MAX_DESCRIPTION_LENGTH = 512;
 
 /**
  * The EventBridge name of a tenant's replay: replay names are account-wide, the API's are per
- * tenant, so the name is `<name, cut to fit>-<16 hex digits of SHA-256(tenant, name)>`
- * (`physicalName`, at most 64 characters of `. - _` letters and digits, StartReplay).
+ * tenant, so the name is `<prefix><name, cut to fit>-<16 hex digits of SHA-256(tenant, name)>`
+ * (`physicalName`, at most 64 characters of `. - _` letters and digits, StartReplay). The prefix is
+ * the stack's subscription rule prefix (SUBSCRIPTION_RULE_PREFIX), so the functions' IAM policy
+ * can name exactly this stack's replays (`replay/<prefix>*`).
  *
- * @example replayPhysicalName('acme', 'orders-fix') // 'orders-fix-…'
+ * @example replayPhysicalName('aif-sub-', 'acme', 'orders-fix') // 'aif-sub-orders-fix-…'
  */
-export const replayPhysicalName = (tenant: string, name: string): string => physicalName('', tenant, name);
+export const replayPhysicalName = (prefix: string, tenant: string, name: string): string =>
+  physicalName(prefix, tenant, name);
 
 /** Options of {@link EventBridgeReplayer}. */
 export type EventBridgeReplayerOptions = {
@@ -23,6 +26,8 @@ export type EventBridgeReplayerOptions = {
   archiveArn: string;
   /** ARN of the bus the archive belongs to: replays can only go back to it (ReplayDestination). */
   eventBusArn: string;
+  /** What every replay name of this stack starts with (SUBSCRIPTION_RULE_PREFIX; {@link replayPhysicalName}). */
+  namePrefix: string;
   /**
    * ARNs of the subscription rules a replay goes to: those of `tenant`'s subscriptions to
    * `eventTypes`, or of every subscription of `tenant` when undefined. They become the replay's
@@ -100,7 +105,7 @@ export class EventBridgeReplayer implements Replayer {
     try {
       const out = await this.client.send(
         new StartReplayCommand({
-          ReplayName: replayPhysicalName(input.owner.tenant, input.name),
+          ReplayName: replayPhysicalName(this.options.namePrefix, input.owner.tenant, input.name),
           ...(description !== undefined && { Description: description }),
           EventSourceArn: this.options.archiveArn,
           EventStartTime: new Date(input.from),
@@ -138,7 +143,9 @@ export class EventBridgeReplayer implements Replayer {
    */
   async describe(tenant: string, name: string): Promise<Replay | undefined> {
     try {
-      const out = await this.client.send(new DescribeReplayCommand({ ReplayName: replayPhysicalName(tenant, name) }));
+      const out = await this.client.send(
+        new DescribeReplayCommand({ ReplayName: replayPhysicalName(this.options.namePrefix, tenant, name) }),
+      );
       const { principal, eventTypes } = parseDescription(out.Description);
       return {
         name,

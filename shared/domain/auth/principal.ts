@@ -11,6 +11,7 @@ import { FRAMEWORK_TENANT, isReservedTenant } from './owner';
  * - `tokenId`: the token's `jti` (RFC 7519 §4.1.7), if any — for audit, never the token itself
  * - `scopes`: the granted scopes, de-duplicated, in token order
  * - `expiresAt`: the token's `exp`, seconds since the Unix epoch (NumericDate, RFC 7519 §2)
+ * - `certificateThumbprint`: `cnf["x5t#S256"]` of a certificate-bound token (RFC 8705 §3.1), if any
  */
 export type Principal = {
   readonly tenant: string;
@@ -19,6 +20,7 @@ export type Principal = {
   readonly tokenId?: string;
   readonly scopes: readonly string[];
   readonly expiresAt: number;
+  readonly certificateThumbprint?: string;
 };
 
 /** A JWT's claims set as the verifier hands it over (already signature- and time-checked). */
@@ -86,6 +88,7 @@ export function principalFromClaims(
   const tenant = optionalString(claims, tenantClaim) ?? principal;
   // The framework's own tenant is nobody's: a token naming it (as tenant, or as a principal without one) is refused.
   if (isReservedTenant(tenant)) throw reservedTenant(tenantClaim);
+  const certificateThumbprint = thumbprintOf(claims);
   return {
     tenant,
     principal,
@@ -93,7 +96,19 @@ export function principalFromClaims(
     ...(tokenId !== undefined && { tokenId }),
     scopes: scopesOf(claims, options.scopePrefix),
     expiresAt: exp,
+    ...(certificateThumbprint !== undefined && { certificateThumbprint }),
   };
+}
+
+/** `cnf["x5t#S256"]` (RFC 8705 §3.1): a string when `cnf` is present with it; `cnf` must be an object. */
+function thumbprintOf(claims: TokenClaims): string | undefined {
+  const { cnf } = claims;
+  if (cnf === undefined) return undefined;
+  if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) throw malformedClaim('cnf');
+  const thumbprint = (cnf as Record<string, unknown>)['x5t#S256'];
+  if (thumbprint === undefined) return undefined;
+  if (typeof thumbprint !== 'string' || thumbprint === '') throw malformedClaim('cnf');
+  return thumbprint;
 }
 
 /** A claim that must be a non-empty string when present; absent or empty reads as undefined. */

@@ -3,6 +3,7 @@ import type { Owner } from '../auth/owner';
 import { type ErrorPolicy, ErrorPolicySchema, MAX_POLICY_RETRIES } from '../resilience/policy';
 import { EventTypeSchema, type IntegrationEvent } from './integration-event';
 import { tenantCondition } from './tenancy';
+import type { SealedSecret } from './webhook-secret';
 
 /**
  * A subscription id: it becomes part of the EventBridge rule name (`<prefix><id>`, rule names are
@@ -74,7 +75,11 @@ export type Subscription = {
   id: string;
   eventType: string;
   filter?: Record<string, unknown>;
-  target: { type: 'webhook'; url: string; secret: string };
+  /**
+   * The webhook and its signing secrets, sealed (`SecretCipher`), newest first: one, or two during
+   * a rotation's overlap window (the previous one carries `expiresAt`).
+   */
+  target: { type: 'webhook'; url: string; secrets: SealedSecret[] };
   maxRetries: number;
   retryPolicy: Pick<ErrorPolicy, 'backoffStrategy' | 'initialDelayMs' | 'maxDelayMs' | 'jitter'>;
   timeoutMs: number;

@@ -42,6 +42,22 @@ export const ROUTER_OWNED_HEADERS: ReadonlySet<string> = new Set([
   MESH_SOURCE_HEADER,
 ]);
 
+/**
+ * Credential headers: the caller's are never forwarded and no rule may add one, so a routed call
+ * cannot carry the caller's token, session cookie or API key to an upstream, nor a rule plant one
+ * (issue 11, "a relay that cannot be turned against its callers"). `Authorization`, `Cookie`,
+ * `X-Api-Key` (API Gateway's key header), and every `X-Amz-*` header (SigV4 signatures, security
+ * tokens). A service's outbound credential comes from its settings' secret reference instead.
+ *
+ * @param name - a header name, any case
+ * @returns true for a credential header
+ * @example isCredentialHeader('X-Amz-Security-Token') // true
+ */
+export function isCredentialHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === 'authorization' || lower === 'cookie' || lower === 'x-api-key' || lower.startsWith('x-amz-');
+}
+
 /** A rule's per-attempt timeout when it sets none, milliseconds. */
 export const DEFAULT_RULE_TIMEOUT_MS = 10_000;
 
@@ -115,7 +131,10 @@ const RoutingRuleFields = z
     weight: z.number().int().min(0).max(MAX_WEIGHT).optional(),
     /** Rule priority: the highest-priority matching rule applies. */
     priority: z.number().int().min(0).max(1000).default(0),
-    /** Headers added to forwarded requests: not hop-by-hop, framing, Host or trace headers, which the router owns. */
+    /**
+     * Headers added to forwarded requests: not hop-by-hop, framing, Host or trace headers, which the
+     * router owns, nor credential headers ({@link isCredentialHeader}).
+     */
     headersToAdd: z
       .record(
         z
@@ -124,6 +143,10 @@ const RoutingRuleFields = z
           .regex(/^[A-Za-z0-9-]+$/)
           .refine((name) => !ROUTER_OWNED_HEADERS.has(name.toLowerCase()), {
             message: 'is set by the router (hop-by-hop, framing, Host or trace context) and cannot be added',
+          })
+          .refine((name) => !isCredentialHeader(name), {
+            message:
+              "is a credential header (Authorization, Cookie, X-Api-Key, X-Amz-*): set the service's credential secret instead",
           }),
         z
           .string()

@@ -83,7 +83,26 @@ export type OutboundAddressRules = {
    * @default []
    */
   allowlist?: readonly string[];
+  /**
+   * Let an allowlisted host name resolve to loopback, link-local and unspecified addresses too. Off,
+   * an allowlisted name is trusted for every other range (private, unique-local, CGNAT…: the internal
+   * addresses an operator allowlists a name for), but a DNS answer of 127.0.0.1, ::1, 169.254.x.x,
+   * fe80::/10 or 0.0.0.0 is refused unless `allowLoopback` or an allowlisted CIDR opens it: a name's
+   * DNS can change under the operator (a lapsed domain, a compromised zone). The credential endpoints
+   * stay refused either way.
+   * @default false
+   */
+  trustAllowlistedDns?: boolean;
+  /**
+   * Refuse `http:` destinations ({@link checkTargetUrl}): deployed functions require `https:` for
+   * instances and webhooks (OUTBOUND_REQUIRE_HTTPS, on by default); the local runner turns it off.
+   * @default false
+   */
+  requireHttps?: boolean;
 };
+
+/** Ranges an allowlisted host name may resolve to only with `trustAllowlistedDns` (or another rule opening them). */
+const NEVER_TRUSTED_FROM_DNS: ReadonlySet<AddressRange> = new Set(['loopback', 'linkLocal', 'unspecified']);
 
 /**
  * The cloud credential endpoints: never a legitimate webhook or service target, so no flag and no
@@ -251,7 +270,8 @@ export function isAddressAllowed(ip: string, rules: OutboundAddressRules): boole
  * `svc.internal`. Case and a trailing dot are ignored; IP and CIDR entries never match a name.
  *
  * A matching name is trusted: the client dials whatever it resolves to, except the cloud credential
- * endpoints. Use it for names whose DNS the operator controls.
+ * endpoints and — unless `trustAllowlistedDns` — loopback, link-local and unspecified addresses (see
+ * {@link isResolvedAddressAllowed}). Use it for names whose DNS the operator controls.
  *
  * @param hostname - a host name as in `URL.hostname`
  * @param rules - the rules whose allowlist is searched
@@ -270,7 +290,9 @@ export function isHostAllowlisted(hostname: string, rules: OutboundAddressRules)
 /**
  * Tells whether the framework may dial an address that a host name resolved to: the connect-time
  * check. For a name that {@link isHostAllowlisted} trusts, every address passes except the cloud
- * credential endpoints; for any other name the address must pass {@link isAddressAllowed}.
+ * credential endpoints and, unless `trustAllowlistedDns`, loopback, link-local and unspecified
+ * addresses that {@link isAddressAllowed} refuses too (`allowLoopback` or an allowlisted CIDR still
+ * opens them); for any other name the address must pass {@link isAddressAllowed}.
  *
  * @param hostname - the name that was resolved (`URL.hostname`)
  * @param ip - one address it resolved to, as `dns.lookup` returns it
@@ -279,11 +301,19 @@ export function isHostAllowlisted(hostname: string, rules: OutboundAddressRules)
  * @example
  * isResolvedAddressAllowed('localhost', '127.0.0.1', {});                               // false
  * isResolvedAddressAllowed('db.internal', '10.0.0.5', { allowlist: ['db.internal'] }); // true
+ * isResolvedAddressAllowed('db.internal', '127.0.0.1', { allowlist: ['db.internal'] }); // false
  */
 export function isResolvedAddressAllowed(hostname: string, ip: string, rules: OutboundAddressRules): boolean {
   const address = parseStrict(ip);
   if (!address) return false;
-  if (isHostAllowlisted(hostname, rules)) return !isCredentialEndpoint(address);
+  if (isHostAllowlisted(hostname, rules)) return allowedForTrustedName(address, rules);
+  return refusal(address, rules) === undefined;
+}
+
+/** An allowlisted name's address: anything but a credential endpoint, and loopback/link-local/unspecified only when opened. */
+function allowedForTrustedName(address: ParsedAddress, rules: OutboundAddressRules): boolean {
+  if (isCredentialEndpoint(address)) return false;
+  if (rules.trustAllowlistedDns === true || !NEVER_TRUSTED_FROM_DNS.has(rangeOf(address))) return true;
   return refusal(address, rules) === undefined;
 }
 
@@ -319,9 +349,10 @@ export type TargetUrlCheck =
     };
 
 /**
- * Checks a destination URL before any socket is opened: it must parse, use `http:` or `https:`,
- * carry no credentials (`user:pass@`), and — when its host is an IP literal — name an address
- * {@link isAddressAllowed} accepts. Host names pass here; their addresses are judged when they are
+ * Checks a destination URL before any socket is opened: it must parse, use `http:` or `https:`
+ * (only `https:` with `requireHttps`), carry no credentials (`user:pass@`), and — when its host is
+ * an IP literal or a `localhost` name — name an address {@link isAddressAllowed} accepts (an
+ * allowlisted `localhost` name only with `trustAllowlistedDns`). Host names pass here; their addresses are judged when they are
  * resolved (the HTTP client's connect-time lookup), since DNS can change between check and use.
  *
  * The host is read after WHATWG URL parsing, which already turns every IPv4 spelling into dotted
@@ -345,17 +376,27 @@ export function checkTargetUrl(url: string, rules: OutboundAddressRules): Target
   if (parsed.username !== '' || parsed.password !== '') {
     return { ok: false, reason: 'credentials in the URL are not allowed' };
   }
+  const refused = refusedHost(parsed, rules);
+  if (refused) return refused;
+  if (rules.requireHttps === true && parsed.protocol === 'http:') {
+    return { ok: false, reason: 'scheme http: is not allowed: https: is required outside local mode' };
+  }
+  return { ok: true, url: parsed };
+}
+
+/** The refusal of a URL's host when it is an IP literal or a `localhost` name the rules do not open. */
+function refusedHost(parsed: URL, rules: OutboundAddressRules): Extract<TargetUrlCheck, { ok: false }> | undefined {
   const host = parsed.hostname.replace(/\.$/, '').toLowerCase();
   // RFC 6761 §6.3: `localhost` and `*.localhost` names are loopback wherever they resolve.
   const literal =
     ipLiteral(parsed.hostname) ?? (host === 'localhost' || host.endsWith('.localhost') ? '127.0.0.1' : undefined);
-  if (literal === undefined) return { ok: true, url: parsed };
-  if (literal === '127.0.0.1' && !isIP(parsed.hostname) && isHostAllowlisted(host, rules))
-    return { ok: true, url: parsed };
+  if (literal === undefined) return undefined;
+  if (literal === '127.0.0.1' && !isIP(parsed.hostname) && isHostAllowlisted(host, rules) && rules.trustAllowlistedDns)
+    return undefined;
   const address = parseStrict(literal);
   if (!address) return { ok: false, reason: `host ${parsed.hostname} is not a valid IP address` };
   const why = refusal(address, rules);
-  if (why === undefined) return { ok: true, url: parsed };
+  if (why === undefined) return undefined;
   return { ok: false, reason: `address ${literal} is ${articled(why)}`, address: literal, range: rangeOf(address) };
 }
 

@@ -9,7 +9,7 @@ import type { CfnQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functionNames, tableAccessOf } from '../../../functions/manifest';
+import { functionManifest, functionNames, tableAccessOf } from '../../../functions/manifest';
 import { type FunctionName, routes } from '../../../functions/routes';
 import { composeApp } from '../../../infra/app';
 import { defaultAppContext, readAppContext } from '../../../infra/app-context';
@@ -495,6 +495,54 @@ describe('ApiStack', () => {
       });
     });
   });
+  describe('concurrency', () => {
+    it('reserves each function’s manifest concurrency, so no capability can take the account’s whole pool', () => {
+      const functions = Object.values(apiTemplate.findResources('AWS::Lambda::Function')) as CfnResource[];
+      const reserved = Object.fromEntries(
+        functions.map((f) => [
+          (f.Properties.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_SERVICE_NAME,
+          f.Properties.ReservedConcurrentExecutions,
+        ]),
+      );
+
+      expect(reserved).toEqual(
+        Object.fromEntries(functionNames.map((name) => [name, functionManifest[name].reservedConcurrency])),
+      );
+      expect(reserved.mesh).toBeGreaterThan(reserved.system as number);
+    });
+
+    it('reserves none with -c reservedConcurrency=false', () => {
+      const { api: open } = buildApp({ stage: 'test', reservedConcurrency: 'false' });
+      const functions = Object.values(Template.fromStack(open).findResources('AWS::Lambda::Function')) as CfnResource[];
+
+      expect(functions.filter((f) => f.Properties.ReservedConcurrentExecutions !== undefined)).toEqual([]);
+    });
+  });
+
+  describe('least privilege', () => {
+    it('grants no function dynamodb:Scan (every deployed read is by key or a Query)', () => {
+      const policies = [...Object.values(apiTemplate.findResources('AWS::IAM::Policy'))] as CfnResource[];
+      const actions = policies.flatMap((p) =>
+        (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.flatMap((s) => [s.Action].flat()),
+      );
+
+      expect(actions.length).toBeGreaterThan(0);
+      expect(actions).not.toContain('dynamodb:Scan');
+    });
+
+    it('lets the system function read only the tables its health check pings, and write the audit trail', () => {
+      const resources = statementsOfFunction(functionLogicalIds.system)
+        .filter((s) => [s.Action].flat().some((a) => String(a).startsWith('dynamodb:')))
+        .flatMap((s) => [s.Resource].flat());
+      const text = JSON.stringify(resources);
+
+      expect(text).toMatch(/Contracts/);
+      expect(text).toMatch(/Errors/);
+      expect(text).toMatch(/Audit/);
+      expect(text).not.toMatch(/Delivery|Events|Mesh/);
+    });
+  });
+
   describe('events function', () => {
     it('gets its tables, the bus, the queues, the archive and the rule prefix as environment variables', () => {
       // Prepare
@@ -553,7 +601,7 @@ describe('ApiStack', () => {
       });
     });
 
-    it('starts replays only from the archive to the bus, and reads replays', () => {
+    it('starts replays only from the archive to the bus, and reads replays — only this stack’s (replay/<rule prefix>*)', () => {
       // Prepare
       const busLogicalId = stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus);
       const archiveLogicalId = stateful.getLogicalId(stateful.eventArchive.node.defaultChild as CfnArchive);
@@ -567,7 +615,7 @@ describe('ApiStack', () => {
             { Ref: 'AWS::Region' },
             ':',
             { Ref: 'AWS::AccountId' },
-            ':replay/*',
+            ':replay/aif-test-sub-*',
           ],
         ],
       };
@@ -640,10 +688,33 @@ describe('ApiStack', () => {
         EVENT_BUS_NAME: imported({ Ref: busLogicalId }),
         OUTBOUND_ALLOW_LOOPBACK: 'false',
         OUTBOUND_ALLOW_PRIVATE: 'false',
+        OUTBOUND_REQUIRE_HTTPS: 'true',
       });
       for (const other of [eventsTable, deliveryTable]) {
         expect(props.Environment.Variables[other.envVar]).toBeUndefined();
       }
+    });
+
+    it("reads only the stack's upstream credential secrets, and no other function reads any secret", () => {
+      // Prepare
+      const prefix = `aif/${api.stackName}/mesh/`;
+
+      // Act
+      const props = apiTemplate.toJSON().Resources[functionLogicalIds.mesh].Properties;
+      const secretStatements = statementsOfFunction(functionLogicalIds.mesh).filter((s) =>
+        [s.Action].flat().some((a) => String(a).startsWith('secretsmanager:')),
+      );
+      const others = (['contracts', 'errors', 'events', 'system'] as const).flatMap((fn) =>
+        statementsOfFunction(functionLogicalIds[fn]).filter((s) => JSON.stringify(s.Action).includes('secretsmanager')),
+      );
+
+      // Assess
+      expect(props.Environment.Variables.MESH_SECRET_PREFIX).toBe(prefix);
+      expect(secretStatements).toHaveLength(1);
+      expect(secretStatements[0]?.Action).toBe('secretsmanager:GetSecretValue');
+      expect(JSON.stringify(secretStatements[0]?.Resource)).toContain(`:secretsmanager:`);
+      expect(JSON.stringify(secretStatements[0]?.Resource)).toContain(`:secret:${prefix}*`);
+      expect(others).toEqual([]);
     });
 
     it('reads and writes the mesh, errors and rate-limits tables, reads contracts, and publishes alerts to the bus', () => {
@@ -761,6 +832,7 @@ describe('ApiStack', () => {
         DEREGISTER_STALE: 'false',
         OUTBOUND_ALLOW_LOOPBACK: 'false',
         OUTBOUND_ALLOW_PRIVATE: 'false',
+        OUTBOUND_REQUIRE_HTTPS: 'true',
       });
       expect(props.Environment.Variables[contractsTable.envVar]).toBeUndefined();
     });
@@ -911,6 +983,7 @@ describe('ApiStack', () => {
         DELIVERY_QUEUE_URL: queueUrl(stateful.deliveryQueue),
         OUTBOUND_ALLOW_LOOPBACK: 'false',
         OUTBOUND_ALLOW_PRIVATE: 'false',
+        OUTBOUND_REQUIRE_HTTPS: 'true',
       });
       expect(props.Environment.Variables[contractsTable.envVar]).toBeUndefined();
     });

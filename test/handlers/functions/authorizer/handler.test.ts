@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,10 +10,12 @@ import {
   cacheTtlSeconds,
   principalFromContext,
 } from '../../../../shared/domain/auth/authorizer-policy';
+import { certificateThumbprint } from '../../../../shared/domain/auth/certificate-binding';
 import { mayCall } from '../../../../shared/domain/auth/scopes';
 import { auditEventsPublished, auditRecordsWritten } from '../../../support/audit';
 import { fixedClock } from '../../../support/clock';
 import { authorizerEvent, lambdaContext } from '../../../support/events';
+import { FIXTURES_DIR } from '../../../support/fixtures';
 import { handlerTestEnv } from '../../../support/handler-env';
 import { admits } from '../../../support/iam';
 import {
@@ -261,6 +264,41 @@ describe('authorizer handler', () => {
 
       // Assess
       expect(error.message).not.toBe('Unauthorized');
+    });
+
+    it('with AUTH_BIND_CLIENT_CERTIFICATE, admits a token only over the mTLS connection of its certificate (RFC 8705)', async () => {
+      // Prepare
+      const env = handlerTestEnv('authorizer', {
+        AUTH_ISSUER: TEST_ISSUER,
+        AUTH_AUDIENCE: TEST_AUDIENCE,
+        AUTH_JWKS_URL: jwks.url,
+        AUTH_BIND_CLIENT_CERTIFICATE: 'true',
+      });
+      const bound = awsAuthorizerHandler(awsAuthorizerBase({ env, clock: fixedClock(NOW * 1000) }));
+      const pem = (name: string) => readFileSync(`${FIXTURES_DIR}/mtls/${name}.pem`, 'utf8');
+      const token = await signToken(key, {
+        scope: 'contracts:read',
+        cnf: { 'x5t#S256': certificateThumbprint(pem('agent')) },
+      });
+      const over = (certificate: string | undefined) => {
+        const event = authorizerEvent({
+          method: 'GET',
+          path: '/v1/contracts/petstore',
+          headers: { Authorization: `Bearer ${token}` },
+        });
+        (event.requestContext.identity as unknown as Record<string, unknown>).clientCert =
+          certificate === undefined ? null : { clientCertPem: certificate };
+        return bound(event, lambdaContext) as Promise<AuthorizerResponse>;
+      };
+
+      // Act
+      const own = await over(pem('agent'));
+      const other = await rejectionOf<Error>(over(pem('other')));
+      const none = await rejectionOf<Error>(over(undefined));
+
+      // Assess
+      expect(own.principalId).toBe('agent-1');
+      expect([other.message, none.message]).toEqual(['Unauthorized', 'Unauthorized']);
     });
 
     it('fails to start without an audience or Cognito client ids', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
@@ -16,6 +17,15 @@ const handler = awsDispatcherHandler(testFunctionBase('dispatcher'));
 const ddb = mockClient(DynamoDBDocumentClient);
 const eventBridge = mockClient(EventBridgeClient);
 const sqs = mockClient(SQSClient);
+const kms = mockClient(KMSClient);
+const SECRET = `whsec_${'A'.repeat(43)}=`;
+/** What KMS Encrypt answered when the subscription was created (opaque to the dispatcher). */
+const SEALED = {
+  sealed: Buffer.from('kms-ciphertext').toString('base64'),
+  last4: 'AAA=',
+  digest: 'd',
+  createdAt: '2026-11-01T00:00:00.000Z',
+};
 
 const fixture = JSON.parse(
   readFileSync(new URL('../../../fixtures/aws-events/sqs-batch.base.json', import.meta.url), 'utf8'),
@@ -55,7 +65,7 @@ const subscriptionItem = (id: string, overrides: Partial<Subscription> = {}) => 
   owner: OWNER,
   id,
   eventType: 'order.created',
-  target: { type: 'webhook', url: 'http://169.254.169.254/latest/meta-data', secret: `whsec_${'A'.repeat(43)}=` },
+  target: { type: 'webhook', url: 'http://169.254.169.254/latest/meta-data', secrets: [SEALED] },
   maxRetries: 5,
   retryPolicy: { backoffStrategy: 'exponential', initialDelayMs: 100, maxDelayMs: 30_000, jitter: 'proportional' },
   timeoutMs: 1_000,
@@ -92,9 +102,11 @@ describe('dispatcher handler', () => {
       },
     }));
     ddb.on(PutCommand).resolves({});
+    kms.on(DecryptCommand).resolves({ Plaintext: Buffer.from(SECRET, 'utf8') });
   });
 
   afterEach(() => {
+    kms.reset();
     ddb.reset();
     eventBridge.reset();
     sqs.reset();
@@ -176,7 +188,7 @@ describe('dispatcher handler', () => {
     // Prepare: a host that cannot be reached (.invalid never resolves, RFC 6761), a 1 s timeout
     ddb.on(GetCommand).resolves({
       Item: subscriptionItem('unreachable-sub', {
-        target: { type: 'webhook', url: 'https://hooks.invalid/orders', secret: `whsec_${'A'.repeat(43)}=` },
+        target: { type: 'webhook', url: 'https://hooks.invalid/orders', secrets: [SEALED] },
         retryPolicy: { backoffStrategy: 'constant', initialDelayMs: 90_000, maxDelayMs: 90_000, jitter: 'none' },
       }),
     });
@@ -193,6 +205,31 @@ describe('dispatcher handler', () => {
       VisibilityTimeout: 90,
     });
     expect(deadLetters()).toEqual([]);
+    expect(kms.commandCalls(DecryptCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        KeyId: 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+        CiphertextBlob: Buffer.from('kms-ciphertext'),
+        EncryptionContext: { 'aif-tenant': 'acme', 'aif-subscription': 'unreachable-sub' },
+      },
+    ]);
+  });
+
+  it('sends nothing and keeps the record when KMS refuses to decrypt the secret under its context', async () => {
+    // Prepare: a sealed secret copied from another subscription (KMS: InvalidCiphertextException)
+    ddb.on(GetCommand).resolves({ Item: subscriptionItem('copied-sub') });
+    kms
+      .on(DecryptCommand)
+      .rejects(
+        Object.assign(new Error('invalid ciphertext'), { name: 'InvalidCiphertextException', $fault: 'client' }),
+      );
+
+    // Act
+    const result = await handler(sqsEvent([{ messageId: 'm-copied', body: message('copied-sub') }]), lambdaContext);
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-copied' }] });
+    expect(deadLetters()).toEqual([]);
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
   });
 
   it('keeps a record on the queue when its dead letter cannot be stored', async () => {

@@ -10,6 +10,7 @@ import {
   RemoveTargetsCommand,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
+import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   DeleteCommand,
@@ -21,7 +22,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { awsEventsHandler } from '../../../../functions/events/wiring';
 import { replayPhysicalName } from '../../../../shared/adapters/eventbridge/replayer';
 import { subscriptionRuleName } from '../../../../shared/adapters/eventbridge/subscription-rules';
@@ -45,6 +46,17 @@ const handler = awsEventsHandler(
 const ddb = mockClient(DynamoDBDocumentClient);
 const eventBridge = mockClient(EventBridgeClient);
 const sqs = mockClient(SQSClient);
+const kms = mockClient(KMSClient);
+/** What KMS Encrypt answers for every new secret here. */
+const KMS_CIPHERTEXT = Buffer.from('kms-ciphertext');
+const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+/** A stored secret of orders-sub: sealed, with its hint. */
+const SEALED = {
+  sealed: KMS_CIPHERTEXT.toString('base64'),
+  last4: 'AAA=',
+  digest: 'digest-of-the-secret',
+  createdAt: '2026-11-01T00:00:00.000Z',
+};
 
 const call = (input: Parameters<typeof apiEvent>[0]) => handler(apiEvent(input), lambdaContext);
 const publish = (body: unknown) => call({ method: 'POST', path: '/v1/events', body });
@@ -114,7 +126,7 @@ const subscription = (overrides: Partial<Subscription> = {}): Subscription => ({
   id: 'orders-sub',
   eventType: 'order.created',
   filter: { total: [{ numeric: ['>', 100] }] },
-  target: { type: 'webhook', url: 'https://hooks.example.com/orders', secret: `whsec_${'A'.repeat(43)}=` },
+  target: { type: 'webhook', url: 'https://hooks.example.com/orders', secrets: [SEALED] },
   maxRetries: 5,
   retryPolicy: { backoffStrategy: 'exponential', initialDelayMs: 100, maxDelayMs: 30_000, jitter: 'proportional' },
   timeoutMs: 10_000,
@@ -154,7 +166,14 @@ const deadLetterItem = (id: string, overrides: Record<string, unknown> = {}) => 
 });
 
 describe('events handler', () => {
+  beforeEach(() => {
+    // Nothing stored unless a test says so (a create first reads whether its id is a repeat).
+    ddb.on(GetCommand).resolves({});
+    kms.on(EncryptCommand).resolves({ CiphertextBlob: KMS_CIPHERTEXT });
+  });
+
   afterEach(() => {
+    kms.reset();
     ddb.reset();
     eventBridge.reset();
     sqs.reset();
@@ -571,7 +590,28 @@ describe('events handler', () => {
         },
       });
       expect(created.owner).toEqual(OWNER);
-      expect(put?.Item?.target.secret).toBe(created.target.secret);
+      // Stored sealed: KMS's ciphertext and the hint, never the secret itself.
+      expect(put?.Item?.target).toEqual({
+        type: 'webhook',
+        url: 'https://hooks.example.com/orders',
+        secrets: [
+          {
+            sealed: KMS_CIPHERTEXT.toString('base64'),
+            last4: created.target.secret.slice(-4),
+            digest: expect.any(String),
+            createdAt: created.createdAt,
+          },
+        ],
+      });
+      expect(JSON.stringify(put?.Item)).not.toContain('whsec_');
+      expect(kms.commandCalls(EncryptCommand)[0]?.args[0].input).toEqual({
+        KeyId: KEY_ARN,
+        Plaintext: Buffer.from(created.target.secret, 'utf8'),
+        EncryptionContext: { 'aif-tenant': 'default', 'aif-subscription': 'orders-sub' },
+      });
+      expect(created.target.secrets).toEqual([
+        { last4: created.target.secret.slice(-4), createdAt: created.createdAt },
+      ]);
       const rule = eventBridge.commandCalls(PutRuleCommand)[0]?.args[0].input;
       expect(rule).toMatchObject({ Name: RULE_NAME, EventBusName: 'aif-test-bus', State: 'ENABLED' });
       expect(rule?.EventPattern).toBe(
@@ -596,8 +636,16 @@ describe('events handler', () => {
           },
         ],
       });
-      const activate = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+      const activate = updates.find((input) => input.Key?.pk === 'SUBSCRIPTION#default');
       expect(activate?.ConditionExpression).toBe('attribute_exists(#pk)');
+      // One slot of the tenant's subscriptions and one of the bus's rules were taken first.
+      expect(updates.filter((input) => input.UpdateExpression === 'ADD #count :one').map((input) => input.Key)).toEqual(
+        [
+          { pk: 'QUOTA#default', sk: 'subscriptionsPerTenant' },
+          { pk: 'QUOTA', sk: 'subscriptionRulesPerBus' },
+        ],
+      );
       expect(activate?.ExpressionAttributeValues).toEqual({ ':active': 'active', ':ruleArn': ruleArn('orders-sub') });
     });
 
@@ -617,13 +665,14 @@ describe('events handler', () => {
       expect(eventBridge.commandCalls(PutRuleCommand)).toHaveLength(0);
     });
 
-    it("rejects an invalid filter with EventBridge's reason at /filter, and a blocked URL at /target/url", async () => {
+    it("rejects an invalid filter with EventBridge's reason at /filter, and a blocked or plain-http URL at /target/url", async () => {
       // Act
       const badFilter = await create({ ...body, filter: { total: [{ numeric: ['>', 'a lot'] }] } });
       const blocked = await create({
         ...body,
         target: { type: 'webhook', url: 'http://169.254.169.254/latest/meta-data' },
       });
+      const plain = await create({ ...body, target: { type: 'webhook', url: 'http://hooks.example.com/orders' } });
 
       // Assess
       expect(badFilter.statusCode).toBe(422);
@@ -638,7 +687,54 @@ describe('events handler', () => {
       expect(json(blocked).errors).toEqual([
         { pointer: '/target/url', detail: expect.stringContaining('169.254.169.254'), keyword: 'ssrf' },
       ]);
+      expect(plain.statusCode).toBe(422);
+      expect(json(plain).errors).toEqual([
+        { pointer: '/target/url', detail: expect.stringContaining('https: is required'), keyword: 'ssrf' },
+      ]);
       expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(eventBridge.commandCalls(PutRuleCommand)).toHaveLength(0);
+    });
+
+    it('refuses with 409 quota-exceeded naming the quota and its value when the tenant holds its quota', async () => {
+      // Prepare: the tenant's counter is at its value (the conditional ADD fails)
+      ddb.on(UpdateCommand, { Key: { pk: 'QUOTA#default', sk: 'subscriptionsPerTenant' } }).rejects(conditionFailed());
+
+      // Act
+      const result = await create();
+
+      // Assess
+      expect(result.statusCode).toBe(409);
+      expect(result.headers?.['content-type']).toBe('application/problem+json');
+      expect(json(result)).toMatchObject({
+        type: 'urn:aif:problem:quota-exceeded',
+        quota: 'subscriptionsPerTenant',
+        limit: 100,
+      });
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(eventBridge.commandCalls(PutRuleCommand)).toHaveLength(0);
+    });
+
+    it('refuses with 503 naming EventBridge’s rule quota before the bus is full, giving the tenant slot back', async () => {
+      // Prepare: the bus's rule counter is at SUBSCRIPTION_RULES_LIMIT
+      ddb.on(UpdateCommand, { Key: { pk: 'QUOTA', sk: 'subscriptionRulesPerBus' } }).rejects(conditionFailed());
+
+      // Act
+      const result = await create();
+
+      // Assess
+      expect(result.statusCode).toBe(503);
+      expect(result.headers?.['retry-after']).toBeDefined();
+      expect(json(result)).toMatchObject({
+        type: 'urn:aif:problem:service-quota-exceeded',
+        quota: 'subscriptionRulesPerBus',
+        limit: 280,
+      });
+      expect(json(result).detail).toContain('EventBridge allows 300 rules per event bus');
+      const released = ddb
+        .commandCalls(UpdateCommand)
+        .map((c) => c.args[0].input)
+        .filter((input) => input.UpdateExpression === 'ADD #count :minusOne');
+      expect(released.map((input) => input.Key)).toEqual([{ pk: 'QUOTA#default', sk: 'subscriptionsPerTenant' }]);
       expect(eventBridge.commandCalls(PutRuleCommand)).toHaveLength(0);
     });
 
@@ -668,7 +764,15 @@ describe('events handler', () => {
         Key: { pk: 'SUBSCRIPTION#default', sk: 'orders-sub' },
       });
       expect(eventBridge.commandCalls(PutTargetsCommand)).toHaveLength(0);
-      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+      // Never activated; both quota slots taken for it were given back.
+      const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+      expect(updates.filter((input) => input.Key?.pk === 'SUBSCRIPTION#default')).toHaveLength(0);
+      expect(updates.map((input) => [input.Key?.sk, input.ExpressionAttributeValues?.[':one'] ?? -1])).toEqual([
+        ['subscriptionsPerTenant', 1],
+        ['subscriptionRulesPerBus', 1],
+        ['subscriptionsPerTenant', -1],
+        ['subscriptionRulesPerBus', -1],
+      ]);
     });
   });
 
@@ -696,12 +800,92 @@ describe('events handler', () => {
       // Assess
       expect(found.statusCode).toBe(200);
       const { target: _target, ...rest } = subscription();
-      expect(json(found)).toEqual({ ...rest, target: { type: 'webhook', url: 'https://hooks.example.com/orders' } });
+      expect(json(found)).toEqual({
+        ...rest,
+        target: {
+          type: 'webhook',
+          url: 'https://hooks.example.com/orders',
+          secrets: [{ last4: 'AAA=', createdAt: '2026-11-01T00:00:00.000Z' }],
+        },
+      });
+      expect(found.body).not.toContain(SEALED.sealed);
+      expect(found.body).not.toContain(SEALED.digest);
       expect(found.body).not.toContain('whsec_');
       expect(missing.statusCode).toBe(404);
       expect(list.statusCode).toBe(200);
       expect(list.body).not.toContain('whsec_');
       expect(json(list).items).toHaveLength(1);
+    });
+  });
+
+  describe('POST /v1/subscriptions/{id}/rotate-secret', () => {
+    const rotate = (body?: unknown) =>
+      call({
+        method: 'POST',
+        path: '/v1/subscriptions/orders-sub/rotate-secret',
+        resource: '/v1/subscriptions/{id}/rotate-secret',
+        pathParameters: { id: 'orders-sub' },
+        ...(body !== undefined && { body }),
+      });
+
+    it('stores the new sealed secret beside the old one for the overlap in one conditional write: 200, shown once', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(GetCommand).resolves({ Item: subscriptionItem(subscription()) });
+      ddb.on(UpdateCommand).callsFake((input) => ({
+        Attributes: {
+          ...subscriptionItem(subscription()),
+          target: {
+            type: 'webhook',
+            url: 'https://hooks.example.com/orders',
+            secrets: input.ExpressionAttributeValues[':secrets'],
+          },
+        },
+      }));
+
+      // Act
+      const result = await rotate({ overlapSeconds: 3600 });
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      const rotated = json(result);
+      expect(rotated.target.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+      const [fresh, previous] = rotated.target.secrets;
+      expect(rotated.target.secrets).toHaveLength(2);
+      expect(fresh).toEqual({
+        last4: rotated.target.secret.slice(-4),
+        createdAt: expect.stringMatching(/^2026-11-30T10:00/),
+      });
+      expect(previous).toMatchObject({ last4: 'AAA=', createdAt: '2026-11-01T00:00:00.000Z' });
+      // The old secret signs one hour (overlapSeconds) past the rotation.
+      expect(Date.parse(previous.expiresAt) - Date.parse(fresh.createdAt)).toBe(3_600_000);
+      const update = ddb
+        .commandCalls(UpdateCommand)
+        .map((c) => c.args[0].input)
+        .find((u) => u.TableName === 'delivery-test');
+      expect(update?.ConditionExpression).toBe('attribute_exists(#pk) AND #target.#secrets[0].#sealed = :expected');
+      expect(update?.ExpressionAttributeValues?.[':expected']).toBe(SEALED.sealed);
+      expect(JSON.stringify(update)).not.toContain('whsec_');
+    });
+
+    it('rejects a concurrent rotation with 409, an unknown field with 422 and an unknown id with 404', async () => {
+      // Prepare: the condition fails although the subscription exists (another rotation came first)
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(GetCommand).resolves({ Item: subscriptionItem(subscription()) });
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+
+      // Act
+      const raced = await rotate();
+      const invalid = await rotate({ overlapSeconds: -1, extra: true });
+      ddb.on(GetCommand).resolves({});
+      const missing = await rotate();
+
+      // Assess
+      expect(raced.statusCode).toBe(409);
+      expect(raced.body).not.toContain('whsec_');
+      expect(invalid.statusCode).toBe(422);
+      expect(pointersOf(invalid)).toEqual(['/extra', '/overlapSeconds']);
+      expect(missing.statusCode).toBe(404);
     });
   });
 
@@ -936,7 +1120,7 @@ describe('events handler', () => {
         ExpressionAttributeValues: { ':pk': 'SUBSCRIPTION#default' },
       });
       expect(eventBridge.commandCalls(StartReplayCommand)[0]?.args[0].input).toEqual({
-        ReplayName: replayPhysicalName('default', 'orders-fix'),
+        ReplayName: replayPhysicalName('aif-test-sub-', 'default', 'orders-fix'),
         Description: '{"principal":"anonymous","eventTypes":["order.created"]}',
         EventSourceArn: ARCHIVE_ARN,
         EventStartTime: new Date(range.from),
@@ -963,21 +1147,25 @@ describe('events handler', () => {
   describe('GET /v1/replays/{name}', () => {
     it("maps DescribeReplay's answer, and answers 404 for an unknown replay", async () => {
       // Prepare
-      eventBridge.on(DescribeReplayCommand, { ReplayName: replayPhysicalName('default', 'orders-fix') }).resolves({
-        ReplayName: replayPhysicalName('default', 'orders-fix'),
-        State: 'COMPLETED',
-        Description: '{"principal":"anonymous","eventTypes":["order.created","order.cancelled"]}',
-        EventStartTime: new Date('2026-11-01T00:00:00Z'),
-        EventEndTime: new Date('2026-11-02T00:00:00Z'),
-        ReplayStartTime: new Date('2026-11-30T10:00:00Z'),
-        ReplayEndTime: new Date('2026-11-30T10:05:00Z'),
-      });
-      eventBridge.on(DescribeReplayCommand, { ReplayName: replayPhysicalName('default', 'nope') }).rejects(
-        Object.assign(new Error('Replay nope does not exist'), {
-          name: 'ResourceNotFoundException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+      eventBridge
+        .on(DescribeReplayCommand, { ReplayName: replayPhysicalName('aif-test-sub-', 'default', 'orders-fix') })
+        .resolves({
+          ReplayName: replayPhysicalName('aif-test-sub-', 'default', 'orders-fix'),
+          State: 'COMPLETED',
+          Description: '{"principal":"anonymous","eventTypes":["order.created","order.cancelled"]}',
+          EventStartTime: new Date('2026-11-01T00:00:00Z'),
+          EventEndTime: new Date('2026-11-02T00:00:00Z'),
+          ReplayStartTime: new Date('2026-11-30T10:00:00Z'),
+          ReplayEndTime: new Date('2026-11-30T10:05:00Z'),
+        });
+      eventBridge
+        .on(DescribeReplayCommand, { ReplayName: replayPhysicalName('aif-test-sub-', 'default', 'nope') })
+        .rejects(
+          Object.assign(new Error('Replay nope does not exist'), {
+            name: 'ResourceNotFoundException',
+            $metadata: { httpStatusCode: 400 },
+          }),
+        );
       const get = (name: string) =>
         call({ method: 'GET', path: `/v1/replays/${name}`, resource: '/v1/replays/{name}', pathParameters: { name } });
 

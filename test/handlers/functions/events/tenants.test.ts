@@ -19,6 +19,7 @@ import type { ApiHandler } from '../../../../shared/middleware/http-api';
 import { freshTable } from '../../../support/dynamodb';
 import { apiEvent, lambdaContext } from '../../../support/events';
 import { HANDLER_TEST_NOW_MS, testFunctionBase } from '../../../support/handler-env';
+import { testCipher } from '../../../support/secrets';
 
 // The document client signs its calls to the embedded DynamoDB: any credentials do.
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
@@ -62,17 +63,25 @@ async function eventsFunction(): Promise<{
       DELIVERY_TABLE: delivery?.tableName,
       CONTRACTS_TABLE: contracts?.tableName,
       ERRORS_TABLE: errors?.tableName,
+      // Loopback, plain-HTTP webhooks: the local runner's outbound settings.
       OUTBOUND_ALLOW_LOOPBACK: 'true',
+      OUTBOUND_REQUIRE_HTTPS: 'false',
     },
   });
   const tables = eventsTables(base);
   const bus = createLocalEventBus();
   const replayer = new LocalReplayer(tables.eventLog, bus.rules, () => base.clock.now().getTime());
   const handler = createEventsHandler(
-    eventsDeps(base, tables, { events: bus.bus, rules: bus.rules, queue: bus.deliveryQueue, replayer }),
+    eventsDeps(base, tables, {
+      cipher: testCipher,
+      events: bus.bus,
+      rules: bus.rules,
+      queue: bus.deliveryQueue,
+      replayer,
+    }),
     httpOptions(base),
   );
-  const deadLetters = new DynamoDbDeadLetterRepository(base.documentClient, delivery?.tableName as string);
+  const deadLetters = new DynamoDbDeadLetterRepository(base.documentClient, delivery?.tableName as string, 30);
   return { handler, bus, replayer, deadLetters };
 }
 

@@ -10,7 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsMeshHandler } from '../../../../functions/mesh/wiring';
 import { apiEvent, lambdaContext } from '../../../support/events';
 import { testFunctionBase } from '../../../support/handler-env';
@@ -83,11 +83,24 @@ const instanceUpdate = () =>
     .map((c) => c.args[0].input)
     .find((input) => input.Key?.pk === 'INSTANCE');
 
-/** The claim of `orders` succeeds (it is free, or the caller's tenant's). */
-const claimSucceeds = (name = 'orders') =>
-  ddb.on(UpdateCommand, { Key: { pk: `SERVICE#${name}`, sk: 'CLAIM' } }).resolves({});
+/** The claim of `orders` succeeds (it is free, or the caller's tenant's), and so do the tenant's quota counters. */
+const claimSucceeds = (name = 'orders') => {
+  quotasFree();
+  return ddb.on(UpdateCommand, { Key: { pk: `SERVICE#${name}`, sk: 'CLAIM' } }).resolves({});
+};
+
+/** Every quota counter of the caller's tenant has room (its conditional ADD succeeds). */
+const quotasFree = () => {
+  for (const sk of ['instancesPerTenant', 'instancesPerService#orders', 'routingRulesPerTenant'])
+    ddb.on(UpdateCommand, { Key: { pk: 'QUOTA#default', sk } }).resolves({});
+};
 
 describe('mesh handler', () => {
+  beforeEach(() => {
+    // Nothing stored unless a test says so (a registration first reads whether the id is the caller's).
+    ddb.on(GetCommand).resolves({});
+  });
+
   afterEach(() => {
     ddb.reset();
   });
@@ -250,6 +263,7 @@ describe('mesh handler', () => {
       ['loopback spelled as one decimal number', 'http://2130706433:8080/'],
       ['a URL with credentials', 'https://user:secret@orders-1.example.com/'],
       ['a scheme other than http(s)', 'ftp://orders-1.example.com/'],
+      ['plain http: outside local mode (OUTBOUND_REQUIRE_HTTPS)', 'http://orders-1.example.com/'],
     ])('rejects %s with 422 naming /endpoint and /healthEndpoint, without writing', async (_name, url) => {
       // Act
       const result = await call({
@@ -314,7 +328,7 @@ describe('mesh handler', () => {
   });
 
   describe('POST /v1/routing-rules', () => {
-    it('refuses router-owned headers, control characters, bad ranges and a bad weight in one answer', async () => {
+    it('refuses router-owned and credential headers, control characters, bad ranges and a bad weight in one answer', async () => {
       // Act
       const result = await call({
         method: 'POST',
@@ -323,7 +337,13 @@ describe('mesh handler', () => {
           id: 'z',
           sourceService: '*',
           targetService: 'evil',
-          headersToAdd: { 'content-length': '5', traceparent: 'bogus', 'x-ok': 'a\r\nInjected: 1' },
+          headersToAdd: {
+            'content-length': '5',
+            traceparent: 'bogus',
+            'x-ok': 'a\r\nInjected: 1',
+            Authorization: 'Bearer planted',
+            'X-Amz-Security-Token': 'planted',
+          },
           splits: [
             { versions: '>>1', weight: 10 },
             { versions: 'abc', weight: -5 },
@@ -340,6 +360,8 @@ describe('mesh handler', () => {
           '/headersToAdd/content-length',
           '/headersToAdd/traceparent',
           '/headersToAdd/x-ok',
+          '/headersToAdd/Authorization',
+          '/headersToAdd/X-Amz-Security-Token',
           '/splits/0/versions',
           '/splits/1/weight',
           '/timeoutMs',
@@ -492,8 +514,10 @@ describe('mesh handler', () => {
   describe('GET /v1/breakers', () => {
     it('answers every breaker with the service of the instance it guards', async () => {
       // Prepare
+      ddb
+        .on(GetCommand, { Key: { pk: 'INSTANCE', sk: 'orders-1' } })
+        .resolves({ Item: instanceItem('orders-1', 'orders', 'healthy') });
       partitions({
-        'TENANT#default': [instanceItem('orders-1', 'orders', 'healthy')],
         'BREAKER#default': [
           {
             pk: 'BREAKER#default',
@@ -511,6 +535,7 @@ describe('mesh handler', () => {
 
       // Act
       const result = await call({ method: 'GET', path: '/v1/breakers' });
+      const query = ddb.commandCalls(QueryCommand)[0]?.args[0].input;
 
       // Assess
       expect(result.statusCode).toBe(200);
@@ -529,7 +554,64 @@ describe('mesh handler', () => {
           { instanceId: 'gone-1', state: 'closed', failureCount: 0, permits: {}, successes: 0, version: 2 },
         ],
       });
+      expect(query?.Limit).toBe(25);
     });
+  });
+
+  describe('GET list routes (pagination)', () => {
+    it.each(['/v1/services', '/v1/services/orders/instances', '/v1/routing-rules', '/v1/breakers'])(
+      'pages %s with limit and answers nextCursor',
+      async (path) => {
+        // Prepare: DynamoDB says there is more after this page
+        ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => ({
+          Items: [],
+          LastEvaluatedKey: input.IndexName
+            ? {
+                pk: 'INSTANCE',
+                sk: 'orders-1',
+                [input.IndexName === 'byName' ? 'gsi1pk' : 'gsi2pk']: input.ExpressionAttributeValues?.[':key'],
+                [input.IndexName === 'byName' ? 'gsi1sk' : 'gsi2sk']: 'orders-1',
+              }
+            : { pk: input.ExpressionAttributeValues?.[':key'], sk: 'x' },
+        }));
+
+        // Act
+        const first = await call({ method: 'GET', path, query: { limit: '2' } });
+        const next = await call({ method: 'GET', path, query: { limit: '2', cursor: json(first).nextCursor } });
+
+        // Assess
+        expect([first.statusCode, next.statusCode]).toEqual([200, 200]);
+        expect(typeof json(first).nextCursor).toBe('string');
+        const queries = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+        expect(queries.map((q) => q.Limit)).toEqual([2, 2]);
+        expect(queries[1]?.ExclusiveStartKey).toBeDefined();
+      },
+    );
+
+    it.each(['/v1/services', '/v1/routing-rules', '/v1/breakers'])(
+      'rejects limit=101 with 400 and a cursor forged for another tenant with 400 at /query/cursor (%s)',
+      async (path) => {
+        // Prepare: a well-formed cursor naming another tenant's partition
+        const forged = Buffer.from(
+          JSON.stringify(
+            path === '/v1/services'
+              ? { pk: 'INSTANCE', sk: 'x', gsi2pk: 'TENANT#globex', gsi2sk: 'x' }
+              : { pk: path === '/v1/breakers' ? 'BREAKER#globex' : 'RULE#globex', sk: 'x' },
+          ),
+        ).toString('base64url');
+
+        // Act
+        const tooMany = await call({ method: 'GET', path, query: { limit: '101' } });
+        const crossTenant = await call({ method: 'GET', path, query: { cursor: forged } });
+
+        // Assess
+        expect(tooMany.statusCode).toBe(400);
+        expect(pointersOf(tooMany)).toEqual(['/query/limit']);
+        expect(crossTenant.statusCode).toBe(400);
+        expect(pointersOf(crossTenant)).toEqual(['/query/cursor']);
+        expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+      },
+    );
   });
 
   describe('DELETE /v1/services/{id}', () => {

@@ -71,7 +71,13 @@ describe('mesh handler: ownership and tenants (dynalite, AUTH_ENFORCED=token)', 
   beforeAll(async () => {
     upstream = await recordingUpstream();
     const { client, tableName } = await freshTable(meshTable);
-    const env = { AUTH_ENFORCED: 'token', MESH_TABLE: tableName, OUTBOUND_ALLOW_LOOPBACK: 'true' };
+    // Loopback, plain-HTTP upstreams: the local runner's outbound settings.
+    const env = {
+      AUTH_ENFORCED: 'token',
+      MESH_TABLE: tableName,
+      OUTBOUND_ALLOW_LOOPBACK: 'true',
+      OUTBOUND_REQUIRE_HTTPS: 'false',
+    };
     handler = awsMeshHandler({ ...testFunctionBase('mesh', { env }), documentClient: client });
     const healthBase = { ...testFunctionBase('health-check', { env }), documentClient: client };
     const events = {

@@ -78,20 +78,40 @@ const problemOf = (result: { body: string }) => JSON.parse(result.body) as { sta
 
 describe('httpApi', () => {
   describe('decoding request bodies through the codec registry', () => {
-    it('reads JSON, +json media types and a body without Content-Type as JSON', async () => {
-      for (const contentType of ['application/json; charset=utf-8', 'application/vnd.oai.openapi+json', undefined]) {
+    it('reads JSON and +json media types', async () => {
+      for (const contentType of ['application/json; charset=utf-8', 'application/vnd.oai.openapi+json']) {
         // Act
         const result = await call({
           method: 'POST',
           path: '/v1/echo',
           rawBody: '{"a":1}',
-          headers: contentType ? { 'Content-Type': contentType } : {},
+          headers: { 'Content-Type': contentType },
         });
 
         // Assess
-        expect(result.statusCode, String(contentType)).toBe(200);
+        expect(result.statusCode, contentType).toBe(200);
         expect(JSON.parse(result.body)).toEqual({ a: 1 });
       }
+    });
+
+    it('rejects a body without Content-Type with 415 instead of reading it as JSON, and accepts an empty one', async () => {
+      // Prepare
+      const withoutContentType = (rawBody: string) => {
+        const event = apiEvent({ method: 'POST', path: '/v1/echo', rawBody });
+        delete event.headers['Content-Type'];
+        delete event.multiValueHeaders['Content-Type'];
+        return event;
+      };
+
+      // Act
+      const refused = await handler(withoutContentType('{"a":1}'), lambdaContext);
+      const empty = await handler(withoutContentType(''), lambdaContext);
+
+      // Assess
+      expect(refused.statusCode).toBe(415);
+      expect(refused.headers?.['content-type']).toBe('application/problem+json');
+      expect(problemOf(refused).detail).toMatch(/no Content-Type; send one of application\/json/);
+      expect(empty.statusCode).not.toBe(415);
     });
 
     it('reads YAML only where the route offers it', async () => {

@@ -11,9 +11,11 @@ import type { HttpRequest, HttpResponse } from '../../../../shared/ports/http-cl
 import { type DeliverDeps, deliverEvent, webhookId } from '../../../../shared/use-cases/deliver-event';
 import { ErrorPolicyCache } from '../../../../shared/use-cases/error-policy-cache';
 import { recordingClock } from '../../../support/clock';
+import { sealedSecret, testCipher } from '../../../support/secrets';
 
 const START = Date.parse('2026-11-30T10:00:00Z');
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+const SEALED = await sealedSecret({ tenant: 'acme', id: 'orders-sub' }, SECRET);
 
 /** Error counters in memory, with the calls recorded. */
 function memoryCounters(): ErrorCounterRepository & { increments: CounterKey[] } {
@@ -67,7 +69,7 @@ const subscription = (overrides: Partial<Subscription> = {}): Subscription => ({
   owner: OWNER,
   id: 'orders-sub',
   eventType: 'order.created',
-  target: { type: 'webhook', url: 'https://hooks.example.com/orders', secret: SECRET },
+  target: { type: 'webhook', url: 'https://hooks.example.com/orders', secrets: [SEALED] },
   maxRetries: 3,
   retryPolicy: { backoffStrategy: 'exponential', initialDelayMs: 1_000, maxDelayMs: 60_000, jitter: 'none' },
   timeoutMs: 5_000,
@@ -118,6 +120,7 @@ function fakes(options: { subscriptions?: Subscription[]; http?: ReturnType<type
     },
     http,
     sign: signWebhook,
+    cipher: testCipher,
     newDeadLetterId: (nowMs) => `dl-${nowMs}-0000000${deadLetters.length + 1}`,
     counters,
     policyCache: new ErrorPolicyCache({ list: async () => [], get: vi.fn(), put: vi.fn(), delete: vi.fn() }, clock),

@@ -15,6 +15,7 @@ import { ErrorPolicyCache } from '../../../../shared/use-cases/error-policy-cach
 import { MeshRouter } from '../../../../shared/use-cases/route-call';
 import { registerInstance } from '../../../../shared/use-cases/service-mesh';
 import { fixedClock } from '../../../support/clock';
+import { memoryQuotaCounter, TEST_QUOTA_LIMITS } from '../../../support/quotas';
 import { rejectionOf } from '../../../support/rejection';
 
 /** A resolver that answers from a fixed table and records every name it was asked for. */
@@ -60,6 +61,11 @@ function memoryRegistry(): ServiceRegistry & { stored: string[] } {
     listByTenant: async () => [...instances.values()],
     list: async () => [...instances.values()],
     deregister: async (id) => instances.delete(id),
+    remove: async (id) => {
+      const removed = instances.get(id);
+      instances.delete(id);
+      return removed;
+    },
     recordHealth: async (id, check) => {
       const instance = instances.get(id);
       if (!instance) return undefined;
@@ -222,7 +228,11 @@ describe('service mesh SSRF defences', () => {
 
       // Act
       const error = await rejectionOf<{ problems: Array<{ pointer: string; keyword?: string }> }>(
-        registerInstance({ claims, registry, clock, outboundRules }, CALLER_PRINCIPAL, registration(base)),
+        registerInstance(
+          { claims, registry, clock, outboundRules, quotas: memoryQuotaCounter(), limits: TEST_QUOTA_LIMITS },
+          CALLER_PRINCIPAL,
+          registration(base),
+        ),
       );
 
       // Assess
@@ -243,7 +253,7 @@ describe('service mesh SSRF defences', () => {
 
       // Act
       const { outcome } = await registerInstance(
-        { claims, registry, clock, outboundRules },
+        { claims, registry, clock, outboundRules, quotas: memoryQuotaCounter(), limits: TEST_QUOTA_LIMITS },
         CALLER_PRINCIPAL,
         registration(base),
       );

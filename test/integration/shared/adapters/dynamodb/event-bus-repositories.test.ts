@@ -17,6 +17,7 @@ import type { Subscription } from '../../../../../shared/domain/events/subscript
 import type { DeadLetter } from '../../../../../shared/ports/dead-letters';
 import type { EventRecord } from '../../../../../shared/ports/event-log';
 import { freshTable } from '../../../../support/dynamodb';
+import { PLACEHOLDER_SECRET } from '../../../../support/secrets';
 
 const LEASE_MS = 30_000;
 const TENANT = 'acme';
@@ -430,7 +431,7 @@ describe('DynamoDbSubscriptionRepository (dynalite)', () => {
       owner: OWNER,
       id,
       eventType: 'order.created',
-      target: { type: 'webhook', url: 'https://hooks.example.com/orders', secret: `whsec_${'A'.repeat(32)}` },
+      target: { type: 'webhook', url: 'https://hooks.example.com/orders', secrets: [PLACEHOLDER_SECRET] },
       maxRetries: 5,
       retryPolicy: { backoffStrategy: 'exponential', initialDelayMs: 1_000, maxDelayMs: 60_000, jitter: 'full' },
       timeoutMs: 10_000,
@@ -445,7 +446,9 @@ describe('DynamoDbSubscriptionRepository (dynalite)', () => {
     it('lets exactly one of 10 racing creations of one id win and shows the others what is stored', async () => {
       // Prepare
       const candidates = Array.from({ length: 10 }, (_, i) =>
-        subscription('race-sub', { target: { type: 'webhook', url: `https://h${i}.example.com/`, secret: 's' } }),
+        subscription('race-sub', {
+          target: { type: 'webhook', url: `https://h${i}.example.com/`, secrets: [PLACEHOLDER_SECRET] },
+        }),
       );
 
       // Act
@@ -568,7 +571,7 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
 
   beforeAll(async () => {
     const { client, tableName } = await freshTable(deliveryTable);
-    repository = new DynamoDbDeadLetterRepository(client, tableName);
+    repository = new DynamoDbDeadLetterRepository(client, tableName, 30);
   });
 
   function deadLetter(n: number, subscriptionId: string, eventType: string): DeadLetter {
@@ -683,7 +686,7 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
     it("never lists, gets, claims, releases or deletes another tenant's dead letters", async () => {
       // Prepare
       const own = await freshTable(deliveryTable);
-      const isolated = new DynamoDbDeadLetterRepository(own.client, own.tableName);
+      const isolated = new DynamoDbDeadLetterRepository(own.client, own.tableName, 30);
       const mine = deadLetter(40, 'sub-shared', 'order.created');
       const theirs = { ...deadLetter(41, 'sub-shared', 'order.created'), owner: OTHER };
       await isolated.put(mine);

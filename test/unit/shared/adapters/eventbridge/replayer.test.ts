@@ -21,7 +21,7 @@ const ruleArn = (id: string) => `arn:aws:events:eu-west-1:123456789012:rule/aif-
 const FROM = Date.parse('2026-11-30T00:00:00.000Z');
 const TO = Date.parse('2026-12-01T00:00:00.000Z');
 const OWNER = { tenant: 'acme', principal: 'agent-1' };
-const physical = (name: string) => replayPhysicalName(OWNER.tenant, name);
+const physical = (name: string) => replayPhysicalName('aif-dev-sub-', OWNER.tenant, name);
 
 function replayer(ruleArns: string[] = [ruleArn('orders'), ruleArn('billing')]) {
   const ruleArnsFor = vi.fn(async (_tenant: string, _eventTypes?: string[]) => ruleArns);
@@ -30,6 +30,7 @@ function replayer(ruleArns: string[] = [ruleArn('orders'), ruleArn('billing')]) 
     replayer: new EventBridgeReplayer(new EventBridgeClient({}), {
       archiveArn: ARCHIVE_ARN,
       eventBusArn: BUS_ARN,
+      namePrefix: 'aif-dev-sub-',
       ruleArnsFor,
     }),
   };
@@ -90,12 +91,12 @@ describe('EventBridgeReplayer', () => {
 
     it("derives the physical name from tenant and name: two tenants' replays of one name never collide", () => {
       // Act
-      const acme = replayPhysicalName('acme', 'nightly');
-      const globex = replayPhysicalName('globex', 'nightly');
-      const longest = replayPhysicalName('acme', 'n'.repeat(64));
+      const acme = replayPhysicalName('aif-dev-sub-', 'acme', 'nightly');
+      const globex = replayPhysicalName('aif-dev-sub-', 'globex', 'nightly');
+      const longest = replayPhysicalName('aif-dev-sub-', 'acme', 'n'.repeat(64));
 
       // Assess
-      expect(acme).toMatch(/^nightly-[0-9a-f]{16}$/);
+      expect(acme).toMatch(/^aif-dev-sub-nightly-[0-9a-f]{16}$/);
       expect(globex).not.toBe(acme);
       expect(longest).toHaveLength(64);
       expect(longest).toMatch(/^[.\-_A-Za-z0-9]+$/);
@@ -208,7 +209,7 @@ describe('EventBridgeReplayer', () => {
       eventBridge
         .on(DescribeReplayCommand, { ReplayName: physical('ghost') })
         .rejects(new ResourceNotFoundException({ message: 'no replay', $metadata: { httpStatusCode: 400 } }))
-        .on(DescribeReplayCommand, { ReplayName: replayPhysicalName('globex', 'broken') })
+        .on(DescribeReplayCommand, { ReplayName: replayPhysicalName('aif-dev-sub-', 'globex', 'broken') })
         .rejects(new ResourceNotFoundException({ message: 'no replay', $metadata: { httpStatusCode: 400 } }))
         .on(DescribeReplayCommand, { ReplayName: physical('broken') })
         .resolves({

@@ -20,6 +20,7 @@ import {
 import { DependencyUnavailableError } from '../../../../../shared/domain/errors';
 import type { Subscription } from '../../../../../shared/domain/events/subscription';
 import { rejectionOf } from '../../../../support/rejection';
+import { PLACEHOLDER_SECRET } from '../../../../support/secrets';
 
 const eventBridge = mockClient(EventBridgeClient);
 
@@ -40,7 +41,7 @@ const subscription: Subscription = {
   id: 'orders-sub',
   eventType: 'order.created',
   filter: { total: [{ numeric: ['>', 100] }] },
-  target: { type: 'webhook', url: 'https://hooks.example.com/orders', secret: `whsec_${'A'.repeat(32)}` },
+  target: { type: 'webhook', url: 'https://hooks.example.com/orders', secrets: [PLACEHOLDER_SECRET] },
   maxRetries: 5,
   retryPolicy: { backoffStrategy: 'exponential', initialDelayMs: 1_000, maxDelayMs: 60_000, jitter: 'full' },
   timeoutMs: 10_000,

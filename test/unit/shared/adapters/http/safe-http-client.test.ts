@@ -349,6 +349,21 @@ describe('SafeHttpClient', () => {
       expect(error).toMatchObject({ hostname: 'mixed.example', address: '169.254.169.254', range: 'linkLocal' });
     });
 
+    it('refuses an allowlisted name whose DNS answers loopback, unless DNS is trusted for it', async () => {
+      // Prepare: a mock resolver standing in for a name whose zone now points at this machine
+      const resolveHost: ResolveHost = async () => [{ address: '127.0.0.1', family: 4 }];
+      const client = new SafeHttpClient({ allowlist: ['orders.internal'] }, { resolveHost });
+
+      // Act
+      const error = await client
+        .request({ method: 'GET', url: 'http://orders.internal:1/', timeoutMs: 5_000 })
+        .catch((e) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(BlockedAddressError);
+      expect(error).toMatchObject({ hostname: 'orders.internal', address: '127.0.0.1', range: 'loopback' });
+    });
+
     it('dials the address it checked, resolving the name once per connection', async () => {
       // Prepare: a name that answers 127.0.0.1 first and 169.254.169.254 afterwards (DNS rebinding)
       const answers = ['127.0.0.1', '169.254.169.254'];

@@ -4,6 +4,7 @@ import { createLocalEventBus } from '../../../../../shared/adapters/local/local-
 import type { IntegrationEvent } from '../../../../../shared/domain/events/integration-event';
 import type { Subscription } from '../../../../../shared/domain/events/subscription';
 import { withTenant } from '../../../../../shared/domain/events/tenancy';
+import { PLACEHOLDER_SECRET } from '../../../../support/secrets';
 
 function integrationEvent(n: number, overrides: Partial<IntegrationEvent> = {}): IntegrationEvent {
   return {
@@ -214,7 +215,7 @@ describe('createLocalEventBus', () => {
     owner: { tenant, principal: `${tenant}-agent` },
     id,
     eventType: 'integration.alert',
-    target: { type: 'webhook', url: 'http://localhost:9/hooks', secret: `whsec_${'A'.repeat(43)}=` },
+    target: { type: 'webhook', url: 'http://localhost:9/hooks', secrets: [PLACEHOLDER_SECRET] },
     maxRetries: 0,
     retryPolicy: { backoffStrategy: 'constant', initialDelayMs: 0, maxDelayMs: 0, jitter: 'none' },
     timeoutMs: 1_000,

@@ -176,6 +176,26 @@ describe('address-policy', () => {
       expect(isHostAllowlisted('10.0.0.1', policy)).toBe(false);
     });
 
+    it('refuses loopback, link-local and unspecified answers for an allowlisted name unless DNS is trusted', () => {
+      // Prepare
+      const local = ['127.0.0.1', '::1', '169.254.10.1', 'fe80::1', '0.0.0.0', '::ffff:127.0.0.1'];
+      const trusting: OutboundAddressRules = { ...policy, trustAllowlistedDns: true };
+
+      // Act
+      const byDefault = local.map((ip) => isResolvedAddressAllowed('orders.internal', ip, policy));
+      const trusted = local.map((ip) => isResolvedAddressAllowed('orders.internal', ip, trusting));
+      const loopbackOpened = isResolvedAddressAllowed('orders.internal', '127.0.0.1', {
+        ...policy,
+        allowLoopback: true,
+      });
+
+      // Assess
+      expect(byDefault).toEqual(local.map(() => false));
+      expect(trusted).toEqual(local.map(() => true));
+      expect(loopbackOpened).toBe(true);
+      expect(isResolvedAddressAllowed('orders.internal', '169.254.169.254', trusting)).toBe(false);
+    });
+
     it('trusts what an allowlisted name resolves to, except credential endpoints', () => {
       // Act / Assess
       expect(isResolvedAddressAllowed('orders.internal', '192.168.3.3', policy)).toBe(true);
@@ -324,6 +344,32 @@ describe('address-policy', () => {
       // Act / Assess
       expect(checkTargetUrl('http://10.20.1.2:8080/orders', policy).ok).toBe(true);
       expect(checkTargetUrl('http://10.21.1.2:8080/orders', policy).ok).toBe(false);
+    });
+
+    it('refuses an allowlisted localhost name unless DNS is trusted or loopback allowed', () => {
+      // Prepare
+      const rules: OutboundAddressRules = { allowlist: ['dev.localhost'] };
+
+      // Act / Assess
+      expect(checkTargetUrl('http://dev.localhost:8080/', rules)).toMatchObject({ ok: false, range: 'loopback' });
+      expect(checkTargetUrl('http://dev.localhost:8080/', { ...rules, trustAllowlistedDns: true }).ok).toBe(true);
+      expect(checkTargetUrl('http://dev.localhost:8080/', { ...rules, allowLoopback: true }).ok).toBe(true);
+    });
+
+    it('rejects http: with requireHttps, after the address check, and accepts https:', () => {
+      // Act
+      const plain = checkTargetUrl('http://orders.example/', { requireHttps: true });
+      const metadata = checkTargetUrl('http://169.254.169.254/', { requireHttps: true });
+      const secure = checkTargetUrl('https://orders.example/', { requireHttps: true });
+
+      // Assess
+      expect(plain).toEqual({
+        ok: false,
+        reason: 'scheme http: is not allowed: https: is required outside local mode',
+      });
+      expect(metadata).toMatchObject({ ok: false, address: '169.254.169.254' });
+      expect(secure.ok).toBe(true);
+      expect(checkTargetUrl('http://orders.example/', {}).ok).toBe(true);
     });
   });
 });
