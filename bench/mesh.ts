@@ -464,7 +464,7 @@ async function reportLocalRouterOverhead(
       ['arm', 'per request'],
       [
         [
-          'routed: local runner → mesh handler → MeshRouter → SafeHttpClient → echo',
+          'routed: local runner → mesh handler (its rate-limit write) → MeshRouter → SafeHttpClient → echo',
           `${(local.routedNs / 1e6).toFixed(3)} ms`,
         ],
         ['direct: echo instance', `${(local.directNs / 1e6).toFixed(3)} ms`],
