@@ -4,15 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SecretsManagerSecretStore } from '../../../../shared/adapters/secrets-manager/secrets-manager-secret-store';
 import type { Owner } from '../../../../shared/domain/auth/owner';
 import { UpstreamFailedError } from '../../../../shared/domain/errors';
-import { DEFAULT_BREAKER_CONFIG } from '../../../../shared/domain/mesh/circuit-breaker';
 import { RoutingRuleSchema } from '../../../../shared/domain/mesh/routing-rule';
 import type { ServiceInstance } from '../../../../shared/domain/mesh/service-instance';
 import type { UpstreamCredential } from '../../../../shared/domain/mesh/upstream-credential';
 import type { HttpRequest } from '../../../../shared/ports/http-client';
-import { ErrorPolicyCache } from '../../../../shared/use-cases/error-policy-cache';
 import { MeshRouter, type RoutedCall } from '../../../../shared/use-cases/route-call';
 import { UpstreamCredentialInjector } from '../../../../shared/use-cases/upstream-credentials';
 import { recordingClock } from '../../../support/clock';
+import { plainRouterDeps } from '../../../support/mesh-router';
 import { rejectionOf } from '../../../support/rejection';
 
 const ACME: Owner = { tenant: 'acme', principal: 'gateway' };
@@ -51,21 +50,7 @@ function harness(references: Record<string, UpstreamCredential>) {
     claims: { ownerOf: async () => ACME },
     registry: { listByName: async () => [ordersInstance] },
     rules: { list: async () => [{ ...rule, owner: ACME }] },
-    breakers: { get: async () => undefined, compareAndSet: async () => true, list: async () => [] },
-    http: {
-      request: async (request) => {
-        requests.push(request);
-        return { status: 200, headers: {}, body: Buffer.alloc(0) };
-      },
-    },
-    policyCache: new ErrorPolicyCache(
-      { list: async () => [], get: async () => undefined, put: async () => ({}) as never, delete: async () => false },
-      clock,
-    ),
-    clock,
-    breakerConfig: DEFAULT_BREAKER_CONFIG,
-    cacheTtlMs: 2_000,
-    random: () => 0,
+    ...plainRouterDeps(clock, requests),
     credentials: new UpstreamCredentialInjector({
       credentials: {
         get: async (_tenant, service) => {

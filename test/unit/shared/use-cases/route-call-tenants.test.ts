@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Owner } from '../../../../shared/domain/auth/owner';
 import { NotFoundError } from '../../../../shared/domain/errors';
-import { DEFAULT_BREAKER_CONFIG } from '../../../../shared/domain/mesh/circuit-breaker';
 import { meshSourceOf, RoutingRuleSchema } from '../../../../shared/domain/mesh/routing-rule';
 import type { ServiceInstance } from '../../../../shared/domain/mesh/service-instance';
 import type { HttpRequest } from '../../../../shared/ports/http-client';
 import type { StoredRoutingRule } from '../../../../shared/ports/service-mesh';
-import { ErrorPolicyCache } from '../../../../shared/use-cases/error-policy-cache';
 import { MeshRouter, type RoutedCall } from '../../../../shared/use-cases/route-call';
 import { recordingClock } from '../../../support/clock';
+import { plainRouterDeps } from '../../../support/mesh-router';
 import { rejectionOf } from '../../../support/rejection';
 
 const A: Owner = { tenant: 'acme', principal: 'gateway' };
@@ -49,21 +48,7 @@ function harness() {
       listByName: async (tenant, name) => instances.filter((i) => i.name === name && i.owner.tenant === tenant),
     },
     rules: { list: async (tenant) => rules.filter((r) => r.owner.tenant === tenant) },
-    breakers: { get: async () => undefined, compareAndSet: async () => true, list: async () => [] },
-    http: {
-      request: async (request) => {
-        requests.push(request);
-        return { status: 200, headers: {}, body: Buffer.alloc(0) };
-      },
-    },
-    policyCache: new ErrorPolicyCache(
-      { list: async () => [], get: async () => undefined, put: async () => ({}) as never, delete: async () => false },
-      clock,
-    ),
-    clock,
-    breakerConfig: DEFAULT_BREAKER_CONFIG,
-    cacheTtlMs: 2_000,
-    random: () => 0,
+    ...plainRouterDeps(clock, requests),
   });
   return { router, requests, rules };
 }
