@@ -5,13 +5,16 @@ import { createDocumentClient } from '../shared/adapters/dynamodb/document-clien
 import { DynamoDbErrorPolicyRepository } from '../shared/adapters/dynamodb/error-policy-repository';
 import { DynamoDbTokenBucketStore } from '../shared/adapters/dynamodb/token-bucket-store';
 import { EventBridgeEventPublisher } from '../shared/adapters/eventbridge/event-publisher';
+import { SafeHttpClient, type SafeHttpClientOptions } from '../shared/adapters/http/safe-http-client';
 import { type Config, loadConfig, requireSetting } from '../shared/config';
 import type { OutboundAddressRules } from '../shared/domain/net/outbound-address-rules';
 import type { HttpHandlerOptions } from '../shared/middleware/http-api';
 import { createObservability, type Observability } from '../shared/observability/powertools';
+import { TracedHttpClient } from '../shared/observability/traced-http-client';
 import type { AuditTrail } from '../shared/ports/audit-trail';
 import { type Clock, nowMs, systemClock } from '../shared/ports/clock';
 import type { EventPublisher } from '../shared/ports/event-publisher';
+import type { HttpClient } from '../shared/ports/http-client';
 import { ErrorPolicyCache } from '../shared/use-cases/error-policy-cache';
 import { RateLimiter } from '../shared/use-cases/rate-limiter';
 import { awsAuditTrail } from './audit-wiring';
@@ -72,6 +75,7 @@ export function functionBase(name: FunctionName, config: Config, clock: Clock = 
       onRetry: (error, resolution) =>
         logger.warn('DynamoDB call failed; retrying', { error: error.toJSON(), resolution }),
     }),
+    instrument: (client) => observability.tracer.captureAWSv3Client(client),
   });
   const policyStore = new DynamoDbErrorPolicyRepository(documentClient, requireSetting(config, 'ERRORS_TABLE'));
   policyCache = new ErrorPolicyCache(policyStore, clock, {
@@ -109,7 +113,9 @@ export function awsFunctionBase(
 ): FunctionBase {
   const base = functionBase(name, loadConfig(requiredSettings(name), overrides.env), overrides.clock);
   const entry: FunctionManifestEntry = functionManifest[name];
-  return entry.audits ? { ...base, audit: awsAuditTrail(base.config, base.documentClient) } : base;
+  return entry.audits
+    ? { ...base, audit: awsAuditTrail(base.config, base.documentClient, traced(base, new EventBridgeClient({}))) }
+    : base;
 }
 
 /**
@@ -153,12 +159,38 @@ export function outboundRulesOf(config: Config): OutboundAddressRules {
 }
 
 /**
- * The framework's EventBridge custom bus (EVENT_BUS_NAME), for the functions that publish in AWS mode.
+ * An AWS SDK v3 client whose calls are X-Ray subsegments (Powertools `captureAWSv3Client`: the
+ * service, operation, region, request id and resource — table, queue URL — never a payload). With
+ * tracing disabled (POWERTOOLS_TRACE_ENABLED=false, outside Lambda) the client is returned unchanged.
+ *
+ * @example const queue = new SqsDeliveryQueue(traced(base, new SQSClient({})), url);
+ */
+export function traced<T>(base: Pick<FunctionBase, 'observability'>, client: T): T {
+  return base.observability.tracer.captureAWSv3Client(client);
+}
+
+/**
+ * An outbound HTTP client traced by host only ({@link TracedHttpClient}): the SSRF-safe client with
+ * the function's OUTBOUND_* rules, an X-Ray subsegment per request naming its origin, never its path.
+ */
+export function outboundHttp(
+  base: Pick<FunctionBase, 'config' | 'observability'>,
+  options: SafeHttpClientOptions = {},
+): HttpClient {
+  return new TracedHttpClient(new SafeHttpClient(outboundRulesOf(base.config), options), base.observability.tracer);
+}
+
+/**
+ * The framework's EventBridge custom bus (EVENT_BUS_NAME), for the functions that publish in AWS mode; traced.
  *
  * @throws {Error} when EVENT_BUS_NAME is missing
  */
-export function eventBridgePublisher(config: Config, client = new EventBridgeClient({})): EventPublisher {
-  return new EventBridgeEventPublisher(client, requireSetting(config, 'EVENT_BUS_NAME'), {
+export function eventBridgePublisher(
+  base: Pick<FunctionBase, 'config' | 'observability'>,
+  client = new EventBridgeClient({}),
+): EventPublisher {
+  const { config } = base;
+  return new EventBridgeEventPublisher(traced(base, client), requireSetting(config, 'EVENT_BUS_NAME'), {
     maxEntryBytes: config.MAX_EVENT_ENTRY_BYTES,
   });
 }

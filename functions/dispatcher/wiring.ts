@@ -4,16 +4,14 @@ import { KmsSecretCipher } from '../../shared/adapters/aws/kms-secret-cipher';
 import { DynamoDbDeadLetterRepository, newDeadLetterId } from '../../shared/adapters/dynamodb/dead-letter-repository';
 import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/error-counter-repository';
 import { DynamoDbSubscriptionRepository } from '../../shared/adapters/dynamodb/subscription-repository';
-import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
 import { signWebhook } from '../../shared/adapters/http/webhook-signer';
 import { SqsDeliveryQueue } from '../../shared/adapters/sqs/sqs-delivery-queue';
-import type { Config } from '../../shared/config';
 import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
 import type { DeliveryQueue } from '../../shared/ports/delivery-queue';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
 import type { SecretCipher } from '../../shared/ports/secret-cipher';
 import type { DeliverDeps } from '../../shared/use-cases/deliver-event';
-import { eventBridgePublisher, type FunctionBase, outboundRulesOf, requireSetting } from '../wiring';
+import { eventBridgePublisher, type FunctionBase, outboundHttp, requireSetting, traced } from '../wiring';
 import { createDispatcherHandler } from './app';
 
 /**
@@ -33,7 +31,7 @@ export function dispatcherDeps(base: FunctionBase, parts: DispatcherParts): Deli
     subscriptions: new DynamoDbSubscriptionRepository(documentClient, deliveryTable),
     deadLetters: new DynamoDbDeadLetterRepository(documentClient, deliveryTable, config.EVENT_RETENTION_DAYS),
     queue: parts.queue,
-    http: new SafeHttpClient(outboundRulesOf(config)),
+    http: outboundHttp(base),
     sign: signWebhook,
     cipher: parts.cipher,
     newDeadLetterId: (nowMs) => newDeadLetterId(nowMs),
@@ -52,8 +50,8 @@ export function dispatcherDeps(base: FunctionBase, parts: DispatcherParts): Deli
  *
  * @throws {Error} when DELIVERY_QUEUE_URL is missing
  */
-export function awsDeliveryQueue(config: Config): DeliveryQueue {
-  return new SqsDeliveryQueue(new SQSClient({}), requireSetting(config, 'DELIVERY_QUEUE_URL'));
+export function awsDeliveryQueue(base: Pick<FunctionBase, 'config' | 'observability'>): DeliveryQueue {
+  return new SqsDeliveryQueue(traced(base, new SQSClient({})), requireSetting(base.config, 'DELIVERY_QUEUE_URL'));
 }
 
 /**
@@ -61,11 +59,15 @@ export function awsDeliveryQueue(config: Config): DeliveryQueue {
  * `awsFunctionBase('dispatcher')`; tests pass a base with their own environment and clock).
  */
 export function awsDispatcherHandler(base: FunctionBase) {
-  const cipher = new KmsSecretCipher(new KMSClient({}), requireSetting(base.config, 'WEBHOOK_SECRET_KEY_ARN'), {
-    nowMs: () => base.clock.now().getTime(),
-  });
+  const cipher = new KmsSecretCipher(
+    traced(base, new KMSClient({})),
+    requireSetting(base.config, 'WEBHOOK_SECRET_KEY_ARN'),
+    {
+      nowMs: () => base.clock.now().getTime(),
+    },
+  );
   return createDispatcherHandler(
-    dispatcherDeps(base, { queue: awsDeliveryQueue(base.config), events: eventBridgePublisher(base.config), cipher }),
+    dispatcherDeps(base, { queue: awsDeliveryQueue(base), events: eventBridgePublisher(base), cipher }),
     base,
   );
 }

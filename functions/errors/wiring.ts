@@ -25,5 +25,5 @@ export function errorsDeps(base: FunctionBase, { events }: { events: EventPublis
  * `awsFunctionBase('errors')`; tests pass a base with their own environment and clock).
  */
 export function awsErrorsHandler(base: FunctionBase): ApiHandler {
-  return createErrorsHandler(errorsDeps(base, { events: eventBridgePublisher(base.config) }), httpOptions(base));
+  return createErrorsHandler(errorsDeps(base, { events: eventBridgePublisher(base) }), httpOptions(base));
 }

@@ -96,7 +96,7 @@ export const eventOperations: OperationsOf<'events', EventsDeps> = {
  * The events function: publishing, the event log, subscriptions, pattern tests, dead letters and
  * replays over the HTTP pipeline.
  *
- * @example const handler = createEventsHandler(eventsDeps(base, awsEventBusParts(base.config, subscriptions)), httpOptions(base));
+ * @example const handler = createEventsHandler(eventsDeps(base, awsEventBusParts(base, subscriptions)), httpOptions(base));
  */
 export const createEventsHandler = (deps: EventsDeps, options: HttpHandlerOptions) =>
   httpApi(routes, eventOperations, deps, options);

@@ -11,7 +11,7 @@ import { DynamoDbSubscriptionRepository } from '../../shared/adapters/dynamodb/s
 import { EventBridgeReplayer } from '../../shared/adapters/eventbridge/replayer';
 import { EventBridgeSubscriptionRules } from '../../shared/adapters/eventbridge/subscription-rules';
 import { SqsDeliveryQueue } from '../../shared/adapters/sqs/sqs-delivery-queue';
-import { type Config, quotaLimitsOf } from '../../shared/config';
+import { quotaLimitsOf } from '../../shared/config';
 import { CompiledContractCache } from '../../shared/domain/contracts/validator';
 import type { ApiHandler } from '../../shared/middleware/http-api';
 import type { DeliveryQueue } from '../../shared/ports/delivery-queue';
@@ -19,7 +19,14 @@ import type { EventPublisher } from '../../shared/ports/event-publisher';
 import type { Replayer } from '../../shared/ports/replays';
 import type { SecretCipher } from '../../shared/ports/secret-cipher';
 import type { SubscriptionRepository, SubscriptionRules } from '../../shared/ports/subscriptions';
-import { eventBridgePublisher, type FunctionBase, httpOptions, outboundRulesOf, requireSetting } from '../wiring';
+import {
+  eventBridgePublisher,
+  type FunctionBase,
+  httpOptions,
+  outboundRulesOf,
+  requireSetting,
+  traced,
+} from '../wiring';
 import { createEventsHandler, type EventsDeps } from './app';
 
 /**
@@ -83,18 +90,22 @@ export function eventsDeps(base: FunctionBase, tables: EventsTables, parts: Even
  *
  * @throws {Error} naming a missing setting (WEBHOOK_SECRET_KEY_ARN, EVENT_BUS_NAME, EVENT_BUS_ARN, DELIVERY_QUEUE_URL/ARN, EVENTS_DLQ_ARN, EVENT_ARCHIVE_ARN)
  */
-export function awsEventBusParts(config: Config, subscriptions: SubscriptionRepository): EventBusParts {
-  const eventBridge = new EventBridgeClient({});
+export function awsEventBusParts(
+  base: Pick<FunctionBase, 'config' | 'observability'>,
+  subscriptions: SubscriptionRepository,
+): EventBusParts {
+  const { config } = base;
+  const eventBridge = traced(base, new EventBridgeClient({}));
   return {
-    cipher: new KmsSecretCipher(new KMSClient({}), requireSetting(config, 'WEBHOOK_SECRET_KEY_ARN')),
-    events: eventBridgePublisher(config, eventBridge),
+    cipher: new KmsSecretCipher(traced(base, new KMSClient({})), requireSetting(config, 'WEBHOOK_SECRET_KEY_ARN')),
+    events: eventBridgePublisher(base, eventBridge),
     rules: new EventBridgeSubscriptionRules(eventBridge, {
       eventBusName: requireSetting(config, 'EVENT_BUS_NAME'),
       rulePrefix: config.SUBSCRIPTION_RULE_PREFIX,
       deliveryQueueArn: requireSetting(config, 'DELIVERY_QUEUE_ARN'),
       deadLetterQueueArn: requireSetting(config, 'EVENTS_DLQ_ARN'),
     }),
-    queue: new SqsDeliveryQueue(new SQSClient({}), requireSetting(config, 'DELIVERY_QUEUE_URL')),
+    queue: new SqsDeliveryQueue(traced(base, new SQSClient({})), requireSetting(config, 'DELIVERY_QUEUE_URL')),
     replayer: new EventBridgeReplayer(eventBridge, {
       archiveArn: requireSetting(config, 'EVENT_ARCHIVE_ARN'),
       eventBusArn: requireSetting(config, 'EVENT_BUS_ARN'),
@@ -113,8 +124,5 @@ export function awsEventBusParts(config: Config, subscriptions: SubscriptionRepo
  */
 export function awsEventsHandler(base: FunctionBase): ApiHandler {
   const tables = eventsTables(base);
-  return createEventsHandler(
-    eventsDeps(base, tables, awsEventBusParts(base.config, tables.subscriptions)),
-    httpOptions(base),
-  );
+  return createEventsHandler(eventsDeps(base, tables, awsEventBusParts(base, tables.subscriptions)), httpOptions(base));
 }

@@ -1,10 +1,9 @@
 import { DynamoDbQuotaCounter } from '../../shared/adapters/dynamodb/quota-counter';
 import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-registry';
-import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
 import { quotaLimitsOf } from '../../shared/config';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
 import type { HealthCheckDeps } from '../../shared/use-cases/health-checks';
-import { eventBridgePublisher, type FunctionBase, outboundRulesOf, requireSetting } from '../wiring';
+import { eventBridgePublisher, type FunctionBase, outboundHttp, requireSetting } from '../wiring';
 import { createHealthCheckHandler } from './app';
 
 /** Largest health-endpoint answer read, bytes: a status page, not a payload. */
@@ -21,7 +20,7 @@ export function healthCheckDeps(base: FunctionBase, { events }: { events: EventP
     registry: new DynamoDbServiceRegistry(base.documentClient, meshTable),
     quotas: new DynamoDbQuotaCounter(base.documentClient, meshTable),
     limits: quotaLimitsOf(config),
-    http: new SafeHttpClient(outboundRulesOf(config), { maxResponseBytes: MAX_HEALTH_RESPONSE_BYTES }),
+    http: outboundHttp(base, { maxResponseBytes: MAX_HEALTH_RESPONSE_BYTES }),
     events,
     clock: base.clock,
     concurrency: 10,
@@ -35,5 +34,5 @@ export function healthCheckDeps(base: FunctionBase, { events }: { events: EventP
  * `awsFunctionBase('health-check')`; tests pass a base with their own environment and clock).
  */
 export function awsHealthCheckHandler(base: FunctionBase) {
-  return createHealthCheckHandler(healthCheckDeps(base, { events: eventBridgePublisher(base.config) }), base);
+  return createHealthCheckHandler(healthCheckDeps(base, { events: eventBridgePublisher(base) }), base);
 }

@@ -7,7 +7,6 @@ import { DynamoDbRoutingRuleRepository } from '../../shared/adapters/dynamodb/ro
 import { DynamoDbServiceClaims } from '../../shared/adapters/dynamodb/service-claims';
 import { DynamoDbServiceRegistry } from '../../shared/adapters/dynamodb/service-registry';
 import { DynamoDbUpstreamCredentials } from '../../shared/adapters/dynamodb/upstream-credentials';
-import { SafeHttpClient } from '../../shared/adapters/http/safe-http-client';
 import { SecretsManagerSecretStore } from '../../shared/adapters/secrets-manager/secrets-manager-secret-store';
 import { quotaLimitsOf } from '../../shared/config';
 import { type BreakerConfig, DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
@@ -19,7 +18,15 @@ import type { SecretStore } from '../../shared/ports/upstream-credentials';
 import { recordError } from '../../shared/use-cases/record-error';
 import { MeshRouter } from '../../shared/use-cases/route-call';
 import { UpstreamCredentialInjector } from '../../shared/use-cases/upstream-credentials';
-import { eventBridgePublisher, type FunctionBase, httpOptions, outboundRulesOf, requireSetting } from '../wiring';
+import {
+  eventBridgePublisher,
+  type FunctionBase,
+  httpOptions,
+  outboundHttp,
+  outboundRulesOf,
+  requireSetting,
+  traced,
+} from '../wiring';
 import { createMeshHandler, type MeshFunctionDeps } from './app';
 
 /** Largest upstream answer the router relays, bytes: Lambda's 6 MB response payload limit. */
@@ -76,7 +83,7 @@ export function meshDeps(
       registry,
       rules,
       breakers,
-      http: new SafeHttpClient(outboundRulesOf(config), { maxResponseBytes: MAX_RELAYED_RESPONSE_BYTES }),
+      http: outboundHttp(base, { maxResponseBytes: MAX_RELAYED_RESPONSE_BYTES }),
       policyCache,
       clock,
       cacheTtlMs: config.MESH_CACHE_TTL_MS,
@@ -109,8 +116,8 @@ export function meshDeps(
  * `awsFunctionBase('mesh')`; tests pass a base with their own environment and clock).
  */
 export function awsMeshHandler(base: FunctionBase): ApiHandler {
-  const secrets = new SecretsManagerSecretStore(new SecretsManagerClient({}), {
+  const secrets = new SecretsManagerSecretStore(traced(base, new SecretsManagerClient({})), {
     maxAgeSeconds: base.config.MESH_SECRET_MAX_AGE_SECONDS,
   });
-  return createMeshHandler(meshDeps(base, { events: eventBridgePublisher(base.config), secrets }), httpOptions(base));
+  return createMeshHandler(meshDeps(base, { events: eventBridgePublisher(base), secrets }), httpOptions(base));
 }

@@ -9,6 +9,11 @@ export type DocumentClientOptions = {
    * policies. @default the SDK's standard mode (3 attempts, exponential backoff with full jitter)
    */
   retryStrategy?: RetryStrategyV2;
+  /**
+   * Instruments the low-level client before the document client wraps it, e.g. Powertools'
+   * `tracer.captureAWSv3Client` (one X-Ray subsegment per DynamoDB call). @default none
+   */
+  instrument?: (client: DynamoDBClient) => DynamoDBClient;
 };
 
 /**
@@ -18,17 +23,18 @@ export type DocumentClientOptions = {
  * policies' `PolicyRetryStrategy`) — before the repository turns what is left into a 503.
  *
  * @param endpoint - optional endpoint override (dynalite, LocalStack); AWS_ENDPOINT_URL_DYNAMODB also works
- * @param options - optional retry strategy
+ * @param options - optional retry strategy and instrumentation
  * @example
  * const client = createDocumentClient(config.DYNAMODB_ENDPOINT, {
  *   retryStrategy: createPolicyRetryStrategy({ source: 'dynamodb:Contracts', policies: () => overrides }),
  * });
  */
 export function createDocumentClient(endpoint?: string, options: DocumentClientOptions = {}): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
+  const raw = new DynamoDBClient({
     ...(endpoint && { endpoint }),
     ...(options.retryStrategy && { retryStrategy: options.retryStrategy }),
   });
+  const client = options.instrument ? options.instrument(raw) : raw;
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
