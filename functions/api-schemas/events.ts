@@ -128,7 +128,7 @@ const DeadLetterSchema = z
     eventType: z.string(),
     event: z.record(z.string(), z.unknown()),
     attempts: z.number().int(),
-    reason: z.enum(['retries-exhausted', 'not-retryable', 'subscription-not-found']),
+    reason: z.enum(['retries-exhausted', 'not-retryable', 'subscription-not-found', 'secret-missing']),
     lastStatus: z.number().int().optional(),
     lastError: z.object({ code: z.string(), category: z.string(), message: z.string() }),
     createdAt: z.string(),

@@ -4,7 +4,7 @@ import type { ErrorCategory } from '../domain/resilience/integration-error';
 import type { Page } from './contract-repository';
 
 /** Why a delivery was given up. */
-export type DeadLetterReason = 'retries-exhausted' | 'not-retryable' | 'subscription-not-found';
+export type DeadLetterReason = 'retries-exhausted' | 'not-retryable' | 'subscription-not-found' | 'secret-missing';
 
 /** A delivery that will not be retried any more, kept until redriven or deleted. */
 export type DeadLetter = {

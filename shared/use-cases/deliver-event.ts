@@ -90,6 +90,16 @@ export async function deliverEvent(
   }
 
   const secrets = await unsealSigningSecrets(deps, subscription, input.message.tenant);
+  if (secrets.length === 0) {
+    // Nothing is sent unsigned. A subscription stored before secrets were sealed (its plain
+    // `target.secret` is never read back) signs again once its secret is rotated; the dead letter
+    // keeps the event for a redrive then.
+    const error = new IntegrationError(
+      `The subscription ${subscription.id} has no sealed signing secret: rotate it (POST /v1/subscriptions/${subscription.id}/rotate-secret), then redrive its dead letters`,
+      { code: 'WEBHOOK_SECRET_MISSING', category: 'permanent', source, timestamp: nowMs(deps.clock) },
+    );
+    return deadLetter(deps, input, event, 'secret-missing', error);
+  }
   const posted = await post(deps, subscription, secrets, event, source);
   if (!posted.error) return { outcome: 'delivered', status: posted.status };
   return afterFailure(deps, input, event, subscription, posted.error);

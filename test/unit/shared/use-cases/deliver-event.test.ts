@@ -423,6 +423,26 @@ describe('deliverEvent', () => {
       });
     });
 
+    it('sends nothing unsigned: a subscription without a sealed secret (stored before sealing) dead-letters, naming the rotation', async () => {
+      // Prepare
+      const legacy = subscription({
+        target: { type: 'webhook', url: 'https://hooks.example.com/orders', secrets: [] },
+      });
+      const { deps, deadLetters, http } = fakes({ subscriptions: [legacy] });
+
+      // Act
+      const outcome = await deliver(deps);
+
+      // Assess
+      expect(outcome).toMatchObject({ outcome: 'dead-lettered', reason: 'secret-missing' });
+      expect(http.requests).toEqual([]);
+      expect(deadLetters[0]).toMatchObject({
+        reason: 'secret-missing',
+        lastError: { code: 'WEBHOOK_SECRET_MISSING', category: 'permanent' },
+      });
+      expect(deadLetters[0]?.lastError.message).toContain('/v1/subscriptions/orders-sub/rotate-secret');
+    });
+
     it("never delivers to another tenant's subscription of the same id: the delivery is the message tenant's dead letter", async () => {
       // Prepare: only acme has orders-sub
       const { deps, deadLetters, http } = fakes();
