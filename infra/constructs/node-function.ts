@@ -146,7 +146,7 @@ export class NodeFunction extends Construct {
       {
         id: 'AwsSolutions-L1',
         reason:
-          'nodejs22.x is pinned on purpose: the code is tested on Node 20/22 only (ARCHITECTURE.md), and a runtime upgrade is a deliberate, tested change rather than whatever the CDK release calls latest.',
+          'nodejs22.x is pinned on purpose: the code targets the Node 22 runtime and its tests run on Node 20 (ARCHITECTURE.md), so a runtime upgrade is a deliberate, tested change rather than whatever the CDK release calls latest.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',

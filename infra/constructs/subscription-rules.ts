@@ -112,7 +112,7 @@ export function bindSubscriptionRules(fn: LambdaFunction, binding: SubscriptionR
   acknowledgeWildcardResource(
     fn.role ?? fn,
     ruleArns,
-    `Subscription rules are created at run time, one per subscription, named <prefix><subscription id>: the rule actions are granted on rule/<this bus>/${binding.rulePrefix}* — this bus's subscription rules only, not its other rules or other buses' — because the names are not known at deployment.`,
+    `Subscription rules are created at run time, one per subscription, named <prefix><subscription id>-<hash of tenant and id>: the rule actions are granted on rule/<this bus>/${binding.rulePrefix}* — this bus's subscription rules only, not its other rules or other buses' — because the names are not known at deployment.`,
   );
   return grant;
 }
