@@ -157,10 +157,10 @@ export const routes = [
     method: 'GET',
     path: '/v1/contracts/{name}/versions',
     function: 'contracts',
-    summary: 'Every version of a contract, highest precedence first',
+    summary: 'The versions of a contract, highest semver precedence first (paginated with limit and cursor)',
     tags: ['contracts'],
     scopes: ['contracts:read'],
-    request: { params: NameParams },
+    request: { params: NameParams, query: ListQuery },
     responses: { 200: { description: 'Versions', schema: VersionListResponse }, 404: problem('Not found') },
   },
   {
