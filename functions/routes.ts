@@ -224,9 +224,10 @@ export const routes = [
     path: '/v1/error-policies',
     function: 'errors',
     summary:
-      'Every effective error policy: the built-in ones (transient, permanent, system, default) and stored code policies',
+      'The effective error policies: the built-in ones (transient, permanent, system, default), then stored code policies in key order (paginated with limit and cursor)',
     tags: ['errors'],
     scopes: ['errors:read'],
+    request: { query: ListQuery },
     responses: { 200: { description: 'The policies', schema: ErrorPolicyListResponse } },
   },
   {
