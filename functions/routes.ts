@@ -157,10 +157,10 @@ export const routes = [
     method: 'GET',
     path: '/v1/contracts/{name}/versions',
     function: 'contracts',
-    summary: 'Every version of a contract, highest precedence first',
+    summary: 'The versions of a contract, highest semver precedence first (paginated with limit and cursor)',
     tags: ['contracts'],
     scopes: ['contracts:read'],
-    request: { params: NameParams },
+    request: { params: NameParams, query: ListQuery },
     responses: { 200: { description: 'Versions', schema: VersionListResponse }, 404: problem('Not found') },
   },
   {
@@ -224,9 +224,10 @@ export const routes = [
     path: '/v1/error-policies',
     function: 'errors',
     summary:
-      'Every effective error policy: the built-in ones (transient, permanent, system, default) and stored code policies',
+      'The effective error policies: the built-in ones (transient, permanent, system, default), then stored code policies in key order (paginated with limit and cursor)',
     tags: ['errors'],
     scopes: ['errors:read'],
+    request: { query: ListQuery },
     responses: { 200: { description: 'The policies', schema: ErrorPolicyListResponse } },
   },
   {

@@ -96,6 +96,7 @@ export const VersionListResponse = z.object({
       owner: OwnerSchema,
     }),
   ),
+  nextCursor: z.string().optional(),
 });
 
 const method = z

@@ -27,7 +27,10 @@ export const ErrorPolicyResponse = z
   })
   .meta({ id: 'ErrorPolicyView' });
 
-export const ErrorPolicyListResponse = z.object({ items: z.array(ErrorPolicyResponse) });
+export const ErrorPolicyListResponse = z.object({
+  items: z.array(ErrorPolicyResponse),
+  nextCursor: z.string().optional(),
+});
 
 export const ReportErrorBody = ErrorReportSchema;
 

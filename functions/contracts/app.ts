@@ -35,21 +35,23 @@ export const contractOperations: OperationsOf<'contracts', ContractRegistryDeps>
       includePrerelease: query.prerelease ?? false,
     }),
   }),
-  listContractVersions: async ({ params, caller }, deps) => ({
-    status: 200,
-    body: {
-      name: params.name,
-      items: (await listContractVersions(deps, { ...params, tenant: caller.tenant })).map(
-        ({ version, deprecated, createdAt, contentHash, owner }) => ({
+  listContractVersions: async ({ params, query, caller }, deps) => {
+    const page = await listContractVersions(deps, { ...params, ...query, tenant: caller.tenant });
+    return {
+      status: 200,
+      body: {
+        name: params.name,
+        items: page.items.map(({ version, deprecated, createdAt, contentHash, owner }) => ({
           version,
           deprecated,
           createdAt,
           contentHash,
           owner,
-        }),
-      ),
-    },
-  }),
+        })),
+        ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }),
+      },
+    };
+  },
   getContractVersion: async ({ params, caller }, deps) => ({
     status: 200,
     body: await resolveContract(deps, { ...params, tenant: caller.tenant }),

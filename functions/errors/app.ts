@@ -24,7 +24,7 @@ export type ErrorsDeps = ErrorPolicyDeps & RecordErrorDeps;
  * tenant's.
  */
 export const errorOperations: OperationsOf<'errors', ErrorsDeps> = {
-  listErrorPolicies: async (_request, deps) => ({ status: 200, body: { items: await listErrorPolicies(deps) } }),
+  listErrorPolicies: async ({ query }, deps) => ({ status: 200, body: await listErrorPolicies(deps, query) }),
   getErrorPolicy: async ({ params }, deps) => withEtag(200, await getErrorPolicy(deps, params.key)),
   putErrorPolicy: async ({ params, body, headers, caller }, deps) => {
     const { outcome, view } = await putErrorPolicy(deps, {

@@ -41,3 +41,23 @@ export interface ErrorPolicyRepository {
   /** Removes a policy (the tombstone keeps who deleted it); false when there was none (and the condition allowed that). */
   delete(key: string, write: PolicyWrite, expected?: ExpectedRevision): Promise<boolean>;
 }
+
+/**
+ * One page of stored policies: at most `limit` of them, in key order.
+ * `more` is true exactly when further policies follow the last one.
+ */
+export type StoredPolicyPage = { items: StoredErrorPolicy[]; more: boolean };
+
+/**
+ * Pages of the stored policies in key order, for the API's listing (the use case makes the cursor).
+ *
+ * Implementations throw `MalformedInputError` (pointer `/query/cursor`) when storage refuses
+ * `after` as a key and `DependencyUnavailableError` when storage throttles or is unreachable.
+ */
+export interface ErrorPolicyPages {
+  /**
+   * At most `limit` stored policies (0 only asks whether any follow) whose keys sort after `after`
+   * (from the first when absent), skipping the keys in `except`.
+   */
+  listPage(page: { limit: number; after?: string; except?: readonly string[] }): Promise<StoredPolicyPage>;
+}

@@ -1,6 +1,7 @@
 import type { Owner } from '../domain/auth/owner';
 import { issueProblems, NotFoundError, ValidationError } from '../domain/errors';
 import type { ExpectedRevision } from '../domain/expected-revision';
+import { decodeCursor, encodeCursor, invalidCursorError } from '../domain/page-cursor';
 import { ERROR_CATEGORIES } from '../domain/resilience/integration-error';
 import {
   BUILT_IN_POLICIES,
@@ -8,14 +9,20 @@ import {
   type ErrorPolicy,
   ErrorPolicySchema,
   isBuiltInPolicyKey,
+  PolicyKeySchema,
 } from '../domain/resilience/policy';
 import type { WriteOutcome } from '../domain/write-outcome';
 import type { Clock } from '../ports/clock';
-import type { ErrorPolicyRepository } from '../ports/error-policy-repository';
+import type { Page } from '../ports/contract-repository';
+import type { ErrorPolicyPages, ErrorPolicyRepository } from '../ports/error-policy-repository';
 import type { ErrorPolicyCache } from './error-policy-cache';
 
 /** What the error-policy operations need. */
-export type ErrorPolicyDeps = { policyStore: ErrorPolicyRepository; policyCache: ErrorPolicyCache; clock: Clock };
+export type ErrorPolicyDeps = {
+  policyStore: ErrorPolicyRepository & ErrorPolicyPages;
+  policyCache: ErrorPolicyCache;
+  clock: Clock;
+};
 
 /**
  * A policy as the API shows it: the effective policy under a key and where it comes from. Policies
@@ -33,23 +40,54 @@ export type ErrorPolicyView = {
   updatedBy?: Owner;
 };
 
+/** What the cursor of the policy listing holds: the listing's name and the last key answered. */
+const POLICY_CURSOR_KEYS = ['listing', 'after'] as const;
+const POLICY_LISTING = { listing: 'error-policies' } as const;
+
 /**
- * Every effective policy: the four built-in keys (`transient`, `permanent`, `system`, `default`),
- * each replaced by its stored override when there is one, then every stored code policy by key.
+ * One page of the effective policies: first the four built-in keys (`transient`, `permanent`,
+ * `system`, `default`), each replaced by its stored override when there is one, then the stored
+ * code policies in key order, read a DynamoDB page at a time. The cursor names the last key
+ * answered (a built-in key, or a code key), so pages follow on whatever was written meanwhile.
  *
+ * @param page.limit - page size, 1–100
+ * @param page.cursor - the `nextCursor` of the previous page of this listing
+ * @returns the page; `nextCursor` only when more policies follow
+ * @throws {MalformedInputError} (pointer `/query/cursor`) for a cursor not issued by this listing
  * @throws {DependencyUnavailableError} when storage is unavailable
+ * @example await listErrorPolicies(deps, { limit: 3 }) // transient, permanent, system + nextCursor
  */
-export async function listErrorPolicies(deps: ErrorPolicyDeps): Promise<ErrorPolicyView[]> {
-  const stored = new Map((await deps.policyStore.list()).map((s) => [s.key, s]));
-  const builtIn: ErrorPolicyView[] = BUILT_IN_POLICY_KEYS.map((key) => {
-    const custom = stored.get(key);
-    return custom ? { ...custom, origin: 'custom' } : { key, policy: BUILT_IN_POLICIES[key], origin: 'built-in' };
-  });
-  const codes = [...stored.values()]
-    .filter((s) => !isBuiltInPolicyKey(s.key))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map((s): ErrorPolicyView => ({ ...s, origin: 'custom' }));
-  return [...builtIn, ...codes];
+export async function listErrorPolicies(
+  deps: ErrorPolicyDeps,
+  page: { limit: number; cursor?: string },
+): Promise<Page<ErrorPolicyView>> {
+  const after = decodeCursor(page.cursor, POLICY_CURSOR_KEYS, POLICY_LISTING)?.after;
+  // Only a key a policy can have: a forged one never reaches the store as a key it would refuse.
+  if (after !== undefined && !PolicyKeySchema.safeParse(after).success) throw invalidCursorError();
+  // After a built-in key, the next built-in; after a code key, past every built-in.
+  const builtInStart =
+    after === undefined
+      ? 0
+      : isBuiltInPolicyKey(after)
+        ? BUILT_IN_POLICY_KEYS.indexOf(after) + 1
+        : BUILT_IN_POLICY_KEYS.length;
+  const builtInKeys = BUILT_IN_POLICY_KEYS.slice(builtInStart, builtInStart + page.limit);
+  const builtInsLeft = builtInStart + builtInKeys.length < BUILT_IN_POLICY_KEYS.length;
+  const [builtIns, codes] = await Promise.all([
+    Promise.all(builtInKeys.map((key) => getErrorPolicy(deps, key))),
+    // While built-ins are left the page is full of them; otherwise the store fills the rest (a
+    // limit of 0 only asks whether code policies follow the last built-in).
+    builtInsLeft
+      ? { items: [], more: true }
+      : deps.policyStore.listPage({
+          limit: page.limit - builtInKeys.length,
+          ...(after !== undefined && !isBuiltInPolicyKey(after) && { after }),
+          except: BUILT_IN_POLICY_KEYS,
+        }),
+  ]);
+  const items = [...builtIns, ...codes.items.map((s): ErrorPolicyView => ({ ...s, origin: 'custom' }))];
+  const last = items.at(-1);
+  return { items, ...(codes.more && last && { nextCursor: encodeCursor({ ...POLICY_LISTING, after: last.key }) }) };
 }
 
 /**

@@ -202,6 +202,19 @@ describe('local runner: contract registry over HTTP', () => {
       expect((await call('GET', '/v1/contracts/versions-demo/versions/1.10.0')).body.deprecated).toBe(true);
       const versions = await call('GET', '/v1/contracts/versions-demo/versions');
       expect(versions.body.items.map((v: { version: string }) => v.version)).toEqual(['2.0.0-rc.1', '1.10.0', '1.9.0']);
+      expect(versions.body).not.toHaveProperty('nextCursor');
+    });
+
+    it('lists the versions a page at a time, highest precedence first, with cursors bound to the name', async () => {
+      const first = await call('GET', '/v1/contracts/versions-demo/versions?limit=2');
+      const second = await call('GET', `/v1/contracts/versions-demo/versions?limit=2&cursor=${first.body.nextCursor}`);
+      const elsewhere = await call('GET', `/v1/contracts/race-many/versions?cursor=${first.body.nextCursor}`);
+      expect(
+        [first.body.items, second.body.items].map((items) => items.map((v: { version: string }) => v.version)),
+      ).toEqual([['2.0.0-rc.1', '1.10.0'], ['1.9.0']]);
+      expect(second.body).not.toHaveProperty('nextCursor');
+      expect(elsewhere.status).toBe(400);
+      expect(elsewhere.body.errors[0].pointer).toBe('/query/cursor');
     });
 
     it('refuses a breaking version with 409 and each reason, and reports without storing on dryRun', async () => {

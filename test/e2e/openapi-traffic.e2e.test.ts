@@ -106,11 +106,14 @@ describe('the served OpenAPI document', () => {
       call('POST', '/v1/contracts', { body: '<x/>', headers: { 'content-type': 'application/xml' } }),
     );
     await call('GET', '/v1/contracts/petstore/versions');
+    await call('GET', '/v1/contracts/petstore/versions?limit=1&cursor=bm90LWEtY3Vyc29y'); // 400
     await call('GET', '/v1/contracts/petstore/versions/1.0.0');
     await call('GET', '/v1/contracts/petstore/versions/9.9.9'); // 404
     await json('POST', '/v1/contracts?name=openapi-self', document);
     await call('DELETE', '/v1/contracts/openapi-self/versions/1.0.0');
     await call('GET', '/v1/error-policies');
+    const firstPolicies = JSON.parse((await call('GET', '/v1/error-policies?limit=2')).text) as { nextCursor: string };
+    await call('GET', `/v1/error-policies?limit=100&cursor=${firstPolicies.nextCursor}`);
     await call('GET', '/v1/error-policies/HTTP_503');
     await call('GET', '/v1/error-policies/transient');
     const policy = {

@@ -1,8 +1,8 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../domain/audit/audit-record';
+import { decodeCursor, invalidCursorError } from '../../domain/page-cursor';
 import type { AuditLog, AuditQuery, AuditTrail } from '../../ports/audit-trail';
 import type { Page } from '../../ports/contract-repository';
-import { decodeCursor, invalidCursorError } from './cursor';
 import { inTable } from './errors';
 import { queryPage } from './partition';
 import { tenantSegment } from './tenant-key';

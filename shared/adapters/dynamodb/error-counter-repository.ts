@@ -1,9 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, invalidCursorError } from '../../domain/page-cursor';
 import type { ErrorCategory } from '../../domain/resilience/integration-error';
 import type { AlertWindow } from '../../domain/resilience/policy';
 import type { Page } from '../../ports/contract-repository';
 import type { AlertMark, CounterKey, ErrorCount, ErrorCounterRepository } from '../../ports/error-counter';
-import { decodeCursor, invalidCursorError } from './cursor';
 import { inTable } from './errors';
 import { queryPage } from './partition';
 import { tenantSegment } from './tenant-key';

@@ -1,9 +1,15 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Owner } from '../../domain/auth/owner';
 import { RevisionMismatchError } from '../../domain/errors';
 import { describeMismatch, type ExpectedRevision, UNCONDITIONAL } from '../../domain/expected-revision';
 import type { ErrorPolicy } from '../../domain/resilience/policy';
-import type { ErrorPolicyRepository, PolicyWrite, StoredErrorPolicy } from '../../ports/error-policy-repository';
+import type {
+  ErrorPolicyPages,
+  ErrorPolicyRepository,
+  PolicyWrite,
+  StoredErrorPolicy,
+  StoredPolicyPage,
+} from '../../ports/error-policy-repository';
 import { inTable } from './errors';
 import { queryPartition, revisionGuard } from './partition';
 
@@ -23,7 +29,7 @@ type PolicyItem = {
 
 /**
  * ErrorPolicyRepository on the errors table (see `errorsTable`): every policy is one item under
- * `pk = POLICY, sk = <key>`, so listing is one strongly consistent Query. Every write is one
+ * `pk = POLICY, sk = <key>`, so listing is one strongly consistent Query (a page: one or a few). Every write is one
  * UpdateItem that adds 1 to the item's `revision` (atomically numbered, so racing writers each get
  * their own revision) under the caller's condition, and records its writer in `updatedBy`. A delete
  * leaves a tombstone, so a re-created policy continues the numbering and an ETag from before the
@@ -31,7 +37,7 @@ type PolicyItem = {
  *
  * @example new DynamoDbErrorPolicyRepository(documentClient, 'aif-errors')
  */
-export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository {
+export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository, ErrorPolicyPages {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -40,6 +46,54 @@ export class DynamoDbErrorPolicyRepository implements ErrorPolicyRepository {
   async list(): Promise<StoredErrorPolicy[]> {
     const items = (await queryPartition(this.client, this.tableName, POLICY_PARTITION)) as PolicyItem[];
     return items.filter((item) => !item.deleted).map(toStored);
+  }
+
+  /**
+   * One page of the stored policies in key order: Queries of the partition with `sk > after`, `Limit`
+   * and a filter dropping tombstones, continued from their LastEvaluatedKey until the page is full.
+   * Each Query evaluates at most the one item beyond the page that tells whether more follow, so
+   * the last page never promises a next one. `except` is dropped here, not in the filter: a Query's
+   * FilterExpression may not name the sort key.
+   *
+   * @throws {MalformedInputError} when DynamoDB refuses `after` (a forged key longer than a key may be)
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example await repository.listPage({ limit: 25, after: 'HTTP_429', except: BUILT_IN_POLICY_KEYS });
+   */
+  async listPage(page: { limit: number; after?: string; except?: readonly string[] }): Promise<StoredPolicyPage> {
+    const except = new Set(page.except);
+    const kept: PolicyItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    await inTable(
+      this.tableName,
+      async () => {
+        do {
+          const out = await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              KeyConditionExpression: page.after === undefined ? '#pk = :pk' : '#pk = :pk AND #sk > :after',
+              FilterExpression: 'attribute_not_exists(#deleted)',
+              ExpressionAttributeNames: {
+                '#pk': 'pk',
+                '#deleted': 'deleted',
+                ...(page.after !== undefined && { '#sk': 'sk' }),
+              },
+              ExpressionAttributeValues: {
+                ':pk': POLICY_PARTITION,
+                ...(page.after !== undefined && { ':after': page.after }),
+              },
+              ConsistentRead: true,
+              Limit: page.limit + 1 - kept.length,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          kept.push(...((out.Items ?? []) as PolicyItem[]).filter((item) => !except.has(item.sk)));
+          startKey = out.LastEvaluatedKey;
+        } while (startKey !== undefined && kept.length <= page.limit);
+      },
+      undefined,
+      { cursorSent: page.after !== undefined },
+    );
+    return { items: kept.slice(0, page.limit).map(toStored), more: kept.length > page.limit };
   }
 
   /** Reads one (absent) item: proves the table is reachable. */

@@ -4,9 +4,9 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } 
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { InputTooLargeError } from '../../domain/errors';
 import type { IntegrationEvent } from '../../domain/events/integration-event';
+import { decodeCursor } from '../../domain/page-cursor';
 import type { Page } from '../../ports/contract-repository';
 import type { ClaimResult, EventLog, EventRecord } from '../../ports/event-log';
-import { decodeCursor } from './cursor';
 import { inTable } from './errors';
 import { queryPage } from './partition';
 import { tenantSegment } from './tenant-key';

@@ -5,8 +5,8 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ExpectedRevision } from '../../domain/expected-revision';
+import { decodeCursor, encodeCursor } from '../../domain/page-cursor';
 import type { Page, PageRequest } from '../../ports/contract-repository';
-import { decodeCursor, encodeCursor } from './cursor';
 import { inTable } from './errors';
 
 /**

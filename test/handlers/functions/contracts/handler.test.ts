@@ -236,6 +236,125 @@ describe('contracts handler', () => {
     });
   });
 
+  describe('GET /v1/contracts/{name}/versions', () => {
+    const versionsOf = (name: string, query?: Record<string, string>) =>
+      handler(
+        apiEvent({
+          method: 'GET',
+          path: `/v1/contracts/${name}/versions`,
+          resource: '/v1/contracts/{name}/versions',
+          pathParameters: { name },
+          ...(query && { query }),
+        }),
+        lambdaContext,
+      );
+    const headers = (versions: string[]) =>
+      versions.map((version) => ({
+        name: 'agents',
+        version,
+        deprecated: false,
+        createdAt: '2026-11-30T00:00:00.000Z',
+        contentHash: `sha256-${version}`,
+        owner: { tenant: 'default', principal: 'anonymous' },
+      }));
+    const versionsIn = (result: { body: string }) =>
+      (JSON.parse(result.body).items as Array<{ version: string }>).map((i) => i.version);
+    const forged = (content: Record<string, string>) => Buffer.from(JSON.stringify(content)).toString('base64url');
+
+    it('pages the versions highest precedence first and follows the cursor to the last page', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: headers(['1.9.0', '2.0.0', '1.10.0', '2.0.0-beta.1', '1.2.0']) });
+
+      // Act
+      const first = await versionsOf('agents', { limit: '2' });
+      const second = await versionsOf('agents', { limit: '2', cursor: JSON.parse(first.body).nextCursor });
+      const last = await versionsOf('agents', { limit: '2', cursor: JSON.parse(second.body).nextCursor });
+
+      // Assess
+      expect(first.statusCode).toBe(200);
+      expect(JSON.parse(first.body)).toMatchObject({ name: 'agents', nextCursor: expect.any(String) });
+      expect(JSON.parse(first.body).items[0]).toEqual({
+        version: '2.0.0',
+        deprecated: false,
+        createdAt: '2026-11-30T00:00:00.000Z',
+        contentHash: 'sha256-2.0.0',
+        owner: { tenant: 'default', principal: 'anonymous' },
+      });
+      expect([versionsIn(first), versionsIn(second), versionsIn(last)]).toEqual([
+        ['2.0.0', '2.0.0-beta.1'],
+        ['1.10.0', '1.9.0'],
+        ['1.2.0'],
+      ]);
+      expect(JSON.parse(last.body)).not.toHaveProperty('nextCursor');
+    });
+
+    it('answers 25 versions by default, and no nextCursor when the page ends with the last version', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: headers(Array.from({ length: 30 }, (_, i) => `1.${i}.0`)) });
+
+      // Act
+      const first = await versionsOf('agents');
+      const rest = await versionsOf('agents', { limit: '5', cursor: JSON.parse(first.body).nextCursor });
+
+      // Assess
+      expect(versionsIn(first)).toHaveLength(25);
+      expect(versionsIn(first)[0]).toBe('1.29.0');
+      expect(versionsIn(rest)).toEqual(['1.4.0', '1.3.0', '1.2.0', '1.1.0', '1.0.0']);
+      expect(JSON.parse(rest.body)).not.toHaveProperty('nextCursor');
+    });
+
+    it('continues below the last version answered when a higher one was registered between pages', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: headers(['1.0.0', '1.1.0', '1.2.0']) });
+      const first = await versionsOf('agents', { limit: '2' });
+      ddb.on(QueryCommand).resolves({ Items: headers(['1.0.0', '1.1.0', '1.2.0', '3.0.0']) });
+
+      // Act
+      const second = await versionsOf('agents', { limit: '2', cursor: JSON.parse(first.body).nextCursor });
+
+      // Assess
+      expect(versionsIn(first)).toEqual(['1.2.0', '1.1.0']);
+      expect(versionsIn(second)).toEqual(['1.0.0']);
+      expect(JSON.parse(second.body)).not.toHaveProperty('nextCursor');
+    });
+
+    it('rejects a cursor issued for another name, another tenant or forged with 400 naming /query/cursor', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: headers(['1.0.0', '1.1.0', '1.2.0']) });
+      const ofOtherName = JSON.parse((await versionsOf('billing', { limit: '1' })).body).nextCursor;
+      ddb.resetHistory();
+      const cursors = [
+        ofOtherName,
+        forged({ listing: 'contract-versions', tenant: 'other', name: 'agents', after: '1.2.0' }),
+        forged({ listing: 'contract-versions', tenant: 'default', name: 'agents', after: 'latest' }),
+        forged({ pk: 'CONTRACT#default#agents', sk: 'VERSION#1.2.0' }),
+        'not-a-cursor',
+      ];
+
+      // Act
+      const results = await Promise.all(cursors.map((cursor) => versionsOf('agents', { cursor })));
+
+      // Assess
+      for (const result of results) {
+        expect(result.statusCode).toBe(400);
+        expect(problemOf(result).errors.map((e: { pointer: string }) => e.pointer)).toEqual(['/query/cursor']);
+      }
+      expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+    });
+
+    it('rejects a limit of 0, 101 or a non-number with 400 naming /query/limit', async () => {
+      // Act
+      const results = await Promise.all(['0', '101', 'ten'].map((limit) => versionsOf('agents', { limit })));
+
+      // Assess
+      for (const result of results) {
+        expect(result.statusCode).toBe(400);
+        expect(problemOf(result).errors[0].pointer).toBe('/query/limit');
+      }
+      expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+    });
+  });
+
   describe('unexpected failures', () => {
     it('answers a generic 500 carrying the request id and no internals', async () => {
       ddb.on(QueryCommand).rejects(new TypeError('secret internal detail'));

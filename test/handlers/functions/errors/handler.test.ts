@@ -33,39 +33,138 @@ describe('errors handler', () => {
   });
 
   describe('GET /v1/error-policies', () => {
+    type Item = { pk: string; sk: string; policy?: unknown; revision: number; updatedAt: string; deleted?: boolean };
+    const stored = (sk: string, more: Partial<Item> = {}): Item => ({
+      pk: 'POLICY',
+      sk,
+      policy,
+      revision: 1,
+      updatedAt: 't',
+      ...more,
+    });
+    /** The POLICY partition as the errors table answers Get and Query (sk order, Limit, sk > :after, tombstones filtered). */
+    const policyPartition = (items: Item[]) => {
+      const sorted = [...items].sort((a, b) => (a.sk < b.sk ? -1 : 1));
+      ddb.on(GetCommand).callsFake(({ Key }) => ({ Item: sorted.find((i) => i.sk === Key.sk) }));
+      ddb.on(QueryCommand).callsFake((input) => {
+        const after = input.ExclusiveStartKey?.sk ?? input.ExpressionAttributeValues[':after'] ?? '';
+        const evaluated = sorted.filter((i) => i.sk > after).slice(0, input.Limit);
+        const full = evaluated.length === input.Limit;
+        return {
+          Items: evaluated.filter((i) => !i.deleted),
+          ...(full && { LastEvaluatedKey: { pk: 'POLICY', sk: evaluated.at(-1)?.sk } }),
+        };
+      });
+    };
+    const listPolicies = (query?: Record<string, string>) =>
+      call({ method: 'GET', path: '/v1/error-policies', ...(query && { query }) });
+    const keysOf = (result: { body: string }) =>
+      (json(result).items as Array<{ key: string; origin: string }>).map((i) => `${i.key}:${i.origin}`);
+
     it('lists the built-in policies, stored overrides in their place, then stored code policies', async () => {
       // Prepare
-      ddb.on(QueryCommand).resolves({
-        Items: [
-          {
-            pk: 'POLICY',
-            sk: 'system',
-            policy: { ...BUILT_IN_POLICIES.system, alertThreshold: 7 },
-            revision: 2,
-            updatedAt: 't',
-          },
-          { pk: 'POLICY', sk: 'HTTP_429', policy, revision: 1, updatedAt: 't' },
-        ],
-      });
+      policyPartition([
+        stored('system', { policy: { ...BUILT_IN_POLICIES.system, alertThreshold: 7 }, revision: 2 }),
+        stored('HTTP_429'),
+        stored('HTTP_500', { deleted: true }),
+      ]);
 
       // Act
-      const result = await call({ method: 'GET', path: '/v1/error-policies' });
+      const result = await listPolicies();
 
       // Assess
       expect(result.statusCode).toBe(200);
-      const { items } = json(result);
-      expect(items.map((i: { key: string; origin: string }) => `${i.key}:${i.origin}`)).toEqual([
+      expect(keysOf(result)).toEqual([
         'transient:built-in',
         'permanent:built-in',
         'system:custom',
         'default:built-in',
         'HTTP_429:custom',
       ]);
-      expect(items[2].policy.alertThreshold).toBe(7);
+      expect(json(result).items[2].policy.alertThreshold).toBe(7);
+      expect(json(result)).not.toHaveProperty('nextCursor');
       expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
         TableName: 'errors-test',
         ConsistentRead: true,
+        Limit: 22,
+        FilterExpression: 'attribute_not_exists(#deleted)',
       });
+    });
+
+    it('pages built-ins first, then code policies in key order, following the cursor to a last page without one', async () => {
+      // Prepare
+      policyPartition(['HTTP_400', 'HTTP_429', 'HTTP_503', 'TIMEOUT', 'default'].map((key) => stored(key)));
+
+      // Act
+      const pages = [await listPolicies({ limit: '3' })];
+      for (let next = json(pages[0] as { body: string }).nextCursor; next; ) {
+        const page = await listPolicies({ limit: '3', cursor: next });
+        pages.push(page);
+        next = json(page).nextCursor;
+      }
+
+      // Assess
+      expect(pages.map((p) => p.statusCode)).toEqual([200, 200, 200]);
+      expect(pages.map(keysOf)).toEqual([
+        ['transient:built-in', 'permanent:built-in', 'system:built-in'],
+        ['default:custom', 'HTTP_400:custom', 'HTTP_429:custom'],
+        ['HTTP_503:custom', 'TIMEOUT:custom'],
+      ]);
+      expect(json(pages[2] as { body: string })).not.toHaveProperty('nextCursor');
+      // The first page is all built-ins: no Query; then one Query each, for what the page lacks and
+      // the one item beyond it that tells whether more follow
+      expect(ddb.commandCalls(QueryCommand).map((c) => c.args[0].input.Limit)).toEqual([3, 4]);
+    });
+
+    it('answers 25 policies by default and a cursor to the rest', async () => {
+      // Prepare
+      const codes = Array.from({ length: 30 }, (_, i) => `CODE_${String(i).padStart(2, '0')}`);
+      policyPartition(codes.map((key) => stored(key)));
+
+      // Act
+      const first = await listPolicies();
+      const rest = await listPolicies({ cursor: json(first).nextCursor, limit: '100' });
+
+      // Assess
+      expect(keysOf(first)).toHaveLength(25);
+      expect(keysOf(first).at(-1)).toBe('CODE_20:custom');
+      expect(keysOf(rest)).toEqual(codes.slice(21).map((key) => `${key}:custom`));
+      expect(json(rest)).not.toHaveProperty('nextCursor');
+    });
+
+    it('rejects a cursor of another listing, forged, or naming no policy key with 400 naming /query/cursor', async () => {
+      // Prepare
+      policyPartition([stored('HTTP_429')]);
+      const forged = (content: Record<string, string>) => Buffer.from(JSON.stringify(content)).toString('base64url');
+      const cursors = [
+        forged({ listing: 'contract-versions', tenant: 'default', name: 'agents', after: '1.0.0' }),
+        forged({ listing: 'error-policies', after: 'K'.repeat(2000) }),
+        forged({ listing: 'error-policies', after: 'HTTP_429', extra: 'x' }),
+        forged({ pk: 'POLICY', sk: 'HTTP_429' }),
+        'not-a-cursor',
+      ];
+
+      // Act
+      const results = await Promise.all(cursors.map((cursor) => listPolicies({ cursor })));
+
+      // Assess
+      for (const result of results) {
+        expect(result.statusCode).toBe(400);
+        expect(json(result).errors.map((e: { pointer: string }) => e.pointer)).toEqual(['/query/cursor']);
+      }
+      expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+    });
+
+    it('rejects a limit of 0, 101 or a non-number with 400 naming /query/limit', async () => {
+      // Act
+      const results = await Promise.all(['0', '101', '-1'].map((limit) => listPolicies({ limit })));
+
+      // Assess
+      for (const result of results) {
+        expect(result.statusCode).toBe(400);
+        expect(json(result).errors[0].pointer).toBe('/query/limit');
+      }
+      expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
     });
   });
 

@@ -110,6 +110,34 @@ describe('buildOpenApiDocument', () => {
       }
     });
 
+    it('pages every listing whose answer holds items: limit and cursor in, nextCursor out', () => {
+      // Prepare
+      const listings = ['listContracts', 'listContractVersions', 'listErrorPolicies', 'listSubscriptions'];
+
+      // Act
+      const documented = listings.map((id) => {
+        const answer = operation(id).responses['200']?.content?.['application/json'] as {
+          schema: { properties: Record<string, unknown>; required?: string[] };
+        };
+        return {
+          id,
+          query: (operation(id).parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+          nextCursor: answer.schema.properties.nextCursor,
+          nextCursorRequired: answer.schema.required?.includes('nextCursor') ?? false,
+        };
+      });
+
+      // Assess
+      for (const listing of documented) {
+        expect(listing).toEqual({
+          id: listing.id,
+          query: ['limit', 'cursor'],
+          nextCursor: { type: 'string' },
+          nextCursorRequired: false,
+        });
+      }
+    });
+
     it('marks the mesh route greedy: proxy is the rest of the path', () => {
       const proxy = operation('routeCallGet').parameters?.find((p) => p.name === 'proxy');
       expect(proxy).toMatchObject({ in: 'path', required: true, 'x-greedy': true });

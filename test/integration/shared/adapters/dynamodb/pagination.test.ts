@@ -1,7 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbBreakerStore } from '../../../../../shared/adapters/dynamodb/breaker-store';
-import { encodeCursor } from '../../../../../shared/adapters/dynamodb/cursor';
 import { DynamoDbRoutingRuleRepository } from '../../../../../shared/adapters/dynamodb/routing-rule-repository';
 import { DynamoDbServiceRegistry } from '../../../../../shared/adapters/dynamodb/service-registry';
 import { DynamoDbSubscriptionRepository } from '../../../../../shared/adapters/dynamodb/subscription-repository';
@@ -10,6 +9,7 @@ import { MalformedInputError } from '../../../../../shared/domain/errors';
 import { initialBreakerState } from '../../../../../shared/domain/mesh/circuit-breaker';
 import { RoutingRuleSchema } from '../../../../../shared/domain/mesh/routing-rule';
 import { ServiceInstanceInputSchema } from '../../../../../shared/domain/mesh/service-instance';
+import { encodeCursor } from '../../../../../shared/domain/page-cursor';
 import type { Page, PageRequest } from '../../../../../shared/ports/contract-repository';
 import { freshTable } from '../../../../support/dynamodb';
 import { rejectionOf } from '../../../../support/rejection';
