@@ -11,6 +11,7 @@ import { type Clock, systemClock } from '../shared/ports/clock';
 import { answerClientError, apiGateway } from './api-gateway';
 import { EMBEDDED_CLIENT_CONFIG, ensureTables, startEmbeddedDynamoDb } from './embedded-dynamodb';
 import { isLoopbackHost } from './gateway-authorizer';
+import { HEALTH_CHECK_TIMEOUT_MS, healthCheckSettings } from './health-check-settings';
 import { JWKS_PATH } from './issuer-endpoints';
 import { LOCAL_AUDIENCE, LocalIssuer } from './local-issuer';
 import { toLambdaContext } from './proxy-event';
@@ -45,6 +46,13 @@ export type LocalServerOptions = {
    * @default 60_000 (the deployed schedule's rate)
    */
   healthCheckIntervalMs?: number;
+  /**
+   * Most instances one health-check run checks, the least recently checked first
+   * (HEALTH_CHECK_MAX_PER_RUN; `--health-check-max-per-run`). Each run spreads its check starts over
+   * min(healthCheckIntervalMs, the function's 60 s timeout) − 15 s, as in AWS (none with an
+   * interval of 15 s or less, or 0). @default 500, or HEALTH_CHECK_MAX_PER_RUN of `settings` / the environment
+   */
+  healthCheckMaxPerRun?: number;
   /** @default { mode: 'off' } — which refuses a non-loopback `host` */
   auth?: LocalAuthOption;
   /** What the functions and the authorizer read as "now" (tests). @default systemClock */
@@ -130,7 +138,13 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   try {
     auth = await resolveAuth(authOption, address, clock, options.dataDir);
     functions = createLocalFunctions({
-      env: localSettings(database.endpoint, database.tableNames, database.external, options.settings),
+      env: localSettings(database.endpoint, database.tableNames, database.external, {
+        ...healthCheckSettings(options, process.env),
+        ...options.settings,
+        ...(options.healthCheckMaxPerRun !== undefined && {
+          HEALTH_CHECK_MAX_PER_RUN: String(options.healthCheckMaxPerRun),
+        }),
+      }),
       clock,
       secretKey: await loadLocalSecretKey(options.dataDir),
       ...(auth.mode === 'jwt' && { auth }),
@@ -149,7 +163,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   await restoreSubscriptionRules(database, rules);
 
   const dispatcher = startDispatcher(functions);
-  const scheduler = startScheduler(functions, options.healthCheckIntervalMs ?? 60_000);
+  const scheduler = startScheduler(functions, options.healthCheckIntervalMs ?? 60_000, clock);
   const { port } = address;
   server.serve(
     apiGateway(functions, clock, options.log, auth.mode === 'jwt' ? auth.localIssuer : undefined, {
@@ -326,11 +340,12 @@ function startDispatcher(functions: LocalFunctions): LocalQueuePoller {
 function startScheduler(
   functions: LocalFunctions,
   intervalMs: number,
+  clock: Clock,
 ): { runNow: () => Promise<void>; stop: () => Promise<void> } {
   let checking: Promise<void> | undefined;
   const runNow = () => {
     checking ??= functions
-      .healthCheck({}, toLambdaContext('aif-health-check', `tick-${randomUUID()}`))
+      .healthCheck({}, toLambdaContext('aif-health-check', `tick-${randomUUID()}`, HEALTH_CHECK_TIMEOUT_MS, clock))
       .then(
         () => undefined,
         (error: unknown) => console.error('local runner: health check failed', error),
