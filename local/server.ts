@@ -135,6 +135,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   let auth: LocalServerAuth;
   let functions: LocalFunctions;
+  // Aborted on close: a paced health-check run starts no further check, so closing need not wait it out.
+  const stopHealthChecks = new AbortController();
   try {
     auth = await resolveAuth(authOption, address, clock, options.dataDir);
     functions = createLocalFunctions({
@@ -147,6 +149,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       }),
       clock,
       secretKey: await loadLocalSecretKey(options.dataDir),
+      healthCheckSignal: stopHealthChecks.signal,
       ...(auth.mode === 'jwt' && { auth }),
       ...(options.secrets && { secrets: options.secrets }),
     });
@@ -163,7 +166,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   await restoreSubscriptionRules(database, rules);
 
   const dispatcher = startDispatcher(functions);
-  const scheduler = startScheduler(functions, options.healthCheckIntervalMs ?? 60_000, clock);
+  const scheduler = startScheduler(functions, options.healthCheckIntervalMs ?? 60_000, clock, stopHealthChecks);
   const { port } = address;
   server.serve(
     apiGateway(functions, clock, options.log, auth.mode === 'jwt' ? auth.localIssuer : undefined, {
@@ -335,12 +338,14 @@ function startDispatcher(functions: LocalFunctions): LocalQueuePoller {
 
 /**
  * The scheduler tick: the same health-check handler the EventBridge schedule invokes in AWS, every
- * `intervalMs` (0: only when asked). One run at a time; `runNow` joins a run in progress.
+ * `intervalMs` (0: only when asked). One run at a time; `runNow` joins a run in progress. `stop`
+ * aborts `stopChecks`, ending a run's pacing (no further check starts), and waits for the checks in flight.
  */
 function startScheduler(
   functions: LocalFunctions,
   intervalMs: number,
   clock: Clock,
+  stopChecks: AbortController,
 ): { runNow: () => Promise<void>; stop: () => Promise<void> } {
   let checking: Promise<void> | undefined;
   const runNow = () => {
@@ -361,6 +366,7 @@ function startScheduler(
     runNow,
     stop: async () => {
       if (ticker) clearInterval(ticker);
+      stopChecks.abort();
       await checking;
     },
   };

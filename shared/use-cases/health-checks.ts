@@ -47,6 +47,11 @@ export type HealthCheckDeps = {
    * @default 0
    */
   spreadMs?: number;
+  /**
+   * Ends the pacing early (the local runner's shutdown): once aborted, no further check starts and
+   * those not started count as deferred; checks in flight finish and are recorded.
+   */
+  signal?: AbortSignal;
 };
 
 /** One run's outcome. */
@@ -109,8 +114,12 @@ export async function runHealthChecks(deps: HealthCheckDeps): Promise<HealthChec
   for (const [index, instance] of selected.entries()) {
     // Paced from the run's start, not from the previous sleep: slow sleeps do not add up.
     const waitMs = startedAt + startOffsetMs(index, selected.length, spreadMs) - nowMs(deps.clock);
-    if (waitMs > 0) await deps.clock.sleep(waitMs);
+    if (waitMs > 0) await sleepUnlessAborted(deps.clock, waitMs, deps.signal);
     if (failed) break;
+    if (deps.signal?.aborted) {
+      report.deferred += selected.length - index;
+      break;
+    }
     const task = limit(async () => {
       if (nowMs(deps.clock) > startBy) {
         report.deferred += 1;
@@ -130,6 +139,22 @@ export async function runHealthChecks(deps: HealthCheckDeps): Promise<HealthChec
     for (const outcome of outcomes) if (outcome.status !== 'published') report.unpublished.push(outcome.id);
   }
   return report;
+}
+
+/** Sleeps `ms` on the clock, or less when `signal` aborts first. */
+async function sleepUnlessAborted(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return clock.sleep(ms);
+  if (signal.aborted) return;
+  let onAbort = () => {};
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([clock.sleep(ms), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /** One instance: its check, the record of it, a status change, the stale policy. */

@@ -201,6 +201,24 @@ describe('runHealthChecks', () => {
       expect([report.checked, report.deferred]).toEqual([1, 1]);
     });
 
+    it('starts no further check once its signal aborts, counting the rest as deferred', async () => {
+      // Prepare
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: START });
+      const stop = new AbortController();
+      const instances = ['a', 'b', 'c', 'd'].map((id) => instance(id));
+      const { deps, requests } = healthDeps(instances, { clock: timerClock(), spreadMs: 40_000, signal: stop.signal });
+
+      // Act: a and b start (0 s, 10 s); the run is stopped at 15 s, before c is due
+      const run = runHealthChecks(deps);
+      await vi.advanceTimersByTimeAsync(15_000);
+      stop.abort();
+      const report = await run;
+
+      // Assess
+      expect(requests.map((r) => r.id)).toEqual(['a', 'b']);
+      expect([report.checked, report.deferred]).toEqual([2, 2]);
+    });
+
     it('starts every check at once without a spread window', async () => {
       // Prepare
       const clock = recordingClock(START);
