@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { DEFAULT_ALGORITHMS, isRefusedAlgorithm } from '../shared/domain/auth/algorithms';
+import { DEFAULT_MAX_CHECKS_PER_RUN, MAX_CHECKS_PER_RUN_LIMIT } from '../shared/domain/mesh/health-check-budget';
 import { assertSubscriptionRulePrefix } from './constructs/subscription-rules';
 
 /** How callers authenticate (context `authMode`): see the README's "Authentication". */
@@ -82,6 +83,12 @@ export type AppContext = {
    * `healthCheckIntervalMinutes`, whole minutes: EventBridge Scheduler's rate expressions).
    */
   healthCheckInterval: Duration;
+  /**
+   * Most mesh instances one health-check run checks (context `healthCheckMaxPerRun`, a whole number
+   * from 1 to 10 000, default 500): the least recently checked first, the rest in the next runs.
+   * Each run spreads its starts over min(interval, the function's 60 s timeout) − 15 s.
+   */
+  healthCheckMaxPerRun: number;
   /** Who may call the API (context `authMode` and the `auth*` settings). @default cognito */
   auth: AuthSettings;
   /**
@@ -102,6 +109,7 @@ export const defaultAppContext: AppContext = {
   eventArchiveRetention: Duration.days(30),
   subscriptionRulePrefix: subscriptionRulePrefixOf('dev'),
   healthCheckInterval: Duration.minutes(1),
+  healthCheckMaxPerRun: DEFAULT_MAX_CHECKS_PER_RUN,
   auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
   auditRetention: RetentionDays.ONE_YEAR,
   authFailureAlarmThreshold: 50,
@@ -132,7 +140,8 @@ const RETENTION_DAYS = new Set<number>(
  *   cannot hold, a non-positive throttle, a `logRetentionDays` CloudWatch Logs does not offer, an
  *   `eventArchiveRetentionDays` that is not a whole number of days, or a subscription rule prefix
  *   (given, or derived from a long stage name) that EventBridge rule names cannot start with, or a
- *   `healthCheckIntervalMinutes` that is not a whole number of minutes
+ *   `healthCheckIntervalMinutes` that is not a whole number of minutes, or a `healthCheckMaxPerRun`
+ *   that is not a whole number from 1 to 10 000
  * @example
  * const context = readAppContext(app.node); // { stage: 'dev', throttleRateLimit: 100, ... }
  */
@@ -181,6 +190,12 @@ export function readAppContext(node: Node): AppContext {
       `Context "healthCheckIntervalMinutes" must be a whole number of minutes, got ${healthCheckIntervalMinutes}`,
     );
   }
+  const healthCheckMaxPerRun = positiveNumber(node, 'healthCheckMaxPerRun', defaultAppContext.healthCheckMaxPerRun);
+  if (!Number.isInteger(healthCheckMaxPerRun) || healthCheckMaxPerRun > MAX_CHECKS_PER_RUN_LIMIT) {
+    throw new Error(
+      `Context "healthCheckMaxPerRun" must be a whole number of instances from 1 to ${MAX_CHECKS_PER_RUN_LIMIT}, got ${healthCheckMaxPerRun}`,
+    );
+  }
   const auditRetentionDays = positiveNumber(node, 'auditRetentionDays', defaultAppContext.auditRetention);
   if (!RETENTION_DAYS.has(auditRetentionDays)) {
     const allowed = [...RETENTION_DAYS].join(', ');
@@ -199,6 +214,7 @@ export function readAppContext(node: Node): AppContext {
     eventArchiveRetention: Duration.days(eventArchiveRetentionDays),
     subscriptionRulePrefix,
     healthCheckInterval: Duration.minutes(healthCheckIntervalMinutes),
+    healthCheckMaxPerRun,
     auth: readAuthSettings(node),
     auditRetention: auditRetentionDays as RetentionDays,
     authFailureAlarmThreshold,

@@ -50,6 +50,7 @@ export function composeApp(app: App): ComposedApp {
     throttleBurstLimit: context.throttleBurstLimit,
     logRetention: context.logRetention,
     healthCheckInterval: context.healthCheckInterval,
+    healthCheckMaxPerRun: context.healthCheckMaxPerRun,
     auth: context.auth,
     auditRetentionDays: context.auditRetention,
     authFailureAlarmThreshold: context.authFailureAlarmThreshold,

@@ -3,6 +3,7 @@ import { type LocalAuthOption, type LocalServerAuth, startLocalServer } from './
 
 const USAGE =
   'usage: npm run dev -- [--port 3000] [--host 127.0.0.1] [--data DIR] [--quiet] [--health-check-seconds 60]\n' +
+  '                      [--health-check-max-per-run 500] (instances per health-check run, least recently checked first)\n' +
   '                      [--auth off|jwt] [--issuer ISS --audience AUD[,AUD…] --jwks-url URL]\n' +
   '                      [--allowed-host NAME]… (Host names answered besides localhost, 127.0.0.1, [::1])\n' +
   '                      [--secrets FILE] (JSON { "<secret name>": "<value>" }: the mesh upstream credentials)';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       data: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       'health-check-seconds': { type: 'string', default: '60' },
+      'health-check-max-per-run': { type: 'string' },
       auth: { type: 'string', default: 'off' },
       issuer: { type: 'string' },
       audience: { type: 'string' },
@@ -44,10 +46,14 @@ async function main(): Promise<void> {
   const healthSeconds = Number(values['health-check-seconds']);
   if (!Number.isFinite(healthSeconds) || healthSeconds < 0)
     throw new Error(`--health-check-seconds must be a number ≥ 0, got ${values['health-check-seconds']}`);
+  const maxPerRun = values['health-check-max-per-run'];
+  if (maxPerRun !== undefined && !/^[1-9][0-9]*$/.test(maxPerRun))
+    throw new Error(`--health-check-max-per-run must be a whole number ≥ 1, got ${maxPerRun}`);
   const auth = authOption(values);
   const server = await startLocalServer({
     auth,
     healthCheckIntervalMs: healthSeconds * 1000,
+    ...(maxPerRun !== undefined && { healthCheckMaxPerRun: Number(maxPerRun) }),
     port,
     host: values.host,
     dataDir: values.data,

@@ -11,6 +11,7 @@ import { type Clock, systemClock } from '../shared/ports/clock';
 import { answerClientError, apiGateway } from './api-gateway';
 import { EMBEDDED_CLIENT_CONFIG, ensureTables, startEmbeddedDynamoDb } from './embedded-dynamodb';
 import { isLoopbackHost } from './gateway-authorizer';
+import { HEALTH_CHECK_TIMEOUT_MS, healthCheckSettings } from './health-check-settings';
 import { JWKS_PATH } from './issuer-endpoints';
 import { LOCAL_AUDIENCE, LocalIssuer } from './local-issuer';
 import { toLambdaContext } from './proxy-event';
@@ -45,6 +46,13 @@ export type LocalServerOptions = {
    * @default 60_000 (the deployed schedule's rate)
    */
   healthCheckIntervalMs?: number;
+  /**
+   * Most instances one health-check run checks, the least recently checked first
+   * (HEALTH_CHECK_MAX_PER_RUN; `--health-check-max-per-run`). Each run spreads its check starts over
+   * min(healthCheckIntervalMs, the function's 60 s timeout) − 15 s, as in AWS (none with an
+   * interval of 15 s or less, or 0). @default 500, or HEALTH_CHECK_MAX_PER_RUN of `settings` / the environment
+   */
+  healthCheckMaxPerRun?: number;
   /** @default { mode: 'off' } — which refuses a non-loopback `host` */
   auth?: LocalAuthOption;
   /** What the functions and the authorizer read as "now" (tests). @default systemClock */
@@ -127,12 +135,21 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   let auth: LocalServerAuth;
   let functions: LocalFunctions;
+  // Aborted on close: a paced health-check run starts no further check, so closing need not wait it out.
+  const stopHealthChecks = new AbortController();
   try {
     auth = await resolveAuth(authOption, address, clock, options.dataDir);
     functions = createLocalFunctions({
-      env: localSettings(database.endpoint, database.tableNames, database.external, options.settings),
+      env: localSettings(database.endpoint, database.tableNames, database.external, {
+        ...healthCheckSettings(options, process.env),
+        ...options.settings,
+        ...(options.healthCheckMaxPerRun !== undefined && {
+          HEALTH_CHECK_MAX_PER_RUN: String(options.healthCheckMaxPerRun),
+        }),
+      }),
       clock,
       secretKey: await loadLocalSecretKey(options.dataDir),
+      healthCheckSignal: stopHealthChecks.signal,
       ...(auth.mode === 'jwt' && { auth }),
       ...(options.secrets && { secrets: options.secrets }),
     });
@@ -149,7 +166,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   await restoreSubscriptionRules(database, rules);
 
   const dispatcher = startDispatcher(functions);
-  const scheduler = startScheduler(functions, options.healthCheckIntervalMs ?? 60_000);
+  const scheduler = startScheduler(functions, options.healthCheckIntervalMs ?? 60_000, clock, stopHealthChecks);
   const { port } = address;
   server.serve(
     apiGateway(functions, clock, options.log, auth.mode === 'jwt' ? auth.localIssuer : undefined, {
@@ -321,16 +338,19 @@ function startDispatcher(functions: LocalFunctions): LocalQueuePoller {
 
 /**
  * The scheduler tick: the same health-check handler the EventBridge schedule invokes in AWS, every
- * `intervalMs` (0: only when asked). One run at a time; `runNow` joins a run in progress.
+ * `intervalMs` (0: only when asked). One run at a time; `runNow` joins a run in progress. `stop`
+ * aborts `stopChecks`, ending a run's pacing (no further check starts), and waits for the checks in flight.
  */
 function startScheduler(
   functions: LocalFunctions,
   intervalMs: number,
+  clock: Clock,
+  stopChecks: AbortController,
 ): { runNow: () => Promise<void>; stop: () => Promise<void> } {
   let checking: Promise<void> | undefined;
   const runNow = () => {
     checking ??= functions
-      .healthCheck({}, toLambdaContext('aif-health-check', `tick-${randomUUID()}`))
+      .healthCheck({}, toLambdaContext('aif-health-check', `tick-${randomUUID()}`, HEALTH_CHECK_TIMEOUT_MS, clock))
       .then(
         () => undefined,
         (error: unknown) => console.error('local runner: health check failed', error),
@@ -346,6 +366,7 @@ function startScheduler(
     runNow,
     stop: async () => {
       if (ticker) clearInterval(ticker);
+      stopChecks.abort();
       await checking;
     },
   };

@@ -86,6 +86,11 @@ export type LocalWiringOptions = {
    * KMS key: `loadLocalSecretKey` keeps it beside a persisted dynalite. @default a fresh random key
    */
   secretKey?: Buffer;
+  /**
+   * Ends a health-check run's pacing (the server's shutdown): no further check starts, so closing
+   * does not wait out the spread window (up to 45 s). @default never aborted
+   */
+  healthCheckSignal?: AbortSignal;
 };
 
 /**
@@ -148,7 +153,13 @@ export function createLocalFunctions(options: LocalWiringOptions): LocalFunction
       dispatcherDeps(dispatcher, { queue: bus.deliveryQueue, events, cipher }),
       dispatcher,
     ),
-    healthCheck: createHealthCheckHandler(healthCheckDeps(healthCheck, { events }), healthCheck),
+    healthCheck: createHealthCheckHandler(
+      {
+        ...healthCheckDeps(healthCheck, { events }),
+        ...(options.healthCheckSignal && { signal: options.healthCheckSignal }),
+      },
+      healthCheck,
+    ),
     bus,
     ...(options.auth && { authorizer: localAuthorizer(options.auth, options.env, clock, events) }),
     gatewayAudit: gatewayAudit(config, events),

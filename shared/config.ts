@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DEFAULT_ALGORITHMS, isRefusedAlgorithm } from './domain/auth/algorithms';
+import { DEFAULT_MAX_CHECKS_PER_RUN, MAX_CHECKS_PER_RUN_LIMIT } from './domain/mesh/health-check-budget';
 import { DEFAULT_QUOTA_LIMITS, type QuotaLimits } from './domain/quotas/quota';
 import { BucketLimitSchema } from './domain/rate-limits/token-bucket';
 
@@ -55,6 +56,24 @@ const ConfigSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /**
+   * Most mesh instances one health-check run checks, the least recently checked first; the rest
+   * wait for the next runs (the report's `deferred`). Set by infra from the `healthCheckMaxPerRun`
+   * context, locally by `--health-check-max-per-run`. @default 500
+   */
+  HEALTH_CHECK_MAX_PER_RUN: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_CHECKS_PER_RUN_LIMIT)
+    .default(DEFAULT_MAX_CHECKS_PER_RUN),
+  /**
+   * Window over which one health-check run spreads its check starts, milliseconds, at most 15 min
+   * (Lambda's longest timeout). Infra and the local runner set it to min(interval, function
+   * timeout) − 15 s (`healthCheckSpreadMs`); the handler shortens it further to what the invocation
+   * has left less 15 s. @default 0 (every check at once, bounded by the concurrency)
+   */
+  HEALTH_CHECK_SPREAD_MS: z.coerce.number().int().min(0).max(900_000).default(0),
   /** ARN of the custom bus (replay destination). */
   EVENT_BUS_ARN: z.string().min(1).optional(),
   /** The delivery queue: rule targets send to its ARN; redrive sends to its URL; the dispatcher changes visibility there. */

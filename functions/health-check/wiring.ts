@@ -11,7 +11,9 @@ const MAX_HEALTH_RESPONSE_BYTES = 64 * 1024;
 
 /**
  * The health check's dependencies on a function base: the registry, the SSRF-safe client (10
- * probes at a time), and where status-changed events go (`events`).
+ * probes at a time), where status-changed events go (`events`), and the run's outbound budget:
+ * HEALTH_CHECK_MAX_PER_RUN instances (default 500) started over HEALTH_CHECK_SPREAD_MS
+ * milliseconds (default 0: at once).
  */
 export function healthCheckDeps(base: FunctionBase, { events }: { events: EventPublisher }): HealthCheckDeps {
   const { config } = base;
@@ -26,6 +28,8 @@ export function healthCheckDeps(base: FunctionBase, { events }: { events: EventP
     concurrency: 10,
     staleAfterMs: config.STALE_INSTANCE_AFTER_MS,
     deregisterStale: config.DEREGISTER_STALE,
+    maxChecksPerRun: config.HEALTH_CHECK_MAX_PER_RUN,
+    spreadMs: config.HEALTH_CHECK_SPREAD_MS,
   };
 }
 

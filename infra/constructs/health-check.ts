@@ -9,6 +9,12 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { functionManifest } from '../../functions/manifest';
+import {
+  DEFAULT_MAX_CHECKS_PER_RUN,
+  healthCheckSpreadMs,
+  MAX_CHECKS_PER_RUN_LIMIT,
+} from '../../shared/domain/mesh/health-check-budget';
 import { createManifestFunction } from './manifest-function';
 import { acknowledgeWildcardResource } from './nag';
 import type { NodeFunction } from './node-function';
@@ -45,6 +51,15 @@ export interface HealthCheckProps {
    */
   readonly deregisterStale?: boolean;
   /**
+   * Most instances one run checks (HEALTH_CHECK_MAX_PER_RUN), the least recently checked first; the
+   * others wait for the next runs (the `DeferredInstances` metric); 1–10 000. Each run also spreads
+   * its check starts over HEALTH_CHECK_SPREAD_MS = min(interval, function timeout) − 15 s, in
+   * milliseconds (45 000 with the defaults: 1-minute interval, 60 s timeout).
+   *
+   * @default 500
+   */
+  readonly maxChecksPerRun?: number;
+  /**
    * Times EventBridge Scheduler retries an invocation Lambda did not accept (throttled, unavailable);
    * 0–185.
    *
@@ -80,8 +95,13 @@ export interface HealthCheckProps {
  * dead-letter queue, and unhealthy instances (the handler's `UnhealthyInstances` metric, maximum of
  * a run within 5 minutes, ≥ `unhealthyInstancesThreshold`).
  *
+ * Outbound budget: a run checks at most `maxChecksPerRun` instances, the least recently checked
+ * first, and spreads their starts over min(interval, function timeout) − 15 s rather than one burst
+ * at the top of the interval.
+ *
  * @throws {Error} when `interval` is not a whole number of minutes (at least one), `staleInstanceAfter`
- *   is shorter than a minute, or `retryAttempts` is outside 0–185
+ *   is shorter than a minute, `retryAttempts` is outside 0–185, or `maxChecksPerRun` is not a whole
+ *   number from 1 to 10 000
  * @example
  * const healthCheck = new HealthCheck(this, 'HealthCheck', {
  *   tables: stateful.tables,
@@ -107,6 +127,10 @@ export class HealthCheck extends Construct {
   constructor(scope: Construct, id: string, props: HealthCheckProps) {
     super(scope, id);
     const { interval, staleAfter, retryAttempts } = checkedTiming(props);
+    const maxChecksPerRun = checkedMaxChecksPerRun(props.maxChecksPerRun);
+    // The checks are paced over the run itself: the window must end before the function's timeout.
+    const timeout = Duration.seconds(functionManifest['health-check'].timeoutSeconds);
+    const spreadMs = healthCheckSpreadMs(interval.toMilliseconds(), timeout.toMilliseconds());
     this.function = createManifestFunction(
       this,
       'Function',
@@ -121,6 +145,8 @@ export class HealthCheck extends Construct {
         environment: {
           STALE_INSTANCE_AFTER_MS: String(staleAfter.toMilliseconds()),
           DEREGISTER_STALE: String(props.deregisterStale ?? false),
+          HEALTH_CHECK_MAX_PER_RUN: String(maxChecksPerRun),
+          HEALTH_CHECK_SPREAD_MS: String(spreadMs),
         },
       },
     );
@@ -248,4 +274,19 @@ function checkedTiming(props: HealthCheckProps): { interval: Duration; staleAfte
     throw new Error(`HealthCheck retryAttempts must be a whole number from 0 to 185, got ${retryAttempts}`);
   }
   return { interval, staleAfter, retryAttempts };
+}
+
+/**
+ * `maxChecksPerRun` with its default, checked.
+ *
+ * @throws {Error} when it is not a whole number from 1 to 10 000
+ */
+function checkedMaxChecksPerRun(value: number | undefined): number {
+  const max = value ?? DEFAULT_MAX_CHECKS_PER_RUN;
+  if (!Number.isInteger(max) || max < 1 || max > MAX_CHECKS_PER_RUN_LIMIT) {
+    throw new Error(
+      `HealthCheck maxChecksPerRun must be a whole number from 1 to ${MAX_CHECKS_PER_RUN_LIMIT}, got ${max}`,
+    );
+  }
+  return max;
 }

@@ -85,6 +85,13 @@ export interface ApiStackProps extends StackProps {
    */
   readonly healthCheckInterval?: Duration;
   /**
+   * Most mesh instances one health-check run checks, the least recently checked first (the rest
+   * wait for the next runs); 1–10 000.
+   *
+   * @default 500
+   */
+  readonly healthCheckMaxPerRun?: number;
+  /**
    * Who may call the API: `cognito` (a user pool and client-credentials app client, verified by the
    * Lambda authorizer), `jwt` (any issuer's tokens, same authorizer), `iam` (SigV4 and per-scope
    * managed policies) or `none` (open, with a reason; cdk-nag reports it). Public routes stay open.
@@ -211,6 +218,7 @@ export class ApiStack extends Stack {
       tables: props.tables,
       eventBus: props.eventBus,
       interval: props.healthCheckInterval,
+      ...(props.healthCheckMaxPerRun !== undefined && { maxChecksPerRun: props.healthCheckMaxPerRun }),
       logRetention,
       reserveConcurrency: resources.reserveConcurrency,
     });

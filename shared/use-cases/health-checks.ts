@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { IntegrationEvent } from '../domain/events/integration-event';
 import { withTenant } from '../domain/events/tenancy';
+import { DEFAULT_MAX_CHECKS_PER_RUN, selectForHealthCheck, startOffsetMs } from '../domain/mesh/health-check-budget';
 import type { InstanceStatus, ServiceInstance } from '../domain/mesh/service-instance';
 import type { QuotaLimits } from '../domain/quotas/quota';
 import { classifyError } from '../domain/resilience/classify';
@@ -31,6 +32,26 @@ export type HealthCheckDeps = {
   staleAfterMs?: number;
   /** Deregister stale instances instead of only reporting them. @default false */
   deregisterStale?: boolean;
+  /**
+   * Most instances checked in one run (HEALTH_CHECK_MAX_PER_RUN), the least recently checked
+   * first; the others wait for the next runs and are counted in `deferred`.
+   * @default 500
+   */
+  maxChecksPerRun?: number;
+  /**
+   * Window over which the run spreads the starts of its checks, milliseconds
+   * (HEALTH_CHECK_SPREAD_MS): check i of n starts about i × spreadMs / n after the run's start,
+   * still at most `concurrency` at a time. A check the concurrency holds back past the window's end
+   * is not started (it is deferred), so a run ends within spreadMs plus one check. 0 starts every
+   * check at once, as bounded by the concurrency, with no such cut-off.
+   * @default 0
+   */
+  spreadMs?: number;
+  /**
+   * Ends the pacing early (the local runner's shutdown): once aborted, no further check starts and
+   * those not started count as deferred; checks in flight finish and are recorded.
+   */
+  signal?: AbortSignal;
 };
 
 /** One run's outcome. */
@@ -43,20 +64,36 @@ export type HealthCheckReport = {
   deregistered: string[];
   /** Status-change events the bus did not take (they are in the instances' records regardless). */
   unpublished: string[];
+  /**
+   * Registered instances this run did not check: beyond `maxChecksPerRun`, or held back by the
+   * concurrency past the spread window. Being the least recently checked, they go first next run.
+   */
+  deferred: number;
 };
 
 /**
- * Checks every registered instance (the scheduled health-check function): GET its healthEndpoint
+ * Checks the registered instances (the scheduled health-check function): GET each healthEndpoint
  * through the SSRF-safe client with a 5 s timeout, at most `concurrency` at a time — 2xx → healthy,
  * another status → degraded, no answer (timeout, connection error, blocked address: recorded as
  * such, never fetched) → unhealthy. Writes status and lastHealthCheck; on a change of status
  * publishes `mesh.instance.status-changed` on the bus. Reports instances whose last heartbeat and
  * last healthy check are both older than `staleAfterMs`, and deregisters them when asked.
  *
- * @returns what was checked, changed and found stale
+ * Outbound budget: a run checks at most `maxChecksPerRun` instances, the least recently checked
+ * first (`selectForHealthCheck`), and paces their starts evenly over `spreadMs` through
+ * `deps.clock.sleep`, instead of a burst at the top of every interval.
+ *
+ * @returns what was checked, changed, found stale and deferred
+ * @throws the first error of the registry or quota counter (no further check is started then)
+ * @example
+ * const report = await runHealthChecks({ ...deps, maxChecksPerRun: 4, spreadMs: 4_000 });
+ * // checks start at 0, 1 000, 2 000 and 3 000 ms; report.deferred counts the instances left
  */
 export async function runHealthChecks(deps: HealthCheckDeps): Promise<HealthCheckReport> {
-  const instances = await deps.registry.list();
+  const { selected, deferred } = selectForHealthCheck(
+    await deps.registry.list(),
+    deps.maxChecksPerRun ?? DEFAULT_MAX_CHECKS_PER_RUN,
+  );
   const limit = pLimit(deps.concurrency ?? 10);
   const report: HealthCheckReport = {
     checked: 0,
@@ -65,37 +102,86 @@ export async function runHealthChecks(deps: HealthCheckDeps): Promise<HealthChec
     stale: [],
     deregistered: [],
     unpublished: [],
+    deferred,
   };
   const changedEvents: IntegrationEvent[] = [];
-  await Promise.all(
-    instances.map((instance) =>
-      limit(async () => {
-        const check = await checkOne(deps, instance);
-        const before = await deps.registry.recordHealth(instance.id, check);
-        // Deregistered while it was being checked: nothing was written, nothing changed.
-        if (before === undefined) return;
-        report.checked += 1;
-        report.byStatus[check.status] += 1;
-        if (before !== check.status) {
-          report.changed.push({ id: instance.id, service: instance.name, from: before, to: check.status });
-          changedEvents.push(statusChanged(instance, before, check, deps.clock.now().getTime()));
-        }
-        if (isStale(instance, check.status, deps)) {
-          report.stale.push(instance.id);
-          const removed = deps.deregisterStale ? await deps.registry.remove(instance.id) : undefined;
-          if (removed) {
-            await releaseInstance(deps, removed);
-            report.deregistered.push(instance.id);
-          }
-        }
-      }),
-    ),
-  );
+  const spreadMs = Math.max(0, deps.spreadMs ?? 0);
+  const startedAt = nowMs(deps.clock);
+  // Past the window's end a check is not started: the run must fit the function's timeout.
+  const startBy = spreadMs > 0 ? startedAt + spreadMs : Number.POSITIVE_INFINITY;
+  const tasks: Promise<void>[] = [];
+  let failed = false;
+  for (const [index, instance] of selected.entries()) {
+    // Paced from the run's start, not from the previous sleep: slow sleeps do not add up.
+    const waitMs = startedAt + startOffsetMs(index, selected.length, spreadMs) - nowMs(deps.clock);
+    if (waitMs > 0) await sleepUnlessAborted(deps.clock, waitMs, deps.signal);
+    if (failed) break;
+    if (deps.signal?.aborted) {
+      report.deferred += selected.length - index;
+      break;
+    }
+    const task = limit(async () => {
+      if (nowMs(deps.clock) > startBy) {
+        report.deferred += 1;
+        return;
+      }
+      await checkAndRecord(deps, instance, report, changedEvents);
+    });
+    // Handled at once (a rejection may come while the loop still sleeps); Promise.all reports it.
+    task.catch(() => {
+      failed = true;
+    });
+    tasks.push(task);
+  }
+  await Promise.all(tasks);
   if (changedEvents.length > 0) {
     const outcomes = await deps.events.publish(changedEvents);
     for (const outcome of outcomes) if (outcome.status !== 'published') report.unpublished.push(outcome.id);
   }
   return report;
+}
+
+/** Sleeps `ms` on the clock, or less when `signal` aborts first. */
+async function sleepUnlessAborted(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return clock.sleep(ms);
+  if (signal.aborted) return;
+  let onAbort = () => {};
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([clock.sleep(ms), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** One instance: its check, the record of it, a status change, the stale policy. */
+async function checkAndRecord(
+  deps: HealthCheckDeps,
+  instance: ServiceInstance,
+  report: HealthCheckReport,
+  changedEvents: IntegrationEvent[],
+): Promise<void> {
+  const check = await checkOne(deps, instance);
+  const before = await deps.registry.recordHealth(instance.id, check);
+  // Deregistered while it was being checked: nothing was written, nothing changed.
+  if (before === undefined) return;
+  report.checked += 1;
+  report.byStatus[check.status] += 1;
+  if (before !== check.status) {
+    report.changed.push({ id: instance.id, service: instance.name, from: before, to: check.status });
+    changedEvents.push(statusChanged(instance, before, check, deps.clock.now().getTime()));
+  }
+  if (isStale(instance, check.status, deps)) {
+    report.stale.push(instance.id);
+    const removed = deps.deregisterStale ? await deps.registry.remove(instance.id) : undefined;
+    if (removed) {
+      await releaseInstance(deps, removed);
+      report.deregistered.push(instance.id);
+    }
+  }
 }
 
 async function checkOne(

@@ -830,6 +830,8 @@ describe('ApiStack', () => {
         EVENT_BUS_NAME: imported({ Ref: stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus) }),
         STALE_INSTANCE_AFTER_MS: '600000',
         DEREGISTER_STALE: 'false',
+        HEALTH_CHECK_MAX_PER_RUN: '500',
+        HEALTH_CHECK_SPREAD_MS: '45000',
         OUTBOUND_ALLOW_LOOPBACK: 'false',
         OUTBOUND_ALLOW_PRIVATE: 'false',
         OUTBOUND_REQUIRE_HTTPS: 'true',
@@ -929,7 +931,34 @@ describe('ApiStack', () => {
       });
     });
 
+    it('checks at most the context healthCheckMaxPerRun a run, spread over min(interval, timeout) − 15 s', () => {
+      // Prepare: skip bundling, only the function's settings are looked at
+      const { api: other } = buildApp({
+        stage: 'budget',
+        healthCheckIntervalMinutes: '5',
+        healthCheckMaxPerRun: '1200',
+        'aws:cdk:bundling-stacks': [],
+      });
+      const logicalId = other.getLogicalId(other.healthCheck.function.function.node.defaultChild as CfnFunction);
+
+      // Act
+      const props = Template.fromStack(other).toJSON().Resources[logicalId].Properties;
+
+      // Assess: a 5-minute interval still spreads within the 60 s timeout, ending 15 s before it
+      expect(props.Timeout).toBe(60);
+      expect(props.Environment.Variables).toMatchObject({
+        HEALTH_CHECK_MAX_PER_RUN: '1200',
+        HEALTH_CHECK_SPREAD_MS: '45000',
+      });
+      expect(Number(props.Environment.Variables.HEALTH_CHECK_SPREAD_MS) + 15_000).toBeLessThanOrEqual(
+        props.Timeout * 1000,
+      );
+    });
+
     it.each([
+      [{ maxChecksPerRun: 0 }, /maxChecksPerRun/],
+      [{ maxChecksPerRun: 10_001 }, /maxChecksPerRun/],
+      [{ maxChecksPerRun: 2.5 }, /maxChecksPerRun/],
       [{ interval: Duration.seconds(90) }, /whole number of minutes/],
       [{ interval: Duration.seconds(30) }, /whole number of minutes/],
       [{ staleInstanceAfter: Duration.seconds(30) }, /at least 1 minute/],
@@ -1262,6 +1291,7 @@ describe('readAppContext', () => {
       eventArchiveRetention: Duration.days(30),
       subscriptionRulePrefix: 'aif-dev-sub-',
       healthCheckInterval: Duration.minutes(1),
+      healthCheckMaxPerRun: 500,
       auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
       auditRetention: RetentionDays.ONE_YEAR,
       authFailureAlarmThreshold: 50,
@@ -1277,6 +1307,7 @@ describe('readAppContext', () => {
         logRetentionDays: '90',
         eventArchiveRetentionDays: '7',
         healthCheckIntervalMinutes: '5',
+        healthCheckMaxPerRun: '2000',
         auditRetentionDays: '1827',
         authFailureAlarmThreshold: '20',
       },
@@ -1290,6 +1321,7 @@ describe('readAppContext', () => {
       eventArchiveRetention: Duration.days(7),
       subscriptionRulePrefix: 'aif-prod-sub-',
       healthCheckInterval: Duration.minutes(5),
+      healthCheckMaxPerRun: 2000,
       auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
       auditRetention: RetentionDays.FIVE_YEARS,
       authFailureAlarmThreshold: 20,
@@ -1318,6 +1350,14 @@ describe('readAppContext', () => {
     expect(readAppContext(new App({ context }).node).healthCheckInterval.toMinutes()).toBe(1);
   });
 
+  it('reads the health check cap per run of cdk.json', () => {
+    const { context } = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+
+    expect(readAppContext(new App({ context }).node).healthCheckMaxPerRun).toBe(500);
+  });
+
   it.each([
     [{ stage: 'my stage' }, /stage/],
     [{ throttleRateLimit: '-1' }, /throttleRateLimit/],
@@ -1329,6 +1369,10 @@ describe('readAppContext', () => {
     [{ subscriptionRulePrefix: 'sub*' }, /subscriptionRulePrefix/],
     [{ healthCheckIntervalMinutes: '1.5' }, /healthCheckIntervalMinutes/],
     [{ healthCheckIntervalMinutes: '0' }, /healthCheckIntervalMinutes/],
+    [{ healthCheckMaxPerRun: '0' }, /"healthCheckMaxPerRun" must be a positive number/],
+    [{ healthCheckMaxPerRun: '12.5' }, /"healthCheckMaxPerRun" must be a whole number of instances from 1 to 10000/],
+    [{ healthCheckMaxPerRun: '10001' }, /"healthCheckMaxPerRun" must be a whole number of instances from 1 to 10000/],
+    [{ healthCheckMaxPerRun: 'all' }, /"healthCheckMaxPerRun" must be a positive number/],
   ])('rejects the malformed context %o', (context, message) => {
     expect(() => readAppContext(new App({ context }).node)).toThrow(message);
   });
