@@ -19,7 +19,14 @@ import type { SecretStore } from '../../shared/ports/upstream-credentials';
 import { recordError } from '../../shared/use-cases/record-error';
 import { MeshRouter } from '../../shared/use-cases/route-call';
 import { UpstreamCredentialInjector } from '../../shared/use-cases/upstream-credentials';
-import { eventBridgePublisher, type FunctionBase, httpOptions, outboundRulesOf, requireSetting } from '../wiring';
+import {
+  eventBridgePublisher,
+  type FunctionBase,
+  httpOptions,
+  outboundBudgetOf,
+  outboundRulesOf,
+  requireSetting,
+} from '../wiring';
 import { createMeshHandler, type MeshFunctionDeps } from './app';
 
 /** Largest upstream answer the router relays, bytes: Lambda's 6 MB response payload limit. */
@@ -32,7 +39,8 @@ const MAX_RELAYED_RESPONSE_BYTES = 6 * 1024 * 1024;
  * Manager in AWS, the local secret store locally), and the counting of routed failures (alerts go to
  * `events`: EventBridge in AWS, the in-process bus locally).
  * With the base's rate limiter, the router enforces the contracts' endpoint rate limits (contracts
- * table, read) on the same buckets the `rateLimit` middleware uses.
+ * table, read) on the same buckets the `rateLimit` middleware uses. With MESH_MAX_IN_FLIGHT_PER_TENANT
+ * on (the default), each routed call holds a slot of its tenant's budget in the RateLimits table.
  */
 export function meshDeps(
   base: FunctionBase,
@@ -58,6 +66,7 @@ export function meshDeps(
     resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
     halfOpenRequests: config.BREAKER_HALF_OPEN_REQUESTS,
   };
+  const outboundBudget = outboundBudgetOf(base, 'mesh');
   return {
     quotas: new DynamoDbQuotaCounter(documentClient, meshTable),
     limits: quotaLimitsOf(config),
@@ -88,6 +97,7 @@ export function meshDeps(
       }),
       breakerConfig: defaults,
       breakerConfigs: breakers,
+      ...(outboundBudget && { outboundBudget }),
       ...(base.rateLimiter && {
         contractLimits: {
           contracts: new DynamoDbContractRepository(documentClient, requireSetting(config, 'CONTRACTS_TABLE')),

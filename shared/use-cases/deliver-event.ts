@@ -68,6 +68,9 @@ export type DeliveryOutcome =
  */
 const MAX_VISIBILITY_SECONDS = 43_200 - 120;
 
+/** Longest wait of a deferred delivery, seconds: SQS SendMessage's largest DelaySeconds. */
+const MAX_DEFER_SECONDS = 900;
+
 /**
  * Delivers one queued event to its subscriber (the dispatcher's work per SQS message).
  *
@@ -165,15 +168,17 @@ async function defer(
   delaySeconds: number,
   reason: 'tenant-concurrency' | 'limiter-unavailable',
 ): Promise<DeliveryOutcome> {
-  const delayMs = delaySeconds * 1000;
+  // SQS DelaySeconds: a whole number, at most 900.
+  const seconds = Math.min(MAX_DEFER_SECONDS, Math.max(1, Math.ceil(delaySeconds)));
+  const delayMs = seconds * 1000;
   try {
-    await deps.queue.send({ ...input.message, attemptsBefore: input.attempt - 1 }, delaySeconds);
+    await deps.queue.send({ ...input.message, attemptsBefore: input.attempt - 1 }, seconds);
     return { outcome: 'deferred', delayMs, reason, requeued: true };
   } catch (error) {
     deps.onCountingError?.(error);
   }
   try {
-    await deps.queue.changeVisibility(input.receiptHandle, delaySeconds);
+    await deps.queue.changeVisibility(input.receiptHandle, seconds);
   } catch (error) {
     // The receipt expired: the message is visible again already. Nothing is lost.
     deps.onCountingError?.(error);
