@@ -44,8 +44,11 @@ export type FunctionManifestEntry = {
   tables: Readonly<Record<string, TableAccess>>;
   /** `events:PutEvents` on the custom bus and EVENT_BUS_NAME. @default false */
   publishesEvents?: boolean;
-  /** Delivery queue access: `send` (redrive) or `changeVisibility` (the consumer's retries). */
-  deliveryQueue?: 'send' | 'changeVisibility';
+  /**
+   * Delivery queue access: `send` (redrive; the dispatcher's deferred deliveries) and/or
+   * `changeVisibility` (the consumer's retries).
+   */
+  deliveryQueue?: ReadonlyArray<'send' | 'changeVisibility'>;
   /** Manages the subscription rules (named with the rule prefix) on the bus. @default false */
   managesSubscriptionRules?: boolean;
   /** Starts and describes replays of the bus archive. @default false */
@@ -90,7 +93,8 @@ export type FunctionManifestEntry = {
 /**
  * The functions. Every function reads the error policies (`Errors`): its DynamoDB retries follow them.
  * The functions serving rate-limited routes (route table `rateLimit`: contracts, events, mesh) write
- * the token buckets (`RateLimits`); the mesh function also reads contracts, whose endpoints'
+ * the token buckets (`RateLimits`); the mesh function and the dispatcher write their tenants'
+ * outbound budgets (in-flight leases) there too; the mesh function also reads contracts, whose endpoints'
  * `rateLimit` it enforces on routed calls.
  * Sizing is pinned where it is a decision: the mesh relays calls for up to 29 s (API Gateway's
  * integration timeout) with bodies of up to MAX_BODY_BYTES both ways; the dispatcher and the health
@@ -132,7 +136,7 @@ export const functionManifest = {
       [rateLimitsTable.id]: 'readWrite',
     },
     publishesEvents: true,
-    deliveryQueue: 'send',
+    deliveryQueue: ['send'],
     managesSubscriptionRules: true,
     replaysArchive: true,
     // Subscription endpoints are checked against the SSRF policy at creation.
@@ -188,9 +192,16 @@ export const functionManifest = {
     entry: 'functions/dispatcher/handler.ts',
     description: 'Agent Integration Framework: delivers queued events to subscribers',
     trigger: 'sqs',
-    tables: { [deliveryTable.id]: 'readWrite', [eventsTable.id]: 'read', [errorsTable.id]: 'readWrite' },
+    // RateLimits: the per-tenant budget of deliveries in flight (WEBHOOK_MAX_IN_FLIGHT_PER_TENANT).
+    tables: {
+      [deliveryTable.id]: 'readWrite',
+      [eventsTable.id]: 'read',
+      [errorsTable.id]: 'readWrite',
+      [rateLimitsTable.id]: 'readWrite',
+    },
     publishesEvents: true,
-    deliveryQueue: 'changeVisibility',
+    // Retries change a message's visibility; a delivery deferred for a concurrency slot is sent again.
+    deliveryQueue: ['changeVisibility', 'send'],
     outbound: 'public-only',
     timeoutSeconds: 60,
     countsErrors: true,

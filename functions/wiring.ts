@@ -1,12 +1,14 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createPolicyRetryStrategy } from '../shared/adapters/aws/policy-retry-strategy';
+import { DynamoDbConcurrencyLimiter } from '../shared/adapters/dynamodb/concurrency-limiter';
 import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';
 import { DynamoDbErrorPolicyRepository } from '../shared/adapters/dynamodb/error-policy-repository';
 import { DynamoDbTokenBucketStore } from '../shared/adapters/dynamodb/token-bucket-store';
 import { EventBridgeEventPublisher } from '../shared/adapters/eventbridge/event-publisher';
 import { SafeHttpClient, type SafeHttpClientOptions } from '../shared/adapters/http/safe-http-client';
 import { type Config, loadConfig, requireSetting } from '../shared/config';
+import type { OutboundScope } from '../shared/domain/concurrency/leases';
 import type { OutboundAddressRules } from '../shared/domain/net/outbound-address-rules';
 import type { HttpHandlerOptions } from '../shared/middleware/http-api';
 import { createObservability, type Observability } from '../shared/observability/powertools';
@@ -16,6 +18,7 @@ import { type Clock, nowMs, systemClock } from '../shared/ports/clock';
 import type { EventPublisher } from '../shared/ports/event-publisher';
 import type { HttpClient } from '../shared/ports/http-client';
 import { ErrorPolicyCache } from '../shared/use-cases/error-policy-cache';
+import { OutboundBudget } from '../shared/use-cases/outbound-budget';
 import { RateLimiter } from '../shared/use-cases/rate-limiter';
 import { awsAuditTrail } from './audit-wiring';
 import { type FunctionManifestEntry, type FunctionName, functionManifest, requiredSettings } from './manifest';
@@ -193,4 +196,31 @@ export function eventBridgePublisher(
   return new EventBridgeEventPublisher(traced(base, client), requireSetting(config, 'EVENT_BUS_NAME'), {
     maxEntryBytes: config.MAX_EVENT_ENTRY_BYTES,
   });
+}
+
+/**
+ * The per-tenant budget of outbound calls in flight of one scope, on the RateLimits table:
+ * MESH_MAX_IN_FLIGHT_PER_TENANT (`mesh`) or WEBHOOK_MAX_IN_FLIGHT_PER_TENANT (`webhook`). Failed
+ * releases are logged (the lease then frees itself at expiry).
+ *
+ * @returns the budget, or undefined when the setting is `off` / 0
+ * @throws {Error} when the budget is on and RATE_LIMITS_TABLE is missing — a deployment defect
+ */
+export function outboundBudgetOf(base: FunctionBase, scope: OutboundScope): OutboundBudget | undefined {
+  const { config, observability } = base;
+  const maxInFlight = scope === 'mesh' ? config.MESH_MAX_IN_FLIGHT_PER_TENANT : config.WEBHOOK_MAX_IN_FLIGHT_PER_TENANT;
+  if (maxInFlight === 0) return undefined;
+  const limiter = new DynamoDbConcurrencyLimiter(base.documentClient, requireSetting(config, 'RATE_LIMITS_TABLE'));
+  return new OutboundBudget(
+    { limiter, clock: base.clock },
+    {
+      scope,
+      maxInFlight,
+      onReleaseError: (error) =>
+        observability.logger.warn('A concurrency lease could not be released; it expires by itself', {
+          scope,
+          error: String(error),
+        }),
+    },
+  );
 }

@@ -1,7 +1,9 @@
 import type { Node } from 'constructs';
+import { functionManifest } from '../functions/manifest';
 import { checkedRateLimits } from '../functions/rate-limits';
 import { routes } from '../functions/routes';
-import { parseRateLimits, type RateLimitSetting } from '../shared/config';
+import { parseMaxInFlight, parseRateLimits, type RateLimitSetting } from '../shared/config';
+import { DEFAULT_MESH_MAX_IN_FLIGHT, DEFAULT_WEBHOOK_MAX_IN_FLIGHT } from '../shared/domain/concurrency/leases';
 import type { AuthMode } from './app-context';
 
 /** A throttle as API Gateway states it: steady requests per second and the burst above it. */
@@ -40,6 +42,22 @@ export type LimitsContext = {
   readonly methodThrottles: Readonly<Record<string, Throttle>>;
   /** The functions' RATE_LIMITS (context `rateLimits`, the same syntax): per-tenant limits over the route table's. */
   readonly rateLimits: Readonly<Record<string, RateLimitSetting>>;
+  /**
+   * Outbound budgets: calls one tenant may have in flight through the mesh
+   * (MESH_MAX_IN_FLIGHT_PER_TENANT, context `meshMaxInFlightPerTenant`) and webhook deliveries
+   * (WEBHOOK_MAX_IN_FLIGHT_PER_TENANT, context `webhookMaxInFlightPerTenant`); 0 is off.
+   * @default DEFAULT_MAX_IN_FLIGHT
+   */
+  readonly maxInFlightPerTenant?: MaxInFlightPerTenant;
+};
+
+/** Per-tenant in-flight limits by outbound scope; 0 is no limit. */
+export type MaxInFlightPerTenant = { readonly mesh: number; readonly webhook: number };
+
+/** The outbound budgets without context: below the mesh function's and the dispatcher's reserved concurrency. */
+export const DEFAULT_MAX_IN_FLIGHT: MaxInFlightPerTenant = {
+  mesh: DEFAULT_MESH_MAX_IN_FLIGHT,
+  webhook: DEFAULT_WEBHOOK_MAX_IN_FLIGHT,
 };
 
 /** The usage plan tiers without context `usagePlanTiers`. */
@@ -75,12 +93,16 @@ const API_KEY_LENGTH = { min: 20, max: 128 } as const;
  *   `usagePlanKeys`: JSON `{ "<client name or id>": "<tier>" }`;
  * - `methodThrottles`: JSON `{ "<operationId>": { "rateLimit": n, "burstLimit": n } }` over
  *   {@link DEFAULT_METHOD_THROTTLES};
- * - `rateLimits`: the functions' RATE_LIMITS (`routeCall=200/400,startReplay=off`).
+ * - `rateLimits`: the functions' RATE_LIMITS (`routeCall=200/400,startReplay=off`);
+ * - `meshMaxInFlightPerTenant`, `webhookMaxInFlightPerTenant`: `off` or a whole number below the
+ *   mesh function's / the dispatcher's reserved concurrency (function manifest) — a budget as
+ *   large as the function's ceiling would let one tenant take it all.
  *
  * @param stage - the stage throttle (`throttleRateLimit`, `throttleBurstLimit`)
  * @throws {Error} naming the problem: malformed JSON, an unknown tier or operation, a tier or
  *   method throttle above the stage's, usage plans asked for in `iam` / `none` mode or in `jwt` mode
- *   without keys, a `jwt` client id API Gateway cannot take as a key value (20–128 characters)
+ *   without keys, a `jwt` client id API Gateway cannot take as a key value (20–128 characters), an
+ *   in-flight limit that is not `off` or a whole number, or not below the function's reserved concurrency
  * @example readLimitsContext(app.node, 'cognito', { rateLimit: 100, burstLimit: 200 }).usagePlans?.defaultTier // 'standard'
  */
 export function readLimitsContext(node: Node, authMode: AuthMode, stage: Throttle): LimitsContext {
@@ -98,7 +120,33 @@ export function readLimitsContext(node: Node, authMode: AuthMode, stage: Throttl
   } catch (error) {
     throw new Error(`Context "rateLimits": ${(error as Error).message}`);
   }
-  return { ...(usagePlans && { usagePlans }), methodThrottles, rateLimits };
+  return {
+    ...(usagePlans && { usagePlans }),
+    methodThrottles,
+    rateLimits,
+    maxInFlightPerTenant: {
+      mesh: maxInFlightOf(node, 'meshMaxInFlightPerTenant', DEFAULT_MAX_IN_FLIGHT.mesh, 'mesh'),
+      webhook: maxInFlightOf(node, 'webhookMaxInFlightPerTenant', DEFAULT_MAX_IN_FLIGHT.webhook, 'dispatcher'),
+    },
+  };
+}
+
+/** An in-flight limit from the context, below the reserved concurrency of the function it budgets. */
+function maxInFlightOf(node: Node, key: string, fallback: number, fn: 'mesh' | 'dispatcher'): number {
+  const text = optionalString(node, key);
+  let limit = fallback;
+  try {
+    if (text !== undefined) limit = parseMaxInFlight(text);
+  } catch (error) {
+    throw new Error(`Context "${key}" ${(error as Error).message}`);
+  }
+  const ceiling = functionManifest[fn].reservedConcurrency;
+  if (limit >= ceiling) {
+    throw new Error(
+      `Context "${key}" (${limit}) must stay below the ${fn} function's reserved concurrency (${ceiling}, function manifest): one tenant could otherwise take every instance; use a smaller number or off`,
+    );
+  }
+  return limit;
 }
 
 function usagePlansOf(

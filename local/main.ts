@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseMaxInFlight } from '../shared/config';
 import { type LocalAuthOption, type LocalServerAuth, startLocalServer } from './server';
 
 const USAGE =
@@ -6,7 +7,8 @@ const USAGE =
   '                      [--health-check-max-per-run 500] (instances per health-check run, least recently checked first)\n' +
   '                      [--auth off|jwt] [--issuer ISS --audience AUD[,AUD…] --jwks-url URL]\n' +
   '                      [--allowed-host NAME]… (Host names answered besides localhost, 127.0.0.1, [::1])\n' +
-  '                      [--secrets FILE] (JSON { "<secret name>": "<value>" }: the mesh upstream credentials)';
+  '                      [--secrets FILE] (JSON { "<secret name>": "<value>" }: the mesh upstream credentials)\n' +
+  '                      [--mesh-max-in-flight 50|off] [--webhook-max-in-flight 10|off] (per tenant)';
 
 /**
  * `npm run dev [-- --port 3000] [--host 127.0.0.1] [--data DIR] [--quiet] [--auth off|jwt …]`: the
@@ -15,6 +17,8 @@ const USAGE =
  * `--audience` and `--jwks-url`, or, without them, against a local issuer (`npm run token`).
  * `--allowed-host NAME` (repeatable) adds a Host name the server answers to (others get 421);
  * `--secrets FILE` holds the mesh's upstream credential secrets by name (Secrets Manager's role).
+ * `--mesh-max-in-flight N|off` and `--webhook-max-in-flight N|off` set the per-tenant outbound
+ * budgets (MESH_ / WEBHOOK_MAX_IN_FLIGHT_PER_TENANT; defaults 50 and 10, as deployed).
  * Stops cleanly on SIGINT/SIGTERM.
  */
 async function main(): Promise<void> {
@@ -32,6 +36,8 @@ async function main(): Promise<void> {
       'jwks-url': { type: 'string' },
       'allowed-host': { type: 'string', multiple: true, default: [] },
       secrets: { type: 'string' },
+      'mesh-max-in-flight': { type: 'string' },
+      'webhook-max-in-flight': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -50,7 +56,9 @@ async function main(): Promise<void> {
   if (maxPerRun !== undefined && !/^[1-9][0-9]*$/.test(maxPerRun))
     throw new Error(`--health-check-max-per-run must be a whole number ≥ 1, got ${maxPerRun}`);
   const auth = authOption(values);
+  const settings = maxInFlightSettings(values['mesh-max-in-flight'], values['webhook-max-in-flight']);
   const server = await startLocalServer({
+    settings,
     auth,
     healthCheckIntervalMs: healthSeconds * 1000,
     ...(maxPerRun !== undefined && { healthCheckMaxPerRun: Number(maxPerRun) }),
@@ -127,3 +135,25 @@ main().catch((error: unknown) => {
   console.error(`local runner failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
+
+/**
+ * The `--mesh-max-in-flight` / `--webhook-max-in-flight` flags as settings (each `off` or a whole
+ * number; 0 is off too). Unset flags leave the defaults.
+ *
+ * @throws {Error} naming the flag when a value is neither
+ */
+function maxInFlightSettings(mesh: string | undefined, webhook: string | undefined): NodeJS.ProcessEnv {
+  const settings: NodeJS.ProcessEnv = {};
+  for (const [flag, value, name] of [
+    ['--mesh-max-in-flight', mesh, 'MESH_MAX_IN_FLIGHT_PER_TENANT'],
+    ['--webhook-max-in-flight', webhook, 'WEBHOOK_MAX_IN_FLIGHT_PER_TENANT'],
+  ] as const) {
+    if (value === undefined) continue;
+    try {
+      settings[name] = String(parseMaxInFlight(value));
+    } catch (error) {
+      throw new Error(`${flag} ${(error as Error).message}`);
+    }
+  }
+  return settings;
+}

@@ -1,8 +1,22 @@
 import * as z from 'zod';
 import { DEFAULT_ALGORITHMS, isRefusedAlgorithm } from './domain/auth/algorithms';
+import {
+  DEFAULT_MESH_MAX_IN_FLIGHT,
+  DEFAULT_WEBHOOK_MAX_IN_FLIGHT,
+  MAX_IN_FLIGHT_LIMIT,
+} from './domain/concurrency/leases';
 import { DEFAULT_MAX_CHECKS_PER_RUN, MAX_CHECKS_PER_RUN_LIMIT } from './domain/mesh/health-check-budget';
 import { DEFAULT_QUOTA_LIMITS, type QuotaLimits } from './domain/quotas/quota';
 import { BucketLimitSchema } from './domain/rate-limits/token-bucket';
+
+/**
+ * A per-tenant in-flight limit: a whole number 0–MAX_IN_FLIGHT_LIMIT, `off` or 0 for none (parsed
+ * to 0).
+ */
+const maxInFlight = (fallback: number) =>
+  z
+    .union([z.literal('off').transform(() => 0), z.coerce.number().int().min(0).max(MAX_IN_FLIGHT_LIMIT)])
+    .default(fallback);
 
 /** A comma-separated list: entries trimmed, empty ones dropped (`'a, b,'` → `['a', 'b']`). */
 const commaSeparated = () =>
@@ -44,6 +58,15 @@ const ConfigSchema = z.object({
     .string()
     .default('')
     .transform((value, ctx) => rateLimitEntries(value, ctx)),
+  /**
+   * Outbound budgets: mesh calls (MESH_…) and webhook deliveries (WEBHOOK_…) one tenant may have in
+   * flight at once, counted across every Lambda instance in the RateLimits table; `off` or 0 for no
+   * limit. A tenant at its mesh limit is answered 429 `urn:aif:problem:tenant-concurrency-exceeded`;
+   * its deliveries wait on the queue. Kept below the function's reserved concurrency (infra checks
+   * the context `meshMaxInFlightPerTenant` / `webhookMaxInFlightPerTenant`).
+   */
+  MESH_MAX_IN_FLIGHT_PER_TENANT: maxInFlight(DEFAULT_MESH_MAX_IN_FLIGHT),
+  WEBHOOK_MAX_IN_FLIGHT_PER_TENANT: maxInFlight(DEFAULT_WEBHOOK_MAX_IN_FLIGHT),
   /** How long the mesh router trusts cached registrations, rules and breaker states, milliseconds. */
   MESH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** Breaker defaults: consecutive failures to open, open time (ms), half-open probes. */
@@ -342,4 +365,17 @@ export function quotaLimitsOf(config: Config): QuotaLimits {
     routingRulesPerTenant: config.QUOTA_ROUTING_RULES_PER_TENANT,
     subscriptionRulesPerBus: config.SUBSCRIPTION_RULES_LIMIT,
   };
+}
+
+/**
+ * A per-tenant in-flight limit as the settings take it (infra reads the context with it).
+ *
+ * @returns the limit; 0 for `off` / 0 (no limit)
+ * @throws {Error} when the value is neither `off` nor a whole number 0–1000
+ * @example parseMaxInFlight('off') // 0
+ */
+export function parseMaxInFlight(value: string): number {
+  const parsed = maxInFlight(0).safeParse(value.trim());
+  if (!parsed.success) throw new Error(`must be off or a whole number 0–${MAX_IN_FLIGHT_LIMIT}, got "${value}"`);
+  return parsed.data;
 }

@@ -15,14 +15,30 @@ const DeliveryMessageSchema = z.object({
   tenant: z.string().min(1),
   subscriptionId: SubscriptionIdSchema,
   event: z.object({ id: z.string(), type: z.string() }).passthrough(),
+  attemptsBefore: z.number().int().min(0).optional(),
 });
+
+/** The metric counting each outcome the record is done with (a requeued deferral: its copy comes back). */
+const METRIC_OF = {
+  delivered: 'Deliveries',
+  'dead-lettered': 'DeadLetters',
+  deferred: 'DeliveriesDeferred',
+  retrying: 'DeliveryRetries',
+} as const satisfies Record<DeliveryOutcome['outcome'], string>;
 
 /**
  * A delivery that will be attempted again: the record is reported as a batch item failure, so
  * SQS keeps the message (its visibility was set to the retry delay).
  */
 export class RetryScheduledError extends Error {
-  constructor(readonly delayMs: number) {
+  /**
+   * @param delayMs - until the message is visible again
+   * @param deferred - no attempt was made (no concurrency slot), so it is no retry
+   */
+  constructor(
+    readonly delayMs: number,
+    readonly deferred = false,
+  ) {
     super(`delivery retried in ${delayMs} ms`);
     this.name = 'RetryScheduledError';
   }
@@ -31,7 +47,9 @@ export class RetryScheduledError extends Error {
 /**
  * Processes one SQS record: one delivery attempt by `deliverEvent`.
  *
- * @throws {RetryScheduledError} when the delivery is to be retried (the message stays on the queue)
+ * @returns the outcome; `deferred` (requeued) when the delivery waits for a concurrency slot as a new message
+ * @throws {RetryScheduledError} when the delivery is to be retried, or deferred but could not be sent
+ *   again (the message stays on the queue)
  * @throws {Error} for a body that is not a delivery message, or when a dead letter cannot be stored —
  *   the message stays and is retried; after the queue's maxReceiveCount SQS moves it to the DLQ
  */
@@ -39,10 +57,12 @@ export async function dispatchRecord(record: SQSRecord, deps: DeliverDeps): Prom
   const message = DeliveryMessageSchema.parse(JSON.parse(record.body));
   const outcome = await deliverEvent(deps, {
     message,
-    attempt: Number(record.attributes.ApproximateReceiveCount) || 1,
+    // A deferred delivery's copy counts on from the attempts of the message it replaced.
+    attempt: (message.attemptsBefore ?? 0) + (Number(record.attributes.ApproximateReceiveCount) || 1),
     receiptHandle: record.receiptHandle,
   });
   if (outcome.outcome === 'retrying') throw new RetryScheduledError(outcome.delayMs);
+  if (outcome.outcome === 'deferred' && !outcome.requeued) throw new RetryScheduledError(outcome.delayMs, true);
   return outcome;
 }
 
@@ -58,7 +78,8 @@ export function createDispatcherHandler(deps: DeliverDeps, { observability }: { 
   async function handleRecord(record: SQSRecord): Promise<void> {
     try {
       const outcome = await dispatchRecord(record, deps);
-      metrics.addMetric(outcome.outcome === 'delivered' ? 'Deliveries' : 'DeadLetters', MetricUnit.Count, 1);
+      // No dimension names a tenant or subscription (caller-supplied strings: unbounded cardinality).
+      metrics.addMetric(METRIC_OF[outcome.outcome], MetricUnit.Count, 1);
       if (outcome.outcome === 'dead-lettered') {
         logger.warn('Delivery dead-lettered', {
           messageId: record.messageId,
@@ -68,8 +89,9 @@ export function createDispatcherHandler(deps: DeliverDeps, { observability }: { 
         });
       }
     } catch (error) {
-      if (error instanceof RetryScheduledError) metrics.addMetric('DeliveryRetries', MetricUnit.Count, 1);
-      else logger.error('Delivery failed unexpectedly; the message stays on the queue', error as Error);
+      if (error instanceof RetryScheduledError) {
+        metrics.addMetric(error.deferred ? 'DeliveriesDeferred' : 'DeliveryRetries', MetricUnit.Count, 1);
+      } else logger.error('Delivery failed unexpectedly; the message stays on the queue', error as Error);
       throw error;
     }
   }

@@ -11,7 +11,14 @@ import type { DeliveryQueue } from '../../shared/ports/delivery-queue';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
 import type { SecretCipher } from '../../shared/ports/secret-cipher';
 import type { DeliverDeps } from '../../shared/use-cases/deliver-event';
-import { eventBridgePublisher, type FunctionBase, outboundHttp, requireSetting, traced } from '../wiring';
+import {
+  eventBridgePublisher,
+  type FunctionBase,
+  outboundBudgetOf,
+  outboundHttp,
+  requireSetting,
+  traced,
+} from '../wiring';
 import { createDispatcherHandler } from './app';
 
 /**
@@ -22,11 +29,13 @@ export type DispatcherParts = { queue: DeliveryQueue; events: EventPublisher; ci
 
 /**
  * The dispatcher's dependencies on a function base: subscriptions and dead letters (delivery
- * table), error counters, Standard Webhooks signing, the SSRF-safe client, and the mode's parts.
+ * table), error counters, Standard Webhooks signing, the SSRF-safe client, the per-tenant budget
+ * of deliveries in flight (WEBHOOK_MAX_IN_FLIGHT_PER_TENANT, in the RateLimits table), and the mode's parts.
  */
 export function dispatcherDeps(base: FunctionBase, parts: DispatcherParts): DeliverDeps {
   const { config, documentClient, observability } = base;
   const deliveryTable = requireSetting(config, 'DELIVERY_TABLE');
+  const outboundBudget = outboundBudgetOf(base, 'webhook');
   return {
     subscriptions: new DynamoDbSubscriptionRepository(documentClient, deliveryTable),
     deadLetters: new DynamoDbDeadLetterRepository(documentClient, deliveryTable, config.EVENT_RETENTION_DAYS),
@@ -42,6 +51,7 @@ export function dispatcherDeps(base: FunctionBase, parts: DispatcherParts): Deli
     metrics: new PowertoolsErrorMetrics(observability.metrics, observability.logger),
     onCountingError: (error) =>
       observability.logger.warn('A delivery failure could not be counted', { error: String(error) }),
+    ...(outboundBudget && { outboundBudget }),
   };
 }
 

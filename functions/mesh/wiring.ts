@@ -22,6 +22,7 @@ import {
   eventBridgePublisher,
   type FunctionBase,
   httpOptions,
+  outboundBudgetOf,
   outboundHttp,
   outboundRulesOf,
   requireSetting,
@@ -39,7 +40,8 @@ const MAX_RELAYED_RESPONSE_BYTES = 6 * 1024 * 1024;
  * Manager in AWS, the local secret store locally), and the counting of routed failures (alerts go to
  * `events`: EventBridge in AWS, the in-process bus locally).
  * With the base's rate limiter, the router enforces the contracts' endpoint rate limits (contracts
- * table, read) on the same buckets the `rateLimit` middleware uses.
+ * table, read) on the same buckets the `rateLimit` middleware uses. With MESH_MAX_IN_FLIGHT_PER_TENANT
+ * on (the default), each routed call holds a slot of its tenant's budget in the RateLimits table.
  */
 export function meshDeps(
   base: FunctionBase,
@@ -65,6 +67,7 @@ export function meshDeps(
     resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
     halfOpenRequests: config.BREAKER_HALF_OPEN_REQUESTS,
   };
+  const outboundBudget = outboundBudgetOf(base, 'mesh');
   return {
     quotas: new DynamoDbQuotaCounter(documentClient, meshTable),
     limits: quotaLimitsOf(config),
@@ -95,6 +98,7 @@ export function meshDeps(
       }),
       breakerConfig: defaults,
       breakerConfigs: breakers,
+      ...(outboundBudget && { outboundBudget }),
       ...(base.rateLimiter && {
         contractLimits: {
           contracts: new DynamoDbContractRepository(documentClient, requireSetting(config, 'CONTRACTS_TABLE')),

@@ -8,6 +8,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { functionManifest } from '../../functions/manifest';
+import { DEFAULT_WEBHOOK_MAX_IN_FLIGHT } from '../../shared/domain/concurrency/leases';
 import { createManifestFunction } from './manifest-function';
 import type { NodeFunction } from './node-function';
 
@@ -44,6 +45,13 @@ export interface DispatcherProps {
    * @default Duration.days(30)
    */
   readonly eventRetention?: Duration;
+  /**
+   * Webhook deliveries one tenant may have in flight (WEBHOOK_MAX_IN_FLIGHT_PER_TENANT), 0 for no
+   * limit; keep it below the function's reserved concurrency.
+   *
+   * @default DEFAULT_WEBHOOK_MAX_IN_FLIGHT (10)
+   */
+  readonly maxInFlightPerTenant?: number;
   /**
    * Records per invocation.
    *
@@ -118,7 +126,10 @@ export class Dispatcher extends Construct {
       },
       {
         logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
-        environment: { EVENT_RETENTION_DAYS: String((props.eventRetention ?? Duration.days(30)).toDays()) },
+        environment: {
+          EVENT_RETENTION_DAYS: String((props.eventRetention ?? Duration.days(30)).toDays()),
+          WEBHOOK_MAX_IN_FLIGHT_PER_TENANT: String(props.maxInFlightPerTenant ?? DEFAULT_WEBHOOK_MAX_IN_FLIGHT),
+        },
       },
     );
     const fn = this.function.function;

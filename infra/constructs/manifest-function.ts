@@ -104,8 +104,9 @@ export function createManifestFunction(
     bindTable(fn, need(resources.tables[tableId], name, `the table "${tableId}"`), definition, access);
   }
   if (publishesToBus(name)) bindEventBus(fn, need(resources.eventBus, name, 'eventBus'));
-  if (entry.deliveryQueue)
-    bindDeliveryQueue(fn, need(resources.deliveryQueue, name, 'deliveryQueue'), entry.deliveryQueue);
+  for (const access of entry.deliveryQueue ?? []) {
+    bindDeliveryQueue(fn, need(resources.deliveryQueue, name, 'deliveryQueue'), access);
+  }
   if (entry.managesSubscriptionRules) {
     bindSubscriptionRules(fn, {
       eventBus: need(resources.eventBus, name, 'eventBus'),

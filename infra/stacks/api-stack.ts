@@ -21,7 +21,12 @@ import { HttpApi } from '../constructs/http-api';
 import { createManifestFunction, type FunctionResources } from '../constructs/manifest-function';
 import type { NodeFunction } from '../constructs/node-function';
 import { type UsagePlanKey, UsagePlans } from '../constructs/usage-plans';
-import { DEFAULT_METHOD_THROTTLES, DEFAULT_USAGE_PLAN_TIERS, type LimitsContext } from '../limits-context';
+import {
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_METHOD_THROTTLES,
+  DEFAULT_USAGE_PLAN_TIERS,
+  type LimitsContext,
+} from '../limits-context';
 import { DEFAULT_WAF, type NetworkSettings } from '../network-context';
 
 /** Props of the {@link ApiStack}. */
@@ -213,6 +218,7 @@ export class ApiStack extends Stack {
       ...(props.eventRetention && { eventRetention: props.eventRetention }),
       logRetention,
       reserveConcurrency: resources.reserveConcurrency,
+      maxInFlightPerTenant: (limits.maxInFlightPerTenant ?? DEFAULT_MAX_IN_FLIGHT).webhook,
     });
     this.healthCheck = new HealthCheck(this, 'HealthCheck', {
       tables: props.tables,
@@ -271,6 +277,9 @@ export class ApiStack extends Stack {
           MAX_BODY_BYTES: String(MAX_BODY_BYTES),
           ...(enforced && { AUTH_ENFORCED: enforced }),
           ...(rateLimits !== '' && holdsRateLimitsTable(name) && { RATE_LIMITS: rateLimits }),
+          ...(name === 'mesh' && {
+            MESH_MAX_IN_FLIGHT_PER_TENANT: String((limits.maxInFlightPerTenant ?? DEFAULT_MAX_IN_FLIGHT).mesh),
+          }),
           ...(name === 'system' && this.authorization.documentEnvironment),
           ...(name === 'events' && {
             EVENT_RETENTION_DAYS: String((eventRetention ?? Duration.days(30)).toDays()),

@@ -1,4 +1,5 @@
 import { AuthenticationError, AuthorizationError, NotOwnerError } from '../domain/auth/errors';
+import { TenantConcurrencyExceededError } from '../domain/concurrency/errors';
 import {
   ConflictError,
   DependencyUnavailableError,
@@ -60,6 +61,7 @@ const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, nu
   [InputTooLargeError, 413],
   [RevisionMismatchError, 412],
   [RateLimitedError, 429],
+  [TenantConcurrencyExceededError, 429],
   [DependencyUnavailableError, 503],
   [UpstreamFailedError, 502],
   [UpstreamTimeoutError, 504],
@@ -71,7 +73,7 @@ const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, nu
  * stack trace or the error's text).
  *
  * @returns status, problem body, and extra headers (`WWW-Authenticate` on 401 and 403 (RFC 6750 §3),
- *   `Allow` on 405, `Retry-After` on 503, `Retry-After` and the RateLimit fields on 429)
+ *   `Allow` on 405, `Retry-After` on 503, `Retry-After` and the RateLimit fields on 429 — `Retry-After` alone for a tenant's concurrency)
  * @example toProblem(new NotFoundError('No contract petstore'), 'req-1').problem.status // 404
  */
 export function toProblem(
@@ -88,6 +90,7 @@ export function toProblem(
     if (error instanceof MethodNotAllowedError) headers.allow = error.allow.join(', ');
     if (error instanceof DependencyUnavailableError) headers['retry-after'] = String(error.retryAfterSeconds);
     if (error instanceof RateLimitedError) Object.assign(headers, refusalHeaders(error.refusal));
+    if (error instanceof TenantConcurrencyExceededError) headers['retry-after'] = String(error.retryAfterSeconds);
     return {
       problem: {
         ...withoutStandardMembers(error.extensions),

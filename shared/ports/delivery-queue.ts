@@ -9,6 +9,12 @@ export type DeliveryMessage = {
   subscriptionId: string;
   /** The IntegrationEvent envelope, as published. */
   event: Record<string, unknown>;
+  /**
+   * Delivery attempts made on earlier copies of this message: a delivery deferred for want of a
+   * concurrency slot is sent again as a new message (whose receive count starts again), carrying
+   * them. Absent (the rule targets' messages): none.
+   */
+  attemptsBefore?: number;
 };
 
 /**

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { tenantConcerned } from '../domain/auth/owner';
+import { ConcurrencyLimiterUnavailableError } from '../domain/concurrency/errors';
+import { LEASE_MARGIN_MS } from '../domain/concurrency/leases';
 import type { IntegrationEvent } from '../domain/events/integration-event';
 import type { Subscription } from '../domain/events/subscription';
 import { encryptionContextOf, signingSecrets } from '../domain/events/webhook-secret';
@@ -15,13 +17,15 @@ import type { DeliveryMessage, DeliveryQueue } from '../ports/delivery-queue';
 import type { HttpClient } from '../ports/http-client';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { SubscriptionRepository } from '../ports/subscriptions';
+import type { OutboundBudget } from './outbound-budget';
 import { type RecordErrorDeps, recordError } from './record-error';
 
 /** What delivering needs. */
 export type DeliverDeps = RecordErrorDeps & {
   subscriptions: Pick<SubscriptionRepository, 'get'>;
   deadLetters: Pick<DeadLetterRepository, 'put'>;
-  queue: Pick<DeliveryQueue, 'changeVisibility'>;
+  /** Retries change a message's visibility; a deferred delivery is sent again as a new message. */
+  queue: Pick<DeliveryQueue, 'changeVisibility' | 'send'>;
   http: HttpClient;
   /** Signs a webhook per the Standard Webhooks spec: the `webhook-*` headers, one `v1,` signature per secret. */
   sign: (input: { secret: readonly string[]; id: string; timestamp: Date; payload: string }) => Record<string, string>;
@@ -31,12 +35,30 @@ export type DeliverDeps = RecordErrorDeps & {
   newDeadLetterId: (nowMs: number) => string;
   /** Told when counting a failure, or delaying a retry, failed; the delivery decision stands. */
   onCountingError?: (error: unknown) => void;
+  /**
+   * The per-tenant budget of webhook deliveries in flight (WEBHOOK_MAX_IN_FLIGHT_PER_TENANT, counted
+   * across every dispatcher instance), under the subscription's tenant: a delivery holds one slot
+   * for its POST. At the limit (or with the budget's store unavailable) the delivery is deferred —
+   * no attempt is made or counted. @default none (no budget)
+   */
+  outboundBudget?: Pick<OutboundBudget, 'acquire'>;
 };
 
 /** What became of one delivery attempt. */
 export type DeliveryOutcome =
   | { outcome: 'delivered'; status: number }
   | { outcome: 'retrying'; delayMs: number; error: IntegrationError }
+  | {
+      outcome: 'deferred';
+      delayMs: number;
+      /** `tenant-concurrency`: the tenant's deliveries in flight are at the limit; `limiter-unavailable`: unknown. */
+      reason: 'tenant-concurrency' | 'limiter-unavailable';
+      /**
+       * True: sent again as a new message (this one can be deleted); false: the send failed, so this
+       * message's visibility was set to the delay and it must stay on the queue.
+       */
+      requeued: boolean;
+    }
   | { outcome: 'dead-lettered'; deadLetterId: string; reason: DeadLetterReason; error: IntegrationError };
 
 /**
@@ -45,6 +67,9 @@ export type DeliveryOutcome =
  * spent at most its 60 s timeout since, so two minutes are kept in hand.
  */
 const MAX_VISIBILITY_SECONDS = 43_200 - 120;
+
+/** Longest wait of a deferred delivery, seconds: SQS SendMessage's largest DelaySeconds. */
+const MAX_DEFER_SECONDS = 900;
 
 /**
  * Delivers one queued event to its subscriber (the dispatcher's work per SQS message).
@@ -61,9 +86,12 @@ const MAX_VISIBILITY_SECONDS = 43_200 - 120;
  *   the subscription's tenant (the message's tenant, `input.message.tenant`, names the subscription
  *   with its id: ids are per tenant).
  * Every failed attempt is counted per `webhook:<subscription id>` and code (alerts included, for
- * the subscription's tenant).
+ * the subscription's tenant). With an `outboundBudget`, the POST holds a slot of the subscription's
+ * tenant; when none is free (or the budget's store is unavailable) the delivery is deferred
+ * (`defer`): not attempted, not counted, back on the queue in at most a few seconds.
  *
- * @param input.attempt - this message's receive count (1 = first delivery attempt)
+ * @param input.attempt - this delivery's attempt number (1 = first): the message's receive count
+ *   plus the attempts made on earlier copies (`attemptsBefore`)
  * @throws {DependencyUnavailableError} when the dead letter cannot be stored, or the key service is
  *   unavailable — the message then stays on the queue and is retried, never lost
  * @throws {SecretUnsealError} when a stored secret does not decrypt under the subscription's
@@ -89,8 +117,7 @@ export async function deliverEvent(
     return deadLetter(deps, input, event, 'subscription-not-found', error);
   }
 
-  const secrets = await unsealSigningSecrets(deps, subscription, input.message.tenant);
-  if (secrets.length === 0) {
+  if (signingSecrets(subscription.target.secrets, deps.clock.now()).length === 0) {
     // Nothing is sent unsigned. A subscription stored before secrets were sealed (its plain
     // `target.secret` is never read back) signs again once its secret is rotated; the dead letter
     // keeps the event for a redrive then.
@@ -100,9 +127,73 @@ export async function deliverEvent(
     );
     return deadLetter(deps, input, event, 'secret-missing', error);
   }
-  const posted = await post(deps, subscription, secrets, event, source);
-  if (!posted.error) return { outcome: 'delivered', status: posted.status };
-  return afterFailure(deps, input, event, subscription, posted.error);
+  const slot = await slotFor(deps, subscription);
+  if (!slot.admitted) return defer(deps, input, slot.retryAfterSeconds, slot.reason);
+  try {
+    const secrets = await unsealSigningSecrets(deps, subscription, input.message.tenant);
+    const posted = await post(deps, subscription, secrets, event, source);
+    if (!posted.error) return { outcome: 'delivered', status: posted.status };
+    return await afterFailure(deps, input, event, subscription, posted.error);
+  } finally {
+    await slot.release();
+  }
+}
+
+/**
+ * A slot of the subscription's tenant's delivery budget for the POST: its lease lasts the
+ * subscription's timeout and a margin. Without a budget, always admitted.
+ */
+async function slotFor(
+  deps: DeliverDeps,
+  subscription: Subscription,
+): Promise<
+  | { admitted: true; release: () => Promise<void> }
+  | { admitted: false; retryAfterSeconds: number; reason: 'tenant-concurrency' | 'limiter-unavailable' }
+> {
+  if (!deps.outboundBudget) return { admitted: true, release: async () => undefined };
+  try {
+    const decision = await deps.outboundBudget.acquire(
+      tenantConcerned(subscription.owner),
+      subscription.timeoutMs + LEASE_MARGIN_MS,
+    );
+    return decision.admitted ? decision : { ...decision, reason: 'tenant-concurrency' };
+  } catch (error) {
+    if (!(error instanceof ConcurrencyLimiterUnavailableError)) throw error;
+    deps.onCountingError?.(error);
+    return { admitted: false, retryAfterSeconds: error.retryAfterSeconds, reason: 'limiter-unavailable' };
+  }
+}
+
+/**
+ * Puts a delivery that could not take a slot back on the queue after `delaySeconds`, as no attempt:
+ * nothing is counted, and the message is sent again as a new one carrying the attempts made so
+ * far (`attemptsBefore`) — SQS's receive count, which numbers the attempts and, at
+ * maxReceiveCount, dead-letters the message, starts again, so waiting for a slot never uses up a
+ * subscription's retries. When that send fails, the message's own visibility is set to the delay
+ * instead (it then stays; its receive is spent, nothing is lost).
+ */
+async function defer(
+  deps: DeliverDeps,
+  input: { message: DeliveryMessage; attempt: number; receiptHandle: string },
+  delaySeconds: number,
+  reason: 'tenant-concurrency' | 'limiter-unavailable',
+): Promise<DeliveryOutcome> {
+  // SQS DelaySeconds: a whole number, at most 900.
+  const seconds = Math.min(MAX_DEFER_SECONDS, Math.max(1, Math.ceil(delaySeconds)));
+  const delayMs = seconds * 1000;
+  try {
+    await deps.queue.send({ ...input.message, attemptsBefore: input.attempt - 1 }, seconds);
+    return { outcome: 'deferred', delayMs, reason, requeued: true };
+  } catch (error) {
+    deps.onCountingError?.(error);
+  }
+  try {
+    await deps.queue.changeVisibility(input.receiptHandle, seconds);
+  } catch (error) {
+    // The receipt expired: the message is visible again already. Nothing is lost.
+    deps.onCountingError?.(error);
+  }
+  return { outcome: 'deferred', delayMs, reason, requeued: false };
 }
 
 /**

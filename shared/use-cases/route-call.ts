@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Owner } from '../domain/auth/owner';
+import { LEASE_MARGIN_MS } from '../domain/concurrency/leases';
 import { ContractNotFoundError } from '../domain/contracts/errors';
 import { DependencyUnavailableError, NotFoundError, UpstreamFailedError, UpstreamTimeoutError } from '../domain/errors';
 import {
@@ -38,6 +39,7 @@ import type {
   ServiceRegistry,
 } from '../ports/service-mesh';
 import type { ErrorPolicyCache } from './error-policy-cache';
+import type { OutboundBudget } from './outbound-budget';
 import { contractBucketKey, type RateLimiter, rateLimitedError } from './rate-limiter';
 import { resolveContract } from './resolve-contract';
 import { TtlCache, tenantKey } from './ttl-cache';
@@ -79,6 +81,13 @@ export type MeshRouterDeps = {
     contracts: Pick<ContractRepository, 'listVersionHeaders' | 'getVersion'>;
     limiter: Pick<RateLimiter, 'take'>;
   };
+  /**
+   * The per-tenant budget of calls in flight (MESH_MAX_IN_FLIGHT_PER_TENANT, counted across every
+   * Lambda instance): a call holds one slot of its caller's tenant from its first attempt until its
+   * answer is read, so one tenant's slow upstream cannot occupy the whole function. A tenant at its
+   * limit is refused 429 before any instance is called. @default none (no budget)
+   */
+  outboundBudget?: Pick<OutboundBudget, 'run'>;
 };
 
 /** A call to route: `ANY /v1/mesh/{service}/{path}`. */
@@ -199,12 +208,27 @@ export class MeshRouter {
    * @throws {RateLimitedError} 429 with Retry-After (and the contract's `retryAfterHeader`) when the
    *   target's contract limits the endpoint and its bucket is empty (no instance is called then)
    * @throws {RateLimiterUnavailableError} 503 when the contract or the bucket cannot be read (fail closed)
+   * @throws {TenantConcurrencyExceededError} 429 with Retry-After when the caller's tenant already has
+   *   its `outboundBudget` of calls in flight (no instance is called then)
+   * @throws {ConcurrencyLimiterUnavailableError} 503 when the budget's store cannot be reached (fail closed)
    * @throws {UpstreamTimeoutError} 504 when the last attempt timed out
    * @throws {UpstreamFailedError} 502 when the last attempt failed without an answer
    */
   async route(call: RoutedCall): Promise<RoutedAnswer> {
     const plan = await this.plan(call);
     await this.takeContractToken(call, plan);
+    const budget = this.deps.outboundBudget;
+    if (!budget) return this.attempt(call, plan);
+    // One slot of the caller's tenant for the whole call (every attempt and backoff), given back once
+    // the answer is read: the lease lasts as long as API Gateway lets the call run, and a margin.
+    return budget.run(call.caller.tenant, API_GATEWAY_TIMEOUT_MS + LEASE_MARGIN_MS, () => this.attempt(call, plan));
+  }
+
+  /**
+   * Steps 2–4: the attempts of a planned call on breaker-admitted instances until one answers, the
+   * error policies stop retrying, or the time API Gateway allows runs out.
+   */
+  private async attempt(call: RoutedCall, plan: CallPlan): Promise<RoutedAnswer> {
     const progress: CallProgress = { tried: new Set(), refused: new Set(), attempts: 0 };
     const maxAttempts = 1 + (plan.rule?.retries ?? 2);
     // Retries stop where API Gateway would cut the request off (29 s), keeping room for one more attempt.

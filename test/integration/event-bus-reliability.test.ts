@@ -238,7 +238,12 @@ describe('local event bus', () => {
         clock,
         onCountingError: (error) => countingErrors.push(error),
       };
-      const outcomes: Record<DeliveryOutcome['outcome'], number> = { delivered: 0, retrying: 0, 'dead-lettered': 0 };
+      const outcomes: Record<DeliveryOutcome['outcome'], number> = {
+        delivered: 0,
+        retrying: 0,
+        'dead-lettered': 0,
+        deferred: 0,
+      };
       const handlerErrors: unknown[] = [];
       // The dispatcher's contract without its module (which reads env at import): one deliverEvent per
       // record, retried records reported as batch item failures.

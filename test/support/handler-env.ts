@@ -29,7 +29,9 @@ const AWS_SETTINGS: Readonly<Record<string, string>> = {
  * table's variable as `<id>-test` (e.g. CONTRACTS_TABLE=contracts-test), the function's AWS
  * settings, a 64 KiB body limit and the test subscription-rule prefix; `overrides` win.
  * Rate limiting is off (RATE_LIMITING=off): the mocked tables of other concerns' tests answer no
- * token bucket; the rate-limit handler tests turn it on (`{ RATE_LIMITING: 'on' }`).
+ * token bucket; the rate-limit handler tests turn it on (`{ RATE_LIMITING: 'on' }`). The outbound
+ * budgets are off too (MESH_ / WEBHOOK_MAX_IN_FLIGHT_PER_TENANT=off) for the same reason; their
+ * handler tests set a limit.
  *
  * @throws {Error} when the manifest names a setting this file has no test value for
  */
@@ -38,6 +40,8 @@ export function handlerTestEnv(name: FunctionName, overrides: NodeJS.ProcessEnv 
     MAX_BODY_BYTES: '65536',
     SUBSCRIPTION_RULE_PREFIX: 'aif-test-sub-',
     RATE_LIMITING: 'off',
+    MESH_MAX_IN_FLIGHT_PER_TENANT: 'off',
+    WEBHOOK_MAX_IN_FLIGHT_PER_TENANT: 'off',
   };
   for (const setting of requiredSettings(name)) {
     const table = tableDefinitions.find((definition) => definition.envVar === setting);

@@ -159,7 +159,9 @@ export const auditTable: TableDefinition = {
  * `rateLimit` (`<tenant>` and the endpoint percent-encoded) — holding `tat` (the bucket's
  * theoretical arrival time, whole microseconds since the epoch: GCRA) and `expiresAt` (epoch
  * seconds, the TTL: a minute after the bucket would be full again, when deleting it changes
- * nothing).
+ * nothing). The outbound budgets (per-tenant calls in flight) live here too, one item per tenant
+ * and scope under `pk = INFLIGHT#<scope>#<tenant>` (`mesh` or `webhook`): `leases` (a map of lease
+ * id → expiry, epoch ms) and `expiresAt` (past every lease it holds: `leaseItemExpiresAtSeconds`).
  *
  * A table of its own rather than a partition of another: every limited request writes here, so a
  * bucket is its own partition key (one hot tenant never throttles another's bucket, nor the mesh

@@ -685,6 +685,7 @@ describe('ApiStack', () => {
         [errorsTable.envVar]: imported({ Ref: tableRef(errorsTable.id) }),
         [contractsTable.envVar]: imported({ Ref: tableRef(contractsTable.id) }),
         [rateLimitsTable.envVar]: imported({ Ref: tableRef(rateLimitsTable.id) }),
+        MESH_MAX_IN_FLIGHT_PER_TENANT: '50',
         EVENT_BUS_NAME: imported({ Ref: busLogicalId }),
         OUTBOUND_ALLOW_LOOPBACK: 'false',
         OUTBOUND_ALLOW_PRIVATE: 'false',
@@ -993,7 +994,7 @@ describe('ApiStack', () => {
       });
     });
 
-    it('runs for up to 60 s with its tables, the bus, the queue URL and outbound calls to public addresses only', () => {
+    it('runs for up to 60 s with its tables (RateLimits for its outbound budget), the bus, the queue URL and outbound calls to public addresses only', () => {
       // Prepare
       const tableName = (id: string) =>
         imported({ Ref: stateful.getLogicalId(stateful.tables[id]!.node.defaultChild as CfnGlobalTable) });
@@ -1008,6 +1009,8 @@ describe('ApiStack', () => {
         [deliveryTable.envVar]: tableName(deliveryTable.id),
         [eventsTable.envVar]: tableName(eventsTable.id),
         [errorsTable.envVar]: tableName(errorsTable.id),
+        [rateLimitsTable.envVar]: tableName(rateLimitsTable.id),
+        WEBHOOK_MAX_IN_FLIGHT_PER_TENANT: '10',
         EVENT_BUS_NAME: imported({ Ref: stateful.getLogicalId(stateful.eventBus.node.defaultChild as CfnEventBus) }),
         DELIVERY_QUEUE_URL: queueUrl(stateful.deliveryQueue),
         OUTBOUND_ALLOW_LOOPBACK: 'false',
@@ -1017,7 +1020,7 @@ describe('ApiStack', () => {
       expect(props.Environment.Variables[contractsTable.envVar]).toBeUndefined();
     });
 
-    it('writes dead letters and error counts, reads the event log, and changes message visibility', () => {
+    it('writes dead letters, error counts and in-flight leases, reads the event log, changes message visibility and sends deferred deliveries', () => {
       // Prepare
       const tableArn = (id: string) =>
         imported({
@@ -1036,10 +1039,15 @@ describe('ApiStack', () => {
       expect(actionsOn(tableArn(errorsTable.id))).toContain('dynamodb:UpdateItem');
       expect(actionsOn(tableArn(eventsTable.id))).toContain('dynamodb:GetItem');
       expect(actionsOn(tableArn(eventsTable.id))).not.toContain('dynamodb:PutItem');
+      expect(actionsOn(tableArn(rateLimitsTable.id))).toContain('dynamodb:UpdateItem');
       expect(actionsOn(queueArn(stateful.deliveryQueue))).toEqual(
-        expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
+        expect.arrayContaining([
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:SendMessage',
+        ]),
       );
-      expect(actionsOn(queueArn(stateful.deliveryQueue))).not.toContain('sqs:SendMessage');
     });
 
     it('alarms on any message in either DLQ and on a delivery backlog of 15 minutes', () => {

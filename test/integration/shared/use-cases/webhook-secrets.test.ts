@@ -76,7 +76,7 @@ async function setUp() {
   const deliver: DeliverDeps = {
     subscriptions,
     deadLetters,
-    queue: { changeVisibility: async () => {} },
+    queue: { changeVisibility: async () => {}, send: async () => {} },
     http: {
       request: async (request) => {
         requests.push(request);

@@ -2,15 +2,19 @@ import { describe, expect, it, vi } from 'vitest';
 import { BlockedAddressError } from '../../../../shared/adapters/http/safe-http-client';
 import { signWebhook, verifyWebhook } from '../../../../shared/adapters/http/webhook-signer';
 import { ReceiptExpiredError } from '../../../../shared/adapters/sqs/sqs-delivery-queue';
+import { ConcurrencyLimiterUnavailableError } from '../../../../shared/domain/concurrency/errors';
 import type { IntegrationEvent } from '../../../../shared/domain/events/integration-event';
 import type { Subscription } from '../../../../shared/domain/events/subscription';
 import type { DeadLetter } from '../../../../shared/ports/dead-letters';
+import type { DeliveryMessage } from '../../../../shared/ports/delivery-queue';
 import type { AlertMark, CounterKey, ErrorCount, ErrorCounterRepository } from '../../../../shared/ports/error-counter';
 import type { EventPublisher } from '../../../../shared/ports/event-publisher';
 import type { HttpRequest, HttpResponse } from '../../../../shared/ports/http-client';
 import { type DeliverDeps, deliverEvent, webhookId } from '../../../../shared/use-cases/deliver-event';
 import { ErrorPolicyCache } from '../../../../shared/use-cases/error-policy-cache';
+import { OutboundBudget } from '../../../../shared/use-cases/outbound-budget';
 import { recordingClock } from '../../../support/clock';
+import { memoryLimiter } from '../../../support/concurrency';
 import { sealedSecret, testCipher } from '../../../support/secrets';
 
 const START = Date.parse('2026-11-30T10:00:00Z');
@@ -96,6 +100,7 @@ function fakes(options: { subscriptions?: Subscription[]; http?: ReturnType<type
   const stored = new Map((options.subscriptions ?? [subscription()]).map((s) => [`${s.owner.tenant}/${s.id}`, s]));
   const deadLetters: DeadLetter[] = [];
   const visibility: Array<{ receiptHandle: string; seconds: number }> = [];
+  const sent: Array<{ message: DeliveryMessage; delaySeconds: number | undefined }> = [];
   const counters = memoryCounters();
   const published: IntegrationEvent[] = [];
   const events: EventPublisher = {
@@ -117,6 +122,9 @@ function fakes(options: { subscriptions?: Subscription[]; http?: ReturnType<type
       changeVisibility: async (receiptHandle, seconds) => {
         visibility.push({ receiptHandle, seconds });
       },
+      send: async (message, delaySeconds) => {
+        sent.push({ message, delaySeconds });
+      },
     },
     http,
     sign: signWebhook,
@@ -128,7 +136,7 @@ function fakes(options: { subscriptions?: Subscription[]; http?: ReturnType<type
     clock,
     onCountingError,
   };
-  return { deps, clock, deadLetters, visibility, counters, published, http, onCountingError };
+  return { deps, clock, deadLetters, visibility, sent, counters, published, http, onCountingError };
 }
 
 const deliver = (deps: DeliverDeps, attempt = 1, subscriptionId = 'orders-sub', tenant = OWNER.tenant) =>
@@ -292,7 +300,7 @@ describe('deliverEvent', () => {
       // Prepare
       const { deps, deadLetters, onCountingError } = fakes({ http: scriptedHttp({ status: 502 }) });
       const expired = new ReceiptExpiredError('The receipt handle no longer designates an in-flight message');
-      deps.queue = { changeVisibility: vi.fn(async () => Promise.reject(expired)) };
+      deps.queue = { changeVisibility: vi.fn(async () => Promise.reject(expired)), send: vi.fn() };
 
       // Act
       const outcome = await deliver(deps);
@@ -467,6 +475,101 @@ describe('deliverEvent', () => {
 
       // Assess
       await expect(result).rejects.toBe(down);
+    });
+  });
+
+  describe('with an outbound budget', () => {
+    const withBudget = (max: number, http = scriptedHttp({ status: 204 })) => {
+      const parts = fakes({ http });
+      const limiter = memoryLimiter();
+      parts.deps.outboundBudget = new OutboundBudget(
+        { limiter, clock: parts.clock },
+        { scope: 'webhook', maxInFlight: max },
+      );
+      return { ...parts, limiter };
+    };
+
+    it("holds a slot of the subscription's tenant for the POST, leased for its timeout and a margin, and releases it", async () => {
+      // Prepare
+      const { deps, limiter, http } = withBudget(1);
+
+      // Act
+      const outcome = await deliver(deps);
+
+      // Assess
+      expect(outcome).toEqual({ outcome: 'delivered', status: 204 });
+      expect(http.requests).toHaveLength(1);
+      expect(limiter.acquired).toEqual([
+        { key: 'INFLIGHT#webhook#acme', max: 1, leaseMs: subscription().timeoutMs + 5_000, nowMs: START },
+      ]);
+      expect(limiter.released).toHaveLength(1);
+      expect(limiter.held.get('INFLIGHT#webhook#acme')?.size).toBe(0);
+    });
+
+    it('defers a delivery whose tenant is at its limit: sent again as a new message carrying the attempts made, nothing posted or counted', async () => {
+      // Prepare: the tenant's one slot is taken by another delivery
+      const { deps, limiter, http, sent, visibility, counters, deadLetters } = withBudget(1);
+      limiter.held.set('INFLIGHT#webhook#acme', new Set(['elsewhere']));
+
+      // Act
+      const outcome = await deliver(deps, 3);
+
+      // Assess
+      expect(outcome).toEqual({ outcome: 'deferred', delayMs: 5_000, reason: 'tenant-concurrency', requeued: true });
+      expect(http.requests).toHaveLength(0);
+      expect(sent).toEqual([
+        {
+          message: { tenant: 'acme', subscriptionId: 'orders-sub', event, attemptsBefore: 2 },
+          delaySeconds: 5,
+        },
+      ]);
+      expect(visibility).toEqual([]);
+      expect(counters.increments).toEqual([]);
+      expect(deadLetters).toEqual([]);
+    });
+
+    it('keeps the message with its visibility set to the delay when it cannot be sent again', async () => {
+      // Prepare
+      const { deps, limiter, visibility } = withBudget(1);
+      limiter.held.set('INFLIGHT#webhook#acme', new Set(['elsewhere']));
+      deps.queue.send = async () => {
+        throw new Error('SQS unavailable');
+      };
+
+      // Act
+      const outcome = await deliver(deps);
+
+      // Assess
+      expect(outcome).toMatchObject({ outcome: 'deferred', requeued: false });
+      expect(visibility).toEqual([{ receiptHandle: 'receipt-1', seconds: 5 }]);
+    });
+
+    it("defers the delivery after the store's Retry-After when the budget's store is unavailable", async () => {
+      // Prepare
+      const { deps, limiter, http, sent, counters, onCountingError } = withBudget(1);
+      limiter.down = true;
+
+      // Act
+      const outcome = await deliver(deps);
+
+      // Assess
+      expect(outcome).toEqual({ outcome: 'deferred', delayMs: 2_000, reason: 'limiter-unavailable', requeued: true });
+      expect(sent).toHaveLength(1);
+      expect(http.requests).toHaveLength(0);
+      expect(counters.increments).toEqual([]);
+      expect(onCountingError).toHaveBeenCalledWith(expect.any(ConcurrencyLimiterUnavailableError));
+    });
+
+    it('releases the slot when the POST fails and the retry is scheduled', async () => {
+      // Prepare
+      const { deps, limiter } = withBudget(1, scriptedHttp({ status: 503 }));
+
+      // Act
+      const outcome = await deliver(deps);
+
+      // Assess
+      expect(outcome.outcome).toBe('retrying');
+      expect(limiter.released).toHaveLength(1);
     });
   });
 });
