@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../local/server';
 import { startWebhookReceiver, type WebhookReceiver } from '../../local/webhook-receiver';
 import { webhookId } from '../../shared/use-cases/deliver-event';
+import { bearerCall } from '../support/http';
 import { AUTH_TEST_NOW_SECONDS } from '../support/jwks';
 import { startAuthServer } from '../support/local-auth';
 
@@ -13,18 +14,8 @@ describe('local runner with --auth jwt: the event bus per tenant', () => {
   const receivers: Partial<Record<'a' | 'b', WebhookReceiver>> = {};
   const tokens: Record<'a' | 'b', string> = { a: '', b: '' };
 
-  const call = async (who: 'a' | 'b', method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${tokens[who]}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = (who: 'a' | 'b', method: string, path: string, body?: unknown) =>
+    bearerCall(server.url, tokens[who], method, path, body);
   const event = (id: string, source: string, metadata: Record<string, unknown> = {}) => ({
     id,
     type: 'order.created',

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startLocalServer } from '../../local/server';
 import { fixedClock } from '../support/clock';
+import { bearerCall } from '../support/http';
 import { AUTH_TEST_NOW_SECONDS } from '../support/jwks';
 
 const SCOPES = ['mesh:read', 'mesh:write', 'mesh:call'];
@@ -42,19 +43,8 @@ describe('local runner with --mesh-max-in-flight 1: outbound budgets per tenant 
   let upstream: Awaited<ReturnType<typeof slowUpstream>>;
   const tokens: Record<Tenant, string> = { acme: '', globex: '' };
 
-  const call = async (who: Tenant, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${tokens[who]}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const json = response.headers.get('content-type')?.includes('json') && text ? JSON.parse(text) : text;
-    return { status: response.status, headers: response.headers, body: json };
-  };
+  const call = (who: Tenant, method: string, path: string, body?: unknown) =>
+    bearerCall(server.url, tokens[who], method, path, body);
 
   beforeAll(async () => {
     server = await startLocalServer({
