@@ -6,6 +6,25 @@
  */
 export type FieldProblem = { pointer: string; message: string; keyword?: string };
 
+/** The most problems an answer lists one by one (problem details `errors`, a batch entry's `errors`). */
+export const MAX_LISTED_PROBLEMS = 100;
+
+/**
+ * The first `max` problems, and one more member counting the rest (`N more problems not listed`,
+ * at `pointer`) when there are more: an answer stays proportional to the limit, not to the input
+ * (230,000 unknown members would otherwise list 230,000 problems).
+ *
+ * @example listedProblems(problems, '/0').length <= MAX_LISTED_PROBLEMS + 1
+ */
+export function listedProblems(
+  problems: readonly FieldProblem[],
+  pointer = '',
+  max = MAX_LISTED_PROBLEMS,
+): FieldProblem[] {
+  if (problems.length <= max) return [...problems];
+  return [...problems.slice(0, max), { pointer, message: `${problems.length - max} more problems not listed` }];
+}
+
 /**
  * Base class of every error the domain raises on purpose. Errors are named for what went wrong in
  * domain words; `shared/http/problem.ts` maps each subclass to an HTTP status and an RFC 9457

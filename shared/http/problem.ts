@@ -6,6 +6,7 @@ import {
   DomainError,
   type FieldProblem,
   InputTooLargeError,
+  MAX_LISTED_PROBLEMS,
   MalformedInputError,
   NotFoundError,
   RevisionMismatchError,
@@ -34,7 +35,7 @@ export const PROBLEM_TYPE_PREFIX = 'urn:aif:problem:';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** Most entries a problem's `errors[]` lists; one last entry counts the rest. */
-export const MAX_PROBLEM_ERRORS = 100;
+export const MAX_PROBLEM_ERRORS = MAX_LISTED_PROBLEMS;
 
 function toErrorMembers(problems: readonly FieldProblem[]): NonNullable<ProblemDetails['errors']> {
   const members = problems

@@ -37,7 +37,8 @@ function check(schema: z.ZodType | undefined, value: unknown, prefix: string, pr
   if (!schema) return value;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  problems.push(...issueProblems(parsed.error.issues, prefix));
+  // One by one: spreading a few hundred thousand problems into push() overflows the call stack.
+  for (const problem of issueProblems(parsed.error.issues, prefix)) problems.push(problem);
   return undefined;
 }
 

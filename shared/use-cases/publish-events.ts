@@ -11,6 +11,7 @@ import {
   type FieldProblem,
   InputTooLargeError,
   issueProblems,
+  listedProblems,
   ValidationError,
 } from '../domain/errors';
 import { DEFAULT_MAX_ENTRY_BYTES, preparePutEventsEntry } from '../domain/events/entry-rules';
@@ -205,7 +206,14 @@ function rejected(
   detail: string,
   errors: FieldProblem[],
 ): EventResult {
-  return { index, ...(id !== undefined && { id }), status: 'rejected', httpStatus, detail, errors };
+  return {
+    index,
+    ...(id !== undefined && { id }),
+    status: 'rejected',
+    httpStatus,
+    detail,
+    errors: listedProblems(errors),
+  };
 }
 
 /** Problems of the payload against the tenant's event contract; none when the tenant has no contract named like the type. */

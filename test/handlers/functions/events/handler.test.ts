@@ -368,6 +368,34 @@ describe('events handler', () => {
       expect(busCalls(eventBridge)).toHaveLength(0);
     });
 
+    it('lists at most 100 problems of an envelope with 200,000 unknown members and counts the rest, staying a 422', async () => {
+      // Prepare: about 2 MB of unknown members, under the body limit
+      eventLogAcceptsEverything();
+      const unknown = Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i.toString(36)}`, 1]));
+
+      // Act
+      const result = await publish({ ...event('evt-1'), ...unknown });
+
+      // Assess
+      expect(result.statusCode).toBe(422);
+      const errors = json(result).results[0].errors as Array<{ pointer: string; message: string }>;
+      expect(errors).toHaveLength(101);
+      expect(errors[100]?.message).toBe('199900 more problems not listed');
+      expect(result.body.length).toBeLessThan(100_000);
+      expect(busCalls(eventBridge)).toHaveLength(0);
+    });
+
+    it('answers 422, not 500, when request validation finds 200,000 problems (event pattern test)', async () => {
+      // Act
+      const unknown = Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i.toString(36)}`, 1]));
+      const result = await call({ method: 'POST', path: '/v1/event-patterns/test', body: unknown });
+
+      // Assess
+      expect(result.statusCode).toBe(422);
+      expect(json(result).errors).toHaveLength(101);
+      expect(result.body.length).toBeLessThan(100_000);
+    });
+
     it('accepts the seed\'s version "1.0" and publishes the event as sent', async () => {
       // Prepare
       eventLogAcceptsEverything();
