@@ -13,22 +13,56 @@ export const RELAYED_ANSWER_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Upstream answer headers that would act on the API's own origin and are therefore never relayed:
- * cookies (`Set-Cookie`), CORS grants (`Access-Control-*`), HSTS (`Strict-Transport-Security`) and
- * page policies (`Content-Security-Policy`, `-Report-Only`), which the router replaces with its own.
+ * Upstream answer headers that act on the API's whole origin (or on the browser's view of it)
+ * rather than on this one answer, named exactly: cookies (`Set-Cookie`, `Set-Cookie2`, RFC 6265),
+ * site data wiping (`Clear-Site-Data`), transport and connection policy (`Strict-Transport-Security`,
+ * `Alt-Svc` RFC 7838), page and isolation policies (`Content-Security-Policy` and `-Report-Only`,
+ * `Permissions-Policy`, `Cross-Origin-Opener-Policy`, `Cross-Origin-Embedder-Policy` and their
+ * `-Report-Only`, `Origin-Agent-Cluster`), reporting endpoints for the origin (`Report-To`,
+ * `Reporting-Endpoints`, `NEL`), client hints (`Accept-CH`), service-worker scope
+ * (`Service-Worker-Allowed`), navigation the answer would trigger (`Refresh`), preloads
+ * (`Link`), and authentication challenges (`WWW-Authenticate`, `Proxy-Authenticate`: a Basic
+ * challenge would open the browser's login box under the API's host name, and the router, not
+ * the caller, holds the upstream's credentials).
+ */
+const ORIGIN_ACTING_HEADERS: ReadonlySet<string> = new Set([
+  'set-cookie',
+  'set-cookie2',
+  'clear-site-data',
+  'strict-transport-security',
+  'alt-svc',
+  'content-security-policy',
+  'content-security-policy-report-only',
+  'permissions-policy',
+  'cross-origin-opener-policy',
+  'cross-origin-opener-policy-report-only',
+  'cross-origin-embedder-policy',
+  'cross-origin-embedder-policy-report-only',
+  'origin-agent-cluster',
+  'report-to',
+  'reporting-endpoints',
+  'nel',
+  'accept-ch',
+  'service-worker-allowed',
+  'refresh',
+  'link',
+  'www-authenticate',
+  'proxy-authenticate',
+]);
+
+/**
+ * Whether an upstream answer header would act on the API's own origin and is therefore never
+ * relayed: the names of {@link ORIGIN_ACTING_HEADERS}, and CORS grants (`Access-Control-*`). The
+ * router sets its own page policy ({@link RELAYED_ANSWER_HEADERS}). `Location` is relayed: a
+ * redirect is the upstream's answer, and it points the client elsewhere without acting on this
+ * origin (the router itself never follows it).
  *
  * @param name - a lower-case header name
  * @returns true when the header is dropped from relayed answers
  * @example isOriginActingHeader('access-control-allow-origin') // true
  */
 export function isOriginActingHeader(name: string): boolean {
-  return (
-    name === 'set-cookie' ||
-    name.startsWith('access-control-') ||
-    name === 'strict-transport-security' ||
-    name === 'content-security-policy' ||
-    name === 'content-security-policy-report-only'
-  );
+  return ORIGIN_ACTING_HEADERS.has(name) || name.startsWith('access-control-');
 }
 
 /**

@@ -66,6 +66,40 @@ describe('relay-headers', () => {
         'cross-origin-resource-policy': 'same-origin',
       });
     });
+
+    it('drops every header that acts on the whole origin (site data, auth challenges, reporting, isolation), keeping Location', () => {
+      // Prepare: what a hostile upstream sent in the break-it pass, and more of the same kind
+      const upstream = {
+        'clear-site-data': '"*"',
+        'www-authenticate': 'Basic realm="x"',
+        'proxy-authenticate': 'Basic realm="x"',
+        refresh: '0;url=https://evil.example',
+        link: '<https://evil.example/x.js>; rel=preload',
+        'alt-svc': 'h3=":443"; ma=86400',
+        'service-worker-allowed': '/',
+        'set-cookie2': 'a=1',
+        'permissions-policy': 'camera=*',
+        'cross-origin-opener-policy': 'unsafe-none',
+        'cross-origin-embedder-policy': 'unsafe-none',
+        'origin-agent-cluster': '?0',
+        'report-to': '{"group":"x"}',
+        'reporting-endpoints': 'x="https://evil.example/r"',
+        nel: '{"report_to":"x"}',
+        'accept-ch': 'Sec-CH-UA-Model',
+        location: 'https://elsewhere.example/next',
+        'retry-after': '5',
+      };
+
+      // Act
+      const relayed = relayedAnswerHeaders(upstream);
+
+      // Assess
+      expect(relayed).toEqual({
+        location: 'https://elsewhere.example/next',
+        'retry-after': '5',
+        ...RELAYED_ANSWER_HEADERS,
+      });
+    });
   });
 });
 
