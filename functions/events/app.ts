@@ -29,6 +29,12 @@ export type EventsDeps = PublishEventsDeps & SubscriptionDeps & DeadLetterDeps &
  * on the caller's tenant only (`request.caller`): another tenant's events, subscriptions, dead
  * letters and replays answer 404 as if they did not exist.
  */
+/**
+ * Headers of an answer that may hold a webhook secret (create, rotate): no cache or proxy may keep
+ * it (RFC 9111 §5.2.2.5 `no-store`).
+ */
+const SECRET_BEARING = { 'cache-control': 'no-store' } as const;
+
 export const eventOperations: OperationsOf<'events', EventsDeps> = {
   publishEvents: async ({ body, caller }, deps) => {
     // published → 202; partially-published → 207 Multi-Status (RFC 4918 §11.1) with every result;
@@ -48,9 +54,10 @@ export const eventOperations: OperationsOf<'events', EventsDeps> = {
     return {
       status: statusOf(outcome),
       body: subscription,
-      ...(outcome === 'created' && {
-        headers: { location: `/v1/subscriptions/${encodeURIComponent(subscription.id)}` },
-      }),
+      headers: {
+        ...SECRET_BEARING,
+        ...(outcome === 'created' && { location: `/v1/subscriptions/${encodeURIComponent(subscription.id)}` }),
+      },
     };
   },
   listSubscriptions: async ({ query, caller }, deps) => ({
@@ -64,6 +71,7 @@ export const eventOperations: OperationsOf<'events', EventsDeps> = {
   rotateSubscriptionSecret: async ({ params, body, caller }, deps) => ({
     status: 200,
     body: await rotateSubscriptionSecret(deps, caller.tenant, params.id, body),
+    headers: SECRET_BEARING,
   }),
   deleteSubscription: async ({ params, caller }, deps) => {
     await deleteSubscription(deps, caller.tenant, params.id);

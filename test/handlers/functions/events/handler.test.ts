@@ -602,6 +602,8 @@ describe('events handler', () => {
       // Assess
       expect(result.statusCode).toBe(201);
       expect(result.headers?.location).toBe('/v1/subscriptions/orders-sub');
+      // The answer holds the secret: no cache may keep it.
+      expect(result.headers?.['cache-control']).toBe('no-store');
       const created = json(result);
       expect(created).toMatchObject({ id: 'orders-sub', status: 'active', ruleArn: ruleArn('orders-sub') });
       expect(created.target.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
@@ -876,6 +878,7 @@ describe('events handler', () => {
 
       // Assess
       expect(result.statusCode).toBe(200);
+      expect(result.headers?.['cache-control']).toBe('no-store');
       const rotated = json(result);
       expect(rotated.target.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
       const [fresh, previous] = rotated.target.secrets;
