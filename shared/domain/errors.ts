@@ -83,10 +83,7 @@ export class ConflictError extends DomainError {
  *
  * @example issueProblems(schema.safeParse(body).error?.issues ?? []) // [{ pointer: '/maxRetries', … }]
  */
-export function issueProblems(
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code: string; keys?: readonly string[] }>,
-  prefix = '',
-): FieldProblem[] {
+export function issueProblems(issues: ReadonlyArray<ZodLikeIssue>, prefix = ''): FieldProblem[] {
   return issues.flatMap((issue) =>
     // One problem per unknown member, each at its own pointer.
     issue.code === 'unrecognized_keys' && issue.keys && issue.keys.length > 0
@@ -95,8 +92,25 @@ export function issueProblems(
           message: 'is not a member of this object',
           keyword: issue.code,
         }))
-      : [{ pointer: toJsonPointer(issue.path, prefix), message: issue.message, keyword: issue.code }],
+      : [{ pointer: toJsonPointer(issue.path, prefix), message: messageOf(issue), keyword: issue.code }],
   );
+}
+
+type ZodLikeIssue = {
+  path: ReadonlyArray<PropertyKey>;
+  message: string;
+  code: string;
+  keys?: readonly string[];
+  /** zod 4 `invalid_key` (a record's key): why the key was refused. */
+  issues?: ReadonlyArray<{ message: string }>;
+};
+
+// A record key refused by its own refinement says why (zod only says "Invalid key in record").
+function messageOf(issue: ZodLikeIssue): string {
+  const reasons = issue.code === 'invalid_key' ? (issue.issues ?? []).map((inner) => inner.message) : [];
+  if (reasons.length === 0) return issue.message;
+  const reason = reasons.join('; ');
+  return /^[a-z]/.test(reason) ? `the name ${reason}` : `the name is not valid: ${reason}`;
 }
 
 /** Converts a zod issue path (`['endpoints', 0, 'path']`) into a JSON pointer (`/endpoints/0/path`). */
