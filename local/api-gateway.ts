@@ -102,6 +102,11 @@ export function apiGateway(
       send(refused, req.complete);
       return;
     }
+    // A declared length past the limit is refused from the headers, without waiting for the body.
+    if (Number(req.headers['content-length'] ?? 0) > GATEWAY_MAX_BODY_BYTES) {
+      send(tooLarge(), false);
+      return;
+    }
     readBody(req)
       .then((body) =>
         body === undefined

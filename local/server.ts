@@ -260,6 +260,9 @@ async function listenDeferred(port: number, host: string): Promise<DeferredServe
     else waiting.push(() => listener?.(req, res));
   });
   server.keepAliveTimeout = 5_000;
+  // A client that declares a body and never sends it is answered 408 after 30 s (API Gateway's
+  // integration timeout is 29 s), not after Node's default of 300 s.
+  server.requestTimeout = 30_000;
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

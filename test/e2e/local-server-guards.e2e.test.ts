@@ -135,5 +135,31 @@ describe('local runner: browser-facing defences', () => {
       expect(refused.connection).toBe('close');
       expect(next.status).toBe(200);
     });
+
+    it('is refused from a declared Content-Length alone, without waiting for a body that never comes', async () => {
+      // Act: 20 MB declared, 7 bytes sent, the request left open
+      const answer = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: Number(new URL(server.url).port),
+            method: 'POST',
+            path: '/v1/errors',
+            headers: { host: 'localhost', 'content-type': 'application/json', 'content-length': '20000000' },
+            agent: false,
+          },
+          (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+            req.destroy();
+          },
+        );
+        req.on('error', reject);
+        req.write('{"a":1}');
+      });
+
+      // Assess
+      expect(answer).toEqual({ status: 413, connection: 'close' });
+    });
   });
 });
