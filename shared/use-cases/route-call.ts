@@ -1,16 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Owner } from '../domain/auth/owner';
 import { LEASE_MARGIN_MS } from '../domain/concurrency/leases';
-import { ContractNotFoundError } from '../domain/contracts/errors';
 import { DependencyUnavailableError, NotFoundError, UpstreamFailedError, UpstreamTimeoutError } from '../domain/errors';
-import {
-  admit,
-  type BreakerConfig,
-  type BreakerState,
-  initialBreakerState,
-  recordFailure,
-  recordSuccess,
-} from '../domain/mesh/circuit-breaker';
+import { type BreakerConfig, recordFailure, recordSuccess } from '../domain/mesh/circuit-breaker';
 import { forwardedRequestHeaders, relayedAnswerHeaders } from '../domain/mesh/relay-headers';
 import { candidateWeights, selectRule, weightedRules } from '../domain/mesh/routing';
 import {
@@ -21,15 +13,12 @@ import {
 } from '../domain/mesh/routing-rule';
 import type { ServiceInstance } from '../domain/mesh/service-instance';
 import { pickWeighted } from '../domain/mesh/weighted-selection';
-import { ContractRateLimits } from '../domain/rate-limits/contract-limits';
-import { RateLimiterUnavailableError } from '../domain/rate-limits/errors';
 import { BLOCKED_TARGET_CODE, classifyError, RESPONSE_TOO_LARGE_CODE } from '../domain/resilience/classify';
 import { decide } from '../domain/resilience/decide';
 import { HttpStatusError } from '../domain/resilience/errors';
 import type { IntegrationError } from '../domain/resilience/integration-error';
 import { resolvePolicy } from '../domain/resilience/policy';
 import type { Clock } from '../ports/clock';
-import type { ContractRepository } from '../ports/contract-repository';
 import type { HttpClient, HttpResponse } from '../ports/http-client';
 import type {
   BreakerConfigRepository,
@@ -39,9 +28,9 @@ import type {
   ServiceRegistry,
 } from '../ports/service-mesh';
 import type { ErrorPolicyCache } from './error-policy-cache';
+import { BreakerGate, type ServiceSettings } from './mesh-breakers';
+import { ContractLimitGate, type ContractLimitsDeps } from './mesh-contract-limits';
 import type { OutboundBudget } from './outbound-budget';
-import { contractBucketKey, type RateLimiter, rateLimitedError } from './rate-limiter';
-import { resolveContract } from './resolve-contract';
 import { TtlCache, tenantKey } from './ttl-cache';
 import type { UpstreamCredentialInjector } from './upstream-credentials';
 
@@ -77,10 +66,7 @@ export type MeshRouterDeps = {
    * declares a `rateLimit` on the endpoint the call resolves to takes a token of that endpoint's
    * bucket (shared by every Lambda instance), or is refused 429. @default none (no contract limits)
    */
-  contractLimits?: {
-    contracts: Pick<ContractRepository, 'listVersionHeaders' | 'getVersion'>;
-    limiter: Pick<RateLimiter, 'take'>;
-  };
+  contractLimits?: ContractLimitsDeps;
   /**
    * The per-tenant budget of calls in flight (MESH_MAX_IN_FLIGHT_PER_TENANT, counted across every
    * Lambda instance): a call holds one slot of its caller's tenant from its first attempt until its
@@ -122,7 +108,6 @@ const API_GATEWAY_TIMEOUT_MS = 29_000;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 /** One call's tenant and service and, once needed, its breaker settings. */
-type ServiceSettings = { tenant: string; service: string; loaded: BreakerConfig | undefined };
 
 /** What {@link MeshRouter.route} decided before the first attempt. */
 type CallPlan = {
@@ -182,18 +167,16 @@ export class MeshRouter {
   private readonly claims: TtlCache<Owner | undefined>;
   private readonly instances: TtlCache<ServiceInstance[]>;
   private readonly rules: TtlCache<RoutingRule[]>;
-  private readonly breakerStates: TtlCache<BreakerState>;
-  private readonly configs: TtlCache<BreakerConfig>;
-  private readonly contractLimits: TtlCache<ContractRateLimits | undefined>;
+  private readonly breakers: BreakerGate;
+  private readonly contractLimits: ContractLimitGate | undefined;
 
   constructor(private readonly deps: MeshRouterDeps) {
     const nowMs = () => this.nowMs();
     this.claims = new TtlCache(deps.cacheTtlMs, nowMs);
     this.instances = new TtlCache(deps.cacheTtlMs, nowMs);
     this.rules = new TtlCache(deps.cacheTtlMs, nowMs);
-    this.breakerStates = new TtlCache(deps.cacheTtlMs, nowMs);
-    this.configs = new TtlCache(deps.cacheTtlMs, nowMs);
-    this.contractLimits = new TtlCache(deps.cacheTtlMs, nowMs);
+    this.breakers = new BreakerGate(deps, nowMs);
+    this.contractLimits = deps.contractLimits && new ContractLimitGate(deps.contractLimits, deps.cacheTtlMs, nowMs);
   }
 
   /**
@@ -216,7 +199,8 @@ export class MeshRouter {
    */
   async route(call: RoutedCall): Promise<RoutedAnswer> {
     const plan = await this.plan(call);
-    await this.takeContractToken(call, plan);
+    // Step 1b: the target's contract may limit the endpoint the call resolves to.
+    await this.contractLimits?.take(plan.settings.tenant, plan.target, call.method, call.path);
     const budget = this.deps.outboundBudget;
     if (!budget) return this.attempt(call, plan);
     // One slot of the caller's tenant for the whole call (every attempt and backoff), given back once
@@ -235,14 +219,22 @@ export class MeshRouter {
     const deadline = this.nowMs() + API_GATEWAY_TIMEOUT_MS - plan.timeoutMs;
 
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const pick = await this.admitOne(plan.candidates, progress.tried, progress.refused, this.nowMs(), plan.settings);
+      const pick = await this.breakers.admitOne(
+        plan.candidates,
+        progress.tried,
+        progress.refused,
+        this.nowMs(),
+        plan.settings,
+      );
       if (!pick) break;
       progress.attempts = attempt;
       const { instance, permitId } = pick;
       progress.tried.add(instance.id);
       const sent = await this.send(call, plan, instance);
       if (!sent.failure) {
-        await this.transition(instance.id, plan.settings, (s, c) => recordSuccess(s, c, this.nowMs(), permitId));
+        await this.breakers.transition(instance.id, plan.settings, (s, c) =>
+          recordSuccess(s, c, this.nowMs(), permitId),
+        );
         return answerOf(sent.response, instance.id, attempt);
       }
       const error = sent.failure;
@@ -253,7 +245,12 @@ export class MeshRouter {
         );
       }
       this.deps.onFailure?.(error, call);
-      await this.transition(instance.id, plan.settings, (s, c) => recordFailure(s, c, this.nowMs(), permitId), true);
+      await this.breakers.transition(
+        instance.id,
+        plan.settings,
+        (s, c) => recordFailure(s, c, this.nowMs(), permitId),
+        true,
+      );
       progress.last = { error, ...(sent.response && { response: sent.response }), instanceId: instance.id };
       // A refused address (SSRF policy) is this instance's problem: try another one, whatever the method.
       if (error.code === BLOCKED_TARGET_CODE) {
@@ -310,60 +307,6 @@ export class MeshRouter {
       // read only once a breaker has something to decide (the cold healthy path: claim, instances, rules, breaker).
       settings: { tenant, service: target, loaded: undefined },
     };
-  }
-
-  /**
-   * Step 1b: the contract's endpoint rate limit, when the target service's contract declares one
-   * for the endpoint the call resolves to. The call is refused (429), not delayed: waiting would
-   * hold the Lambda and API Gateway's 29 s for the client's retry policy to do better (the error
-   * policies treat 429 as transient and honour Retry-After).
-   *
-   * @throws {RateLimitedError} when the endpoint's bucket is empty
-   * @throws {RateLimiterUnavailableError} when the contract or the bucket cannot be read
-   */
-  private async takeContractToken(call: RoutedCall, plan: CallPlan): Promise<void> {
-    const limits = this.deps.contractLimits;
-    if (!limits) return;
-    const { tenant } = plan.settings;
-    const contract = await this.contractLimits.get(tenantKey(tenant, plan.target), () =>
-      this.loadContractLimits(tenant, plan.target),
-    );
-    const endpoint = contract?.limitFor(call.method, call.path);
-    if (!endpoint) return;
-    const decision = await limits.limiter.take(
-      contractBucketKey(tenant, plan.target, endpoint.endpoint),
-      endpoint.limit,
-    );
-    if (!decision.allowed) {
-      throw rateLimitedError(
-        `contract:${plan.target}`,
-        decision,
-        `The contract of ${plan.target} limits ${endpoint.endpoint} to ${endpoint.limit.requestsPerSecond}/s (burst ${endpoint.limit.burstSize}); retry in ${decision.retryAfterSeconds} s`,
-        endpoint.retryAfterHeader,
-      );
-    }
-  }
-
-  /**
-   * The endpoint limits of the contract named like the service in its owner's tenant (the latest
-   * released version); undefined when there is no such contract or it limits nothing.
-   *
-   * @throws {RateLimiterUnavailableError} when the contracts cannot be read: whether a limit applies is unknown
-   */
-  private async loadContractLimits(tenant: string, service: string): Promise<ContractRateLimits | undefined> {
-    const contracts = this.deps.contractLimits?.contracts;
-    if (!contracts) return undefined;
-    try {
-      return ContractRateLimits.of(await resolveContract({ contracts }, { tenant, name: service }));
-    } catch (error) {
-      if (error instanceof ContractNotFoundError) return undefined;
-      const retryAfter = error instanceof DependencyUnavailableError ? error.retryAfterSeconds : 1;
-      throw new RateLimiterUnavailableError(
-        `The contract of ${service} could not be read to apply its rate limits; the call was not routed`,
-        retryAfter,
-        { cause: error },
-      );
-    }
   }
 
   /** The routing rule for this call; among weighted rules of its source, one drawn by `weight`. */
@@ -451,7 +394,7 @@ export class MeshRouter {
     if (!last) {
       throw new DependencyUnavailableError(
         `Every instance of ${plan.target} has an open circuit breaker; no call was made`,
-        Math.max(1, Math.ceil((await this.settingsFor(plan.settings)).resetTimeoutMs / 1000)),
+        Math.max(1, Math.ceil((await this.breakers.settingsFor(plan.settings)).resetTimeoutMs / 1000)),
       );
     }
     if (last.response) return answerOf(last.response, last.instanceId, progress.attempts);
@@ -459,73 +402,6 @@ export class MeshRouter {
       throw new UpstreamTimeoutError(`${plan.target} did not answer in time (instance ${last.instanceId})`);
     }
     throw new UpstreamFailedError(`${plan.target} failed: ${last.error.code} (instance ${last.instanceId})`);
-  }
-
-  /** Picks a candidate whose breaker admits the call; refused ones are remembered for this call. */
-  private async admitOne(
-    candidates: ReadonlyArray<{ instance: ServiceInstance; weight: number }>,
-    tried: ReadonlySet<string>,
-    refused: Set<string>,
-    now: number,
-    settings: ServiceSettings,
-  ): Promise<{ instance: ServiceInstance; permitId: string } | undefined> {
-    const random = this.deps.random ?? Math.random;
-    for (;;) {
-      const open = candidates.filter((c) => !refused.has(c.instance.id));
-      const fresh = open.filter((c) => !tried.has(c.instance.id));
-      const pool = fresh.length > 0 ? fresh : open;
-      const picked = pickWeighted(pool, (c) => c.weight, random);
-      if (!picked) return undefined;
-      const permitId = randomUUID();
-      let allowed = false;
-      await this.transition(picked.instance.id, settings, (state, config) => {
-        const decision = admit(state, config, now, permitId);
-        allowed = decision.allowed;
-        return decision.next;
-      });
-      if (allowed) return { instance: picked.instance, permitId };
-      refused.add(picked.instance.id);
-    }
-  }
-
-  /** Applies a breaker transition with compare-and-set, re-reading on a lost race. */
-  private async transition(
-    instanceId: string,
-    settings: ServiceSettings,
-    next: (state: BreakerState, config: BreakerConfig) => BreakerState | undefined,
-    /** The settings matter even on a quiet breaker (a failure counts toward the service's threshold). */
-    needsSettings = false,
-  ): Promise<void> {
-    const { tenant } = settings;
-    const key = tenantKey(tenant, instanceId);
-    let state = await this.breakerStates.get(key, () => this.loadBreaker(tenant, instanceId));
-    // Each lost race means another caller moved the breaker on; recompute from its state. Bounded so a
-    // pathological storm cannot hold a request, far above what 50 concurrent failures need.
-    for (let tries = 0; tries < 64; tries++) {
-      const quiet = !needsSettings && state.state === 'closed' && state.failureCount === 0;
-      const candidate = next(state, quiet ? this.deps.breakerConfig : await this.settingsFor(settings));
-      if (!candidate) return;
-      if (await this.deps.breakers.compareAndSet(tenant, candidate, state.version)) {
-        this.breakerStates.set(key, candidate);
-        return;
-      }
-      state = await this.loadBreaker(tenant, instanceId);
-      this.breakerStates.set(key, state);
-    }
-  }
-
-  private async loadBreaker(tenant: string, instanceId: string): Promise<BreakerState> {
-    return (await this.deps.breakers.get(tenant, instanceId)) ?? initialBreakerState(instanceId);
-  }
-
-  /** The call's service settings (stored, else the deployment's), loaded once per call when first needed. */
-  private async settingsFor(settings: ServiceSettings): Promise<BreakerConfig> {
-    const { tenant, service } = settings;
-    settings.loaded ??= await this.configs.get(
-      tenantKey(tenant, service),
-      async () => (await this.deps.breakerConfigs?.getConfig(tenant, service))?.config ?? this.deps.breakerConfig,
-    );
-    return settings.loaded;
   }
 
   /** Who holds the service name (one namespace for all tenants). */
