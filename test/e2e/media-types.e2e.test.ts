@@ -6,9 +6,13 @@ import { type LocalServer, startLocalServer } from '../../local/server';
 const TWILIO = fileURLToPath(new URL('../fixtures/twilio/twilio-api-v2010.openapi-3.0.json', import.meta.url));
 const CREATE_MESSAGE = '/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json';
 
+/** An answer with its JSON body. */
+// biome-ignore lint/suspicious/noExplicitAny: answers of several routes are read field by field
+type Answer = { status: number; body: any };
+
 describe('local runner: contract media types over HTTP', () => {
   let server: LocalServer;
-  const call = async (method: string, path: string, body: string) => {
+  const call = async (method: string, path: string, body: string): Promise<Answer> => {
     const response = await fetch(`${server.url}${path}`, {
       method,
       headers: { 'content-type': 'application/json' },

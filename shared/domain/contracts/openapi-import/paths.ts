@@ -10,7 +10,7 @@ import { escapeSegment, isObject, type Json, OPERATION_METHODS, stringOr } from 
 import { allMedia, pickMedia, requestBodyOf } from './openapi-3';
 import { collectParameters, importParameter, type LocatedParameter } from './parameters';
 import { bodySchemaName } from './schemas';
-import { formDataRequestSchema } from './swagger-2';
+import { formDataRequestSchema, swagger2MediaTypes } from './swagger-2';
 
 type Endpoint = NonNullable<ContractDocumentInput['endpoints']>[number];
 
@@ -124,6 +124,8 @@ function importParameters(
       if (parameter.schema !== undefined) {
         endpoint.requestSchema = bodySchemaName(parameter.schema, ctx, `${base}.request`, `${at}/schema`);
         endpoint.requestBodyRequired = parameter.required === true;
+        const media = swagger2MediaTypes(consumesOf(input), endpoint.requestSchema);
+        if (media) endpoint.requestMediaTypes = media;
       }
       continue;
     }
@@ -143,6 +145,7 @@ function importParameters(
     const body = formDataRequestSchema(formData, ctx, `${base}.request`, pointer);
     endpoint.requestSchema = body.name;
     endpoint.requestBodyRequired = body.required;
+    endpoint.requestMediaTypes = swagger2MediaTypes(consumesOf(input), body.name, true);
   }
   return { query, headers, pathParameters };
 }
@@ -166,13 +169,7 @@ function importResponses(input: OperationImport, endpoint: Endpoint, base: strin
     const schema = ctx.dialect.responseSchema(response);
     if (!schema) continue;
     endpoint.responseSchema = bodySchemaName(schema.schema, ctx, `${base}.response`, schemaAt(status, schema.at));
-    const media = importMediaTypes(
-      input,
-      isObject(response) ? response.content : undefined,
-      endpoint.responseSchema,
-      `${base}.response`,
-      `/responses/${escapeSegment(status)}`,
-    );
+    const media = responseMedia(input, response, endpoint.responseSchema, `${base}.response`, status);
     if (media) endpoint.responseMediaTypes = { ...endpoint.responseMediaTypes, '2XX': media };
     break;
   }
@@ -181,13 +178,7 @@ function importResponses(input: OperationImport, endpoint: Endpoint, base: strin
     const schema = ctx.dialect.responseSchema(response);
     if (schema) {
       errorSchemas[key] = bodySchemaName(schema.schema, ctx, `${base}.error.${key}`, schemaAt(status, schema.at));
-      const media = importMediaTypes(
-        input,
-        isObject(response) ? response.content : undefined,
-        errorSchemas[key],
-        `${base}.error.${key}`,
-        `/responses/${escapeSegment(status)}`,
-      );
+      const media = responseMedia(input, response, errorSchemas[key], `${base}.error.${key}`, status);
       if (media) endpoint.responseMediaTypes = { ...endpoint.responseMediaTypes, [key]: media };
     }
     if (/^\d{3}$/.test(key) && !Object.hasOwn(errorCodes, key)) {
@@ -230,4 +221,24 @@ function importMediaTypes(
     result[key] = name;
   }
   return result;
+}
+
+/** A response's media types: its 3.x `content`, or Swagger 2.0's `produces` for its one schema. */
+function responseMedia(
+  input: OperationImport,
+  response: unknown,
+  name: string,
+  base: string,
+  status: string,
+): Record<string, string> | undefined {
+  if (input.ctx.dialect.version === '2.0') {
+    return swagger2MediaTypes(input.operation.produces ?? input.ctx.swagger2Media.produces, name);
+  }
+  const content = isObject(response) ? response.content : undefined;
+  return importMediaTypes(input, content, name, base, `/responses/${escapeSegment(status)}`);
+}
+
+/** Swagger 2.0 `consumes` of an operation: its own, else the document's. */
+function consumesOf(input: OperationImport): unknown {
+  return input.operation.consumes ?? input.ctx.swagger2Media.consumes;
 }

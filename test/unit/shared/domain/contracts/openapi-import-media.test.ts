@@ -141,6 +141,53 @@ describe('importOpenApiDocument', () => {
       expect(contract.schemas['getMessage.error.default.text_plain']).toEqual({ type: 'string' });
     });
 
+    it('maps Swagger 2.0 consumes and produces to the one schema, formData to the form types', async () => {
+      // Prepare
+      const doc = {
+        swagger: '2.0',
+        info: { title: 'Media API', version: '1.0.0' },
+        produces: ['application/json', 'application/xml'],
+        paths: {
+          '/pets': {
+            post: {
+              consumes: ['application/json', 'application/cbor'],
+              parameters: [{ name: 'pet', in: 'body', required: true, schema: { type: 'object' } }],
+              responses: { '200': { description: 'ok', schema: { type: 'object' } } },
+            },
+          },
+          '/uploads': {
+            post: {
+              consumes: ['multipart/form-data'],
+              produces: ['application/json'],
+              parameters: [{ name: 'file', in: 'formData', type: 'file', required: true }],
+              responses: { '200': { description: 'ok', schema: { type: 'object' } } },
+            },
+          },
+          '/forms': {
+            post: {
+              parameters: [{ name: 'To', in: 'formData', type: 'string', required: true }],
+              responses: { '204': { description: 'none' } },
+            },
+          },
+        },
+      };
+
+      // Act
+      const [pets, uploads, forms] = (await importDoc(doc)).endpoints;
+
+      // Assess
+      expect(pets?.requestMediaTypes).toEqual({
+        'application/json': 'post_pets.request',
+        'application/cbor': 'post_pets.request',
+      });
+      expect(pets?.responseMediaTypes).toEqual({
+        '2XX': { 'application/json': 'post_pets.response', 'application/xml': 'post_pets.response' },
+      });
+      expect(uploads?.requestMediaTypes).toEqual({ 'multipart/form-data': 'post_uploads.request' });
+      expect(uploads).not.toHaveProperty('responseMediaTypes');
+      expect(forms?.requestMediaTypes).toEqual({ 'application/x-www-form-urlencoded': 'post_forms.request' });
+    });
+
     it('imports a JSON-only operation as before, without media type maps', async () => {
       // Prepare
       const doc = openapi30({
