@@ -3,8 +3,11 @@ import { decode as decodeCborBytes } from 'cbor2';
 import { toJsonPointer } from '../../errors';
 import type { ValidationIssue } from '../validator';
 
-/** Deepest nesting of a decoded MessagePack or CBOR value that is judged (JSON bodies have the pipeline's bound). */
-export const MAX_DECODED_DEPTH = 64;
+/**
+ * Deepest nesting of a decoded body that is judged: the HTTP pipeline's bound on JSON bodies
+ * (`MAX_BODY_DEPTH`, 256), so that a body inside a body is bounded like the request itself.
+ */
+export const MAX_DECODED_DEPTH = 256;
 
 /** A decoded value in JSON's data model, or the issues that kept it from being one. */
 export type Decoded = { value: unknown; issues?: undefined } | { value?: undefined; issues: ValidationIssue[] };

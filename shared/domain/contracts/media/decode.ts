@@ -1,5 +1,5 @@
 import type { ValidationIssue } from '../validator';
-import { type Decoded, decodeCbor, decodeMsgpack } from './binary';
+import { type Decoded, decodeCbor, decodeMsgpack, toJsonModel } from './binary';
 import { decodeForm, decodeMultipart } from './form';
 import type { MediaFamily } from './media-types';
 
@@ -32,6 +32,14 @@ export async function decodeBody(
   if (bytes === undefined && typeof input.body !== 'string') {
     return fail(`a ${contentType} body is sent as its text in body (a string) or its bytes in bodyBase64`);
   }
+  if (family === 'multipart') {
+    // File parts may hold any bytes: multipart is parsed from the bytes, never decoded as UTF-8 first.
+    try {
+      return { value: await decodeMultipart(bytes ?? Buffer.from(input.body as string, 'utf8'), contentType) };
+    } catch (error) {
+      return fail(`is not valid multipart/form-data: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   const text = bytes ? new TextDecoder('utf-8', { fatal: true }) : undefined;
   let source: string;
   try {
@@ -44,12 +52,6 @@ export async function decodeBody(
       return parseJson(source, prefix);
     case 'form':
       return { value: decodeForm(source) };
-    case 'multipart':
-      try {
-        return { value: await decodeMultipart(bytes ?? Buffer.from(source, 'utf8'), contentType) };
-      } catch (error) {
-        return fail(`is not valid multipart/form-data: ${error instanceof Error ? error.message : String(error)}`);
-      }
     default:
       return { value: source };
   }
@@ -57,7 +59,8 @@ export async function decodeBody(
 
 function parseJson(source: string, prefix: string): Decoded {
   try {
-    return { value: JSON.parse(source) };
+    // Parsed text gets the depth bound (and JSON-model check) that decoded binary bodies get.
+    return toJsonModel(JSON.parse(source), prefix);
   } catch (error) {
     const issue: ValidationIssue = {
       instancePath: prefix,

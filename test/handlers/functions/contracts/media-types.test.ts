@@ -42,6 +42,7 @@ const messagesContract = () =>
           'application/json': 'Message',
           'application/msgpack': 'Message',
           'application/cbor': 'Message',
+          'multipart/form-data': 'Message',
         },
         responseSchema: 'Message',
         responseMediaTypes: { '2XX': { 'application/json': 'Message', 'application/cbor': 'Message' } },
@@ -145,6 +146,21 @@ describe('contracts handler: media types', () => {
       expect(answer.json.errors).toEqual([expect.objectContaining({ instancePath: '/body/To', keyword: 'type' })]);
     });
 
+    it('decodes multipart/form-data fields and coerces them like form fields', async () => {
+      // Prepare
+      storing(messagesContract());
+      const part = (name: string, value: string) =>
+        `--B\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+      const body = `${part('To', '+1555')}${part('Attempt', '3')}${part('Attempt', '4')}--B--\r\n`;
+
+      // Act
+      const answer = await validate({ contentType: 'multipart/form-data; boundary=B', body });
+
+      // Assess
+      expect(answer.json).toMatchObject({ valid: false, mediaType: 'multipart/form-data' });
+      expect(answer.json.errors).toEqual([expect.objectContaining({ instancePath: '/body/Attempt', keyword: 'type' })]);
+    });
+
     it('answers valid: false naming /body when the bytes are not the declared format', async () => {
       // Prepare
       storing(messagesContract());
@@ -163,12 +179,12 @@ describe('contracts handler: media types', () => {
       storing(messagesContract());
 
       // Act
-      const answer = await validate({ contentType: 'multipart/form-data; boundary=x', body: '--x--' });
+      const answer = await validate({ contentType: 'text/plain', body: 'To: +1555' });
 
       // Assess
       expect(answer.statusCode).toBe(422);
       expect(answer.json.detail).toContain(
-        'declared: application/x-www-form-urlencoded, application/json, application/msgpack, application/cbor',
+        'declared: application/x-www-form-urlencoded, application/json, application/msgpack, application/cbor, multipart/form-data',
       );
       expect(answer.json.errors).toEqual([expect.objectContaining({ pointer: '/request/contentType' })]);
     });

@@ -237,6 +237,29 @@ describe('media', () => {
       });
     });
 
+    it('parses multipart from the bytes, so file parts may hold bytes that are not UTF-8', async () => {
+      // Prepare
+      const head = '--b\r\nContent-Disposition: form-data; name="File"; filename="x.bin"\r\n\r\n';
+      const bytes = Buffer.concat([Buffer.from(head), Buffer.from([0xff, 0x00, 0xfe]), Buffer.from('\r\n--b--\r\n')]);
+
+      // Act
+      const decoded = await decodeBody(
+        'multipart',
+        'multipart/form-data; boundary=b',
+        { bodyBase64: bytes.toString('base64') },
+        '/body',
+      );
+
+      // Assess
+      expect(decoded).toEqual({ value: { File: '\u00ff\u0000\u00fe' } });
+    });
+
+    it('fails JSON text nested deeper than the bound', async () => {
+      const text = `${'['.repeat(MAX_DECODED_DEPTH + 2)}${']'.repeat(MAX_DECODED_DEPTH + 2)}`;
+      const decoded = await decodeBody('json', 'application/json', { body: text }, '/body');
+      expect(decoded.issues?.[0]?.message).toContain(`deeper than ${MAX_DECODED_DEPTH}`);
+    });
+
     it('fails binary formats sent as body, form bodies that are not text, and invalid UTF-8', async () => {
       const msgpack = await decodeBody('msgpack', 'application/msgpack', { body: 'x' }, '/body');
       const form = await decodeBody('form', 'application/x-www-form-urlencoded', { body: { To: 'x' } }, '/body');
