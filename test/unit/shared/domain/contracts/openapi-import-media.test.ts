@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContractDocumentSchema } from '../../../../../shared/domain/contracts/contract';
+import { ContractDocumentSchema, danglingSchemaReferences } from '../../../../../shared/domain/contracts/contract';
 import { importOpenApiDocument } from '../../../../../shared/domain/contracts/openapi-import';
 import { agentsContract } from '../../../../support/contracts';
 
@@ -243,6 +243,33 @@ describe('ContractDocumentSchema', () => {
 
       // Assess
       expect(result.success).toBe(true);
+    });
+
+    it('warns about media type schema names that schemas does not define', () => {
+      // Prepare
+      const doc = ContractDocumentSchema.parse(
+        agentsContract({
+          schemas: { Form: { type: 'object' } },
+          endpoints: [
+            {
+              path: '/forms',
+              method: 'POST',
+              requestMediaTypes: { 'application/cbor': 'Missing' },
+              responseSchema: 'Form',
+              responseMediaTypes: { '2XX': { 'application/msgpack': 'Gone' } },
+            },
+          ],
+        }),
+      );
+
+      // Act
+      const warnings = danglingSchemaReferences(doc);
+
+      // Assess
+      expect(warnings.map((w) => w.pointer)).toEqual([
+        '/endpoints/0/requestMediaTypes/application~1cbor',
+        '/endpoints/0/responseMediaTypes/2XX/application~1msgpack',
+      ]);
     });
 
     it('rejects media type keys with parameters or upper case', () => {
