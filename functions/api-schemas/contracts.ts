@@ -108,6 +108,31 @@ const concretePath = z
   .regex(/^\/[^?#\s]*$/, 'must start with "/" and hold no query, fragment or spaces (send the query in request.query)')
   .max(2048);
 
+/**
+ * A body's `Content-Type` as sent (parameters such as multipart's `boundary` kept). With it, `body`
+ * is the wire text of text formats (or the JSON value for JSON types), `bodyBase64` the raw bytes.
+ */
+const contentType = z
+  .string()
+  .min(3)
+  .max(1024)
+  .regex(
+    /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+\s*(;.*)?$/,
+    'must be a media type "type/subtype[; parameters]"',
+  );
+const bodyBase64 = z.base64('must be standard base64 (RFC 4648 §4)');
+
+/** `bodyBase64` needs a `contentType` to be decoded by, and replaces `body`. */
+function typedBodyRules(value: { contentType?: string; body?: unknown; bodyBase64?: string }, ctx: z.RefinementCtx) {
+  if (value.bodyBase64 === undefined) return;
+  if (value.contentType === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['contentType'], message: 'is required with bodyBase64' });
+  }
+  if (value.body !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['bodyBase64'], message: 'and body are exclusive: send one of them' });
+  }
+}
+
 export const ValidateRequestBody = z
   .object({
     version: z.string().min(1).optional(),
@@ -116,11 +141,14 @@ export const ValidateRequestBody = z
     request: z
       .object({
         body: z.unknown().optional(),
+        contentType: contentType.optional(),
+        bodyBase64: bodyBase64.optional(),
         query: z.record(z.string(), z.unknown()).optional(),
         headers: z.record(z.string(), z.unknown()).optional(),
         pathParameters: z.record(z.string(), z.unknown()).optional(),
       })
       .strict()
+      .superRefine(typedBodyRules)
       .default({}),
   })
   .strict();
@@ -132,12 +160,17 @@ export const ValidateResponseBody = z
     path: concretePath,
     status: z.number().int().min(100).max(599),
     body: z.unknown().optional(),
+    contentType: contentType.optional(),
+    bodyBase64: bodyBase64.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(typedBodyRules);
 
 export const ValidationResultResponse = z.object({
   valid: z.boolean(),
   errors: z.array(z.object({ instancePath: z.string(), keyword: z.string(), message: z.string() })),
   version: z.string(),
   endpoint: z.string(),
+  /** The declared media type whose schema judged the body; present when the body came with a contentType. */
+  mediaType: z.string().optional(),
 });

@@ -1,35 +1,70 @@
-import type { RequestSample, ValidationOutcome } from '../domain/contracts/validator';
+import { UnsupportedMediaTypeError } from '../domain/contracts/errors';
+import { decodeBody, type EncodedBody, familyOf, matchDeclared, mediaTypeOf } from '../domain/contracts/media';
+import type { BodyMedia, RequestSample, ValidationOutcome } from '../domain/contracts/validator';
 import { type ContractRegistryDeps, resolveContract } from './resolve-contract';
 
-/** The answer of the validate routes: the outcome plus which version and endpoint judged it. */
-export type TrafficValidationResult = ValidationOutcome & { version: string };
+/**
+ * The answer of the validate routes: the outcome plus which version and endpoint judged it, and
+ * the media type whose schema judged the body when the body came with a `contentType`.
+ */
+export type TrafficValidationResult = ValidationOutcome & { version: string; mediaType?: string };
+
+/** A body sent with its media type: the text or JSON value in `body`, or the bytes in `bodyBase64`. */
+export type TypedBody = EncodedBody & { contentType?: string };
 
 /**
  * Validates a request against a contract version of the tenant's (the latest when `version` is
  * absent), using validators compiled once per contract version and cached for the Lambda instance.
+ * With `request.contentType`, the body (`body` text or value, or `bodyBase64` bytes) is decoded by
+ * the media type the endpoint declares for it and judged by that media type's schema.
  *
  * @param input.tenant - whose contract to validate against: the caller's
  * @throws {ContractNotFoundError} when the tenant has no such contract or version
  * @throws {EndpointNotFoundError} naming the known endpoints when the method and path match none
+ * @throws {UnsupportedMediaTypeError} when the endpoint declares no such media type, naming those it declares
  * @example await validateRequest(deps, { tenant: 'acme', name: 'petstore', method: 'GET', path: '/pets/1', request: {} })
  */
 export async function validateRequest(
   deps: ContractRegistryDeps,
-  input: { tenant: string; name: string; version?: string; method: string; path: string; request: RequestSample },
+  input: {
+    tenant: string;
+    name: string;
+    version?: string;
+    method: string;
+    path: string;
+    request: RequestSample & TypedBody;
+  },
 ): Promise<TrafficValidationResult> {
   const contract = await resolveContract(deps, input);
-  const outcome = deps.compiled.get(contract).validateRequest(input.method, input.path, input.request);
-  return { valid: outcome.valid, errors: outcome.errors, version: contract.version, endpoint: outcome.endpoint };
+  const compiled = deps.compiled.get(contract);
+  const { contentType, bodyBase64, ...request } = input.request;
+  if (contentType === undefined) {
+    const outcome = compiled.validateRequest(input.method, input.path, request);
+    return { valid: outcome.valid, errors: outcome.errors, version: contract.version, endpoint: outcome.endpoint };
+  }
+  const declared = compiled.requestMediaTypes(input.method, input.path);
+  const decoded = await decodeTyped(declared, { contentType, body: request.body, bodyBase64 }, '/request/contentType');
+  const outcome = compiled.validateRequest(input.method, input.path, { ...request, body: decoded.body }, decoded.media);
+  return {
+    valid: outcome.valid,
+    errors: outcome.errors,
+    version: contract.version,
+    endpoint: outcome.endpoint,
+    mediaType: decoded.media.mediaType,
+  };
 }
 
 /**
  * Validates a response body against the response or error schema the endpoint declares for `status`,
- * in a contract version of the tenant's.
+ * in a contract version of the tenant's. With `contentType`, the body is decoded by the media type the
+ * endpoint declares for that status, as for requests; a status without a schema accepts any
+ * content type that can be decoded.
  *
  * @param input.tenant - whose contract to validate against: the caller's
  * @param input.status - the response's HTTP status code
  * @throws {ContractNotFoundError} when the tenant has no such contract or version
  * @throws {EndpointNotFoundError} when the method and path match no endpoint
+ * @throws {UnsupportedMediaTypeError} when the status declares media types and `contentType` is none of them
  */
 export async function validateResponse(
   deps: ContractRegistryDeps,
@@ -40,11 +75,59 @@ export async function validateResponse(
     method: string;
     path: string;
     status: number;
-    body?: unknown;
-  },
+  } & TypedBody,
 ): Promise<TrafficValidationResult> {
   const contract = await resolveContract(deps, input);
   const compiled = deps.compiled.get(contract);
-  const outcome = compiled.validateResponse(input.method, input.path, input.status, input.body, contract.errorCodes);
-  return { valid: outcome.valid, errors: outcome.errors, version: contract.version, endpoint: outcome.endpoint };
+  const { method, path, status, contentType } = input;
+  if (contentType === undefined) {
+    const outcome = compiled.validateResponse(method, path, status, input.body, contract.errorCodes);
+    return { valid: outcome.valid, errors: outcome.errors, version: contract.version, endpoint: outcome.endpoint };
+  }
+  const declared = compiled.responseMediaTypes(method, path, status);
+  const typed = { contentType, body: input.body, bodyBase64: input.bodyBase64 };
+  const decoded = await decodeTyped(declared, typed, '/contentType', Object.keys(declared).length === 0);
+  const outcome = compiled.validateResponse(method, path, status, decoded.body, contract.errorCodes, decoded.media);
+  return {
+    valid: outcome.valid,
+    errors: outcome.errors,
+    version: contract.version,
+    endpoint: outcome.endpoint,
+    mediaType: decoded.media.mediaType,
+  };
+}
+
+/**
+ * The declared media type a typed body falls under, and the body decoded by its family. Form and
+ * multipart fields are strings, so they are validated with coercion (`BodyMedia.coerce`).
+ *
+ * @param anyDecodable - accept every decodable content type (nothing is declared to compare with)
+ * @throws {UnsupportedMediaTypeError} when nothing declared covers the content type, or it cannot be decoded
+ */
+async function decodeTyped(
+  declared: Record<string, string>,
+  typed: TypedBody & { contentType: string },
+  pointer: string,
+  anyDecodable = false,
+): Promise<{ body: unknown; media: BodyMedia }> {
+  const keys = Object.keys(declared);
+  const mediaType = anyDecodable ? mediaTypeOf(typed.contentType) : matchDeclared(typed.contentType, keys);
+  const family = familyOf(mediaTypeOf(typed.contentType));
+  if (mediaType === undefined || family === undefined) {
+    const listed = keys.length > 0 ? keys.join(', ') : 'none (the endpoint declares no body here)';
+    const message =
+      mediaType === undefined
+        ? `"${mediaTypeOf(typed.contentType)}" is not declared for this body; declared: ${listed}`
+        : `"${mediaTypeOf(typed.contentType)}" cannot be decoded; decodable: JSON (+json), form-urlencoded, multipart/form-data, MessagePack, CBOR (+cbor), text/*`;
+    throw new UnsupportedMediaTypeError(message, [{ pointer, message, keyword: 'mediaType' }], {
+      extensions: { declaredMediaTypes: keys },
+    });
+  }
+  const coerce = family === 'form' || family === 'multipart';
+  if (typed.body === undefined && typed.bodyBase64 === undefined)
+    return { body: undefined, media: { mediaType, coerce } };
+  const decoded = await decodeBody(family, typed.contentType, typed, '/body');
+  return decoded.issues
+    ? { body: undefined, media: { mediaType, coerce, bodyIssues: decoded.issues } }
+    : { body: decoded.value, media: { mediaType, coerce } };
 }

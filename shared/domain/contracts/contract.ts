@@ -112,6 +112,26 @@ export const StatusKeySchema = z
   .string()
   .regex(/^([1-5][0-9][0-9]|[1-5]XX|default)$/, 'must be a status code, 1XX-5XX or "default"');
 
+/**
+ * A media type key of `requestMediaTypes` / `responseMediaTypes`: `type/subtype` in lower case,
+ * without parameters (RFC 9110 §8.3.1); OpenAPI ranges (`type/*`, and `*` over `*`) are allowed.
+ */
+export const MediaTypeKeySchema = z
+  .string()
+  .max(255)
+  .regex(
+    /^([a-z0-9][a-z0-9!#$&^_.+-]*|\*)\/([a-z0-9][a-z0-9!#$&^_.+-]*|\*)$/,
+    'must be a lower-case media type "type/subtype" without parameters (ranges "type/*" and "*/*" allowed)',
+  );
+
+/** Most media types one request or response may declare. */
+export const MAX_MEDIA_TYPES = 20;
+
+/** Media type → name of the schema in `schemas` that bodies of that media type follow. */
+export const MediaTypeSchemasSchema = z
+  .record(MediaTypeKeySchema, z.string().min(1))
+  .refine((media) => Object.keys(media).length <= MAX_MEDIA_TYPES, `at most ${MAX_MEDIA_TYPES} media types`);
+
 /** Most names a list-form `errorSchemas` may hold (each is tried in turn on an error response). */
 export const MAX_ERROR_SCHEMA_NAMES = 50;
 
@@ -133,6 +153,12 @@ export const EndpointSpecSchema = z.object({
   /** Name of the request body schema in `schemas`. */
   requestSchema: z.string().min(1).optional(),
   requestBodyRequired: z.boolean().default(true),
+  /**
+   * The request body's media types, each with its schema name (OpenAPI `requestBody.content`), e.g.
+   * `{"application/x-www-form-urlencoded": "CreateMessage"}`. Absent: the body is JSON
+   * (`application/json`) following `requestSchema`, as in contracts written before media types.
+   */
+  requestMediaTypes: MediaTypeSchemasSchema.optional(),
   /** Name of the schema that 2xx response bodies follow. */
   responseSchema: z.string().min(1).optional(),
   /**
@@ -146,6 +172,12 @@ export const EndpointSpecSchema = z.object({
       z.array(z.string().min(1)).max(MAX_ERROR_SCHEMA_NAMES, `at most ${MAX_ERROR_SCHEMA_NAMES} schema names`),
     ])
     .default({}),
+  /**
+   * The responses' media types per status key — `2XX` for the success response (`responseSchema`),
+   * otherwise the keys of `errorSchemas` — each media type with its schema name. A status key that
+   * is absent answers JSON with the schema `responseSchema`/`errorSchemas` names.
+   */
+  responseMediaTypes: z.record(z.union([StatusKeySchema, z.literal('2XX')]), MediaTypeSchemasSchema).optional(),
   rateLimit: RateLimitSpecSchema.optional(),
   /** Request timeout in milliseconds. */
   timeout: z.number().int().positive().max(900_000).default(30_000),
@@ -219,7 +251,10 @@ export type ContractWarning = { pointer: string; message: string };
  */
 export function danglingSchemaReferences(
   doc: Pick<ContractDocument, 'schemas'> & {
-    endpoints: ReadonlyArray<Pick<EndpointSpec, 'requestSchema' | 'responseSchema' | 'errorSchemas'>>;
+    endpoints: ReadonlyArray<
+      Pick<EndpointSpec, 'requestSchema' | 'responseSchema' | 'errorSchemas'> &
+        Partial<Pick<EndpointSpec, 'requestMediaTypes' | 'responseMediaTypes'>>
+    >;
   },
 ): ContractWarning[] {
   const warnings: ContractWarning[] = [];
@@ -231,6 +266,16 @@ export function danglingSchemaReferences(
         name,
         toJsonPointer(['endpoints', index, 'errorSchemas', key]),
       ]),
+      ...Object.entries(endpoint.requestMediaTypes ?? {}).map(([type, name]): [string, string] => [
+        name,
+        toJsonPointer(['endpoints', index, 'requestMediaTypes', type]),
+      ]),
+      ...Object.entries(endpoint.responseMediaTypes ?? {}).flatMap(([key, media]) =>
+        Object.entries(media).map(([type, name]): [string, string] => [
+          name,
+          toJsonPointer(['endpoints', index, 'responseMediaTypes', key, type]),
+        ]),
+      ),
     ];
     for (const [name, pointer] of refs) {
       if (name !== undefined && !Object.hasOwn(doc.schemas, name)) {

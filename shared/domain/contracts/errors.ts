@@ -33,3 +33,12 @@ export class InvalidSchemaError extends ValidationError {
     super(message, problems);
   }
 }
+
+/**
+ * A body's content type is not one the contract endpoint declares (or not one that can be decoded);
+ * the message and problem name the declared media types.
+ */
+export class UnsupportedMediaTypeError extends ValidationError {
+  override readonly code = 'unsupported-media-type';
+  override readonly title = 'The contract endpoint does not declare this media type';
+}

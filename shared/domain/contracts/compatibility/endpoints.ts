@@ -1,4 +1,5 @@
 import { type ContractDocument, type EndpointSpec, type ParameterSpec, pathTemplateParameters } from '../contract';
+import { matchDeclared } from '../media/media-types';
 import type { ComparisonBudget } from './budget';
 import { dedupe, versionName } from './issues';
 import { escapePointerSegment } from './json';
@@ -67,6 +68,7 @@ export function checkEndpointPair(
   };
   return [
     ...checkRequestBody(pair),
+    ...checkRequestMediaTypes(pair),
     ...checkPathParameters(pair),
     ...checkNamedParameters(pair, 'query'),
     ...checkNamedParameters(pair, 'headers'),
@@ -122,6 +124,44 @@ function checkRequestBody(pair: EndpointPair): LabeledIssue[] {
     0,
   );
   out.push(...labeled(label, body));
+  return out;
+}
+
+/** The request media types of an endpoint, JSON → `requestSchema` when it declares none. */
+const requestMedia = (e: EndpointSpec): Record<string, string> =>
+  e.requestMediaTypes ?? (e.requestSchema === undefined ? {} : { 'application/json': e.requestSchema });
+
+/**
+ * Every media type sub sends must be one sup declares (exactly or by a range), and its body must be
+ * accepted by sup's schema for it. Checked only when one side declares `requestMediaTypes` (contracts
+ * without them are JSON on both sides, which `checkRequestBody` covers); pairs of the same schema
+ * names as the request schemas are not compared twice.
+ */
+function checkRequestMediaTypes(pair: EndpointPair): LabeledIssue[] {
+  const a = pair.sub.endpoint;
+  const b = pair.sup.endpoint;
+  if ((!a.requestMediaTypes && !b.requestMediaTypes) || b.requestSchema === undefined) return [];
+  const subMedia = requestMedia(a);
+  const supMedia = requestMedia(b);
+  const out: LabeledIssue[] = [];
+  for (const [type, subName] of Object.entries(subMedia)) {
+    const label = `${pair.name} request body (${type})`;
+    const supType = matchDeclared(type, Object.keys(supMedia));
+    if (supType === undefined) {
+      out.push({
+        rule: ruleFor(pair, 'request-media-type-removed', 'request-media-type-added'),
+        pointer: `${endpointPointer(pair, 'sub')}/requestMediaTypes/${escapePointerSegment(type)}`,
+        document: documentFor(pair, 'sub'),
+        detail: `${versionName(pair, 'sub')} sends ${type} bodies, ${versionName(pair, 'sup')} declares only ${Object.keys(supMedia).join(', ')}`,
+        label,
+      });
+      continue;
+    }
+    const supName = supMedia[supType] as string;
+    if (subName === a.requestSchema && supName === b.requestSchema) continue;
+    const body = compareSchemas([schemaNode(pair.sub, subName)], [schemaNode(pair.sup, supName)], pair.requests, '', 0);
+    out.push(...labeled(label, body));
+  }
   return out;
 }
 

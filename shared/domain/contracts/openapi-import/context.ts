@@ -11,6 +11,8 @@ export type ImportContext = {
   schemas: Record<string, JsonSchema>;
   /** Where each endpoint and schema came from, to point problems found later at the document. */
   sources: { endpoints: string[]; schemas: Record<string, string> };
+  /** Swagger 2.0's document-wide `consumes` and `produces` (operations may override them); empty for 3.x. */
+  swagger2Media: { consumes: unknown; produces: unknown };
 };
 
 /** The contract's `errorCodes`, filled while the operations are imported. */

@@ -97,6 +97,7 @@ export async function importOpenApiDocument(
     used: new Set(),
     schemas: {},
     sources: { endpoints: [], schemas: {} },
+    swagger2Media: { consumes: doc.consumes, produces: doc.produces },
   };
 
   const named = dialect.namedSchemas(doc);

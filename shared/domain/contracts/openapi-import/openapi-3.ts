@@ -20,6 +20,27 @@ export function pickMedia(content: unknown): { type: string; schema: unknown } |
   return chosen ? { type: chosen[0], schema: (chosen[1] as Json).schema } : undefined;
 }
 
+/**
+ * Every media type of a `content` map that has a schema, keyed as contracts key them (lower case,
+ * parameters dropped: `application/json; charset=utf-8` → `application/json`), in document order;
+ * a key that repeats after normalisation keeps its first entry, keys that are no media type are left out.
+ */
+export function allMedia(content: unknown): Array<{ key: string; type: string; schema: unknown }> {
+  if (!isObject(content)) return [];
+  const seen = new Set<string>();
+  const media: Array<{ key: string; type: string; schema: unknown }> = [];
+  for (const [type, entry] of Object.entries(content)) {
+    if (!isObject(entry) || entry.schema === undefined) continue;
+    const key = (type.split(';')[0] ?? '').trim().toLowerCase();
+    if (seen.has(key) || !MEDIA_TYPE_KEY.test(key)) continue;
+    seen.add(key);
+    media.push({ key, type, schema: entry.schema });
+  }
+  return media;
+}
+
+const MEDIA_TYPE_KEY = /^([a-z0-9][a-z0-9!#$&^_.+-]*|\*)\/([a-z0-9][a-z0-9!#$&^_.+-]*|\*)$/;
+
 const mediaSchema = (content: unknown, prefix: string): LocatedSchema | undefined => {
   const media = pickMedia(content);
   return media ? { schema: media.schema, at: `${prefix}/content/${escapeSegment(media.type)}/schema` } : undefined;
@@ -81,13 +102,16 @@ export const OPENAPI_3_0: OpenApiDialect = {
 export const OPENAPI_3_1: OpenApiDialect = { ...OPENAPI_3_COMMON, version: '3.1', isNullable: () => false };
 
 /**
- * A 3.x `requestBody`: its media schema (relative to the operation's pointer), and whether it is required.
+ * A 3.x `requestBody`: its media schema (relative to the operation's pointer), its `content` map, and whether it is required.
  * Undefined when the operation has no Request Body Object.
  */
-export function requestBodyOf(operation: Json): { media: LocatedSchema | undefined; required: boolean } | undefined {
+export function requestBodyOf(
+  operation: Json,
+): { media: LocatedSchema | undefined; content: unknown; required: boolean } | undefined {
   if (!isObject(operation.requestBody)) return undefined;
   return {
     media: mediaSchema(operation.requestBody.content, '/requestBody'),
+    content: operation.requestBody.content,
     required: operation.requestBody.required === true,
   };
 }

@@ -7,10 +7,10 @@ import {
 } from '../contract';
 import type { ErrorCodes, ImportContext } from './context';
 import { escapeSegment, isObject, type Json, OPERATION_METHODS, stringOr } from './json';
-import { requestBodyOf } from './openapi-3';
+import { allMedia, pickMedia, requestBodyOf } from './openapi-3';
 import { collectParameters, importParameter, type LocatedParameter } from './parameters';
 import { bodySchemaName } from './schemas';
-import { formDataRequestSchema } from './swagger-2';
+import { formDataRequestSchema, swagger2MediaTypes } from './swagger-2';
 
 type Endpoint = NonNullable<ContractDocumentInput['endpoints']>[number];
 
@@ -82,6 +82,14 @@ function importOperation(input: OperationImport): Endpoint {
     if (requestBody.media) {
       const at = `${pointer}${requestBody.media.at}`;
       endpoint.requestSchema = bodySchemaName(requestBody.media.schema, ctx, `${base}.request`, at);
+      const media = importMediaTypes(
+        input,
+        requestBody.content,
+        endpoint.requestSchema,
+        `${base}.request`,
+        '/requestBody',
+      );
+      if (media) endpoint.requestMediaTypes = media;
     }
     endpoint.requestBodyRequired = requestBody.required;
   } else if (endpoint.requestSchema === undefined) {
@@ -116,6 +124,8 @@ function importParameters(
       if (parameter.schema !== undefined) {
         endpoint.requestSchema = bodySchemaName(parameter.schema, ctx, `${base}.request`, `${at}/schema`);
         endpoint.requestBodyRequired = parameter.required === true;
+        const media = swagger2MediaTypes(consumesOf(input), endpoint.requestSchema);
+        if (media) endpoint.requestMediaTypes = media;
       }
       continue;
     }
@@ -135,6 +145,7 @@ function importParameters(
     const body = formDataRequestSchema(formData, ctx, `${base}.request`, pointer);
     endpoint.requestSchema = body.name;
     endpoint.requestBodyRequired = body.required;
+    endpoint.requestMediaTypes = swagger2MediaTypes(consumesOf(input), body.name, true);
   }
   return { query, headers, pathParameters };
 }
@@ -158,6 +169,8 @@ function importResponses(input: OperationImport, endpoint: Endpoint, base: strin
     const schema = ctx.dialect.responseSchema(response);
     if (!schema) continue;
     endpoint.responseSchema = bodySchemaName(schema.schema, ctx, `${base}.response`, schemaAt(status, schema.at));
+    const media = responseMedia(input, response, endpoint.responseSchema, `${base}.response`, status);
+    if (media) endpoint.responseMediaTypes = { ...endpoint.responseMediaTypes, '2XX': media };
     break;
   }
   for (const [key, status, response] of entries) {
@@ -165,6 +178,8 @@ function importResponses(input: OperationImport, endpoint: Endpoint, base: strin
     const schema = ctx.dialect.responseSchema(response);
     if (schema) {
       errorSchemas[key] = bodySchemaName(schema.schema, ctx, `${base}.error.${key}`, schemaAt(status, schema.at));
+      const media = responseMedia(input, response, errorSchemas[key], `${base}.error.${key}`, status);
+      if (media) endpoint.responseMediaTypes = { ...endpoint.responseMediaTypes, [key]: media };
     }
     if (/^\d{3}$/.test(key) && !Object.hasOwn(errorCodes, key)) {
       const description = isObject(response) ? (stringOr(response.description) ?? '') : '';
@@ -172,4 +187,58 @@ function importResponses(input: OperationImport, endpoint: Endpoint, base: strin
     }
   }
   return errorSchemas;
+}
+
+/**
+ * Every media type of a 3.x `content` map with its schema name. The media type `pickMedia` chose keeps
+ * `chosenName` (the endpoint's `requestSchema`, `responseSchema` or error schema); the others get
+ * `<base>.<media type>` unless their schema is the same (a shared `$ref`, an identical inline schema),
+ * which keeps contracts small (they are stored gzipped in one DynamoDB item). Undefined when the map
+ * says no more than the default does — one JSON media type (`application/json`) — so documents
+ * without other media types import as they did before.
+ */
+function importMediaTypes(
+  input: OperationImport,
+  content: unknown,
+  chosenName: string,
+  base: string,
+  prefix: string,
+): Record<string, string> | undefined {
+  const media = allMedia(content);
+  const chosen = pickMedia(content);
+  if (!chosen || media.length === 0) return undefined;
+  if (media.length === 1 && media[0]?.key === 'application/json') return undefined;
+  const names = new Map<string, string>([[JSON.stringify(chosen.schema), chosenName]]);
+  const result: Record<string, string> = {};
+  for (const { key, type, schema } of media) {
+    const identity = JSON.stringify(schema);
+    let name = names.get(identity);
+    if (name === undefined) {
+      const at = `${input.pointer}${prefix}/content/${escapeSegment(type)}/schema`;
+      name = bodySchemaName(schema, input.ctx, `${base}.${key.replace(/[^a-z0-9.+-]+/g, '_')}`, at);
+      names.set(identity, name);
+    }
+    result[key] = name;
+  }
+  return result;
+}
+
+/** A response's media types: its 3.x `content`, or Swagger 2.0's `produces` for its one schema. */
+function responseMedia(
+  input: OperationImport,
+  response: unknown,
+  name: string,
+  base: string,
+  status: string,
+): Record<string, string> | undefined {
+  if (input.ctx.dialect.version === '2.0') {
+    return swagger2MediaTypes(input.operation.produces ?? input.ctx.swagger2Media.produces, name);
+  }
+  const content = isObject(response) ? response.content : undefined;
+  return importMediaTypes(input, content, name, base, `/responses/${escapeSegment(status)}`);
+}
+
+/** Swagger 2.0 `consumes` of an operation: its own, else the document's. */
+function consumesOf(input: OperationImport): unknown {
+  return input.operation.consumes ?? input.ctx.swagger2Media.consumes;
 }

@@ -88,3 +88,27 @@ export function formDataRequestSchema(
   ctx.sources.schemas[name] = `${operationPointer}/parameters`;
   return { name, required: required.length > 0 };
 }
+
+/**
+ * Swagger 2.0 media types (`consumes` for the request, `produces` for responses; the operation's list
+ * replaces the document's) mapped to one schema name, since 2.0 has one schema for them all. A
+ * `formData` body takes the form types of `consumes` (`application/x-www-form-urlencoded` when it names
+ * none, as Swagger 2.0 requires one of the two). Undefined when the list says no more than the default
+ * (JSON only, or nothing), so such documents import as before.
+ */
+export function swagger2MediaTypes(list: unknown, name: string, form = false): Record<string, string> | undefined {
+  const types = [
+    ...new Set(
+      (Array.isArray(list) ? list : [])
+        .filter((type): type is string => typeof type === 'string')
+        .map((type) => (type.split(';')[0] ?? '').trim().toLowerCase())
+        .filter((type) => /^([a-z0-9][a-z0-9!#$&^_.+-]*|\*)\/([a-z0-9][a-z0-9!#$&^_.+-]*|\*)$/.test(type)),
+    ),
+  ];
+  const chosen = form
+    ? types.filter((type) => type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data')
+    : types;
+  if (form && chosen.length === 0) chosen.push('application/x-www-form-urlencoded');
+  if (!form && (chosen.length === 0 || (chosen.length === 1 && chosen[0] === 'application/json'))) return undefined;
+  return Object.fromEntries(chosen.slice(0, 20).map((type) => [type, name]));
+}

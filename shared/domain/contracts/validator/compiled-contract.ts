@@ -14,6 +14,7 @@ import { ANY_LISTED_ERROR_SCHEMA, responseKey } from './responses';
 import { errorMessage } from './schema-nodes';
 import { guardProblems, metaSchemaProblems } from './schema-problems';
 import type {
+  BodyMedia,
   BodyValidator,
   Direction,
   EndpointValidators,
@@ -36,10 +37,14 @@ export class CompiledContract {
   private readonly bodies: Ajv2020;
   /** Stops at the first error: answers "valid?" fast and in bounded memory for any body size. */
   private firstErrorBodies: Ajv2020 | undefined;
+  /** Bodies whose values arrive as strings (form fields): coerced like parameters; created on first use. */
+  private formBodies: { all: Ajv2020; first: Ajv2020 } | undefined;
   private readonly parameters: Ajv2020;
   private readonly endpoints: EndpointIndex;
   private readonly validators = new Map<number, EndpointValidators>();
   private readonly namedValidators = new Map<string, BodyValidator>();
+  /** Validators of media-typed bodies by `<direction> <coerce> <schema name>`. */
+  private readonly mediaValidators = new Map<string, BodyValidator>();
 
   /**
    * @throws {InvalidSchemaError} when a schema is not valid JSON Schema 2020-12 or a `$ref` does not resolve
@@ -99,6 +104,33 @@ export class CompiledContract {
   }
 
   /**
+   * The media types a request body may have, each with its schema name: the endpoint's
+   * `requestMediaTypes`, else `application/json` → `requestSchema`, else none (no body declared).
+   *
+   * @throws {EndpointNotFoundError} when no endpoint matches
+   */
+  requestMediaTypes(method: string, path: string): Record<string, string> {
+    return requestMediaTypes(this.resolveEndpoint(method, path).endpoint);
+  }
+
+  /**
+   * The media types a response with `status` may have, each with its schema name: the endpoint's
+   * `responseMediaTypes` for the status key that judges it (see `validateResponse`), else
+   * `application/json` → that key's schema, else none (the status has no schema).
+   *
+   * @throws {EndpointNotFoundError} when no endpoint matches
+   */
+  responseMediaTypes(method: string, path: string, status: number): Record<string, string> {
+    const { endpoint } = this.resolveEndpoint(method, path);
+    const key = responseKey(endpoint, status);
+    if (key === undefined || key === ANY_LISTED_ERROR_SCHEMA) return {};
+    const declared = endpoint.responseMediaTypes?.[key];
+    if (declared) return declared;
+    const name = key === '2XX' ? endpoint.responseSchema : (endpoint.errorSchemas as Record<string, string>)[key];
+    return name === undefined ? {} : { 'application/json': name };
+  }
+
+  /**
    * Validates a request: body against `requestSchema`, query/header/path parameters against their
    * specs (required, schema). Error paths start with `/body`, `/query`, `/headers` or `/pathParameters`.
    * Path parameters come from the concrete path; explicit `request.pathParameters` fill in those the
@@ -106,11 +138,20 @@ export class CompiledContract {
    *
    * @throws {EndpointNotFoundError} when no endpoint matches
    */
-  validateRequest(method: string, path: string, request: RequestSample): ValidationOutcome {
+  validateRequest(method: string, path: string, request: RequestSample, media?: BodyMedia): ValidationOutcome {
     const { index, endpoint, pathParameters } = this.resolveEndpoint(method, path);
     const validators = this.endpointValidators(index);
     const errors: ValidationIssue[] = [];
-    if (endpoint.requestSchema !== undefined && validators.body) {
+    const mediaSchema = media && requestMediaTypes(endpoint)[media.mediaType];
+    if (media?.bodyIssues) {
+      errors.push(...media.bodyIssues);
+    } else if (media && mediaSchema !== undefined) {
+      if (request.body !== undefined) {
+        errors.push(...this.mediaValidator(mediaSchema, 'request', media.coerce)(request.body, '/body'));
+      } else if (endpoint.requestBodyRequired) {
+        errors.push({ instancePath: '/body', keyword: 'required', message: 'request body is required' });
+      }
+    } else if (endpoint.requestSchema !== undefined && validators.body) {
       if (request.body === undefined) {
         if (endpoint.requestBodyRequired) {
           errors.push({ instancePath: '/body', keyword: 'required', message: 'request body is required' });
@@ -161,6 +202,7 @@ export class CompiledContract {
     status: number,
     body: unknown,
     errorCodes: Record<string, unknown> = {},
+    media?: BodyMedia,
   ): ValidationOutcome {
     const { index, endpoint } = this.resolveEndpoint(method, path);
     const label = this.endpointValidators(index).label;
@@ -180,8 +222,39 @@ export class CompiledContract {
         ],
       };
     }
-    const errors = this.responseValidator(index, key)(body, '/body');
+    const mediaSchema = media && this.responseMediaTypes(method, path, status)[media.mediaType];
+    const errors =
+      media?.bodyIssues ??
+      (media && mediaSchema !== undefined
+        ? this.mediaValidator(mediaSchema, 'response', media.coerce)(body, '/body')
+        : this.responseValidator(index, key)(body, '/body'));
     return { valid: errors.length === 0, errors, endpoint: label };
+  }
+
+  /** A body validator for one schema name; `coerce` validates string fields as parameters are (form bodies). */
+  private mediaValidator(name: string, direction: Direction, coerce: boolean): BodyValidator {
+    const key = `${direction} ${coerce} ${name}`;
+    let validate = this.mediaValidators.get(key);
+    if (!validate) {
+      validate = coerce
+        ? this.bodyValidator(name, direction, this.coercingBodies())
+        : this.bodyValidator(name, direction);
+      this.mediaValidators.set(key, validate);
+    }
+    return validate;
+  }
+
+  private coercingBodies(): { all: Ajv2020; first: Ajv2020 } {
+    if (!this.formBodies) {
+      const all = createAjv('array');
+      const first = createAjv('array', false);
+      for (const ajv of [all, first]) {
+        ajv.addSchema({ $id: SCHEMA_ROOT_ID, $defs: this.contract.schemas }, undefined, undefined, false);
+        addDirectionalViews(ajv, this.contract.schemas);
+      }
+      this.formBodies = { all, first };
+    }
+    return this.formBodies;
   }
 
   private responseValidator(index: number, key: string): BodyValidator {
@@ -226,7 +299,7 @@ export class CompiledContract {
    * values: with Ajv's allErrors, a 2 MiB array of failing items builds millions of error objects
    * (gigabytes). Larger invalid bodies get the first error and a note. Both validators compile lazily.
    */
-  private bodyValidator(name: string, direction: Direction): BodyValidator {
+  private bodyValidator(name: string, direction: Direction, ajvs?: { all: Ajv2020; first: Ajv2020 }): BodyValidator {
     if (!Object.hasOwn(this.contract.schemas, name)) {
       // A dangling name is registered with a warning (danglingSchemaReferences): nothing can satisfy it.
       return (_data, prefix) => [
@@ -241,7 +314,7 @@ export class CompiledContract {
         this.firstErrorBodies = createAjv(false, false);
         addDirectionalViews(this.firstErrorBodies, this.contract.schemas);
       }
-      first ??= this.firstErrorBodies.compile(schema);
+      first ??= (ajvs?.first ?? this.firstErrorBodies).compile(schema);
       if (run(first, data)) return [];
       if (countValues(data, MAX_VALUES_FOR_ALL_ERRORS) > MAX_VALUES_FOR_ALL_ERRORS) {
         return [
@@ -253,7 +326,7 @@ export class CompiledContract {
           },
         ];
       }
-      all ??= this.bodies.compile(schema);
+      all ??= (ajvs?.all ?? this.bodies).compile(schema);
       run(all, data);
       return toIssues(prefix, all.errors);
     };
@@ -286,4 +359,10 @@ export class CompiledContract {
     this.validators.set(index, validators);
     return validators;
   }
+}
+
+/** An endpoint's request media types: declared, else JSON when it has a request schema, else none. */
+function requestMediaTypes(endpoint: EndpointSpec): Record<string, string> {
+  if (endpoint.requestMediaTypes) return endpoint.requestMediaTypes;
+  return endpoint.requestSchema === undefined ? {} : { 'application/json': endpoint.requestSchema };
 }

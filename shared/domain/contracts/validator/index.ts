@@ -4,4 +4,4 @@ export { CompiledContract } from './compiled-contract';
 export type { ResolvedEndpoint } from './endpoint-index';
 export { MAX_REPORTED_ERRORS, MAX_VALUES_FOR_ALL_ERRORS } from './issues';
 export { MAX_REF_CHAIN } from './ref-chains';
-export type { RequestSample, ValidationIssue, ValidationOutcome } from './types';
+export type { BodyMedia, RequestSample, ValidationIssue, ValidationOutcome } from './types';

@@ -33,3 +33,11 @@ export type BodyValidator = (data: unknown, prefix: string) => ValidationIssue[]
 
 /** Which way a body travels: requests ignore `readOnly` properties' `required`, responses `writeOnly` ones. */
 export type Direction = 'request' | 'response';
+
+/**
+ * How a decoded body is judged: by the schema its declared `mediaType` names (a key of the endpoint's
+ * request or response media types); `coerce` when its values arrived as strings (form fields), which
+ * are then coerced to the schema's scalar types and single values to arrays, as parameters are.
+ * `bodyIssues` replaces body validation when the body could not be decoded.
+ */
+export type BodyMedia = { mediaType: string; coerce: boolean; bodyIssues?: ValidationIssue[] };
