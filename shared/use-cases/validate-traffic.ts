@@ -39,19 +39,12 @@ export async function validateRequest(
   const compiled = deps.compiled.get(contract);
   const { contentType, bodyBase64, ...request } = input.request;
   if (contentType === undefined) {
-    const outcome = compiled.validateRequest(input.method, input.path, request);
-    return { valid: outcome.valid, errors: outcome.errors, version: contract.version, endpoint: outcome.endpoint };
+    return resultOf(contract.version, compiled.validateRequest(input.method, input.path, request));
   }
   const declared = compiled.requestMediaTypes(input.method, input.path);
   const decoded = await decodeTyped(declared, { contentType, body: request.body, bodyBase64 }, '/request/contentType');
   const outcome = compiled.validateRequest(input.method, input.path, { ...request, body: decoded.body }, decoded.media);
-  return {
-    valid: outcome.valid,
-    errors: outcome.errors,
-    version: contract.version,
-    endpoint: outcome.endpoint,
-    mediaType: decoded.media.mediaType,
-  };
+  return resultOf(contract.version, outcome, decoded.media.mediaType);
 }
 
 /**
@@ -81,19 +74,27 @@ export async function validateResponse(
   const compiled = deps.compiled.get(contract);
   const { method, path, status, contentType } = input;
   if (contentType === undefined) {
-    const outcome = compiled.validateResponse(method, path, status, input.body, contract.errorCodes);
-    return { valid: outcome.valid, errors: outcome.errors, version: contract.version, endpoint: outcome.endpoint };
+    return resultOf(contract.version, compiled.validateResponse(method, path, status, input.body, contract.errorCodes));
   }
   const declared = compiled.responseMediaTypes(method, path, status);
   const typed = { contentType, body: input.body, bodyBase64: input.bodyBase64 };
   const decoded = await decodeTyped(declared, typed, '/contentType', Object.keys(declared).length === 0);
   const outcome = compiled.validateResponse(method, path, status, decoded.body, contract.errorCodes, decoded.media);
+  return resultOf(contract.version, outcome, decoded.media.mediaType);
+}
+
+/** The answer of a validation: the outcome, the version it was checked against, and the media type decoded (when one was). */
+function resultOf(
+  version: string,
+  outcome: Pick<TrafficValidationResult, 'valid' | 'errors' | 'endpoint'>,
+  mediaType?: string,
+): TrafficValidationResult {
   return {
     valid: outcome.valid,
     errors: outcome.errors,
-    version: contract.version,
+    version,
     endpoint: outcome.endpoint,
-    mediaType: decoded.media.mediaType,
+    ...(mediaType !== undefined && { mediaType }),
   };
 }
 

@@ -17,13 +17,7 @@ export type Decoded = { value: unknown; issues?: undefined } | { value?: undefin
  * model (see `toJsonModel`). 64-bit integers are decoded as BigInt so that none is rounded silently.
  */
 export function decodeMsgpack(bytes: Uint8Array, prefix: string): Decoded {
-  let raw: unknown;
-  try {
-    raw = decodeMessagePack(bytes, { useBigInt64: true });
-  } catch (error) {
-    return decodeFailure(prefix, 'MessagePack', error);
-  }
-  return toJsonModel(raw, prefix);
+  return decodeWith(() => decodeMessagePack(bytes, { useBigInt64: true }), prefix, 'MessagePack');
 }
 
 /**
@@ -31,11 +25,16 @@ export function decodeMsgpack(bytes: Uint8Array, prefix: string): Decoded {
  * model (see `toJsonModel`).
  */
 export function decodeCbor(bytes: Uint8Array, prefix: string): Decoded {
+  return decodeWith(() => decodeCborBytes(bytes, { rejectDuplicateKeys: true }), prefix, 'CBOR');
+}
+
+/** Runs a library decoder: its failure becomes a `decode` issue at `prefix`, its value is mapped by `toJsonModel`. */
+function decodeWith(decode: () => unknown, prefix: string, format: string): Decoded {
   let raw: unknown;
   try {
-    raw = decodeCborBytes(bytes, { rejectDuplicateKeys: true });
+    raw = decode();
   } catch (error) {
-    return decodeFailure(prefix, 'CBOR', error);
+    return decodeFailure(prefix, format, error);
   }
   return toJsonModel(raw, prefix);
 }
