@@ -1,0 +1,64 @@
+import { Unrepresentable } from './codec';
+import { MAX_BODY_DEPTH } from './limits';
+
+/**
+ * Brings a value decoded from a binary format (MessagePack, CBOR) into JSON's data model, in place
+ * and iteratively (deep input cannot overflow the stack): an integer decoded as a bigint becomes a
+ * number when it is within ±(2^53 − 1) and is otherwise kept as an {@link Unrepresentable} (never
+ * rounded); a date becomes its ISO 8601 string (UTC, millisecond precision); a byte string,
+ * `undefined`, a map whose keys are not all text and anything `describe` names become
+ * {@link Unrepresentable}s, which `decodeBody` refuses with their pointers. NaN and ±Infinity stay
+ * numbers (`decodeBody` refuses them too). Nesting deeper than {@link MAX_BODY_DEPTH} is left for
+ * `decodeBody` to refuse, unvisited.
+ *
+ * @param describe - names a format-specific value that has no JSON form (a CBOR tag, a MessagePack
+ *   extension), or returns undefined for a plain object or array
+ * @returns the value, with its containers changed in place
+ * @example toJsonModel({ n: 5n, b: new Uint8Array(2) }, () => undefined) // { n: 5, b: Unrepresentable('a byte string…') }
+ */
+export function toJsonModel(value: unknown, describe: (node: object) => string | undefined): unknown {
+  const root = { value };
+  const stack: { holder: Record<string, unknown>; key: string; level: number }[] = [
+    { holder: root, key: 'value', level: 0 },
+  ];
+  while (stack.length > 0) {
+    const { holder, key, level } = stack.pop() as (typeof stack)[number];
+    const node = holder[key];
+    const mapped = jsonForm(node, describe);
+    if (mapped !== node) {
+      holder[key] = mapped;
+      continue;
+    }
+    if (node === null || typeof node !== 'object' || level >= MAX_BODY_DEPTH) continue;
+    const container = node as Record<string, unknown>;
+    for (const child of Object.keys(container)) stack.push({ holder: container, key: child, level: level + 1 });
+  }
+  return root.value;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+// The JSON-model value of one node, or the node itself when it is JSON already or a container.
+function jsonForm(node: unknown, describe: (node: object) => string | undefined): unknown {
+  switch (typeof node) {
+    case 'bigint':
+      return node <= MAX_SAFE && node >= -MAX_SAFE
+        ? Number(node)
+        : new Unrepresentable(`the integer ${node}, beyond ±(2^53 − 1) (send it as a string)`);
+    case 'undefined':
+      return new Unrepresentable('undefined (send null or leave the member out)');
+    case 'object': {
+      if (node === null || node instanceof Unrepresentable || Array.isArray(node)) return node;
+      if (node instanceof Uint8Array) return new Unrepresentable('a byte string (send binary data as base64 text)');
+      if (node instanceof Date) {
+        return Number.isNaN(node.getTime()) ? new Unrepresentable('a date outside ±275760 years') : node.toISOString();
+      }
+      if (node instanceof Map) return new Unrepresentable('a map whose keys are not all text strings');
+      const prototype = Object.getPrototypeOf(node);
+      if (prototype === Object.prototype || prototype === null) return node;
+      return new Unrepresentable(describe(node) ?? `a ${node.constructor?.name ?? 'non-plain object'}`);
+    }
+    default:
+      return node;
+  }
+}
