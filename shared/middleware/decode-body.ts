@@ -56,7 +56,7 @@ function requireContentType(context: HttpContext): void {
     ? 'the media type of the bytes sent'
     : context.codecs
         .offeredBy(context.route?.formats)
-        .flatMap((codec) => codec.mediaTypes)
+        .map((codec) => codec.mediaTypes[0])
         .join(', ');
   throw new UnsupportedMediaTypeError(`The request has a body but no Content-Type; send one of ${accepted}`);
 }
@@ -65,7 +65,7 @@ const ONE_MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
 function codecFor(context: HttpContext, offered: readonly Codec[]): Codec {
   const { type, charset } = parseMediaType(context.headers['content-type'] ?? '');
-  const accepted = offered.flatMap((codec) => codec.mediaTypes).join(', ');
+  const accepted = offered.map((codec) => codec.mediaTypes[0]).join(', ');
   if (!ONE_MEDIA_TYPE.test(type)) {
     // Empty, or several Content-Type headers joined with ", " (never read as the one whose suffix matches).
     throw new UnsupportedMediaTypeError(`Content-Type "${type}" is not one media type; send one of ${accepted}`);

@@ -40,8 +40,9 @@ export const cborCodec: Codec = {
     const { decode, Simple, Tag } = await load();
     let value: unknown;
     try {
-      // The decoder counts the scalar inside the deepest container as one more level.
-      value = decode(bytes, { maxDepth: MAX_BODY_DEPTH + 1, ignoreGlobalTags: true, tags: TAGS });
+      // cbor2 counts two levels per array (one per map), and one more for the innermost item: this
+      // bound stops runaway nesting early; decodeBody applies the exact MAX_BODY_DEPTH.
+      value = decode(bytes, { maxDepth: 2 * MAX_BODY_DEPTH + 2, ignoreGlobalTags: true, tags: TAGS });
     } catch (error) {
       throw new Error(readerMessage(error as Error));
     }

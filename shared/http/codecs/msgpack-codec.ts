@@ -1,7 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import type { Codec } from './codec';
 import { toJsonModel } from './json-model';
 import { MAX_BODY_VALUES } from './limits';
-import { utf8Text } from './utf8';
 
 type MsgpackLibrary = typeof import('@msgpack/msgpack');
 
@@ -75,15 +75,16 @@ type LenientDecoder = {
   decodeUtf8String(byteLength: number, headerOffset: number): string;
 };
 
-// @msgpack/msgpack decodes str leniently (invalid UTF-8 → U+FFFD), which would change the body
-// silently. Only a string holding U+FFFD is checked again, strictly, from the bytes just read.
+// @msgpack/msgpack decodes str leniently (invalid UTF-8 → U+FFFD, or Latin-1-like characters in
+// its JavaScript decoder for short strings), which would change the body silently: the bytes just
+// read are checked with Node's native UTF-8 validator.
 // (Reaches into the decoder's internals: the version is pinned, and a test sends invalid UTF-8.)
 function strictUtf8Strings(decoder: object): void {
   const internal = decoder as LenientDecoder;
   const lenient = internal.decodeUtf8String;
   internal.decodeUtf8String = function strict(this: LenientDecoder, byteLength, headerOffset) {
     const text = lenient.call(this, byteLength, headerOffset);
-    if (text.includes('\uFFFD')) utf8Text(this.bytes.subarray(this.pos - byteLength, this.pos));
+    if (!isUtf8(this.bytes.subarray(this.pos - byteLength, this.pos))) throw new Error('a str is not valid UTF-8');
     return text;
   };
 }
