@@ -111,7 +111,10 @@ function bounded(value: unknown): unknown {
     // Stored or answered as JSON they would turn into null or {} without a word.
     const listed = foreign.slice(0, MAX_PROBLEM_ERRORS).map((frame) => ({
       pointer: pointerOf(frame),
-      message: `${describeForeign(frame.node)} has no JSON representation`,
+      message:
+        frame.node instanceof Unrepresentable
+          ? frame.node.description
+          : `${describeForeign(frame.node)} has no JSON representation`,
       keyword: 'jsonValue',
     }));
     const rest = { pointer: '', message: 'has no JSON representation', keyword: 'jsonValue' };
@@ -185,7 +188,6 @@ function isJsonValue(node: unknown): boolean {
 }
 
 function describeForeign(node: unknown): string {
-  if (node instanceof Unrepresentable) return node.description;
   if (typeof node === 'number' || typeof node === 'bigint') return String(node);
   if (typeof node === 'object' && node !== null) return `a ${node.constructor?.name ?? 'non-plain object'}`;
   return `a ${typeof node}`;

@@ -62,9 +62,11 @@ export const cborCodec: Codec = {
 const MAX_SAFE_BYTES = 7; // a bignum of more than 7 bytes exceeds 2^53 − 1 (unless zero-padded, refused anyway)
 
 function bignum(contents: unknown, negative: boolean): unknown {
-  if (!(contents instanceof Uint8Array)) return new Unrepresentable('a bignum tag without a byte string');
+  if (!(contents instanceof Uint8Array)) return new Unrepresentable('tag 2/3 holds no byte string, so it is no bignum');
   if (contents.byteLength > MAX_SAFE_BYTES) {
-    return new Unrepresentable(`an integer of ${contents.byteLength} bytes, beyond ±(2^53 − 1) (send it as a string)`);
+    return new Unrepresentable(
+      `an integer of ${contents.byteLength} bytes is beyond ±(2^53 − 1) and would lose precision; send it as a string`,
+    );
   }
   const magnitude = BigInt(`0x${Buffer.from(contents).toString('hex') || '0'}`);
   return negative ? -1n - magnitude : magnitude;
@@ -73,11 +75,19 @@ function bignum(contents: unknown, negative: boolean): unknown {
 // The tags read; any other stays a Tag and is refused by name. Global registrations are ignored so
 // that another module registering a decoder cannot change what the API accepts.
 const TAGS: TagDecoderMap = new Map([
-  [0, (tag) => (typeof tag.contents === 'string' ? tag.contents : new Unrepresentable('tag 0 without a text string'))],
+  [
+    0,
+    (tag) =>
+      typeof tag.contents === 'string'
+        ? tag.contents
+        : new Unrepresentable('tag 0 holds no text string, so it is no date/time'),
+  ],
   [
     1,
     (tag) =>
-      typeof tag.contents === 'number' ? new Date(tag.contents * 1000) : new Unrepresentable('tag 1 without a number'),
+      typeof tag.contents === 'number'
+        ? new Date(tag.contents * 1000)
+        : new Unrepresentable('tag 1 holds no number, so it is no epoch date/time'),
   ],
   [2, (tag) => bignum(tag.contents, false)],
   [3, (tag) => bignum(tag.contents, true)],

@@ -33,9 +33,9 @@ export type Codec = {
  * A decoded value that has no faithful JSON representation, kept in place of it so that the
  * pipeline can refuse the body naming the value's pointer (`decodeBody`: 400 with `errors[]`).
  *
- * @example new Unrepresentable('the integer 18446744073709551615, beyond ±(2^53 − 1)')
+ * @example new Unrepresentable('a byte string has no JSON representation; send binary data as base64 text')
  */
 export class Unrepresentable {
-  /** @param description - what the value is, for the problem's message (e.g. `a byte string`) */
+  /** @param description - the problem's message: what the value is, why it is refused, what to send instead */
   constructor(readonly description: string) {}
 }

@@ -14,7 +14,7 @@ import { MAX_BODY_DEPTH } from './limits';
  * @param describe - names a format-specific value that has no JSON form (a CBOR tag, a MessagePack
  *   extension), or returns undefined for a plain object or array
  * @returns the value, with its containers changed in place
- * @example toJsonModel({ n: 5n, b: new Uint8Array(2) }, () => undefined) // { n: 5, b: Unrepresentable('a byte string…') }
+ * @example toJsonModel({ n: 5n, b: new Uint8Array(2) }, () => undefined) // { n: 5, b: Unrepresentable('a byte string has…') }
  */
 export function toJsonModel(value: unknown, describe: (node: object) => string | undefined): unknown {
   const root = { value };
@@ -44,19 +44,28 @@ function jsonForm(node: unknown, describe: (node: object) => string | undefined)
     case 'bigint':
       return node <= MAX_SAFE && node >= -MAX_SAFE
         ? Number(node)
-        : new Unrepresentable(`the integer ${node}, beyond ±(2^53 − 1) (send it as a string)`);
+        : new Unrepresentable(
+            `the integer ${node} is beyond ±(2^53 − 1) and would lose precision; send it as a string`,
+          );
     case 'undefined':
-      return new Unrepresentable('undefined (send null or leave the member out)');
+      return new Unrepresentable('undefined has no JSON representation; send null or leave the member out');
     case 'object': {
       if (node === null || node instanceof Unrepresentable || Array.isArray(node)) return node;
-      if (node instanceof Uint8Array) return new Unrepresentable('a byte string (send binary data as base64 text)');
-      if (node instanceof Date) {
-        return Number.isNaN(node.getTime()) ? new Unrepresentable('a date outside ±275760 years') : node.toISOString();
+      if (node instanceof Uint8Array) {
+        return new Unrepresentable('a byte string has no JSON representation; send binary data as base64 text');
       }
-      if (node instanceof Map) return new Unrepresentable('a map whose keys are not all text strings');
+      if (node instanceof Date) {
+        return Number.isNaN(node.getTime())
+          ? new Unrepresentable('a date beyond ±275760 years has no ISO 8601 representation')
+          : node.toISOString();
+      }
+      if (node instanceof Map)
+        return new Unrepresentable('a map whose keys are not all text strings has no JSON representation');
       const prototype = Object.getPrototypeOf(node);
       if (prototype === Object.prototype || prototype === null) return node;
-      return new Unrepresentable(describe(node) ?? `a ${node.constructor?.name ?? 'non-plain object'}`);
+      return new Unrepresentable(
+        `${describe(node) ?? `a ${node.constructor?.name ?? 'non-plain object'}`} is not read here`,
+      );
     }
     default:
       return node;

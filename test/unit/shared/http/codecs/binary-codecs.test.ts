@@ -79,7 +79,7 @@ describe('msgpackCodec and cborCodec', () => {
       // Assess
       expect(result.statusCode).toBe(400);
       expect(problemOf(result).errors).toEqual([
-        expect.objectContaining({ pointer: '/n', detail: expect.stringMatching(/^the integer -?\d+, beyond/) }),
+        expect.objectContaining({ pointer: '/n', detail: expect.stringMatching(/^the integer -?\d+ is beyond/) }),
       ]);
     });
 
@@ -273,6 +273,49 @@ describe('msgpackCodec and cborCodec', () => {
       // Assess
       expect(fromMsgpack).toEqual({ a: [1, 'x'] });
       expect(fromCbor).toEqual({ a: [1, 'x'] });
+    });
+  });
+});
+
+describe('jsonCodec', () => {
+  describe('integers beyond 2^53', () => {
+    it('rejects integer literals beyond ±(2^53 − 1) with their pointers instead of rounding them', async () => {
+      // Prepare
+      const text =
+        '{"a/b":[1, 9007199254740993, {"x~": -9007199254740992}], "ok": 9007199254740991, "s": "12345678901234567890"}';
+
+      // Act
+      const result = await post(Buffer.from(text), 'application/json');
+
+      // Assess
+      expect(result.statusCode).toBe(400);
+      expect(problemOf(result).errors).toHaveLength(2);
+      expect(problemOf(result).errors).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            pointer: '/a~1b/1',
+            detail: expect.stringMatching(/^the integer 9007199254740993 is beyond/),
+          }),
+          expect.objectContaining({
+            pointer: '/a~1b/2/x~0',
+            detail: expect.stringMatching(/^the integer -9007199254740992/),
+          }),
+        ]),
+      );
+    });
+
+    it.each([
+      ['the largest safe integer', '[9007199254740991, -9007199254740991]'],
+      ['long digit runs inside strings', '{"id": "123456789012345678901234", "n": 1}'],
+      ['numbers with a fraction or exponent', '[12345678901234567890.5, 1.5e300]'],
+      ['a key given twice whose kept value is safe', '{"n": 12345678901234567890, "n": 1}'],
+    ])('reads %s as sent', async (_name, text) => {
+      // Act
+      const result = await post(Buffer.from(text), 'application/json', 'application/json');
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(JSON.parse(result.body)).toEqual(JSON.parse(text));
     });
   });
 });
