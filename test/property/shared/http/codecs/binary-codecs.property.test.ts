@@ -1,0 +1,37 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cborCodec } from '../../../../../shared/http/codecs/cbor-codec';
+import { msgpackCodec } from '../../../../../shared/http/codecs/msgpack-codec';
+
+const codecs = [msgpackCodec, cborCodec];
+
+describe.each(codecs)('$label codec', (codec) => {
+  it('decodes what it encodes to the JSON value (as JSON.stringify would answer it)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (value) => {
+        // Act
+        const decoded = await codec.decode((await codec.encode(value)) as Buffer);
+
+        // Assess
+        expect(decoded).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+    );
+  });
+
+  it('answers arbitrary bytes with a value or a plain Error, never an engine RangeError or TypeError', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), async (bytes) => {
+        // Act
+        const outcome = await Promise.resolve()
+          .then(() => codec.decode(Buffer.from(bytes)))
+          .then(
+            () => 'value',
+            (error: unknown) => (error as Error).constructor.name,
+          );
+
+        // Assess
+        expect(['value', 'Error']).toContain(outcome);
+      }),
+    );
+  });
+});
