@@ -1,6 +1,7 @@
 import type { TagDecoderMap } from 'cbor2';
+import { checkCborStructure } from './cbor-structure';
 import { type Codec, Unrepresentable } from './codec';
-import { toJsonModel } from './json-model';
+import { jsonAnswer, toJsonModel } from './json-model';
 import { MAX_BODY_DEPTH } from './limits';
 
 type CborLibrary = typeof import('cbor2');
@@ -25,10 +26,12 @@ const load = (): Promise<CborLibrary> => {
  *   every other tag is refused with its pointer, naming the tag number;
  * - text strings must be valid UTF-8; indefinite-length items are read; for a key given twice the
  *   last value is kept, as `JSON.parse` does.
- * Bounded like JSON: the body's size by the pipeline, nesting by the decoder (`maxDepth`) and
- * `decodeBody`, and a declared length beyond the bytes the body holds (a map claiming 2^60 entries
- * in 12 bytes) is refused when the data ends, without allocating for it. Answers are the JSON value
- * encoded with CBOR's preferred serialization (shortest exact float).
+ * Bounded like JSON: the body's size by the pipeline; before the decoder runs, its structure is
+ * walked (`checkCborStructure`) so that a declared length beyond the bytes the body holds (a map
+ * claiming 2^60 entries in 12 bytes), a missing break, runaway nesting or a body whose values times
+ * their depth would keep the decoder busy for seconds are refused at once; nesting by `decodeBody`.
+ * Answers are the JSON value (`jsonAnswer`: lone surrogates become U+FFFD) in CBOR's preferred
+ * serialization (shortest exact float).
  */
 export const cborCodec: Codec = {
   name: 'cbor',
@@ -38,6 +41,7 @@ export const cborCodec: Codec = {
   text: false,
   decode: async (bytes) => {
     const { decode, Simple, Tag } = await load();
+    checkCborStructure(bytes);
     let value: unknown;
     try {
       // cbor2 counts two levels per array (one per map), and one more for the innermost item: this
@@ -54,8 +58,8 @@ export const cborCodec: Codec = {
   },
   encode: async (value) => {
     const { encode } = await load();
-    // Through JSON's model first, so every format answers the same value (toJSON, undefined members left out).
-    return Buffer.from(encode(JSON.parse(JSON.stringify(value))));
+    // Through JSON's model first, so every format answers the same value.
+    return Buffer.from(encode(jsonAnswer(value)));
   },
 };
 

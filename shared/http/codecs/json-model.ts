@@ -71,3 +71,30 @@ function jsonForm(node: unknown, describe: (node: object) => string | undefined)
       return node;
   }
 }
+
+type WellFormed = { isWellFormed(): boolean; toWellFormed(): string };
+const wellFormed = (text: string): string => {
+  const unicode = text as unknown as WellFormed; // ES2024 methods, in Node ≥ 20; the lib here is ES2023
+  return unicode.isWellFormed() ? text : unicode.toWellFormed();
+};
+
+/**
+ * The value an answer carries, as JSON would answer it: `toJSON` applied, `undefined` members and
+ * functions left out, and every lone surrogate (which `JSON.parse` lets through from `"\ud800"`)
+ * replaced by U+FFFD, since MessagePack str and CBOR text strings must be UTF-8.
+ *
+ * @example jsonAnswer({ at: new Date(0), none: undefined, s: '\ud800' }) // { at: '1970-01-01T00:00:00.000Z', s: '\ufffd' }
+ */
+export function jsonAnswer(value: unknown): unknown {
+  const text = JSON.stringify(value);
+  if (text === undefined) return null;
+  // JSON.stringify writes a lone surrogate as a \ud800-style escape: without one, nothing to mend.
+  if (!/\\ud[89a-f]/i.test(text)) return JSON.parse(text);
+  return JSON.parse(text, (_key, node: unknown) => {
+    if (typeof node === 'string') return wellFormed(node);
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
+    const keys = Object.keys(node);
+    if (keys.every((key) => wellFormed(key) === key)) return node;
+    return Object.fromEntries(keys.map((key) => [wellFormed(key), (node as Record<string, unknown>)[key]]));
+  });
+}

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Codec } from './codec';
-import { toJsonModel } from './json-model';
+import { jsonAnswer, toJsonModel } from './json-model';
 import { MAX_BODY_VALUES } from './limits';
 
 type MsgpackLibrary = typeof import('@msgpack/msgpack');
@@ -25,7 +25,8 @@ const load = (): Promise<MsgpackLibrary> => {
  * Bounded like JSON: the body's size by the pipeline, nesting by `decodeBody`, and every declared
  * length (str, bin, ext, array, map) by the bytes the body holds and {@link MAX_BODY_VALUES}, so a
  * header claiming 2^32 elements is refused before anything is allocated. Answers are the JSON value
- * encoded (integers as MessagePack ints, other numbers as float 64).
+ * (`jsonAnswer`: lone surrogates become U+FFFD) encoded, integers as MessagePack ints, other
+ * numbers as float 64.
  */
 export const msgpackCodec: Codec = {
   name: 'msgpack',
@@ -59,8 +60,8 @@ export const msgpackCodec: Codec = {
   },
   encode: async (value) => {
     const { encode } = await load();
-    // Through JSON's model first, so every format answers the same value (toJSON, undefined members left out).
-    return Buffer.from(encode(JSON.parse(JSON.stringify(value))));
+    // Through JSON's model first, so every format answers the same value.
+    return Buffer.from(encode(jsonAnswer(value)));
   },
 };
 

@@ -5,10 +5,17 @@ import { msgpackCodec } from '../../../../../shared/http/codecs/msgpack-codec';
 
 const codecs = [msgpackCodec, cborCodec];
 
+// JSON values both formats carry as they are: no lone surrogate (answered as U+FFFD, tested in the
+// unit tests) and no `__proto__` key (refused by the MessagePack decoder).
+const carried = fc.jsonValue().filter((value) => {
+  const text = JSON.stringify(value);
+  return !/\\ud[89a-f]/i.test(text) && !text.includes('"__proto__"');
+});
+
 describe.each(codecs)('$label codec', (codec) => {
   it('decodes what it encodes to the JSON value (as JSON.stringify would answer it)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue(), async (value) => {
+      fc.asyncProperty(carried, async (value) => {
         // Act
         const decoded = await codec.decode((await codec.encode(value)) as Buffer);
 

@@ -58,6 +58,20 @@ describe('msgpackCodec and cborCodec', () => {
       expect(read(answer)).toEqual(document);
     });
 
+    it.each([
+      ['MessagePack', msgpackCodec, msgpackDecode],
+      ['CBOR', cborCodec, cborDecode],
+    ])(
+      'answers a lone surrogate (which JSON lets through) as U+FFFD in %s, whose strings are UTF-8',
+      async (_name, codec, read) => {
+        // Act
+        const bytes = await codec.encode(JSON.parse('{"s":"a\\ud800", "\\udc00":1}'));
+
+        // Assess
+        expect(read(bytes as Buffer)).toEqual({ s: 'a\ufffd', '\ufffd': 1 });
+      },
+    );
+
     it('answers the JSON value: members holding undefined are left out, as in JSON', async () => {
       // Act
       const bytes = await msgpackCodec.encode({ a: 1, b: undefined });
@@ -156,6 +170,12 @@ describe('msgpackCodec and cborCodec', () => {
 
     it.each([
       ['MessagePack number map key', 'application/msgpack', Buffer.from([0x81, 0x01, 0x02]), /keys must be strings/],
+      [
+        'MessagePack __proto__ key',
+        'application/msgpack',
+        msgpackEncode(JSON.parse('{"__proto__":1}')),
+        /__proto__ is not allowed/,
+      ],
       ['MessagePack str that is not UTF-8', 'application/msgpack', Buffer.from([0xa2, 0xff, 0xfe]), /not valid UTF-8/],
       ['CBOR text string that is not UTF-8', 'application/cbor', Buffer.from([0x62, 0xff, 0xfe]), /not valid UTF-8/],
       ['MessagePack trailing bytes', 'application/msgpack', Buffer.from([0x01, 0x02]), /Extra 1 of 2 byte/],
@@ -226,10 +246,26 @@ describe('msgpackCodec and cborCodec', () => {
         'a CBOR map claiming 2^60 entries',
         'application/cbor',
         [0xbb, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x61, 0x61, 1],
-        /ends before/,
+        /at byte 0 declares 2305843009213694000 items, but only 3 bytes follow/,
       ],
-      ['a CBOR array claiming 2^32 elements', 'application/cbor', [0x9b, 0, 0, 0, 1, 0, 0, 0, 0, 1], /ends before/],
-      ['a CBOR byte string of 2^32 bytes', 'application/cbor', [0x5b, 0, 0, 0, 1, 0, 0, 0, 0, 1], /ends before/],
+      [
+        'a CBOR array claiming 2^32 elements',
+        'application/cbor',
+        [0x9b, 0, 0, 0, 1, 0, 0, 0, 0, 1],
+        /declares 4294967296 items/,
+      ],
+      [
+        'a CBOR byte string of 2^32 bytes',
+        'application/cbor',
+        [0x5b, 0, 0, 0, 1, 0, 0, 0, 0, 1],
+        /declares 4294967296 bytes/,
+      ],
+      [
+        'a CBOR map nested in an array that claims more than follows',
+        'application/cbor',
+        [0x81, 0xa2, 0x61, 0x61, 1],
+        /at byte 1 declares 4 items, but only 3 bytes follow/,
+      ],
       ['a CBOR indefinite array without its break', 'application/cbor', [0x9f, 1, 2], /ends before/],
     ])('rejects %s with 400 without allocating for it', async (_name, type, bytes, detail) => {
       // Act
@@ -263,6 +299,22 @@ describe('msgpackCodec and cborCodec', () => {
 
       // Assess
       expect(result.statusCode).toBe(400);
+    });
+
+    it('rejects CBOR whose values times their depth would keep the decoder busy, before decoding', async () => {
+      // Prepare: 250 nested arrays around 130 000 integers (the decoder steps through every level per value).
+      const count = 130_000;
+      const wide = Buffer.concat([
+        Buffer.from([0x9a, 0, count >>> 16, (count >>> 8) & 0xff, count & 0xff]),
+        Buffer.alloc(count, 1),
+      ]);
+      const bytes = Buffer.concat([Buffer.alloc(250, 0x81), wide]);
+
+      // Act
+      const decode = cborCodec.decode(bytes);
+
+      // Assess
+      await expect(decode).rejects.toThrow(/more than 32000000 value-levels/);
     });
 
     it('decodes the codecs directly to the same JSON model', async () => {
