@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { jsonCodec } from '../../shared/http/codecs/json-codec';
 import { codecRegistry } from '../../shared/http/codecs/registry';
 import type { RouteDefinition } from '../../shared/http/route-definition';
 import { ProblemDetailsSchema } from '../api-schemas';
@@ -198,6 +199,8 @@ function acceptsBody(method: string): boolean {
 }
 
 function mediaTypesOf(route: RouteDefinition): string[] {
+  // Raw-body routes (the mesh relay) are not negotiated: what they answer themselves is JSON, without Vary.
+  if (route.request?.rawBody) return [...jsonCodec.mediaTypes];
   return codecRegistry.offeredBy(route.formats).flatMap((codec) => codec.mediaTypes);
 }
 

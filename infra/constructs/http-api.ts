@@ -120,9 +120,19 @@ export interface HttpApiProps<F extends string> {
  * now always arrive base64-encoded, and the router decodes them before parsing (`parseBody` and the
  * raw-body path both honour `isBase64Encoded`). The API has only Lambda proxy integrations — no
  * MOCK or non-proxy integration whose templates `*\/*` would turn binary. The binary codecs the API
- * negotiates besides JSON stay listed to document them.
+ * negotiates besides JSON stay listed to document them (every name each codec reads, and
+ * Protobuf's two names for the codec issue 12 adds). Binary answers (MessagePack, CBOR) are
+ * returned base64-encoded with `isBase64Encoded`, and API Gateway decodes them when the client's
+ * first `Accept` type is listed — with `*\/*`, always.
  */
-export const BINARY_MEDIA_TYPES = ['application/msgpack', 'application/cbor', 'application/x-protobuf', '*/*'] as const;
+export const BINARY_MEDIA_TYPES = [
+  'application/msgpack',
+  'application/x-msgpack',
+  'application/cbor',
+  'application/x-protobuf',
+  'application/protobuf',
+  '*/*',
+] as const;
 
 /** The problem+json content type of every error the gateway itself produces. */
 const PROBLEM_JSON = 'application/problem+json';

@@ -1,19 +1,12 @@
 import { type FieldProblem, InputTooLargeError, MalformedInputError } from '../domain/errors';
-import type { Codec } from '../http/codecs/codec';
+import { type Codec, Unrepresentable } from '../http/codecs/codec';
+import { MAX_BODY_DEPTH, MAX_BODY_VALUES } from '../http/codecs/limits';
 import { parseMediaType } from '../http/codecs/registry';
 import { UnsupportedMediaTypeError } from '../http/errors';
 import type { HttpContext, HttpMiddleware } from '../http/pipeline';
 import { MAX_PROBLEM_ERRORS } from '../http/problem';
 
-/** Deepest nesting of arrays and objects a decoded body may have (deeper → 400). */
-export const MAX_BODY_DEPTH = 256;
-
-/**
- * Most values (scalars, arrays and objects, counted once per occurrence) a decoded body may expand
- * to. YAML aliases let a few kilobytes expand to gigabytes ("billion laughs"); a cap on the
- * expanded size keeps validation and storage bounded (→ 400).
- */
-export const MAX_BODY_VALUES = 1_000_000;
+export { MAX_BODY_DEPTH, MAX_BODY_VALUES };
 
 /**
  * Decodes the request body through the codec registry by its `Content-Type`: 413 over
@@ -29,7 +22,7 @@ export const MAX_BODY_VALUES = 1_000_000;
  * @throws {InputTooLargeError} | {UnsupportedMediaTypeError} | {MalformedInputError}
  */
 export function decodeBody(): HttpMiddleware {
-  return (context, next) => {
+  return async (context, next) => {
     const bytes = bodyBytes(context);
     if (bytes === undefined) return next();
     if (bytes.byteLength > 0) requireContentType(context);
@@ -40,7 +33,7 @@ export function decodeBody(): HttpMiddleware {
     if (bytes.byteLength === 0) return next();
     const offered = context.codecs.offeredBy(context.route?.formats);
     const codec = codecFor(context, offered);
-    context.body = bounded(decodeWith(codec, bytes));
+    context.body = bounded(await decodeWith(codec, bytes));
     return next();
   };
 }
@@ -78,7 +71,7 @@ function codecFor(context: HttpContext, offered: readonly Codec[]): Codec {
     throw new UnsupportedMediaTypeError(`Content-Type "${type}" is not one media type; send one of ${accepted}`);
   }
   const codec = context.codecs.forMediaType(type, offered);
-  if (!codec) throw new UnsupportedMediaTypeError(`Content-Type ${type} is not accepted here; send ${accepted}`);
+  if (!codec) throw new UnsupportedMediaTypeError(`Content-Type ${type} is not accepted here; send one of ${accepted}`);
   if (codec.text && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     // Decoding another charset as UTF-8 would corrupt text silently.
     throw new UnsupportedMediaTypeError(`charset=${charset} is not accepted; send the body as UTF-8`);
@@ -86,9 +79,9 @@ function codecFor(context: HttpContext, offered: readonly Codec[]): Codec {
   return codec;
 }
 
-function decodeWith(codec: Codec, bytes: Buffer): unknown {
+async function decodeWith(codec: Codec, bytes: Buffer): Promise<unknown> {
   try {
-    return codec.decode(bytes);
+    return await codec.decode(bytes);
   } catch (error) {
     // A parser that recurses per nesting level overflows the stack on very deep input: say so
     // without passing the engine's own message on.
@@ -118,12 +111,15 @@ function bounded(value: unknown): unknown {
     // Stored or answered as JSON they would turn into null or {} without a word.
     const listed = foreign.slice(0, MAX_PROBLEM_ERRORS).map((frame) => ({
       pointer: pointerOf(frame),
-      message: `${describeForeign(frame.node)} has no JSON representation`,
+      message:
+        frame.node instanceof Unrepresentable
+          ? frame.node.description
+          : `${describeForeign(frame.node)} has no JSON representation`,
       keyword: 'jsonValue',
     }));
     const rest = { pointer: '', message: 'has no JSON representation', keyword: 'jsonValue' };
     throw new MalformedInputError(
-      `The body holds ${foreign.length} value(s) that JSON cannot represent (YAML .inf, .nan, !!set, !!binary…, or a JSON number beyond ±1.8e308)`,
+      `The body holds ${foreign.length} value(s) that JSON cannot represent (NaN, Infinity, undefined, byte strings, tags, integers beyond ±(2^53 − 1), YAML !!set…)`,
       [...listed, ...Array<FieldProblem>(foreign.length - listed.length).fill(rest)],
     );
   }
@@ -174,6 +170,8 @@ function measure(
 // What JSON.parse can produce, except the Infinity of a number beyond ±1.8e308.
 function isJsonValue(node: unknown): boolean {
   switch (typeof node) {
+    case 'bigint':
+      return false;
     case 'string':
     case 'boolean':
       return true;
@@ -190,7 +188,7 @@ function isJsonValue(node: unknown): boolean {
 }
 
 function describeForeign(node: unknown): string {
-  if (typeof node === 'number') return String(node);
+  if (typeof node === 'number' || typeof node === 'bigint') return String(node);
   if (typeof node === 'object' && node !== null) return `a ${node.constructor?.name ?? 'non-plain object'}`;
   return `a ${typeof node}`;
 }

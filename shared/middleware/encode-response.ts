@@ -26,7 +26,7 @@ export function encodeResponse(): HttpMiddleware {
     context.response = chosen;
     const result = await next();
     if (result.rawBody !== undefined || result.body === undefined) return result;
-    const encoded = chosen.codec.encode(result.body);
+    const encoded = await chosen.codec.encode(result.body);
     const headers = {
       'content-type': chosen.codec.text ? `${chosen.mediaType}` : chosen.mediaType,
       ...(offered.length > 1 && { vary: 'accept' }),

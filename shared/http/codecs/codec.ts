@@ -17,11 +17,25 @@ export type Codec = {
   /** Text formats are UTF-8: a request naming another charset is refused (415) rather than corrupted. */
   text: boolean;
   /**
-   * Decodes a request body.
+   * Decodes a request body into JSON's data model. A value the format can hold but JSON cannot
+   * (a byte string, a 64-bit integer beyond 2^53, a tag) is either mapped as the codec documents or
+   * left as an {@link Unrepresentable}, which the pipeline refuses with its pointer (400). A promise
+   * lets a codec load its library on first use (binary formats: no cost at cold start).
    *
    * @throws {Error} with a reader-facing message when the bytes are not valid in this format
    */
-  decode(bytes: Buffer): unknown;
-  /** Encodes an answer's body: a string for text formats, bytes for binary ones. */
-  encode(value: unknown): string | Buffer;
+  decode(bytes: Buffer): unknown | Promise<unknown>;
+  /** Encodes an answer's body (a JSON value): a string for text formats, bytes for binary ones. */
+  encode(value: unknown): string | Buffer | Promise<string | Buffer>;
 };
+
+/**
+ * A decoded value that has no faithful JSON representation, kept in place of it so that the
+ * pipeline can refuse the body naming the value's pointer (`decodeBody`: 400 with `errors[]`).
+ *
+ * @example new Unrepresentable('a byte string has no JSON representation; send binary data as base64 text')
+ */
+export class Unrepresentable {
+  /** @param description - the problem's message: what the value is, why it is refused, what to send instead */
+  constructor(readonly description: string) {}
+}

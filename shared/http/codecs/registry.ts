@@ -1,7 +1,9 @@
 import Negotiator from 'negotiator';
 import { type FieldProblem, MalformedInputError } from '../../domain/errors';
+import { cborCodec } from './cbor-codec';
 import type { Codec } from './codec';
 import { jsonCodec } from './json-codec';
+import { msgpackCodec } from './msgpack-codec';
 import { yamlCodec } from './yaml-codec';
 
 /** A media type without parameters, lower case, and its `charset` parameter if any. */
@@ -59,11 +61,65 @@ export class CodecRegistry {
   negotiate(accept: string | undefined, offered: readonly Codec[]): { codec: Codec; mediaType: string } | undefined {
     const available = offered.flatMap((codec) => codec.mediaTypes);
     const header = accept === undefined ? undefined : normalizedAccept(accept);
-    const chosen = new Negotiator({ headers: header === undefined ? {} : { accept: header } }).mediaType(available);
+    const acceptable = new Negotiator({ headers: header === undefined ? {} : { accept: header } }).mediaTypes(
+      available,
+    );
+    // negotiator breaks a tie in q by the order of Accept; RFC 9110 leaves it to the server, and
+    // here the server's order wins (JSON first): the first offered type with the best weight.
+    const weights = header === undefined ? undefined : rangeWeights(header);
+    let chosen: string | undefined;
+    let best = -1;
+    for (const type of available) {
+      if (!acceptable.includes(type)) continue;
+      const weight = weights === undefined ? 1 : weightOf(type, weights);
+      if (weight > best) [chosen, best] = [type, weight];
+    }
     if (chosen === undefined) return undefined;
     const codec = offered.find((c) => c.mediaTypes.includes(chosen));
     return codec && { codec, mediaType: chosen };
   }
+}
+
+type RangeWeight = { type: string; subtype: string; q: number; parameters: number };
+
+// The media ranges of a normalized Accept value with their weights (q defaults to 1).
+function rangeWeights(header: string): RangeWeight[] {
+  return splitOutsideQuotes(header, ',')
+    .filter((element) => element !== '')
+    .map((element) => {
+      const [range = '', ...parameters] = splitOutsideQuotes(element, ';');
+      const [type = '', subtype = ''] = range.toLowerCase().split('/');
+      const q = parameters.find((parameter) => /^q=/i.test(parameter));
+      return {
+        type,
+        subtype,
+        q: q === undefined ? 1 : Number(q.slice(2)),
+        parameters: parameters.length - (q ? 1 : 0),
+      };
+    });
+}
+
+// The weight of `mediaType` (no parameters) under the most specific range matching it (RFC 9110
+// §12.5.1); ranges with other parameters match none of the offered types, as negotiator reads them.
+function weightOf(mediaType: string, ranges: readonly RangeWeight[]): number {
+  const [type, subtype] = mediaType.split('/');
+  let weight = 0;
+  let specificity = -1;
+  for (const range of ranges) {
+    if (range.parameters > 0) continue;
+    const level =
+      range.type === type && range.subtype === subtype
+        ? 2
+        : range.type === type && range.subtype === '*'
+          ? 1
+          : range.type === '*' && range.subtype === '*'
+            ? 0
+            : -1;
+    if (level > specificity || (level === specificity && level >= 0 && range.q > weight)) {
+      [specificity, weight] = [level, range.q];
+    }
+  }
+  return weight;
 }
 
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
@@ -140,5 +196,5 @@ function splitOutsideQuotes(value: string, separator: string): string[] {
 
 const clip = (text: string) => (text.length > 60 ? `${text.slice(0, 60)}…` : text);
 
-/** Every format of the API. */
-export const codecRegistry = new CodecRegistry([jsonCodec, yamlCodec]);
+/** Every format of the API; JSON first, so a tie in `Accept` (or `*` + `/*`) answers JSON. */
+export const codecRegistry = new CodecRegistry([jsonCodec, msgpackCodec, cborCodec, yamlCodec]);

@@ -203,7 +203,14 @@ describe('ApiStack', () => {
 
     it('treats every media type as binary (binary-safe proxying) and compresses', () => {
       apiTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', {
-        BinaryMediaTypes: ['application/msgpack', 'application/cbor', 'application/x-protobuf', '*/*'],
+        BinaryMediaTypes: [
+          'application/msgpack',
+          'application/x-msgpack',
+          'application/cbor',
+          'application/x-protobuf',
+          'application/protobuf',
+          '*/*',
+        ],
         MinimumCompressionSize: 1024,
         EndpointConfiguration: { Types: ['REGIONAL'] },
       });

@@ -147,16 +147,19 @@ describe('buildOpenApiDocument', () => {
   });
 
   describe('answers', () => {
-    it('answers JSON, and YAML too on the routes that offer it', () => {
+    it('answers JSON, MessagePack and CBOR on every route, and YAML too on the routes that offer it', () => {
+      const everyRoute = ['application/json', 'application/msgpack', 'application/x-msgpack', 'application/cbor'];
       expect(Object.keys(operation('getLatestContract').responses['200']?.content ?? {})).toEqual([
-        'application/json',
+        ...everyRoute,
         'application/yaml',
         'application/x-yaml',
         'text/yaml',
         'text/x-yaml',
         'application/vnd.oai.openapi',
       ]);
-      expect(Object.keys(operation('listContracts').responses['200']?.content ?? {})).toEqual(['application/json']);
+      expect(Object.keys(operation('listContracts').responses['200']?.content ?? {})).toEqual(everyRoute);
+      expect(Object.keys(operation('testEventPattern').requestBody?.content ?? {})).toEqual(everyRoute);
+      expect(operation('listContracts').responses['200']?.headers?.Vary?.required).toBe(true);
       expect(operation('getLatestContract').responses['200']?.headers?.Vary?.required).toBe(true);
     });
 

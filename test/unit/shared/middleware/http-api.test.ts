@@ -1,3 +1,5 @@
+import { decode as msgpackDecode } from '@msgpack/msgpack';
+import { decode as cborDecode } from 'cbor2';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import * as z from 'zod';
@@ -133,7 +135,7 @@ describe('httpApi', () => {
       expect(JSON.parse(offered.body)).toEqual({ a: 1, b: ['x'] });
       expect(refused.statusCode).toBe(415);
       expect(problemOf(refused).detail).toBe(
-        'Content-Type application/yaml is not accepted here; send application/json',
+        'Content-Type application/yaml is not accepted here; send one of application/json, application/msgpack, application/cbor',
       );
     });
 
@@ -249,7 +251,12 @@ describe('httpApi', () => {
       ['text/yaml', 'text/yaml'],
       ['application/json;q=0.5, application/yaml', 'application/yaml'],
       ['application/*', 'application/json'],
-      ['application/json;q=0, */*', 'application/yaml'],
+      ['application/json;q=0, */*', 'application/msgpack'],
+      ['application/json;q=0, application/msgpack;q=0, application/x-msgpack;q=0, */*', 'application/cbor'],
+      ['application/cbor;q=0.9, application/msgpack;q=0.9', 'application/msgpack'],
+      ['application/cbor, application/json;q=0.9', 'application/cbor'],
+      ['application/x-msgpack', 'application/x-msgpack'],
+      ['application/*;q=0.5, application/cbor', 'application/cbor'],
     ])('answers Accept %s with %s where the route offers YAML', async (accept, expected) => {
       // Act
       const result = await call({
@@ -264,7 +271,15 @@ describe('httpApi', () => {
       expect(result.statusCode).toBe(200);
       expect(result.headers?.['content-type']).toBe(expected);
       expect(result.headers?.vary).toBe('accept');
-      const value = expected === 'application/json' ? JSON.parse(result.body) : parse(result.body);
+      const value =
+        expected === 'application/json'
+          ? JSON.parse(result.body)
+          : expected.includes('msgpack')
+            ? msgpackDecode(Buffer.from(result.body, 'base64'))
+            : expected === 'application/cbor'
+              ? cborDecode(Buffer.from(result.body, 'base64'))
+              : parse(result.body);
+      expect(result.isBase64Encoded ?? false).toBe(!expected.includes('json') && !expected.includes('yaml'));
       expect(value).toEqual({ id: 'abc', nested: { list: [1, 2] } });
     });
 
@@ -291,10 +306,15 @@ describe('httpApi', () => {
       expect(JSON.parse(jsonOnly.body)).toMatchObject({
         type: 'urn:aif:problem:not-acceptable',
         status: 406,
-        available: ['application/json'],
+        available: ['application/json', 'application/msgpack', 'application/cbor'],
       });
       expect(excluded.statusCode).toBe(406);
-      expect(JSON.parse(excluded.body).available).toEqual(['application/json', 'application/yaml']);
+      expect(JSON.parse(excluded.body).available).toEqual([
+        'application/json',
+        'application/msgpack',
+        'application/cbor',
+        'application/yaml',
+      ]);
       expect(seen).not.toContain('operation');
     });
 
