@@ -1,11 +1,12 @@
-import { type FieldProblem, InputTooLargeError, MalformedInputError } from '../domain/errors';
-import { type Codec, Unrepresentable } from '../http/codecs/codec';
+import { InputTooLargeError } from '../domain/errors';
+import type { Codec } from '../http/codecs/codec';
+import { decodeStrict } from '../http/codecs/decode-strict';
 import { MAX_BODY_DEPTH, MAX_BODY_VALUES } from '../http/codecs/limits';
 import { parseMediaType } from '../http/codecs/registry';
 import { UnsupportedMediaTypeError } from '../http/errors';
 import type { HttpContext, HttpMiddleware } from '../http/pipeline';
-import { MAX_PROBLEM_ERRORS } from '../http/problem';
 
+export { nestingDepth } from '../http/codecs/decode-strict';
 export { MAX_BODY_DEPTH, MAX_BODY_VALUES };
 
 /**
@@ -33,7 +34,7 @@ export function decodeBody(): HttpMiddleware {
     if (bytes.byteLength === 0) return next();
     const offered = context.codecs.offeredBy(context.route?.formats);
     const codec = codecFor(context, offered);
-    context.body = bounded(await decodeWith(codec, bytes));
+    context.body = await decodeStrict(codec, bytes);
     return next();
   };
 }
@@ -77,130 +78,4 @@ function codecFor(context: HttpContext, offered: readonly Codec[]): Codec {
     throw new UnsupportedMediaTypeError(`charset=${charset} is not accepted; send the body as UTF-8`);
   }
   return codec;
-}
-
-async function decodeWith(codec: Codec, bytes: Buffer): Promise<unknown> {
-  try {
-    return await codec.decode(bytes);
-  } catch (error) {
-    // A parser that recurses per nesting level overflows the stack on very deep input: say so
-    // without passing the engine's own message on.
-    // (the yaml package reports the overflow as a parse error carrying V8's message).
-    const raw = (error as Error).message;
-    const message =
-      error instanceof RangeError || /maximum call stack/i.test(raw)
-        ? `nests deeper than the ${codec.label} parser reads`
-        : raw;
-    throw new MalformedInputError(`The body is not valid ${codec.label}: ${message}`, [{ pointer: '/body', message }]);
-  }
-}
-
-function bounded(value: unknown): unknown {
-  const { depth, values, foreign } = measure(value, MAX_BODY_DEPTH, MAX_BODY_VALUES);
-  if (depth > MAX_BODY_DEPTH) {
-    throw new MalformedInputError(`The body nests arrays and objects deeper than ${MAX_BODY_DEPTH} levels`, [
-      { pointer: '', message: `nesting deeper than ${MAX_BODY_DEPTH} levels`, keyword: 'maxDepth' },
-    ]);
-  }
-  if (values > MAX_BODY_VALUES) {
-    throw new MalformedInputError(`The body expands to more than ${MAX_BODY_VALUES} values (YAML aliases?)`, [
-      { pointer: '', message: `more than ${MAX_BODY_VALUES} values once aliases are expanded`, keyword: 'maxValues' },
-    ]);
-  }
-  if (foreign.length > 0) {
-    // Stored or answered as JSON they would turn into null or {} without a word.
-    const listed = foreign.slice(0, MAX_PROBLEM_ERRORS).map((frame) => ({
-      pointer: pointerOf(frame),
-      message:
-        frame.node instanceof Unrepresentable
-          ? frame.node.description
-          : `${describeForeign(frame.node)} has no JSON representation`,
-      keyword: 'jsonValue',
-    }));
-    const rest = { pointer: '', message: 'has no JSON representation', keyword: 'jsonValue' };
-    throw new MalformedInputError(
-      `The body holds ${foreign.length} value(s) that JSON cannot represent (NaN, Infinity, undefined, byte strings, tags, integers beyond ±(2^53 − 1), YAML !!set…)`,
-      [...listed, ...Array<FieldProblem>(foreign.length - listed.length).fill(rest)],
-    );
-  }
-  return value;
-}
-
-/**
- * Nesting depth of a value (a scalar is 0, `{}` and `[]` are 1), computed iteratively so that deep
- * input cannot overflow the stack; stops counting past `limit`.
- *
- * @example nestingDepth({ a: [1] }, 256) // 2
- */
-export function nestingDepth(value: unknown, limit: number): number {
-  return measure(value, limit, Number.POSITIVE_INFINITY).depth;
-}
-
-type Frame = { node: unknown; level: number; parent?: Frame; key?: string };
-
-// Depth, value count and the values JSON cannot represent, in one iterative walk (an alias-expanded
-// YAML value is a DAG: shared nodes are counted each time they occur, which is what validating or
-// storing it costs).
-function measure(
-  value: unknown,
-  maxDepth: number,
-  maxValues: number,
-): { depth: number; values: number; foreign: Frame[] } {
-  let depth = 0;
-  let values = 0;
-  const foreign: Frame[] = [];
-  const stack: Frame[] = [{ node: value, level: 0 }];
-  while (stack.length > 0) {
-    const frame = stack.pop() as Frame;
-    const { node, level } = frame;
-    values += 1;
-    if (values > maxValues) break;
-    if (!isJsonValue(node)) {
-      foreign.push(frame);
-      continue;
-    }
-    if (node === null || typeof node !== 'object') continue;
-    if (level + 1 > depth) depth = level + 1;
-    if (depth > maxDepth) break;
-    for (const [key, child] of Object.entries(node)) stack.push({ node: child, level: level + 1, parent: frame, key });
-  }
-  return { depth, values, foreign };
-}
-
-// What JSON.parse can produce, except the Infinity of a number beyond ±1.8e308.
-function isJsonValue(node: unknown): boolean {
-  switch (typeof node) {
-    case 'bigint':
-      return false;
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(node);
-    case 'object': {
-      if (node === null || Array.isArray(node)) return true;
-      const prototype = Object.getPrototypeOf(node);
-      return prototype === Object.prototype || prototype === null;
-    }
-    default:
-      return false;
-  }
-}
-
-function describeForeign(node: unknown): string {
-  if (typeof node === 'number' || typeof node === 'bigint') return String(node);
-  if (typeof node === 'object' && node !== null) return `a ${node.constructor?.name ?? 'non-plain object'}`;
-  return `a ${typeof node}`;
-}
-
-// RFC 6901 pointer of a frame, from the body's root.
-function pointerOf(frame: Frame): string {
-  const keys: string[] = [];
-  for (let at: Frame | undefined = frame; at?.parent; at = at.parent) {
-    keys.push((at.key as string).replaceAll('~', '~0').replaceAll('/', '~1'));
-  }
-  return keys
-    .reverse()
-    .map((key) => `/${key}`)
-    .join('');
 }

@@ -1,0 +1,181 @@
+import { type FieldProblem, MalformedInputError } from '../../domain/errors';
+import { MAX_PROBLEM_ERRORS } from '../problem';
+import { type Codec, Unrepresentable } from './codec';
+import { MAX_BODY_DEPTH, MAX_BODY_VALUES } from './limits';
+import type { CodecRegistry } from './registry';
+
+/**
+ * Decodes `bytes` with `codec` into JSON's data model, strictly: bytes that are not valid in the
+ * format, nesting deeper than {@link MAX_BODY_DEPTH}, more than {@link MAX_BODY_VALUES} values, and
+ * values JSON cannot represent (NaN, byte strings, integers beyond ±(2^53 − 1)… each named by its
+ * RFC 6901 pointer, below `pointerPrefix`) are refused, never rounded or dropped. The request
+ * pipeline (`decodeBody`), the format conversions of the mesh and the transformation pipeline all
+ * decode through here.
+ *
+ * @param pointerPrefix - where the decoded value sits in the caller's terms (`''`: the request body itself)
+ * @throws {MalformedInputError} with one `errors[]` entry per problem
+ */
+export async function decodeStrict(codec: Codec, bytes: Buffer, pointerPrefix = ''): Promise<unknown> {
+  return bounded(await decodeWith(codec, bytes, pointerPrefix), pointerPrefix);
+}
+
+/**
+ * Converts a body from one format of the registry to another through JSON's data model (the hub):
+ * decoded strictly ({@link decodeStrict}), then encoded by the target codec. The same media type on
+ * both sides returns the bytes untouched.
+ *
+ * @param from - the media type of `bytes` (parameters ignored), e.g. `application/cbor`
+ * @param to - the media type wanted, e.g. `application/msgpack`
+ * @returns the converted bytes and the media type they are labelled with (the target codec's first)
+ * @throws {MalformedInputError} when `bytes` are not valid in `from` or hold values JSON cannot represent
+ * @throws {Error} when `from` or `to` is not a format of `registry` (check with `registry.forMediaType` first)
+ */
+export async function transcode(
+  registry: CodecRegistry,
+  bytes: Buffer,
+  from: string,
+  to: string,
+  pointerPrefix = '',
+): Promise<{ bytes: Buffer; mediaType: string }> {
+  const source = registry.forMediaType(from, registry.codecs);
+  const target = registry.forMediaType(to, registry.codecs);
+  if (!source || !target) throw new Error(`No codec converts ${from} to ${to}`);
+  if (source === target) return { bytes, mediaType: to };
+  const encoded = await target.encode(await decodeStrict(source, bytes, pointerPrefix));
+  return {
+    bytes: typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded,
+    mediaType: target.mediaTypes[0] as string,
+  };
+}
+
+async function decodeWith(codec: Codec, bytes: Buffer, prefix: string): Promise<unknown> {
+  try {
+    return await codec.decode(bytes);
+  } catch (error) {
+    // A parser that recurses per nesting level overflows the stack on very deep input: say so
+    // without passing the engine's own message on.
+    // (the yaml package reports the overflow as a parse error carrying V8's message).
+    const raw = (error as Error).message;
+    const message =
+      error instanceof RangeError || /maximum call stack/i.test(raw)
+        ? `nests deeper than the ${codec.label} parser reads`
+        : raw;
+    throw new MalformedInputError(`The body is not valid ${codec.label}: ${message}`, [
+      { pointer: prefix === '' ? '/body' : prefix, message },
+    ]);
+  }
+}
+
+function bounded(value: unknown, prefix: string): unknown {
+  const { depth, values, foreign } = measure(value, MAX_BODY_DEPTH, MAX_BODY_VALUES);
+  if (depth > MAX_BODY_DEPTH) {
+    throw new MalformedInputError(`The body nests arrays and objects deeper than ${MAX_BODY_DEPTH} levels`, [
+      { pointer: prefix, message: `nesting deeper than ${MAX_BODY_DEPTH} levels`, keyword: 'maxDepth' },
+    ]);
+  }
+  if (values > MAX_BODY_VALUES) {
+    throw new MalformedInputError(`The body expands to more than ${MAX_BODY_VALUES} values (YAML aliases?)`, [
+      {
+        pointer: prefix,
+        message: `more than ${MAX_BODY_VALUES} values once aliases are expanded`,
+        keyword: 'maxValues',
+      },
+    ]);
+  }
+  if (foreign.length > 0) {
+    // Stored or answered as JSON they would turn into null or {} without a word.
+    const listed = foreign.slice(0, MAX_PROBLEM_ERRORS).map((frame) => ({
+      pointer: prefix + pointerOf(frame),
+      message:
+        frame.node instanceof Unrepresentable
+          ? frame.node.description
+          : `${describeForeign(frame.node)} has no JSON representation`,
+      keyword: 'jsonValue',
+    }));
+    const rest = { pointer: prefix, message: 'has no JSON representation', keyword: 'jsonValue' };
+    throw new MalformedInputError(
+      `The body holds ${foreign.length} value(s) that JSON cannot represent (NaN, Infinity, undefined, byte strings, tags, integers beyond ±(2^53 − 1), YAML !!set…)`,
+      [...listed, ...Array<FieldProblem>(foreign.length - listed.length).fill(rest)],
+    );
+  }
+  return value;
+}
+
+/**
+ * Nesting depth of a value (a scalar is 0, `{}` and `[]` are 1), computed iteratively so that deep
+ * input cannot overflow the stack; stops counting past `limit`.
+ *
+ * @example nestingDepth({ a: [1] }, 256) // 2
+ */
+export function nestingDepth(value: unknown, limit: number): number {
+  return measure(value, limit, Number.POSITIVE_INFINITY).depth;
+}
+
+type Frame = { node: unknown; level: number; parent?: Frame; key?: string };
+
+// Depth, value count and the values JSON cannot represent, in one iterative walk (an alias-expanded
+// YAML value is a DAG: shared nodes are counted each time they occur, which is what validating or
+// storing it costs).
+function measure(
+  value: unknown,
+  maxDepth: number,
+  maxValues: number,
+): { depth: number; values: number; foreign: Frame[] } {
+  let depth = 0;
+  let values = 0;
+  const foreign: Frame[] = [];
+  const stack: Frame[] = [{ node: value, level: 0 }];
+  while (stack.length > 0) {
+    const frame = stack.pop() as Frame;
+    const { node, level } = frame;
+    values += 1;
+    if (values > maxValues) break;
+    if (!isJsonValue(node)) {
+      foreign.push(frame);
+      continue;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    if (level + 1 > depth) depth = level + 1;
+    if (depth > maxDepth) break;
+    for (const [key, child] of Object.entries(node)) stack.push({ node: child, level: level + 1, parent: frame, key });
+  }
+  return { depth, values, foreign };
+}
+
+// What JSON.parse can produce, except the Infinity of a number beyond ±1.8e308.
+function isJsonValue(node: unknown): boolean {
+  switch (typeof node) {
+    case 'bigint':
+      return false;
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(node);
+    case 'object': {
+      if (node === null || Array.isArray(node)) return true;
+      const prototype = Object.getPrototypeOf(node);
+      return prototype === Object.prototype || prototype === null;
+    }
+    default:
+      return false;
+  }
+}
+
+function describeForeign(node: unknown): string {
+  if (typeof node === 'number' || typeof node === 'bigint') return String(node);
+  if (typeof node === 'object' && node !== null) return `a ${node.constructor?.name ?? 'non-plain object'}`;
+  return `a ${typeof node}`;
+}
+
+// RFC 6901 pointer of a frame, from the body's root.
+function pointerOf(frame: Frame): string {
+  const keys: string[] = [];
+  for (let at: Frame | undefined = frame; at?.parent; at = at.parent) {
+    keys.push((at.key as string).replaceAll('~', '~0').replaceAll('/', '~1'));
+  }
+  return keys
+    .reverse()
+    .map((key) => `/${key}`)
+    .join('');
+}
