@@ -15,7 +15,7 @@ type Frame = { remaining: number; indefinite: boolean };
 /**
  * Walks a CBOR body's item headers without decoding any value (RFC 8949 §3), iteratively, and
  * refuses it before the decoder runs when a declared length exceeds the bytes left (a map claiming
- * 2^60 entries in 12 bytes), an indefinite-length item has no break, the nesting exceeds twice
+ * 2^60 entries in 12 bytes; or nested arrays whose declared items together exceed them), an indefinite-length item has no break, the nesting exceeds twice
  * {@link MAX_BODY_DEPTH} (tags and containers each count) or the items' total depth exceeds
  * {@link MAX_CBOR_VALUE_LEVELS}. Malformed details it does not check (UTF-8, simple values, chunk
  * types, trailing bytes) are left to the decoder.
@@ -29,6 +29,7 @@ export function checkCborStructure(bytes: Uint8Array): void {
   const stack: Frame[] = [{ remaining: 1, indefinite: false }];
   let pos = 0;
   let levels = 0;
+  let pending = 1; // items declared by open definite-length containers and not yet read
   while (stack.length > 0) {
     const top = stack[stack.length - 1] as Frame;
     if (!top.indefinite && top.remaining === 0) {
@@ -42,7 +43,10 @@ export function checkCborStructure(bytes: Uint8Array): void {
       stack.pop();
       continue;
     }
-    if (!top.indefinite) top.remaining--;
+    if (!top.indefinite) {
+      top.remaining--;
+      pending--;
+    }
     const at = pos;
     const major = initial >> 5;
     const info = initial & 0x1f;
@@ -72,12 +76,20 @@ export function checkCborStructure(bytes: Uint8Array): void {
       case 4:
       case 5: {
         const items = major === 5 ? argument * 2 : argument;
-        // Each item takes at least one byte: more than the bytes left cannot be complete.
+        // Each item takes at least one byte: more than the bytes left — for this container and the
+        // items the open ones still declare — cannot be complete.
         if (!indefinite && items > length - pos) throw declaresTooMuch(at, items, 'items', length - pos);
+        if (!indefinite) pending += items;
+        if (pending > length - pos) {
+          throw new Error(
+            `the item at byte ${at} declares ${items} items, but only ${length - pos} bytes follow for them and the items still open`,
+          );
+        }
         push(stack, { remaining: indefinite ? 0 : items, indefinite }, at);
         break;
       }
       case 6:
+        pending += 1;
         push(stack, { remaining: 1, indefinite: false }, at);
         break;
       case 7:

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Codec } from './codec';
 import { jsonAnswer, toJsonModel } from './json-model';
 import { MAX_BODY_VALUES } from './limits';
+import { checkMsgpackStructure } from './msgpack-structure';
 
 type MsgpackLibrary = typeof import('@msgpack/msgpack');
 
@@ -22,9 +23,11 @@ const load = (): Promise<MsgpackLibrary> => {
  *   (type −1) becomes its ISO 8601 string (UTC, millisecond precision: nanoseconds are truncated);
  * - map keys must be strings (a number key is refused, not turned into text); `__proto__` is refused;
  * - a str that is not valid UTF-8 is refused (the library would replace the bytes with U+FFFD).
- * Bounded like JSON: the body's size by the pipeline, nesting by `decodeBody`, and every declared
- * length (str, bin, ext, array, map) by the bytes the body holds and {@link MAX_BODY_VALUES}, so a
- * header claiming 2^32 elements is refused before anything is allocated. Answers are the JSON value
+ * Bounded like JSON: the body's size by the pipeline; before the decoder runs, its headers are
+ * walked (`checkMsgpackStructure`) so that every declared length (str, bin, ext) and the elements
+ * all open arrays and maps declare are held to the bytes the body holds, nesting to MAX_BODY_DEPTH
+ * and the values to {@link MAX_BODY_VALUES}: a header claiming 2^32 elements, or thousands of nested
+ * headers each claiming 65,535, are refused before anything is allocated. Answers are the JSON value
  * (`jsonAnswer`: lone surrogates become U+FFFD) encoded, integers as MessagePack ints, other
  * numbers as float 64.
  */
@@ -35,21 +38,11 @@ export const msgpackCodec: Codec = {
   everyRoute: true,
   text: false,
   decode: async (bytes) => {
-    const { Decoder } = await load();
-    const length = bytes.byteLength;
-    const decoder = new Decoder({
-      useBigInt64: true,
-      maxStrLength: length,
-      maxBinLength: length,
-      maxExtLength: length,
-      // Each element takes at least one byte (two per map entry).
-      maxArrayLength: Math.min(length, MAX_BODY_VALUES),
-      maxMapLength: Math.min(Math.floor(length / 2), MAX_BODY_VALUES),
-      mapKeyConverter: textKey,
-    });
-    strictUtf8Strings(decoder);
+    const decoder = await strictDecoder();
     let value: unknown;
     try {
+      // Declared lengths against the bytes that follow, nesting and value count, before the decoder allocates.
+      checkMsgpackStructure(bytes);
       value = decoder.decode(bytes);
     } catch (error) {
       throw new Error(readerMessage(error as Error));
@@ -63,6 +56,24 @@ export const msgpackCodec: Codec = {
     // Through JSON's model first, so every format answers the same value.
     return Buffer.from(encode(jsonAnswer(value)));
   },
+};
+
+// One decoder for every body (decoding is synchronous, so calls never interleave): building one
+// per body cost more than decoding a small one. The structure walk has already held every declared
+// length to the bytes of the body at hand; the value cap stays as a second guard.
+let decoder: Promise<InstanceType<MsgpackLibrary['Decoder']>> | undefined;
+const strictDecoder = () => {
+  decoder ??= load().then(({ Decoder }) => {
+    const created = new Decoder({
+      useBigInt64: true,
+      maxArrayLength: MAX_BODY_VALUES,
+      maxMapLength: MAX_BODY_VALUES,
+      mapKeyConverter: textKey,
+    });
+    strictUtf8Strings(created);
+    return created;
+  });
+  return decoder;
 };
 
 function textKey(key: unknown): string {

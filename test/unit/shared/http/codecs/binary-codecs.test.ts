@@ -232,16 +232,36 @@ describe('msgpackCodec and cborCodec', () => {
         'a MessagePack array 32 claiming 2^32 − 1 elements',
         'application/msgpack',
         [0xdd, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5],
-        /Max length exceeded/,
+        /the array at byte 0 declares 4294967295 elements, but only 5 bytes follow/,
       ],
       [
         'a MessagePack map 32 claiming 2^31 entries',
         'application/msgpack',
         [0xdf, 0x80, 0, 0, 0, 0xa1, 0x61, 1],
-        /Max length exceeded/,
+        /the map at byte 0 declares 4294967296 elements/,
       ],
-      ['a MessagePack str 32 of 2 GB', 'application/msgpack', [0xdb, 0x80, 0, 0, 0, 0x61], /Max length exceeded/],
-      ['a MessagePack bin 32 of 4 GB', 'application/msgpack', [0xc6, 0xff, 0xff, 0xff, 0xff, 0], /Max length exceeded/],
+      [
+        'a MessagePack str 32 of 2 GB',
+        'application/msgpack',
+        [0xdb, 0x80, 0, 0, 0, 0x61],
+        /the str at byte 0 declares 2147483648 bytes, but only 1 follow/,
+      ],
+      [
+        'a MessagePack bin 32 of 4 GB',
+        'application/msgpack',
+        [0xc6, 0xff, 0xff, 0xff, 0xff, 0],
+        /the bin at byte 0 declares 4294967295 bytes/,
+      ],
+      [
+        // 3,000 nested array 16 headers each claiming 3,000 elements (each within the body's length):
+        // the library allocates `new Array(3000)` per header before noticing the body ends — at
+        // 90 KB of such headers claiming 65,534 each, gigabytes, and the process dies.
+        'nested MessagePack arrays that together claim more elements than bytes follow',
+        'application/msgpack',
+        Array.from({ length: 3000 }, () => [0xdc, 0x0b, 0xb8]).flat(),
+        /the array at byte 6 declares 3000 elements, but only 8991 bytes follow for them and the elements still open/,
+      ],
+      ['a MessagePack body using the never-used byte 0xc1', 'application/msgpack', [0x91, 0xc1], /byte 1 is 0xc1/],
       [
         'a CBOR map claiming 2^60 entries',
         'application/cbor',
@@ -265,6 +285,12 @@ describe('msgpackCodec and cborCodec', () => {
         'application/cbor',
         [0x81, 0xa2, 0x61, 0x61, 1],
         /at byte 1 declares 4 items, but only 3 bytes follow/,
+      ],
+      [
+        'nested CBOR arrays that together claim more items than bytes follow',
+        'application/cbor',
+        Array.from({ length: 3000 }, () => [0x99, 0x0b, 0xb8]).flat(),
+        /the item at byte 6 declares 3000 items, but only 8991 bytes follow for them and the items still open/,
       ],
       ['a CBOR indefinite array without its break', 'application/cbor', [0x9f, 1, 2], /ends before/],
     ])('rejects %s with 400 without allocating for it', async (_name, type, bytes, detail) => {
