@@ -85,7 +85,7 @@ function bounded(value: unknown, prefix: string): unknown {
   if (foreign.length > 0) {
     // Stored or answered as JSON they would turn into null or {} without a word.
     const listed = foreign.slice(0, MAX_PROBLEM_ERRORS).map((frame) => ({
-      pointer: prefix + pointerOf(frame),
+      pointer: prefix + frame.pointer,
       message:
         frame.node instanceof Unrepresentable
           ? frame.node.description
@@ -111,34 +111,50 @@ export function nestingDepth(value: unknown, limit: number): number {
   return measure(value, limit, Number.POSITIVE_INFINITY).depth;
 }
 
-type Frame = { node: unknown; level: number; parent?: Frame; key?: string };
+type Foreign = { node: unknown; pointer: string };
 
-// Depth, value count and the values JSON cannot represent, in one iterative walk (an alias-expanded
-// YAML value is a DAG: shared nodes are counted each time they occur, which is what validating or
-// storing it costs).
+// Depth, value count and the values JSON cannot represent, in one walk in document order (an
+// alias-expanded YAML value is a DAG: shared nodes are counted each time they occur, which is what
+// validating or storing it costs). Recursive, but never deeper than maxDepth + 1 calls: input nested
+// deeper stops the walk there, so deep input cannot overflow the stack. Keys are kept as a path and
+// turned into a pointer only for a foreign value.
 function measure(
   value: unknown,
   maxDepth: number,
   maxValues: number,
-): { depth: number; values: number; foreign: Frame[] } {
+): { depth: number; values: number; foreign: Foreign[] } {
   let depth = 0;
   let values = 0;
-  const foreign: Frame[] = [];
-  const stack: Frame[] = [{ node: value, level: 0 }];
-  while (stack.length > 0) {
-    const frame = stack.pop() as Frame;
-    const { node, level } = frame;
+  const foreign: Foreign[] = [];
+  const path: string[] = [];
+  const visit = (node: unknown, level: number): boolean => {
     values += 1;
-    if (values > maxValues) break;
+    if (values > maxValues) return false;
     if (!isJsonValue(node)) {
-      foreign.push(frame);
-      continue;
+      foreign.push({ node, pointer: toPointer(path) });
+      return true;
     }
-    if (node === null || typeof node !== 'object') continue;
+    if (node === null || typeof node !== 'object') return true;
     if (level + 1 > depth) depth = level + 1;
-    if (depth > maxDepth) break;
-    for (const [key, child] of Object.entries(node)) stack.push({ node: child, level: level + 1, parent: frame, key });
-  }
+    if (depth > maxDepth) return false;
+    if (Array.isArray(node)) {
+      for (let index = 0; index < node.length; index++) {
+        path.push(String(index));
+        const more = visit(node[index], level + 1);
+        path.pop();
+        if (!more) return false;
+      }
+      return true;
+    }
+    for (const key of Object.keys(node)) {
+      path.push(key);
+      const more = visit((node as Record<string, unknown>)[key], level + 1);
+      path.pop();
+      if (!more) return false;
+    }
+    return true;
+  };
+  visit(value, 0);
   return { depth, values, foreign };
 }
 
@@ -168,14 +184,9 @@ function describeForeign(node: unknown): string {
   return `a ${typeof node}`;
 }
 
-// RFC 6901 pointer of a frame, from the body's root.
-function pointerOf(frame: Frame): string {
-  const keys: string[] = [];
-  for (let at: Frame | undefined = frame; at?.parent; at = at.parent) {
-    keys.push((at.key as string).replaceAll('~', '~0').replaceAll('/', '~1'));
-  }
-  return keys
-    .reverse()
-    .map((key) => `/${key}`)
-    .join('');
+// RFC 6901 pointer of a path of keys, from the body's root.
+function toPointer(keys: readonly string[]): string {
+  let pointer = '';
+  for (const key of keys) pointer += `/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+  return pointer;
 }

@@ -1,5 +1,5 @@
-import { decode as decodeMessagePack } from '@msgpack/msgpack';
-import { decode as decodeCborBytes } from 'cbor2';
+import { checkCborStructure } from '../../../http/codecs/cbor-structure';
+import { checkMsgpackStructure } from '../../../http/codecs/msgpack-structure';
 import { toJsonPointer } from '../../errors';
 import type { ValidationIssue } from '../validator';
 
@@ -15,17 +15,37 @@ export type Decoded = { value: unknown; issues?: undefined } | { value?: undefin
 /**
  * A MessagePack body (msgpack spec 2.0) decoded with `@msgpack/msgpack` and mapped to JSON's data
  * model (see `toJsonModel`). 64-bit integers are decoded as BigInt so that none is rounded silently.
+ * Its headers are walked first (`checkMsgpackStructure`): declared lengths beyond the bytes, and
+ * nesting beyond 256 levels, are issues before the library allocates for them. The library is
+ * loaded on first use.
  */
-export function decodeMsgpack(bytes: Uint8Array, prefix: string): Decoded {
-  return decodeWith(() => decodeMessagePack(bytes, { useBigInt64: true }), prefix, 'MessagePack');
+export async function decodeMsgpack(bytes: Uint8Array, prefix: string): Promise<Decoded> {
+  const { decode } = await import('@msgpack/msgpack');
+  return decodeWith(
+    () => {
+      checkMsgpackStructure(bytes);
+      return decode(bytes, { useBigInt64: true });
+    },
+    prefix,
+    'MessagePack',
+  );
 }
 
 /**
  * A CBOR body (RFC 8949) decoded with `cbor2` (duplicate map keys refused) and mapped to JSON's data
- * model (see `toJsonModel`).
+ * model (see `toJsonModel`). Its item headers are walked first (`checkCborStructure`), as for
+ * MessagePack. The library is loaded on first use.
  */
-export function decodeCbor(bytes: Uint8Array, prefix: string): Decoded {
-  return decodeWith(() => decodeCborBytes(bytes, { rejectDuplicateKeys: true }), prefix, 'CBOR');
+export async function decodeCbor(bytes: Uint8Array, prefix: string): Promise<Decoded> {
+  const { decode } = await import('cbor2');
+  return decodeWith(
+    () => {
+      checkCborStructure(bytes);
+      return decode(bytes, { rejectDuplicateKeys: true });
+    },
+    prefix,
+    'CBOR',
+  );
 }
 
 /** Runs a library decoder: its failure becomes a `decode` issue at `prefix`, its value is mapped by `toJsonModel`. */

@@ -170,13 +170,13 @@ describe('media', () => {
   });
 
   describe('decodeMsgpack / decodeCbor', () => {
-    it('maps byte strings to base64, safe 64-bit integers to numbers and dates to ISO strings', () => {
+    it('maps byte strings to base64, safe 64-bit integers to numbers and dates to ISO strings', async () => {
       // Prepare
       const value = { bytes: new Uint8Array([1, 2, 3]), count: 2n ** 40n, at: new Date(Date.UTC(2020, 0, 1)) };
 
       // Act
-      const fromMsgpack = decodeMsgpack(encodeMsgpack(value, { useBigInt64: true }), '/body');
-      const fromCbor = decodeCbor(encodeCbor(value), '/body');
+      const fromMsgpack = await decodeMsgpack(encodeMsgpack(value, { useBigInt64: true }), '/body');
+      const fromCbor = await decodeCbor(encodeCbor(value), '/body');
 
       // Assess
       const expected = { bytes: 'AQID', count: 2 ** 40, at: '2020-01-01T00:00:00.000Z' };
@@ -184,17 +184,17 @@ describe('media', () => {
       expect(fromCbor).toEqual({ value: expected });
     });
 
-    it('fails integers beyond 2^53 with their path instead of rounding them', () => {
+    it('fails integers beyond 2^53 with their path instead of rounding them', async () => {
       // Act
-      const decoded = decodeMsgpack(encodeMsgpack({ id: [2n ** 60n] }, { useBigInt64: true }), '/body');
+      const decoded = await decodeMsgpack(encodeMsgpack({ id: [2n ** 60n] }, { useBigInt64: true }), '/body');
 
       // Assess
       expect(decoded.issues).toEqual([expect.objectContaining({ instancePath: '/body/id/0', keyword: 'decode' })]);
     });
 
-    it('fails CBOR tags, non-text map keys, undefined and NaN with their paths', () => {
+    it('fails CBOR tags, non-text map keys, undefined and NaN with their paths', async () => {
       // Act
-      const decoded = decodeCbor(
+      const decoded = await decodeCbor(
         encodeCbor({ tag: new Tag(99, 'x'), map: new Map([[1, 'one']]), none: undefined, nan: Number.NaN }),
         '/body',
       );
@@ -208,14 +208,28 @@ describe('media', () => {
       ]);
     });
 
-    it('fails bytes that are not MessagePack, and nesting deeper than the bound', () => {
+    it('fails nested headers that together declare more elements than the bytes hold, before allocating', async () => {
+      // Prepare: 3,000 nested arrays each claiming 3,000 elements (the library allocates per header)
+      const claims = Array.from({ length: 3000 }, () => [0xdc, 0x0b, 0xb8]).flat();
+      const cborClaims = Array.from({ length: 3000 }, () => [0x99, 0x0b, 0xb8]).flat();
+
+      // Act
+      const msgpack = await decodeMsgpack(new Uint8Array(claims), '/body');
+      const cbor = await decodeCbor(new Uint8Array(cborClaims), '/body');
+
+      // Assess
+      expect(msgpack.issues?.[0]?.message).toMatch(/the array at byte 6 declares 3000 elements, but only 8991 bytes/);
+      expect(cbor.issues?.[0]?.message).toMatch(/the item at byte 6 declares 3000 items, but only 8991 bytes/);
+    });
+
+    it('fails bytes that are not MessagePack, and nesting deeper than the bound', async () => {
       // Prepare
       let deep: unknown = 1;
       for (let i = 0; i <= MAX_DECODED_DEPTH; i++) deep = [deep];
 
       // Act
-      const truncated = decodeMsgpack(new Uint8Array([0x92, 0x01]), '/body');
-      const nested = decodeCbor(encodeCbor(deep), '/body');
+      const truncated = await decodeMsgpack(new Uint8Array([0x92, 0x01]), '/body');
+      const nested = await decodeCbor(encodeCbor(deep), '/body');
 
       // Assess
       expect(truncated.issues).toEqual([expect.objectContaining({ instancePath: '/body', keyword: 'decode' })]);
