@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { functionManifest, functionNames, requiredSettings } from '../functions/manifest';
+import { functionManifest, functionNames, LAZY_LOADED_PACKAGES, requiredSettings } from '../functions/manifest';
 
 /** The repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,6 +27,8 @@ export const CDK_BUILD_OPTIONS: BuildOptions = {
   metafile: true,
   logLevel: 'silent',
   absWorkingDir: ROOT,
+  // As deployed: the binary formats' libraries ship in node_modules beside the bundle (`nodeModules`).
+  external: [...LAZY_LOADED_PACKAGES],
 };
 
 /** What a benchmark arm is: a Lambda function of the project, a baseline, or a diagnostic bundle. */
@@ -39,7 +41,15 @@ export type Arm = {
   description: string;
   /** An entry file relative to the root, or inline TypeScript (bundled from the root). */
   entry: { file: string } | { source: string };
+  /**
+   * Bundle the packages that deploy beside it (`LAZY_LOADED_PACKAGES`) into it instead, as the
+   * functions were built before those moved out: the "before" of the formats' cold-start comparison.
+   */
+  inlineLazyPackages?: true;
 };
+
+/** Name of the arm that is `name` built with its lazily loaded packages bundled in. */
+export const inlinedArmName = (name: string) => `${name}+inlined`;
 
 /** A built arm: its output file and size, and the metafile for the size breakdown. */
 export type BuiltArm = Arm & { outfile: string; bytes: number; metafile: Metafile };
@@ -69,8 +79,23 @@ export function coldStartArms(): Arm[] {
       entry: { file: functionManifest[name].entry },
     }),
   );
+  const inlined = functions
+    .filter((arm) => {
+      const trigger = functionManifest[arm.name as keyof typeof functionManifest].trigger;
+      return trigger === 'http' || trigger === 'sqs';
+    })
+    .map(
+      (arm): Arm => ({
+        ...arm,
+        name: inlinedArmName(arm.name),
+        kind: 'diagnostic',
+        description: `${arm.description} with ${LAZY_LOADED_PACKAGES.join(', ')} bundled in`,
+        inlineLazyPackages: true,
+      }),
+    );
   return [
     ...functions,
+    ...inlined,
     {
       name: 'sdk-only',
       kind: 'baseline',
@@ -123,6 +148,7 @@ export async function buildArms(arms: readonly Arm[]): Promise<{ built: BuiltArm
     try {
       const result = await build({
         ...CDK_BUILD_OPTIONS,
+        ...(arm.inlineLazyPackages && { external: [] }),
         outfile,
         ...('file' in arm.entry
           ? { entryPoints: [arm.entry.file] }
@@ -159,6 +185,50 @@ export function packageContributions(arm: BuiltArm): PackageContribution[] {
     totals.set(name, (totals.get(name) ?? 0) + bytesInOutput);
   }
   return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
+/**
+ * Bytes a bundle holds from the project's own binary-format code (the MessagePack and CBOR codecs,
+ * their structure walks, the contract media decoders): what the formats add to a function that
+ * loads their libraries lazily.
+ */
+export function formatGlueBytes(arm: BuiltArm): number {
+  const output = arm.metafile.outputs[relative(ROOT, arm.outfile).split('\\').join('/')];
+  if (!output) throw new Error(`metafile of ${arm.name} has no output ${arm.outfile}`);
+  return Object.entries(output.inputs)
+    .filter(
+      ([path]) =>
+        !path.includes('node_modules/') &&
+        /^shared\/(http\/codecs\/(msgpack|cbor)-|domain\/contracts\/media\/binary)/.test(path),
+    )
+    .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+}
+
+/**
+ * Bytes the lazily loaded packages and their dependencies take installed (every file, as
+ * `nodeModules` ships them unzipped), read from this checkout's node_modules.
+ */
+export function lazyPackagesInstalledBytes(): number {
+  const sizeOf = (path: string): number => {
+    const stat = statSync(path);
+    if (!stat.isDirectory()) return stat.size;
+    return readdirSync(path).reduce((sum, child) => sum + sizeOf(join(path, child)), 0);
+  };
+  const seen = new Set<string>();
+  const pending: string[] = [...LAZY_LOADED_PACKAGES];
+  let bytes = 0;
+  while (pending.length > 0) {
+    const name = pending.pop() as string;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const directory = join(ROOT, 'node_modules', name);
+    bytes += sizeOf(directory);
+    const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    pending.push(...Object.keys(manifest.dependencies ?? {}));
+  }
+  return bytes;
 }
 
 /** True for packages of the AWS SDK itself (`@aws-sdk/*`, `@smithy/*`). */

@@ -28,6 +28,7 @@ import {
   packageContributions,
   ROOT,
 } from './cold-start';
+import { reportFormats, reportLazyFormats } from './formats-report';
 import {
   formatKb,
   formatMs,
@@ -61,6 +62,7 @@ const EVENT_BUS = {
   resendRequests: 10,
   failureRate: 0.2,
 };
+const CODECS = { rounds: intEnv('BENCH_CODEC_ROUNDS', 20), batchMs: 10 };
 const MESH = { rounds: intEnv('BENCH_MESH_ROUNDS', 10), requests: intEnv('BENCH_MESH_REQUESTS', 200) };
 const RATE_LIMITS = { clients: 10, instances: 4, durationMs: intEnv('BENCH_RATE_LIMIT_MS', 2000) };
 const NON_SDK_PACKAGE_LIMIT = 100_000;
@@ -101,6 +103,7 @@ log();
 await coldStartAndSize();
 await warmRoute();
 await validatorThroughput();
+await reportFormats({ log, rows }, ROOT, CODECS);
 await eventBus();
 await serviceMesh();
 await rateLimits();
@@ -131,8 +134,9 @@ async function coldStartAndSize(): Promise<void> {
     log('The baselines did not build; skipping cold start and size.');
     return;
   }
-  reportColdStarts(importChecked(built));
+  const initOf = reportColdStarts(importChecked(built));
   reportBundleSizes(built, sdkOnly);
+  reportLazyFormats({ log, rows }, built, initOf);
 }
 
 /**
@@ -166,8 +170,12 @@ function importChecked(built: BuiltArm[]): BuiltArm[] {
   return runnable;
 }
 
-/** Cold start per arm (interleaved fresh processes), and each function's ratios to the baselines. */
-function reportColdStarts(runnable: BuiltArm[]): void {
+/**
+ * Cold start per arm (interleaved fresh processes), and each function's ratios to the baselines.
+ *
+ * @returns the init p50 (ns) of an arm by name (NaN for one not measured)
+ */
+function reportColdStarts(runnable: BuiltArm[]): (name: string) => number {
   log(
     `Cold start: ${COLD_ROUNDS} interleaved rounds (+${COLD_WARMUP} discarded), each arm imported once per round in a ` +
       'fresh `node` (no flags) with a Lambda-like environment: dummy credentials, AWS_REGION, AWS_EXECUTION_ENV, ' +
@@ -244,6 +252,7 @@ function reportColdStarts(runnable: BuiltArm[]): void {
       'Duration (runtime bootstrap + module load); "import only" = the `await import()` alone. The ÷ empty target is ' +
       `only meaningful for init (the empty bundle imports in ~${formatMs(base.empty.import)}).`,
   );
+  return (name) => stat(name).ready;
 }
 
 /** Bundle size per function: its packages, the SDK's share, and the local-only code it must not carry. */
@@ -398,7 +407,7 @@ async function validatorThroughput(): Promise<void> {
 
 async function eventBus(): Promise<void> {
   const putEvents = await import('./put-events');
-  log('## 5. Event bus');
+  log('## 6. Event bus');
   log();
   await reportPutEventsCalls(putEvents);
   await reportResend(putEvents);
@@ -495,14 +504,14 @@ async function reportLocalThroughput({ benchLocalThroughput }: PutEventsBench): 
 
 async function serviceMesh(): Promise<void> {
   const { reportMesh } = await import('./mesh');
-  log('## 6. Service mesh');
+  log('## 7. Service mesh');
   log();
   rows.push(...(await reportMesh(MESH, log)));
 }
 
 async function rateLimits(): Promise<void> {
   const { reportRateLimits } = await import('./rate-limits');
-  log('## 7. Rate limits');
+  log('## 8. Rate limits');
   log();
   rows.push(...(await reportRateLimits(RATE_LIMITS, log)));
 }

@@ -9,6 +9,7 @@ import {
   type FunctionManifestEntry,
   type FunctionName,
   functionManifest,
+  LAZY_LOADED_PACKAGES,
   publishesToBus,
   tableAccessOf,
 } from '../../functions/manifest';
@@ -87,6 +88,8 @@ export function createManifestFunction(
     ...(entry.memorySizeMb !== undefined && { memorySizeMb: entry.memorySizeMb }),
     ...(entry.timeoutSeconds !== undefined && { timeout: Duration.seconds(entry.timeoutSeconds) }),
     ...(resources.reserveConcurrency !== false && { reservedConcurrency: entry.reservedConcurrency }),
+    // The binary formats' libraries, for the functions that speak HTTP or deliver webhooks.
+    ...((entry.trigger === 'http' || entry.trigger === 'sqs') && { lazyPackages: LAZY_LOADED_PACKAGES }),
     environment: {
       ...(entry.outbound === 'public-only' && {
         OUTBOUND_ALLOW_LOOPBACK: 'false',

@@ -62,6 +62,14 @@ export interface NodeFunctionProps {
    * @default - none: the function shares the account's unreserved pool, no alarm
    */
   readonly reservedConcurrency?: number;
+  /**
+   * Packages the code imports only dynamically (`import()` on first use): kept out of the bundle
+   * and installed beside it in the deployment package's `node_modules` from the lock file
+   * (NodejsFunction `bundling.nodeModules`), so that init neither parses nor evaluates them.
+   *
+   * @default - none: everything is bundled
+   */
+  readonly lazyPackages?: readonly string[];
 }
 
 // esbuild turns `require()` calls of CommonJS dependencies into a shim that throws in an ESM bundle
@@ -137,6 +145,7 @@ export class NodeFunction extends Construct {
         sourceMap: true,
         // NodejsFunction marks @aws-sdk/* external by default; bundle it instead.
         bundleAwsSDK: true,
+        ...(props.lazyPackages?.length && { nodeModules: [...props.lazyPackages] }),
       },
     });
     // The role's policy is created lazily by grants; the function must not start before it exists.
