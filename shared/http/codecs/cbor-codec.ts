@@ -8,8 +8,12 @@ type CborLibrary = typeof import('cbor2');
 
 // Loaded on first use: a function that never sees CBOR does not evaluate the library at init.
 let library: Promise<CborLibrary> | undefined;
+let ready: CborLibrary | undefined;
 const load = (): Promise<CborLibrary> => {
-  library ??= import('cbor2');
+  library ??= import('cbor2').then((loaded) => {
+    ready = loaded;
+    return loaded;
+  });
   return library;
 };
 
@@ -39,29 +43,30 @@ export const cborCodec: Codec = {
   mediaTypes: ['application/cbor'],
   everyRoute: true,
   text: false,
-  decode: async (bytes) => {
-    const { decode, Simple, Tag } = await load();
-    checkCborStructure(bytes);
-    let value: unknown;
-    try {
-      // cbor2 counts two levels per array (one per map), and one more for the innermost item: this
-      // bound stops runaway nesting early; decodeBody applies the exact MAX_BODY_DEPTH.
-      value = decode(bytes, { maxDepth: 2 * MAX_BODY_DEPTH + 2, ignoreGlobalTags: true, tags: TAGS });
-    } catch (error) {
-      throw new Error(readerMessage(error as Error));
-    }
-    return toJsonModel(value, (node) => {
-      if (node instanceof Tag) return `CBOR tag ${String(node.tag)}`;
-      if (node instanceof Simple) return `the CBOR simple value ${node.value}`;
-      return undefined;
-    });
-  },
-  encode: async (value) => {
-    const { encode } = await load();
-    // Through JSON's model first, so every format answers the same value.
-    return Buffer.from(encode(jsonAnswer(value)));
-  },
+  // Synchronous once the library is loaded: a promise per body would cost as much as decoding a small one.
+  decode: (bytes) => (ready ? decodeWith(ready, bytes) : load().then((library) => decodeWith(library, bytes))),
+  encode: (value) => (ready ? encodeWith(ready, value) : load().then((library) => encodeWith(library, value))),
 };
+
+function decodeWith({ decode, Simple, Tag }: CborLibrary, bytes: Buffer): unknown {
+  checkCborStructure(bytes);
+  let value: unknown;
+  try {
+    // cbor2 counts two levels per array (one per map), and one more for the innermost item: this
+    // bound stops runaway nesting early; decodeBody applies the exact MAX_BODY_DEPTH.
+    value = decode(bytes, { maxDepth: 2 * MAX_BODY_DEPTH + 2, ignoreGlobalTags: true, tags: TAGS });
+  } catch (error) {
+    throw new Error(readerMessage(error as Error));
+  }
+  return toJsonModel(value, (node) => {
+    if (node instanceof Tag) return `CBOR tag ${String(node.tag)}`;
+    if (node instanceof Simple) return `the CBOR simple value ${node.value}`;
+    return undefined;
+  });
+}
+
+// Through JSON's model first, so every format answers the same value.
+const encodeWith = ({ encode }: CborLibrary, value: unknown): Buffer => Buffer.from(encode(jsonAnswer(value)));
 
 const MAX_SAFE_BYTES = 7; // a bignum of more than 7 bytes exceeds 2^53 − 1 (unless zero-padded, refused anyway)
 

@@ -15,8 +15,28 @@ import type { CodecRegistry } from './registry';
  * @param pointerPrefix - where the decoded value sits in the caller's terms (`''`: the request body itself)
  * @throws {MalformedInputError} with one `errors[]` entry per problem
  */
-export async function decodeStrict(codec: Codec, bytes: Buffer, pointerPrefix = ''): Promise<unknown> {
-  return bounded(await decodeWith(codec, bytes, pointerPrefix), pointerPrefix);
+export function decodeStrict(codec: Codec, bytes: Buffer, pointerPrefix = ''): Promise<unknown> {
+  // No await when the codec decodes synchronously (JSON, YAML, and the binary codecs once loaded):
+  // a promise per layer cost as much as parsing a small body.
+  let decoded: unknown;
+  try {
+    decoded = codec.decode(bytes);
+  } catch (error) {
+    return Promise.reject(decodeFailure(codec, error, pointerPrefix));
+  }
+  if (decoded instanceof Promise) {
+    return decoded.then(
+      (value: unknown) => bounded(value, pointerPrefix),
+      (error: unknown) => {
+        throw decodeFailure(codec, error, pointerPrefix);
+      },
+    );
+  }
+  try {
+    return Promise.resolve(bounded(decoded, pointerPrefix));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -48,22 +68,18 @@ export async function transcode(
   };
 }
 
-async function decodeWith(codec: Codec, bytes: Buffer, prefix: string): Promise<unknown> {
-  try {
-    return await codec.decode(bytes);
-  } catch (error) {
-    // A parser that recurses per nesting level overflows the stack on very deep input: say so
-    // without passing the engine's own message on.
-    // (the yaml package reports the overflow as a parse error carrying V8's message).
-    const raw = (error as Error).message;
-    const message =
-      error instanceof RangeError || /maximum call stack/i.test(raw)
-        ? `nests deeper than the ${codec.label} parser reads`
-        : raw;
-    throw new MalformedInputError(`The body is not valid ${codec.label}: ${message}`, [
-      { pointer: prefix === '' ? '/body' : prefix, message },
-    ]);
-  }
+function decodeFailure(codec: Codec, error: unknown, prefix: string): MalformedInputError {
+  // A parser that recurses per nesting level overflows the stack on very deep input: say so
+  // without passing the engine's own message on.
+  // (the yaml package reports the overflow as a parse error carrying V8's message).
+  const raw = (error as Error).message;
+  const message =
+    error instanceof RangeError || /maximum call stack/i.test(raw)
+      ? `nests deeper than the ${codec.label} parser reads`
+      : raw;
+  return new MalformedInputError(`The body is not valid ${codec.label}: ${message}`, [
+    { pointer: prefix === '' ? '/body' : prefix, message },
+  ]);
 }
 
 function bounded(value: unknown, prefix: string): unknown {
@@ -113,6 +129,8 @@ export function nestingDepth(value: unknown, limit: number): number {
 
 type Foreign = { node: unknown; pointer: string };
 
+type Walk = { depth: number; values: number; foreign: Foreign[]; path: string[]; maxDepth: number; maxValues: number };
+
 // Depth, value count and the values JSON cannot represent, in one walk in document order (an
 // alias-expanded YAML value is a DAG: shared nodes are counted each time they occur, which is what
 // validating or storing it costs). Recursive, but never deeper than maxDepth + 1 calls: input nested
@@ -123,59 +141,56 @@ function measure(
   maxDepth: number,
   maxValues: number,
 ): { depth: number; values: number; foreign: Foreign[] } {
-  let depth = 0;
-  let values = 0;
-  const foreign: Foreign[] = [];
-  const path: string[] = [];
-  const visit = (node: unknown, level: number): boolean => {
-    values += 1;
-    if (values > maxValues) return false;
-    if (!isJsonValue(node)) {
-      foreign.push({ node, pointer: toPointer(path) });
-      return true;
-    }
-    if (node === null || typeof node !== 'object') return true;
-    if (level + 1 > depth) depth = level + 1;
-    if (depth > maxDepth) return false;
-    if (Array.isArray(node)) {
-      for (let index = 0; index < node.length; index++) {
-        path.push(String(index));
-        const more = visit(node[index], level + 1);
-        path.pop();
-        if (!more) return false;
+  const walk: Walk = { depth: 0, values: 0, foreign: [], path: [], maxDepth, maxValues };
+  visit(walk, value, 0);
+  return walk;
+}
+
+// false: a bound is broken, stop.
+function visit(walk: Walk, node: unknown, level: number): boolean {
+  if (++walk.values > walk.maxValues) return false;
+  if (typeof node !== 'object' || node === null) {
+    if (typeof node === 'string' || typeof node === 'boolean' || node === null) return true;
+    if (typeof node === 'number' && Number.isFinite(node)) return true;
+    walk.foreign.push({ node, pointer: toPointer(walk.path) });
+    return true;
+  }
+  if (level + 1 > walk.depth) {
+    walk.depth = level + 1;
+    if (walk.depth > walk.maxDepth) return false;
+  }
+  if (Array.isArray(node)) {
+    for (let index = 0; index < node.length; index++) {
+      const child = node[index];
+      if (typeof child === 'string' || typeof child === 'boolean') {
+        if (++walk.values > walk.maxValues) return false;
+        continue;
       }
-      return true;
-    }
-    for (const key of Object.keys(node)) {
-      path.push(key);
-      const more = visit((node as Record<string, unknown>)[key], level + 1);
-      path.pop();
+      walk.path.push(String(index));
+      const more = visit(walk, child, level + 1);
+      walk.path.pop();
       if (!more) return false;
     }
     return true;
-  };
-  visit(value, 0);
-  return { depth, values, foreign };
-}
-
-// What JSON.parse can produce, except the Infinity of a number beyond ±1.8e308.
-function isJsonValue(node: unknown): boolean {
-  switch (typeof node) {
-    case 'bigint':
-      return false;
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(node);
-    case 'object': {
-      if (node === null || Array.isArray(node)) return true;
-      const prototype = Object.getPrototypeOf(node);
-      return prototype === Object.prototype || prototype === null;
-    }
-    default:
-      return false;
   }
+  const prototype = Object.getPrototypeOf(node);
+  if (prototype !== Object.prototype && prototype !== null) {
+    walk.foreign.push({ node, pointer: toPointer(walk.path) });
+    return true;
+  }
+  for (const key in node) {
+    if (!Object.hasOwn(node, key)) continue;
+    const child = (node as Record<string, unknown>)[key];
+    if (typeof child === 'string' || typeof child === 'boolean') {
+      if (++walk.values > walk.maxValues) return false;
+      continue;
+    }
+    walk.path.push(key);
+    const more = visit(walk, child, level + 1);
+    walk.path.pop();
+    if (!more) return false;
+  }
+  return true;
 }
 
 function describeForeign(node: unknown): string {

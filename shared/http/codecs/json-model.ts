@@ -86,6 +86,8 @@ const wellFormed = (text: string): string => {
  * @example jsonAnswer({ at: new Date(0), none: undefined, s: '\ud800' }) // { at: '1970-01-01T00:00:00.000Z', s: '\ufffd' }
  */
 export function jsonAnswer(value: unknown): unknown {
+  // Most answers are plain JSON values already: checked in one walk instead of a stringify + parse.
+  if (isPlainJson(value, 0)) return value;
   const text = JSON.stringify(value);
   if (text === undefined) return null;
   // JSON.stringify writes a lone surrogate as a \ud800-style escape: without one, nothing to mend.
@@ -97,4 +99,37 @@ export function jsonAnswer(value: unknown): unknown {
     if (keys.every((key) => wellFormed(key) === key)) return node;
     return Object.fromEntries(keys.map((key) => [wellFormed(key), (node as Record<string, unknown>)[key]]));
   });
+}
+
+// True when `value` is exactly what JSON.stringify + JSON.parse would give back: plain objects and
+// arrays (no toJSON, no undefined or functions), finite numbers other than -0, well-formed strings and keys.
+function isPlainJson(value: unknown, level: number): boolean {
+  switch (typeof value) {
+    case 'string':
+      return (value as unknown as WellFormed).isWellFormed();
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0); // JSON writes -0 as 0
+    case 'object': {
+      if (value === null) return true;
+      if (level > MAX_BODY_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let index = 0; index < value.length; index++) {
+          if (!isPlainJson(value[index], level + 1)) return false;
+        }
+        return true;
+      }
+      const prototype = Object.getPrototypeOf(value);
+      if ((prototype !== Object.prototype && prototype !== null) || 'toJSON' in value) return false;
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) return false;
+        if (!(key as unknown as WellFormed).isWellFormed()) return false;
+        if (!isPlainJson((value as Record<string, unknown>)[key], level + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
 }

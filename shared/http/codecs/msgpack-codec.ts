@@ -37,43 +37,50 @@ export const msgpackCodec: Codec = {
   mediaTypes: ['application/msgpack', 'application/x-msgpack'],
   everyRoute: true,
   text: false,
-  decode: async (bytes) => {
-    const decoder = await strictDecoder();
-    let value: unknown;
-    try {
-      // Declared lengths against the bytes that follow, nesting and value count, before the decoder allocates.
-      checkMsgpackStructure(bytes);
-      value = decoder.decode(bytes);
-    } catch (error) {
-      throw new Error(readerMessage(error as Error));
-    }
-    return toJsonModel(value, (node) =>
-      'type' in node && 'data' in node ? `a MessagePack extension of type ${String(node.type)}` : undefined,
-    );
-  },
-  encode: async (value) => {
-    const { encode } = await load();
-    // Through JSON's model first, so every format answers the same value.
-    return Buffer.from(encode(jsonAnswer(value)));
-  },
+  // Synchronous once the library is loaded: a promise per body would cost as much as decoding a small one.
+  decode: (bytes) =>
+    ready ? decodeWith(ready.decoder, bytes) : loaded().then(({ decoder }) => decodeWith(decoder, bytes)),
+  encode: (value) =>
+    ready ? encodeWith(ready.encode, value) : loaded().then(({ encode }) => encodeWith(encode, value)),
 };
+
+type Ready = { decoder: InstanceType<MsgpackLibrary['Decoder']>; encode: MsgpackLibrary['encode'] };
+
+function decodeWith(decoder: Ready['decoder'], bytes: Buffer): unknown {
+  let value: unknown;
+  try {
+    // Declared lengths against the bytes that follow, nesting and value count, before the decoder allocates.
+    checkMsgpackStructure(bytes);
+    value = decoder.decode(bytes);
+  } catch (error) {
+    throw new Error(readerMessage(error as Error));
+  }
+  return toJsonModel(value, (node) =>
+    'type' in node && 'data' in node ? `a MessagePack extension of type ${String(node.type)}` : undefined,
+  );
+}
+
+// Through JSON's model first, so every format answers the same value.
+const encodeWith = (encode: Ready['encode'], value: unknown): Buffer => Buffer.from(encode(jsonAnswer(value)));
 
 // One decoder for every body (decoding is synchronous, so calls never interleave): building one
 // per body cost more than decoding a small one. The structure walk has already held every declared
 // length to the bytes of the body at hand; the value cap stays as a second guard.
-let decoder: Promise<InstanceType<MsgpackLibrary['Decoder']>> | undefined;
-const strictDecoder = () => {
-  decoder ??= load().then(({ Decoder }) => {
-    const created = new Decoder({
+let ready: Ready | undefined;
+let loading: Promise<Ready> | undefined;
+const loaded = (): Promise<Ready> => {
+  loading ??= load().then(({ Decoder, encode }) => {
+    const decoder = new Decoder({
       useBigInt64: true,
       maxArrayLength: MAX_BODY_VALUES,
       maxMapLength: MAX_BODY_VALUES,
       mapKeyConverter: textKey,
     });
-    strictUtf8Strings(created);
-    return created;
+    strictUtf8Strings(decoder);
+    ready = { decoder, encode };
+    return ready;
   });
-  return decoder;
+  return loading;
 };
 
 function textKey(key: unknown): string {
