@@ -1,5 +1,5 @@
 import { Unrepresentable } from './codec';
-import { MAX_BODY_DEPTH } from './limits';
+import { MAX_BODY_DEPTH, MAX_BODY_VALUES } from './limits';
 
 /**
  * Brings a value decoded from a binary format (MessagePack, CBOR) into JSON's data model, in place
@@ -9,7 +9,7 @@ import { MAX_BODY_DEPTH } from './limits';
  * `undefined`, a map whose keys are not all text and anything `describe` names become
  * {@link Unrepresentable}s, which `decodeBody` refuses with their pointers. NaN and ±Infinity stay
  * numbers (`decodeBody` refuses them too). Nesting deeper than {@link MAX_BODY_DEPTH} is left for
- * `decodeBody` to refuse, unvisited.
+ * `decodeBody` to refuse, unvisited, and so is everything past the first MAX_BODY_VALUES + 1 values.
  *
  * @param describe - names a format-specific value that has no JSON form (a CBOR tag, a MessagePack
  *   extension), or returns undefined for a plain object or array
@@ -21,7 +21,11 @@ export function toJsonModel(value: unknown, describe: (node: object) => string |
   const stack: { holder: Record<string, unknown>; key: string; level: number }[] = [
     { holder: root, key: 'value', level: 0 },
   ];
+  let visited = 0;
   while (stack.length > 0) {
+    // A YAML value shares aliased nodes: each occurrence is visited, so the walk stops where
+    // `decodeBody` will refuse the body for holding more than MAX_BODY_VALUES values anyway.
+    if (++visited > MAX_BODY_VALUES + 1) break;
     const { holder, key, level } = stack.pop() as (typeof stack)[number];
     const node = holder[key];
     const mapped = jsonForm(node, describe);

@@ -1,12 +1,17 @@
 import { parse, stringify } from 'yaml';
 import type { Codec } from './codec';
+import { toJsonModel } from './json-model';
 import { utf8Text } from './utf8';
 
 /**
  * YAML 1.2 (`application/yaml`, RFC 9512, and its older unregistered names; OpenAPI's
  * `application/vnd.oai.openapi`), offered by the routes that name it: contract registration reads
  * OpenAPI documents in YAML. At most 100 aliases per document (the `yaml` package's billion-laughs
- * guard); the decoded value's size is bounded by the pipeline like any body.
+ * guard); the decoded value's size is bounded by the pipeline like any body. Integers are read
+ * exactly (as bigints) and brought into JSON's model like MessagePack's and CBOR's: within
+ * ±(2^53 − 1) they are numbers, beyond they are refused with their pointer (400) rather than rounded
+ * to the nearest double as a plain parse would. `!!set`, `!!binary` and other values with no JSON
+ * form are refused with their pointer too.
  */
 export const yamlCodec: Codec = {
   name: 'yaml',
@@ -16,6 +21,9 @@ export const yamlCodec: Codec = {
   suffix: '+yaml',
   everyRoute: false,
   text: true,
-  decode: (bytes) => parse(utf8Text(bytes), { maxAliasCount: 100, prettyErrors: true }),
+  decode: (bytes) =>
+    toJsonModel(parse(utf8Text(bytes), { maxAliasCount: 100, prettyErrors: true, intAsBigInt: true }), (node) =>
+      node instanceof Set ? 'a YAML !!set' : undefined,
+    ),
   encode: (value) => stringify(value, { aliasDuplicateObjects: false }),
 };

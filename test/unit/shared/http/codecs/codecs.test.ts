@@ -116,9 +116,21 @@ describe('decodeBody', () => {
         '/max',
         '/tags',
       ]);
-      expect(problem.errors.find((error) => error.pointer === '/tags')?.detail).toBe(
-        'a Set has no JSON representation',
-      );
+      expect(problem.errors.find((error) => error.pointer === '/tags')?.detail).toBe('a YAML !!set is not read here');
+    });
+
+    it('reads YAML integers exactly, refusing those beyond ±(2^53 − 1) instead of rounding them', async () => {
+      // Act
+      const fine = await post(Buffer.from('id: 9007199254740991\nneg: -42\n'), 'application/yaml');
+      const beyond = await post(Buffer.from('ids: [1, 9007199254740993]\n'), 'application/yaml');
+
+      // Assess
+      expect(JSON.parse(fine.body)).toEqual({ id: 9007199254740991, neg: -42 });
+      expect(beyond.statusCode).toBe(400);
+      const problem = JSON.parse(beyond.body) as { errors: Array<{ pointer: string; detail: string }> };
+      expect(problem.errors).toEqual([
+        expect.objectContaining({ pointer: '/ids/1', detail: expect.stringMatching(/9007199254740993 is beyond/) }),
+      ]);
     });
 
     it('rejects a JSON number beyond the float range (JSON.parse makes it Infinity) with 400', async () => {
