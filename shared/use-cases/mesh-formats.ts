@@ -2,7 +2,6 @@ import { MalformedInputError, UpstreamFailedError } from '../domain/errors';
 import { InstanceFormatNotAcceptableError, InstanceFormatUnsupportedError } from '../domain/mesh/errors';
 import { answerTarget, type FormatPlan, planFormats } from '../domain/mesh/format-plan';
 import type { ServiceInstance } from '../domain/mesh/service-instance';
-import type { HttpResponse } from '../ports/http-client';
 import type { WireFormats } from '../ports/wire-formats';
 
 /** What format conversion in the router needs. */
