@@ -24,7 +24,7 @@ import type { IntegrationEvent } from '../shared/domain/events/integration-event
 import type { Subscription } from '../shared/domain/events/subscription';
 import { TENANT_METADATA_KEY } from '../shared/domain/events/tenancy';
 import { describeSecret, encryptionContextOf } from '../shared/domain/events/webhook-secret';
-import { codecWireFormats } from '../shared/http/codecs/wire-formats';
+import { deliveryFormats } from '../shared/http/codecs/delivery-formats';
 import type { Clock } from '../shared/ports/clock';
 import type { DeliveryMessage } from '../shared/ports/delivery-queue';
 import type { CounterKey, ErrorCount, ErrorCounterRepository } from '../shared/ports/error-counter';
@@ -383,7 +383,7 @@ function deliveryDeps(queue: LocalDeliveryQueue, bus: LocalEventBus): DeliverDep
     queue,
     http: answer204,
     sign: signWebhook,
-    formats: codecWireFormats(),
+    formats: deliveryFormats,
     cipher: BENCH_CIPHER,
     newDeadLetterId: (nowMs) => `dl-${nowMs}`,
     counters: new InMemoryErrorCounters(),

@@ -2,7 +2,8 @@
  * The serialization formats the API speaks on every route (JSON, MessagePack, CBOR, and any codec
  * added to the registry with `everyRoute`), as the mesh router and the webhook dispatcher use them:
  * to tell a format they can convert, to choose one from `Accept`, to encode and to convert. The
- * codec registry implements it (`codecWireFormats` in shared/http/codecs/wire-formats.ts).
+ * codec registry implements it (`codecWireFormats` in shared/http/codecs/wire-formats.ts; the
+ * subscriptions' subset, `deliveryFormats`, in delivery-formats.ts).
  */
 export interface WireFormats {
   /**

@@ -38,7 +38,7 @@ export type DeliverDeps = RecordErrorDeps & {
     timestamp: Date;
     payload: string | Uint8Array;
   }) => Record<string, string>;
-  /** Encodes deliveries in a subscription's `deliveryFormat` other than JSON (the codec registry's, `codecWireFormats`). */
+  /** Encodes deliveries in a subscription's `deliveryFormat` other than JSON (`deliveryFormats`: the registry's codecs). */
   formats: Pick<WireFormats, 'encode'>;
   /** Unseals the subscription's secrets (the dispatcher may decrypt, never encrypt). */
   cipher: Pick<SecretCipher, 'decrypt'>;

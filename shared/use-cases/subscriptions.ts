@@ -52,7 +52,7 @@ export type SubscriptionDeps = {
   cipher: Pick<SecretCipher, 'encrypt'>;
   /** How long a rotated-out secret keeps signing when the request names no overlap, seconds. */
   rotationOverlapSeconds: number;
-  /** The formats a subscription may deliver in (`deliveryFormat`): the codec registry's, `codecWireFormats`. */
+  /** The formats a subscription may deliver in (`deliveryFormat`): JSON, MessagePack, CBOR (`deliveryFormats`). */
   formats: Pick<WireFormats, 'mediaTypes' | 'formatOf'>;
 };
 

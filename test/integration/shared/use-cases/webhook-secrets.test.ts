@@ -10,7 +10,7 @@ import { ConflictError } from '../../../../shared/domain/errors';
 import { SecretUnsealError } from '../../../../shared/domain/events/errors';
 import type { IntegrationEvent } from '../../../../shared/domain/events/integration-event';
 import { encryptionContextOf } from '../../../../shared/domain/events/webhook-secret';
-import { codecWireFormats } from '../../../../shared/http/codecs/wire-formats';
+import { deliveryFormats } from '../../../../shared/http/codecs/delivery-formats';
 import type { ErrorCount, ErrorCounterRepository } from '../../../../shared/ports/error-counter';
 import type { HttpRequest } from '../../../../shared/ports/http-client';
 import { type DeliverDeps, deliverEvent } from '../../../../shared/use-cases/deliver-event';
@@ -69,7 +69,7 @@ async function setUp() {
     outboundRules: {},
     cipher,
     rotationOverlapSeconds: 24 * HOUR_S,
-    formats: codecWireFormats(),
+    formats: deliveryFormats,
     quotas: memoryQuotaCounter(),
     limits: TEST_QUOTA_LIMITS,
   };
@@ -86,7 +86,7 @@ async function setUp() {
       },
     },
     sign: signWebhook,
-    formats: codecWireFormats(),
+    formats: deliveryFormats,
     cipher,
     newDeadLetterId: (nowMs) => `dl-${nowMs}-00000001`,
     counters,

@@ -9,7 +9,7 @@ import { ReceiptExpiredError } from '../../../../shared/adapters/sqs/sqs-deliver
 import { ConcurrencyLimiterUnavailableError } from '../../../../shared/domain/concurrency/errors';
 import type { IntegrationEvent } from '../../../../shared/domain/events/integration-event';
 import type { Subscription } from '../../../../shared/domain/events/subscription';
-import { codecWireFormats } from '../../../../shared/http/codecs/wire-formats';
+import { deliveryFormats } from '../../../../shared/http/codecs/delivery-formats';
 import type { DeadLetter } from '../../../../shared/ports/dead-letters';
 import type { DeliveryMessage } from '../../../../shared/ports/delivery-queue';
 import type { AlertMark, CounterKey, ErrorCount, ErrorCounterRepository } from '../../../../shared/ports/error-counter';
@@ -133,7 +133,7 @@ function fakes(options: { subscriptions?: Subscription[]; http?: ReturnType<type
     },
     http,
     sign: signWebhook,
-    formats: codecWireFormats(),
+    formats: deliveryFormats,
     cipher: testCipher,
     newDeadLetterId: (nowMs) => `dl-${nowMs}-0000000${deadLetters.length + 1}`,
     counters,
