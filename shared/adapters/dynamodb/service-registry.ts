@@ -116,7 +116,9 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
               instance.supportedFormats ? ', #supportedFormats = :supportedFormats' : '',
               'ADD #revision :one',
               instance.supportedFormats ? '' : 'REMOVE #supportedFormats',
-            ].join(' '),
+            ]
+              .filter(Boolean)
+              .join(' '),
             ConditionExpression: guard.expression,
             ExpressionAttributeNames: {
               '#name': 'name',
