@@ -2,7 +2,9 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decode, encode } from '@msgpack/msgpack';
+import { decode as decodeCbor } from 'cbor2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEchoService } from '../../local/echo-service';
 import { type LocalServer, startLocalServer } from '../../local/server';
 import { startWebhookReceiver, type WebhookReceiver } from '../../local/webhook-receiver';
 import { generateWebhookSecret } from '../../shared/adapters/http/webhook-signer';
@@ -186,6 +188,37 @@ describe('local runner: formats across the mesh and the bus', () => {
       expect(broken.status).toBe(400);
       expect(((await broken.json()) as { errors: Array<{ pointer: string }> }).errors[0]?.pointer).toBe('/body');
       expect(msgpackOnly.seen.length).toBe(seenBefore);
+    });
+  });
+
+  describe('the README example', () => {
+    it('converts a MessagePack caller for a JSON-only echo instance, and its answer to CBOR when asked', async () => {
+      // Prepare: `npm run echo -- 0 echo-json`, registered with supportedFormats ["application/json"]
+      const echo = await startEchoService(0, 'echo-json');
+      try {
+        await register('echo-json-1', 'echo-json', echo.url, ['application/json']);
+        const body = Buffer.from([0x81, 0xa4, ...Buffer.from('item'), 0xa3, ...Buffer.from('pen')]);
+        const call = (accept: string) =>
+          fetch(`${server.url}/v1/mesh/echo-json/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/msgpack', accept },
+            body,
+          });
+
+        // Act
+        const asJson = await call('application/json');
+        const asCbor = await call('application/cbor');
+
+        // Assess
+        const echoed = (await asJson.json()) as { body: unknown; headers: Record<string, string> };
+        expect(echoed.body).toEqual({ item: 'pen' });
+        expect(echoed.headers['content-type']).toBe('application/json');
+        expect(asCbor.headers.get('content-type')).toBe('application/cbor');
+        expect(asCbor.headers.get('vary')).toMatch(/accept/i);
+        expect(decodeCbor(new Uint8Array(await asCbor.arrayBuffer()))).toMatchObject({ body: { item: 'pen' } });
+      } finally {
+        await echo.close();
+      }
     });
   });
 
