@@ -88,6 +88,7 @@ function refusal(
     return new InstanceFormatUnsupportedError(
       `No instance of ${target} can be sent ${unsupported.mediaType}: ${unsupported.reason}`,
       declared,
+      unsupported.reason,
     );
   }
   const available = [...new Set(all.flatMap((plan) => (plan?.kind === 'not-acceptable' ? plan.available : [])))];

@@ -23,12 +23,16 @@ export class InstanceFormatUnsupportedError extends DomainError {
   readonly code: string = 'unsupported-media-type';
   readonly title: string = 'No instance of the service reads the request body in this media type';
 
-  /** @param supportedFormats - what the service's instances declare (and what the router converts to) */
+  /**
+   * @param supportedFormats - what the service's instances declare (and what the router converts to)
+   * @param reason - the problem at `/headers/content-type` (@default the message)
+   */
   constructor(
     message: string,
     readonly supportedFormats: readonly string[],
+    reason = message,
   ) {
-    super(message, [{ pointer: '/headers/content-type', message, keyword: 'supportedFormats' }], {
+    super(message, [{ pointer: '/headers/content-type', message: reason, keyword: 'supportedFormats' }], {
       extensions: { supportedFormats },
     });
   }
