@@ -7,10 +7,15 @@ import { prepareFormats, shapeAnswer, shapeRequest } from '../../../../shared/us
 const deps = { formats: codecWireFormats(), maxBodyBytes: 1 << 20 };
 const TYPES = ['application/json', 'application/msgpack', 'application/cbor'] as const;
 
-// JSON values every format carries as they are (see binary-codecs.property.test.ts).
+// JSON values every format carries as they are (see binary-codecs.property.test.ts), and no integer
+// beyond ±(2^53 − 1): conversion refuses those by pointer (tested in route-call-formats.test.ts).
 const carried = fc.jsonValue().filter((value) => {
-  const text = JSON.stringify(value);
-  return !/\\ud[89a-f]/i.test(text) && !text.includes('"__proto__"');
+  let unsafe = false;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) unsafe = true;
+    return v;
+  });
+  return !unsafe && !/\\ud[89a-f]/i.test(text) && !text.includes('"__proto__"');
 });
 
 const instance = (supportedFormats: string[]) => ({ instance: { id: 'i-1', supportedFormats } as ServiceInstance });

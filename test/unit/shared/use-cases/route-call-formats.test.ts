@@ -237,6 +237,22 @@ describe('MeshRouter with formats', () => {
       expect(error.problems[0]?.pointer).toMatch(/^\/upstream\/body/);
     });
 
+    it('fails with 502 naming the pointer of an upstream 64-bit integer JSON cannot carry, never rounding it', async () => {
+      // Prepare
+      const { router } = harness([instance('o-1', ['application/msgpack'])], () => ({
+        status: 200,
+        headers: { 'content-type': 'application/msgpack' },
+        body: Buffer.from(encode({ id: 2n ** 60n }, { useBigInt64: true })),
+      }));
+
+      // Act
+      const error = await rejectionOf<UpstreamFailedError>(router.route(call({ accept: 'application/json' })));
+
+      // Assess
+      expect(error).toBeInstanceOf(UpstreamFailedError);
+      expect(error.problems).toEqual([expect.objectContaining({ pointer: '/upstream/body/id', keyword: 'jsonValue' })]);
+    });
+
     it('fails with 502 rather than converting an answer larger than the body limit', async () => {
       // Prepare
       const { router } = harness([instance('o-1', ['application/msgpack'])], () =>
