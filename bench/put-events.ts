@@ -3,6 +3,7 @@
  * publish-to-delivery throughput against the bare local queue. Everything runs in process: a counting
  * stub stands in for the EventBridge client, in-memory fakes for DynamoDB.
  */
+
 import type { EventBridgeClient, PutEventsCommand, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import type { SQSBatchItemFailure } from 'aws-lambda';
 import { EventBridgeEventPublisher } from '../shared/adapters/eventbridge/event-publisher';
@@ -23,6 +24,7 @@ import type { IntegrationEvent } from '../shared/domain/events/integration-event
 import type { Subscription } from '../shared/domain/events/subscription';
 import { TENANT_METADATA_KEY } from '../shared/domain/events/tenancy';
 import { describeSecret, encryptionContextOf } from '../shared/domain/events/webhook-secret';
+import { deliveryFormats } from '../shared/http/codecs/delivery-formats';
 import type { Clock } from '../shared/ports/clock';
 import type { DeliveryMessage } from '../shared/ports/delivery-queue';
 import type { CounterKey, ErrorCount, ErrorCounterRepository } from '../shared/ports/error-counter';
@@ -381,6 +383,7 @@ function deliveryDeps(queue: LocalDeliveryQueue, bus: LocalEventBus): DeliverDep
     queue,
     http: answer204,
     sign: signWebhook,
+    formats: deliveryFormats,
     cipher: BENCH_CIPHER,
     newDeadLetterId: (nowMs) => `dl-${nowMs}`,
     counters: new InMemoryErrorCounters(),

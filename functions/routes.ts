@@ -715,8 +715,18 @@ export const routes = [
     rateLimit: { requestsPerSecond: 50, burstSize: 100 },
     request: { params: MeshProxyParams, rawBody: true },
     responses: {
-      default: { description: "The instance's answer, relayed as it is (any status, headers and content type)" },
-      502: problem('The instance failed without an answer'),
+      default: {
+        description:
+          "The instance's answer, relayed as it is (any status, headers and content type); converted to a format the caller accepts when the instance declares supportedFormats and answers in another",
+      },
+      400: problem(
+        'The body does not decode in its Content-Type (converted for an instance declaring supportedFormats)',
+      ),
+      406: problem('No instance answers, even converted, in a media type the Accept header allows'),
+      415: problem(
+        "No instance reads the body's media type, even converted (the problem names their supportedFormats)",
+      ),
+      502: problem('The instance failed without an answer, or its answer could not be converted'),
       503: problem('No healthy instance, or every breaker is open'),
       504: problem('The instance did not answer in time'),
     },

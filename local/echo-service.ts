@@ -10,7 +10,9 @@ export type EchoService = { url: string; name: string; close: () => Promise<void
  * - `POST /shutdown` answers 202 and stops the service (to watch breakers and health checks react);
  * - anything else answers 200 with JSON naming the instance, the method, the path with query, the
  *   `traceparent` and `x-mesh-source` it received (`meshSource`: who the router says is calling)
- *   and the request body's length, and every header it received (`headers`, lower-case names: to
+ *   and the request body's length (and the body itself, `body`, when it is JSON: to see what the router
+ *   converted a caller's MessagePack or CBOR to for an instance declaring `supportedFormats: ["application/json"]`),
+ *   and every header it received (`headers`, lower-case names: to
  *   see what the router forwards, and what it keeps back).
  *
  * @example const a = await startEchoService(5001, 'orders-a');
@@ -46,6 +48,7 @@ export async function startEchoService(port: number, name: string, host = '127.0
           traceparent: req.headers.traceparent ?? null,
           meshSource: req.headers['x-mesh-source'] ?? null,
           bodyBytes: body.length,
+          ...(jsonBody(req.headers['content-type'], body) ?? {}),
           headers: req.headers,
         }),
       );
@@ -57,6 +60,16 @@ export async function startEchoService(port: number, name: string, host = '127.0
   });
   const { port: bound } = server.address() as AddressInfo;
   return { url: `http://localhost:${bound}`, name, close };
+}
+
+/** `{ body }` when the request body is JSON (`application/json`, any parameters) that parses. */
+function jsonBody(contentType: string | undefined, body: Buffer): { body: unknown } | undefined {
+  if (body.length === 0 || contentType?.split(';')[0]?.trim().toLowerCase() !== 'application/json') return undefined;
+  try {
+    return { body: JSON.parse(body.toString('utf8')) as unknown };
+  } catch {
+    return undefined;
+  }
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {

@@ -95,6 +95,7 @@ export const SubscriptionResponse = z
     }),
     timeoutMs: z.number().int(),
     priority: z.number().int(),
+    deliveryFormat: z.string().meta({ description: 'The media type webhook bodies are encoded in' }),
     status: z.enum(['provisioning', 'active']),
     ruleArn: z.string().optional(),
     createdAt: z.string(),

@@ -23,6 +23,9 @@ export const ServiceInstanceResponse = z
     metadata: z.record(z.string(), z.string()),
     weight: z.number().int(),
     status: z.enum(INSTANCE_STATUSES),
+    supportedFormats: z.array(z.string()).optional().meta({
+      description: 'Media types the instance reads and writes, preferred first; absent: bodies relayed as they are',
+    }),
     owner: OwnerSchema,
     revision: z.number().int(),
     registeredAt: z.string(),

@@ -6,6 +6,7 @@ import { DynamoDbErrorCounterRepository } from '../../shared/adapters/dynamodb/e
 import { DynamoDbSubscriptionRepository } from '../../shared/adapters/dynamodb/subscription-repository';
 import { signWebhook } from '../../shared/adapters/http/webhook-signer';
 import { SqsDeliveryQueue } from '../../shared/adapters/sqs/sqs-delivery-queue';
+import { deliveryFormats } from '../../shared/http/codecs/delivery-formats';
 import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
 import type { DeliveryQueue } from '../../shared/ports/delivery-queue';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
@@ -42,6 +43,7 @@ export function dispatcherDeps(base: FunctionBase, parts: DispatcherParts): Deli
     queue: parts.queue,
     http: outboundHttp(base),
     sign: signWebhook,
+    formats: deliveryFormats,
     cipher: parts.cipher,
     newDeadLetterId: (nowMs) => newDeadLetterId(nowMs),
     counters: new DynamoDbErrorCounterRepository(documentClient, requireSetting(config, 'ERRORS_TABLE')),

@@ -13,6 +13,7 @@ import { EventBridgeSubscriptionRules } from '../../shared/adapters/eventbridge/
 import { SqsDeliveryQueue } from '../../shared/adapters/sqs/sqs-delivery-queue';
 import { quotaLimitsOf } from '../../shared/config';
 import { CompiledContractCache } from '../../shared/domain/contracts/validator';
+import { deliveryFormats } from '../../shared/http/codecs/delivery-formats';
 import type { ApiHandler } from '../../shared/middleware/http-api';
 import type { DeliveryQueue } from '../../shared/ports/delivery-queue';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
@@ -78,6 +79,7 @@ export function eventsDeps(base: FunctionBase, tables: EventsTables, parts: Even
     quotas: new DynamoDbQuotaCounter(base.documentClient, requireSetting(config, 'DELIVERY_TABLE')),
     limits: quotaLimitsOf(config),
     rotationOverlapSeconds: config.WEBHOOK_SECRET_OVERLAP_SECONDS,
+    formats: deliveryFormats,
     ...parts,
   };
 }

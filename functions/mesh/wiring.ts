@@ -1,3 +1,4 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDbBreakerStore } from '../../shared/adapters/dynamodb/breaker-store';
 import { DynamoDbContractRepository } from '../../shared/adapters/dynamodb/contract-repository';
@@ -10,6 +11,7 @@ import { DynamoDbUpstreamCredentials } from '../../shared/adapters/dynamodb/upst
 import { SecretsManagerSecretStore } from '../../shared/adapters/secrets-manager/secrets-manager-secret-store';
 import { quotaLimitsOf } from '../../shared/config';
 import { type BreakerConfig, DEFAULT_BREAKER_CONFIG } from '../../shared/domain/mesh/circuit-breaker';
+import { codecWireFormats } from '../../shared/http/codecs/wire-formats';
 import type { ApiHandler } from '../../shared/middleware/http-api';
 import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
 import { nowMs } from '../../shared/ports/clock';
@@ -42,6 +44,7 @@ const MAX_RELAYED_RESPONSE_BYTES = 6 * 1024 * 1024;
  * With the base's rate limiter, the router enforces the contracts' endpoint rate limits (contracts
  * table, read) on the same buckets the `rateLimit` middleware uses. With MESH_MAX_IN_FLIGHT_PER_TENANT
  * on (the default), each routed call holds a slot of its tenant's budget in the RateLimits table.
+ * Bodies are converted (codec registry, up to MAX_BODY_BYTES) for instances declaring `supportedFormats`.
  */
 export function meshDeps(
   base: FunctionBase,
@@ -99,6 +102,16 @@ export function meshDeps(
       breakerConfig: defaults,
       breakerConfigs: breakers,
       ...(outboundBudget && { outboundBudget }),
+      formats: {
+        formats: codecWireFormats(),
+        maxBodyBytes: config.MAX_BODY_BYTES,
+        // MeshFormatConversions{direction}: bodies converted for instances declaring supportedFormats.
+        onConversion: ({ direction }) => {
+          const single = observability.metrics.singleMetric();
+          single.addDimensions({ direction });
+          single.addMetric('MeshFormatConversions', MetricUnit.Count, 1);
+        },
+      },
       ...(base.rateLimiter && {
         contractLimits: {
           contracts: new DynamoDbContractRepository(documentClient, requireSetting(config, 'CONTRACTS_TABLE')),

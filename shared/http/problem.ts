@@ -14,6 +14,7 @@ import {
   UpstreamTimeoutError,
   ValidationError,
 } from '../domain/errors';
+import { InstanceFormatNotAcceptableError, InstanceFormatUnsupportedError } from '../domain/mesh/errors';
 import { QuotaExceededError } from '../domain/quotas/errors';
 import { RateLimitedError } from '../domain/rate-limits/errors';
 import { MethodNotAllowedError, NotAcceptableError, UnsupportedMediaTypeError } from './errors';
@@ -59,6 +60,8 @@ const STATUS_BY_CLASS: Array<[abstract new (...args: never[]) => DomainError, nu
   [MethodNotAllowedError, 405],
   [UnsupportedMediaTypeError, 415],
   [NotAcceptableError, 406],
+  [InstanceFormatUnsupportedError, 415],
+  [InstanceFormatNotAcceptableError, 406],
   [InputTooLargeError, 413],
   [RevisionMismatchError, 412],
   [RateLimitedError, 429],

@@ -3,7 +3,7 @@ import { tenantConcerned } from '../domain/auth/owner';
 import { ConcurrencyLimiterUnavailableError } from '../domain/concurrency/errors';
 import { LEASE_MARGIN_MS } from '../domain/concurrency/leases';
 import type { IntegrationEvent } from '../domain/events/integration-event';
-import type { Subscription } from '../domain/events/subscription';
+import { DEFAULT_DELIVERY_FORMAT, type Subscription } from '../domain/events/subscription';
 import { encryptionContextOf, signingSecrets } from '../domain/events/webhook-secret';
 import { baseDelayMs } from '../domain/resilience/backoff';
 import { classifyError } from '../domain/resilience/classify';
@@ -17,6 +17,7 @@ import type { DeliveryMessage, DeliveryQueue } from '../ports/delivery-queue';
 import type { HttpClient } from '../ports/http-client';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { SubscriptionRepository } from '../ports/subscriptions';
+import type { WireFormats } from '../ports/wire-formats';
 import type { OutboundBudget } from './outbound-budget';
 import { type RecordErrorDeps, recordError } from './record-error';
 
@@ -27,8 +28,18 @@ export type DeliverDeps = RecordErrorDeps & {
   /** Retries change a message's visibility; a deferred delivery is sent again as a new message. */
   queue: Pick<DeliveryQueue, 'changeVisibility' | 'send'>;
   http: HttpClient;
-  /** Signs a webhook per the Standard Webhooks spec: the `webhook-*` headers, one `v1,` signature per secret. */
-  sign: (input: { secret: readonly string[]; id: string; timestamp: Date; payload: string }) => Record<string, string>;
+  /**
+   * Signs a webhook per the Standard Webhooks spec: the `webhook-*` headers, one `v1,` signature per
+   * secret, over the exact body sent (text, or the bytes of a binary delivery format).
+   */
+  sign: (input: {
+    secret: readonly string[];
+    id: string;
+    timestamp: Date;
+    payload: string | Uint8Array;
+  }) => Record<string, string>;
+  /** Encodes deliveries in a subscription's `deliveryFormat` other than JSON (`deliveryFormats`: the registry's codecs). */
+  formats: Pick<WireFormats, 'encode'>;
   /** Unseals the subscription's secrets (the dispatcher may decrypt, never encrypt). */
   cipher: Pick<SecretCipher, 'decrypt'>;
   /** New dead-letter ids (sortable by time). */
@@ -74,7 +85,9 @@ const MAX_DEFER_SECONDS = 900;
 /**
  * Delivers one queued event to its subscriber (the dispatcher's work per SQS message).
  *
- * POSTs the envelope as JSON to the subscription's webhook URL, signed per the Standard Webhooks
+ * POSTs the envelope to the subscription's webhook URL in its `deliveryFormat` (JSON by default, as
+ * `JSON.stringify` writes it; MessagePack or CBOR through the codec registry) with that
+ * `Content-Type`, signed over the exact bytes sent per the Standard Webhooks
  * spec (`webhook-id` derived from the event id and the subscription id, stable across retries and
  * redrives, so subscribers can de-duplicate; `webhook-timestamp`; `webhook-signature`), through the SSRF-safe client with the
  * subscription's timeout. Then, by the error policies:
@@ -207,13 +220,16 @@ async function post(
   event: IntegrationEvent,
   source: string,
 ): Promise<{ status: number; error?: undefined } | { error: IntegrationError }> {
-  const payload = JSON.stringify(event);
+  const format = subscription.deliveryFormat ?? DEFAULT_DELIVERY_FORMAT;
   try {
+    // JSON as it always was (the same bytes as before formats); other formats are bytes.
+    const payload =
+      format === DEFAULT_DELIVERY_FORMAT ? JSON.stringify(event) : await deps.formats.encode(event, format);
     const response = await deps.http.request({
       method: 'POST',
       url: subscription.target.url,
       headers: {
-        'content-type': 'application/json',
+        'content-type': format,
         'user-agent': 'agent-integration-framework/1 (webhook dispatcher)',
         ...(validTraceparent(event.metadata?.traceparent) && { traceparent: event.metadata.traceparent as string }),
         ...deps.sign({

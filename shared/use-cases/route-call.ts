@@ -30,6 +30,7 @@ import type {
 import type { ErrorPolicyCache } from './error-policy-cache';
 import { BreakerGate, type ServiceSettings } from './mesh-breakers';
 import { ContractLimitGate, type ContractLimitsDeps } from './mesh-contract-limits';
+import { type MeshFormatDeps, type PreparedFormats, prepareFormats, shapeAnswer, shapeRequest } from './mesh-formats';
 import type { OutboundBudget } from './outbound-budget';
 import { TtlCache, tenantKey } from './ttl-cache';
 import type { UpstreamCredentialInjector } from './upstream-credentials';
@@ -74,6 +75,12 @@ export type MeshRouterDeps = {
    * limit is refused 429 before any instance is called. @default none (no budget)
    */
   outboundBudget?: Pick<OutboundBudget, 'run'>;
+  /**
+   * Format conversion for instances that declare `supportedFormats` (issue 12): request bodies are
+   * sent in a format the instance reads and answers given in one the caller accepts (see
+   * `prepareFormats`, `shapeAnswer`). @default none (every body relayed as it is)
+   */
+  formats?: MeshFormatDeps;
 };
 
 /** A call to route: `ANY /v1/mesh/{service}/{path}`. */
@@ -120,6 +127,8 @@ type CallPlan = {
   settings: ServiceSettings;
   /** The target service's credential header, from its secret. */
   credential: { name: string; value: string } | undefined;
+  /** Each candidate's formats and the converted request bodies (with `deps.formats`). */
+  formats?: PreparedFormats;
 };
 
 /** What the attempts of one call have done so far. */
@@ -156,6 +165,12 @@ type SendOutcome =
  * preferring another instance. Only idempotent methods are retried after the request was sent;
  * a connection that never opened is retried for any method. Answers are relayed through
  * `relayedAnswerHeaders` (no Set-Cookie, CORS, HSTS or CSP of the upstream's; a sandboxing CSP added).
+ *
+ * Formats (with `deps.formats`): an instance that declares `supportedFormats` is sent the body in a
+ * format it reads — untouched when it reads the caller's, converted through JSON's data model when
+ * not — and its answer reaches the caller in a format the caller's `Accept` allows (`prepareFormats`,
+ * `shapeAnswer`); instances that cannot take the call are not candidates. Instances without the
+ * declaration get the bytes as they are.
  *
  * Hot path: registrations, rules and breaker states are cached for `cacheTtlMs`; a successful call
  * through a closed breaker with no recorded failures writes nothing. Breaker transitions are
@@ -235,7 +250,7 @@ export class MeshRouter {
         await this.breakers.transition(instance.id, plan.settings, (s, c) =>
           recordSuccess(s, c, this.nowMs(), permitId),
         );
-        return answerOf(sent.response, instance.id, attempt);
+        return this.answerOf(call, plan, sent.response, instance.id, attempt);
       }
       const error = sent.failure;
       if (error.code === RESPONSE_TOO_LARGE_CODE) {
@@ -263,7 +278,7 @@ export class MeshRouter {
       await this.deps.clock.sleep(delayMs);
       progress.previousDelayMs = delayMs;
     }
-    return this.giveUp(plan, progress);
+    return this.giveUp(call, plan, progress);
   }
 
   private nowMs(): number {
@@ -290,17 +305,20 @@ export class MeshRouter {
     const target = rule?.targetService ?? call.service;
     // A rule's target is its tenant's (claimed when the rule was put); the per-tenant index holds no other's instances.
     const instances = target === call.service ? addressed : await this.instancesOf(tenant, target);
-    const candidates = candidateWeights(instances, rule).filter((c) => c.weight > 0);
-    if (candidates.length === 0) {
+    const weighted = candidateWeights(instances, rule).filter((c) => c.weight > 0);
+    if (weighted.length === 0) {
       throw new DependencyUnavailableError(
         `No healthy instance of ${target} can take traffic (registered: ${instances.length})`,
         5,
       );
     }
+    // Step 1c: only instances that can read the body and answer what the caller accepts (converted if need be).
+    const shaped = this.deps.formats && (await prepareFormats(this.deps.formats, call, target, weighted));
     return {
       rule,
       target,
-      candidates,
+      candidates: shaped?.candidates ?? weighted,
+      ...(shaped && { formats: shaped.formats }),
       credential: await this.deps.credentials?.headerFor(tenant, target),
       timeoutMs: rule?.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS,
       // A closed breaker with no failures decides the same under any settings: the service's own are
@@ -334,12 +352,14 @@ export class MeshRouter {
   private async send(call: RoutedCall, plan: CallPlan, instance: ServiceInstance): Promise<SendOutcome> {
     const source = `mesh:${plan.target}`;
     const now = () => this.nowMs();
+    const headers = this.forwardHeaders(call, plan);
+    const body = plan.formats ? shapeRequest(plan.formats, instance.id, headers, call.body) : call.body;
     try {
       const response = await this.deps.http.request({
         method: call.method,
         url: `${instance.endpoint.replace(/\/+$/, '')}${call.path}${call.query ? `?${call.query}` : ''}`,
-        headers: this.forwardHeaders(call, plan),
-        ...(call.body && call.body.length > 0 && { body: call.body }),
+        headers,
+        ...(body && body.length > 0 && { body }),
         timeoutMs: plan.timeoutMs,
       });
       if (response.status < 500 && response.status !== 408) return { response, reachedInstance: true };
@@ -389,7 +409,7 @@ export class MeshRouter {
    * Step 4, when no attempt succeeded: relay the last answer an instance gave (a 5xx is the
    * upstream's to tell), else say why nothing answered.
    */
-  private async giveUp(plan: CallPlan, progress: CallProgress): Promise<RoutedAnswer> {
+  private async giveUp(call: RoutedCall, plan: CallPlan, progress: CallProgress): Promise<RoutedAnswer> {
     const { last } = progress;
     if (!last) {
       throw new DependencyUnavailableError(
@@ -397,7 +417,7 @@ export class MeshRouter {
         Math.max(1, Math.ceil((await this.breakers.settingsFor(plan.settings)).resetTimeoutMs / 1000)),
       );
     }
-    if (last.response) return answerOf(last.response, last.instanceId, progress.attempts);
+    if (last.response) return this.answerOf(call, plan, last.response, last.instanceId, progress.attempts);
     if (last.error.code === 'TIMEOUT') {
       throw new UpstreamTimeoutError(`${plan.target} did not answer in time (instance ${last.instanceId})`);
     }
@@ -417,6 +437,27 @@ export class MeshRouter {
     return this.rules.get(encodeURIComponent(tenant), () => this.deps.rules.list(tenant));
   }
 
+  /**
+   * The upstream's answer as the router relays it (`relayedAnswerHeaders`), in a format the caller
+   * accepts when the instance declares formats (`shapeAnswer`).
+   *
+   * @throws {UpstreamFailedError} 502 when an answer that needs converting does not decode
+   */
+  private async answerOf(
+    call: RoutedCall,
+    plan: CallPlan,
+    response: HttpResponse,
+    instanceId: string,
+    attempts: number,
+  ): Promise<RoutedAnswer> {
+    const relayed = { status: response.status, headers: relayedAnswerHeaders(response.headers), body: response.body };
+    const answer =
+      plan.formats && this.deps.formats
+        ? await shapeAnswer(this.deps.formats, plan.formats, instanceId, call, plan.target, relayed)
+        : relayed;
+    return { ...answer, instanceId, attempts };
+  }
+
   private forwardHeaders(call: RoutedCall, { rule, credential }: CallPlan): Record<string, string> {
     const headers = forwardedRequestHeaders(call.headers);
     const spanId = randomBytes(8).toString('hex');
@@ -429,17 +470,6 @@ export class MeshRouter {
     headers[MESH_SOURCE_HEADER] = meshSourceOf(call.caller);
     return headers;
   }
-}
-
-/** The upstream's answer as the router relays it (`relayedAnswerHeaders`). */
-function answerOf(response: HttpResponse, instanceId: string, attempts: number): RoutedAnswer {
-  return {
-    status: response.status,
-    headers: relayedAnswerHeaders(response.headers),
-    body: response.body,
-    instanceId,
-    attempts,
-  };
 }
 
 function isConnectFailure(error: IntegrationError): boolean {

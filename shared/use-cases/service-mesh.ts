@@ -78,7 +78,7 @@ export async function registerInstance(
   warnings: FieldProblem[];
 }> {
   const parsed = ServiceInstanceInputSchema.safeParse(body);
-  const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues);
+  const problems: FieldProblem[] = parsed.success ? [] : issueProblems(parsed.error.issues).map(seedFieldHint);
   const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   for (const field of ['endpoint', 'healthEndpoint'] as const) {
     if (typeof raw[field] !== 'string') continue;
@@ -108,6 +108,20 @@ export async function registerInstance(
   await deps.claims.claim(registration.name, owner, now);
   const { instance, created } = await registerCounted(deps, registration, owner, now, expected);
   return { instance, outcome: created ? 'created' : 'replaced', warnings };
+}
+
+/**
+ * The seed's DataTarget carries `format` beside `supportedFormats`: a registration sending it is told
+ * where its formats go instead of only "is not a member".
+ */
+function seedFieldHint(problem: FieldProblem): FieldProblem {
+  return problem.pointer === '/format' && problem.keyword === 'unrecognized_keys'
+    ? {
+        ...problem,
+        message:
+          'is not a registration field: list the media types the instance reads and writes in supportedFormats, preferred first',
+      }
+    : problem;
 }
 
 /**

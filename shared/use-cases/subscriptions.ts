@@ -5,6 +5,7 @@ import { canonicalJson } from '../domain/canonical-json';
 import { ConflictError, type FieldProblem, issueProblems, NotFoundError, ValidationError } from '../domain/errors';
 import { validateEventPattern } from '../domain/events/event-pattern';
 import {
+  DEFAULT_DELIVERY_FORMAT,
   rulePattern,
   type Subscription,
   SubscriptionInputSchema,
@@ -29,6 +30,7 @@ import type { Page, PageRequest } from '../ports/contract-repository';
 import type { QuotaCounter } from '../ports/quota-counter';
 import type { SecretCipher } from '../ports/secret-cipher';
 import type { SubscriptionRepository, SubscriptionRules } from '../ports/subscriptions';
+import type { WireFormats } from '../ports/wire-formats';
 import type { ErrorPolicyCache } from './error-policy-cache';
 import { acquireSlots, releaseSlots } from './quotas';
 
@@ -50,6 +52,8 @@ export type SubscriptionDeps = {
   cipher: Pick<SecretCipher, 'encrypt'>;
   /** How long a rotated-out secret keeps signing when the request names no overlap, seconds. */
   rotationOverlapSeconds: number;
+  /** The formats a subscription may deliver in (`deliveryFormat`): JSON, MessagePack, CBOR (`deliveryFormats`). */
+  formats: Pick<WireFormats, 'mediaTypes' | 'formatOf'>;
 };
 
 /**
@@ -68,7 +72,9 @@ export function subscriptionSlots(limits: QuotaLimits, tenant: string): QuotaSlo
  * A subscription as the API shows it: the secret itself only in the answer that made it (create,
  * rotate); otherwise, and beside it, the hints of the stored secrets (last 4 characters, times).
  */
-export type SubscriptionView = Omit<Subscription, 'target'> & {
+export type SubscriptionView = Omit<Subscription, 'target' | 'deliveryFormat'> & {
+  /** Always shown: {@link DEFAULT_DELIVERY_FORMAT} for subscriptions stored before formats. */
+  deliveryFormat: string;
   target: { type: 'webhook'; url: string; secret?: string; secrets: SecretHint[] };
 };
 
@@ -123,6 +129,7 @@ export async function createSubscription(
     },
     timeoutMs: input.timeoutMs,
     priority: input.priority,
+    deliveryFormat: input.deliveryFormat ?? DEFAULT_DELIVERY_FORMAT,
     status: 'provisioning',
     createdAt: deps.clock.now().toISOString(),
     owner: { tenant: owner.tenant, principal: owner.principal },
@@ -162,7 +169,7 @@ export async function createSubscription(
  * @throws {ValidationError} naming every problem with its JSON pointer (422)
  */
 function parsedSubscription(
-  deps: Pick<SubscriptionDeps, 'outboundRules'>,
+  deps: Pick<SubscriptionDeps, 'outboundRules' | 'formats'>,
   body: unknown,
   owner: Owner,
 ): z.infer<typeof SubscriptionInputSchema> {
@@ -190,10 +197,31 @@ function parsedSubscription(
     const checked = checkTargetUrl(target.url, deps.outboundRules);
     if (!checked.ok) problems.push({ pointer: '/target/url', message: checked.reason, keyword: 'ssrf' });
   }
+  const format = deliveryFormatOf(deps.formats, raw.deliveryFormat);
+  if (!format.ok) problems.push(format.problem);
   if (!parsed.success || problems.length > 0) {
     throw new ValidationError(`The subscription has ${problems.length} problem(s)`, problems);
   }
-  return parsed.data;
+  return { ...parsed.data, ...(format.ok && format.mediaType !== undefined && { deliveryFormat: format.mediaType }) };
+}
+
+/**
+ * A requested `deliveryFormat` as stored: the canonical media type of one of the formats (aliases
+ * such as `application/x-msgpack` read as theirs, case ignored), or a problem naming the ones there are.
+ */
+function deliveryFormatOf(
+  formats: SubscriptionDeps['formats'],
+  requested: unknown,
+): { ok: true; mediaType?: string } | { ok: false; problem: FieldProblem } {
+  if (requested === undefined || typeof requested !== 'string') return { ok: true };
+  const type = requested.trim().toLowerCase();
+  const canonical = formats.mediaTypes.includes(type) ? formats.formatOf(type) : undefined;
+  if (canonical !== undefined) return { ok: true, mediaType: canonical };
+  const supported = [...new Set(formats.mediaTypes.map((t) => formats.formatOf(t) ?? t))];
+  return {
+    ok: false,
+    problem: { pointer: '/deliveryFormat', message: `must be one of ${supported.join(', ')}`, keyword: 'enum' },
+  };
 }
 
 /** A create of a stored id: the stored subscription when the settings are the same, else a conflict. */
@@ -258,6 +286,7 @@ async function sealSecret(
 function view(subscription: Subscription, secret?: string): SubscriptionView {
   return {
     ...subscription,
+    deliveryFormat: subscription.deliveryFormat ?? DEFAULT_DELIVERY_FORMAT,
     target: {
       type: 'webhook',
       url: subscription.target.url,

@@ -20,6 +20,7 @@ import { LocalSubscriptionRules } from '../../shared/adapters/local/local-subscr
 import { CompiledContractCache } from '../../shared/domain/contracts/validator';
 import type { IntegrationEvent } from '../../shared/domain/events/integration-event';
 import type { Subscription } from '../../shared/domain/events/subscription';
+import { deliveryFormats } from '../../shared/http/codecs/delivery-formats';
 import type { DeadLetter } from '../../shared/ports/dead-letters';
 import type { DeliveryMessage } from '../../shared/ports/delivery-queue';
 import type { EventPublisher, PublishOutcome } from '../../shared/ports/event-publisher';
@@ -230,6 +231,7 @@ describe('local event bus', () => {
         queue: deliveryQueue,
         http: subscriber,
         sign: signWebhook,
+        formats: deliveryFormats,
         cipher: testCipher,
         newDeadLetterId: (nowMs) => newDeadLetterId(nowMs),
         counters,

@@ -112,8 +112,13 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
               claimsStatus ? '#status = :status,' : '#status = if_not_exists(#status, :status),',
               '#registeredAt = if_not_exists(#registeredAt, :now), #lastHeartbeatAt = :now,',
               '#gsi1pk = :gsi1pk, #gsi1sk = :id, #gsi2pk = :gsi2pk, #gsi2sk = :id, #owner = :owner',
+              // A re-registration states the formats anew: without them, the stored ones go.
+              instance.supportedFormats ? ', #supportedFormats = :supportedFormats' : '',
               'ADD #revision :one',
-            ].join(' '),
+              instance.supportedFormats ? '' : 'REMOVE #supportedFormats',
+            ]
+              .filter(Boolean)
+              .join(' '),
             ConditionExpression: guard.expression,
             ExpressionAttributeNames: {
               '#name': 'name',
@@ -131,6 +136,7 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
               '#gsi2sk': 'gsi2sk',
               '#owner': 'owner',
               '#revision': 'revision',
+              '#supportedFormats': 'supportedFormats',
               ...guard.names,
             },
             ExpressionAttributeValues: {
@@ -147,6 +153,7 @@ export class DynamoDbServiceRegistry implements ServiceRegistry {
               ':owner': { tenant: owner.tenant, principal: owner.principal },
               ':id': instance.id,
               ':one': 1,
+              ...(instance.supportedFormats && { ':supportedFormats': instance.supportedFormats }),
               ...guard.values,
             },
             ReturnValues: 'ALL_OLD',

@@ -1,7 +1,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { type Subscription, type SubscriptionKey, subscriptionKey } from '../../domain/events/subscription';
+import {
+  DEFAULT_DELIVERY_FORMAT,
+  type Subscription,
+  type SubscriptionKey,
+  subscriptionKey,
+} from '../../domain/events/subscription';
 import type { SealedSecret } from '../../domain/events/webhook-secret';
 import type { Page } from '../../ports/contract-repository';
 import type { SubscriptionRepository } from '../../ports/subscriptions';
@@ -18,6 +23,7 @@ const keyOf = ({ tenant, id }: SubscriptionKey) => ({ pk: subscriptionsPk(tenant
 type SubscriptionItem = Omit<Subscription, 'filter'> & {
   pk: string;
   sk: string;
+  /* `deliveryFormat` is absent on items stored before delivery formats (read as JSON). */
   /**
    * The filter (an EventBridge event pattern) as JSON: patterns may nest deeper than DynamoDB's 32
    * levels of maps, and their keys are the subscriber's payload field names, any of which may be
@@ -262,6 +268,8 @@ function fromItem(item: SubscriptionItem): Subscription {
     Pick<Subscription['target'], 'type' | 'url'>;
   return {
     ...rest,
+    // Stored before delivery formats: delivered as JSON, as it always was.
+    deliveryFormat: rest.deliveryFormat ?? DEFAULT_DELIVERY_FORMAT,
     target: { type, url, secrets: secrets ?? [] },
     ...(filterJson !== undefined && { filter: JSON.parse(filterJson) as Record<string, unknown> }),
   };

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 // standardwebhooks 1.1.1 is CommonJS (`exports.Webhook = …`); Node's ESM loader, esbuild and vitest all
 // expose that assignment as a named export.
 import { Webhook } from 'standardwebhooks';
@@ -39,8 +39,11 @@ export type SignWebhookInput = {
   id: string;
   /** The time of this delivery attempt; sent as whole seconds since the Unix epoch (sub-seconds dropped). */
   timestamp: Date;
-  /** The exact body that will be sent. */
-  payload: string;
+  /**
+   * The exact body that will be sent: text (signed as its UTF-8 bytes), or the bytes themselves
+   * (a MessagePack or CBOR delivery: signed over exactly those bytes).
+   */
+  payload: string | Uint8Array;
 };
 
 /** Input of {@link verifyWebhook}. */
@@ -49,8 +52,11 @@ export type VerifyWebhookInput = {
   secret: string | readonly string[];
   /** The request's headers; names are matched case-insensitively. */
   headers: Readonly<Record<string, string | undefined>>;
-  /** The body exactly as received, decoded as UTF-8 — never re-serialised JSON. */
-  payload: string;
+  /**
+   * The body exactly as received: its bytes (any format), or the bytes decoded as UTF-8 — never
+   * re-serialised JSON.
+   */
+  payload: string | Uint8Array;
   /** The current time. @default the system clock's */
   now?: Date;
   /**
@@ -75,8 +81,11 @@ export type WebhookVerification =
 
 /**
  * Signs a webhook per the Standard Webhooks spec: `v1,` + base64(HMAC-SHA256(key, `{id}.{seconds}.{payload}`)),
- * the key being the base64-decoded secret. The HMAC is computed by the `standardwebhooks` package
- * (`new Webhook(secret).sign(id, timestamp, payload)`).
+ * the key being the base64-decoded secret. A text payload is signed by the `standardwebhooks` package
+ * (`new Webhook(secret).sign(id, timestamp, payload)`); a byte payload with `node:crypto` over the
+ * bytes of `{id}.{seconds}.` followed by the payload's bytes, because the package turns a Buffer
+ * into text first (`payload.toString()`), which replaces bytes that are not UTF-8 — a binary
+ * body's signature would not cover the bytes sent (standardwebhooks 1.1.1, `Webhook.sign`).
  *
  * @param input - secret(s), message id, attempt time and the exact body
  * @returns the `webhook-id`, `webhook-timestamp` (integer seconds) and `webhook-signature` headers
@@ -103,7 +112,7 @@ export function signWebhook(input: SignWebhookInput): WebhookHeaders {
   return {
     'webhook-id': input.id,
     'webhook-timestamp': String(seconds),
-    'webhook-signature': secrets.map((secret) => new Webhook(secret).sign(input.id, signedAt, input.payload)).join(' '),
+    'webhook-signature': secrets.map((secret) => signatureOf(secret, input.id, signedAt, input.payload)).join(' '),
   };
 }
 
@@ -139,7 +148,7 @@ export function verifyWebhook(input: VerifyWebhookInput): WebhookVerification {
   if (seconds - nowSeconds > tolerance) return { ok: false, reason: 'timestamp_too_new' };
 
   const timestamp = new Date(seconds * 1000);
-  const expected = secrets.map((secret) => signatureBytes(new Webhook(secret).sign(id, timestamp, input.payload)));
+  const expected = secrets.map((secret) => signatureBytes(signatureOf(secret, id, timestamp, input.payload)));
   const received = signatureHeader
     .split(' ')
     .filter((entry) => entry.startsWith('v1,'))
@@ -159,6 +168,20 @@ export function verifyWebhook(input: VerifyWebhookInput): WebhookVerification {
  */
 export function generateWebhookSecret(): string {
   return `${WEBHOOK_SECRET_PREFIX}${randomBytes(GENERATED_SECRET_BYTES).toString('base64')}`;
+}
+
+/**
+ * `v1,` + base64(HMAC-SHA256(key, `{id}.{seconds}.` + payload)): text by the `standardwebhooks`
+ * package, bytes with `node:crypto` over exactly those bytes (see {@link signWebhook}).
+ */
+function signatureOf(secret: string, id: string, at: Date, payload: string | Uint8Array): string {
+  if (typeof payload === 'string') return new Webhook(secret).sign(id, at, payload);
+  const key = Buffer.from(
+    secret.startsWith(WEBHOOK_SECRET_PREFIX) ? secret.slice(WEBHOOK_SECRET_PREFIX.length) : secret,
+    'base64',
+  );
+  const seconds = Math.floor(at.getTime() / 1000);
+  return `v1,${createHmac('sha256', key).update(`${id}.${seconds}.`, 'utf8').update(payload).digest('base64')}`;
 }
 
 /** Checks each secret's shape (the package would accept any base64, even 1 byte) and returns them as a list. */

@@ -15,6 +15,9 @@ export const SubscriptionIdSchema = z
   .max(40)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must start with a letter or digit and hold letters, digits, "_" or "-"');
 
+/** What a subscription delivers in when it names no `deliveryFormat` (and what subscriptions stored before formats deliver). */
+export const DEFAULT_DELIVERY_FORMAT = 'application/json';
+
 /** How long the dispatcher waits for a subscriber's answer, milliseconds: at most 30 s. */
 export const MAX_DELIVERY_TIMEOUT_MS = 30_000;
 
@@ -64,6 +67,10 @@ export const SubscriptionInputSchema = z
     priority: z.number().int().min(0).max(1000).default(0).meta({
       description: 'Locally, higher priorities are delivered first; EventBridge gives no ordering guarantee',
     }),
+    deliveryFormat: z.string().max(127).optional().meta({
+      description:
+        'Media type the webhook body is encoded in: application/json (default), application/msgpack or application/cbor (the formats every route speaks); the signature covers the exact bytes sent',
+    }),
   })
   .strict();
 
@@ -84,6 +91,12 @@ export type Subscription = {
   retryPolicy: Pick<ErrorPolicy, 'backoffStrategy' | 'initialDelayMs' | 'maxDelayMs' | 'jitter'>;
   timeoutMs: number;
   priority: number;
+  /**
+   * The media type deliveries are encoded in (canonical, e.g. `application/msgpack`); subscriptions
+   * stored before formats — and subscriptions without one — deliver {@link DEFAULT_DELIVERY_FORMAT}.
+   * Set on every subscription created or read through the repository.
+   */
+  deliveryFormat?: string;
   /** `provisioning` while its EventBridge rule is being created, then `active`. */
   status: 'provisioning' | 'active';
   /** The EventBridge rule (AWS mode). */

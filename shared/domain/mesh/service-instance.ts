@@ -1,6 +1,7 @@
 import semver from 'semver';
 import * as z from 'zod';
 import type { Owner } from '../auth/owner';
+import { SupportedFormatsSchema } from './format-plan';
 
 /** An instance's health as the health checks and the router see it. */
 export const INSTANCE_STATUSES = ['healthy', 'degraded', 'unhealthy', 'unknown'] as const;
@@ -48,6 +49,13 @@ export const ServiceInstanceInputSchema = z
      * and ignored, since the health checks own it; registration answers a warning.
      */
     lastHealthCheck: z.unknown().optional(),
+    /**
+     * The media types the instance reads and writes, preferred first (the seed's DataTarget
+     * `supportedFormats`), e.g. `["application/msgpack", "application/json"]`. The router then
+     * converts bodies between them and the caller's formats (see `planFormats`); absent, bytes are
+     * relayed as they are, whatever their type.
+     */
+    supportedFormats: SupportedFormatsSchema.optional(),
   })
   .strict();
 

@@ -59,25 +59,42 @@ export class CodecRegistry {
    * @throws {MalformedInputError} naming each element of `Accept` that is not a media range with a valid weight
    */
   negotiate(accept: string | undefined, offered: readonly Codec[]): { codec: Codec; mediaType: string } | undefined {
-    const available = offered.flatMap((codec) => codec.mediaTypes);
-    const header = accept === undefined ? undefined : normalizedAccept(accept);
-    const acceptable = new Negotiator({ headers: header === undefined ? {} : { accept: header } }).mediaTypes(
-      available,
+    const chosen = negotiateMediaType(
+      accept,
+      offered.flatMap((codec) => codec.mediaTypes),
     );
-    // negotiator breaks a tie in q by the order of Accept; RFC 9110 leaves it to the server, and
-    // here the server's order wins (JSON first): the first offered type with the best weight.
-    const weights = header === undefined ? undefined : rangeWeights(header);
-    let chosen: string | undefined;
-    let best = -1;
-    for (const type of available) {
-      if (!acceptable.includes(type)) continue;
-      const weight = weights === undefined ? 1 : weightOf(type, weights);
-      if (weight > best) [chosen, best] = [type, weight];
-    }
     if (chosen === undefined) return undefined;
     const codec = offered.find((c) => c.mediaTypes.includes(chosen));
     return codec && { codec, mediaType: chosen };
   }
+}
+
+/**
+ * Chooses among `available` media types (no parameters, lower case) from an `Accept` header as
+ * {@link CodecRegistry.negotiate} does (RFC 9110 §12.5.1 with `negotiator`; ties go to the order
+ * of `available`; no header means anything is acceptable). The mesh router uses it for the media
+ * types an instance declares, which need not be formats of the registry.
+ *
+ * @returns the chosen media type, or undefined when none is acceptable
+ * @throws {MalformedInputError} naming each element of `Accept` that is not a media range with a valid weight
+ * @example negotiateMediaType('application/cbor', ['application/json', 'application/cbor']) // 'application/cbor'
+ */
+export function negotiateMediaType(accept: string | undefined, available: readonly string[]): string | undefined {
+  const header = accept === undefined ? undefined : normalizedAccept(accept);
+  const acceptable = new Negotiator({ headers: header === undefined ? {} : { accept: header } }).mediaTypes([
+    ...available,
+  ]);
+  // negotiator breaks a tie in q by the order of Accept; RFC 9110 leaves it to the server, and
+  // here the server's order wins (JSON first): the first offered type with the best weight.
+  const weights = header === undefined ? undefined : rangeWeights(header);
+  let chosen: string | undefined;
+  let best = -1;
+  for (const type of available) {
+    if (!acceptable.includes(type)) continue;
+    const weight = weights === undefined ? 1 : weightOf(type, weights);
+    if (weight > best) [chosen, best] = [type, weight];
+  }
+  return chosen;
 }
 
 type RangeWeight = { type: string; subtype: string; q: number; parameters: number };

@@ -725,6 +725,41 @@ describe('events handler', () => {
       expect(eventBridge.commandCalls(PutRuleCommand)).toHaveLength(0);
     });
 
+    it('stores a deliveryFormat as its canonical media type and shows it: 201', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb.on(PutCommand).resolves({});
+      ddb.on(UpdateCommand).callsFake(() => ({
+        Attributes: { ...ddb.commandCalls(PutCommand)[0]?.args[0].input.Item, status: 'active' },
+      }));
+      eventBridge.on(PutRuleCommand).resolves({ RuleArn: ruleArn('orders-sub') });
+      eventBridge.on(PutTargetsCommand).resolves({ FailedEntryCount: 0, FailedEntries: [] });
+
+      // Act
+      const result = await create({ ...body, deliveryFormat: 'Application/X-MsgPack' });
+
+      // Assess
+      expect(result.statusCode).toBe(201);
+      expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item?.deliveryFormat).toBe('application/msgpack');
+      expect(json(result).deliveryFormat).toBe('application/msgpack');
+    });
+
+    it('rejects a deliveryFormat the codec registry does not offer everywhere with 422 naming the supported ones', async () => {
+      // Act
+      const result = await create({ ...body, deliveryFormat: 'application/yaml' });
+
+      // Assess
+      expect(result.statusCode).toBe(422);
+      expect(json(result).errors).toEqual([
+        {
+          pointer: '/deliveryFormat',
+          detail: expect.stringMatching(/^must be one of application\/json, application\/msgpack, application\/cbor/),
+          keyword: 'enum',
+        },
+      ]);
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    });
+
     it('refuses with 409 quota-exceeded naming the quota and its value when the tenant holds its quota', async () => {
       // Prepare: the tenant's counter is at its value (the conditional ADD fails)
       ddb.on(UpdateCommand, { Key: { pk: 'QUOTA#default', sk: 'subscriptionsPerTenant' } }).rejects(conditionFailed());
@@ -832,6 +867,8 @@ describe('events handler', () => {
       const { target: _target, ...rest } = subscription();
       expect(json(found)).toEqual({
         ...rest,
+        // Stored without a delivery format (as before formats): shown as the JSON it is delivered in.
+        deliveryFormat: 'application/json',
         target: {
           type: 'webhook',
           url: 'https://hooks.example.com/orders',

@@ -9,6 +9,7 @@ import { deliveryTable, meshTable } from '../../../../shared/adapters/dynamodb/t
 import type { Principal } from '../../../../shared/domain/auth/principal';
 import { QuotaExceededError, type ServiceQuotaExceededError } from '../../../../shared/domain/quotas/errors';
 import { DEFAULT_QUOTA_LIMITS, type QuotaLimits } from '../../../../shared/domain/quotas/quota';
+import { deliveryFormats } from '../../../../shared/http/codecs/delivery-formats';
 import { toProblem } from '../../../../shared/http/problem';
 import type { ErrorPolicyCache } from '../../../../shared/use-cases/error-policy-cache';
 import {
@@ -167,6 +168,7 @@ describe('quotas (dynalite)', () => {
         limits: { ...DEFAULT_QUOTA_LIMITS, subscriptionsPerTenant: 2, subscriptionRulesPerBus: 3 },
         cipher: testCipher,
         rotationOverlapSeconds: 86_400,
+        formats: deliveryFormats,
       };
     });
     const body = (id: string) => ({

@@ -10,6 +10,7 @@ import { ConflictError } from '../../../../shared/domain/errors';
 import { SecretUnsealError } from '../../../../shared/domain/events/errors';
 import type { IntegrationEvent } from '../../../../shared/domain/events/integration-event';
 import { encryptionContextOf } from '../../../../shared/domain/events/webhook-secret';
+import { deliveryFormats } from '../../../../shared/http/codecs/delivery-formats';
 import type { ErrorCount, ErrorCounterRepository } from '../../../../shared/ports/error-counter';
 import type { HttpRequest } from '../../../../shared/ports/http-client';
 import { type DeliverDeps, deliverEvent } from '../../../../shared/use-cases/deliver-event';
@@ -68,6 +69,7 @@ async function setUp() {
     outboundRules: {},
     cipher,
     rotationOverlapSeconds: 24 * HOUR_S,
+    formats: deliveryFormats,
     quotas: memoryQuotaCounter(),
     limits: TEST_QUOTA_LIMITS,
   };
@@ -84,6 +86,7 @@ async function setUp() {
       },
     },
     sign: signWebhook,
+    formats: deliveryFormats,
     cipher,
     newDeadLetterId: (nowMs) => `dl-${nowMs}-00000001`,
     counters,

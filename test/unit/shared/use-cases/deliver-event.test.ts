@@ -1,3 +1,7 @@
+import { createHmac } from 'node:crypto';
+import { decode as decodeMsgpack } from '@msgpack/msgpack';
+import { decode as decodeCbor } from 'cbor2';
+import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, vi } from 'vitest';
 import { BlockedAddressError } from '../../../../shared/adapters/http/safe-http-client';
 import { signWebhook, verifyWebhook } from '../../../../shared/adapters/http/webhook-signer';
@@ -5,6 +9,7 @@ import { ReceiptExpiredError } from '../../../../shared/adapters/sqs/sqs-deliver
 import { ConcurrencyLimiterUnavailableError } from '../../../../shared/domain/concurrency/errors';
 import type { IntegrationEvent } from '../../../../shared/domain/events/integration-event';
 import type { Subscription } from '../../../../shared/domain/events/subscription';
+import { deliveryFormats } from '../../../../shared/http/codecs/delivery-formats';
 import type { DeadLetter } from '../../../../shared/ports/dead-letters';
 import type { DeliveryMessage } from '../../../../shared/ports/delivery-queue';
 import type { AlertMark, CounterKey, ErrorCount, ErrorCounterRepository } from '../../../../shared/ports/error-counter';
@@ -128,6 +133,7 @@ function fakes(options: { subscriptions?: Subscription[]; http?: ReturnType<type
     },
     http,
     sign: signWebhook,
+    formats: deliveryFormats,
     cipher: testCipher,
     newDeadLetterId: (nowMs) => `dl-${nowMs}-0000000${deadLetters.length + 1}`,
     counters,
@@ -198,6 +204,58 @@ describe('deliverEvent', () => {
         now: clock.now(),
       });
       expect(tampered).toEqual({ ok: false, reason: 'bad_signature' });
+    });
+  });
+
+  describe('a deliveryFormat', () => {
+    it.each([
+      ['application/msgpack', (bytes: Buffer) => decodeMsgpack(bytes)],
+      ['application/cbor', (bytes: Buffer) => decodeCbor(bytes)],
+    ] as const)('delivers %s bytes signed over exactly those bytes', async (format, decode) => {
+      // Prepare
+      const { deps, http, clock } = fakes({ subscriptions: [subscription({ deliveryFormat: format })] });
+
+      // Act
+      const outcome = await deliver(deps);
+
+      // Assess
+      expect(outcome).toEqual({ outcome: 'delivered', status: 200 });
+      const request = http.requests[0] as HttpRequest;
+      expect(request.headers['content-type']).toBe(format);
+      const body = request.body as Buffer;
+      expect(Buffer.isBuffer(body)).toBe(true);
+      expect(decode(body)).toEqual(event);
+      // The spec's algorithm over the bytes, computed here and not by the signer.
+      const signed = Buffer.concat([
+        Buffer.from(`${request.headers['webhook-id']}.${request.headers['webhook-timestamp']}.`),
+        body,
+      ]);
+      const expected = createHmac('sha256', Buffer.from(SECRET.slice('whsec_'.length), 'base64'))
+        .update(signed)
+        .digest('base64');
+      expect(request.headers['webhook-signature']).toBe(`v1,${expected}`);
+      expect(
+        verifyWebhook({ secret: SECRET, headers: request.headers, payload: body, now: clock.now() }),
+      ).toMatchObject({ ok: true });
+    });
+
+    it('delivers JSON exactly as before to a subscription stored without a format', async () => {
+      // Prepare
+      const { deps, http, clock } = fakes();
+
+      // Act
+      await deliver(deps);
+
+      // Assess: the package's own verifier accepts it
+      const request = http.requests[0] as HttpRequest;
+      expect(request.body).toBe(JSON.stringify(event));
+      expect(request.headers['content-type']).toBe('application/json');
+      vi.useFakeTimers({ now: clock.now() });
+      try {
+        expect(new Webhook(SECRET).verify(request.body as string, request.headers)).toEqual(event);
+      } finally {
+        vi.useRealTimers();
+      }
     });
   });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DynamoDbDeadLetterRepository,
@@ -420,10 +420,11 @@ const now0 = Date.parse('2026-11-30T10:00:00.000Z');
 
 describe('DynamoDbSubscriptionRepository (dynalite)', () => {
   let repository: DynamoDbSubscriptionRepository;
+  let table: Awaited<ReturnType<typeof freshTable>>;
 
   beforeAll(async () => {
-    const { client, tableName } = await freshTable(deliveryTable);
-    repository = new DynamoDbSubscriptionRepository(client, tableName);
+    table = await freshTable(deliveryTable);
+    repository = new DynamoDbSubscriptionRepository(table.client, table.tableName);
   });
 
   function subscription(id: string, overrides: Partial<Subscription> = {}): Subscription {
@@ -436,11 +437,43 @@ describe('DynamoDbSubscriptionRepository (dynalite)', () => {
       retryPolicy: { backoffStrategy: 'exponential', initialDelayMs: 1_000, maxDelayMs: 60_000, jitter: 'full' },
       timeoutMs: 10_000,
       priority: 0,
+      deliveryFormat: 'application/json',
       status: 'provisioning',
       createdAt: '2026-11-30T10:00:00.000Z',
       ...overrides,
     };
   }
+
+  describe('deliveryFormat', () => {
+    it('stores a delivery format and reads it back', async () => {
+      // Act
+      await repository.create(subscription('msgpack-sub', { deliveryFormat: 'application/msgpack' }));
+
+      // Assess
+      expect((await repository.get(keyOf('msgpack-sub')))?.deliveryFormat).toBe('application/msgpack');
+    });
+
+    it('reads an item stored before delivery formats as JSON, in get, list and page', async () => {
+      // Prepare: the item as the repository wrote it before the field existed
+      const { deliveryFormat: _none, ...old } = subscription('old-sub');
+      await table.client.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { ...old, pk: `SUBSCRIPTION#${OWNER.tenant}`, sk: 'old-sub' },
+        }),
+      );
+
+      // Act
+      const got = await repository.get(keyOf('old-sub'));
+      const listed = (await repository.list(OWNER.tenant)).find((s) => s.id === 'old-sub');
+      const paged = (await repository.page(OWNER.tenant, { limit: 100 })).items.find((s) => s.id === 'old-sub');
+
+      // Assess
+      expect(got).toEqual({ ...old, deliveryFormat: 'application/json' });
+      expect(listed?.deliveryFormat).toBe('application/json');
+      expect(paged?.deliveryFormat).toBe('application/json');
+    });
+  });
 
   describe('create', () => {
     it('lets exactly one of 10 racing creations of one id win and shows the others what is stored', async () => {

@@ -65,6 +65,30 @@ describe('mesh repositories (dynalite)', () => {
         expect(await registry.get('hb-1')).toEqual(second.instance);
       });
 
+      it('stores supportedFormats, and drops them when a re-registration states none', async () => {
+        // Prepare
+        const registry = new DynamoDbServiceRegistry(client, tableName);
+        const formats = ['application/msgpack', 'application/json'];
+
+        // Act
+        const declared = await registry.register(
+          registration('fmt-1', { supportedFormats: formats }),
+          A,
+          '2026-11-30T10:00:00.000Z',
+        );
+        const readDeclared = await registry.get('fmt-1');
+        const listed = (await registry.listByName(A.tenant, 'orders')).find((i) => i.id === 'fmt-1');
+        await registry.register(registration('fmt-1'), A, '2026-11-30T10:00:30.000Z');
+        const readPlain = await registry.get('fmt-1');
+
+        // Assess
+        expect(declared.instance.supportedFormats).toEqual(formats);
+        expect(readDeclared?.supportedFormats).toEqual(formats);
+        expect(listed?.supportedFormats).toEqual(formats);
+        expect(readPlain).toBeDefined();
+        expect(readPlain && 'supportedFormats' in readPlain).toBe(false);
+      });
+
       it('numbers 10 racing heartbeats 1 to 10 with exactly one creation', async () => {
         // Prepare
         const registry = new DynamoDbServiceRegistry(client, tableName);

@@ -1,5 +1,8 @@
+import { isUtf8 } from 'node:buffer';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encode } from '@msgpack/msgpack';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -220,6 +223,72 @@ describe('webhook-signer', () => {
       // Act / Assess
       if (c.expect === 'valid') expect(verify).not.toThrow();
       else expect(verify).toThrow();
+    });
+  });
+
+  describe('signing bytes (MessagePack and CBOR deliveries)', () => {
+    /**
+     * The spec's algorithm written out independently of the signer, over bytes: base64 of
+     * HMAC-SHA256 keyed with the base64-decoded secret over `{msg_id}.{timestamp}.` then the body's bytes.
+     */
+    const specSignature = (secret: string, id: string, timestamp: number, body: Uint8Array) =>
+      `v1,${createHmac('sha256', Buffer.from(secret.replace(/^whsec_/, ''), 'base64'))
+        .update(Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'ascii'), body]))
+        .digest('base64')}`;
+    // MessagePack of {"n":1,"b":"é"} with bytes that are not UTF-8 (0xc3 alone, 0xcc), as a delivery holds them.
+    const binary = Buffer.from(encode({ n: 1, raw: 0xcc, s: 'é' }));
+
+    it.each(vectors.sign_vectors.map((v) => [v.id, v] as const))(
+      'signs the UTF-8 bytes of the vector %s as the vector says',
+      (_id, vector) => {
+        // Act
+        const headers = signWebhook({
+          secret: vector.secret,
+          id: vector.msg_id,
+          timestamp: seconds(vector.timestamp),
+          payload: Buffer.from(vector.payload, 'utf8'),
+        });
+
+        // Assess
+        expect(headers['webhook-signature']).toBe(vector.expected_signature);
+      },
+    );
+
+    it('signs binary bytes over exactly those bytes, as the spec computes it', () => {
+      // Prepare
+      const [vector] = vectors.sign_vectors as [SignVector];
+      expect(isUtf8(binary)).toBe(false);
+
+      // Act
+      const headers = signWebhook({
+        secret: vector.secret,
+        id: vector.msg_id,
+        timestamp: seconds(vector.timestamp),
+        payload: binary,
+      });
+
+      // Assess
+      expect(headers['webhook-signature']).toBe(specSignature(vector.secret, vector.msg_id, vector.timestamp, binary));
+      // The package, handed the same Buffer, signs its UTF-8 decoding instead (bytes replaced by U+FFFD).
+      const library = new Webhook(vector.secret).sign(vector.msg_id, seconds(vector.timestamp), binary);
+      expect(library).not.toBe(headers['webhook-signature']);
+    });
+
+    it('verifies binary bytes, and fails them when one byte changes', () => {
+      // Prepare
+      const secret = generateWebhookSecret();
+      const at = seconds(1_700_000_000);
+      const headers = signWebhook({ secret, id: 'msg_bin', timestamp: at, payload: binary });
+      const tampered = Buffer.from(binary);
+      tampered.writeUInt8(tampered.readUInt8(tampered.length - 1) ^ 1, tampered.length - 1);
+
+      // Act
+      const good = verifyWebhook({ secret, headers, payload: binary, now: at });
+      const bad = verifyWebhook({ secret, headers, payload: tampered, now: at });
+
+      // Assess
+      expect(good).toMatchObject({ ok: true, id: 'msg_bin' });
+      expect(bad).toEqual({ ok: false, reason: 'bad_signature' });
     });
   });
 
