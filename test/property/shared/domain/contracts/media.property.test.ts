@@ -28,11 +28,11 @@ describe('media', () => {
   });
 
   describe('decodeMsgpack / decodeCbor', () => {
-    it('give back every JSON value they were given', () => {
-      fc.assert(
-        fc.property(jsonValue, (value) => {
-          expect(decodeMsgpack(encodeMsgpack(value), '/body')).toEqual({ value });
-          expect(decodeCbor(encodeCbor(value), '/body')).toEqual({ value });
+    it('give back every JSON value they were given', async () => {
+      await fc.assert(
+        fc.asyncProperty(jsonValue, async (value) => {
+          expect(await decodeMsgpack(encodeMsgpack(value), '/body')).toEqual({ value });
+          expect(await decodeCbor(encodeCbor(value), '/body')).toEqual({ value });
         }),
       );
     });
