@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createContractsHandler } from '../../../../functions/contracts/app';
+import { transformerDeps } from '../../../../functions/contracts/wiring';
 import { httpOptions } from '../../../../functions/wiring';
 import { DynamoDbContractRepository } from '../../../../shared/adapters/dynamodb/contract-repository';
 import { contractsTable } from '../../../../shared/adapters/dynamodb/table-definitions';
+import { DynamoDbTransformerRepository } from '../../../../shared/adapters/dynamodb/transformer-repository';
 import { principalContext } from '../../../../shared/domain/auth/authorizer-policy';
 import { CompiledContractCache } from '../../../../shared/domain/contracts/validator';
 import type { ApiHandler } from '../../../../shared/middleware/http-api';
@@ -44,8 +46,8 @@ describe('contracts handler: tenants (dynalite, AUTH_ENFORCED=token)', () => {
     handler = createContractsHandler(
       {
         contracts: new DynamoDbContractRepository(client, tableName),
-        clock: base.clock,
         compiled: new CompiledContractCache(64),
+        ...transformerDeps(new DynamoDbTransformerRepository(client, tableName), base.clock, 2 * 1024 * 1024),
       },
       httpOptions(base),
     );
