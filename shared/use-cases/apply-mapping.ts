@@ -1,9 +1,10 @@
 import { DomainError } from '../domain/errors';
 import { type StepReport, stepFailed } from '../domain/transformers/pipeline';
 import type { TransformerVersion } from '../domain/transformers/transformer';
-import type { Codec } from '../http/codecs/codec';
+import { type Codec, Unrepresentable } from '../http/codecs/codec';
 import { decodeStrict } from '../http/codecs/decode-strict';
 import { jsonCodec } from '../http/codecs/json-codec';
+import { MAX_BODY_DEPTH } from '../http/codecs/limits';
 import type { TransformerDeps } from './transformers';
 
 const NO_BYTES = Buffer.alloc(0);
@@ -38,9 +39,9 @@ export async function applyMapping(
       pointer,
     );
   }
-  await checkResult(evaluated.value, step, pointer);
-  // JSONata's sequences are arrays with extra members: the JSON text is the plain value.
-  const text = JSON.stringify(evaluated.value);
+  const result = plainResult(evaluated.value, 0);
+  await checkResult(result, step, pointer);
+  const text = JSON.stringify(result);
   const size = Buffer.byteLength(text);
   if (size > deps.maxBodyBytes) {
     throw stepFailed(
@@ -49,8 +50,31 @@ export async function applyMapping(
       pointer,
     );
   }
-  return JSON.parse(text);
+  return result;
 }
+
+/**
+ * A JSONata result as plain JSON data: sequences (arrays with extra members) become arrays, and a
+ * function (a lambda, or a built-in such as `$sum` answered as a value) becomes an Unrepresentable,
+ * which the check then refuses with its pointer. Below the depth bound the value is kept as it is,
+ * for the check to refuse.
+ */
+function plainResult(value: unknown, depth: number): unknown {
+  if (typeof value === 'function' || isJsonataFunction(value)) {
+    return new Unrepresentable('a function has no JSON representation; apply it in the expression');
+  }
+  if (value === null || typeof value !== 'object' || depth > MAX_BODY_DEPTH) return value;
+  if (Array.isArray(value)) return Array.from(value, (item) => plainResult(item, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, plainResult(item, depth + 1)]));
+}
+
+// JSONata's lambdas and partial applications are objects marked with `_jsonata_lambda` or `_jsonata_function`.
+const isJsonataFunction = (value: unknown): boolean =>
+  typeof value === 'object' &&
+  value !== null &&
+  ((value as Record<string, unknown>)._jsonata_lambda === true ||
+    (value as Record<string, unknown>)._jsonata_function === true);
 
 async function checkResult(result: unknown, step: StepReport, pointer: string): Promise<void> {
   // The decoder of a body that is already decoded: decodeStrict then applies a body's bounds to it.
