@@ -17,6 +17,7 @@ describe('rate limits of the route table', () => {
         'publishEvents',
         'registerContract',
         'registerInstance',
+        'registerTransformer',
         'routeCall',
         'startReplay',
       ].sort(),
