@@ -311,6 +311,8 @@ export const routes = [
     scopes: ['transformers:read'],
     // Computes an answer from the request and stores nothing: not audited.
     readOnly: true,
+    // Each call may run up to 10 mappings of up to 100 ms each: bounded per tenant like publishing.
+    rateLimit: { requestsPerSecond: 20, burstSize: 40 },
     request: { body: TransformBody },
     responses: {
       200: { description: 'The converted payload and the steps run', schema: TransformResponse },

@@ -158,7 +158,6 @@ async function encodeOutput(
   value: unknown,
   step: StepReport,
 ): Promise<{ body: unknown } | { bodyBase64: string }> {
-  if (target.name === 'json') return { body: value };
   let encoded: string | Buffer;
   try {
     encoded = await target.encode(value);
@@ -173,6 +172,8 @@ async function encodeOutput(
       '/to',
     );
   }
+  // JSON is answered as the value itself (the envelope is JSON), other text formats as their text.
+  if (target.name === 'json') return { body: value };
   return typeof encoded === 'string' ? { body: encoded } : { bodyBase64: encoded.toString('base64') };
 }
 

@@ -20,6 +20,7 @@ describe('rate limits of the route table', () => {
         'registerTransformer',
         'routeCall',
         'startReplay',
+        'transform',
       ].sort(),
     );
     expect(limits.routeCall).toEqual({ requestsPerSecond: 50, burstSize: 100 });
