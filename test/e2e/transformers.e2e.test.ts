@@ -235,6 +235,41 @@ describe('local runner: transformers and POST /v1/transform over HTTP', () => {
       });
     });
 
+    it('decodes a CBOR body by its contentType before upgrading it', async () => {
+      // Act
+      const answer = await call('POST', '/v1/contracts/orders/validate?upgradeFrom=1.0.0', {
+        version: '2.0.0',
+        method: 'POST',
+        path: '/orders',
+        request: {
+          contentType: 'application/cbor',
+          bodyBase64: Buffer.from(cborEncode({ id: 8, customer: 'Grace' })).toString('base64'),
+        },
+      });
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ valid: true, upgrade: { body: { id: '8', buyer: { name: 'Grace' } } } });
+    });
+
+    it('upgrades a response body for validate-response too', async () => {
+      // Act: a 1.0.0 body without customer upgrades to a buyer without a name (JSONata omits the member)
+      const answer = await call('POST', '/v1/contracts/orders/validate-response?upgradeFrom=1.0.0', {
+        version: '2.0.0',
+        method: 'POST',
+        path: '/orders',
+        status: 200,
+        body: { id: 9 },
+      });
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(answer.body.upgrade).toMatchObject({
+        transformer: { name: 'orders-v1-v2' },
+        body: { id: '9', buyer: {} },
+      });
+    });
+
     it('answers 422 naming what to register when no transformer maps the versions', async () => {
       // Prepare
       await call('POST', '/v1/contracts', ordersContract('3.0.0', ORDER_V2));
