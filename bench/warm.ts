@@ -1,14 +1,18 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { contractOperations, createContractsHandler } from '../functions/contracts/app';
+import type { ContractsFunctionDeps } from '../functions/contracts/transformer-operations';
+import { transformerDeps } from '../functions/contracts/wiring';
 import { routes } from '../functions/routes';
+import { DynamoDbTransformerRepository } from '../shared/adapters/dynamodb/transformer-repository';
 import { UNAUTHENTICATED_TENANT } from '../shared/domain/auth/owner';
 import { CompiledContractCache } from '../shared/domain/contracts/validator';
 import { httpPipeline } from '../shared/middleware/http-api';
 import { createObservability } from '../shared/observability/powertools';
 import { systemClock } from '../shared/ports/clock';
-import type { ContractRegistryDeps } from '../shared/use-cases/resolve-contract';
 import { validateRequest } from '../shared/use-cases/validate-traffic';
 import { FixedContractRepository, lambdaContext, NEW_PET_SCHEMA, validateRequestEvent } from './fixtures';
 import { quantile } from './stats';
@@ -46,13 +50,18 @@ export type WarmResult = {
 export async function createRouteHandler(): Promise<{
   handler: Handler;
   router: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-  deps: ContractRegistryDeps;
+  deps: ContractsFunctionDeps;
   source: string;
 }> {
-  const deps: ContractRegistryDeps = {
+  const deps: ContractsFunctionDeps = {
     contracts: new FixedContractRepository(),
-    clock: systemClock,
     compiled: new CompiledContractCache(64),
+    // The transformer routes are not timed: a repository that is never called.
+    ...transformerDeps(
+      new DynamoDbTransformerRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'unused'),
+      systemClock,
+      2 * 1024 * 1024,
+    ),
   };
   const options = { observability: createObservability('contracts'), maxBodyBytes: 2 * 1024 * 1024 };
   return {

@@ -173,4 +173,14 @@ export const ValidationResultResponse = z.object({
   endpoint: z.string(),
   /** The declared media type whose schema judged the body; present when the body came with a contentType. */
   mediaType: z.string().optional(),
+  /** With ?upgradeFrom=: how the body was upgraded before it was judged. */
+  upgrade: z
+    .object({
+      from: z.string(),
+      to: z.string(),
+      transformer: z.object({ name: z.string(), version: z.string() }).optional(),
+      body: z.unknown(),
+    })
+    .optional()
+    .meta({ description: 'With upgradeFrom: the versions, the transformer applied, and the upgraded body' }),
 });

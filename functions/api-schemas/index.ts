@@ -6,3 +6,4 @@ export * from './events';
 export * from './mesh';
 export * from './problem-details';
 export * from './system';
+export * from './transformers';

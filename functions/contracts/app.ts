@@ -3,16 +3,18 @@ import { statusOf } from '../../shared/http/outcome-status';
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
 import { deprecateContractVersion, listContracts, listContractVersions } from '../../shared/use-cases/contract-queries';
 import { registerContract } from '../../shared/use-cases/register-contract';
-import { type ContractRegistryDeps, resolveContract } from '../../shared/use-cases/resolve-contract';
+import { resolveContract } from '../../shared/use-cases/resolve-contract';
+import { validateUpgradedRequest, validateUpgradedResponse } from '../../shared/use-cases/upgrade-traffic';
 import { validateRequest, validateResponse } from '../../shared/use-cases/validate-traffic';
 import { type OperationsOf, routes } from '../routes';
+import { type ContractsFunctionDeps, transformerOperations } from './transformer-operations';
 
 /**
  * The contract registry's operations: each maps a validated request to a use case and shapes the
  * answer. Every one acts in the caller's tenant (`caller.tenant`): another tenant's contracts are
  * never listed, and answer 404 like missing ones.
  */
-export const contractOperations: OperationsOf<'contracts', ContractRegistryDeps> = {
+export const contractOperations: OperationsOf<'contracts', ContractsFunctionDeps> = {
   registerContract: async ({ body, query, caller }, deps) => {
     const result = await registerContract(deps, { body, ...query, owner: ownerOf(caller) });
     return {
@@ -60,14 +62,27 @@ export const contractOperations: OperationsOf<'contracts', ContractRegistryDeps>
     status: 200,
     body: await deprecateContractVersion(deps, { ...params, tenant: caller.tenant }),
   }),
-  validateRequest: async ({ params, body, caller }, deps) => ({
-    status: 200,
-    body: await validateRequest(deps, { ...body, name: params.name, tenant: caller.tenant }),
-  }),
-  validateResponse: async ({ params, body, caller }, deps) => ({
-    status: 200,
-    body: await validateResponse(deps, { ...body, name: params.name, tenant: caller.tenant }),
-  }),
+  validateRequest: async ({ params, query, body, caller }, deps) => {
+    const input = { ...body, name: params.name, tenant: caller.tenant };
+    return {
+      status: 200,
+      body:
+        query.upgradeFrom === undefined
+          ? await validateRequest(deps, input)
+          : await validateUpgradedRequest(deps, { ...input, upgradeFrom: query.upgradeFrom }),
+    };
+  },
+  validateResponse: async ({ params, query, body, caller }, deps) => {
+    const input = { ...body, name: params.name, tenant: caller.tenant };
+    return {
+      status: 200,
+      body:
+        query.upgradeFrom === undefined
+          ? await validateResponse(deps, input)
+          : await validateUpgradedResponse(deps, { ...input, upgradeFrom: query.upgradeFrom }),
+    };
+  },
+  ...transformerOperations,
 };
 
 /**
@@ -76,5 +91,5 @@ export const contractOperations: OperationsOf<'contracts', ContractRegistryDeps>
  *
  * @example const handler = createContractsHandler(contractsDeps(base), httpOptions(base));
  */
-export const createContractsHandler = (deps: ContractRegistryDeps, options: HttpHandlerOptions) =>
+export const createContractsHandler = (deps: ContractsFunctionDeps, options: HttpHandlerOptions) =>
   httpApi(routes, contractOperations, deps, options);

@@ -14,6 +14,8 @@ import { SchemaComponents } from './openapi-schemas';
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'contracts:read': 'Read contracts and validate traffic against them',
   'contracts:write': 'Register and deprecate contract versions',
+  'transformers:read': 'Read transformers and run transformations (POST /v1/transform)',
+  'transformers:write': 'Register and delete transformer versions',
   'errors:read': 'Read error policies and error counts',
   'errors:write': 'Report errors',
   'errors:admin': 'Change the error policies that drive every function’s retries (administration)',

@@ -111,6 +111,19 @@ describe('the served OpenAPI document', () => {
     await call('GET', '/v1/contracts/petstore/versions/9.9.9'); // 404
     await json('POST', '/v1/contracts?name=openapi-self', document);
     await call('DELETE', '/v1/contracts/openapi-self/versions/1.0.0');
+    const rename = { version: '1.0.0', description: 'name becomes title', expression: '{ "title": name }' };
+    await json('PUT', '/v1/transformers/rename', rename); // 201
+    await json('PUT', '/v1/transformers/rename', rename); // 200
+    await json('PUT', '/v1/transformers/rename', { ...rename, expression: '{ "title": ' }); // 422
+    await json('PUT', '/v1/transformers/rename', { ...rename, expression: '$' }); // 409
+    await call('GET', '/v1/transformers?limit=5');
+    await call('GET', '/v1/transformers/rename');
+    await call('GET', '/v1/transformers/rename?version=1.0.0');
+    const transform = { from: 'application/json', to: 'application/cbor', pipeline: [{ transformer: 'rename' }] };
+    await json('POST', '/v1/transform', { ...transform, body: { name: 'x' } });
+    await json('POST', '/v1/transform', { ...transform, body: { id: 1 } }); // 422: the mapping produced no value
+    await call('DELETE', '/v1/transformers/rename?version=1.0.0');
+    await call('DELETE', '/v1/transformers/rename'); // 404
     await call('GET', '/v1/error-policies');
     const firstPolicies = JSON.parse((await call('GET', '/v1/error-policies?limit=2')).text) as { nextCursor: string };
     await call('GET', `/v1/error-policies?limit=100&cursor=${firstPolicies.nextCursor}`);

@@ -26,6 +26,11 @@ export type TableDefinition = {
  * `sk = META`, which also carries the name's registration lease. The `byKind` index lists one
  * tenant's summaries (`gsi1pk = CONTRACTS#<tenant>`, `gsi1sk = <name>`), so a page never holds,
  * and a cursor never reaches, another tenant's names.
+ *
+ * Transformers (issue 12) share the table under their own prefixes: versions under
+ * `pk = TRANSFORMER#<tenant>#<name>, sk = VERSION#<version>`, summaries under `sk = META` listed by
+ * `byKind` (`gsi1pk = TRANSFORMERS#<tenant>`), and a version with both sides indexed by them
+ * (`gsi1pk = TRANSFORMER-PATH#<tenant>#<from>#<to>`, `gsi1sk = <name>#<version>`) for direct paths.
  */
 export const contractsTable: TableDefinition = {
   id: 'Contracts',

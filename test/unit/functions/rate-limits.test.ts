@@ -17,8 +17,10 @@ describe('rate limits of the route table', () => {
         'publishEvents',
         'registerContract',
         'registerInstance',
+        'registerTransformer',
         'routeCall',
         'startReplay',
+        'transform',
       ].sort(),
     );
     expect(limits.routeCall).toEqual({ requestsPerSecond: 50, burstSize: 100 });

@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createContractsHandler } from '../../../../functions/contracts/app';
+import { transformerDeps } from '../../../../functions/contracts/wiring';
 import { httpOptions } from '../../../../functions/wiring';
 import { DynamoDbContractRepository } from '../../../../shared/adapters/dynamodb/contract-repository';
 import { contractsTable } from '../../../../shared/adapters/dynamodb/table-definitions';
+import { DynamoDbTransformerRepository } from '../../../../shared/adapters/dynamodb/transformer-repository';
 import { principalContext } from '../../../../shared/domain/auth/authorizer-policy';
 import { CompiledContractCache } from '../../../../shared/domain/contracts/validator';
 import type { ApiHandler } from '../../../../shared/middleware/http-api';
@@ -11,7 +13,7 @@ import { freshTable } from '../../../support/dynamodb';
 import { apiEvent, lambdaContext } from '../../../support/events';
 import { HANDLER_TEST_NOW_MS, testFunctionBase } from '../../../support/handler-env';
 
-const SCOPES = ['contracts:read', 'contracts:write'];
+const SCOPES = ['contracts:read', 'contracts:write', 'transformers:read', 'transformers:write'];
 const EXPIRES_AT = HANDLER_TEST_NOW_MS / 1000 + 600;
 const A = { tenant: 'tenant-a', principal: 'agent-a' };
 const B = { tenant: 'tenant-b', principal: 'agent-b' };
@@ -44,8 +46,8 @@ describe('contracts handler: tenants (dynalite, AUTH_ENFORCED=token)', () => {
     handler = createContractsHandler(
       {
         contracts: new DynamoDbContractRepository(client, tableName),
-        clock: base.clock,
         compiled: new CompiledContractCache(64),
+        ...transformerDeps(new DynamoDbTransformerRepository(client, tableName), base.clock, 2 * 1024 * 1024),
       },
       httpOptions(base),
     );
@@ -190,6 +192,41 @@ describe('contracts handler: tenants (dynalite, AUTH_ENFORCED=token)', () => {
       expect(ofD.json().items.map((i: { name: string }) => i.name)).toEqual(['d-1']);
       expect(cursorOfCAsD.statusCode).toBe(400);
       expect(cursorOfCAsD.json().errors[0].pointer).toBe('/query/cursor');
+    });
+  });
+  describe('transformers', () => {
+    it("keeps each tenant's transformers to itself: same name and version, other content, no 409", async () => {
+      // Prepare
+      const media = { from: { mediaType: 'application/json' }, to: { mediaType: 'application/yaml' } };
+      const ofA = { version: '1.0.0', ...media, expression: '{ "by": "a" }' };
+      const ofB = { version: '1.0.0', expression: '{ "by": "b" }' };
+
+      // Act
+      const registeredA = await as(A, 'PUT', '/v1/transformers/shared', ofA);
+      const registeredB = await as(B, 'PUT', '/v1/transformers/shared', ofB);
+      const readByB = await as(B, 'GET', '/v1/transformers/shared');
+      const listedByB = await as(B, 'GET', '/v1/transformers');
+      const directForB = await as(B, 'POST', '/v1/transform', {
+        from: 'application/json',
+        to: 'application/yaml',
+        body: { x: 1 },
+      });
+      const directForA = await as(A, 'POST', '/v1/transform', {
+        from: 'application/json',
+        to: 'application/yaml',
+        body: { x: 1 },
+      });
+      const deletedByB = await as(B, 'DELETE', '/v1/transformers/shared');
+      const stillA = await as(A, 'GET', '/v1/transformers/shared');
+
+      // Assess
+      expect([registeredA.statusCode, registeredB.statusCode]).toEqual([201, 201]);
+      expect(readByB.json().transformer).toMatchObject({ expression: '{ "by": "b" }', owner: B });
+      expect(listedByB.json().items.map((i: { name: string }) => i.name)).toEqual(['shared']);
+      expect(directForB.json()).toMatchObject({ body: 'x: 1\n' });
+      expect(directForA.json()).toMatchObject({ body: 'by: a\n' });
+      expect(deletedByB.json()).toEqual({ name: 'shared', deleted: ['1.0.0'] });
+      expect(stillA.json().transformer).toMatchObject({ expression: '{ "by": "a" }', owner: A });
     });
   });
 });
