@@ -4,6 +4,7 @@ import { cborCodec } from './cbor-codec';
 import type { Codec } from './codec';
 import { jsonCodec } from './json-codec';
 import { msgpackCodec } from './msgpack-codec';
+import { protobufCodec } from './protobuf-codec';
 import { yamlCodec } from './yaml-codec';
 
 /** A media type without parameters, lower case, and its `charset` parameter if any. */
@@ -197,4 +198,4 @@ function splitOutsideQuotes(value: string, separator: string): string[] {
 const clip = (text: string) => (text.length > 60 ? `${text.slice(0, 60)}…` : text);
 
 /** Every format of the API; JSON first, so a tie in `Accept` (or `*` + `/*`) answers JSON. */
-export const codecRegistry = new CodecRegistry([jsonCodec, msgpackCodec, cborCodec, yamlCodec]);
+export const codecRegistry = new CodecRegistry([jsonCodec, msgpackCodec, cborCodec, protobufCodec, yamlCodec]);

@@ -122,7 +122,7 @@ describe('events handler', () => {
       // Assess
       expect(result.statusCode).toBe(415);
       expect(JSON.parse(result.body).detail).toBe(
-        'Content-Type application/x-www-form-urlencoded is not accepted here; send one of application/json, application/msgpack, application/cbor',
+        'Content-Type application/x-www-form-urlencoded is not accepted here; send one of application/json, application/msgpack, application/cbor, application/x-protobuf',
       );
     });
 
@@ -137,7 +137,7 @@ describe('events handler', () => {
       // Assess
       expect(result.statusCode).toBe(406);
       expect(JSON.parse(result.body)).toMatchObject({
-        available: ['application/json', 'application/msgpack', 'application/cbor'],
+        available: ['application/json', 'application/msgpack', 'application/cbor', 'application/x-protobuf'],
       });
     });
   });

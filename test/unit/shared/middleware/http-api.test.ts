@@ -135,7 +135,7 @@ describe('httpApi', () => {
       expect(JSON.parse(offered.body)).toEqual({ a: 1, b: ['x'] });
       expect(refused.statusCode).toBe(415);
       expect(problemOf(refused).detail).toBe(
-        'Content-Type application/yaml is not accepted here; send one of application/json, application/msgpack, application/cbor',
+        'Content-Type application/yaml is not accepted here; send one of application/json, application/msgpack, application/cbor, application/x-protobuf',
       );
     });
 
@@ -306,7 +306,7 @@ describe('httpApi', () => {
       expect(JSON.parse(jsonOnly.body)).toMatchObject({
         type: 'urn:aif:problem:not-acceptable',
         status: 406,
-        available: ['application/json', 'application/msgpack', 'application/cbor'],
+        available: ['application/json', 'application/msgpack', 'application/cbor', 'application/x-protobuf'],
       });
       expect(excluded.statusCode).toBe(406);
       expect(JSON.parse(excluded.body).available).toEqual([
