@@ -60,25 +60,43 @@ export class CodecRegistry {
    * @throws {MalformedInputError} naming each element of `Accept` that is not a media range with a valid weight
    */
   negotiate(accept: string | undefined, offered: readonly Codec[]): { codec: Codec; mediaType: string } | undefined {
-    const available = offered.flatMap((codec) => codec.mediaTypes);
-    const header = accept === undefined ? undefined : normalizedAccept(accept);
-    const acceptable = new Negotiator({ headers: header === undefined ? {} : { accept: header } }).mediaTypes(
-      available,
+    const chosen = chooseMediaType(
+      accept,
+      offered.flatMap((codec) => codec.mediaTypes),
     );
-    // negotiator breaks a tie in q by the order of Accept; RFC 9110 leaves it to the server, and
-    // here the server's order wins (JSON first): the first offered type with the best weight.
-    const weights = header === undefined ? undefined : rangeWeights(header);
-    let chosen: string | undefined;
-    let best = -1;
-    for (const type of available) {
-      if (!acceptable.includes(type)) continue;
-      const weight = weights === undefined ? 1 : weightOf(type, weights);
-      if (weight > best) [chosen, best] = [type, weight];
-    }
-    if (chosen === undefined) return undefined;
-    const codec = offered.find((c) => c.mediaTypes.includes(chosen));
-    return codec && { codec, mediaType: chosen };
+    const codec = chosen === undefined ? undefined : offered.find((c) => c.mediaTypes.includes(chosen));
+    return codec && chosen !== undefined ? { codec, mediaType: chosen } : undefined;
   }
+
+  /**
+   * Whether an `Accept` header allows `mediaType` (no parameters), read as {@link negotiate} reads
+   * it: for a route that answers one media type of its own (`RouteDefinition.produces`).
+   *
+   * @throws {MalformedInputError} naming each element of `Accept` that is not a media range with a valid weight
+   * @example codecRegistry.accepts('application/json', 'text/plain') // false
+   */
+  accepts(accept: string | undefined, mediaType: string): boolean {
+    return chooseMediaType(accept, [mediaType]) !== undefined;
+  }
+}
+
+// The first of `available` (the server's order) with the best weight under `accept`.
+function chooseMediaType(accept: string | undefined, available: readonly string[]): string | undefined {
+  const header = accept === undefined ? undefined : normalizedAccept(accept);
+  const acceptable = new Negotiator({ headers: header === undefined ? {} : { accept: header } }).mediaTypes([
+    ...available,
+  ]);
+  // negotiator breaks a tie in q by the order of Accept; RFC 9110 leaves it to the server, and
+  // here the server's order wins (JSON first): the first offered type with the best weight.
+  const weights = header === undefined ? undefined : rangeWeights(header);
+  let chosen: string | undefined;
+  let best = -1;
+  for (const type of available) {
+    if (!acceptable.includes(type)) continue;
+    const weight = weights === undefined ? 1 : weightOf(type, weights);
+    if (weight > best) [chosen, best] = [type, weight];
+  }
+  return chosen;
 }
 
 type RangeWeight = { type: string; subtype: string; q: number; parameters: number };
