@@ -20,7 +20,8 @@ export type ProtobufMessageRef = { source: string; message: string };
  * judges: field names as lowerCamelCase json names, 64-bit integers as decimal strings, bytes as
  * base64, enums by name, well-known types in their JSON forms (Timestamp as RFC 3339, Struct as an
  * object…), and fields that hold their default value without presence left out, as protoc's
- * JsonFormat prints by default (so a schema should not `require` a proto3 field that may be 0 or "").
+ * JsonFormat prints by default: a proto3 field that is 0, "", false, or an empty repeated field or
+ * map, is absent (so a schema should not `require` such a field).
  * Bytes that are not that message — truncated, a length beyond the body, invalid UTF-8 in a string,
  * nesting beyond protobufjs's 100 levels — and fields the message does not declare (unknown
  * fields, which protobuf itself would skip) are `decode` issues at `prefix`, never thrown.
