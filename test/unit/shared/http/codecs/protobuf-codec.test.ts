@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import protojson from 'protobufjs/ext/protojson.js';
 import { describe, expect, it } from 'vitest';
+import { MalformedInputError } from '../../../../../shared/domain/errors';
+import { decodeStrict } from '../../../../../shared/http/codecs/decode-strict';
 import { MAX_BODY_DEPTH } from '../../../../../shared/http/codecs/limits';
 import { API_PROTO_SOURCE } from '../../../../../shared/http/codecs/protobuf-api-proto';
 import { protobufCodec } from '../../../../../shared/http/codecs/protobuf-codec';
@@ -223,6 +225,23 @@ describe('protobufCodec', () => {
   });
 
   describe('bounded decoding', () => {
+    it('answers any bytes with a JSON value or a 400 problem, never another error', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), async (bytes) => {
+          // Act
+          const outcome = await decodeStrict(protobufCodec, Buffer.from(bytes)).then(
+            (value) => ({ value }),
+            (error: unknown) => ({ error }),
+          );
+
+          // Assess
+          if ('error' in outcome) expect(outcome.error).toBeInstanceOf(MalformedInputError);
+          else expect(JSON.stringify(outcome.value)).toEqual(expect.any(String));
+        }),
+        { numRuns: 500 },
+      );
+    });
+
     it.each([
       [
         'a string_value declaring 2^32 − 1 bytes',
