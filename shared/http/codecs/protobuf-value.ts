@@ -137,7 +137,7 @@ function readField(wire: Wire, top: Frame, field: number, wireType: number, at: 
         return undefined;
       }
       top.hasValue = true;
-      return { type: 'Value', end, at, depth: top.depth, holder: top.slot as never, key: 'value' };
+      return { type: 'Value', end, at, depth: top.depth, holder: top.slot, key: 'value' };
     }
   }
 }

@@ -61,7 +61,8 @@ function unknownFieldCount(message: object): number {
     if (node === null || typeof node !== 'object' || ArrayBuffer.isView(node)) continue;
     const unknowns = (node as { $unknowns?: unknown[] }).$unknowns;
     if (unknowns) count += unknowns.length;
-    stack.push(...Object.values(node));
+    // One push per child that may hold messages (a repeated field can have millions of scalars).
+    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push(child);
   }
   return count;
 }
