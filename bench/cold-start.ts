@@ -27,7 +27,7 @@ export const CDK_BUILD_OPTIONS: BuildOptions = {
   metafile: true,
   logLevel: 'silent',
   absWorkingDir: ROOT,
-  // As deployed: the binary formats' libraries ship in node_modules beside the bundle (`nodeModules`).
+  // As deployed: the lazily loaded libraries (binary formats, JSONata) ship in node_modules beside the bundle (`nodeModules`).
   external: [...LAZY_LOADED_PACKAGES],
 };
 
@@ -188,9 +188,10 @@ export function packageContributions(arm: BuiltArm): PackageContribution[] {
 }
 
 /**
- * Bytes a bundle holds from the project's own binary-format code (the MessagePack and CBOR codecs,
- * their structure walks, the contract media decoders): what the formats add to a function that
- * loads their libraries lazily.
+ * Bytes a bundle holds from the project's own code around the lazily loaded libraries (the
+ * MessagePack, CBOR and Protobuf codecs and their structure walks, the contract media and `.proto`
+ * decoders, the JSONata engine adapter): what those features add to a function that loads the
+ * libraries on first use.
  */
 export function formatGlueBytes(arm: BuiltArm): number {
   const output = arm.metafile.outputs[relative(ROOT, arm.outfile).split('\\').join('/')];
@@ -199,7 +200,9 @@ export function formatGlueBytes(arm: BuiltArm): number {
     .filter(
       ([path]) =>
         !path.includes('node_modules/') &&
-        /^shared\/(http\/codecs\/(msgpack|cbor)-|domain\/contracts\/media\/binary)/.test(path),
+        /^shared\/(http\/codecs\/(msgpack|cbor|protobuf)-|domain\/contracts\/(media\/binary|protobuf\/)|adapters\/jsonata\/)/.test(
+          path,
+        ),
     )
     .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
 }

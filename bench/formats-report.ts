@@ -7,13 +7,13 @@ import { formatKb, formatMs, formatOps, formatRatio, markdownTable, type TargetR
 export type Report = { log: (text?: string) => void; rows: TargetRow[] };
 
 /**
- * The binary formats' cost per function: bundle and init with their libraries bundled in (before)
+ * The lazily loaded libraries' cost per function (binary formats, JSONata): bundle and init with their libraries bundled in (before)
  * and as deployed (loaded from node_modules on first use), measured side by side in the cold-start
  * rounds above; and the formats' own code that stays in the bundle.
  */
 export function reportLazyFormats(report: Report, built: BuiltArm[], initOf: (name: string) => number): void {
   const { log, rows } = report;
-  log('### Binary formats: libraries bundled (before) vs loaded on first use (as deployed)');
+  log('### Lazily loaded libraries (binary formats, JSONata): bundled (before) vs loaded on first use (as deployed)');
   log();
   const byName = new Map(built.map((arm) => [arm.name, arm]));
   const table: string[][] = [];
@@ -32,13 +32,13 @@ export function reportLazyFormats(report: Report, built: BuiltArm[], initOf: (na
     ]);
     rows.push(
       {
-        metric: `${arm.name}: bundle as deployed ÷ with the formats' libraries bundled`,
+        metric: `${arm.name}: bundle as deployed ÷ with the lazily loaded libraries bundled`,
         measured: formatRatio(arm.bytes / before.bytes),
         target: '< 1',
         met: arm.bytes < before.bytes,
       },
       {
-        metric: `${arm.name}: init as deployed ÷ with the formats' libraries bundled`,
+        metric: `${arm.name}: init as deployed ÷ with the lazily loaded libraries bundled`,
         measured: formatRatio(initRatio),
         target: '≤ 1.02 (no growth beyond noise)',
         met: initRatio <= 1.02,

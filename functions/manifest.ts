@@ -288,11 +288,11 @@ export function publishesToBus(name: FunctionName): boolean {
 
 /**
  * Packages every function loads on first use (`import()`), never at init: the binary formats'
- * libraries. They are left out of each function's bundle and shipped beside it in the deployment
+ * libraries (MessagePack, CBOR, Protobuf) and JSONata (transformers). They are left out of each function's bundle and shipped beside it in the deployment
  * package's `node_modules` (NodejsFunction `bundling.nodeModules`, installed from the lock file), so
- * a function that never sees MessagePack or CBOR neither parses nor evaluates them — its bundle and
+ * a function that never sees MessagePack, CBOR or Protobuf neither parses nor evaluates them — its bundle and
  * cold start are those of a JSON-only function (`npm run bench` shows both, with and without them).
  * A package listed here must be a `dependencies` entry of package.json and be imported only
  * dynamically; a static import would load it at init.
  */
-export const LAZY_LOADED_PACKAGES = ['@msgpack/msgpack', 'cbor2'] as const;
+export const LAZY_LOADED_PACKAGES = ['@msgpack/msgpack', 'cbor2', 'protobufjs', 'jsonata'] as const;

@@ -33,6 +33,7 @@ import {
   PatternTestBody,
   PatternTestResponse,
   PolicyKeyParams,
+  ProtoSourceResponse,
   PublishEventsBody,
   PublishEventsResponse,
   PutTransformerBody,
@@ -104,6 +105,20 @@ export const routes = [
     scopes: [],
     public: true,
     responses: { 200: { description: 'OpenAPI 3.1 document' } },
+  },
+  {
+    operationId: 'getProtoDefinitions',
+    method: 'GET',
+    path: '/v1/proto',
+    function: 'system',
+    summary:
+      "The .proto source (proto3) of the API's Protobuf format: every request and answer body is one google.protobuf.Value",
+    // The source itself, as protoc and protobufjs read it (no registered media type for .proto exists).
+    produces: 'text/plain',
+    tags: ['system'],
+    scopes: [],
+    public: true,
+    responses: { 200: { description: 'The .proto source, UTF-8 text', schema: ProtoSourceResponse } },
   },
   {
     operationId: 'registerContract',

@@ -8,6 +8,12 @@ export const HealthResponse = z.object({
   checks: z.record(z.string(), z.enum(['ok'])),
 });
 
+/** `GET /v1/proto`: the `.proto` source (proto3) of the API's Protobuf format, as text. */
+export const ProtoSourceResponse = z.string().meta({
+  description:
+    'proto3 source: google.protobuf.Value and the types it uses (struct.proto); every request and answer body of the API is one Value',
+});
+
 /** An ISO 8601 date-time (with `Z` or an offset), normalised to UTC with milliseconds as records store it. */
 const auditTime = z.iso
   .datetime({ offset: true })

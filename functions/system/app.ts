@@ -1,3 +1,4 @@
+import { API_PROTO_SOURCE } from '../../shared/http/codecs/protobuf-api-proto';
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
 import type { AuditLog } from '../../shared/ports/audit-trail';
 import type { ContractRepository } from '../../shared/ports/contract-repository';
@@ -15,7 +16,7 @@ export type SystemDeps = {
 };
 
 /**
- * Health and the API description. API Gateway also sends every request that matches no route
+ * Health, the API description and the .proto of its Protobuf format. API Gateway also sends every request that matches no route
  * (`/{proxy+}` and `ANY` on each resource) here, so the router answers 404 or 405 as problem+json.
  */
 export const systemOperations: OperationsOf<'system', SystemDeps> = {
@@ -33,6 +34,11 @@ export const systemOperations: OperationsOf<'system', SystemDeps> = {
       headers['x-forwarded-proto'] ?? (host.startsWith('localhost') || host.startsWith('127.') ? 'http' : 'https');
     return { status: 200, body: buildOpenApiDocument(`${proto}://${host}${basePath}`, deps.auth) };
   },
+  getProtoDefinitions: async () => ({
+    status: 200,
+    body: API_PROTO_SOURCE,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'content-disposition': 'inline; filename="struct.proto"' },
+  }),
   listAuditRecords: async ({ query }, deps) => ({
     status: 200,
     body: await deps.audit.list(query),

@@ -203,6 +203,7 @@ function acceptsBody(method: string): boolean {
 function mediaTypesOf(route: RouteDefinition): string[] {
   // Raw-body routes (the mesh relay) are not negotiated: what they answer themselves is JSON, without Vary.
   if (route.request?.rawBody) return [...jsonCodec.mediaTypes];
+  if (route.produces !== undefined) return [route.produces];
   return codecRegistry.offeredBy(route.formats).flatMap((codec) => codec.mediaTypes);
 }
 

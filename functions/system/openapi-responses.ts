@@ -131,6 +131,9 @@ function headerObjects(headers: RouteResponse['headers']): Record<string, unknow
   );
 }
 
+// Routes answered from the code alone (no table): they never answer 503.
+const SERVED_FROM_CODE = new Set(['getOpenApiDocument', 'getProtoDefinitions']);
+
 /**
  * Problems a route can answer besides those it declares, by what it has: the pipeline's (400 bad
  * parameters or body syntax, 406 Accept, 413 size, 415 Content-Type, 422 body, 500), the tables'
@@ -148,7 +151,7 @@ function possibleProblems(route: RouteDefinition): Array<[string, string]> {
     ['422', request?.body !== undefined && 'The body is invalid; every problem is listed with its JSON pointer'],
     ['429', 'Too many requests (the gateway throttles)'],
     ['500', 'An internal error (the problem carries the request id)'],
-    ['503', route.operationId !== 'getOpenApiDocument' && 'A dependency is unavailable; retry after Retry-After'],
+    ['503', !SERVED_FROM_CODE.has(route.operationId) && 'A dependency is unavailable; retry after Retry-After'],
     ['504', 'The function did not answer in time (the gateway)'],
   ];
   return problems.flatMap(([status, description]) =>

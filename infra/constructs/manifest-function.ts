@@ -88,7 +88,7 @@ export function createManifestFunction(
     ...(entry.memorySizeMb !== undefined && { memorySizeMb: entry.memorySizeMb }),
     ...(entry.timeoutSeconds !== undefined && { timeout: Duration.seconds(entry.timeoutSeconds) }),
     ...(resources.reserveConcurrency !== false && { reservedConcurrency: entry.reservedConcurrency }),
-    // The binary formats' libraries, for the functions that speak HTTP or deliver webhooks.
+    // The binary formats' libraries and JSONata, for the functions that speak HTTP or deliver webhooks.
     ...((entry.trigger === 'http' || entry.trigger === 'sqs') && { lazyPackages: LAZY_LOADED_PACKAGES }),
     environment: {
       ...(entry.outbound === 'public-only' && {

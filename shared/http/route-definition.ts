@@ -35,6 +35,13 @@ export type RouteDefinition<F extends string = string> = {
    */
   formats?: readonly string[];
   /**
+   * The one media type the route answers (no parameters), instead of a negotiated codec: for a
+   * document with a format of its own, e.g. `text/plain` for the `.proto` source of `GET /v1/proto`.
+   * The operation returns the body as a string and labels it (`content-type`, charset included);
+   * `Accept` must allow the type (406 otherwise); problems stay `application/problem+json`.
+   */
+  produces?: string;
+  /**
    * The default rate limit of each tenant's calls of this route (issue 11): a token bucket per
    * tenant and operation, shared by every Lambda instance (the `rateLimit` middleware). The
    * RATE_LIMITS setting overrides it per operation id, or turns it off. @default no limit

@@ -7,13 +7,21 @@ import type { HttpMiddleware } from '../http/pipeline';
  * among those the route offers (406 when none is acceptable, so no work is done for an answer the
  * client cannot read); after, encodes the operation's `body` with it and labels the answer with
  * `Content-Type` and `Vary: Accept`. Raw-body routes (the mesh relay) answer the upstream's bytes
- * as they are and are not negotiated.
+ * as they are and are not negotiated; a route that `produces` one media type answers it when
+ * `Accept` allows it.
  *
  * @throws {NotAcceptableError} naming the media types the route can produce
  */
 export function encodeResponse(): HttpMiddleware {
   return async (context, next) => {
     if (context.route?.request?.rawBody) return next();
+    const produces = context.route?.produces;
+    if (produces !== undefined) {
+      if (!context.codecs.accepts(context.headers.accept, produces)) {
+        throw new NotAcceptableError(`This route answers ${produces} only; Accept does not allow it`, [produces]);
+      }
+      return next();
+    }
     const offered = context.codecs.offeredBy(context.route?.formats);
     const chosen = context.codecs.negotiate(context.headers.accept, offered);
     if (!chosen) {

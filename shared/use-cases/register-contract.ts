@@ -13,8 +13,9 @@ import {
   danglingSchemaReferences,
   MAX_VERSIONS_PER_CONTRACT,
 } from '../domain/contracts/contract';
-import { IncompatibleVersionError, VersionConflictError } from '../domain/contracts/errors';
+import { IncompatibleVersionError, InvalidProtobufError, VersionConflictError } from '../domain/contracts/errors';
 import { importOpenApiDocument, isOpenApiDocument } from '../domain/contracts/openapi-import';
+import { protobufProblems, protobufWarnings } from '../domain/contracts/protobuf';
 import { CompiledContract } from '../domain/contracts/validator';
 import { sortByPrecedenceDescending } from '../domain/contracts/versions';
 import { DependencyUnavailableError, issueProblems, ValidationError } from '../domain/errors';
@@ -69,14 +70,17 @@ export type RegisterContractResult = (
  * nor is checked against this one's.
  *
  * 1. OpenAPI/Swagger documents (top-level `openapi`/`swagger`) are converted first.
- * 2. The document is validated (zod) and its schemas compiled (Ajv, JSON Schema 2020-12). A schema
- *    name an endpoint uses but `schemas` lacks does not stop it: each is returned in `warnings`.
+ * 2. The document is validated (zod), its `.proto` source parsed and the message names it gives
+ *    resolved (protobufjs, loaded only then), and its schemas compiled (Ajv, JSON Schema 2020-12).
+ *    A schema name an endpoint uses but `schemas` lacks, or a Protobuf media type without message,
+ *    does not stop it: each is returned in `warnings`.
  * 3. The same name and version with identical content → `unchanged`; different content → 409.
  * 4. The version is checked against earlier versions under the name's compatibility mode.
  * 5. A conditional put stores it: of concurrent registrations of one version exactly one wins.
  *
  * @throws {ValidationError} listing every problem of the document with its JSON pointer
  * @throws {InvalidSchemaError} when a schema cannot be compiled
+ * @throws {InvalidProtobufError} when `protobuf.source` does not parse or a message name is not defined in it
  * @throws {VersionConflictError} when the version exists with different content
  * @throws {IncompatibleVersionError} with one problem per compatibility break
  * @example await registerContract(deps, { body: petstoreOpenApi, owner: ownerOf(caller) }) // { outcome: 'created', ... }
@@ -86,7 +90,7 @@ export async function registerContract(
   input: RegisterContractInput,
 ): Promise<RegisterContractResult> {
   const document = await parseDocument(input);
-  const warnings = danglingSchemaReferences(document);
+  const warnings = [...danglingSchemaReferences(document), ...protobufWarnings(document)];
   const hash = contentHash(document);
   const { owner } = input;
   const tenant = owner.tenant;
@@ -302,6 +306,10 @@ async function parseDocument(input: RegisterContractInput): Promise<ContractDocu
       `The contract document has ${parsed.error.issues.length} problem(s)`,
       issueProblems(parsed.error.issues),
     );
+  }
+  const protobuf = await protobufProblems(parsed.data);
+  if (protobuf.length > 0) {
+    throw new InvalidProtobufError(`The contract's Protobuf definitions have ${protobuf.length} problem(s)`, protobuf);
   }
   return parsed.data;
 }

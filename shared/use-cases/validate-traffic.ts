@@ -1,6 +1,8 @@
 import { UnsupportedMediaTypeError } from '../domain/contracts/errors';
 import { decodeBody, type EncodedBody, familyOf, matchDeclared, mediaTypeOf } from '../domain/contracts/media';
+import type { ProtobufMessageRef } from '../domain/contracts/protobuf';
 import type { BodyMedia, RequestSample, ValidationOutcome } from '../domain/contracts/validator';
+import { responseKey } from '../domain/contracts/validator/responses';
 import { type ContractRegistryDeps, resolveContract } from './resolve-contract';
 
 /**
@@ -42,7 +44,11 @@ export async function validateRequest(
     return resultOf(contract.version, compiled.validateRequest(input.method, input.path, request));
   }
   const declared = compiled.requestMediaTypes(input.method, input.path);
-  const decoded = await decodeTyped(declared, { contentType, body: request.body, bodyBase64 }, '/request/contentType');
+  const { endpoint } = compiled.resolveEndpoint(input.method, input.path);
+  const typed = { contentType, body: request.body, bodyBase64 };
+  const decoded = await decodeTyped(declared, typed, '/request/contentType', {
+    protobuf: protobufRef(contract.protobuf, endpoint.requestMessage),
+  });
   const outcome = compiled.validateRequest(input.method, input.path, { ...request, body: decoded.body }, decoded.media);
   return resultOf(contract.version, outcome, decoded.media.mediaType);
 }
@@ -77,8 +83,13 @@ export async function validateResponse(
     return resultOf(contract.version, compiled.validateResponse(method, path, status, input.body, contract.errorCodes));
   }
   const declared = compiled.responseMediaTypes(method, path, status);
+  const { endpoint } = compiled.resolveEndpoint(method, path);
+  const key = responseKey(endpoint, status);
   const typed = { contentType, body: input.body, bodyBase64: input.bodyBase64 };
-  const decoded = await decodeTyped(declared, typed, '/contentType', Object.keys(declared).length === 0);
+  const decoded = await decodeTyped(declared, typed, '/contentType', {
+    anyDecodable: Object.keys(declared).length === 0,
+    protobuf: protobufRef(contract.protobuf, key === undefined ? undefined : endpoint.responseMessages?.[key]),
+  });
   const outcome = compiled.validateResponse(method, path, status, decoded.body, contract.errorCodes, decoded.media);
   return resultOf(contract.version, outcome, decoded.media.mediaType);
 }
@@ -102,14 +113,15 @@ function resultOf(
  * The declared media type a typed body falls under, and the body decoded by its family. Form and
  * multipart fields are strings, so they are validated with coercion (`BodyMedia.coerce`).
  *
- * @param anyDecodable - accept every decodable content type (nothing is declared to compare with)
+ * @param options.anyDecodable - accept every decodable content type (nothing is declared to compare with)
+ * @param options.protobuf - the message a Protobuf body is, when the endpoint names one
  * @throws {UnsupportedMediaTypeError} when nothing declared covers the content type, or it cannot be decoded
  */
 async function decodeTyped(
   declared: Record<string, string>,
   typed: TypedBody & { contentType: string },
   pointer: string,
-  anyDecodable = false,
+  { anyDecodable = false, protobuf }: { anyDecodable?: boolean; protobuf?: ProtobufMessageRef | undefined } = {},
 ): Promise<{ body: unknown; media: BodyMedia }> {
   const keys = Object.keys(declared);
   const mediaType = anyDecodable ? mediaTypeOf(typed.contentType) : matchDeclared(typed.contentType, keys);
@@ -119,7 +131,7 @@ async function decodeTyped(
     const message =
       mediaType === undefined
         ? `"${mediaTypeOf(typed.contentType)}" is not declared for this body; declared: ${listed}`
-        : `"${mediaTypeOf(typed.contentType)}" cannot be decoded; decodable: JSON (+json), form-urlencoded, multipart/form-data, MessagePack, CBOR (+cbor), text/*`;
+        : `"${mediaTypeOf(typed.contentType)}" cannot be decoded; decodable: JSON (+json), form-urlencoded, multipart/form-data, MessagePack, CBOR (+cbor), Protobuf, text/*`;
     throw new UnsupportedMediaTypeError(message, [{ pointer, message, keyword: 'mediaType' }], {
       extensions: { declaredMediaTypes: keys },
     });
@@ -127,8 +139,16 @@ async function decodeTyped(
   const coerce = family === 'form' || family === 'multipart';
   if (typed.body === undefined && typed.bodyBase64 === undefined)
     return { body: undefined, media: { mediaType, coerce } };
-  const decoded = await decodeBody(family, typed.contentType, typed, '/body');
+  const decoded = await decodeBody(family, typed.contentType, typed, '/body', protobuf);
   return decoded.issues
     ? { body: undefined, media: { mediaType, coerce, bodyIssues: decoded.issues } }
     : { body: decoded.value, media: { mediaType, coerce } };
+}
+
+/** The message a Protobuf body of the contract is, when the contract carries `.proto` source and the endpoint names one. */
+function protobufRef(
+  definitions: { source: string } | undefined,
+  message: string | undefined,
+): ProtobufMessageRef | undefined {
+  return definitions && message !== undefined ? { source: definitions.source, message } : undefined;
 }

@@ -99,6 +99,8 @@ describe('the served OpenAPI document', () => {
   // Every operation the README does not call, and the answers every route can give (406, 415, YAML).
   async function callEveryRoute(): Promise<void> {
     await call('GET', '/v1/openapi.json', { headers: { accept: 'application/yaml' } });
+    await call('GET', '/v1/proto', { headers: { accept: 'text/plain' } });
+    await call('GET', '/v1/proto', { headers: { accept: 'application/json' } }); // 406: it answers text/plain only
     await call('GET', '/v1/contracts?limit=2');
     await call('GET', '/v1/contracts/petstore', { headers: { accept: 'application/yaml' } });
     await call('GET', '/v1/contracts/petstore', { headers: { accept: 'application/xml' } }); // 406

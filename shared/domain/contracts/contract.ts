@@ -132,6 +132,33 @@ export const MediaTypeSchemasSchema = z
   .record(MediaTypeKeySchema, z.string().min(1))
   .refine((media) => Object.keys(media).length <= MAX_MEDIA_TYPES, `at most ${MAX_MEDIA_TYPES} media types`);
 
+/** Longest Protobuf message name (`package.Message`, nested names included). */
+const MAX_MESSAGE_NAME = 512;
+
+/**
+ * A Protobuf message name as a `.proto` file declares it, with its package, e.g. `shop.v1.Order`
+ * (a leading dot is allowed, as in descriptors).
+ */
+export const ProtobufMessageNameSchema = z
+  .string()
+  .max(MAX_MESSAGE_NAME)
+  .regex(/^\.?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'must be a message name such as shop.v1.Order');
+
+/** Longest `.proto` source a contract may carry (characters). */
+export const MAX_PROTO_SOURCE_LENGTH = 512 * 1024;
+
+/**
+ * The Protobuf definitions a contract carries: one `.proto` file (proto2, proto3 or editions), parsed
+ * at registration. It may import the well-known `google/protobuf/*.proto` types protobufjs ships
+ * (any, duration, empty, field_mask, struct, timestamp, wrappers), no other file.
+ */
+export const ProtobufDefinitionsSchema = z
+  .object({
+    source: z.string().min(1).max(MAX_PROTO_SOURCE_LENGTH, `at most ${MAX_PROTO_SOURCE_LENGTH} characters`),
+  })
+  .strict();
+export type ProtobufDefinitions = z.infer<typeof ProtobufDefinitionsSchema>;
+
 /** Most names a list-form `errorSchemas` may hold (each is tried in turn on an error response). */
 export const MAX_ERROR_SCHEMA_NAMES = 50;
 
@@ -159,6 +186,12 @@ export const EndpointSpecSchema = z.object({
    * (`application/json`) following `requestSchema`, as in contracts written before media types.
    */
   requestMediaTypes: MediaTypeSchemasSchema.optional(),
+  /**
+   * The Protobuf message (in the contract's `protobuf.source`) a request body of a Protobuf media
+   * type of `requestMediaTypes` (`application/x-protobuf`, `application/protobuf`) is, e.g.
+   * `shop.v1.Order`: the bytes are decoded with it and the schema judges their proto3 JSON form.
+   */
+  requestMessage: ProtobufMessageNameSchema.optional(),
   /** Name of the schema that 2xx response bodies follow. */
   responseSchema: z.string().min(1).optional(),
   /**
@@ -178,6 +211,11 @@ export const EndpointSpecSchema = z.object({
    * is absent answers JSON with the schema `responseSchema`/`errorSchemas` names.
    */
   responseMediaTypes: z.record(z.union([StatusKeySchema, z.literal('2XX')]), MediaTypeSchemasSchema).optional(),
+  /**
+   * The Protobuf message of each status key's Protobuf response bodies (keys as in
+   * `responseMediaTypes`), e.g. `{"2XX": "shop.v1.Order", "404": "shop.v1.NotFound"}`.
+   */
+  responseMessages: z.record(z.union([StatusKeySchema, z.literal('2XX')]), ProtobufMessageNameSchema).optional(),
   rateLimit: RateLimitSpecSchema.optional(),
   /** Request timeout in milliseconds. */
   timeout: z.number().int().positive().max(900_000).default(30_000),
@@ -216,6 +254,8 @@ export const ContractDocumentSchema = z
     errorCodes: z
       .record(z.string().regex(/^[1-5][0-9][0-9]$/, 'must be an HTTP status code'), ErrorCodeSpecSchema)
       .default({}),
+    /** `.proto` source for the Protobuf bodies the endpoints name (`requestMessage`, `responseMessages`). */
+    protobuf: ProtobufDefinitionsSchema.optional(),
   })
   .strict()
   .superRefine((doc, ctx) => {

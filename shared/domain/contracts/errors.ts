@@ -35,6 +35,15 @@ export class InvalidSchemaError extends ValidationError {
 }
 
 /**
+ * A contract's Protobuf parts cannot be used: `protobuf.source` does not parse (the problem names
+ * line and column) or a message name an endpoint gives is not defined there.
+ */
+export class InvalidProtobufError extends ValidationError {
+  override readonly code = 'invalid-protobuf';
+  override readonly title = 'The Protobuf definitions of the contract are not valid';
+}
+
+/**
  * A body's content type is not one the contract endpoint declares (or not one that can be decoded);
  * the message and problem name the declared media types.
  */

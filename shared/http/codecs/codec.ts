@@ -17,6 +17,14 @@ export type Codec = {
   /** Text formats are UTF-8: a request naming another charset is refused (415) rather than corrupted. */
   text: boolean;
   /**
+   * The bytes carry their own structure (JSON, MessagePack, CBOR, YAML), so any body in the format
+   * means the same value to every reader and the mesh may convert a caller's body into it for an
+   * instance. Protobuf is not: the API's bodies are one `google.protobuf.Value`, while an instance
+   * that reads Protobuf reads its own messages — its bodies are relayed, never converted.
+   * @default true
+   */
+  selfDescribing?: boolean;
+  /**
    * Decodes a request body into JSON's data model. A value the format can hold but JSON cannot
    * (a byte string, a 64-bit integer beyond 2^53, a tag) is either mapped as the codec documents or
    * left as an {@link Unrepresentable}, which the pipeline refuses with its pointer (400). A promise

@@ -4,6 +4,7 @@ import { cborCodec } from './cbor-codec';
 import type { Codec } from './codec';
 import { jsonCodec } from './json-codec';
 import { msgpackCodec } from './msgpack-codec';
+import { protobufCodec } from './protobuf-codec';
 import { yamlCodec } from './yaml-codec';
 
 /** A media type without parameters, lower case, and its `charset` parameter if any. */
@@ -66,6 +67,17 @@ export class CodecRegistry {
     if (chosen === undefined) return undefined;
     const codec = offered.find((c) => c.mediaTypes.includes(chosen));
     return codec && { codec, mediaType: chosen };
+  }
+
+  /**
+   * Whether an `Accept` header allows `mediaType` (no parameters), read as {@link negotiate} reads
+   * it: for a route that answers one media type of its own (`RouteDefinition.produces`).
+   *
+   * @throws {MalformedInputError} naming each element of `Accept` that is not a media range with a valid weight
+   * @example codecRegistry.accepts('application/json', 'text/plain') // false
+   */
+  accepts(accept: string | undefined, mediaType: string): boolean {
+    return negotiateMediaType(accept, [mediaType]) !== undefined;
   }
 }
 
@@ -214,4 +226,4 @@ function splitOutsideQuotes(value: string, separator: string): string[] {
 const clip = (text: string) => (text.length > 60 ? `${text.slice(0, 60)}…` : text);
 
 /** Every format of the API; JSON first, so a tie in `Accept` (or `*` + `/*`) answers JSON. */
-export const codecRegistry = new CodecRegistry([jsonCodec, msgpackCodec, cborCodec, yamlCodec]);
+export const codecRegistry = new CodecRegistry([jsonCodec, msgpackCodec, cborCodec, protobufCodec, yamlCodec]);

@@ -3,15 +3,16 @@ import { transcode } from './decode-strict';
 import { type CodecRegistry, codecRegistry, negotiateMediaType } from './registry';
 
 /**
- * The registry's codecs offered on every route as {@link WireFormats}: what the mesh router
- * converts between and what a subscription may deliver in. Formats only some routes offer (YAML)
- * are left out. Conversions go through `transcode` (JSON's data model is the hub).
+ * The registry's self-describing codecs offered on every route as {@link WireFormats}: what the
+ * mesh router converts between. Formats only some routes offer (YAML) are left out, and so is
+ * Protobuf (`selfDescribing: false`: an instance's Protobuf is its own messages, not the API's
+ * `google.protobuf.Value`), whose bodies pass through as any unknown type does. Conversions go through `transcode` (JSON's data model is the hub).
  *
  * @param registry - the codec registry @default codecRegistry
  * @example const formats = codecWireFormats(); formats.formatOf('application/cbor') // 'application/cbor'
  */
 export function codecWireFormats(registry: CodecRegistry = codecRegistry): WireFormats {
-  const codecs = registry.offeredBy();
+  const codecs = registry.offeredBy().filter((codec) => codec.selfDescribing !== false);
   return {
     mediaTypes: codecs.flatMap((codec) => codec.mediaTypes),
     formatOf: (mediaType) => registry.forMediaType(mediaType, codecs)?.mediaTypes[0],

@@ -8,7 +8,13 @@ describe('BINARY_MEDIA_TYPES', () => {
     const binary = codecRegistry.codecs.filter((codec) => !codec.text).flatMap((codec) => codec.mediaTypes);
 
     // Assess
-    expect(binary).toEqual(['application/msgpack', 'application/x-msgpack', 'application/cbor']);
+    expect(binary).toEqual([
+      'application/msgpack',
+      'application/x-msgpack',
+      'application/cbor',
+      'application/x-protobuf',
+      'application/protobuf',
+    ]);
     expect(BINARY_MEDIA_TYPES).toEqual(expect.arrayContaining(binary));
     expect(BINARY_MEDIA_TYPES).toContain('*/*');
   });

@@ -12,6 +12,7 @@ import {
   type SchemaNode,
   type Side,
 } from './model';
+import { checkProtobufMessages } from './protobuf';
 import { compareSchemas } from './subschema';
 
 /** An endpoint with the document it belongs to and its index there. */
@@ -73,7 +74,19 @@ export function checkEndpointPair(
     ...checkNamedParameters(pair, 'query'),
     ...checkNamedParameters(pair, 'headers'),
     ...checkResponses(pair),
+    ...checkProtobuf(pair),
   ];
+}
+
+/** The Protobuf messages of the endpoint's bodies, previous against new (`checkProtobufMessages`). */
+function checkProtobuf(pair: EndpointPair): LabeledIssue[] {
+  const [previous, next] = pair.newSide === 'sup' ? [pair.sub, pair.sup] : [pair.sup, pair.sub];
+  const located = (loc: LocatedEndpoint) => ({
+    endpoint: loc.endpoint,
+    index: loc.index,
+    hasSource: loc.doc.protobuf !== undefined,
+  });
+  return checkProtobufMessages(located(previous), located(next), pair.name);
 }
 
 /** A body sub sends must be accepted; a body sup requires must be sent. */

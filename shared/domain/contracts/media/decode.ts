@@ -1,3 +1,4 @@
+import { decodeProtobuf, type ProtobufMessageRef } from '../protobuf/decode';
 import type { ValidationIssue } from '../validator';
 import { type Decoded, decodeCbor, decodeMsgpack, toJsonModel } from './binary';
 import { decodeForm, decodeMultipart } from './form';
@@ -10,10 +11,11 @@ export type EncodedBody = { body?: unknown; bodyBase64?: string };
  * Decodes a body by the family of its media type, for validation against that media type's schema.
  * `body` is the wire text of text formats (JSON text, form-urlencoded, multipart, `text/*`); for JSON
  * a `body` that is not a string is taken as the JSON value itself. `bodyBase64` is the raw bytes of
- * any format (the only way to send MessagePack and CBOR). What cannot be decoded is returned as
- * issues at `prefix` (keyword `decode`), never thrown.
+ * any format (the only way to send MessagePack, CBOR and Protobuf). What cannot be decoded is
+ * returned as issues at `prefix` (keyword `decode`), never thrown.
  *
  * @param contentType - the full Content-Type (multipart needs its `boundary`)
+ * @param protobuf - the message a Protobuf body is (`decodeProtobuf`); without it such a body is an issue
  * @example await decodeBody('form', 'application/x-www-form-urlencoded', { body: 'To=%2B1555' }, '/body') // { value: { To: '+1555' } }
  */
 export async function decodeBody(
@@ -21,12 +23,19 @@ export async function decodeBody(
   contentType: string,
   input: EncodedBody,
   prefix: string,
+  protobuf?: ProtobufMessageRef,
 ): Promise<Decoded> {
   const fail = (message: string): Decoded => ({ issues: [{ instancePath: prefix, keyword: 'decode', message }] });
   const bytes = input.bodyBase64 === undefined ? undefined : Buffer.from(input.bodyBase64, 'base64');
   if (family === 'msgpack' || family === 'cbor') {
     if (!bytes) return fail(`${contentType} bodies are binary: send them as bodyBase64`);
     return family === 'msgpack' ? decodeMsgpack(bytes, prefix) : decodeCbor(bytes, prefix);
+  }
+  if (family === 'protobuf') {
+    if (!bytes) return fail(`${contentType} bodies are binary: send them as bodyBase64`);
+    if (!protobuf)
+      return fail('the endpoint names no Protobuf message for this body (requestMessage / responseMessages)');
+    return decodeProtobuf(bytes, protobuf, prefix);
   }
   if (family === 'json' && bytes === undefined && typeof input.body !== 'string') return { value: input.body };
   if (bytes === undefined && typeof input.body !== 'string') {

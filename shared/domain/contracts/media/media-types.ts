@@ -1,5 +1,5 @@
 /** How a body of a media type is turned into a value a JSON Schema can judge. */
-export type MediaFamily = 'json' | 'form' | 'multipart' | 'msgpack' | 'cbor' | 'text';
+export type MediaFamily = 'json' | 'form' | 'multipart' | 'msgpack' | 'cbor' | 'protobuf' | 'text';
 
 /** The media types (or suffixes) each family decodes, as named in messages. */
 export const DECODABLE_MEDIA_TYPES = [
@@ -12,8 +12,20 @@ export const DECODABLE_MEDIA_TYPES = [
   'application/vnd.msgpack',
   'application/cbor',
   '*/*+cbor',
+  'application/x-protobuf',
+  'application/protobuf',
   'text/*',
 ] as const;
+
+/**
+ * Media types of Protobuf messages: `application/protobuf` (the IETF's registration) and the older
+ * `application/x-protobuf`. Decoding one needs the message it is (`requestMessage`, `responseMessages`).
+ *
+ * @example isProtobufMediaType('application/x-protobuf') // true
+ */
+export function isProtobufMediaType(mediaType: string): boolean {
+  return mediaType === 'application/x-protobuf' || mediaType === 'application/protobuf';
+}
 
 /**
  * The media type of a `Content-Type` value: `type/subtype` in lower case, parameters dropped.
@@ -36,6 +48,7 @@ export function familyOf(mediaType: string): MediaFamily | undefined {
   if (mediaType === 'multipart/form-data') return 'multipart';
   if (/^application\/(x-|vnd\.)?msgpack$/.test(mediaType)) return 'msgpack';
   if (mediaType === 'application/cbor' || mediaType.endsWith('+cbor')) return 'cbor';
+  if (isProtobufMediaType(mediaType)) return 'protobuf';
   if (mediaType.startsWith('text/')) return 'text';
   return undefined;
 }

@@ -1,7 +1,10 @@
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import { decode as cborDecode, encode as cborEncode } from 'cbor2';
+import protobuf from 'protobufjs';
+import protojson from 'protobufjs/ext/protojson.js';
 import { describe, expect, it } from 'vitest';
 import { awsEventsHandler } from '../../../../functions/events/wiring';
+import { API_PROTO_SOURCE } from '../../../../shared/http/codecs/protobuf-api-proto';
 import { recordingClock } from '../../../support/clock';
 import { apiEvent, lambdaContext } from '../../../support/events';
 import { testFunctionBase } from '../../../support/handler-env';
@@ -37,7 +40,7 @@ const testPattern = (bytes: Uint8Array, contentType: string, accept: string) => 
 };
 
 describe('events handler', () => {
-  describe('POST /v1/event-patterns/test in MessagePack and CBOR', () => {
+  describe('POST /v1/event-patterns/test in MessagePack, CBOR and Protobuf', () => {
     it('reads MessagePack and answers CBOR, base64-encoded with isBase64Encoded', async () => {
       // Act
       const result = await testPattern(msgpackEncode(matching), 'application/msgpack', 'application/cbor');
@@ -47,6 +50,21 @@ describe('events handler', () => {
       expect(result.isBase64Encoded).toBe(true);
       expect(result.headers).toMatchObject({ 'content-type': 'application/cbor', vary: 'accept' });
       expect(cborDecode(Buffer.from(result.body, 'base64'))).toEqual({ matches: true });
+    });
+
+    it('reads Protobuf (google.protobuf.Value) and answers Protobuf, base64-encoded with isBase64Encoded', async () => {
+      // Prepare: the message a client compiles from GET /v1/proto.
+      const Value = protobuf.parse(API_PROTO_SOURCE).root.lookupType('google.protobuf.Value');
+      const bytes = Value.encode(protojson.fromJson(Value, matching)).finish();
+
+      // Act
+      const result = await testPattern(bytes, 'application/x-protobuf', 'application/protobuf');
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(result.isBase64Encoded).toBe(true);
+      expect(result.headers).toMatchObject({ 'content-type': 'application/protobuf', vary: 'accept' });
+      expect(protojson.toJson(Value, Value.decode(Buffer.from(result.body, 'base64')))).toEqual({ matches: true });
     });
 
     it('reads CBOR and answers MessagePack under its older name when Accept asks for it', async () => {
@@ -122,7 +140,7 @@ describe('events handler', () => {
       // Assess
       expect(result.statusCode).toBe(415);
       expect(JSON.parse(result.body).detail).toBe(
-        'Content-Type application/x-www-form-urlencoded is not accepted here; send one of application/json, application/msgpack, application/cbor',
+        'Content-Type application/x-www-form-urlencoded is not accepted here; send one of application/json, application/msgpack, application/cbor, application/x-protobuf',
       );
     });
 
@@ -137,7 +155,7 @@ describe('events handler', () => {
       // Assess
       expect(result.statusCode).toBe(406);
       expect(JSON.parse(result.body)).toMatchObject({
-        available: ['application/json', 'application/msgpack', 'application/cbor'],
+        available: ['application/json', 'application/msgpack', 'application/cbor', 'application/x-protobuf'],
       });
     });
   });

@@ -1,8 +1,11 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import protobuf from 'protobufjs';
+import protojson from 'protobufjs/ext/protojson.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { awsSystemHandler } from '../../../../functions/system/wiring';
+import { protobufCodec } from '../../../../shared/http/codecs/protobuf-codec';
 import { apiEvent, lambdaContext } from '../../../support/events';
 import { testFunctionBase } from '../../../support/handler-env';
 
@@ -106,6 +109,48 @@ describe('system handler', () => {
       expect(JSON.parse(result.body).servers).toEqual([
         { url: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod' },
       ]);
+    });
+  });
+
+  describe('GET /v1/proto', () => {
+    it('serves proto3 source that protobufjs compiles and that round-trips an API body as google.protobuf.Value', async () => {
+      // Prepare
+      const body = { name: 'orders', version: 2, tags: ['a', 'é'], meta: { ok: true, none: null } };
+
+      // Act
+      const result = await handler(apiEvent({ method: 'GET', path: '/v1/proto' }), lambdaContext);
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(result.headers?.['content-type']).toBe('text/plain; charset=utf-8');
+      expect(result.isBase64Encoded ?? false).toBe(false);
+      expect(result.body).toMatch(/^syntax = "proto3";$/m);
+      expect(result.body).toMatch(/application\/problem\+json/);
+      expect(Buffer.byteLength(result.body)).toBe(result.body.length); // ASCII: readable under any charset
+      const Value = protobuf.parse(result.body).root.lookupType('google.protobuf.Value');
+      const bytes = Value.encode(protojson.fromJson(Value, body)).finish();
+      expect(await protobufCodec.decode(Buffer.from(bytes))).toEqual(body);
+      expect(protojson.toJson(Value, Value.decode((await protobufCodec.encode(body)) as Buffer))).toEqual(body);
+    });
+
+    it.each([
+      ['text/plain', 200],
+      ['text/*', 200],
+      ['*/*', 200],
+      ['text/plain; charset=utf-8', 200],
+      ['application/json', 406],
+      ['application/x-protobuf', 406],
+      ['text/plain;q=0, */*', 406],
+    ])('answers Accept: %s with %i', async (accept, status) => {
+      // Act
+      const result = await handler(
+        apiEvent({ method: 'GET', path: '/v1/proto', headers: { Accept: accept } }),
+        lambdaContext,
+      );
+
+      // Assess
+      expect(result.statusCode).toBe(status);
+      if (status === 406) expect(JSON.parse(result.body).available).toEqual(['text/plain']);
     });
   });
 

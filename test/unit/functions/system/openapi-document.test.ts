@@ -147,8 +147,15 @@ describe('buildOpenApiDocument', () => {
   });
 
   describe('answers', () => {
-    it('answers JSON, MessagePack and CBOR on every route, and YAML too on the routes that offer it', () => {
-      const everyRoute = ['application/json', 'application/msgpack', 'application/x-msgpack', 'application/cbor'];
+    it('answers JSON, MessagePack, CBOR and Protobuf on every route, and YAML too on the routes that offer it', () => {
+      const everyRoute = [
+        'application/json',
+        'application/msgpack',
+        'application/x-msgpack',
+        'application/cbor',
+        'application/x-protobuf',
+        'application/protobuf',
+      ];
       expect(Object.keys(operation('getLatestContract').responses['200']?.content ?? {})).toEqual([
         ...everyRoute,
         'application/yaml',
@@ -161,6 +168,13 @@ describe('buildOpenApiDocument', () => {
       expect(Object.keys(operation('testEventPattern').requestBody?.content ?? {})).toEqual(everyRoute);
       expect(operation('listContracts').responses['200']?.headers?.Vary?.required).toBe(true);
       expect(operation('getLatestContract').responses['200']?.headers?.Vary?.required).toBe(true);
+    });
+
+    it('answers GET /v1/proto as text/plain only: no Vary, no 503 (served from the code)', () => {
+      const answers = operation('getProtoDefinitions').responses;
+      expect(Object.keys(answers['200']?.content ?? {})).toEqual(['text/plain']);
+      expect(answers['200']?.headers?.Vary).toBeUndefined();
+      expect(answers).not.toHaveProperty('503');
     });
 
     it('answers every error as problem+json, with 406 and 415 on every negotiated route', () => {

@@ -1,8 +1,11 @@
 import { decode as msgpackDecode } from '@msgpack/msgpack';
 import { decode as cborDecode } from 'cbor2';
+import protobuf from 'protobufjs';
+import protojson from 'protobufjs/ext/protojson.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import * as z from 'zod';
+import { API_PROTO_SOURCE } from '../../../../shared/http/codecs/protobuf-api-proto';
 import type { HttpMiddleware } from '../../../../shared/http/pipeline';
 import { composeMiddleware } from '../../../../shared/http/pipeline';
 import type { RouteDefinition } from '../../../../shared/http/route-definition';
@@ -12,6 +15,9 @@ import { createObservability } from '../../../../shared/observability/powertools
 import { apiEvent, lambdaContext } from '../../../support/events';
 import '../../../support/handler-env';
 import { ECHO_DOCUMENT_ROUTE } from '../../../support/pipeline-routes';
+
+// The served .proto, compiled by protobufjs as a client would.
+const ProtobufValue = protobuf.parse(API_PROTO_SOURCE).root.lookupType('google.protobuf.Value');
 
 const seen: string[] = [];
 const tag =
@@ -135,7 +141,7 @@ describe('httpApi', () => {
       expect(JSON.parse(offered.body)).toEqual({ a: 1, b: ['x'] });
       expect(refused.statusCode).toBe(415);
       expect(problemOf(refused).detail).toBe(
-        'Content-Type application/yaml is not accepted here; send one of application/json, application/msgpack, application/cbor',
+        'Content-Type application/yaml is not accepted here; send one of application/json, application/msgpack, application/cbor, application/x-protobuf',
       );
     });
 
@@ -257,6 +263,13 @@ describe('httpApi', () => {
       ['application/cbor, application/json;q=0.9', 'application/cbor'],
       ['application/x-msgpack', 'application/x-msgpack'],
       ['application/*;q=0.5, application/cbor', 'application/cbor'],
+      ['application/x-protobuf', 'application/x-protobuf'],
+      ['application/protobuf', 'application/protobuf'],
+      ['application/x-protobuf;q=0, application/protobuf;q=0.5, application/json;q=0.4', 'application/protobuf'],
+      [
+        'application/json;q=0, application/msgpack;q=0, application/x-msgpack;q=0, application/cbor;q=0, */*',
+        'application/x-protobuf',
+      ],
     ])('answers Accept %s with %s where the route offers YAML', async (accept, expected) => {
       // Act
       const result = await call({
@@ -278,7 +291,9 @@ describe('httpApi', () => {
             ? msgpackDecode(Buffer.from(result.body, 'base64'))
             : expected === 'application/cbor'
               ? cborDecode(Buffer.from(result.body, 'base64'))
-              : parse(result.body);
+              : expected.includes('protobuf')
+                ? protojson.toJson(ProtobufValue, ProtobufValue.decode(Buffer.from(result.body, 'base64')))
+                : parse(result.body);
       expect(result.isBase64Encoded ?? false).toBe(!expected.includes('json') && !expected.includes('yaml'));
       expect(value).toEqual({ id: 'abc', nested: { list: [1, 2] } });
     });
@@ -306,13 +321,14 @@ describe('httpApi', () => {
       expect(JSON.parse(jsonOnly.body)).toMatchObject({
         type: 'urn:aif:problem:not-acceptable',
         status: 406,
-        available: ['application/json', 'application/msgpack', 'application/cbor'],
+        available: ['application/json', 'application/msgpack', 'application/cbor', 'application/x-protobuf'],
       });
       expect(excluded.statusCode).toBe(406);
       expect(JSON.parse(excluded.body).available).toEqual([
         'application/json',
         'application/msgpack',
         'application/cbor',
+        'application/x-protobuf',
         'application/yaml',
       ]);
       expect(seen).not.toContain('operation');

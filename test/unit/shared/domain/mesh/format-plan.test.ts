@@ -96,6 +96,26 @@ describe('planFormats', () => {
     expect(plan).toMatchObject({ kind: 'unsupported', mediaType: 'application/json' });
   });
 
+  it("never converts into or out of Protobuf: an instance's messages are its own, not the API's Value", () => {
+    // Act
+    const intoProtobuf = planFormats(
+      ['application/x-protobuf'],
+      { contentType: 'application/json', hasBody: true },
+      facts,
+    );
+    const outOfProtobuf = planFormats(MSGPACK_ONLY, { contentType: 'application/x-protobuf', hasBody: true }, facts);
+    const passThrough = planFormats(
+      ['application/x-protobuf'],
+      { contentType: 'application/x-protobuf', hasBody: true, accept: 'application/x-protobuf' },
+      facts,
+    );
+
+    // Assess
+    expect(intoProtobuf).toMatchObject({ kind: 'unsupported', mediaType: 'application/json' });
+    expect(outOfProtobuf).toMatchObject({ kind: 'unsupported', mediaType: 'application/x-protobuf' });
+    expect(passThrough).toEqual({ kind: 'negotiated' });
+  });
+
   it('rejects JSON in a charset other than UTF-8 when it would have to be converted', () => {
     // Act
     const plan = planFormats(MSGPACK_ONLY, { contentType: 'application/json; charset=latin1', hasBody: true }, facts);

@@ -160,7 +160,7 @@ describe('decodeBody', () => {
       // Assess
       expect(result.statusCode).toBe(415);
       expect(JSON.parse(result.body).detail).toBe(
-        'Content-Type "application/yaml, application/vnd.api+json" is not one media type; send one of application/json, application/msgpack, application/cbor, application/yaml',
+        'Content-Type "application/yaml, application/vnd.api+json" is not one media type; send one of application/json, application/msgpack, application/cbor, application/x-protobuf, application/yaml',
       );
     });
 
