@@ -74,6 +74,7 @@ export function checkEndpointPair(
     ...checkNamedParameters(pair, 'query'),
     ...checkNamedParameters(pair, 'headers'),
     ...checkResponses(pair),
+    ...checkResponseMediaTypes(pair),
     ...checkProtobuf(pair),
   ];
 }
@@ -337,6 +338,64 @@ function checkResponses(pair: EndpointPair): LabeledIssue[] {
       0,
     );
     out.push(...labeled(label, found));
+  }
+  return out;
+}
+
+/** The response media types of an endpoint by status key, `2XX` JSON → `responseSchema` when it declares none. */
+const responseMedia = (e: EndpointSpec): Record<string, Record<string, string>> =>
+  e.responseMediaTypes ?? (e.responseSchema === undefined ? {} : { '2XX': { 'application/json': e.responseSchema } });
+
+// The server's media types for a status key the client declares: the same key, else its class.
+function serverMediaFor(
+  server: Record<string, Record<string, string>>,
+  key: string,
+): Record<string, string> | undefined {
+  return server[key] ?? (/^\d\d\d$/.test(key) ? server[`${key[0]}XX`] : undefined) ?? server.default;
+}
+
+/**
+ * Response media types, roles swapped as in {@link checkResponses}: a client asks (`Accept`) for a
+ * media type it reads, so every media type the client's side declares for a status must still be
+ * produced by the server's side (exactly or by a range), with a body the client's schema accepts.
+ * The server adding media types breaks nobody. Checked only when one side declares
+ * `responseMediaTypes`; the JSON pair `checkResponses` compares is not compared twice.
+ */
+function checkResponseMediaTypes(pair: EndpointPair): LabeledIssue[] {
+  const server = pair.sup;
+  const client = pair.sub;
+  if (!server.endpoint.responseMediaTypes && !client.endpoint.responseMediaTypes) return [];
+  const newSide: Side = pair.newSide === 'sup' ? 'sub' : 'sup';
+  const responses = newCheckContext(server.doc.schemas, client.doc.schemas, newSide, 'response', pair.budget);
+  const serverMedia = responseMedia(server.endpoint);
+  const out: LabeledIssue[] = [];
+  for (const [key, clientTypes] of Object.entries(responseMedia(client.endpoint))) {
+    const serverTypes = serverMediaFor(serverMedia, key) ?? {};
+    for (const [type, clientName] of Object.entries(clientTypes)) {
+      const label = `${pair.name} response ${key} (${type})`;
+      const serverType = matchDeclared(type, Object.keys(serverTypes));
+      if (serverType === undefined) {
+        // newSide 'sub' here: the new version is the server (a BACKWARD check) and stopped producing it.
+        out.push({
+          rule: newSide === 'sub' ? 'response-media-type-removed' : 'response-media-type-added',
+          pointer: `/endpoints/${client.index}/responseMediaTypes/${escapePointerSegment(key)}/${escapePointerSegment(type)}`,
+          document: newSide === 'sup' ? 'next' : 'previous',
+          detail: `${type} answers for ${key} are declared by one version but not produced by the other (it has ${Object.keys(serverTypes).join(', ') || 'none'})`,
+          label,
+        });
+        continue;
+      }
+      const serverName = serverTypes[serverType] as string;
+      if (clientName === client.endpoint.responseSchema && serverName === server.endpoint.responseSchema) continue;
+      const found = compareSchemas(
+        [schemaNode(server, serverName)],
+        [schemaNode(client, clientName)],
+        responses,
+        '',
+        0,
+      );
+      out.push(...labeled(label, found));
+    }
   }
   return out;
 }
