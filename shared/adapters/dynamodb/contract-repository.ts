@@ -12,10 +12,9 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { FRAMEWORK_TENANT, type Owner } from '../../domain/auth/owner';
 import type { CompatibilityMode, ContractSummary, ContractVersion } from '../../domain/contracts/contract';
 import { InputTooLargeError } from '../../domain/errors';
-import { decodeCursor, invalidCursorError } from '../../domain/page-cursor';
 import type { ContractRepository, ContractVersionHeader, Page } from '../../ports/contract-repository';
 import { inTable } from './errors';
-import { queryPage } from './partition';
+import { querySummaries } from './partition';
 import { tenantSegment } from './tenant-key';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
@@ -269,29 +268,12 @@ export class DynamoDbContractRepository implements ContractRepository {
   }
 
   async listSummaries(tenant: string, limit: number, cursor?: string): Promise<Page<ContractSummary>> {
-    const partition = summaryPartition(tenant);
-    // A cursor is client input: it must name this tenant's partition and one of its summary items,
-    // so a cursor issued to another tenant (or forged) is refused rather than used as a start key.
-    const exclusiveStartKey = decodeCursor(cursor, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], {
-      gsi1pk: partition,
-      sk: META_SK,
-    });
-    if (exclusiveStartKey && exclusiveStartKey.pk !== pk(tenant, exclusiveStartKey.gsi1sk as string)) {
-      throw invalidCursorError();
-    }
-    return queryPage(
-      this.client,
-      this.tableName,
-      {
-        IndexName: 'byKind',
-        KeyConditionExpression: '#gsi1pk = :kind',
-        ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
-        ExpressionAttributeValues: { ':kind': partition },
-        Limit: limit,
-      },
-      exclusiveStartKey,
-      toSummary,
-    );
+    const summaries = {
+      partition: summaryPartition(tenant),
+      metaSk: META_SK,
+      pkOf: (name: string) => pk(tenant, name),
+    };
+    return querySummaries(this.client, this.tableName, summaries, limit, cursor, toSummary);
   }
 
   async ping(): Promise<void> {

@@ -5,7 +5,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ExpectedRevision } from '../../domain/expected-revision';
-import { decodeCursor, encodeCursor } from '../../domain/page-cursor';
+import { decodeCursor, encodeCursor, invalidCursorError } from '../../domain/page-cursor';
 import type { Page, PageRequest } from '../../ports/contract-repository';
 import { inTable } from './errors';
 
@@ -71,6 +71,45 @@ export async function queryPage<T>(
     },
     undefined,
     { cursorSent: exclusiveStartKey !== undefined },
+  );
+}
+
+/**
+ * One page of a tenant's summary items on the `byKind` index — the contracts table's design, one
+ * `META` item per name with `gsi1pk` the tenant's kind partition and `gsi1sk` the name (contracts
+ * and transformers alike). The cursor is client input: it must name this partition and one of its
+ * summary items, so a cursor issued to another tenant (or forged) is refused, not used as a start key.
+ *
+ * @param summaries - the kind partition, the summary items' sort key, and the item key of a name
+ * @throws {MalformedInputError} for a cursor that is not one of this partition's
+ * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+ * @example return querySummaries(client, table, { partition: 'CONTRACTS#t1', metaSk: 'META', pkOf: (name) => `CONTRACT#t1#${name}` }, 50, cursor, toSummary);
+ */
+export function querySummaries<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  summaries: { partition: string; metaSk: string; pkOf: (name: string) => string },
+  limit: number,
+  cursor: string | undefined,
+  toItem: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> {
+  const { partition, metaSk, pkOf } = summaries;
+  const exclusiveStartKey = decodeCursor(cursor, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], { gsi1pk: partition, sk: metaSk });
+  if (exclusiveStartKey && exclusiveStartKey.pk !== pkOf(exclusiveStartKey.gsi1sk as string)) {
+    throw invalidCursorError();
+  }
+  return queryPage(
+    client,
+    tableName,
+    {
+      IndexName: 'byKind',
+      KeyConditionExpression: '#gsi1pk = :kind',
+      ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
+      ExpressionAttributeValues: { ':kind': partition },
+      Limit: limit,
+    },
+    exclusiveStartKey,
+    toItem,
   );
 }
 

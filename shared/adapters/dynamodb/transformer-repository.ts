@@ -7,7 +7,6 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, invalidCursorError } from '../../domain/page-cursor';
 import type {
   TransformerSummary,
   TransformerVersion,
@@ -17,7 +16,7 @@ import { sideKey } from '../../domain/transformers/transformer';
 import type { Page } from '../../ports/contract-repository';
 import type { TransformerRepository } from '../../ports/transformer-repository';
 import { inTable } from './errors';
-import { queryPage } from './partition';
+import { querySummaries } from './partition';
 import { tenantSegment } from './tenant-key';
 
 // Transformers share the contracts table (same key schema and `byKind` index) under prefixes no
@@ -144,32 +143,16 @@ export class DynamoDbTransformerRepository implements TransformerRepository {
   }
 
   async listSummaries(tenant: string, limit: number, cursor?: string): Promise<Page<TransformerSummary>> {
-    const partition = summaryPartition(tenant);
-    // A cursor is client input: it must name this tenant's partition and one of its summary items.
-    const exclusiveStartKey = decodeCursor(cursor, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], {
-      gsi1pk: partition,
-      sk: META_SK,
-    });
-    if (exclusiveStartKey && exclusiveStartKey.pk !== pk(tenant, exclusiveStartKey.gsi1sk as string)) {
-      throw invalidCursorError();
-    }
-    return queryPage(
-      this.client,
-      this.tableName,
-      {
-        IndexName: 'byKind',
-        KeyConditionExpression: '#gsi1pk = :kind',
-        ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk' },
-        ExpressionAttributeValues: { ':kind': partition },
-        Limit: limit,
-      },
-      exclusiveStartKey,
-      (item) => ({
-        name: item.name as string,
-        versionCount: item.versions instanceof Set ? item.versions.size : 0,
-        updatedAt: item.updatedAt as string,
-      }),
-    );
+    const summaries = {
+      partition: summaryPartition(tenant),
+      metaSk: META_SK,
+      pkOf: (name: string) => pk(tenant, name),
+    };
+    return querySummaries(this.client, this.tableName, summaries, limit, cursor, (item) => ({
+      name: item.name as string,
+      versionCount: item.versions instanceof Set ? item.versions.size : 0,
+      updatedAt: item.updatedAt as string,
+    }));
   }
 
   async deleteVersions(tenant: string, name: string, version?: string): Promise<string[]> {
