@@ -1,6 +1,7 @@
 import type jsonata from 'jsonata';
 import { EVALUATION_TIMEOUT_MS, MAX_EVALUATION_DEPTH } from '../../domain/transformers/transformer';
 import type { CompiledMapping, MappingEngine, MappingError } from '../../ports/mapping-engine';
+import { JsonataSandbox, type SandboxLimits } from './jsonata-sandbox';
 
 type Jsonata = typeof jsonata;
 
@@ -11,45 +12,50 @@ const load = (): Promise<Jsonata> => {
   return library;
 };
 
-/** The bounds every evaluation runs under. */
-export type JsonataLimits = {
-  /** Longest one evaluation may run, milliseconds (checked at every evaluation step). */
-  timeoutMs: number;
-  /** Deepest evaluation stack (nested function calls and sub-expressions). */
-  maxDepth: number;
-  /** Longest sequence (array) an evaluation may build, including ranges such as `[1..n]`. */
-  maxSequence: number;
+/** The bounds every evaluation runs under (`SandboxLimits`: JSONata's own, and the worker's hard ones). */
+export type JsonataLimits = SandboxLimits;
+
+/** Default bounds: JSONata's 100 ms time box, and the worker stopped 150 ms later or past 256 MiB of heap. */
+export const DEFAULT_JSONATA_LIMITS: JsonataLimits = {
+  timeoutMs: EVALUATION_TIMEOUT_MS,
+  maxDepth: MAX_EVALUATION_DEPTH,
+  maxSequence: 1_000_000,
+  hardTimeoutMs: EVALUATION_TIMEOUT_MS + 150,
+  maxHeapMb: 256,
+  // The HTTP body bound (MAX_BODY_BYTES, 2 MiB): a larger result could not be answered anyway.
+  maxResultSize: 2 * 1024 * 1024,
 };
 
 /**
- * MappingEngine on JSONata 2.x (https://docs.jsonata.org). Each evaluation runs under JSONata's
- * own guardrails (`timeout`, `stack`, `sequence` options, checked at each step's
- * `__evaluate_entry`), so a runaway recursion (`D1011`), a loop past the time box (`D1012`) or a
- * huge range (`D2014`/`D2015`) ends as an error rather than hanging the function. JSONata has no
- * I/O: its function library is pure apart from `$now()`/`$millis()` (the clock); nothing here
- * registers more. Not bounded: a single built-in call's own time (one regular-expression match),
- * which the expression-size limit keeps small in practice.
+ * MappingEngine on JSONata 2.x (https://docs.jsonata.org). Expressions are compiled here (syntax
+ * errors with their position) and evaluated in a worker thread ({@link JsonataSandbox}) under
+ * JSONata's own guardrails (`timeout`, `stack`, `sequence`, checked at each step), so a runaway
+ * recursion (`D1011`), a loop past the time box (`D1012`) or a huge range (`D2014`/`D2015`) ends as
+ * an error; what JSONata cannot interrupt — one catastrophic regular expression, a quadratic
+ * `$distinct`, a `$pad` to half a gigabyte — ends the worker (hard time box `D1012`, heap bound
+ * `memory`), never the function's event loop or memory. JSONata has no I/O: its function library is
+ * pure apart from `$now()`/`$millis()` (the clock); nothing here registers more.
  *
  * @example const { mapping } = await new JsonataMappingEngine().compile('{ "id": orderId }')
  */
 export class JsonataMappingEngine implements MappingEngine {
-  constructor(
-    private readonly limits: JsonataLimits = {
-      timeoutMs: EVALUATION_TIMEOUT_MS,
-      maxDepth: MAX_EVALUATION_DEPTH,
-      maxSequence: 1_000_000,
-    },
-  ) {}
+  private readonly sandbox: JsonataSandbox;
+
+  constructor(limits: JsonataLimits = DEFAULT_JSONATA_LIMITS) {
+    this.sandbox = new JsonataSandbox(limits);
+  }
+
+  /** Stops the evaluation worker (tests). */
+  close(): Promise<void> {
+    return this.sandbox.close();
+  }
 
   async compile(expression: string): Promise<{ mapping: CompiledMapping } | { error: MappingError }> {
     const compile = await load();
     try {
-      const compiled = compile(expression, {
-        timeout: this.limits.timeoutMs,
-        stack: this.limits.maxDepth,
-        sequence: this.limits.maxSequence,
-      });
-      return { mapping: new JsonataMapping(compiled) };
+      // Parsed here for its syntax errors; evaluated in the sandbox, which compiles it once more.
+      compile(expression);
+      return { mapping: new JsonataMapping(this.sandbox, expression) };
     } catch (error) {
       return { error: mappingErrorOf(error) };
     }
@@ -57,14 +63,13 @@ export class JsonataMappingEngine implements MappingEngine {
 }
 
 class JsonataMapping implements CompiledMapping {
-  constructor(private readonly expression: jsonata.Expression) {}
+  constructor(
+    private readonly sandbox: JsonataSandbox,
+    private readonly expression: string,
+  ) {}
 
-  async evaluate(input: unknown): Promise<{ value: unknown } | { error: MappingError }> {
-    try {
-      return { value: await this.expression.evaluate(input) };
-    } catch (error) {
-      return { error: mappingErrorOf(error) };
-    }
+  evaluate(input: unknown): Promise<{ value: unknown } | { error: MappingError }> {
+    return this.sandbox.evaluate(this.expression, input);
   }
 }
 
