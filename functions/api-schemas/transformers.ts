@@ -98,7 +98,8 @@ export const TransformResponse = z.object({
 });
 
 export const UpgradeQuery = z.object({
-  upgradeFrom: z.string().min(1).max(256).optional().meta({
+  // A version, not a range: the transformer is registered from one exact version (400 otherwise, not "register one from banana").
+  upgradeFrom: SemverSchema.optional().meta({
     description:
       'The contract version the body was written for: the transformer registered from it to the version validated against is applied first',
   }),

@@ -286,6 +286,19 @@ describe('local runner: transformers and POST /v1/transform over HTTP', () => {
       expect(answer.body.errors[0]).toMatchObject({ pointer: '/query/upgradeFrom' });
       expect(answer.body.errors[0].detail).toMatch(/orders@1\.0\.0 to orders@3\.0\.0.*PUT \/v1\/transformers/);
     });
+
+    it('answers 400 for an upgradeFrom that is not a version, naming the parameter', async () => {
+      // Act
+      const answer = await call('POST', '/v1/contracts/orders/validate?upgradeFrom=banana', {
+        method: 'POST',
+        path: '/orders',
+        request: { body: { id: 7, customer: 'Ada' } },
+      });
+
+      // Assess
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors[0]).toMatchObject({ pointer: '/query/upgradeFrom' });
+    });
   });
 
   it('lists the new routes in the OpenAPI document', async () => {

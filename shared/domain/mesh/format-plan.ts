@@ -17,6 +17,8 @@ export const SupportedFormatsSchema = z
       .string()
       .max(127)
       .regex(MEDIA_TYPE, 'must be a media type such as "application/msgpack" (type/subtype, without parameters)')
+      // An instance reads concrete formats: a range ("*/*", "application/*") would claim formats it cannot read.
+      .refine((type) => !type.includes('*'), 'must be one media type, not a range such as "*/*" or "application/*"')
       .transform((type) => type.toLowerCase()),
   )
   .min(1)

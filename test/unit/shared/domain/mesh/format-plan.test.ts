@@ -179,6 +179,7 @@ describe('SupportedFormatsSchema', () => {
     const named = SupportedFormatsSchema.safeParse(['msgpack']);
     const twice = SupportedFormatsSchema.safeParse(['application/json', 'application/json']);
     const parameters = SupportedFormatsSchema.safeParse(['application/json; charset=utf-8']);
+    const range = SupportedFormatsSchema.safeParse(['application/json', '*/*']);
 
     // Assess
     expect(named.error?.issues[0]).toMatchObject({
@@ -187,5 +188,6 @@ describe('SupportedFormatsSchema', () => {
     });
     expect(twice.error?.issues[0]?.message).toBe('must not name a media type twice');
     expect(parameters.success).toBe(false);
+    expect(range.error?.issues[0]).toMatchObject({ path: [1], message: expect.stringContaining('not a range') });
   });
 });
