@@ -110,7 +110,7 @@ function bounded(value: unknown, prefix: string): unknown {
     }));
     const rest = { pointer: prefix, message: 'has no JSON representation', keyword: 'jsonValue' };
     throw new MalformedInputError(
-      `The body holds ${foreign.length} value(s) that JSON cannot represent (NaN, Infinity, undefined, byte strings, tags, integers beyond ±(2^53 − 1), YAML !!set…)`,
+      `The body holds ${foreign.length} value(s) that JSON cannot represent (NaN, Infinity, undefined, byte strings, tags, integers beyond ±(2^53 − 1), lone surrogates, YAML !!set…)`,
       [...listed, ...Array<FieldProblem>(foreign.length - listed.length).fill(rest)],
     );
   }
@@ -147,9 +147,29 @@ function measure(
 }
 
 // false: a bound is broken, stop.
+type WellFormed = { isWellFormed(): boolean }; // ES2024, in Node ≥ 20; the lib here is ES2023
+const wellFormed = (text: string): boolean => (text as unknown as WellFormed).isWellFormed();
+
+// A string with half a surrogate pair: JSON's escapes can spell one ("\ud800"), but it is no Unicode
+// text, and UTF-8 (MessagePack str, CBOR text, Protobuf string) cannot carry it — an answer or a
+// conversion would silently turn it into U+FFFD. I-JSON (RFC 7493 §2.1) forbids them.
+const LONE_SURROGATE = new Unrepresentable(
+  'a string with a lone surrogate (half of a UTF-16 pair, \\ud800–\\udfff) is no Unicode text, and UTF-8 formats cannot carry it; send well-formed text (RFC 7493 §2.1)',
+);
+
+function foreignString(walk: Walk, key: string): void {
+  walk.path.push(key);
+  walk.foreign.push({ node: LONE_SURROGATE, pointer: toPointer(walk.path) });
+  walk.path.pop();
+}
+
 function visit(walk: Walk, node: unknown, level: number): boolean {
   if (++walk.values > walk.maxValues) return false;
   if (typeof node !== 'object' || node === null) {
+    if (typeof node === 'string' && !wellFormed(node)) {
+      walk.foreign.push({ node: LONE_SURROGATE, pointer: toPointer(walk.path) });
+      return true;
+    }
     if (typeof node === 'string' || typeof node === 'boolean' || node === null) return true;
     if (typeof node === 'number' && Number.isFinite(node)) return true;
     walk.foreign.push({ node, pointer: toPointer(walk.path) });
@@ -164,6 +184,7 @@ function visit(walk: Walk, node: unknown, level: number): boolean {
       const child = node[index];
       if (typeof child === 'string' || typeof child === 'boolean') {
         if (++walk.values > walk.maxValues) return false;
+        if (typeof child === 'string' && !wellFormed(child)) foreignString(walk, String(index));
         continue;
       }
       walk.path.push(String(index));
@@ -181,8 +202,10 @@ function visit(walk: Walk, node: unknown, level: number): boolean {
   for (const key in node) {
     if (!Object.hasOwn(node, key)) continue;
     const child = (node as Record<string, unknown>)[key];
+    if (!wellFormed(key)) foreignString(walk, key);
     if (typeof child === 'string' || typeof child === 'boolean') {
       if (++walk.values > walk.maxValues) return false;
+      if (typeof child === 'string' && !wellFormed(child)) foreignString(walk, key);
       continue;
     }
     walk.path.push(key);

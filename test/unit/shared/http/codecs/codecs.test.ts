@@ -119,6 +119,20 @@ describe('decodeBody', () => {
       expect(problem.errors.find((error) => error.pointer === '/tags')?.detail).toBe('a YAML !!set is not read here');
     });
 
+    it('rejects lone surrogates in JSON strings and keys with their pointers, rather than answering U+FFFD', async () => {
+      // Act
+      const result = await post(
+        Buffer.from('{"s":"\\ud800","list":["ok","\\udfff x"],"\\ud83d":1,"pair":"\\ud83d\\ude00"}'),
+        'application/json',
+      );
+
+      // Assess
+      expect(result.statusCode).toBe(400);
+      const problem = JSON.parse(result.body) as { errors: Array<{ pointer: string; detail: string }> };
+      expect(problem.errors.map((error) => error.pointer).sort()).toEqual(['/list/1', '/s', '/\ud83d']);
+      expect(problem.errors[0]?.detail).toMatch(/lone surrogate/);
+    });
+
     it('reads YAML integers exactly, refusing those beyond ±(2^53 − 1) instead of rounding them', async () => {
       // Act
       const fine = await post(Buffer.from('id: 9007199254740991\nneg: -42\n'), 'application/yaml');
