@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import { decode as cborDecode, encode as cborEncode } from 'cbor2';
+import protobuf from 'protobufjs';
+import protojson from 'protobufjs/ext/protojson.js';
 import { parse as parseYaml } from 'yaml';
 import type { Codec } from '../shared/http/codecs/codec';
 import { decodeStrict } from '../shared/http/codecs/decode-strict';
+import { API_PROTO_SOURCE } from '../shared/http/codecs/protobuf-api-proto';
 import { codecRegistry } from '../shared/http/codecs/registry';
 import { median } from './stats';
 
@@ -29,15 +32,23 @@ export type CodecThroughput = {
 /** A library's plain decode/encode, the baseline each codec is compared with. */
 type Baseline = { decode(bytes: Buffer): unknown; encode(value: unknown): unknown };
 
+// google.protobuf.Value from the .proto the API serves, as a client compiles it.
+const ProtobufValue = protobuf.parse(API_PROTO_SOURCE).root.lookupType('google.protobuf.Value');
+
 /**
  * The library each format's codec wraps, called the simplest way (no bounds, no JSON-model
- * mapping): what a handler would do without our codec layer.
+ * mapping): what a handler would do without our codec layer. Protobuf: protobufjs on the served
+ * `.proto` with its proto3 JSON mapping (`protojson`), as a client would read and write a Value.
  */
 const BASELINES: Record<string, Baseline> = {
   json: { decode: (bytes) => JSON.parse(bytes.toString('utf8')), encode: (value) => JSON.stringify(value) },
   msgpack: { decode: (bytes) => msgpackDecode(bytes), encode: (value) => msgpackEncode(value) },
   cbor: { decode: (bytes) => cborDecode(bytes), encode: (value) => cborEncode(value) },
   yaml: { decode: (bytes) => parseYaml(bytes.toString('utf8')), encode: (value) => JSON.stringify(value) },
+  protobuf: {
+    decode: (bytes) => protojson.toJson(ProtobufValue, ProtobufValue.decode(bytes)),
+    encode: (value) => ProtobufValue.encode(protojson.fromJson(ProtobufValue, value)).finish(),
+  },
 };
 
 /**
