@@ -1,20 +1,17 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { FRAMEWORK_TENANT, type Owner } from '../../domain/auth/owner';
 import type { CompatibilityMode, ContractSummary, ContractVersion } from '../../domain/contracts/contract';
 import { InputTooLargeError } from '../../domain/errors';
 import type { ContractRepository, ContractVersionHeader, Page } from '../../ports/contract-repository';
 import { inTable } from './errors';
-import { querySummaries } from './partition';
+import { putIfAbsent, querySummaries } from './partition';
 import { tenantSegment } from './tenant-key';
 
 /** DynamoDB's item size limit is 400 KB including attribute names (DynamoDB quotas). */
@@ -82,30 +79,8 @@ export class DynamoDbContractRepository implements ContractRepository {
       owner: { tenant: version.owner.tenant, principal: version.owner.principal },
       document,
     };
-    return inTable(
-      this.tableName,
-      async () => {
-        await this.client.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: item,
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': 'pk' },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        );
-        return { created: true };
-      },
-      async (error) => {
-        // The document client does not unmarshall the item that ReturnValuesOnConditionCheckFailure
-        // attaches to the exception; DynamoDB Local and dynalite may not attach it at all.
-        const old = (error as { Item?: Record<string, AttributeValue> }).Item;
-        const existing = old?.document
-          ? fromItem(unmarshall(old))
-          : await this.getVersion(version.owner.tenant, version.name, version.version);
-        if (!existing) throw error;
-        return { created: false, existing };
-      },
+    return putIfAbsent(this.client, this.tableName, item, fromItem, () =>
+      this.getVersion(version.owner.tenant, version.name, version.version),
     );
   }
 

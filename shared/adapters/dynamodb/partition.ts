@@ -1,9 +1,12 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ExpectedRevision } from '../../domain/expected-revision';
 import { decodeCursor, encodeCursor, invalidCursorError } from '../../domain/page-cursor';
 import type { Page, PageRequest } from '../../ports/contract-repository';
@@ -110,6 +113,47 @@ export function querySummaries<T>(
     },
     exclusiveStartKey,
     toItem,
+  );
+}
+
+/**
+ * Writes an immutable item (a contract or transformer version) only if its key is free: one
+ * conditional PutItem, so of racing writers exactly one creates it. When the key is taken, the item
+ * already there is answered — from the failed condition's `ALL_OLD` item when DynamoDB attaches it
+ * (the document client leaves it marshalled; DynamoDB Local and dynalite may not attach it), else
+ * from `readExisting` (a consistent read).
+ *
+ * @returns `{ created: true }`, or `{ created: false, existing }` with the stored item (plain attributes)
+ * @throws the condition failure itself when the key is taken but nothing can be read back
+ * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+ */
+export function putIfAbsent<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  item: Record<string, unknown>,
+  fromItem: (item: Record<string, unknown>) => T,
+  readExisting: () => Promise<T | undefined>,
+): Promise<{ created: true } | { created: false; existing: T }> {
+  return inTable<{ created: true } | { created: false; existing: T }>(
+    tableName,
+    async () => {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': 'pk' },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { created: true };
+    },
+    async (error) => {
+      const old = (error as { Item?: Record<string, AttributeValue> }).Item;
+      const existing = old ? fromItem(unmarshall(old)) : await readExisting();
+      if (existing === undefined) throw error;
+      return { created: false, existing };
+    },
   );
 }
 

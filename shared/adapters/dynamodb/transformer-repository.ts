@@ -2,7 +2,6 @@ import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
@@ -16,7 +15,7 @@ import { sideKey } from '../../domain/transformers/transformer';
 import type { Page } from '../../ports/contract-repository';
 import type { TransformerRepository } from '../../ports/transformer-repository';
 import { inTable } from './errors';
-import { querySummaries } from './partition';
+import { putIfAbsent, querySummaries } from './partition';
 import { tenantSegment } from './tenant-key';
 
 // Transformers share the contracts table (same key schema and `byKind` index) under prefixes no
@@ -76,24 +75,8 @@ export class DynamoDbTransformerRepository implements TransformerRepository {
           gsi1sk: `${version.name}#${version.version}`,
         }),
     };
-    const stored = await inTable(
-      this.tableName,
-      async () => {
-        await this.client.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: item,
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': 'pk' },
-          }),
-        );
-        return { created: true as const };
-      },
-      async (error) => {
-        const existing = await this.getVersion(tenant, version.name, version.version);
-        if (!existing) throw error;
-        return { created: false as const, existing };
-      },
+    const stored = await putIfAbsent(this.client, this.tableName, item, versionOf, () =>
+      this.getVersion(tenant, version.name, version.version),
     );
     // Also after losing the race: the summary of a stored version is repaired by re-registering it.
     await this.recordVersion(tenant, version.name, version.version, new Date(version.createdAt));
@@ -109,7 +92,7 @@ export class DynamoDbTransformerRepository implements TransformerRepository {
           ConsistentRead: true,
         }),
       );
-      return out.Item ? (JSON.parse(out.Item.document as string) as TransformerVersion) : undefined;
+      return out.Item ? versionOf(out.Item) : undefined;
     });
   }
 
@@ -259,3 +242,6 @@ export class DynamoDbTransformerRepository implements TransformerRepository {
     return items;
   }
 }
+
+const versionOf = (item: Record<string, unknown>): TransformerVersion =>
+  JSON.parse(item.document as string) as TransformerVersion;
