@@ -6,7 +6,7 @@ import { parseMediaType } from '../http/codecs/registry';
 import { UnsupportedMediaTypeError } from '../http/errors';
 import type { HttpContext, HttpMiddleware } from '../http/pipeline';
 
-export { nestingDepth } from '../http/codecs/decode-strict';
+export { nestingDepth } from '../http/codecs/json-model';
 export { MAX_BODY_DEPTH, MAX_BODY_VALUES };
 
 /**

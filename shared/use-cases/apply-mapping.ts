@@ -1,18 +1,15 @@
 import { DomainError } from '../domain/errors';
 import { type StepReport, stepFailed } from '../domain/transformers/pipeline';
 import type { TransformerVersion } from '../domain/transformers/transformer';
-import { type Codec, Unrepresentable } from '../http/codecs/codec';
-import { decodeStrict } from '../http/codecs/decode-strict';
-import { jsonCodec } from '../http/codecs/json-codec';
+import { Unrepresentable } from '../http/codecs/codec';
+import { checkJsonModel } from '../http/codecs/json-model';
 import { MAX_BODY_DEPTH } from '../http/codecs/limits';
 import type { TransformerDeps } from './transformers';
-
-const NO_BYTES = Buffer.alloc(0);
 
 /**
  * Runs one mapping step: the transformer's compiled expression (compiled once per instance) on a
  * JSON value, bounded in time and depth by the engine, and its result checked like a request body
- * (`decodeStrict`: depth, value count, JSON-representable values — a function, NaN or Infinity is
+ * (`checkJsonModel`: depth, value count, JSON-representable values — a function, NaN or Infinity is
  * refused with its pointer, never turned into null) and by size (its JSON at most `maxBodyBytes`).
  * A mapping that matches nothing (JSONata's undefined result) fails: "the mapping produced no
  * value" — an answer without a payload would be silent loss.
@@ -40,7 +37,7 @@ export async function applyMapping(
     );
   }
   const result = plainResult(evaluated.value, 0);
-  await checkResult(result, step, pointer);
+  checkResult(result, step, pointer);
   const text = JSON.stringify(result);
   const size = Buffer.byteLength(text);
   if (size > deps.maxBodyBytes) {
@@ -76,11 +73,10 @@ const isJsonataFunction = (value: unknown): boolean =>
   ((value as Record<string, unknown>)._jsonata_lambda === true ||
     (value as Record<string, unknown>)._jsonata_function === true);
 
-async function checkResult(result: unknown, step: StepReport, pointer: string): Promise<void> {
-  // The decoder of a body that is already decoded: decodeStrict then applies a body's bounds to it.
-  const decoded: Codec = { ...jsonCodec, label: 'mapping result', decode: () => result };
+function checkResult(result: unknown, step: StepReport, pointer: string): void {
+  // A body's bounds and JSON's model, applied to a value built in code (it may hold lone surrogates).
   try {
-    await decodeStrict(decoded, NO_BYTES, '');
+    checkJsonModel(result, { strings: true });
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     const problems = error.problems.map((problem) => ({

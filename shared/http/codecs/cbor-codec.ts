@@ -1,7 +1,7 @@
 import type { TagDecoderMap } from 'cbor2';
 import { checkCborStructure } from './cbor-structure';
 import { type Codec, Unrepresentable } from './codec';
-import { jsonAnswer, toJsonModel } from './json-model';
+import { checkJsonModel, jsonAnswer } from './json-model';
 import { MAX_BODY_DEPTH } from './limits';
 
 type CborLibrary = typeof import('cbor2');
@@ -19,7 +19,7 @@ const load = (): Promise<CborLibrary> => {
 
 /**
  * CBOR (`application/cbor`, RFC 8949), binary, offered on every route. Decoded into JSON's data
- * model (`toJsonModel`), refusing rather than rounding:
+ * model (`checkJsonModel`), refusing rather than rounding:
  * - integers (major types 0/1) and bignums (tags 2/3) within ±(2^53 − 1) become numbers; beyond,
  *   they are refused with their pointer (400) — never rounded to the nearest double;
  * - NaN and ±Infinity (any float width) and `undefined` are refused with their pointer; null is null;
@@ -33,7 +33,8 @@ const load = (): Promise<CborLibrary> => {
  * Bounded like JSON: the body's size by the pipeline; before the decoder runs, its structure is
  * walked (`checkCborStructure`) so that a declared length beyond the bytes the body holds (a map
  * claiming 2^60 entries in 12 bytes), a missing break, runaway nesting or a body whose values times
- * their depth would keep the decoder busy for seconds are refused at once; nesting by `decodeBody`.
+ * their depth would keep the decoder busy for seconds are refused at once; the exact nesting and
+ * value bounds by `checkJsonModel`.
  * Answers are the JSON value (`jsonAnswer`: lone surrogates become U+FFFD) in CBOR's preferred
  * serialization (shortest exact float).
  */
@@ -53,20 +54,26 @@ function decodeWith({ decode, Simple, Tag }: CborLibrary, bytes: Buffer): unknow
   let value: unknown;
   try {
     // cbor2 counts two levels per array (one per map), and one more for the innermost item: this
-    // bound stops runaway nesting early; decodeBody applies the exact MAX_BODY_DEPTH.
+    // bound stops runaway nesting early; checkJsonModel applies the exact MAX_BODY_DEPTH.
     value = decode(bytes, { maxDepth: 2 * MAX_BODY_DEPTH + 2, ignoreGlobalTags: true, tags: TAGS });
   } catch (error) {
     throw new Error(readerMessage(error as Error));
   }
-  return toJsonModel(value, (node) => {
-    if (node instanceof Tag) return `CBOR tag ${String(node.tag)}`;
-    if (node instanceof Simple) return `the CBOR simple value ${node.value}`;
-    return undefined;
-  });
+  // Text strings are validated UTF-8 by cbor2: no lone surrogate can arrive.
+  return checkJsonModel(value, { strings: false, describe: (node) => describeCbor(node, Tag, Simple) });
+}
+
+// The encoder's bytes as a Buffer, without copying them.
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+function describeCbor(node: object, Tag: CborLibrary['Tag'], Simple: CborLibrary['Simple']): string | undefined {
+  if (node instanceof Tag) return `CBOR tag ${String(node.tag)}`;
+  if (node instanceof Simple) return `the CBOR simple value ${node.value}`;
+  return undefined;
 }
 
 // Through JSON's model first, so every format answers the same value.
-const encodeWith = ({ encode }: CborLibrary, value: unknown): Buffer => Buffer.from(encode(jsonAnswer(value)));
+const encodeWith = ({ encode }: CborLibrary, value: unknown): Buffer => asBuffer(encode(jsonAnswer(value)));
 
 const MAX_SAFE_BYTES = 7; // a bignum of more than 7 bytes exceeds 2^53 − 1 (unless zero-padded, refused anyway)
 

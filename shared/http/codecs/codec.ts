@@ -25,11 +25,14 @@ export type Codec = {
    */
   selfDescribing?: boolean;
   /**
-   * Decodes a request body into JSON's data model. A value the format can hold but JSON cannot
-   * (a byte string, a 64-bit integer beyond 2^53, a tag) is either mapped as the codec documents or
-   * left as an {@link Unrepresentable}, which the pipeline refuses with its pointer (400). A promise
-   * lets a codec load its library on first use (binary formats: no cost at cold start).
+   * Decodes a request body into JSON's data model, checked: a value the format can hold but JSON
+   * cannot (a byte string, a 64-bit integer beyond 2^53, a tag) is either mapped as the codec
+   * documents or refused with its pointer, and nesting and size are held to MAX_BODY_DEPTH and
+   * MAX_BODY_VALUES — `checkJsonModel` does both in one walk, and a codec may skip it for a body that
+   * cannot break them. Call it through `decodeStrict`. A promise lets a codec load its library on
+   * first use (binary formats: no cost at cold start).
    *
+   * @throws {MalformedInputError} naming each refused value's pointer (400)
    * @throws {Error} with a reader-facing message when the bytes are not valid in this format
    */
   decode(bytes: Buffer): unknown | Promise<unknown>;
@@ -39,7 +42,7 @@ export type Codec = {
 
 /**
  * A decoded value that has no faithful JSON representation, kept in place of it so that the
- * pipeline can refuse the body naming the value's pointer (`decodeBody`: 400 with `errors[]`).
+ * body can be refused naming the value's pointer (`checkJsonModel`: 400 with `errors[]`).
  *
  * @example new Unrepresentable('a byte string has no JSON representation; send binary data as base64 text')
  */

@@ -1,4 +1,6 @@
 import { type Codec, Unrepresentable } from './codec';
+import { checkJsonModel, needsJsonModelCheck } from './json-model';
+import { MAX_BODY_VALUES } from './limits';
 import { utf8Text } from './utf8';
 
 /**
@@ -7,7 +9,9 @@ import { utf8Text } from './utf8';
  * An integer literal (no fraction, no exponent) beyond ±(2^53 − 1) is refused with its pointer
  * (400), as in MessagePack and CBOR: `JSON.parse` would round it to the nearest double without a
  * word (RFC 8259 §6 warns of exactly this). Send such numbers as strings. Numbers written with a
- * fraction or exponent are read as doubles, and those beyond ±1.8e308 are refused by the pipeline.
+ * fraction or exponent are read as doubles, and those beyond ±1.8e308 are refused with their pointer;
+ * so are lone surrogates (`"\ud800"`, RFC 7493 §2.1) and bodies beyond the nesting and value bounds
+ * (`checkJsonModel`).
  */
 export const jsonCodec: Codec = {
   name: 'json',
@@ -19,8 +23,12 @@ export const jsonCodec: Codec = {
   decode: (bytes) => {
     const text = utf8Text(bytes);
     const value: unknown = JSON.parse(text);
+    // The common body only needs a lean walk for depth and numbers: a lone surrogate can only be
+    // spelled as a \u escape (the text is valid UTF-8), and each value takes at least a character.
+    const escapes = text.includes('\\u');
+    if (!escapes && text.length <= MAX_BODY_VALUES && !needsJsonModelCheck(value)) return value;
     // Only a run of 16 digits can be an unsafe integer (2^53 has 16): the common body is not rescanned.
-    return LONG_DIGIT_RUN.test(text) ? markUnsafeIntegers(text, value) : value;
+    return checkJsonModel(LONG_DIGIT_RUN.test(text) ? markUnsafeIntegers(text, value) : value, { strings: escapes });
   },
   encode: (value) => JSON.stringify(value),
 };

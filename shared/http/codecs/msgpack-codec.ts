@@ -1,8 +1,7 @@
-import { isUtf8 } from 'node:buffer';
 import type { Codec } from './codec';
-import { jsonAnswer, toJsonModel } from './json-model';
+import { checkJsonModel, jsonAnswer } from './json-model';
 import { MAX_BODY_VALUES } from './limits';
-import { checkMsgpackStructure } from './msgpack-structure';
+import { checkMsgpackStructure, type MsgpackContents } from './msgpack-structure';
 
 type MsgpackLibrary = typeof import('@msgpack/msgpack');
 
@@ -15,9 +14,10 @@ const load = (): Promise<MsgpackLibrary> => {
 
 /**
  * MessagePack (`application/msgpack`, and the older `application/x-msgpack`), binary, offered on
- * every route. Decoded into JSON's data model (`toJsonModel`), refusing rather than rounding:
- * - int 64 / uint 64 are read as bigints: within ±(2^53 − 1) they become numbers, beyond they are
- *   refused with their pointer (400) — never rounded to the nearest double;
+ * every route. Decoded into JSON's data model (`checkJsonModel`), refusing rather than rounding:
+ * - int 64 / uint 64 within ±(2^53 − 1) are numbers; beyond, they are refused with their pointer
+ *   (400) — never rounded to the nearest double (the header walk finds them; only then is the
+ *   body read with bigints);
  * - NaN and ±Infinity (float 32/64) are refused with their pointer; nil is null;
  * - bin (byte strings) and extension types are refused with their pointer; the timestamp extension
  *   (type −1) becomes its ISO 8601 string (UTC, millisecond precision: nanoseconds are truncated);
@@ -38,30 +38,40 @@ export const msgpackCodec: Codec = {
   everyRoute: true,
   text: false,
   // Synchronous once the library is loaded: a promise per body would cost as much as decoding a small one.
-  decode: (bytes) =>
-    ready ? decodeWith(ready.decoder, bytes) : loaded().then(({ decoder }) => decodeWith(decoder, bytes)),
+  decode: (bytes) => (ready ? decodeWith(ready, bytes) : loaded().then((decoders) => decodeWith(decoders, bytes))),
   encode: (value) =>
-    ready ? encodeWith(ready.encode, value) : loaded().then(({ encode }) => encodeWith(encode, value)),
+    ready ? encodeWith(ready.encoder, value) : loaded().then(({ encoder }) => encodeWith(encoder, value)),
 };
 
-type Ready = { decoder: InstanceType<MsgpackLibrary['Decoder']>; encode: MsgpackLibrary['encode'] };
+type Decoder = InstanceType<MsgpackLibrary['Decoder']>;
+// `decoder` reads integers as numbers (exact within ±(2^53 − 1)), `wideDecoder` reads int 64 / uint 64 as bigints.
+type Ready = { decoder: Decoder; wideDecoder: Decoder; encoder: InstanceType<MsgpackLibrary['Encoder']> };
 
-function decodeWith(decoder: Ready['decoder'], bytes: Buffer): unknown {
+function decodeWith({ decoder, wideDecoder }: Ready, bytes: Buffer): unknown {
   let value: unknown;
+  let contents: MsgpackContents;
   try {
-    // Declared lengths against the bytes that follow, nesting and value count, before the decoder allocates.
-    checkMsgpackStructure(bytes);
-    value = decoder.decode(bytes);
+    // Declared lengths against the bytes that follow, nesting, value count and UTF-8, before the decoder allocates.
+    contents = checkMsgpackStructure(bytes);
+    // A 64-bit integer beyond 2^53 is read as a bigint, for the check to refuse it with its pointer.
+    value = (contents === 'wide' ? wideDecoder : decoder).decode(bytes);
   } catch (error) {
     throw new Error(readerMessage(error as Error));
   }
-  return toJsonModel(value, (node) =>
-    'type' in node && 'data' in node ? `a MessagePack extension of type ${String(node.type)}` : undefined,
-  );
+  // Bounds and UTF-8 are checked: a body of JSON values needs no second walk; one with bigints,
+  // floats that may be NaN, bin or ext is mapped and checked (no lone surrogate can arrive).
+  return contents === 'json' ? value : checkJsonModel(value, { strings: false, describe: describeExtension });
 }
 
+const describeExtension = (node: object): string | undefined =>
+  'type' in node && 'data' in node ? `a MessagePack extension of type ${String(node.type)}` : undefined;
+
+// The encoder's bytes as a Buffer, without copying them.
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 // Through JSON's model first, so every format answers the same value.
-const encodeWith = (encode: Ready['encode'], value: unknown): Buffer => Buffer.from(encode(jsonAnswer(value)));
+// `encode` copies the bytes out of the encoder's reused buffer.
+const encodeWith = (encoder: Ready['encoder'], value: unknown): Buffer => asBuffer(encoder.encode(jsonAnswer(value)));
 
 // One decoder for every body (decoding is synchronous, so calls never interleave): building one
 // per body cost more than decoding a small one. The structure walk has already held every declared
@@ -69,15 +79,13 @@ const encodeWith = (encode: Ready['encode'], value: unknown): Buffer => Buffer.f
 let ready: Ready | undefined;
 let loading: Promise<Ready> | undefined;
 const loaded = (): Promise<Ready> => {
-  loading ??= load().then(({ Decoder, encode }) => {
-    const decoder = new Decoder({
-      useBigInt64: true,
-      maxArrayLength: MAX_BODY_VALUES,
-      maxMapLength: MAX_BODY_VALUES,
-      mapKeyConverter: textKey,
-    });
-    strictUtf8Strings(decoder);
-    ready = { decoder, encode };
+  loading ??= load().then(({ Decoder, Encoder }) => {
+    const options = { maxArrayLength: MAX_BODY_VALUES, maxMapLength: MAX_BODY_VALUES, mapKeyConverter: textKey };
+    ready = {
+      decoder: new Decoder<undefined>(options),
+      wideDecoder: new Decoder<undefined>({ ...options, useBigInt64: true }),
+      encoder: new Encoder(),
+    };
     return ready;
   });
   return loading;
@@ -86,26 +94,6 @@ const loaded = (): Promise<Ready> => {
 function textKey(key: unknown): string {
   if (typeof key !== 'string') throw new Error(`a map key is ${typeof key}; keys must be strings`);
   return key;
-}
-
-type LenientDecoder = {
-  bytes: Uint8Array;
-  pos: number;
-  decodeUtf8String(byteLength: number, headerOffset: number): string;
-};
-
-// @msgpack/msgpack decodes str leniently (invalid UTF-8 → U+FFFD, or Latin-1-like characters in
-// its JavaScript decoder for short strings), which would change the body silently: the bytes just
-// read are checked with Node's native UTF-8 validator.
-// (Reaches into the decoder's internals: the version is pinned, and a test sends invalid UTF-8.)
-function strictUtf8Strings(decoder: object): void {
-  const internal = decoder as LenientDecoder;
-  const lenient = internal.decodeUtf8String;
-  internal.decodeUtf8String = function strict(this: LenientDecoder, byteLength, headerOffset) {
-    const text = lenient.call(this, byteLength, headerOffset);
-    if (!isUtf8(this.bytes.subarray(this.pos - byteLength, this.pos))) throw new Error('a str is not valid UTF-8');
-    return text;
-  };
 }
 
 // The library's RangeErrors carry DataView wording; a reader needs to know the body ends early.

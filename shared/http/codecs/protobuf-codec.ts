@@ -7,8 +7,12 @@ type Writer = InstanceType<ProtobufLibrary['Writer']>;
 
 // Loaded on first use: a function that never answers Protobuf does not evaluate the library at init.
 let library: Promise<ProtobufLibrary> | undefined;
+let ready: ProtobufLibrary | undefined;
 const load = (): Promise<ProtobufLibrary> => {
-  library ??= import('protobufjs/minimal.js');
+  library ??= import('protobufjs/minimal.js').then((loaded) => {
+    ready = loaded;
+    return loaded;
+  });
   return library;
 };
 
@@ -39,13 +43,16 @@ export const protobufCodec: Codec = {
   selfDescribing: false,
   text: false,
   decode: (bytes) => decodeProtobufValue(bytes),
-  encode: async (value) => {
-    const { Writer } = await load();
-    const writer = Writer.create();
-    writeValue(writer, jsonAnswer(value));
-    return Buffer.from(writer.finish());
-  },
+  // Synchronous once the library is loaded: a promise per body would cost as much as encoding a small one.
+  encode: (value) => (ready ? encodeWith(ready, value) : load().then((loaded) => encodeWith(loaded, value))),
 };
+
+function encodeWith({ Writer }: ProtobufLibrary, value: unknown): Buffer {
+  const writer = Writer.create();
+  writeValue(writer, jsonAnswer(value));
+  const bytes = writer.finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 // Tags: field number << 3 | wire type (struct.proto field numbers).
 const NULL_VALUE = (1 << 3) | 0;

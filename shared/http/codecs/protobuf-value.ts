@@ -1,6 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { Unrepresentable } from './codec';
+import { checkJsonModel } from './json-model';
 import { MAX_BODY_DEPTH, MAX_BODY_VALUES } from './limits';
-import { utf8Text } from './utf8';
 
 // Wire types (protobuf encoding guide, "Message structure").
 const VARINT = 0;
@@ -45,9 +46,9 @@ const NO_KIND =
  *   is refused naming its number and byte offset, since skipping it would drop data silently;
  * - a Value setting its `kind` oneof twice, or a map entry its key or value twice, is refused
  *   (protobuf would keep the last or merge the two: the sender meant something else);
- * - a Value with no kind (an empty message, an entry without value) becomes an {@link Unrepresentable}
- *   refused with its pointer; null_value other than NULL_VALUE (0) likewise; NaN and ±Infinity in
- *   number_value stay numbers, which `decodeStrict` refuses with their pointers;
+ * - a Value with no kind (an empty message, an entry without value) is refused with its pointer;
+ *   so are null_value other than NULL_VALUE (0) and NaN and ±Infinity in number_value
+ *   (`checkJsonModel`, which runs only on a body that holds one of them);
  * - strings and keys must be valid UTF-8 (proto3 `string`); bool is true for any non-zero varint;
  *   an entry without key has the key "" (the proto3 default); a key given twice keeps the last value,
  *   as `JSON.parse` does;
@@ -59,7 +60,8 @@ const NO_KIND =
  * protobufjs reading the served struct.proto.
  *
  * @param bytes - the whole body: one Value message, not length-prefixed
- * @returns the JSON value, with {@link Unrepresentable}s where it has none
+ * @returns the JSON value
+ * @throws {MalformedInputError} naming the pointer of each value that has no JSON form
  * @throws {Error} with a reader-facing message naming the byte offset when the bytes are not a Value
  * @example decodeProtobufValue(Buffer.from([0x20, 0x01])) // true (bool_value = 1)
  */
@@ -72,7 +74,7 @@ export function decodeProtobufValue(bytes: Uint8Array): unknown {
     const top = stack[stack.length - 1] as Frame;
     if (wire.pos === top.end) {
       stack.pop();
-      close(top);
+      close(wire, top);
       continue;
     }
     const at = wire.pos;
@@ -88,18 +90,14 @@ export function decodeProtobufValue(bytes: Uint8Array): unknown {
       throw new Error(`the message at byte ${at} nests deeper than ${MAX_BODY_DEPTH} levels`);
     stack.push(child);
   }
-  return root.value;
+  return wire.foreign ? checkJsonModel(root.value, { strings: false }) : root.value;
 }
 
 // Reads one field of `top`, setting what it holds, or returning the frame of the message it opens.
 function readField(wire: Wire, top: Frame, field: number, wireType: number, at: number): Frame | undefined {
-  const unknown = () =>
-    new Error(
-      `field ${field} (wire type ${wireType}) at byte ${at} is not a field of google.protobuf.${MESSAGE_NAMES[top.type]}`,
-    );
   switch (top.type) {
     case 'Value': {
-      if (field < 1 || field > 6 || wireType !== VALUE_WIRE_TYPES[field]) throw unknown();
+      if (field < 1 || field > 6 || wireType !== VALUE_WIRE_TYPES[field]) throw unknownField(top, field, wireType, at);
       if (top.set !== undefined) {
         throw new Error(
           `the Value at byte ${top.at} sets its kind twice (${top.set}, then ${KINDS[field]}); a Value holds one`,
@@ -109,12 +107,12 @@ function readField(wire: Wire, top: Frame, field: number, wireType: number, at: 
       return readKind(wire, top, field, at);
     }
     case 'Struct': {
-      if (field !== 1 || wireType !== LEN) throw unknown();
+      if (field !== 1 || wireType !== LEN) throw unknownField(top, field, wireType, at);
       const end = wire.length(top.end);
       return { type: 'Entry', end, at, depth: top.depth, object: top.object, slot: {}, hasValue: false };
     }
     case 'ListValue': {
-      if (field !== 1 || wireType !== LEN) throw unknown();
+      if (field !== 1 || wireType !== LEN) throw unknownField(top, field, wireType, at);
       const end = wire.length(top.end);
       top.array.push(undefined);
       return {
@@ -127,7 +125,7 @@ function readField(wire: Wire, top: Frame, field: number, wireType: number, at: 
       };
     }
     case 'Entry': {
-      if ((field !== 1 && field !== 2) || wireType !== LEN) throw unknown();
+      if ((field !== 1 && field !== 2) || wireType !== LEN) throw unknownField(top, field, wireType, at);
       if (field === 1 ? top.name !== undefined : top.hasValue) {
         throw new Error(`the Struct entry at byte ${top.at} sets its ${field === 1 ? 'key' : 'value'} twice`);
       }
@@ -142,6 +140,13 @@ function readField(wire: Wire, top: Frame, field: number, wireType: number, at: 
   }
 }
 
+// No closure over the arguments per field read: this runs for every field of every body.
+function unknownField(top: Frame, field: number, wireType: number, at: number): Error {
+  return new Error(
+    `field ${field} (wire type ${wireType}) at byte ${at} is not a field of google.protobuf.${MESSAGE_NAMES[top.type]}`,
+  );
+}
+
 // The message each frame reads, as protoc names it (a map's entries are a nested FieldsEntry message).
 const MESSAGE_NAMES = { Value: 'Value', Struct: 'Struct', ListValue: 'ListValue', Entry: 'Struct.FieldsEntry' };
 
@@ -154,15 +159,16 @@ function readKind(wire: Wire, top: Extract<Frame, { type: 'Value' }>, field: num
   switch (field) {
     case 1: {
       const enumValue = wire.varint(top.end);
-      holder[key] =
-        enumValue === 0
-          ? null
-          : new Unrepresentable(`null_value ${enumValue} is not a NullValue (only NULL_VALUE = 0)`);
+      if (enumValue === 0) holder[key] = null;
+      else holder[key] = wire.unrepresentable(`null_value ${enumValue} is not a NullValue (only NULL_VALUE = 0)`);
       return undefined;
     }
-    case 2:
-      holder[key] = wire.double(top.end);
+    case 2: {
+      const number = wire.double(top.end);
+      if (!Number.isFinite(number)) wire.foreign = true;
+      holder[key] = number;
       return undefined;
+    }
     case 3:
       holder[key] = wire.text(wire.length(top.end), 'a string_value');
       return undefined;
@@ -183,23 +189,34 @@ function readKind(wire: Wire, top: Extract<Frame, { type: 'Value' }>, field: num
 }
 
 // Ends a message: a Value without kind, an entry put into its Struct.
-function close(frame: Frame): void {
-  if (frame.type === 'Value' && frame.set === undefined) frame.holder[frame.key] = new Unrepresentable(NO_KIND);
+function close(wire: Wire, frame: Frame): void {
+  if (frame.type === 'Value' && frame.set === undefined) frame.holder[frame.key] = wire.unrepresentable(NO_KIND);
   if (frame.type !== 'Entry') return;
-  const value = frame.hasValue ? frame.slot.value : new Unrepresentable(NO_KIND);
-  // Defined, not assigned: a "__proto__" key is a member, as JSON.parse makes it.
-  Object.defineProperty(frame.object, frame.name ?? '', {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
+  const value = frame.hasValue ? frame.slot.value : wire.unrepresentable(NO_KIND);
+  const name = frame.name ?? '';
+  // Assigned, except "__proto__", which is defined: it is a member, as JSON.parse makes it (assigning
+  // would set the prototype). Defining every member would turn the object into a slow dictionary.
+  if (name === '__proto__') {
+    Object.defineProperty(frame.object, name, { value, enumerable: true, writable: true, configurable: true });
+  } else frame.object[name] = value;
 }
 
 /** The body's bytes and a read position; each read is bounded by the enclosing message's end. */
 class Wire {
   pos = 0;
-  constructor(private readonly bytes: Uint8Array) {}
+  /** Set once a value with no JSON form (NaN, a Value without kind…) is read: the JSON-model check must run. */
+  foreign = false;
+  private readonly bytes: Buffer;
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** A value with no JSON form, to be refused with its pointer. */
+  unrepresentable(description: string): Unrepresentable {
+    this.foreign = true;
+    return new Unrepresentable(description);
+  }
 
   /** A varint of at most 10 bytes, exact up to 2^53 (beyond, it is some number ≥ 2^53: lengths that large never fit). */
   varint(end: number): number {
@@ -230,18 +247,21 @@ class Wire {
 
   double(end: number): number {
     if (end - this.pos < 8) throw new Error(`the double at byte ${this.pos} runs past the end of its message`);
-    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.pos, 8);
+    const number = this.bytes.readDoubleLE(this.pos);
     this.pos += 8;
-    return view.getFloat64(0, true);
+    return number;
   }
 
   text(end: number, what: string): string {
     const at = this.pos;
     this.pos = end;
-    try {
-      return utf8Text(this.bytes.subarray(at, end));
-    } catch {
-      throw new Error(`${what} at byte ${at} is not valid UTF-8`);
+    // ASCII (the common case) is checked in place; anything else by Node's native UTF-8 validator.
+    for (let i = at; i < end; i++) {
+      if ((this.bytes[i] as number) >= 0x80) {
+        if (!isUtf8(this.bytes.subarray(at, end))) throw new Error(`${what} at byte ${at} is not valid UTF-8`);
+        break;
+      }
     }
+    return this.bytes.toString('utf8', at, end);
   }
 }

@@ -177,6 +177,28 @@ describe('msgpackCodec and cborCodec', () => {
         /__proto__ is not allowed/,
       ],
       ['MessagePack str that is not UTF-8', 'application/msgpack', Buffer.from([0xa2, 0xff, 0xfe]), /not valid UTF-8/],
+      [
+        // Bodies from 1 KB have their strs checked in one call: the bad one is still named.
+        'MessagePack str that is not UTF-8 in a 2 KB body',
+        'application/msgpack',
+        Buffer.concat([
+          Buffer.from([0x92, 0xda, 0x08, 0x00]),
+          Buffer.alloc(2048, 0x61),
+          Buffer.from([0xa2, 0xc3, 0x28]),
+        ]),
+        /the str at byte 2052 is not valid UTF-8/,
+      ],
+      [
+        // Two strs whose bytes would be valid UTF-8 together (é = c3 a9), each cut in half.
+        'MessagePack character split over two strs in a 2 KB body',
+        'application/msgpack',
+        Buffer.concat([
+          Buffer.from([0x93, 0xda, 0x08, 0x00]),
+          Buffer.alloc(2048, 0x61),
+          Buffer.from([0xa1, 0xc3, 0xa1, 0xa9]),
+        ]),
+        /the str at byte 2052 is not valid UTF-8/,
+      ],
       ['CBOR text string that is not UTF-8', 'application/cbor', Buffer.from([0x62, 0xff, 0xfe]), /not valid UTF-8/],
       ['MessagePack trailing bytes', 'application/msgpack', Buffer.from([0x01, 0x02]), /Extra 1 of 2 byte/],
       ['CBOR trailing bytes', 'application/cbor', Buffer.from([0x01, 0x02]), /Extra data/],

@@ -229,8 +229,8 @@ describe('protobufCodec', () => {
       await fc.assert(
         fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), async (bytes) => {
           // Act
-          const outcome = await decodeStrict(protobufCodec, Buffer.from(bytes)).then(
-            (value) => ({ value }),
+          const outcome = await (async () => decodeStrict(protobufCodec, Buffer.from(bytes)))().then(
+            (value: unknown) => ({ value }),
             (error: unknown) => ({ error }),
           );
 

@@ -43,7 +43,7 @@ describe('transcode', () => {
   });
 
   it('names invalid bytes at the prefix', async () => {
-    const error = await decodeStrict(jsonCodec, Buffer.from('{'), '/payload').catch((e: unknown) => e);
+    const error = await (async () => decodeStrict(jsonCodec, Buffer.from('{'), '/payload'))().catch((e: unknown) => e);
     expect((error as MalformedInputError).problems[0]?.pointer).toBe('/payload');
   });
 });
