@@ -53,16 +53,26 @@ export function familyOf(mediaType: string): MediaFamily | undefined {
   return undefined;
 }
 
+// Names of one format: a body sent as one matches a contract declaring another.
+const ALIASES: readonly (readonly string[])[] = [
+  ['application/protobuf', 'application/x-protobuf'],
+  ['application/msgpack', 'application/x-msgpack', 'application/vnd.msgpack'],
+];
+
 /**
- * The declared media type key a `Content-Type` falls under: the exact type, else its range
- * (`type/*`), else `*` over `*` — most specific first, as OpenAPI's Media Types section orders them.
+ * The declared media type key a `Content-Type` falls under: the exact type, else another name of
+ * the same format (`application/protobuf` and `application/x-protobuf`; `application/msgpack`,
+ * `application/x-msgpack` and `application/vnd.msgpack`), else its range (`type/*`), else `*` over
+ * `*` — most specific first, as OpenAPI's Media Types section orders them.
  *
  * @param declared - media type keys (lower case, no parameters)
  * @returns the matching key, or undefined when none covers the content type
  * @example matchDeclared('application/json; charset=utf-8', ['text/*', 'application/json']) // 'application/json'
+ * @example matchDeclared('application/x-protobuf', ['application/protobuf']) // 'application/protobuf'
  */
 export function matchDeclared(contentType: string, declared: readonly string[]): string | undefined {
   const type = mediaTypeOf(contentType);
   const range = `${type.split('/')[0]}/*`;
-  return [type, range, '*/*'].find((candidate) => declared.includes(candidate));
+  const aliases = ALIASES.find((names) => names.includes(type)) ?? [];
+  return [type, ...aliases, range, '*/*'].find((candidate) => declared.includes(candidate));
 }

@@ -29,7 +29,8 @@ const MAX_PARSED = 32;
 
 /**
  * Parses one `.proto` file with protobufjs (`parse`, field names as lowerCamelCase json names) and
- * resolves every type it uses. Imports of well-known types protobufjs ships (`google/protobuf/
+ * resolves every type it uses; field numbers must be ones protoc accepts (1 to 2^29 − 1, not
+ * 19000–19999). Imports of well-known types protobufjs ships (`google/protobuf/
  * timestamp.proto`…) are added; any other import is refused: a contract carries one file. The
  * parsed root is cached by source text (the last {@link MAX_PARSED}).
  *
@@ -56,12 +57,33 @@ export async function parseProtoSource(source: string): Promise<Root> {
       root.addJSON(common.nested ?? {});
     }
     root.resolveAll();
+    checkFieldNumbers(protobuf, root);
   } catch (error) {
     throw located(source, error instanceof Error ? error.message : String(error));
   }
   if (PARSED.size >= MAX_PARSED) PARSED.delete(PARSED.keys().next().value as string);
   PARSED.set(source, root);
   return root;
+}
+
+// Field numbers protoc accepts (Protocol Buffers language guide, "Assigning Field Numbers"):
+// 1 to 2^29 − 1, except 19,000–19,999, reserved for the implementation. protobufjs accepts any.
+const MAX_FIELD_NUMBER = 536_870_911;
+
+function checkFieldNumbers(protobuf: ProtobufLibrary, namespace: { nestedArray: unknown[] }): void {
+  for (const nested of namespace.nestedArray) {
+    if (nested instanceof protobuf.Type) {
+      for (const field of nested.fieldsArray) {
+        const id = field.id;
+        if (id < 1 || id > MAX_FIELD_NUMBER || (id >= 19_000 && id <= 19_999)) {
+          throw new Error(
+            `field '${field.name}' of ${nested.name} has number ${id}; field numbers are 1 to ${MAX_FIELD_NUMBER}, except 19000 to 19999 (reserved for the Protocol Buffers implementation)`,
+          );
+        }
+      }
+    }
+    if (nested instanceof protobuf.Namespace) checkFieldNumbers(protobuf, nested);
+  }
 }
 
 /**

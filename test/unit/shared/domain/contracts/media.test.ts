@@ -67,6 +67,18 @@ describe('media', () => {
       expect(matchDeclared('application/cbor', ['*/*'])).toBe('*/*');
       expect(matchDeclared('application/cbor', ['application/json'])).toBeUndefined();
     });
+
+    it('matches another name of the same format before a range', () => {
+      expect(matchDeclared('application/x-protobuf', ['application/*', 'application/protobuf'])).toBe(
+        'application/protobuf',
+      );
+      expect(matchDeclared('application/protobuf', ['application/x-protobuf'])).toBe('application/x-protobuf');
+      expect(matchDeclared('application/vnd.msgpack', ['application/msgpack'])).toBe('application/msgpack');
+      expect(matchDeclared('application/protobuf', ['application/protobuf', 'application/x-protobuf'])).toBe(
+        'application/protobuf',
+      );
+      expect(matchDeclared('application/msgpack', ['application/x-protobuf'])).toBeUndefined();
+    });
   });
 
   describe('decodeForm', () => {

@@ -103,6 +103,27 @@ describe('contract Protobuf definitions', () => {
       expect(error.reason).toMatch(/no such Type or Enum 'Missing'/);
     });
 
+    it.each([
+      ['0', 0],
+      ['beyond 2^29 − 1', 536_870_912],
+      ['in the range reserved for the implementation', 19_500],
+    ])('names line and column of a field number protoc refuses: %s', async (_name, id) => {
+      const error = await errorOf(`syntax = "proto3";\n\nmessage A {\n  string ok = 1;\n  string bad = ${id};\n}\n`);
+
+      expect([error.line, error.column]).toEqual([5, 10]);
+      expect(error.reason).toBe(
+        `field 'bad' of A has number ${id}; field numbers are 1 to 536870911, except 19000 to 19999 (reserved for the Protocol Buffers implementation)`,
+      );
+    });
+
+    it('accepts the highest field number and those around the reserved range', async () => {
+      const root = await parseProtoSource(
+        'syntax = "proto3";\nmessage A {\n  string a = 18999;\n  string b = 20000;\n  string c = 536870911;\n}\n',
+      );
+
+      expect(root.lookupType('A').fieldsArray.map((field) => field.id)).toEqual([18999, 20000, 536870911]);
+    });
+
     it('refuses an import of a file the contract does not carry, and reads the well-known types', async () => {
       const error = await errorOf('syntax = "proto3";\nimport "other.proto";\nmessage A { string s = 1; }\n');
       const root = await parseProtoSource(SHOP);
