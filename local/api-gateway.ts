@@ -217,6 +217,6 @@ function gatewayProblem(status: number, code: string, title: string, detail: str
   return {
     statusCode: status,
     headers: { 'content-type': 'application/problem+json' },
-    body: JSON.stringify({ type: `urn:aif:problem:${code}`, title, status, detail }),
+    body: `${JSON.stringify({ type: `urn:aif:problem:${code}`, title, status, detail })}\n`,
   };
 }

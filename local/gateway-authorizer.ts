@@ -170,14 +170,14 @@ function gatewayResponse(
   return {
     statusCode: status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
-    body: JSON.stringify({
+    body: `${JSON.stringify({
       type: `${PROBLEM_TYPE_PREFIX}${code}`,
       title,
       status,
       detail,
       instance: `urn:aif:request:${requestId}`,
       requestId,
-    }),
+    })}\n`,
   };
 }
 

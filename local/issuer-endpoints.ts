@@ -51,7 +51,7 @@ export async function answerIssuerEndpoint(
     return {
       statusCode: 200,
       headers: { 'content-type': 'application/json', 'cache-control': 'max-age=300' },
-      body: JSON.stringify(issuer.jwks()),
+      body: `${JSON.stringify(issuer.jwks())}\n`,
     };
   }
   if (path !== TOKEN_PATH) return undefined;
@@ -77,12 +77,12 @@ export async function answerIssuerEndpoint(
   return {
     statusCode: 200,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-    body: JSON.stringify({
+    body: `${JSON.stringify({
       access_token: token,
       token_type: 'Bearer',
       expires_in: parsed.ttlSeconds,
       scope: parsed.scopes.join(' '),
-    }),
+    })}\n`,
   };
 }
 
@@ -107,6 +107,6 @@ function problem(
   return {
     statusCode: status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
-    body: JSON.stringify({ type: `${PROBLEM_TYPE_PREFIX}${code}`, title, status, detail }),
+    body: `${JSON.stringify({ type: `${PROBLEM_TYPE_PREFIX}${code}`, title, status, detail })}\n`,
   };
 }

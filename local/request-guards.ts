@@ -98,6 +98,6 @@ function guardProblem(status: number, code: string, title: string, detail: strin
   return {
     statusCode: status,
     headers: { 'content-type': 'application/problem+json' },
-    body: JSON.stringify({ type: `urn:aif:problem:${code}`, title, status, detail }),
+    body: `${JSON.stringify({ type: `urn:aif:problem:${code}`, title, status, detail })}\n`,
   };
 }

@@ -3,7 +3,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel as EsbuildLogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -143,6 +143,10 @@ export class NodeFunction extends Construct {
         banner: ESM_REQUIRE_BANNER,
         minify: true,
         sourceMap: true,
+        // esbuild's info level prints every bundle's size ("index.mjs 1.5mb ⚠️") during `cdk synth`:
+        // nothing to act on there (`npm run bench` reports and judges bundle sizes). Warnings and
+        // errors still print.
+        logLevel: EsbuildLogLevel.WARNING,
         // NodejsFunction marks @aws-sdk/* external by default; bundle it instead.
         bundleAwsSDK: true,
         ...(props.lazyPackages?.length && { nodeModules: [...props.lazyPackages] }),

@@ -8,7 +8,8 @@ import type { HttpMiddleware } from '../http/pipeline';
  * client cannot read); after, encodes the operation's `body` with it and labels the answer with
  * `Content-Type` and `Vary: Accept`. Raw-body routes (the mesh relay) answer the upstream's bytes
  * as they are and are not negotiated; a route that `produces` one media type answers it when
- * `Accept` allows it.
+ * `Accept` allows it. A JSON answer (`application/json`, any `+json` type) ends with a newline, as
+ * a text file does, so `curl` output and shell prompts stay on their own lines.
  *
  * @throws {NotAcceptableError} naming the media types the route can produce
  */
@@ -35,13 +36,14 @@ export function encodeResponse(): HttpMiddleware {
     const result = await next();
     if (result.rawBody !== undefined || result.body === undefined) return result;
     const encoded = await chosen.codec.encode(result.body);
+    const text = typeof encoded === 'string' && chosen.codec.name === 'json' ? `${encoded}\n` : encoded;
     const headers = {
       'content-type': chosen.codec.text ? `${chosen.mediaType}` : chosen.mediaType,
       ...(offered.length > 1 && { vary: 'accept' }),
       ...result.headers,
     };
-    return typeof encoded === 'string'
-      ? { status: result.status, headers, body: encoded }
-      : { status: result.status, headers, rawBody: encoded };
+    return typeof text === 'string'
+      ? { status: result.status, headers, body: text }
+      : { status: result.status, headers, rawBody: text };
   };
 }

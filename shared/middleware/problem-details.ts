@@ -6,7 +6,7 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from '../http/problem';
  * Maps every error thrown further in to an RFC 9457 `application/problem+json` answer (always JSON,
  * whatever was negotiated): domain errors with their status, type, detail and `errors[]`; anything
  * else is logged with its stack and answered with a generic 500 carrying the request id — never
- * the error's message or stack.
+ * the error's message or stack. The body ends with a newline, as every JSON answer does.
  */
 export function problemDetails(logger: Logger): HttpMiddleware {
   return async (context, next) => {
@@ -26,6 +26,6 @@ export function problemResult(error: unknown, requestId: string, logger: Logger)
   return {
     status: problem.status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
-    body: JSON.stringify(problem),
+    body: `${JSON.stringify(problem)}\n`,
   };
 }

@@ -78,6 +78,8 @@ describe('local runner with --auth jwt (local issuer)', () => {
   const answered: Array<{ row: Row; status: number; requestId?: string }> = [];
 
   beforeAll(async () => {
+    // The audit trail's log lines are asserted below: this file's loggers log (test/setup.ts silences them elsewhere).
+    process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
     output = captureOutput();
     server = await startAuthServer();
     if (server.auth.mode !== 'jwt' || !server.auth.localIssuer) throw new Error('expected the local issuer');

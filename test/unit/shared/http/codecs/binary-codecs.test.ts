@@ -124,7 +124,7 @@ describe('msgpackCodec and cborCodec', () => {
 
       // Assess
       expect(result.statusCode).toBe(200);
-      expect(result.body).toBe(String(type.includes('msgpack') && bytes[0] === 0xd3 ? -(2 ** 53 - 1) : 2 ** 53 - 1));
+      expect(result.body).toBe(`${type.includes('msgpack') && bytes[0] === 0xd3 ? -(2 ** 53 - 1) : 2 ** 53 - 1}\n`);
     });
   });
 

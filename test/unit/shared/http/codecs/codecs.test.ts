@@ -196,7 +196,7 @@ describe('decodeBody', () => {
 
       // Assess
       expect(result.statusCode).toBe(200);
-      expect(result.body).toBe(json);
+      expect(result.body).toBe(`${json}\n`);
     });
   });
 });
