@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parseMaxInFlight } from '../shared/config';
-import { type LocalAuthOption, type LocalServerAuth, startLocalServer } from './server';
+import { type LocalAuthOption, startLocalServer } from './server';
+import { startupBanner, stopOnSignals } from './startup';
 
 const USAGE =
   'usage: npm run dev -- [--port 3000] [--host 127.0.0.1] [--data DIR] [--quiet] [--health-check-seconds 60]\n' +
@@ -69,26 +70,8 @@ async function main(): Promise<void> {
     ...(values.secrets !== undefined && { secrets: { file: values.secrets } }),
     log: values.quiet ? undefined : (line) => console.log(line),
   });
-  console.log(`Agent Integration Framework API listening on ${server.url}`);
-  console.log(
-    `DynamoDB: ${values.data ? `dynalite persisted in ${values.data}` : 'dynalite in memory'} — try: curl ${server.url}/v1/health (Ctrl+C stops)`,
-  );
-  console.log(authBanner(server.auth, values.data));
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: shutting down`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  for (const line of startupBanner(server, values.data)) console.log(line);
+  stopOnSignals(() => server.close());
 }
 
 /**
@@ -118,17 +101,6 @@ function authOption(values: {
     .map((a) => a.trim())
     .filter((a) => a.length > 0);
   return { mode: 'jwt', verify: { issuer, audience: audiences, jwksUrl } };
-}
-
-function authBanner(auth: LocalServerAuth, dataDir: string | undefined): string {
-  if (auth.mode === 'off')
-    return 'Auth: off — every route is open to callers on this machine (loopback only; --auth jwt turns it on)';
-  if (!auth.localIssuer)
-    return `Auth: jwt — issuer ${auth.issuer}, audience ${auth.audience.join(', ')}, keys from ${auth.jwksUrl}`;
-  return (
-    `Auth: jwt — local issuer ${auth.issuer} (audience ${auth.audience.join(', ')}, key ${dataDir ? `kept in ${dataDir}` : 'in memory'}); ` +
-    'get a token with: npm run token -- --scopes "mesh:read mesh:write" --tenant t1 --ttl 5m'
-  );
 }
 
 main().catch((error: unknown) => {
