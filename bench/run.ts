@@ -4,8 +4,9 @@
  * (DynamoDB calls per routed request, breaker decision cost, local subscription-rules overhead) and
  * the rate limiter (requests admitted ÷ allowed under concurrency), each as a ratio of
  * arms measured side by side in this one run (interleaved, medians) or as a count against its exact
- * target. It prints every target and whether it is met, and always exits 0 (targets are reported,
- * not enforced).
+ * target. It prints every target and whether it is met, writes the same output to bench/RESULTS.md
+ * (with the date, Node.js version and machine notes), and always exits 0 (targets are reported, not
+ * enforced).
  *
  * Knobs (environment): BENCH_COLD_ROUNDS (default 20), BENCH_WARM_ROUNDS (40 batches of
  * BENCH_WARM_BATCH = 500 calls per arm), BENCH_THROUGHPUT_ROUNDS (30 batches of ~10 ms per arm),
@@ -15,6 +16,7 @@
  * The service mesh and rate-limit sections run on their own with `npx tsx bench/mesh.ts` and
  * `npx tsx bench/rate-limits.ts`.
  */
+import { join } from 'node:path';
 import {
   BENCH_FUNCTION_SETTINGS,
   type BuiltArm,
@@ -29,6 +31,7 @@ import {
   ROOT,
 } from './cold-start';
 import { reportFormats, reportLazyFormats } from './formats-report';
+import { machineNotes, RESULTS_PATH, writeResults } from './results-file';
 import {
   formatKb,
   formatMs,
@@ -70,7 +73,11 @@ const NON_SDK_PACKAGE_LIMIT = 100_000;
 const rows: TargetRow[] = [];
 const notes: string[] = [];
 const started = Date.now();
-const log = (text = '') => process.stdout.write(`${text}\n`);
+const printed: string[] = [];
+const log = (text = '') => {
+  printed.push(text);
+  process.stdout.write(`${text}\n`);
+};
 
 // In-process benchmarks (warm route): the handler module reads these at import.
 // Powertools is quietened so the bench measures the request path, not stdout: in Lambda, metrics
@@ -114,7 +121,22 @@ log(targetTable(rows));
 log();
 for (const note of notes) log(`- ${note}`);
 log();
-log(`Total bench time ${((Date.now() - started) / 1000).toFixed(1)} s. Targets are reported, not enforced (exit 0).`);
+const durationSeconds = (Date.now() - started) / 1000;
+log(`Total bench time ${durationSeconds.toFixed(1)} s. Targets are reported, not enforced (exit 0).`);
+try {
+  // Everything printed after the title and the environment line, which the file's header replaces.
+  const body = printed.slice(4).join('\n');
+  writeResults(join(ROOT, RESULTS_PATH), {
+    date: new Date(),
+    node: process.version,
+    machine: machineNotes(),
+    durationSeconds,
+    body,
+  });
+  log(`Wrote ${RESULTS_PATH}.`);
+} catch (error) {
+  log(`Could not write ${RESULTS_PATH}: ${(error as Error).message}`);
+}
 process.exit(0);
 
 async function coldStartAndSize(): Promise<void> {
