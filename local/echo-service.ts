@@ -13,7 +13,7 @@ export type EchoService = { url: string; name: string; close: () => Promise<void
  *   and the request body's length (and the body itself, `body`, when it is JSON: to see what the router
  *   converted a caller's MessagePack or CBOR to for an instance declaring `supportedFormats: ["application/json"]`),
  *   and every header it received (`headers`, lower-case names: to
- *   see what the router forwards, and what it keeps back).
+ *   see what the router forwards, and what it keeps back); JSON answers end with a newline.
  *
  * @example const a = await startEchoService(5001, 'orders-a');
  */
@@ -31,7 +31,7 @@ export async function startEchoService(port: number, name: string, host = '127.0
     req.on('end', () => {
       const url = req.url ?? '/';
       if (req.method === 'GET' && url === '/health') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}\n');
         return;
       }
       if (req.method === 'POST' && url === '/shutdown') {
@@ -41,7 +41,7 @@ export async function startEchoService(port: number, name: string, host = '127.0
       }
       const body = Buffer.concat(chunks);
       res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
+        `${JSON.stringify({
           instance: name,
           method: req.method,
           path: url,
@@ -50,7 +50,7 @@ export async function startEchoService(port: number, name: string, host = '127.0
           bodyBytes: body.length,
           ...(jsonBody(req.headers['content-type'], body) ?? {}),
           headers: req.headers,
-        }),
+        })}\n`,
       );
     });
   });

@@ -66,7 +66,7 @@ export async function startWebhookReceiver(
     req.on('end', () => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (req.method === 'GET' && path === '/received') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(received));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(received)}\n`);
         return;
       }
       if (req.method !== 'POST' || !['/ok', '/fail', '/flaky'].includes(path)) {

@@ -1,26 +1,21 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EchoService, startEchoService } from '../../local/echo-service';
-import { type LocalServer, startLocalServer } from '../../local/server';
-import { startWebhookReceiver, type WebhookReceiver } from '../../local/webhook-receiver';
+import { type Demo, startDemo } from '../../local/demo';
 import { trafficValidator, type Verdict } from '../support/openapi-traffic';
-import { readmeExamples, runReadmeCommand } from '../support/readme';
+import { expectedOutput, readmeExamples, runReadmeCommand } from '../support/readme';
 import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy';
 
 const JSON_BODY = { 'content-type': 'application/json' };
 
 /**
- * The API's own OpenAPI document tells the truth: the README's walkthrough, then the routes it does
+ * The API's own OpenAPI document tells the truth: the walkthrough (docs/walkthrough.md), then the routes it does
  * not call (every operation, HEAD beside each GET, every method of the mesh router, YAML, 406 and
  * 415), go through a recording proxy in front of the local runner, and Stoplight Prism's validator
  * checks every request and every answer against the served `/v1/openapi.json`.
  */
 describe('the served OpenAPI document', () => {
-  let server: LocalServer;
+  let demo: Demo;
   let proxy: RecordingProxy;
-  let receiver: WebhookReceiver;
-  let echoA: EchoService;
-  let echoB: EchoService;
   let document: Record<string, unknown>;
 
   const call = async (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) => {
@@ -38,19 +33,14 @@ describe('the served OpenAPI document', () => {
   };
 
   beforeAll(async () => {
-    server = await startLocalServer({ port: 0, healthCheckIntervalMs: 5_000 });
-    proxy = await startRecordingProxy(server.url);
-    echoA = await startEchoService(0, 'orders-a');
-    echoB = await startEchoService(0, 'orders-b');
-    receiver = await startWebhookReceiver(0);
+    // What the walkthrough runs against: `npm run demo`, on free ports.
+    demo = await startDemo({ api: 0, receiver: 0, echoes: [0, 0] });
+    proxy = await startRecordingProxy(demo.server.url);
     document = JSON.parse((await call('GET', '/v1/openapi.json')).text);
   });
   afterAll(async () => {
     await proxy?.close();
-    await server?.close();
-    await receiver?.close();
-    await echoA?.close();
-    await echoB?.close();
+    await demo?.close();
   });
 
   it('is a valid OpenAPI 3.1 document (the 3.1 meta-schema)', async () => {
@@ -61,10 +51,11 @@ describe('the served OpenAPI document', () => {
     expect(result.valid).toBe(true);
   });
 
-  it("lets the README's walkthrough through, answering as printed, with zero violations", async () => {
-    const urls = { api: proxy.url, receiver: receiver.url, echoA: echoA.url, echoB: echoB.url };
+  it('lets the walkthrough through, answering as printed, with zero violations', async () => {
+    const [echoA, echoB] = demo.echoes;
+    const urls = { api: proxy.url, receiver: demo.receiver.url, echoA: echoA!.url, echoB: echoB!.url };
     for (const { command, expected } of readmeExamples()) {
-      expect(await runReadmeCommand(command, urls), command).toBe(expected);
+      expect(await runReadmeCommand(command, urls), command).toMatch(expectedOutput(expected));
     }
     const verdicts = await verdictsOf(proxy.exchanges);
     expect(verdicts.length).toBeGreaterThan(60);
@@ -77,7 +68,7 @@ describe('the served OpenAPI document', () => {
     for (const exchange of uniqueBy(getExchanges, (e) => new URL(e.request.url, proxy.url).pathname)) {
       await call('HEAD', exchange.request.url);
     }
-    // Everything since the document was fetched: the README's calls (checked above too) and these.
+    // Everything since the document was fetched: the walkthrough's calls (checked above too) and these.
     const verdicts = await verdictsOf(proxy.exchanges);
     const valid = verdicts.filter((_, i) => !refusedOnPurpose.has(i));
     const invalid = verdicts.filter((_, i) => refusedOnPurpose.has(i));
@@ -96,7 +87,7 @@ describe('the served OpenAPI document', () => {
     return exchanges.map(validate);
   }
 
-  // Every operation the README does not call, and the answers every route can give (406, 415, YAML).
+  // Every operation the walkthrough does not call, and the answers every route can give (406, 415, YAML).
   async function callEveryRoute(): Promise<void> {
     await call('GET', '/v1/openapi.json', { headers: { accept: 'application/yaml' } });
     await call('GET', '/v1/proto', { headers: { accept: 'text/plain' } });

@@ -1,21 +1,29 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The tested walkthrough (the README's "Try it" sections lived here before they moved to docs/). */
+export const WALKTHROUGH = 'docs/walkthrough.md';
+
 /**
- * The examples of one README section (default "Try it"): each `sh` block followed directly by the
- * output block it prints.
+ * The examples of one walkthrough section (default "Try it"): each `sh` block followed directly by
+ * the output block it prints.
  *
  * @param heading - the section's `## ` heading, exactly
+ * @param file - the markdown file, relative to the repository root; @default docs/walkthrough.md
+ * @throws {Error} when the file has no such section
  */
-export function readmeExamples(heading = 'Try it'): Array<{ command: string; expected: string }> {
-  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  if (start < 0) throw new Error(`README has no section "## ${heading}"`);
-  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+export function readmeExamples(heading = 'Try it', file = WALKTHROUGH): Array<{ command: string; expected: string }> {
+  const text = readFileSync(`${ROOT}${file}`, 'utf8');
+  const start = text.indexOf(`\n## ${heading}\n`);
+  if (start < 0) throw new Error(`${file} has no section "## ${heading}"`);
+  const end = text.indexOf('\n## ', start + 1);
+  const section = text.slice(start, end < 0 ? undefined : end);
   const blocks = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], body: m[2] as string }));
   const examples: Array<{ command: string; expected: string }> = [];
   blocks.forEach((block, i) => {
@@ -26,12 +34,36 @@ export function readmeExamples(heading = 'Try it'): Array<{ command: string; exp
   return examples;
 }
 
+/**
+ * An example's printed output as a pattern of the whole output: `…` stands for what differs from run
+ * to run (a generated secret) — any characters within one line; everything else matches exactly.
+ *
+ * @example expectedOutput('secret whsec_… (shown once)').test('secret whsec_Zm9v (shown once)') // true
+ */
+export function expectedOutput(expected: string): RegExp {
+  const parts = expected.split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('[^\\n]*?')}$`);
+}
+
 /** Where the README's commands go instead of its fixed ports. */
 export type ReadmeUrls = { api: string; receiver: string; echoA: string; echoB: string };
 
+// The commands keep files in $TMPDIR (the subscription answer holding its secret): one folder per
+// test process, so walkthroughs running in parallel test files never read each other's.
+let scratch: string | undefined;
+function scratchDir(): string {
+  if (scratch === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'aif-walkthrough-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    scratch = dir;
+  }
+  return scratch;
+}
+
 /**
- * Runs one README command with bash, its fixed `localhost` ports replaced by `urls`, asynchronously
- * (the servers run in the test's own process and must answer meanwhile).
+ * Runs one walkthrough command with bash, its fixed `localhost` ports replaced by `urls`,
+ * asynchronously (the servers run in the test's own process and must answer meanwhile), with
+ * `TMPDIR` set to a folder of this test process.
  *
  * @param env - the commands' environment (`AIF_URL` tells `npm run token` where the runner is)
  * @returns what it printed, trimmed
@@ -54,7 +86,7 @@ export async function runReadmeCommand(
         .replaceAll('http://localhost:5001', urls.echoA)
         .replaceAll('http://localhost:5002', urls.echoB),
     ],
-    { cwd: ROOT, encoding: 'utf8', env },
+    { cwd: ROOT, encoding: 'utf8', env: { ...env, TMPDIR: scratchDir() } },
   );
   return stdout.trim();
 }
