@@ -191,7 +191,7 @@ describe('local runner: formats across the mesh and the bus', () => {
     });
   });
 
-  describe('the README example', () => {
+  describe('the example of docs/formats.md', () => {
     it('converts a MessagePack caller for a JSON-only echo instance, and its answer to CBOR when asked', async () => {
       // Prepare: `npm run echo -- 0 echo-json`, registered with supportedFormats ["application/json"]
       const echo = await startEchoService(0, 'echo-json');
