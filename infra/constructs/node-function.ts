@@ -144,9 +144,11 @@ export class NodeFunction extends Construct {
         minify: true,
         sourceMap: true,
         // esbuild's info level prints every bundle's size ("index.mjs 1.5mb ⚠️") during `cdk synth`:
-        // nothing to act on there (`npm run bench` reports and judges bundle sizes). Warnings and
-        // errors still print.
-        logLevel: EsbuildLogLevel.WARNING,
+        // nothing to act on there (`npm run bench` reports and judges bundle sizes). ERROR, not
+        // WARNING: NodejsFunction hands the same level to `npm ci --loglevel` when it installs the
+        // lazy packages (`nodeModules`), and npm knows no "warning" level (it would warn about
+        // that on every synth); esbuild prints no warning for these bundles today.
+        logLevel: EsbuildLogLevel.ERROR,
         // NodejsFunction marks @aws-sdk/* external by default; bundle it instead.
         bundleAwsSDK: true,
         ...(props.lazyPackages?.length && { nodeModules: [...props.lazyPackages] }),
