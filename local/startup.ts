@@ -10,8 +10,9 @@ import type { LocalServer, LocalServerAuth } from './server';
  * @returns the lines to print, in order
  * @example
  * startupBanner(server, undefined);
- * // ['Agent Integration Framework API listening on http://127.0.0.1:3000',
- * //  'DynamoDB: dynalite in memory at http://127.0.0.1:41234 — aws dynamodb list-tables --endpoint-url http://127.0.0.1:41234 --region us-east-1', …]
+ * // ['Agent Integration Framework API listening on http://localhost:3000 — try: curl http://localhost:3000/v1/health (Ctrl+C stops)',
+ * //  'DynamoDB: dynalite in memory at http://127.0.0.1:41234 — aws dynamodb list-tables --endpoint-url http://127.0.0.1:41234 --region us-east-1 (any credentials)',
+ * //  'Auth: off — …']
  */
 export function startupBanner(server: LocalServer, dataDir: string | undefined): string[] {
   const external = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
