@@ -14,7 +14,7 @@ import { median } from './stats';
 /** Settings of the codec benchmark: interleaved rounds, each one batch of about `batchMs` per arm. */
 export type CodecBenchOptions = { rounds: number; batchMs: number };
 
-/** One payload of the README's walkthrough, as the JSON value a client sends or receives. */
+/** One payload of the walkthrough (docs/walkthrough.md), as the JSON value a client sends or receives. */
 export type SamplePayload = { name: string; value: unknown };
 
 /** Throughput of one format on one payload: our codec (strict decode + encode) vs its library called directly. */
@@ -52,7 +52,7 @@ const BASELINES: Record<string, Baseline> = {
 };
 
 /**
- * The README walkthrough's request and answer bodies: a two-event publish batch, a service instance
+ * The walkthrough's (docs/walkthrough.md) request and answer bodies: a two-event publish batch, a service instance
  * registration, a validate request and its answer with errors, and the Petstore contract as
  * `GET /v1/contracts/petstore` answers it (the largest).
  */

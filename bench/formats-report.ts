@@ -68,7 +68,7 @@ export function reportLazyFormats(report: Report, built: BuiltArm[], initOf: (na
 }
 
 /**
- * Section 5: bytes per format for the README walkthrough's bodies, and each codec's round trip
+ * Section 5: bytes per format for the walkthrough's bodies, and each codec's round trip
  * against its library called directly (target ≥ 0.9 on the worst payload).
  */
 export async function reportFormats(report: Report, root: string, options: CodecBenchOptions): Promise<void> {
@@ -78,7 +78,7 @@ export async function reportFormats(report: Report, root: string, options: Codec
   const payloads = samplePayloads(root);
   const sizes = await bytesPerFormat(payloads);
   const labels = Object.keys(sizes[0]?.bytes ?? {});
-  log("Bytes per format for the README walkthrough's bodies (as our codecs encode them):");
+  log("Bytes per format for the walkthrough's bodies (as our codecs encode them):");
   log();
   log(
     markdownTable(

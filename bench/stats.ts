@@ -61,7 +61,7 @@ export function markdownTable(header: readonly string[], rows: ReadonlyArray<rea
 /** One row of the final summary: a measured ratio (or value) against its target. */
 export type TargetRow = { metric: string; measured: string; target: string; met: boolean | undefined };
 
-/** Renders summary rows as the markdown table the README's performance section uses. */
+/** Renders summary rows as the markdown table of the bench's summary (bench/RESULTS.md). */
 export function targetTable(rows: readonly TargetRow[]): string {
   return markdownTable(
     ['metric', 'measured', 'target', 'met?'],

@@ -36,7 +36,7 @@ export function holdsRateLimitsTable(name: FunctionName): boolean {
 
 /**
  * Every rate-limited route's limit in force under `overrides`, by operation id: the route table's
- * defaults (`rateLimit`) as RATE_LIMITS leaves them. What the README's table lists, and infra's
+ * defaults (`rateLimit`) as RATE_LIMITS leaves them. What docs/rate-limits.md's table lists, and infra's
  * method throttles start from.
  *
  * @example rateLimitsInForce({}).routeCall // { requestsPerSecond: 50, burstSize: 100 }
