@@ -6,7 +6,7 @@ import { meshCommands } from './commands/mesh';
 import { subscriptionCommands } from './commands/subscriptions';
 import { systemCommands } from './commands/system';
 import { type ContextFactory, contextFrom } from './context';
-import { ApiError, EXIT, exitCodeOf, UnreachableError, UsageError } from './errors';
+import { ApiError, EXIT, exitCodeOf, RejectedError, UnreachableError, UsageError } from './errors';
 import { type Output, printJson, problemText, processOutput } from './output';
 
 /** The `aif` command tree, every command group on one program (the CLI's composition root). */
@@ -75,8 +75,8 @@ function report(output: Output, error: unknown): void {
     output.err(`error: ${error.message} (is the API running? the local runner: npm run dev)`);
   } else if (error instanceof UsageError) {
     output.err(`error: ${error.message}`);
-  } else if (error instanceof Error && error.name === 'RejectedError') {
-    output.err(`error: ${error.message}`);
+  } else if (error instanceof RejectedError) {
+    // The command has printed its verdict (invalid, incompatible, the files refused).
   } else {
     output.err(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }

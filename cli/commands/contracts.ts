@@ -51,7 +51,7 @@ export function contractCommands(program: Command, context: ContextFactory): voi
       output.out(
         table(
           ['method', 'path', 'description'],
-          body.endpoints.map((e) => [e.method, e.path, e.description]),
+          body.endpoints.map((e) => [e.method, e.path, truncate(e.description.split('\n')[0] ?? '', 70)]),
         ),
       );
       output.out(`versions: ${versions.map((v) => v.version + (v.deprecated ? ' (deprecated)' : '')).join(', ')}`);
