@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { ApiClient } from './client';
-import { type ConnectionOptions, resolveEndpoint, resolveToken } from './connection';
+import { resolveEndpoint, resolveToken } from './connection';
+import { globalOptionsOf } from './global-options';
 import { type Output, processOutput } from './output';
 
 /** What every command works with: the API client and where to write. */
@@ -20,7 +21,7 @@ export function contextFrom(
   makeOutput: (json: boolean) => Output = processOutput,
 ): ContextFactory {
   return (command) => {
-    const options = command.optsWithGlobals<ConnectionOptions & { json?: boolean }>();
+    const options = globalOptionsOf(command);
     const client = new ApiClient({ baseUrl: resolveEndpoint(options, env), token: resolveToken(options, env) });
     return { client, output: makeOutput(Boolean(options.json)) };
   };

@@ -7,25 +7,14 @@ import { subscriptionCommands } from './commands/subscriptions';
 import { systemCommands } from './commands/system';
 import { type ContextFactory, contextFrom } from './context';
 import { ApiError, EXIT, exitCodeOf, RejectedError, UnreachableError, UsageError } from './errors';
+import { addGlobalOptions, spreadGlobalOptions } from './global-options';
 import { type Output, printJson, problemText, processOutput } from './output';
 
 /** The `aif` command tree, every command group on one program (the CLI's composition root). */
 export function buildProgram(context: ContextFactory, signal: AbortSignal): Command {
-  const program = new Command('aif')
-    .description('Operate an Agent Integration Framework API: the local runner, or a deployed stack')
-    .option(
-      '--endpoint <url>',
-      'API base URL (else AIF_ENDPOINT, else ApiUrl in --outputs, else http://localhost:3000)',
-    )
-    .option('--outputs <file>', 'the JSON `cdk deploy --outputs-file` wrote (else AIF_OUTPUTS)')
-    .option('--token <token>', 'bearer token (else AIF_TOKEN)')
-    .option(
-      '--client-id <id>',
-      'Cognito app client id for a client-credentials token (else AIF_CLIENT_ID, else AgentClientId in --outputs)',
-    )
-    .option('--client-secret <secret>', 'its secret (else AIF_CLIENT_SECRET)')
-    .option('--token-url <url>', 'the token endpoint (else AIF_TOKEN_URL, else TokenUrl in --outputs)')
-    .option('--json', "machine output: the API's JSON, one document")
+  const program = addGlobalOptions(
+    new Command('aif').description('Operate an Agent Integration Framework API: the local runner, or a deployed stack'),
+  )
     .showHelpAfterError()
     .exitOverride()
     .addHelpText(
@@ -38,6 +27,7 @@ export function buildProgram(context: ContextFactory, signal: AbortSignal): Comm
   subscriptionCommands(program, context);
   deadLetterCommands(program, context);
   meshCommands(program, context);
+  spreadGlobalOptions(program);
   return program;
 }
 
