@@ -33,7 +33,7 @@ export function printJson(output: Output, value: unknown): void {
  * log and a test. Cells that are `undefined` print as empty.
  */
 export function table(head: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const drawn = new Table({ head: [...head], style: { head: [], border: [] } });
+  const drawn = new Table({ head: [...head], style: { head: [], border: [], compact: true } });
   for (const row of rows) drawn.push(row.map((cell) => (cell === undefined || cell === null ? '' : String(cell))));
   return drawn.toString();
 }
