@@ -82,7 +82,8 @@ export class ApiClient {
   }
 
   /**
-   * Sends one request to `path` (starting with `/v1/`).
+   * Sends one request to `path` (starting with `/v1/`). A 429 with a `Retry-After` of at most
+   * 30 s is sent again after that wait, up to 5 times.
    *
    * @throws {ApiError} when the API answers 4xx or 5xx (the problem+json body, or one made from the text)
    * @throws {UnreachableError} when no answer comes (refused, DNS, TLS, reset)
@@ -103,15 +104,28 @@ export class ApiClient {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.json);
     }
-    let response: Response;
-    try {
-      response = await this.fetch(url, { method, headers, ...(body !== undefined && { body }) });
-    } catch (error) {
-      throw new UnreachableError(url.origin, describeFetchError(error));
+    const init = { method, headers, ...(body !== undefined && { body }) };
+    let response = await this.send(url, init);
+    // A rate-limited call (429, Retry-After in seconds: the API's per-tenant token buckets) is sent
+    // again after the wait it names, a few times, so a directory import paces itself.
+    for (let retry = 0; retry < MAX_RATE_LIMIT_RETRIES && response.status === 429; retry++) {
+      const waitMs = retryAfterMs(response.headers.get('retry-after'));
+      if (waitMs === undefined) break;
+      await response.arrayBuffer();
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      response = await this.send(url, init);
     }
     const text = await response.text();
     if (response.status >= 400) throw new ApiError(response.status, toProblem(response, text));
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  private async send(url: URL, init: RequestInit): Promise<Response> {
+    try {
+      return await this.fetch(url, init);
+    } catch (error) {
+      throw new UnreachableError(url.origin, describeFetchError(error));
+    }
   }
 
   health = () => this.request<Health>('GET', '/v1/health');
@@ -165,6 +179,16 @@ export class ApiClient {
 }
 
 const enc = encodeURIComponent;
+
+/** How often a 429 answer is retried before it is reported. */
+const MAX_RATE_LIMIT_RETRIES = 5;
+
+/** `Retry-After` as delay-seconds (RFC 9110 §10.2.3), in ms, when at most 30 s; otherwise not retried. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null || !/^[0-9]+$/.test(header.trim())) return undefined;
+  const seconds = Number(header.trim());
+  return seconds <= 30 ? Math.max(seconds, 0.05) * 1000 : undefined;
+}
 
 /** The answer's problem details, or one made of its status and text when it is not problem+json. */
 function toProblem(response: Response, text: string): ProblemDetails {

@@ -13,7 +13,9 @@ const API_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com/dev/';
 
 /** A token endpoint and API on one local server: records each request, answers what `answer` says. */
 type Recorded = { method: string; url: string; authorization?: string; contentType?: string; body: string };
-async function startServer(answer: (request: Recorded) => { status: number; type?: string; body: string }) {
+async function startServer(
+  answer: (request: Recorded) => { status: number; type?: string; body: string; headers?: Record<string, string> },
+) {
   const requests: Recorded[] = [];
   const server: Server = createServer(async (req: IncomingMessage, res) => {
     let body = '';
@@ -26,8 +28,8 @@ async function startServer(answer: (request: Recorded) => { status: number; type
       body,
     };
     requests.push(recorded);
-    const { status, type, body: out } = answer(recorded);
-    res.writeHead(status, { 'content-type': type ?? 'application/json' }).end(out);
+    const { status, type, body: out, headers } = answer(recorded);
+    res.writeHead(status, { 'content-type': type ?? 'application/json', ...headers }).end(out);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -197,6 +199,35 @@ describe('cli connection', () => {
       expect(unreachable).toBeInstanceOf(UnreachableError);
       expect((unreachable as UnreachableError).reason).toBe('ECONNREFUSED');
       expect([problem, html, unreachable].map(exitCodeOf)).toEqual([4, 5, 5]);
+    });
+  });
+
+  describe('ApiClient rate limits', () => {
+    it('sends a 429 again after its Retry-After, and reports one whose wait is too long', async () => {
+      // Prepare
+      let calls = 0;
+      const server = await startServer((request) => {
+        calls++;
+        const tooMany = (retryAfter: string) => ({
+          status: 429,
+          type: 'application/problem+json',
+          body: JSON.stringify({ title: 'Too many', detail: 'x' }),
+          headers: { 'retry-after': retryAfter },
+        });
+        if (request.url.startsWith('/v1/topology')) return tooMany('3600');
+        return calls === 1 ? tooMany('0') : { status: 200, body: JSON.stringify({ status: 'ok', checks: {} }) };
+      });
+      const client = new ApiClient({ baseUrl: server.url });
+
+      // Act
+      const health = await client.health();
+      const topology = await client.topology().catch((error: unknown) => error);
+      await server.close();
+
+      // Assess
+      expect(health.body.status).toBe('ok');
+      expect(topology).toMatchObject({ status: 429 });
+      expect(server.requests.map((r) => r.url)).toEqual(['/v1/health', '/v1/health', '/v1/topology']);
     });
   });
 
