@@ -10,7 +10,7 @@ export default defineConfig({
     pool: 'forks',
     coverage: {
       provider: 'v8',
-      include: ['shared/**', 'functions/**', 'local/**', 'infra/**'],
+      include: ['shared/**', 'functions/**', 'local/**', 'infra/**', 'cli/**'],
       reporter: ['text-summary', 'text'],
     },
   },

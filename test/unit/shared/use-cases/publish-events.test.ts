@@ -70,6 +70,7 @@ function memoryEventLog(records = new Map<string, EventRecord>()): EventLog & { 
     get: async (_tenant, id) => records.get(id),
     listByCorrelation: async () => ({ items: [] }),
     listPublishedBetween: async function* () {},
+    listPublishedRecords: async () => [],
   };
 }
 
