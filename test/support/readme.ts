@@ -63,7 +63,8 @@ function scratchDir(): string {
 /**
  * Runs one walkthrough command with bash, its fixed `localhost` ports replaced by `urls`,
  * asynchronously (the servers run in the test's own process and must answer meanwhile), with
- * `TMPDIR` set to a folder of this test process.
+ * `TMPDIR` set to a folder of this test process and `AIF_ENDPOINT` to `urls.api` (the `aif` CLI's
+ * default is http://localhost:3000). URLs in what it prints are turned back into the fixed ones.
  *
  * @param env - the commands' environment (`AIF_URL` tells `npm run token` where the runner is)
  * @returns what it printed, trimmed
@@ -86,7 +87,16 @@ export async function runReadmeCommand(
         .replaceAll('http://localhost:5001', urls.echoA)
         .replaceAll('http://localhost:5002', urls.echoB),
     ],
-    { cwd: ROOT, encoding: 'utf8', env: { ...env, TMPDIR: scratchDir() } },
+    { cwd: ROOT, encoding: 'utf8', env: { ...env, AIF_ENDPOINT: urls.api, NO_COLOR: '1', TMPDIR: scratchDir() } },
   );
-  return stdout.trim();
+  return fixedUrls(stdout.trim(), urls);
+}
+
+/** `text` with the servers' actual URLs written as the walkthrough's fixed ones. */
+export function fixedUrls(text: string, urls: ReadmeUrls): string {
+  return text
+    .replaceAll(urls.api, 'http://localhost:3000')
+    .replaceAll(urls.receiver, 'http://localhost:4000')
+    .replaceAll(urls.echoA, 'http://localhost:5001')
+    .replaceAll(urls.echoB, 'http://localhost:5002');
 }
