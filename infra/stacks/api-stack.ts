@@ -277,7 +277,8 @@ export class ApiStack extends Stack {
           MAX_BODY_BYTES: String(MAX_BODY_BYTES),
           ...(enforced && { AUTH_ENFORCED: enforced }),
           ...(rateLimits !== '' && holdsRateLimitsTable(name) && { RATE_LIMITS: rateLimits }),
-          ...(name === 'mesh' && {
+          // The mesh enforces the budget; the system function's state view reads its leases.
+          ...((name === 'mesh' || name === 'system') && {
             MESH_MAX_IN_FLIGHT_PER_TENANT: String((limits.maxInFlightPerTenant ?? DEFAULT_MAX_IN_FLIGHT).mesh),
           }),
           ...(name === 'system' && this.authorization.documentEnvironment),
@@ -371,6 +372,7 @@ function functionResources(props: ApiStackProps): FunctionResources {
     eventBus: props.eventBus,
     deliveryQueue: props.deliveryQueue,
     eventsDeadLetterQueue: props.eventsDeadLetterQueue,
+    deliveryDeadLetterQueue: props.deliveryDeadLetterQueue,
     archive: props.archive,
     subscriptionRulePrefix: props.subscriptionRulePrefix ?? 'aif-sub-',
     auditRetentionDays: props.auditRetentionDays ?? 365,
