@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as z from 'zod';
+import type { StateResponse } from '../../functions/api-schemas';
 import { type EchoService, startEchoService } from '../../local/echo-service';
 import { type LocalServer, startLocalServer } from '../../local/server';
 
@@ -39,18 +41,18 @@ describe('local runner: GET /v1/state', () => {
     // Assess
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    const state = await response.json();
+    const state = (await response.json()) as z.output<typeof StateResponse>;
     expect(state.tenant).toBe('default');
     // The router retries the refused call, each attempt a failure on the same breaker.
     expect(state.breakers.items).toEqual([expect.objectContaining({ instanceId: 'state-down-1', state: 'closed' })]);
-    expect(state.breakers.items[0].failureCount).toBeGreaterThan(0);
+    expect(state.breakers.items[0]?.failureCount).toBeGreaterThan(0);
     expect(state.instances.counts).toMatchObject({ unknown: 2 });
-    expect(state.instances.items.map((i: { id: string }) => i.id).sort()).toEqual(['state-down-1', 'state-echo-1']);
-    expect(state.queues.map((q: { queue: string }) => q.queue)).toEqual(['delivery', 'delivery-dlq']);
+    expect(state.instances.items.map((i) => i.id).sort()).toEqual(['state-down-1', 'state-echo-1']);
+    expect(state.queues.map((q) => q.queue)).toEqual(['delivery', 'delivery-dlq']);
     expect(state.queues[0]).toMatchObject({ visible: 0, inFlight: 0, delayed: 0, oldestMessageAgeSeconds: null });
     expect(state.deadLetters).toEqual({ total: 0, bySubscription: {}, truncated: false });
     expect(state.errors.window).toBe('1m');
-    expect(state.errors.items.reduce((sum: number, i: { count: number }) => sum + i.count, 0)).toBeGreaterThan(0);
+    expect(state.errors.items.reduce((sum, i) => sum + i.count, 0)).toBeGreaterThan(0);
     expect(state.mesh.maxInFlight).toBeGreaterThan(0);
     expect(state.mesh.inFlight).toBe(0);
   });
@@ -60,6 +62,8 @@ describe('local runner: GET /v1/state', () => {
 
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
-    expect((await response.json()).errors[0].pointer).toBe('/query/window');
+    expect(((await response.json()) as { errors: Array<{ pointer: string }> }).errors[0]?.pointer).toBe(
+      '/query/window',
+    );
   });
 });
