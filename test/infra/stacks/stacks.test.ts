@@ -1342,6 +1342,8 @@ describe('readAppContext', () => {
       auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
       auditRetention: RetentionDays.ONE_YEAR,
       authFailureAlarmThreshold: 50,
+      reserveConcurrency: true,
+      destroyOnRemoval: false,
     });
   });
 
@@ -1372,6 +1374,8 @@ describe('readAppContext', () => {
       auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
       auditRetention: RetentionDays.FIVE_YEARS,
       authFailureAlarmThreshold: 20,
+      reserveConcurrency: true,
+      destroyOnRemoval: false,
     });
   });
 
@@ -1412,7 +1416,6 @@ describe('readAppContext', () => {
     [{ logRetentionDays: '31' }, /logRetentionDays/],
     [{ eventArchiveRetentionDays: '1.5' }, /eventArchiveRetentionDays/],
     [{ eventArchiveRetentionDays: '0' }, /eventArchiveRetentionDays/],
-    [{ stage: 'a-very-long-stage-name' }, /subscriptionRulePrefix/],
     [{ subscriptionRulePrefix: 'sub*' }, /subscriptionRulePrefix/],
     [{ healthCheckIntervalMinutes: '1.5' }, /healthCheckIntervalMinutes/],
     [{ healthCheckIntervalMinutes: '0' }, /healthCheckIntervalMinutes/],
