@@ -78,10 +78,11 @@ export class OperationsDashboard extends Construct {
       });
     const graph = (title: string, left: IMetric[], right: IMetric[] = []) =>
       new GraphWidget({ title, left, right, width: 8, height: 6 });
-    const sumOver = (metricName: string, services: readonly string[], label: string, extra = {}) =>
+    // Ids must be unique within one graph: each sum names its metrics after its own `id`.
+    const sumOver = (id: string, metricName: string, services: readonly string[], label: string, extra = {}) =>
       new MathExpression({
-        expression: services.map((_, i) => `FILL(m${i}, 0)`).join(' + '),
-        usingMetrics: Object.fromEntries(services.map((s, i) => [`m${i}`, metric(metricName, s, 'Sum', extra)])),
+        expression: services.map((_, i) => `FILL(${id}${i}, 0)`).join(' + '),
+        usingMetrics: Object.fromEntries(services.map((s, i) => [`${id}${i}`, metric(metricName, s, 'Sum', extra)])),
         label,
         period,
       });
@@ -129,10 +130,14 @@ export class OperationsDashboard extends Construct {
     );
     this.dashboard.addWidgets(heading('## Error counters: alerts raised and system errors'));
     this.dashboard.addWidgets(
-      graph('Error-policy alerts raised', [sumOver(ERROR_METRIC_NAMES.alerts, props.errorCountingServices, 'Alerts')]),
+      graph('Error-policy alerts raised', [
+        sumOver('alerts', ERROR_METRIC_NAMES.alerts, props.errorCountingServices, 'Alerts'),
+      ]),
       graph('Handled errors', [
-        sumOver(ERROR_METRIC_NAMES.errors, props.errorCountingServices, 'All categories'),
-        sumOver(ERROR_METRIC_NAMES.errors, props.errorCountingServices, 'System', { category: 'system' }),
+        sumOver('all', ERROR_METRIC_NAMES.errors, props.errorCountingServices, 'All categories'),
+        sumOver('system', ERROR_METRIC_NAMES.errors, props.errorCountingServices, 'System', {
+          category: 'system',
+        }),
       ]),
     );
     this.dashboard.addWidgets(heading('## Authorizer denials'));
