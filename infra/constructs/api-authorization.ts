@@ -128,7 +128,10 @@ export class ApiAuthorization extends Construct {
           AUTH_JWKS_URL: auth.jwksUrl,
         });
       } else {
-        Object.assign(environment, this.createCognito(auth, scopes, props.stageName ?? 'dev', props.deletionProtection ?? true));
+        Object.assign(
+          environment,
+          this.createCognito(auth, scopes, props.stageName ?? 'dev', props.deletionProtection ?? true),
+        );
       }
       this.authorizerFunction = createManifestFunction(this, 'Authorizer', 'authorizer', props.resources, {
         logRetention: props.logRetention,

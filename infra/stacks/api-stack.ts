@@ -21,8 +21,8 @@ import { ErrorAlarms } from '../constructs/error-alarms';
 import { HealthCheck } from '../constructs/health-check';
 import { HttpApi } from '../constructs/http-api';
 import { createManifestFunction, type FunctionResources } from '../constructs/manifest-function';
-import { OperationsDashboard } from '../constructs/operations-dashboard';
 import type { NodeFunction } from '../constructs/node-function';
+import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { type UsagePlanKey, UsagePlans } from '../constructs/usage-plans';
 import {
   DEFAULT_MAX_IN_FLIGHT,

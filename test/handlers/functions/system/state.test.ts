@@ -205,14 +205,12 @@ describe('system handler', () => {
     });
 
     it('fails with 503 and Retry-After when SQS throttles', async () => {
-      sqs
-        .on(GetQueueAttributesCommand)
-        .rejects(
-          Object.assign(new Error('Rate exceeded'), {
-            name: 'ThrottlingException',
-            $metadata: { httpStatusCode: 400 },
-          }),
-        );
+      sqs.on(GetQueueAttributesCommand).rejects(
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
       const handler = awsSystemHandler(testFunctionBase('system'));
 
       const result = await handler(apiEvent({ method: 'GET', path: '/v1/state' }), lambdaContext);
