@@ -51,6 +51,12 @@ export type FunctionManifestEntry = {
   deliveryQueue?: ReadonlyArray<'send' | 'changeVisibility'>;
   /** Manages the subscription rules (named with the rule prefix) on the bus. @default false */
   managesSubscriptionRules?: boolean;
+  /**
+   * Reads the delivery path's queue depths (`GET /v1/state`): `sqs:GetQueueAttributes` on the
+   * delivery queue and both DLQs with DELIVERY_QUEUE_URL, DELIVERY_DLQ_URL and EVENTS_DLQ_URL, and
+   * `cloudwatch:GetMetricData` (their ApproximateAgeOfOldestMessage). @default false
+   */
+  readsQueueState?: boolean;
   /** Starts and describes replays of the bus archive. @default false */
   replaysArchive?: boolean;
   /**
@@ -181,12 +187,20 @@ export const functionManifest = {
     entry: 'functions/system/handler.ts',
     description: 'Agent Integration Framework: health, the OpenAPI document, unknown routes',
     trigger: 'http',
-    // What its health check pings (the audit table comes with `audits`).
-    tables: { [contractsTable.id]: 'read', [errorsTable.id]: 'read' },
+    // What its health check pings (the audit table comes with `audits`), and what GET /v1/state reads:
+    // breakers and instances (Mesh), dead letters (Delivery), error counters (Errors), in-flight leases (RateLimits).
+    tables: {
+      [contractsTable.id]: 'read',
+      [errorsTable.id]: 'read',
+      [meshTable.id]: 'read',
+      [deliveryTable.id]: 'read',
+      [rateLimitsTable.id]: 'read',
+    },
+    readsQueueState: true,
     outbound: 'none',
     audits: true,
     reservedConcurrency: 20,
-    awsSettings: [],
+    awsSettings: ['DELIVERY_QUEUE_URL', 'DELIVERY_DLQ_URL', 'EVENTS_DLQ_URL'],
   },
   dispatcher: {
     entry: 'functions/dispatcher/handler.ts',

@@ -55,6 +55,8 @@ import {
   RoutingRuleResponse,
   ServiceInstanceBody,
   ServiceInstanceListResponse,
+  StateQuery,
+  StateResponse,
   SubscriptionBody,
   SubscriptionIdParams,
   SubscriptionListResponse,
@@ -849,6 +851,19 @@ export const routes = [
       503: problem('No healthy instance, or every breaker is open'),
       504: problem('The instance did not answer in time'),
     },
+  },
+  {
+    operationId: 'getState',
+    method: 'GET',
+    path: '/v1/state',
+    function: 'system',
+    summary:
+      "The tenant's operational state in one answer: breakers, instance health, delivery queue depths and oldest message age (the deployment's), dead-letter counts, error counters of the current window, mesh calls in flight",
+    tags: ['system'],
+    // The union of the views it gathers: /v1/breakers and /v1/services, /v1/dead-letters, /v1/errors/stats.
+    scopes: ['mesh:read', 'subscriptions:read', 'errors:read'],
+    request: { query: StateQuery },
+    responses: { 200: { description: 'The state', schema: StateResponse } },
   },
   {
     operationId: 'listAuditRecords',

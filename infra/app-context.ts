@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { DEFAULT_ALGORITHMS, isRefusedAlgorithm } from '../shared/domain/auth/algorithms';
 import { DEFAULT_MAX_CHECKS_PER_RUN, MAX_CHECKS_PER_RUN_LIMIT } from '../shared/domain/mesh/health-check-budget';
-import { assertSubscriptionRulePrefix } from './constructs/subscription-rules';
+import type { AlarmNotificationSettings } from './constructs/alarm-notifications';
+import { assertSubscriptionRulePrefix, MAX_SUBSCRIPTION_RULE_PREFIX_LENGTH } from './constructs/subscription-rules';
+import { ContextProblems } from './context-problems';
 
 /** How callers authenticate (context `authMode`): see the README's "Authentication". */
 export type AuthMode = 'cognito' | 'jwt' | 'iam' | 'none';
@@ -63,7 +66,10 @@ export type AuthSettings =
 
 /** The deployment settings read from CDK context (`cdk.json` or `cdk synth -c key=value`). */
 export type AppContext = {
-  /** Deployment name: stack names `Aif-<stage>-Stateful` / `Aif-<stage>-Api` and the API Gateway stage name. */
+  /**
+   * Deployment name (context `stage`, 1–64 letters, digits and hyphens, starting with a letter):
+   * stack names `Aif-<stage>-Stateful` / `Aif-<stage>-Api` and the API Gateway stage name.
+   */
   stage: string;
   /** Steady-state request rate the API stage accepts, requests per second. */
   throttleRateLimit: number;
@@ -75,7 +81,7 @@ export type AppContext = {
   eventArchiveRetention: Duration;
   /**
    * Name prefix of the subscription rules on the bus (context `subscriptionRulePrefix`): the events
-   * function may manage only the rules named with it. Defaults to `aif-<stage>-sub-`.
+   * function may manage only the rules named with it. Defaults to `subscriptionRulePrefixOf(stage)`.
    */
   subscriptionRulePrefix: string;
   /**
@@ -98,6 +104,18 @@ export type AppContext = {
   auditRetention: RetentionDays;
   /** 401/403 answers within 5 minutes that raise the auth-failure alarm (context `authFailureAlarmThreshold`). */
   authFailureAlarmThreshold: number;
+  /** Reserve each function's concurrency (context `reservedConcurrency`, true or false). @default true */
+  reserveConcurrency: boolean;
+  /**
+   * Where the alarms notify: an existing SNS topic (context `alarmTopicArn`) or a topic created with
+   * an email subscription (context `alarmEmail`). @default none
+   */
+  alarmNotifications?: AlarmNotificationSettings;
+  /**
+   * A disposable stage (context `destroyOnRemoval=true`): `cdk destroy` deletes everything — no
+   * termination protection, no deletion protection, every resource DESTROY. @default false (RETAIN)
+   */
+  destroyOnRemoval: boolean;
 };
 
 /** The values used when the context leaves a setting out. */
@@ -113,15 +131,24 @@ export const defaultAppContext: AppContext = {
   auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
   auditRetention: RetentionDays.ONE_YEAR,
   authFailureAlarmThreshold: 50,
+  reserveConcurrency: true,
+  destroyOnRemoval: false,
 };
 
 /**
- * The default subscription rule prefix of a stage, `aif-<stage>-sub-`.
+ * The default subscription rule prefix of a stage: `aif-<stage>-sub-` when that fits the 24
+ * characters a prefix may have (a stage of up to 15), else `aif-<first 8 of the stage>-<6 hex of
+ * the stage's SHA-256>-sub-` — still one prefix per stage, since replay names (which share it) are
+ * per account and region, not per bus.
  *
  * @example subscriptionRulePrefixOf('prod') // 'aif-prod-sub-'
+ * @example subscriptionRulePrefixOf('feature-login-redesign') // 'aif-feature--<6 hex>-sub-'
  */
 export function subscriptionRulePrefixOf(stage: string): string {
-  return `aif-${stage}-sub-`;
+  const plain = `aif-${stage}-sub-`;
+  if (plain.length <= MAX_SUBSCRIPTION_RULE_PREFIX_LENGTH) return plain;
+  const hash = createHash('sha256').update(stage).digest('hex').slice(0, 6);
+  return `aif-${stage.slice(0, 8)}-${hash}-sub-`;
 }
 
 // Stack names allow [A-Za-z0-9-]; API Gateway stage names allow [A-Za-z0-9_-]: keep the intersection.
@@ -129,96 +156,140 @@ const STAGE_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
 const RETENTION_DAYS = new Set<number>(
   Object.values(RetentionDays).filter((v): v is RetentionDays => typeof v === 'number'),
 );
+// Cognito domain prefixes: at most 63 characters, none of these words (Amazon Cognito Developer Guide).
+const COGNITO_PREFIX_MAX = 63;
+const COGNITO_RESERVED_WORDS = ['aws', 'amazon', 'cognito'];
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * Reads and checks the app's context settings, applying defaults. Values given with
- * `-c key=value` arrive as strings, so numbers are parsed here.
+ * `-c key=value` arrive as strings, so numbers are parsed here. Every setting is checked, and every
+ * problem is reported — one line each, naming the key and what it accepts.
  *
  * @param node - the app's construct node (`app.node`)
  * @returns every setting, defaults filled in
- * @throws {Error} when a value is malformed: a stage name with characters a stack or API stage name
- *   cannot hold, a non-positive throttle, a `logRetentionDays` CloudWatch Logs does not offer, an
- *   `eventArchiveRetentionDays` that is not a whole number of days, or a subscription rule prefix
- *   (given, or derived from a long stage name) that EventBridge rule names cannot start with, or a
- *   `healthCheckIntervalMinutes` that is not a whole number of minutes, or a `healthCheckMaxPerRun`
- *   that is not a whole number from 1 to 10 000
+ * @throws {ContextError} listing each bad value: a stage name with characters a stack or API stage
+ *   name cannot hold (or, in cognito mode with a created pool, too long or holding a word Cognito
+ *   refuses in the default domain prefix), a non-positive throttle, a `logRetentionDays` /
+ *   `auditRetentionDays` CloudWatch Logs does not offer, a non-whole `eventArchiveRetentionDays` or
+ *   `healthCheckIntervalMinutes`, a `healthCheckMaxPerRun` outside 1–10 000, a given
+ *   `subscriptionRulePrefix` EventBridge rule names cannot start with, an auth setting
+ *   (`readAuthSettings`), a `reservedConcurrency` / `destroyOnRemoval` that is not true or false, an
+ *   `alarmTopicArn` that is not an SNS topic ARN, an `alarmEmail` that is not an address, or both
  * @example
  * const context = readAppContext(app.node); // { stage: 'dev', throttleRateLimit: 100, ... }
  */
 export function readAppContext(node: Node): AppContext {
-  const stage = String(node.tryGetContext('stage') ?? defaultAppContext.stage);
-  if (!STAGE_PATTERN.test(stage)) {
-    throw new Error(`Context "stage" must match ${STAGE_PATTERN} (letters, digits, hyphens), got "${stage}"`);
-  }
-  const throttleRateLimit = positiveNumber(node, 'throttleRateLimit', defaultAppContext.throttleRateLimit);
-  const throttleBurstLimit = positiveNumber(node, 'throttleBurstLimit', defaultAppContext.throttleBurstLimit);
-  if (!Number.isInteger(throttleBurstLimit)) {
-    throw new Error(`Context "throttleBurstLimit" must be a whole number of requests, got ${throttleBurstLimit}`);
-  }
-  const logRetentionDays = positiveNumber(node, 'logRetentionDays', defaultAppContext.logRetention);
-  if (!RETENTION_DAYS.has(logRetentionDays)) {
-    const allowed = [...RETENTION_DAYS].join(', ');
-    throw new Error(`Context "logRetentionDays" must be one of ${allowed}, got ${logRetentionDays}`);
-  }
-  const eventArchiveRetentionDays = positiveNumber(
-    node,
-    'eventArchiveRetentionDays',
-    defaultAppContext.eventArchiveRetention.toDays(),
+  const problems = new ContextProblems();
+  const d = defaultAppContext;
+  const stage = problems.read(() => readStage(node), d.stage);
+  const whole = (key: string, fallback: number, unit: string) =>
+    problems.read(() => wholeNumber(node, key, fallback, unit), fallback);
+  const retention = (key: string, fallback: RetentionDays) =>
+    problems.read(() => retentionDays(node, key, fallback), fallback);
+  const throttleRateLimit = problems.read(() => positiveNumber(node, 'throttleRateLimit', d.throttleRateLimit), 1);
+  const throttleBurstLimit = whole('throttleBurstLimit', d.throttleBurstLimit, 'requests');
+  const logRetention = retention('logRetentionDays', d.logRetention);
+  const eventArchiveRetentionDays = whole('eventArchiveRetentionDays', d.eventArchiveRetention.toDays(), 'days');
+  const subscriptionRulePrefix = problems.read(() => readRulePrefix(node, stage), d.subscriptionRulePrefix);
+  const healthCheckIntervalMinutes = whole('healthCheckIntervalMinutes', d.healthCheckInterval.toMinutes(), 'minutes');
+  const healthCheckMaxPerRun = problems.read(() => readMaxPerRun(node), d.healthCheckMaxPerRun);
+  const auth = problems.read(() => readAuthSettings(node), d.auth);
+  problems.read(() => checkCognitoDomainPrefix(stage, auth), undefined);
+  const auditRetention = retention('auditRetentionDays', d.auditRetention);
+  const authFailureAlarmThreshold = problems.read(
+    () => positiveNumber(node, 'authFailureAlarmThreshold', d.authFailureAlarmThreshold),
+    d.authFailureAlarmThreshold,
   );
-  if (!Number.isInteger(eventArchiveRetentionDays)) {
-    throw new Error(
-      `Context "eventArchiveRetentionDays" must be a whole number of days, got ${eventArchiveRetentionDays}`,
-    );
-  }
-  const subscriptionRulePrefix = String(
-    node.tryGetContext('subscriptionRulePrefix') ?? subscriptionRulePrefixOf(stage),
-  );
-  try {
-    assertSubscriptionRulePrefix(subscriptionRulePrefix);
-  } catch (error) {
-    throw new Error(
-      `Context "subscriptionRulePrefix" (default aif-<stage>-sub-): ${(error as Error).message}; set a shorter one with -c subscriptionRulePrefix=…`,
-    );
-  }
-  const healthCheckIntervalMinutes = positiveNumber(
-    node,
-    'healthCheckIntervalMinutes',
-    defaultAppContext.healthCheckInterval.toMinutes(),
-  );
-  if (!Number.isInteger(healthCheckIntervalMinutes)) {
-    throw new Error(
-      `Context "healthCheckIntervalMinutes" must be a whole number of minutes, got ${healthCheckIntervalMinutes}`,
-    );
-  }
-  const healthCheckMaxPerRun = positiveNumber(node, 'healthCheckMaxPerRun', defaultAppContext.healthCheckMaxPerRun);
-  if (!Number.isInteger(healthCheckMaxPerRun) || healthCheckMaxPerRun > MAX_CHECKS_PER_RUN_LIMIT) {
-    throw new Error(
-      `Context "healthCheckMaxPerRun" must be a whole number of instances from 1 to ${MAX_CHECKS_PER_RUN_LIMIT}, got ${healthCheckMaxPerRun}`,
-    );
-  }
-  const auditRetentionDays = positiveNumber(node, 'auditRetentionDays', defaultAppContext.auditRetention);
-  if (!RETENTION_DAYS.has(auditRetentionDays)) {
-    const allowed = [...RETENTION_DAYS].join(', ');
-    throw new Error(`Context "auditRetentionDays" must be one of ${allowed}, got ${auditRetentionDays}`);
-  }
-  const authFailureAlarmThreshold = positiveNumber(
-    node,
-    'authFailureAlarmThreshold',
-    defaultAppContext.authFailureAlarmThreshold,
-  );
+  const reserveConcurrency = problems.read(() => flag(node, 'reservedConcurrency', true), true);
+  const destroyOnRemoval = problems.read(() => flag(node, 'destroyOnRemoval', false), false);
+  const alarmNotifications = problems.read(() => readAlarmNotifications(node), undefined);
+  problems.throwIfAny();
   return {
     stage,
     throttleRateLimit,
     throttleBurstLimit,
-    logRetention: logRetentionDays as RetentionDays,
+    logRetention,
     eventArchiveRetention: Duration.days(eventArchiveRetentionDays),
     subscriptionRulePrefix,
     healthCheckInterval: Duration.minutes(healthCheckIntervalMinutes),
     healthCheckMaxPerRun,
-    auth: readAuthSettings(node),
-    auditRetention: auditRetentionDays as RetentionDays,
+    auth,
+    auditRetention,
     authFailureAlarmThreshold,
+    reserveConcurrency,
+    ...(alarmNotifications && { alarmNotifications }),
+    destroyOnRemoval,
   };
+}
+
+function readStage(node: Node): string {
+  const stage = String(node.tryGetContext('stage') ?? defaultAppContext.stage);
+  if (!STAGE_PATTERN.test(stage)) {
+    throw new Error(
+      `Context "stage" must be 1–64 letters, digits and hyphens starting with a letter (stack and API Gateway stage names), got "${stage}"`,
+    );
+  }
+  return stage;
+}
+
+function readRulePrefix(node: Node, stage: string): string {
+  const prefix = optionalString(node, 'subscriptionRulePrefix') ?? subscriptionRulePrefixOf(stage);
+  try {
+    assertSubscriptionRulePrefix(prefix);
+  } catch (error) {
+    throw new Error(`Context "subscriptionRulePrefix": ${(error as Error).message}`);
+  }
+  return prefix;
+}
+
+function readMaxPerRun(node: Node): number {
+  const value = positiveNumber(node, 'healthCheckMaxPerRun', defaultAppContext.healthCheckMaxPerRun);
+  if (!Number.isInteger(value) || value > MAX_CHECKS_PER_RUN_LIMIT) {
+    throw new Error(
+      `Context "healthCheckMaxPerRun" must be a whole number of instances from 1 to ${MAX_CHECKS_PER_RUN_LIMIT}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/** A created user pool's default domain prefix is `aif-<stage>-<account id>` (api-authorization.ts). */
+function checkCognitoDomainPrefix(stage: string, auth: AuthSettings): void {
+  if (auth.mode !== 'cognito' || auth.userPoolId || auth.domainPrefix) return;
+  const prefix = `aif-${stage.toLowerCase()}-`;
+  const longest = COGNITO_PREFIX_MAX - prefix.length - 12;
+  if (longest < 0) {
+    throw new Error(
+      `Context "stage" ("${stage}", ${stage.length} characters) is too long for the default Cognito domain prefix aif-<stage>-<account id>: Cognito allows ${COGNITO_PREFIX_MAX} characters, so a stage of at most ${COGNITO_PREFIX_MAX - 17}; use a shorter stage or set -c authCognitoDomainPrefix=…`,
+    );
+  }
+  const reserved = COGNITO_RESERVED_WORDS.find((word) => prefix.includes(word));
+  if (reserved) {
+    throw new Error(
+      `Context "stage" ("${stage}") puts "${reserved}" into the default Cognito domain prefix aif-<stage>-<account id>, which Cognito refuses (aws, amazon, cognito); use another stage or set -c authCognitoDomainPrefix=…`,
+    );
+  }
+}
+
+function readAlarmNotifications(node: Node): AlarmNotificationSettings | undefined {
+  const topicArn = optionalString(node, 'alarmTopicArn');
+  const email = optionalString(node, 'alarmEmail');
+  if (topicArn && email) {
+    throw new Error(
+      'Context "alarmTopicArn" and "alarmEmail" exclude each other: give the topic, or the address of a topic to create',
+    );
+  }
+  if (topicArn !== undefined && !SNS_TOPIC_ARN.test(topicArn)) {
+    throw new Error(
+      `Context "alarmTopicArn" must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got "${topicArn}"`,
+    );
+  }
+  if (email !== undefined && !EMAIL.test(email)) {
+    throw new Error(`Context "alarmEmail" must be an email address, got "${email}"`);
+  }
+  if (topicArn) return { topicArn };
+  return email ? { email } : undefined;
 }
 
 const AUTH_MODES: readonly AuthMode[] = ['cognito', 'jwt', 'iam', 'none'];
@@ -353,6 +424,31 @@ function isHttpsUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+function wholeNumber(node: Node, key: string, fallback: number, unit: string): number {
+  const value = positiveNumber(node, key, fallback);
+  if (!Number.isInteger(value)) throw new Error(`Context "${key}" must be a whole number of ${unit}, got ${value}`);
+  return value;
+}
+
+function retentionDays(node: Node, key: string, fallback: RetentionDays): RetentionDays {
+  const value = positiveNumber(node, key, fallback);
+  if (!RETENTION_DAYS.has(value)) {
+    throw new Error(
+      `Context "${key}" must be one of ${[...RETENTION_DAYS].join(', ')} (CloudWatch Logs), got ${value}`,
+    );
+  }
+  return value as RetentionDays;
+}
+
+/** A true/false context value (a JSON boolean in cdk.json, a string with -c). */
+function flag(node: Node, key: string, fallback: boolean): boolean {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new Error(`Context "${key}" must be true or false, got ${JSON.stringify(raw)}`);
 }
 
 function positiveNumber(node: Node, key: string, fallback: number): number {

@@ -25,6 +25,7 @@ import { DynamoDbAuditRepository } from '../shared/adapters/dynamodb/audit-repos
 import { createDocumentClient } from '../shared/adapters/dynamodb/document-client';
 import type { LocalEventBus } from '../shared/adapters/local/local-event-bus';
 import { createLocalEventBus, type LocalEventBusParts } from '../shared/adapters/local/local-event-bus-wiring';
+import { LocalQueueStateReader } from '../shared/adapters/local/local-queue-state';
 import { LocalReplayer } from '../shared/adapters/local/local-replayer';
 import { LOCAL_SECRET_KEY_BYTES, LocalSecretCipher } from '../shared/adapters/local/local-secret-cipher';
 import { LocalSecretStore } from '../shared/adapters/local/local-secret-store';
@@ -146,7 +147,10 @@ export function createLocalFunctions(options: LocalWiringOptions): LocalFunction
         ),
       ),
       system: withBase(base('system'), (b) =>
-        createSystemHandler({ ...systemDeps(b), auth: { mode: options.auth ? 'token' : 'none' } }, httpOptions(b)),
+        createSystemHandler(
+          { ...systemDeps(b, localQueueState(bus)), auth: { mode: options.auth ? 'token' : 'none' } },
+          httpOptions(b),
+        ),
       ),
     },
     dispatcher: createDispatcherHandler(
@@ -210,6 +214,14 @@ function localAuthorizer(
   const observability = createObservability('authorizer');
   const base = { config, observability, clock, audit: localAuditTrail(config, observability, events) };
   return createAuthorizerHandler(authorizerDeps(base), base) as AuthorizerHandler;
+}
+
+/** The local delivery path's queues: the delivery queue and its DLQ (the local bus has no events DLQ). */
+function localQueueState(bus: LocalEventBusParts): LocalQueueStateReader {
+  return new LocalQueueStateReader([
+    { role: 'delivery', queue: bus.queues.delivery },
+    { role: 'delivery-dlq', queue: bus.queues.deadLetters },
+  ]);
 }
 
 // Each function gets its own base (Powertools service name, DynamoDB client), as each Lambda has its own.

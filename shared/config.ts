@@ -101,6 +101,10 @@ const ConfigSchema = z.object({
   EVENT_BUS_ARN: z.string().min(1).optional(),
   /** The delivery queue: rule targets send to its ARN; redrive sends to its URL; the dispatcher changes visibility there. */
   DELIVERY_QUEUE_URL: z.string().min(1).optional(),
+  /** The delivery DLQ's URL: `GET /v1/state` reads its depth (the system function). */
+  DELIVERY_DLQ_URL: z.string().min(1).optional(),
+  /** The events DLQ's URL (the subscription rules' DeadLetterConfig): `GET /v1/state` reads its depth. */
+  EVENTS_DLQ_URL: z.string().min(1).optional(),
   DELIVERY_QUEUE_ARN: z.string().min(1).optional(),
   /** The queue EventBridge sends events to when it cannot deliver them to the delivery queue (target DeadLetterConfig). */
   EVENTS_DLQ_ARN: z.string().min(1).optional(),

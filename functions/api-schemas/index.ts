@@ -5,5 +5,6 @@ export * from './errors';
 export * from './events';
 export * from './mesh';
 export * from './problem-details';
+export * from './state';
 export * from './system';
 export * from './transformers';

@@ -16,6 +16,7 @@ import { bearerChallenge } from '../../shared/domain/auth/challenge';
 import { AuthenticationError } from '../../shared/domain/auth/errors';
 import type { ScopedRoute } from '../../shared/domain/auth/scopes';
 import { recordSafely } from '../../shared/middleware/audit-trail';
+import { AUTHORIZER_METRICS } from '../../shared/observability/metric-names';
 import type { Observability } from '../../shared/observability/powertools';
 import type { AuditTrail } from '../../shared/ports/audit-trail';
 import { type Clock, nowMs } from '../../shared/ports/clock';
@@ -80,7 +81,7 @@ export function createAuthorizerHandler(deps: AuthorizerDeps, { observability }:
             logger.error('Token verification failed; answering AUTHORIZER_FAILURE', error as Error);
             throw error;
           }
-          metrics.addMetric('AuthenticationFailures', MetricUnit.Count, 1);
+          metrics.addMetric(AUTHORIZER_METRICS.denials, MetricUnit.Count, 1);
           logger.info('Unauthenticated request', { reason: error.message, methodArn: event.methodArn });
           if (deps.audit) await recordSafely(deps.audit, unauthenticatedRecord(deps, event, error), logger, metrics);
           // The exact message API Gateway turns into 401.
@@ -94,7 +95,7 @@ export function createAuthorizerHandler(deps: AuthorizerDeps, { observability }:
           unknownPaths: true,
         });
         // One metric per answer: Powertools warns on every invocation that publishes none.
-        metrics.addMetric('Authorizations', MetricUnit.Count, 1);
+        metrics.addMetric(AUTHORIZER_METRICS.answers, MetricUnit.Count, 1);
         logger.debug('Authorized', {
           tenant: principal.tenant,
           principal: principal.principal,

@@ -7,7 +7,9 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { SubscriptionIdSchema } from '../../shared/domain/events/subscription';
+import { DELIVERY_LATENCY_METRIC, DELIVERY_METRICS } from '../../shared/observability/metric-names';
 import type { Observability } from '../../shared/observability/powertools';
+import { nowMs } from '../../shared/ports/clock';
 import { type DeliverDeps, type DeliveryOutcome, deliverEvent } from '../../shared/use-cases/deliver-event';
 
 /** The body the subscription rules' input transformer (or the local router) puts on the delivery queue. */
@@ -19,12 +21,7 @@ const DeliveryMessageSchema = z.object({
 });
 
 /** The metric counting each outcome the record is done with (a requeued deferral: its copy comes back). */
-const METRIC_OF = {
-  delivered: 'Deliveries',
-  'dead-lettered': 'DeadLetters',
-  deferred: 'DeliveriesDeferred',
-  retrying: 'DeliveryRetries',
-} as const satisfies Record<DeliveryOutcome['outcome'], string>;
+const METRIC_OF = DELIVERY_METRICS satisfies Record<DeliveryOutcome['outcome'], string>;
 
 /**
  * A delivery that will be attempted again: the record is reported as a batch item failure, so
@@ -80,6 +77,10 @@ export function createDispatcherHandler(deps: DeliverDeps, { observability }: { 
       const outcome = await dispatchRecord(record, deps);
       // No dimension names a tenant or subscription (caller-supplied strings: unbounded cardinality).
       metrics.addMetric(METRIC_OF[outcome.outcome], MetricUnit.Count, 1);
+      const sentMs = Number(record.attributes.SentTimestamp);
+      if (outcome.outcome === 'delivered' && Number.isFinite(sentMs)) {
+        metrics.addMetric(DELIVERY_LATENCY_METRIC, MetricUnit.Milliseconds, Math.max(0, nowMs(deps.clock) - sentMs));
+      }
       if (outcome.outcome === 'dead-lettered') {
         logger.warn('Delivery dead-lettered', {
           messageId: record.messageId,
@@ -90,7 +91,7 @@ export function createDispatcherHandler(deps: DeliverDeps, { observability }: { 
       }
     } catch (error) {
       if (error instanceof RetryScheduledError) {
-        metrics.addMetric(error.deferred ? 'DeliveriesDeferred' : 'DeliveryRetries', MetricUnit.Count, 1);
+        metrics.addMetric(error.deferred ? DELIVERY_METRICS.deferred : DELIVERY_METRICS.retrying, MetricUnit.Count, 1);
       } else logger.error('Delivery failed unexpectedly; the message stays on the queue', error as Error);
       throw error;
     }

@@ -14,6 +14,7 @@ import { type BreakerConfig, DEFAULT_BREAKER_CONFIG } from '../../shared/domain/
 import { codecWireFormats } from '../../shared/http/codecs/wire-formats';
 import type { ApiHandler } from '../../shared/middleware/http-api';
 import { PowertoolsErrorMetrics } from '../../shared/observability/error-metrics';
+import { BREAKER_TRANSITIONS_METRIC } from '../../shared/observability/metric-names';
 import { nowMs } from '../../shared/ports/clock';
 import type { EventPublisher } from '../../shared/ports/event-publisher';
 import type { SecretStore } from '../../shared/ports/upstream-credentials';
@@ -118,6 +119,13 @@ export function meshDeps(
           limiter: base.rateLimiter,
         },
       }),
+      // BreakerTransitions{to}: the dashboard's breaker panel (the tenant stays in the log, not a dimension).
+      onTransition: ({ tenant, instanceId, from, to }) => {
+        const single = observability.metrics.singleMetric();
+        single.addDimensions({ to });
+        single.addMetric(BREAKER_TRANSITIONS_METRIC, MetricUnit.Count, 1);
+        observability.logger.info('Circuit breaker transition', { tenant, instanceId, from, to });
+      },
       // A routed failure happens in the caller's request: it is the caller's tenant's error.
       onFailure: (error, call) => {
         recordError(counting, error, call.caller.tenant).catch((failure: unknown) =>

@@ -2,16 +2,19 @@ import { API_PROTO_SOURCE } from '../../shared/http/codecs/protobuf-api-proto';
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
 import type { AuditLog } from '../../shared/ports/audit-trail';
 import type { ContractRepository } from '../../shared/ports/contract-repository';
+import { readSystemState, type SystemStateDeps } from '../../shared/use-cases/system-state';
 import { type OperationsOf, routes } from '../routes';
 import { buildOpenApiDocument, type DocumentedAuth } from './openapi-document';
 
 /**
- * What the system function needs: one store per table to ping, the audit trail to read, and how
- * this deployment authenticates (declared in the OpenAPI document). @default auth { mode: 'none' }
+ * What the system function needs: one store per table to ping, the audit trail to read, what the
+ * state view reads (`state`), and how this deployment authenticates (declared in the OpenAPI
+ * document). @default auth { mode: 'none' }
  */
 export type SystemDeps = {
   stores: Record<string, Pick<ContractRepository, 'ping'>>;
   audit: AuditLog;
+  state: SystemStateDeps;
   auth?: DocumentedAuth;
 };
 
@@ -39,6 +42,11 @@ export const systemOperations: OperationsOf<'system', SystemDeps> = {
     body: API_PROTO_SOURCE,
     headers: { 'content-type': 'text/plain; charset=utf-8', 'content-disposition': 'inline; filename="struct.proto"' },
   }),
+  getState: async ({ query, caller }, deps) => ({
+    status: 200,
+    body: await readSystemState(deps.state, { tenant: caller.tenant, window: query.window }),
+    headers: { 'cache-control': 'no-store' },
+  }),
   listAuditRecords: async ({ query }, deps) => ({
     status: 200,
     body: await deps.audit.list(query),
@@ -47,7 +55,8 @@ export const systemOperations: OperationsOf<'system', SystemDeps> = {
 };
 
 /**
- * The system function: health, the API's OpenAPI document, the audit trail (`GET /v1/audit`), and
+ * The system function: health, the API's OpenAPI document, the state view (`GET /v1/state`), the
+ * audit trail (`GET /v1/audit`), and
  * the 404/405 answers for every request that matches no route.
  *
  * @example const handler = createSystemHandler(systemDeps(base), httpOptions(base));

@@ -39,6 +39,8 @@ export interface ApiAuthorizationProps {
   readonly resources: FunctionResources;
   /** Deployment stage name (Cognito domain prefix default, IAM policy ARNs). @default 'dev' */
   readonly stageName?: string;
+  /** Deletion protection of a created user pool; false only for a disposable stage. @default true */
+  readonly deletionProtection?: boolean;
   /** @default - NodeFunction's default (one month) */
   readonly logRetention?: RetentionDays;
   /**
@@ -126,7 +128,10 @@ export class ApiAuthorization extends Construct {
           AUTH_JWKS_URL: auth.jwksUrl,
         });
       } else {
-        Object.assign(environment, this.createCognito(auth, scopes, props.stageName ?? 'dev'));
+        Object.assign(
+          environment,
+          this.createCognito(auth, scopes, props.stageName ?? 'dev', props.deletionProtection ?? true),
+        );
       }
       this.authorizerFunction = createManifestFunction(this, 'Authorizer', 'authorizer', props.resources, {
         logRetention: props.logRetention,
@@ -212,6 +217,7 @@ export class ApiAuthorization extends Construct {
     auth: Extract<AuthSettings, { mode: 'cognito' }>,
     scopes: readonly string[],
     stageName: string,
+    deletionProtection: boolean,
   ): Record<string, string> {
     const pool = auth.userPoolId
       ? UserPool.fromUserPoolId(this, 'UserPool', auth.userPoolId)
@@ -231,7 +237,7 @@ export class ApiAuthorization extends Construct {
             tempPasswordValidity: Duration.days(1),
           },
           featurePlan: FeaturePlan.ESSENTIALS,
-          deletionProtection: true,
+          deletionProtection,
           removalPolicy: RemovalPolicy.RETAIN,
         });
     if (pool instanceof UserPool) {

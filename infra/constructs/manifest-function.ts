@@ -17,6 +17,7 @@ import { tableDefinitions } from '../../shared/adapters/dynamodb/table-definitio
 import { bindDeliveryQueue } from './delivery-queue-binding';
 import { bindEventBus } from './event-bus-binding';
 import { NodeFunction } from './node-function';
+import { bindQueueState } from './queue-state-binding';
 import { bindReplays } from './replay-binding';
 import { bindSubscriptionRules } from './subscription-rules';
 import { bindTable } from './table-binding';
@@ -39,8 +40,10 @@ export interface FunctionResources {
   readonly eventBus?: IEventBus;
   /** The delivery queue (`deliveryQueue`, `managesSubscriptionRules`: the rules' target). */
   readonly deliveryQueue?: IQueue;
-  /** The subscription rules' target DeadLetterConfig (`managesSubscriptionRules`). */
+  /** The subscription rules' target DeadLetterConfig (`managesSubscriptionRules`, `readsQueueState`). */
   readonly eventsDeadLetterQueue?: IQueue;
+  /** Where SQS moves delivery messages after too many receives (`readsQueueState`). */
+  readonly deliveryDeadLetterQueue?: IQueue;
   /** The bus archive (`replaysArchive`). */
   readonly archive?: Pick<Archive, 'archiveArn'>;
   /** Name prefix of the subscription rules (`managesSubscriptionRules`). @default 'aif-sub-' */
@@ -66,7 +69,7 @@ export interface ManifestFunctionOptions {
  * it to what the record names, each binding setting its variable and its grant in one call: the
  * tables with their access (`tableAccessOf`: the audit table read-write when it `audits`), the bus
  * (`events:PutEvents`, for its events and the `aif.audit` ones), the delivery queue, the subscription
- * rules, the archive's replays, the upstream credential secrets (`readsUpstreamSecrets`), the webhook-secret key (encrypt or decrypt only); outbound calls to public addresses only (`public-only`); memory and
+ * rules, the queue depths (`readsQueueState`), the archive's replays, the upstream credential secrets (`readsUpstreamSecrets`), the webhook-secret key (encrypt or decrypt only); outbound calls to public addresses only (`public-only`); memory and
  * timeout when the record pins them.
  *
  * @throws {Error} when a table or resource the record needs is not in `resources`
@@ -115,6 +118,13 @@ export function createManifestFunction(
       eventBus: need(resources.eventBus, name, 'eventBus'),
       rulePrefix: resources.subscriptionRulePrefix ?? 'aif-sub-',
       deliveryQueue: need(resources.deliveryQueue, name, 'deliveryQueue'),
+      eventsDeadLetterQueue: need(resources.eventsDeadLetterQueue, name, 'eventsDeadLetterQueue'),
+    });
+  }
+  if (entry.readsQueueState) {
+    bindQueueState(fn, {
+      deliveryQueue: need(resources.deliveryQueue, name, 'deliveryQueue'),
+      deliveryDeadLetterQueue: need(resources.deliveryDeadLetterQueue, name, 'deliveryDeadLetterQueue'),
       eventsDeadLetterQueue: need(resources.eventsDeadLetterQueue, name, 'eventsDeadLetterQueue'),
     });
   }

@@ -1,4 +1,5 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Archive, IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -11,6 +12,7 @@ import { checkedRateLimits, holdsRateLimitsTable } from '../../functions/rate-li
 import { routes } from '../../functions/routes';
 import { formatRateLimits } from '../../shared/config';
 import type { AuthSettings } from '../app-context';
+import { type AlarmNotificationSettings, AlarmNotifications } from '../constructs/alarm-notifications';
 import { ApiAuthorization, MAX_AUTHORIZER_CACHE_TTL_SECONDS } from '../constructs/api-authorization';
 import { ApiNetwork, restApiNetworkOptions } from '../constructs/api-network';
 import { AuthFailureAlarm } from '../constructs/audit-trail';
@@ -20,6 +22,7 @@ import { HealthCheck } from '../constructs/health-check';
 import { HttpApi } from '../constructs/http-api';
 import { createManifestFunction, type FunctionResources } from '../constructs/manifest-function';
 import type { NodeFunction } from '../constructs/node-function';
+import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { type UsagePlanKey, UsagePlans } from '../constructs/usage-plans';
 import {
   DEFAULT_MAX_IN_FLIGHT,
@@ -139,6 +142,20 @@ export interface ApiStackProps extends StackProps {
    * @default true
    */
   readonly reserveConcurrency?: boolean;
+  /**
+   * Where every alarm of the stack notifies (ALARM and OK): an existing SNS topic, or a topic created
+   * with an email subscription (context `alarmTopicArn` / `alarmEmail`).
+   *
+   * @default no notifications (the alarms show on the dashboard only)
+   */
+  readonly alarmNotifications?: AlarmNotificationSettings;
+  /**
+   * Deletion protection of the Cognito user pool the stack creates (`cognito` mode); false only for
+   * a disposable stage (context `destroyOnRemoval`), whose resources `composeApp` also sets to DESTROY.
+   *
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
 }
 
 /**
@@ -189,6 +206,10 @@ export class ApiStack extends Stack {
   readonly usagePlans?: UsagePlans;
   /** The web ACL and custom domain around the stage. */
   readonly network: ApiNetwork;
+  /** The operators' CloudWatch dashboard. */
+  readonly dashboard: OperationsDashboard;
+  /** The SNS topic every alarm notifies, when `alarmNotifications` is given. */
+  readonly alarmNotifications?: AlarmNotifications;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -205,6 +226,7 @@ export class ApiStack extends Stack {
       logRetention,
       apiKeyRequired: limits.usagePlans !== undefined,
       bindClientCertificate: network.domain?.bindTokens === true,
+      deletionProtection: props.deletionProtection ?? true,
     });
     this.functions = this.createFunctions(resources, auth, props.eventRetention, logRetention, limits);
 
@@ -245,10 +267,40 @@ export class ApiStack extends Stack {
     if (auth.mode === 'iam')
       this.authorization.addScopePolicies(this.httpApi.restApi, props.stageName ?? 'dev', routes);
 
+    ({ dashboard: this.dashboard, alarmNotifications: this.alarmNotifications } = this.addOperations(props));
+
     new CfnOutput(this, 'ApiUrl', {
       description: 'Invoke URL of the API stage; routes start with v1/ (e.g. <ApiUrl>v1/health)',
       value: this.httpApi.restApi.url,
     });
+  }
+
+  /**
+   * The alarm topic (when configured, wired to every alarm of this stack) and the dashboard over the
+   * capabilities' metrics with every alarm's state. Call last: it collects the alarms that exist.
+   */
+  private addOperations(props: ApiStackProps): {
+    dashboard: OperationsDashboard;
+    alarmNotifications?: AlarmNotifications;
+  } {
+    const alarmNotifications =
+      props.alarmNotifications &&
+      new AlarmNotifications(this, 'AlarmNotifications', { settings: props.alarmNotifications });
+    alarmNotifications?.notifyAll(this);
+    const countsErrors = functionNames.filter((name) => 'countsErrors' in functionManifest[name]);
+    const dashboard = new OperationsDashboard(this, 'Operations', {
+      httpServices: httpFunctionNames,
+      errorCountingServices: countsErrors,
+      deliveryQueue: props.deliveryQueue,
+      deadLetterQueues: [props.deliveryDeadLetterQueue, props.eventsDeadLetterQueue],
+      gatewayAuthFailures: this.authFailures.authFailures,
+      alarms: this.node.findAll().filter((c): c is Alarm => c instanceof Alarm),
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'The operations dashboard in the CloudWatch console',
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${dashboard.dashboard.dashboardName}`,
+    });
+    return { dashboard, ...(alarmNotifications && { alarmNotifications }) };
   }
 
   /**
@@ -277,7 +329,8 @@ export class ApiStack extends Stack {
           MAX_BODY_BYTES: String(MAX_BODY_BYTES),
           ...(enforced && { AUTH_ENFORCED: enforced }),
           ...(rateLimits !== '' && holdsRateLimitsTable(name) && { RATE_LIMITS: rateLimits }),
-          ...(name === 'mesh' && {
+          // The mesh enforces the budget; the system function's state view reads its leases.
+          ...((name === 'mesh' || name === 'system') && {
             MESH_MAX_IN_FLIGHT_PER_TENANT: String((limits.maxInFlightPerTenant ?? DEFAULT_MAX_IN_FLIGHT).mesh),
           }),
           ...(name === 'system' && this.authorization.documentEnvironment),
@@ -371,6 +424,7 @@ function functionResources(props: ApiStackProps): FunctionResources {
     eventBus: props.eventBus,
     deliveryQueue: props.deliveryQueue,
     eventsDeadLetterQueue: props.eventsDeadLetterQueue,
+    deliveryDeadLetterQueue: props.deliveryDeadLetterQueue,
     archive: props.archive,
     subscriptionRulePrefix: props.subscriptionRulePrefix ?? 'aif-sub-',
     auditRetentionDays: props.auditRetentionDays ?? 365,

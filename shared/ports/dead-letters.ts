@@ -50,3 +50,23 @@ export interface DeadLetterRepository {
   /** Removes a dead letter; false when there was none. */
   delete(tenant: string, id: string): Promise<boolean>;
 }
+
+/** One tenant's dead letters counted: in all, and by subscription. */
+export type DeadLetterCount = {
+  /** Dead letters counted (all of them unless `truncated`). */
+  total: number;
+  /** Counted dead letters by subscription id. */
+  bySubscription: Record<string, number>;
+  /** True when the tenant has more than the `max` counted: `total` is then a lower bound. */
+  truncated: boolean;
+};
+
+/** Counting of one tenant's dead letters (same error contract as {@link DeadLetterRepository}). */
+export interface DeadLetterCounts {
+  /**
+   * Counts the tenant's dead letters, reading at most `max` of them.
+   *
+   * @param max - most dead letters read, at least 1
+   */
+  count(tenant: string, max: number): Promise<DeadLetterCount>;
+}

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { admit, type BreakerConfig, type BreakerState, initialBreakerState } from '../domain/mesh/circuit-breaker';
+import {
+  admit,
+  type BreakerConfig,
+  type BreakerState,
+  type BreakerStateName,
+  initialBreakerState,
+} from '../domain/mesh/circuit-breaker';
 import type { ServiceInstance } from '../domain/mesh/service-instance';
 import { pickWeighted } from '../domain/mesh/weighted-selection';
 import type { BreakerConfigRepository, BreakerStore } from '../ports/service-mesh';
@@ -17,6 +23,12 @@ export type BreakerGateDeps = {
   /** How long breaker states and settings are trusted per Lambda instance, milliseconds. */
   cacheTtlMs: number;
   random?: () => number;
+  /**
+   * Told of every breaker transition this instance wrote (a state change won by its compare-and-set;
+   * not the changes other instances made): the mesh function counts them as the
+   * `BreakerTransitions` metric.
+   */
+  onTransition?: (change: { tenant: string; instanceId: string; from: BreakerStateName; to: BreakerStateName }) => void;
 };
 
 /**
@@ -84,6 +96,9 @@ export class BreakerGate {
       if (!candidate) return;
       if (await this.deps.breakers.compareAndSet(tenant, candidate, state.version)) {
         this.states.set(key, candidate);
+        if (candidate.state !== state.state) {
+          this.deps.onTransition?.({ tenant, instanceId, from: state.state, to: candidate.state });
+        }
         return;
       }
       state = await this.loadBreaker(tenant, instanceId);

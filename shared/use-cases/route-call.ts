@@ -28,7 +28,7 @@ import type {
   ServiceRegistry,
 } from '../ports/service-mesh';
 import type { ErrorPolicyCache } from './error-policy-cache';
-import { BreakerGate, type ServiceSettings } from './mesh-breakers';
+import { BreakerGate, type BreakerGateDeps, type ServiceSettings } from './mesh-breakers';
 import { ContractLimitGate, type ContractLimitsDeps } from './mesh-contract-limits';
 import { type MeshFormatDeps, type PreparedFormats, prepareFormats, shapeAnswer, shapeRequest } from './mesh-formats';
 import type { OutboundBudget } from './outbound-budget';
@@ -37,6 +37,8 @@ import type { UpstreamCredentialInjector } from './upstream-credentials';
 
 /** What the router needs. */
 export type MeshRouterDeps = {
+  /** Told of each breaker transition this instance wrote (`BreakerGateDeps.onTransition`). */
+  onTransition?: BreakerGateDeps['onTransition'];
   /** Who holds each service name: the router routes only to the caller's tenant's services. */
   claims: Pick<ServiceClaims, 'ownerOf'>;
   registry: Pick<ServiceRegistry, 'listByName'>;

@@ -17,6 +17,8 @@ const AWS_SETTINGS: Readonly<Record<string, string>> = {
   DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/aif-test-delivery',
   DELIVERY_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:aif-test-delivery',
   EVENTS_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:aif-test-events-dlq',
+  DELIVERY_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/aif-test-delivery-dlq',
+  EVENTS_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/aif-test-events-dlq',
   EVENT_ARCHIVE_ARN: 'arn:aws:events:us-east-1:123456789012:archive/aif-test-archive',
   WEBHOOK_SECRET_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555',
   AUTH_ISSUER: 'https://issuer.test',

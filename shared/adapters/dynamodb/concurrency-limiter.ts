@@ -8,6 +8,7 @@ import {
   untilFirstExpiry,
 } from '../../domain/concurrency/leases';
 import type { ConcurrencyLimiter, LeaseAcquisition } from '../../ports/concurrency-leases';
+import type { InFlightReader } from '../../ports/in-flight';
 import { inTable } from './errors';
 
 /** Conditional writes one `acquire` makes at most: create or reclaim, and a race lost on each. */
@@ -36,7 +37,7 @@ type WriteOutcome = { taken: true } | { taken: false; leases: Leases | undefined
  *
  * @example new DynamoDbConcurrencyLimiter(documentClient, 'aif-ratelimits')
  */
-export class DynamoDbConcurrencyLimiter implements ConcurrencyLimiter {
+export class DynamoDbConcurrencyLimiter implements ConcurrencyLimiter, InFlightReader {
   /**
    * @param client - a document client built once per cold start
    * @param tableName - the physical name of the RateLimits table
@@ -171,6 +172,18 @@ export class DynamoDbConcurrencyLimiter implements ConcurrencyLimiter {
       },
       async (error): Promise<WriteOutcome> => ({ taken: false, leases: leasesOf(error) ?? (await this.read(key)) }),
     );
+  }
+
+  /**
+   * Live leases under `key` at `nowMs`: one strongly consistent GetItem, expired leases not counted
+   * (they are reclaimed by the next acquisition, not by this read).
+   *
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example await limiter.inFlight(inFlightKey('mesh', 'acme'), Date.now()) // 3
+   */
+  async inFlight(key: string, nowMs: number): Promise<number> {
+    const leases = await this.read(key);
+    return Object.values(leases ?? {}).filter((expiresAtMs) => expiresAtMs > nowMs).length;
   }
 
   /** The leases as stored now, strongly consistent; undefined when the key has none. */

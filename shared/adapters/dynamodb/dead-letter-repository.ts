@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { InputTooLargeError, ValidationError } from '../../domain/errors';
 import type { IntegrationEvent } from '../../domain/events/integration-event';
 import { decodeCursor, invalidCursorError } from '../../domain/page-cursor';
 import type { Page } from '../../ports/contract-repository';
-import type { DeadLetter, DeadLetterRepository } from '../../ports/dead-letters';
+import type { DeadLetter, DeadLetterCount, DeadLetterCounts, DeadLetterRepository } from '../../ports/dead-letters';
 import { inTable } from './errors';
 import { deleteExisting, queryPage } from './partition';
 import { tenantSegment } from './tenant-key';
@@ -90,7 +96,7 @@ function cryptoRandom(): number {
  *
  * @example new DynamoDbDeadLetterRepository(documentClient, 'aif-delivery')
  */
-export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
+export class DynamoDbDeadLetterRepository implements DeadLetterRepository, DeadLetterCounts {
   /**
    * @param client - a document client built once per cold start (`removeUndefinedValues` on)
    * @param tableName - the physical name of the delivery table
@@ -187,6 +193,41 @@ export class DynamoDbDeadLetterRepository implements DeadLetterRepository {
       exclusiveStartKey,
       (item) => fromItem(item as DeadLetterItem),
     );
+  }
+
+  /**
+   * Counts the tenant's dead letters by subscription: Queries of its partition projecting only
+   * `subscriptionId` (eventually consistent, up to 1 MB each), until the partition ends or `max` are read.
+   *
+   * @param max - most dead letters read (a bound on the read capacity one call spends)
+   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
+   * @example await repository.count('acme', 10_000) // { total: 3, bySubscription: { 'orders-sub': 3 }, truncated: false }
+   */
+  async count(tenant: string, max: number): Promise<DeadLetterCount> {
+    const bySubscription: Record<string, number> = {};
+    let total = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await inTable(this.tableName, () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': deadLettersPk(tenant) },
+            ProjectionExpression: 'subscriptionId',
+            Limit: max - total,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) {
+        const id = String(item.subscriptionId);
+        bySubscription[id] = (bySubscription[id] ?? 0) + 1;
+        total++;
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && total < max);
+    return { total, bySubscription, truncated: startKey !== undefined };
   }
 
   /**

@@ -537,16 +537,48 @@ describe('ApiStack', () => {
       expect(actions).not.toContain('dynamodb:Scan');
     });
 
-    it('lets the system function read only the tables its health check pings, and write the audit trail', () => {
-      const resources = statementsOfFunction(functionLogicalIds.system)
-        .filter((s) => [s.Action].flat().some((a) => String(a).startsWith('dynamodb:')))
-        .flatMap((s) => [s.Resource].flat());
-      const text = JSON.stringify(resources);
+    it('lets the system function read the tables its health check and state view read, and write only the audit trail', () => {
+      const statements = statementsOfFunction(functionLogicalIds.system).filter((s) =>
+        [s.Action].flat().some((a) => String(a).startsWith('dynamodb:')),
+      );
+      const text = JSON.stringify(statements.flatMap((s) => [s.Resource].flat()));
+      const writers = statements.filter((s) => [s.Action].flat().includes('dynamodb:PutItem'));
 
-      expect(text).toMatch(/Contracts/);
-      expect(text).toMatch(/Errors/);
-      expect(text).toMatch(/Audit/);
-      expect(text).not.toMatch(/Delivery|Events|Mesh/);
+      for (const table of ['Contracts', 'Errors', 'Audit', 'Mesh', 'Delivery', 'RateLimits']) {
+        expect(text).toMatch(new RegExp(table));
+      }
+      expect(text).not.toMatch(/Events[A-Z0-9]/);
+      expect(JSON.stringify(writers.flatMap((s) => [s.Resource].flat()))).not.toMatch(/Mesh|Delivery|RateLimits/);
+    });
+
+    it("lets the system function read the three queues' attributes and CloudWatch metric data, nothing more", () => {
+      // Prepare
+      const statements = statementsOfFunction(functionLogicalIds.system);
+      const variables = apiTemplate.toJSON().Resources[functionLogicalIds.system].Properties.Environment.Variables;
+
+      // Act
+      const sqs = statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('sqs:')));
+      const cloudWatch = statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('cloudwatch:')));
+
+      // Assess
+      expect(sqs.flatMap((s) => [s.Action].flat())).toEqual([
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueAttributes',
+      ]);
+      expect(sqs.map((s) => s.Resource)).toEqual(
+        expect.arrayContaining([
+          queueArn(stateful.deliveryQueue),
+          queueArn(stateful.deliveryDeadLetterQueue),
+          queueArn(stateful.eventsDeadLetterQueue),
+        ]),
+      );
+      expect(cloudWatch).toEqual([expect.objectContaining({ Action: 'cloudwatch:GetMetricData', Resource: '*' })]);
+      expect(variables).toMatchObject({
+        DELIVERY_QUEUE_URL: queueUrl(stateful.deliveryQueue),
+        DELIVERY_DLQ_URL: queueUrl(stateful.deliveryDeadLetterQueue),
+        EVENTS_DLQ_URL: queueUrl(stateful.eventsDeadLetterQueue),
+      });
     });
   });
 
@@ -1310,6 +1342,8 @@ describe('readAppContext', () => {
       auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
       auditRetention: RetentionDays.ONE_YEAR,
       authFailureAlarmThreshold: 50,
+      reserveConcurrency: true,
+      destroyOnRemoval: false,
     });
   });
 
@@ -1340,6 +1374,8 @@ describe('readAppContext', () => {
       auth: { mode: 'cognito', resourceServerId: 'aif', cacheTtl: Duration.seconds(300) },
       auditRetention: RetentionDays.FIVE_YEARS,
       authFailureAlarmThreshold: 20,
+      reserveConcurrency: true,
+      destroyOnRemoval: false,
     });
   });
 
@@ -1380,7 +1416,6 @@ describe('readAppContext', () => {
     [{ logRetentionDays: '31' }, /logRetentionDays/],
     [{ eventArchiveRetentionDays: '1.5' }, /eventArchiveRetentionDays/],
     [{ eventArchiveRetentionDays: '0' }, /eventArchiveRetentionDays/],
-    [{ stage: 'a-very-long-stage-name' }, /subscriptionRulePrefix/],
     [{ subscriptionRulePrefix: 'sub*' }, /subscriptionRulePrefix/],
     [{ healthCheckIntervalMinutes: '1.5' }, /healthCheckIntervalMinutes/],
     [{ healthCheckIntervalMinutes: '0' }, /healthCheckIntervalMinutes/],

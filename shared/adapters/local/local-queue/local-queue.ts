@@ -271,6 +271,23 @@ export class LocalQueue {
   }
 
   /**
+   * Age of the oldest message (visible, in flight or delayed), whole seconds since it was first
+   * sent — what SQS's `ApproximateAgeOfOldestMessage` metric reports, exact here; undefined when the
+   * queue is empty. Messages past their retention period are dropped first.
+   *
+   * @example queue.oldestMessageAgeSeconds(); // 42
+   */
+  oldestMessageAgeSeconds(): number | undefined {
+    const now = nowMs(this.clock);
+    this.messages.expire(now);
+    let oldest: number | undefined;
+    for (const message of this.messages.values()) {
+      if (oldest === undefined || message.sentTimestamp < oldest) oldest = message.sentTimestamp;
+    }
+    return oldest === undefined ? undefined : Math.max(0, Math.floor((now - oldest) / 1000));
+  }
+
+  /**
    * When the next hidden message (delayed or in flight) becomes visible, ms since the epoch by `clock`.
    *
    * @returns the earliest such time, or `undefined` when no message is hidden

@@ -148,4 +148,22 @@ describe('DynamoDbConcurrencyLimiter', () => {
     // Assess
     expect(error).toBeInstanceOf(DependencyUnavailableError);
   });
+
+  describe('inFlight', () => {
+    it('counts the live leases under a key, not the expired ones, and 0 for a key never used', async () => {
+      // Prepare
+      const limiter = instance();
+      const key = inFlightKey('mesh', 'in-flight-count');
+      await limiter.acquire(key, 5, LEASE_MS, T0);
+      await limiter.acquire(key, 5, LEASE_MS * 2, T0);
+
+      // Act
+      const now = await limiter.inFlight(key, T0 + 1);
+      const afterFirstExpiry = await limiter.inFlight(key, T0 + LEASE_MS);
+      const never = await limiter.inFlight(inFlightKey('mesh', 'never-used'), T0);
+
+      // Assess
+      expect([now, afterFirstExpiry, never]).toEqual([2, 1, 0]);
+    });
+  });
 });

@@ -657,6 +657,29 @@ describe('DynamoDbDeadLetterRepository (dynalite)', () => {
     };
   }
 
+  it("counts a tenant's dead letters by subscription, and stops at max with truncated", async () => {
+    // Prepare: a tenant of its own, so the other tests' dead letters are not counted
+    const owner = { tenant: 'counted', principal: 'agent-1' };
+    for (const [n, sub] of [
+      [901, 'sub-a'],
+      [902, 'sub-b'],
+      [903, 'sub-a'],
+    ] as const) {
+      await repository.put({ ...deadLetter(n, sub, 'order.created'), owner });
+    }
+
+    // Act
+    const all = await repository.count('counted', 10);
+    const capped = await repository.count('counted', 2);
+    const none = await repository.count('nobody', 10);
+
+    // Assess
+    expect(all).toEqual({ total: 3, bySubscription: { 'sub-a': 2, 'sub-b': 1 }, truncated: false });
+    expect(capped.total).toBe(2);
+    expect(capped.truncated).toBe(true);
+    expect(none).toEqual({ total: 0, bySubscription: {}, truncated: false });
+  });
+
   /** Every page of a listing, page size 2. */
   async function listAll(filter: { subscriptionId?: string; type?: string }): Promise<string[]> {
     const ids: string[] = [];
