@@ -1,19 +1,12 @@
 /** The CLI's failures, each with the exit code it ends the process with (see `exitCodeOf`). */
+import type * as z from 'zod';
+import type { ProblemDetailsSchema } from '../functions/api-schemas/problem-details';
+
+/** An RFC 9457 problem details document as the API answers it: the route table's own schema. */
+export type ProblemDetails = z.infer<typeof ProblemDetailsSchema>;
 
 /** One problem the API listed in a problem's `errors[]` (RFC 9457 extension, JSON pointer into the request). */
-export type ProblemError = { pointer: string; detail: string; keyword?: string };
-
-/** An RFC 9457 problem details document as the API answers it (`functions/api-schemas/problem-details.ts`). */
-export type ProblemDetails = {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance?: string;
-  requestId?: string;
-  errors?: ProblemError[];
-  [extension: string]: unknown;
-};
+export type ProblemError = NonNullable<ProblemDetails['errors']>[number];
 
 /** Bad flags or arguments, or a file that cannot be read or parsed: exit code 2. */
 export class UsageError extends Error {
