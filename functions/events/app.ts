@@ -9,6 +9,7 @@ import {
   redriveDeadLetters,
 } from '../../shared/use-cases/dead-letters';
 import { getEvent, listEventsByCorrelation, testEventPattern } from '../../shared/use-cases/event-queries';
+import { listEventLog } from '../../shared/use-cases/list-event-log';
 import { type PublishEventsDeps, publishEvents, publishFailure } from '../../shared/use-cases/publish-events';
 import { getReplay, startReplay } from '../../shared/use-cases/replays';
 import {
@@ -47,6 +48,11 @@ export const eventOperations: OperationsOf<'events', EventsDeps> = {
   listEvents: async ({ query, caller }, deps) => ({
     status: 200,
     body: await listEventsByCorrelation(deps, caller.tenant, query),
+  }),
+  listEventLog: async ({ query, caller }, deps) => ({
+    status: 200,
+    body: await listEventLog(deps, caller.tenant, query),
+    headers: { 'cache-control': 'no-store' },
   }),
   getEvent: async ({ params, caller }, deps) => ({ status: 200, body: await getEvent(deps, caller.tenant, params.id) }),
   createSubscription: async ({ body, caller }, deps) => {

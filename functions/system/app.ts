@@ -3,6 +3,7 @@ import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-a
 import type { AuditLog } from '../../shared/ports/audit-trail';
 import type { ContractRepository } from '../../shared/ports/contract-repository';
 import { type OperationsOf, routes } from '../routes';
+import { consolePage, consoleScript, consoleStylesheet } from './console-page';
 import { buildOpenApiDocument, type DocumentedAuth } from './openapi-document';
 
 /**
@@ -16,7 +17,7 @@ export type SystemDeps = {
 };
 
 /**
- * Health, the API description and the .proto of its Protobuf format. API Gateway also sends every request that matches no route
+ * Health, the API description, the .proto of its Protobuf format and the web console (`GET /console`). API Gateway also sends every request that matches no route
  * (`/{proxy+}` and `ANY` on each resource) here, so the router answers 404 or 405 as problem+json.
  */
 export const systemOperations: OperationsOf<'system', SystemDeps> = {
@@ -39,6 +40,9 @@ export const systemOperations: OperationsOf<'system', SystemDeps> = {
     body: API_PROTO_SOURCE,
     headers: { 'content-type': 'text/plain; charset=utf-8', 'content-disposition': 'inline; filename="struct.proto"' },
   }),
+  getConsole: async ({ basePath }) => consolePage(basePath),
+  getConsoleScript: async () => consoleScript(),
+  getConsoleStylesheet: async () => consoleStylesheet(),
   listAuditRecords: async ({ query }, deps) => ({
     status: 200,
     body: await deps.audit.list(query),
