@@ -8,7 +8,7 @@ const ROW_HEIGHT = 22;
 const HEADER_HEIGHT = 30;
 const GAP = 24;
 const CALLER_X = 20;
-const SERVICE_X = 220;
+const SERVICE_X = 340;
 
 type Placed = { name: string; y: number; height: number; instances: Instance[] };
 
@@ -38,6 +38,9 @@ export async function renderTopology(root: HTMLElement): Promise<void> {
     'svg',
     {
       class: 'topology',
+      // Drawn at its natural size (CSS caps it at the page width), so text stays the page's size.
+      width: SERVICE_X + BOX_WIDTH + 40,
+      height,
       viewBox: `0 0 ${SERVICE_X + BOX_WIDTH + 40} ${height}`,
       role: 'img',
       'aria-label': 'Service topology',
@@ -125,7 +128,12 @@ function instanceRow(instance: Instance, row: number, totalWeight: number, break
     ),
     svg('text', { x: 18, y: 14 }, `${instance.id} v${instance.version}`),
     svg('text', { class: `breaker breaker-${breaker}`, x: 170, y: 14 }, breaker),
-    svg('text', { class: 'weight', x: 232, y: 14 }, `w${instance.weight} ${share}%`),
+    svg(
+      'text',
+      { class: 'weight', x: 232, y: 14 },
+      `w${instance.weight} ${share}%`,
+      svg('title', {}, `weight ${instance.weight}: ${share}% of the service's total weight`),
+    ),
   );
 }
 
@@ -159,7 +167,7 @@ function edge(connection: Topology['connections'][number], placed: Placed[], cal
     }),
     svg(
       'text',
-      { class: 'edge-label', x: bend, y: (sy + ty) / 2 - 4 },
+      { class: 'edge-label', x: bend, y: (sy + ty) / 2 - 6, 'text-anchor': 'middle' },
       `${connection.ruleId}: weight ${connection.weight}`,
     ),
   );

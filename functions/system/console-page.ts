@@ -56,6 +56,8 @@ export function consolePage(basePath: string): HttpOperationResponse {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<meta name="aif-api-base" content="${base}">`,
     '<title>Agent Integration Framework console</title>',
+    // No favicon request (it would be a 404 on the API): an empty data: icon, which img-src allows.
+    '<link rel="icon" href="data:,">',
     `<link rel="stylesheet" href="${base}/console/app.css?v=${STYLESHEET_VERSION}">`,
     `<script src="${base}/console/app.js?v=${SCRIPT_VERSION}" defer></script>`,
     '</head>',
