@@ -39,7 +39,11 @@ export async function renderDeadLetters(root: HTMLElement, notice = ''): Promise
       'p',
       { class: 'summary' },
       h('span', { 'data-testid': 'dead-letter-count' }, String(page.items.length)),
-      page.nextCursor ? '+ dead letters (first 100 shown)' : ' dead letters',
+      page.nextCursor
+        ? '+ dead letters (the newest 100 shown)'
+        : page.items.length === 1
+          ? ' dead letter'
+          : ' dead letters',
       page.items.length > 0 &&
         h(
           'button',

@@ -206,3 +206,52 @@ describe.skipIf(!CHROMIUM)('web console in headless Chromium, against the local 
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe.skipIf(!CHROMIUM)('web console with auth on (--auth jwt, the local issuer)', () => {
+  let server: LocalServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startLocalServer({ port: 0, healthCheckIntervalMs: 0, auth: { mode: 'jwt' } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('loads without a token, reads nothing until one is entered, then sends it as a bearer token', async () => {
+    // Prepare
+    const issued = await fetch(`${server.url}/local/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ scopes: ['mesh:read'], ttlSeconds: 300 }),
+    });
+    const { access_token: token } = (await issued.json()) as { access_token: string };
+    const page = await browser.newPage();
+    const authorizations: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/v1/topology')) authorizations.push(request.headers().authorization ?? '');
+    });
+
+    // Act
+    const loaded = await page.goto(`${server.url}/console#topology`);
+    const refused = page.getByRole('status').filter({ hasText: '401' });
+    await refused.waitFor();
+    const refusal = await refused.textContent();
+    await page.getByPlaceholder(/Bearer token/).fill(token);
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.getByText('0 services, 0 instances, 0 routing rules').waitFor();
+    await page.reload();
+    await page.getByText('0 services, 0 instances, 0 routing rules').waitFor();
+
+    // Assess
+    expect(loaded?.status()).toBe(200);
+    expect(refusal).toContain('enter a token');
+    expect(authorizations[0]).toBe('');
+    expect(authorizations.slice(1).every((value) => value === `Bearer ${token}`)).toBe(true);
+    expect(authorizations.length).toBeGreaterThanOrEqual(3);
+    expect(await page.getByTestId('token-state').textContent()).toBe('token set');
+    await page.screenshot({ path: `${ARTIFACTS}/console-signed-in.png`, fullPage: true });
+  });
+});

@@ -16,7 +16,7 @@ const owner = { tenant: 't1', principal: 'p1' };
 const v1 = storedVersion({}, owner);
 // 2.0.0 drops GET /agents/{id}: a break for clients of 1.0.0, stored under NONE (registration allowed it).
 const v2 = {
-  ...storedVersion({ version: '2.0.0', endpoints: [agentsContract().endpoints[0]!] }, owner),
+  ...storedVersion({ version: '2.0.0', endpoints: agentsContract().endpoints?.slice(0, 1) }, owner),
   compatibility: 'NONE' as const,
 };
 
