@@ -40,13 +40,15 @@ export type VersionComparison = {
  * // { direction: 'BACKWARD', compatible: false, issues: [{ rule: 'endpoint-removed', … }], … }
  */
 export async function compareContractVersions(
-  deps: { contracts: Pick<ContractRepository, 'getVersion'> },
+  deps: { contracts: Pick<ContractRepository, 'getVersion' | 'getSummary'> },
   input: { tenant: string; name: string; from: string; to: string; direction?: CompatibilityDirection },
 ): Promise<VersionComparison> {
   const ends = ['from', 'to'] as const;
-  const [previous, next] = await Promise.all(
-    ends.map((end) => deps.contracts.getVersion(input.tenant, input.name, normalizeVersion(input[end]))),
-  );
+  const [previous, next, summary] = await Promise.all([
+    deps.contracts.getVersion(input.tenant, input.name, normalizeVersion(input.from)),
+    deps.contracts.getVersion(input.tenant, input.name, normalizeVersion(input.to)),
+    deps.contracts.getSummary(input.tenant, input.name),
+  ]);
   if (!previous || !next) {
     const missing = ends.filter((_end, index) => [previous, next][index] === undefined);
     throw new ContractNotFoundError(
@@ -54,13 +56,15 @@ export async function compareContractVersions(
       missing.map((end) => ({ pointer: `/query/${end}`, message: `version ${input[end]} is not registered` })),
     );
   }
-  const direction = input.direction ?? directionOf(next.compatibility);
+  // The name's mode now (a later registration may have changed it), else the one `to` was registered under.
+  const mode = summary?.compatibility ?? next.compatibility;
+  const direction = input.direction ?? directionOf(mode);
   const issues = checkCompatibility(previous, next, direction);
   return {
     name: input.name,
     from: previous.version,
     to: next.version,
-    mode: next.compatibility,
+    mode,
     direction,
     compatible: issues.length === 0,
     issues,

@@ -4,11 +4,16 @@ import { ContractNotFoundError } from '../../../../shared/domain/contracts/error
 import { compareContractVersions } from '../../../../shared/use-cases/compare-contract-versions';
 import { agentsContract, storedVersion } from '../../../support/contracts';
 
-/** A repository holding `versions` of tenant `t1`'s contracts, read by (tenant, name, version). */
+/** A repository holding `versions`, read by (tenant, name, version); a name's summary carries its highest version's mode. */
 function repository(versions: ContractVersion[]) {
   return {
     getVersion: async (tenant: string, name: string, version: string) =>
       versions.find((v) => v.owner.tenant === tenant && v.name === name && v.version === version),
+    getSummary: async (tenant: string, name: string) => {
+      const own = versions.filter((v) => v.owner.tenant === tenant && v.name === name);
+      const last = own.at(-1);
+      return last && { name, compatibility: last.compatibility, versionCount: own.length, updatedAt: last.createdAt };
+    },
   };
 }
 
