@@ -41,6 +41,34 @@ export const CompatibilityReportSchema = z
   })
   .meta({ id: 'CompatibilityReport' });
 
+export const CompatibilityQuery = z.object({
+  from: z.string().min(1).max(256).meta({ description: 'The earlier (replaced) version' }),
+  to: z.string().min(1).max(256).meta({ description: 'The version that replaces it' }),
+  direction: z
+    .enum(['BACKWARD', 'FORWARD', 'FULL'])
+    .optional()
+    .meta({ description: "The check to apply; default: the direction of the name's stored mode (BACKWARD for NONE)" }),
+});
+
+export const VersionComparisonResponse = z
+  .object({
+    name: z.string(),
+    from: z.string(),
+    to: z.string(),
+    mode: CompatibilityModeSchema.meta({ description: "The name's stored compatibility mode" }),
+    direction: z.enum(['BACKWARD', 'FORWARD', 'FULL']),
+    compatible: z.boolean(),
+    issues: z.array(
+      z.object({
+        rule: z.string(),
+        pointer: z.string(),
+        message: z.string(),
+        document: z.enum(['previous', 'next']).optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'VersionComparison' });
+
 export const RegisterContractResponse = z.object({
   outcome: z.enum(['created', 'unchanged', 'dry-run']),
   wouldBe: z.enum(['created', 'unchanged', 'version-conflict', 'incompatible']).optional(),

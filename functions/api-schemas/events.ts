@@ -91,6 +91,27 @@ export const EventListQuery = z
 
 export const EventListResponse = z.object({ items: z.array(EventRecordResponse), nextCursor: z.string().optional() });
 
+/** An ISO 8601 date-time (with `Z` or an offset), read as ms since the Unix epoch. */
+const logTime = (description: string) =>
+  z.iso
+    .datetime({ offset: true })
+    .transform((v) => Date.parse(v))
+    .meta({ description });
+
+export const EventLogQuery = z.object({
+  type: EventTypeSchema.optional().meta({ description: 'Only events of this type' }),
+  source: z.string().min(1).max(256).optional().meta({ description: 'Only events from this source' }),
+  from: logTime('ISO 8601 date-time, inclusive (default: one hour before to)').optional(),
+  to: logTime('ISO 8601 date-time, exclusive (default: now); at most 24 hours after from').optional(),
+  limit: pageLimit(100, 50),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+export const EventLogResponse = z.object({
+  items: z.array(IntegrationEventSchema),
+  nextCursor: z.string().optional(),
+});
+
 export const SubscriptionBody = SubscriptionInputSchema.meta({ id: 'SubscriptionRequest' });
 export const SubscriptionIdParams = z.object({ id: SubscriptionIdSchema });
 

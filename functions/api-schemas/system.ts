@@ -14,6 +14,11 @@ export const ProtoSourceResponse = z.string().meta({
     'proto3 source: google.protobuf.Value and the types it uses (struct.proto); every request and answer body of the API is one Value',
 });
 
+/** `GET /console` and its assets: a document of the web console, as text. */
+export const ConsoleAssetResponse = z
+  .string()
+  .meta({ description: 'The page, script or stylesheet of the web console' });
+
 /** An ISO 8601 date-time (with `Z` or an offset), normalised to UTC with milliseconds as records store it. */
 const auditTime = z.iso
   .datetime({ offset: true })

@@ -1,6 +1,7 @@
 import { ownerOf } from '../../shared/domain/auth/owner';
 import { statusOf } from '../../shared/http/outcome-status';
 import { type HttpHandlerOptions, httpApi } from '../../shared/middleware/http-api';
+import { compareContractVersions } from '../../shared/use-cases/compare-contract-versions';
 import { deprecateContractVersion, listContracts, listContractVersions } from '../../shared/use-cases/contract-queries';
 import { registerContract } from '../../shared/use-cases/register-contract';
 import { resolveContract } from '../../shared/use-cases/resolve-contract';
@@ -57,6 +58,10 @@ export const contractOperations: OperationsOf<'contracts', ContractsFunctionDeps
   getContractVersion: async ({ params, caller }, deps) => ({
     status: 200,
     body: await resolveContract(deps, { ...params, tenant: caller.tenant }),
+  }),
+  compareContractVersions: async ({ params, query, caller }, deps) => ({
+    status: 200,
+    body: await compareContractVersions(deps, { ...params, ...query, tenant: caller.tenant }),
   }),
   deprecateContractVersion: async ({ params, caller }, deps) => ({
     status: 200,

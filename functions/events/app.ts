@@ -14,6 +14,7 @@ import {
   listEventsByTime,
   testEventPattern,
 } from '../../shared/use-cases/event-queries';
+import { listEventLog } from '../../shared/use-cases/list-event-log';
 import { type PublishEventsDeps, publishEvents, publishFailure } from '../../shared/use-cases/publish-events';
 import { getReplay, startReplay } from '../../shared/use-cases/replays';
 import {
@@ -59,6 +60,11 @@ export const eventOperations: OperationsOf<'events', EventsDeps> = {
           : await listEventsByCorrelation(deps, caller.tenant, { correlationId, limit, cursor }),
     };
   },
+  listEventLog: async ({ query, caller }, deps) => ({
+    status: 200,
+    body: await listEventLog(deps, caller.tenant, query),
+    headers: { 'cache-control': 'no-store' },
+  }),
   getEvent: async ({ params, caller }, deps) => ({ status: 200, body: await getEvent(deps, caller.tenant, params.id) }),
   createSubscription: async ({ body, caller }, deps) => {
     const { outcome, subscription } = await createSubscription(deps, body, ownerOf(caller));

@@ -4,6 +4,7 @@ import type { AuditLog } from '../../shared/ports/audit-trail';
 import type { ContractRepository } from '../../shared/ports/contract-repository';
 import { readSystemState, type SystemStateDeps } from '../../shared/use-cases/system-state';
 import { type OperationsOf, routes } from '../routes';
+import { consolePage, consoleScript, consoleStylesheet } from './console-page';
 import { buildOpenApiDocument, type DocumentedAuth } from './openapi-document';
 
 /**
@@ -19,7 +20,7 @@ export type SystemDeps = {
 };
 
 /**
- * Health, the API description and the .proto of its Protobuf format. API Gateway also sends every request that matches no route
+ * Health, the API description, the .proto of its Protobuf format and the web console (`GET /console`). API Gateway also sends every request that matches no route
  * (`/{proxy+}` and `ANY` on each resource) here, so the router answers 404 or 405 as problem+json.
  */
 export const systemOperations: OperationsOf<'system', SystemDeps> = {
@@ -47,6 +48,9 @@ export const systemOperations: OperationsOf<'system', SystemDeps> = {
     body: await readSystemState(deps.state, { tenant: caller.tenant, window: query.window }),
     headers: { 'cache-control': 'no-store' },
   }),
+  getConsole: async ({ basePath }) => consolePage(basePath),
+  getConsoleScript: async () => consoleScript(),
+  getConsoleStylesheet: async () => consoleStylesheet(),
   listAuditRecords: async ({ query }, deps) => ({
     status: 200,
     body: await deps.audit.list(query),

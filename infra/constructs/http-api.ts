@@ -432,7 +432,7 @@ export function methodThrottleOptions(
 }
 
 function acknowledgePublicMethod(method: Method, what: string): void {
-  const reason = `${what} is public by design (route table: public: true) and stays unauthenticated: health and the API description carry no data.`;
+  const reason = `${what} is public by design (route table: public: true) and stays unauthenticated: health, the API description and the web console (page and assets; its API calls need credentials) carry no data.`;
   Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason }, { id: 'AwsSolutions-COG4', reason });
 }
 

@@ -92,6 +92,9 @@ describe('the served OpenAPI document', () => {
     await call('GET', '/v1/openapi.json', { headers: { accept: 'application/yaml' } });
     await call('GET', '/v1/proto', { headers: { accept: 'text/plain' } });
     await call('GET', '/v1/proto', { headers: { accept: 'application/json' } }); // 406: it answers text/plain only
+    await call('GET', '/console', { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    await call('GET', '/console/app.js', { headers: { accept: '*/*' } });
+    await call('GET', '/console/app.css', { headers: { accept: 'text/css,*/*;q=0.1' } });
     await call('GET', '/v1/contracts?limit=2');
     await call('GET', '/v1/contracts/petstore', { headers: { accept: 'application/yaml' } });
     await call('GET', '/v1/contracts/petstore', { headers: { accept: 'application/xml' } }); // 406
@@ -102,6 +105,8 @@ describe('the served OpenAPI document', () => {
     await call('GET', '/v1/contracts/petstore/versions?limit=1&cursor=bm90LWEtY3Vyc29y'); // 400
     await call('GET', '/v1/contracts/petstore/versions/1.0.0');
     await call('GET', '/v1/contracts/petstore/versions/9.9.9'); // 404
+    await call('GET', '/v1/contracts/petstore/compatibility?from=1.0.0&to=1.0.0&direction=FULL');
+    await call('GET', '/v1/contracts/petstore/compatibility?from=1.0.0&to=9.9.9'); // 404
     await json('POST', '/v1/contracts?name=openapi-self', document);
     await call('DELETE', '/v1/contracts/openapi-self/versions/1.0.0');
     const rename = { version: '1.0.0', description: 'name becomes title', expression: '{ "title": name }' };
@@ -137,6 +142,9 @@ describe('the served OpenAPI document', () => {
     await json('POST', '/v1/errors', { source: 'agent:planner' }); // 422: no category to classify by
     await call('GET', '/v1/events?correlationId=evt-1');
     await call('GET', '/v1/events/evt-1');
+    await call('GET', '/v1/event-log?type=order.created&limit=5');
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    await call('GET', `/v1/event-log?from=${hourAgo}&to=${hourAgo}`); // 422: the window is empty
     await call('GET', '/v1/subscriptions');
     await call('GET', '/v1/subscriptions/all-orders');
     await call('GET', '/v1/subscriptions/nobody'); // 404
