@@ -95,6 +95,8 @@ describe('the served OpenAPI document', () => {
     await call('GET', '/console', { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
     await call('GET', '/console/app.js', { headers: { accept: '*/*' } });
     await call('GET', '/console/app.css', { headers: { accept: 'text/css,*/*;q=0.1' } });
+    await call('GET', '/v1/state');
+    await call('GET', '/v1/state?window=1h');
     await call('GET', '/v1/contracts?limit=2');
     await call('GET', '/v1/contracts/petstore', { headers: { accept: 'application/yaml' } });
     await call('GET', '/v1/contracts/petstore', { headers: { accept: 'application/xml' } }); // 406
