@@ -449,10 +449,6 @@ class InMemoryEventLog implements EventLog {
   }
 
   async *listPublishedBetween(): AsyncIterable<IntegrationEvent> {}
-
-  async listPublishedRecords() {
-    return [];
-  }
 }
 
 /** Error counters in a Map (the always-204 subscriber never fails, so they stay empty). */

@@ -5,7 +5,7 @@ import type {
   ContractListResponse,
   ContractResponse,
   DeadLetterListResponse,
-  EventListResponse,
+  EventLogResponse,
   HealthResponse,
   PublishEventsResponse,
   RedriveResponse,
@@ -28,7 +28,7 @@ export type VersionList = z.output<typeof VersionListResponse>;
 export type RegisterContractResult = z.output<typeof RegisterContractResponse>;
 export type ValidationResult = z.output<typeof ValidationResultResponse>;
 export type PublishResult = z.output<typeof PublishEventsResponse>;
-export type EventList = z.output<typeof EventListResponse>;
+export type EventLog = z.output<typeof EventLogResponse>;
 export type Subscription = z.output<typeof SubscriptionResponse>;
 export type SubscriptionList = z.output<typeof SubscriptionListResponse>;
 export type DeadLetterList = z.output<typeof DeadLetterListResponse>;
@@ -145,7 +145,7 @@ export class ApiClient {
   validateResponse = (name: string, body: unknown) =>
     this.request<ValidationResult>('POST', `/v1/contracts/${enc(name)}/validate-response`, { json: body });
   publishEvents = (events: unknown) => this.request<PublishResult>('POST', '/v1/events', { json: events });
-  listEvents = (query: Query) => this.request<EventList>('GET', '/v1/events', { query });
+  listEventLog = (query: Query) => this.request<EventLog>('GET', '/v1/event-log', { query });
   listSubscriptions = (query: Query) => this.request<SubscriptionList>('GET', '/v1/subscriptions', { query });
   createSubscription = (body: unknown) => this.request<Subscription>('POST', '/v1/subscriptions', { json: body });
   deleteSubscription = (id: string) => this.request<undefined>('DELETE', `/v1/subscriptions/${enc(id)}`);

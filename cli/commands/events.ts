@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import type { ApiClient, EventList, PublishResult } from '../client';
+import type { ApiClient, EventLog, PublishResult } from '../client';
 import { type ContextFactory, parseDurationMs, parseJsonOption, parseLimit } from '../context';
 import { ApiError, RejectedError, UnreachableError, UsageError } from '../errors';
 import { readJsonFile } from '../files';
@@ -14,7 +14,7 @@ type PublishOptions = {
   id?: string;
   file?: string;
 };
-type EventRecord = EventList['items'][number];
+type LoggedEvent = EventLog['items'][number];
 
 /** `aif events …`: publish, list, tail. */
 export function eventCommands(program: Command, context: ContextFactory, signal: AbortSignal): void {
@@ -34,13 +34,14 @@ export function eventCommands(program: Command, context: ContextFactory, signal:
     });
   events
     .command('list')
-    .description("the event log: the tenant's published events of the last hour, oldest first")
+    .description("the event log (GET /v1/event-log): the tenant's events published in the last hour, oldest first")
     .option('--type <type>', 'only events of this type')
+    .option('--source <source>', 'only events from this source')
     .option('--limit <n>', 'at most this many events', parseLimit, 25)
-    .action(async (options: { type?: string; limit: number }, command: Command) => {
+    .action(async (options: { type?: string; source?: string; limit: number }, command: Command) => {
       const { client, output } = context(command);
-      const from = new Date(Date.now() - 3_600_000).toISOString();
-      const { body } = await client.listEvents({ type: options.type, from, limit: Math.min(options.limit, 100) });
+      const { type, source } = options;
+      const { body } = await client.listEventLog({ type, source, limit: Math.min(options.limit, 100) });
       if (output.json) return printJson(output, body);
       output.out(table(['time', 'id', 'type', 'source', 'version', 'payload'], body.items.map(eventRow)));
     });
@@ -104,8 +105,7 @@ async function publish(client: ApiClient, output: Output, events: unknown): Prom
   }
 }
 
-function eventRow(record: EventRecord): unknown[] {
-  const { event } = record;
+function eventRow(event: LoggedEvent): unknown[] {
   const payload = JSON.stringify(event.payload);
   return [
     new Date(event.timestamp).toISOString(),
@@ -118,8 +118,9 @@ function eventRow(record: EventRecord): unknown[] {
 }
 
 /**
- * Polls the event log every `interval` ms for events with a timestamp at or after the last one
- * seen (from the moment tail started), printing each id once, until `signal` aborts (Ctrl+C).
+ * Polls the event log (GET /v1/event-log, every page) every `interval` ms for events with a
+ * timestamp at or after the last one seen (from the moment tail started, and at most 23 hours back:
+ * one listing reads at most 24 hours), printing each id once, until `signal` aborts (Ctrl+C).
  * A failed poll is reported on stderr and retried at the next tick; it does not end the tail.
  */
 async function tail(
@@ -134,16 +135,21 @@ async function tail(
     output.err(`following ${client.baseUrl} events${options.type ? ` of type ${options.type}` : ''} (Ctrl+C to stop)`);
   while (!signal.aborted) {
     try {
-      const { body } = await client.listEvents({ type: options.type, from: new Date(from).toISOString(), limit: 100 });
-      for (const record of body.items) {
-        if (seenAtFrom.has(record.event.id)) continue;
-        if (record.event.timestamp > from) {
-          from = record.event.timestamp;
-          seenAtFrom.clear();
+      let cursor: string | undefined;
+      const since = new Date(Math.max(from, Date.now() - TAIL_REACH_MS)).toISOString();
+      do {
+        const { body } = await client.listEventLog({ type: options.type, from: since, limit: 100, cursor });
+        for (const event of body.items) {
+          if (seenAtFrom.has(event.id)) continue;
+          if (event.timestamp > from) {
+            from = event.timestamp;
+            seenAtFrom.clear();
+          }
+          seenAtFrom.add(event.id);
+          output.out(output.json ? JSON.stringify(event) : tailLine(event));
         }
-        seenAtFrom.add(record.event.id);
-        output.out(output.json ? JSON.stringify(record) : tailLine(record));
-      }
+        cursor = body.nextCursor;
+      } while (cursor !== undefined && !signal.aborted);
     } catch (error) {
       if (!(error instanceof ApiError) && !(error instanceof UnreachableError)) throw error;
       output.err(`poll failed: ${error instanceof ApiError ? problemText(error.problem) : error.message}`);
@@ -152,8 +158,10 @@ async function tail(
   }
 }
 
-function tailLine(record: EventRecord): string {
-  const { event } = record;
+// How far back a poll reads: GET /v1/event-log answers windows of at most 24 hours.
+const TAIL_REACH_MS = 23 * 60 * 60 * 1000;
+
+function tailLine(event: LoggedEvent): string {
   return `${new Date(event.timestamp).toISOString()}  ${event.type}  ${event.id}  ${event.source}  ${JSON.stringify(event.payload)}`;
 }
 

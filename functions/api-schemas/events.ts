@@ -53,41 +53,11 @@ export const EventRecordResponse = z
   })
   .meta({ id: 'EventRecord' });
 
-/** An ISO 8601 date-time (with `Z` or an offset), in milliseconds since the epoch. */
-const eventTime = z.iso
-  .datetime({ offset: true })
-  .transform((v) => Date.parse(v))
-  .meta({ description: 'ISO 8601 date-time' });
-
-/**
- * `GET /v1/events`: one correlation id's events (`correlationId`, paginated by `cursor`), or the
- * event log by time (`from`/`to` on the events' timestamps, optionally of one `type`).
- */
-export const EventListQuery = z
-  .object({
-    correlationId: EventIdSchema.optional(),
-    type: EventTypeSchema.optional().meta({ description: 'Without correlationId: only events of this type' }),
-    from: eventTime
-      .optional()
-      .meta({ description: 'Without correlationId: timestamps from (inclusive); default 1 h ago' }),
-    to: eventTime
-      .optional()
-      .meta({ description: 'Without correlationId: timestamps before (exclusive); default 1 h ahead' }),
-    limit: pageLimit(100, 100),
-    cursor: z.string().min(1).max(2048).optional(),
-  })
-  .superRefine((query, ctx) => {
-    const byCorrelation = query.correlationId !== undefined;
-    for (const key of byCorrelation ? (['type', 'from', 'to'] as const) : (['cursor'] as const)) {
-      if (query[key] !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: byCorrelation ? 'does not apply with correlationId' : 'applies with correlationId only',
-        });
-      }
-    }
-  });
+export const EventsByCorrelationQuery = z.object({
+  correlationId: EventIdSchema,
+  limit: pageLimit(100, 100),
+  cursor: z.string().min(1).max(2048).optional(),
+});
 
 export const EventListResponse = z.object({ items: z.array(EventRecordResponse), nextCursor: z.string().optional() });
 

@@ -8,12 +8,7 @@ import {
   listDeadLetters,
   redriveDeadLetters,
 } from '../../shared/use-cases/dead-letters';
-import {
-  getEvent,
-  listEventsByCorrelation,
-  listEventsByTime,
-  testEventPattern,
-} from '../../shared/use-cases/event-queries';
+import { getEvent, listEventsByCorrelation, testEventPattern } from '../../shared/use-cases/event-queries';
 import { listEventLog } from '../../shared/use-cases/list-event-log';
 import { type PublishEventsDeps, publishEvents, publishFailure } from '../../shared/use-cases/publish-events';
 import { getReplay, startReplay } from '../../shared/use-cases/replays';
@@ -50,16 +45,10 @@ export const eventOperations: OperationsOf<'events', EventsDeps> = {
     const { results, failedEntryCount } = report;
     return { status: report.outcome === 'published' ? 202 : 207, body: { results, failedEntryCount } };
   },
-  listEvents: async ({ query, caller }, deps) => {
-    const { correlationId, type, from, to, limit, cursor } = query;
-    return {
-      status: 200,
-      body:
-        correlationId === undefined
-          ? await listEventsByTime(deps, caller.tenant, { type, from, to, limit })
-          : await listEventsByCorrelation(deps, caller.tenant, { correlationId, limit, cursor }),
-    };
-  },
+  listEvents: async ({ query, caller }, deps) => ({
+    status: 200,
+    body: await listEventsByCorrelation(deps, caller.tenant, query),
+  }),
   listEventLog: async ({ query, caller }, deps) => ({
     status: 200,
     body: await listEventLog(deps, caller.tenant, query),

@@ -59,16 +59,6 @@ export interface EventLog {
     correlationId: string,
     options: { limit: number; cursor?: string },
   ): Promise<Page<EventRecord>>;
-  /**
-   * One tenant's published events with `from ≤ timestamp < to` (ms), oldest first (timestamp, then
-   * id), of `type` when given, at most `limit` of them: the event log's listing by time.
-   */
-  listPublishedRecords(
-    tenant: string,
-    from: number,
-    to: number,
-    options: { type?: string; limit: number },
-  ): Promise<EventRecord[]>;
   /** One tenant's published events with `from ≤ timestamp < to` (ms), oldest first: the local replay's source. */
   listPublishedBetween(tenant: string, from: number, to: number): AsyncIterable<IntegrationEvent>;
 }

@@ -1,7 +1,5 @@
 import { MalformedInputError, NotFoundError } from '../domain/errors';
 import { compileEventPattern, validateEventPattern } from '../domain/events/event-pattern';
-import type { Clock } from '../ports/clock';
-import { nowMs } from '../ports/clock';
 import type { Page } from '../ports/contract-repository';
 import type { EventLog, EventRecord } from '../ports/event-log';
 
@@ -29,37 +27,6 @@ export async function listEventsByCorrelation(
     ...(query.cursor !== undefined && { cursor: query.cursor }),
   });
   return { ...page, items: page.items.map(({ leaseUntil: _lease, ...shown }) => shown) };
-}
-
-/** How far a listing by time may reach: one DynamoDB Query per hour of the range. */
-export const MAX_EVENT_RANGE_MS = 7 * 24 * 3_600_000;
-const DEFAULT_REACH_MS = 3_600_000;
-
-/**
- * The tenant's published events with `from ≤ timestamp < to` (ms since the epoch), oldest first,
- * of `type` when given, at most `limit`: the event log by time (`aif events list`, `tail`). The
- * range defaults to an hour either side of now (publishers' clocks may run ahead); to read on,
- * ask again from the last event's timestamp.
- *
- * @throws {MalformedInputError} when `to ≤ from` or the range exceeds 7 days (`MAX_EVENT_RANGE_MS`)
- */
-export async function listEventsByTime(
-  deps: { eventLog: EventLog; clock: Clock },
-  tenant: string,
-  query: { from?: number; to?: number; type?: string; limit: number },
-): Promise<Page<EventRecord>> {
-  const now = nowMs(deps.clock);
-  const from = query.from ?? now - DEFAULT_REACH_MS;
-  const to = query.to ?? Math.max(now + DEFAULT_REACH_MS, from + 1);
-  if (!(from < to) || to - from > MAX_EVENT_RANGE_MS) {
-    const message = from < to ? 'the range from..to spans more than 7 days' : 'to must be after from';
-    throw new MalformedInputError(message, [{ pointer: '/to', message }]);
-  }
-  const items = await deps.eventLog.listPublishedRecords(tenant, from, to, {
-    ...(query.type !== undefined && { type: query.type }),
-    limit: query.limit,
-  });
-  return { items: items.map(({ leaseUntil: _lease, ...shown }) => shown) };
 }
 
 /**

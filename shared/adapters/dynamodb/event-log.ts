@@ -287,33 +287,6 @@ export class DynamoDbEventLog implements EventLog {
    * @example for await (const event of log.listPublishedBetween('acme', Date.parse('2026-11-30T10:00Z'), nowMs(clock))) bus.put(event);
    */
   async *listPublishedBetween(tenant: string, from: number, to: number): AsyncIterable<IntegrationEvent> {
-    for await (const item of this.publishedItems(tenant, from, to)) yield decompressEvent(item.event);
-  }
-
-  /**
-   * As `listPublishedBetween`, as records (state, hash, owner…), of `type` when given (a filter on
-   * the read items: the index is by time only), stopping at `limit` records.
-   *
-   * @throws {DependencyUnavailableError} when DynamoDB throttles or is unavailable
-   * @example const last = await log.listPublishedRecords('acme', nowMs(clock) - 3_600_000, nowMs(clock), { limit: 25 });
-   */
-  async listPublishedRecords(
-    tenant: string,
-    from: number,
-    to: number,
-    options: { type?: string; limit: number },
-  ): Promise<EventRecord[]> {
-    const records: EventRecord[] = [];
-    for await (const item of this.publishedItems(tenant, from, to)) {
-      if (options.type !== undefined && item.type !== options.type) continue;
-      records.push(toRecord(item));
-      if (records.length >= options.limit) break;
-    }
-    return records;
-  }
-
-  /** The `byHour` items of `from ≤ timestamp < to`, hour by hour, page by page (see `listPublishedBetween`). */
-  private async *publishedItems(tenant: string, from: number, to: number): AsyncIterable<EventItem> {
     if (!(from < to)) return;
     const first = Math.max(0, from);
     for (let hour = Math.floor(first / HOUR_MS) * HOUR_MS; hour < to; hour += HOUR_MS) {
@@ -338,7 +311,7 @@ export class DynamoDbEventLog implements EventLog {
           exclusiveStartKey = out.LastEvaluatedKey;
           return out.Items ?? [];
         });
-        for (const item of items) yield item as EventItem;
+        for (const item of items) yield decompressEvent((item as EventItem).event);
       } while (exclusiveStartKey);
     }
   }

@@ -70,7 +70,6 @@ function memoryEventLog(records = new Map<string, EventRecord>()): EventLog & { 
     get: async (_tenant, id) => records.get(id),
     listByCorrelation: async () => ({ items: [] }),
     listPublishedBetween: async function* () {},
-    listPublishedRecords: async () => [],
   };
 }
 

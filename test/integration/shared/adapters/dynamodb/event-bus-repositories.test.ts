@@ -339,39 +339,6 @@ describe('DynamoDbEventLog (dynalite)', () => {
       expect(empty).toEqual([]);
     });
   });
-
-  describe('listPublishedRecords', () => {
-    it('lists published records of the range oldest first, of one type when asked, up to the limit', async () => {
-      // Prepare: a table of its own, so events of other tests do not fall in the range
-      const own = await freshTable(eventsTable);
-      const hourly = new DynamoDbEventLog(own.client, own.tableName);
-      const at = (iso: string) => Date.parse(iso);
-      const events = [
-        integrationEvent('r-before', { timestamp: at('2026-11-30T09:59:59.999Z') }),
-        integrationEvent('r-1', { timestamp: at('2026-11-30T10:00:00.000Z') }),
-        integrationEvent('r-2', { timestamp: at('2026-11-30T10:40:00.000Z'), type: 'order.paid' }),
-        integrationEvent('r-3', { timestamp: at('2026-11-30T11:05:00.000Z') }),
-        integrationEvent('r-4', { timestamp: at('2026-11-30T11:06:00.000Z') }),
-      ];
-      for (const event of events) {
-        await hourly.claim(pending(event, now), EXPIRES_AT, now);
-        await hourly.markPublished(TENANT, event.id, new Date(now).toISOString());
-      }
-      await hourly.claim(pending(integrationEvent('r-pending'), now), EXPIRES_AT, now);
-      const [from, to] = [at('2026-11-30T10:00:00.000Z'), at('2026-11-30T12:00:00.000Z')];
-
-      // Act
-      const all = await hourly.listPublishedRecords(TENANT, from, to, { limit: 100 });
-      const created = await hourly.listPublishedRecords(TENANT, from, to, { type: 'order.created', limit: 2 });
-      const other = await hourly.listPublishedRecords('globex', from, to, { limit: 100 });
-
-      // Assess
-      expect(all.map((r) => r.event.id)).toEqual(['r-1', 'r-2', 'r-3', 'r-4']);
-      expect(all[0]).toMatchObject({ status: 'published', owner: OWNER, contentHash: contentHash(events[1]!) });
-      expect(created.map((r) => r.event.id)).toEqual(['r-1', 'r-3']);
-      expect(other).toEqual([]);
-    });
-  });
 });
 
 describe('DynamoDbEventLog tenants (dynalite)', () => {
