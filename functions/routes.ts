@@ -934,7 +934,8 @@ export const routes = [
       "The tenant's operational state in one answer: breakers, instance health, delivery queue depths and oldest message age (the deployment's), dead-letter counts, error counters of the current window, mesh calls in flight",
     tags: ['system'],
     // The union of the views it gathers: /v1/breakers and /v1/services, /v1/dead-letters, /v1/errors/stats.
-    scopes: ['mesh:read', 'subscriptions:read', 'errors:read'],
+    // One scope of its own (IAM mode grants per scope): it gathers the mesh, subscription and error read views.
+    scopes: ['state:read'],
     request: { query: StateQuery },
     responses: { 200: { description: 'The state', schema: StateResponse } },
   },
