@@ -29,6 +29,7 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'mesh:admin': 'Change circuit-breaker settings; claim an instance status other than unknown (administration)',
   'mesh:call': 'Call services through the mesh router',
   'audit:admin': 'Read the audit trail of every tenant (administration)',
+  'state:read': 'Read the state view (GET /v1/state): breakers, instance health, queues, dead-letter and error counts',
 };
 
 /**
